@@ -1,0 +1,118 @@
+// The one source of truth for mailcode's tables (SQLite dialect).
+// Times are stored as integer milliseconds since the epoch: cheap to compare and index,
+// and free of time-zone parsing.
+import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** A portal backend that may call the API. Only a SHA-256 hash of its API key is kept. */
+export const clients = sqliteTable(
+  'clients',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    apiKeyHash: text('api_key_hash').notNull(),
+    /** JSON array of lower-case punycode domains; empty means "any company domain". */
+    allowedDomains: text('allowed_domains').notNull().default('[]'),
+    mailFrom: text('mail_from'),
+    defaultLocale: text('default_locale').notNull().default('en'),
+    createdAt: integer('created_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('clients_api_key_hash').on(t.apiKeyHash)],
+);
+
+/** One attempt of a person to prove control of a mailbox, for one client and purpose. */
+export const verifications = sqliteTable(
+  'verifications',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    email: text('email').notNull(),
+    purpose: text('purpose').notNull(),
+    locale: text('locale').notNull(),
+    /** pending | verified | locked | canceled (expired is derived from expires_at). */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    sendCount: integer('send_count').notNull().default(1),
+    createdAt: integer('created_at').notNull(),
+    lastSentAt: integer('last_sent_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    verifiedAt: integer('verified_at'),
+  },
+  (t) => [
+    index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
+    index('verifications_expires').on(t.expiresAt),
+  ],
+);
+
+/** Keyed hashes of the codes mailed for a verification (the newest few stay valid). */
+export const verificationCodes = sqliteTable(
+  'verification_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    verificationId: text('verification_id')
+      .notNull()
+      .references(() => verifications.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('verification_codes_verification').on(t.verificationId)],
+);
+
+/**
+ * Mails waiting to be delivered. The payload (which holds the code) is encrypted and is
+ * erased as soon as the mail is sent or can no longer be useful.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    verificationId: text('verification_id')
+      .notNull()
+      .references(() => verifications.id, { onDelete: 'cascade' }),
+    /** queued | sent | failed */
+    status: text('status').notNull(),
+    payload: text('payload'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    /** A worker holding the row until this time; lets a crashed worker's rows be retried. */
+    leaseUntil: integer('lease_until').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [
+    index('outbox_due').on(t.status, t.nextAttemptAt),
+    index('outbox_verification').on(t.verificationId),
+  ],
+);
+
+/** One row per mail sent, kept for the send limits (per address, per end-user IP). */
+export const sendEvents = sqliteTable(
+  'send_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    clientId: text('client_id').notNull(),
+    email: text('email').notNull(),
+    endUserIp: text('end_user_ip'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('send_events_email').on(t.email, t.createdAt),
+    index('send_events_ip').on(t.endUserIp, t.createdAt),
+    index('send_events_created').on(t.createdAt),
+  ],
+);
+
+/** Ed25519 keys that sign assertions. The private JWK is stored encrypted. */
+export const signingKeys = sqliteTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  publicJwk: text('public_jwk').notNull(),
+  privateJwkEncrypted: text('private_jwk_encrypted').notNull(),
+  createdAt: integer('created_at').notNull(),
+  /** Set when a newer key takes over; the key stays published until its tokens expire. */
+  retiredAt: integer('retired_at'),
+});

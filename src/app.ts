@@ -1,0 +1,100 @@
+// buildApp(config, deps): the whole service as a Fastify instance that never listens,
+// so tests build exactly what production runs.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { DestinationStream, Logger } from 'pino';
+import { KeyRing } from './assertions/keyring.js';
+import { sqlitePath, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { MailWorker } from './mail/worker.js';
+import { createMailTransport, type MailTransport } from './mail/transport.js';
+import { openapiPath } from './paths.js';
+import auth from './plugins/auth.js';
+import errors from './plugins/errors.js';
+import portalRoutes from './routes/portal.js';
+import publicRoutes from './routes/public.js';
+import { deriveKey } from './secrets.js';
+import { migrateSqlite, openSqlite } from './store/sqlite.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/types.js';
+import { VerificationService } from './verification/service.js';
+
+export interface AppDeps {
+  store?: Store;
+  transport?: MailTransport;
+  now?: () => number;
+  logger?: Logger;
+  logStream?: DestinationStream;
+  /** Tests that drive the worker by hand (runOnce) turn the background loop off. */
+  startWorker?: boolean;
+}
+
+export interface MailcodeContext {
+  config: Config;
+  store: Store;
+  keys: KeyRing;
+  worker: MailWorker;
+  service: VerificationService;
+  transport: MailTransport;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    mailcode: MailcodeContext;
+  }
+}
+
+/** Opens (and migrates) the database named by the configuration. */
+export function openStore(config: Config): Store {
+  const db = openSqlite(sqlitePath(config.DATABASE_URL));
+  migrateSqlite(db);
+  return new SqliteStore(db);
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? createLogger(config.LOG_LEVEL, deps.logStream);
+  const store = deps.store ?? openStore(config);
+  const transport = deps.transport ?? createMailTransport(config);
+  const keys = new KeyRing(store, deriveKey(config.CODE_SECRET, 'signing-keys'), config.ASSERTION_TTL_SECONDS * 1000, now);
+  await keys.init();
+  const outboxKey = deriveKey(config.CODE_SECRET, 'outbox');
+  const worker = new MailWorker({ store, transport, outboxKey, logger: logger.child({ component: 'mail' }), now });
+  const service = new VerificationService({
+    store,
+    config,
+    keys,
+    codeKey: deriveKey(config.CODE_SECRET, 'codes'),
+    outboxKey,
+    now,
+    logger: logger.child({ component: 'verification' }),
+    onMailQueued: () => worker.nudge(),
+  });
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 16 * 1024,
+    requestIdHeader: 'x-request-id',
+    requestTimeout: 10_000,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  app.decorate('mailcode', { config, store, keys, worker, service, transport });
+
+  await app.register(errors);
+  await app.register(auth, { store });
+  await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(publicRoutes, { store, keys, transport });
+  await app.register(portalRoutes, { service, requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND });
+
+  app.addHook('onReady', async () => {
+    if (deps.startWorker !== false) worker.start();
+  });
+  app.addHook('onClose', async () => {
+    await worker.stop();
+    transport.close();
+    if (!deps.store) store.close();
+  });
+  return app;
+}

@@ -1,0 +1,99 @@
+// Ed25519 signing keys: made on first start, rotated by command, stored with the private
+// part encrypted, published (public part only) until every token they signed has expired.
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { seal, unseal } from '../secrets.js';
+import type { SigningKeyRow, Store } from '../store/types.js';
+
+export interface PublicJwk extends JWK {
+  kid: string;
+  alg: 'EdDSA';
+  use: 'sig';
+}
+
+export interface ActiveKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+export async function createSigningKey(keyEncryptionKey: Buffer, now: number): Promise<SigningKeyRow> {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const publicJwk = publicKey.export({ format: 'jwk' }) as JWK;
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const privateJwk = privateKey.export({ format: 'jwk' });
+  return {
+    kid,
+    publicJwk: JSON.stringify({ ...publicJwk, kid, alg: 'EdDSA', use: 'sig' }),
+    privateJwkEncrypted: seal(keyEncryptionKey, JSON.stringify(privateJwk)),
+    createdAt: now,
+    retiredAt: null,
+  };
+}
+
+/**
+ * The keys as this process knows them. It reloads from the store now and then, so a
+ * `mailcode keys rotate` run beside a live server takes effect without a restart.
+ */
+export class KeyRing {
+  private rows: SigningKeyRow[] = [];
+  private active: ActiveKey | undefined;
+  private loadedAt = -Infinity;
+
+  constructor(
+    private readonly store: Store,
+    private readonly keyEncryptionKey: Buffer,
+    private readonly assertionTtlMs: number,
+    private readonly now: () => number,
+    /** How stale this process's view may be; retired keys stay published that much longer. */
+    readonly refreshMs = 30_000,
+  ) {}
+
+  /** Loads the keys, making the first one when the database has none. */
+  async init(): Promise<void> {
+    if (this.store.listSigningKeys().length === 0) {
+      this.store.addSigningKey(await createSigningKey(this.keyEncryptionKey, this.now()));
+    }
+    this.reload();
+  }
+
+  async rotate(): Promise<string> {
+    const key = await createSigningKey(this.keyEncryptionKey, this.now());
+    this.store.addSigningKey(key);
+    this.reload();
+    return key.kid;
+  }
+
+  private reload(): void {
+    this.rows = this.store.listSigningKeys();
+    this.loadedAt = this.now();
+    const current = this.rows.find((r) => r.retiredAt === null);
+    if (!current) throw new Error('no active signing key');
+    if (this.active?.kid !== current.kid) {
+      // Imported once per key, never per request.
+      const jwk = JSON.parse(unseal(this.keyEncryptionKey, current.privateJwkEncrypted)) as JWK;
+      this.active = { kid: current.kid, privateKey: createPrivateKey({ key: jwk as never, format: 'jwk' }) };
+    }
+  }
+
+  private fresh(): void {
+    if (this.now() - this.loadedAt >= this.refreshMs) this.reload();
+  }
+
+  signingKey(): ActiveKey {
+    this.fresh();
+    return this.active!;
+  }
+
+  /** The active key and each retired key whose last token may still be valid. */
+  publicKeys(): PublicJwk[] {
+    this.fresh();
+    const now = this.now();
+    const publishedUntil = (r: SigningKeyRow) => (r.retiredAt ?? Infinity) + this.assertionTtlMs + this.refreshMs;
+    return this.rows.filter((r) => publishedUntil(r) > now).map((r) => JSON.parse(r.publicJwk) as PublicJwk);
+  }
+
+  /** Retired keys older than this are no longer needed by anyone. */
+  retiredKeysUnneededBefore(now: number): number {
+    return now - this.assertionTtlMs - this.refreshMs;
+  }
+}

@@ -1,0 +1,112 @@
+// Environment → typed, validated configuration. The one place where defaults live.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const Int = (minimum: number, maximum: number, description: string) =>
+  Type.Integer({ minimum, maximum, description });
+
+/** Each property is one environment variable; its description is what the error says. */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    description: 'one of development, production, test',
+  }),
+  PORT: Int(0, 65535, 'a TCP port number (0-65535)'),
+  HOST: Type.String({ minLength: 1, description: 'an interface address to listen on, e.g. 127.0.0.1' }),
+  PUBLIC_URL: Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', description: 'an http(s) URL, the `iss` of assertions' }),
+  DATABASE_URL: Type.String({ pattern: '^file:.+', description: 'file:<path> of the SQLite database' }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// URL' })),
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'an smtp:// or smtps:// URL' })),
+  MAIL_DIR: Type.String({ minLength: 1, description: 'a directory for .eml files' }),
+  MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*<?[^@\\s<>]+@[^@\\s<>]+>?$', description: 'a sender address, e.g. "Acme <no-reply@acme.example>"' }),
+  CODE_SECRET: Type.String({ minLength: 32, description: 'a secret of at least 32 characters (e.g. 64 hex digits)' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { description: 'one of fatal, error, warn, info, debug, trace, silent' },
+  ),
+  CODE_TTL_SECONDS: Int(30, 86400, 'seconds a code lives (30-86400)'),
+  MAX_ATTEMPTS: Int(1, 100, 'wrong attempts allowed per verification (1-100)'),
+  RESEND_COOLDOWN_SECONDS: Int(0, 3600, 'seconds between two sends of one verification (0-3600)'),
+  SENDS_PER_EMAIL_HOUR: Int(1, 100000, 'mails per address per hour'),
+  SENDS_PER_EMAIL_DAY: Int(1, 1000000, 'mails per address per day'),
+  SENDS_PER_IP_HOUR: Int(1, 1000000, 'sends per end-user IP per hour'),
+  CLIENT_REQUESTS_PER_SECOND: Int(1, 1000000, 'requests per second per API client'),
+  ASSERTION_TTL_SECONDS: Int(30, 86400, 'seconds an assertion lives (30-86400)'),
+  RETENTION_DAYS: Int(0, 3650, 'days expired verifications are kept for audit'),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+const defaults: Record<string, string> = {
+  NODE_ENV: 'development',
+  PORT: '3000',
+  HOST: '127.0.0.1',
+  PUBLIC_URL: 'http://localhost:3000',
+  DATABASE_URL: 'file:./data/mailcode.db',
+  MAIL_DIR: './data/mail',
+  MAIL_FROM: 'mailcode <no-reply@localhost>',
+  LOG_LEVEL: 'info',
+  CODE_TTL_SECONDS: '600',
+  MAX_ATTEMPTS: '5',
+  RESEND_COOLDOWN_SECONDS: '30',
+  SENDS_PER_EMAIL_HOUR: '5',
+  SENDS_PER_EMAIL_DAY: '20',
+  SENDS_PER_IP_HOUR: '20',
+  CLIENT_REQUESTS_PER_SECOND: '50',
+  ASSERTION_TTL_SECONDS: '300',
+  RETENTION_DAYS: '7',
+};
+
+/** A configuration error names the variable and what it expects, in one line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The path of the SQLite file named by DATABASE_URL. */
+export function sqlitePath(databaseUrl: string): string {
+  return databaseUrl.replace(/^file:/, '');
+}
+
+/**
+ * Outside production a missing CODE_SECRET is generated once and kept beside the
+ * database, so codes and signing keys survive a restart. Production must set it.
+ */
+function generatedSecret(databaseUrl: string): string {
+  const file = resolve(dirname(sqlitePath(databaseUrl)), 'code-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string> = { ...defaults };
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  if (raw.NODE_ENV === 'production') {
+    const missing = ['SMTP_URL', 'CODE_SECRET', 'PUBLIC_URL'].filter((k) => !env[k]);
+    if (missing.length > 0) {
+      throw new ConfigError(`${missing[0]}: must be set when NODE_ENV=production (missing: ${missing.join(', ')})`);
+    }
+  }
+  if (raw.CODE_SECRET === undefined && raw.DATABASE_URL?.startsWith('file:')) {
+    raw.CODE_SECRET = generatedSecret(raw.DATABASE_URL);
+  }
+  const converted = Value.Convert(ConfigSchema, raw) as Record<string, unknown>;
+  for (const error of Value.Errors(ConfigSchema, converted)) {
+    const key = error.instancePath.replace(/^\//, '') || String((error.params as { requiredProperties?: string[] }).requiredProperties?.[0] ?? '');
+    const expected = (ConfigSchema.properties as Record<string, { description?: string }>)[key]?.description ?? error.message;
+    const shown = key === 'CODE_SECRET' ? '(hidden)' : JSON.stringify(raw[key]);
+    throw new ConfigError(`${key}: expected ${expected}, got ${shown}`);
+  }
+  const config = converted as Config;
+  if (config.SENDS_PER_EMAIL_DAY < config.SENDS_PER_EMAIL_HOUR) {
+    throw new ConfigError('SENDS_PER_EMAIL_DAY: expected a value at least SENDS_PER_EMAIL_HOUR');
+  }
+  return config;
+}

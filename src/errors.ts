@@ -1,0 +1,79 @@
+// The problem codes of SPEC and one factory per code, so routes and the service never
+// spell a status, title or code twice. Bodies follow RFC 9457.
+
+export type ProblemCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'domain_not_allowed'
+  | 'rate_limited'
+  | 'invalid_code'
+  | 'too_many_attempts'
+  | 'code_expired'
+  | 'already_verified'
+  | 'verification_not_found'
+  | 'not_found'
+  | 'not_ready'
+  | 'internal_error';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  [extra: string]: unknown;
+}
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ProblemCode,
+    readonly title: string,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+
+  // `statusCode` lets Fastify and its plugins treat this as an HTTP error.
+  get statusCode(): number {
+    return this.status;
+  }
+
+  toBody(): ProblemBody {
+    return {
+      type: `urn:mailcode:problem:${this.code}`,
+      title: this.title,
+      status: this.status,
+      detail: this.detail,
+      code: this.code,
+      ...this.extra,
+    };
+  }
+}
+
+export const problems = {
+  invalidRequest: (detail: string, status = 400) => new ProblemError(status, 'invalid_request', 'Invalid request', detail),
+  unauthorized: () =>
+    new ProblemError(401, 'unauthorized', 'Unauthorized', 'A valid API key is required: Authorization: Bearer <apiKey>.', {}, {
+      'www-authenticate': 'Bearer',
+    }),
+  domainNotAllowed: (detail: string) => new ProblemError(422, 'domain_not_allowed', 'Email domain not allowed', detail),
+  rateLimited: (retryAfterSeconds: number, detail: string) => {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new ProblemError(429, 'rate_limited', 'Too many requests', detail, { retryAfter }, { 'retry-after': String(retryAfter) });
+  },
+  invalidCode: (attemptsRemaining: number) =>
+    new ProblemError(422, 'invalid_code', 'Invalid code', 'The code is not correct.', { attemptsRemaining }),
+  tooManyAttempts: () =>
+    new ProblemError(429, 'too_many_attempts', 'Too many attempts', 'This verification is locked after too many wrong codes; send a new code later.'),
+  codeExpired: (detail = 'The code has expired; send a new code.') => new ProblemError(410, 'code_expired', 'Code expired', detail),
+  alreadyVerified: () => new ProblemError(409, 'already_verified', 'Already verified', 'This verification has already been used.'),
+  verificationNotFound: () =>
+    new ProblemError(404, 'verification_not_found', 'Verification not found', 'No such verification for this client.'),
+  notFound: (detail = 'No such resource.') => new ProblemError(404, 'not_found', 'Not found', detail),
+  notReady: (detail: string) => new ProblemError(503, 'not_ready', 'Not ready', detail),
+  internal: () => new ProblemError(500, 'internal_error', 'Internal error', 'An unexpected error occurred; it has been logged.'),
+};

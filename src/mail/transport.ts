@@ -1,0 +1,76 @@
+// Where mail goes: SMTP when SMTP_URL is set (pooled connections), otherwise .eml files
+// under MAIL_DIR — the embedded default, so the service runs with nothing else installed.
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { join, resolve } from 'node:path';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+
+export interface SentMail {
+  messageId: string;
+  file?: string;
+}
+
+export interface MailTransport {
+  readonly kind: 'smtp' | 'file';
+  send(message: Mail.Options, name: string): Promise<SentMail>;
+  /** Whether mail can be handed over now (for /readyz). */
+  ready(): Promise<boolean>;
+  close(): void;
+}
+
+export function smtpTransport(url: string): MailTransport {
+  const transporter = nodemailer.createTransport({
+    url,
+    pool: true,
+    maxConnections: 5,
+    // Fail fast: the outbox retries, a hung connection only delays every other mail.
+    connectionTimeout: 5_000,
+    greetingTimeout: 5_000,
+    socketTimeout: 15_000,
+  } as never);
+  return {
+    kind: 'smtp',
+    async send(message) {
+      const info = await transporter.sendMail(message);
+      return { messageId: info.messageId };
+    },
+    async ready() {
+      try {
+        return await transporter.verify();
+      } catch {
+        return false;
+      }
+    },
+    close: () => transporter.close(),
+  };
+}
+
+export function fileTransport(dir: string): MailTransport {
+  const directory = resolve(dir);
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    kind: 'file',
+    async send(message, name) {
+      const info = await transporter.sendMail(message);
+      await mkdir(directory, { recursive: true });
+      const file = join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}.eml`);
+      await writeFile(file, info.message as Buffer);
+      return { messageId: info.messageId, file };
+    },
+    async ready() {
+      try {
+        await mkdir(directory, { recursive: true });
+        await access(directory, constants.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => transporter.close(),
+  };
+}
+
+export function createMailTransport(config: { SMTP_URL?: string; MAIL_DIR: string }): MailTransport {
+  return config.SMTP_URL ? smtpTransport(config.SMTP_URL) : fileTransport(config.MAIL_DIR);
+}

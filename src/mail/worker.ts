@@ -1,0 +1,133 @@
+// The outbox worker: delivers queued code mails, retries with backoff while the code lives,
+// and gives up (erasing the payload) once it has expired.
+import type { Logger } from 'pino';
+import { unseal } from '../secrets.js';
+import { maskEmail } from '../verification/email-address.js';
+import type { Store } from '../store/types.js';
+import { retryDelayMs } from './backoff.js';
+import type { CodeMail } from './payload.js';
+import { renderCodeMail } from './render.js';
+import type { MailTransport } from './transport.js';
+
+export interface MailWorkerOptions {
+  store: Store;
+  transport: MailTransport;
+  outboxKey: Buffer;
+  logger: Logger;
+  now: () => number;
+  /** How often to look for due mail when nothing nudges the worker. */
+  pollMs?: number;
+  /** How long a claimed mail is reserved; a crashed worker's mail is retried after it. */
+  leaseMs?: number;
+  batchSize?: number;
+  onDelivered?: (latencyMs: number) => void;
+  onFailed?: () => void;
+}
+
+export class MailWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopping = false;
+  private pass: Promise<number> | undefined;
+  private nudged = false;
+
+  constructor(private readonly options: MailWorkerOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Called after a send is committed, so the mail leaves at once instead of at the next poll. */
+  nudge(): void {
+    if (!this.running || this.stopping) return;
+    if (this.pass) {
+      this.nudged = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.loop(), delayMs);
+    this.timer.unref();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.stopping || this.pass) return;
+    let delivered = 0;
+    try {
+      this.pass = this.runOnce();
+      delivered = await this.pass;
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'mail worker pass failed');
+    } finally {
+      this.pass = undefined;
+    }
+    if (this.stopping) return;
+    const again = delivered > 0 || this.nudged;
+    this.nudged = false;
+    this.schedule(again ? 0 : (this.options.pollMs ?? 1_000));
+  }
+
+  /** Delivers every mail due now; returns how many were handled. */
+  async runOnce(): Promise<number> {
+    const { store, now } = this.options;
+    const expired = store.failExpiredMail(now());
+    for (let i = 0; i < expired; i++) this.options.onFailed?.();
+    const due = store.claimDueMail(now(), this.options.leaseMs ?? 60_000, this.options.batchSize ?? 50);
+    await Promise.all(due.map((mail) => this.deliver(mail)));
+    return due.length;
+  }
+
+  private async deliver(mail: { id: number; verificationId: string; payload: string; attempts: number; expiresAt: number }) {
+    const { store, transport, logger, now } = this.options;
+    let message: CodeMail | undefined;
+    try {
+      message = JSON.parse(unseal(this.options.outboxKey, mail.payload)) as CodeMail;
+      const rendered = renderCodeMail(message);
+      const startedAt = Date.now();
+      const sent = await transport.send(
+        {
+          from: message.from,
+          to: message.to,
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          headers: {
+            'Auto-Submitted': 'auto-generated',
+            'X-Auto-Response-Suppress': 'All',
+            // A distinct reference per mail keeps clients from threading codes together.
+            'X-Entity-Ref-ID': `${mail.verificationId}.${mail.id}`,
+          },
+        },
+        `${mail.verificationId}-${mail.id}`,
+      );
+      store.markMailSent(mail.id, now());
+      this.options.onDelivered?.(Date.now() - startedAt);
+      const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1 };
+      if (sent.file) logger.info({ ...fields, file: sent.file }, `mail written to ${sent.file}`);
+      else logger.info(fields, 'mail sent');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.slice(0, 300) : String(error);
+      const nextAttemptAt = now() + retryDelayMs(mail.attempts);
+      if (!message || nextAttemptAt >= mail.expiresAt) {
+        store.markMailFailed(mail.id, reason);
+        this.options.onFailed?.();
+        logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason }, 'mail delivery failed for good');
+      } else {
+        store.markMailRetry(mail.id, nextAttemptAt, reason);
+        logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason, retryAt: new Date(nextAttemptAt).toISOString() }, 'mail delivery failed; will retry');
+      }
+    }
+  }
+
+  /** Stops polling and waits for mail in flight; mail not yet started stays queued. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.pass?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,21 @@
+// Requests per API client (SPEC: 50/s, burst-tolerant), counted in memory before the body
+// is validated. Send limits that must survive a restart live in the database instead.
+import type { FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { problems } from '../errors.js';
+import { hashApiKey } from '../secrets.js';
+
+/** A two-second window at twice the rate keeps the average and tolerates short bursts. */
+export async function registerClientRateLimit(app: FastifyInstance, requestsPerSecond: number) {
+  await app.register(rateLimit, {
+    global: true,
+    max: requestsPerSecond * 2,
+    timeWindow: 2_000,
+    keyGenerator: (request) => {
+      const authorization = request.headers.authorization;
+      return authorization ? `key:${hashApiKey(authorization)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      problems.rateLimited(context.ttl / 1000, `More than ${requestsPerSecond} requests per second from this API client.`),
+  });
+}

@@ -1,0 +1,50 @@
+// The portal API: every route here needs a client's API key and is rate limited per client.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { problems } from '../errors.js';
+import { registerClientRateLimit } from '../plugins/client-rate-limit.js';
+import type { VerificationService } from '../verification/service.js';
+import {
+  SendCodeBody,
+  SendCodeResponse,
+  VerificationParams,
+  VerificationView,
+  VerifyCodeBody,
+  VerifyCodeResponse,
+} from './schemas.js';
+
+export interface PortalRoutesOptions {
+  service: VerificationService;
+  requestsPerSecond: number;
+}
+
+export default async function portalRoutes(scope: FastifyInstance, options: PortalRoutesOptions) {
+  const { service } = options;
+  await registerClientRateLimit(scope, options.requestsPerSecond);
+  scope.addHook('onRequest', scope.authenticate);
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post('/send-code', { schema: { body: SendCodeBody, response: { 202: SendCodeResponse } } }, async (request, reply) => {
+    const result = await service.sendCode(request.client!, request.body);
+    return reply.code(202).send(result);
+  });
+
+  app.post('/verify-code', { schema: { body: VerifyCodeBody, response: { 200: VerifyCodeResponse } } }, async (request) => {
+    const { verificationId, email, purpose, code } = request.body;
+    if (verificationId !== undefined && email !== undefined) {
+      throw problems.invalidRequest('Give either verificationId or email (with purpose), not both.');
+    }
+    if (verificationId !== undefined) return service.verifyCode(request.client!, { verificationId }, code);
+    if (email !== undefined) return service.verifyCode(request.client!, { email, purpose: purpose ?? 'login' }, code);
+    throw problems.invalidRequest('body must have verificationId, or email (with purpose).');
+  });
+
+  app.get('/verifications/:id', { schema: { params: VerificationParams, response: { 200: VerificationView } } }, async (request) =>
+    service.getVerification(request.client!, request.params.id),
+  );
+
+  app.delete('/verifications/:id', { schema: { params: VerificationParams } }, async (request, reply) => {
+    service.cancelVerification(request.client!, request.params.id);
+    return reply.code(204).send();
+  });
+}

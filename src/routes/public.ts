@@ -1,0 +1,38 @@
+// Routes without an API key: health, readiness, the JWKS and the API description.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { KeyRing } from '../assertions/keyring.js';
+import { problems } from '../errors.js';
+import type { MailTransport } from '../mail/transport.js';
+import { openapiPath } from '../paths.js';
+import type { Store } from '../store/types.js';
+
+export interface PublicRoutesOptions {
+  store: Store;
+  keys: KeyRing;
+  transport: MailTransport;
+}
+
+export default async function publicRoutes(app: FastifyInstance, options: PublicRoutesOptions) {
+  const openapi = readFileSync(openapiPath, 'utf8');
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    let database = false;
+    try {
+      database = options.store.ping();
+    } catch {
+      database = false;
+    }
+    if (!database) throw problems.notReady('The database is not reachable.');
+    if (!(await options.transport.ready())) throw problems.notReady(`The mail transport (${options.transport.kind}) is not ready.`);
+    return reply.send({ status: 'ready', database: 'ok', mail: options.transport.kind });
+  });
+
+  app.get('/.well-known/jwks.json', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send({ keys: options.keys.publicKeys() }),
+  );
+
+  app.get('/openapi.yaml', async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(openapi));
+}

@@ -1,0 +1,145 @@
+// What the service needs from persistence. Each method is one atomic unit of work, so an
+// implementation can make it one transaction (SQLite now; PostgreSQL later) and the rules
+// stay in plain functions the implementation calls.
+
+export type Purpose = 'signup' | 'login';
+export type VerificationStatus = 'pending' | 'verified' | 'locked' | 'canceled';
+export type DeliveryStatus = 'queued' | 'sent' | 'failed';
+
+export interface Client {
+  id: string;
+  name: string;
+  allowedDomains: string[];
+  mailFrom: string | null;
+  defaultLocale: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface Verification {
+  id: string;
+  clientId: string;
+  email: string;
+  purpose: Purpose;
+  locale: string;
+  status: VerificationStatus;
+  attempts: number;
+  maxAttempts: number;
+  sendCount: number;
+  createdAt: number;
+  lastSentAt: number;
+  expiresAt: number;
+  verifiedAt: number | null;
+}
+
+export interface Delivery {
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  sentAt: number | null;
+}
+
+export interface SendLimits {
+  codeTtlMs: number;
+  cooldownMs: number;
+  maxAttempts: number;
+  perEmailHour: number;
+  perEmailDay: number;
+  perIpHour: number;
+  /** How many of the newest codes of one verification stay valid. */
+  codesKept: number;
+}
+
+export interface SendRequest {
+  clientId: string;
+  email: string;
+  purpose: Purpose;
+  locale: string;
+  endUserIp: string | null;
+  now: number;
+  limits: SendLimits;
+  newVerificationId: string;
+  /** Called inside the transaction once the verification id is known. */
+  codeHashFor(verificationId: string): string;
+  /** The encrypted outbox payload for the mail of this send. */
+  payloadFor(verification: Verification): string;
+}
+
+export type SendOutcome =
+  | { kind: 'queued'; verification: Verification; joined: boolean }
+  | { kind: 'limited'; retryAfterMs: number; limit: 'cooldown' | 'email_hour' | 'email_day' | 'ip_hour' };
+
+export type VerificationTarget = { verificationId: string } | { email: string; purpose: Purpose };
+
+export interface AttemptRequest {
+  clientId: string;
+  target: VerificationTarget;
+  now: number;
+  /** Compares the submitted code with the stored hashes (constant time). */
+  matches(verificationId: string, storedHashes: readonly string[]): boolean;
+}
+
+export type AttemptOutcome =
+  | { kind: 'verified'; verification: Verification }
+  | { kind: 'invalid'; attemptsRemaining: number }
+  | { kind: 'not_found' | 'expired' | 'canceled' | 'already_verified' | 'locked' };
+
+export interface OutboxMail {
+  id: number;
+  verificationId: string;
+  payload: string;
+  attempts: number;
+  expiresAt: number;
+}
+
+export interface SigningKeyRow {
+  kid: string;
+  publicJwk: string;
+  privateJwkEncrypted: string;
+  createdAt: number;
+  retiredAt: number | null;
+}
+
+export interface NewClient {
+  id: string;
+  name: string;
+  apiKeyHash: string;
+  allowedDomains: string[];
+  mailFrom: string | null;
+  defaultLocale: string;
+  createdAt: number;
+}
+
+export interface PurgeResult {
+  verifications: number;
+  sendEvents: number;
+  signingKeys: number;
+}
+
+export interface Store {
+  createClient(client: NewClient): Client;
+  listClients(): Client[];
+  findClientByKeyHash(apiKeyHash: string): (Client & { apiKeyHash: string }) | undefined;
+  revokeClient(id: string, now: number): boolean;
+
+  recordSend(request: SendRequest): SendOutcome;
+  attemptCode(request: AttemptRequest): AttemptOutcome;
+  getVerification(id: string, clientId: string): { verification: Verification; delivery: Delivery | null } | undefined;
+  cancelVerification(id: string, clientId: string, now: number): 'canceled' | 'not_found' | 'already_verified' | 'unchanged';
+
+  claimDueMail(now: number, leaseMs: number, limit: number): OutboxMail[];
+  markMailSent(id: number, now: number): void;
+  markMailRetry(id: number, nextAttemptAt: number, error: string): void;
+  markMailFailed(id: number, error: string): void;
+  releaseMail(id: number): void;
+  failExpiredMail(now: number): number;
+  countQueuedMail(): number;
+
+  listSigningKeys(): SigningKeyRow[];
+  /** Inserts the new key and retires every older active key, atomically. */
+  addSigningKey(key: SigningKeyRow): void;
+
+  purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): PurgeResult;
+  ping(): boolean;
+  close(): void;
+}

@@ -1,0 +1,200 @@
+// The verification rules, with no HTTP in sight: routes call these and map the outcome.
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import { signAssertion } from '../assertions/assertion.js';
+import type { KeyRing } from '../assertions/keyring.js';
+import type { Config } from '../config.js';
+import { problems } from '../errors.js';
+import { newId } from '../ids.js';
+import type { CodeMail } from '../mail/payload.js';
+import { resolveLocale } from '../mail/render.js';
+import { seal } from '../secrets.js';
+import type { Client, Purpose, SendLimits, Store, Verification, VerificationTarget } from '../store/types.js';
+import { codeMatchesAny, generateCode, hashCode } from './codes.js';
+import { checkDomain } from './domain-policy.js';
+import { maskEmail, normalizeEmail } from './email-address.js';
+
+export const codeLength = 6;
+
+export interface ServiceDeps {
+  store: Store;
+  config: Config;
+  keys: KeyRing;
+  codeKey: Buffer;
+  outboxKey: Buffer;
+  now: () => number;
+  logger: Logger;
+  onMailQueued?: () => void;
+  events?: Partial<Record<'sent' | 'verified' | 'failed' | 'locked' | 'limited', () => void>>;
+}
+
+export interface SendCodeInput {
+  email: string;
+  purpose?: Purpose;
+  locale?: string;
+  endUserIp?: string;
+}
+
+export type VerificationState = 'pending' | 'verified' | 'expired' | 'locked' | 'canceled';
+
+export function publicStatus(v: Verification, now: number): VerificationState {
+  return v.status === 'pending' && now >= v.expiresAt ? 'expired' : v.status;
+}
+
+export function sendLimits(config: Config): SendLimits {
+  return {
+    codeTtlMs: config.CODE_TTL_SECONDS * 1000,
+    cooldownMs: config.RESEND_COOLDOWN_SECONDS * 1000,
+    maxAttempts: config.MAX_ATTEMPTS,
+    perEmailHour: config.SENDS_PER_EMAIL_HOUR,
+    perEmailDay: config.SENDS_PER_EMAIL_DAY,
+    perIpHour: config.SENDS_PER_IP_HOUR,
+    codesKept: 3,
+  };
+}
+
+const limitDetail = {
+  cooldown: 'A code was sent to this address moments ago; wait before asking for another.',
+  email_hour: 'Too many codes were sent to this address in the last hour.',
+  email_day: 'Too many codes were sent to this address today.',
+  ip_hour: 'Too many codes were requested from this end-user IP in the last hour.',
+};
+
+export class VerificationService {
+  private readonly limits: SendLimits;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.limits = sendLimits(deps.config);
+  }
+
+  async sendCode(client: Client, input: SendCodeInput) {
+    const { store, config, now: clock, logger } = this.deps;
+    const address = normalizeEmail(input.email);
+    if (!address.ok) throw problems.invalidRequest(`email ${address.reason}.`);
+    if (input.endUserIp !== undefined && isIP(input.endUserIp) === 0) {
+      throw problems.invalidRequest('endUserIp must be an IPv4 or IPv6 address.');
+    }
+    const domain = checkDomain(address.domain, client.allowedDomains);
+    if (!domain.allowed) throw problems.domainNotAllowed(`${domain.reason}.`);
+
+    const purpose = input.purpose ?? 'login';
+    const locale = resolveLocale(input.locale, client.defaultLocale);
+    const code = generateCode(codeLength);
+    const now = clock();
+    const outcome = store.recordSend({
+      clientId: client.id,
+      email: address.email,
+      purpose,
+      locale,
+      endUserIp: input.endUserIp ?? null,
+      now,
+      limits: this.limits,
+      newVerificationId: newId('vf'),
+      codeHashFor: (verificationId) => hashCode(this.deps.codeKey, verificationId, code),
+      payloadFor: (verification) => {
+        const mail: CodeMail = {
+          to: address.email,
+          from: client.mailFrom ?? config.MAIL_FROM,
+          clientName: client.name,
+          code,
+          purpose,
+          locale: verification.locale,
+          ttlMinutes: Math.round(this.limits.codeTtlMs / 60_000),
+          verificationId: verification.id,
+        };
+        return seal(this.deps.outboxKey, JSON.stringify(mail));
+      },
+    });
+    const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp };
+    if (outcome.kind === 'limited') {
+      this.deps.events?.limited?.();
+      logger.info({ ...audit, limit: outcome.limit, outcome: 'rate_limited' }, 'send refused by limit');
+      throw problems.rateLimited(outcome.retryAfterMs / 1000, limitDetail[outcome.limit]);
+    }
+    this.deps.onMailQueued?.();
+    this.deps.events?.sent?.();
+    const v = outcome.verification;
+    logger.info({ ...audit, verificationId: v.id, joined: outcome.joined, outcome: 'queued' }, 'code queued');
+    return {
+      verificationId: v.id,
+      email: v.email,
+      purpose: v.purpose,
+      expiresAt: new Date(v.expiresAt).toISOString(),
+      resendAfter: new Date(v.lastSentAt + this.limits.cooldownMs).toISOString(),
+      maxAttempts: v.maxAttempts,
+    };
+  }
+
+  async verifyCode(client: Client, target: VerificationTarget, code: string) {
+    const { store, logger } = this.deps;
+    const now = this.deps.now();
+    const outcome = store.attemptCode({
+      clientId: client.id,
+      target: 'email' in target ? this.normalizedTarget(target) : target,
+      now,
+      matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKey, verificationId, code, hashes),
+    });
+    const audit = { client: client.id, verificationId: 'verificationId' in target ? target.verificationId : undefined, outcome: outcome.kind };
+    switch (outcome.kind) {
+      case 'verified': {
+        this.deps.events?.verified?.();
+        logger.info({ ...audit, verificationId: outcome.verification.id }, 'code verified');
+        const { token, expiresAt } = await signAssertion(
+          this.deps.keys,
+          outcome.verification,
+          { issuer: this.deps.config.PUBLIC_URL, ttlSeconds: this.deps.config.ASSERTION_TTL_SECONDS },
+          now,
+        );
+        return { verified: true as const, assertion: token, expiresAt };
+      }
+      case 'invalid':
+        this.deps.events?.failed?.();
+        if (outcome.attemptsRemaining === 0) this.deps.events?.locked?.();
+        logger.info({ ...audit, attemptsRemaining: outcome.attemptsRemaining }, outcome.attemptsRemaining === 0 ? 'wrong code; verification locked' : 'wrong code');
+        throw problems.invalidCode(outcome.attemptsRemaining);
+      case 'locked':
+        logger.info(audit, 'attempt on a locked verification');
+        throw problems.tooManyAttempts();
+      case 'expired':
+        throw problems.codeExpired();
+      case 'canceled':
+        throw problems.codeExpired('This verification was canceled; send a new code.');
+      case 'already_verified':
+        throw problems.alreadyVerified();
+      case 'not_found':
+        throw problems.verificationNotFound();
+    }
+  }
+
+  private normalizedTarget(target: { email: string; purpose: Purpose }): VerificationTarget {
+    const address = normalizeEmail(target.email);
+    if (!address.ok) throw problems.invalidRequest(`email ${address.reason}.`);
+    return { email: address.email, purpose: target.purpose };
+  }
+
+  getVerification(client: Client, id: string) {
+    const found = this.deps.store.getVerification(id, client.id);
+    if (!found) throw problems.verificationNotFound();
+    const { verification: v, delivery } = found;
+    const now = this.deps.now();
+    const status = publicStatus(v, now);
+    return {
+      id: v.id,
+      email: v.email,
+      purpose: v.purpose,
+      status,
+      delivery: delivery?.status ?? 'queued',
+      deliveryAttempts: delivery?.attempts ?? 0,
+      lastDeliveryError: delivery?.lastError ?? null,
+      attemptsRemaining: status === 'pending' ? Math.max(0, v.maxAttempts - v.attempts) : 0,
+      expiresAt: new Date(v.expiresAt).toISOString(),
+    };
+  }
+
+  cancelVerification(client: Client, id: string): void {
+    const result = this.deps.store.cancelVerification(id, client.id, this.deps.now());
+    if (result === 'not_found') throw problems.verificationNotFound();
+    if (result === 'already_verified') throw problems.alreadyVerified();
+    this.deps.logger.info({ client: client.id, verificationId: id, outcome: result }, 'verification cancel');
+  }
+}
