@@ -37,6 +37,8 @@ export interface MailcodeContext {
   worker: MailWorker;
   service: VerificationService;
   transport: MailTransport;
+  /** Every route registered, as "METHOD /url" (the OpenAPI test holds these to openapi.yaml). */
+  routes: string[];
 }
 
 declare module 'fastify' {
@@ -79,7 +81,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     requestTimeout: 10_000,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  app.decorate('mailcode', { config, store, keys, worker, service, transport });
+  const routes: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
+  // The API speaks JSON only; a text/plain body is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
+  app.decorate('mailcode', { config, store, keys, worker, service, transport, routes });
 
   await app.register(errors);
   await app.register(auth, { store });

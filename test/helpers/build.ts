@@ -1,0 +1,116 @@
+// Builds the real app on a temp SQLite database with an injected clock, a mail transport
+// that keeps what it is given (so tests read codes like a person reads the mail), and the
+// log lines captured for inspection.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Test } from 'tap';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import { buildApp, openStore } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { MailTransport } from '../../src/mail/transport.js';
+import { newId } from '../../src/ids.js';
+import { hashApiKey, newApiKey } from '../../src/secrets.js';
+
+export const startOfTest = Date.parse('2026-03-02T09:00:00.000Z');
+
+export class TestClock {
+  constructor(public time = startOfTest) {}
+  now = () => this.time;
+  advance(ms: number) {
+    this.time += ms;
+  }
+}
+
+export class CapturingTransport implements MailTransport {
+  readonly kind = 'smtp' as const;
+  readonly sent: Mail.Options[] = [];
+  failWith: Error | undefined;
+  async send(message: Mail.Options) {
+    if (this.failWith) throw this.failWith;
+    this.sent.push(message);
+    return { messageId: `<${this.sent.length}@test>` };
+  }
+  async ready() {
+    return !this.failWith;
+  }
+  close() {}
+  /** The code in the newest mail to this address, read from its plain-text part. */
+  codeFor(email: string): string {
+    const mail = [...this.sent].reverse().find((m) => m.to === email);
+    const code = /^\s+(\d{6})$/m.exec(String(mail?.text ?? ''))?.[1];
+    if (!code) throw new Error(`no code mailed to ${email}`);
+    return code;
+  }
+}
+
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void) {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text() {
+    return this.lines.join('\n');
+  }
+}
+
+export interface BuildOptions {
+  env?: Record<string, string>;
+}
+
+export function testConfig(dir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: `file:${join(dir, 'mailcode.db')}`,
+    MAIL_DIR: join(dir, 'mail'),
+    CODE_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
+    LOG_LEVEL: 'info',
+    PUBLIC_URL: 'http://mailcode.test',
+    ...env,
+  });
+}
+
+export async function build(t: Test, options: BuildOptions = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'mailcode-test-'));
+  const config = testConfig(dir, options.env);
+  const clock = new TestClock();
+  const mail = new CapturingTransport();
+  const logs = new LogCapture();
+  const app = await buildApp(config, { now: clock.now, transport: mail, logStream: logs, startWorker: false });
+  await app.ready();
+  t.teardown(async () => {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A portal client as `mailcode clients create` makes it; returns its API key. */
+  function createClient(name = 'Acme Portal', domains: string[] = ['acme.example'], defaultLocale = 'en') {
+    const apiKey = newApiKey();
+    const client = app.mailcode.store.createClient({
+      id: newId('cl', 9),
+      name,
+      apiKeyHash: hashApiKey(apiKey),
+      allowedDomains: domains,
+      mailFrom: null,
+      defaultLocale,
+      createdAt: clock.now(),
+    });
+    return { ...client, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
+  }
+
+  async function sendCode(apiKey: string, body: Record<string, unknown>) {
+    const response = await app.inject({ method: 'POST', url: '/send-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });
+    await app.mailcode.worker.runOnce();
+    return response;
+  }
+
+  async function verifyCode(apiKey: string, body: Record<string, unknown>) {
+    return app.inject({ method: 'POST', url: '/verify-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });
+  }
+
+  return { app, config, clock, mail, logs, dir, createClient, sendCode, verifyCode };
+}
+
+export { openStore };
