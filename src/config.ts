@@ -98,11 +98,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     raw.CODE_SECRET = generatedSecret(raw.DATABASE_URL);
   }
   const converted = Value.Convert(ConfigSchema, raw) as Record<string, unknown>;
-  for (const error of Value.Errors(ConfigSchema, converted)) {
-    const key = error.instancePath.replace(/^\//, '') || String((error.params as { requiredProperties?: string[] }).requiredProperties?.[0] ?? '');
-    const expected = (ConfigSchema.properties as Record<string, { description?: string }>)[key]?.description ?? error.message;
-    const shown = key === 'CODE_SECRET' ? '(hidden)' : JSON.stringify(raw[key]);
-    throw new ConfigError(`${key}: expected ${expected}, got ${shown}`);
+  const order = Object.keys(ConfigSchema.properties);
+  const problems = [...Value.Errors(ConfigSchema, converted)].map((error) => {
+    const required = (error.params as { requiredProperties?: string[] }).requiredProperties?.[0];
+    const key = error.instancePath.replace(/^\//, '') || String(required ?? '');
+    return { key, message: error.message };
+  });
+  problems.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
+  const first = problems[0];
+  if (first) {
+    const expected = (ConfigSchema.properties as Record<string, { description?: string }>)[first.key]?.description ?? first.message;
+    const shown = first.key === 'CODE_SECRET' ? '(hidden)' : raw[first.key] === undefined ? 'nothing' : JSON.stringify(raw[first.key]);
+    throw new ConfigError(`${first.key}: expected ${expected}, got ${shown}`);
   }
   const config = converted as Config;
   if (config.SENDS_PER_EMAIL_DAY < config.SENDS_PER_EMAIL_HOUR) {

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need when it is missing (node_modules, Mailpit),
+# builds (the end-to-end tests run the real `mailcode` process), then runs tap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci
+bash scripts/install-mailpit.sh
+npm run build --silent
+exec npx tap "$@"

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { requireBuild, runCli, startMailcode } from './helpers/processes.js';
+
+t.test('mailcode clients create / list / revoke, keys rotate, migrate, purge', async (t) => {
+  if (!requireBuild(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
+
+  t.equal(runCli(['migrate'], env).status, 0);
+
+  const human = runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'Acme.example', '--domain', 'MÜNCHEN.example'], env);
+  t.equal(human.status, 0, human.stderr);
+  t.match(human.stdout, /API key \(shown once, store it now\): mc_[A-Za-z0-9_-]{43}/);
+  t.match(human.stdout, /allowed domains: acme\.example, xn--mnchen-3ya\.example/);
+
+  const json = runCli(['clients', 'create', '--name', 'Initech', '--json'], env);
+  const created = JSON.parse(json.stdout);
+  t.match(created, { clientId: /^cl_/, apiKey: /^mc_/, name: 'Initech', allowedDomains: [] });
+
+  const list = runCli(['clients', 'list'], env);
+  t.match(list.stdout, /Acme Portal\tacme\.example,xn--mnchen-3ya\.example\tactive/);
+  t.notOk(list.stdout.includes(created.apiKey), 'list never shows keys');
+  t.notMatch(runCli(['clients', 'list', '--json'], env).stdout, /apiKey|mc_/);
+
+  const server = await startMailcode(t, env);
+  const headers = { authorization: `Bearer ${created.apiKey}`, 'content-type': 'application/json' };
+  const before = await fetch(`${server.url}/verifications/vf_none`, { headers });
+  t.equal(before.status, 404, 'the key works');
+  t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 0);
+  const after = await fetch(`${server.url}/verifications/vf_none`, { headers });
+  t.equal(after.status, 401, 'revocation takes effect at once on a running server');
+  t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 1, 'revoking twice says so');
+
+  const jwksBefore = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+  const rotated = runCli(['keys', 'rotate'], env);
+  t.match(rotated.stdout, /^new signing key [A-Za-z0-9_-]{43}/);
+  t.equal(jwksBefore.keys.length, 1);
+
+  const purge = runCli(['purge'], env);
+  t.equal(purge.status, 0);
+  t.match(JSON.parse(purge.stdout), { verifications: 0, sendEvents: 0, signingKeys: 0 });
+  await server.stop();
+});
+
+t.test('a bad configuration stops the CLI with one line naming the variable', async (t) => {
+  if (!requireBuild(t)) return;
+  const result = runCli(['migrate'], { PORT: 'eighty' });
+  t.equal(result.status, 2);
+  t.equal(result.stderr, 'mailcode: configuration error: PORT: expected a TCP port number (0-65535), got "eighty"\n');
+});
+
+t.test('--help on every command', async (t) => {
+  if (!requireBuild(t)) return;
+  for (const args of [['--help'], ['serve', '--help'], ['clients', 'create', '--help'], ['keys', 'rotate', '--help'], ['purge', '--help']]) {
+    const result = runCli(args, {});
+    t.equal(result.status, 0, args.join(' '));
+    t.match(result.stdout, /Usage: mailcode/);
+  }
+});

@@ -1,0 +1,34 @@
+import t from 'tap';
+import { renderCodeMail, resolveLocale } from '../../src/mail/render.js';
+
+const mail = {
+  to: 'alice@acme.example',
+  from: 'Acme <no-reply@acme.example>',
+  clientName: 'Acme <Portal> & Co',
+  code: '042917',
+  purpose: 'signup' as const,
+  locale: 'en',
+  ttlMinutes: 10,
+  verificationId: 'vf_x',
+};
+
+t.test('the mail says who asks, the code, its lifetime and what to do if unasked', async (t) => {
+  const { subject, text, html } = renderCodeMail(mail);
+  t.equal(subject, '042917 is your Acme <Portal> & Co code');
+  t.match(text, /^ {4}042917$/m, 'the code on a line of its own in the text part');
+  t.match(text, /expires in 10 minutes/);
+  t.match(text, /If you did not ask for this code, ignore this mail/);
+  t.match(html, /<span>042<\/span><span[^>]*>917<\/span>/, 'grouped digits, copied without a space');
+  t.match(html, /Acme &lt;Portal&gt; &amp; Co/, 'interpolated text is escaped in HTML');
+  t.notMatch(html, /<Portal>/);
+});
+
+t.test('the subject can leave the code out', async (t) => {
+  t.equal(renderCodeMail(mail, { codeInSubject: false }).subject, 'Your Acme <Portal> & Co verification code');
+});
+
+t.test('a regional tag falls back to its language, and unknown locales to en', async (t) => {
+  t.equal(resolveLocale('en-GB'), 'en');
+  t.equal(resolveLocale('xx-YY', undefined, 'en'), 'en');
+  t.equal(resolveLocale(undefined, null), 'en');
+});

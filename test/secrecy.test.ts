@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { build } from './helpers/build.js';
+
+/** The code as a standalone token, not as six digits inside some random base64 run. */
+const standalone = (code: string) => new RegExp(`(?<![A-Za-z0-9_-])${code}(?![A-Za-z0-9_-])`);
+
+function databaseBytes(dir: string): string {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('mailcode.db'))
+    .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+    .join('\n');
+}
+
+t.test('the code never appears in a response, a log line or the database; the API key is never logged', async (t) => {
+  const { app, createClient, mail, logs, dir, clock } = await build(t, { env: { LOG_LEVEL: 'trace' } });
+  const acme = createClient();
+  const responses: string[] = [];
+  const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'alice@acme.example' } });
+  responses.push(send.body);
+  const { verificationId } = send.json();
+
+  // Before delivery the code exists only inside the encrypted outbox payload.
+  const queuedPayload = app.mailcode.store.claimDueMail(clock.now(), 0, 10)[0]?.payload ?? '';
+  t.ok(queuedPayload.startsWith('v1.'), 'the queued payload is sealed');
+  await app.mailcode.worker.runOnce();
+  const code = mail.codeFor('alice@acme.example');
+  t.notMatch(queuedPayload, standalone(code), 'the sealed payload does not show the code');
+
+  responses.push((await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth })).body);
+  const wrong = code === '999999' ? '999998' : '999999';
+  responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code: wrong } })).body);
+  responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code } })).body);
+  responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code } })).body);
+
+  for (const body of responses) t.notMatch(body, standalone(code), 'no response carries the code');
+  t.ok(logs.lines.length > 10, 'trace logging wrote lines');
+  t.notMatch(logs.text, standalone(code), 'no log line carries the code');
+  t.notOk(logs.text.includes(acme.apiKey), 'no log line carries the API key');
+  t.notOk(logs.text.includes('test-secret-0123456789abcdef'), 'no log line carries CODE_SECRET');
+  t.match(logs.text, /a\*\*\*@acme\.example/, 'addresses are masked in logs');
+  t.notOk(logs.text.includes('alice@acme.example'), 'the full address is not logged');
+  t.notMatch(databaseBytes(dir), standalone(code), 'the database file never holds the code');
+  t.notOk(databaseBytes(dir).includes(acme.apiKey), 'the database holds only a hash of the API key');
+});
+
+t.test('pino redacts codes, keys and secrets even if a caller logs them', async (t) => {
+  const { app, logs } = await build(t);
+  app.log.info({ code: '123456', apiKey: 'mc_secretkey', req: { headers: { authorization: 'Bearer mc_secretkey' } }, nested: { code: '654321', secret: 's3cr3t' } }, 'careless');
+  const line = logs.lines.find((l) => l.includes('careless'))!;
+  t.notOk(/123456|654321|mc_secretkey|s3cr3t/.test(line), line);
+  t.match(line, /\[redacted\]/);
+});
+
+t.test('a sent mail leaves no payload behind in the outbox', async (t) => {
+  const { app, createClient, sendCode } = await build(t);
+  const acme = createClient();
+  await sendCode(acme.apiKey, { email: 'a@acme.example' });
+  const db = (app.mailcode.store as unknown as { db: { $client: { prepare(s: string): { all(): unknown[] } } } }).db.$client;
+  t.same(db.prepare('select status, payload from outbox').all(), [{ status: 'sent', payload: null }]);
+});
