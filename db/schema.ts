@@ -14,6 +14,12 @@ export const clients = sqliteTable(
     allowedDomains: text('allowed_domains').notNull().default('[]'),
     mailFrom: text('mail_from'),
     defaultLocale: text('default_locale').notNull().default('en'),
+    // Branding of the code mail (see `mailcode clients update --help`).
+    replyTo: text('reply_to'),
+    support: text('support'),
+    logoUrl: text('logo_url'),
+    accentColor: text('accent_color'),
+    codeInSubject: integer('code_in_subject', { mode: 'boolean' }).notNull().default(true),
     createdAt: integer('created_at').notNull(),
     revokedAt: integer('revoked_at'),
   },

@@ -9,7 +9,9 @@ import { sqlitePath, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { MailWorker } from './mail/worker.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
+import { Metrics } from './metrics.js';
 import { openapiPath } from './paths.js';
+import metricsPlugin from './plugins/metrics.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import portalRoutes from './routes/portal.js';
@@ -39,6 +41,7 @@ export interface MailcodeContext {
   transport: MailTransport;
   /** Every route registered, as "METHOD /url" (the OpenAPI test holds these to openapi.yaml). */
   routes: string[];
+  metrics: Metrics;
 }
 
 declare module 'fastify' {
@@ -62,7 +65,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const keys = new KeyRing(store, deriveKey(config.CODE_SECRET, 'signing-keys'), config.ASSERTION_TTL_SECONDS * 1000, now);
   await keys.init();
   const outboxKey = deriveKey(config.CODE_SECRET, 'outbox');
-  const worker = new MailWorker({ store, transport, outboxKey, logger: logger.child({ component: 'mail' }), now });
+  const metrics = new Metrics();
+  const worker = new MailWorker({
+    store,
+    transport,
+    outboxKey,
+    logger: logger.child({ component: 'mail' }),
+    now,
+    onDelivered: (seconds) => {
+      metrics.mailDelivered.inc();
+      metrics.mailDeliverySeconds.observe(seconds);
+    },
+    onFailed: () => metrics.mailFailed.inc(),
+    onRetry: () => metrics.mailRetries.inc(),
+  });
   const service = new VerificationService({
     store,
     config,
@@ -72,6 +88,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     now,
     logger: logger.child({ component: 'verification' }),
     onMailQueued: () => worker.nudge(),
+    events: {
+      sent: () => metrics.codesSent.inc(),
+      verified: () => metrics.codesVerified.inc(),
+      failed: () => metrics.codesFailed.inc(),
+      locked: () => metrics.verificationsLocked.inc(),
+      limited: (limit) => metrics.rateLimited.inc({ limit }),
+    },
   });
 
   const app = Fastify({
@@ -87,14 +110,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   // The API speaks JSON only; a text/plain body is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
-  app.decorate('mailcode', { config, store, keys, worker, service, transport, routes });
+  app.decorate('mailcode', { config, store, keys, worker, service, transport, routes, metrics });
 
   await app.register(errors);
+  await app.register(metricsPlugin, { metrics });
   await app.register(auth, { store });
   await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(publicRoutes, { store, keys, transport });
-  await app.register(portalRoutes, { service, requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND });
+  await app.register(portalRoutes, {
+    service,
+    requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
+    onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),
+  });
 
   app.addHook('onReady', async () => {
     if (deps.startWorker !== false) worker.start();

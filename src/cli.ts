@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // The `mailcode` command: serve, migrate, clients, keys, purge.
 import { Command } from 'commander';
-import { domainToASCII } from 'node:url';
 import { KeyRing } from './assertions/keyring.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openStore } from './app.js';
 import { newId } from './ids.js';
 import { purgeExpired } from './purge.js';
 import { deriveKey, hashApiKey, newApiKey } from './secrets.js';
-import type { Store } from './store/types.js';
+import type { Client, Store } from './store/types.js';
+import { accentOption, domainOption, localeOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
 function config(): Config {
   try {
@@ -32,19 +32,6 @@ function keyRing(store: Store, cfg: Config) {
   return new KeyRing(store, deriveKey(cfg.CODE_SECRET, 'signing-keys'), cfg.ASSERTION_TTL_SECONDS * 1000, Date.now);
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function normalizeDomain(input: string): string {
-  const domain = domainToASCII(input.trim().replace(/^@/, '').replace(/\.$/, ''));
-  if (!domain || !domain.includes('.')) {
-    process.stderr.write(`mailcode: "${input}" is not a domain name\n`);
-    process.exit(2);
-  }
-  return domain;
-}
-
 const program = new Command()
   .name('mailcode')
   .description('Email one-time-code verification for company addresses.')
@@ -65,34 +52,103 @@ program
 
 const clients = program.command('clients').description('manage portal clients and their API keys');
 
-clients
-  .command('create')
-  .description('create a client and print its API key (shown once, stored only as a hash)')
-  .requiredOption('--name <name>', 'display name, used in the mail ("Your code for <name>")')
-  .option('--domain <domain>', 'allowed company email domain (repeat for more; subdomains included)', collect, [])
-  .option('--from <address>', 'sender for this client\'s mail, e.g. "Acme <no-reply@acme.example>"')
-  .option('--locale <tag>', 'default mail locale', 'en')
+/** Branding options shared by `clients create` and `clients update`. */
+function brandingOptions(command: Command): Command {
+  return command
+    .option('--from <address>', 'sender of this client\'s mail, e.g. "Acme Portal <no-reply@acme.example>"', senderOption)
+    .option('--reply-to <address>', 'Reply-To of the mail', senderOption)
+    .option('--support <contact>', 'support address or https:// URL shown in the mail', supportOption)
+    .option('--logo-url <url>', 'https:// URL of a logo (about 120 px wide) shown at the top', urlOption)
+    .option('--accent <colour>', 'accent colour, e.g. #1f6feb', accentOption)
+    .option('--locale <tag>', 'default mail locale when a request names none', localeOption)
+    .option('--no-code-in-subject', 'keep the code out of the subject line');
+}
+
+interface BrandingFlags {
+  from?: string;
+  replyTo?: string;
+  support?: string;
+  logoUrl?: string;
+  accent?: string;
+  locale?: string;
+  codeInSubject?: boolean;
+}
+
+function brandingSettings(options: BrandingFlags) {
+  return {
+    ...(options.from !== undefined ? { mailFrom: options.from } : {}),
+    ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
+    ...(options.support !== undefined ? { support: options.support } : {}),
+    ...(options.logoUrl !== undefined ? { logoUrl: options.logoUrl } : {}),
+    ...(options.accent !== undefined ? { accentColor: options.accent } : {}),
+    ...(options.locale !== undefined ? { defaultLocale: options.locale } : {}),
+  };
+}
+
+function describe(client: Client): string {
+  return [
+    `client ${client.id} (${client.name})`,
+    `allowed domains: ${client.allowedDomains.join(', ') || '(any company domain)'}`,
+    `from: ${client.mailFrom ?? '(MAIL_FROM)'}${client.replyTo ? `, reply-to: ${client.replyTo}` : ''}`,
+    `support: ${client.support ?? '-'}, logo: ${client.logoUrl ?? '-'}, accent: ${client.accentColor ?? 'default'}`,
+    `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}`,
+  ].join('\n');
+}
+
+brandingOptions(
+  clients
+    .command('create')
+    .description('create a client and print its API key (shown once, stored only as a hash)')
+    .requiredOption('--name <name>', 'display name, used in the mail ("Your code for <name>")')
+    .option('--domain <domain>', 'allowed company email domain (repeat for more; subdomains included)', domainOption, []),
+)
   .option('--json', 'print JSON')
-  .addHelpText('after', '\nExample:\n  mailcode clients create --name "Acme Portal" --domain acme.example --json')
-  .action((options: { name: string; domain: string[]; from?: string; locale: string; json?: boolean }) =>
+  .addHelpText('after', '\nExamples:\n  mailcode clients create --name "Acme Portal" --domain acme.example --json\n  mailcode clients create --name "Acme" --domain acme.example --from "Acme <no-reply@acme.example>" --support https://help.acme.example --locale de')
+  .action((options: BrandingFlags & { name: string; domain: string[]; json?: boolean }) =>
     withStore((store) => {
       const apiKey = newApiKey();
       const client = store.createClient({
         id: newId('cl', 9),
         name: options.name,
         apiKeyHash: hashApiKey(apiKey),
-        allowedDomains: options.domain.map(normalizeDomain),
-        mailFrom: options.from ?? null,
-        defaultLocale: options.locale,
+        allowedDomains: options.domain,
+        ...brandingSettings(options),
+        codeInSubject: options.codeInSubject !== false,
         createdAt: Date.now(),
       });
       if (options.json) {
-        console.log(JSON.stringify({ clientId: client.id, apiKey, name: client.name, allowedDomains: client.allowedDomains }));
+        console.log(JSON.stringify({ clientId: client.id, apiKey, ...client, id: undefined }));
       } else {
-        console.log(`client ${client.id} (${client.name}) created`);
-        console.log(`allowed domains: ${client.allowedDomains.join(', ') || '(any company domain)'}`);
-        console.log(`API key (shown once, store it now): ${apiKey}`);
+        console.log(`${describe(client)}\nAPI key (shown once, store it now): ${apiKey}`);
       }
+    }),
+  );
+
+brandingOptions(
+  clients
+    .command('update')
+    .description('change a client\'s name, domains or mail branding')
+    .argument('<id>', 'client id')
+    .option('--name <name>', 'display name used in the mail')
+    .option('--domain <domain>', 'replace the allowed domains (repeat for more)', domainOption),
+)
+  .option('--code-in-subject', 'put the code in the subject line again')
+  .addHelpText('after', '\nExample:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject')
+  .action((id: string, options: BrandingFlags & { name?: string; domain?: string[] }, command: Command) =>
+    withStore((store) => {
+      const codeInSubjectGiven = command.getOptionValueSource('codeInSubject') === 'cli';
+      const client = store.updateClient(id, {
+        ...(options.name !== undefined ? { name: options.name } : {}),
+        ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
+        ...brandingSettings(options),
+        ...(codeInSubjectGiven ? { codeInSubject: options.codeInSubject !== false } : {}),
+      });
+      if (!client) {
+        process.stderr.write(`mailcode: no client ${id}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(describe(client));
     }),
   );
 
@@ -138,6 +194,24 @@ program
       console.log(`new signing key ${await keys.rotate()}`);
     }),
   );
+
+program
+  .command('preview')
+  .description('render the code mail to HTML and text files, for designers and translators')
+  .option('--locale <tag>', 'one locale (default: every shipped locale)')
+  .option('--client <id>', 'use this client\'s name and branding')
+  .option('--out <dir>', 'where to write the files', 'preview')
+  .addHelpText('after', '\nExamples:\n  mailcode preview --locale de\n  mailcode preview --client cl_abc123 --out /tmp/mail')
+  .action(async (options: { locale?: string; client?: string; out: string }) => {
+    const { writePreviews } = await import('./mail/preview.js');
+    const client = options.client ? await withStore((store) => store.getClient(options.client!)) : undefined;
+    if (options.client && !client) {
+      process.stderr.write(`mailcode: no client ${options.client}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    for (const file of writePreviews(options.out, options.locale ? [localeOption(options.locale)] : undefined, client)) console.log(file);
+  });
 
 program
   .command('purge')

@@ -21,6 +21,9 @@ export const ConfigSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'an smtp:// or smtps:// URL' })),
   MAIL_DIR: Type.String({ minLength: 1, description: 'a directory for .eml files' }),
   MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*<?[^@\\s<>]+@[^@\\s<>]+>?$', description: 'a sender address, e.g. "Acme <no-reply@acme.example>"' }),
+  DKIM_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', description: 'the signing domain (d=), e.g. acme.example' })),
+  DKIM_SELECTOR: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]+$', description: 'the DKIM selector (s=)' })),
+  DKIM_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1, description: 'a PEM private key, or the path of a PEM file' })),
   CODE_SECRET: Type.String({ minLength: 32, description: 'a secret of at least 32 characters (e.g. 64 hex digits)' }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -112,6 +115,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`${first.key}: expected ${expected}, got ${shown}`);
   }
   const config = converted as Config;
+  const dkim = [config.DKIM_DOMAIN, config.DKIM_SELECTOR, config.DKIM_PRIVATE_KEY].filter(Boolean).length;
+  if (dkim !== 0 && dkim !== 3) throw new ConfigError('DKIM_DOMAIN: expected DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together, or none of them');
+  if (config.DKIM_PRIVATE_KEY && !config.DKIM_PRIVATE_KEY.includes('-----BEGIN')) {
+    if (!existsSync(config.DKIM_PRIVATE_KEY)) throw new ConfigError(`DKIM_PRIVATE_KEY: expected a PEM key or the path of a PEM file, got a path that does not exist`);
+    config.DKIM_PRIVATE_KEY = readFileSync(config.DKIM_PRIVATE_KEY, 'utf8');
+  }
   if (config.SENDS_PER_EMAIL_DAY < config.SENDS_PER_EMAIL_HOUR) {
     throw new ConfigError('SENDS_PER_EMAIL_DAY: expected a value at least SENDS_PER_EMAIL_HOUR');
   }

@@ -16,6 +16,8 @@ export const redactedPaths = [
   'secret',
   '*.secret',
   'CODE_SECRET',
+  'DKIM_PRIVATE_KEY',
+  '*.DKIM_PRIVATE_KEY',
   '*.CODE_SECRET',
   'privateKey',
   '*.privateKey',

@@ -1,17 +1,21 @@
 // The code mail, rendered from templates/ with the strings of the mail's locale.
+// Two Eta instances: HTML escapes everything interpolated, plain text escapes nothing.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
 import { templatesDir } from '../paths.js';
 import type { CodeMail } from './payload.js';
 
+type Plural = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+
 interface LocaleStrings {
+  language: string;
   subject: string;
   subjectWithoutCode: string;
   heading: Record<CodeMail['purpose'], string>;
   intro: Record<CodeMail['purpose'], string>;
   codeLabel: string;
-  expires: string;
+  expires: Plural;
   neverShare: string;
   ignore: string;
   support: string;
@@ -24,15 +28,8 @@ export interface RenderedMail {
   html: string;
 }
 
-export interface Branding {
-  accent?: string;
-  logoUrl?: string | null;
-  support?: string | null;
-  codeInSubject?: boolean;
-}
-
 const html = new Eta({ views: templatesDir, autoEscape: true, cache: true });
-const text = new Eta({ views: templatesDir, autoEscape: false, cache: true, autoTrim: false });
+const text = new Eta({ views: templatesDir, autoEscape: false, autoTrim: false, cache: true });
 
 const locales: ReadonlyMap<string, LocaleStrings> = new Map(
   readdirSync(join(templatesDir, 'locales'))
@@ -58,26 +55,44 @@ function fill(template: string, values: Record<string, string | number>): string
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
-export function renderCodeMail(mail: CodeMail, branding: Branding = {}): RenderedMail {
-  const strings = locales.get(resolveLocale(mail.locale))!;
-  const values = { client: mail.clientName, code: mail.code, minutes: mail.ttlMinutes, email: mail.to, support: branding.support ?? '' };
+function plural(forms: Plural, locale: string, n: number): string {
+  return forms[new Intl.PluralRules(locale).select(n)] ?? forms.other;
+}
+
+/** A support contact becomes a link: mailto: for an address, the URL itself otherwise. */
+function supportHref(support: string): string | null {
+  if (/^https?:\/\//i.test(support)) return support;
+  if (/^[^\s@]+@[^\s@]+$/.test(support)) return `mailto:${support}`;
+  return null;
+}
+
+export function renderCodeMail(mail: CodeMail): RenderedMail {
+  const locale = resolveLocale(mail.locale);
+  const strings = locales.get(locale)!;
+  const values = { client: mail.clientName, code: mail.code, minutes: mail.ttlMinutes, email: mail.to, support: mail.support ?? '' };
   const half = Math.ceil(mail.code.length / 2);
-  const subject = fill(branding.codeInSubject === false ? strings.subjectWithoutCode : strings.subject, values);
+  const subject = fill(mail.codeInSubject === false ? strings.subjectWithoutCode : strings.subject, values);
+  const supportText = mail.support ? fill(strings.support, values) : '';
+  const [supportBefore = '', supportAfter = ''] = mail.support ? supportText.split(mail.support) : [];
+  // In plain text a URL is written <like this> (RFC 3986, appendix C), so the sentence's
+  // closing period is not taken as part of the link.
+  const supportPlain = mail.support && /^https?:/.test(mail.support) ? `${supportBefore}<${mail.support}>${supportAfter}` : supportText;
   const model = {
-    lang: resolveLocale(mail.locale),
+    lang: locale,
     subject,
+    client: mail.clientName,
     heading: fill(strings.heading[mail.purpose], values),
     intro: fill(strings.intro[mail.purpose], values),
     code: mail.code,
     codeGroups: [mail.code.slice(0, half), mail.code.slice(half)],
     codeLabel: strings.codeLabel,
-    expires: fill(strings.expires, values),
+    expires: fill(plural(strings.expires, locale, mail.ttlMinutes), values),
     neverShare: fill(strings.neverShare, values),
     ignore: fill(strings.ignore, values),
-    supportLine: branding.support ? fill(strings.support, values) : '',
+    support: mail.support ? { text: supportPlain, before: supportBefore, after: supportAfter, label: mail.support, href: supportHref(mail.support) } : null,
     footer: fill(strings.footer, values),
-    accent: branding.accent ?? '#2f6feb',
-    logoUrl: branding.logoUrl ?? null,
+    accent: mail.accentColor ?? '#1f6feb',
+    logoUrl: mail.logoUrl ?? null,
   };
   return { subject, text: text.render('code-text', model), html: html.render('code-html', model) };
 }

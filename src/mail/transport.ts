@@ -19,9 +19,16 @@ export interface MailTransport {
   close(): void;
 }
 
-export function smtpTransport(url: string): MailTransport {
+export interface DkimOptions {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
   const transporter = nodemailer.createTransport({
     url,
+    ...(dkim ? { dkim } : {}),
     pool: true,
     maxConnections: 5,
     // Fail fast: the outbox retries, a hung connection only delays every other mail.
@@ -46,9 +53,9 @@ export function smtpTransport(url: string): MailTransport {
   };
 }
 
-export function fileTransport(dir: string): MailTransport {
+export function fileTransport(dir: string, dkim?: DkimOptions): MailTransport {
   const directory = resolve(dir);
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix', ...(dkim ? { dkim } : {}) });
   return {
     kind: 'file',
     async send(message, name) {
@@ -71,6 +78,17 @@ export function fileTransport(dir: string): MailTransport {
   };
 }
 
-export function createMailTransport(config: { SMTP_URL?: string; MAIL_DIR: string }): MailTransport {
-  return config.SMTP_URL ? smtpTransport(config.SMTP_URL) : fileTransport(config.MAIL_DIR);
+export function createMailTransport(config: {
+  SMTP_URL?: string;
+  MAIL_DIR: string;
+  DKIM_DOMAIN?: string;
+  DKIM_SELECTOR?: string;
+  DKIM_PRIVATE_KEY?: string;
+}): MailTransport {
+  // DKIM signing by nodemailer, when all three settings are given (config checks that).
+  const dkim =
+    config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
+      ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
+      : undefined;
+  return config.SMTP_URL ? smtpTransport(config.SMTP_URL, dkim) : fileTransport(config.MAIL_DIR, dkim);
 }

@@ -3,10 +3,10 @@
 import type { Logger } from 'pino';
 import { unseal } from '../secrets.js';
 import { maskEmail } from '../verification/email-address.js';
-import type { Store } from '../store/types.js';
+import type { OutboxMail, Store } from '../store/types.js';
 import { retryDelayMs } from './backoff.js';
 import type { CodeMail } from './payload.js';
-import { renderCodeMail } from './render.js';
+import { composeCodeMail } from './compose.js';
 import type { MailTransport } from './transport.js';
 
 export interface MailWorkerOptions {
@@ -20,8 +20,10 @@ export interface MailWorkerOptions {
   /** How long a claimed mail is reserved; a crashed worker's mail is retried after it. */
   leaseMs?: number;
   batchSize?: number;
-  onDelivered?: (latencyMs: number) => void;
+  /** Seconds from queueing to delivery. */
+  onDelivered?: (latencySeconds: number) => void;
   onFailed?: () => void;
+  onRetry?: () => void;
 }
 
 export class MailWorker {
@@ -81,31 +83,14 @@ export class MailWorker {
     return due.length;
   }
 
-  private async deliver(mail: { id: number; verificationId: string; payload: string; attempts: number; expiresAt: number }) {
+  private async deliver(mail: OutboxMail) {
     const { store, transport, logger, now } = this.options;
     let message: CodeMail | undefined;
     try {
       message = JSON.parse(unseal(this.options.outboxKey, mail.payload)) as CodeMail;
-      const rendered = renderCodeMail(message);
-      const startedAt = Date.now();
-      const sent = await transport.send(
-        {
-          from: message.from,
-          to: message.to,
-          subject: rendered.subject,
-          text: rendered.text,
-          html: rendered.html,
-          headers: {
-            'Auto-Submitted': 'auto-generated',
-            'X-Auto-Response-Suppress': 'All',
-            // A distinct reference per mail keeps clients from threading codes together.
-            'X-Entity-Ref-ID': `${mail.verificationId}.${mail.id}`,
-          },
-        },
-        `${mail.verificationId}-${mail.id}`,
-      );
+      const sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`);
       store.markMailSent(mail.id, now());
-      this.options.onDelivered?.(Date.now() - startedAt);
+      this.options.onDelivered?.(Math.max(0, now() - mail.createdAt) / 1000);
       const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1 };
       if (sent.file) logger.info({ ...fields, file: sent.file }, `mail written to ${sent.file}`);
       else logger.info(fields, 'mail sent');
@@ -118,6 +103,7 @@ export class MailWorker {
         logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason }, 'mail delivery failed for good');
       } else {
         store.markMailRetry(mail.id, nextAttemptAt, reason);
+        this.options.onRetry?.();
         logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason, retryAt: new Date(nextAttemptAt).toISOString() }, 'mail delivery failed; will retry');
       }
     }

@@ -6,7 +6,7 @@ import { problems } from '../errors.js';
 import { hashApiKey } from '../secrets.js';
 
 /** A two-second window at twice the rate keeps the average and tolerates short bursts. */
-export async function registerClientRateLimit(app: FastifyInstance, requestsPerSecond: number) {
+export async function registerClientRateLimit(app: FastifyInstance, requestsPerSecond: number, onLimited?: () => void) {
   await app.register(rateLimit, {
     global: true,
     max: requestsPerSecond * 2,
@@ -15,6 +15,7 @@ export async function registerClientRateLimit(app: FastifyInstance, requestsPerS
       const authorization = request.headers.authorization;
       return authorization ? `key:${hashApiKey(authorization)}` : `ip:${request.ip}`;
     },
+    onExceeded: () => onLimited?.(),
     errorResponseBuilder: (_request, context) =>
       problems.rateLimited(context.ttl / 1000, `More than ${requestsPerSecond} requests per second from this API client.`),
   });

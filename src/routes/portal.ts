@@ -16,11 +16,12 @@ import {
 export interface PortalRoutesOptions {
   service: VerificationService;
   requestsPerSecond: number;
+  onRateLimited?: () => void;
 }
 
 export default async function portalRoutes(scope: FastifyInstance, options: PortalRoutesOptions) {
   const { service } = options;
-  await registerClientRateLimit(scope, options.requestsPerSecond);
+  await registerClientRateLimit(scope, options.requestsPerSecond, options.onRateLimited);
   scope.addHook('onRequest', scope.authenticate);
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 

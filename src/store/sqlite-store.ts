@@ -9,6 +9,7 @@ import type {
   AttemptOutcome,
   AttemptRequest,
   Client,
+  ClientSettings,
   Delivery,
   NewClient,
   OutboxMail,
@@ -24,15 +25,8 @@ type ClientRow = typeof clients.$inferSelect;
 type VerificationRow = typeof verifications.$inferSelect;
 
 function toClient(row: ClientRow): Client {
-  return {
-    id: row.id,
-    name: row.name,
-    allowedDomains: JSON.parse(row.allowedDomains) as string[],
-    mailFrom: row.mailFrom,
-    defaultLocale: row.defaultLocale,
-    createdAt: row.createdAt,
-    revokedAt: row.revokedAt,
-  };
+  const { apiKeyHash: _hash, allowedDomains, ...rest } = row;
+  return { ...rest, allowedDomains: JSON.parse(allowedDomains) as string[] };
 }
 
 const toVerification = (row: VerificationRow) => row as Verification;
@@ -91,6 +85,22 @@ export class SqliteStore implements Store {
       .returning()
       .get();
     return toClient(row);
+  }
+
+  updateClient(id: string, changes: Partial<ClientSettings>): Client | undefined {
+    const { allowedDomains, ...rest } = changes;
+    const row = this.db
+      .update(clients)
+      .set({ ...rest, ...(allowedDomains ? { allowedDomains: JSON.stringify(allowedDomains) } : {}) })
+      .where(eq(clients.id, id))
+      .returning()
+      .get();
+    return row ? toClient(row) : undefined;
+  }
+
+  getClient(id: string): Client | undefined {
+    const row = this.db.select().from(clients).where(eq(clients.id, id)).get();
+    return row ? toClient(row) : undefined;
   }
 
   listClients(): Client[] {
@@ -299,7 +309,7 @@ export class SqliteStore implements Store {
     return this.db.transaction(
       (tx) => {
         const due = tx
-          .select({ id: outbox.id, verificationId: outbox.verificationId, payload: outbox.payload, attempts: outbox.attempts, expiresAt: outbox.expiresAt })
+          .select({ id: outbox.id, verificationId: outbox.verificationId, payload: outbox.payload, attempts: outbox.attempts, createdAt: outbox.createdAt, expiresAt: outbox.expiresAt })
           .from(outbox)
           .where(and(eq(outbox.status, 'queued'), lte(outbox.nextAttemptAt, now), lte(outbox.leaseUntil, now), gt(outbox.expiresAt, now)))
           .orderBy(asc(outbox.nextAttemptAt))

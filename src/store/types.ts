@@ -6,12 +6,21 @@ export type Purpose = 'signup' | 'login';
 export type VerificationStatus = 'pending' | 'verified' | 'locked' | 'canceled';
 export type DeliveryStatus = 'queued' | 'sent' | 'failed';
 
-export interface Client {
-  id: string;
+/** What a client may change about itself: its name and how its mail looks. */
+export interface ClientSettings {
   name: string;
   allowedDomains: string[];
   mailFrom: string | null;
   defaultLocale: string;
+  replyTo: string | null;
+  support: string | null;
+  logoUrl: string | null;
+  accentColor: string | null;
+  codeInSubject: boolean;
+}
+
+export interface Client extends ClientSettings {
+  id: string;
   createdAt: number;
   revokedAt: number | null;
 }
@@ -89,6 +98,7 @@ export interface OutboxMail {
   verificationId: string;
   payload: string;
   attempts: number;
+  createdAt: number;
   expiresAt: number;
 }
 
@@ -100,13 +110,11 @@ export interface SigningKeyRow {
   retiredAt: number | null;
 }
 
-export interface NewClient {
+export interface NewClient extends Partial<ClientSettings> {
   id: string;
   name: string;
   apiKeyHash: string;
   allowedDomains: string[];
-  mailFrom: string | null;
-  defaultLocale: string;
   createdAt: number;
 }
 
@@ -120,6 +128,8 @@ export interface Store {
   createClient(client: NewClient): Client;
   listClients(): Client[];
   findClientByKeyHash(apiKeyHash: string): (Client & { apiKeyHash: string }) | undefined;
+  updateClient(id: string, changes: Partial<ClientSettings>): Client | undefined;
+  getClient(id: string): Client | undefined;
   revokeClient(id: string, now: number): boolean;
 
   recordSend(request: SendRequest): SendOutcome;

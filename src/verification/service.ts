@@ -25,7 +25,13 @@ export interface ServiceDeps {
   now: () => number;
   logger: Logger;
   onMailQueued?: () => void;
-  events?: Partial<Record<'sent' | 'verified' | 'failed' | 'locked' | 'limited', () => void>>;
+  events?: {
+    sent?(): void;
+    verified?(): void;
+    failed?(): void;
+    locked?(): void;
+    limited?(limit: string): void;
+  };
 }
 
 export interface SendCodeInput {
@@ -96,6 +102,11 @@ export class VerificationService {
           to: address.email,
           from: client.mailFrom ?? config.MAIL_FROM,
           clientName: client.name,
+          replyTo: client.replyTo,
+          support: client.support,
+          logoUrl: client.logoUrl,
+          accentColor: client.accentColor,
+          codeInSubject: client.codeInSubject,
           code,
           purpose,
           locale: verification.locale,
@@ -107,7 +118,7 @@ export class VerificationService {
     });
     const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp };
     if (outcome.kind === 'limited') {
-      this.deps.events?.limited?.();
+      this.deps.events?.limited?.(outcome.limit);
       logger.info({ ...audit, limit: outcome.limit, outcome: 'rate_limited' }, 'send refused by limit');
       throw problems.rateLimited(outcome.retryAfterMs / 1000, limitDetail[outcome.limit]);
     }

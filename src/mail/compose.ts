@@ -1,0 +1,32 @@
+// The code mail as nodemailer sends it: rendered parts plus the headers a good
+// transactional mail carries.
+import { randomUUID } from 'node:crypto';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { CodeMail } from './payload.js';
+import { renderCodeMail } from './render.js';
+
+/** The domain of the sender address, for a Message-ID on the sending domain. */
+export function senderDomain(from: string): string {
+  return /@([^\s>]+)>?\s*$/.exec(from)?.[1]?.toLowerCase() ?? 'localhost';
+}
+
+export function composeCodeMail(mail: CodeMail, outboxId: number): Mail.Options {
+  const rendered = renderCodeMail(mail);
+  return {
+    from: mail.from,
+    to: mail.to,
+    ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    messageId: `<${randomUUID()}@${senderDomain(mail.from)}>`,
+    date: new Date(),
+    headers: {
+      // RFC 3834: no out-of-office replies or auto-forward loops to a code mail.
+      'Auto-Submitted': 'auto-generated',
+      'X-Auto-Response-Suppress': 'All',
+      // A distinct reference per mail keeps clients (Gmail) from threading codes together.
+      'X-Entity-Ref-ID': `${mail.verificationId}.${outboxId}`,
+    },
+  };
+}

@@ -1,0 +1,41 @@
+// Renders sample code mails to files: one HTML and one text file per locale and purpose.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Client } from '../store/types.js';
+import type { CodeMail } from './payload.js';
+import { renderCodeMail, resolveLocale, supportedLocales } from './render.js';
+
+export function sampleMail(locale: string, purpose: CodeMail['purpose'], client?: Client): CodeMail {
+  return {
+    to: 'alex.morgan@acme.example',
+    from: client?.mailFrom ?? 'Acme Portal <no-reply@acme.example>',
+    clientName: client?.name ?? 'Acme Portal',
+    replyTo: client?.replyTo ?? null,
+    support: client ? client.support : 'support@acme.example',
+    logoUrl: client?.logoUrl ?? null,
+    accentColor: client?.accentColor ?? null,
+    codeInSubject: client?.codeInSubject ?? true,
+    code: '482913',
+    purpose,
+    locale,
+    ttlMinutes: 10,
+    verificationId: 'vf_preview',
+  };
+}
+
+export function writePreviews(outDir: string, locales: readonly string[] = supportedLocales, client?: Client): string[] {
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (const tag of locales) {
+    const locale = resolveLocale(tag);
+    for (const purpose of ['signup', 'login'] as const) {
+      const mail = renderCodeMail(sampleMail(locale, purpose, client));
+      const base = join(dir, `${locale}-${purpose}`);
+      writeFileSync(`${base}.html`, mail.html);
+      writeFileSync(`${base}.txt`, `Subject: ${mail.subject}\n\n${mail.text}`);
+      files.push(`${base}.html`, `${base}.txt`);
+    }
+  }
+  return files;
+}

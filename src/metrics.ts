@@ -1,0 +1,32 @@
+// Prometheus metrics (prom-client), one registry per app so tests and several apps in one
+// process never share counters.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly codesSent = new Counter({ name: 'mailcode_codes_sent_total', help: 'Codes queued for mailing', registers: [this.registry] });
+  readonly codesVerified = new Counter({ name: 'mailcode_codes_verified_total', help: 'Right codes (verifications completed)', registers: [this.registry] });
+  readonly codesFailed = new Counter({ name: 'mailcode_codes_failed_total', help: 'Wrong codes', registers: [this.registry] });
+  readonly verificationsLocked = new Counter({ name: 'mailcode_verifications_locked_total', help: 'Verifications locked after too many wrong codes', registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'mailcode_rate_limited_total', help: 'Requests refused by a limit', labelNames: ['limit'] as const, registers: [this.registry] });
+  readonly mailDelivered = new Counter({ name: 'mailcode_mail_delivered_total', help: 'Mails handed to the transport', registers: [this.registry] });
+  readonly mailFailed = new Counter({ name: 'mailcode_mail_failed_total', help: 'Mails given up (code expired before delivery, or canceled)', registers: [this.registry] });
+  readonly mailRetries = new Counter({ name: 'mailcode_mail_retries_total', help: 'Delivery attempts that failed and were rescheduled', registers: [this.registry] });
+  readonly mailDeliverySeconds = new Histogram({
+    name: 'mailcode_mail_delivery_seconds',
+    help: 'Time from queueing a mail to its delivery',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'mailcode_http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mailcode_' });
+  }
+}
