@@ -46,6 +46,38 @@ t.test('mailcode clients create / list / revoke, keys rotate, migrate, purge', a
   await server.stop();
 });
 
+t.test('branding is set with clients create / update and checked at the command line', async (t) => {
+  if (!requireBuild(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, LOG_LEVEL: 'warn' };
+  const created = JSON.parse(
+    runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--from', 'Acme <no-reply@acme.example>', '--support', 'https://help.acme.example', '--locale', 'de', '--json'], env).stdout,
+  );
+  t.match(created, { mailFrom: 'Acme <no-reply@acme.example>', support: 'https://help.acme.example', defaultLocale: 'de', codeInSubject: true });
+  const updated = runCli(['clients', 'update', created.clientId, '--accent', '#0A7D4F', '--reply-to', 'help@acme.example', '--logo-url', 'https://acme.example/logo.png', '--no-code-in-subject', '--name', 'Acme Portal'], env);
+  t.equal(updated.status, 0, updated.stderr);
+  t.match(updated.stdout, /client cl_\S+ \(Acme Portal\)/);
+  t.match(updated.stdout, /accent: #0a7d4f/);
+  t.match(updated.stdout, /code in subject: no/);
+  t.match(updated.stdout, /from: Acme <no-reply@acme\.example>, reply-to: help@acme\.example/, 'options not given are kept');
+  const again = runCli(['clients', 'update', created.clientId, '--code-in-subject'], env);
+  t.match(again.stdout, /code in subject: yes/);
+  for (const bad of [['--accent', 'green'], ['--logo-url', 'http://insecure.example/logo.png'], ['--from', 'not an address'], ['--locale', 'tlh'], ['--support', 'call us']]) {
+    const refused = runCli(['clients', 'update', created.clientId, ...bad], env);
+    t.not(refused.status, 0, bad.join(' '));
+    t.match(refused.stderr, /error: option/, bad.join(' '));
+  }
+  t.equal(runCli(['clients', 'update', 'cl_missing', '--name', 'X'], env).status, 1);
+
+  const out = join(dir, 'preview');
+  const preview = runCli(['preview', '--client', created.clientId, '--locale', 'de-AT', '--out', out], env);
+  t.equal(preview.status, 0, preview.stderr);
+  t.same(preview.stdout.trim().split('\n').map((f) => f.slice(out.length + 1)), ['de-signup.html', 'de-signup.txt', 'de-login.html', 'de-login.txt']);
+  const all = runCli(['preview', '--out', join(dir, 'all')], env);
+  t.equal(all.stdout.trim().split('\n').length, 40, 'ten locales × two purposes × HTML and text');
+});
+
 t.test('a bad configuration stops the CLI with one line naming the variable', async (t) => {
   if (!requireBuild(t)) return;
   const result = runCli(['migrate'], { PORT: 'eighty' });

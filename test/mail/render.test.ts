@@ -24,11 +24,33 @@ t.test('the mail says who asks, the code, its lifetime and what to do if unasked
 });
 
 t.test('the subject can leave the code out', async (t) => {
-  t.equal(renderCodeMail(mail, { codeInSubject: false }).subject, 'Your Acme <Portal> & Co verification code');
+  t.equal(renderCodeMail({ ...mail, codeInSubject: false }).subject, 'Your Acme <Portal> & Co verification code');
 });
 
 t.test('a regional tag falls back to its language, and unknown locales to en', async (t) => {
   t.equal(resolveLocale('en-GB'), 'en');
   t.equal(resolveLocale('xx-YY', undefined, 'en'), 'en');
   t.equal(resolveLocale(undefined, null), 'en');
+});
+
+t.test('plural forms follow the locale', async (t) => {
+  t.match(renderCodeMail({ ...mail, ttlMinutes: 1 }).text, /expires in 1 minute\./);
+  t.match(renderCodeMail({ ...mail, locale: 'pl', ttlMinutes: 1 }).text, /za 1 minutę\./);
+  t.match(renderCodeMail({ ...mail, locale: 'pl', ttlMinutes: 3 }).text, /za 3 minuty\./);
+  t.match(renderCodeMail({ ...mail, locale: 'pl', ttlMinutes: 10 }).text, /za 10 minut\./);
+});
+
+t.test('a support contact is shown when set: a link in HTML, delimited in text', async (t) => {
+  const url = renderCodeMail({ ...mail, support: 'https://help.acme.example/otp' });
+  t.match(url.html, /<a href="https:\/\/help\.acme\.example\/otp"[^>]*>https:\/\/help\.acme\.example\/otp<\/a>/);
+  t.match(url.text, /Contact <https:\/\/help\.acme\.example\/otp>\./);
+  const address = renderCodeMail({ ...mail, support: 'help@acme.example' });
+  t.match(address.html, /href="mailto:help@acme\.example"/);
+  t.notMatch(renderCodeMail(mail).text, /Questions\?/, 'no support line without a contact');
+});
+
+t.test('the accent colour and logo are used when set', async (t) => {
+  const { html } = renderCodeMail({ ...mail, accentColor: '#0a7d4f', logoUrl: 'https://acme.example/logo.png' });
+  t.match(html, /border-top:4px solid #0a7d4f/);
+  t.match(html, /<img src="https:\/\/acme\.example\/logo\.png" alt="Acme &lt;Portal&gt; &amp; Co"/);
 });
