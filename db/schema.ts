@@ -1,7 +1,7 @@
 // The one source of truth for mailcode's tables (SQLite dialect).
 // Times are stored as integer milliseconds since the epoch: cheap to compare and index,
 // and free of time-zone parsing.
-import { sqliteTable, text, integer, index, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** A portal backend that may call the API. Only a SHA-256 hash of its API key is kept. */
 export const clients = sqliteTable(
@@ -103,6 +103,7 @@ export const sendEvents = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     clientId: text('client_id').notNull(),
     email: text('email').notNull(),
+    /** The end-user IP, or its /64 for IPv6 (one subscriber's usual allocation). */
     endUserIp: text('end_user_ip'),
     createdAt: integer('created_at').notNull(),
   },
@@ -111,6 +112,21 @@ export const sendEvents = sqliteTable(
     index('send_events_ip').on(t.endUserIp, t.createdAt),
     index('send_events_created').on(t.createdAt),
   ],
+);
+
+/**
+ * Counters in fixed time buckets (a sixtieth of their window), for limits where counting
+ * individual events would be too costly: mails per recipient domain, outgoing mail
+ * overall, wrong codes per address. Summing at most 60 rows keeps every check cheap.
+ */
+export const limitCounters = sqliteTable(
+  'limit_counters',
+  {
+    key: text('key').notNull(),
+    bucket: integer('bucket').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.bucket] })],
 );
 
 /** Ed25519 keys that sign assertions. The private JWK is stored encrypted. */

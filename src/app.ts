@@ -3,9 +3,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import helmet from '@fastify/helmet';
 import type { DestinationStream, Logger } from 'pino';
 import { KeyRing } from './assertions/keyring.js';
-import { sqlitePath, type Config } from './config.js';
+import { codeSecrets, sqlitePath, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { MailWorker } from './mail/worker.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
@@ -16,7 +17,7 @@ import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import portalRoutes from './routes/portal.js';
 import publicRoutes from './routes/public.js';
-import { deriveKey } from './secrets.js';
+import { deriveKeys } from './secrets.js';
 import { migrateSqlite, openSqlite } from './store/sqlite.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/types.js';
@@ -62,14 +63,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL, deps.logStream);
   const store = deps.store ?? openStore(config);
   const transport = deps.transport ?? createMailTransport(config);
-  const keys = new KeyRing(store, deriveKey(config.CODE_SECRET, 'signing-keys'), config.ASSERTION_TTL_SECONDS * 1000, now);
+  const secrets = codeSecrets(config);
+  const keys = new KeyRing(store, deriveKeys(secrets, 'signing-keys'), config.ASSERTION_TTL_SECONDS * 1000, now);
   await keys.init();
-  const outboxKey = deriveKey(config.CODE_SECRET, 'outbox');
+  const outboxKeys = deriveKeys(secrets, 'outbox');
   const metrics = new Metrics();
   const worker = new MailWorker({
     store,
     transport,
-    outboxKey,
+    outboxKeys,
     logger: logger.child({ component: 'mail' }),
     now,
     onDelivered: (seconds) => {
@@ -83,8 +85,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     store,
     config,
     keys,
-    codeKey: deriveKey(config.CODE_SECRET, 'codes'),
-    outboxKey,
+    codeKeys: deriveKeys(secrets, 'codes'),
+    outboxKeys,
     now,
     logger: logger.child({ component: 'verification' }),
     onMailQueued: () => worker.nudge(),
@@ -99,9 +101,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    // Bounds on what one client can make the server hold: 16 KiB bodies, 10 s to send a
+    // request, idle keep-alive connections closed after 5 s.
     bodyLimit: 16 * 1024,
-    requestIdHeader: 'x-request-id',
     requestTimeout: 10_000,
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    requestIdHeader: 'x-request-id',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   const routes: string[] = [];
@@ -113,10 +119,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('mailcode', { config, store, keys, worker, service, transport, routes, metrics });
 
   await app.register(errors);
+  await app.register(helmet, {
+    // A JSON API: nothing may be framed, embedded or loaded from its responses. The /docs
+    // UI sets its own, looser policy for its pages (staticCSP below).
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  });
   await app.register(metricsPlugin, { metrics });
   await app.register(auth, { store });
   await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   await app.register(publicRoutes, { store, keys, transport });
   await app.register(portalRoutes, {
     service,

@@ -2,11 +2,11 @@
 // The `mailcode` command: serve, migrate, clients, keys, purge.
 import { Command } from 'commander';
 import { KeyRing } from './assertions/keyring.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { codeSecrets, ConfigError, loadConfig, type Config } from './config.js';
 import { openStore } from './app.js';
 import { newId } from './ids.js';
 import { purgeExpired } from './purge.js';
-import { deriveKey, hashApiKey, newApiKey } from './secrets.js';
+import { deriveKeys, hashApiKey, newApiKey } from './secrets.js';
 import type { Client, Store } from './store/types.js';
 import { accentOption, domainOption, localeOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
@@ -29,7 +29,7 @@ function withStore<T>(fn: (store: Store, cfg: Config) => T | Promise<T>): Promis
 }
 
 function keyRing(store: Store, cfg: Config) {
-  return new KeyRing(store, deriveKey(cfg.CODE_SECRET, 'signing-keys'), cfg.ASSERTION_TTL_SECONDS * 1000, Date.now);
+  return new KeyRing(store, deriveKeys(codeSecrets(cfg), 'signing-keys'), cfg.ASSERTION_TTL_SECONDS * 1000, Date.now);
 }
 
 const program = new Command()

@@ -24,7 +24,10 @@ export const ConfigSchema = Type.Object({
   DKIM_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', description: 'the signing domain (d=), e.g. acme.example' })),
   DKIM_SELECTOR: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]+$', description: 'the DKIM selector (s=)' })),
   DKIM_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1, description: 'a PEM private key, or the path of a PEM file' })),
-  CODE_SECRET: Type.String({ minLength: 32, description: 'a secret of at least 32 characters (e.g. 64 hex digits)' }),
+  CODE_SECRET: Type.String({
+    pattern: '^[^,\\s]{32,}(,[^,\\s]{32,})*$',
+    description: 'a secret of at least 32 characters (e.g. 64 hex digits), or a comma-separated list, newest first',
+  }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { description: 'one of fatal, error, warn, info, debug, trace, silent' },
@@ -35,6 +38,9 @@ export const ConfigSchema = Type.Object({
   SENDS_PER_EMAIL_HOUR: Int(1, 100000, 'mails per address per hour'),
   SENDS_PER_EMAIL_DAY: Int(1, 1000000, 'mails per address per day'),
   SENDS_PER_IP_HOUR: Int(1, 1000000, 'sends per end-user IP per hour'),
+  DOMAIN_MAILS_PER_HOUR: Int(1, 100000000, 'mails per recipient domain per hour'),
+  GLOBAL_MAILS_PER_MINUTE: Int(1, 100000000, 'outgoing mails per minute, all clients together'),
+  WRONG_CODES_PER_EMAIL_HOUR: Int(1, 100000, 'wrong codes per address per hour before sends to it pause'),
   CLIENT_REQUESTS_PER_SECOND: Int(1, 1000000, 'requests per second per API client'),
   ASSERTION_TTL_SECONDS: Int(30, 86400, 'seconds an assertion lives (30-86400)'),
   RETENTION_DAYS: Int(0, 3650, 'days expired verifications are kept for audit'),
@@ -57,6 +63,9 @@ const defaults: Record<string, string> = {
   SENDS_PER_EMAIL_HOUR: '5',
   SENDS_PER_EMAIL_DAY: '20',
   SENDS_PER_IP_HOUR: '20',
+  DOMAIN_MAILS_PER_HOUR: '1000',
+  GLOBAL_MAILS_PER_MINUTE: '6000',
+  WRONG_CODES_PER_EMAIL_HOUR: '20',
   CLIENT_REQUESTS_PER_SECOND: '50',
   ASSERTION_TTL_SECONDS: '300',
   RETENTION_DAYS: '7',
@@ -65,6 +74,15 @@ const defaults: Record<string, string> = {
 /** A configuration error names the variable and what it expects, in one line. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/**
+ * CODE_SECRET may list several secrets, newest first: the newest hashes new codes and
+ * encrypts new data, every one of them still verifies and decrypts, so a rotation does not
+ * break codes in flight. Drop the old secret once its codes have expired.
+ */
+export function codeSecrets(config: Pick<Config, 'CODE_SECRET'>): string[] {
+  return config.CODE_SECRET.split(',');
 }
 
 /** The path of the SQLite file named by DATABASE_URL. */

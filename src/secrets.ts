@@ -6,6 +6,23 @@ export function deriveKey(secret: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'mailcode', purpose, 32));
 }
 
+/** One key per secret for a purpose, newest first (see codeSecrets in config.ts). */
+export function deriveKeys(secrets: readonly string[], purpose: string): Buffer[] {
+  return secrets.map((secret) => deriveKey(secret, purpose));
+}
+
+/** Opens with whichever key sealed it; throws when none did. */
+export function unsealWithAny(keys: readonly Buffer[], sealed: string): { plaintext: string; keyIndex: number } {
+  for (const [keyIndex, key] of keys.entries()) {
+    try {
+      return { plaintext: unseal(key, sealed), keyIndex };
+    } catch {
+      // not this key; try the next (older) one
+    }
+  }
+  throw new Error('sealed with an unknown key (was CODE_SECRET changed without keeping the old one?)');
+}
+
 /** AES-256-GCM; the output is `v1.<iv>.<tag>.<ciphertext>` in base64url. */
 export function seal(key: Buffer, plaintext: string): string {
   const iv = randomBytes(12);

@@ -2,7 +2,7 @@
 // part encrypted, published (public part only) until every token they signed has expired.
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { seal, unseal } from '../secrets.js';
+import { seal, unsealWithAny } from '../secrets.js';
 import type { SigningKeyRow, Store } from '../store/types.js';
 
 export interface PublicJwk extends JWK {
@@ -41,7 +41,8 @@ export class KeyRing {
 
   constructor(
     private readonly store: Store,
-    private readonly keyEncryptionKey: Buffer,
+    /** Newest first (CODE_SECRET rotation): the first seals, any of them opens. */
+    private readonly keyEncryptionKeys: Buffer[],
     private readonly assertionTtlMs: number,
     private readonly now: () => number,
     /** How stale this process's view may be; retired keys stay published that much longer. */
@@ -50,14 +51,21 @@ export class KeyRing {
 
   /** Loads the keys, making the first one when the database has none. */
   async init(): Promise<void> {
-    if (this.store.listSigningKeys().length === 0) {
-      this.store.addSigningKey(await createSigningKey(this.keyEncryptionKey, this.now()));
+    const rows = this.store.listSigningKeys();
+    if (rows.length === 0) {
+      this.store.addSigningKey(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
+    }
+    // After a CODE_SECRET rotation, re-encrypt with the newest secret, so the old secret
+    // can be dropped once its codes have expired without losing the signing keys.
+    for (const row of rows) {
+      const { plaintext, keyIndex } = unsealWithAny(this.keyEncryptionKeys, row.privateJwkEncrypted);
+      if (keyIndex > 0) this.store.resealSigningKey(row.kid, seal(this.keyEncryptionKeys[0]!, plaintext));
     }
     this.reload();
   }
 
   async rotate(): Promise<string> {
-    const key = await createSigningKey(this.keyEncryptionKey, this.now());
+    const key = await createSigningKey(this.keyEncryptionKeys[0]!, this.now());
     this.store.addSigningKey(key);
     this.reload();
     return key.kid;
@@ -70,7 +78,7 @@ export class KeyRing {
     if (!current) throw new Error('no active signing key');
     if (this.active?.kid !== current.kid) {
       // Imported once per key, never per request.
-      const jwk = JSON.parse(unseal(this.keyEncryptionKey, current.privateJwkEncrypted)) as JWK;
+      const jwk = JSON.parse(unsealWithAny(this.keyEncryptionKeys, current.privateJwkEncrypted).plaintext) as JWK;
       this.active = { kid: current.kid, privateKey: createPrivateKey({ key: jwk as never, format: 'jwk' }) };
     }
   }

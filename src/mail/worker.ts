@@ -1,7 +1,7 @@
 // The outbox worker: delivers queued code mails, retries with backoff while the code lives,
 // and gives up (erasing the payload) once it has expired.
 import type { Logger } from 'pino';
-import { unseal } from '../secrets.js';
+import { unsealWithAny } from '../secrets.js';
 import { maskEmail } from '../verification/email-address.js';
 import type { OutboxMail, Store } from '../store/types.js';
 import { retryDelayMs } from './backoff.js';
@@ -12,7 +12,8 @@ import type { MailTransport } from './transport.js';
 export interface MailWorkerOptions {
   store: Store;
   transport: MailTransport;
-  outboxKey: Buffer;
+  /** Newest first; a payload sealed before a CODE_SECRET rotation still opens. */
+  outboxKeys: Buffer[];
   logger: Logger;
   now: () => number;
   /** How often to look for due mail when nothing nudges the worker. */
@@ -87,7 +88,7 @@ export class MailWorker {
     const { store, transport, logger, now } = this.options;
     let message: CodeMail | undefined;
     try {
-      message = JSON.parse(unseal(this.options.outboxKey, mail.payload)) as CodeMail;
+      message = JSON.parse(unsealWithAny(this.options.outboxKeys, mail.payload).plaintext) as CodeMail;
       const sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`);
       store.markMailSent(mail.id, now());
       this.options.onDelivered?.(Math.max(0, now() - mail.createdAt) / 1000);

@@ -26,17 +26,18 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/send-code', { schema: { body: SendCodeBody, response: { 202: SendCodeResponse } } }, async (request, reply) => {
-    const result = await service.sendCode(request.client!, request.body);
+    const result = await service.sendCode(request.client!, request.body, { endUserIp: request.body.endUserIp, portalIp: request.ip });
     return reply.code(202).send(result);
   });
 
   app.post('/verify-code', { schema: { body: VerifyCodeBody, response: { 200: VerifyCodeResponse } } }, async (request) => {
-    const { verificationId, email, purpose, code } = request.body;
+    const { verificationId, email, purpose, code, endUserIp } = request.body;
+    const context = { endUserIp, portalIp: request.ip };
     if (verificationId !== undefined && email !== undefined) {
       throw problems.invalidRequest('Give either verificationId or email (with purpose), not both.');
     }
-    if (verificationId !== undefined) return service.verifyCode(request.client!, { verificationId }, code);
-    if (email !== undefined) return service.verifyCode(request.client!, { email, purpose: purpose ?? 'login' }, code);
+    if (verificationId !== undefined) return service.verifyCode(request.client!, { verificationId }, code, context);
+    if (email !== undefined) return service.verifyCode(request.client!, { email, purpose: purpose ?? 'login' }, code, context);
     throw problems.invalidRequest('body must have verificationId, or email (with purpose).');
   });
 

@@ -35,6 +35,7 @@ export const VerifyCodeBody = Type.Object(
     email: Type.Optional(EmailInput),
     purpose: Type.Optional(Purpose),
     code: Code,
+    endUserIp: Type.Optional(Type.String({ minLength: 2, maxLength: 45 })),
   },
   { additionalProperties: false },
 );

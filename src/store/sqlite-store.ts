@@ -1,9 +1,18 @@
 // The Store on SQLite. better-sqlite3 is synchronous, so each unit of work is one
 // BEGIN IMMEDIATE transaction: it takes the write lock up front, which serializes every
 // send and every attempt (across processes too) and makes check-then-write race-free.
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, notInArray, sql } from 'drizzle-orm';
-import { clients, outbox, sendEvents, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
-import { dayMs, hourMs, retryAfterCooldown, retryAfterInWindow } from '../verification/limits.js';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, notInArray, sql } from 'drizzle-orm';
+import { clients, limitCounters, outbox, sendEvents, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
+import {
+  bucketStart,
+  dayMs,
+  hourMs,
+  retryAfterCooldown,
+  retryAfterInBuckets,
+  retryAfterInWindow,
+  windowStart,
+  type BucketedWindow,
+} from '../verification/limits.js';
 import type { SqliteDb } from './sqlite.js';
 import type {
   AttemptOutcome,
@@ -15,6 +24,7 @@ import type {
   OutboxMail,
   PurgeResult,
   SendOutcome,
+  SendLimits,
   SendRequest,
   SigningKeyRow,
   Store,
@@ -68,7 +78,26 @@ function prepareStatements(db: SqliteDb) {
       .orderBy(desc(sendEvents.createdAt))
       .limit(sql.placeholder('limit'))
       .prepare(),
+    bucketsSince: db
+      .select({ bucket: limitCounters.bucket, count: limitCounters.count })
+      .from(limitCounters)
+      .where(and(eq(limitCounters.key, sql.placeholder('key')), gte(limitCounters.bucket, sql.placeholder('since'))))
+      .prepare(),
+    countInBucket: db
+      .insert(limitCounters)
+      .values({ key: sql.placeholder('key'), bucket: sql.placeholder('bucket'), count: 1 })
+      .onConflictDoUpdate({ target: [limitCounters.key, limitCounters.bucket], set: { count: sql`${limitCounters.count} + 1` } })
+      .prepare(),
   };
+}
+
+/** The bucketed windows of the send limits, from the configured numbers. */
+function bucketedWindows(limits: SendLimits) {
+  return {
+    domain: { windowMs: hourMs, limit: limits.perDomainHour },
+    global: { windowMs: 60_000, limit: limits.globalPerMinute },
+    guessing: { windowMs: hourMs, limit: limits.wrongCodesPerEmailHour },
+  } satisfies Record<string, BucketedWindow>;
 }
 
 export class SqliteStore implements Store {
@@ -175,6 +204,9 @@ export class SqliteStore implements Store {
         tx.insert(sendEvents)
           .values({ clientId: request.clientId, email: request.email, endUserIp: request.endUserIp, createdAt: now })
           .run();
+        const windows = bucketedWindows(limits);
+        this.countEvent(`domain:${request.domain}`, windows.domain, now);
+        this.countEvent('global', windows.global, now);
         tx.insert(outbox)
           .values({
             verificationId: verification.id,
@@ -191,7 +223,22 @@ export class SqliteStore implements Store {
     );
   }
 
-  private sendLimitHit({ email, endUserIp, limits, now }: SendRequest): SendOutcome | undefined {
+  private bucketWait(key: string, window: BucketedWindow, now: number): number {
+    return retryAfterInBuckets(this.statements.bucketsSince.all({ key, since: windowStart(window, now) }), window, now);
+  }
+
+  private countEvent(key: string, window: BucketedWindow, now: number): void {
+    this.statements.countInBucket.run({ key, bucket: bucketStart(window, now) });
+  }
+
+  /**
+   * The limits in the order a person would want them explained: the address first (the
+   * usual case), then the end-user IP, then the limits that protect everyone else.
+   */
+  private sendLimitHit({ email, domain, endUserIp, limits, now }: SendRequest): SendOutcome | undefined {
+    const windows = bucketedWindows(limits);
+    const guessingWait = this.bucketWait(`wrong:${email}`, windows.guessing, now);
+    if (guessingWait > 0) return { kind: 'limited', retryAfterMs: guessingWait, limit: 'guessing' };
     const hourly = this.statements.sendsToEmailSince.all({ email, since: now - hourMs, limit: limits.perEmailHour });
     const hourWait = retryAfterInWindow(hourly.map((r) => r.createdAt), limits.perEmailHour, hourMs, now);
     if (hourWait > 0) return { kind: 'limited', retryAfterMs: hourWait, limit: 'email_hour' };
@@ -203,6 +250,10 @@ export class SqliteStore implements Store {
       const ipWait = retryAfterInWindow(fromIp.map((r) => r.createdAt), limits.perIpHour, hourMs, now);
       if (ipWait > 0) return { kind: 'limited', retryAfterMs: ipWait, limit: 'ip_hour' };
     }
+    const domainWait = this.bucketWait(`domain:${domain}`, windows.domain, now);
+    if (domainWait > 0) return { kind: 'limited', retryAfterMs: domainWait, limit: 'domain_hour' };
+    const globalWait = this.bucketWait('global', windows.global, now);
+    if (globalWait > 0) return { kind: 'limited', retryAfterMs: globalWait, limit: 'global_minute' };
     return undefined;
   }
 
@@ -235,10 +286,11 @@ export class SqliteStore implements Store {
       (tx): AttemptOutcome => {
         const row = this.findTarget(request);
         if (!row) return { kind: 'not_found' };
-        if (row.status === 'verified') return { kind: 'already_verified' };
-        if (row.status === 'locked') return { kind: 'locked' };
-        if (row.status === 'canceled') return { kind: 'canceled' };
-        if (now >= row.expiresAt) return { kind: 'expired' };
+        const verification = toVerification(row);
+        if (row.status === 'verified') return { kind: 'already_verified', verification };
+        if (row.status === 'locked') return { kind: 'locked', verification };
+        if (row.status === 'canceled') return { kind: 'canceled', verification };
+        if (now >= row.expiresAt) return { kind: 'expired', verification };
 
         // The attempt is counted before the compare, so no answer is ever free.
         const counted = tx
@@ -247,7 +299,7 @@ export class SqliteStore implements Store {
           .where(and(eq(verifications.id, row.id), eq(verifications.status, 'pending'), lt(verifications.attempts, verifications.maxAttempts)))
           .returning({ attempts: verifications.attempts })
           .get();
-        if (!counted) return { kind: 'locked' };
+        if (!counted) return { kind: 'locked', verification };
 
         const hashes = this.statements.codeHashes.all({ id: row.id }).map((r) => r.codeHash);
         const matched = request.matches(row.id, hashes);
@@ -267,7 +319,10 @@ export class SqliteStore implements Store {
           .set({ status: sql`CASE WHEN ${verifications.attempts} >= ${verifications.maxAttempts} THEN 'locked' ELSE ${verifications.status} END` })
           .where(eq(verifications.id, row.id))
           .run();
-        return { kind: 'invalid', attemptsRemaining: Math.max(0, row.maxAttempts - counted.attempts) };
+        // Wrong codes also count per address across verifications: a guesser who starts
+        // verification after verification still runs out (sends pause; see recordSend).
+        this.countEvent(`wrong:${row.email}`, { windowMs: request.wrongCodesWindowMs, limit: 0 }, now);
+        return { kind: 'invalid', attemptsRemaining: Math.max(0, row.maxAttempts - counted.attempts), verification };
       },
       { behavior: 'immediate' },
     );
@@ -377,12 +432,17 @@ export class SqliteStore implements Store {
     );
   }
 
+  resealSigningKey(kid: string, privateJwkEncrypted: string): void {
+    this.db.update(signingKeys).set({ privateJwkEncrypted }).where(eq(signingKeys.kid, kid)).run();
+  }
+
   purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): PurgeResult {
     return this.db.transaction(
       (tx) => {
         this.failExpiredMail(now);
         const old = tx.delete(verifications).where(lt(verifications.expiresAt, keepVerificationsUntil)).run().changes;
         const events = tx.delete(sendEvents).where(lt(sendEvents.createdAt, keepSendEventsUntil)).run().changes;
+        tx.delete(limitCounters).where(lt(limitCounters.bucket, keepSendEventsUntil)).run();
         const keys = tx
           .delete(signingKeys)
           .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, keepKeysUntil)))

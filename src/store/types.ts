@@ -55,6 +55,12 @@ export interface SendLimits {
   perEmailHour: number;
   perEmailDay: number;
   perIpHour: number;
+  /** Mails per recipient domain per hour: protects a company's mail server. */
+  perDomainHour: number;
+  /** All outgoing mail per minute: a ceiling against bill-running. */
+  globalPerMinute: number;
+  /** Wrong codes per address per hour (across verifications) before sends pause. */
+  wrongCodesPerEmailHour: number;
   /** How many of the newest codes of one verification stay valid. */
   codesKept: number;
 }
@@ -62,8 +68,11 @@ export interface SendLimits {
 export interface SendRequest {
   clientId: string;
   email: string;
+  /** The address's domain (punycode), for the per-domain limit. */
+  domain: string;
   purpose: Purpose;
   locale: string;
+  /** The end-user IP key (an IPv4 address or an IPv6 /64), when the portal gave one. */
   endUserIp: string | null;
   now: number;
   limits: SendLimits;
@@ -74,9 +83,11 @@ export interface SendRequest {
   payloadFor(verification: Verification): string;
 }
 
+export type SendLimitName = 'cooldown' | 'email_hour' | 'email_day' | 'ip_hour' | 'domain_hour' | 'global_minute' | 'guessing';
+
 export type SendOutcome =
   | { kind: 'queued'; verification: Verification; joined: boolean }
-  | { kind: 'limited'; retryAfterMs: number; limit: 'cooldown' | 'email_hour' | 'email_day' | 'ip_hour' };
+  | { kind: 'limited'; retryAfterMs: number; limit: SendLimitName };
 
 export type VerificationTarget = { verificationId: string } | { email: string; purpose: Purpose };
 
@@ -84,14 +95,16 @@ export interface AttemptRequest {
   clientId: string;
   target: VerificationTarget;
   now: number;
+  /** Wrong codes are also counted per address, across verifications, in this window. */
+  wrongCodesWindowMs: number;
   /** Compares the submitted code with the stored hashes (constant time). */
   matches(verificationId: string, storedHashes: readonly string[]): boolean;
 }
 
 export type AttemptOutcome =
   | { kind: 'verified'; verification: Verification }
-  | { kind: 'invalid'; attemptsRemaining: number }
-  | { kind: 'not_found' | 'expired' | 'canceled' | 'already_verified' | 'locked' };
+  | { kind: 'invalid'; attemptsRemaining: number; verification: Verification }
+  | { kind: 'not_found' | 'expired' | 'canceled' | 'already_verified' | 'locked'; verification?: Verification };
 
 export interface OutboxMail {
   id: number;
@@ -148,6 +161,9 @@ export interface Store {
   listSigningKeys(): SigningKeyRow[];
   /** Inserts the new key and retires every older active key, atomically. */
   addSigningKey(key: SigningKeyRow): void;
+
+  /** Re-encrypts a signing key's private part (after CODE_SECRET rotation). */
+  resealSigningKey(kid: string, privateJwkEncrypted: string): void;
 
   purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): PurgeResult;
   ping(): boolean;

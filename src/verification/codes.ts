@@ -15,14 +15,19 @@ export function hashCode(key: Buffer, verificationId: string, code: string): str
   return createHmac('sha256', key).update(verificationId).update('\0').update(code).digest('base64url');
 }
 
-/** Compares against every stored hash, without stopping at the first match. */
-export function codeMatchesAny(key: Buffer, verificationId: string, code: string, storedHashes: readonly string[]): boolean {
-  const candidate = Buffer.from(hashCode(key, verificationId, code));
+/**
+ * Compares against every stored hash under every key (CODE_SECRET rotation), without
+ * stopping at the first match, so the time taken does not say which code matched.
+ */
+export function codeMatchesAny(keys: Buffer | readonly Buffer[], verificationId: string, code: string, storedHashes: readonly string[]): boolean {
   let matched = false;
-  for (const stored of storedHashes) {
-    const storedBuffer = Buffer.from(stored);
-    const equal = storedBuffer.length === candidate.length && timingSafeEqual(storedBuffer, candidate);
-    matched = matched || equal;
+  for (const key of Buffer.isBuffer(keys) ? [keys] : keys) {
+    const candidate = Buffer.from(hashCode(key, verificationId, code));
+    for (const stored of storedHashes) {
+      const storedBuffer = Buffer.from(stored);
+      const equal = storedBuffer.length === candidate.length && timingSafeEqual(storedBuffer, candidate);
+      matched = matched || equal;
+    }
   }
   return matched;
 }

@@ -1,5 +1,4 @@
 // The verification rules, with no HTTP in sight: routes call these and map the outcome.
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { signAssertion } from '../assertions/assertion.js';
 import type { KeyRing } from '../assertions/keyring.js';
@@ -9,7 +8,9 @@ import { newId } from '../ids.js';
 import type { CodeMail } from '../mail/payload.js';
 import { resolveLocale } from '../mail/render.js';
 import { seal } from '../secrets.js';
-import type { Client, Purpose, SendLimits, Store, Verification, VerificationTarget } from '../store/types.js';
+import type { Client, Purpose, SendLimitName, SendLimits, Store, Verification, VerificationTarget } from '../store/types.js';
+import { endUserIpKey } from './end-user-ip.js';
+import { hourMs } from './limits.js';
 import { codeMatchesAny, generateCode, hashCode } from './codes.js';
 import { checkDomain } from './domain-policy.js';
 import { maskEmail, normalizeEmail } from './email-address.js';
@@ -20,8 +21,9 @@ export interface ServiceDeps {
   store: Store;
   config: Config;
   keys: KeyRing;
-  codeKey: Buffer;
-  outboxKey: Buffer;
+  /** Newest first: the first hashes and seals, all of them verify and open. */
+  codeKeys: Buffer[];
+  outboxKeys: Buffer[];
   now: () => number;
   logger: Logger;
   onMailQueued?: () => void;
@@ -41,6 +43,12 @@ export interface SendCodeInput {
   endUserIp?: string;
 }
 
+/** Who is asking, for the audit log: the person's IP when the portal passes it, else the portal's. */
+export interface RequestContext {
+  endUserIp?: string;
+  portalIp: string;
+}
+
 export type VerificationState = 'pending' | 'verified' | 'expired' | 'locked' | 'canceled';
 
 export function publicStatus(v: Verification, now: number): VerificationState {
@@ -55,15 +63,21 @@ export function sendLimits(config: Config): SendLimits {
     perEmailHour: config.SENDS_PER_EMAIL_HOUR,
     perEmailDay: config.SENDS_PER_EMAIL_DAY,
     perIpHour: config.SENDS_PER_IP_HOUR,
+    perDomainHour: config.DOMAIN_MAILS_PER_HOUR,
+    globalPerMinute: config.GLOBAL_MAILS_PER_MINUTE,
+    wrongCodesPerEmailHour: config.WRONG_CODES_PER_EMAIL_HOUR,
     codesKept: 3,
   };
 }
 
-const limitDetail = {
+const limitDetail: Record<SendLimitName, string> = {
   cooldown: 'A code was sent to this address moments ago; wait before asking for another.',
   email_hour: 'Too many codes were sent to this address in the last hour.',
   email_day: 'Too many codes were sent to this address today.',
   ip_hour: 'Too many codes were requested from this end-user IP in the last hour.',
+  domain_hour: 'Too many codes were sent to this mail domain in the last hour.',
+  global_minute: 'The service is sending as many mails as it may right now; try again shortly.',
+  guessing: 'Too many wrong codes were entered for this address in the last hour; sends to it are paused.',
 };
 
 export class VerificationService {
@@ -73,13 +87,12 @@ export class VerificationService {
     this.limits = sendLimits(deps.config);
   }
 
-  async sendCode(client: Client, input: SendCodeInput) {
+  async sendCode(client: Client, input: SendCodeInput, context?: RequestContext) {
     const { store, config, now: clock, logger } = this.deps;
     const address = normalizeEmail(input.email);
     if (!address.ok) throw problems.invalidRequest(`email ${address.reason}.`);
-    if (input.endUserIp !== undefined && isIP(input.endUserIp) === 0) {
-      throw problems.invalidRequest('endUserIp must be an IPv4 or IPv6 address.');
-    }
+    const endUserIp = input.endUserIp === undefined ? null : endUserIpKey(input.endUserIp);
+    if (endUserIp === undefined) throw problems.invalidRequest('endUserIp must be an IPv4 or IPv6 address.');
     const domain = checkDomain(address.domain, client.allowedDomains);
     if (!domain.allowed) throw problems.domainNotAllowed(`${domain.reason}.`);
 
@@ -90,13 +103,14 @@ export class VerificationService {
     const outcome = store.recordSend({
       clientId: client.id,
       email: address.email,
+      domain: address.domain,
       purpose,
       locale,
-      endUserIp: input.endUserIp ?? null,
+      endUserIp,
       now,
       limits: this.limits,
       newVerificationId: newId('vf'),
-      codeHashFor: (verificationId) => hashCode(this.deps.codeKey, verificationId, code),
+      codeHashFor: (verificationId) => hashCode(this.deps.codeKeys[0]!, verificationId, code),
       payloadFor: (verification) => {
         const mail: CodeMail = {
           to: address.email,
@@ -113,10 +127,10 @@ export class VerificationService {
           ttlMinutes: Math.round(this.limits.codeTtlMs / 60_000),
           verificationId: verification.id,
         };
-        return seal(this.deps.outboxKey, JSON.stringify(mail));
+        return seal(this.deps.outboxKeys[0]!, JSON.stringify(mail));
       },
     });
-    const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp };
+    const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp ?? context?.portalIp };
     if (outcome.kind === 'limited') {
       this.deps.events?.limited?.(outcome.limit);
       logger.info({ ...audit, limit: outcome.limit, outcome: 'rate_limited' }, 'send refused by limit');
@@ -136,20 +150,27 @@ export class VerificationService {
     };
   }
 
-  async verifyCode(client: Client, target: VerificationTarget, code: string) {
+  async verifyCode(client: Client, target: VerificationTarget, code: string, context?: RequestContext) {
     const { store, logger } = this.deps;
     const now = this.deps.now();
     const outcome = store.attemptCode({
       clientId: client.id,
       target: 'email' in target ? this.normalizedTarget(target) : target,
       now,
-      matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKey, verificationId, code, hashes),
+      wrongCodesWindowMs: hourMs,
+      matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKeys, verificationId, code, hashes),
     });
-    const audit = { client: client.id, verificationId: 'verificationId' in target ? target.verificationId : undefined, outcome: outcome.kind };
+    const audit = {
+      client: client.id,
+      verificationId: outcome.verification?.id ?? ('verificationId' in target ? target.verificationId : undefined),
+      to: outcome.verification ? maskEmail(outcome.verification.email) : undefined,
+      ip: context?.endUserIp ?? context?.portalIp,
+      outcome: outcome.kind,
+    };
     switch (outcome.kind) {
       case 'verified': {
         this.deps.events?.verified?.();
-        logger.info({ ...audit, verificationId: outcome.verification.id }, 'code verified');
+        logger.info(audit, 'code verified');
         const { token, expiresAt } = await signAssertion(
           this.deps.keys,
           outcome.verification,
@@ -161,18 +182,22 @@ export class VerificationService {
       case 'invalid':
         this.deps.events?.failed?.();
         if (outcome.attemptsRemaining === 0) this.deps.events?.locked?.();
-        logger.info({ ...audit, attemptsRemaining: outcome.attemptsRemaining }, outcome.attemptsRemaining === 0 ? 'wrong code; verification locked' : 'wrong code');
+        logger.info({ ...audit, attemptsRemaining: outcome.attemptsRemaining }, 'wrong code');
+        if (outcome.attemptsRemaining === 0) logger.warn({ ...audit, outcome: 'locked' }, 'verification locked after too many wrong codes');
         throw problems.invalidCode(outcome.attemptsRemaining);
       case 'locked':
         logger.info(audit, 'attempt on a locked verification');
         throw problems.tooManyAttempts();
       case 'expired':
+        logger.info(audit, 'attempt on an expired verification');
         throw problems.codeExpired();
       case 'canceled':
         throw problems.codeExpired('This verification was canceled; send a new code.');
       case 'already_verified':
+        logger.info(audit, 'attempt on a used verification');
         throw problems.alreadyVerified();
       case 'not_found':
+        logger.info(audit, 'attempt on an unknown verification');
         throw problems.verificationNotFound();
     }
   }
