@@ -1,0 +1,122 @@
+// Property-based tests over the HTTP surface (fast-check): whatever arrives, the service
+// answers 4xx or 2xx, never mails an address its policy refuses, and never shows a code.
+import t from 'tap';
+import fc from 'fast-check';
+import { build } from '../helpers/build.js';
+import { normalizeEmail } from '../../src/verification/email-address.js';
+import { checkDomain } from '../../src/verification/domain-policy.js';
+
+const runs = Number(process.env.PROPERTY_RUNS ?? 2000);
+// Generous limits: the properties are about answers and policy, not about being throttled.
+const env = {
+  CLIENT_REQUESTS_PER_SECOND: '1000000',
+  SENDS_PER_EMAIL_HOUR: '100000',
+  SENDS_PER_EMAIL_DAY: '100000',
+  SENDS_PER_IP_HOUR: '100000',
+  RESEND_COOLDOWN_SECONDS: '0',
+  DOMAIN_MAILS_PER_HOUR: '100000000',
+  GLOBAL_MAILS_PER_MINUTE: '100000000',
+};
+
+const nasty = fc.constantFrom(
+  '\r', '\n', '\r\n', '\u0000', '"', "'", '(', ')', '<', '>', ',', ';', ':', '\\', ' ', '\t', '@', '..', '.', '%0d%0a',
+  '\u2028', '\u202e', '\ufeff', 'ß', 'İ', 'а' /* Cyrillic a */, 'ο' /* Greek omicron */, 'ａ' /* fullwidth */, '💌', 'xn--', '-',
+);
+const part = fc.array(fc.oneof(fc.constantFrom('a', 'b', 'acme', 'example', '1'), nasty, fc.string({ maxLength: 4 }), fc.string({ unit: 'binary', maxLength: 3 })), { maxLength: 8 }).map((xs) => xs.join(''));
+const domain = fc.oneof(
+  fc.constantFrom('acme.example', 'sub.acme.example', 'ACME.example', 'acme.example.', 'аcme.example', 'acme.example.evil.test', 'gmail.com', 'mailinator.com', 'münchen.example'),
+  part.map((p) => `${p}.example`),
+  part,
+);
+// Mostly-valid addresses, so the "mailed" path is exercised as hard as the refusals.
+const plausible = fc
+  .tuple(
+    fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,20}$/),
+    fc.constantFrom('acme.example', 'ACME.Example', 'eu.acme.example', 'münchen.example', 'acme.example.', 'acme.example.evil.test', 'аcme.example', 'gmail.com'),
+    fc.constantFrom('', ' ', '  ', '\t'),
+  )
+  .map(([l, d, pad]) => `${pad}${l}@${d}${pad}`);
+const address = fc.oneof(
+  { arbitrary: plausible, weight: 3 },
+  fc.tuple(part, domain).map(([l, d]) => `${l}@${d}`),
+  fc.tuple(part, part, domain).map(([n, l, d]) => `${n} <${l}@${d}>`),
+  fc.tuple(part, domain).map(([l, d]) => `"${l}"@${d}`),
+  fc.tuple(part, domain).map(([l, d]) => `${l}(comment)@${d}`),
+  fc.tuple(fc.integer({ min: 60, max: 400 }), domain).map(([n, d]) => `${'x'.repeat(n)}@${d}`),
+  fc.string({ maxLength: 60 }),
+  fc.string({ unit: 'binary', maxLength: 60 }),
+);
+const anyJson = fc.jsonValue({ maxDepth: 3 });
+
+t.test(`random addresses (${runs} runs): never a 5xx, never a mail outside the policy, never a code in a response`, async (t) => {
+  const { app, createClient, mail } = await build(t, { env });
+  const acme = createClient('Acme', ['acme.example', 'xn--mnchen-3ya.example']);
+  let mailed = 0;
+  await fc.assert(
+    fc.asyncProperty(address, fc.option(fc.constantFrom('signup', 'login', 'reset', ''), { nil: undefined }), async (email, purpose) => {
+      const before = mail.sent.length;
+      const response = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: purpose === undefined ? { email } : { email, purpose } });
+      await app.mailcode.worker.runOnce();
+      if (response.statusCode >= 500) return false;
+      for (const sent of mail.sent.slice(before)) {
+        const to = String(sent.to);
+        const normalized = normalizeEmail(to);
+        // The mail went to exactly the normalized address, and that address obeys the policy.
+        if (!normalized.ok || normalized.email !== to || !checkDomain(normalized.domain, acme.allowedDomains).allowed) return false;
+        if (/[\r\n]/.test(to)) return false;
+        const code = /^ {4}(\d{6})$/m.exec(String(sent.text))?.[1];
+        if (!code || response.body.includes(code)) return false;
+        mailed++;
+      }
+      return response.statusCode === 202 ? mail.sent.length === before + 1 : mail.sent.length === before;
+    }),
+    { numRuns: runs },
+  );
+  t.ok(mailed > 0, `some random addresses were valid and mailed (${mailed})`);
+});
+
+t.test(`random JSON bodies on every portal route (${runs} runs): always a 2xx or a 4xx problem`, async (t) => {
+  const { app, createClient } = await build(t, { env });
+  const acme = createClient();
+  const routes = [
+    ['POST', '/send-code'],
+    ['POST', '/verify-code'],
+    ['GET', '/verifications/vf_x'],
+    ['DELETE', '/verifications/vf_x'],
+  ] as const;
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...routes), anyJson, async ([method, url], body) => {
+      const response = await app.inject({
+        method,
+        url,
+        headers: { ...acme.auth, 'content-type': 'application/json' },
+        payload: method === 'POST' ? JSON.stringify(body) : undefined,
+      });
+      if (response.statusCode >= 500) return false;
+      if (response.statusCode >= 400) {
+        const problem = response.json();
+        return response.headers['content-type'] === 'application/problem+json; charset=utf-8' && typeof problem.code === 'string' && problem.status === response.statusCode;
+      }
+      return true;
+    }),
+    { numRuns: runs },
+  );
+});
+
+t.test(`random header values (${runs} runs): never a 5xx`, async (t) => {
+  const { app, createClient } = await build(t, { env });
+  const acme = createClient();
+  const headerValue = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom(`Bearer ${acme.apiKey}`, 'Bearer', 'Bearer  x', 'bearer x', `Bearer ${acme.apiKey} extra`, '\u00ff\u00fe', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded'));
+  await fc.assert(
+    fc.asyncProperty(headerValue, headerValue, headerValue, anyJson, async (authorization, contentType, requestId, body) => {
+      // Only values a real HTTP client could send (no control characters).
+      const headers: Record<string, string> = {};
+      for (const [name, value] of [['authorization', authorization], ['content-type', contentType], ['x-request-id', requestId]] as const) {
+        if (/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) headers[name] = value;
+      }
+      const response = await app.inject({ method: 'POST', url: '/send-code', headers, payload: JSON.stringify(body) });
+      return response.statusCode < 500;
+    }),
+    { numRuns: runs },
+  );
+});
