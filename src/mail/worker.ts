@@ -90,7 +90,7 @@ export class MailWorker {
     try {
       message = JSON.parse(unsealWithAny(this.options.outboxKeys, mail.payload).plaintext) as CodeMail;
       const sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`);
-      store.markMailSent(mail.id, now());
+      await store.markMailSent(mail.id, now());
       this.options.onDelivered?.(Math.max(0, now() - mail.createdAt) / 1000);
       const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1 };
       if (sent.file) logger.info({ ...fields, file: sent.file }, `mail written to ${sent.file}`);
@@ -99,11 +99,11 @@ export class MailWorker {
       const reason = error instanceof Error ? error.message.slice(0, 300) : String(error);
       const nextAttemptAt = now() + retryDelayMs(mail.attempts);
       if (!message || nextAttemptAt >= mail.expiresAt) {
-        store.markMailFailed(mail.id, reason);
+        await store.markMailFailed(mail.id, reason);
         this.options.onFailed?.();
         logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason }, 'mail delivery failed for good');
       } else {
-        store.markMailRetry(mail.id, nextAttemptAt, reason);
+        await store.markMailRetry(mail.id, nextAttemptAt, reason);
         this.options.onRetry?.();
         logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason, retryAt: new Date(nextAttemptAt).toISOString() }, 'mail delivery failed; will retry');
       }

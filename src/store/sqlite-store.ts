@@ -1,7 +1,8 @@
-// The Store on SQLite. better-sqlite3 is synchronous, so each unit of work is one
-// BEGIN IMMEDIATE transaction: it takes the write lock up front, which serializes every
-// send and every attempt (across processes too) and makes check-then-write race-free.
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, notInArray, sql } from 'drizzle-orm';
+// The Store on SQLite. better-sqlite3 is synchronous, so each unit of work runs whole,
+// inside a BEGIN IMMEDIATE transaction that takes the write lock up front: every send and
+// every attempt is serialized (across processes too) and check-then-write is race-free.
+// Sends, attempts and delivery updates go through group commit (see group-commit.ts).
+import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { clients, limitCounters, outbox, sendEvents, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
 import {
   bucketStart,
@@ -13,6 +14,8 @@ import {
   windowStart,
   type BucketedWindow,
 } from '../verification/limits.js';
+import { GroupCommit } from './group-commit.js';
+import { prepareStatements, type Statements } from './sqlite-statements.js';
 import type { SqliteDb } from './sqlite.js';
 import type {
   AttemptOutcome,
@@ -41,56 +44,6 @@ function toClient(row: ClientRow): Client {
 
 const toVerification = (row: VerificationRow) => row as Verification;
 
-/** The statements of the hot paths, prepared once. */
-function prepareStatements(db: SqliteDb) {
-  return {
-    clientByKeyHash: db.select().from(clients).where(eq(clients.apiKeyHash, sql.placeholder('hash'))).prepare(),
-    verificationById: db.select().from(verifications).where(eq(verifications.id, sql.placeholder('id'))).prepare(),
-    latestForAddress: db
-      .select()
-      .from(verifications)
-      .where(
-        and(
-          eq(verifications.clientId, sql.placeholder('clientId')),
-          eq(verifications.email, sql.placeholder('email')),
-          eq(verifications.purpose, sql.placeholder('purpose')),
-        ),
-      )
-      .orderBy(desc(verifications.createdAt))
-      .limit(1)
-      .prepare(),
-    codeHashes: db
-      .select({ codeHash: verificationCodes.codeHash })
-      .from(verificationCodes)
-      .where(eq(verificationCodes.verificationId, sql.placeholder('id')))
-      .prepare(),
-    sendsToEmailSince: db
-      .select({ createdAt: sendEvents.createdAt })
-      .from(sendEvents)
-      .where(and(eq(sendEvents.email, sql.placeholder('email')), gt(sendEvents.createdAt, sql.placeholder('since'))))
-      .orderBy(desc(sendEvents.createdAt))
-      .limit(sql.placeholder('limit'))
-      .prepare(),
-    sendsFromIpSince: db
-      .select({ createdAt: sendEvents.createdAt })
-      .from(sendEvents)
-      .where(and(eq(sendEvents.endUserIp, sql.placeholder('ip')), gt(sendEvents.createdAt, sql.placeholder('since'))))
-      .orderBy(desc(sendEvents.createdAt))
-      .limit(sql.placeholder('limit'))
-      .prepare(),
-    bucketsSince: db
-      .select({ bucket: limitCounters.bucket, count: limitCounters.count })
-      .from(limitCounters)
-      .where(and(eq(limitCounters.key, sql.placeholder('key')), gte(limitCounters.bucket, sql.placeholder('since'))))
-      .prepare(),
-    countInBucket: db
-      .insert(limitCounters)
-      .values({ key: sql.placeholder('key'), bucket: sql.placeholder('bucket'), count: 1 })
-      .onConflictDoUpdate({ target: [limitCounters.key, limitCounters.bucket], set: { count: sql`${limitCounters.count} + 1` } })
-      .prepare(),
-  };
-}
-
 /** The bucketed windows of the send limits, from the configured numbers. */
 function bucketedWindows(limits: SendLimits) {
   return {
@@ -101,10 +54,12 @@ function bucketedWindows(limits: SendLimits) {
 }
 
 export class SqliteStore implements Store {
-  private readonly statements: ReturnType<typeof prepareStatements>;
+  private readonly statements: Statements;
+  private readonly group: GroupCommit;
 
   constructor(private readonly db: SqliteDb) {
     this.statements = prepareStatements(db);
+    this.group = new GroupCommit(db.$client);
   }
 
   createClient(client: NewClient): Client {
@@ -150,77 +105,47 @@ export class SqliteStore implements Store {
     return result.changes > 0;
   }
 
-  recordSend(request: SendRequest): SendOutcome {
-    const { limits, now } = request;
-    return this.db.transaction(
-      (tx): SendOutcome => {
-        const latest = this.statements.latestForAddress.get({ clientId: request.clientId, email: request.email, purpose: request.purpose });
-        const pending = latest && latest.status === 'pending' && latest.expiresAt > now ? latest : undefined;
-        if (pending) {
-          const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
-          if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
-        }
-        const limited = this.sendLimitHit(request);
-        if (limited) return limited;
+  recordSend(request: SendRequest): Promise<SendOutcome> {
+    return this.group.run(() => this.recordSendNow(request));
+  }
 
-        let verification: Verification;
-        if (pending) {
-          // Resend joins the pending verification: a new code, a fresh lifetime, the earlier
-          // codes kept (the newest few), and the attempts already spent still counted.
-          verification = toVerification(
-            tx
-              .update(verifications)
-              .set({ lastSentAt: now, expiresAt: now + limits.codeTtlMs, sendCount: sql`${verifications.sendCount} + 1` })
-              .where(eq(verifications.id, pending.id))
-              .returning()
-              .get(),
-          );
-        } else {
-          verification = toVerification(
-            tx
-              .insert(verifications)
-              .values({
-                id: request.newVerificationId,
-                clientId: request.clientId,
-                email: request.email,
-                purpose: request.purpose,
-                locale: request.locale,
-                status: 'pending',
-                attempts: 0,
-                maxAttempts: limits.maxAttempts,
-                sendCount: 1,
-                createdAt: now,
-                lastSentAt: now,
-                expiresAt: now + limits.codeTtlMs,
-              })
-              .returning()
-              .get(),
-          );
-        }
-        tx.insert(verificationCodes)
-          .values({ verificationId: verification.id, codeHash: request.codeHashFor(verification.id), createdAt: now })
-          .run();
-        if (pending) this.keepNewestCodes(verification.id, limits.codesKept);
-        tx.insert(sendEvents)
-          .values({ clientId: request.clientId, email: request.email, endUserIp: request.endUserIp, createdAt: now })
-          .run();
-        const windows = bucketedWindows(limits);
-        this.countEvent(`domain:${request.domain}`, windows.domain, now);
-        this.countEvent('global', windows.global, now);
-        tx.insert(outbox)
-          .values({
-            verificationId: verification.id,
-            status: 'queued',
-            payload: request.payloadFor(verification),
-            nextAttemptAt: now,
-            createdAt: now,
-            expiresAt: verification.expiresAt,
-          })
-          .run();
-        return { kind: 'queued', verification, joined: pending !== undefined };
-      },
-      { behavior: 'immediate' },
+  private recordSendNow(request: SendRequest): SendOutcome {
+    const { limits, now } = request;
+    const st = this.statements;
+    const latest = st.latestForAddress.get({ clientId: request.clientId, email: request.email, purpose: request.purpose });
+    const pending = latest && latest.status === 'pending' && latest.expiresAt > now ? latest : undefined;
+    if (pending) {
+      const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
+      if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
+    }
+    const limited = this.sendLimitHit(request);
+    if (limited) return limited;
+
+    const expiresAt = now + limits.codeTtlMs;
+    // Resend joins the pending verification: a new code, a fresh lifetime, the earlier codes
+    // kept (the newest few), and the attempts already spent still counted.
+    const verification = toVerification(
+      pending
+        ? st.joinVerification.get({ id: pending.id, now, expiresAt })!
+        : st.insertVerification.get({
+            id: request.newVerificationId,
+            clientId: request.clientId,
+            email: request.email,
+            purpose: request.purpose,
+            locale: request.locale,
+            maxAttempts: limits.maxAttempts,
+            now,
+            expiresAt,
+          })!,
     );
+    st.insertCode.run({ verificationId: verification.id, codeHash: request.codeHashFor(verification.id), now });
+    if (pending) st.keepNewestCodes.run({ verificationId: verification.id, keep: limits.codesKept });
+    st.insertSendEvent.run({ clientId: request.clientId, email: request.email, ip: request.endUserIp, now });
+    const windows = bucketedWindows(limits);
+    this.countEvent(`domain:${request.domain}`, windows.domain, now);
+    this.countEvent('global', windows.global, now);
+    st.insertOutbox.run({ verificationId: verification.id, payload: request.payloadFor(verification), now, expiresAt });
+    return { kind: 'queued', verification, joined: pending !== undefined };
   }
 
   private bucketWait(key: string, window: BucketedWindow, now: number): number {
@@ -257,21 +182,6 @@ export class SqliteStore implements Store {
     return undefined;
   }
 
-  private keepNewestCodes(verificationId: string, keep: number): void {
-    const newest = this.db
-      .select({ id: verificationCodes.id })
-      .from(verificationCodes)
-      .where(eq(verificationCodes.verificationId, verificationId))
-      .orderBy(desc(verificationCodes.id))
-      .limit(keep)
-      .all()
-      .map((r) => r.id);
-    this.db
-      .delete(verificationCodes)
-      .where(and(eq(verificationCodes.verificationId, verificationId), notInArray(verificationCodes.id, newest)))
-      .run();
-  }
-
   private findTarget(request: AttemptRequest): VerificationRow | undefined {
     if ('verificationId' in request.target) {
       const row = this.statements.verificationById.get({ id: request.target.verificationId });
@@ -280,64 +190,51 @@ export class SqliteStore implements Store {
     return this.statements.latestForAddress.get({ clientId: request.clientId, ...request.target });
   }
 
-  attemptCode(request: AttemptRequest): AttemptOutcome {
+  attemptCode(request: AttemptRequest): Promise<AttemptOutcome> {
+    return this.group.run(() => this.attemptCodeNow(request));
+  }
+
+  private attemptCodeNow(request: AttemptRequest): AttemptOutcome {
     const { now } = request;
-    return this.db.transaction(
-      (tx): AttemptOutcome => {
-        const row = this.findTarget(request);
-        if (!row) return { kind: 'not_found' };
-        const verification = toVerification(row);
-        if (row.status === 'verified') return { kind: 'already_verified', verification };
-        if (row.status === 'locked') return { kind: 'locked', verification };
-        if (row.status === 'canceled') return { kind: 'canceled', verification };
-        if (now >= row.expiresAt) return { kind: 'expired', verification };
+    const st = this.statements;
+    const row = this.findTarget(request);
+    if (!row) {
+      // The same statements as a real attempt (they match nothing), so an unknown id is not
+      // told apart from a known one by how long the answer takes.
+      const id = 'verificationId' in request.target ? request.target.verificationId : '';
+      st.countAttempt.get({ id });
+      request.matches(id, st.codeHashes.all({ id }).map((r) => r.codeHash));
+      st.lockIfExhausted.run({ id });
+      return { kind: 'not_found' };
+    }
+    const verification = toVerification(row);
+    if (row.status === 'verified') return { kind: 'already_verified', verification };
+    if (row.status === 'locked') return { kind: 'locked', verification };
+    if (row.status === 'canceled') return { kind: 'canceled', verification };
+    if (now >= row.expiresAt) return { kind: 'expired', verification };
 
-        // The attempt is counted before the compare, so no answer is ever free.
-        const counted = tx
-          .update(verifications)
-          .set({ attempts: sql`${verifications.attempts} + 1` })
-          .where(and(eq(verifications.id, row.id), eq(verifications.status, 'pending'), lt(verifications.attempts, verifications.maxAttempts)))
-          .returning({ attempts: verifications.attempts })
-          .get();
-        if (!counted) return { kind: 'locked', verification };
-
-        const hashes = this.statements.codeHashes.all({ id: row.id }).map((r) => r.codeHash);
-        const matched = request.matches(row.id, hashes);
-        // Both branches end in one conditional UPDATE, so right and wrong codes cost the same.
-        if (matched) {
-          const used = tx
-            .update(verifications)
-            .set({ status: 'verified', verifiedAt: now })
-            .where(and(eq(verifications.id, row.id), eq(verifications.status, 'pending')))
-            .returning()
-            .get();
-          if (!used) return { kind: 'already_verified' };
-          tx.delete(verificationCodes).where(eq(verificationCodes.verificationId, row.id)).run();
-          return { kind: 'verified', verification: toVerification(used) };
-        }
-        tx.update(verifications)
-          .set({ status: sql`CASE WHEN ${verifications.attempts} >= ${verifications.maxAttempts} THEN 'locked' ELSE ${verifications.status} END` })
-          .where(eq(verifications.id, row.id))
-          .run();
-        // Wrong codes also count per address across verifications: a guesser who starts
-        // verification after verification still runs out (sends pause; see recordSend).
-        this.countEvent(`wrong:${row.email}`, { windowMs: request.wrongCodesWindowMs, limit: 0 }, now);
-        return { kind: 'invalid', attemptsRemaining: Math.max(0, row.maxAttempts - counted.attempts), verification };
-      },
-      { behavior: 'immediate' },
-    );
+    // The attempt is counted before the compare, so no answer is ever free.
+    const counted = st.countAttempt.get({ id: row.id });
+    if (!counted) return { kind: 'locked', verification };
+    const matched = request.matches(row.id, st.codeHashes.all({ id: row.id }).map((r) => r.codeHash));
+    // Both branches end in one conditional UPDATE, so right and wrong codes cost the same.
+    if (matched) {
+      const used = st.markVerified.get({ id: row.id, now });
+      if (!used) return { kind: 'already_verified', verification };
+      st.deleteCodes.run({ id: row.id });
+      return { kind: 'verified', verification: toVerification(used) };
+    }
+    st.lockIfExhausted.run({ id: row.id });
+    // Wrong codes also count per address across verifications: a guesser who starts
+    // verification after verification still runs out (sends pause; see sendLimitHit).
+    this.countEvent(`wrong:${row.email}`, { windowMs: request.wrongCodesWindowMs, limit: 0 }, now);
+    return { kind: 'invalid', attemptsRemaining: Math.max(0, row.maxAttempts - counted.attempts), verification };
   }
 
   getVerification(id: string, clientId: string) {
     const row = this.statements.verificationById.get({ id });
     if (!row || row.clientId !== clientId) return undefined;
-    const mail = this.db
-      .select({ status: outbox.status, attempts: outbox.attempts, lastError: outbox.lastError, sentAt: outbox.sentAt })
-      .from(outbox)
-      .where(eq(outbox.verificationId, id))
-      .orderBy(desc(outbox.id))
-      .limit(1)
-      .get();
+    const mail = this.statements.latestDelivery.get({ id });
     return { verification: toVerification(row), delivery: (mail as Delivery | undefined) ?? null };
   }
 
@@ -361,44 +258,19 @@ export class SqliteStore implements Store {
   }
 
   claimDueMail(now: number, leaseMs: number, limit: number): OutboxMail[] {
-    return this.db.transaction(
-      (tx) => {
-        const due = tx
-          .select({ id: outbox.id, verificationId: outbox.verificationId, payload: outbox.payload, attempts: outbox.attempts, createdAt: outbox.createdAt, expiresAt: outbox.expiresAt })
-          .from(outbox)
-          .where(and(eq(outbox.status, 'queued'), lte(outbox.nextAttemptAt, now), lte(outbox.leaseUntil, now), gt(outbox.expiresAt, now)))
-          .orderBy(asc(outbox.nextAttemptAt))
-          .limit(limit)
-          .all();
-        if (due.length === 0) return [];
-        tx.update(outbox)
-          .set({ leaseUntil: now + leaseMs })
-          .where(inArray(outbox.id, due.map((m) => m.id)))
-          .run();
-        return due.filter((m): m is OutboxMail => m.payload !== null);
-      },
-      { behavior: 'immediate' },
-    );
+    return this.statements.claimDue.all({ now, until: now + leaseMs, limit }).filter((m): m is OutboxMail => m.payload !== null);
   }
 
-  markMailSent(id: number, now: number): void {
-    this.db.update(outbox).set({ status: 'sent', payload: null, sentAt: now, leaseUntil: 0, lastError: null, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id)).run();
+  markMailSent(id: number, now: number): Promise<void> {
+    return this.group.run(() => void this.statements.markSent.run({ id, now }));
   }
 
-  markMailRetry(id: number, nextAttemptAt: number, error: string): void {
-    this.db
-      .update(outbox)
-      .set({ nextAttemptAt, leaseUntil: 0, lastError: error, attempts: sql`${outbox.attempts} + 1` })
-      .where(eq(outbox.id, id))
-      .run();
+  markMailRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.group.run(() => void this.statements.markRetry.run({ id, next: nextAttemptAt, error }));
   }
 
-  markMailFailed(id: number, error: string): void {
-    this.db
-      .update(outbox)
-      .set({ status: 'failed', payload: null, leaseUntil: 0, lastError: error, attempts: sql`${outbox.attempts} + 1` })
-      .where(eq(outbox.id, id))
-      .run();
+  markMailFailed(id: number, error: string): Promise<void> {
+    return this.group.run(() => void this.statements.markFailed.run({ id, error }));
   }
 
   releaseMail(id: number): void {
@@ -407,11 +279,7 @@ export class SqliteStore implements Store {
 
   /** A code that has expired is useless: its mail is given up and its payload erased. */
   failExpiredMail(now: number): number {
-    return this.db
-      .update(outbox)
-      .set({ status: 'failed', payload: null, lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')` })
-      .where(and(eq(outbox.status, 'queued'), lte(outbox.expiresAt, now)))
-      .run().changes;
+    return this.statements.failExpired.run({ now }).changes;
   }
 
   countQueuedMail(): number {

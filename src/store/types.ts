@@ -145,15 +145,15 @@ export interface Store {
   getClient(id: string): Client | undefined;
   revokeClient(id: string, now: number): boolean;
 
-  recordSend(request: SendRequest): SendOutcome;
-  attemptCode(request: AttemptRequest): AttemptOutcome;
+  recordSend(request: SendRequest): Promise<SendOutcome>;
+  attemptCode(request: AttemptRequest): Promise<AttemptOutcome>;
   getVerification(id: string, clientId: string): { verification: Verification; delivery: Delivery | null } | undefined;
   cancelVerification(id: string, clientId: string, now: number): 'canceled' | 'not_found' | 'already_verified' | 'unchanged';
 
   claimDueMail(now: number, leaseMs: number, limit: number): OutboxMail[];
-  markMailSent(id: number, now: number): void;
-  markMailRetry(id: number, nextAttemptAt: number, error: string): void;
-  markMailFailed(id: number, error: string): void;
+  markMailSent(id: number, now: number): Promise<void>;
+  markMailRetry(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  markMailFailed(id: number, error: string): Promise<void>;
   releaseMail(id: number): void;
   failExpiredMail(now: number): number;
   countQueuedMail(): number;

@@ -100,7 +100,7 @@ export class VerificationService {
     const locale = resolveLocale(input.locale, client.defaultLocale);
     const code = generateCode(codeLength);
     const now = clock();
-    const outcome = store.recordSend({
+    const outcome = await store.recordSend({
       clientId: client.id,
       email: address.email,
       domain: address.domain,
@@ -153,7 +153,7 @@ export class VerificationService {
   async verifyCode(client: Client, target: VerificationTarget, code: string, context?: RequestContext) {
     const { store, logger } = this.deps;
     const now = this.deps.now();
-    const outcome = store.attemptCode({
+    const outcome = await store.attemptCode({
       clientId: client.id,
       target: 'email' in target ? this.normalizedTarget(target) : target,
       now,

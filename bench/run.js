@@ -1,0 +1,332 @@
+// `npm run bench`: the real server as its own process on a temp SQLite database, mail to a
+// real SMTP sink on loopback, driven by autocannon from this process, beside a bare
+// Fastify floor measured in the same run. Prints one table and writes bench/results.json.
+//
+//   npm run bench                 all scenarios (about four minutes)
+//   npm run bench -- --quick      the empty-database scenarios only
+//   BENCH_SECONDS=5 npm run bench shorter runs
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { seedVerifications } from './seed.js';
+
+const args = new Set(process.argv.slice(2));
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const warmupSeconds = 2;
+const connections = 50;
+const root = new URL('..', import.meta.url).pathname;
+const cli = join(root, 'dist/src/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'mailcode-bench-'));
+const dbPath = join(dir, 'mailcode.db');
+const secret = 'bench-secret-0123456789abcdef0123456789abcdef';
+const children = [];
+
+const env = {
+  ...process.env,
+  NODE_ENV: 'production',
+  SMTP_URL: 'smtp://127.0.0.1:9', // replaced per server start; production mode requires one
+  DATABASE_URL: `file:${dbPath}`,
+  CODE_SECRET: secret,
+  PUBLIC_URL: 'http://127.0.0.1',
+  LOG_LEVEL: 'warn',
+  // The limits are for abuse, not for a benchmark: every request here is expected to pass.
+  CLIENT_REQUESTS_PER_SECOND: '1000000',
+  SENDS_PER_EMAIL_HOUR: '100000',
+  SENDS_PER_EMAIL_DAY: '100000',
+  DOMAIN_MAILS_PER_HOUR: '100000000',
+  GLOBAL_MAILS_PER_MINUTE: '100000000',
+  WRONG_CODES_PER_EMAIL_HOUR: '100000',
+};
+
+function cleanup() {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+/** Starts a helper with fork and waits for the port it reports. */
+async function forkHelper(file) {
+  const child = fork(join(root, 'bench', file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.push(child);
+  const { port } = await new Promise((resolve) => child.once('message', resolve));
+  return { child, port };
+}
+
+function sinkCount(sink) {
+  return new Promise((resolve) => {
+    sink.child.once('message', (m) => resolve(m.received));
+    sink.child.send('count');
+  });
+}
+
+async function waitHealthy(url) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(50);
+  }
+  throw new Error('server did not start');
+}
+
+let serverPort = 0;
+async function startServer(smtpUrl) {
+  serverPort = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [cli, 'serve'], {
+    env: { ...env, PORT: String(serverPort), HOST: '127.0.0.1', SMTP_URL: smtpUrl },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  await waitHealthy(`http://127.0.0.1:${serverPort}`);
+  return child;
+}
+
+async function stopServer(child) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** VmHWM: the peak resident set of a process so far, in MB. */
+function peakRssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024;
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** One autocannon run; latencies are taken per response (ms, float) for exact percentiles. */
+async function drive(port, path, body, { duration = seconds, conns = connections, headers = {} } = {}) {
+  const latencies = [];
+  const stamps = [];
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: conns,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json', ...headers },
+        setupRequest: (request) => ({ ...request, body: JSON.stringify(body()) }),
+      },
+    ],
+  });
+  instance.on('response', (_client, _status, _bytes, responseTime) => {
+    latencies.push(responseTime);
+    stamps.push(performance.now());
+  });
+  const result = await instance;
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    total: result.requests.total,
+    latencies,
+    stamps,
+  };
+}
+
+async function scenario(name, port, path, body, options) {
+  await drive(port, path, body, { ...options, duration: warmupSeconds });
+  const result = await drive(port, path, body, options);
+  process.stderr.write(`  ${name}: ${result.requestsPerSecond} req/s, p99 ${result.p99.toFixed(2)} ms\n`);
+  return result;
+}
+
+function queuedMail() {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("select count(*) as n from outbox where status = 'queued'").get().n;
+  } finally {
+    db.close();
+  }
+}
+
+async function secondsUntilOutboxEmpty(limitSeconds = 30) {
+  const start = performance.now();
+  while (queuedMail() > 0) {
+    if (performance.now() - start > limitSeconds * 1000) return Infinity;
+    await sleep(50);
+  }
+  return (performance.now() - start) / 1000;
+}
+
+const createdClient = spawnSync(process.execPath, [cli, 'clients', 'create', '--name', 'Bench Portal', '--json'], { env, encoding: 'utf8' });
+if (createdClient.status !== 0) throw new Error(createdClient.stderr);
+const { apiKey, clientId } = JSON.parse(createdClient.stdout);
+const auth = { authorization: `Bearer ${apiKey}` };
+
+const sink = await forkHelper('smtp-sink.js');
+const floor = await forkHelper('floor.js');
+const smtpUrl = `smtp://127.0.0.1:${sink.port}`;
+
+// Pools: right codes (each used once) and wrong-code targets that never lock.
+const now = Date.now();
+const hour = 3_600_000;
+process.stderr.write('seeding code pools…\n');
+const right = seedVerifications(dbPath, { clientId, secret, count: 400_000, prefix: 'r', now, expiresAt: now + 2 * hour, keepCodes: true });
+const wrongTargets = seedVerifications(dbPath, { clientId, secret, count: 1_000, prefix: 'w', now, expiresAt: now + 2 * hour, maxAttempts: 1e9, keepCodes: true });
+
+let sendCounter = 0;
+const sendBody = () => ({ email: `user${sendCounter++}@bench.example`, purpose: 'login' });
+let rightCounter = 0;
+const rightBody = () => {
+  const i = rightCounter++ % right.ids.length;
+  return { verificationId: right.ids[i], code: right.codes[i] };
+};
+let wrongCounter = 0;
+const wrongBody = () => {
+  const i = wrongCounter++ % wrongTargets.ids.length;
+  return { verificationId: wrongTargets.ids[i], code: wrongTargets.codes[i] === '000000' ? '000001' : '000000' };
+};
+let unknownCounter = 0;
+const unknownBody = () => ({ verificationId: `vf_unknown${unknownCounter++}`, code: '123456' });
+
+const rows = [];
+function row(name, r, floorRps, extra = {}) {
+  rows.push({ scenario: name, requestsPerSecond: r.requestsPerSecond, p50Ms: r.p50, p99Ms: r.p99, non2xx: r.non2xx, errors: r.errors, ratioToFloor: floorRps ? r.requestsPerSecond / floorRps : 1, ...extra });
+}
+
+process.stderr.write('running (each scenario: 2 s warm-up, then measured)…\n');
+const floorResult = await scenario('floor', floor.port, '/send-code', sendBody);
+row('floor (bare Fastify, validate + 202)', floorResult, 0, { peakRssMb: peakRssMb(floor.child.pid) });
+
+let server = await startServer(smtpUrl);
+const sunkBefore = await sinkCount(sink);
+const sendStart = performance.now();
+const send = await scenario('send-code', serverPort, '/send-code', sendBody, { headers: auth });
+const drainSeconds = await secondsUntilOutboxEmpty();
+const sunk = (await sinkCount(sink)) - sunkBefore;
+const mailsPerSecond = sunk / ((performance.now() - sendStart) / 1000);
+row('send-code, distinct addresses', send, floorResult.requestsPerSecond, { mailsPerSecondToSink: Math.round(mailsPerSecond), outboxEmptyAfterSeconds: drainSeconds });
+const verifyRight = await scenario('verify right', serverPort, '/verify-code', rightBody, { headers: auth });
+row('verify-code, right codes (each once)', verifyRight, floorResult.requestsPerSecond);
+const verifyWrong = await scenario('verify wrong', serverPort, '/verify-code', wrongBody, { headers: auth });
+row('verify-code, wrong codes (422 expected)', verifyWrong, floorResult.requestsPerSecond);
+const serverPeak = peakRssMb(server.pid);
+
+// Timing: one connection, so the medians show the service's own work, not queueing.
+process.stderr.write('timing check (1 connection)…\n');
+const timingOptions = { headers: auth, conns: 1, duration: 5 };
+const timing = {
+  right: (await scenario('timing right', serverPort, '/verify-code', rightBody, timingOptions)).p50,
+  wrong: (await scenario('timing wrong', serverPort, '/verify-code', wrongBody, timingOptions)).p50,
+  unknown: (await scenario('timing unknown', serverPort, '/verify-code', unknownBody, timingOptions)).p50,
+};
+const medians = Object.values(timing);
+timing.spread = (Math.max(...medians) - Math.min(...medians)) / Math.min(...medians);
+
+const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds, connections, rows, timing, serverPeakRssMb: serverPeak };
+
+if (!args.has('--quick')) {
+  await stopServer(server);
+  process.stderr.write('seeding 1,000,000 existing verifications…\n');
+  const seedStart = performance.now();
+  seedVerifications(dbPath, { clientId, secret, count: 1_000_000, prefix: 'g', now, expiresAt: now + 2 * hour, withCodes: true });
+  results.seedSeconds = (performance.now() - seedStart) / 1000;
+  server = await startServer(smtpUrl);
+  const grownSend = await scenario('send (1M rows)', serverPort, '/send-code', sendBody, { headers: auth });
+  row('send-code with 1M rows', grownSend, floorResult.requestsPerSecond, { vsEmpty: grownSend.requestsPerSecond / send.requestsPerSecond });
+  await secondsUntilOutboxEmpty();
+  const grownRight = await scenario('verify right (1M rows)', serverPort, '/verify-code', rightBody, { headers: auth });
+  row('verify-code right, 1M rows', grownRight, floorResult.requestsPerSecond, { vsEmpty: grownRight.requestsPerSecond / verifyRight.requestsPerSecond });
+  const grownWrong = await scenario('verify wrong (1M rows)', serverPort, '/verify-code', wrongBody, { headers: auth });
+  row('verify-code wrong, 1M rows', grownWrong, floorResult.requestsPerSecond, { vsEmpty: grownWrong.requestsPerSecond / verifyWrong.requestsPerSecond });
+
+  process.stderr.write('seeding 1,000,000 expired verifications for the purge…\n');
+  await stopServer(server);
+  const longAgo = now - 30 * 24 * hour;
+  seedVerifications(dbPath, { clientId, secret, count: 1_000_000, prefix: 'x', now: longAgo, expiresAt: longAgo + 600_000, withCodes: true });
+  server = await startServer(smtpUrl);
+  await secondsUntilOutboxEmpty();
+  const baseline = await scenario('send before purge', serverPort, '/send-code', sendBody, { headers: auth });
+  const purgeStart = performance.now();
+  const purge = spawn(process.execPath, [cli, 'purge'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(purge);
+  let purgeEnd = Infinity;
+  purge.once('exit', () => {
+    purgeEnd = performance.now();
+  });
+  const during = await drive(serverPort, '/send-code', sendBody, { headers: auth, duration: Math.max(seconds, 15) });
+  while (purgeEnd === Infinity) await sleep(100);
+  const inPurge = during.latencies.filter((_, i) => during.stamps[i] >= purgeStart && during.stamps[i] <= purgeEnd).sort((a, b) => a - b);
+  results.purge = {
+    purgedRowsSeconds: (purgeEnd - purgeStart) / 1000,
+    p99BeforeMs: baseline.p99,
+    p99DuringPurgeMs: percentile(inPurge, 99),
+    requestsDuringPurge: inPurge.length,
+    non2xxDuringPurge: during.non2xx,
+  };
+  await secondsUntilOutboxEmpty();
+  results.serverPeakRssMb = Math.max(results.serverPeakRssMb, peakRssMb(server.pid));
+  await stopServer(server);
+
+  // Mail to a real Mailpit, when it is installed: mails/s from queued to stored.
+  const mailpit = spawnSync('sh', ['-c', 'command -v mailpit || echo "$(go env GOPATH 2>/dev/null)/bin/mailpit"'], { encoding: 'utf8' }).stdout.trim();
+  try {
+    readFileSync(mailpit);
+    const smtpPort = 40000 + Math.floor(Math.random() * 10000);
+    const httpPort = smtpPort + 1;
+    const mp = spawn(mailpit, ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${httpPort}`, '--database', join(dir, 'mailpit.db'), '--disable-version-check', '--quiet', '--smtp-auth-allow-insecure'], { stdio: 'ignore' });
+    children.push(mp);
+    await sleep(500);
+    server = await startServer(`smtp://127.0.0.1:${smtpPort}`);
+    const queued = 3_000;
+    const started = performance.now();
+    for (let i = 0; i < queued; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, () => fetch(`http://127.0.0.1:${serverPort}/send-code`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(sendBody()) })));
+    }
+    let stored = 0;
+    while (stored < queued && performance.now() - started < 120_000) {
+      stored = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/messages?limit=1`)).json()).messages_count;
+      await sleep(100);
+    }
+    results.mailpit = { mails: stored, mailsPerSecond: Math.round(stored / ((performance.now() - started) / 1000)) };
+    await stopServer(server);
+  } catch (error) {
+    results.mailpit = { skipped: `Mailpit not available (${error.code ?? error.message})` };
+  }
+}
+
+writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({ ...results, rows: rows.map(({ latencies, stamps, ...r }) => r) }, null, 2));
+
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const table = rows.map((r) => ({
+  scenario: r.scenario,
+  'req/s': r.requestsPerSecond,
+  'p50 ms': fmt(r.p50Ms, 2),
+  'p99 ms': fmt(r.p99Ms, 2),
+  non2xx: r.non2xx,
+  'vs floor': `${fmt(r.ratioToFloor * 100)}%`,
+  ...(r.vsEmpty ? { 'vs empty db': `${fmt(r.vsEmpty * 100)}%` } : {}),
+  ...(r.mailsPerSecondToSink ? { 'mails/s': r.mailsPerSecondToSink, 'outbox empty after': `${fmt(r.outboxEmptyAfterSeconds, 1)} s` } : {}),
+}));
+console.log(`\nmailcode bench — ${results.machine.cpus} cores, ${process.version}, ${connections} connections, ${seconds} s per scenario after a ${warmupSeconds} s warm-up`);
+console.table(table);
+console.log(`peak RSS: server ${fmt(results.serverPeakRssMb)} MB, floor ${fmt(rows[0].peakRssMb)} MB`);
+console.log(
+  `timing (1 connection, p50): right ${fmt(timing.right * 1000)} µs, wrong ${fmt(timing.wrong * 1000)} µs, unknown id ${fmt(timing.unknown * 1000)} µs — spread ${fmt(timing.spread * 100, 1)}% (${timing.spread <= 0.1 ? 'within 10%' : 'OVER 10%'})`,
+);
+if (results.purge) {
+  console.log(
+    `purge of 1,000,000 expired rows took ${fmt(results.purge.purgedRowsSeconds, 1)} s; send-code p99 ${fmt(results.purge.p99BeforeMs, 2)} ms before, ${fmt(results.purge.p99DuringPurgeMs, 2)} ms during (${results.purge.requestsDuringPurge} requests, ${results.purge.non2xxDuringPurge} non-2xx)`,
+  );
+}
+if (results.seedSeconds) console.log(`seeding 1,000,000 verifications took ${fmt(results.seedSeconds, 1)} s`);
+if (results.mailpit) console.log(`mail to a real Mailpit: ${results.mailpit.mailsPerSecond ? `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)` : results.mailpit.skipped}`);
+console.log('results written to bench/results.json');
+process.exit(0);
