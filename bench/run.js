@@ -79,7 +79,8 @@ async function waitHealthy(url) {
 let serverPort = 0;
 async function startServer(smtpUrl) {
   serverPort = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [cli, 'serve'], {
+  // The heap cap the README recommends (npm start and the Dockerfile use it too).
+  const child = spawn(process.execPath, ['--max-old-space-size=128', cli, 'serve'], {
     env: { ...env, PORT: String(serverPort), HOST: '127.0.0.1', SMTP_URL: smtpUrl },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -156,7 +157,7 @@ function queuedMail() {
   }
 }
 
-async function secondsUntilOutboxEmpty(limitSeconds = 30) {
+async function secondsUntilOutboxEmpty(limitSeconds = 300) {
   const start = performance.now();
   while (queuedMail() > 0) {
     if (performance.now() - start > limitSeconds * 1000) return Infinity;
@@ -209,6 +210,8 @@ let server = await startServer(smtpUrl);
 const sunkBefore = await sinkCount(sink);
 const sendStart = performance.now();
 const send = await scenario('send-code', serverPort, '/send-code', sendBody, { headers: auth });
+// The worker delivers while the load runs; how long until the outbox is empty after it
+// stops, and the delivery rate over the whole time (load and drain).
 const drainSeconds = await secondsUntilOutboxEmpty();
 const sunk = (await sinkCount(sink)) - sunkBefore;
 const mailsPerSecond = sunk / ((performance.now() - sendStart) / 1000);

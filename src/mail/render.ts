@@ -55,8 +55,12 @@ function fill(template: string, values: Record<string, string | number>): string
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }
 
+const pluralRules = new Map<string, Intl.PluralRules>();
+
 function plural(forms: Plural, locale: string, n: number): string {
-  return forms[new Intl.PluralRules(locale).select(n)] ?? forms.other;
+  let rules = pluralRules.get(locale);
+  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  return forms[rules.select(n)] ?? forms.other;
 }
 
 /** A support contact becomes a link: mailto: for an address, the URL itself otherwise. */

@@ -4,6 +4,7 @@ import { access, mkdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 
 export interface SentMail {
@@ -30,7 +31,9 @@ export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
     url,
     ...(dkim ? { dkim } : {}),
     pool: true,
-    maxConnections: 5,
+    maxConnections: 8,
+    // Reconnecting every 100 mails (nodemailer's default) costs a handshake per 100.
+    maxMessages: 10_000,
     // Fail fast: the outbox retries, a hung connection only delays every other mail.
     connectionTimeout: 5_000,
     greetingTimeout: 5_000,
@@ -39,7 +42,11 @@ export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
   return {
     kind: 'smtp',
     async send(message) {
-      const info = await transporter.sendMail(message);
+      // Composed to one buffer first: the SMTP connection then writes the message in a few
+      // large chunks instead of one small write per MIME line (measured: the socket writes
+      // were the worker's largest cost).
+      const raw = await new MailComposer(message).compile().build();
+      const info = await transporter.sendMail({ envelope: { from: message.from as string, to: message.to as string }, raw, messageId: message.messageId });
       return { messageId: info.messageId };
     },
     async ready() {

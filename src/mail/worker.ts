@@ -21,6 +21,8 @@ export interface MailWorkerOptions {
   /** How long a claimed mail is reserved; a crashed worker's mail is retried after it. */
   leaseMs?: number;
   batchSize?: number;
+  /** Deliveries in flight at once (the SMTP pool's connections share them). */
+  concurrency?: number;
   /** Seconds from queueing to delivery. */
   onDelivered?: (latencySeconds: number) => void;
   onFailed?: () => void;
@@ -31,55 +33,84 @@ export class MailWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopping = false;
-  private pass: Promise<number> | undefined;
-  private nudged = false;
+  private inFlight = 0;
+  private pumpQueued = false;
+  private lastExpiryCheck = -Infinity;
+  private idle: (() => void)[] = [];
 
   constructor(private readonly options: MailWorkerOptions) {}
 
+  private get concurrency(): number {
+    return this.options.concurrency ?? 64;
+  }
+
   start(): void {
     this.running = true;
-    this.schedule(0);
+    this.schedulePump(0);
   }
 
   /** Called after a send is committed, so the mail leaves at once instead of at the next poll. */
   nudge(): void {
-    if (!this.running || this.stopping) return;
-    if (this.pass) {
-      this.nudged = true;
-      return;
-    }
-    this.schedule(0);
+    if (!this.running || this.stopping || this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
 
-  private schedule(delayMs: number): void {
+  private schedulePump(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.loop(), delayMs);
+    this.timer = setTimeout(() => this.pump(), delayMs);
     this.timer.unref();
   }
 
-  private async loop(): Promise<void> {
-    if (this.stopping || this.pass) return;
-    let delivered = 0;
+  /**
+   * Keeps up to `concurrency` deliveries in flight: each one that ends claims the next due
+   * mail, so one slow delivery never holds up the others.
+   */
+  private pump(): void {
+    if (!this.running || this.stopping) return;
     try {
-      this.pass = this.runOnce();
-      delivered = await this.pass;
+      this.failExpired();
+      const free = this.concurrency - this.inFlight;
+      if (free <= 0) return;
+      const due = this.claim(free);
+      for (const mail of due) this.track(this.deliver(mail));
+      if (due.length < free) this.schedulePump(this.options.pollMs ?? 1_000);
     } catch (error) {
       this.options.logger.error({ err: error }, 'mail worker pass failed');
-    } finally {
-      this.pass = undefined;
+      this.schedulePump(this.options.pollMs ?? 1_000);
     }
-    if (this.stopping) return;
-    const again = delivered > 0 || this.nudged;
-    this.nudged = false;
-    this.schedule(again ? 0 : (this.options.pollMs ?? 1_000));
   }
 
-  /** Delivers every mail due now; returns how many were handled. */
-  async runOnce(): Promise<number> {
-    const { store, now } = this.options;
-    const expired = store.failExpiredMail(now());
+  private track(delivery: Promise<void>): void {
+    this.inFlight++;
+    void delivery.finally(() => {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+      this.nudge();
+    });
+  }
+
+  private claim(limit: number): OutboxMail[] {
+    return this.options.store.claimDueMail(this.options.now(), this.options.leaseMs ?? 60_000, limit);
+  }
+
+  /** Mail whose code has expired is given up; checked at most once a second. */
+  private failExpired(): void {
+    const now = this.options.now();
+    if (now - this.lastExpiryCheck < 1_000) return;
+    this.lastExpiryCheck = now;
+    const expired = this.options.store.failExpiredMail(now);
     for (let i = 0; i < expired; i++) this.options.onFailed?.();
-    const due = store.claimDueMail(now(), this.options.leaseMs ?? 60_000, this.options.batchSize ?? 50);
+  }
+
+  /** Delivers every mail due now, and waits for them; returns how many were handled (tests). */
+  async runOnce(): Promise<number> {
+    this.lastExpiryCheck = -Infinity;
+    this.failExpired();
+    const due = this.claim(this.options.batchSize ?? 50);
     await Promise.all(due.map((mail) => this.deliver(mail)));
     return due.length;
   }
@@ -110,11 +141,11 @@ export class MailWorker {
     }
   }
 
-  /** Stops polling and waits for mail in flight; mail not yet started stays queued. */
+  /** Stops claiming and waits for mail in flight; mail not yet started stays queued. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
-    await this.pass?.catch(() => undefined);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }

@@ -205,6 +205,8 @@ export class SqliteStore implements Store {
       st.countAttempt.get({ id });
       request.matches(id, st.codeHashes.all({ id }).map((r) => r.codeHash));
       st.lockIfExhausted.run({ id });
+      // …and one counter write, as a wrong code makes; it also leaves a trace of id probing.
+      this.countEvent(`unknown:${request.clientId}`, { windowMs: request.wrongCodesWindowMs, limit: 0 }, now);
       return { kind: 'not_found' };
     }
     const verification = toVerification(row);

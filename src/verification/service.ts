@@ -82,9 +82,27 @@ const limitDetail: Record<SendLimitName, string> = {
 
 export class VerificationService {
   private readonly limits: SendLimits;
+  private readonly assertionOptions: { issuer: string; ttlSeconds: number };
+  private readonly decoy: Verification;
 
   constructor(private readonly deps: ServiceDeps) {
     this.limits = sendLimits(deps.config);
+    this.assertionOptions = { issuer: deps.config.PUBLIC_URL, ttlSeconds: deps.config.ASSERTION_TTL_SECONDS };
+    this.decoy = {
+      id: 'vf_decoy0000000000000000',
+      clientId: 'cl_decoy0000',
+      email: 'decoy@decoy.invalid',
+      purpose: 'login',
+      locale: 'en',
+      status: 'verified',
+      attempts: 1,
+      maxAttempts: deps.config.MAX_ATTEMPTS,
+      sendCount: 1,
+      createdAt: 0,
+      lastSentAt: 0,
+      expiresAt: 0,
+      verifiedAt: 0,
+    };
   }
 
   async sendCode(client: Client, input: SendCodeInput, context?: RequestContext) {
@@ -160,6 +178,12 @@ export class VerificationService {
       wrongCodesWindowMs: hourMs,
       matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKeys, verificationId, code, hashes),
     });
+    if (outcome.kind !== 'verified') {
+      // A right code costs a signature; every other answer signs a decoy of the same shape
+      // (and throws it away), so the time to answer does not tell right from wrong from an
+      // unknown verification id.
+      await signAssertion(this.deps.keys, this.decoy, this.assertionOptions, now);
+    }
     const audit = {
       client: client.id,
       verificationId: outcome.verification?.id ?? ('verificationId' in target ? target.verificationId : undefined),
@@ -171,12 +195,7 @@ export class VerificationService {
       case 'verified': {
         this.deps.events?.verified?.();
         logger.info(audit, 'code verified');
-        const { token, expiresAt } = await signAssertion(
-          this.deps.keys,
-          outcome.verification,
-          { issuer: this.deps.config.PUBLIC_URL, ttlSeconds: this.deps.config.ASSERTION_TTL_SECONDS },
-          now,
-        );
+        const { token, expiresAt } = await signAssertion(this.deps.keys, outcome.verification, this.assertionOptions, now);
         return { verified: true as const, assertion: token, expiresAt };
       }
       case 'invalid':
