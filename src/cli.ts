@@ -220,7 +220,7 @@ program
     withStore(async (store, cfg) => {
       const keys = keyRing(store, cfg);
       await keys.init();
-      console.log(JSON.stringify(purgeExpired(store, keys, cfg, Date.now())));
+      console.log(JSON.stringify(await purgeExpired(store, keys, cfg, Date.now())));
     }),
   );
 

@@ -19,11 +19,10 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   );
 
   const purge = setInterval(() => {
-    try {
-      app.log.info(purgeExpired(store, keys, config, Date.now()), 'purged expired rows');
-    } catch (error) {
-      app.log.error({ err: error }, 'purge failed');
-    }
+    purgeExpired(store, keys, config, Date.now()).then(
+      (result) => app.log.info(result, 'purged expired rows'),
+      (error: unknown) => app.log.error({ err: error }, 'purge failed'),
+    );
   }, purgeEveryMs);
   purge.unref();
 

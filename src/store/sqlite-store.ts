@@ -306,21 +306,32 @@ export class SqliteStore implements Store {
     this.db.update(signingKeys).set({ privateJwkEncrypted }).where(eq(signingKeys.kid, kid)).run();
   }
 
-  purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): PurgeResult {
-    return this.db.transaction(
-      (tx) => {
-        this.failExpiredMail(now);
-        const old = tx.delete(verifications).where(lt(verifications.expiresAt, keepVerificationsUntil)).run().changes;
-        const events = tx.delete(sendEvents).where(lt(sendEvents.createdAt, keepSendEventsUntil)).run().changes;
-        tx.delete(limitCounters).where(lt(limitCounters.bucket, keepSendEventsUntil)).run();
-        const keys = tx
-          .delete(signingKeys)
-          .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, keepKeysUntil)))
-          .run().changes;
-        return { verifications: old, sendEvents: events, signingKeys: keys };
-      },
-      { behavior: 'immediate' },
-    );
+  /**
+   * Deletes in small batches, each its own short transaction, with a pause between them:
+   * purging a million rows must not hold the write lock long enough to stall live sends.
+   */
+  async purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): Promise<PurgeResult> {
+    const batch = 2_000;
+    const deleteBatches = async (statement: string, before: number) => {
+      const run = this.db.$client.prepare(statement);
+      let total = 0;
+      for (;;) {
+        const deleted = this.db.$client.transaction(() => run.run(before, batch).changes).immediate();
+        total += deleted;
+        if (deleted < batch) return total;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    };
+    this.failExpiredMail(now);
+    // Codes and outbox rows go with their verification (ON DELETE CASCADE).
+    const old = await deleteBatches('delete from verifications where id in (select id from verifications where expires_at < ? limit ?)', keepVerificationsUntil);
+    const events = await deleteBatches('delete from send_events where id in (select id from send_events where created_at < ? limit ?)', keepSendEventsUntil);
+    await deleteBatches('delete from limit_counters where rowid in (select rowid from limit_counters where bucket < ? limit ?)', keepSendEventsUntil);
+    const keys = this.db
+      .delete(signingKeys)
+      .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, keepKeysUntil)))
+      .run().changes;
+    return { verifications: old, sendEvents: events, signingKeys: keys };
   }
 
   ping(): boolean {

@@ -165,7 +165,7 @@ export interface Store {
   /** Re-encrypts a signing key's private part (after CODE_SECRET rotation). */
   resealSigningKey(kid: string, privateJwkEncrypted: string): void;
 
-  purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): PurgeResult;
+  purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): Promise<PurgeResult>;
   ping(): boolean;
   close(): void;
 }
