@@ -311,7 +311,12 @@ export class SqliteStore implements Store {
    * purging a million rows must not hold the write lock long enough to stall live sends.
    */
   async purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): Promise<PurgeResult> {
-    const batch = 2_000;
+    // 500 rows hold the lock for a few milliseconds; the pause after each batch is longer
+    // than SQLite's first busy-retry sleeps, so a server waiting for the lock gets it next
+    // instead of backing off for hundreds of milliseconds (measured with 2,000 and 2 ms:
+    // send p99 went from 30 ms to 360 ms during a purge of a million rows).
+    const batch = 500;
+    const pauseMs = 20;
     const deleteBatches = async (statement: string, before: number) => {
       const run = this.db.$client.prepare(statement);
       let total = 0;
@@ -319,7 +324,7 @@ export class SqliteStore implements Store {
         const deleted = this.db.$client.transaction(() => run.run(before, batch).changes).immediate();
         total += deleted;
         if (deleted < batch) return total;
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     };
     this.failExpiredMail(now);
