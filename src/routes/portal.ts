@@ -26,13 +26,13 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/send-code', { schema: { body: SendCodeBody, response: { 202: SendCodeResponse } } }, async (request, reply) => {
-    const result = await service.sendCode(request.client!, request.body, { endUserIp: request.body.endUserIp, portalIp: request.ip });
+    const result = await service.sendCode(request.client!, request.body, { endUserIp: request.body.endUserIp, portalIp: request.ip, log: request.log });
     return reply.code(202).send(result);
   });
 
   app.post('/verify-code', { schema: { body: VerifyCodeBody, response: { 200: VerifyCodeResponse } } }, async (request) => {
     const { verificationId, email, purpose, code, endUserIp } = request.body;
-    const context = { endUserIp, portalIp: request.ip };
+    const context = { endUserIp, portalIp: request.ip, log: request.log };
     if (verificationId !== undefined && email !== undefined) {
       throw problems.invalidRequest('Give either verificationId or email (with purpose), not both.');
     }

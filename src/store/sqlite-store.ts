@@ -164,11 +164,13 @@ export class SqliteStore implements Store {
     const windows = bucketedWindows(limits);
     const guessingWait = this.bucketWait(`wrong:${email}`, windows.guessing, now);
     if (guessingWait > 0) return { kind: 'limited', retryAfterMs: guessingWait, limit: 'guessing' };
-    const hourly = this.statements.sendsToEmailSince.all({ email, since: now - hourMs, limit: limits.perEmailHour });
-    const hourWait = retryAfterInWindow(hourly.map((r) => r.createdAt), limits.perEmailHour, hourMs, now);
+    // One read serves both windows: the day's newest sends include the hour's (the daily
+    // limit is never below the hourly one; config checks that).
+    const daily = this.statements.sendsToEmailSince.all({ email, since: now - dayMs, limit: limits.perEmailDay }).map((r) => r.createdAt);
+    const hourly = daily.filter((t) => t > now - hourMs).slice(0, limits.perEmailHour);
+    const hourWait = retryAfterInWindow(hourly, limits.perEmailHour, hourMs, now);
     if (hourWait > 0) return { kind: 'limited', retryAfterMs: hourWait, limit: 'email_hour' };
-    const daily = this.statements.sendsToEmailSince.all({ email, since: now - dayMs, limit: limits.perEmailDay });
-    const dayWait = retryAfterInWindow(daily.map((r) => r.createdAt), limits.perEmailDay, dayMs, now);
+    const dayWait = retryAfterInWindow(daily, limits.perEmailDay, dayMs, now);
     if (dayWait > 0) return { kind: 'limited', retryAfterMs: dayWait, limit: 'email_day' };
     if (endUserIp) {
       const fromIp = this.statements.sendsFromIpSince.all({ ip: endUserIp, since: now - hourMs, limit: limits.perIpHour });

@@ -47,6 +47,8 @@ export interface SendCodeInput {
 export interface RequestContext {
   endUserIp?: string;
   portalIp: string;
+  /** The request's logger, so audit lines carry the request id. */
+  log?: Pick<Logger, 'info' | 'warn'>;
 }
 
 export type VerificationState = 'pending' | 'verified' | 'expired' | 'locked' | 'canceled';
@@ -106,7 +108,8 @@ export class VerificationService {
   }
 
   async sendCode(client: Client, input: SendCodeInput, context?: RequestContext) {
-    const { store, config, now: clock, logger } = this.deps;
+    const { store, config, now: clock } = this.deps;
+    const logger = context?.log ?? this.deps.logger;
     const address = normalizeEmail(input.email);
     if (!address.ok) throw problems.invalidRequest(`email ${address.reason}.`);
     const endUserIp = input.endUserIp === undefined ? null : endUserIpKey(input.endUserIp);
@@ -169,7 +172,8 @@ export class VerificationService {
   }
 
   async verifyCode(client: Client, target: VerificationTarget, code: string, context?: RequestContext) {
-    const { store, logger } = this.deps;
+    const { store } = this.deps;
+    const logger = context?.log ?? this.deps.logger;
     const now = this.deps.now();
     const outcome = await store.attemptCode({
       clientId: client.id,

@@ -18,7 +18,7 @@ t.test('audit lines name client, masked address, IP, verification and outcome', 
 
   const lines = logs.lines.map((l) => JSON.parse(l) as Line);
   const find = (msg: string) => lines.filter((l) => l.msg === msg);
-  t.match(find('code queued')[0], { client: acme.id, to: 'a***@acme.example', ip: '203.0.113.9', verificationId, outcome: 'queued' });
+  t.match(find('code queued')[0], { reqId: /^req-/, client: acme.id, to: 'a***@acme.example', ip: '203.0.113.9', verificationId, outcome: 'queued' });
   t.match(find('wrong code')[0], { client: acme.id, to: 'a***@acme.example', ip: '203.0.113.9', verificationId, outcome: 'invalid', attemptsRemaining: 4 });
   t.match(find('verification locked after too many wrong codes')[0], { client: acme.id, verificationId, outcome: 'locked', ip: '203.0.113.9' });
   t.match(find('send refused by limit')[0], { client: acme.id, to: 'b***@acme.example', limit: 'cooldown', outcome: 'rate_limited', ip: '127.0.0.1' });

@@ -1,0 +1,98 @@
+// The portal's pages: plain HTML forms that work on a phone and with a screen reader.
+const escape = (value) =>
+  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+export function page(title, body) {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)} · Acme Portal</title>
+<style>
+  body { font-family: system-ui, sans-serif; margin: 0; background: #f3f4f6; color: #1f2328; }
+  main { max-width: 420px; margin: 0 auto; padding: 32px 20px; }
+  .card { background: #fff; border: 1px solid #d8dce1; border-radius: 8px; padding: 24px; }
+  h1 { font-size: 1.4rem; margin: 0 0 16px; }
+  label { display: block; font-weight: 600; margin: 16px 0 6px; }
+  input { width: 100%; box-sizing: border-box; font-size: 1.1rem; padding: 12px; border: 1px solid #8c959f; border-radius: 6px; }
+  input[name=code] { letter-spacing: 0.4em; font-family: ui-monospace, monospace; font-size: 1.5rem; text-align: center; }
+  button { width: 100%; margin-top: 20px; padding: 12px; font-size: 1rem; border: 0; border-radius: 6px; background: #1f6feb; color: #fff; cursor: pointer; }
+  button.secondary { background: #eef1f4; color: #1f2328; margin-top: 12px; }
+  button:disabled { opacity: 0.6; cursor: default; }
+  .error { background: #ffebe9; border: 1px solid #ff8182; padding: 12px; border-radius: 6px; margin-bottom: 12px; }
+  .note { color: #59636e; font-size: 0.95rem; }
+  nav a { margin-right: 16px; }
+</style>
+</head>
+<body>
+<main>
+<nav><a href="/">Acme Portal</a><a href="/signup">Sign up</a><a href="/login">Log in</a></nav>
+<div class="card">
+<h1>${escape(title)}</h1>
+${body}
+</div>
+</main>
+</body>
+</html>`;
+}
+
+export const errorBox = (message) => (message ? `<p class="error" role="alert">${escape(message)}</p>` : '');
+
+export function emailForm({ action, button, error = '', email = '', withPassword = false }) {
+  return `${errorBox(error)}
+<form method="post" action="${action}">
+<label for="email">Work email</label>
+<input id="email" name="email" type="email" autocomplete="email" required value="${escape(email)}">
+${withPassword ? '<label for="password">Password</label>\n<input id="password" name="password" type="password" autocomplete="current-password" required>' : ''}
+<button type="submit">${escape(button)}</button>
+</form>`;
+}
+
+/** a…@acme.example: enough for a person to recognise, not enough to read off a screen. */
+export function maskAddress(email) {
+  const [local, domain] = email.split('@');
+  return `${local[0]}…@${domain}`;
+}
+
+export function codeForm({ action, resendAction, flowId, email, resendAfter, error = '' }) {
+  const wait = Math.max(0, Math.ceil((Date.parse(resendAfter) - Date.now()) / 1000));
+  return `${errorBox(error)}
+<p>We sent a code to <strong style="white-space:nowrap">${escape(maskAddress(email))}</strong>. It expires in 10 minutes.</p>
+<form method="post" action="${action}">
+<input type="hidden" name="flow" value="${escape(flowId)}">
+<label for="code">Verification code</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
+<button type="submit">Verify</button>
+</form>
+<form method="post" action="${resendAction}">
+<input type="hidden" name="flow" value="${escape(flowId)}">
+<button class="secondary" type="submit" id="resend" data-wait="${wait}"${wait > 0 ? ' disabled' : ''}>Send a new code${wait > 0 ? ` in ${wait} s` : ''}</button>
+</form>
+<p class="note">Didn't get it? Check your spam folder, or send a new code.</p>
+<script>
+  // The visible countdown until a new code may be sent.
+  const button = document.getElementById('resend');
+  let wait = Number(button.dataset.wait);
+  const tick = () => {
+    if (wait <= 0) { button.disabled = false; button.textContent = 'Send a new code'; return; }
+    button.textContent = 'Send a new code in ' + wait + ' s';
+    wait -= 1;
+    setTimeout(tick, 1000);
+  };
+  tick();
+</script>`;
+}
+
+export function passwordForm({ flowId, error = '' }) {
+  return `${errorBox(error)}
+<p>Your address is confirmed. Choose a password to finish.</p>
+<form method="post" action="/signup/password">
+<input type="hidden" name="flow" value="${escape(flowId)}">
+<label for="password">New password</label>
+<input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
+<button type="submit">Create account</button>
+</form>`;
+}
+
+export const escapeHtml = escape;

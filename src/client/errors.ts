@@ -1,0 +1,75 @@
+// Errors a portal can branch on: one class per problem code of the API, each carrying the
+// problem document mailcode answered with.
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  attemptsRemaining?: number;
+  retryAfter?: number;
+  [extra: string]: unknown;
+}
+
+export class MailcodeError extends Error {
+  override name = 'MailcodeError';
+  readonly code: string;
+  readonly status: number;
+  constructor(readonly problem: Problem) {
+    super(problem.detail || problem.title);
+    this.code = problem.code;
+    this.status = problem.status;
+  }
+}
+
+export class InvalidRequestError extends MailcodeError {
+  override name = 'InvalidRequestError';
+}
+export class UnauthorizedError extends MailcodeError {
+  override name = 'UnauthorizedError';
+}
+export class DomainNotAllowedError extends MailcodeError {
+  override name = 'DomainNotAllowedError';
+}
+export class RateLimitedError extends MailcodeError {
+  override name = 'RateLimitedError';
+  /** Seconds until a retry may succeed. */
+  get retryAfter(): number {
+    return this.problem.retryAfter ?? 1;
+  }
+}
+export class InvalidCodeError extends MailcodeError {
+  override name = 'InvalidCodeError';
+  get attemptsRemaining(): number {
+    return this.problem.attemptsRemaining ?? 0;
+  }
+}
+export class TooManyAttemptsError extends MailcodeError {
+  override name = 'TooManyAttemptsError';
+}
+export class CodeExpiredError extends MailcodeError {
+  override name = 'CodeExpiredError';
+}
+export class AlreadyVerifiedError extends MailcodeError {
+  override name = 'AlreadyVerifiedError';
+}
+export class VerificationNotFoundError extends MailcodeError {
+  override name = 'VerificationNotFoundError';
+}
+
+const byCode: Record<string, new (problem: Problem) => MailcodeError> = {
+  invalid_request: InvalidRequestError,
+  unauthorized: UnauthorizedError,
+  domain_not_allowed: DomainNotAllowedError,
+  rate_limited: RateLimitedError,
+  invalid_code: InvalidCodeError,
+  too_many_attempts: TooManyAttemptsError,
+  code_expired: CodeExpiredError,
+  already_verified: AlreadyVerifiedError,
+  verification_not_found: VerificationNotFoundError,
+};
+
+export function errorFor(problem: Problem): MailcodeError {
+  const ErrorClass = byCode[problem.code] ?? MailcodeError;
+  return new ErrorClass(problem);
+}

@@ -1,0 +1,36 @@
+import t from 'tap';
+import { AssertionError, MailcodeClient, MemoryReplayStore, RateLimitedError, InvalidCodeError, verifyAssertion } from '../../src/client/index.js';
+import { build } from '../helpers/build.js';
+
+t.test('the typed client: send, verify, state, typed errors, and an assertion accepted once', async (t) => {
+  const { app, createClient, mail, clock } = await build(t);
+  const acme = createClient();
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const client = new MailcodeClient({ baseUrl: `${address}/`, apiKey: acme.apiKey });
+
+  const sent = await client.sendCode({ email: 'fay@acme.example', purpose: 'signup' });
+  t.match(sent, { email: 'fay@acme.example', purpose: 'signup', maxAttempts: 5 });
+  await app.mailcode.worker.runOnce();
+  const code = mail.codeFor('fay@acme.example');
+
+  const again = await client.sendCode({ email: 'fay@acme.example', purpose: 'signup' }).catch((e: unknown) => e);
+  t.type(again, RateLimitedError);
+  t.ok((again as RateLimitedError).retryAfter > 0);
+
+  const wrong = await client.verifyCode({ verificationId: sent.verificationId, code: code === '000000' ? '000001' : '000000' }).catch((e: unknown) => e);
+  t.type(wrong, InvalidCodeError);
+  t.equal((wrong as InvalidCodeError).attemptsRemaining, 4);
+  t.equal((wrong as InvalidCodeError).code, 'invalid_code');
+
+  const { assertion } = await client.verifyCode({ email: 'fay@acme.example', purpose: 'signup', code });
+  t.match(await client.getVerification(sent.verificationId), { status: 'verified', delivery: 'sent' });
+
+  const options = { issuer: 'http://mailcode.test', audience: acme.id, jwksUrl: `${address}/.well-known/jwks.json`, currentDate: new Date(clock.now()) };
+  await t.rejects(verifyAssertion(assertion, { ...options, purpose: 'login' }), AssertionError, 'a sign-up token is not a login');
+  await t.rejects(verifyAssertion(assertion, { ...options, email: 'other@acme.example' }), AssertionError, 'another address');
+  await t.rejects(verifyAssertion(assertion, { ...options, audience: 'cl_other' }), 'another client');
+  const replayStore = new MemoryReplayStore(clock.now);
+  const claims = await verifyAssertion(assertion, { ...options, purpose: 'signup', email: 'FAY@acme.example', replayStore });
+  t.equal(claims.email, 'fay@acme.example');
+  await t.rejects(verifyAssertion(assertion, { ...options, replayStore }), { message: 'assertion already used' });
+});

@@ -1,0 +1,105 @@
+// The example portal in a real browser (Debian's Chromium, driven by playwright-core):
+// sign-up and returning login with codes read from a real Mailpit, plus the wrong-code and
+// non-company paths. Screenshots of each step go to screenshots/ (not committed).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { MailpitClient } from 'mailpit-api';
+import { chromium, type Page } from 'playwright-core';
+import { packageRoot } from '../../src/paths.js';
+import { freePort, requireBuild, runCli, startMailcode, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const shots = join(packageRoot, 'screenshots');
+
+t.test('sign up and log in through the example portal, in Chromium', async (t) => {
+  if (!requireBuild(t)) return;
+  if (!existsSync(chromiumPath)) {
+    t.fail(`Chromium is missing at ${chromiumPath}: run scripts/install-chromium.sh (apt-get install chromium)`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mailcode-portal-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(shots, { recursive: true });
+  const mailpit = await startMailpit(t, dir);
+  const mailbox = new MailpitClient(mailpit.apiUrl);
+  const env = {
+    DATABASE_URL: `file:${join(dir, 'mailcode.db')}`,
+    SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
+    MAIL_FROM: 'Acme Portal <no-reply@acme.example>',
+    LOG_LEVEL: 'warn',
+    RESEND_COOLDOWN_SECONDS: '30',
+  };
+  const { clientId, apiKey } = JSON.parse(runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env).stdout);
+  const mailcode = await startMailcode(t, { ...env, PUBLIC_URL: 'http://mailcode.portal.test' });
+
+  const portalPort = await freePort();
+  const portal = spawn(process.execPath, [join(packageRoot, 'examples/portal/server.mjs')], {
+    env: { ...process.env, MAILCODE_URL: mailcode.url, MAILCODE_API_KEY: apiKey, MAILCODE_CLIENT_ID: clientId, MAILCODE_ISSUER: 'http://mailcode.portal.test', PORT: String(portalPort) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  t.teardown(() => stopProcess(portal));
+  const portalUrl = `http://127.0.0.1:${portalPort}`;
+  await waitFor('the example portal', async () => (await fetch(portalUrl)).ok);
+
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 390, height: 780 } });
+  const shot = (name: string) => page.screenshot({ path: join(shots, `portal-${name}.png`), fullPage: true });
+  const latestCode = async (email: string, after: number) => {
+    await waitFor(`a new mail to ${email}`, async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after, 10_000);
+    const newest = (await mailbox.searchMessages({ query: `to:${email}` })).messages[0]!;
+    const message = await mailbox.getMessageSummary(newest.ID);
+    return /^ {4}(\d{6})$/m.exec(message.Text)![1]!;
+  };
+  const bodyText = (p: Page) => p.locator('body').innerText();
+
+  // A personal address is refused with a clear message.
+  await page.goto(`${portalUrl}/signup`);
+  await page.getByLabel('Work email').fill('dana@gmail.com');
+  await page.getByRole('button', { name: 'Send verification code' }).click();
+  t.match(await page.getByRole('alert').innerText(), /company email address/);
+  await shot('1-non-company-address');
+
+  // Sign up: company address → code → a wrong code first → the right code → password.
+  await page.getByLabel('Work email').fill('dana@acme.example');
+  await page.getByRole('button', { name: 'Send verification code' }).click();
+  t.match(await bodyText(page), /We sent a code to d…@acme\.example/);
+  const codeInput = page.getByLabel('Verification code');
+  t.equal(await codeInput.getAttribute('autocomplete'), 'one-time-code');
+  t.equal(await codeInput.getAttribute('inputmode'), 'numeric');
+  t.match(await page.locator('#resend').innerText(), /Send a new code in \d+ s/, 'a visible countdown before resending');
+  await shot('2-code-sent');
+  const signupCode = await latestCode('dana@acme.example', 0);
+  await codeInput.fill(signupCode === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  t.match(await page.getByRole('alert').innerText(), /That code is not right\. 4 attempts left\./);
+  await shot('3-wrong-code');
+  await page.getByLabel('Verification code').fill(signupCode);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  t.match(await bodyText(page), /Choose a password/);
+  await shot('4-choose-password');
+  await page.getByLabel('New password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  t.match(await bodyText(page), /Signed in as dana@acme\.example/);
+  await shot('5-account-created');
+
+  // Returning login: password, then the code from a new mail.
+  await page.context().clearCookies();
+  await page.goto(`${portalUrl}/login`);
+  await page.getByLabel('Work email').fill('dana@acme.example');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  t.match(await bodyText(page), /We sent a code to d…@acme\.example/);
+  await shot('6-login-code');
+  const loginCode = await latestCode('dana@acme.example', 1);
+  await page.getByLabel('Verification code').fill(loginCode);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  t.match(await bodyText(page), /Signed in as dana@acme\.example/);
+  await shot('7-signed-in');
+});
