@@ -35,7 +35,21 @@ function keyRing(store: Store, cfg: Config) {
 const program = new Command()
   .name('mailcode')
   .description('Email one-time-code verification for company addresses.')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Configuration comes from environment variables (see README, .env.example).
+
+Examples:
+  mailcode serve                                         start on the embedded defaults
+  mailcode clients create --name "Acme Portal" --domain acme.example
+  mailcode clients list
+  mailcode clients revoke cl_abc123
+  mailcode keys rotate
+  mailcode preview --locale de
+  mailcode <command> --help                              details of one command`,
+  );
 
 program
   .command('serve')
