@@ -3,7 +3,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import helmet from '@fastify/helmet';
 import type { DestinationStream, Logger } from 'pino';
 import { KeyRing } from './assertions/keyring.js';
 import { codeSecrets, sqlitePath, type Config } from './config.js';
@@ -13,6 +12,7 @@ import { createMailTransport, type MailTransport } from './mail/transport.js';
 import { Metrics } from './metrics.js';
 import { openapiPath } from './paths.js';
 import metricsPlugin from './plugins/metrics.js';
+import securityHeaders from './plugins/security-headers.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import portalRoutes from './routes/portal.js';
@@ -119,7 +119,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('mailcode', { config, store, keys, worker, service, transport, routes, metrics });
 
   await app.register(errors);
-  await app.register(helmet, {
+  await app.register(securityHeaders, {
     // A JSON API: nothing may be framed, embedded or loaded from its responses. The /docs
     // UI sets its own, looser policy for its pages (staticCSP below).
     contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },

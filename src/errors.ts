@@ -25,16 +25,27 @@ export interface ProblemBody {
 }
 
 export class ProblemError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ProblemCode,
-    readonly title: string,
-    readonly detail: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly title: string;
+  readonly detail: string;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: ProblemCode, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    // A problem is an answer, not a bug: no stack trace to capture (it is never shown or
+    // logged), which keeps a wrong code as cheap to answer as a right one.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'ProblemError';
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.detail = detail;
+    this.extra = extra;
+    this.headers = headers;
   }
 
   // `statusCode` lets Fastify and its plugins treat this as an HTTP error.
