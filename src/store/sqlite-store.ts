@@ -3,7 +3,7 @@
 // every attempt is serialized (across processes too) and check-then-write is race-free.
 // Sends, attempts and delivery updates go through group commit (see group-commit.ts).
 import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
-import { clients, limitCounters, outbox, sendEvents, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
+import { clients, outbox, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
 import {
   bucketStart,
   dayMs,
