@@ -8,4 +8,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-mailpit.sh
 bash scripts/install-chromium.sh
 npm run build --silent
+npm run typecheck --silent   # the tests too: tap runs them without type checks
 exec npx tap "$@"

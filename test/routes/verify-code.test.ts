@@ -1,10 +1,10 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { build } from '../helpers/build.js';
 
 const minute = 60_000;
 
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const ctx = await build(t);
   const acme = ctx.createClient();
   const sent = await ctx.sendCode(acme.apiKey, { email: 'alice@acme.example', purpose: 'signup' });
