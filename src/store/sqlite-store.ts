@@ -277,10 +277,6 @@ export class SqliteStore implements Store {
     return this.group.run(() => void this.statements.markFailed.run({ id, error }));
   }
 
-  releaseMail(id: number): void {
-    this.db.update(outbox).set({ leaseUntil: 0 }).where(eq(outbox.id, id)).run();
-  }
-
   /** A code that has expired is useless: its mail is given up and its payload erased. */
   failExpiredMail(now: number): number {
     return this.statements.failExpired.run({ now }).changes;

@@ -154,7 +154,6 @@ export interface Store {
   markMailSent(id: number, now: number): Promise<void>;
   markMailRetry(id: number, nextAttemptAt: number, error: string): Promise<void>;
   markMailFailed(id: number, error: string): Promise<void>;
-  releaseMail(id: number): void;
   failExpiredMail(now: number): number;
   countQueuedMail(): number;
 

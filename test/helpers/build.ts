@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { MailTransport } from '../../src/mail/transport.js';
 import { newId } from '../../src/ids.js';
 import { hashApiKey, newApiKey } from '../../src/secrets.js';
+import type { ClientSettings, Store } from '../../src/store/types.js';
 
 export const startOfTest = Date.parse('2026-03-02T09:00:00.000Z');
 
@@ -72,6 +73,20 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
   });
 }
 
+/** A portal client as `mailcode clients create` makes it, with its API key and auth header. */
+export function addClient(store: Store, now: number, settings: Partial<ClientSettings> & { name?: string } = {}) {
+  const apiKey = newApiKey();
+  const client = store.createClient({
+    id: newId('cl', 9),
+    name: 'Acme Portal',
+    apiKeyHash: hashApiKey(apiKey),
+    allowedDomains: ['acme.example'],
+    createdAt: now,
+    ...settings,
+  });
+  return { ...client, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
+}
+
 export async function build(t: Test, options: BuildOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-test-'));
   const config = testConfig(dir, options.env);
@@ -85,20 +100,8 @@ export async function build(t: Test, options: BuildOptions = {}) {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A portal client as `mailcode clients create` makes it; returns its API key. */
-  function createClient(name = 'Acme Portal', domains: string[] = ['acme.example'], defaultLocale = 'en') {
-    const apiKey = newApiKey();
-    const client = app.mailcode.store.createClient({
-      id: newId('cl', 9),
-      name,
-      apiKeyHash: hashApiKey(apiKey),
-      allowedDomains: domains,
-      mailFrom: null,
-      defaultLocale,
-      createdAt: clock.now(),
-    });
-    return { ...client, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
-  }
+  const createClient = (name = 'Acme Portal', domains: string[] = ['acme.example'], defaultLocale = 'en') =>
+    addClient(app.mailcode.store, clock.now(), { name, allowedDomains: domains, defaultLocale });
 
   async function sendCode(apiKey: string, body: Record<string, unknown>) {
     const response = await app.inject({ method: 'POST', url: '/send-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });

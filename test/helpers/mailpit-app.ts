@@ -7,10 +7,8 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { MailpitClient } from 'mailpit-api';
 import { buildApp } from '../../src/app.js';
-import { newId } from '../../src/ids.js';
-import { hashApiKey, newApiKey } from '../../src/secrets.js';
 import type { ClientSettings } from '../../src/store/types.js';
-import { LogCapture, testConfig } from './build.js';
+import { addClient, LogCapture, testConfig } from './build.js';
 import { startMailpit } from './processes.js';
 
 export async function buildWithMailpit(t: Test, env: Record<string, string> = {}, mailpitArgs: string[] = []) {
@@ -24,19 +22,8 @@ export async function buildWithMailpit(t: Test, env: Record<string, string> = {}
   t.teardown(() => app.close());
   const mailbox = new MailpitClient(mailpit.apiUrl);
 
-  function createClient(settings: Partial<ClientSettings> & { name?: string } = {}) {
-    const apiKey = newApiKey();
-    const client = app.mailcode.store.createClient({
-      id: newId('cl', 9),
-      name: 'Acme Portal',
-      apiKeyHash: hashApiKey(apiKey),
-      allowedDomains: ['acme.example'],
-      mailFrom: 'Acme Portal <no-reply@acme.example>',
-      createdAt: Date.now(),
-      ...settings,
-    });
-    return { ...client, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
-  }
+  const createClient = (settings: Partial<ClientSettings> & { name?: string } = {}) =>
+    addClient(app.mailcode.store, Date.now(), { mailFrom: 'Acme Portal <no-reply@acme.example>', ...settings });
 
   async function send(apiKey: string, body: Record<string, unknown>) {
     const response = await app.inject({ method: 'POST', url: '/send-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });
