@@ -6,7 +6,7 @@
 //   npm run bench -- --quick      the empty-database scenarios only
 //   BENCH_SECONDS=5 npm run bench shorter runs
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -290,7 +290,7 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
   // Mail to a real Mailpit, when it is installed: mails/s from queued to stored.
   const mailpit = spawnSync('sh', ['-c', 'command -v mailpit || echo "$(go env GOPATH 2>/dev/null)/bin/mailpit"'], { encoding: 'utf8' }).stdout.trim();
   try {
-    readFileSync(mailpit);
+    if (!existsSync(mailpit)) throw Object.assign(new Error('not installed'), { code: 'ENOENT' });
     const smtpPort = 40000 + Math.floor(Math.random() * 10000);
     const httpPort = smtpPort + 1;
     const mp = spawn(mailpit, ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${httpPort}`, '--database', join(dir, 'mailpit.db'), '--disable-version-check', '--quiet', '--smtp-auth-allow-insecure'], { stdio: 'ignore' });
