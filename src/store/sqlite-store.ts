@@ -12,6 +12,7 @@ import {
   retryAfterInBuckets,
   retryAfterInWindow,
   windowStart,
+  wrongCodesWindowMs,
   type BucketedWindow,
 } from '../verification/limits.js';
 import { GroupCommit } from './group-commit.js';
@@ -49,7 +50,7 @@ function bucketedWindows(limits: SendLimits) {
   return {
     domain: { windowMs: hourMs, limit: limits.perDomainHour },
     global: { windowMs: 60_000, limit: limits.globalPerMinute },
-    guessing: { windowMs: hourMs, limit: limits.wrongCodesPerEmailHour },
+    guessing: { windowMs: wrongCodesWindowMs, limit: limits.wrongCodesPerEmailHour },
   } satisfies Record<string, BucketedWindow>;
 }
 
@@ -118,7 +119,8 @@ export class SqliteStore implements Store {
       const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
       if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
     }
-    const limited = this.sendLimitHit(request);
+    const windows = bucketedWindows(limits);
+    const limited = this.sendLimitHit(request, windows);
     if (limited) return limited;
 
     const expiresAt = now + limits.codeTtlMs;
@@ -141,7 +143,6 @@ export class SqliteStore implements Store {
     st.insertCode.run({ verificationId: verification.id, codeHash: request.codeHashFor(verification.id), now });
     if (pending) st.keepNewestCodes.run({ verificationId: verification.id, keep: limits.codesKept });
     st.insertSendEvent.run({ clientId: request.clientId, email: request.email, ip: request.endUserIp, now });
-    const windows = bucketedWindows(limits);
     this.countEvent(`domain:${request.domain}`, windows.domain, now);
     this.countEvent('global', windows.global, now);
     st.insertOutbox.run({ verificationId: verification.id, payload: request.payloadFor(verification), now, expiresAt });
@@ -152,7 +153,7 @@ export class SqliteStore implements Store {
     return retryAfterInBuckets(this.statements.bucketsSince.all({ key, since: windowStart(window, now) }), window, now);
   }
 
-  private countEvent(key: string, window: BucketedWindow, now: number): void {
+  private countEvent(key: string, window: Pick<BucketedWindow, 'windowMs'>, now: number): void {
     this.statements.countInBucket.run({ key, bucket: bucketStart(window, now) });
   }
 
@@ -160,8 +161,7 @@ export class SqliteStore implements Store {
    * The limits in the order a person would want them explained: the address first (the
    * usual case), then the end-user IP, then the limits that protect everyone else.
    */
-  private sendLimitHit({ email, domain, endUserIp, limits, now }: SendRequest): SendOutcome | undefined {
-    const windows = bucketedWindows(limits);
+  private sendLimitHit({ email, domain, endUserIp, limits, now }: SendRequest, windows: ReturnType<typeof bucketedWindows>): SendOutcome | undefined {
     const guessingWait = this.bucketWait(`wrong:${email}`, windows.guessing, now);
     if (guessingWait > 0) return { kind: 'limited', retryAfterMs: guessingWait, limit: 'guessing' };
     // One read serves both windows: the day's newest sends include the hour's (the daily
@@ -208,7 +208,7 @@ export class SqliteStore implements Store {
       request.matches(id, st.codeHashes.all({ id }).map((r) => r.codeHash));
       st.lockIfExhausted.run({ id });
       // …and one counter write, as a wrong code makes; it also leaves a trace of id probing.
-      this.countEvent(`unknown:${request.clientId}`, { windowMs: request.wrongCodesWindowMs, limit: 0 }, now);
+      this.countEvent(`unknown:${request.clientId}`, { windowMs: wrongCodesWindowMs }, now);
       return { kind: 'not_found' };
     }
     const verification = toVerification(row);
@@ -231,7 +231,7 @@ export class SqliteStore implements Store {
     st.lockIfExhausted.run({ id: row.id });
     // Wrong codes also count per address across verifications: a guesser who starts
     // verification after verification still runs out (sends pause; see sendLimitHit).
-    this.countEvent(`wrong:${row.email}`, { windowMs: request.wrongCodesWindowMs, limit: 0 }, now);
+    this.countEvent(`wrong:${row.email}`, { windowMs: wrongCodesWindowMs }, now);
     return { kind: 'invalid', attemptsRemaining: Math.max(0, row.maxAttempts - counted.attempts), verification };
   }
 

@@ -95,8 +95,6 @@ export interface AttemptRequest {
   clientId: string;
   target: VerificationTarget;
   now: number;
-  /** Wrong codes are also counted per address, across verifications, in this window. */
-  wrongCodesWindowMs: number;
   /** Compares the submitted code with the stored hashes (constant time). */
   matches(verificationId: string, storedHashes: readonly string[]): boolean;
 }

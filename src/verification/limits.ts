@@ -18,6 +18,9 @@ export function retryAfterCooldown(lastSentAt: number, cooldownMs: number, now: 
 export const hourMs = 3_600_000;
 export const dayMs = 86_400_000;
 
+/** Wrong codes count per address over this window, across verifications. */
+export const wrongCodesWindowMs = hourMs;
+
 /**
  * A bucketed window: the window is split into 60 buckets; an event counts in the bucket
  * its time falls in, and a bucket leaves the window 60 buckets after it started.
@@ -29,13 +32,13 @@ export interface BucketedWindow {
 
 export const bucketsPerWindow = 60;
 
-export function bucketStart(window: BucketedWindow, now: number): number {
+export function bucketStart(window: Pick<BucketedWindow, 'windowMs'>, now: number): number {
   const size = window.windowMs / bucketsPerWindow;
   return Math.floor(now / size) * size;
 }
 
 /** The first bucket start still inside the window at `now`. */
-export function windowStart(window: BucketedWindow, now: number): number {
+export function windowStart(window: Pick<BucketedWindow, 'windowMs'>, now: number): number {
   return bucketStart(window, now) - (window.windowMs / bucketsPerWindow) * (bucketsPerWindow - 1);
 }
 

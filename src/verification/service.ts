@@ -10,7 +10,6 @@ import { resolveLocale } from '../mail/render.js';
 import { seal } from '../secrets.js';
 import type { Client, Purpose, SendLimitName, SendLimits, Store, Verification, VerificationTarget } from '../store/types.js';
 import { endUserIpKey } from './end-user-ip.js';
-import { hourMs } from './limits.js';
 import { codeMatchesAny, generateCode, hashCode } from './codes.js';
 import { checkDomain } from './domain-policy.js';
 import { maskEmail, normalizeEmail } from './email-address.js';
@@ -179,7 +178,6 @@ export class VerificationService {
       clientId: client.id,
       target: 'email' in target ? this.normalizedTarget(target) : target,
       now,
-      wrongCodesWindowMs: hourMs,
       matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKeys, verificationId, code, hashes),
     });
     if (outcome.kind !== 'verified') {
