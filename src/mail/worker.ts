@@ -32,7 +32,6 @@ export interface MailWorkerOptions {
 export class MailWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  private stopping = false;
   private inFlight = 0;
   private pumpQueued = false;
   private lastExpiryCheck = -Infinity;
@@ -51,7 +50,7 @@ export class MailWorker {
 
   /** Called after a send is committed, so the mail leaves at once instead of at the next poll. */
   nudge(): void {
-    if (!this.running || this.stopping || this.pumpQueued) return;
+    if (!this.running || this.pumpQueued) return;
     this.pumpQueued = true;
     setImmediate(() => {
       this.pumpQueued = false;
@@ -70,7 +69,7 @@ export class MailWorker {
    * mail, so one slow delivery never holds up the others.
    */
   private pump(): void {
-    if (!this.running || this.stopping) return;
+    if (!this.running) return;
     try {
       this.failExpired();
       const free = this.concurrency - this.inFlight;
@@ -143,7 +142,6 @@ export class MailWorker {
 
   /** Stops claiming and waits for mail in flight; mail not yet started stays queued. */
   async stop(): Promise<void> {
-    this.stopping = true;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
