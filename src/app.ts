@@ -58,13 +58,18 @@ export function openStore(config: Config): Store {
   return new SqliteStore(db);
 }
 
+/** The signing keys as the server and the CLI both see them (keys encrypted under CODE_SECRET). */
+export function keyRingFor(store: Store, config: Config, now: () => number = Date.now): KeyRing {
+  return new KeyRing(store, deriveKeys(codeSecrets(config), 'signing-keys'), config.ASSERTION_TTL_SECONDS * 1000, now);
+}
+
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL, deps.logStream);
   const store = deps.store ?? openStore(config);
   const transport = deps.transport ?? createMailTransport(config);
   const secrets = codeSecrets(config);
-  const keys = new KeyRing(store, deriveKeys(secrets, 'signing-keys'), config.ASSERTION_TTL_SECONDS * 1000, now);
+  const keys = keyRingFor(store, config, now);
   await keys.init();
   const outboxKeys = deriveKeys(secrets, 'outbox');
   const metrics = new Metrics();

@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // The `mailcode` command: serve, migrate, clients, keys, purge.
 import { Command } from 'commander';
-import { KeyRing } from './assertions/keyring.js';
-import { codeSecrets, ConfigError, loadConfig, type Config } from './config.js';
-import { openStore } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { keyRingFor, openStore } from './app.js';
 import { newId } from './ids.js';
 import { purgeExpired } from './purge.js';
-import { deriveKeys, hashApiKey, newApiKey } from './secrets.js';
+import { hashApiKey, newApiKey } from './secrets.js';
 import type { Client, Store } from './store/types.js';
 import { accentOption, domainOption, localeOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
@@ -28,9 +27,6 @@ function withStore<T>(fn: (store: Store, cfg: Config) => T | Promise<T>): Promis
   return Promise.resolve(fn(store, cfg)).finally(() => store.close());
 }
 
-function keyRing(store: Store, cfg: Config) {
-  return new KeyRing(store, deriveKeys(codeSecrets(cfg), 'signing-keys'), cfg.ASSERTION_TTL_SECONDS * 1000, Date.now);
-}
 
 const program = new Command()
   .name('mailcode')
@@ -203,7 +199,7 @@ program
   .description('make a new signing key; the old one stays in the JWKS until its tokens expire')
   .action(() =>
     withStore(async (store, cfg) => {
-      const keys = keyRing(store, cfg);
+      const keys = keyRingFor(store, cfg);
       await keys.init();
       console.log(`new signing key ${await keys.rotate()}`);
     }),
@@ -232,7 +228,7 @@ program
   .description('delete expired verifications past retention, old send events and unneeded keys')
   .action(() =>
     withStore(async (store, cfg) => {
-      const keys = keyRing(store, cfg);
+      const keys = keyRingFor(store, cfg);
       await keys.init();
       console.log(JSON.stringify(await purgeExpired(store, keys, cfg, Date.now())));
     }),
