@@ -52,7 +52,7 @@ declare module 'fastify' {
 }
 
 /** Opens (and migrates) the database named by the configuration. */
-export function openStore(config: Config): Store {
+export async function openStore(config: Config): Promise<Store> {
   const db = openSqlite(sqlitePath(config.DATABASE_URL));
   migrateSqlite(db);
   return new SqliteStore(db);
@@ -66,11 +66,12 @@ export function keyRingFor(store: Store, config: Config, now: () => number = Dat
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL, deps.logStream);
-  const store = deps.store ?? openStore(config);
+  const store = deps.store ?? (await openStore(config));
   const transport = deps.transport ?? createMailTransport(config);
   const secrets = codeSecrets(config);
   const keys = keyRingFor(store, config, now);
   await keys.init();
+  keys.onRefreshError = (error) => logger.error({ err: error }, 'signing keys could not be reloaded; the ones loaded stay in use');
   const outboxKeys = deriveKeys(secrets, 'outbox');
   const metrics = new Metrics();
   const worker = new MailWorker({
@@ -147,7 +148,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => {
     await worker.stop();
     transport.close();
-    if (!deps.store) store.close();
+    await keys.settled();
+    if (!deps.store) await store.close();
   });
   return app;
 }

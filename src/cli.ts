@@ -21,10 +21,14 @@ function config(): Config {
   }
 }
 
-function withStore<T>(fn: (store: Store, cfg: Config) => T | Promise<T>): Promise<T> {
+async function withStore<T>(fn: (store: Store, cfg: Config) => T | Promise<T>): Promise<T> {
   const cfg = config();
-  const store = openStore(cfg);
-  return Promise.resolve(fn(store, cfg)).finally(() => store.close());
+  const store = await openStore(cfg);
+  try {
+    return await fn(store, cfg);
+  } finally {
+    await store.close();
+  }
 }
 
 
@@ -115,9 +119,9 @@ brandingOptions(
   .option('--json', 'print JSON')
   .addHelpText('after', '\nExamples:\n  mailcode clients create --name "Acme Portal" --domain acme.example --json\n  mailcode clients create --name "Acme" --domain acme.example --from "Acme <no-reply@acme.example>" --support https://help.acme.example --locale de')
   .action((options: BrandingFlags & { name: string; domain: string[]; json?: boolean }) =>
-    withStore((store) => {
+    withStore(async (store) => {
       const apiKey = newApiKey();
-      const client = store.createClient({
+      const client = await store.createClient({
         id: newId('cl', 9),
         name: options.name,
         apiKeyHash: hashApiKey(apiKey),
@@ -145,9 +149,9 @@ brandingOptions(
   .option('--code-in-subject', 'put the code in the subject line again')
   .addHelpText('after', '\nExample:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject')
   .action((id: string, options: BrandingFlags & { name?: string; domain?: string[] }, command: Command) =>
-    withStore((store) => {
+    withStore(async (store) => {
       const codeInSubjectGiven = command.getOptionValueSource('codeInSubject') === 'cli';
-      const client = store.updateClient(id, {
+      const client = await store.updateClient(id, {
         ...(options.name !== undefined ? { name: options.name } : {}),
         ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
         ...brandingSettings(options),
@@ -167,8 +171,8 @@ clients
   .description('list clients (never their keys)')
   .option('--json', 'print JSON')
   .action((options: { json?: boolean }) =>
-    withStore((store) => {
-      const all = store.listClients();
+    withStore(async (store) => {
+      const all = await store.listClients();
       if (options.json) return console.log(JSON.stringify(all));
       for (const c of all) {
         const state = c.revokedAt ? `revoked ${new Date(c.revokedAt).toISOString()}` : 'active';
@@ -182,8 +186,8 @@ clients
   .description('revoke a client\'s API key at once')
   .argument('<id>', 'client id')
   .action((id: string) =>
-    withStore((store) => {
-      if (!store.revokeClient(id, Date.now())) {
+    withStore(async (store) => {
+      if (!(await store.revokeClient(id, Date.now()))) {
         process.stderr.write(`mailcode: no active client ${id}\n`);
         process.exitCode = 1;
         return;

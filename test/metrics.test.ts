@@ -7,7 +7,7 @@ const parsePrometheus = require('parse-prometheus-text-format') as (text: string
 
 t.test('/metrics parses as Prometheus text and the counters move as codes are sent and verified', async (t) => {
   const { app, createClient, sendCode, verifyCode, mail } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const scrape = async () => {
     const response = await app.inject({ method: 'GET', url: '/metrics' });
     t.match(response.headers['content-type'], /^text\/plain/);

@@ -28,7 +28,7 @@ t.test('the served /openapi.yaml is the repository file', async (t) => {
 
 t.test('the responses of a whole flow match openapi.yaml', async (t) => {
   const { app, createClient, mail, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const calls: [string, string, object?, Record<string, string>?][] = [];
   const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = acme.auth) => {
     const response = await app.inject({ method, url, payload, headers });

@@ -6,7 +6,7 @@ const day = 86_400_000;
 
 t.test('purge deletes what retention no longer needs, in batches, and keeps the rest', async (t) => {
   const { app, config, createClient, sendCode, clock } = await build(t, { env: { CLIENT_REQUESTS_PER_SECOND: '100000', DOMAIN_MAILS_PER_HOUR: '100000' } });
-  const acme = createClient();
+  const acme = await createClient();
   // 2,500 verifications (more than one purge batch) that will be long expired…
   for (let i = 0; i < 2_500; i++) await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: `old${i}@acme.example` } });
   await app.mailcode.worker.runOnce();

@@ -3,7 +3,7 @@ import { build } from './helpers/build.js';
 
 t.test('20 parallel right answers yield exactly one 200', async (t) => {
   const { createClient, sendCode, verifyCode, mail } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const { verificationId } = (await sendCode(acme.apiKey, { email: 'a@acme.example' })).json();
   const code = mail.codeFor('a@acme.example');
   const statuses = (await Promise.all(Array.from({ length: 20 }, () => verifyCode(acme.apiKey, { verificationId, code })))).map((r) => r.statusCode);
@@ -13,7 +13,7 @@ t.test('20 parallel right answers yield exactly one 200', async (t) => {
 
 t.test('50 parallel wrong answers never exceed the allowed attempts', async (t) => {
   const { app, createClient, sendCode, verifyCode, mail } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const { verificationId } = (await sendCode(acme.apiKey, { email: 'a@acme.example' })).json();
   const code = mail.codeFor('a@acme.example');
   const wrong = code === '000000' ? '000001' : '000000';
@@ -29,7 +29,7 @@ t.test('50 parallel wrong answers never exceed the allowed attempts', async (t) 
 
 t.test('parallel sends never exceed the per-address limit', async (t) => {
   const { createClient, app, mail } = await build(t, { env: { RESEND_COOLDOWN_SECONDS: '0' } });
-  const acme = createClient();
+  const acme = await createClient();
   const responses = await Promise.all(
     Array.from({ length: 30 }, () => app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } })),
   );

@@ -15,14 +15,14 @@ function databaseBytes(dir: string): string {
 
 t.test('the code never appears in a response, a log line or the database; the API key is never logged', async (t) => {
   const { app, createClient, mail, logs, dir, clock } = await build(t, { env: { LOG_LEVEL: 'trace' } });
-  const acme = createClient();
+  const acme = await createClient();
   const responses: string[] = [];
   const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'alice@acme.example' } });
   responses.push(send.body);
   const { verificationId } = send.json();
 
   // Before delivery the code exists only inside the encrypted outbox payload.
-  const queuedPayload = app.mailcode.store.claimDueMail(clock.now(), 0, 10)[0]?.payload ?? '';
+  const queuedPayload = (await app.mailcode.store.claimDueMail(clock.now(), 0, 10))[0]?.payload ?? '';
   t.ok(queuedPayload.startsWith('v1.'), 'the queued payload is sealed');
   await app.mailcode.worker.runOnce();
   const code = mail.codeFor('alice@acme.example');
@@ -55,7 +55,7 @@ t.test('pino redacts codes, keys and secrets even if a caller logs them', async 
 
 t.test('a sent mail leaves no payload behind in the outbox', async (t) => {
   const { app, createClient, sendCode } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   await sendCode(acme.apiKey, { email: 'a@acme.example' });
   const db = (app.mailcode.store as unknown as { db: { $client: { prepare(s: string): { all(): unknown[] } } } }).db.$client;
   t.same(db.prepare('select status, payload from outbox').all(), [{ status: 'sent', payload: null }]);

@@ -32,12 +32,16 @@ export async function createSigningKey(keyEncryptionKey: Buffer, now: number): P
 
 /**
  * The keys as this process knows them. It reloads from the store now and then, so a
- * `mailcode keys rotate` run beside a live server takes effect without a restart.
+ * `mailcode keys rotate` run beside a live server, or by another process on the same
+ * database, takes effect everywhere without a restart.
  */
 export class KeyRing {
   private rows: SigningKeyRow[] = [];
   private active: ActiveKey | undefined;
   private loadedAt = -Infinity;
+  private refreshing: Promise<void> | undefined;
+  /** Where a failed background refresh is reported (the old keys stay in use). */
+  onRefreshError: ((error: unknown) => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -51,40 +55,55 @@ export class KeyRing {
 
   /** Loads the keys, making the first one when the database has none. */
   async init(): Promise<void> {
-    const rows = this.store.listSigningKeys();
+    const rows = await this.store.listSigningKeys();
     if (rows.length === 0) {
-      this.store.addSigningKey(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
+      await this.store.addSigningKey(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
     }
     // After a CODE_SECRET rotation, re-encrypt with the newest secret, so the old secret
     // can be dropped once its codes have expired without losing the signing keys.
     for (const row of rows) {
       const { plaintext, keyIndex } = unsealWithAny(this.keyEncryptionKeys, row.privateJwkEncrypted);
-      if (keyIndex > 0) this.store.resealSigningKey(row.kid, seal(this.keyEncryptionKeys[0]!, plaintext));
+      if (keyIndex > 0) await this.store.resealSigningKey(row.kid, seal(this.keyEncryptionKeys[0]!, plaintext));
     }
-    this.reload();
+    await this.reload();
   }
 
   async rotate(): Promise<string> {
     const key = await createSigningKey(this.keyEncryptionKeys[0]!, this.now());
-    this.store.addSigningKey(key);
-    this.reload();
+    await this.store.addSigningKey(key);
+    await this.reload();
     return key.kid;
   }
 
-  private reload(): void {
-    this.rows = this.store.listSigningKeys();
+  /** Reads the keys from the store now (every process shares them through the database). */
+  async reload(): Promise<void> {
+    const rows = await this.store.listSigningKeys();
     this.loadedAt = this.now();
-    const current = this.rows.find((r) => r.retiredAt === null);
+    const current = rows.find((r) => r.retiredAt === null);
     if (!current) throw new Error('no active signing key');
     if (this.active?.kid !== current.kid) {
       // Imported once per key, never per request.
       const jwk = JSON.parse(unsealWithAny(this.keyEncryptionKeys, current.privateJwkEncrypted).plaintext) as JWK;
       this.active = { kid: current.kid, privateKey: createPrivateKey({ key: jwk as never, format: 'jwk' }) };
     }
+    this.rows = rows;
   }
 
+  /**
+   * A stale view is refreshed in the background: requests keep using the keys they have
+   * (still valid: a retired key signs for at most `refreshMs` more and stays published
+   * that much longer) and never wait for the database.
+   */
   private fresh(): void {
-    if (this.now() - this.loadedAt >= this.refreshMs) this.reload();
+    if (this.refreshing || this.now() - this.loadedAt < this.refreshMs) return;
+    this.refreshing = this.reload()
+      .catch((error: unknown) => this.onRefreshError?.(error))
+      .finally(() => (this.refreshing = undefined));
+  }
+
+  /** Resolves once a refresh started by a request has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.refreshing;
   }
 
   signingKey(): ActiveKey {

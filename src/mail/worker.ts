@@ -34,6 +34,9 @@ export class MailWorker {
   private running = false;
   private inFlight = 0;
   private pumpQueued = false;
+  /** The pass in progress; a nudge during it asks for one more pass after it. */
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
   private lastExpiryCheck = -Infinity;
   private idle: (() => void)[] = [];
 
@@ -70,11 +73,25 @@ export class MailWorker {
    */
   private pump(): void {
     if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.pass().finally(() => {
+      this.pumping = undefined;
+      if (this.pumpAgain) {
+        this.pumpAgain = false;
+        this.pump();
+      }
+    });
+  }
+
+  private async pass(): Promise<void> {
     try {
-      this.failExpired();
+      await this.failExpired();
       const free = this.concurrency - this.inFlight;
       if (free <= 0) return;
-      const due = this.claim(free);
+      const due = await this.claim(free);
       for (const mail of due) this.track(this.deliver(mail));
       if (due.length < free) this.schedulePump(this.options.pollMs ?? 1_000);
     } catch (error) {
@@ -92,24 +109,24 @@ export class MailWorker {
     });
   }
 
-  private claim(limit: number): OutboxMail[] {
+  private claim(limit: number): Promise<OutboxMail[]> {
     return this.options.store.claimDueMail(this.options.now(), this.options.leaseMs ?? 60_000, limit);
   }
 
   /** Mail whose code has expired is given up; checked at most once a second. */
-  private failExpired(): void {
+  private async failExpired(): Promise<void> {
     const now = this.options.now();
     if (now - this.lastExpiryCheck < 1_000) return;
     this.lastExpiryCheck = now;
-    const expired = this.options.store.failExpiredMail(now);
+    const expired = await this.options.store.failExpiredMail(now);
     for (let i = 0; i < expired; i++) this.options.onFailed?.();
   }
 
   /** Delivers every mail due now, and waits for them; returns how many were handled (tests). */
   async runOnce(): Promise<number> {
     this.lastExpiryCheck = -Infinity;
-    this.failExpired();
-    const due = this.claim(this.options.batchSize ?? 50);
+    await this.failExpired();
+    const due = await this.claim(this.options.batchSize ?? 50);
     await Promise.all(due.map((mail) => this.deliver(mail)));
     return due.length;
   }
@@ -144,6 +161,8 @@ export class MailWorker {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
+    // A pass that has already claimed mail starts its deliveries; wait for those too.
+    await this.pumping;
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 }

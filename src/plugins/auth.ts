@@ -25,7 +25,7 @@ export default fp(
       const match = bearer.exec(request.headers.authorization ?? '');
       if (!match) throw problems.unauthorized();
       const presented = hashApiKey(match[1]!);
-      const found = options.store.findClientByKeyHash(presented);
+      const found = await options.store.findClientByKeyHash(presented);
       if (!found || found.revokedAt !== null || !timingSafeEqual(Buffer.from(found.apiKeyHash), Buffer.from(presented))) {
         throw problems.unauthorized();
       }

@@ -46,7 +46,7 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
   );
 
   app.delete('/verifications/:id', { schema: { params: VerificationParams } }, async (request, reply) => {
-    service.cancelVerification(request.client!, request.params.id);
+    await service.cancelVerification(request.client!, request.params.id);
     return reply.code(204).send();
   });
 }

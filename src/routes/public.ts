@@ -21,7 +21,7 @@ export default async function publicRoutes(app: FastifyInstance, options: Public
   app.get('/readyz', async (_request, reply) => {
     let database = false;
     try {
-      database = options.store.ping();
+      database = await options.store.ping();
     } catch {
       database = false;
     }

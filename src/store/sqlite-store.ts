@@ -4,17 +4,7 @@
 // Sends, attempts and delivery updates go through group commit (see group-commit.ts).
 import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { clients, outbox, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
-import {
-  bucketStart,
-  dayMs,
-  hourMs,
-  retryAfterCooldown,
-  retryAfterInBuckets,
-  retryAfterInWindow,
-  windowStart,
-  wrongCodesWindowMs,
-  type BucketedWindow,
-} from '../verification/limits.js';
+import { attemptFlow, runSync, sendFlow, type Ops } from './flows.js';
 import { GroupCommit } from './group-commit.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import type { SqliteDb } from './sqlite.js';
@@ -28,7 +18,6 @@ import type {
   OutboxMail,
   PurgeResult,
   SendOutcome,
-  SendLimits,
   SendRequest,
   SigningKeyRow,
   Store,
@@ -45,25 +34,45 @@ function toClient(row: ClientRow): Client {
 
 const toVerification = (row: VerificationRow) => row as Verification;
 
-/** The bucketed windows of the send limits, from the configured numbers. */
-function bucketedWindows(limits: SendLimits) {
+/**
+ * The flows' operations as prepared statements. Every send already runs in a BEGIN
+ * IMMEDIATE transaction, which holds the one write lock there is: lockSend has nothing to add.
+ */
+function sqliteOps(st: Statements): Ops {
   return {
-    domain: { windowMs: hourMs, limit: limits.perDomainHour },
-    global: { windowMs: 60_000, limit: limits.globalPerMinute },
-    guessing: { windowMs: wrongCodesWindowMs, limit: limits.wrongCodesPerEmailHour },
-  } satisfies Record<string, BucketedWindow>;
+    lockSend: () => {},
+    latestForAddress: (p) => st.latestForAddress.get(p) as Verification | undefined,
+    verificationById: (p) => st.verificationById.get(p) as Verification | undefined,
+    sendsToEmailSince: (p) => st.sendsToEmailSince.all(p),
+    sendsFromIpSince: (p) => st.sendsFromIpSince.all(p),
+    bucketsSince: (p) => st.bucketsSince.all(p),
+    countInBucket: (p) => void st.countInBucket.run(p),
+    insertVerification: (p) => st.insertVerification.get(p) as Verification,
+    joinVerification: (p) => st.joinVerification.get(p) as Verification,
+    insertCode: (p) => void st.insertCode.run(p),
+    keepNewestCodes: (p) => void st.keepNewestCodes.run(p),
+    insertSendEvent: (p) => void st.insertSendEvent.run(p),
+    insertOutbox: (p) => void st.insertOutbox.run(p),
+    countAttempt: (p) => st.countAttempt.get(p),
+    codeHashes: (p) => st.codeHashes.all(p),
+    markVerified: (p) => st.markVerified.get(p) as Verification | undefined,
+    deleteCodes: (p) => void st.deleteCodes.run(p),
+    lockIfExhausted: (p) => void st.lockIfExhausted.run(p),
+  };
 }
 
 export class SqliteStore implements Store {
   private readonly statements: Statements;
   private readonly group: GroupCommit;
+  private readonly ops: Ops;
 
   constructor(private readonly db: SqliteDb) {
     this.statements = prepareStatements(db);
     this.group = new GroupCommit(db.$client);
+    this.ops = sqliteOps(this.statements);
   }
 
-  createClient(client: NewClient): Client {
+  async createClient(client: NewClient): Promise<Client> {
     const row = this.db
       .insert(clients)
       .values({ ...client, allowedDomains: JSON.stringify(client.allowedDomains) })
@@ -72,7 +81,7 @@ export class SqliteStore implements Store {
     return toClient(row);
   }
 
-  updateClient(id: string, changes: Partial<ClientSettings>): Client | undefined {
+  async updateClient(id: string, changes: Partial<ClientSettings>): Promise<Client | undefined> {
     const { allowedDomains, ...rest } = changes;
     const row = this.db
       .update(clients)
@@ -83,21 +92,21 @@ export class SqliteStore implements Store {
     return row ? toClient(row) : undefined;
   }
 
-  getClient(id: string): Client | undefined {
+  async getClient(id: string): Promise<Client | undefined> {
     const row = this.db.select().from(clients).where(eq(clients.id, id)).get();
     return row ? toClient(row) : undefined;
   }
 
-  listClients(): Client[] {
+  async listClients(): Promise<Client[]> {
     return this.db.select().from(clients).orderBy(asc(clients.createdAt)).all().map(toClient);
   }
 
-  findClientByKeyHash(apiKeyHash: string) {
+  async findClientByKeyHash(apiKeyHash: string) {
     const row = this.statements.clientByKeyHash.get({ hash: apiKeyHash });
     return row ? { ...toClient(row), apiKeyHash: row.apiKeyHash } : undefined;
   }
 
-  revokeClient(id: string, now: number): boolean {
+  async revokeClient(id: string, now: number): Promise<boolean> {
     const result = this.db
       .update(clients)
       .set({ revokedAt: now })
@@ -107,142 +116,21 @@ export class SqliteStore implements Store {
   }
 
   recordSend(request: SendRequest): Promise<SendOutcome> {
-    return this.group.run(() => this.recordSendNow(request));
-  }
-
-  private recordSendNow(request: SendRequest): SendOutcome {
-    const { limits, now } = request;
-    const st = this.statements;
-    const latest = st.latestForAddress.get({ clientId: request.clientId, email: request.email, purpose: request.purpose });
-    const pending = latest && latest.status === 'pending' && latest.expiresAt > now ? latest : undefined;
-    if (pending) {
-      const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
-      if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
-    }
-    const windows = bucketedWindows(limits);
-    const limited = this.sendLimitHit(request, windows);
-    if (limited) return limited;
-
-    const expiresAt = now + limits.codeTtlMs;
-    // Resend joins the pending verification: a new code, a fresh lifetime, the earlier codes
-    // kept (the newest few), and the attempts already spent still counted.
-    const verification = toVerification(
-      pending
-        ? st.joinVerification.get({ id: pending.id, now, expiresAt })!
-        : st.insertVerification.get({
-            id: request.newVerificationId,
-            clientId: request.clientId,
-            email: request.email,
-            purpose: request.purpose,
-            locale: request.locale,
-            maxAttempts: limits.maxAttempts,
-            now,
-            expiresAt,
-          })!,
-    );
-    st.insertCode.run({ verificationId: verification.id, codeHash: request.codeHashFor(verification.id), now });
-    if (pending) st.keepNewestCodes.run({ verificationId: verification.id, keep: limits.codesKept });
-    st.insertSendEvent.run({ clientId: request.clientId, email: request.email, ip: request.endUserIp, now });
-    this.countEvent(`domain:${request.domain}`, windows.domain, now);
-    this.countEvent('global', windows.global, now);
-    st.insertOutbox.run({ verificationId: verification.id, payload: request.payloadFor(verification), now, expiresAt });
-    return { kind: 'queued', verification, joined: pending !== undefined };
-  }
-
-  private bucketWait(key: string, window: BucketedWindow, now: number): number {
-    return retryAfterInBuckets(this.statements.bucketsSince.all({ key, since: windowStart(window, now) }), window, now);
-  }
-
-  private countEvent(key: string, window: Pick<BucketedWindow, 'windowMs'>, now: number): void {
-    this.statements.countInBucket.run({ key, bucket: bucketStart(window, now) });
-  }
-
-  /**
-   * The limits in the order a person would want them explained: the address first (the
-   * usual case), then the end-user IP, then the limits that protect everyone else.
-   */
-  private sendLimitHit({ email, domain, endUserIp, limits, now }: SendRequest, windows: ReturnType<typeof bucketedWindows>): SendOutcome | undefined {
-    const guessingWait = this.bucketWait(`wrong:${email}`, windows.guessing, now);
-    if (guessingWait > 0) return { kind: 'limited', retryAfterMs: guessingWait, limit: 'guessing' };
-    // One read serves both windows: the day's newest sends include the hour's (the daily
-    // limit is never below the hourly one; config checks that).
-    const daily = this.statements.sendsToEmailSince.all({ email, since: now - dayMs, limit: limits.perEmailDay }).map((r) => r.createdAt);
-    const hourly = daily.filter((t) => t > now - hourMs).slice(0, limits.perEmailHour);
-    const hourWait = retryAfterInWindow(hourly, limits.perEmailHour, hourMs, now);
-    if (hourWait > 0) return { kind: 'limited', retryAfterMs: hourWait, limit: 'email_hour' };
-    const dayWait = retryAfterInWindow(daily, limits.perEmailDay, dayMs, now);
-    if (dayWait > 0) return { kind: 'limited', retryAfterMs: dayWait, limit: 'email_day' };
-    if (endUserIp) {
-      const fromIp = this.statements.sendsFromIpSince.all({ ip: endUserIp, since: now - hourMs, limit: limits.perIpHour });
-      const ipWait = retryAfterInWindow(fromIp.map((r) => r.createdAt), limits.perIpHour, hourMs, now);
-      if (ipWait > 0) return { kind: 'limited', retryAfterMs: ipWait, limit: 'ip_hour' };
-    }
-    const domainWait = this.bucketWait(`domain:${domain}`, windows.domain, now);
-    if (domainWait > 0) return { kind: 'limited', retryAfterMs: domainWait, limit: 'domain_hour' };
-    const globalWait = this.bucketWait('global', windows.global, now);
-    if (globalWait > 0) return { kind: 'limited', retryAfterMs: globalWait, limit: 'global_minute' };
-    return undefined;
-  }
-
-  private findTarget(request: AttemptRequest): VerificationRow | undefined {
-    if ('verificationId' in request.target) {
-      const row = this.statements.verificationById.get({ id: request.target.verificationId });
-      return row && row.clientId === request.clientId ? row : undefined;
-    }
-    return this.statements.latestForAddress.get({ clientId: request.clientId, ...request.target });
+    return this.group.run(() => runSync(sendFlow(request), this.ops));
   }
 
   attemptCode(request: AttemptRequest): Promise<AttemptOutcome> {
-    return this.group.run(() => this.attemptCodeNow(request));
+    return this.group.run(() => runSync(attemptFlow(request), this.ops));
   }
 
-  private attemptCodeNow(request: AttemptRequest): AttemptOutcome {
-    const { now } = request;
-    const st = this.statements;
-    const row = this.findTarget(request);
-    if (!row) {
-      // The same statements as a real attempt (they match nothing), so an unknown id is not
-      // told apart from a known one by how long the answer takes.
-      const id = 'verificationId' in request.target ? request.target.verificationId : '';
-      st.countAttempt.get({ id });
-      request.matches(id, st.codeHashes.all({ id }).map((r) => r.codeHash));
-      st.lockIfExhausted.run({ id });
-      // …and one counter write, as a wrong code makes; it also leaves a trace of id probing.
-      this.countEvent(`unknown:${request.clientId}`, { windowMs: wrongCodesWindowMs }, now);
-      return { kind: 'not_found' };
-    }
-    const verification = toVerification(row);
-    if (row.status === 'verified') return { kind: 'already_verified', verification };
-    if (row.status === 'locked') return { kind: 'locked', verification };
-    if (row.status === 'canceled') return { kind: 'canceled', verification };
-    if (now >= row.expiresAt) return { kind: 'expired', verification };
-
-    // The attempt is counted before the compare, so no answer is ever free.
-    const counted = st.countAttempt.get({ id: row.id });
-    if (!counted) return { kind: 'locked', verification };
-    const matched = request.matches(row.id, st.codeHashes.all({ id: row.id }).map((r) => r.codeHash));
-    // Both branches end in one conditional UPDATE, so right and wrong codes cost the same.
-    if (matched) {
-      const used = st.markVerified.get({ id: row.id, now });
-      if (!used) return { kind: 'already_verified', verification };
-      st.deleteCodes.run({ id: row.id });
-      return { kind: 'verified', verification: toVerification(used) };
-    }
-    st.lockIfExhausted.run({ id: row.id });
-    // Wrong codes also count per address across verifications: a guesser who starts
-    // verification after verification still runs out (sends pause; see sendLimitHit).
-    this.countEvent(`wrong:${row.email}`, { windowMs: wrongCodesWindowMs }, now);
-    return { kind: 'invalid', attemptsRemaining: Math.max(0, row.maxAttempts - counted.attempts), verification };
-  }
-
-  getVerification(id: string, clientId: string) {
+  async getVerification(id: string, clientId: string) {
     const row = this.statements.verificationById.get({ id });
     if (!row || row.clientId !== clientId) return undefined;
     const mail = this.statements.latestDelivery.get({ id });
     return { verification: toVerification(row), delivery: (mail as Delivery | undefined) ?? null };
   }
 
-  cancelVerification(id: string, clientId: string, now: number) {
+  async cancelVerification(id: string, clientId: string, now: number) {
     return this.db.transaction(
       (tx) => {
         const row = this.statements.verificationById.get({ id });
@@ -261,7 +149,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  claimDueMail(now: number, leaseMs: number, limit: number): OutboxMail[] {
+  async claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]> {
     return this.statements.claimDue.all({ now, until: now + leaseMs, limit }).filter((m): m is OutboxMail => m.payload !== null);
   }
 
@@ -278,19 +166,19 @@ export class SqliteStore implements Store {
   }
 
   /** A code that has expired is useless: its mail is given up and its payload erased. */
-  failExpiredMail(now: number): number {
+  async failExpiredMail(now: number): Promise<number> {
     return this.statements.failExpired.run({ now }).changes;
   }
 
-  countQueuedMail(): number {
+  async countQueuedMail(): Promise<number> {
     return this.db.select({ n: sql<number>`count(*)` }).from(outbox).where(eq(outbox.status, 'queued')).get()?.n ?? 0;
   }
 
-  listSigningKeys(): SigningKeyRow[] {
+  async listSigningKeys(): Promise<SigningKeyRow[]> {
     return this.db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt)).all();
   }
 
-  addSigningKey(key: SigningKeyRow): void {
+  async addSigningKey(key: SigningKeyRow): Promise<void> {
     this.db.transaction(
       (tx) => {
         tx.update(signingKeys).set({ retiredAt: key.createdAt }).where(isNull(signingKeys.retiredAt)).run();
@@ -300,7 +188,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  resealSigningKey(kid: string, privateJwkEncrypted: string): void {
+  async resealSigningKey(kid: string, privateJwkEncrypted: string): Promise<void> {
     this.db.update(signingKeys).set({ privateJwkEncrypted }).where(eq(signingKeys.kid, kid)).run();
   }
 
@@ -325,7 +213,7 @@ export class SqliteStore implements Store {
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     };
-    this.failExpiredMail(now);
+    await this.failExpiredMail(now);
     // Codes and outbox rows go with their verification (ON DELETE CASCADE).
     const old = await deleteBatches('delete from verifications where id in (select id from verifications where expires_at < ? limit ?)', keepVerificationsUntil);
     const events = await deleteBatches('delete from send_events where id in (select id from send_events where created_at < ? limit ?)', keepSendEventsUntil);
@@ -337,11 +225,11 @@ export class SqliteStore implements Store {
     return { verifications: old, sendEvents: events, signingKeys: keys };
   }
 
-  ping(): boolean {
+  async ping(): Promise<boolean> {
     return this.db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.$client.close();
   }
 }

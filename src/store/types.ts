@@ -1,6 +1,7 @@
 // What the service needs from persistence. Each method is one atomic unit of work, so an
-// implementation can make it one transaction (SQLite now; PostgreSQL later) and the rules
-// stay in plain functions the implementation calls.
+// implementation makes it one transaction (SQLite or PostgreSQL) and the rules stay in
+// plain functions both call (limits.ts, and the send and attempt flows in flows.ts).
+// Every method is async: PostgreSQL answers over a socket, SQLite at once.
 
 export type Purpose = 'signup' | 'login';
 export type VerificationStatus = 'pending' | 'verified' | 'locked' | 'canceled';
@@ -136,33 +137,33 @@ export interface PurgeResult {
 }
 
 export interface Store {
-  createClient(client: NewClient): Client;
-  listClients(): Client[];
-  findClientByKeyHash(apiKeyHash: string): (Client & { apiKeyHash: string }) | undefined;
-  updateClient(id: string, changes: Partial<ClientSettings>): Client | undefined;
-  getClient(id: string): Client | undefined;
-  revokeClient(id: string, now: number): boolean;
+  createClient(client: NewClient): Promise<Client>;
+  listClients(): Promise<Client[]>;
+  findClientByKeyHash(apiKeyHash: string): Promise<(Client & { apiKeyHash: string }) | undefined>;
+  updateClient(id: string, changes: Partial<ClientSettings>): Promise<Client | undefined>;
+  getClient(id: string): Promise<Client | undefined>;
+  revokeClient(id: string, now: number): Promise<boolean>;
 
   recordSend(request: SendRequest): Promise<SendOutcome>;
   attemptCode(request: AttemptRequest): Promise<AttemptOutcome>;
-  getVerification(id: string, clientId: string): { verification: Verification; delivery: Delivery | null } | undefined;
-  cancelVerification(id: string, clientId: string, now: number): 'canceled' | 'not_found' | 'already_verified' | 'unchanged';
+  getVerification(id: string, clientId: string): Promise<{ verification: Verification; delivery: Delivery | null } | undefined>;
+  cancelVerification(id: string, clientId: string, now: number): Promise<'canceled' | 'not_found' | 'already_verified' | 'unchanged'>;
 
-  claimDueMail(now: number, leaseMs: number, limit: number): OutboxMail[];
+  claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]>;
   markMailSent(id: number, now: number): Promise<void>;
   markMailRetry(id: number, nextAttemptAt: number, error: string): Promise<void>;
   markMailFailed(id: number, error: string): Promise<void>;
-  failExpiredMail(now: number): number;
-  countQueuedMail(): number;
+  failExpiredMail(now: number): Promise<number>;
+  countQueuedMail(): Promise<number>;
 
-  listSigningKeys(): SigningKeyRow[];
+  listSigningKeys(): Promise<SigningKeyRow[]>;
   /** Inserts the new key and retires every older active key, atomically. */
-  addSigningKey(key: SigningKeyRow): void;
+  addSigningKey(key: SigningKeyRow): Promise<void>;
 
   /** Re-encrypts a signing key's private part (after CODE_SECRET rotation). */
-  resealSigningKey(kid: string, privateJwkEncrypted: string): void;
+  resealSigningKey(kid: string, privateJwkEncrypted: string): Promise<void>;
 
   purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): Promise<PurgeResult>;
-  ping(): boolean;
-  close(): void;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
 }

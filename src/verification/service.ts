@@ -229,8 +229,8 @@ export class VerificationService {
     return { email: address.email, purpose: target.purpose };
   }
 
-  getVerification(client: Client, id: string) {
-    const found = this.deps.store.getVerification(id, client.id);
+  async getVerification(client: Client, id: string) {
+    const found = await this.deps.store.getVerification(id, client.id);
     if (!found) throw problems.verificationNotFound();
     const { verification: v, delivery } = found;
     const now = this.deps.now();
@@ -248,8 +248,8 @@ export class VerificationService {
     };
   }
 
-  cancelVerification(client: Client, id: string): void {
-    const result = this.deps.store.cancelVerification(id, client.id, this.deps.now());
+  async cancelVerification(client: Client, id: string): Promise<void> {
+    const result = await this.deps.store.cancelVerification(id, client.id, this.deps.now());
     if (result === 'not_found') throw problems.verificationNotFound();
     if (result === 'already_verified') throw problems.alreadyVerified();
     this.deps.logger.info({ client: client.id, verificationId: id, outcome: result }, 'verification cancel');

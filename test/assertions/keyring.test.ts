@@ -4,7 +4,7 @@ import { build } from '../helpers/build.js';
 
 t.test('after a rotation the retired key stays published until its tokens expire', async (t) => {
   const { app, createClient, sendCode, verifyCode, mail, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const { verificationId } = (await sendCode(acme.apiKey, { email: 'a@acme.example' })).json();
   const { assertion } = (await verifyCode(acme.apiKey, { verificationId, code: mail.codeFor('a@acme.example') })).json();
   const jwks = async () => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
@@ -31,7 +31,7 @@ t.test('after a rotation the retired key stays published until its tokens expire
 
 t.test('signing keys survive a restart and their private part is stored encrypted', async (t) => {
   const { app } = await build(t);
-  const rows = app.mailcode.store.listSigningKeys();
+  const rows = await app.mailcode.store.listSigningKeys();
   t.equal(rows.length, 1);
   t.notMatch(rows[0]!.privateJwkEncrypted, /"d"/);
   t.match(rows[0]!.privateJwkEncrypted, /^v1\./);

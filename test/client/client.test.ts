@@ -4,7 +4,7 @@ import { build } from '../helpers/build.js';
 
 t.test('the typed client: send, verify, state, typed errors, and an assertion accepted once', async (t) => {
   const { app, createClient, mail, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const client = new MailcodeClient({ baseUrl: `${address}/`, apiKey: acme.apiKey });
 

@@ -74,9 +74,9 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
 }
 
 /** A portal client as `mailcode clients create` makes it, with its API key and auth header. */
-export function addClient(store: Store, now: number, settings: Partial<ClientSettings> & { name?: string } = {}) {
+export async function addClient(store: Store, now: number, settings: Partial<ClientSettings> & { name?: string } = {}) {
   const apiKey = newApiKey();
-  const client = store.createClient({
+  const client = await store.createClient({
     id: newId('cl', 9),
     name: 'Acme Portal',
     apiKeyHash: hashApiKey(apiKey),
@@ -100,7 +100,7 @@ export async function build(t: Test, options: BuildOptions = {}) {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const createClient = (name = 'Acme Portal', domains: string[] = ['acme.example'], defaultLocale = 'en') =>
+  const createClient = async (name = 'Acme Portal', domains: string[] = ['acme.example'], defaultLocale = 'en') =>
     addClient(app.mailcode.store, clock.now(), { name, allowedDomains: domains, defaultLocale });
 
   async function sendCode(apiKey: string, body: Record<string, unknown>) {

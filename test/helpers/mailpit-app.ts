@@ -22,7 +22,7 @@ export async function buildWithMailpit(t: Test, env: Record<string, string> = {}
   t.teardown(() => app.close());
   const mailbox = new MailpitClient(mailpit.apiUrl);
 
-  const createClient = (settings: Partial<ClientSettings> & { name?: string } = {}) =>
+  const createClient = async (settings: Partial<ClientSettings> & { name?: string } = {}) =>
     addClient(app.mailcode.store, Date.now(), { mailFrom: 'Acme Portal <no-reply@acme.example>', ...settings });
 
   async function send(apiKey: string, body: Record<string, unknown>) {

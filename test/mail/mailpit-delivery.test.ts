@@ -12,7 +12,7 @@ const { dkimVerify } = require('mailauth/lib/dkim/verify') as {
 
 t.test('a code mail carries the headers of a good transactional mail', async (t) => {
   const { createClient, send, mailbox } = await buildWithMailpit(t);
-  const acme = createClient({ replyTo: 'Acme Support <help@acme.example>' });
+  const acme = await createClient({ replyTo: 'Acme Support <help@acme.example>' });
   await send(acme.apiKey, { email: 'h1@acme.example' });
   await send(acme.apiKey, { email: 'h2@acme.example' });
   const first = await mailbox.waitForMessage({ query: 'to:h1@acme.example' }, { timeout: 10_000, interval: 100 });
@@ -30,7 +30,7 @@ t.test('a code mail carries the headers of a good transactional mail', async (t)
 
 t.test('the code can be kept out of the subject', async (t) => {
   const { createClient, send, mailbox } = await buildWithMailpit(t);
-  const acme = createClient({ codeInSubject: false });
+  const acme = await createClient({ codeInSubject: false });
   await send(acme.apiKey, { email: 'quiet@acme.example' });
   const message = await mailbox.waitForMessage({ query: 'to:quiet@acme.example' }, { timeout: 10_000, interval: 100 });
   t.equal(message.Subject, 'Your Acme Portal verification code');
@@ -43,7 +43,7 @@ t.test('with DKIM settings the mail is signed and verifies with an independent v
     DKIM_SELECTOR: 'mailcode2026',
     DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   });
-  const acme = createClient();
+  const acme = await createClient();
   await send(acme.apiKey, { email: 'signed@acme.example' });
   const message = await mailbox.waitForMessage({ query: 'to:signed@acme.example' }, { timeout: 10_000, interval: 100 });
   const source = Buffer.from(await mailbox.getMessageSource(message.ID));
@@ -62,7 +62,7 @@ t.test('with DKIM settings the mail is signed and verifies with an independent v
 
 t.test('SMTP refusing for a while: the mail arrives once it accepts again, inside the lifetime', async (t) => {
   const { createClient, send, state, mailbox } = await buildWithMailpit(t, {}, ['--enable-chaos']);
-  const acme = createClient();
+  const acme = await createClient();
   await mailbox.setChaosTriggers({ Sender: { ErrorCode: 451, Probability: 100 } });
   const { verificationId } = await send(acme.apiKey, { email: 'patient@acme.example' });
   await waitFor('two refused attempts', async () => (await state(acme.apiKey, verificationId)).deliveryAttempts >= 2, 10_000);
@@ -77,7 +77,7 @@ t.test('SMTP refusing for a while: the mail arrives once it accepts again, insid
 
 t.test('SMTP down past the code lifetime: delivery failed, and a metric counts it', async (t) => {
   const { app, createClient, send, state, mailbox } = await buildWithMailpit(t, { CODE_TTL_SECONDS: '30' }, ['--enable-chaos']);
-  const acme = createClient();
+  const acme = await createClient();
   await mailbox.setChaosTriggers({ Sender: { ErrorCode: 421, Probability: 100 } });
   const { verificationId } = await send(acme.apiKey, { email: 'unlucky@acme.example' });
   await waitFor('the mail to be given up', async () => (await state(acme.apiKey, verificationId)).delivery === 'failed', 45_000);
@@ -86,5 +86,5 @@ t.test('SMTP down past the code lifetime: delivery failed, and a metric counts i
   const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(metrics, /^mailcode_mail_failed_total 1$/m);
   t.match(metrics, /^mailcode_mail_retries_total [1-9]\d*$/m);
-  t.equal(app.mailcode.store.countQueuedMail(), 0, 'nothing left queued, and the payload is erased');
+  t.equal(await app.mailcode.store.countQueuedMail(), 0, 'nothing left queued, and the payload is erased');
 });

@@ -18,7 +18,7 @@ t.test('at least the ten seed-portal locales are shipped', async (t) => {
 t.test('each locale: subject, both parts, code, lifetime, ≥ 90% HTML compatibility, no broken links', async (t) => {
   const links = await startLinkTarget(t);
   const { createClient, send, mailbox } = await buildWithMailpit(t);
-  const acme = createClient({ support: `${links}/help`, logoUrl: `${links}/logo.png`, accentColor: '#0a7d4f' });
+  const acme = await createClient({ support: `${links}/help`, logoUrl: `${links}/logo.png`, accentColor: '#0a7d4f' });
   for (const locale of shipped) {
     const s = strings(locale);
     const email = `user-${locale}@acme.example`;
@@ -49,7 +49,7 @@ t.test('each locale: subject, both parts, code, lifetime, ≥ 90% HTML compatibi
 
 t.test('a client default locale applies when the request names none', async (t) => {
   const { createClient, send, mailbox } = await buildWithMailpit(t);
-  const bank = createClient({ name: 'Nordbank', defaultLocale: 'sv' });
+  const bank = await createClient({ name: 'Nordbank', defaultLocale: 'sv' });
   await send(bank.apiKey, { email: 'kund@acme.example' });
   const message = await mailbox.waitForMessage({ query: 'to:kund@acme.example' }, { timeout: 10_000, interval: 100 });
   t.match(message.Subject, /^\d{6} är din kod för Nordbank$/);

@@ -4,7 +4,7 @@ import { build } from '../helpers/build.js';
 
 t.test('a refused mail is retried with backoff and arrives once SMTP is back', async (t) => {
   const { app, createClient, mail, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   mail.failWith = new Error('421 try again later');
   const { verificationId } = (await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } })).json();
   await app.mailcode.worker.runOnce();
@@ -21,7 +21,7 @@ t.test('a refused mail is retried with backoff and arrives once SMTP is back', a
 
 t.test('SMTP down past the code lifetime marks the mail failed and erases it', async (t) => {
   const { app, createClient, mail, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   mail.failWith = new Error('connection refused');
   const { verificationId } = (await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } })).json();
   for (let i = 0; i < 30 && clock.now() < Date.parse((await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth })).json().expiresAt); i++) {
@@ -32,24 +32,24 @@ t.test('SMTP down past the code lifetime marks the mail failed and erases it', a
   const state = (await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth })).json();
   t.equal(state.delivery, 'failed');
   t.ok(state.deliveryAttempts >= 5, `retried ${state.deliveryAttempts} times while the code lived`);
-  t.equal(app.mailcode.store.countQueuedMail(), 0);
+  t.equal(await app.mailcode.store.countQueuedMail(), 0);
   t.equal(mail.sent.length, 0);
 });
 
 t.test('a claimed mail is not claimed again until its lease runs out (a crashed worker)', async (t) => {
   const { app, createClient, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
   const store = app.mailcode.store;
-  t.equal(store.claimDueMail(clock.now(), 60_000, 10).length, 1, 'a worker claims it, then dies');
-  t.equal(store.claimDueMail(clock.now(), 60_000, 10).length, 0, 'nobody else takes it while leased');
+  t.equal((await store.claimDueMail(clock.now(), 60_000, 10)).length, 1, 'a worker claims it, then dies');
+  t.equal((await store.claimDueMail(clock.now(), 60_000, 10)).length, 0, 'nobody else takes it while leased');
   clock.advance(60_000);
-  t.equal(store.claimDueMail(clock.now(), 60_000, 10).length, 1, 'after the lease it is delivered by someone else');
+  t.equal((await store.claimDueMail(clock.now(), 60_000, 10)).length, 1, 'after the lease it is delivered by someone else');
 });
 
 t.test('the background worker delivers without being driven', async (t) => {
   const { app, createClient, mail } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   app.mailcode.worker.start();
   await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
   for (let i = 0; i < 100 && mail.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 10));

@@ -3,7 +3,7 @@ import { build } from '../helpers/build.js';
 
 t.test('POST /send-code queues a code mail for a company address and answers 202', async (t) => {
   const { createClient, sendCode, mail, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const response = await sendCode(acme.apiKey, { email: '  Alice@ACME.example ', purpose: 'signup' });
   t.equal(response.statusCode, 202);
   const body = response.json();
@@ -25,14 +25,14 @@ t.test('POST /send-code queues a code mail for a company address and answers 202
 
 t.test('purpose defaults to login', async (t) => {
   const { createClient, sendCode } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const response = await sendCode(acme.apiKey, { email: 'bob@acme.example' });
   t.equal(response.json().purpose, 'login');
 });
 
 t.test('an allowlisted domain admits its subdomains and nothing else', async (t) => {
   const { createClient, sendCode } = await build(t);
-  const acme = createClient('Acme Portal', ['acme.example']);
+  const acme = await createClient('Acme Portal', ['acme.example']);
   t.equal((await sendCode(acme.apiKey, { email: 'a@eu.acme.example' })).statusCode, 202);
   for (const email of ['a@notacme.example', 'a@acme.example.evil.test', 'a@example', 'a@gmail.com']) {
     const response = await sendCode(acme.apiKey, { email });
@@ -43,7 +43,7 @@ t.test('an allowlisted domain admits its subdomains and nothing else', async (t)
 
 t.test('without an allowlist, consumer and disposable providers are refused', async (t) => {
   const { createClient, sendCode } = await build(t);
-  const open = createClient('Open Portal', []);
+  const open = await createClient('Open Portal', []);
   for (const email of ['someone@gmail.com', 'someone@outlook.com', 'someone@mailinator.com', 'x@sub.mailinator.com']) {
     const response = await sendCode(open.apiKey, { email });
     t.equal(response.statusCode, 422, email);
@@ -55,18 +55,18 @@ t.test('without an allowlist, consumer and disposable providers are refused', as
 
 t.test('an IDN domain is matched in punycode, and a homoglyph of an allowed domain is refused', async (t) => {
   const { createClient, sendCode } = await build(t);
-  const muenchen = createClient('München Portal', ['xn--mnchen-3ya.example']);
+  const muenchen = await createClient('München Portal', ['xn--mnchen-3ya.example']);
   const ok = await sendCode(muenchen.apiKey, { email: 'Anna@MÜNCHEN.example' });
   t.equal(ok.statusCode, 202);
   t.equal(ok.json().email, 'anna@xn--mnchen-3ya.example');
-  const acme = createClient('Acme Portal', ['acme.example']);
+  const acme = await createClient('Acme Portal', ['acme.example']);
   const cyrillicA = await sendCode(acme.apiKey, { email: 'a@\u0430cme.example' });
   t.equal(cyrillicA.statusCode, 422);
 });
 
 t.test('bad input is a 400 problem, never a 500', async (t) => {
   const { createClient, app } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const cases: [string, unknown][] = [
     ['CR/LF in the address', { email: 'a@acme.example\r\nBcc: victim@acme.example' }],
     ['LF alone', { email: 'a\n@acme.example' }],
@@ -110,14 +110,14 @@ t.test('bad input is a 400 problem, never a 500', async (t) => {
 
 t.test('missing, malformed, unknown and revoked API keys get 401', async (t) => {
   const { createClient, app, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const payload = { email: 'a@acme.example' };
   for (const authorization of [undefined, 'Basic abc', 'Bearer ', `Bearer ${acme.apiKey}x`, 'Bearer mc_unknownkeyunknownkeyunknownkey']) {
     const response = await app.inject({ method: 'POST', url: '/send-code', headers: authorization ? { authorization } : {}, payload });
     t.equal(response.statusCode, 401, String(authorization));
     t.equal(response.json().code, 'unauthorized');
   }
-  app.mailcode.store.revokeClient(acme.id, clock.now());
+  await app.mailcode.store.revokeClient(acme.id, clock.now());
   const revoked = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload });
   t.equal(revoked.statusCode, 401, 'revocation takes effect at once');
 });

@@ -7,7 +7,7 @@ const hour = 60 * minute;
 
 t.test('a resend within the 30 s cooldown is 429 with Retry-After, and allowed at 30 s', async (t) => {
   const { createClient, sendCode, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   t.equal((await sendCode(acme.apiKey, { email: 'a@acme.example' })).statusCode, 202);
   clock.advance(10 * second);
   const early = await sendCode(acme.apiKey, { email: 'a@acme.example' });
@@ -22,7 +22,7 @@ t.test('a resend within the 30 s cooldown is 429 with Retry-After, and allowed a
 
 t.test('the cooldown is per client + email + purpose', async (t) => {
   const { createClient, sendCode } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   t.equal((await sendCode(acme.apiKey, { email: 'a@acme.example', purpose: 'login' })).statusCode, 202);
   t.equal((await sendCode(acme.apiKey, { email: 'a@acme.example', purpose: 'signup' })).statusCode, 202);
   t.equal((await sendCode(acme.apiKey, { email: 'b@acme.example', purpose: 'login' })).statusCode, 202);
@@ -30,7 +30,7 @@ t.test('the cooldown is per client + email + purpose', async (t) => {
 
 t.test('five mails per address per hour; the sixth waits until the first leaves the window', async (t) => {
   const { createClient, sendCode, clock, mail } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const first = clock.now();
   for (let i = 0; i < 5; i++) {
     t.equal((await sendCode(acme.apiKey, { email: 'a@acme.example' })).statusCode, 202, `send ${i + 1}`);
@@ -49,7 +49,7 @@ t.test('five mails per address per hour; the sixth waits until the first leaves 
 
 t.test('twenty mails per address per day', async (t) => {
   const { createClient, sendCode, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const start = clock.now();
   for (let i = 0; i < 20; i++) {
     t.equal((await sendCode(acme.apiKey, { email: 'a@acme.example' })).statusCode, 202, `send ${i + 1}`);
@@ -64,8 +64,8 @@ t.test('twenty mails per address per day', async (t) => {
 
 t.test('the per-address limit counts across clients', async (t) => {
   const { createClient, sendCode, clock } = await build(t);
-  const one = createClient('One', ['acme.example']);
-  const two = createClient('Two', ['acme.example']);
+  const one = await createClient('One', ['acme.example']);
+  const two = await createClient('Two', ['acme.example']);
   for (let i = 0; i < 5; i++) {
     t.equal((await sendCode(i % 2 ? one.apiKey : two.apiKey, { email: 'a@acme.example' })).statusCode, 202);
     clock.advance(31 * second);
@@ -79,7 +79,7 @@ t.test('the per-address limit counts across clients', async (t) => {
 
 t.test('twenty sends per end-user IP per hour', async (t) => {
   const { createClient, sendCode, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   for (let i = 0; i < 20; i++) {
     t.equal((await sendCode(acme.apiKey, { email: `user${i}@acme.example`, endUserIp: '203.0.113.7' })).statusCode, 202);
   }
@@ -93,7 +93,7 @@ t.test('twenty sends per end-user IP per hour', async (t) => {
 
 t.test('limits are kept in the database and survive a restart', async (t) => {
   const first = await build(t);
-  const acme = first.createClient();
+  const acme = await first.createClient();
   for (let i = 0; i < 5; i++) {
     await first.sendCode(acme.apiKey, { email: 'a@acme.example' });
     first.clock.advance(minute);
@@ -109,7 +109,7 @@ t.test('limits are kept in the database and survive a restart', async (t) => {
 
 t.test('each API client is limited to its requests per second', async (t) => {
   const { createClient, app } = await build(t, { env: { CLIENT_REQUESTS_PER_SECOND: '5' } });
-  const acme = createClient();
+  const acme = await createClient();
   const statuses: number[] = [];
   for (let i = 0; i < 12; i++) {
     statuses.push((await app.inject({ method: 'GET', url: '/verifications/vf_none', headers: acme.auth })).statusCode);
@@ -119,6 +119,6 @@ t.test('each API client is limited to its requests per second', async (t) => {
   t.equal(limited.statusCode, 429);
   t.equal(limited.json().code, 'rate_limited');
   t.ok(Number(limited.headers['retry-after']) >= 1);
-  const other = createClient('Other', ['acme.example']);
+  const other = await createClient('Other', ['acme.example']);
   t.equal((await app.inject({ method: 'GET', url: '/verifications/vf_none', headers: other.auth })).statusCode, 404, 'another client is not limited');
 });

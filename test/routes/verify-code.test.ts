@@ -6,7 +6,7 @@ const minute = 60_000;
 
 async function setup(t: Test) {
   const ctx = await build(t);
-  const acme = ctx.createClient();
+  const acme = await ctx.createClient();
   const sent = await ctx.sendCode(acme.apiKey, { email: 'alice@acme.example', purpose: 'signup' });
   const verificationId = sent.json().verificationId as string;
   return { ...ctx, acme, verificationId, code: ctx.mail.codeFor('alice@acme.example') };
@@ -106,7 +106,7 @@ t.test('a right code one millisecond before expiry verifies', async (t) => {
 
 t.test('another client sees 404 for a verification it did not create', async (t) => {
   const { app, createClient, verificationId, code, verifyCode } = await setup(t);
-  const other = createClient('Other Portal', ['acme.example']);
+  const other = await createClient('Other Portal', ['acme.example']);
   t.equal((await verifyCode(other.apiKey, { verificationId, code })).statusCode, 404);
   t.equal((await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode, 404);
   t.equal((await app.inject({ method: 'DELETE', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode, 404);

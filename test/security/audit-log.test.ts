@@ -7,7 +7,7 @@ type Line = Record<string, unknown> & { msg: string };
 
 t.test('audit lines name client, masked address, IP, verification and outcome', async (t) => {
   const { app, createClient, sendCode, verifyCode, mail, logs, clock } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   const { verificationId } = (await sendCode(acme.apiKey, { email: 'alice@acme.example', endUserIp: '203.0.113.9' })).json();
   const code = mail.codeFor('alice@acme.example');
   const wrong = code === '111111' ? '222222' : '111111';

@@ -18,7 +18,7 @@ async function liftedExactly(t: Test, ctx: Awaited<ReturnType<typeof build>>, ap
 
 t.test('per end-user IP: 20 an hour, IPv6 counted by its /64', async (t) => {
   const ctx = await build(t);
-  const acme = ctx.createClient();
+  const acme = await ctx.createClient();
   for (let i = 0; i < 20; i++) {
     // Rotating the interface identifier inside one /64 buys nothing.
     const ip = `2001:db8:1:2:${i.toString(16)}::1`;
@@ -36,14 +36,14 @@ t.test('per end-user IP: 20 an hour, IPv6 counted by its /64', async (t) => {
 
 t.test('an IPv4-mapped IPv6 address counts as its IPv4 address', async (t) => {
   const ctx = await build(t, { env: { SENDS_PER_IP_HOUR: '1' } });
-  const acme = ctx.createClient();
+  const acme = await ctx.createClient();
   t.equal((await ctx.sendCode(acme.apiKey, { email: 'a@acme.example', endUserIp: '198.51.100.7' })).statusCode, 202);
   t.equal((await ctx.sendCode(acme.apiKey, { email: 'b@acme.example', endUserIp: '::ffff:198.51.100.7' })).statusCode, 429);
 });
 
 t.test('per recipient domain: the limit protects a company mail server, lifted when its bucket leaves the hour', async (t) => {
   const ctx = await build(t, { env: { DOMAIN_MAILS_PER_HOUR: '3' } });
-  const acme = ctx.createClient('Acme', ['acme.example', 'initech.example']);
+  const acme = await ctx.createClient('Acme', ['acme.example', 'initech.example']);
   const start = ctx.clock.now(); // 09:00:00.000, the start of a one-minute bucket
   for (let i = 0; i < 3; i++) {
     t.equal((await ctx.sendCode(acme.apiKey, { email: `p${i}@acme.example` })).statusCode, 202);
@@ -62,8 +62,8 @@ t.test('per recipient domain: the limit protects a company mail server, lifted w
 
 t.test('the global ceiling on outgoing mail per minute', async (t) => {
   const ctx = await build(t, { env: { GLOBAL_MAILS_PER_MINUTE: '4' } });
-  const one = ctx.createClient('One', ['acme.example']);
-  const two = ctx.createClient('Two', ['initech.example']);
+  const one = await ctx.createClient('One', ['acme.example']);
+  const two = await ctx.createClient('Two', ['initech.example']);
   const start = ctx.clock.now();
   for (let i = 0; i < 4; i++) {
     t.equal((await ctx.sendCode(i % 2 ? one.apiKey : two.apiKey, { email: `g${i}@${i % 2 ? 'acme' : 'initech'}.example` })).statusCode, 202);
@@ -79,7 +79,7 @@ t.test('the global ceiling on outgoing mail per minute', async (t) => {
 
 t.test('guessing: 20 wrong codes for an address in an hour pause sends to it', async (t) => {
   const ctx = await build(t);
-  const acme = ctx.createClient();
+  const acme = await ctx.createClient();
   const start = ctx.clock.now();
   for (let round = 0; round < 4; round++) {
     const sent = await ctx.sendCode(acme.apiKey, { email: 'target@acme.example' });
@@ -110,7 +110,7 @@ t.test('per API client: requests per second, lifted when the window passes', asy
   t.teardown(() => {
     Date.now = realNow;
   });
-  const acme = ctx.createClient();
+  const acme = await ctx.createClient();
   const get = () => ctx.app.inject({ method: 'GET', url: '/verifications/vf_none', headers: acme.auth });
   for (let i = 0; i < 6; i++) t.equal((await get()).statusCode, 404, `request ${i + 1} of a burst of twice the rate`);
   const limited = await get();

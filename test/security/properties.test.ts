@@ -50,7 +50,7 @@ const anyJson = fc.jsonValue({ maxDepth: 3 });
 
 t.test(`random addresses (${runs} runs): never a 5xx, never a mail outside the policy, never a code in a response`, async (t) => {
   const { app, createClient, mail } = await build(t, { env });
-  const acme = createClient('Acme', ['acme.example', 'xn--mnchen-3ya.example']);
+  const acme = await createClient('Acme', ['acme.example', 'xn--mnchen-3ya.example']);
   let mailed = 0;
   await fc.assert(
     fc.asyncProperty(address, fc.option(fc.constantFrom('signup', 'login', 'reset', ''), { nil: undefined }), async (email, purpose) => {
@@ -77,7 +77,7 @@ t.test(`random addresses (${runs} runs): never a 5xx, never a mail outside the p
 
 t.test(`random JSON bodies on every portal route (${runs} runs): always a 2xx or a 4xx problem`, async (t) => {
   const { app, createClient } = await build(t, { env });
-  const acme = createClient();
+  const acme = await createClient();
   const routes = [
     ['POST', '/send-code'],
     ['POST', '/verify-code'],
@@ -105,7 +105,7 @@ t.test(`random JSON bodies on every portal route (${runs} runs): always a 2xx or
 
 t.test(`random header values (${runs} runs): never a 5xx`, async (t) => {
   const { app, createClient } = await build(t, { env });
-  const acme = createClient();
+  const acme = await createClient();
   const headerValue = fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom(`Bearer ${acme.apiKey}`, 'Bearer', 'Bearer  x', 'bearer x', `Bearer ${acme.apiKey} extra`, '\u00ff\u00fe', 'application/json; charset=utf-16', 'text/plain', 'application/x-www-form-urlencoded'));
   await fc.assert(
     fc.asyncProperty(headerValue, headerValue, headerValue, anyJson, async (authorization, contentType, requestId, body) => {

@@ -9,7 +9,7 @@ const newSecret = 'new-secret-fedcba9876543210fedcba9876543210';
 
 t.test('CODE_SECRET rotation: codes and mail in flight keep working, then the old secret can go', async (t) => {
   const first = await build(t, { env: { CODE_SECRET: oldSecret } });
-  const acme = first.createClient();
+  const acme = await first.createClient();
   const mail = new CapturingTransport();
   // A code mailed under the old secret, and a second one still queued when the secret rotates.
   const sent = (await first.sendCode(acme.apiKey, { email: 'a@acme.example' })).json();
@@ -53,7 +53,7 @@ t.test('responses carry security headers', async (t) => {
 
 t.test('an unexpected failure is a bare 500 problem: no message, no stack', async (t) => {
   const { app, createClient, logs } = await build(t);
-  const acme = createClient();
+  const acme = await createClient();
   app.mailcode.store.recordSend = () => {
     throw new Error('SQLITE_CORRUPT: database disk image is malformed at /secret/path.db');
   };
