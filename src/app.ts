@@ -5,7 +5,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { DestinationStream, Logger } from 'pino';
 import { KeyRing } from './assertions/keyring.js';
-import { codeSecrets, sqlitePath, type Config } from './config.js';
+import { Redis } from 'ioredis';
+import { codeSecrets, isPostgres, sqlitePath, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { MailWorker } from './mail/worker.js';
 import { createMailTransport, type MailTransport } from './mail/transport.js';
@@ -20,6 +21,9 @@ import publicRoutes from './routes/public.js';
 import { deriveKeys } from './secrets.js';
 import { migrateSqlite, openSqlite } from './store/sqlite.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { migratePostgres, openPostgres } from './store/postgres.js';
+import { PostgresStore } from './store/postgres-store.js';
+import { redisCounters } from './store/redis-counters.js';
 import type { Store } from './store/types.js';
 import { VerificationService } from './verification/service.js';
 
@@ -51,11 +55,27 @@ declare module 'fastify' {
   }
 }
 
-/** Opens (and migrates) the database named by the configuration. */
-export async function openStore(config: Config): Promise<Store> {
+/**
+ * Opens (and migrates) the database named by the configuration. With PostgreSQL and a
+ * Redis client, the bucketed limit counters live in Redis; SQLite keeps them in its own
+ * file (one process, nothing to share, and its transactions cannot wait for a socket).
+ */
+export async function openStore(config: Config, redis?: Redis): Promise<Store> {
+  if (isPostgres(config.DATABASE_URL)) {
+    const db = openPostgres(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+    await migratePostgres(db, config.DATABASE_URL);
+    return new PostgresStore(db, redis ? redisCounters(redis, config.REDIS_KEY_PREFIX) : undefined);
+  }
   const db = openSqlite(sqlitePath(config.DATABASE_URL));
   migrateSqlite(db);
   return new SqliteStore(db);
+}
+
+/** One Redis connection per process, shared by the request limiter and the counters. */
+function connectRedis(config: Config): Redis | undefined {
+  if (!config.REDIS_URL) return undefined;
+  // Commands fail fast while Redis is away instead of queueing without bound.
+  return new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
 }
 
 /** The signing keys as the server and the CLI both see them (keys encrypted under CODE_SECRET). */
@@ -66,7 +86,8 @@ export function keyRingFor(store: Store, config: Config, now: () => number = Dat
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL, deps.logStream);
-  const store = deps.store ?? (await openStore(config));
+  const redis = connectRedis(config);
+  const store = deps.store ?? (await openStore(config, redis));
   const transport = deps.transport ?? createMailTransport(config);
   const secrets = codeSecrets(config);
   const keys = keyRingFor(store, config, now);
@@ -139,6 +160,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(portalRoutes, {
     service,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
+    redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),
   });
 
@@ -150,6 +172,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     transport.close();
     await keys.settled();
     if (!deps.store) await store.close();
+    await redis?.quit();
   });
   return app;
 }

@@ -16,8 +16,13 @@ export const ConfigSchema = Type.Object({
   PORT: Int(0, 65535, 'a TCP port number (0-65535)'),
   HOST: Type.String({ minLength: 1, description: 'an interface address to listen on, e.g. 127.0.0.1' }),
   PUBLIC_URL: Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', description: 'an http(s) URL, the `iss` of assertions' }),
-  DATABASE_URL: Type.String({ pattern: '^file:.+', description: 'file:<path> of the SQLite database' }),
+  DATABASE_URL: Type.String({
+    pattern: '^(file:.+|postgres(ql)?://.+)$',
+    description: 'file:<path> of the SQLite database, or a postgres:// URL',
+  }),
+  DATABASE_POOL_SIZE: Int(1, 1000, 'PostgreSQL connections per process (1-1000)'),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// URL' })),
+  REDIS_KEY_PREFIX: Type.String({ pattern: '^[^\\s]{1,64}$', description: 'a prefix of up to 64 characters for mailcode\'s Redis keys' }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'an smtp:// or smtps:// URL' })),
   MAIL_DIR: Type.String({ minLength: 1, description: 'a directory for .eml files' }),
   MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*<?[^@\\s<>]+@[^@\\s<>]+>?$', description: 'a sender address, e.g. "Acme <no-reply@acme.example>"' }),
@@ -54,6 +59,8 @@ const defaults: Record<string, string> = {
   HOST: '127.0.0.1',
   PUBLIC_URL: 'http://localhost:3000',
   DATABASE_URL: 'file:./data/mailcode.db',
+  DATABASE_POOL_SIZE: '10',
+  REDIS_KEY_PREFIX: 'mailcode:',
   MAIL_DIR: './data/mail',
   MAIL_FROM: 'mailcode <no-reply@localhost>',
   LOG_LEVEL: 'info',
@@ -83,6 +90,10 @@ export class ConfigError extends Error {
  */
 export function codeSecrets(config: Pick<Config, 'CODE_SECRET'>): string[] {
   return config.CODE_SECRET.split(',');
+}
+
+export function isPostgres(databaseUrl: string): boolean {
+  return /^postgres(ql)?:\/\//.test(databaseUrl);
 }
 
 /** The path of the SQLite file named by DATABASE_URL. */

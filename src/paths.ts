@@ -17,6 +17,6 @@ function findPackageRoot(): string {
 }
 
 export const packageRoot = findPackageRoot();
-export const migrationsDir = join(packageRoot, 'db', 'migrations', 'sqlite');
+export const migrationsDirs = { sqlite: join(packageRoot, 'db', 'migrations', 'sqlite'), postgres: join(packageRoot, 'db', 'migrations', 'pg') };
 export const templatesDir = join(packageRoot, 'templates');
 export const openapiPath = join(packageRoot, 'openapi.yaml');

@@ -1,14 +1,23 @@
-// Requests per API client (SPEC: 50/s, burst-tolerant), counted in memory before the body
-// is validated. Send limits that must survive a restart live in the database instead.
+// Requests per API client (SPEC: 50/s, burst-tolerant), counted before the body is
+// validated: in memory for one process, in Redis when several processes share the load
+// (else each replica would allow the full rate). Send limits that must survive a restart
+// live in the database instead.
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import rateLimit from '@fastify/rate-limit';
 import { problems } from '../errors.js';
 import { hashApiKey } from '../secrets.js';
 
 /** A two-second window at twice the rate keeps the average and tolerates short bursts. */
-export async function registerClientRateLimit(app: FastifyInstance, requestsPerSecond: number, onLimited?: () => void) {
+export interface SharedLimiterStore {
+  client: Redis;
+  prefix: string;
+}
+
+export async function registerClientRateLimit(app: FastifyInstance, requestsPerSecond: number, onLimited?: () => void, shared?: SharedLimiterStore) {
   await app.register(rateLimit, {
     global: true,
+    ...(shared ? { redis: shared.client, nameSpace: `${shared.prefix}rate:` } : {}),
     max: requestsPerSecond * 2,
     timeWindow: 2_000,
     keyGenerator: (request) => {

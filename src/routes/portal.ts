@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { problems } from '../errors.js';
-import { registerClientRateLimit } from '../plugins/client-rate-limit.js';
+import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/client-rate-limit.js';
 import type { VerificationService } from '../verification/service.js';
 import {
   SendCodeBody,
@@ -17,11 +17,13 @@ export interface PortalRoutesOptions {
   service: VerificationService;
   requestsPerSecond: number;
   onRateLimited?: () => void;
+  /** Where the per-client request counts are shared between processes (else in memory). */
+  redis?: SharedLimiterStore;
 }
 
 export default async function portalRoutes(scope: FastifyInstance, options: PortalRoutesOptions) {
   const { service } = options;
-  await registerClientRateLimit(scope, options.requestsPerSecond, options.onRateLimited);
+  await registerClientRateLimit(scope, options.requestsPerSecond, options.onRateLimited, options.redis);
   scope.addHook('onRequest', scope.authenticate);
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 

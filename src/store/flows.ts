@@ -207,7 +207,12 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOutcome> {
   // conditional UPDATE (attempts < max, still pending): on PostgreSQL a concurrent attempt
   // waits for this row and re-checks the condition, so no two attempts share a count.
   const counted = yield* call('countAttempt', { id: row.id });
-  if (!counted) return { kind: 'locked', verification };
+  if (!counted) {
+    // Another attempt changed the row after we read it (only possible where attempts run
+    // side by side, as on PostgreSQL): answer from the row as it is now.
+    const current = yield* call('verificationById', { id: row.id });
+    return current?.status === 'verified' ? { kind: 'already_verified', verification: current } : { kind: 'locked', verification: current ?? verification };
+  }
   const matched = request.matches(
     row.id,
     (yield* call('codeHashes', { id: row.id })).map((r) => r.codeHash),

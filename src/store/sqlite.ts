@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from '../../db/schema.js';
-import { migrationsDir } from '../paths.js';
+import { migrationsDirs } from '../paths.js';
 
 export type SqliteDb = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -24,5 +24,5 @@ export function openSqlite(path: string): SqliteDb {
 }
 
 export function migrateSqlite(db: SqliteDb): void {
-  migrate(db, { migrationsFolder: migrationsDir });
+  migrate(db, { migrationsFolder: migrationsDirs.sqlite });
 }

@@ -1,4 +1,5 @@
-// Builds the real app on a temp SQLite database with an injected clock, a mail transport
+// Builds the real app on a temp SQLite database (or its own PostgreSQL database, see
+// databases.ts) with an injected clock, a mail transport
 // that keeps what it is given (so tests read codes like a person reads the mail), and the
 // log lines captured for inspection.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { MailTransport } from '../../src/mail/transport.js';
 import { newId } from '../../src/ids.js';
 import { hashApiKey, newApiKey } from '../../src/secrets.js';
 import type { ClientSettings, Store } from '../../src/store/types.js';
+import { onPostgres, postgresTestEnv } from './databases.js';
 
 export const startOfTest = Date.parse('2026-03-02T09:00:00.000Z');
 
@@ -89,7 +91,11 @@ export async function addClient(store: Store, now: number, settings: Partial<Cli
 
 export async function build(t: Test, options: BuildOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-test-'));
-  const config = testConfig(dir, options.env);
+  // On PostgreSQL every test has a database of its own; the rest of the test is the same.
+  const databaseEnv = onPostgres ? await postgresTestEnv(t) : {};
+  /** The configuration of this test's database, with other settings (a restart with new ones). */
+  const configWith = (env: Record<string, string> = {}) => testConfig(dir, { ...databaseEnv, ...options.env, ...env });
+  const config = configWith();
   const clock = new TestClock();
   const mail = new CapturingTransport();
   const logs = new LogCapture();
@@ -113,7 +119,7 @@ export async function build(t: Test, options: BuildOptions = {}) {
     return app.inject({ method: 'POST', url: '/verify-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });
   }
 
-  return { app, config, clock, mail, logs, dir, createClient, sendCode, verifyCode };
+  return { app, config, configWith, clock, mail, logs, dir, createClient, sendCode, verifyCode };
 }
 
 export { openStore };

@@ -2,7 +2,7 @@
 // show internals.
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
-import { build, CapturingTransport, LogCapture, testConfig } from '../helpers/build.js';
+import { build, CapturingTransport, LogCapture } from '../helpers/build.js';
 
 const oldSecret = 'old-secret-0123456789abcdef0123456789abcdef';
 const newSecret = 'new-secret-fedcba9876543210fedcba9876543210';
@@ -18,7 +18,7 @@ t.test('CODE_SECRET rotation: codes and mail in flight keep working, then the ol
   const kid = (await first.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys[0].kid;
   await first.app.close();
 
-  const rotatedConfig = testConfig(first.dir, { CODE_SECRET: `${newSecret},${oldSecret}` });
+  const rotatedConfig = first.configWith({ CODE_SECRET: `${newSecret},${oldSecret}` });
   const rotated = await buildApp(rotatedConfig, { now: first.clock.now, transport: mail, startWorker: false, logStream: new LogCapture() });
   t.teardown(() => rotated.close());
   await rotated.mailcode.worker.runOnce();
@@ -29,7 +29,7 @@ t.test('CODE_SECRET rotation: codes and mail in flight keep working, then the ol
   await rotated.close();
 
   // The old secret is dropped: the signing key was re-encrypted at the rotated start.
-  const onlyNew = await buildApp(testConfig(first.dir, { CODE_SECRET: newSecret }), { now: first.clock.now, transport: mail, startWorker: false, logStream: new LogCapture() });
+  const onlyNew = await buildApp(first.configWith({ CODE_SECRET: newSecret }), { now: first.clock.now, transport: mail, startWorker: false, logStream: new LogCapture() });
   t.teardown(() => onlyNew.close());
   first.clock.advance(60_000);
   const again = await onlyNew.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'b@acme.example' } });

@@ -1,0 +1,123 @@
+// mailcode's tables in the PostgreSQL dialect: the same tables, columns and indexes as
+// schema.ts (SQLite), so rows read the same through either store. Times stay integer
+// milliseconds (bigint, read as JS numbers: safe until the year 287,396).
+import { bigint, bigserial, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+const millis = (name: string) => bigint(name, { mode: 'number' });
+
+/** A portal backend that may call the API. Only a SHA-256 hash of its API key is kept. */
+export const clients = pgTable(
+  'clients',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    apiKeyHash: text('api_key_hash').notNull(),
+    /** JSON array of lower-case punycode domains; empty means "any company domain". */
+    allowedDomains: text('allowed_domains').notNull().default('[]'),
+    mailFrom: text('mail_from'),
+    defaultLocale: text('default_locale').notNull().default('en'),
+    replyTo: text('reply_to'),
+    support: text('support'),
+    logoUrl: text('logo_url'),
+    accentColor: text('accent_color'),
+    codeInSubject: boolean('code_in_subject').notNull().default(true),
+    createdAt: millis('created_at').notNull(),
+    revokedAt: millis('revoked_at'),
+  },
+  (t) => [uniqueIndex('clients_api_key_hash').on(t.apiKeyHash)],
+);
+
+export const verifications = pgTable(
+  'verifications',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    email: text('email').notNull(),
+    purpose: text('purpose').notNull(),
+    locale: text('locale').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    sendCount: integer('send_count').notNull().default(1),
+    createdAt: millis('created_at').notNull(),
+    lastSentAt: millis('last_sent_at').notNull(),
+    expiresAt: millis('expires_at').notNull(),
+    verifiedAt: millis('verified_at'),
+  },
+  (t) => [
+    index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
+    index('verifications_expires').on(t.expiresAt),
+  ],
+);
+
+export const verificationCodes = pgTable(
+  'verification_codes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    verificationId: text('verification_id')
+      .notNull()
+      .references(() => verifications.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: millis('created_at').notNull(),
+  },
+  (t) => [index('verification_codes_verification').on(t.verificationId)],
+);
+
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    verificationId: text('verification_id')
+      .notNull()
+      .references(() => verifications.id, { onDelete: 'cascade' }),
+    status: text('status').notNull(),
+    payload: text('payload'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: millis('next_attempt_at').notNull(),
+    /** The process holding the row until this time; a crashed process's rows come back after it. */
+    leaseUntil: millis('lease_until').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: millis('created_at').notNull(),
+    expiresAt: millis('expires_at').notNull(),
+    sentAt: millis('sent_at'),
+  },
+  (t) => [index('outbox_due').on(t.status, t.nextAttemptAt), index('outbox_verification').on(t.verificationId)],
+);
+
+export const sendEvents = pgTable(
+  'send_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    clientId: text('client_id').notNull(),
+    email: text('email').notNull(),
+    endUserIp: text('end_user_ip'),
+    createdAt: millis('created_at').notNull(),
+  },
+  (t) => [
+    index('send_events_email').on(t.email, t.createdAt),
+    index('send_events_ip').on(t.endUserIp, t.createdAt),
+    index('send_events_created').on(t.createdAt),
+  ],
+);
+
+/** Bucketed counters (see schema.ts); with REDIS_URL they live in Redis instead. */
+export const limitCounters = pgTable(
+  'limit_counters',
+  {
+    key: text('key').notNull(),
+    bucket: millis('bucket').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.bucket] }), index('limit_counters_bucket').on(t.bucket)],
+);
+
+/** Ed25519 keys that sign assertions, shared by every process through the database. */
+export const signingKeys = pgTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  publicJwk: text('public_jwk').notNull(),
+  privateJwkEncrypted: text('private_jwk_encrypted').notNull(),
+  createdAt: millis('created_at').notNull(),
+  retiredAt: millis('retired_at'),
+});

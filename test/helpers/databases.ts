@@ -1,0 +1,122 @@
+// Which database the tests run on. `npm test` runs the suite on SQLite, then the HTTP
+// suite again with MAILCODE_TEST_DATABASE=postgres: each test then gets a database of its
+// own on the local PostgreSQL (copied from a migrated template, which is fast) and a Redis
+// key prefix of its own, so tests stay independent and can run in parallel.
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type { Test } from 'tap';
+import { sqlitePath } from '../../src/config.js';
+import { migrationsDirs } from '../../src/paths.js';
+import { migratePostgres, openPostgres } from '../../src/store/postgres.js';
+
+export const onPostgres = process.env.MAILCODE_TEST_DATABASE === 'postgres';
+
+/** A role allowed to create databases (README: "Running on PostgreSQL and Redis"). */
+export const postgresAdminUrl = process.env.MAILCODE_TEST_POSTGRES_URL ?? 'postgres://mailcode:mailcode@127.0.0.1:5432/postgres';
+export const redisTestUrl = process.env.MAILCODE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function databaseUrl(name: string): string {
+  const url = new URL(postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** The template's name changes with the migrations, so a stale template is never used. */
+function templateName(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(migrationsDirs.postgres).filter((f) => f.endsWith('.sql')).sort()) {
+    hash.update(readFileSync(join(migrationsDirs.postgres, file)));
+  }
+  return `mailcode_template_${hash.digest('hex').slice(0, 12)}`;
+}
+
+async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function ensureTemplate(admin: pg.Client, template: string): Promise<void> {
+  // Test files run in parallel processes; the first one makes the template.
+  await admin.query('select pg_advisory_lock(hashtext($1))', ['mailcode-test-template']);
+  try {
+    const found = await admin.query('select 1 from pg_database where datname = $1', [template]);
+    if (found.rowCount) return;
+    await admin.query(`create database "${template}"`);
+    const db = openPostgres(databaseUrl(template), 1);
+    await migratePostgres(db, databaseUrl(template));
+    await db.$client.end();
+  } finally {
+    await admin.query('select pg_advisory_unlock(hashtext($1))', ['mailcode-test-template']);
+  }
+}
+
+/** A new, migrated, empty database for one test; dropped when the test ends. */
+export async function freshPostgresDatabase(t: Test): Promise<string> {
+  const template = templateName();
+  const name = `mailcode_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(async (admin) => {
+    await ensureTemplate(admin, template);
+    await admin.query(`create database "${name}" template "${template}"`);
+  });
+  t.teardown(() => withAdmin((admin) => admin.query(`drop database if exists "${name}" with (force)`)));
+  return databaseUrl(name);
+}
+
+/**
+ * Everything the test's database holds, as text: the SQLite files' bytes, or on PostgreSQL
+ * every row of every table (what a stolen backup would show).
+ */
+export async function databaseText(databaseUrl: string, dir: string): Promise<string> {
+  if (!onPostgres) {
+    return readdirSync(dir)
+      .filter((f) => f.startsWith('mailcode.db'))
+      .map((f) => readFileSync(join(dir, f)).toString('latin1'))
+      .join('\n');
+  }
+  return queryRows(databaseUrl, async (client) => {
+    const tables = await client.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public'");
+    const dumps = await Promise.all(tables.rows.map(({ name }) => client.query(`select row_to_json(t)::text as row from "${name}" t`)));
+    return dumps.flatMap((dump) => dump.rows.map((r: { row: string }) => r.row)).join('\n');
+  });
+}
+
+/** The rows of a query on the test's database, whichever it is (plain SQL both dialects read). */
+export async function selectRows(databaseUrl: string, query: string): Promise<unknown[]> {
+  if (!onPostgres) {
+    const db = new Database(sqlitePath(databaseUrl), { readonly: true });
+    try {
+      return db.prepare(query).all();
+    } finally {
+      db.close();
+    }
+  }
+  return queryRows(databaseUrl, async (client) => (await client.query(query)).rows);
+}
+
+/** Runs queries on the test's PostgreSQL database directly. */
+async function queryRows<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The environment that points one test's app at its own PostgreSQL database and Redis keys. */
+export async function postgresTestEnv(t: Test): Promise<Record<string, string>> {
+  return {
+    DATABASE_URL: await freshPostgresDatabase(t),
+    REDIS_URL: redisTestUrl,
+    REDIS_KEY_PREFIX: `mailcode-test:${randomBytes(6).toString('hex')}:`,
+  };
+}
