@@ -101,6 +101,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     outboxKeys,
     logger: logger.child({ component: 'mail' }),
     now,
+    leaseMs: config.MAIL_LEASE_SECONDS * 1000,
     onDelivered: (seconds) => {
       metrics.mailDelivered.inc();
       metrics.mailDeliverySeconds.observe(seconds);

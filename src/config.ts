@@ -49,6 +49,7 @@ export const ConfigSchema = Type.Object({
   CLIENT_REQUESTS_PER_SECOND: Int(1, 1000000, 'requests per second per API client'),
   ASSERTION_TTL_SECONDS: Int(30, 86400, 'seconds an assertion lives (30-86400)'),
   RETENTION_DAYS: Int(0, 3650, 'days expired verifications are kept for audit'),
+  MAIL_LEASE_SECONDS: Int(1, 3600, 'seconds a process holds a claimed mail before another may deliver it (1-3600)'),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -76,6 +77,7 @@ const defaults: Record<string, string> = {
   CLIENT_REQUESTS_PER_SECOND: '50',
   ASSERTION_TTL_SECONDS: '300',
   RETENTION_DAYS: '7',
+  MAIL_LEASE_SECONDS: '60',
 };
 
 /** A configuration error names the variable and what it expects, in one line. */

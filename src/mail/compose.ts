@@ -1,6 +1,5 @@
 // The code mail as nodemailer sends it: rendered parts plus the headers a good
 // transactional mail carries.
-import { randomUUID } from 'node:crypto';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { CodeMail } from './payload.js';
 import { renderCodeMail } from './render.js';
@@ -19,7 +18,10 @@ export function composeCodeMail(mail: CodeMail, outboxId: number): Mail.Options 
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,
-    messageId: `<${randomUUID()}@${senderDomain(mail.from)}>`,
+    // The same outbox row always gets the same Message-ID: should a process die between the
+    // SMTP server's acceptance and the database's record of it, the mail sent again by
+    // another process is recognisably the same message, which mail systems show once.
+    messageId: `<${mail.verificationId}.${outboxId}@${senderDomain(mail.from)}>`,
     date: new Date(),
     headers: {
       // RFC 3834: no out-of-office replies or auto-forward loops to a code mail.
