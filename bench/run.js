@@ -4,6 +4,8 @@
 //
 //   npm run bench                 all scenarios (about four minutes)
 //   npm run bench -- --quick      the empty-database scenarios only
+//   npm run bench -- --db postgres  the same on PostgreSQL + Redis with two server processes
+//                                   (scripts/start-postgres-redis.sh starts them on loopback)
 //   BENCH_SECONDS=5 npm run bench shorter runs
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,17 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import Database from 'better-sqlite3';
-import { seedVerifications } from './seed.js';
+import { postgresBenchDatabase, sqliteBenchDatabase } from './databases.js';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const dbKind = args.has('--db') ? argv[argv.indexOf('--db') + 1] : 'sqlite';
+const resultsFile = dbKind === 'sqlite' ? 'results.json' : `results-${dbKind}.json`;
+if (dbKind !== 'sqlite' && dbKind !== 'postgres') throw new Error(`--db takes sqlite or postgres, not ${dbKind}`);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = 2;
 const connections = 50;
 const root = new URL('..', import.meta.url).pathname;
 const cli = join(root, 'dist/src/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-bench-'));
-const dbPath = join(dir, 'mailcode.db');
+const database = dbKind === 'postgres' ? await postgresBenchDatabase() : sqliteBenchDatabase(dir);
 const secret = 'bench-secret-0123456789abcdef0123456789abcdef';
 const children = [];
 
@@ -29,7 +34,7 @@ const env = {
   ...process.env,
   NODE_ENV: 'production',
   SMTP_URL: 'smtp://127.0.0.1:9', // replaced per server start; production mode requires one
-  DATABASE_URL: `file:${dbPath}`,
+  ...database.env,
   CODE_SECRET: secret,
   PUBLIC_URL: 'http://127.0.0.1',
   LOG_LEVEL: 'warn',
@@ -47,6 +52,7 @@ function cleanup() {
   rmSync(dir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
+process.on('beforeExit', () => database.drop());
 process.on('SIGINT', () => process.exit(130));
 
 /** Starts a helper with fork and waits for the port it reports. */
@@ -76,24 +82,38 @@ async function waitHealthy(url) {
   throw new Error('server did not start');
 }
 
-let serverPort = 0;
+/** The ports of the server processes (one on SQLite, two on PostgreSQL). */
+let serverPorts = [];
 async function startServer(smtpUrl) {
-  serverPort = 20000 + Math.floor(Math.random() * 20000);
-  // The heap settings the README recommends (npm start and the Dockerfile use them too).
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '--max-old-space-size=128 --max-semi-space-size=16').split(' '), cli, 'serve'], {
-    env: { ...env, PORT: String(serverPort), HOST: '127.0.0.1', SMTP_URL: smtpUrl },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  children.push(child);
-  await waitHealthy(`http://127.0.0.1:${serverPort}`);
-  return child;
+  const started = [];
+  serverPorts = [];
+  for (let i = 0; i < database.processes; i++) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    // The heap settings the README recommends (npm start and the Dockerfile use them too).
+    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '--max-old-space-size=128 --max-semi-space-size=16').split(' '), cli, 'serve'], {
+      env: { ...env, PORT: String(port), HOST: '127.0.0.1', SMTP_URL: smtpUrl },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push(child);
+    await waitHealthy(`http://127.0.0.1:${port}`);
+    started.push(child);
+    serverPorts.push(port);
+  }
+  return started;
 }
 
-async function stopServer(child) {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+async function stopServer(servers) {
+  await Promise.all(
+    servers.map((child) => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      return exited;
+    }),
+  );
 }
+
+/** The highest peak among the server processes. */
+const serversPeakRssMb = (servers) => Math.max(...servers.map((child) => peakRssMb(child.pid)));
 
 /** VmHWM: the peak resident set of a process so far, in MB. */
 function peakRssMb(pid) {
@@ -106,36 +126,45 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** One autocannon run; latencies are taken per response (ms, float) for exact percentiles. */
-async function drive(port, path, body, { duration = seconds, conns = connections, headers = {} } = {}) {
+/**
+ * One autocannon run; latencies are taken per response (ms, float) for exact percentiles.
+ * With several server processes the connections are split evenly between them, as a
+ * round-robin proxy in front of them would (without the proxy's own cost).
+ */
+async function drive(ports, path, body, { duration = seconds, conns = connections, headers = {} } = {}) {
   const latencies = [];
   const stamps = [];
-  const instance = autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: conns,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        path,
-        headers: { 'content-type': 'application/json', ...headers },
-        setupRequest: (request) => ({ ...request, body: JSON.stringify(body()) }),
-      },
-    ],
+  const targets = [ports].flat();
+  const instances = targets.map((port) => {
+    const instance = autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: Math.max(1, Math.round(conns / targets.length)),
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          path,
+          headers: { 'content-type': 'application/json', ...headers },
+          setupRequest: (request) => ({ ...request, body: JSON.stringify(body()) }),
+        },
+      ],
+    });
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      stamps.push(performance.now());
+    });
+    return instance;
   });
-  instance.on('response', (_client, _status, _bytes, responseTime) => {
-    latencies.push(responseTime);
-    stamps.push(performance.now());
-  });
-  const result = await instance;
+  const results = await Promise.all(instances);
+  const sum = (pick) => results.reduce((n, r) => n + pick(r), 0);
   const sorted = Float64Array.from(latencies).sort();
   return {
-    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    requestsPerSecond: Math.round(sum((r) => r.requests.total / r.duration)),
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    total: result.requests.total,
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors + r.timeouts),
+    total: sum((r) => r.requests.total),
     latencies,
     stamps,
   };
@@ -148,18 +177,9 @@ async function scenario(name, port, path, body, options) {
   return result;
 }
 
-function queuedMail() {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare("select count(*) as n from outbox where status = 'queued'").get().n;
-  } finally {
-    db.close();
-  }
-}
-
 async function secondsUntilOutboxEmpty(limitSeconds = 300) {
   const start = performance.now();
-  while (queuedMail() > 0) {
+  while ((await database.queuedMail()) > 0) {
     if (performance.now() - start > limitSeconds * 1000) return Infinity;
     await sleep(50);
   }
@@ -179,8 +199,8 @@ const smtpUrl = `smtp://127.0.0.1:${sink.port}`;
 const now = Date.now();
 const hour = 3_600_000;
 process.stderr.write('seeding code pools…\n');
-const right = seedVerifications(dbPath, { clientId, secret, count: 400_000, prefix: 'r', now, expiresAt: now + 2 * hour, keepCodes: true });
-const wrongTargets = seedVerifications(dbPath, { clientId, secret, count: 1_000, prefix: 'w', now, expiresAt: now + 2 * hour, maxAttempts: 1e9, keepCodes: true });
+const right = await database.seed({ clientId, secret, count: dbKind === 'postgres' ? 150_000 : 400_000, prefix: 'r', now, expiresAt: now + 2 * hour, keepCodes: true });
+const wrongTargets = await database.seed({ clientId, secret, count: 1_000, prefix: 'w', now, expiresAt: now + 2 * hour, maxAttempts: 1e9, keepCodes: true });
 
 let sendCounter = 0;
 const sendBody = () => ({ email: `user${sendCounter++}@bench.example`, purpose: 'login' });
@@ -209,18 +229,18 @@ row('floor (bare Fastify, validate + 202)', floorResult, 0, { peakRssMb: peakRss
 let server = await startServer(smtpUrl);
 const sunkBefore = await sinkCount(sink);
 const sendStart = performance.now();
-const send = await scenario('send-code', serverPort, '/send-code', sendBody, { headers: auth });
+const send = await scenario('send-code', serverPorts, '/send-code', sendBody, { headers: auth });
 // The worker delivers while the load runs; how long until the outbox is empty after it
 // stops, and the delivery rate over the whole time (load and drain).
 const drainSeconds = await secondsUntilOutboxEmpty();
 const sunk = (await sinkCount(sink)) - sunkBefore;
 const mailsPerSecond = sunk / ((performance.now() - sendStart) / 1000);
 row('send-code, distinct addresses', send, floorResult.requestsPerSecond, { mailsPerSecondToSink: Math.round(mailsPerSecond), outboxEmptyAfterSeconds: drainSeconds });
-const verifyRight = await scenario('verify right', serverPort, '/verify-code', rightBody, { headers: auth });
+const verifyRight = await scenario('verify right', serverPorts, '/verify-code', rightBody, { headers: auth });
 row('verify-code, right codes (each once)', verifyRight, floorResult.requestsPerSecond);
-const verifyWrong = await scenario('verify wrong', serverPort, '/verify-code', wrongBody, { headers: auth });
+const verifyWrong = await scenario('verify wrong', serverPorts, '/verify-code', wrongBody, { headers: auth });
 row('verify-code, wrong codes (422 expected)', verifyWrong, floorResult.requestsPerSecond);
-const serverPeak = peakRssMb(server.pid);
+const serverPeak = serversPeakRssMb(server);
 
 // Timing: one connection, so the medians show the service's own work, not queueing; the
 // three kinds alternate over several short rounds, so drift on a shared machine hits all
@@ -229,30 +249,30 @@ process.stderr.write('timing check (1 connection, alternating rounds)…\n');
 const timingOptions = { headers: auth, conns: 1, duration: 2 };
 const rounds = { right: [], wrong: [], unknown: [] };
 for (let round = 0; round < 5; round++) {
-  rounds.right.push((await drive(serverPort, '/verify-code', rightBody, timingOptions)).p50);
-  rounds.wrong.push((await drive(serverPort, '/verify-code', wrongBody, timingOptions)).p50);
-  rounds.unknown.push((await drive(serverPort, '/verify-code', unknownBody, timingOptions)).p50);
+  rounds.right.push((await drive(serverPorts, '/verify-code', rightBody, timingOptions)).p50);
+  rounds.wrong.push((await drive(serverPorts, '/verify-code', wrongBody, timingOptions)).p50);
+  rounds.unknown.push((await drive(serverPorts, '/verify-code', unknownBody, timingOptions)).p50);
 }
 const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const timing = { right: medianOf(rounds.right), wrong: medianOf(rounds.wrong), unknown: medianOf(rounds.unknown) };
 const medians = Object.values(timing);
 timing.spread = (Math.max(...medians) - Math.min(...medians)) / Math.min(...medians);
 
-const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds, connections, rows, timing, serverPeakRssMb: serverPeak };
+const results = { database: dbKind, serverProcesses: database.processes, machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds, connections, rows, timing, serverPeakRssMb: serverPeak };
 
 if (!args.has('--quick') && !args.has('--purge-only')) {
   await stopServer(server);
   process.stderr.write('seeding 1,000,000 existing verifications…\n');
   const seedStart = performance.now();
-  seedVerifications(dbPath, { clientId, secret, count: 1_000_000, prefix: 'g', now, expiresAt: now + 2 * hour, withCodes: true });
+  await database.seed({ clientId, secret, count: 1_000_000, prefix: 'g', now, expiresAt: now + 2 * hour, withCodes: true });
   results.seedSeconds = (performance.now() - seedStart) / 1000;
   server = await startServer(smtpUrl);
-  const grownSend = await scenario('send (1M rows)', serverPort, '/send-code', sendBody, { headers: auth });
+  const grownSend = await scenario('send (1M rows)', serverPorts, '/send-code', sendBody, { headers: auth });
   row('send-code with 1M rows', grownSend, floorResult.requestsPerSecond, { vsEmpty: grownSend.requestsPerSecond / send.requestsPerSecond });
   await secondsUntilOutboxEmpty();
-  const grownRight = await scenario('verify right (1M rows)', serverPort, '/verify-code', rightBody, { headers: auth });
+  const grownRight = await scenario('verify right (1M rows)', serverPorts, '/verify-code', rightBody, { headers: auth });
   row('verify-code right, 1M rows', grownRight, floorResult.requestsPerSecond, { vsEmpty: grownRight.requestsPerSecond / verifyRight.requestsPerSecond });
-  const grownWrong = await scenario('verify wrong (1M rows)', serverPort, '/verify-code', wrongBody, { headers: auth });
+  const grownWrong = await scenario('verify wrong (1M rows)', serverPorts, '/verify-code', wrongBody, { headers: auth });
   row('verify-code wrong, 1M rows', grownWrong, floorResult.requestsPerSecond, { vsEmpty: grownWrong.requestsPerSecond / verifyWrong.requestsPerSecond });
 }
 
@@ -260,10 +280,10 @@ if (!args.has('--quick')) {
   process.stderr.write('seeding 1,000,000 expired verifications for the purge…\n');
   await stopServer(server);
   const longAgo = now - 30 * 24 * hour;
-  seedVerifications(dbPath, { clientId, secret, count: 1_000_000, prefix: 'x', now: longAgo, expiresAt: longAgo + 600_000, withCodes: true });
+  await database.seed({ clientId, secret, count: 1_000_000, prefix: 'x', now: longAgo, expiresAt: longAgo + 600_000, withCodes: true });
   server = await startServer(smtpUrl);
   await secondsUntilOutboxEmpty();
-  const baseline = await scenario('send before purge', serverPort, '/send-code', sendBody, { headers: auth });
+  const baseline = await scenario('send before purge', serverPorts, '/send-code', sendBody, { headers: auth });
   const purgeStart = performance.now();
   const purge = spawn(process.execPath, [cli, 'purge'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(purge);
@@ -271,7 +291,7 @@ if (!args.has('--quick')) {
   purge.once('exit', () => {
     purgeEnd = performance.now();
   });
-  const during = await drive(serverPort, '/send-code', sendBody, { headers: auth, duration: Math.max(seconds, 15) });
+  const during = await drive(serverPorts, '/send-code', sendBody, { headers: auth, duration: Math.max(seconds, 15) });
   while (purgeEnd === Infinity) await sleep(100);
   const inPurge = during.latencies.filter((_, i) => during.stamps[i] >= purgeStart && during.stamps[i] <= purgeEnd).sort((a, b) => a - b);
   results.purge = {
@@ -282,7 +302,7 @@ if (!args.has('--quick')) {
     non2xxDuringPurge: during.non2xx,
   };
   await secondsUntilOutboxEmpty();
-  results.serverPeakRssMb = Math.max(results.serverPeakRssMb, peakRssMb(server.pid));
+  results.serverPeakRssMb = Math.max(results.serverPeakRssMb, serversPeakRssMb(server));
   await stopServer(server);
 }
 
@@ -300,7 +320,7 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
     const queued = 3_000;
     const started = performance.now();
     for (let i = 0; i < queued; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, () => fetch(`http://127.0.0.1:${serverPort}/send-code`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(sendBody()) })));
+      await Promise.all(Array.from({ length: 100 }, () => fetch(`http://127.0.0.1:${serverPorts[0]}/send-code`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(sendBody()) })));
     }
     let stored = 0;
     while (stored < queued && performance.now() - started < 120_000) {
@@ -314,7 +334,7 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
   }
 }
 
-writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({ ...results, rows: rows.map(({ latencies, stamps, ...r }) => r) }, null, 2));
+writeFileSync(join(root, 'bench', resultsFile), JSON.stringify({ ...results, rows: rows.map(({ latencies, stamps, ...r }) => r) }, null, 2));
 
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const table = rows.map((r) => ({
@@ -327,9 +347,9 @@ const table = rows.map((r) => ({
   ...(r.vsEmpty ? { 'vs empty db': `${fmt(r.vsEmpty * 100)}%` } : {}),
   ...(r.mailsPerSecondToSink ? { 'mails/s': r.mailsPerSecondToSink, 'outbox empty after': `${fmt(r.outboxEmptyAfterSeconds, 1)} s` } : {}),
 }));
-console.log(`\nmailcode bench — ${results.machine.cpus} cores, ${process.version}, ${connections} connections, ${seconds} s per scenario after a ${warmupSeconds} s warm-up`);
+console.log(`\nmailcode bench — ${dbKind === 'postgres' ? 'PostgreSQL + Redis, 2 server processes' : 'SQLite, 1 server process'}, ${results.machine.cpus} cores, ${process.version}, ${connections} connections, ${seconds} s per scenario after a ${warmupSeconds} s warm-up`);
 console.table(table);
-console.log(`peak RSS: server ${fmt(results.serverPeakRssMb)} MB, floor ${fmt(rows[0].peakRssMb)} MB`);
+console.log(`peak RSS: server ${fmt(results.serverPeakRssMb)} MB${database.processes > 1 ? ' (the larger of the processes)' : ''}, floor ${fmt(rows[0].peakRssMb)} MB`);
 console.log(
   `timing (1 connection, p50): right ${fmt(timing.right * 1000)} µs, wrong ${fmt(timing.wrong * 1000)} µs, unknown id ${fmt(timing.unknown * 1000)} µs — spread ${fmt(timing.spread * 100, 1)}% (${timing.spread <= 0.1 ? 'within 10%' : 'OVER 10%'})`,
 );
@@ -340,5 +360,6 @@ if (results.purge) {
 }
 if (results.seedSeconds) console.log(`seeding 1,000,000 verifications took ${fmt(results.seedSeconds, 1)} s`);
 if (results.mailpit) console.log(`mail to a real Mailpit: ${results.mailpit.mailsPerSecond ? `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)` : results.mailpit.skipped}`);
-console.log('results written to bench/results.json');
+console.log(`results written to bench/${resultsFile}`);
+await database.drop();
 process.exit(0);

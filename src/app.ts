@@ -157,7 +157,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(auth, { store });
   await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  await app.register(publicRoutes, { store, keys, transport });
+  await app.register(publicRoutes, { store, keys, transport, redis });
   await app.register(portalRoutes, {
     service,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,

@@ -1,6 +1,7 @@
 // Routes without an API key: health, readiness, the JWKS and the API description.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { KeyRing } from '../assertions/keyring.js';
 import { problems } from '../errors.js';
 import type { MailTransport } from '../mail/transport.js';
@@ -11,6 +12,8 @@ export interface PublicRoutesOptions {
   store: Store;
   keys: KeyRing;
   transport: MailTransport;
+  /** Set with REDIS_URL: the shared limit counters live there, so sends need it. */
+  redis?: Redis;
 }
 
 export default async function publicRoutes(app: FastifyInstance, options: PublicRoutesOptions) {
@@ -26,8 +29,11 @@ export default async function publicRoutes(app: FastifyInstance, options: Public
       database = false;
     }
     if (!database) throw problems.notReady('The database is not reachable.');
+    if (options.redis && !(await options.redis.ping().then((pong) => pong === 'PONG', () => false))) {
+      throw problems.notReady('Redis is not reachable.');
+    }
     if (!(await options.transport.ready())) throw problems.notReady(`The mail transport (${options.transport.kind}) is not ready.`);
-    return reply.send({ status: 'ready', database: 'ok', mail: options.transport.kind });
+    return reply.send({ status: 'ready', database: 'ok', ...(options.redis ? { redis: 'ok' } : {}), mail: options.transport.kind });
   });
 
   app.get('/.well-known/jwks.json', async (_request, reply) =>

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { build } from '../helpers/build.js';
+import { buildApp } from '../../src/app.js';
+import { build, LogCapture } from '../helpers/build.js';
 
 t.test('after a rotation the retired key stays published until its tokens expire', async (t) => {
   const { app, createClient, sendCode, verifyCode, mail, clock } = await build(t);
@@ -35,4 +36,22 @@ t.test('signing keys survive a restart and their private part is stored encrypte
   t.equal(rows.length, 1);
   t.notMatch(rows[0]!.privateJwkEncrypted, /"d"/);
   t.match(rows[0]!.privateJwkEncrypted, /^v1\./);
+});
+
+t.test('a rotation in one process reaches another on the same database without a restart', async (t) => {
+  const first = await build(t);
+  // A second process: same database (and Redis), its own memory, the same clock.
+  const second = await buildApp(first.configWith(), { now: first.clock.now, transport: first.mail, logStream: new LogCapture(), startWorker: false });
+  t.teardown(() => second.close());
+  const kids = async (app: typeof second) => ((await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys as { kid: string }[]).map((k) => k.kid);
+  const [original] = await kids(second);
+  t.same(await kids(first.app), [original], 'both processes publish the one key the database holds');
+
+  const newKid = await first.app.mailcode.keys.rotate();
+  t.same(await kids(second), [original], 'the other process still has its loaded view…');
+  first.clock.advance(second.mailcode.keys.refreshMs);
+  await kids(second); // a stale view is refreshed in the background, never on the request's time
+  await second.mailcode.keys.settled();
+  t.same((await kids(second)).sort(), [original, newKid].sort(), '…until its refresh: then it publishes the new key beside the retired one');
+  t.equal(second.mailcode.keys.signingKey().kid, newKid, 'and signs with the new key');
 });

@@ -1,0 +1,27 @@
+// With REDIS_URL the shared limit counters live in Redis, so readiness includes it.
+import t from 'tap';
+import { build } from '../helpers/build.js';
+import { onPostgres } from '../helpers/databases.js';
+import { freePort } from '../helpers/processes.js';
+
+if (!onPostgres) {
+  t.pass('runs in the PostgreSQL + Redis pass of npm test (MAILCODE_TEST_DATABASE=postgres)');
+} else {
+  t.test('/readyz reports Redis beside the database', async (t) => {
+    const { app } = await build(t);
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    t.equal(ready.statusCode, 200);
+    t.same(ready.json(), { status: 'ready', database: 'ok', redis: 'ok', mail: 'smtp' });
+  });
+
+  t.test('/readyz is 503 while Redis is unreachable, and the counters are not silently skipped', async (t) => {
+    const nobody = await freePort();
+    const { app, createClient } = await build(t, { env: { REDIS_URL: `redis://127.0.0.1:${nobody}` } });
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    t.equal(ready.statusCode, 503);
+    t.equal(ready.json().detail, 'Redis is not reachable.');
+    const acme = await createClient();
+    const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
+    t.equal(send.statusCode, 500, 'no send goes out unchecked by the shared limits');
+  });
+}
