@@ -361,5 +361,6 @@ if (results.purge) {
 if (results.seedSeconds) console.log(`seeding 1,000,000 verifications took ${fmt(results.seedSeconds, 1)} s`);
 if (results.mailpit) console.log(`mail to a real Mailpit: ${results.mailpit.mailsPerSecond ? `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)` : results.mailpit.skipped}`);
 console.log(`results written to bench/${resultsFile}`);
+for (const child of children) child.kill('SIGKILL');
 await database.drop();
 process.exit(0);

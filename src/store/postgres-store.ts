@@ -61,74 +61,83 @@ function tableCounters(tx: Tx): Counters {
   };
 }
 
+/**
+ * Runs a query as a named prepared statement: each pooled connection parses and plans it
+ * once, then only binds values (measured: the PostgreSQL side of a send is mostly parsing).
+ */
+function named<T>(query: { prepare(name: string): { execute(): Promise<T> } }, name: string): Promise<T> {
+  return query.prepare(name).execute();
+}
+
 function pgOps(tx: Tx, counters: Counters | undefined): AsyncOps {
+  const byId = (id: string) => eq(verifications.id, id);
   return {
     lockSend: async ({ email, ip }) => {
       // Always the address first, then the IP: one order for everyone, so no deadlock.
       await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(`send:email:${email}`)})`);
       if (ip) await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(`send:ip:${ip}`)})`);
     },
-    latestForAddress: async (p) =>
-      asVerification(
-        (
-          await tx
-            .select()
-            .from(verifications)
-            .where(and(eq(verifications.clientId, p.clientId), eq(verifications.email, p.email), eq(verifications.purpose, p.purpose)))
-            .orderBy(desc(verifications.createdAt))
-            .limit(1)
-        )[0],
-      ),
-    verificationById: async (p) => asVerification((await tx.select().from(verifications).where(eq(verifications.id, p.id)))[0]),
+    latestForAddress: async (p) => {
+      const query = tx
+        .select()
+        .from(verifications)
+        .where(and(eq(verifications.clientId, p.clientId), eq(verifications.email, p.email), eq(verifications.purpose, p.purpose)))
+        .orderBy(desc(verifications.createdAt))
+        .limit(1);
+      return asVerification((await named(query, 'mc_latest_for_address'))[0]);
+    },
+    verificationById: async (p) => asVerification((await named(tx.select().from(verifications).where(byId(p.id)), 'mc_verification_by_id'))[0]),
     sendsToEmailSince: (p) =>
-      tx
-        .select({ createdAt: sendEvents.createdAt })
-        .from(sendEvents)
-        .where(and(eq(sendEvents.email, p.email), gt(sendEvents.createdAt, p.since)))
-        .orderBy(desc(sendEvents.createdAt))
-        .limit(p.limit),
+      named(
+        tx
+          .select({ createdAt: sendEvents.createdAt })
+          .from(sendEvents)
+          .where(and(eq(sendEvents.email, p.email), gt(sendEvents.createdAt, p.since)))
+          .orderBy(desc(sendEvents.createdAt))
+          .limit(p.limit),
+        'mc_sends_to_email_since',
+      ),
     sendsFromIpSince: (p) =>
-      tx
-        .select({ createdAt: sendEvents.createdAt })
-        .from(sendEvents)
-        .where(and(eq(sendEvents.endUserIp, p.ip), gt(sendEvents.createdAt, p.since)))
-        .orderBy(desc(sendEvents.createdAt))
-        .limit(p.limit),
+      named(
+        tx
+          .select({ createdAt: sendEvents.createdAt })
+          .from(sendEvents)
+          .where(and(eq(sendEvents.endUserIp, p.ip), gt(sendEvents.createdAt, p.since)))
+          .orderBy(desc(sendEvents.createdAt))
+          .limit(p.limit),
+        'mc_sends_from_ip_since',
+      ),
     ...(counters ?? tableCounters(tx)),
-    insertVerification: async (p) =>
-      asVerification(
-        (
-          await tx
-            .insert(verifications)
-            .values({
-              id: p.id,
-              clientId: p.clientId,
-              email: p.email,
-              purpose: p.purpose,
-              locale: p.locale,
-              status: 'pending',
-              attempts: 0,
-              maxAttempts: p.maxAttempts,
-              sendCount: 1,
-              createdAt: p.now,
-              lastSentAt: p.now,
-              expiresAt: p.expiresAt,
-            })
-            .returning()
-        )[0],
-      )!,
-    joinVerification: async (p) =>
-      asVerification(
-        (
-          await tx
-            .update(verifications)
-            .set({ lastSentAt: p.now, expiresAt: p.expiresAt, sendCount: sql`${verifications.sendCount} + 1` })
-            .where(eq(verifications.id, p.id))
-            .returning()
-        )[0],
-      )!,
+    insertVerification: async (p) => {
+      const query = tx
+        .insert(verifications)
+        .values({
+          id: p.id,
+          clientId: p.clientId,
+          email: p.email,
+          purpose: p.purpose,
+          locale: p.locale,
+          status: 'pending',
+          attempts: 0,
+          maxAttempts: p.maxAttempts,
+          sendCount: 1,
+          createdAt: p.now,
+          lastSentAt: p.now,
+          expiresAt: p.expiresAt,
+        })
+        .returning();
+      return asVerification((await named(query, 'mc_insert_verification'))[0])!;
+    },
+    joinVerification: async (p) => {
+      const query = tx
+        .update(verifications)
+        .set({ lastSentAt: p.now, expiresAt: p.expiresAt, sendCount: sql`${verifications.sendCount} + 1` })
+        .where(byId(p.id))
+        .returning();
+      return asVerification((await named(query, 'mc_join_verification'))[0])!;
+    },
     insertCode: async (p) => {
-      await tx.insert(verificationCodes).values({ verificationId: p.verificationId, codeHash: p.codeHash, createdAt: p.now });
+      await named(tx.insert(verificationCodes).values({ verificationId: p.verificationId, codeHash: p.codeHash, createdAt: p.now }), 'mc_insert_code');
     },
     keepNewestCodes: async (p) => {
       const newest = tx
@@ -142,40 +151,41 @@ function pgOps(tx: Tx, counters: Counters | undefined): AsyncOps {
         .where(and(eq(verificationCodes.verificationId, p.verificationId), sql`${verificationCodes.id} not in ${newest}`));
     },
     insertSendEvent: async (p) => {
-      await tx.insert(sendEvents).values({ clientId: p.clientId, email: p.email, endUserIp: p.ip, createdAt: p.now });
+      await named(tx.insert(sendEvents).values({ clientId: p.clientId, email: p.email, endUserIp: p.ip, createdAt: p.now }), 'mc_insert_send_event');
     },
     insertOutbox: async (p) => {
-      await tx
+      const query = tx
         .insert(outbox)
         .values({ verificationId: p.verificationId, status: 'queued', payload: p.payload, nextAttemptAt: p.now, createdAt: p.now, expiresAt: p.expiresAt });
+      await named(query, 'mc_insert_outbox');
     },
-    countAttempt: async (p) =>
-      (
-        await tx
-          .update(verifications)
-          .set({ attempts: sql`${verifications.attempts} + 1` })
-          .where(and(eq(verifications.id, p.id), eq(verifications.status, 'pending'), sql`${verifications.attempts} < ${verifications.maxAttempts}`))
-          .returning({ attempts: verifications.attempts })
-      )[0],
-    codeHashes: (p) => tx.select({ codeHash: verificationCodes.codeHash }).from(verificationCodes).where(eq(verificationCodes.verificationId, p.id)),
-    markVerified: async (p) =>
-      asVerification(
-        (
-          await tx
-            .update(verifications)
-            .set({ status: 'verified', verifiedAt: p.now })
-            .where(and(eq(verifications.id, p.id), eq(verifications.status, 'pending')))
-            .returning()
-        )[0],
-      ),
+    countAttempt: async (p) => {
+      const query = tx
+        .update(verifications)
+        .set({ attempts: sql`${verifications.attempts} + 1` })
+        .where(and(byId(p.id), eq(verifications.status, 'pending'), sql`${verifications.attempts} < ${verifications.maxAttempts}`))
+        .returning({ attempts: verifications.attempts });
+      return (await named(query, 'mc_count_attempt'))[0];
+    },
+    codeHashes: (p) =>
+      named(tx.select({ codeHash: verificationCodes.codeHash }).from(verificationCodes).where(eq(verificationCodes.verificationId, p.id)), 'mc_code_hashes'),
+    markVerified: async (p) => {
+      const query = tx
+        .update(verifications)
+        .set({ status: 'verified', verifiedAt: p.now })
+        .where(and(byId(p.id), eq(verifications.status, 'pending')))
+        .returning();
+      return asVerification((await named(query, 'mc_mark_verified'))[0]);
+    },
     deleteCodes: async (p) => {
-      await tx.delete(verificationCodes).where(eq(verificationCodes.verificationId, p.id));
+      await named(tx.delete(verificationCodes).where(eq(verificationCodes.verificationId, p.id)), 'mc_delete_codes');
     },
     lockIfExhausted: async (p) => {
-      await tx
+      const query = tx
         .update(verifications)
         .set({ status: sql`CASE WHEN ${verifications.attempts} >= ${verifications.maxAttempts} THEN 'locked' ELSE ${verifications.status} END` })
-        .where(eq(verifications.id, p.id));
+        .where(byId(p.id));
+      await named(query, 'mc_lock_if_exhausted');
     },
   };
 }
