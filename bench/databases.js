@@ -101,7 +101,15 @@ export async function postgresBenchDatabase() {
     },
     async drop() {
       await pool.end();
-      await admin(`drop database if exists "${name}" with (force)`);
+      // An autovacuum worker on the database is not ours to end: retry for a moment.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        try {
+          return await admin(`drop database if exists "${name}" with (force)`);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+      process.stderr.write(`could not drop ${name}; drop it by hand\n`);
     },
   };
 }

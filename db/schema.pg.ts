@@ -1,6 +1,7 @@
 // mailcode's tables in the PostgreSQL dialect: the same tables, columns and indexes as
 // schema.ts (SQLite), so rows read the same through either store. Times stay integer
 // milliseconds (bigint, read as JS numbers: safe until the year 287,396).
+import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const millis = (name: string) => bigint(name, { mode: 'number' });
@@ -121,3 +122,41 @@ export const signingKeys = pgTable('signing_keys', {
   createdAt: millis('created_at').notNull(),
   retiredAt: millis('retired_at'),
 });
+
+/** Authenticator-app factors (see schema.ts). */
+export const totpFactors = pgTable(
+  'totp_factors',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    userRef: text('user_ref').notNull(),
+    accountName: text('account_name').notNull(),
+    secretEncrypted: text('secret_encrypted').notNull(),
+    status: text('status').notNull(),
+    createdAt: millis('created_at').notNull(),
+    expiresAt: millis('expires_at').notNull(),
+    confirmedAt: millis('confirmed_at'),
+    lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    lockedUntil: millis('locked_until'),
+  },
+  (t) => [
+    index('totp_factors_user').on(t.clientId, t.userRef),
+    uniqueIndex('totp_factors_one_active').on(t.clientId, t.userRef).where(sql`status = 'active'`),
+  ],
+);
+
+export const totpRecoveryCodes = pgTable(
+  'totp_recovery_codes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    factorId: text('factor_id')
+      .notNull()
+      .references(() => totpFactors.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: millis('used_at'),
+  },
+  (t) => [uniqueIndex('totp_recovery_codes_hash').on(t.factorId, t.codeHash)],
+);

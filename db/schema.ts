@@ -1,6 +1,7 @@
 // The one source of truth for mailcode's tables (SQLite dialect).
 // Times are stored as integer milliseconds since the epoch: cheap to compare and index,
 // and free of time-zone parsing.
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** A portal backend that may call the API. Only a SHA-256 hash of its API key is kept. */
@@ -138,3 +139,50 @@ export const signingKeys = sqliteTable('signing_keys', {
   /** Set when a newer key takes over; the key stays published until its tokens expire. */
   retiredAt: integer('retired_at'),
 });
+
+/**
+ * Authenticator-app factors (TOTP, RFC 6238). A factor starts `pending` (enrolment, shown
+ * as a QR code) and becomes `active` when the user confirms it with a code; a user has at
+ * most one active factor per client. The secret is stored encrypted (AES-256-GCM).
+ */
+export const totpFactors = sqliteTable(
+  'totp_factors',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    userRef: text('user_ref').notNull(),
+    accountName: text('account_name').notNull(),
+    secretEncrypted: text('secret_encrypted').notNull(),
+    /** pending | active */
+    status: text('status').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** A pending enrolment is dropped after this. */
+    expiresAt: integer('expires_at').notNull(),
+    confirmedAt: integer('confirmed_at'),
+    /** The newest time step accepted: a code of this step or an older one is a replay. */
+    lastUsedStep: integer('last_used_step'),
+    /** Wrong codes since the last right one; at the limit the factor locks for a while. */
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    lockedUntil: integer('locked_until'),
+  },
+  (t) => [
+    index('totp_factors_user').on(t.clientId, t.userRef),
+    uniqueIndex('totp_factors_one_active').on(t.clientId, t.userRef).where(sql`status = 'active'`),
+  ],
+);
+
+/** One-use recovery codes of an active factor, as keyed hashes. */
+export const totpRecoveryCodes = sqliteTable(
+  'totp_recovery_codes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    factorId: text('factor_id')
+      .notNull()
+      .references(() => totpFactors.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [uniqueIndex('totp_recovery_codes_hash').on(t.factorId, t.codeHash)],
+);

@@ -23,7 +23,7 @@ if [ "$postgres" = yes ] && [ $# -eq 0 ]; then
   echo "# The HTTP suite again, on PostgreSQL + Redis"
   MAILCODE_TEST_DATABASE=postgres npx tap --disable-coverage \
     test/routes test/security test/races.test.ts test/secrecy.test.ts test/purge.test.ts test/metrics.test.ts \
-    test/openapi.test.ts test/mail/worker.test.ts test/assertions test/client/client.test.ts test/scale || status=$?
+    test/openapi.test.ts test/mail/worker.test.ts test/assertions test/client/client.test.ts test/totp test/scale || status=$?
 elif [ "$postgres" = no ]; then
   echo "mailcode: PostgreSQL/Redis are ABSENT here (see above): the PostgreSQL + Redis pass did not run." >&2
 fi

@@ -26,6 +26,7 @@ import { PostgresStore } from './store/postgres-store.js';
 import { redisCounters } from './store/redis-counters.js';
 import type { Store } from './store/types.js';
 import { VerificationService } from './verification/service.js';
+import { TotpService } from './verification/totp.js';
 
 export interface AppDeps {
   store?: Store;
@@ -127,6 +128,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
   });
 
+  const totp = new TotpService({
+    store: store.totp,
+    keys,
+    secretKeys: deriveKeys(secrets, 'totp-secrets'),
+    recoveryKeys: deriveKeys(secrets, 'recovery-codes'),
+    maxAttempts: config.MAX_ATTEMPTS,
+    assertion: { issuer: config.PUBLIC_URL, ttlSeconds: config.ASSERTION_TTL_SECONDS },
+    now,
+    logger: logger.child({ component: 'totp' }),
+  });
+
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Bounds on what one client can make the server hold: 16 KiB bodies, 10 s to send a
@@ -160,6 +172,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(publicRoutes, { store, keys, transport, redis });
   await app.register(portalRoutes, {
     service,
+    totp,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
     redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),

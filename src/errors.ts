@@ -12,6 +12,9 @@ export type ProblemCode =
   | 'already_verified'
   | 'verification_not_found'
   | 'not_found'
+  | 'totp_not_enabled'
+  | 'totp_already_enabled'
+  | 'enrollment_not_found'
   | 'not_ready'
   | 'internal_error';
 
@@ -84,6 +87,17 @@ export const problems = {
   alreadyVerified: () => new ProblemError(409, 'already_verified', 'Already verified', 'This verification has already been used.'),
   verificationNotFound: () =>
     new ProblemError(404, 'verification_not_found', 'Verification not found', 'No such verification for this client.'),
+  totpLocked: (retryAfterSeconds: number) => {
+    const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new ProblemError(429, 'too_many_attempts', 'Too many attempts', 'Too many wrong codes for this factor; try again later.', { retryAfter }, {
+      'retry-after': String(retryAfter),
+    });
+  },
+  totpNotEnabled: () => new ProblemError(404, 'totp_not_enabled', 'Authenticator app not enabled', 'This user has no authenticator app enabled.'),
+  totpAlreadyEnabled: () =>
+    new ProblemError(409, 'totp_already_enabled', 'Authenticator app already enabled', 'This user already has an authenticator app; reset it first to enrol another.'),
+  enrollmentNotFound: () =>
+    new ProblemError(404, 'enrollment_not_found', 'Enrollment not found', 'No such pending enrollment for this client (they expire after 10 minutes).'),
   notFound: (detail = 'No such resource.') => new ProblemError(404, 'not_found', 'Not found', detail),
   notReady: (detail: string) => new ProblemError(503, 'not_ready', 'Not ready', detail),
   internal: () => new ProblemError(500, 'internal_error', 'Internal error', 'An unexpected error occurred; it has been logged.'),

@@ -1,5 +1,6 @@
 // The verification assertion: a JWT that says exactly what was checked, and nothing more.
-import { SignJWT } from 'jose';
+import { SignJWT, type JWTPayload } from 'jose';
+import { newId } from '../ids.js';
 import type { Verification } from '../store/types.js';
 import type { KeyRing } from './keyring.js';
 
@@ -10,25 +11,53 @@ export interface AssertionOptions {
   ttlSeconds: number;
 }
 
-export async function signAssertion(keys: KeyRing, verification: Verification, options: AssertionOptions, nowMs: number) {
+interface Registered {
+  audience: string;
+  subject: string;
+  jti: string;
+}
+
+async function sign(keys: KeyRing, claims: JWTPayload, registered: Registered, options: AssertionOptions, nowMs: number) {
   const { kid, privateKey } = keys.signingKey();
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + options.ttlSeconds;
-  const token = await new SignJWT({
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA', kid, typ: assertionType })
+    .setIssuer(options.issuer)
+    .setAudience(registered.audience)
+    .setSubject(registered.subject)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(registered.jti)
+    .sign(privateKey);
+  return { token, expiresAt: new Date(exp * 1000).toISOString() };
+}
+
+export function signAssertion(keys: KeyRing, verification: Verification, options: AssertionOptions, nowMs: number) {
+  const claims = {
     email: verification.email,
     email_verified: true,
     purpose: verification.purpose,
     amr: ['otp'],
     verification_method: 'email',
     auth_time: Math.floor((verification.verifiedAt ?? nowMs) / 1000),
-  })
-    .setProtectedHeader({ alg: 'EdDSA', kid, typ: assertionType })
-    .setIssuer(options.issuer)
-    .setAudience(verification.clientId)
-    .setSubject(verification.email)
-    .setIssuedAt(iat)
-    .setExpirationTime(exp)
-    .setJti(verification.id)
-    .sign(privateKey);
-  return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  };
+  return sign(keys, claims, { audience: verification.clientId, subject: verification.email, jti: verification.id }, options, nowMs);
+}
+
+export type SecondFactorMethod = 'totp' | 'recovery_code';
+
+/**
+ * The assertion of an authenticator-app code (or a recovery code): the subject is the
+ * portal's own user reference, and `verification_method` says which of the two was shown.
+ * `amr: ["otp"]` (RFC 8176) for both: each is a one-time password.
+ */
+export function signSecondFactorAssertion(
+  keys: KeyRing,
+  subject: { clientId: string; userRef: string; method: SecondFactorMethod },
+  options: AssertionOptions,
+  nowMs: number,
+) {
+  const claims = { amr: ['otp'], verification_method: subject.method, auth_time: Math.floor(nowMs / 1000) };
+  return sign(keys, claims, { audience: subject.clientId, subject: subject.userRef, jti: newId('as') }, options, nowMs);
 }

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { problems } from '../errors.js';
 import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/client-rate-limit.js';
+import type { TotpService } from '../verification/totp.js';
 import type { VerificationService } from '../verification/service.js';
+import { registerTotpRoutes } from './totp.js';
 import {
   SendCodeBody,
   SendCodeResponse,
@@ -15,6 +17,7 @@ import {
 
 export interface PortalRoutesOptions {
   service: VerificationService;
+  totp: TotpService;
   requestsPerSecond: number;
   onRateLimited?: () => void;
   /** Where the per-client request counts are shared between processes (else in memory). */
@@ -51,4 +54,5 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
     await service.cancelVerification(request.client!, request.params.id);
     return reply.code(204).send();
   });
+  registerTotpRoutes(scope, options.totp);
 }

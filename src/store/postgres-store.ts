@@ -14,6 +14,7 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, sql } from 'driz
 import { clients, limitCounters, outbox, sendEvents, signingKeys, verificationCodes, verifications } from '../../db/schema.pg.js';
 import { attemptFlow, runAsync, sendFlow, type AsyncOps } from './flows.js';
 import type { PgDb } from './postgres.js';
+import { PostgresTotpStore } from './postgres-totp.js';
 import type {
   AttemptOutcome,
   AttemptRequest,
@@ -191,6 +192,8 @@ function pgOps(tx: Tx, counters: Counters | undefined): AsyncOps {
 }
 
 export class PostgresStore implements Store {
+  readonly totp: PostgresTotpStore;
+
   /**
    * @param counters where the bucketed counters live when not in the database (Redis):
    *   the counters every send updates stop being rows that all replicas wait on.
@@ -198,7 +201,9 @@ export class PostgresStore implements Store {
   constructor(
     private readonly db: PgDb,
     private readonly counters?: Counters,
-  ) {}
+  ) {
+    this.totp = new PostgresTotpStore(db);
+  }
 
   async createClient(client: NewClient): Promise<Client> {
     const [row] = await this.db

@@ -6,6 +6,7 @@ import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { clients, outbox, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
 import { attemptFlow, runSync, sendFlow, type Ops } from './flows.js';
 import { GroupCommit } from './group-commit.js';
+import { SqliteTotpStore } from './sqlite-totp.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import type { SqliteDb } from './sqlite.js';
 import type {
@@ -65,8 +66,10 @@ export class SqliteStore implements Store {
   private readonly statements: Statements;
   private readonly group: GroupCommit;
   private readonly ops: Ops;
+  readonly totp: SqliteTotpStore;
 
   constructor(private readonly db: SqliteDb) {
+    this.totp = new SqliteTotpStore(db);
     this.statements = prepareStatements(db);
     this.group = new GroupCommit(db.$client);
     this.ops = sqliteOps(this.statements);

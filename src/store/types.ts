@@ -137,6 +137,7 @@ export interface PurgeResult {
 }
 
 export interface Store {
+  readonly totp: TotpStore;
   createClient(client: NewClient): Promise<Client>;
   listClients(): Promise<Client[]>;
   findClientByKeyHash(apiKeyHash: string): Promise<(Client & { apiKeyHash: string }) | undefined>;
@@ -166,4 +167,52 @@ export interface Store {
   purge(now: number, keepVerificationsUntil: number, keepSendEventsUntil: number, keepKeysUntil: number): Promise<PurgeResult>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export type TotpFactorStatus = 'pending' | 'active';
+
+export interface TotpFactor {
+  id: string;
+  clientId: string;
+  userRef: string;
+  accountName: string;
+  secretEncrypted: string;
+  status: TotpFactorStatus;
+  createdAt: number;
+  expiresAt: number;
+  confirmedAt: number | null;
+  lastUsedStep: number | null;
+  failedAttempts: number;
+  lockedUntil: number | null;
+}
+
+export type NewTotpFactor = Pick<TotpFactor, 'id' | 'clientId' | 'userRef' | 'accountName' | 'secretEncrypted' | 'createdAt' | 'expiresAt'>;
+
+/**
+ * Authenticator-app factors. Each method is one statement or one transaction; the rules
+ * (windows, replay, lockout) live in verification/totp.ts, where both databases share them.
+ */
+export interface TotpStore {
+  createFactor(factor: NewTotpFactor): Promise<void>;
+  getFactor(id: string, clientId: string): Promise<TotpFactor | undefined>;
+  activeFactor(clientId: string, userRef: string): Promise<TotpFactor | undefined>;
+  /**
+   * pending → active unless the enrolment has expired; the user's other factors go and the
+   * recovery codes are stored, in one transaction. False when nothing was activated.
+   */
+  activate(id: string, now: number, recoveryCodeHashes: string[]): Promise<boolean>;
+  /**
+   * Counts an attempt before the code is compared, unless the factor is locked (a lock that
+   * has run out starts a fresh count). The count after this attempt, or undefined if locked.
+   */
+  countAttempt(id: string, now: number, maxAttempts: number): Promise<number | undefined>;
+  lock(id: string, until: number): Promise<void>;
+  /** Accepts a time step newer than the last accepted one and clears the wrong-code count. */
+  acceptStep(id: string, step: number): Promise<boolean>;
+  /** Marks an unused recovery code used and clears the wrong-code count. */
+  useRecoveryCode(factorId: string, codeHash: string, now: number): Promise<boolean>;
+  replaceRecoveryCodes(factorId: string, codeHashes: string[]): Promise<void>;
+  recoveryCodesLeft(factorId: string): Promise<number>;
+  /** Every factor of the user (active or pending), for a support reset. */
+  removeFactors(clientId: string, userRef: string): Promise<number>;
 }

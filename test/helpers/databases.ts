@@ -58,6 +58,22 @@ async function ensureTemplate(admin: pg.Client, template: string): Promise<void>
   }
 }
 
+/**
+ * Drops a test database. FORCE ends the test's own leftover connections; a server process
+ * (autovacuum) on it is not ours to end, so the drop is retried for a moment, and a database
+ * that still cannot go is left for the next run's cleanup rather than failing the test.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      await withAdmin((admin) => admin.query(`drop database if exists "${name}" with (force)`));
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** A new, migrated, empty database for one test; dropped when the test ends. */
 export async function freshPostgresDatabase(t: Test): Promise<string> {
   const template = templateName();
@@ -66,7 +82,7 @@ export async function freshPostgresDatabase(t: Test): Promise<string> {
     await ensureTemplate(admin, template);
     await admin.query(`create database "${name}" template "${template}"`);
   });
-  t.teardown(() => withAdmin((admin) => admin.query(`drop database if exists "${name}" with (force)`)));
+  t.teardown(() => dropDatabase(name));
   return databaseUrl(name);
 }
 
