@@ -56,6 +56,15 @@ export class AlreadyVerifiedError extends MailcodeError {
 export class VerificationNotFoundError extends MailcodeError {
   override name = 'VerificationNotFoundError';
 }
+export class TotpNotEnabledError extends MailcodeError {
+  override name = 'TotpNotEnabledError';
+}
+export class TotpAlreadyEnabledError extends MailcodeError {
+  override name = 'TotpAlreadyEnabledError';
+}
+export class EnrollmentNotFoundError extends MailcodeError {
+  override name = 'EnrollmentNotFoundError';
+}
 
 const byCode: Record<string, new (problem: Problem) => MailcodeError> = {
   invalid_request: InvalidRequestError,
@@ -67,6 +76,9 @@ const byCode: Record<string, new (problem: Problem) => MailcodeError> = {
   code_expired: CodeExpiredError,
   already_verified: AlreadyVerifiedError,
   verification_not_found: VerificationNotFoundError,
+  totp_not_enabled: TotpNotEnabledError,
+  totp_already_enabled: TotpAlreadyEnabledError,
+  enrollment_not_found: EnrollmentNotFoundError,
 };
 
 export function errorFor(problem: Problem): MailcodeError {

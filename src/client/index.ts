@@ -34,6 +34,29 @@ export interface VerificationState {
   expiresAt: string;
 }
 
+export interface TotpEnrollment {
+  enrollmentId: string;
+  /** base32, for typing into the app by hand */
+  secret: string;
+  otpauthUri: string;
+  qrSvg: string;
+  expiresAt: string;
+}
+
+export interface SecondFactorResult {
+  verified: true;
+  method: 'totp' | 'recovery_code';
+  assertion: string;
+  expiresAt: string;
+}
+
+export interface TotpStatus {
+  userRef: string;
+  enabled: boolean;
+  enabledSince: string | null;
+  recoveryCodesLeft: number;
+}
+
 export interface MailcodeClientOptions {
   /** Where mailcode listens, e.g. https://mailcode.internal.example */
   baseUrl: string;
@@ -70,6 +93,37 @@ export class MailcodeClient {
 
   async cancelVerification(id: string): Promise<void> {
     await this.request('DELETE', `/verifications/${encodeURIComponent(id)}`);
+  }
+
+  /** Starts enrolling an authenticator app: show qrSvg and the secret, then confirm a code. */
+  enrollTotp(input: { userRef: string; accountName: string }): Promise<TotpEnrollment> {
+    return this.request('POST', '/totp/enrollments', input);
+  }
+
+  /** Activates the enrolment; the recovery codes are shown to the user once, here. */
+  confirmTotp(enrollmentId: string, code: string): Promise<{ enabled: true; recoveryCodes: string[] }> {
+    return this.request('POST', `/totp/enrollments/${encodeURIComponent(enrollmentId)}/confirm`, { code });
+  }
+
+  verifyTotp(input: { userRef: string; code: string }): Promise<SecondFactorResult> {
+    return this.request('POST', '/totp/verify', input);
+  }
+
+  recoverTotp(input: { userRef: string; recoveryCode: string }): Promise<SecondFactorResult> {
+    return this.request('POST', '/totp/recover', input);
+  }
+
+  totpStatus(userRef: string): Promise<TotpStatus> {
+    return this.request('GET', `/totp/${encodeURIComponent(userRef)}`);
+  }
+
+  /** Support's reset (a lost phone). */
+  async resetTotp(userRef: string): Promise<void> {
+    await this.request('DELETE', `/totp/${encodeURIComponent(userRef)}`);
+  }
+
+  regenerateRecoveryCodes(userRef: string): Promise<{ recoveryCodes: string[] }> {
+    return this.request('POST', `/totp/${encodeURIComponent(userRef)}/recovery-codes`);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -147,30 +201,61 @@ export class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
-/**
- * Checks an assertion with mailcode's published keys (cached, refreshed on an unknown kid)
- * and the claims a portal must check; with a replay store, a token is accepted once.
- */
-export async function verifyAssertion(token: string, options: VerifyAssertionOptions): Promise<VerificationClaims> {
+/** The checks every assertion gets: signature (cached JWKS), iss, aud, typ, exp, then replay. */
+async function verifySigned<T extends JWTPayload & { jti: string }>(
+  token: string,
+  options: Omit<VerifyAssertionOptions, 'purpose' | 'email'>,
+  requiredClaims: string[],
+  check: (payload: T) => void,
+): Promise<T> {
   const url = options.jwksUrl ?? `${options.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
   let jwks = jwksCache.get(url);
   if (!jwks) jwksCache.set(url, (jwks = createRemoteJWKSet(new URL(url))));
-  const { payload } = await jwtVerify<VerificationClaims>(token, jwks, {
+  const { payload } = await jwtVerify<T>(token, jwks, {
     issuer: options.issuer,
     audience: options.audience,
     typ: 'verification+jwt',
     algorithms: ['EdDSA'],
-    requiredClaims: ['jti', 'email', 'purpose', 'exp'],
+    requiredClaims: ['jti', 'exp', ...requiredClaims],
     clockTolerance: options.clockToleranceSeconds ?? 5,
     ...(options.currentDate ? { currentDate: options.currentDate } : {}),
   });
-  if (payload.email_verified !== true || payload.verification_method !== 'email') throw new AssertionError('not an email verification assertion');
-  if (options.purpose && payload.purpose !== options.purpose) throw new AssertionError(`assertion is for ${payload.purpose}, not ${options.purpose}`);
-  if (options.email && payload.email !== options.email.trim().toLowerCase()) throw new AssertionError('assertion is for another address');
+  check(payload);
   if (options.replayStore && !(await options.replayStore.remember(payload.jti, new Date((payload.exp ?? 0) * 1000)))) {
     throw new AssertionError('assertion already used');
   }
   return payload;
+}
+
+/**
+ * Checks an email assertion with mailcode's published keys (cached, refreshed on an unknown
+ * kid) and the claims a portal must check; with a replay store, a token is accepted once.
+ */
+export function verifyAssertion(token: string, options: VerifyAssertionOptions): Promise<VerificationClaims> {
+  return verifySigned<VerificationClaims>(token, options, ['email', 'purpose'], (payload) => {
+    if (payload.email_verified !== true || payload.verification_method !== 'email') throw new AssertionError('not an email verification assertion');
+    if (options.purpose && payload.purpose !== options.purpose) throw new AssertionError(`assertion is for ${payload.purpose}, not ${options.purpose}`);
+    if (options.email && payload.email !== options.email.trim().toLowerCase()) throw new AssertionError('assertion is for another address');
+  });
+}
+
+export interface SecondFactorClaims extends JWTPayload {
+  sub: string;
+  amr: string[];
+  verification_method: 'totp' | 'recovery_code';
+  auth_time: number;
+  jti: string;
+}
+
+/** Checks an authenticator-app (or recovery-code) assertion for the given user. */
+export function verifySecondFactorAssertion(
+  token: string,
+  options: Omit<VerifyAssertionOptions, 'purpose' | 'email'> & { userRef: string },
+): Promise<SecondFactorClaims> {
+  return verifySigned<SecondFactorClaims>(token, options, ['sub'], (payload) => {
+    if (payload.verification_method !== 'totp' && payload.verification_method !== 'recovery_code') throw new AssertionError('not a second-factor assertion');
+    if (payload.sub !== options.userRef) throw new AssertionError('assertion is for another user');
+  });
 }
 
 export { MailcodeError };

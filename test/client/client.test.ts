@@ -1,5 +1,17 @@
 import t from 'tap';
-import { AssertionError, MailcodeClient, MemoryReplayStore, RateLimitedError, InvalidCodeError, verifyAssertion } from '../../src/client/index.js';
+import * as OTPAuth from 'otpauth';
+import {
+  AssertionError,
+  EnrollmentNotFoundError,
+  InvalidCodeError,
+  MailcodeClient,
+  MemoryReplayStore,
+  RateLimitedError,
+  TotpAlreadyEnabledError,
+  TotpNotEnabledError,
+  verifyAssertion,
+  verifySecondFactorAssertion,
+} from '../../src/client/index.js';
 import { build } from '../helpers/build.js';
 
 t.test('the typed client: send, verify, state, typed errors, and an assertion accepted once', async (t) => {
@@ -33,4 +45,33 @@ t.test('the typed client: send, verify, state, typed errors, and an assertion ac
   const claims = await verifyAssertion(assertion, { ...options, purpose: 'signup', email: 'FAY@acme.example', replayStore });
   t.equal(claims.email, 'fay@acme.example');
   await t.rejects(verifyAssertion(assertion, { ...options, replayStore }), { message: 'assertion already used' });
+});
+
+t.test('the typed client: enrol an authenticator app, log in with it, recover, reset', async (t) => {
+  const { app, createClient, clock } = await build(t);
+  const acme = await createClient();
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const client = new MailcodeClient({ baseUrl: address, apiKey: acme.apiKey });
+  const options = { issuer: 'http://mailcode.test', audience: acme.id, jwksUrl: `${address}/.well-known/jwks.json`, currentDate: new Date(clock.now()) };
+
+  const enrollment = await client.enrollTotp({ userRef: 'user-7', accountName: 'gus@acme.example' });
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
+  const { recoveryCodes } = await client.confirmTotp(enrollment.enrollmentId, totp.generate({ timestamp: clock.now() }));
+  t.equal(recoveryCodes.length, 10);
+  t.type(await client.enrollTotp({ userRef: 'user-7', accountName: 'x' }).catch((e: unknown) => e), TotpAlreadyEnabledError);
+
+  clock.advance(30_000);
+  const login = await client.verifyTotp({ userRef: 'user-7', code: totp.generate({ timestamp: clock.now() }) });
+  const claims = await verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-7', replayStore: new MemoryReplayStore(clock.now) });
+  t.equal(claims.verification_method, 'totp');
+  await t.rejects(verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-8' }), AssertionError, 'another user');
+  await t.rejects(verifyAssertion(login.assertion, options), 'an app code is not an email verification');
+
+  const recovered = await client.recoverTotp({ userRef: 'user-7', recoveryCode: recoveryCodes[0]! });
+  t.equal(recovered.method, 'recovery_code');
+  t.match(await client.totpStatus('user-7'), { enabled: true, recoveryCodesLeft: 9 });
+  t.equal((await client.regenerateRecoveryCodes('user-7')).recoveryCodes.length, 10);
+  await client.resetTotp('user-7');
+  t.type(await client.verifyTotp({ userRef: 'user-7', code: '123456' }).catch((e: unknown) => e), TotpNotEnabledError);
+  t.type(await client.confirmTotp('te_unknown', '123456').catch((e: unknown) => e), EnrollmentNotFoundError);
 });
