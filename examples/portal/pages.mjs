@@ -96,3 +96,66 @@ export function passwordForm({ flowId, error = '' }) {
 }
 
 export const escapeHtml = escape;
+
+/** Account → Security: the multi-factor status and what can be done about it. */
+export function securityPage({ status, notice = '' }) {
+  if (!status.enabled) {
+    return `${notice ? `<p class="note" role="status">${escape(notice)}</p>` : ''}
+<h2>Multi-factor authentication</h2>
+<p>Off. With an authenticator app (Google Authenticator, Microsoft Authenticator, Authy, Duo…)
+you give a code from your phone at every login.</p>
+<form method="post" action="/security/totp/start"><button type="submit">Activate</button></form>`;
+  }
+  const since = new Date(status.enabledSince).toISOString().slice(0, 10);
+  return `${notice ? `<p class="note" role="status">${escape(notice)}</p>` : ''}
+<h2>Multi-factor authentication</h2>
+<p id="mfa-status">On since ${escape(since)}: authenticator app. ${status.recoveryCodesLeft} recovery codes left.</p>
+<form method="post" action="/security/recovery-codes"><button class="secondary" type="submit">Make new recovery codes</button></form>
+<p class="note">Lost your phone? Use a recovery code, or ask support to reset your authenticator app.</p>`;
+}
+
+/** The QR code (an SVG made by mailcode), the secret for typing in, and the confirmation code. */
+export function totpSetupForm({ enrollmentId, qrSvg, secret, error = '' }) {
+  const grouped = secret.match(/.{1,4}/g).join(' ');
+  return `${errorBox(error)}
+<ol>
+<li>Open your authenticator app and add an account.</li>
+<li>Scan this QR code:</li>
+</ol>
+<figure id="totp-qr" style="margin:0 auto;width:240px" aria-label="QR code for your authenticator app"><style>#totp-qr svg { display: block; width: 240px; height: 240px; }</style>${qrSvg}</figure>
+<p>Can't scan it? Enter this key instead:</p>
+<p><code id="totp-secret" style="font-size:1.05rem;word-spacing:0.3em">${escape(grouped)}</code></p>
+<form method="post" action="/security/totp/confirm">
+<input type="hidden" name="enrollment" value="${escape(enrollmentId)}">
+<label for="code">Code from the app</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
+<button type="submit">Confirm</button>
+</form>`;
+}
+
+export function recoveryCodesPage(codes) {
+  return `<p>Keep these recovery codes somewhere safe. Each one logs you in once if you lose your phone. They are shown only now.</p>
+<ul id="recovery-codes" style="font-family:ui-monospace,monospace;font-size:1.1rem;columns:2">
+${codes.map((c) => `<li>${escape(c)}</li>`).join('\n')}
+</ul>
+<p><a href="/security">Done</a></p>`;
+}
+
+/** The second step of a login for users with an authenticator app (or a recovery code). */
+export function totpLoginForm({ flowId, error = '', recovery = false }) {
+  const field = recovery
+    ? `<label for="recoveryCode">Recovery code</label>
+<input id="recoveryCode" name="recoveryCode" type="text" autocomplete="off" required>`
+    : `<label for="code">Code from your authenticator app</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>`;
+  return `${errorBox(error)}
+<form method="post" action="/login/totp">
+<input type="hidden" name="flow" value="${escape(flowId)}">
+${field}
+<button type="submit">Verify</button>
+</form>
+<form method="post" action="/login/totp/${recovery ? 'app' : 'recovery'}">
+<input type="hidden" name="flow" value="${escape(flowId)}">
+<button class="secondary" type="submit">${recovery ? 'Use the authenticator app instead' : 'Use a recovery code'}</button>
+</form>`;
+}

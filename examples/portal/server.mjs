@@ -1,5 +1,7 @@
 // An example portal that uses mailcode through `mailcode/client` only: sign-up proves the
-// address before a password is set, and every returning login asks for a mailed code.
+// address before a password is set, and every returning login asks for a second factor:
+// a code from the user's authenticator app when they have activated one (Account →
+// Security), a mailed code otherwise.
 //
 //   MAILCODE_URL=http://127.0.0.1:3000 MAILCODE_API_KEY=mc_… MAILCODE_CLIENT_ID=cl_… \
 //   MAILCODE_ISSUER=http://localhost:3000 PORT=4000 node examples/portal/server.mjs
@@ -15,8 +17,9 @@ import {
   RateLimitedError,
   TooManyAttemptsError,
   verifyAssertion,
+  verifySecondFactorAssertion,
 } from 'mailcode/client';
-import { codeForm, emailForm, escapeHtml, page, passwordForm } from './pages.mjs';
+import { codeForm, emailForm, escapeHtml, page, passwordForm, recoveryCodesPage, securityPage, totpLoginForm, totpSetupForm } from './pages.mjs';
 
 const mailcode = new MailcodeClient({ baseUrl: process.env.MAILCODE_URL, apiKey: process.env.MAILCODE_API_KEY });
 const assertionOptions = {
@@ -28,9 +31,10 @@ const assertionOptions = {
 };
 
 // In memory: this is an example, not a user database.
-const users = new Map(); // email → { salt, hash }
-const flows = new Map(); // flow id → { purpose, email, verificationId, resendAfter, verified }
+const users = new Map(); // email → { id, salt, hash } (id: the userRef mailcode knows the user by)
+const flows = new Map(); // flow id → { purpose, email, verificationId, resendAfter, verified, userRef }
 const sessions = new Map(); // session id → email
+const enrollments = new Map(); // email → the authenticator-app enrolment being set up
 
 const hashPassword = (password, salt) => scryptSync(password, salt, 32);
 
@@ -58,7 +62,9 @@ function explain(error) {
       ? `That code is not right. ${error.attemptsRemaining} ${error.attemptsRemaining === 1 ? 'attempt' : 'attempts'} left.`
       : 'That code is not right, and that was the last attempt. Send a new code.';
   }
-  if (error instanceof TooManyAttemptsError) return 'Too many wrong codes. Send a new code to try again.';
+  if (error instanceof TooManyAttemptsError) {
+    return error.retryAfter ? `Too many wrong codes. Try again in ${Math.ceil(error.retryAfter / 60)} minutes.` : 'Too many wrong codes. Send a new code to try again.';
+  }
   if (error instanceof CodeExpiredError) return 'This code has expired. Send a new code.';
   throw error;
 }
@@ -72,7 +78,7 @@ async function startFlow(response, purpose, email, title) {
 
 const routes = {
   'GET /': (_q, response, user) =>
-    send(response, 200, page('Acme Portal', user ? `<p>Signed in as <strong>${escapeHtml(user)}</strong>.</p>` : '<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>')),
+    send(response, 200, page('Acme Portal', user ? `<p>Signed in as <strong>${escapeHtml(user)}</strong>.</p><p><a href="/security">Account → Security</a></p>` : '<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>')),
 
   'GET /signup': (_q, response) => send(response, 200, page('Create your account', emailForm({ action: '/signup', button: 'Send verification code' }))),
 
@@ -94,6 +100,8 @@ const routes = {
       return send(response, 200, page('Log in', emailForm({ action: '/login', button: 'Log in', withPassword: true, email, error: 'Wrong email or password.' })));
     }
     try {
+      // With an authenticator app the app's code is the second factor; otherwise a mailed code.
+      if ((await mailcode.totpStatus(user.id)).enabled) return startTotpLogin(response, email, user.id);
       await startFlow(response, 'login', email, 'Enter your code');
     } catch (error) {
       send(response, 200, page('Log in', emailForm({ action: '/login', button: 'Log in', withPassword: true, email, error: explain(error) })));
@@ -123,11 +131,82 @@ const routes = {
     if (!state?.verified || state.purpose !== 'signup') return send(response, 400, page('Start again', '<p><a href="/signup">Start again</a>.</p>'));
     if (password.length < 8) return send(response, 200, page('Choose a password', passwordForm({ flowId: flow, error: 'Use at least 8 characters.' })));
     const salt = randomBytes(16);
-    users.set(state.email, { salt, hash: hashPassword(password, salt) });
+    users.set(state.email, { id: `u_${randomBytes(9).toString('base64url')}`, salt, hash: hashPassword(password, salt) });
     flows.delete(flow);
     signIn(response, state.email, 'Account created');
   },
+
+  'POST /login/totp': async (request, response) => {
+    const { flow = '', code = '', recoveryCode } = await readForm(request);
+    const state = flows.get(flow);
+    if (state?.purpose !== 'totp') return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+    const recovery = recoveryCode !== undefined;
+    try {
+      const { assertion } = recovery
+        ? await mailcode.recoverTotp({ userRef: state.userRef, recoveryCode })
+        : await mailcode.verifyTotp({ userRef: state.userRef, code: code.trim() });
+      await verifySecondFactorAssertion(assertion, { ...assertionOptions, userRef: state.userRef });
+      flows.delete(flow);
+      signIn(response, state.email, 'Signed in');
+    } catch (error) {
+      send(response, 200, page('Two-step verification', totpLoginForm({ flowId: flow, recovery, error: explain(error) })));
+    }
+  },
+  'POST /login/totp/recovery': (request, response) => switchTotpForm(request, response, true),
+  'POST /login/totp/app': (request, response) => switchTotpForm(request, response, false),
+
+  'GET /security': async (_q, response, user) => {
+    if (!user) return redirectToLogin(response);
+    send(response, 200, page('Security', securityPage({ status: await mailcode.totpStatus(users.get(user).id) })));
+  },
+
+  'POST /security/totp/start': async (_q, response, user) => {
+    if (!user) return redirectToLogin(response);
+    const enrollment = await mailcode.enrollTotp({ userRef: users.get(user).id, accountName: user });
+    enrollments.set(user, enrollment);
+    send(response, 200, page('Set up your authenticator app', totpSetupForm(enrollment)));
+  },
+
+  'POST /security/totp/confirm': async (request, response, user) => {
+    if (!user) return redirectToLogin(response);
+    const { enrollment = '', code = '' } = await readForm(request);
+    const pending = enrollments.get(user);
+    try {
+      const { recoveryCodes } = await mailcode.confirmTotp(enrollment, code.trim());
+      enrollments.delete(user);
+      send(response, 200, page('Authenticator app activated', recoveryCodesPage(recoveryCodes)));
+    } catch (error) {
+      if (!(error instanceof InvalidCodeError) || pending?.enrollmentId !== enrollment) {
+        return send(response, 200, page('Security', securityPage({ status: await mailcode.totpStatus(users.get(user).id), notice: 'The setup expired. Please start again.' })));
+      }
+      // The same QR code and key again: the enrolment stays valid for ten minutes.
+      send(response, 200, page('Set up your authenticator app', totpSetupForm({ ...pending, error: explain(error) })));
+    }
+  },
+
+  'POST /security/recovery-codes': async (_q, response, user) => {
+    if (!user) return redirectToLogin(response);
+    const { recoveryCodes } = await mailcode.regenerateRecoveryCodes(users.get(user).id);
+    send(response, 200, page('New recovery codes', recoveryCodesPage(recoveryCodes)));
+  },
 };
+
+function redirectToLogin(response) {
+  response.writeHead(303, { location: '/login' });
+  response.end();
+}
+
+function startTotpLogin(response, email, userRef) {
+  const flowId = randomBytes(16).toString('base64url');
+  flows.set(flowId, { purpose: 'totp', email, userRef });
+  send(response, 200, page('Two-step verification', totpLoginForm({ flowId })));
+}
+
+async function switchTotpForm(request, response, recovery) {
+  const { flow = '' } = await readForm(request);
+  if (flows.get(flow)?.purpose !== 'totp') return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+  send(response, 200, page('Two-step verification', totpLoginForm({ flowId: flow, recovery })));
+}
 
 async function verify(request, response, purpose) {
   const { flow = '', code = '' } = await readForm(request);
@@ -151,7 +230,7 @@ async function verify(request, response, purpose) {
 function signIn(response, email, title) {
   const sid = randomBytes(24).toString('base64url');
   sessions.set(sid, email);
-  send(response, 200, page(title, `<p>Signed in as <strong>${escapeHtml(email)}</strong>.</p>`), {
+  send(response, 200, page(title, `<p>Signed in as <strong>${escapeHtml(email)}</strong>.</p><p><a href="/security">Account → Security</a></p>`), {
     'set-cookie': `sid=${sid}; HttpOnly; SameSite=Lax; Path=/`,
   });
 }

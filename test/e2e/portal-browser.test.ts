@@ -7,11 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { MailpitClient } from 'mailpit-api';
+import jsQRModule from 'jsqr';
+import * as OTPAuth from 'otpauth';
 import { chromium, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { packageRoot } from '../../src/paths.js';
 import { freePort, requireBuild, runCli, startMailcode, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const jsQR = jsQRModule.default; // CommonJS, its function on exports.default
 const shots = join(packageRoot, 'screenshots');
 
 t.test('sign up and log in through the example portal, in Chromium', async (t) => {
@@ -102,4 +106,57 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   await page.getByRole('button', { name: 'Verify' }).click();
   t.match(await bodyText(page), /Signed in as dana@acme\.example/);
   await shot('7-signed-in');
+
+  // Account → Security → Multi-factor authentication → Activate, with the QR code read off
+  // the page the way a phone's camera reads it.
+  await page.getByRole('link', { name: 'Account → Security' }).click();
+  t.match(await bodyText(page), /Multi-factor authentication\s+Off/);
+  await page.getByRole('button', { name: 'Activate' }).click();
+  const qr = PNG.sync.read(await page.locator('#totp-qr svg').screenshot());
+  const scanned = jsQR(new Uint8ClampedArray(qr.data), qr.width, qr.height);
+  t.ok(scanned, 'the QR code on the page decodes');
+  const phone = OTPAuth.URI.parse(scanned!.data) as OTPAuth.TOTP;
+  t.equal(phone.issuer, 'Acme Portal');
+  t.equal(phone.label, 'dana@acme.example');
+  t.equal((await page.locator('#totp-secret').innerText()).replace(/\s/g, ''), phone.secret.base32, 'the key for typing in is the same secret');
+  await shot('8-totp-setup');
+  const appCode = (offsetSteps = 0) => phone.generate({ timestamp: Date.now() + offsetSteps * 30_000 });
+  await page.getByLabel('Code from the app').fill(appCode() === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  t.match(await page.getByRole('alert').innerText(), /That code is not right\. 4 attempts left\./);
+  t.equal(await page.locator('#totp-qr svg').count(), 1, 'the same QR code is shown again');
+  await page.getByLabel('Code from the app').fill(appCode());
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  const recoveryCodes = await page.locator('#recovery-codes li').allInnerTexts();
+  t.equal(recoveryCodes.length, 10, 'ten recovery codes, shown once');
+  await shot('9-recovery-codes');
+  await page.getByRole('link', { name: 'Done' }).click();
+  t.match(await page.locator('#mfa-status').innerText(), /On since \d{4}-\d{2}-\d{2}: authenticator app\. 10 recovery codes left\./);
+
+  // From now on every login asks for the app's code (the next step's: the current one
+  // confirmed the app and is never accepted twice).
+  const logIn = async () => {
+    await page.context().clearCookies();
+    await page.goto(`${portalUrl}/login`);
+    await page.getByLabel('Work email').fill('dana@acme.example');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+  };
+  const mailsBefore = (await mailbox.searchMessages({ query: 'to:dana@acme.example' })).messages_count;
+  await logIn();
+  await page.getByLabel('Code from your authenticator app').fill(appCode(1));
+  await shot('10-totp-login');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  t.match(await bodyText(page), /Signed in as dana@acme\.example/);
+  t.equal((await mailbox.searchMessages({ query: 'to:dana@acme.example' })).messages_count, mailsBefore, 'no mail: the app is the second factor');
+
+  // A lost phone: a recovery code works once.
+  await logIn();
+  await page.getByRole('button', { name: 'Use a recovery code' }).click();
+  await page.getByLabel('Recovery code').fill(recoveryCodes[0]!);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  t.match(await bodyText(page), /Signed in as dana@acme\.example/);
+  await page.getByRole('link', { name: 'Account → Security' }).click();
+  t.match(await page.locator('#mfa-status').innerText(), /9 recovery codes left/);
+  await shot('11-security');
 });
