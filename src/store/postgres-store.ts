@@ -10,7 +10,7 @@
 // - the outbox is claimed with FOR UPDATE SKIP LOCKED plus a lease, so replicas never take
 //   the same mail and a dead replica's mail comes back when its lease runs out.
 // SERIALIZABLE would also be correct but would make busy addresses retry instead of wait.
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { clients, limitCounters, outbox, sendEvents, signingKeys, verificationCodes, verifications } from '../../db/schema.pg.js';
 import { attemptFlow, runAsync, sendFlow, type AsyncOps } from './flows.js';
 import type { PgDb } from './postgres.js';
@@ -70,6 +70,17 @@ function named<T>(query: { prepare(name: string): { execute(): Promise<T> } }, n
   return query.prepare(name).execute();
 }
 
+/** The newest send times matching `who` (an address or an end-user IP), newest first. */
+function sendsSince(tx: Tx, who: SQL, p: { since: number; limit: number }, name: string) {
+  const query = tx
+    .select({ createdAt: sendEvents.createdAt })
+    .from(sendEvents)
+    .where(and(who, gt(sendEvents.createdAt, p.since)))
+    .orderBy(desc(sendEvents.createdAt))
+    .limit(p.limit);
+  return named(query, name);
+}
+
 function pgOps(tx: Tx, counters: Counters | undefined): AsyncOps {
   const byId = (id: string) => eq(verifications.id, id);
   return {
@@ -88,26 +99,8 @@ function pgOps(tx: Tx, counters: Counters | undefined): AsyncOps {
       return asVerification((await named(query, 'mc_latest_for_address'))[0]);
     },
     verificationById: async (p) => asVerification((await named(tx.select().from(verifications).where(byId(p.id)), 'mc_verification_by_id'))[0]),
-    sendsToEmailSince: (p) =>
-      named(
-        tx
-          .select({ createdAt: sendEvents.createdAt })
-          .from(sendEvents)
-          .where(and(eq(sendEvents.email, p.email), gt(sendEvents.createdAt, p.since)))
-          .orderBy(desc(sendEvents.createdAt))
-          .limit(p.limit),
-        'mc_sends_to_email_since',
-      ),
-    sendsFromIpSince: (p) =>
-      named(
-        tx
-          .select({ createdAt: sendEvents.createdAt })
-          .from(sendEvents)
-          .where(and(eq(sendEvents.endUserIp, p.ip), gt(sendEvents.createdAt, p.since)))
-          .orderBy(desc(sendEvents.createdAt))
-          .limit(p.limit),
-        'mc_sends_from_ip_since',
-      ),
+    sendsToEmailSince: (p) => sendsSince(tx, eq(sendEvents.email, p.email), p, 'mc_sends_to_email_since'),
+    sendsFromIpSince: (p) => sendsSince(tx, eq(sendEvents.endUserIp, p.ip), p, 'mc_sends_from_ip_since'),
     ...(counters ?? tableCounters(tx)),
     insertVerification: async (p) => {
       const query = tx

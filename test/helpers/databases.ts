@@ -1,5 +1,5 @@
-// Which database the tests run on. `npm test` runs the suite on SQLite, then the HTTP
-// suite again with MAILCODE_TEST_DATABASE=postgres: each test then gets a database of its
+// Which database the tests run on. The suite runs on SQLite; the files in test/postgres/
+// set MAILCODE_TEST_DATABASE=postgres and run the HTTP files again: each test then gets a database of its
 // own on the local PostgreSQL (copied from a migrated template, which is fast) and a Redis
 // key prefix of its own, so tests stay independent and can run in parallel.
 import { createHash, randomBytes } from 'node:crypto';
@@ -33,15 +33,7 @@ function templateName(): string {
   return `mailcode_template_${hash.digest('hex').slice(0, 12)}`;
 }
 
-async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: postgresAdminUrl });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
-}
+const withAdmin = <T>(work: (admin: pg.Client) => Promise<T>) => queryRows(postgresAdminUrl, work);
 
 async function ensureTemplate(admin: pg.Client, template: string): Promise<void> {
   // Test files run in parallel processes; the first one makes the template.
@@ -117,7 +109,7 @@ export async function selectRows(databaseUrl: string, query: string): Promise<un
   return queryRows(databaseUrl, async (client) => (await client.query(query)).rows);
 }
 
-/** Runs queries on the test's PostgreSQL database directly. */
+/** Runs queries on one PostgreSQL database (the test's, or the admin one) on a connection of their own. */
 async function queryRows<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();

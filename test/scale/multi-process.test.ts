@@ -10,7 +10,7 @@ import { freshPostgresDatabase, onPostgres, redisTestUrl } from '../helpers/data
 import { requireBuild, runCli, startMailcode, startMailpit, waitFor, type Mailcode } from '../helpers/processes.js';
 
 if (!onPostgres) {
-  t.pass('runs in the PostgreSQL + Redis pass of npm test (MAILCODE_TEST_DATABASE=postgres)');
+  t.plan(0, 'runs on PostgreSQL + Redis, from test/postgres/');
 } else {
   t.test('three processes, one PostgreSQL, one Redis, one Mailpit', async (t) => {
     if (!requireBuild(t)) return;

@@ -5,7 +5,7 @@ import { onPostgres } from '../helpers/databases.js';
 import { freePort } from '../helpers/processes.js';
 
 if (!onPostgres) {
-  t.pass('runs in the PostgreSQL + Redis pass of npm test (MAILCODE_TEST_DATABASE=postgres)');
+  t.plan(0, 'runs on PostgreSQL + Redis, from test/postgres/');
 } else {
   t.test('/readyz reports Redis beside the database', async (t) => {
     const { app } = await build(t);
