@@ -7,7 +7,8 @@ import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { codeSecrets } from '../../src/config.js';
 import { deriveKeys, seal } from '../../src/secrets.js';
-import { build } from '../helpers/build.js';
+import { buildApp } from '../../src/app.js';
+import { build, LogCapture } from '../helpers/build.js';
 import { databaseText } from '../helpers/databases.js';
 
 // jsqr is CommonJS with its function on `exports.default`.
@@ -206,4 +207,29 @@ t.test('input is validated strictly', async (t) => {
   }
   t.equal((await call('POST', '/totp/verify', { userRef: 'a', code: '12345' })).statusCode, 400);
   t.equal((await call('POST', '/totp/verify', { userRef: 'nobody', code: '123456' })).statusCode, 404);
+});
+
+t.test('CODE_SECRET rotation: factors and recovery codes made under the old secret keep working', async (t) => {
+  const oldSecret = 'old-secret-0123456789abcdef0123456789abcdef';
+  const first = await build(t, { env: { CODE_SECRET: oldSecret } });
+  const acme = await first.createClient();
+  const headers = acme.auth;
+  const enrollment = (await first.app.inject({ method: 'POST', url: '/totp/enrollments', headers, payload: { userRef: 'user-rot', accountName: 'r@acme.example' } })).json();
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
+  const confirm = { code: totp.generate({ timestamp: first.clock.now() }) };
+  const { recoveryCodes } = (await first.app.inject({ method: 'POST', url: `/totp/enrollments/${enrollment.enrollmentId}/confirm`, headers, payload: confirm })).json();
+  await first.app.close();
+
+  const rotated = await buildApp(first.configWith({ CODE_SECRET: `new-secret-fedcba9876543210fedcba9876543210,${oldSecret}` }), {
+    now: first.clock.now,
+    transport: first.mail,
+    logStream: new LogCapture(),
+    startWorker: false,
+  });
+  t.teardown(() => rotated.close());
+  first.clock.advance(step);
+  const verified = await rotated.inject({ method: 'POST', url: '/totp/verify', headers, payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) } });
+  t.equal(verified.statusCode, 200, 'the secret sealed under the old secret still opens');
+  const recovered = await rotated.inject({ method: 'POST', url: '/totp/recover', headers, payload: { userRef: 'user-rot', recoveryCode: recoveryCodes[0] } });
+  t.equal(recovered.statusCode, 200, 'a recovery code hashed under the old secret still matches');
 });
