@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { processDatabaseEnv } from './helpers/databases.js';
 import { requireBuild, runCli, startMailcode } from './helpers/processes.js';
 
 t.test('mailcode clients create / list / revoke, keys rotate, migrate, purge', async (t) => {
   if (!requireBuild(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
+  const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
 
   t.equal(runCli(['migrate'], env).status, 0);
 
@@ -50,7 +51,7 @@ t.test('branding is set with clients create / update and checked at the command 
   if (!requireBuild(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, LOG_LEVEL: 'warn' };
+  const env = { ...(await processDatabaseEnv(t, dir)), LOG_LEVEL: 'warn' };
   const created = JSON.parse(
     runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--from', 'Acme <no-reply@acme.example>', '--support', 'https://help.acme.example', '--locale', 'de', '--json'], env).stdout,
   );

@@ -120,6 +120,16 @@ async function queryRows<T>(url: string, work: (client: pg.Client) => Promise<T>
   }
 }
 
+/**
+ * The database settings for a real `mailcode` process (the CLI, a server) in a test: a
+ * SQLite file in the test's folder, or its own PostgreSQL database with Redis (which, not
+ * being a file, needs a CODE_SECRET given).
+ */
+export async function processDatabaseEnv(t: Test, dir: string): Promise<Record<string, string>> {
+  if (!onPostgres) return { DATABASE_URL: `file:${join(dir, 'mailcode.db')}` };
+  return { ...(await postgresTestEnv(t)), CODE_SECRET: 'process-secret-0123456789abcdef0123456789abcdef' };
+}
+
 /** The environment that points one test's app at its own PostgreSQL database and Redis keys. */
 export async function postgresTestEnv(t: Test): Promise<Record<string, string>> {
   return {

@@ -9,13 +9,15 @@ import { MailpitClient } from 'mailpit-api';
 import { buildApp } from '../../src/app.js';
 import type { ClientSettings } from '../../src/store/types.js';
 import { addClient, LogCapture, testConfig } from './build.js';
+import { onPostgres, postgresTestEnv } from './databases.js';
 import { startMailpit } from './processes.js';
 
 export async function buildWithMailpit(t: Test, env: Record<string, string> = {}, mailpitArgs: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-mailpit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const mailpit = await startMailpit(t, dir, mailpitArgs);
-  const config = testConfig(dir, { SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`, ...env });
+  const databaseEnv = onPostgres ? await postgresTestEnv(t) : {};
+  const config = testConfig(dir, { ...databaseEnv, SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`, ...env });
   const logs = new LogCapture();
   const app = await buildApp(config, { logStream: logs });
   await app.ready();
