@@ -104,7 +104,7 @@ async function startServer(smtpUrl) {
 
 async function stopServer(servers) {
   await Promise.all(
-    servers.map((child) => {
+    servers.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       return exited;
@@ -361,6 +361,8 @@ if (results.purge) {
 if (results.seedSeconds) console.log(`seeding 1,000,000 verifications took ${fmt(results.seedSeconds, 1)} s`);
 if (results.mailpit) console.log(`mail to a real Mailpit: ${results.mailpit.mailsPerSecond ? `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)` : results.mailpit.skipped}`);
 console.log(`results written to bench/${resultsFile}`);
+// A graceful stop, so a server run with BENCH_NODE_FLAGS=--cpu-prof writes its profile.
+await stopServer(server);
 for (const child of children) child.kill('SIGKILL');
 await database.drop();
 process.exit(0);
