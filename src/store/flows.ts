@@ -60,6 +60,9 @@ export interface Ops {
   lockIfExhausted(p: { id: string }): void;
 }
 
+/** The counter of attempts on unknown verification ids, per client (a trace of id probing). */
+export const unknownIdCounter = 'unknown:';
+
 export type OpName = keyof Ops;
 type Params<K extends OpName> = Parameters<Ops[K]>[0];
 type Call = { [K in OpName]: { op: K; params: Params<K> } }[OpName];
@@ -194,7 +197,7 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOutcome> {
     );
     yield* call('lockIfExhausted', { id });
     // …and one counter write, as a wrong code makes; it also leaves a trace of id probing.
-    yield* countEvent(`unknown:${request.clientId}`, { windowMs: wrongCodesWindowMs }, now);
+    yield* countEvent(`${unknownIdCounter}${request.clientId}`, { windowMs: wrongCodesWindowMs }, now);
     return { kind: 'not_found' };
   }
   const verification = row;
