@@ -54,6 +54,10 @@ export class PostgresTotpStore implements TotpStore {
     await this.db.update(totpFactors).set({ lockedUntil: until }).where(eq(totpFactors.id, id));
   }
 
+  async resealSecret(id: string, secretEncrypted: string): Promise<void> {
+    await this.db.update(totpFactors).set({ secretEncrypted }).where(eq(totpFactors.id, id));
+  }
+
   async acceptStep(id: string, step: number): Promise<boolean> {
     const newer = or(isNull(totpFactors.lastUsedStep), lt(totpFactors.lastUsedStep, step));
     const rows = await this.db

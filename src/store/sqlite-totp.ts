@@ -56,6 +56,10 @@ export class SqliteTotpStore implements TotpStore {
     this.db.update(totpFactors).set({ lockedUntil: until }).where(eq(totpFactors.id, id)).run();
   }
 
+  async resealSecret(id: string, secretEncrypted: string): Promise<void> {
+    this.db.update(totpFactors).set({ secretEncrypted }).where(eq(totpFactors.id, id)).run();
+  }
+
   async acceptStep(id: string, step: number): Promise<boolean> {
     const newer = or(isNull(totpFactors.lastUsedStep), lt(totpFactors.lastUsedStep, step));
     const result = this.db.update(totpFactors).set({ lastUsedStep: step, failedAttempts: 0 }).where(and(eq(totpFactors.id, id), newer)).run();

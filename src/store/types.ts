@@ -207,6 +207,8 @@ export interface TotpStore {
    */
   countAttempt(id: string, now: number, maxAttempts: number): Promise<number | undefined>;
   lock(id: string, until: number): Promise<void>;
+  /** Re-encrypts the secret under the newest key (after a CODE_SECRET rotation). */
+  resealSecret(id: string, secretEncrypted: string): Promise<void>;
   /** Accepts a time step newer than the last accepted one and clears the wrong-code count. */
   acceptStep(id: string, step: number): Promise<boolean>;
   /** Marks an unused recovery code used and clears the wrong-code count. */

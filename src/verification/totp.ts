@@ -57,9 +57,10 @@ const maskRef = (userRef: string) => (userRef.length <= 4 ? '***' : `${userRef.s
 export class TotpService {
   constructor(private readonly deps: TotpServiceDeps) {}
 
-  private totpFor(factor: Pick<TotpFactor, 'secretEncrypted'>): OTPAuth.TOTP {
-    const base32 = unsealWithAny(this.deps.secretKeys, factor.secretEncrypted).plaintext;
-    return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(base32), ...totpParameters });
+  /** The factor's TOTP, and whether its secret was sealed under an older CODE_SECRET. */
+  private open(factor: Pick<TotpFactor, 'secretEncrypted'>) {
+    const { plaintext: base32, keyIndex } = unsealWithAny(this.deps.secretKeys, factor.secretEncrypted);
+    return { totp: new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(base32), ...totpParameters }), base32, sealedUnderOldKey: keyIndex > 0 };
   }
 
   async enroll(client: Client, input: { userRef: string; accountName: string }) {
@@ -173,8 +174,14 @@ export class TotpService {
   private async checkCode(factor: TotpFactor, code: string): Promise<void> {
     const attempts = await this.countAttempt(factor);
     const now = this.deps.now();
-    const delta = this.totpFor(factor).validate({ token: code, timestamp: now, window });
-    if (delta !== null && (await this.deps.store.acceptStep(factor.id, Math.floor(now / stepMs) + delta))) return;
+    const { totp, base32, sealedUnderOldKey } = this.open(factor);
+    const delta = totp.validate({ token: code, timestamp: now, window });
+    if (delta !== null && (await this.deps.store.acceptStep(factor.id, Math.floor(now / stepMs) + delta))) {
+      // After a CODE_SECRET rotation each factor moves to the newest key on its next use,
+      // so the old secret can be dropped once every active user has logged in.
+      if (sealedUnderOldKey) await this.deps.store.resealSecret(factor.id, seal(this.deps.secretKeys[0]!, base32));
+      return;
+    }
     await this.wrong(factor, attempts);
   }
 

@@ -209,7 +209,7 @@ t.test('input is validated strictly', async (t) => {
   t.equal((await call('POST', '/totp/verify', { userRef: 'nobody', code: '123456' })).statusCode, 404);
 });
 
-t.test('CODE_SECRET rotation: factors and recovery codes made under the old secret keep working', async (t) => {
+t.test('CODE_SECRET rotation: factors and recovery codes made under the old secret keep working, and move to the new one', async (t) => {
   const oldSecret = 'old-secret-0123456789abcdef0123456789abcdef';
   const first = await build(t, { env: { CODE_SECRET: oldSecret } });
   const acme = await first.createClient();
@@ -232,4 +232,17 @@ t.test('CODE_SECRET rotation: factors and recovery codes made under the old secr
   t.equal(verified.statusCode, 200, 'the secret sealed under the old secret still opens');
   const recovered = await rotated.inject({ method: 'POST', url: '/totp/recover', headers, payload: { userRef: 'user-rot', recoveryCode: recoveryCodes[0] } });
   t.equal(recovered.statusCode, 200, 'a recovery code hashed under the old secret still matches');
+  await rotated.close();
+
+  // The verify above re-sealed the secret: the old CODE_SECRET can go.
+  const onlyNew = await buildApp(first.configWith({ CODE_SECRET: 'new-secret-fedcba9876543210fedcba9876543210' }), {
+    now: first.clock.now,
+    transport: first.mail,
+    logStream: new LogCapture(),
+    startWorker: false,
+  });
+  t.teardown(() => onlyNew.close());
+  first.clock.advance(step);
+  const later = await onlyNew.inject({ method: 'POST', url: '/totp/verify', headers, payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) } });
+  t.equal(later.statusCode, 200, 'the factor works with the new secret alone');
 });
