@@ -1,4 +1,5 @@
 import t from 'tap';
+import * as OTPAuth from 'otpauth';
 import { build } from './helpers/build.js';
 import { openapi, openapiMismatch } from './helpers/openapi.js';
 
@@ -58,6 +59,34 @@ t.test('the responses of a whole flow match openapi.yaml', async (t) => {
   mail.failWith = new Error('down');
   await call('GET', '/readyz', undefined, {}); // 503
   t.ok(calls.length >= 17);
+});
+
+t.test('the responses of the authenticator-app routes match openapi.yaml', async (t) => {
+  const { app, createClient, clock } = await build(t);
+  const acme = await createClient();
+  const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) => {
+    const response = await app.inject({ method, url, payload, headers: acme.auth });
+    t.equal(openapiMismatch(method, url, response), undefined, `${method} ${url} → ${response.statusCode}`);
+    return response;
+  };
+  const enrollment = (await call('POST', '/totp/enrollments', { userRef: 'user-1', accountName: 'a@acme.example' })).json();
+  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
+  const code = (offset = 0) => totp.generate({ timestamp: clock.now() + offset * 30_000 });
+  await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, { code: code() === '000000' ? '000001' : '000000' }); // 422
+  const { recoveryCodes } = (await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, { code: code() })).json();
+  await call('POST', '/totp/enrollments/te_nope/confirm', { code: '123456' }); // 404
+  await call('POST', '/totp/enrollments', { userRef: 'user-1', accountName: 'a' }); // 409
+  await call('POST', '/totp/verify', { userRef: 'user-1', code: code(1) });
+  await call('POST', '/totp/verify', { userRef: 'nobody', code: '123456' }); // 404
+  await call('POST', '/totp/recover', { userRef: 'user-1', recoveryCode: recoveryCodes[0] });
+  for (let i = 0; i < 5; i++) await call('POST', '/totp/recover', { userRef: 'user-1', recoveryCode: recoveryCodes[0] }); // 422 …
+  await call('POST', '/totp/verify', { userRef: 'user-1', code: code(1) }); // 429 locked
+  await call('GET', '/totp/user-1');
+  await call('POST', '/totp/user-1/recovery-codes');
+  await call('DELETE', '/totp/user-1');
+  await call('DELETE', '/totp/user-1'); // 404
+  await call('GET', '/totp/user-1');
+  await call('POST', '/totp/enrollments', { userRef: '', accountName: 'a' }); // 400
 });
 
 t.test('an unknown route is a problem+json 404', async (t) => {
