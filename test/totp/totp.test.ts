@@ -219,14 +219,14 @@ t.test('CODE_SECRET rotation: factors and recovery codes made under the old secr
   const confirm = { code: totp.generate({ timestamp: first.clock.now() }) };
   const { recoveryCodes } = (await first.app.inject({ method: 'POST', url: `/totp/enrollments/${enrollment.enrollmentId}/confirm`, headers, payload: confirm })).json();
   await first.app.close();
+  /** The same database, restarted with other secrets. */
+  const restartWith = async (codeSecret: string) => {
+    const app = await buildApp(first.configWith({ CODE_SECRET: codeSecret }), { now: first.clock.now, transport: first.mail, logStream: new LogCapture(), startWorker: false });
+    t.teardown(() => app.close());
+    return app;
+  };
 
-  const rotated = await buildApp(first.configWith({ CODE_SECRET: `new-secret-fedcba9876543210fedcba9876543210,${oldSecret}` }), {
-    now: first.clock.now,
-    transport: first.mail,
-    logStream: new LogCapture(),
-    startWorker: false,
-  });
-  t.teardown(() => rotated.close());
+  const rotated = await restartWith(`new-secret-fedcba9876543210fedcba9876543210,${oldSecret}`);
   first.clock.advance(step);
   const verified = await rotated.inject({ method: 'POST', url: '/totp/verify', headers, payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) } });
   t.equal(verified.statusCode, 200, 'the secret sealed under the old secret still opens');
@@ -235,13 +235,7 @@ t.test('CODE_SECRET rotation: factors and recovery codes made under the old secr
   await rotated.close();
 
   // The verify above re-sealed the secret: the old CODE_SECRET can go.
-  const onlyNew = await buildApp(first.configWith({ CODE_SECRET: 'new-secret-fedcba9876543210fedcba9876543210' }), {
-    now: first.clock.now,
-    transport: first.mail,
-    logStream: new LogCapture(),
-    startWorker: false,
-  });
-  t.teardown(() => onlyNew.close());
+  const onlyNew = await restartWith('new-secret-fedcba9876543210fedcba9876543210');
   first.clock.advance(step);
   const later = await onlyNew.inject({ method: 'POST', url: '/totp/verify', headers, payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) } });
   t.equal(later.statusCode, 200, 'the factor works with the new secret alone');
