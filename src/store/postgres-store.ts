@@ -14,6 +14,7 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, sql, type SQL } 
 import { clients, limitCounters, outbox, sendEvents, signingKeys, verificationCodes, verifications } from '../../db/schema.pg.js';
 import { attemptFlow, runAsync, sendFlow, unknownIdCounter, type AsyncOps } from './flows.js';
 import type { PgDb } from './postgres.js';
+import { toClient } from './rows.js';
 import { PostgresTotpStore } from './postgres-totp.js';
 import type {
   AttemptOutcome,
@@ -31,14 +32,8 @@ import type {
   Verification,
 } from './types.js';
 
-type ClientRow = typeof clients.$inferSelect;
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 type Counters = Pick<AsyncOps, 'bucketsSince' | 'countInBucket'>;
-
-function toClient(row: ClientRow): Client {
-  const { apiKeyHash: _hash, allowedDomains, ...rest } = row;
-  return { ...rest, allowedDomains: JSON.parse(allowedDomains) as string[] };
-}
 
 const asVerification = (row: typeof verifications.$inferSelect | undefined) => row as Verification | undefined;
 

@@ -6,6 +6,7 @@ import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import { clients, outbox, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
 import { attemptFlow, runSync, sendFlow, type Ops } from './flows.js';
 import { GroupCommit } from './group-commit.js';
+import { toClient } from './rows.js';
 import { SqliteTotpStore } from './sqlite-totp.js';
 import { prepareStatements, type Statements } from './sqlite-statements.js';
 import type { SqliteDb } from './sqlite.js';
@@ -25,13 +26,7 @@ import type {
   Verification,
 } from './types.js';
 
-type ClientRow = typeof clients.$inferSelect;
 type VerificationRow = typeof verifications.$inferSelect;
-
-function toClient(row: ClientRow): Client {
-  const { apiKeyHash: _hash, allowedDomains, ...rest } = row;
-  return { ...rest, allowedDomains: JSON.parse(allowedDomains) as string[] };
-}
 
 const toVerification = (row: VerificationRow) => row as Verification;
 
