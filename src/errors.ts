@@ -68,6 +68,12 @@ export class ProblemError extends Error {
   }
 }
 
+/** A 429 that says when to come back, in whole seconds (at least 1), in the body and the header. */
+function tooManyRequests(code: ProblemCode, title: string, detail: string, retryAfterSeconds: number) {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new ProblemError(429, code, title, detail, { retryAfter }, { 'retry-after': String(retryAfter) });
+}
+
 export const problems = {
   invalidRequest: (detail: string, status = 400) => new ProblemError(status, 'invalid_request', 'Invalid request', detail),
   unauthorized: () =>
@@ -75,10 +81,7 @@ export const problems = {
       'www-authenticate': 'Bearer',
     }),
   domainNotAllowed: (detail: string) => new ProblemError(422, 'domain_not_allowed', 'Email domain not allowed', detail),
-  rateLimited: (retryAfterSeconds: number, detail: string) => {
-    const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
-    return new ProblemError(429, 'rate_limited', 'Too many requests', detail, { retryAfter }, { 'retry-after': String(retryAfter) });
-  },
+  rateLimited: (retryAfterSeconds: number, detail: string) => tooManyRequests('rate_limited', 'Too many requests', detail, retryAfterSeconds),
   invalidCode: (attemptsRemaining: number) =>
     new ProblemError(422, 'invalid_code', 'Invalid code', 'The code is not correct.', { attemptsRemaining }),
   tooManyAttempts: () =>
@@ -87,12 +90,8 @@ export const problems = {
   alreadyVerified: () => new ProblemError(409, 'already_verified', 'Already verified', 'This verification has already been used.'),
   verificationNotFound: () =>
     new ProblemError(404, 'verification_not_found', 'Verification not found', 'No such verification for this client.'),
-  totpLocked: (retryAfterSeconds: number) => {
-    const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
-    return new ProblemError(429, 'too_many_attempts', 'Too many attempts', 'Too many wrong codes for this factor; try again later.', { retryAfter }, {
-      'retry-after': String(retryAfter),
-    });
-  },
+  totpLocked: (retryAfterSeconds: number) =>
+    tooManyRequests('too_many_attempts', 'Too many attempts', 'Too many wrong codes for this factor; try again later.', retryAfterSeconds),
   totpNotEnabled: () => new ProblemError(404, 'totp_not_enabled', 'Authenticator app not enabled', 'This user has no authenticator app enabled.'),
   totpAlreadyEnabled: () =>
     new ProblemError(409, 'totp_already_enabled', 'Authenticator app already enabled', 'This user already has an authenticator app; reset it first to enrol another.'),
