@@ -75,8 +75,8 @@ export async function openStore(config: Config, redis?: Redis): Promise<Store> {
 /** One Redis connection per process, shared by the request limiter and the counters. */
 function connectRedis(config: Config): Redis | undefined {
   if (!config.REDIS_URL) return undefined;
-  // Commands fail fast while Redis is away instead of queueing without bound.
-  return new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  // A command fails after one retry while Redis is away, instead of waiting for it forever.
+  return new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
 }
 
 /** The signing keys as the server and the CLI both see them (keys encrypted under CODE_SECRET). */

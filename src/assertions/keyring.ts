@@ -76,7 +76,7 @@ export class KeyRing {
   }
 
   /** Reads the keys from the store now (every process shares them through the database). */
-  async reload(): Promise<void> {
+  private async reload(): Promise<void> {
     const rows = await this.store.listSigningKeys();
     this.loadedAt = this.now();
     const current = rows.find((r) => r.retiredAt === null);
