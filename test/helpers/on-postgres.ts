@@ -2,6 +2,7 @@
 // own PostgreSQL database and Redis key prefix (see databases.ts). Those files then import
 // an HTTP test file, so the same tests run on both databases in one tap run.
 import pg from 'pg';
+import t from 'tap';
 
 process.env.MAILCODE_TEST_DATABASE = 'postgres';
 
@@ -9,7 +10,7 @@ process.env.MAILCODE_TEST_DATABASE = 'postgres';
  * Whether the local PostgreSQL and Redis answer. In CI they must (`.ci/run` starts them);
  * elsewhere the PostgreSQL files say plainly that they did not run.
  */
-export async function postgresReachable(): Promise<string | undefined> {
+async function postgresReachable(): Promise<string | undefined> {
   const { postgresAdminUrl, redisTestUrl } = await import('./databases.js');
   const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 2_000 });
   try {
@@ -29,4 +30,12 @@ export async function postgresReachable(): Promise<string | undefined> {
     redis.disconnect();
   }
   return undefined;
+}
+
+/** Loads one test file on PostgreSQL + Redis: in CI they must answer; elsewhere the file says why it did not run. */
+export async function runOnPostgres(load: () => Promise<unknown>): Promise<void> {
+  const absent = await postgresReachable();
+  if (absent && process.env.CI === 'true') throw new Error(absent);
+  if (absent) t.plan(0, absent);
+  else await load();
 }
