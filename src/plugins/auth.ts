@@ -10,6 +10,8 @@ import type { Client, Store } from '../store/types.js';
 declare module 'fastify' {
   interface FastifyRequest {
     client: Client | null;
+    /** See presentedKeyHash: null until asked, '' when there is no well-formed key. */
+    apiKeyHash: string | null;
   }
   interface FastifyInstance {
     authenticate(request: FastifyRequest): Promise<void>;
@@ -18,13 +20,25 @@ declare module 'fastify' {
 
 const bearer = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
 
+/**
+ * The SHA-256 of the request's bearer API key, or undefined without a well-formed one.
+ * Worked out once per request: the per-client rate limiter and authentication both need it.
+ */
+export function presentedKeyHash(request: FastifyRequest): string | undefined {
+  if (request.apiKeyHash === null) {
+    const match = bearer.exec(request.headers.authorization ?? '');
+    request.apiKeyHash = match ? hashApiKey(match[1]!) : '';
+  }
+  return request.apiKeyHash || undefined;
+}
+
 export default fp(
   async function auth(app: FastifyInstance, options: { store: Store }) {
     app.decorateRequest('client', null);
+    app.decorateRequest('apiKeyHash', null);
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
-      const match = bearer.exec(request.headers.authorization ?? '');
-      if (!match) throw problems.unauthorized();
-      const presented = hashApiKey(match[1]!);
+      const presented = presentedKeyHash(request);
+      if (!presented) throw problems.unauthorized();
       const found = await options.store.findClientByKeyHash(presented);
       if (!found || found.revokedAt !== null || !timingSafeEqual(Buffer.from(found.apiKeyHash), Buffer.from(presented))) {
         throw problems.unauthorized();

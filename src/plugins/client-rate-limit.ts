@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import rateLimit from '@fastify/rate-limit';
 import { problems } from '../errors.js';
-import { hashApiKey } from '../secrets.js';
+import { presentedKeyHash } from './auth.js';
 
 /** A two-second window at twice the rate keeps the average and tolerates short bursts. */
 export interface SharedLimiterStore {
@@ -20,9 +20,10 @@ export async function registerClientRateLimit(app: FastifyInstance, requestsPerS
     ...(shared ? { redis: shared.client, nameSpace: `${shared.prefix}rate:` } : {}),
     max: requestsPerSecond * 2,
     timeWindow: 2_000,
+    // Without a well-formed key the request is counted by IP (authentication refuses it).
     keyGenerator: (request) => {
-      const authorization = request.headers.authorization;
-      return authorization ? `key:${hashApiKey(authorization)}` : `ip:${request.ip}`;
+      const keyHash = presentedKeyHash(request);
+      return keyHash ? `key:${keyHash}` : `ip:${request.ip}`;
     },
     onExceeded: () => onLimited?.(),
     errorResponseBuilder: (_request, context) =>

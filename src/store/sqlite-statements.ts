@@ -2,6 +2,7 @@
 // only binds values, it never builds SQL or asks SQLite to compile it again.
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
 import { clients, limitCounters, outbox, sendEvents, verificationCodes, verifications } from '../../db/schema.js';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDb } from './sqlite.js';
 
 const p = sql.placeholder;
@@ -11,6 +12,8 @@ const v = (name: string) => sql`${sql.placeholder(name)}`;
 export function prepareStatements(db: SqliteDb) {
   return {
     clientByKeyHash: db.select().from(clients).where(eq(clients.apiKeyHash, p('hash'))).prepare(),
+    /** Changes when another connection commits (see findClientByKeyHash). */
+    dataVersion: db.$client.prepare<[], number>('pragma data_version').pluck() as Statement<[], number>,
     verificationById: db.select().from(verifications).where(eq(verifications.id, p('id'))).prepare(),
     latestForAddress: db
       .select()

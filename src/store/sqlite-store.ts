@@ -62,6 +62,8 @@ export class SqliteStore implements Store {
   private readonly group: GroupCommit;
   private readonly ops: Ops;
   readonly totp: SqliteTotpStore;
+  private readonly clientCache = new Map<string, Client & { apiKeyHash: string }>();
+  private clientCacheVersion: unknown;
 
   constructor(private readonly db: SqliteDb) {
     this.totp = new SqliteTotpStore(db);
@@ -71,6 +73,7 @@ export class SqliteStore implements Store {
   }
 
   async createClient(client: NewClient): Promise<Client> {
+    this.clientCache.clear();
     const row = this.db
       .insert(clients)
       .values({ ...client, allowedDomains: JSON.stringify(client.allowedDomains) })
@@ -80,6 +83,7 @@ export class SqliteStore implements Store {
   }
 
   async updateClient(id: string, changes: Partial<ClientSettings>): Promise<Client | undefined> {
+    this.clientCache.clear();
     const { allowedDomains, ...rest } = changes;
     const row = this.db
       .update(clients)
@@ -99,12 +103,29 @@ export class SqliteStore implements Store {
     return this.db.select().from(clients).orderBy(asc(clients.createdAt)).all().map(toClient);
   }
 
+  /**
+   * Every request looks its client up, so found clients are kept in memory. A change made
+   * by another connection (the CLI revoking a key) bumps SQLite's data_version, which
+   * empties the cache before the next lookup; this connection's own changes empty it
+   * where they are made. So a revocation still holds from the next request on.
+   */
   async findClientByKeyHash(apiKeyHash: string) {
+    const version = this.statements.dataVersion.get();
+    if (version !== this.clientCacheVersion) {
+      this.clientCache.clear();
+      this.clientCacheVersion = version;
+    }
+    const cached = this.clientCache.get(apiKeyHash);
+    if (cached) return cached;
     const row = this.statements.clientByKeyHash.get({ hash: apiKeyHash });
-    return row ? { ...toClient(row), apiKeyHash: row.apiKeyHash } : undefined;
+    if (!row) return undefined;
+    const client = { ...toClient(row), apiKeyHash: row.apiKeyHash };
+    this.clientCache.set(apiKeyHash, client);
+    return client;
   }
 
   async revokeClient(id: string, now: number): Promise<boolean> {
+    this.clientCache.clear();
     const result = this.db
       .update(clients)
       .set({ revokedAt: now })

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { build } from '../helpers/build.js';
+import { build, openStore } from '../helpers/build.js';
 
 t.test('POST /send-code queues a code mail for a company address and answers 202', async (t) => {
   const { createClient, sendCode, mail, clock } = await build(t);
@@ -117,7 +117,23 @@ t.test('missing, malformed, unknown and revoked API keys get 401', async (t) => 
     t.equal(response.statusCode, 401, String(authorization));
     t.equal(response.json().code, 'unauthorized');
   }
+  t.equal((await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload })).statusCode, 202, 'the key works before');
   await app.mailcode.store.revokeClient(acme.id, clock.now());
   const revoked = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload });
   t.equal(revoked.statusCode, 401, 'revocation takes effect at once');
+});
+
+t.test('a revocation or a new domain list made by another process holds from the next request', async (t) => {
+  const { createClient, app, clock, config } = await build(t);
+  const acme = await createClient();
+  const send = (email: string) => app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email } });
+  t.equal((await send('a@acme.example')).statusCode, 202, 'the client has been looked up (and may be remembered)');
+  // A second connection to the same database, as the CLI opens it.
+  const cli = await openStore(config);
+  t.teardown(() => cli.close());
+  await cli.updateClient(acme.id, { allowedDomains: ['acme-group.example'] });
+  t.equal((await send('b@acme.example')).statusCode, 422, 'the old domain is refused at once');
+  t.equal((await send('b@acme-group.example')).statusCode, 202, 'the new one is allowed');
+  await cli.revokeClient(acme.id, clock.now());
+  t.equal((await send('c@acme-group.example')).statusCode, 401, 'the revoked key is refused at once');
 });
