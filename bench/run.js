@@ -56,8 +56,8 @@ process.on('beforeExit', () => database.drop());
 process.on('SIGINT', () => process.exit(130));
 
 /** Starts a helper with fork and waits for the port it reports. */
-async function forkHelper(file) {
-  const child = fork(join(root, 'bench', file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function forkHelper(file, helperEnv = {}) {
+  const child = fork(join(root, 'bench', file), [], { env: { ...process.env, ...helperEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
   const { port } = await new Promise((resolve) => child.once('message', resolve));
   return { child, port };
@@ -194,6 +194,7 @@ const auth = { authorization: `Bearer ${apiKey}` };
 const sink = await forkHelper('smtp-sink.js');
 const floor = await forkHelper('floor.js');
 const smtpUrl = `smtp://127.0.0.1:${sink.port}`;
+const ceilings = await forkHelper('ceilings.js', { SMTP_URL: smtpUrl });
 
 // Pools: right codes (each used once) and wrong-code targets that never lock.
 const now = Date.now();
@@ -225,6 +226,13 @@ function row(name, r, floorRps, extra = {}) {
 process.stderr.write('running (each scenario: 2 s warm-up, then measured)…\n');
 const floorResult = await scenario('floor', floor.port, '/send-code', sendBody);
 row('floor (bare Fastify, validate + 202)', floorResult, 0, { peakRssMb: peakRssMb(floor.child.pid) });
+floor.child.kill();
+// What this machine allows at best: the floor plus the one cost each scenario cannot skip.
+const signedCeiling = await scenario('ceiling: floor + one assertion signed', ceilings.port, '/signed', sendBody);
+row('ceiling: floor + one assertion signed', signedCeiling, floorResult.requestsPerSecond);
+const mailedCeiling = await scenario('ceiling: floor + one mail delivered', ceilings.port, '/mailed', sendBody);
+row('ceiling: floor + one mail delivered to the sink', mailedCeiling, floorResult.requestsPerSecond);
+ceilings.child.kill();
 
 let server = await startServer(smtpUrl);
 const sunkBefore = await sinkCount(sink);
@@ -349,6 +357,9 @@ const table = rows.map((r) => ({
 }));
 console.log(`\nmailcode bench — ${dbKind === 'postgres' ? 'PostgreSQL + Redis, 2 server processes' : 'SQLite, 1 server process'}, ${results.machine.cpus} cores, ${process.version}, ${connections} connections, ${seconds} s per scenario after a ${warmupSeconds} s warm-up`);
 console.table(table);
+console.log(
+  `ceilings on this machine: one signature per answer leaves verify at most ${fmt(signedCeiling.requestsPerSecond / floorResult.requestsPerSecond * 100)}% of the floor (target 40%); one delivered mail per send leaves send at most ${fmt(mailedCeiling.requestsPerSecond / floorResult.requestsPerSecond * 100)}% (target 30%) if delivery is to keep pace`,
+);
 console.log(`peak RSS: server ${fmt(results.serverPeakRssMb)} MB${database.processes > 1 ? ' (the larger of the processes)' : ''}, floor ${fmt(rows[0].peakRssMb)} MB`);
 console.log(
   `timing (1 connection, p50): right ${fmt(timing.right * 1000)} µs, wrong ${fmt(timing.wrong * 1000)} µs, unknown id ${fmt(timing.unknown * 1000)} µs — spread ${fmt(timing.spread * 100, 1)}% (${timing.spread <= 0.1 ? 'within 10%' : 'OVER 10%'})`,

@@ -16,6 +16,9 @@ const server = new SMTPServer({
     });
   },
 });
+// A client that goes away mid-session (a helper killed after its scenario) resets its
+// socket; that ends the session, not the sink.
+server.on('error', () => {});
 server.listen(0, '127.0.0.1', () => process.send?.({ port: server.server.address().port }));
 process.on('message', (message) => {
   if (message === 'count') process.send?.({ received });

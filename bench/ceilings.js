@@ -1,0 +1,50 @@
+// Ceilings: the floor's route plus the one piece of work mailcode cannot skip, to show in
+// the same run how far each scenario could go on this machine even if everything else
+// were free. Both use mailcode's own code, so the cost is the real one:
+//   /signed  validate + one signed verification assertion (every verify answer signs one:
+//            the real assertion, or a decoy so that a wrong code takes as long as a right one)
+//   /mailed  validate + one code mail composed and delivered to the SMTP sink (a send's
+//            mail, delivered before the answer, so the rate is one where delivery keeps pace)
+import { generateKeyPairSync } from 'node:crypto';
+import Fastify from 'fastify';
+import { signAssertion } from '../dist/src/assertions/assertion.js';
+import { composeCodeMail } from '../dist/src/mail/compose.js';
+import { smtpTransport } from '../dist/src/mail/transport.js';
+import { SendCodeBody, SendCodeResponse } from '../dist/src/routes/schemas.js';
+
+const { privateKey } = generateKeyPairSync('ed25519');
+const keys = { signingKey: () => ({ kid: 'ceiling', privateKey }) };
+const transport = smtpTransport(process.env.SMTP_URL);
+const minute = 60_000;
+let sequence = 0;
+
+const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } });
+const schema = { body: SendCodeBody, response: { 202: SendCodeResponse } };
+const accepted = (body, now) => ({
+  verificationId: `vf_ceiling${sequence}`,
+  email: body.email,
+  purpose: body.purpose ?? 'login',
+  expiresAt: new Date(now + 10 * minute).toISOString(),
+  resendAfter: new Date(now + minute / 2).toISOString(),
+  maxAttempts: 5,
+});
+
+app.post('/signed', { schema }, async (request, reply) => {
+  const now = Date.now();
+  const id = `vf_ceiling${++sequence}`;
+  const verification = { id, clientId: 'cl_ceiling', email: request.body.email, purpose: 'login', verifiedAt: now };
+  await signAssertion(keys, verification, { issuer: 'http://127.0.0.1', ttlSeconds: 300 }, now);
+  return reply.code(202).send(accepted(request.body, now));
+});
+
+app.post('/mailed', { schema }, async (request, reply) => {
+  const now = Date.now();
+  const id = `vf_ceiling${++sequence}`;
+  const mail = { to: request.body.email, from: 'Bench Portal <no-reply@bench.example>', clientName: 'Bench Portal', code: '123456', purpose: 'login', locale: 'en', ttlMinutes: 10, verificationId: id };
+  await transport.send(composeCodeMail(mail, sequence), id);
+  return reply.code(202).send(accepted(request.body, now));
+});
+
+await app.listen({ port: 0, host: '127.0.0.1' });
+process.send?.({ port: app.server.address().port });
+process.on('disconnect', () => process.exit(0));
