@@ -6,45 +6,30 @@
 //   /mailed  validate + one code mail composed and delivered to the SMTP sink (a send's
 //            mail, delivered before the answer, so the rate is one where delivery keeps pace)
 import { generateKeyPairSync } from 'node:crypto';
-import Fastify from 'fastify';
 import { signAssertion } from '../dist/src/assertions/assertion.js';
 import { composeCodeMail } from '../dist/src/mail/compose.js';
 import { smtpTransport } from '../dist/src/mail/transport.js';
-import { SendCodeBody, SendCodeResponse } from '../dist/src/routes/schemas.js';
+import { floorAnswer, floorApp, floorRouteSchema, listenForParent } from './floor-app.js';
 
 const { privateKey } = generateKeyPairSync('ed25519');
 const keys = { signingKey: () => ({ kid: 'ceiling', privateKey }) };
 const transport = smtpTransport(process.env.SMTP_URL);
-const minute = 60_000;
 let sequence = 0;
 
-const app = Fastify({ logger: false, ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } });
-const schema = { body: SendCodeBody, response: { 202: SendCodeResponse } };
-const accepted = (body, now) => ({
-  verificationId: `vf_ceiling${sequence}`,
-  email: body.email,
-  purpose: body.purpose ?? 'login',
-  expiresAt: new Date(now + 10 * minute).toISOString(),
-  resendAfter: new Date(now + minute / 2).toISOString(),
-  maxAttempts: 5,
-});
+const app = floorApp();
 
-app.post('/signed', { schema }, async (request, reply) => {
+app.post('/signed', { schema: floorRouteSchema }, async (request, reply) => {
   const now = Date.now();
-  const id = `vf_ceiling${++sequence}`;
-  const verification = { id, clientId: 'cl_ceiling', email: request.body.email, purpose: 'login', verifiedAt: now };
+  const verification = { id: `vf_ceiling${++sequence}`, clientId: 'cl_ceiling', email: request.body.email, purpose: 'login', verifiedAt: now };
   await signAssertion(keys, verification, { issuer: 'http://127.0.0.1', ttlSeconds: 300 }, now);
-  return reply.code(202).send(accepted(request.body, now));
+  return reply.code(202).send(floorAnswer(request.body));
 });
 
-app.post('/mailed', { schema }, async (request, reply) => {
-  const now = Date.now();
+app.post('/mailed', { schema: floorRouteSchema }, async (request, reply) => {
   const id = `vf_ceiling${++sequence}`;
   const mail = { to: request.body.email, from: 'Bench Portal <no-reply@bench.example>', clientName: 'Bench Portal', code: '123456', purpose: 'login', locale: 'en', ttlMinutes: 10, verificationId: id };
   await transport.send(composeCodeMail(mail, sequence), id);
-  return reply.code(202).send(accepted(request.body, now));
+  return reply.code(202).send(floorAnswer(request.body));
 });
 
-await app.listen({ port: 0, host: '127.0.0.1' });
-process.send?.({ port: app.server.address().port });
-process.on('disconnect', () => process.exit(0));
+await listenForParent(app);

@@ -1,0 +1,28 @@
+// The floor's Fastify app and answer, shared by the floor itself and the ceilings, so a
+// ceiling costs exactly the floor plus the one piece of work it adds.
+import Fastify from 'fastify';
+import { SendCodeBody, SendCodeResponse } from '../dist/src/routes/schemas.js';
+
+export const floorRouteSchema = { body: SendCodeBody, response: { 202: SendCodeResponse } };
+
+export function floorApp() {
+  return Fastify({ logger: false, ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } });
+}
+
+export function floorAnswer(body) {
+  return {
+    verificationId: 'vf_floor',
+    email: body.email,
+    purpose: body.purpose ?? 'login',
+    expiresAt: '2026-01-01T00:10:00.000Z',
+    resendAfter: '2026-01-01T00:00:30.000Z',
+    maxAttempts: 5,
+  };
+}
+
+/** Listens on loopback and tells the parent (bench/run.js) the port. */
+export async function listenForParent(app) {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  process.send?.({ port: app.server.address().port });
+  process.on('disconnect', () => process.exit(0));
+}
