@@ -13,7 +13,8 @@ import { createMailTransport, type MailTransport } from './mail/transport.js';
 import { Metrics } from './metrics.js';
 import { openapiPath } from './paths.js';
 import metricsPlugin from './plugins/metrics.js';
-import securityHeaders from './plugins/security-headers.js';
+import securityHeadersPlugin, { securityHeaders } from './plugins/security-headers.js';
+import { clientErrorHandler, frameworkErrors } from './plugins/early-errors.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import portalRoutes from './routes/portal.js';
@@ -144,6 +145,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: logger.child({ component: 'totp' }),
   });
 
+  const headers = securityHeaders();
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Bounds on what one client can make the server hold: 16 KiB bodies, 10 s to send a
@@ -153,7 +155,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     connectionTimeout: 30_000,
     keepAliveTimeout: 5_000,
     requestIdHeader: 'x-request-id',
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // A userRef of 200 characters, percent-encoded (up to 12 characters each), is one path
+    // parameter; the schema bounds it, not the router (whose default is 100).
+    routerOptions: { maxParamLength: 2_400 },
+    // The mailbox rules live in normalizeEmail, which can say what is wrong; the schema's
+    // `format: idn-email` is for the contract's readers.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, formats: { 'idn-email': true } } },
+    frameworkErrors: frameworkErrors(headers),
+    clientErrorHandler: clientErrorHandler(headers),
   });
   const routes: string[] = [];
   app.addHook('onRoute', (route) => {
@@ -163,13 +172,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.removeContentTypeParser('text/plain');
   app.decorate('mailcode', { config, store, keys, worker, service, transport, routes, metrics });
 
-  await app.register(errors);
-  await app.register(securityHeaders, {
-    // A JSON API: nothing may be framed, embedded or loaded from its responses. The /docs
-    // UI sets its own, looser policy for its pages (staticCSP below).
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
-  });
+  await app.register(errors, { routes });
+  await app.register(securityHeadersPlugin, { headers });
   await app.register(metricsPlugin, { metrics });
   await app.register(auth, { store });
   await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });

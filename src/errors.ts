@@ -12,6 +12,7 @@ export type ProblemCode =
   | 'already_verified'
   | 'verification_not_found'
   | 'not_found'
+  | 'method_not_allowed'
   | 'totp_not_enabled'
   | 'totp_already_enabled'
   | 'enrollment_not_found'
@@ -98,6 +99,8 @@ export const problems = {
   enrollmentNotFound: () =>
     new ProblemError(404, 'enrollment_not_found', 'Enrollment not found', 'No such pending enrollment for this client (they expire after 10 minutes).'),
   notFound: (detail = 'No such resource.') => new ProblemError(404, 'not_found', 'Not found', detail),
+  methodNotAllowed: (detail: string, allowed: string[]) =>
+    new ProblemError(405, 'method_not_allowed', 'Method not allowed', detail, {}, { allow: allowed.join(', ') }),
   notReady: (detail: string) => new ProblemError(503, 'not_ready', 'Not ready', detail),
   internal: () => new ProblemError(500, 'internal_error', 'Internal error', 'An unexpected error occurred; it has been logged.'),
 };

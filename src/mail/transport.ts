@@ -1,8 +1,8 @@
 // Where mail goes: SMTP when SMTP_URL is set (pooled connections), otherwise .eml files
 // under MAIL_DIR — the embedded default, so the service runs with nothing else installed.
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -69,7 +69,11 @@ export function fileTransport(dir: string, dkim?: DkimOptions): MailTransport {
       const info = await transporter.sendMail(message);
       await mkdir(directory, { recursive: true });
       const file = join(directory, `${new Date().toISOString().replace(/[:.]/g, '-')}-${name}.eml`);
-      await writeFile(file, info.message as Buffer);
+      // Written under a name no *.eml watcher matches, then renamed (atomic in one
+      // directory): a reader sees no file or the whole mail, never half of one.
+      const partial = join(directory, `.${basename(file)}.partial`);
+      await writeFile(partial, info.message as Buffer);
+      await rename(partial, file);
       return { messageId: info.messageId, file };
     },
     async ready() {

@@ -18,7 +18,8 @@ declare module 'fastify' {
   }
 }
 
-const bearer = /^Bearer ([A-Za-z0-9_-]{16,128})$/;
+// The scheme is case-insensitive and followed by one or more spaces (RFC 9110 §11.1, §11.4).
+const bearer = /^bearer +([A-Za-z0-9_-]{16,128})$/i;
 
 /**
  * The SHA-256 of the request's bearer API key, or undefined without a well-formed one.

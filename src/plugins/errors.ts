@@ -14,16 +14,35 @@ function toProblem(error: FastifyError | ProblemError): ProblemError {
   return problems.internal();
 }
 
+/** "GET /verifications/:id" → the methods each path pattern answers, to tell a 405 from a 404. */
+function methodsByPath(routes: readonly string[]): { path: RegExp; methods: string[] }[] {
+  const byUrl = new Map<string, string[]>();
+  for (const route of routes) {
+    const [method, url] = route.split(' ') as [string, string];
+    byUrl.set(url, [...(byUrl.get(url) ?? []), method]);
+  }
+  return [...byUrl].map(([url, methods]) => ({
+    path: new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}$`),
+    methods: [...new Set(methods)].sort(),
+  }));
+}
+
 export default fp(
-  async function errors(app: FastifyInstance) {
+  async function errors(app: FastifyInstance, options: { routes: readonly string[] }) {
     app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
       const problem = toProblem(error);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       return reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody());
     });
+    let known: ReturnType<typeof methodsByPath> | undefined;
     app.setNotFoundHandler((request, reply) => {
-      const problem = problems.notFound(`No route for ${request.method} ${request.url.split('?')[0]}.`);
-      return reply.code(404).type('application/problem+json').send(problem.toBody());
+      const path = request.url.split('?')[0]!;
+      known ??= methodsByPath(options.routes);
+      const allowed = known.find((route) => route.path.test(path))?.methods;
+      const problem = allowed
+        ? problems.methodNotAllowed(`${path} answers ${allowed.join(', ')}, not ${request.method}.`, allowed)
+        : problems.notFound(`No route for ${request.method} ${path}.`);
+      return reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody());
     });
   },
   { name: 'errors' },

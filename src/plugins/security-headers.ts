@@ -4,9 +4,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import helmet, { type HelmetOptions } from 'helmet';
+import helmet from 'helmet';
 
-function helmetHeaders(options: HelmetOptions): Record<string, string> {
+export type SecurityHeaders = Readonly<Record<string, string>>;
+
+/**
+ * The headers of every answer. A JSON API: nothing may be framed, embedded or loaded from
+ * its responses. The /docs UI sets its own, looser policy for its pages (staticCSP).
+ */
+export function securityHeaders(): SecurityHeaders {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: string | number | string[]) => {
@@ -16,16 +22,18 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
       delete headers[name.toLowerCase()];
     },
   };
-  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  helmet({
+    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  })({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
   return headers;
 }
 
 export default fp(
-  async function securityHeaders(app: FastifyInstance, options: HelmetOptions) {
-    const headers = helmetHeaders(options);
+  async function securityHeadersPlugin(app: FastifyInstance, options: { headers: SecurityHeaders }) {
     // onRequest, like @fastify/helmet: a route may still set its own policy (the /docs UI does).
     app.addHook('onRequest', async (_request, reply) => {
-      reply.headers(headers);
+      reply.headers(options.headers);
     });
   },
   { name: 'security-headers' },

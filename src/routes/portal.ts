@@ -1,7 +1,6 @@
 // The portal API: every route here needs a client's API key and is rate limited per client.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { problems } from '../errors.js';
 import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/client-rate-limit.js';
 import type { TotpService } from '../verification/totp.js';
 import type { VerificationService } from '../verification/service.js';
@@ -36,14 +35,10 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
   });
 
   app.post('/verify-code', { schema: { body: VerifyCodeBody, response: { 200: VerifyCodeResponse } } }, async (request) => {
-    const { verificationId, email, purpose, code, endUserIp } = request.body;
-    const context = { endUserIp, portalIp: request.ip, log: request.log };
-    if (verificationId !== undefined && email !== undefined) {
-      throw problems.invalidRequest('Give either verificationId or email (with purpose), not both.');
-    }
-    if (verificationId !== undefined) return service.verifyCode(request.client!, { verificationId }, code, context);
-    if (email !== undefined) return service.verifyCode(request.client!, { email, purpose: purpose ?? 'login' }, code, context);
-    throw problems.invalidRequest('body must have verificationId, or email (with purpose).');
+    const body = request.body;
+    const context = { endUserIp: body.endUserIp, portalIp: request.ip, log: request.log };
+    const target = 'verificationId' in body ? { verificationId: body.verificationId } : { email: body.email, purpose: body.purpose ?? 'login' };
+    return service.verifyCode(request.client!, target, body.code, context);
   });
 
   app.get('/verifications/:id', { schema: { params: VerificationParams, response: { 200: VerificationView } } }, async (request) =>

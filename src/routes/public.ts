@@ -19,6 +19,21 @@ export interface PublicRoutesOptions {
 export default async function publicRoutes(app: FastifyInstance, options: PublicRoutesOptions) {
   const openapi = readFileSync(openapiPath, 'utf8');
 
+  // A person who opens the service's address in a browser is shown where to go.
+  const index = { service: 'mailcode', docs: '/docs', openapi: '/openapi.yaml', health: '/healthz', jwks: '/.well-known/jwks.json' } as const;
+  const indexPage = [
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mailcode</title></head><body>',
+    '<h1>mailcode</h1><p>Email one-time codes for company addresses, answered with a signed verification assertion.</p><ul>',
+    '<li><a href="/docs">/docs</a>: the API, with "Try it out"</li>',
+    '<li><a href="/openapi.yaml">/openapi.yaml</a>: the contract (OpenAPI 3.1)</li>',
+    '<li><a href="/healthz">/healthz</a>: the process is alive (<a href="/readyz">/readyz</a>: ready to serve)</li>',
+    '<li><a href="/.well-known/jwks.json">/.well-known/jwks.json</a>: the keys that sign assertions</li>',
+    '</ul></body></html>',
+  ].join('\n');
+  app.get('/', async (request, reply) =>
+    request.headers.accept?.includes('text/html') ? reply.type('text/html; charset=utf-8').send(indexPage) : reply.send(index),
+  );
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {

@@ -4,18 +4,26 @@ import { Type } from 'typebox';
 
 export const Purpose = Type.Union([Type.Literal('signup'), Type.Literal('login')]);
 
-// Generous at the schema level; the exact mailbox rules (254, dot-atom, IDN) are applied
-// by normalizeEmail so the error can say what is wrong.
-export const EmailInput = Type.String({ minLength: 3, maxLength: 320 });
+// The request schemas are the contract's (openapi.yaml says the same, test/contract holds
+// them together): what they allow the server accepts, what they refuse it refuses.
+
+/**
+ * One plain mailbox. The format is checked by normalizeEmail (dot-atom local part, an
+ * internet domain, IDN to punycode), which can say what is wrong; the schema bounds it.
+ */
+export const EmailInput = Type.String({ minLength: 3, maxLength: 254, format: 'idn-email' });
 export const VerificationId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 export const Code = Type.String({ pattern: '^[0-9]{6}$', description: 'the six digits from the mail' });
+/** The person's address as the portal saw it: a dotted quad or an IPv6 address. */
+export const EndUserIp = Type.Union([Type.String({ format: 'ipv4' }), Type.String({ format: 'ipv6' })]);
+export const Locale = Type.String({ minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$' });
 
 export const SendCodeBody = Type.Object(
   {
     email: EmailInput,
     purpose: Type.Optional(Purpose),
-    locale: Type.Optional(Type.String({ minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$' })),
-    endUserIp: Type.Optional(Type.String({ minLength: 2, maxLength: 45 })),
+    locale: Type.Optional(Locale),
+    endUserIp: Type.Optional(EndUserIp),
   },
   { additionalProperties: false },
 );
@@ -29,16 +37,14 @@ export const SendCodeResponse = Type.Object({
   maxAttempts: Type.Integer(),
 });
 
-export const VerifyCodeBody = Type.Object(
-  {
-    verificationId: Type.Optional(VerificationId),
-    email: Type.Optional(EmailInput),
-    purpose: Type.Optional(Purpose),
-    code: Code,
-    endUserIp: Type.Optional(Type.String({ minLength: 2, maxLength: 45 })),
-  },
-  { additionalProperties: false },
-);
+/** Either the verification's id, or the address and purpose of the latest pending one. */
+export const VerifyCodeBody = Type.Union([
+  Type.Object({ verificationId: VerificationId, code: Code, endUserIp: Type.Optional(EndUserIp) }, { additionalProperties: false }),
+  Type.Object(
+    { email: EmailInput, purpose: Type.Optional(Purpose), code: Code, endUserIp: Type.Optional(EndUserIp) },
+    { additionalProperties: false },
+  ),
+]);
 
 export const VerifyCodeResponse = Type.Object({
   verified: Type.Literal(true),

@@ -2,14 +2,21 @@
 import { Type } from 'typebox';
 import { Code } from './schemas.js';
 
-/** The portal's own id for the user: printable, no control characters (they end up in logs). */
-export const UserRef = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
+/**
+ * Text a portal chooses: no control characters (they end up in logs) and no lone UTF-16
+ * surrogates (no UTF-8 spelling: the databases would store U+FFFD, URI encoders throw).
+ * With the `u` flag Ajv uses, [\ud800-\udfff] matches a lone surrogate, never a pair.
+ */
+const printable = (extra = '') => `^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff${extra}]+$`;
+
+/** The portal's own id for the user. */
+export const UserRef = Type.String({ minLength: 1, maxLength: 200, pattern: printable() });
 
 export const EnrollmentBody = Type.Object(
   {
     userRef: UserRef,
     /** Shown in the app beside the issuer (the client's name), e.g. the user's address. */
-    accountName: Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f:]+$' }),
+    accountName: Type.String({ minLength: 1, maxLength: 200, pattern: printable(':') }),
   },
   { additionalProperties: false },
 );

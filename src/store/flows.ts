@@ -60,6 +60,12 @@ export interface Ops {
   lockIfExhausted(p: { id: string }): void;
 }
 
+/**
+ * The id the unknown-id path runs its statements against: as long as a real one, but with
+ * characters newId never produces, so it matches no row on either database.
+ */
+export const unmatchableVerificationId = 'vf_~~~~~~~~~~~~~~~~~~~~~~';
+
 /** The counter of attempts on unknown verification ids, per client (a trace of id probing). */
 export const unknownIdCounter = 'unknown:';
 
@@ -187,9 +193,10 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOutcome> {
   const { now } = request;
   const row = yield* findTarget(request);
   if (!row) {
-    // The same statements as a real attempt (they match nothing), so an unknown id is not
-    // told apart from a known one by how long the answer takes.
-    const id = 'verificationId' in request.target ? request.target.verificationId : '';
+    // The same statements as a real attempt, so an unknown id is not told apart from a
+    // known one by how long the answer takes. They run against an id no row can have: the
+    // id the caller sent may be another client's verification, which must stay untouched.
+    const id = unmatchableVerificationId;
     yield* call('countAttempt', { id });
     request.matches(
       id,

@@ -113,6 +113,19 @@ t.test('another client sees 404 for a verification it did not create', async (t)
   t.equal((await verifyCode(other.apiKey, { verificationId: 'vf_doesnotexist', code })).json().code, 'verification_not_found');
 });
 
+t.test("another client's attempts leave a verification untouched: no attempt counted, nothing locked", async (t) => {
+  const { app, acme, createClient, verificationId, code, verifyCode } = await setup(t);
+  const other = await createClient('Other Portal', ['acme.example']);
+  for (let i = 0; i < 6; i++) {
+    const probe = await verifyCode(other.apiKey, { verificationId, code: wrong(code) });
+    t.equal(probe.statusCode, 404, `probe ${i + 1} is a 404`);
+  }
+  t.equal((await app.inject({ method: 'DELETE', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode, 404);
+  const view = await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth });
+  t.match(view.json(), { status: 'pending', attemptsRemaining: 5 }, "the owner's verification is as it was");
+  t.equal((await verifyCode(acme.apiKey, { verificationId, code })).statusCode, 200, 'and the right code still verifies');
+});
+
 t.test('resend joins the pending verification and earlier codes stay valid (the newest three)', async (t) => {
   const { acme, sendCode, verifyCode, mail, clock, verificationId } = await setup(t);
   const codes = [mail.codeFor('alice@acme.example')];

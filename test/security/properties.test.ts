@@ -120,3 +120,60 @@ t.test(`random header values (${runs} runs): never a 5xx`, async (t) => {
     { numRuns: runs },
   );
 });
+
+/** Strings a JSON body can carry that have tripped encoders, databases and loggers. */
+const awkwardString = fc.oneof(
+  fc.constantFrom('a\ud800b', '\ud800', '\udfff', 'a\udc00', '\u0000', 'a\u0000b', '\u202eabc', '\u200f', '\ufeff', '💌', 'x'.repeat(10_000), '', ' ', '%', '%00', '/', '..', ':'),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+);
+
+/** A path segment as a client could send it, including bytes that are not UTF-8 at all. */
+const awkwardSegment = fc.oneof(
+  awkwardString.map((s) => [...Buffer.from(s, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')),
+  fc.constantFrom('%ED%A0%80', '%C0%AF', '%FF', '%', '%zz', '%00', 'a'.repeat(3_000)),
+);
+
+t.test(`every string field of every body, and every path parameter, with awkward strings (${runs} runs): a 2xx or a 4xx problem`, async (t) => {
+  const { app, createClient } = await build(t, { env });
+  const acme = await createClient();
+  const valid = {
+    '/send-code': { email: 'alice@acme.example', purpose: 'login', locale: 'en', endUserIp: '203.0.113.9' },
+    '/verify-code': { verificationId: 'vf_x', code: '123456', endUserIp: '2001:db8::1' },
+    '/verify-code ': { email: 'alice@acme.example', purpose: 'login', code: '123456' },
+    '/totp/enrollments': { userRef: 'user-1', accountName: 'alice@acme.example' },
+    '/totp/enrollments/te_x/confirm': { code: '123456' },
+    '/totp/verify': { userRef: 'user-1', code: '123456' },
+    '/totp/recover': { userRef: 'user-1', recoveryCode: 'abcde-fghjk' },
+  } as const;
+  const bodyFields = Object.entries(valid).flatMap(([url, body]) => Object.keys(body).map((field) => ({ url: url.trim(), body, field })));
+  const pathParameters: [method: 'GET' | 'POST' | 'DELETE', url: (segment: string) => string][] = [
+    ['GET', (s) => `/verifications/${s}`],
+    ['DELETE', (s) => `/verifications/${s}`],
+    ['POST', (s) => `/totp/enrollments/${s}/confirm`],
+    ['GET', (s) => `/totp/${s}`],
+    ['DELETE', (s) => `/totp/${s}`],
+    ['POST', (s) => `/totp/${s}/recovery-codes`],
+  ];
+  const isProblem = (response: Awaited<ReturnType<typeof app.inject>>) =>
+    response.statusCode < 400 ||
+    (response.statusCode < 500 &&
+      response.headers['content-type'] === 'application/problem+json; charset=utf-8' &&
+      response.json().status === response.statusCode);
+
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...bodyFields), awkwardString, async ({ url, body, field }, value) => {
+      const payload = JSON.stringify({ ...body, [field]: value });
+      const response = await app.inject({ method: 'POST', url, headers: { ...acme.auth, 'content-type': 'application/json' }, payload });
+      return isProblem(response);
+    }),
+    { numRuns: runs },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...pathParameters), awkwardSegment, async ([method, url], segment) => {
+      const response = await app.inject({ method, url: url(segment), headers: acme.auth, payload: method === 'POST' ? {} : undefined });
+      return isProblem(response);
+    }),
+    { numRuns: runs },
+  );
+});
