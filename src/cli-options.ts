@@ -40,3 +40,10 @@ export function localeOption(input: string): string {
   if (!supportedLocales.includes(language)) throw new InvalidArgumentError(`expected one of ${supportedLocales.join(', ')}.`);
   return input;
 }
+
+/** A client's display name: it goes into the mail's subject and sender line. */
+export function nameOption(input: string): string {
+  const name = input.trim();
+  if (!name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError('expected a name of 1 to 100 characters on one line.');
+  return name;
+}

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // The `mailcode` command: serve, migrate, clients, keys, purge.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { keyRingFor, openStore } from './app.js';
 import { newId } from './ids.js';
 import { purgeExpired } from './purge.js';
 import { hashApiKey, newApiKey } from './secrets.js';
 import type { Client, Store } from './store/types.js';
-import { accentOption, domainOption, localeOption, senderOption, supportOption, urlOption } from './cli-options.js';
+import { accentOption, domainOption, localeOption, nameOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
 function config(): Config {
   try {
@@ -32,10 +32,18 @@ async function withStore<T>(fn: (store: Store, cfg: Config) => T | Promise<T>): 
 }
 
 
+/** A usage error: one line naming what is wrong, exit code 2 (like a bad configuration). */
+const usageExitCode = 2;
+
 const program = new Command()
   .name('mailcode')
   .description('Email one-time-code verification for company addresses.')
-  .showHelpAfterError()
+  // Commander's own refusals (a bad option value, a missing argument, an unknown option)
+  // leave as one line and exit 2; subcommands inherit both settings.
+  .configureOutput({ outputError: (message, write) => write(`mailcode: ${message.replace(/^error: /, '')}`) })
+  .exitOverride((error) => {
+    throw error;
+  })
   .addHelpText(
     'after',
     `
@@ -113,7 +121,7 @@ brandingOptions(
   clients
     .command('create')
     .description('create a client and print its API key (shown once, stored only as a hash)')
-    .requiredOption('--name <name>', 'display name, used in the mail ("Your code for <name>")')
+    .requiredOption('--name <name>', 'display name, used in the mail ("Your code for <name>")', nameOption)
     .option('--domain <domain>', 'allowed company email domain (repeat for more; subdomains included)', domainOption, []),
 )
   .option('--json', 'print JSON')
@@ -143,28 +151,32 @@ brandingOptions(
     .command('update')
     .description('change a client\'s name, domains or mail branding')
     .argument('<id>', 'client id')
-    .option('--name <name>', 'display name used in the mail')
+    .option('--name <name>', 'display name used in the mail', nameOption)
     .option('--domain <domain>', 'replace the allowed domains (repeat for more)', domainOption),
 )
   .option('--code-in-subject', 'put the code in the subject line again')
   .addHelpText('after', '\nExample:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject')
-  .action((id: string, options: BrandingFlags & { name?: string; domain?: string[] }, command: Command) =>
-    withStore(async (store) => {
-      const codeInSubjectGiven = command.getOptionValueSource('codeInSubject') === 'cli';
-      const client = await store.updateClient(id, {
-        ...(options.name !== undefined ? { name: options.name } : {}),
-        ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
-        ...brandingSettings(options),
-        ...(codeInSubjectGiven ? { codeInSubject: options.codeInSubject !== false } : {}),
-      });
+  .action((id: string, options: BrandingFlags & { name?: string; domain?: string[] }, command: Command) => {
+    const codeInSubjectGiven = command.getOptionValueSource('codeInSubject') === 'cli';
+    const changes = {
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
+      ...brandingSettings(options),
+      ...(codeInSubjectGiven ? { codeInSubject: options.codeInSubject !== false } : {}),
+    };
+    if (Object.keys(changes).length === 0) {
+      command.error('nothing to change: give at least one option (see mailcode clients update --help)', { exitCode: usageExitCode });
+    }
+    return withStore(async (store) => {
+      const client = await store.updateClient(id, changes);
       if (!client) {
         process.stderr.write(`mailcode: no client ${id}\n`);
         process.exitCode = 1;
         return;
       }
       console.log(describe(client));
-    }),
-  );
+    });
+  });
 
 clients
   .command('list')
@@ -212,7 +224,7 @@ program
 program
   .command('preview')
   .description('render the code mail to HTML and text files, for designers and translators')
-  .option('--locale <tag>', 'one locale (default: every shipped locale)')
+  .option('--locale <tag>', 'one locale (default: every shipped locale)', localeOption)
   .option('--client <id>', 'use this client\'s name and branding')
   .option('--out <dir>', 'where to write the files', 'preview')
   .addHelpText('after', '\nExamples:\n  mailcode preview --locale de\n  mailcode preview --client cl_abc123 --out /tmp/mail')
@@ -224,7 +236,7 @@ program
       process.exitCode = 1;
       return;
     }
-    for (const file of writePreviews(options.out, options.locale ? [localeOption(options.locale)] : undefined, client)) console.log(file);
+    for (const file of writePreviews(options.out, options.locale ? [options.locale] : undefined, client)) console.log(file);
   });
 
 program
@@ -238,4 +250,14 @@ program
     }),
   );
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and --version end here with 0; every refusal was already printed on one line.
+    process.exit(error.exitCode === 0 ? 0 : usageExitCode);
+  }
+  // Anything else (the database unreachable, a full disk): one line, not a stack.
+  process.stderr.write(`mailcode: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

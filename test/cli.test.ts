@@ -67,7 +67,7 @@ t.test('branding is set with clients create / update and checked at the command 
   for (const bad of [['--accent', 'green'], ['--logo-url', 'http://insecure.example/logo.png'], ['--from', 'not an address'], ['--locale', 'tlh'], ['--support', 'call us']]) {
     const refused = runCli(['clients', 'update', created.clientId, ...bad], env);
     t.not(refused.status, 0, bad.join(' '));
-    t.match(refused.stderr, /error: option/, bad.join(' '));
+    t.match(refused.stderr, /^mailcode: option/, bad.join(' '));
   }
   t.equal(runCli(['clients', 'update', 'cl_missing', '--name', 'X'], env).status, 1);
 
@@ -93,4 +93,43 @@ t.test('--help on every command', async (t) => {
     t.equal(result.status, 0, args.join(' '));
     t.match(result.stdout, /Usage: mailcode/);
   }
+});
+
+t.test('every command refuses a bad value with one line naming it and exit code 2', async (t) => {
+  if (!requireBuild(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
+  const created = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--json'], env).stdout) as { clientId: string };
+  const cases: [args: string[], names: RegExp][] = [
+    [['preview', '--locale', 'xx'], /--locale/],
+    [['clients', 'update', created.clientId], /nothing to change/],
+    [['clients', 'update', created.clientId, '--accent', 'red'], /--accent/],
+    [['clients', 'update', created.clientId, '--logo-url', 'http://logo.example'], /--logo-url/],
+    [['clients', 'create'], /--name/],
+    [['clients', 'create', '--name', ' '], /--name/],
+    [['clients', 'create', '--name', 'Acme', '--domain', 'nodot'], /--domain/],
+    [['clients', 'create', '--name', 'Acme', '--from', 'not an address'], /--from/],
+    [['clients', 'create', '--name', 'Acme', '--support', 'ftp://x'], /--support/],
+    [['clients', 'create', '--name', 'Acme', '--locale', 'zz'], /--locale/],
+    [['clients', 'list', '--colour'], /--colour/],
+    [['clients', 'revoke'], /'id'/],
+    [['keys', 'rotate', 'now'], /too many arguments/],
+    [['migrate', '--force'], /--force/],
+    [['purge', '--all'], /--all/],
+    [['serve', '--port', '1'], /--port/],
+    [['nonsense'], /nonsense/],
+  ];
+  for (const [args, names] of cases) {
+    const result = runCli(args, env);
+    const label = `mailcode ${args.join(' ')}`;
+    t.equal(result.status, 2, `${label}: exit code 2`);
+    const lines = result.stderr.trim().split('\n');
+    t.equal(lines.length, 1, `${label}: one line (${result.stderr.trim()})`);
+    t.match(lines[0], names, `${label}: names what is wrong`);
+    t.notMatch(result.stderr, /\n\s+at /, `${label}: no stack trace`);
+  }
+  const badConfig = runCli(['migrate'], { ...env, PORT: 'eighty' });
+  t.equal(badConfig.status, 2, 'a bad configuration value: exit code 2');
+  t.match(badConfig.stderr, /PORT/);
 });
