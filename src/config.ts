@@ -77,7 +77,7 @@ const defaults: Record<string, string> = {
   CLIENT_REQUESTS_PER_SECOND: '50',
   ASSERTION_TTL_SECONDS: '300',
   RETENTION_DAYS: '7',
-  MAIL_LEASE_SECONDS: '60',
+  MAIL_LEASE_SECONDS: '10',
 };
 
 /** A configuration error names the variable and what it expects, in one line. */

@@ -18,7 +18,10 @@ export interface MailWorkerOptions {
   now: () => number;
   /** How often to look for due mail when nothing nudges the worker. */
   pollMs?: number;
-  /** How long a claimed mail is reserved; a crashed worker's mail is retried after it. */
+  /**
+   * How long a claimed mail is reserved; a crashed worker's mail is retried after it. The
+   * lease is renewed every third of it while the delivery runs, so it can be short.
+   */
   leaseMs?: number;
   batchSize?: number;
   /** Deliveries in flight at once (the SMTP pool's connections share them). */
@@ -39,6 +42,9 @@ export class MailWorker {
   private pumpAgain = false;
   private lastExpiryCheck = -Infinity;
   private idle: (() => void)[] = [];
+  /** The outbox ids being delivered now: their leases are renewed until they end. */
+  private readonly delivering = new Set<number>();
+  private renewal: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MailWorkerOptions) {}
 
@@ -51,9 +57,33 @@ export class MailWorker {
     return Math.max(1, Math.floor(this.concurrency / 2));
   }
 
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 10_000;
+  }
+
   start(): void {
     this.running = true;
-    this.schedulePump(0);
+    this.renewal = setInterval(() => this.renewLeases(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.renewal.unref();
+    // Mail a killed process had claimed is taken back before the first claim, so it leaves
+    // at once instead of after the dead process's lease.
+    this.options.store.releaseAbandonedMail().then(
+      (released) => {
+        if (released > 0) this.options.logger.warn({ released }, 'mail claimed by a process that ended without delivering it is queued again');
+        this.schedulePump(0);
+      },
+      (error: unknown) => {
+        this.options.logger.error({ err: error }, 'abandoned mail could not be released; it is retried when its lease ends');
+        this.schedulePump(0);
+      },
+    );
+  }
+
+  private renewLeases(): void {
+    if (this.delivering.size === 0) return;
+    this.options.store.renewMailLeases([...this.delivering], this.options.now() + this.leaseMs).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, 'mail leases could not be renewed; another process may deliver the same mail');
+    });
   }
 
   /** Called after a send is committed, so the mail leaves at once instead of at the next poll. */
@@ -118,7 +148,7 @@ export class MailWorker {
   }
 
   private claim(limit: number): Promise<OutboxMail[]> {
-    return this.options.store.claimDueMail(this.options.now(), this.options.leaseMs ?? 60_000, limit);
+    return this.options.store.claimDueMail(this.options.now(), this.leaseMs, limit);
   }
 
   /** Mail whose code has expired is given up; checked at most once a second. */
@@ -140,6 +170,15 @@ export class MailWorker {
   }
 
   private async deliver(mail: OutboxMail) {
+    this.delivering.add(mail.id);
+    try {
+      await this.deliverOnce(mail);
+    } finally {
+      this.delivering.delete(mail.id);
+    }
+  }
+
+  private async deliverOnce(mail: OutboxMail) {
     const { store, transport, logger, now } = this.options;
     let message: CodeMail | undefined;
     try {
@@ -169,8 +208,10 @@ export class MailWorker {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
-    // A pass that has already claimed mail starts its deliveries; wait for those too.
+    // A pass that has already claimed mail starts its deliveries; wait for those too (their
+    // leases are still renewed meanwhile).
     await this.pumping;
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    clearInterval(this.renewal);
   }
 }

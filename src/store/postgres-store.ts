@@ -307,6 +307,15 @@ export class PostgresStore implements Store {
     return rows.filter((m): m is OutboxMail => m.payload !== null);
   }
 
+  async renewMailLeases(ids: number[], leaseUntil: number): Promise<void> {
+    await this.db.update(outbox).set({ leaseUntil }).where(and(inArray(outbox.id, ids), eq(outbox.status, 'queued')));
+  }
+
+  /** Other replicas may be alive and delivering: their leases are left to run out. */
+  async releaseAbandonedMail(): Promise<number> {
+    return 0;
+  }
+
   async markMailSent(id: number, now: number): Promise<void> {
     await this.db
       .update(outbox)

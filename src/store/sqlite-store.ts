@@ -2,7 +2,7 @@
 // inside a BEGIN IMMEDIATE transaction that takes the write lock up front: every send and
 // every attempt is serialized (across processes too) and check-then-write is race-free.
 // Sends, attempts and delivery updates go through group commit (see group-commit.ts).
-import { and, asc, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { clients, outbox, signingKeys, verificationCodes, verifications } from '../../db/schema.js';
 import { attemptFlow, runSync, sendFlow, type Ops } from './flows.js';
 import { GroupCommit } from './group-commit.js';
@@ -170,6 +170,14 @@ export class SqliteStore implements Store {
 
   async claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]> {
     return this.statements.claimDue.all({ now, until: now + leaseMs, limit }).filter((m): m is OutboxMail => m.payload !== null);
+  }
+
+  renewMailLeases(ids: number[], leaseUntil: number): Promise<void> {
+    return this.group.run(() => void this.db.update(outbox).set({ leaseUntil }).where(and(inArray(outbox.id, ids), eq(outbox.status, 'queued'))).run());
+  }
+
+  async releaseAbandonedMail(): Promise<number> {
+    return this.db.update(outbox).set({ leaseUntil: 0 }).where(and(eq(outbox.status, 'queued'), gt(outbox.leaseUntil, 0))).run().changes;
   }
 
   markMailSent(id: number, now: number): Promise<void> {

@@ -151,6 +151,14 @@ export interface Store {
   cancelVerification(id: string, clientId: string, now: number): Promise<'canceled' | 'not_found' | 'already_verified' | 'unchanged'>;
 
   claimDueMail(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]>;
+  /** Extends the leases of mail still being delivered, so no one else takes it meanwhile. */
+  renewMailLeases(ids: number[], leaseUntil: number): Promise<void>;
+  /**
+   * Called once when a worker starts: gives back mail a dead process had claimed. SQLite has
+   * one process, so every lease found at start is a dead one's; PostgreSQL's leases are
+   * short and renewed, so a dead replica's mail comes back within one lease anyway.
+   */
+  releaseAbandonedMail(): Promise<number>;
   markMailSent(id: number, now: number): Promise<void>;
   markMailRetry(id: number, nextAttemptAt: number, error: string): Promise<void>;
   markMailFailed(id: number, error: string): Promise<void>;
