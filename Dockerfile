@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
-# Build stage: compiles TypeScript and the native SQLite module.
-FROM node:20-slim AS build
+# Build stage: compiles TypeScript. better-sqlite3 ships prebuilt Node-API binaries for
+# linux x64/arm64 (glibc and musl), so no compiler is needed.
+FROM node:24-slim AS build
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json ./
@@ -11,7 +11,7 @@ COPY db ./db
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: no compiler, no dev dependencies, not root.
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

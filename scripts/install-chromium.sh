@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The browser test drives Debian's Chromium through playwright-core (no browser download).
-# Installs it when missing and we may (root with apt-get); otherwise says what is absent.
+# Installs it when missing and we may (root with apt-get); otherwise says what is absent and
+# exits 1 (test.sh then skips the browser test outside CI, and fails in CI).
 set -euo pipefail
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ -x "$chromium" ]; then exit 0; fi
@@ -9,6 +10,6 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   exit 0
 fi
-echo "mailcode: Chromium is missing at $chromium and cannot be installed here; install Debian's" >&2
-echo "          'chromium' package (or set CHROMIUM_PATH). The browser test will fail without it." >&2
+echo "mailcode: Chromium is ABSENT at $chromium and cannot be installed here (needs apt-get as root);" >&2
+echo "          install Debian's 'chromium' package or set CHROMIUM_PATH." >&2
 exit 1

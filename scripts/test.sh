@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# `npm test`: installs what the tests need when it is missing (node_modules, Mailpit,
-# Chromium, PostgreSQL + Redis on loopback), builds (the end-to-end tests run the real
-# `mailcode` process), then runs tap: the whole suite on SQLite, and test/postgres/ — the
-# HTTP suite again and the multi-process tests — on PostgreSQL + Redis, in one run with one
-# coverage report.
+# `npm test`: on a maintained Node (see node-env.sh), installs what the tests need when it is
+# missing (node_modules, Mailpit, Chromium, PostgreSQL + Redis on loopback), builds (the
+# end-to-end tests run the real `mailcode` process), then runs tap: the whole suite on
+# SQLite, and test/postgres/ — the HTTP suite again and the multi-process tests — on
+# PostgreSQL + Redis, in one run with one coverage report. What cannot be installed is named;
+# outside CI its tests are skipped saying why, in CI they fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/node-env.sh
 [ -d node_modules ] || npm ci
-bash scripts/install-mailpit.sh
-bash scripts/install-chromium.sh
-if ! bash scripts/start-postgres-redis.sh; then
-  # In CI the PostgreSQL files fail without them; elsewhere they are skipped, saying why.
-  [ "${CI:-}" = true ] && exit 1
-  echo "mailcode: PostgreSQL/Redis are ABSENT: the files in test/postgres/ will be skipped." >&2
+absent() {
+  if [ "${CI:-}" = true ]; then echo "mailcode: $1 is required in CI." >&2; exit 1; fi
+  echo "mailcode: $1 is ABSENT: $2" >&2
+}
+# Mailpit is the real SMTP server of a dozen end-to-end tests: without it there is no run.
+if ! bash scripts/install-mailpit.sh; then
+  echo "mailcode: Mailpit is ABSENT (see above): no test was run." >&2
+  exit 1
 fi
+bash scripts/install-chromium.sh || absent Chromium "the browser test is skipped."
+bash scripts/start-postgres-redis.sh || absent "PostgreSQL/Redis" "the files in test/postgres/ are skipped."
 npm run build --silent
 npm run typecheck --silent   # the tests too: tap runs them without type checks
 exec npx tap "$@"

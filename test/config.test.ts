@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-config-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const base = { DATABASE_URL: `file:${join(dir, 'db.sqlite')}` };
 
 t.test('defaults follow SPEC', async (t) => {

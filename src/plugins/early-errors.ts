@@ -31,7 +31,10 @@ export function clientErrorHandler(headers: SecurityHeaders) {
   return function onClientError(error: Error & { code?: string }, socket: Socket) {
     // A reset connection has no one left to answer.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    if (socket.writable) {
+    // A response already under way on this connection (a pipelined request's) cannot be
+    // followed by another status line: the connection is closed instead, as Node does.
+    const inProgress = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && !inProgress?.headersSent) {
       const problem = parserProblem(error.code);
       const body = JSON.stringify(problem.toBody());
       socket.write(

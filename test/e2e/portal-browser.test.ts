@@ -21,7 +21,10 @@ const shots = join(packageRoot, 'screenshots');
 t.test('sign up and log in through the example portal, in Chromium', async (t) => {
   if (!requireBuild(t)) return;
   if (!existsSync(chromiumPath)) {
-    t.fail(`Chromium is missing at ${chromiumPath}: run scripts/install-chromium.sh (apt-get install chromium)`);
+    // In CI the browser test must run; elsewhere (not root, no apt-get) it says why it did not.
+    const missing = `Chromium is missing at ${chromiumPath}: run scripts/install-chromium.sh (apt-get install chromium) or set CHROMIUM_PATH`;
+    if (process.env.CI === 'true') t.fail(missing);
+    else t.plan(0, missing);
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-portal-'));

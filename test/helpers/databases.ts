@@ -91,8 +91,14 @@ export async function databaseText(databaseUrl: string, dir: string): Promise<st
   }
   return queryRows(databaseUrl, async (client) => {
     const tables = await client.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public'");
-    const dumps = await Promise.all(tables.rows.map(({ name }) => client.query(`select row_to_json(t)::text as row from "${name}" t`)));
-    return dumps.flatMap((dump) => dump.rows.map((r: { row: string }) => r.row)).join('\n');
+    // One query at a time: a pg connection runs queries in turn anyway, and queueing them
+    // (Promise.all) is deprecated in pg 8 and an error in pg 9.
+    const rows: string[] = [];
+    for (const { name } of tables.rows) {
+      const dump = await client.query<{ row: string }>(`select row_to_json(t)::text as row from "${name}" t`);
+      rows.push(...dump.rows.map((r) => r.row));
+    }
+    return rows.join('\n');
   });
 }
 

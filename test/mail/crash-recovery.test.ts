@@ -5,13 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { SMTPServer } from 'smtp-server';
 import { onPostgres, processDatabaseEnv } from '../helpers/databases.js';
 import { requireBuild, runCli, startMailcode, waitFor } from '../helpers/processes.js';
 
 /** An SMTP server that takes a moment over each mail, so some are always mid-delivery. */
-async function slowSmtpServer(t: Parameters<Parameters<typeof t.test>[1]>[0], delayMs: number) {
+async function slowSmtpServer(t: Test, delayMs: number) {
   const arrivals = new Map<string, number>();
   const server = new SMTPServer({
     authOptional: true,

@@ -1,0 +1,130 @@
+// What a fresh machine meets: a maintained Node, exact dependencies, install scripts that
+// use what is there and say what is missing, a start that does not rebuild a current build.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import semver from 'semver';
+import { packageRoot } from '../src/paths.js';
+
+const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const lock = JSON.parse(readFileSync(join(packageRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+
+function tempDir(t: Test) {
+  const dir = mkdtempSync(join(tmpdir(), 'mailcode-fresh-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A directory of executables for PATH: name → shell script body. */
+function shims(dir: string, scripts: Record<string, string>): string {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  return bin;
+}
+
+t.test('the project runs on the maintained LTS lines, and no dependency wants another Node', async (t) => {
+  t.ok(semver.satisfies(process.versions.node, pkg.engines.node), `this Node (${process.versions.node}) satisfies engines ${pkg.engines.node}`);
+  t.notOk(semver.satisfies('20.19.0', pkg.engines.node), 'Node 20 (end of life) is not allowed');
+  for (const line of ['22.12.0', '24.0.0']) {
+    t.ok(semver.satisfies(line, pkg.engines.node), `Node ${line} is allowed`);
+    const unhappy = Object.entries(lock.packages)
+      .filter(([, entry]) => typeof entry.engines === 'object' && !Array.isArray(entry.engines) && entry.engines.node)
+      .filter(([, entry]) => !semver.satisfies(line, (entry.engines as { node: string }).node))
+      .map(([name]) => name);
+    t.same(unhappy, [], `no engine warning on Node ${line}`);
+  }
+  const dockerfile = readFileSync(join(packageRoot, 'Dockerfile'), 'utf8');
+  const images = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
+  t.ok(images.length >= 2 && images.every((major) => major >= 24), `the image builds and runs on node:24 or newer (${images.join(', ')})`);
+});
+
+t.test('every dependency is pinned to one exact version', async (t) => {
+  for (const [name, range] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) {
+    t.ok(semver.valid(range), `${name} ${range}`);
+  }
+});
+
+t.test('scripts/node-env.sh puts a Node of 22 or newer first on PATH', async (t) => {
+  const result = spawnSync('bash', ['-c', 'source scripts/node-env.sh && node -p process.versions.node'], { cwd: packageRoot, encoding: 'utf8', timeout: 120_000 });
+  t.equal(result.status, 0, result.stderr);
+  t.ok(semver.gte(result.stdout.trim(), '22.12.0'), `node ${result.stdout.trim()}`);
+});
+
+t.test('install-mailpit.sh uses a Mailpit that is there, and says what to do without Go', async (t) => {
+  const dir = tempDir(t);
+  const script = join(packageRoot, 'scripts', 'install-mailpit.sh');
+  const run = (path: string, env: Record<string, string> = {}) =>
+    spawnSync('bash', [script], { encoding: 'utf8', env: { PATH: path, HOME: dir, ...env }, timeout: 30_000 });
+  const fakeMailpit = shims(join(dir, 'mailpit'), { mailpit: 'exit 0' });
+  const noGo = '/usr/bin:/bin';
+
+  t.equal(run(noGo, { MAILPIT_BIN: join(fakeMailpit, 'mailpit') }).status, 0, 'MAILPIT_BIN, no Go');
+  t.equal(run(`${fakeMailpit}:${noGo}`).status, 0, 'mailpit on PATH, no Go');
+  const missing = run(noGo);
+  t.equal(missing.status, 1, 'no Mailpit, no Go: exit 1');
+  t.match(missing.stderr, /Go \(needed to build it\) is not installed/);
+  t.match(missing.stderr, /MAILPIT_BIN/);
+  const badBin = run(noGo, { MAILPIT_BIN: join(dir, 'nothing-here') });
+  t.equal(badBin.status, 1);
+  t.match(badBin.stderr, /MAILPIT_BIN=.*nothing-here is not an executable/);
+  const oldGo = shims(join(dir, 'old-go'), { go: 'case "$2" in GOVERSION) echo go1.22.1;; GOPATH) echo "$HOME/gopath";; esac' });
+  const tooOld = run(`${oldGo}:${noGo}`);
+  t.equal(tooOld.status, 1, 'a Go older than Mailpit needs: exit 1');
+  t.match(tooOld.stderr, /needs Go 1\.24\.3 or newer to build; this Go is 1\.22\.1/);
+});
+
+t.test('install-chromium.sh says what is absent when it may not install', async (t) => {
+  const dir = tempDir(t);
+  const notRoot = shims(dir, { id: 'echo 1000' });
+  const result = spawnSync('bash', [join(packageRoot, 'scripts', 'install-chromium.sh')], {
+    encoding: 'utf8',
+    env: { PATH: `${notRoot}:/usr/bin:/bin`, CHROMIUM_PATH: join(dir, 'no-chromium') },
+  });
+  t.equal(result.status, 1);
+  t.match(result.stderr, /Chromium is ABSENT at .*no-chromium/);
+});
+
+t.test('scripts/run.sh compiles only when a source is newer than the last build', async (t) => {
+  const dir = tempDir(t);
+  cpSync(join(packageRoot, 'scripts'), join(dir, 'scripts'), { recursive: true });
+  symlinkSync(join(packageRoot, 'node_modules'), join(dir, 'node_modules'));
+  mkdirSync(join(dir, 'src'));
+  mkdirSync(join(dir, 'db'));
+  writeFileSync(join(dir, 'src', 'hello.ts'), "console.log('hello from ' + 'the build');\n");
+  writeFileSync(join(dir, 'package-lock.json'), '{}\n');
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { outDir: 'dist', rootDir: '.', module: 'NodeNext', target: 'ES2022', types: [] }, include: ['src/**/*.ts'] }));
+  const run = () => spawnSync('bash', ['scripts/run.sh', 'dist/src/hello.js'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+
+  const first = run();
+  t.equal(first.status, 0, first.stderr);
+  t.match(first.stderr, /compiling TypeScript/, 'no build yet: compiles');
+  t.match(first.stdout, /hello from the build/);
+  const second = run();
+  t.equal(second.status, 0);
+  t.notMatch(second.stderr, /compiling/, 'a current build starts at once');
+  t.match(second.stdout, /hello from the build/);
+  writeFileSync(join(dir, 'src', 'hello.ts'), "console.log('hello again');\n");
+  const later = new Date(Date.now() + 2_000);
+  utimesSync(join(dir, 'src', 'hello.ts'), later, later);
+  const third = run();
+  t.match(third.stderr, /compiling TypeScript/, 'a changed source: compiles again');
+  t.match(third.stdout, /hello again/);
+});
+
+t.test("the README's walk-through writes no file with a key into the repository", async (t) => {
+  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+  const walkThrough = readme.slice(readme.indexOf('## Walk-through with curl'), readme.indexOf('## For portals'));
+  const shell = /```sh\n([\s\S]*?)```/.exec(walkThrough)?.[1] ?? '';
+  t.match(shell, /clients create/, 'the walk-through creates a client');
+  t.notMatch(shell, /\btee\b|>\s*[\w./-]+\.json/, 'no output is written to a file');
+});
