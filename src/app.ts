@@ -14,6 +14,7 @@ import { Metrics } from './metrics.js';
 import { openapiPath } from './paths.js';
 import metricsPlugin from './plugins/metrics.js';
 import securityHeadersPlugin, { securityHeaders } from './plugins/security-headers.js';
+import wellFormedText from './plugins/well-formed-text.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/early-errors.js';
 import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
@@ -174,6 +175,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(errors, { routes });
   await app.register(securityHeadersPlugin, { headers });
+  await app.register(wellFormedText);
   await app.register(metricsPlugin, { metrics });
   await app.register(auth, { store });
   await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });

@@ -1,6 +1,6 @@
 // Every error leaves as RFC 9457 problem+json with one of SPEC's codes; a 5xx never
 // carries a message, stack or anything else from inside.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ProblemError, problems } from '../errors.js';
 
@@ -29,21 +29,27 @@ function methodsByPath(routes: readonly string[]): { path: RegExp; methods: stri
 
 export default fp(
   async function errors(app: FastifyInstance, options: { routes: readonly string[] }) {
-    app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
-      const problem = toProblem(error);
-      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
-      return reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody());
-    });
     let known: ReturnType<typeof methodsByPath> | undefined;
-    app.setNotFoundHandler((request, reply) => {
+    /** No route for this method and path: a 405 with Allow when the path answers others. */
+    const noRoute = (request: FastifyRequest) => {
       const path = request.url.split('?')[0]!;
       known ??= methodsByPath(options.routes);
       const allowed = known.find((route) => route.path.test(path))?.methods;
-      const problem = allowed
+      return allowed
         ? problems.methodNotAllowed(`${path} answers ${allowed.join(', ')}, not ${request.method}.`, allowed)
         : problems.notFound(`No route for ${request.method} ${path}.`);
-      return reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody());
+    };
+    const send = (problem: ProblemError, reply: FastifyReply) =>
+      reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody());
+
+    app.setErrorHandler((error: FastifyError | ProblemError, request, reply) => {
+      // A request no route answers is a 404 or 405, even when its body could not be read
+      // (a QUERY without a Content-Type, say): the missing route is the first thing wrong.
+      const problem = request.is404 ? noRoute(request) : toProblem(error);
+      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      return send(problem, reply);
     });
+    app.setNotFoundHandler((request, reply) => send(noRoute(request), reply));
   },
   { name: 'errors' },
 );

@@ -3,11 +3,10 @@ import { Type } from 'typebox';
 import { Code } from './schemas.js';
 
 /**
- * Text a portal chooses: no control characters (they end up in logs) and no lone UTF-16
- * surrogates (no UTF-8 spelling: the databases would store U+FFFD, URI encoders throw).
- * With the `u` flag Ajv uses, [\ud800-\udfff] matches a lone surrogate, never a pair.
+ * Text a portal chooses: no control characters (they end up in logs). Lone UTF-16
+ * surrogates are refused for every string of every request (plugins/well-formed-text.ts).
  */
-const printable = (extra = '') => `^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff${extra}]+$`;
+const printable = (extra = '') => `^[^\\u0000-\\u001f\\u007f${extra}]+$`;
 
 /** The portal's own id for the user. */
 export const UserRef = Type.String({ minLength: 1, maxLength: 200, pattern: printable() });
