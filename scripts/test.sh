@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: on a maintained Node (see node-env.sh), installs what the tests need when it is
-# missing (node_modules, Mailpit, Chromium, PostgreSQL + Redis on loopback), builds (the
+# missing (node_modules, Mailpit, Chromium, Schemathesis, PostgreSQL + Redis on loopback), builds (the
 # end-to-end tests run the real `mailcode` process), then runs tap: the whole suite on
 # SQLite, and test/postgres/ — the HTTP suite again and the multi-process tests — on
 # PostgreSQL + Redis, in one run with one coverage report. What cannot be installed is named;
@@ -19,6 +19,7 @@ if ! bash scripts/install-mailpit.sh; then
   exit 1
 fi
 bash scripts/install-chromium.sh || absent Chromium "the browser test is skipped."
+bash scripts/install-schemathesis.sh || absent Schemathesis "the contract test is skipped."
 bash scripts/start-postgres-redis.sh || absent "PostgreSQL/Redis" "the files in test/postgres/ are skipped."
 npm run build --silent
 npm run typecheck --silent   # the tests too: tap runs them without type checks

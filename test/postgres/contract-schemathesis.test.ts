@@ -1,0 +1,4 @@
+// test/contract/schemathesis.test.ts again, on PostgreSQL + Redis.
+import { runOnPostgres } from '../helpers/on-postgres.js';
+
+await runOnPostgres(() => import('../contract/schemathesis.test.js'));
