@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
+# The tools' compile caches (Node's own, and the one tap's TypeScript loader keeps) belong
+# with the other caches, not in the temporary folder the tests clean up after themselves.
+export NODE_COMPILE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/mailcode/node-compile-cache"
+export V8_COMPILE_CACHE_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mailcode/v8-compile-cache"
 [ -d node_modules ] || npm ci
 absent() {
   if [ "${CI:-}" = true ]; then echo "mailcode: $1 is required in CI." >&2; exit 1; fi

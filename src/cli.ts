@@ -2,7 +2,7 @@
 // The `mailcode` command: serve, migrate, clients, keys, purge.
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { keyRingFor, openStore } from './app.js';
+import { keyRingFor, openStore } from './wiring.js';
 import { newId } from './ids.js';
 import { purgeExpired } from './purge.js';
 import { hashApiKey, newApiKey } from './secrets.js';

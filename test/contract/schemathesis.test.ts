@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { unthrottled } from '../helpers/build.js';
 import { onPostgres, processDatabaseEnv } from '../helpers/databases.js';
 import { requireBuild, runCli, startMailcode } from '../helpers/processes.js';
 
@@ -54,14 +55,7 @@ t.test('Schemathesis finds no request the server and openapi.yaml disagree on, f
     ...(await processDatabaseEnv(t, dir)),
     MAIL_DIR: join(dir, 'mail'),
     LOG_LEVEL: 'warn',
-    CLIENT_REQUESTS_PER_SECOND: '1000000',
-    SENDS_PER_EMAIL_HOUR: '100000',
-    SENDS_PER_EMAIL_DAY: '100000',
-    SENDS_PER_IP_HOUR: '100000',
-    RESEND_COOLDOWN_SECONDS: '0',
-    DOMAIN_MAILS_PER_HOUR: '100000000',
-    GLOBAL_MAILS_PER_MINUTE: '100000000',
-    WRONG_CODES_PER_EMAIL_HOUR: '100000',
+    ...unthrottled,
   };
   const created = runCli(['clients', 'create', '--name', 'Acme Portal', '--json'], env);
   t.equal(created.status, 0, created.stderr);

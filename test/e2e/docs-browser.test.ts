@@ -1,32 +1,21 @@
 // /docs as a person uses it: opened at the address the server logs (127.0.0.1), "Try it
 // out" calls that same server and shows its answer.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { requireBuild, startMailcode } from '../helpers/processes.js';
-
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 t.test('"Try it out" in /docs works from 127.0.0.1', async (t) => {
   if (!requireBuild(t)) return;
-  if (!existsSync(chromiumPath)) {
-    const missing = `Chromium is missing at ${chromiumPath}: run scripts/install-chromium.sh (apt-get install chromium) or set CHROMIUM_PATH`;
-    if (process.env.CI === 'true') t.fail(missing);
-    else t.plan(0, missing);
-    return;
-  }
+  const browser = await launchChromium(t);
+  if (!browser) return;
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-docs-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const mailcode = await startMailcode(t, { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' });
   t.match(mailcode.url, /^http:\/\/127\.0\.0\.1:/);
 
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => browser.close());
   const page = await browser.newPage();
   const calls: string[] = [];
   page.on('request', (request) => calls.push(request.url()));

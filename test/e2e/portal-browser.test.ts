@@ -2,31 +2,26 @@
 // sign-up and returning login with codes read from a real Mailpit, plus the wrong-code and
 // non-company paths. Screenshots of each step go to screenshots/ (not committed).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { MailpitClient } from 'mailpit-api';
 import jsQRModule from 'jsqr';
 import * as OTPAuth from 'otpauth';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { packageRoot } from '../../src/paths.js';
+import { launchChromium } from '../helpers/browser.js';
 import { freePort, requireBuild, runCli, startMailcode, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const jsQR = jsQRModule.default; // CommonJS, its function on exports.default
 const shots = join(packageRoot, 'screenshots');
 
 t.test('sign up and log in through the example portal, in Chromium', async (t) => {
   if (!requireBuild(t)) return;
-  if (!existsSync(chromiumPath)) {
-    // In CI the browser test must run; elsewhere (not root, no apt-get) it says why it did not.
-    const missing = `Chromium is missing at ${chromiumPath}: run scripts/install-chromium.sh (apt-get install chromium) or set CHROMIUM_PATH`;
-    if (process.env.CI === 'true') t.fail(missing);
-    else t.plan(0, missing);
-    return;
-  }
+  const browser = await launchChromium(t);
+  if (!browser) return;
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-portal-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(shots, { recursive: true });
@@ -51,11 +46,6 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   const portalUrl = `http://127.0.0.1:${portalPort}`;
   await waitFor('the example portal', async () => (await fetch(portalUrl)).ok);
 
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 390, height: 780 } });
   const shot = (name: string) => page.screenshot({ path: join(shots, `portal-${name}.png`), fullPage: true });
   const latestCode = async (email: string, after: number) => {
