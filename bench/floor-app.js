@@ -1,12 +1,12 @@
 // The floor's Fastify app and answer, shared by the floor itself and the ceilings, so a
 // ceiling costs exactly the floor plus the one piece of work it adds.
 import Fastify from 'fastify';
-import { SendCodeBody, SendCodeResponse } from '../dist/src/routes/schemas.js';
+import { ajvOptions, SendCodeBody, SendCodeResponse } from '../dist/src/routes/schemas.js';
 
 export const floorRouteSchema = { body: SendCodeBody, response: { 202: SendCodeResponse } };
 
 export function floorApp() {
-  return Fastify({ logger: false, ajv: { customOptions: { coerceTypes: false, removeAdditional: false } } });
+  return Fastify({ logger: false, ajv: { customOptions: ajvOptions } });
 }
 
 export function floorAnswer(body) {

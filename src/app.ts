@@ -18,6 +18,7 @@ import auth from './plugins/auth.js';
 import errors from './plugins/errors.js';
 import portalRoutes from './routes/portal.js';
 import publicRoutes from './routes/public.js';
+import { ajvOptions } from './routes/schemas.js';
 import { deriveKeys } from './secrets.js';
 import type { Store } from './store/types.js';
 import { VerificationService } from './verification/service.js';
@@ -123,9 +124,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // A userRef of 200 characters, percent-encoded (up to 12 characters each), is one path
     // parameter; the schema bounds it, not the router (whose default is 100).
     routerOptions: { maxParamLength: 2_400 },
-    // The mailbox rules live in normalizeEmail, which can say what is wrong; the schema's
-    // `format: idn-email` is for the contract's readers.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, formats: { 'idn-email': true } } },
+    ajv: { customOptions: ajvOptions },
     frameworkErrors: frameworkErrors(headers),
     clientErrorHandler: clientErrorHandler(headers),
   });

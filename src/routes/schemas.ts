@@ -2,6 +2,13 @@
 // no unknown members); responses are serialized by schema, which is also faster.
 import { Type } from 'typebox';
 
+/**
+ * How the schemas are checked (the app and the bench's floor use the same): strictly, no
+ * coercion, no unknown members removed. The mailbox rules live in normalizeEmail, which
+ * can say what is wrong; `format: idn-email` is there for the contract's readers.
+ */
+export const ajvOptions = { coerceTypes: false, removeAdditional: false, allErrors: false, formats: { 'idn-email': true } } as const;
+
 export const Purpose = Type.Union([Type.Literal('signup'), Type.Literal('login')]);
 
 // The request schemas are the contract's (openapi.yaml says the same, test/contract holds
