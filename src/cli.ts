@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // The `mailcode` command: serve, migrate, clients, keys, purge.
 import { Command, CommanderError } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { keyRingFor, openStore } from './wiring.js';
+import type { Config } from './config.js';
 import { newId } from './ids.js';
-import { purgeExpired } from './purge.js';
 import { hashApiKey, newApiKey } from './secrets.js';
 import type { Client, Store } from './store/types.js';
 import { accentOption, domainOption, localeOption, nameOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
-function config(): Config {
+// The configuration, the database and the key ring are loaded when a command runs, not at
+// start: a usage error or --help answers at once, without them.
+async function config(): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('./config.js');
   try {
     return loadConfig();
   } catch (error) {
@@ -22,7 +23,8 @@ function config(): Config {
 }
 
 async function withStore<T>(fn: (store: Store, cfg: Config) => T | Promise<T>): Promise<T> {
-  const cfg = config();
+  const cfg = await config();
+  const { openStore } = await import('./wiring.js');
   const store = await openStore(cfg);
   try {
     return await fn(store, cfg);
@@ -64,7 +66,7 @@ program
   .description('start the HTTP service (configured by environment variables; see README)')
   .action(async () => {
     const { serve } = await import('./server.js');
-    await serve(config());
+    await serve(await config());
   });
 
 program
@@ -215,6 +217,7 @@ program
   .description('make a new signing key; the old one stays in the JWKS until its tokens expire')
   .action(() =>
     withStore(async (store, cfg) => {
+      const { keyRingFor } = await import('./wiring.js');
       const keys = keyRingFor(store, cfg);
       await keys.init();
       console.log(`new signing key ${await keys.rotate()}`);
@@ -244,6 +247,7 @@ program
   .description('delete expired verifications past retention, old send events and unneeded keys')
   .action(() =>
     withStore(async (store, cfg) => {
+      const [{ keyRingFor }, { purgeExpired }] = await Promise.all([import('./wiring.js'), import('./purge.js')]);
       const keys = keyRingFor(store, cfg);
       await keys.init();
       console.log(JSON.stringify(await purgeExpired(store, keys, cfg, Date.now())));

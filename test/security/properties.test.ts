@@ -165,6 +165,7 @@ t.test(`every string field of every body, and every path parameter, with awkward
       const response = await app.inject({ method, url: url(segment), headers: acme.auth, payload: method === 'POST' ? {} : undefined });
       return isProblem(response);
     }),
-    { numRuns: runs },
+    // Fewer shapes to try than in a body: a quarter of the runs covers them.
+    { numRuns: Math.ceil(runs / 4) },
   );
 });
