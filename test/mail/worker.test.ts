@@ -1,5 +1,10 @@
 import t from 'tap';
+import { pino } from 'pino';
+import { codeSecrets } from '../../src/config.js';
 import { retryDelayMs } from '../../src/mail/backoff.js';
+import type { MailTransport } from '../../src/mail/transport.js';
+import { MailWorker } from '../../src/mail/worker.js';
+import { deriveKeys } from '../../src/secrets.js';
 import { build } from '../helpers/build.js';
 
 t.test('a refused mail is retried with backoff and arrives once SMTP is back', async (t) => {
@@ -45,6 +50,36 @@ t.test('a claimed mail is not claimed again until its lease runs out (a crashed 
   t.equal((await store.claimDueMail(clock.now(), 60_000, 10)).length, 0, 'nobody else takes it while leased');
   clock.advance(60_000);
   t.equal((await store.claimDueMail(clock.now(), 60_000, 10)).length, 1, 'after the lease it is delivered by someone else');
+});
+
+t.test('a delivery that outlasts the lease keeps its mail: the lease is renewed while it runs', async (t) => {
+  const { app, config, createClient, clock } = await build(t);
+  const acme = await createClient();
+  await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
+  const store = app.mailcode.store;
+  let handedOver = false;
+  let finish!: () => void;
+  const slow: MailTransport = {
+    kind: 'smtp',
+    send: async () => {
+      handedOver = true;
+      await new Promise<void>((resolve) => (finish = resolve));
+      return { messageId: '<slow@test>' };
+    },
+    ready: async () => true,
+    close: () => {},
+  };
+  const worker = new MailWorker({ store, transport: slow, outboxKeys: deriveKeys(codeSecrets(config), 'outbox'), logger: pino({ level: 'silent' }), now: clock.now, leaseMs: 300 });
+  worker.start();
+  // The worker's timers do not keep a process alive; this wait does.
+  for (let i = 0; i < 100 && !handedOver; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  t.ok(handedOver, 'the worker claimed the mail and is delivering it');
+  clock.advance(1_000); // past the lease taken at the claim
+  await new Promise((resolve) => setTimeout(resolve, 400)); // renewals run every 100 ms
+  t.equal((await store.claimDueMail(clock.now(), 300, 10)).length, 0, 'another worker cannot take it mid-delivery');
+  finish();
+  await worker.stop();
+  t.equal(await store.countQueuedMail(), 0, 'delivered once');
 });
 
 t.test('the background worker delivers without being driven', async (t) => {
