@@ -61,10 +61,11 @@ export interface Ops {
 }
 
 /**
- * The id the unknown-id path runs its statements against: as long as a real one, but with
- * characters newId never produces, so it matches no row on either database.
+ * The id the unknown-id path runs its statements against: as long as a real one (newId's
+ * 16 random bytes are 22 base64url characters), but of '~', which base64url never
+ * produces, so it matches no row on either database.
  */
-export const unmatchableVerificationId = 'vf_~~~~~~~~~~~~~~~~~~~~~~';
+export const unmatchableVerificationId = `vf_${'~'.repeat(22)}`;
 
 /** The counter of attempts on unknown verification ids, per client (a trace of id probing). */
 export const unknownIdCounter = 'unknown:';

@@ -124,3 +124,31 @@ t.test('/docs calls the server at whatever address the page was opened from', as
     t.equal(target.origin, new URL(opened).origin, `opened at ${new URL(opened).origin}`);
   }
 });
+
+t.test('a lone UTF-16 surrogate in any string is a 400 naming where it is', async (t) => {
+  const { app, createClient } = await build(t);
+  const acme = await createClient();
+  const body = await app.inject({
+    method: 'POST',
+    url: '/totp/enrollments',
+    headers: { ...acme.auth, 'content-type': 'application/json' },
+    payload: '{"userRef":"u1","accountName":"a\\ud800b"}',
+  });
+  t.equal(body.statusCode, 400);
+  t.equal(body.headers['content-type'], problemType);
+  t.match(body.json(), { code: 'invalid_request', detail: /^body\/accountName holds a lone UTF-16 surrogate/ });
+  const nested = await app.inject({
+    method: 'POST',
+    url: '/send-code',
+    headers: { ...acme.auth, 'content-type': 'application/json' },
+    payload: '{"email":"a@acme.example","extra":{"deep":["ok","\\udc00"]}}',
+  });
+  t.match(nested.json(), { status: 400, detail: /^body\/extra\/deep\/1 holds a lone UTF-16 surrogate/ }, 'found wherever it is, before the schema');
+  const pair = await app.inject({
+    method: 'POST',
+    url: '/totp/enrollments',
+    headers: { ...acme.auth, 'content-type': 'application/json' },
+    payload: '{"userRef":"u1","accountName":"Alice \\ud83d\\ude00"}',
+  });
+  t.equal(pair.statusCode, 201, 'a surrogate pair (an emoji) is text');
+});
