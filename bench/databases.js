@@ -4,7 +4,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { deriveKey } from '../dist/src/secrets.js';
+import { deriveKey } from '../dist/src/shared/secrets.js';
 import { hashCode } from '../dist/src/verification/codes.js';
 import { seedVerifications } from './seed.js';
 

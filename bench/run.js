@@ -24,7 +24,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = 2;
 const connections = 50;
 const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'dist/src/cli.js');
+const cli = join(root, 'dist/src/main/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-bench-'));
 const database = dbKind === 'postgres' ? await postgresBenchDatabase() : sqliteBenchDatabase(dir);
 const secret = 'bench-secret-0123456789abcdef0123456789abcdef';

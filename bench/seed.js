@@ -3,7 +3,7 @@
 // right and wrong codes and for the 1,000,000-row growth and purge scenarios.
 import { randomInt } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { deriveKey } from '../dist/src/secrets.js';
+import { deriveKey } from '../dist/src/shared/secrets.js';
 import { hashCode } from '../dist/src/verification/codes.js';
 
 /**

@@ -114,6 +114,20 @@ export const limitCounters = pgTable(
   (t) => [primaryKey({ columns: [t.key, t.bucket] }), index('limit_counters_bucket').on(t.bucket)],
 );
 
+/**
+ * One row per address and per end-user IP that was sent to: every send bumps its version,
+ * so a send that read the limits' state can write only if no other send came in between.
+ */
+export const sendGuards = pgTable(
+  'send_guards',
+  {
+    key: text('key').primaryKey(),
+    version: bigint('version', { mode: 'number' }).notNull(),
+    updatedAt: millis('updated_at').notNull(),
+  },
+  (t) => [index('send_guards_updated').on(t.updatedAt)],
+);
+
 /** Ed25519 keys that sign assertions, shared by every process through the database. */
 export const signingKeys = pgTable('signing_keys', {
   kid: text('kid').primaryKey(),

@@ -130,6 +130,20 @@ export const limitCounters = sqliteTable(
   (t) => [primaryKey({ columns: [t.key, t.bucket] })],
 );
 
+/**
+ * One row per address and per end-user IP that was sent to: every send bumps its version,
+ * so a send that read the limits' state can write only if no other send came in between.
+ */
+export const sendGuards = sqliteTable(
+  'send_guards',
+  {
+    key: text('key').primaryKey(),
+    version: integer('version').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('send_guards_updated').on(t.updatedAt)],
+);
+
 /** Ed25519 keys that sign assertions. The private JWK is stored encrypted. */
 export const signingKeys = sqliteTable('signing_keys', {
   kid: text('kid').primaryKey(),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/shared/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-config-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

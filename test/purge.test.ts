@@ -1,5 +1,5 @@
 import t from 'tap';
-import { purgeExpired } from '../src/purge.js';
+import { purgeExpired } from '../src/retention/purge.js';
 import { build } from './helpers/build.js';
 
 const day = 86_400_000;
@@ -13,10 +13,10 @@ t.test('purge deletes what retention no longer needs, in batches, and keeps the 
   clock.advance(8 * day);
   // …and one fresh one.
   const fresh = (await sendCode(acme.apiKey, { email: 'new@acme.example' })).json();
-  const result = await purgeExpired(app.mailcode.store, app.mailcode.keys, config, clock.now());
+  const result = await purgeExpired(app.mailcode.store.maintenance, app.mailcode.keys, config.RETENTION_DAYS, clock.now());
   t.equal(result.verifications, 2_500, 'every verification past the 7-day retention is gone');
   t.equal(result.sendEvents, 2_500, 'send events older than the longest limit window are gone');
   const state = await app.inject({ method: 'GET', url: `/verifications/${fresh.verificationId}`, headers: acme.auth });
   t.equal(state.json().status, 'pending', 'the fresh verification stays');
-  t.same(await purgeExpired(app.mailcode.store, app.mailcode.keys, config, clock.now()), { verifications: 0, sendEvents: 0, signingKeys: 0 }, 'nothing left to purge');
+  t.same(await purgeExpired(app.mailcode.store.maintenance, app.mailcode.keys, config.RETENTION_DAYS, clock.now()), { verifications: 0, sendEvents: 0, signingKeys: 0 }, 'nothing left to purge');
 });

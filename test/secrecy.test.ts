@@ -14,7 +14,7 @@ t.test('the code never appears in a response, a log line or the database; the AP
   const { verificationId } = send.json();
 
   // Before delivery the code exists only inside the encrypted outbox payload.
-  const queuedPayload = (await app.mailcode.store.claimDueMail(clock.now(), 0, 10))[0]?.payload ?? '';
+  const queuedPayload = (await app.mailcode.store.outbox.claimDue(clock.now(), 0, 10))[0]?.payload ?? '';
   t.ok(queuedPayload.startsWith('v1.'), 'the queued payload is sealed');
   await app.mailcode.worker.runOnce();
   const code = mail.codeFor('alice@acme.example');

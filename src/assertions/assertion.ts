@@ -1,7 +1,6 @@
 // The verification assertion: a JWT that says exactly what was checked, and nothing more.
 import { SignJWT, type JWTPayload } from 'jose';
-import { newId } from '../ids.js';
-import type { Verification } from '../store/types.js';
+import { newId } from '../shared/ids.js';
 import type { KeyRing } from './keyring.js';
 
 export const assertionType = 'verification+jwt';
@@ -30,10 +29,19 @@ async function sign(keys: KeyRing, claims: JWTPayload, registered: Registered, o
     .setExpirationTime(exp)
     .setJti(registered.jti)
     .sign(privateKey);
-  return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  return { token, expiresAt: exp * 1000 };
 }
 
-export function signAssertion(keys: KeyRing, verification: Verification, options: AssertionOptions, nowMs: number) {
+/** What an email assertion states about a verification that a right code used. */
+export interface VerifiedEmail {
+  id: string;
+  clientId: string;
+  email: string;
+  purpose: string;
+  verifiedAt: number | null;
+}
+
+export function signAssertion(keys: KeyRing, verification: VerifiedEmail, options: AssertionOptions, nowMs: number) {
   const claims = {
     email: verification.email,
     email_verified: true,

@@ -2,8 +2,8 @@
 // part encrypted, published (public part only) until every token they signed has expired.
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { seal, unsealWithAny } from '../secrets.js';
-import type { SigningKeyRow, Store } from '../store/types.js';
+import { seal, unsealWithAny } from '../shared/secrets.js';
+import type { SigningKeyRow, SigningKeysPort } from './ports.js';
 
 export interface PublicJwk extends JWK {
   kid: string;
@@ -44,7 +44,7 @@ export class KeyRing {
   onRefreshError: ((error: unknown) => void) | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly signingKeys: SigningKeysPort,
     /** Newest first (CODE_SECRET rotation): the first seals, any of them opens. */
     private readonly keyEncryptionKeys: Buffer[],
     private readonly assertionTtlMs: number,
@@ -55,29 +55,29 @@ export class KeyRing {
 
   /** Loads the keys, making the first one when the database has none. */
   async init(): Promise<void> {
-    const rows = await this.store.listSigningKeys();
+    const rows = await this.signingKeys.list();
     if (rows.length === 0) {
-      await this.store.addSigningKey(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
+      await this.signingKeys.add(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
     }
     // After a CODE_SECRET rotation, re-encrypt with the newest secret, so the old secret
     // can be dropped once its codes have expired without losing the signing keys.
     for (const row of rows) {
       const { plaintext, keyIndex } = unsealWithAny(this.keyEncryptionKeys, row.privateJwkEncrypted);
-      if (keyIndex > 0) await this.store.resealSigningKey(row.kid, seal(this.keyEncryptionKeys[0]!, plaintext));
+      if (keyIndex > 0) await this.signingKeys.reseal(row.kid, seal(this.keyEncryptionKeys[0]!, plaintext));
     }
     await this.reload();
   }
 
   async rotate(): Promise<string> {
     const key = await createSigningKey(this.keyEncryptionKeys[0]!, this.now());
-    await this.store.addSigningKey(key);
+    await this.signingKeys.add(key);
     await this.reload();
     return key.kid;
   }
 
   /** Reads the keys from the store now (every process shares them through the database). */
   private async reload(): Promise<void> {
-    const rows = await this.store.listSigningKeys();
+    const rows = await this.signingKeys.list();
     this.loadedAt = this.now();
     const current = rows.find((r) => r.retiredAt === null);
     if (!current) throw new Error('no active signing key');

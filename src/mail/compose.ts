@@ -1,7 +1,7 @@
 // The code mail as nodemailer sends it: rendered parts plus the headers a good
 // transactional mail carries.
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { CodeMail } from './payload.js';
+import type { CodeMail } from '../verification/code-mail.js';
 import { renderCodeMail } from './render.js';
 
 /** The domain of the sender address, for a Message-ID on the sending domain. */

@@ -1,8 +1,8 @@
 // Renders sample code mails to files: one HTML and one text file per locale and purpose.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Client } from '../store/types.js';
-import type { CodeMail } from './payload.js';
+import type { Client } from '../clients/model.js';
+import type { CodeMail } from '../verification/code-mail.js';
 import { renderCodeMail, resolveLocale, supportedLocales } from './render.js';
 
 export function sampleMail(locale: string, purpose: CodeMail['purpose'], client?: Client): CodeMail {

@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
-import { templatesDir } from '../paths.js';
-import type { CodeMail } from './payload.js';
+import { templatesDir } from '../shared/paths.js';
+import type { CodeMail } from '../verification/code-mail.js';
 
 type Plural = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
 

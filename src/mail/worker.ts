@@ -1,16 +1,16 @@
 // The outbox worker: delivers queued code mails, retries with backoff while the code lives,
 // and gives up (erasing the payload) once it has expired.
 import type { Logger } from 'pino';
-import { unsealWithAny } from '../secrets.js';
+import { unsealWithAny } from '../shared/secrets.js';
 import { maskEmail } from '../verification/email-address.js';
-import type { OutboxMail, Store } from '../store/types.js';
+import type { CodeMail } from '../verification/code-mail.js';
+import type { OutboxMail, OutboxPort } from './outbox.js';
 import { retryDelayMs } from './backoff.js';
-import type { CodeMail } from './payload.js';
 import { composeCodeMail } from './compose.js';
 import type { MailTransport } from './transport.js';
 
 export interface MailWorkerOptions {
-  store: Store;
+  outbox: OutboxPort;
   transport: MailTransport;
   /** Newest first; a payload sealed before a CODE_SECRET rotation still opens. */
   outboxKeys: Buffer[];
@@ -67,7 +67,7 @@ export class MailWorker {
     this.renewal.unref();
     // Mail a killed process had claimed is taken back before the first claim, so it leaves
     // at once instead of after the dead process's lease.
-    this.options.store.releaseAbandonedMail().then(
+    this.options.outbox.releaseAbandoned().then(
       (released) => {
         if (released > 0) this.options.logger.warn({ released }, 'mail claimed by a process that ended without delivering it is queued again');
         this.schedulePump(0);
@@ -81,7 +81,7 @@ export class MailWorker {
 
   private renewLeases(): void {
     if (this.delivering.size === 0) return;
-    this.options.store.renewMailLeases([...this.delivering], this.options.now() + this.leaseMs).catch((error: unknown) => {
+    this.options.outbox.renewLeases([...this.delivering], this.options.now() + this.leaseMs).catch((error: unknown) => {
       this.options.logger.error({ err: error }, 'mail leases could not be renewed; another process may deliver the same mail');
     });
   }
@@ -148,7 +148,7 @@ export class MailWorker {
   }
 
   private claim(limit: number): Promise<OutboxMail[]> {
-    return this.options.store.claimDueMail(this.options.now(), this.leaseMs, limit);
+    return this.options.outbox.claimDue(this.options.now(), this.leaseMs, limit);
   }
 
   /** Mail whose code has expired is given up; checked at most once a second. */
@@ -156,7 +156,7 @@ export class MailWorker {
     const now = this.options.now();
     if (now - this.lastExpiryCheck < 1_000) return;
     this.lastExpiryCheck = now;
-    const expired = await this.options.store.failExpiredMail(now);
+    const expired = await this.options.outbox.failExpired(now);
     for (let i = 0; i < expired; i++) this.options.onFailed?.();
   }
 
@@ -179,12 +179,12 @@ export class MailWorker {
   }
 
   private async deliverOnce(mail: OutboxMail) {
-    const { store, transport, logger, now } = this.options;
+    const { outbox, transport, logger, now } = this.options;
     let message: CodeMail | undefined;
     try {
       message = JSON.parse(unsealWithAny(this.options.outboxKeys, mail.payload).plaintext) as CodeMail;
       const sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`);
-      await store.markMailSent(mail.id, now());
+      await outbox.markSent(mail.id, now());
       this.options.onDelivered?.(Math.max(0, now() - mail.createdAt) / 1000);
       const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1 };
       if (sent.file) logger.info({ ...fields, file: sent.file }, `mail written to ${sent.file}`);
@@ -193,11 +193,11 @@ export class MailWorker {
       const reason = error instanceof Error ? error.message.slice(0, 300) : String(error);
       const nextAttemptAt = now() + retryDelayMs(mail.attempts);
       if (!message || nextAttemptAt >= mail.expiresAt) {
-        await store.markMailFailed(mail.id, reason);
+        await outbox.markFailed(mail.id, reason);
         this.options.onFailed?.();
         logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason }, 'mail delivery failed for good');
       } else {
-        await store.markMailRetry(mail.id, nextAttemptAt, reason);
+        await outbox.markRetry(mail.id, nextAttemptAt, reason);
         this.options.onRetry?.();
         logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason, retryAt: new Date(nextAttemptAt).toISOString() }, 'mail delivery failed; will retry');
       }

@@ -1,6 +1,6 @@
 // The worst case for a code guesser, computed from the configured limits, so the number
 // the README states is the number the defaults give.
-import type { Config } from '../config.js';
+import type { Config } from '../shared/config.js';
 
 export interface GuessingBound {
   /** Code comparisons an attacker can make against one address in a day, at most. */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/main/app.js';
 import { build, LogCapture } from '../helpers/build.js';
 
 t.test('after a rotation the retired key stays published until its tokens expire', async (t) => {
@@ -32,7 +32,7 @@ t.test('after a rotation the retired key stays published until its tokens expire
 
 t.test('signing keys survive a restart and their private part is stored encrypted', async (t) => {
   const { app } = await build(t);
-  const rows = await app.mailcode.store.listSigningKeys();
+  const rows = await app.mailcode.store.signingKeys.list();
   t.equal(rows.length, 1);
   t.notMatch(rows[0]!.privateJwkEncrypted, /"d"/);
   t.match(rows[0]!.privateJwkEncrypted, /^v1\./);

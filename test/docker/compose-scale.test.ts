@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
-import { loadConfig } from '../../src/config.js';
-import { packageRoot } from '../../src/paths.js';
+import { loadConfig } from '../../src/shared/config.js';
+import { packageRoot } from '../../src/shared/paths.js';
 
 interface Service {
   image?: string;

@@ -11,7 +11,7 @@ import jsQRModule from 'jsqr';
 import * as OTPAuth from 'otpauth';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { packageRoot } from '../../src/paths.js';
+import { packageRoot } from '../../src/shared/paths.js';
 import { launchChromium } from '../helpers/browser.js';
 import { freePort, requireBuild, runCli, startMailcode, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
 

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Test } from 'tap';
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import { buildApp, openStore } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { buildApp, openStore } from '../../src/main/app.js';
+import { loadConfig, type Config } from '../../src/shared/config.js';
 import type { MailTransport } from '../../src/mail/transport.js';
-import { newId } from '../../src/ids.js';
-import { hashApiKey, newApiKey } from '../../src/secrets.js';
-import type { ClientSettings, Store } from '../../src/store/types.js';
+import { newId } from '../../src/shared/ids.js';
+import { hashApiKey, newApiKey } from '../../src/shared/secrets.js';
+import type { ClientSettings } from '../../src/clients/model.js';
+import type { Store } from '../../src/store/store.js';
 import { onPostgres, postgresTestEnv } from './databases.js';
 
 export const startOfTest = Date.parse('2026-03-02T09:00:00.000Z');
@@ -90,7 +91,7 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
 /** A portal client as `mailcode clients create` makes it, with its API key and auth header. */
 export async function addClient(store: Store, now: number, settings: Partial<ClientSettings> & { name?: string } = {}) {
   const apiKey = newApiKey();
-  const client = await store.createClient({
+  const client = await store.clients.create({
     id: newId('cl', 9),
     name: 'Acme Portal',
     apiKeyHash: hashApiKey(apiKey),

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { Test } from 'tap';
-import { sqlitePath } from '../../src/config.js';
-import { migrationsDirs } from '../../src/paths.js';
-import { migratePostgres, openPostgres } from '../../src/store/postgres.js';
+import { sqlitePath } from '../../src/shared/config.js';
+import { migrationsDirs } from '../../src/shared/paths.js';
+import { migratePostgres, openPostgres } from '../../src/store/postgres/open.js';
 
 export const onPostgres = process.env.MAILCODE_TEST_DATABASE === 'postgres';
 

@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import type { LightMyRequestResponse } from 'fastify';
-import { openapiPath } from '../../src/paths.js';
+import { openapiPath } from '../../src/shared/paths.js';
 
 type Operation = { responses: Record<string, { $ref?: string; content?: Record<string, { schema: object }>; headers?: Record<string, unknown> }> };
 export const openapi = parse(readFileSync(openapiPath, 'utf8')) as {

@@ -89,5 +89,5 @@ t.test('SMTP down past the code lifetime: delivery failed, and a metric counts i
   const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(metrics, /^mailcode_mail_failed_total 1$/m);
   t.match(metrics, /^mailcode_mail_retries_total [1-9]\d*$/m);
-  t.equal(await app.mailcode.store.countQueuedMail(), 0, 'nothing left queued, and the payload is erased');
+  t.equal(await app.mailcode.store.outbox.countQueued(), 0, 'nothing left queued, and the payload is erased');
 });

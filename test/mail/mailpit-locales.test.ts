@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { supportedLocales } from '../../src/mail/render.js';
-import { templatesDir } from '../../src/paths.js';
+import { templatesDir } from '../../src/shared/paths.js';
 import { buildWithMailpit, startLinkTarget } from '../helpers/mailpit-app.js';
 
 const shipped = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pl', 'pt', 'sv', 'fi'];

@@ -1,10 +1,10 @@
 import t from 'tap';
 import { pino } from 'pino';
-import { codeSecrets } from '../../src/config.js';
+import { codeSecrets } from '../../src/shared/config.js';
 import { retryDelayMs } from '../../src/mail/backoff.js';
 import type { MailTransport } from '../../src/mail/transport.js';
 import { MailWorker } from '../../src/mail/worker.js';
-import { deriveKeys } from '../../src/secrets.js';
+import { deriveKeys } from '../../src/shared/secrets.js';
 import { build } from '../helpers/build.js';
 
 t.test('a refused mail is retried with backoff and arrives once SMTP is back', async (t) => {
@@ -37,7 +37,7 @@ t.test('SMTP down past the code lifetime marks the mail failed and erases it', a
   const state = (await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth })).json();
   t.equal(state.delivery, 'failed');
   t.ok(state.deliveryAttempts >= 5, `retried ${state.deliveryAttempts} times while the code lived`);
-  t.equal(await app.mailcode.store.countQueuedMail(), 0);
+  t.equal(await app.mailcode.store.outbox.countQueued(), 0);
   t.equal(mail.sent.length, 0);
 });
 
@@ -46,10 +46,10 @@ t.test('a claimed mail is not claimed again until its lease runs out (a crashed 
   const acme = await createClient();
   await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
   const store = app.mailcode.store;
-  t.equal((await store.claimDueMail(clock.now(), 60_000, 10)).length, 1, 'a worker claims it, then dies');
-  t.equal((await store.claimDueMail(clock.now(), 60_000, 10)).length, 0, 'nobody else takes it while leased');
+  t.equal((await store.outbox.claimDue(clock.now(), 60_000, 10)).length, 1, 'a worker claims it, then dies');
+  t.equal((await store.outbox.claimDue(clock.now(), 60_000, 10)).length, 0, 'nobody else takes it while leased');
   clock.advance(60_000);
-  t.equal((await store.claimDueMail(clock.now(), 60_000, 10)).length, 1, 'after the lease it is delivered by someone else');
+  t.equal((await store.outbox.claimDue(clock.now(), 60_000, 10)).length, 1, 'after the lease it is delivered by someone else');
 });
 
 t.test('a delivery that outlasts the lease keeps its mail: the lease is renewed while it runs', async (t) => {
@@ -69,17 +69,17 @@ t.test('a delivery that outlasts the lease keeps its mail: the lease is renewed 
     ready: async () => true,
     close: () => {},
   };
-  const worker = new MailWorker({ store, transport: slow, outboxKeys: deriveKeys(codeSecrets(config), 'outbox'), logger: pino({ level: 'silent' }), now: clock.now, leaseMs: 300 });
+  const worker = new MailWorker({ outbox: store.outbox, transport: slow, outboxKeys: deriveKeys(codeSecrets(config), 'outbox'), logger: pino({ level: 'silent' }), now: clock.now, leaseMs: 300 });
   worker.start();
   // The worker's timers do not keep a process alive; this wait does.
   for (let i = 0; i < 100 && !handedOver; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   t.ok(handedOver, 'the worker claimed the mail and is delivering it');
   clock.advance(1_000); // past the lease taken at the claim
   await new Promise((resolve) => setTimeout(resolve, 400)); // renewals run every 100 ms
-  t.equal((await store.claimDueMail(clock.now(), 300, 10)).length, 0, 'another worker cannot take it mid-delivery');
+  t.equal((await store.outbox.claimDue(clock.now(), 300, 10)).length, 0, 'another worker cannot take it mid-delivery');
   finish();
   await worker.stop();
-  t.equal(await store.countQueuedMail(), 0, 'delivered once');
+  t.equal(await store.outbox.countQueued(), 0, 'delivered once');
 });
 
 t.test('the background worker delivers without being driven', async (t) => {

@@ -118,7 +118,7 @@ t.test('missing, malformed, unknown and revoked API keys get 401', async (t) => 
     t.equal(response.json().code, 'unauthorized');
   }
   t.equal((await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload })).statusCode, 202, 'the key works before');
-  await app.mailcode.store.revokeClient(acme.id, clock.now());
+  await app.mailcode.store.clients.revoke(acme.id, clock.now());
   const revoked = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload });
   t.equal(revoked.statusCode, 401, 'revocation takes effect at once');
 });
@@ -131,9 +131,9 @@ t.test('a revocation or a new domain list made by another process holds from the
   // A second connection to the same database, as the CLI opens it.
   const cli = await openStore(config);
   t.teardown(() => cli.close());
-  await cli.updateClient(acme.id, { allowedDomains: ['acme-group.example'] });
+  await cli.clients.update(acme.id, { allowedDomains: ['acme-group.example'] });
   t.equal((await send('b@acme.example')).statusCode, 422, 'the old domain is refused at once');
   t.equal((await send('b@acme-group.example')).statusCode, 202, 'the new one is allowed');
-  await cli.revokeClient(acme.id, clock.now());
+  await cli.clients.revoke(acme.id, clock.now());
   t.equal((await send('c@acme-group.example')).statusCode, 401, 'the revoked key is refused at once');
 });

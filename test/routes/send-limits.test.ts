@@ -99,7 +99,7 @@ t.test('limits are kept in the database and survive a restart', async (t) => {
     first.clock.advance(minute);
   }
   // A second app on the same database file, as after a restart.
-  const { buildApp } = await import('../../src/app.js');
+  const { buildApp } = await import('../../src/main/app.js');
   await first.app.close();
   const restarted = await buildApp(first.config, { now: first.clock.now, transport: first.mail, startWorker: false, logStream: first.logs });
   t.teardown(() => restarted.close());

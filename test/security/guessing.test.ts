@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadConfig } from '../../src/config.js';
-import { packageRoot } from '../../src/paths.js';
+import { loadConfig } from '../../src/shared/config.js';
+import { packageRoot } from '../../src/shared/paths.js';
 import { oneIn, worstCaseGuessing } from '../../src/verification/guessing.js';
 
 t.test('the worst case with the defaults is 100 guesses, 1 in 10,000 per address per day', async (t) => {

@@ -1,6 +1,6 @@
 // Each limit is hit, and lifted by the injected clock at exactly the moment it promises.
 import t, { type Test } from 'tap';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/main/app.js';
 import { build, CapturingTransport, LogCapture } from '../helpers/build.js';
 import { onPostgres } from '../helpers/databases.js';
 

@@ -1,7 +1,7 @@
 // CODE_SECRET rotation, constant-time key checks, security headers, and errors that never
 // show internals.
 import t from 'tap';
-import { buildApp } from '../../src/app.js';
+import { buildApp } from '../../src/main/app.js';
 import { build, CapturingTransport, LogCapture } from '../helpers/build.js';
 
 const oldSecret = 'old-secret-0123456789abcdef0123456789abcdef';
@@ -54,7 +54,7 @@ t.test('responses carry security headers', async (t) => {
 t.test('an unexpected failure is a bare 500 problem: no message, no stack', async (t) => {
   const { app, createClient, logs } = await build(t);
   const acme = await createClient();
-  app.mailcode.store.recordSend = () => {
+  app.mailcode.store.verifications.send = () => {
     throw new Error('SQLITE_CORRUPT: database disk image is malformed at /secret/path.db');
   };
   const response = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });

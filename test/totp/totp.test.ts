@@ -5,9 +5,9 @@ import * as OTPAuth from 'otpauth';
 import { Resvg } from '@resvg/resvg-js';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
-import { codeSecrets } from '../../src/config.js';
-import { deriveKeys, seal } from '../../src/secrets.js';
-import { buildApp } from '../../src/app.js';
+import { codeSecrets } from '../../src/shared/config.js';
+import { deriveKeys, seal } from '../../src/shared/secrets.js';
+import { buildApp } from '../../src/main/app.js';
 import { build, LogCapture } from '../helpers/build.js';
 import { databaseText } from '../helpers/databases.js';
 
@@ -67,7 +67,7 @@ t.test('RFC 6238 test vectors pass through confirmation and the verify path', as
   const { app, call, clock, acme, config } = await setup(t);
   const [first, ...rest] = rfcVectors;
   clock.time = first![0] * 1000;
-  await app.mailcode.store.totp.createFactor({
+  await app.mailcode.store.totpFactors.create({
     id: 'te_rfc6238',
     clientId: acme.id,
     userRef: 'rfc',

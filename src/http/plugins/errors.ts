@@ -1,0 +1,57 @@
+// Every error leaves as RFC 9457 problem+json with one of SPEC's codes; a 5xx never
+// carries a message, stack or anything else from inside.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { DomainError } from '../../shared/domain-error.js';
+import { ProblemError, problemFor, problems } from '../problems.js';
+
+function toProblem(error: FastifyError | ProblemError | DomainError): ProblemError {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof DomainError) return problemFor(error.refusal);
+  if (error.validation) {
+    return problems.invalidRequest(`${error.validationContext ?? 'request'}${error.message.replace(/^(body|params|querystring|headers)/, '')}`);
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return problems.invalidRequest(error.message, status);
+  return problems.internal();
+}
+
+/** "GET /verifications/:id" → the methods each path pattern answers, to tell a 405 from a 404. */
+function methodsByPath(routes: readonly string[]): { path: RegExp; methods: string[] }[] {
+  const byUrl = new Map<string, string[]>();
+  for (const route of routes) {
+    const [method, url] = route.split(' ') as [string, string];
+    byUrl.set(url, [...(byUrl.get(url) ?? []), method]);
+  }
+  return [...byUrl].map(([url, methods]) => ({
+    path: new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}$`),
+    methods: [...new Set(methods)].sort(),
+  }));
+}
+
+export default fp(
+  async function errors(app: FastifyInstance, options: { routes: readonly string[] }) {
+    let known: ReturnType<typeof methodsByPath> | undefined;
+    /** No route for this method and path: a 405 with Allow when the path answers others. */
+    const noRoute = (request: FastifyRequest) => {
+      const path = request.url.split('?')[0]!;
+      known ??= methodsByPath(options.routes);
+      const allowed = known.find((route) => route.path.test(path))?.methods;
+      return allowed
+        ? problems.methodNotAllowed(`${path} answers ${allowed.join(', ')}, not ${request.method}.`, allowed)
+        : problems.notFound(`No route for ${request.method} ${path}.`);
+    };
+    const send = (problem: ProblemError, reply: FastifyReply) =>
+      reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody());
+
+    app.setErrorHandler((error: FastifyError | ProblemError | DomainError, request, reply) => {
+      // A request no route answers is a 404 or 405, even when its body could not be read
+      // (a QUERY without a Content-Type, say): the missing route is the first thing wrong.
+      const problem = request.is404 ? noRoute(request) : toProblem(error);
+      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      return send(problem, reply);
+    });
+    app.setNotFoundHandler((request, reply) => send(noRoute(request), reply));
+  },
+  { name: 'errors' },
+);

@@ -1,0 +1,18 @@
+// buildApp(config, deps): the whole service — wired, with its HTTP face — as a Fastify
+// instance that never listens. The server, the tests and the benchmark all build this.
+import type { FastifyInstance } from 'fastify';
+import { buildHttpApp } from '../http/app.js';
+import type { Config } from '../shared/config.js';
+import { wire, type WiringDeps } from './wiring.js';
+
+export { keyRingFor, openStore } from './open-store.js';
+export type { Store } from '../store/store.js';
+
+export interface AppDeps extends WiringDeps {
+  /** Tests that drive the worker by hand (runOnce) turn the background loop off. */
+  startWorker?: boolean;
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  return buildHttpApp(await wire(config, deps), { startWorker: deps.startWorker });
+}

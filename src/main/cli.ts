@@ -1,0 +1,268 @@
+#!/usr/bin/env node
+// The `mailcode` command: serve, migrate, clients, keys, purge.
+import { Command, CommanderError } from 'commander';
+import type { Config } from '../shared/config.js';
+import { newId } from '../shared/ids.js';
+import { hashApiKey, newApiKey } from '../shared/secrets.js';
+import type { Client } from '../clients/model.js';
+import type { Store } from '../store/store.js';
+import { accentOption, domainOption, localeOption, nameOption, senderOption, supportOption, urlOption } from './cli-options.js';
+
+// The configuration, the database and the key ring are loaded when a command runs, not at
+// start: a usage error or --help answers at once, without them.
+async function config(): Promise<Config> {
+  const { ConfigError, loadConfig } = await import('../shared/config.js');
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`mailcode: configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function withStore<T>(fn: (store: Store, cfg: Config) => T | Promise<T>): Promise<T> {
+  const cfg = await config();
+  const { openStore } = await import('./open-store.js');
+  const store = await openStore(cfg);
+  try {
+    return await fn(store, cfg);
+  } finally {
+    await store.close();
+  }
+}
+
+
+/** A usage error: one line naming what is wrong, exit code 2 (like a bad configuration). */
+const usageExitCode = 2;
+
+const program = new Command()
+  .name('mailcode')
+  .description('Email one-time-code verification for company addresses.')
+  // Commander's own refusals (a bad option value, a missing argument, an unknown option)
+  // leave as one line and exit 2; subcommands inherit both settings.
+  .configureOutput({ outputError: (message, write) => write(`mailcode: ${message.replace(/^error: /, '')}`) })
+  .exitOverride((error) => {
+    throw error;
+  })
+  .addHelpText(
+    'after',
+    `
+Configuration comes from environment variables (see README, .env.example).
+
+Examples:
+  mailcode serve                                         start on the embedded defaults
+  mailcode clients create --name "Acme Portal" --domain acme.example
+  mailcode clients list
+  mailcode clients revoke cl_abc123
+  mailcode keys rotate
+  mailcode preview --locale de
+  mailcode <command> --help                              details of one command`,
+  );
+
+program
+  .command('serve')
+  .description('start the HTTP service (configured by environment variables; see README)')
+  .action(async () => {
+    const { serve } = await import('./server.js');
+    await serve(await config());
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations (the server also does this at start)')
+  .action(() => withStore(() => console.log('database is up to date')));
+
+const clients = program.command('clients').description('manage portal clients and their API keys');
+
+/** Branding options shared by `clients create` and `clients update`. */
+function brandingOptions(command: Command): Command {
+  return command
+    .option('--from <address>', 'sender of this client\'s mail, e.g. "Acme Portal <no-reply@acme.example>"', senderOption)
+    .option('--reply-to <address>', 'Reply-To of the mail', senderOption)
+    .option('--support <contact>', 'support address or https:// URL shown in the mail', supportOption)
+    .option('--logo-url <url>', 'https:// URL of a logo (about 120 px wide) shown at the top', urlOption)
+    .option('--accent <colour>', 'accent colour, e.g. #1f6feb', accentOption)
+    .option('--locale <tag>', 'default mail locale when a request names none', localeOption)
+    .option('--no-code-in-subject', 'keep the code out of the subject line');
+}
+
+interface BrandingFlags {
+  from?: string;
+  replyTo?: string;
+  support?: string;
+  logoUrl?: string;
+  accent?: string;
+  locale?: string;
+  codeInSubject?: boolean;
+}
+
+function brandingSettings(options: BrandingFlags) {
+  return {
+    ...(options.from !== undefined ? { mailFrom: options.from } : {}),
+    ...(options.replyTo !== undefined ? { replyTo: options.replyTo } : {}),
+    ...(options.support !== undefined ? { support: options.support } : {}),
+    ...(options.logoUrl !== undefined ? { logoUrl: options.logoUrl } : {}),
+    ...(options.accent !== undefined ? { accentColor: options.accent } : {}),
+    ...(options.locale !== undefined ? { defaultLocale: options.locale } : {}),
+  };
+}
+
+function describe(client: Client): string {
+  return [
+    `client ${client.id} (${client.name})`,
+    `allowed domains: ${client.allowedDomains.join(', ') || '(any company domain)'}`,
+    `from: ${client.mailFrom ?? '(MAIL_FROM)'}${client.replyTo ? `, reply-to: ${client.replyTo}` : ''}`,
+    `support: ${client.support ?? '-'}, logo: ${client.logoUrl ?? '-'}, accent: ${client.accentColor ?? 'default'}`,
+    `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}`,
+  ].join('\n');
+}
+
+brandingOptions(
+  clients
+    .command('create')
+    .description('create a client and print its API key (shown once, stored only as a hash)')
+    .requiredOption('--name <name>', 'display name, used in the mail ("Your code for <name>")', nameOption)
+    .option('--domain <domain>', 'allowed company email domain (repeat for more; subdomains included)', domainOption, []),
+)
+  .option('--json', 'print JSON')
+  .addHelpText('after', '\nExamples:\n  mailcode clients create --name "Acme Portal" --domain acme.example --json\n  mailcode clients create --name "Acme" --domain acme.example --from "Acme <no-reply@acme.example>" --support https://help.acme.example --locale de')
+  .action((options: BrandingFlags & { name: string; domain: string[]; json?: boolean }) =>
+    withStore(async (store) => {
+      const apiKey = newApiKey();
+      const client = await store.clients.create({
+        id: newId('cl', 9),
+        name: options.name,
+        apiKeyHash: hashApiKey(apiKey),
+        allowedDomains: options.domain,
+        ...brandingSettings(options),
+        codeInSubject: options.codeInSubject !== false,
+        createdAt: Date.now(),
+      });
+      if (options.json) {
+        console.log(JSON.stringify({ clientId: client.id, apiKey, ...client, id: undefined }));
+      } else {
+        console.log(`${describe(client)}\nAPI key (shown once, store it now): ${apiKey}`);
+      }
+    }),
+  );
+
+brandingOptions(
+  clients
+    .command('update')
+    .description('change a client\'s name, domains or mail branding')
+    .argument('<id>', 'client id')
+    .option('--name <name>', 'display name used in the mail', nameOption)
+    .option('--domain <domain>', 'replace the allowed domains (repeat for more)', domainOption),
+)
+  .option('--code-in-subject', 'put the code in the subject line again')
+  .addHelpText('after', '\nExample:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject')
+  .action((id: string, options: BrandingFlags & { name?: string; domain?: string[] }, command: Command) => {
+    const codeInSubjectGiven = command.getOptionValueSource('codeInSubject') === 'cli';
+    const changes = {
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
+      ...brandingSettings(options),
+      ...(codeInSubjectGiven ? { codeInSubject: options.codeInSubject !== false } : {}),
+    };
+    if (Object.keys(changes).length === 0) {
+      command.error('nothing to change: give at least one option (see mailcode clients update --help)', { exitCode: usageExitCode });
+    }
+    return withStore(async (store) => {
+      const client = await store.clients.update(id, changes);
+      if (!client) {
+        process.stderr.write(`mailcode: no client ${id}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(describe(client));
+    });
+  });
+
+clients
+  .command('list')
+  .description('list clients (never their keys)')
+  .option('--json', 'print JSON')
+  .action((options: { json?: boolean }) =>
+    withStore(async (store) => {
+      const all = await store.clients.list();
+      if (options.json) return console.log(JSON.stringify(all));
+      for (const c of all) {
+        const state = c.revokedAt ? `revoked ${new Date(c.revokedAt).toISOString()}` : 'active';
+        console.log(`${c.id}\t${c.name}\t${c.allowedDomains.join(',') || '*'}\t${state}`);
+      }
+    }),
+  );
+
+clients
+  .command('revoke')
+  .description('revoke a client\'s API key at once')
+  .argument('<id>', 'client id')
+  .action((id: string) =>
+    withStore(async (store) => {
+      if (!(await store.clients.revoke(id, Date.now()))) {
+        process.stderr.write(`mailcode: no active client ${id}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`client ${id} revoked`);
+    }),
+  );
+
+program
+  .command('keys')
+  .description('manage assertion signing keys')
+  .command('rotate')
+  .description('make a new signing key; the old one stays in the JWKS until its tokens expire')
+  .action(() =>
+    withStore(async (store, cfg) => {
+      const { keyRingFor } = await import('./open-store.js');
+      const keys = keyRingFor(store.signingKeys, cfg);
+      await keys.init();
+      console.log(`new signing key ${await keys.rotate()}`);
+    }),
+  );
+
+program
+  .command('preview')
+  .description('render the code mail to HTML and text files, for designers and translators')
+  .option('--locale <tag>', 'one locale (default: every shipped locale)', localeOption)
+  .option('--client <id>', 'use this client\'s name and branding')
+  .option('--out <dir>', 'where to write the files', 'preview')
+  .addHelpText('after', '\nExamples:\n  mailcode preview --locale de\n  mailcode preview --client cl_abc123 --out /tmp/mail')
+  .action(async (options: { locale?: string; client?: string; out: string }) => {
+    const { writePreviews } = await import('../mail/preview.js');
+    const client = options.client ? await withStore((store) => store.clients.get(options.client!)) : undefined;
+    if (options.client && !client) {
+      process.stderr.write(`mailcode: no client ${options.client}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    for (const file of writePreviews(options.out, options.locale ? [options.locale] : undefined, client)) console.log(file);
+  });
+
+program
+  .command('purge')
+  .description('delete expired verifications past retention, old send events and unneeded keys')
+  .action(() =>
+    withStore(async (store, cfg) => {
+      const [{ keyRingFor }, { purgeExpired }] = await Promise.all([import('./open-store.js'), import('../retention/purge.js')]);
+      const keys = keyRingFor(store.signingKeys, cfg);
+      await keys.init();
+      console.log(JSON.stringify(await purgeExpired(store.maintenance, keys, cfg.RETENTION_DAYS, Date.now())));
+    }),
+  );
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and --version end here with 0; every refusal was already printed on one line.
+    process.exit(error.exitCode === 0 ? 0 : usageExitCode);
+  }
+  // Anything else (the database unreachable, a full disk): one line, not a stack.
+  process.stderr.write(`mailcode: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,37 @@
+// What the server and the CLI both open from the configuration: the database (and Redis),
+// and the signing keys. Nothing else loads here, so a CLI command starts fast.
+import type { Redis } from 'ioredis';
+import type { SigningKeysPort } from '../assertions/ports.js';
+import { KeyRing } from '../assertions/keyring.js';
+import { codeSecrets, isPostgres, sqlitePath, type Config } from '../shared/config.js';
+import { deriveKeys } from '../shared/secrets.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Opens (and migrates) the database named by the configuration. With PostgreSQL and a
+ * Redis client, the bucketed limit counters live in Redis; SQLite keeps them in its own
+ * file (one process, nothing to share, and its transactions cannot wait for a socket).
+ */
+export async function openStore(config: Config, redis?: Redis): Promise<Store> {
+  if (isPostgres(config.DATABASE_URL)) {
+    // Loaded only when used: the PostgreSQL client and drizzle's pg dialect cost the
+    // embedded SQLite setup about 20 MB of memory for nothing.
+    const { openPostgresStore } = await import('../store/postgres/index.js');
+    return openPostgresStore(config.DATABASE_URL, config.DATABASE_POOL_SIZE, redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined);
+  }
+  const { openSqliteStore } = await import('../store/sqlite/index.js');
+  return openSqliteStore(sqlitePath(config.DATABASE_URL));
+}
+
+/** One Redis connection per process, shared by the request limiter and the counters. */
+export async function connectRedis(config: Config): Promise<Redis | undefined> {
+  if (!config.REDIS_URL) return undefined;
+  const { Redis } = await import('ioredis');
+  // A command fails after one retry while Redis is away, instead of waiting for it forever.
+  return new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+}
+
+/** The signing keys as the server and the CLI both see them (keys encrypted under CODE_SECRET). */
+export function keyRingFor(signingKeys: SigningKeysPort, config: Config, now: () => number = Date.now): KeyRing {
+  return new KeyRing(signingKeys, deriveKeys(codeSecrets(config), 'signing-keys'), config.ASSERTION_TTL_SECONDS * 1000, now);
+}

@@ -1,0 +1,121 @@
+// The one composition root: configuration → store, keys, services, mail worker, metrics.
+// The server, the tests and the benchmark build the service through here; the HTTP app
+// only receives what this made.
+import type { DestinationStream, Logger } from 'pino';
+import type { Mailcode } from '../http/app.js';
+import { MailWorker } from '../mail/worker.js';
+import { resolveLocale } from '../mail/render.js';
+import { createMailTransport, type MailTransport } from '../mail/transport.js';
+import { codeSecrets, type Config } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { Metrics } from '../shared/metrics.js';
+import { deriveKeys } from '../shared/secrets.js';
+import type { Store } from '../store/store.js';
+import { TotpService } from '../totp/service.js';
+import type { SendLimits } from '../verification/model.js';
+import { VerificationService } from '../verification/service.js';
+import { connectRedis, keyRingFor, openStore } from './open-store.js';
+
+export type { Mailcode } from '../http/app.js';
+
+export interface WiringDeps {
+  /** A store the caller owns (and closes); else the configured database is opened. */
+  store?: Store;
+  transport?: MailTransport;
+  now?: () => number;
+  logger?: Logger;
+  logStream?: DestinationStream;
+}
+
+export function sendLimits(config: Config): SendLimits {
+  return {
+    codeTtlMs: config.CODE_TTL_SECONDS * 1000,
+    cooldownMs: config.RESEND_COOLDOWN_SECONDS * 1000,
+    maxAttempts: config.MAX_ATTEMPTS,
+    perEmailHour: config.SENDS_PER_EMAIL_HOUR,
+    perEmailDay: config.SENDS_PER_EMAIL_DAY,
+    perIpHour: config.SENDS_PER_IP_HOUR,
+    perDomainHour: config.DOMAIN_MAILS_PER_HOUR,
+    globalPerMinute: config.GLOBAL_MAILS_PER_MINUTE,
+    wrongCodesPerEmailHour: config.WRONG_CODES_PER_EMAIL_HOUR,
+    codesKept: 3,
+  };
+}
+
+export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailcode> {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? createLogger(config.LOG_LEVEL, deps.logStream);
+  const redis = await connectRedis(config);
+  const store = deps.store ?? (await openStore(config, redis));
+  const transport = deps.transport ?? createMailTransport(config);
+  const secrets = codeSecrets(config);
+  const keys = keyRingFor(store.signingKeys, config, now);
+  await keys.init();
+  keys.onRefreshError = (error) => logger.error({ err: error }, 'signing keys could not be reloaded; the ones loaded stay in use');
+  const outboxKeys = deriveKeys(secrets, 'outbox');
+  const assertion = { issuer: config.PUBLIC_URL, ttlSeconds: config.ASSERTION_TTL_SECONDS };
+  const metrics = new Metrics();
+  const worker = new MailWorker({
+    outbox: store.outbox,
+    transport,
+    outboxKeys,
+    logger: logger.child({ component: 'mail' }),
+    now,
+    leaseMs: config.MAIL_LEASE_SECONDS * 1000,
+    onDelivered: (seconds) => {
+      metrics.mailDelivered.inc();
+      metrics.mailDeliverySeconds.observe(seconds);
+    },
+    onFailed: () => metrics.mailFailed.inc(),
+    onRetry: () => metrics.mailRetries.inc(),
+  });
+  const verification = new VerificationService({
+    verifications: store.verifications,
+    keys,
+    limits: sendLimits(config),
+    assertion,
+    mailFrom: config.MAIL_FROM,
+    resolveLocale,
+    codeKeys: deriveKeys(secrets, 'codes'),
+    outboxKeys,
+    now,
+    logger: logger.child({ component: 'verification' }),
+    onMailQueued: () => worker.nudge(),
+    events: {
+      sent: () => metrics.codesSent.inc(),
+      verified: () => metrics.codesVerified.inc(),
+      failed: () => metrics.codesFailed.inc(),
+      locked: () => metrics.verificationsLocked.inc(),
+      limited: (limit) => metrics.rateLimited.inc({ limit }),
+    },
+  });
+  const totp = new TotpService({
+    factors: store.totpFactors,
+    keys,
+    secretKeys: deriveKeys(secrets, 'totp-secrets'),
+    recoveryKeys: deriveKeys(secrets, 'recovery-codes'),
+    maxAttempts: config.MAX_ATTEMPTS,
+    assertion,
+    now,
+    logger: logger.child({ component: 'totp' }),
+  });
+  return {
+    config,
+    logger,
+    store,
+    redis,
+    keys,
+    verification,
+    totp,
+    worker,
+    transport,
+    metrics,
+    async close() {
+      await worker.stop();
+      transport.close();
+      await keys.settled();
+      if (!deps.store) await store.close();
+      await redis?.quit();
+    },
+  };
+}

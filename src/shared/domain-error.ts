@@ -1,0 +1,34 @@
+// The answers a domain service gives by throwing: what went wrong, in the domain's words.
+// The HTTP edge (http/problems.ts) maps each to a status, headers and problem text.
+
+export type DomainRefusal =
+  | { kind: 'invalid_input'; detail: string }
+  | { kind: 'domain_not_allowed'; detail: string }
+  /** `limit` names the rule (SendLimitName in verification/model.ts). */
+  | { kind: 'send_limited'; limit: string; retryAfterMs: number }
+  | { kind: 'wrong_code'; attemptsRemaining: number }
+  /** A verification locked after too many wrong codes. */
+  | { kind: 'verification_locked' }
+  /** An authenticator factor refusing codes until `retryAfterMs` has passed. */
+  | { kind: 'factor_locked'; retryAfterMs: number }
+  | { kind: 'code_expired' }
+  | { kind: 'verification_canceled' }
+  | { kind: 'already_verified' }
+  | { kind: 'verification_not_found' }
+  | { kind: 'totp_not_enabled' }
+  | { kind: 'totp_already_enabled' }
+  | { kind: 'enrollment_not_found' };
+
+export class DomainError extends Error {
+  constructor(readonly refusal: DomainRefusal) {
+    // A refusal is an answer, not a bug: no stack trace to capture (it is never shown or
+    // logged), which keeps a wrong code as cheap to answer as a right one.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(refusal.kind);
+    Error.stackTraceLimit = stackTraceLimit;
+    this.name = 'DomainError';
+  }
+}
+
+export const refuse = (refusal: DomainRefusal): DomainError => new DomainError(refusal);

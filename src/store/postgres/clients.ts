@@ -1,0 +1,44 @@
+// Clients on PostgreSQL.
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import { clients } from '../../../db/schema.pg.js';
+import type { Client, ClientSettings, NewClient } from '../../clients/model.js';
+import type { ClientsPort } from '../../clients/ports.js';
+import { clientColumns, toClient } from '../rows.js';
+import type { PgDb } from './open.js';
+
+export class PostgresClients implements ClientsPort {
+  constructor(private readonly db: PgDb) {}
+
+  async create(client: NewClient): Promise<Client> {
+    const [row] = await this.db.insert(clients).values(clientColumns(client)).returning();
+    return toClient(row!);
+  }
+
+  async update(id: string, changes: Partial<ClientSettings>): Promise<Client | undefined> {
+    const [row] = await this.db.update(clients).set(clientColumns(changes)).where(eq(clients.id, id)).returning();
+    return row ? toClient(row) : undefined;
+  }
+
+  async get(id: string): Promise<Client | undefined> {
+    const [row] = await this.db.select().from(clients).where(eq(clients.id, id));
+    return row ? toClient(row) : undefined;
+  }
+
+  async list(): Promise<Client[]> {
+    return (await this.db.select().from(clients).orderBy(asc(clients.createdAt))).map(toClient);
+  }
+
+  async findByKeyHash(apiKeyHash: string) {
+    const [row] = await this.db.select().from(clients).where(eq(clients.apiKeyHash, apiKeyHash)).prepare('mc_client_by_key').execute();
+    return row ? { ...toClient(row), apiKeyHash: row.apiKeyHash } : undefined;
+  }
+
+  async revoke(id: string, now: number): Promise<boolean> {
+    const rows = await this.db
+      .update(clients)
+      .set({ revokedAt: now })
+      .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
+      .returning({ id: clients.id });
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,31 @@
+// The PostgreSQL store, for several mailcode processes on one database. Isolation is READ
+// COMMITTED (PostgreSQL's default) throughout, made safe by the statements themselves (see
+// verifications.ts and outbox.ts). With Redis, the bucketed limit counters live there.
+import { sql } from 'drizzle-orm';
+import type { Redis } from 'ioredis';
+import type { Store } from '../store.js';
+import { PostgresClients } from './clients.js';
+import { PostgresMaintenance } from './maintenance.js';
+import { migratePostgres, openPostgres } from './open.js';
+import { PostgresOutbox } from './outbox.js';
+import { redisCounters } from './redis-counters.js';
+import { PostgresSigningKeys } from './signing-keys.js';
+import { PostgresTotpFactors } from './totp-factors.js';
+import { PostgresVerifications } from './verifications.js';
+
+/** Opens a pool, migrates (once, under a lock, however many replicas start together). */
+export async function openPostgresStore(url: string, poolSize: number, redis?: { client: Redis; prefix: string }): Promise<Store> {
+  const db = openPostgres(url, poolSize);
+  await migratePostgres(db, url);
+  const outbox = new PostgresOutbox(db);
+  return {
+    clients: new PostgresClients(db),
+    verifications: new PostgresVerifications(db, redis ? redisCounters(redis.client, redis.prefix) : undefined),
+    outbox,
+    signingKeys: new PostgresSigningKeys(db),
+    totpFactors: new PostgresTotpFactors(db),
+    maintenance: new PostgresMaintenance(db, outbox),
+    ping: async () => (await db.execute<{ ok: number }>(sql`select 1 as ok`)).rows[0]?.ok === 1,
+    close: () => db.$client.end(),
+  };
+}

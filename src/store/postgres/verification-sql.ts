@@ -1,0 +1,118 @@
+// The statements of a send and of an attempt on PostgreSQL: each request is one read and one
+// write, each a single statement (data-modifying CTEs are one atomic unit), so a request
+// costs two round trips. Run as named prepared statements: each pooled connection parses
+// and plans them once.
+
+/** A verifications row as the domain names its fields. */
+const columns = `id, client_id as "clientId", email, purpose, locale, status, attempts, max_attempts as "maxAttempts",
+  send_count as "sendCount", created_at as "createdAt", last_sent_at as "lastSentAt", expires_at as "expiresAt", verified_at as "verifiedAt"`;
+
+/**
+ * Everything a send decides on. $1 client, $2 email, $3 purpose, $4/$5 the address's sends
+ * since/at most, $6 ip, $7/$8 the IP's sends since/at most, $9/$10 the guard keys,
+ * $11/$12 the counters to read (keys, first buckets) where the database keeps them.
+ */
+export const loadSendState = `
+select
+  (select row_to_json(v) from (
+    select ${columns} from verifications where client_id = $1 and email = $2 and purpose = $3 order by created_at desc limit 1
+  ) v) as latest,
+  array(select created_at from send_events where email = $2 and created_at > $4 order by created_at desc limit $5) as email_sends,
+  array(select created_at from send_events where end_user_ip = $6 and created_at > $7 order by created_at desc limit $8) as ip_sends,
+  (select version from send_guards where key = $9) as email_version,
+  (select version from send_guards where key = $10) as ip_version,
+  (select coalesce(json_agg(json_build_array(c.key, c.bucket, c.count)), '[]')
+     from limit_counters c join unnest($11::text[], $12::bigint[]) as w(key, since) on c.key = w.key and c.bucket >= w.since) as buckets`;
+
+/**
+ * The guard every send write begins with: bump the version of each key (the address, the
+ * IP) only if it is still the version the read saw; a key read as absent must still be
+ * absent. A send that came in between holds (or has committed) a newer version, so the
+ * write finds fewer guard rows than keys, and every insert below depends on `ok`.
+ * $1 the keys, $2 the versions read (null: absent), $3 now.
+ */
+const guard = `
+guard as (
+  insert into send_guards (key, version, updated_at)
+  select k, 1, $3::bigint from unnest($1::text[]) as k
+  on conflict (key) do update set version = send_guards.version + 1, updated_at = excluded.updated_at
+  where send_guards.version = ($2::bigint[])[array_position($1::text[], send_guards.key)]
+  returning key
+),
+ok as (select count(*) = cardinality($1::text[]) as ok from guard)`;
+
+/** What follows the verification row `v` of a send: $4 client, $5 email, $6 ip, $7 code hash, $8 payload, $9 expiry, $10/$11 counter events. */
+const afterVerification = `
+code as (insert into verification_codes (verification_id, code_hash, created_at) select id, $7::text, $3::bigint from v),
+event as (insert into send_events (client_id, email, end_user_ip, created_at) select $4::text, $5::text, $6::text, $3::bigint from v),
+mail as (insert into outbox (verification_id, status, payload, next_attempt_at, created_at, expires_at) select id, 'queued', $8::text, $3::bigint, $3::bigint, $9::bigint from v),
+counted as (
+  insert into limit_counters (key, bucket, count) select k, b, 1 from v, unnest($10::text[], $11::bigint[]) as e(k, b)
+  on conflict (key, bucket) do update set count = limit_counters.count + 1
+)`;
+
+/** A first send: $12 id, $13 purpose, $14 locale, $15 max attempts. */
+export const commitNewSend = `
+with ${guard},
+v as (
+  insert into verifications (id, client_id, email, purpose, locale, status, attempts, max_attempts, send_count, created_at, last_sent_at, expires_at)
+  select $12::text, $4::text, $5::text, $13::text, $14::text, 'pending', 0, $15::int, 1, $3::bigint, $3::bigint, $9::bigint from ok where ok.ok
+  returning *
+),
+${afterVerification}
+select ${columns} from v`;
+
+/**
+ * A resend joining a pending verification: $12 its id, $13 how many codes stay valid. The
+ * delete sees the codes as they were before this statement, so it keeps one fewer.
+ */
+export const commitJoinSend = `
+with ${guard},
+v as (
+  update verifications set last_sent_at = $3::bigint, expires_at = $9::bigint, send_count = send_count + 1
+  where id = $12::text and status = 'pending' and expires_at > $3::bigint and (select ok from ok)
+  returning *
+),
+pruned as (
+  delete from verification_codes where verification_id in (select id from v) and id not in (
+    select id from verification_codes where verification_id = $12 order by id desc limit greatest($13::int - 1, 0)
+  )
+),
+${afterVerification}
+select ${columns} from v`;
+
+/**
+ * The attempt, counted as it is read: +1 only while pending, with attempts left and
+ * unexpired. Another client's verification is not the target. $1 client, $2 now, then
+ * $3 the id — or $3/$4 the address and purpose of the newest one.
+ */
+const loadAttempt = (target: string) => `
+with target as (${target}),
+counted as (
+  update verifications set attempts = attempts + 1
+  where id = (select id from target) and status = 'pending' and attempts < max_attempts and expires_at > $2
+  returning attempts
+)
+select t.*, (select attempts from counted) as counted,
+  array(select code_hash from verification_codes where verification_id = t.id) as hashes
+from (select 1) as one left join (select ${columns} from target) as t on true`;
+
+export const loadAttemptById = loadAttempt('select * from verifications where id = $3 and client_id = $1');
+export const loadAttemptByAddress = loadAttempt('select * from verifications where client_id = $1 and email = $3 and purpose = $4 order by created_at desc limit 1');
+
+/** A right code: pending → verified and the codes erased. $1 id, $2 now. */
+export const commitVerified = `
+with v as (update verifications set status = 'verified', verified_at = $2 where id = $1 and status = 'pending' returning *),
+erased as (delete from verification_codes where verification_id in (select id from v))
+select ${columns} from v`;
+
+/** A wrong code: locked once no attempts are left; $2/$3 counter events. */
+export const commitWrong = `
+with locked as (
+  update verifications set status = case when attempts >= max_attempts then 'locked' else status end where id = $1 returning id
+),
+counted as (
+  insert into limit_counters (key, bucket, count) select k, b, 1 from unnest($2::text[], $3::bigint[]) as e(k, b)
+  on conflict (key, bucket) do update set count = limit_counters.count + 1
+)
+select count(*)::int as n from locked`;

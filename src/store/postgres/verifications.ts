@@ -1,0 +1,147 @@
+// Verifications on PostgreSQL, for several mailcode processes on one database. The flows
+// run awaiting each operation, and each operation is one statement: a send or an attempt
+// costs two round trips to the database (and one to Redis), with no transaction held open
+// across the decision. Correctness under concurrency comes from the statements themselves:
+// - a send's write is guarded by the versions of the address's and the IP's send guards it
+//   read: a send that came in between makes the write a no-op, and the flow reads again;
+// - an attempt is counted by a conditional UPDATE (pending, attempts left, unexpired): a
+//   second UPDATE of the row waits for the first to commit and re-checks its WHERE on the
+//   new row (READ COMMITTED), so no two attempts share a count and a code is used once.
+import { and, desc, eq } from 'drizzle-orm';
+import { outbox, verificationCodes, verifications } from '../../../db/schema.pg.js';
+import { attemptFlow, unknownIdCounter } from '../../verification/attempt-flow.js';
+import { runAsync, type AsyncOperations } from '../../verification/flow.js';
+import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
+import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
+import { sendFlow } from '../../verification/send-flow.js';
+import type { PgDb } from './open.js';
+import type { SharedCounters } from './redis-counters.js';
+import * as statements from './verification-sql.js';
+
+const numbers = (values: (string | number)[]) => values.map(Number);
+const events = (list: CounterEvent[]) => [list.map((e) => e.key), list.map((e) => e.bucket)];
+
+export class PostgresVerifications implements VerificationsPort {
+  private readonly sendOps: AsyncOperations<SendOps>;
+  private readonly attemptOps: AsyncOperations<AttemptOps>;
+
+  /**
+   * @param counters where the bucketed counters live when not in the database (Redis):
+   *   the counters every send updates stop being rows that all replicas wait on.
+   */
+  constructor(
+    private readonly db: PgDb,
+    private readonly counters?: SharedCounters,
+  ) {
+    this.sendOps = this.makeSendOps();
+    this.attemptOps = this.makeAttemptOps();
+  }
+
+  private query<R>(name: string, text: string, values: unknown[]) {
+    return this.db.$client.query<R & Record<string, unknown>>({ name, text, values }).then((result) => result.rows);
+  }
+
+  private makeSendOps(): AsyncOperations<SendOps> {
+    const shared = this.counters;
+    return {
+      loadSendState: async (q) => {
+        const [row] = await this.query<{ latest: Verification | null; email_sends: string[]; ip_sends: string[]; email_version: number | null; ip_version: number | null; buckets: [string, number, number][] }>(
+          'mc_load_send',
+          statements.loadSendState,
+          [q.clientId, q.email, q.purpose, q.emailSince, q.emailLimit, q.ip, q.ipSince, q.ipLimit, `email:${q.email}`, q.ip === null ? null : `ip:${q.ip}`,
+            shared ? [] : q.counters.map((c) => c.key), shared ? [] : q.counters.map((c) => c.since)],
+        );
+        const buckets: Record<string, BucketRow[]> = {};
+        for (const [key, bucket, count] of row!.buckets) (buckets[key] ??= []).push({ bucket, count });
+        return {
+          latest: row!.latest ?? undefined,
+          sendsToEmail: numbers(row!.email_sends),
+          sendsFromIp: numbers(row!.ip_sends),
+          guard: { email: row!.email_version, ip: row!.ip_version },
+          buckets,
+        };
+      },
+      countAndRead: async (q) =>
+        shared ? { buckets: await shared.countAndRead(q.count, q.read), counted: true } : { buckets: q.state.buckets, counted: false },
+      uncount: async (list) => shared?.uncount(list),
+      commitSend: async (w) => {
+        const keys = [`email:${w.email}`, ...(w.ip === null ? [] : [`ip:${w.ip}`])];
+        const versions = [w.guard.email, ...(w.ip === null ? [] : [w.guard.ip])];
+        const common = [keys, versions, w.now, w.clientId, w.email, w.ip, w.codeHash, w.payload, w.expiresAt, ...events(w.count)];
+        const v = w.verification;
+        const [row] =
+          v.kind === 'new'
+            ? await this.query<Verification>('mc_commit_new_send', statements.commitNewSend, [...common, v.id, v.purpose, v.locale, v.maxAttempts])
+            : await this.query<Verification>('mc_commit_join_send', statements.commitJoinSend, [...common, v.id, v.keepCodes]);
+        return row;
+      },
+    };
+  }
+
+  private makeAttemptOps(): AsyncOperations<AttemptOps> {
+    return {
+      loadAttempt: async ({ clientId, target, now }) => {
+        type Row = Verification & { id: string | null; counted: number | null; hashes: string[] };
+        const [row] =
+          'verificationId' in target
+            ? await this.query<Row>('mc_load_attempt_id', statements.loadAttemptById, [clientId, now, target.verificationId])
+            : await this.query<Row>('mc_load_attempt_address', statements.loadAttemptByAddress, [clientId, now, target.email, target.purpose]);
+        const { counted, hashes, ...verification } = row!;
+        return { verification: verification.id === null ? undefined : (verification as Verification), counted: counted ?? undefined, codeHashes: hashes };
+      },
+      commitAttempt: async (w) => {
+        if (w.outcome === 'verified') return (await this.query<Verification>('mc_commit_verified', statements.commitVerified, [w.id, w.now]))[0];
+        // Wrong codes count in Redis when there is one — but a probe of an unknown id is
+        // counted in the table even then: every attempt on a known id writes (and so
+        // flushes) the WAL at commit, and without a write of its own the unknown id would
+        // answer measurably faster, telling which ids exist.
+        const inTable = this.counters ? w.count.filter((e) => e.key.startsWith(unknownIdCounter)) : w.count;
+        const inRedis = this.counters ? w.count.filter((e) => !e.key.startsWith(unknownIdCounter)) : [];
+        await Promise.all([
+          this.query('mc_commit_wrong', statements.commitWrong, [w.id, ...events(inTable)]),
+          inRedis.length > 0 ? this.counters?.count(inRedis) : undefined,
+        ]);
+        return undefined;
+      },
+      settle: ({ ms }) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
+  }
+
+  send(request: SendRequest): Promise<SendOutcome> {
+    return runAsync(sendFlow(request), this.sendOps);
+  }
+
+  attempt(request: AttemptRequest): Promise<AttemptOutcome> {
+    return runAsync(attemptFlow(request), this.attemptOps);
+  }
+
+  async get(id: string, clientId: string) {
+    const [row] = await this.db.select().from(verifications).where(and(eq(verifications.id, id), eq(verifications.clientId, clientId)));
+    if (!row) return undefined;
+    const [mail] = await this.db
+      .select({ status: outbox.status, attempts: outbox.attempts, lastError: outbox.lastError, sentAt: outbox.sentAt })
+      .from(outbox)
+      .where(eq(outbox.verificationId, id))
+      .orderBy(desc(outbox.id))
+      .limit(1);
+    return { verification: row as Verification, delivery: (mail as Delivery | undefined) ?? null };
+  }
+
+  cancel(id: string, clientId: string, now: number): Promise<CancelOutcome> {
+    return this.db.transaction(async (tx) => {
+      // FOR UPDATE: a concurrent right code either commits first (and we answer
+      // already_verified) or waits for the cancel and then finds nothing pending.
+      const [row] = await tx.select().from(verifications).where(eq(verifications.id, id)).for('update');
+      if (!row || row.clientId !== clientId) return 'not_found' as const;
+      if (row.status === 'verified') return 'already_verified' as const;
+      if (row.status !== 'pending' || now >= row.expiresAt) return 'unchanged' as const;
+      await tx.update(verifications).set({ status: 'canceled' }).where(eq(verifications.id, id));
+      await tx.delete(verificationCodes).where(eq(verificationCodes.verificationId, id));
+      await tx
+        .update(outbox)
+        .set({ status: 'failed', payload: null, lastError: 'verification canceled' })
+        .where(and(eq(outbox.verificationId, id), eq(outbox.status, 'queued')));
+      return 'canceled' as const;
+    });
+  }
+}

@@ -1,0 +1,31 @@
+// The SQLite store: one file, one connection, every port over it. Sends, attempts and
+// delivery updates share one group commit (see group-commit.ts).
+import { sql } from 'drizzle-orm';
+import type { Store } from '../store.js';
+import { SqliteClients } from './clients.js';
+import { GroupCommit } from './group-commit.js';
+import { SqliteMaintenance } from './maintenance.js';
+import { migrateSqlite, openSqlite } from './open.js';
+import { SqliteOutbox } from './outbox.js';
+import { SqliteSigningKeys } from './signing-keys.js';
+import { prepareStatements } from './statements.js';
+import { SqliteTotpFactors } from './totp-factors.js';
+import { SqliteVerifications } from './verifications.js';
+
+/** Opens (creating and migrating) the database file; ':memory:' for a throwaway one. */
+export function openSqliteStore(path: string): Store {
+  const db = openSqlite(path);
+  migrateSqlite(db);
+  const statements = prepareStatements(db);
+  const group = new GroupCommit(db.$client);
+  return {
+    clients: new SqliteClients(db, statements),
+    verifications: new SqliteVerifications(db, statements, group),
+    outbox: new SqliteOutbox(db, statements, group),
+    signingKeys: new SqliteSigningKeys(db),
+    totpFactors: new SqliteTotpFactors(db),
+    maintenance: new SqliteMaintenance(db, statements),
+    ping: async () => db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1,
+    close: async () => void db.$client.close(),
+  };
+}

@@ -1,0 +1,168 @@
+// Every statement of the hot paths, built by drizzle once and prepared once: a request
+// only binds values, it never builds SQL or asks SQLite to compile it again.
+import { and, asc, desc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
+import { clients, limitCounters, outbox, sendEvents, sendGuards, verificationCodes, verifications } from '../../../db/schema.js';
+import type { Statement } from 'better-sqlite3';
+import type { SqliteDb } from './open.js';
+
+const p = sql.placeholder;
+/** A placeholder where drizzle's types want an SQL value (in .set()). */
+const v = (name: string) => sql`${sql.placeholder(name)}`;
+
+export function prepareStatements(db: SqliteDb) {
+  return {
+    clientByKeyHash: db.select().from(clients).where(eq(clients.apiKeyHash, p('hash'))).prepare(),
+    /** Changes when another connection commits (see findClientByKeyHash). */
+    dataVersion: db.$client.prepare<[], number>('pragma data_version').pluck() as Statement<[], number>,
+    verificationById: db.select().from(verifications).where(eq(verifications.id, p('id'))).prepare(),
+    latestForAddress: db
+      .select()
+      .from(verifications)
+      .where(and(eq(verifications.clientId, p('clientId')), eq(verifications.email, p('email')), eq(verifications.purpose, p('purpose'))))
+      .orderBy(desc(verifications.createdAt))
+      .limit(1)
+      .prepare(),
+
+    // Send
+    sendsToEmailSince: db
+      .select({ createdAt: sendEvents.createdAt })
+      .from(sendEvents)
+      .where(and(eq(sendEvents.email, p('email')), gt(sendEvents.createdAt, p('since'))))
+      .orderBy(desc(sendEvents.createdAt))
+      .limit(p('limit'))
+      .prepare(),
+    sendsFromIpSince: db
+      .select({ createdAt: sendEvents.createdAt })
+      .from(sendEvents)
+      .where(and(eq(sendEvents.endUserIp, p('ip')), gt(sendEvents.createdAt, p('since'))))
+      .orderBy(desc(sendEvents.createdAt))
+      .limit(p('limit'))
+      .prepare(),
+    bucketsSince: db
+      .select({ bucket: limitCounters.bucket, count: limitCounters.count })
+      .from(limitCounters)
+      .where(and(eq(limitCounters.key, p('key')), gte(limitCounters.bucket, p('since'))))
+      .prepare(),
+    guardVersion: db.select({ version: sendGuards.version }).from(sendGuards).where(eq(sendGuards.key, p('key'))).prepare(),
+    bumpGuard: db
+      .insert(sendGuards)
+      .values({ key: p('key'), version: 1, updatedAt: p('now') })
+      .onConflictDoUpdate({ target: sendGuards.key, set: { version: sql`${sendGuards.version} + 1`, updatedAt: sql`excluded.updated_at` } })
+      .prepare(),
+    countInBucket: db
+      .insert(limitCounters)
+      .values({ key: p('key'), bucket: p('bucket'), count: 1 })
+      .onConflictDoUpdate({ target: [limitCounters.key, limitCounters.bucket], set: { count: sql`${limitCounters.count} + 1` } })
+      .prepare(),
+    insertVerification: db
+      .insert(verifications)
+      .values({
+        id: p('id'),
+        clientId: p('clientId'),
+        email: p('email'),
+        purpose: p('purpose'),
+        locale: p('locale'),
+        status: 'pending',
+        attempts: 0,
+        maxAttempts: p('maxAttempts'),
+        sendCount: 1,
+        createdAt: p('now'),
+        lastSentAt: p('now'),
+        expiresAt: p('expiresAt'),
+      })
+      .returning()
+      .prepare(),
+    joinVerification: db
+      .update(verifications)
+      .set({ lastSentAt: v('now'), expiresAt: v('expiresAt'), sendCount: sql`${verifications.sendCount} + 1` })
+      .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), gt(verifications.expiresAt, p('now'))))
+      .returning()
+      .prepare(),
+    insertCode: db.insert(verificationCodes).values({ verificationId: p('verificationId'), codeHash: p('codeHash'), createdAt: p('now') }).prepare(),
+    keepNewestCodes: db
+      .delete(verificationCodes)
+      .where(
+        and(
+          eq(verificationCodes.verificationId, p('verificationId')),
+          sql`${verificationCodes.id} not in (select ${verificationCodes.id} from ${verificationCodes} where ${verificationCodes.verificationId} = ${p('verificationId')} order by ${verificationCodes.id} desc limit ${p('keep')})`,
+        ),
+      )
+      .prepare(),
+    insertSendEvent: db.insert(sendEvents).values({ clientId: p('clientId'), email: p('email'), endUserIp: p('ip'), createdAt: p('now') }).prepare(),
+    insertOutbox: db
+      .insert(outbox)
+      .values({ verificationId: p('verificationId'), status: 'queued', payload: p('payload'), nextAttemptAt: p('now'), createdAt: p('now'), expiresAt: p('expiresAt') })
+      .prepare(),
+
+    // Verify
+    countAttempt: db
+      .update(verifications)
+      .set({ attempts: sql`${verifications.attempts} + 1` })
+      .where(
+        and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), sql`${verifications.attempts} < ${verifications.maxAttempts}`, gt(verifications.expiresAt, p('now'))),
+      )
+      .returning({ attempts: verifications.attempts })
+      .prepare(),
+    codeHashes: db.select({ codeHash: verificationCodes.codeHash }).from(verificationCodes).where(eq(verificationCodes.verificationId, p('id'))).prepare(),
+    markVerified: db
+      .update(verifications)
+      .set({ status: 'verified', verifiedAt: v('now') })
+      .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending')))
+      .returning()
+      .prepare(),
+    deleteCodes: db.delete(verificationCodes).where(eq(verificationCodes.verificationId, p('id'))).prepare(),
+    lockIfExhausted: db
+      .update(verifications)
+      .set({ status: sql`CASE WHEN ${verifications.attempts} >= ${verifications.maxAttempts} THEN 'locked' ELSE ${verifications.status} END` })
+      .where(eq(verifications.id, p('id')))
+      .prepare(),
+
+    // Outbox
+    latestDelivery: db
+      .select({ status: outbox.status, attempts: outbox.attempts, lastError: outbox.lastError, sentAt: outbox.sentAt })
+      .from(outbox)
+      .where(eq(outbox.verificationId, p('id')))
+      .orderBy(desc(outbox.id))
+      .limit(1)
+      .prepare(),
+    // One statement claims the due mail and leases it, so two workers never take the same row.
+    claimDue: db
+      .update(outbox)
+      .set({ leaseUntil: v('until') })
+      .where(
+        inArray(
+          outbox.id,
+          db
+            .select({ id: outbox.id })
+            .from(outbox)
+            .where(and(eq(outbox.status, 'queued'), lte(outbox.nextAttemptAt, p('now')), lte(outbox.leaseUntil, p('now')), gt(outbox.expiresAt, p('now'))))
+            .orderBy(asc(outbox.nextAttemptAt))
+            .limit(p('limit')),
+        ),
+      )
+      .returning({ id: outbox.id, verificationId: outbox.verificationId, payload: outbox.payload, attempts: outbox.attempts, createdAt: outbox.createdAt, expiresAt: outbox.expiresAt })
+      .prepare(),
+    markSent: db
+      .update(outbox)
+      .set({ status: 'sent', payload: null, sentAt: v('now'), leaseUntil: 0, lastError: null, attempts: sql`${outbox.attempts} + 1` })
+      .where(eq(outbox.id, p('id')))
+      .prepare(),
+    markRetry: db
+      .update(outbox)
+      .set({ nextAttemptAt: v('next'), leaseUntil: 0, lastError: v('error'), attempts: sql`${outbox.attempts} + 1` })
+      .where(eq(outbox.id, p('id')))
+      .prepare(),
+    markFailed: db
+      .update(outbox)
+      .set({ status: 'failed', payload: null, leaseUntil: 0, lastError: v('error'), attempts: sql`${outbox.attempts} + 1` })
+      .where(eq(outbox.id, p('id')))
+      .prepare(),
+    failExpired: db
+      .update(outbox)
+      .set({ status: 'failed', payload: null, lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')` })
+      .where(and(eq(outbox.status, 'queued'), lte(outbox.expiresAt, p('now'))))
+      .prepare(),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

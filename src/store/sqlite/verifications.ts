@@ -1,0 +1,134 @@
+// Verifications on SQLite. A send or an attempt runs its flow whole, synchronously, inside
+// one BEGIN IMMEDIATE transaction (through group commit): every send and attempt is
+// serialized, across processes too, so the guards it still checks always hold here.
+import { and, eq } from 'drizzle-orm';
+import { outbox, verificationCodes, verifications } from '../../../db/schema.js';
+import { attemptFlow } from '../../verification/attempt-flow.js';
+import { runSync } from '../../verification/flow.js';
+import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
+import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
+import { sendFlow } from '../../verification/send-flow.js';
+import type { GroupCommit } from './group-commit.js';
+import type { SqliteDb } from './open.js';
+import type { Statements } from './statements.js';
+
+const asVerification = (row: unknown) => row as Verification | undefined;
+const guardKeys = (email: string, ip: string | null) => ({ email: `email:${email}`, ip: ip === null ? null : `ip:${ip}` });
+
+function sendOps(st: Statements): SendOps {
+  const version = (key: string | null) => (key === null ? null : (st.guardVersion.get({ key })?.version ?? null));
+  const count = (events: CounterEvent[]) => {
+    for (const e of events) st.countInBucket.run({ key: e.key, bucket: e.bucket });
+  };
+  return {
+    loadSendState: (q) => {
+      const keys = guardKeys(q.email, q.ip);
+      const buckets: Record<string, BucketRow[]> = {};
+      for (const c of q.counters) buckets[c.key] = st.bucketsSince.all({ key: c.key, since: c.since });
+      return {
+        latest: asVerification(st.latestForAddress.get({ clientId: q.clientId, email: q.email, purpose: q.purpose })),
+        sendsToEmail: st.sendsToEmailSince.all({ email: q.email, since: q.emailSince, limit: q.emailLimit }).map((r) => r.createdAt),
+        sendsFromIp: q.ip === null ? [] : st.sendsFromIpSince.all({ ip: q.ip, since: q.ipSince, limit: q.ipLimit }).map((r) => r.createdAt),
+        guard: { email: version(keys.email), ip: version(keys.ip) },
+        buckets,
+      };
+    },
+    // The counters live in this file: they are written by commitSend, in the same transaction.
+    countAndRead: (q) => ({ buckets: q.state.buckets, counted: false }),
+    uncount: () => {},
+    commitSend: (w) => {
+      const keys = guardKeys(w.email, w.ip);
+      if (version(keys.email) !== w.guard.email || version(keys.ip) !== w.guard.ip) return undefined;
+      const v = w.verification;
+      const verification = asVerification(
+        v.kind === 'join'
+          ? st.joinVerification.get({ id: v.id, now: w.now, expiresAt: w.expiresAt })
+          : st.insertVerification.get({ ...v, clientId: w.clientId, email: w.email, now: w.now, expiresAt: w.expiresAt }),
+      );
+      if (!verification) return undefined;
+      st.insertCode.run({ verificationId: verification.id, codeHash: w.codeHash, now: w.now });
+      if (v.kind === 'join') st.keepNewestCodes.run({ verificationId: verification.id, keep: v.keepCodes });
+      for (const key of [keys.email, keys.ip]) if (key !== null) st.bumpGuard.run({ key, now: w.now });
+      st.insertSendEvent.run({ clientId: w.clientId, email: w.email, ip: w.ip, now: w.now });
+      st.insertOutbox.run({ verificationId: verification.id, payload: w.payload, now: w.now, expiresAt: w.expiresAt });
+      count(w.count);
+      return verification;
+    },
+  };
+}
+
+function attemptOps(st: Statements): AttemptOps {
+  return {
+    loadAttempt: ({ clientId, target, now }) => {
+      const row =
+        'verificationId' in target
+          ? asVerification(st.verificationById.get({ id: target.verificationId }))
+          : asVerification(st.latestForAddress.get({ clientId, email: target.email, purpose: target.purpose }));
+      // Another client's verification is not found, and nothing about it is touched.
+      const verification = row?.clientId === clientId ? row : undefined;
+      const id = verification?.id ?? '';
+      const counted = st.countAttempt.get({ id, now })?.attempts;
+      return { verification, counted, codeHashes: st.codeHashes.all({ id }).map((r) => r.codeHash) };
+    },
+    commitAttempt: (w) => {
+      for (const e of w.count) st.countInBucket.run({ key: e.key, bucket: e.bucket });
+      if (w.outcome === 'wrong') {
+        st.lockIfExhausted.run({ id: w.id });
+        return undefined;
+      }
+      const used = asVerification(st.markVerified.get({ id: w.id, now: w.now }));
+      if (used) st.deleteCodes.run({ id: w.id });
+      return used;
+    },
+    // Attempts run one at a time inside the write lock: a row is never caught mid-attempt.
+    settle: () => {},
+  };
+}
+
+export class SqliteVerifications implements VerificationsPort {
+  private readonly sendOps: SendOps;
+  private readonly attemptOps: AttemptOps;
+
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly statements: Statements,
+    private readonly group: GroupCommit,
+  ) {
+    this.sendOps = sendOps(statements);
+    this.attemptOps = attemptOps(statements);
+  }
+
+  send(request: SendRequest): Promise<SendOutcome> {
+    return this.group.run(() => runSync(sendFlow(request), this.sendOps));
+  }
+
+  attempt(request: AttemptRequest): Promise<AttemptOutcome> {
+    return this.group.run(() => runSync(attemptFlow(request), this.attemptOps));
+  }
+
+  async get(id: string, clientId: string) {
+    const row = asVerification(this.statements.verificationById.get({ id }));
+    if (!row || row.clientId !== clientId) return undefined;
+    const mail = this.statements.latestDelivery.get({ id });
+    return { verification: row, delivery: (mail as Delivery | undefined) ?? null };
+  }
+
+  async cancel(id: string, clientId: string, now: number): Promise<CancelOutcome> {
+    return this.db.transaction(
+      (tx) => {
+        const row = asVerification(this.statements.verificationById.get({ id }));
+        if (!row || row.clientId !== clientId) return 'not_found';
+        if (row.status === 'verified') return 'already_verified';
+        if (row.status !== 'pending' || now >= row.expiresAt) return 'unchanged';
+        tx.update(verifications).set({ status: 'canceled' }).where(eq(verifications.id, id)).run();
+        tx.delete(verificationCodes).where(eq(verificationCodes.verificationId, id)).run();
+        tx.update(outbox)
+          .set({ status: 'failed', payload: null, lastError: 'verification canceled' })
+          .where(and(eq(outbox.verificationId, id), eq(outbox.status, 'queued')))
+          .run();
+        return 'canceled';
+      },
+      { behavior: 'immediate' },
+    );
+  }
+}

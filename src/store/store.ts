@@ -1,0 +1,21 @@
+// The ports one database offers, each its own object: a consumer is handed only the ports
+// it uses (the worker the outbox, the key ring the signing keys), so its constructor says
+// what it touches.
+import type { SigningKeysPort } from '../assertions/ports.js';
+import type { ClientsPort } from '../clients/ports.js';
+import type { OutboxPort } from '../mail/outbox.js';
+import type { MaintenancePort } from '../retention/ports.js';
+import type { TotpFactorsPort } from '../totp/ports.js';
+import type { VerificationsPort } from '../verification/ports.js';
+
+export interface Store {
+  readonly clients: ClientsPort;
+  readonly verifications: VerificationsPort;
+  readonly outbox: OutboxPort;
+  readonly signingKeys: SigningKeysPort;
+  readonly totpFactors: TotpFactorsPort;
+  readonly maintenance: MaintenancePort;
+  /** Whether the database answers (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,200 @@
+// Authenticator apps (TOTP, RFC 6238) and recovery codes: enrolment with a QR code,
+// confirmation, verification with replay protection and lockout, support reset.
+// HOTP/TOTP come from `otpauth`, the QR code from `qrcode`; nothing here computes either.
+import { createHmac, randomInt } from 'node:crypto';
+import * as OTPAuth from 'otpauth';
+import QRCode from 'qrcode';
+import type { Logger } from 'pino';
+import { signSecondFactorAssertion, type AssertionOptions, type SecondFactorMethod } from '../assertions/assertion.js';
+import type { KeyRing } from '../assertions/keyring.js';
+import type { Client } from '../clients/model.js';
+import { refuse } from '../shared/domain-error.js';
+import { newId } from '../shared/ids.js';
+import { seal, unsealWithAny } from '../shared/secrets.js';
+import type { TotpFactor } from './model.js';
+import type { TotpFactorsPort } from './ports.js';
+
+/** What every authenticator app understands: SHA-1, six digits, 30-second steps. */
+export const totpParameters = { algorithm: 'SHA1', digits: 6, period: 30 } as const;
+const stepMs = totpParameters.period * 1000;
+/** The step before and after the current one are accepted too (clock drift, typing time). */
+const window = 1;
+export const enrollmentTtlMs = 10 * 60_000;
+/** After MAX_ATTEMPTS wrong codes in a row, the factor refuses codes for this long. */
+export const totpLockMs = 15 * 60_000;
+export const recoveryCodeCount = 10;
+const recoveryAlphabet = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i: read aloud and typed by people
+
+export interface TotpServiceDeps {
+  factors: TotpFactorsPort;
+  keys: KeyRing;
+  /** Newest first (CODE_SECRET rotation): encrypts the secrets; any of them decrypts. */
+  secretKeys: Buffer[];
+  /** Keys the recovery-code hashes (newest first; any of them still matches). */
+  recoveryKeys: Buffer[];
+  maxAttempts: number;
+  assertion: AssertionOptions;
+  now: () => number;
+  logger: Logger;
+}
+
+/** A recovery code as people see it: ten letters and digits in two groups, e.g. "k7mp2-xq9vd". */
+function newRecoveryCode(): string {
+  const chars = Array.from({ length: 10 }, () => recoveryAlphabet[randomInt(recoveryAlphabet.length)]);
+  return `${chars.slice(0, 5).join('')}-${chars.slice(5).join('')}`;
+}
+
+/** Case, spaces and the dash do not matter when a person types a recovery code back. */
+function normalizeRecoveryCode(input: string): string {
+  return input.toLowerCase().replace(/[\s-]/g, '');
+}
+
+function hashRecoveryCode(key: Buffer, code: string): string {
+  return createHmac('sha256', key).update(normalizeRecoveryCode(code)).digest('base64url');
+}
+
+/** A portal's user reference shown in logs without the whole of it. */
+const maskRef = (userRef: string) => (userRef.length <= 4 ? '***' : `${userRef.slice(0, 2)}***${userRef.slice(-2)}`);
+
+export class TotpService {
+  constructor(private readonly deps: TotpServiceDeps) {}
+
+  /** The factor's TOTP, and whether its secret was sealed under an older CODE_SECRET. */
+  private open(factor: Pick<TotpFactor, 'secretEncrypted'>) {
+    const { plaintext: base32, keyIndex } = unsealWithAny(this.deps.secretKeys, factor.secretEncrypted);
+    return { totp: new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(base32), ...totpParameters }), base32, sealedUnderOldKey: keyIndex > 0 };
+  }
+
+  async enroll(client: Client, input: { userRef: string; accountName: string }) {
+    const { factors, now: clock } = this.deps;
+    if (await factors.active(client.id, input.userRef)) throw refuse({ kind: 'totp_already_enabled' });
+    const secret = new OTPAuth.Secret({ size: 20 }); // 160 bits, RFC 4226's recommendation
+    const totp = new OTPAuth.TOTP({ issuer: client.name, label: input.accountName, secret, ...totpParameters });
+    const otpauthUri = totp.toString();
+    const now = clock();
+    const enrollmentId = newId('te');
+    await factors.create({
+      id: enrollmentId,
+      clientId: client.id,
+      userRef: input.userRef,
+      accountName: input.accountName,
+      secretEncrypted: seal(this.deps.secretKeys[0]!, secret.base32),
+      createdAt: now,
+      expiresAt: now + enrollmentTtlMs,
+    });
+    return {
+      enrollmentId,
+      secret: secret.base32,
+      otpauthUri,
+      qrSvg: await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 }),
+      expiresAt: now + enrollmentTtlMs,
+    };
+  }
+
+  async confirm(client: Client, enrollmentId: string, code: string) {
+    const { factors, now } = this.deps;
+    const factor = await factors.get(enrollmentId, client.id);
+    if (!factor || factor.status !== 'pending' || factor.expiresAt <= now()) throw refuse({ kind: 'enrollment_not_found' });
+    const attempts = await factors.countEnrollmentAttempt({ id: factor.id, now: now(), maxAttempts: this.deps.maxAttempts });
+    await this.checkCode(factor, attempts, code);
+    const recoveryCodes = this.newRecoveryCodes();
+    if (!(await factors.activate(factor.id, now(), recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c))))) {
+      throw refuse({ kind: 'enrollment_not_found' });
+    }
+    this.deps.logger.info({ client: client.id, userRef: maskRef(factor.userRef), outcome: 'totp_enabled' }, 'authenticator app enabled');
+    return { enabled: true as const, recoveryCodes };
+  }
+
+  /** Two round trips: the attempt is counted as the factor is read, then the step is accepted. */
+  async verify(client: Client, input: { userRef: string; code: string }) {
+    const { factor, attempts } = await this.countAttempt(client, input.userRef);
+    await this.checkCode(factor, attempts, input.code);
+    return this.assert(client, factor, 'totp');
+  }
+
+  async recover(client: Client, input: { userRef: string; recoveryCode: string }) {
+    const { factors, now } = this.deps;
+    const { factor, attempts } = await this.countAttempt(client, input.userRef);
+    // The hash under each key of the rotation list: a code issued before a CODE_SECRET rotation still works.
+    const hashes = this.deps.recoveryKeys.map((key) => hashRecoveryCode(key, input.recoveryCode));
+    if (await factors.useRecoveryCode(factor.id, hashes, now())) {
+      this.deps.logger.info({ client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' }, 'recovery code used');
+      return this.assert(client, factor, 'recovery_code');
+    }
+    return this.wrong(factor, attempts);
+  }
+
+  async status(client: Client, userRef: string) {
+    const factor = await this.deps.factors.active(client.id, userRef);
+    return {
+      userRef,
+      enabled: factor !== undefined,
+      enabledSince: factor?.confirmedAt ?? null,
+      recoveryCodesLeft: factor ? await this.deps.factors.recoveryCodesLeft(factor.id) : 0,
+    };
+  }
+
+  /** Support's reset when a phone is lost: the factor and its recovery codes are gone. */
+  async reset(client: Client, userRef: string, audit: { reqId?: string; ip?: string }) {
+    const removed = await this.deps.factors.removeAll(client.id, userRef);
+    if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
+    this.deps.logger.warn({ ...audit, client: client.id, userRef: maskRef(userRef), outcome: 'totp_reset' }, 'authenticator app reset by the portal');
+  }
+
+  async regenerateRecoveryCodes(client: Client, userRef: string) {
+    const factor = await this.activeFactor(client, userRef);
+    const recoveryCodes = this.newRecoveryCodes();
+    await this.deps.factors.replaceRecoveryCodes(factor.id, recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)));
+    this.deps.logger.info({ client: client.id, userRef: maskRef(userRef), outcome: 'recovery_codes_regenerated' }, 'recovery codes regenerated');
+    return { recoveryCodes };
+  }
+
+  private newRecoveryCodes(): string[] {
+    return Array.from({ length: recoveryCodeCount }, newRecoveryCode);
+  }
+
+  private async activeFactor(client: Client, userRef: string): Promise<TotpFactor> {
+    const factor = await this.deps.factors.active(client.id, userRef);
+    if (!factor) throw refuse({ kind: 'totp_not_enabled' });
+    return factor;
+  }
+
+  /** Counted before the compare, so no guess is ever free; a locked factor is refused until its lock ends. */
+  private async countAttempt(client: Client, userRef: string): Promise<{ factor: TotpFactor; attempts: number }> {
+    const now = this.deps.now();
+    const { factor, attempts } = await this.deps.factors.countAttempt({ clientId: client.id, userRef, now, maxAttempts: this.deps.maxAttempts });
+    if (!factor) throw refuse({ kind: 'totp_not_enabled' });
+    if (attempts === undefined) throw this.locked(factor, now);
+    return { factor, attempts };
+  }
+
+  private locked(factor: TotpFactor, now: number) {
+    return refuse({ kind: 'factor_locked', retryAfterMs: (factor.lockedUntil ?? now + totpLockMs) - now });
+  }
+
+  /**
+   * A code of the current step, the one before or the one after; a step at or before the
+   * last accepted one is a replay and fails like a wrong code.
+   */
+  private async checkCode(factor: TotpFactor, attempts: number | undefined, code: string): Promise<void> {
+    const now = this.deps.now();
+    if (attempts === undefined) throw this.locked(factor, now);
+    const { totp, base32, sealedUnderOldKey } = this.open(factor);
+    const delta = totp.validate({ token: code, timestamp: now, window });
+    // After a CODE_SECRET rotation each factor moves to the newest key on its next use (in
+    // the same write), so the old secret can be dropped once every active user has logged in.
+    const resealed = sealedUnderOldKey ? seal(this.deps.secretKeys[0]!, base32) : undefined;
+    if (delta !== null && (await this.deps.factors.acceptStep(factor.id, Math.floor(now / stepMs) + delta, resealed))) return;
+    await this.wrong(factor, attempts);
+  }
+
+  private async wrong(factor: TotpFactor, attempts: number): Promise<never> {
+    if (attempts >= this.deps.maxAttempts) await this.deps.factors.lock(factor.id, this.deps.now() + totpLockMs);
+    throw refuse({ kind: 'wrong_code', attemptsRemaining: Math.max(0, this.deps.maxAttempts - attempts) });
+  }
+
+  private async assert(client: Client, factor: TotpFactor, method: SecondFactorMethod) {
+    const { token, expiresAt } = await signSecondFactorAssertion(this.deps.keys, { clientId: client.id, userRef: factor.userRef, method }, this.deps.assertion, this.deps.now());
+    return { verified: true as const, method, assertion: token, expiresAt };
+  }
+}

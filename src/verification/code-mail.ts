@@ -1,0 +1,27 @@
+// The code mail a send queues: what the mail worker needs to write it, sealed in the outbox.
+import type { Purpose } from './model.js';
+
+/** How a client's mail looks and who it comes from; set with `mailcode clients`. */
+export interface MailBranding {
+  /** The name people know the portal by: "Your code for Acme Portal". */
+  clientName: string;
+  from: string;
+  replyTo?: string | null;
+  /** A support address or URL shown in the mail. */
+  support?: string | null;
+  logoUrl?: string | null;
+  /** #rrggbb */
+  accentColor?: string | null;
+  /** Put the code in the subject (default), so it can be read from the notification. */
+  codeInSubject?: boolean;
+}
+
+/** What the worker needs to write one code mail; stored encrypted in the outbox. */
+export interface CodeMail extends MailBranding {
+  to: string;
+  code: string;
+  purpose: Purpose;
+  locale: string;
+  ttlMinutes: number;
+  verificationId: string;
+}

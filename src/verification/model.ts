@@ -1,0 +1,70 @@
+// The words of email verification: a verification, its limits, the outcomes of a send and
+// of an attempt. Times are milliseconds since the epoch; the HTTP edge turns them into ISO.
+
+export type Purpose = 'signup' | 'login';
+export type VerificationStatus = 'pending' | 'verified' | 'locked' | 'canceled';
+export type DeliveryStatus = 'queued' | 'sent' | 'failed';
+
+export interface Verification {
+  id: string;
+  clientId: string;
+  email: string;
+  purpose: Purpose;
+  locale: string;
+  status: VerificationStatus;
+  attempts: number;
+  maxAttempts: number;
+  sendCount: number;
+  createdAt: number;
+  lastSentAt: number;
+  expiresAt: number;
+  verifiedAt: number | null;
+}
+
+/** What happened to the newest mail of a verification. */
+export interface Delivery {
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  sentAt: number | null;
+}
+
+export interface SendLimits {
+  codeTtlMs: number;
+  cooldownMs: number;
+  maxAttempts: number;
+  perEmailHour: number;
+  perEmailDay: number;
+  perIpHour: number;
+  /** Mails per recipient domain per hour: protects a company's mail server. */
+  perDomainHour: number;
+  /** All outgoing mail per minute: a ceiling against bill-running. */
+  globalPerMinute: number;
+  /** Wrong codes per address per hour (across verifications) before sends pause. */
+  wrongCodesPerEmailHour: number;
+  /** How many of the newest codes of one verification stay valid. */
+  codesKept: number;
+}
+
+/** The limits in the order a refusal names them (see send-flow.ts). */
+export type SendLimitName = 'cooldown' | 'guessing' | 'email_hour' | 'email_day' | 'ip_hour' | 'domain_hour' | 'global_minute';
+
+export type VerificationTarget = { verificationId: string } | { email: string; purpose: Purpose };
+
+export type SendOutcome =
+  | { kind: 'queued'; verification: Verification; joined: boolean }
+  | { kind: 'limited'; retryAfterMs: number; limit: SendLimitName };
+
+export type AttemptOutcome =
+  | { kind: 'verified'; verification: Verification }
+  | { kind: 'invalid'; attemptsRemaining: number; verification: Verification }
+  | { kind: 'not_found' | 'expired' | 'canceled' | 'already_verified' | 'locked'; verification?: Verification };
+
+export type CancelOutcome = 'canceled' | 'not_found' | 'already_verified' | 'unchanged';
+
+/** What a portal sees: a pending verification past its expiry is "expired". */
+export type VerificationState = 'pending' | 'verified' | 'expired' | 'locked' | 'canceled';
+
+export function publicStatus(v: Pick<Verification, 'status' | 'expiresAt'>, now: number): VerificationState {
+  return v.status === 'pending' && now >= v.expiresAt ? 'expired' : v.status;
+}

@@ -1,0 +1,175 @@
+// What email verification needs of storage, in the words of its flows. A request is two
+// steps against the database: read everything the decision needs (load*), then write the
+// whole outcome at once (commit*), guarded by what the decision assumed. The rules between
+// the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
+import type { AttemptOutcome, CancelOutcome, Delivery, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget } from './model.js';
+
+/** One bucket of a bucketed counter (see limits.ts). */
+export interface BucketRow {
+  bucket: number;
+  count: number;
+}
+
+/** A counter to read: its buckets from `since` on. */
+export interface CounterRead {
+  key: string;
+  windowMs: number;
+  since: number;
+}
+
+/** One event to count, in the bucket its time falls in. */
+export interface CounterEvent {
+  key: string;
+  windowMs: number;
+  bucket: number;
+}
+
+/**
+ * The versions of the send guards of the address and of the end-user IP as read (null: no
+ * send yet). Every send bumps them, so a write that finds other versions knows another
+ * send came between its read and its write.
+ */
+export interface SendGuard {
+  email: number | null;
+  ip: number | null;
+}
+
+export interface SendQuery {
+  clientId: string;
+  email: string;
+  purpose: Purpose;
+  ip: string | null;
+  /** Sends to the address after `emailSince`, newest first, at most `emailLimit`. */
+  emailSince: number;
+  emailLimit: number;
+  ipSince: number;
+  ipLimit: number;
+  /** Counters read with the state where the database keeps them (one read, not three). */
+  counters: CounterRead[];
+}
+
+export interface SendState {
+  /** The newest verification of this client, address and purpose. */
+  latest: Verification | undefined;
+  sendsToEmail: number[];
+  sendsFromIp: number[];
+  guard: SendGuard;
+  /** The counters of the query by key, when the database keeps them; else {}. */
+  buckets: Record<string, BucketRow[]>;
+}
+
+export interface CountQuery {
+  state: SendState;
+  read: CounterRead[];
+  /** Events to count now where the counters are shared (Redis); else left to commitSend. */
+  count: CounterEvent[];
+}
+
+export interface Counted {
+  /** The buckets by key, as they were before this send's events. */
+  buckets: Record<string, BucketRow[]>;
+  /** Whether `count` was counted already; if not, commitSend counts it in its transaction. */
+  counted: boolean;
+}
+
+export interface SendWrite {
+  clientId: string;
+  email: string;
+  ip: string | null;
+  now: number;
+  expiresAt: number;
+  codeHash: string;
+  /** The sealed outbox payload of this send's mail. */
+  payload: string;
+  guard: SendGuard;
+  /** Counter events to write in the same transaction. */
+  count: CounterEvent[];
+  verification:
+    | { kind: 'new'; id: string; purpose: Purpose; locale: string; maxAttempts: number }
+    /** A resend: a fresh lifetime, one more send; only while it is still pending. */
+    | { kind: 'join'; id: string; keepCodes: number };
+}
+
+/** The operations of a send, in the order sendFlow uses them. */
+export interface SendOps {
+  loadSendState(query: SendQuery): SendState;
+  countAndRead(query: CountQuery): Counted;
+  /** Gives back events countAndRead counted, for a send that was refused after all. */
+  uncount(events: CounterEvent[]): void;
+  /**
+   * Writes the verification (new or joined), its code, the send event, the outbox row and
+   * the counter events at once — or nothing, and undefined, when the guard versions have
+   * moved or a joined verification is no longer pending.
+   */
+  commitSend(write: SendWrite): Verification | undefined;
+}
+
+export interface AttemptQuery {
+  clientId: string;
+  target: VerificationTarget;
+  now: number;
+}
+
+export interface AttemptState {
+  /** The client's verification the target names (another client's is not found). */
+  verification: Verification | undefined;
+  /**
+   * The attempt count after counting this attempt — counted in the same read, before any
+   * compare — or undefined when it was not counted: not pending, no attempts left,
+   * expired, or changed by another attempt meanwhile.
+   */
+  counted: number | undefined;
+  codeHashes: string[];
+}
+
+export interface AttemptWrite {
+  id: string;
+  now: number;
+  /** verified: pending → verified and the codes erased; wrong: locked once no attempts are left. */
+  outcome: 'verified' | 'wrong';
+  /** Counter events of this outcome (wrong codes per address, probes of unknown ids). */
+  count: CounterEvent[];
+}
+
+export interface AttemptOps {
+  loadAttempt(query: AttemptQuery): AttemptState;
+  /** For `verified`, the verified row, or undefined when another attempt used it first. */
+  commitAttempt(write: AttemptWrite): Verification | undefined;
+  /** Lets another attempt's write land before reading again (a no-op where attempts never overlap). */
+  settle(params: { ms: number }): void;
+}
+
+export interface SendRequest {
+  clientId: string;
+  email: string;
+  /** The address's domain (punycode), for the per-domain limit. */
+  domain: string;
+  purpose: Purpose;
+  locale: string;
+  /** The end-user IP key (an IPv4 address or an IPv6 /64), when the portal gave one. */
+  endUserIp: string | null;
+  now: number;
+  limits: SendLimits;
+  newVerificationId: string;
+  codeHashFor(verificationId: string): string;
+  /** The sealed outbox payload for the mail of this send. */
+  payloadFor(verification: { id: string; locale: string }): string;
+}
+
+export interface AttemptRequest {
+  clientId: string;
+  target: VerificationTarget;
+  now: number;
+  /** Compares the submitted code with the stored hashes (constant time). */
+  matches(verificationId: string, storedHashes: readonly string[]): boolean;
+}
+
+/** The port the verification service uses. */
+export interface VerificationsPort {
+  send(request: SendRequest): Promise<SendOutcome>;
+  attempt(request: AttemptRequest): Promise<AttemptOutcome>;
+  /** The client's own verification and its newest mail's delivery. */
+  get(id: string, clientId: string): Promise<{ verification: Verification; delivery: Delivery | null } | undefined>;
+  /** pending → canceled, its codes erased and its queued mail dropped, in one transaction. */
+  cancel(id: string, clientId: string, now: number): Promise<CancelOutcome>;
+}

@@ -1,0 +1,113 @@
+// The send rules: cooldown, then each limit in the order a person would want it explained,
+// then a new verification or a resend that joins the pending one. Two reads and one write:
+// the state (one database read), the shared counters (one Redis round trip, or the same
+// read), then the whole outcome in one guarded write — read again if another send to the
+// same address or from the same IP came in between.
+import { operations, type Flow } from './flow.js';
+import { bucketStart, dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, retryAfterInWindow, windowStart, wrongCodesWindowMs, type BucketedWindow } from './limits.js';
+import type { SendLimits, SendLimitName, SendOutcome, Verification } from './model.js';
+import type { CounterEvent, CounterRead, SendOps, SendRequest, SendState } from './ports.js';
+
+/** How often a send reads again after losing a race for its address; each loss means another send went through. */
+export const sendRetries = 5;
+
+const op = operations<SendOps>();
+
+function* load(request: SendRequest, counters: CounterRead[]): Flow<SendOps, SendState> {
+  const { now, limits } = request;
+  return yield* op('loadSendState', {
+    clientId: request.clientId,
+    email: request.email,
+    purpose: request.purpose,
+    ip: request.endUserIp,
+    emailSince: now - dayMs,
+    emailLimit: limits.perEmailDay,
+    ipSince: now - hourMs,
+    ipLimit: limits.perIpHour,
+    counters,
+  });
+}
+
+/** The bucketed windows of the send limits, from the configured numbers. */
+function bucketedWindows({ email, domain }: SendRequest, limits: SendLimits) {
+  return {
+    guessing: { key: `wrong:${email}`, windowMs: wrongCodesWindowMs, limit: limits.wrongCodesPerEmailHour },
+    domain: { key: `domain:${domain}`, windowMs: hourMs, limit: limits.perDomainHour },
+    global: { key: 'global', windowMs: 60_000, limit: limits.globalPerMinute },
+  } satisfies Record<string, BucketedWindow & { key: string }>;
+}
+
+/** A pending verification a resend may join: not used, not locked, not expired. */
+export function joinable(latest: Verification | undefined, now: number): Verification | undefined {
+  return latest && latest.status === 'pending' && latest.expiresAt > now ? latest : undefined;
+}
+
+/** The limits the database state decides (the address, then the end-user IP), first hit first. */
+function stateLimit(state: SendState, limits: SendLimits, now: number): { limit: SendLimitName; wait: number } | undefined {
+  // The day's newest sends include the hour's (config keeps the daily limit above the hourly one).
+  const hourly = state.sendsToEmail.filter((t) => t > now - hourMs).slice(0, limits.perEmailHour);
+  const hourWait = retryAfterInWindow(hourly, limits.perEmailHour, hourMs, now);
+  if (hourWait > 0) return { limit: 'email_hour', wait: hourWait };
+  const dayWait = retryAfterInWindow(state.sendsToEmail, limits.perEmailDay, dayMs, now);
+  if (dayWait > 0) return { limit: 'email_day', wait: dayWait };
+  const ipWait = retryAfterInWindow(state.sendsFromIp, limits.perIpHour, hourMs, now);
+  if (ipWait > 0) return { limit: 'ip_hour', wait: ipWait };
+  return undefined;
+}
+
+export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
+  const { limits, now } = request;
+  const windows = bucketedWindows(request, limits);
+  const reads: CounterRead[] = Object.values(windows).map((w) => ({ key: w.key, windowMs: w.windowMs, since: windowStart(w, now) }));
+  // A send that goes out counts once per recipient domain and once globally.
+  const events: CounterEvent[] = [windows.domain, windows.global].map((w) => ({ key: w.key, windowMs: w.windowMs, bucket: bucketStart(w, now) }));
+
+  for (let round = 0; ; round++) {
+    const state = yield* load(request, reads);
+    const pending = joinable(state.latest, now);
+    if (pending) {
+      const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
+      if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
+    }
+    const byState = stateLimit(state, limits, now);
+    // The shared counters are counted before they are checked (exact across processes),
+    // but only for a send the state allows; a refused send gives its count back.
+    const counts = yield* op('countAndRead', { state, read: reads, count: byState ? [] : events });
+    const counted = counts.counted && !byState;
+    const wait = (w: BucketedWindow & { key: string }) => retryAfterInBuckets(counts.buckets[w.key] ?? [], w, now);
+    const refusal =
+      (wait(windows.guessing) > 0 && { limit: 'guessing' as const, wait: wait(windows.guessing) }) ||
+      byState ||
+      (wait(windows.domain) > 0 && { limit: 'domain_hour' as const, wait: wait(windows.domain) }) ||
+      (wait(windows.global) > 0 && { limit: 'global_minute' as const, wait: wait(windows.global) }) ||
+      undefined;
+    if (refusal) {
+      if (counted) yield* op('uncount', events);
+      return { kind: 'limited', retryAfterMs: refusal.wait, limit: refusal.limit };
+    }
+
+    const expiresAt = now + limits.codeTtlMs;
+    // Resend joins the pending verification: a new code, a fresh lifetime, the newest codes
+    // kept, and the attempts already spent still counted.
+    const target = pending ?? { id: request.newVerificationId, locale: request.locale };
+    const verification = yield* op('commitSend', {
+      clientId: request.clientId,
+      email: request.email,
+      ip: request.endUserIp,
+      now,
+      expiresAt,
+      codeHash: request.codeHashFor(target.id),
+      payload: request.payloadFor(target),
+      guard: state.guard,
+      count: counted ? [] : events,
+      verification: pending
+        ? { kind: 'join', id: pending.id, keepCodes: limits.codesKept }
+        : { kind: 'new', id: request.newVerificationId, purpose: request.purpose, locale: request.locale, maxAttempts: limits.maxAttempts },
+    });
+    if (verification) return { kind: 'queued', verification, joined: pending !== undefined };
+    // Another send to this address (or from this IP) came between the read and the write:
+    // decide again on the new state. Each lost round is another send that went through.
+    if (counted) yield* op('uncount', events);
+    if (round + 1 >= sendRetries) return { kind: 'limited', retryAfterMs: 1_000, limit: 'cooldown' };
+  }
+}
