@@ -1,0 +1,117 @@
+// The verification ports in memory, for the flows' unit tests: the rules run exactly as
+// they do on a database, without one. Writes can be made to lose a race on purpose.
+import type { Verification } from '../../src/verification/model.js';
+import type { AttemptOps, BucketRow, CounterEvent, SendOps } from '../../src/verification/ports.js';
+
+export class MemoryVerifications {
+  readonly verifications = new Map<string, Verification>();
+  readonly codes = new Map<string, string[]>();
+  readonly sends: { email: string; ip: string | null; at: number }[] = [];
+  readonly outbox: { verificationId: string; payload: string }[] = [];
+  readonly guards = new Map<string, number>();
+  readonly counters = new Map<string, number>();
+  /** Every operation called, in order: what the flows did, for the tests to read. */
+  readonly calls: string[] = [];
+  /** Another send lands between the next read and its write this many times. */
+  interleavedSends = 0;
+
+  private count(events: CounterEvent[]) {
+    for (const e of events) this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) + 1);
+  }
+
+  private buckets(key: string, since: number): BucketRow[] {
+    return [...this.counters].flatMap(([name, count]) => {
+      const [k, bucket] = name.split('|') as [string, string];
+      return k === key && Number(bucket) >= since ? [{ bucket: Number(bucket), count }] : [];
+    });
+  }
+
+  readonly sendOps: SendOps = {
+    loadSendState: (q) => {
+      this.calls.push('loadSendState');
+      const latest = [...this.verifications.values()]
+        .filter((v) => v.clientId === q.clientId && v.email === q.email && v.purpose === q.purpose)
+        .sort((a, b) => b.createdAt - a.createdAt)[0];
+      const newest = (list: number[], limit: number) => list.sort((a, b) => b - a).slice(0, limit);
+      const state = {
+        latest: latest && { ...latest },
+        sendsToEmail: newest(this.sends.filter((s) => s.email === q.email && s.at > q.emailSince).map((s) => s.at), q.emailLimit),
+        sendsFromIp: q.ip === null ? [] : newest(this.sends.filter((s) => s.ip === q.ip && s.at > q.ipSince).map((s) => s.at), q.ipLimit),
+        guard: { email: this.guards.get(`email:${q.email}`) ?? null, ip: q.ip === null ? null : (this.guards.get(`ip:${q.ip}`) ?? null) },
+        buckets: Object.fromEntries(q.counters.map((c) => [c.key, this.buckets(c.key, c.since)])),
+      };
+      if (this.interleavedSends > 0) {
+        this.interleavedSends--;
+        this.guards.set(`email:${q.email}`, (this.guards.get(`email:${q.email}`) ?? 0) + 1);
+      }
+      return state;
+    },
+    countAndRead: (q) => {
+      this.calls.push('countAndRead');
+      return { buckets: q.state.buckets, counted: false };
+    },
+    uncount: (events) => {
+      this.calls.push('uncount');
+      for (const e of events) this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) - 1);
+    },
+    commitSend: (w) => {
+      this.calls.push('commitSend');
+      const keys = [`email:${w.email}`, ...(w.ip === null ? [] : [`ip:${w.ip}`])];
+      const seen = [w.guard.email, ...(w.ip === null ? [] : [w.guard.ip])];
+      if (keys.some((key, i) => (this.guards.get(key) ?? null) !== seen[i])) return undefined;
+      const v = w.verification;
+      let verification: Verification;
+      if (v.kind === 'join') {
+        const pending = this.verifications.get(v.id);
+        if (!pending || pending.status !== 'pending' || pending.expiresAt <= w.now) return undefined;
+        verification = { ...pending, lastSentAt: w.now, expiresAt: w.expiresAt, sendCount: pending.sendCount + 1 };
+        this.codes.set(v.id, [...(this.codes.get(v.id) ?? []), w.codeHash].slice(-v.keepCodes));
+      } else {
+        verification = {
+          id: v.id, clientId: w.clientId, email: w.email, purpose: v.purpose, locale: v.locale, status: 'pending', attempts: 0,
+          maxAttempts: v.maxAttempts, sendCount: 1, createdAt: w.now, lastSentAt: w.now, expiresAt: w.expiresAt, verifiedAt: null,
+        };
+        this.codes.set(v.id, [w.codeHash]);
+      }
+      this.verifications.set(verification.id, verification);
+      for (const key of keys) this.guards.set(key, (this.guards.get(key) ?? 0) + 1);
+      this.sends.push({ email: w.email, ip: w.ip, at: w.now });
+      this.outbox.push({ verificationId: verification.id, payload: w.payload });
+      this.count(w.count);
+      return { ...verification };
+    },
+  };
+
+  readonly attemptOps: AttemptOps = {
+    loadAttempt: ({ clientId, target, now }) => {
+      this.calls.push('loadAttempt');
+      const found =
+        'verificationId' in target
+          ? this.verifications.get(target.verificationId)
+          : [...this.verifications.values()].filter((v) => v.clientId === clientId && v.email === target.email && v.purpose === target.purpose).sort((a, b) => b.createdAt - a.createdAt)[0];
+      const row = found?.clientId === clientId ? found : undefined;
+      const snapshot = row && { ...row };
+      let counted: number | undefined;
+      if (row && row.status === 'pending' && row.attempts < row.maxAttempts && row.expiresAt > now) counted = ++row.attempts;
+      return { verification: snapshot, counted, codeHashes: row ? [...(this.codes.get(row.id) ?? [])] : [] };
+    },
+    commitAttempt: (w) => {
+      this.calls.push(`commitAttempt:${w.outcome}`);
+      this.count(w.count);
+      const row = this.verifications.get(w.id);
+      if (!row) return undefined;
+      if (w.outcome === 'wrong') {
+        if (row.attempts >= row.maxAttempts) row.status = 'locked';
+        return undefined;
+      }
+      if (row.status !== 'pending') return undefined;
+      row.status = 'verified';
+      row.verifiedAt = w.now;
+      this.codes.delete(w.id);
+      return { ...row };
+    },
+    settle: () => {
+      this.calls.push('settle');
+    },
+  };
+}

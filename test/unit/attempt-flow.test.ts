@@ -1,0 +1,79 @@
+// The attempt rules, against in-memory ports: no HTTP, no SQL.
+import t from 'tap';
+import { attemptFlow, unmatchableVerificationId } from '../../src/verification/attempt-flow.js';
+import { runSync } from '../../src/verification/flow.js';
+import type { Verification } from '../../src/verification/model.js';
+import type { AttemptRequest } from '../../src/verification/ports.js';
+import { MemoryVerifications } from '../helpers/memory-verifications.js';
+
+const now = Date.parse('2026-03-02T09:00:00Z');
+
+function withVerification(changes: Partial<Verification> = {}) {
+  const store = new MemoryVerifications();
+  store.verifications.set('vf_1', {
+    id: 'vf_1', clientId: 'cl_acme', email: 'a@acme.example', purpose: 'login', locale: 'en', status: 'pending', attempts: 0,
+    maxAttempts: 5, sendCount: 1, createdAt: now - 1_000, lastSentAt: now - 1_000, expiresAt: now + 600_000, verifiedAt: null, ...changes,
+  });
+  store.codes.set('vf_1', ['right']);
+  return store;
+}
+
+const attempt = (store: MemoryVerifications, code: string, overrides: Partial<AttemptRequest> = {}) =>
+  runSync(attemptFlow({ clientId: 'cl_acme', target: { verificationId: 'vf_1' }, now, matches: (_id, hashes) => hashes.includes(code), ...overrides }), store.attemptOps);
+
+t.test('the attempt is counted before the code is compared', async (t) => {
+  const store = withVerification();
+  let attemptsWhenCompared = -1;
+  attempt(store, 'right', { matches: () => ((attemptsWhenCompared = store.verifications.get('vf_1')!.attempts), true) });
+  t.equal(attemptsWhenCompared, 1, 'the count was already written when the compare ran');
+});
+
+t.test('a right code verifies once; the next attempt is told it is used', async (t) => {
+  const store = withVerification();
+  const first = attempt(store, 'right');
+  t.match(first, { kind: 'verified', verification: { status: 'verified', verifiedAt: now } });
+  t.notOk(store.codes.has('vf_1'), 'the codes are erased');
+  t.match(attempt(store, 'right'), { kind: 'already_verified' });
+  t.same(store.calls, ['loadAttempt', 'commitAttempt:verified', 'loadAttempt'], 'one read, one write');
+});
+
+t.test('wrong codes count down, the last one locks, and then even the right code is refused', async (t) => {
+  const store = withVerification();
+  const remaining = [1, 2, 3, 4, 5].map(() => attempt(store, 'wrong')).map((o) => (o.kind === 'invalid' ? o.attemptsRemaining : o.kind));
+  t.same(remaining, [4, 3, 2, 1, 0]);
+  t.equal(store.verifications.get('vf_1')!.status, 'locked');
+  t.match(attempt(store, 'right'), { kind: 'locked' });
+  t.equal([...store.counters].find(([k]) => k.startsWith('wrong:a@acme.example'))?.[1], 5, 'each wrong code counts against the address');
+});
+
+t.test('expired and canceled verifications are answered without counting', async (t) => {
+  const expired = withVerification({ expiresAt: now });
+  t.match(attempt(expired, 'right'), { kind: 'expired' });
+  t.equal(expired.verifications.get('vf_1')!.attempts, 0);
+  const canceled = withVerification({ status: 'canceled' });
+  t.match(attempt(canceled, 'right'), { kind: 'canceled' });
+});
+
+t.test('an unknown id, or another client\'s, is not found — after the same work as a wrong code, touching nothing', async (t) => {
+  const store = withVerification();
+  const compared: string[] = [];
+  const matches = (id: string) => (compared.push(id), false);
+  t.match(attempt(store, 'right', { target: { verificationId: 'vf_nope' }, matches }), { kind: 'not_found' });
+  t.match(attempt(store, 'right', { clientId: 'cl_other', matches }), { kind: 'not_found' });
+  t.same(compared, [unmatchableVerificationId, unmatchableVerificationId], 'a compare ran, against no real verification');
+  t.same(store.calls, ['loadAttempt', 'commitAttempt:wrong', 'loadAttempt', 'commitAttempt:wrong'], 'a read and a write, as a wrong code');
+  t.match(store.verifications.get('vf_1'), { attempts: 0, status: 'pending' }, "the other client's verification is untouched");
+  t.equal([...store.counters].find(([k]) => k.startsWith('unknown:cl_other'))?.[1], 1, 'probes of unknown ids are counted per client');
+});
+
+t.test('by address: the newest verification of that address and purpose', async (t) => {
+  const store = withVerification();
+  t.match(attempt(store, 'right', { target: { email: 'a@acme.example', purpose: 'login' } }), { kind: 'verified' });
+  t.match(attempt(store, 'right', { target: { email: 'a@acme.example', purpose: 'signup' } }), { kind: 'not_found' });
+});
+
+t.test('an attempt that finds the last count taken waits for that attempt\'s outcome, boundedly', async (t) => {
+  const store = withVerification({ attempts: 5 });
+  t.match(attempt(store, 'right'), { kind: 'locked' }, 'a row that never settles is answered as locked');
+  t.equal(store.calls.filter((c) => c === 'settle').length, 7, 'after a bounded number of waits');
+});
