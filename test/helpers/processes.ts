@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { packageRoot } from '../../src/shared/paths.js';
 
-export const cliPath = join(packageRoot, 'dist', 'src', 'cli.js');
+export const cliPath = join(packageRoot, 'dist', 'src', 'main', 'cli.js');
 
 export function requireBuild(t: Test): boolean {
   if (existsSync(cliPath)) return true;

@@ -1,0 +1,101 @@
+// The shape of the code, held: dependencies point one way (main → http → store → mail →
+// domain → shared), the domain imports nothing of HTTP, SQL or mail rendering, there is no
+// import circle between files or between folders, and the client package loads no server code.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import t from 'tap';
+
+const root = resolve(import.meta.dirname, '..');
+const src = join(root, 'src');
+
+const rank: Record<string, number> = {
+  shared: 0,
+  clients: 1,
+  verification: 1,
+  totp: 1,
+  assertions: 1,
+  retention: 1,
+  mail: 2,
+  store: 3,
+  http: 4,
+  main: 5,
+};
+const domain = ['clients', 'verification', 'totp', 'assertions', 'retention'];
+/** Packages that are HTTP, SQL or mail rendering: the edges' business, never the domain's. */
+const edgePackages = /^(fastify|@fastify\/|fastify-plugin|drizzle-orm|better-sqlite3|pg|ioredis|eta|nodemailer)(\/|$)/;
+
+interface Import {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+const sources = files(src).map((f) => relative(src, f));
+const imports: Import[] = sources.flatMap((file) => {
+  const text = readFileSync(join(src, file), 'utf8');
+  const found = [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm)];
+  return found.map((m) => {
+    const target = m[3] ?? m[4]!;
+    const to = target.startsWith('.') ? relative(src, resolve(join(src, dirname(file)), target)).replace(/\.js$/, '.ts') : target;
+    return { from: file, to, typeOnly: m[2] !== undefined };
+  });
+});
+const folder = (file: string) => file.split('/')[0]!;
+const local = imports.filter((i) => sources.includes(i.to));
+
+t.test('the import scan sees the code', async (t) => {
+  t.ok(sources.length > 50, `${sources.length} source files`);
+  t.ok(local.length > 150, `${local.length} imports between them`);
+  for (const file of sources) t.ok(folder(file) in rank || folder(file) === 'client', `${file} is in a known layer`);
+});
+
+t.test('no import runs from a lower layer to a higher one', async (t) => {
+  const upward = local.filter((i) => folder(i.from) !== 'client' && folder(i.to) !== 'client' && rank[folder(i.from)]! < rank[folder(i.to)]!);
+  t.same(upward.map((i) => `${i.from} → ${i.to}`), []);
+});
+
+t.test('the domain imports nothing of HTTP, SQL or mail rendering', async (t) => {
+  const leaks = imports.filter((i) => domain.includes(folder(i.from)) && (edgePackages.test(i.to) || (sources.includes(i.to) && rank[folder(i.to)]! > 1)));
+  t.same(leaks.map((i) => `${i.from} → ${i.to}`), []);
+});
+
+t.test('no import circle, between files or between folders', async (t) => {
+  const cycle = (edges: Map<string, Set<string>>) => {
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (node: string): string[] | undefined => {
+      if (state.get(node) === 'done') return undefined;
+      if (state.get(node) === 'open') return [...path.slice(path.indexOf(node)), node];
+      state.set(node, 'open');
+      path.push(node);
+      for (const next of edges.get(node) ?? []) {
+        const found = visit(next);
+        if (found) return found;
+      }
+      path.pop();
+      state.set(node, 'done');
+      return undefined;
+    };
+    for (const node of edges.keys()) {
+      const found = visit(node);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const graph = (pairs: [string, string][]) => {
+    const edges = new Map<string, Set<string>>();
+    for (const [a, b] of pairs) if (a !== b) edges.set(a, (edges.get(a) ?? new Set()).add(b));
+    return edges;
+  };
+  t.same(cycle(graph(local.map((i) => [i.from, i.to]))), undefined, 'between files');
+  t.same(cycle(graph(local.map((i) => [folder(i.from), folder(i.to)]))), undefined, 'between folders');
+});
+
+t.test('mailcode/client loads no server code: outside its folder it imports types only', async (t) => {
+  const runtime = local.filter((i) => folder(i.from) === 'client' && !i.typeOnly && folder(i.to) !== 'client');
+  t.same(runtime.map((i) => `${i.from} → ${i.to}`), []);
+});
