@@ -113,30 +113,31 @@ export interface AttemptQuery {
 export interface AttemptState {
   /** The client's verification the target names (another client's is not found). */
   verification: Verification | undefined;
-  /**
-   * The attempt count after counting this attempt — counted in the same read, before any
-   * compare — or undefined when it was not counted: not pending, no attempts left,
-   * expired, or changed by another attempt meanwhile.
-   */
-  counted: number | undefined;
   codeHashes: string[];
 }
 
 export interface AttemptWrite {
   id: string;
   now: number;
-  /** verified: pending → verified and the codes erased; wrong: locked once no attempts are left. */
+  /**
+   * The attempt count the decision read. The write counts this attempt and records its
+   * outcome at once, only if the count is still this one, the verification still pending
+   * and unexpired: otherwise another attempt came first and nothing is written.
+   */
+  seenAttempts: number;
+  /** verified: pending → verified and the codes erased; wrong: locked if it was the last attempt. */
   outcome: 'verified' | 'wrong';
-  /** Counter events of this outcome (wrong codes per address, probes of unknown ids). */
+  /**
+   * Counter events of this attempt (wrong codes per address, probes of unknown ids),
+   * written whether or not the guard held: the code was compared either way.
+   */
   count: CounterEvent[];
 }
 
 export interface AttemptOps {
   loadAttempt(query: AttemptQuery): AttemptState;
-  /** For `verified`, the verified row, or undefined when another attempt used it first. */
+  /** The verification as written, or undefined when the guard did not hold (nothing written). */
   commitAttempt(write: AttemptWrite): Verification | undefined;
-  /** Lets another attempt's write land before reading again (a no-op where attempts never overlap). */
-  settle(params: { ms: number }): void;
 }
 
 export interface SendRequest {

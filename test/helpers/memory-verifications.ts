@@ -82,8 +82,11 @@ export class MemoryVerifications {
     },
   };
 
+  /** Another attempt is counted between the next read and its write this many times. */
+  interleavedAttempts = 0;
+
   readonly attemptOps: AttemptOps = {
-    loadAttempt: ({ clientId, target, now }) => {
+    loadAttempt: ({ clientId, target }) => {
       this.calls.push('loadAttempt');
       const found =
         'verificationId' in target
@@ -91,27 +94,26 @@ export class MemoryVerifications {
           : [...this.verifications.values()].filter((v) => v.clientId === clientId && v.email === target.email && v.purpose === target.purpose).sort((a, b) => b.createdAt - a.createdAt)[0];
       const row = found?.clientId === clientId ? found : undefined;
       const snapshot = row && { ...row };
-      let counted: number | undefined;
-      if (row && row.status === 'pending' && row.attempts < row.maxAttempts && row.expiresAt > now) counted = ++row.attempts;
-      return { verification: snapshot, counted, codeHashes: row ? [...(this.codes.get(row.id) ?? [])] : [] };
+      if (row && this.interleavedAttempts > 0) {
+        this.interleavedAttempts--;
+        row.attempts++;
+      }
+      return { verification: snapshot, codeHashes: row ? [...(this.codes.get(row.id) ?? [])] : [] };
     },
     commitAttempt: (w) => {
       this.calls.push(`commitAttempt:${w.outcome}`);
       this.count(w.count);
       const row = this.verifications.get(w.id);
-      if (!row) return undefined;
+      if (!row || row.status !== 'pending' || row.attempts !== w.seenAttempts || row.expiresAt <= w.now) return undefined;
+      row.attempts++;
       if (w.outcome === 'wrong') {
         if (row.attempts >= row.maxAttempts) row.status = 'locked';
-        return undefined;
+      } else {
+        row.status = 'verified';
+        row.verifiedAt = w.now;
+        this.codes.delete(w.id);
       }
-      if (row.status !== 'pending') return undefined;
-      row.status = 'verified';
-      row.verifiedAt = w.now;
-      this.codes.delete(w.id);
       return { ...row };
-    },
-    settle: () => {
-      this.calls.push('settle');
     },
   };
 }

@@ -1,8 +1,9 @@
 // The bucketed limit counters (mails per domain, the global ceiling, wrong codes per
-// address) in Redis, one key per bucket: every send increments the same few counters, and in
-// Redis that is one atomic INCR instead of a row all replicas wait on until commit. Each
-// call is one pipeline, so one round trip. A bucket key expires on its own once its window
-// has passed.
+// address) in Redis: every send increments the same few counters, and in Redis that is one
+// atomic HINCRBY instead of a row all replicas wait on until commit. A counter is one hash,
+// a field per bucket, so reading a window is one HGETALL (not sixty keys); each count also
+// drops the field that has just left the window, and a counter nobody counts in for a
+// whole window expires. Each call is one pipeline, so one round trip.
 import type { Redis } from 'ioredis';
 import { bucketsPerWindow } from '../../verification/limits.js';
 import type { BucketRow, CounterEvent, CounterRead } from '../../verification/ports.js';
@@ -18,36 +19,43 @@ export interface SharedCounters {
 }
 
 export function redisCounters(redis: Redis, prefix: string): SharedCounters {
-  const keyOf = (key: string, bucket: number) => `${prefix}counter:${key}:${bucket}`;
-  const ttl = (windowMs: number) => windowMs + windowMs / bucketsPerWindow;
-  const bucketsOf = (read: CounterRead) => Array.from({ length: bucketsPerWindow }, (_, i) => read.since + i * (read.windowMs / bucketsPerWindow));
+  const hashOf = (key: string) => `${prefix}counter:${key}`;
+  const count = (pipeline: ReturnType<Redis['pipeline']>, e: CounterEvent) =>
+    pipeline
+      .hincrby(hashOf(e.key), String(e.bucket), 1)
+      .pexpire(hashOf(e.key), e.windowMs + e.windowMs / bucketsPerWindow)
+      .hdel(hashOf(e.key), String(e.bucket - e.windowMs));
+  const run = async (pipeline: ReturnType<Redis['pipeline']>) => {
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    return replies.map(([, value]) => value);
+  };
   return {
     async countAndRead(events, reads) {
       const pipeline = redis.pipeline();
-      for (const e of events) pipeline.incr(keyOf(e.key, e.bucket)).pexpire(keyOf(e.key, e.bucket), ttl(e.windowMs));
-      for (const r of reads) pipeline.mget(bucketsOf(r).map((bucket) => keyOf(r.key, bucket)));
-      const replies = (await pipeline.exec()) ?? [];
-      for (const [error] of replies) if (error) throw error;
-      const counts = replies.slice(events.length * 2).map(([, value]) => value as (string | null)[]);
+      for (const e of events) count(pipeline, e);
+      for (const r of reads) pipeline.hgetall(hashOf(r.key));
+      const hashes = (await run(pipeline)).slice(events.length * 3) as Record<string, string>[];
       const result: Record<string, BucketRow[]> = {};
       reads.forEach((r, i) => {
-        result[r.key] = bucketsOf(r).flatMap((bucket, j) => {
+        result[r.key] = Object.entries(hashes[i] ?? {}).flatMap(([field, value]) => {
+          const bucket = Number(field);
           const own = events.some((e) => e.key === r.key && e.bucket === bucket) ? 1 : 0;
-          const count = Number(counts[i]![j] ?? 0) - own;
-          return count > 0 ? [{ bucket, count }] : [];
+          const n = Number(value) - own;
+          return bucket >= r.since && n > 0 ? [{ bucket, count: n }] : [];
         });
       });
       return result;
     },
     async count(events) {
       const pipeline = redis.pipeline();
-      for (const e of events) pipeline.incr(keyOf(e.key, e.bucket)).pexpire(keyOf(e.key, e.bucket), ttl(e.windowMs));
-      await pipeline.exec();
+      for (const e of events) count(pipeline, e);
+      await run(pipeline);
     },
     async uncount(events) {
       const pipeline = redis.pipeline();
-      for (const e of events) pipeline.decr(keyOf(e.key, e.bucket));
-      await pipeline.exec();
+      for (const e of events) pipeline.hincrby(hashOf(e.key), String(e.bucket), -1);
+      await run(pipeline);
     },
   };
 }

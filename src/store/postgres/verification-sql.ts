@@ -81,38 +81,39 @@ pruned as (
 ${afterVerification}
 select ${columns} from v`;
 
-/**
- * The attempt, counted as it is read: +1 only while pending, with attempts left and
- * unexpired. Another client's verification is not the target. $1 client, $2 now, then
- * $3 the id — or $3/$4 the address and purpose of the newest one.
- */
+/** The verification an attempt names (another client's is not the target) and its code hashes. $1 client, then $2 the id — or $2/$3 the address and purpose of the newest one. */
 const loadAttempt = (target: string) => `
-with target as (${target}),
-counted as (
-  update verifications set attempts = attempts + 1
-  where id = (select id from target) and status = 'pending' and attempts < max_attempts and expires_at > $2
-  returning attempts
-)
-select t.*, (select attempts from counted) as counted,
-  array(select code_hash from verification_codes where verification_id = t.id) as hashes
+with target as (${target})
+select t.*, array(select code_hash from verification_codes where verification_id = t.id) as hashes
 from (select 1) as one left join (select ${columns} from target) as t on true`;
 
-export const loadAttemptById = loadAttempt('select * from verifications where id = $3 and client_id = $1');
-export const loadAttemptByAddress = loadAttempt('select * from verifications where client_id = $1 and email = $3 and purpose = $4 order by created_at desc limit 1');
+export const loadAttemptById = loadAttempt('select * from verifications where id = $2 and client_id = $1');
+export const loadAttemptByAddress = loadAttempt('select * from verifications where client_id = $1 and email = $2 and purpose = $3 order by created_at desc limit 1');
 
-/** A right code: pending → verified and the codes erased. $1 id, $2 now. */
-export const commitVerified = `
-with v as (update verifications set status = 'verified', verified_at = $2 where id = $1 and status = 'pending' returning *),
-erased as (delete from verification_codes where verification_id in (select id from v))
-select ${columns} from v`;
-
-/** A wrong code: locked once no attempts are left; $2/$3 counter events. */
-export const commitWrong = `
-with locked as (
-  update verifications set status = case when attempts >= max_attempts then 'locked' else status end where id = $1 returning id
-),
+/**
+ * An attempt's one write: counted and decided together, only if no other attempt was
+ * counted since the read ($3 the count read), still pending and unexpired ($2 now). A
+ * concurrent write of the row is waited for and the condition checked again on the new
+ * row (READ COMMITTED), so exactly one of two racing attempts is written. $4/$5 counter
+ * events, written either way.
+ */
+const attemptWrite = (outcome: string, after = '') => `
+with v as (
+  update verifications set attempts = attempts + 1, ${outcome}
+  where id = $1 and status = 'pending' and attempts = $3 and expires_at > $2
+  returning *
+),${after}
 counted as (
-  insert into limit_counters (key, bucket, count) select k, b, 1 from unnest($2::text[], $3::bigint[]) as e(k, b)
+  insert into limit_counters (key, bucket, count) select k, b, 1 from unnest($4::text[], $5::bigint[]) as e(k, b)
   on conflict (key, bucket) do update set count = limit_counters.count + 1
 )
-select count(*)::int as n from locked`;
+select ${columns} from v`;
+
+/** A right code: pending → verified, and the codes erased. */
+export const commitVerified = attemptWrite(
+  "status = 'verified', verified_at = $2",
+  '\nerased as (delete from verification_codes where verification_id in (select id from v)),',
+);
+
+/** A wrong code: locked if it was the last attempt. */
+export const commitWrong = attemptWrite("status = case when attempts + 1 >= max_attempts then 'locked' else 'pending' end");

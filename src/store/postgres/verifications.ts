@@ -80,30 +80,30 @@ export class PostgresVerifications implements VerificationsPort {
 
   private makeAttemptOps(): AsyncOperations<AttemptOps> {
     return {
-      loadAttempt: async ({ clientId, target, now }) => {
-        type Row = Verification & { id: string | null; counted: number | null; hashes: string[] };
+      loadAttempt: async ({ clientId, target }) => {
+        type Row = Verification & { id: string | null; hashes: string[] };
         const [row] =
           'verificationId' in target
-            ? await this.query<Row>('mc_load_attempt_id', statements.loadAttemptById, [clientId, now, target.verificationId])
-            : await this.query<Row>('mc_load_attempt_address', statements.loadAttemptByAddress, [clientId, now, target.email, target.purpose]);
-        const { counted, hashes, ...verification } = row!;
-        return { verification: verification.id === null ? undefined : (verification as Verification), counted: counted ?? undefined, codeHashes: hashes };
+            ? await this.query<Row>('mc_load_attempt_id', statements.loadAttemptById, [clientId, target.verificationId])
+            : await this.query<Row>('mc_load_attempt_address', statements.loadAttemptByAddress, [clientId, target.email, target.purpose]);
+        const { hashes, ...verification } = row!;
+        return { verification: verification.id === null ? undefined : (verification as Verification), codeHashes: hashes };
       },
       commitAttempt: async (w) => {
-        if (w.outcome === 'verified') return (await this.query<Verification>('mc_commit_verified', statements.commitVerified, [w.id, w.now]))[0];
         // Wrong codes count in Redis when there is one — but a probe of an unknown id is
         // counted in the table even then: every attempt on a known id writes (and so
         // flushes) the WAL at commit, and without a write of its own the unknown id would
         // answer measurably faster, telling which ids exist.
         const inTable = this.counters ? w.count.filter((e) => e.key.startsWith(unknownIdCounter)) : w.count;
         const inRedis = this.counters ? w.count.filter((e) => !e.key.startsWith(unknownIdCounter)) : [];
-        await Promise.all([
-          this.query('mc_commit_wrong', statements.commitWrong, [w.id, ...events(inTable)]),
+        const [rows] = await Promise.all([
+          w.outcome === 'verified'
+            ? this.query<Verification>('mc_commit_verified', statements.commitVerified, [w.id, w.now, w.seenAttempts, ...events(inTable)])
+            : this.query<Verification>('mc_commit_wrong', statements.commitWrong, [w.id, w.now, w.seenAttempts, ...events(inTable)]),
           inRedis.length > 0 ? this.counters?.count(inRedis) : undefined,
         ]);
-        return undefined;
+        return rows[0];
       },
-      settle: ({ ms }) => new Promise((resolve) => setTimeout(resolve, ms)),
     };
   }
 

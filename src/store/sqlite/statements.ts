@@ -95,27 +95,25 @@ export function prepareStatements(db: SqliteDb) {
       .prepare(),
 
     // Verify
-    countAttempt: db
+    // An attempt's one write: counted and decided together, only if no other attempt was
+    // counted since the read (attempts unchanged), still pending and unexpired.
+    attemptVerified: db
       .update(verifications)
-      .set({ attempts: sql`${verifications.attempts} + 1` })
-      .where(
-        and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), sql`${verifications.attempts} < ${verifications.maxAttempts}`, gt(verifications.expiresAt, p('now'))),
-      )
-      .returning({ attempts: verifications.attempts })
-      .prepare(),
-    codeHashes: db.select({ codeHash: verificationCodes.codeHash }).from(verificationCodes).where(eq(verificationCodes.verificationId, p('id'))).prepare(),
-    markVerified: db
-      .update(verifications)
-      .set({ status: 'verified', verifiedAt: v('now') })
-      .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending')))
+      .set({ attempts: sql`${verifications.attempts} + 1`, status: 'verified', verifiedAt: v('now') })
+      .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), eq(verifications.attempts, p('seen')), gt(verifications.expiresAt, p('now'))))
       .returning()
       .prepare(),
-    deleteCodes: db.delete(verificationCodes).where(eq(verificationCodes.verificationId, p('id'))).prepare(),
-    lockIfExhausted: db
+    attemptWrong: db
       .update(verifications)
-      .set({ status: sql`CASE WHEN ${verifications.attempts} >= ${verifications.maxAttempts} THEN 'locked' ELSE ${verifications.status} END` })
-      .where(eq(verifications.id, p('id')))
+      .set({
+        attempts: sql`${verifications.attempts} + 1`,
+        status: sql`CASE WHEN ${verifications.attempts} + 1 >= ${verifications.maxAttempts} THEN 'locked' ELSE 'pending' END`,
+      })
+      .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), eq(verifications.attempts, p('seen')), gt(verifications.expiresAt, p('now'))))
+      .returning()
       .prepare(),
+    codeHashes: db.select({ codeHash: verificationCodes.codeHash }).from(verificationCodes).where(eq(verificationCodes.verificationId, p('id'))).prepare(),
+    deleteCodes: db.delete(verificationCodes).where(eq(verificationCodes.verificationId, p('id'))).prepare(),
 
     // Outbox
     latestDelivery: db

@@ -59,29 +59,22 @@ function sendOps(st: Statements): SendOps {
 
 function attemptOps(st: Statements): AttemptOps {
   return {
-    loadAttempt: ({ clientId, target, now }) => {
+    loadAttempt: ({ clientId, target }) => {
       const row =
         'verificationId' in target
           ? asVerification(st.verificationById.get({ id: target.verificationId }))
           : asVerification(st.latestForAddress.get({ clientId, email: target.email, purpose: target.purpose }));
-      // Another client's verification is not found, and nothing about it is touched.
+      // Another client's verification is not found, and nothing about it is read further.
       const verification = row?.clientId === clientId ? row : undefined;
-      const id = verification?.id ?? '';
-      const counted = st.countAttempt.get({ id, now })?.attempts;
-      return { verification, counted, codeHashes: st.codeHashes.all({ id }).map((r) => r.codeHash) };
+      return { verification, codeHashes: st.codeHashes.all({ id: verification?.id ?? '' }).map((r) => r.codeHash) };
     },
     commitAttempt: (w) => {
       for (const e of w.count) st.countInBucket.run({ key: e.key, bucket: e.bucket });
-      if (w.outcome === 'wrong') {
-        st.lockIfExhausted.run({ id: w.id });
-        return undefined;
-      }
-      const used = asVerification(st.markVerified.get({ id: w.id, now: w.now }));
-      if (used) st.deleteCodes.run({ id: w.id });
-      return used;
+      const guard = { id: w.id, seen: w.seenAttempts, now: w.now };
+      const written = asVerification(w.outcome === 'verified' ? st.attemptVerified.get(guard) : st.attemptWrong.get(guard));
+      if (written && w.outcome === 'verified') st.deleteCodes.run({ id: w.id });
+      return written;
     },
-    // Attempts run one at a time inside the write lock: a row is never caught mid-attempt.
-    settle: () => {},
   };
 }
 
