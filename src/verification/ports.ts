@@ -15,6 +15,11 @@ export interface CounterRead {
   key: string;
   windowMs: number;
   since: number;
+  /**
+   * Updated by every send (the global ceiling, a recipient domain): a store shared by
+   * several processes keeps it out of database rows they would all wait on (Redis).
+   */
+  hot?: boolean;
 }
 
 /** One event to count, in the bucket its time falls in. */
@@ -22,6 +27,7 @@ export interface CounterEvent {
   key: string;
   windowMs: number;
   bucket: number;
+  hot?: boolean;
 }
 
 /**
@@ -61,7 +67,7 @@ export interface SendState {
 export interface CountQuery {
   state: SendState;
   read: CounterRead[];
-  /** Events to count now where the counters are shared (Redis); else left to commitSend. */
+  /** Events to count now where hot counters are shared (Redis); else left to commitSend. */
   count: CounterEvent[];
 }
 

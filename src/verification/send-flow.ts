@@ -31,10 +31,10 @@ function* load(request: SendRequest, counters: CounterRead[]): Flow<SendOps, Sen
 /** The bucketed windows of the send limits, from the configured numbers. */
 function bucketedWindows({ email, domain }: SendRequest, limits: SendLimits) {
   return {
-    guessing: { key: `wrong:${email}`, windowMs: wrongCodesWindowMs, limit: limits.wrongCodesPerEmailHour },
-    domain: { key: `domain:${domain}`, windowMs: hourMs, limit: limits.perDomainHour },
-    global: { key: 'global', windowMs: 60_000, limit: limits.globalPerMinute },
-  } satisfies Record<string, BucketedWindow & { key: string }>;
+    guessing: { key: `wrong:${email}`, windowMs: wrongCodesWindowMs, limit: limits.wrongCodesPerEmailHour, hot: false },
+    domain: { key: `domain:${domain}`, windowMs: hourMs, limit: limits.perDomainHour, hot: true },
+    global: { key: 'global', windowMs: 60_000, limit: limits.globalPerMinute, hot: true },
+  } satisfies Record<string, BucketedWindow & { key: string; hot: boolean }>;
 }
 
 /** A pending verification a resend may join: not used, not locked, not expired. */
@@ -58,9 +58,9 @@ function stateLimit(state: SendState, limits: SendLimits, now: number): { limit:
 export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
   const { limits, now } = request;
   const windows = bucketedWindows(request, limits);
-  const reads: CounterRead[] = Object.values(windows).map((w) => ({ key: w.key, windowMs: w.windowMs, since: windowStart(w, now) }));
+  const reads: CounterRead[] = Object.values(windows).map((w) => ({ key: w.key, windowMs: w.windowMs, since: windowStart(w, now), hot: w.hot }));
   // A send that goes out counts once per recipient domain and once globally.
-  const events: CounterEvent[] = [windows.domain, windows.global].map((w) => ({ key: w.key, windowMs: w.windowMs, bucket: bucketStart(w, now) }));
+  const events: CounterEvent[] = [windows.domain, windows.global].map((w) => ({ key: w.key, windowMs: w.windowMs, bucket: bucketStart(w, now), hot: true }));
 
   for (let round = 0; ; round++) {
     const state = yield* load(request, reads);

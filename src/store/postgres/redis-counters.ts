@@ -1,5 +1,5 @@
-// The bucketed limit counters (mails per domain, the global ceiling, wrong codes per
-// address) in Redis: every send increments the same few counters, and in Redis that is one
+// The hot bucketed limit counters (mails per recipient domain, the global ceiling) in
+// Redis: every send increments the same few counters, and in Redis that is one
 // atomic HINCRBY instead of a row all replicas wait on until commit. A counter is one hash,
 // a field per bucket, so reading a window is one HGETALL (not sixty keys); each count also
 // drops the field that has just left the window, and a counter nobody counts in for a
@@ -14,7 +14,6 @@ export interface SharedCounters {
    * were before these events (count first, check after: exact across processes).
    */
   countAndRead(events: CounterEvent[], reads: CounterRead[]): Promise<Record<string, BucketRow[]>>;
-  count(events: CounterEvent[]): Promise<void>;
   uncount(events: CounterEvent[]): Promise<void>;
 }
 
@@ -46,11 +45,6 @@ export function redisCounters(redis: Redis, prefix: string): SharedCounters {
         });
       });
       return result;
-    },
-    async count(events) {
-      const pipeline = redis.pipeline();
-      for (const e of events) count(pipeline, e);
-      await run(pipeline);
     },
     async uncount(events) {
       const pipeline = redis.pipeline();

@@ -1,7 +1,7 @@
 // Verifications on PostgreSQL, for several mailcode processes on one database. The flows
 // run awaiting each operation, and each operation is one statement: a send or an attempt
-// costs two round trips to the database (and one to Redis), with no transaction held open
-// across the decision. Correctness under concurrency comes from the statements themselves:
+// costs two round trips to the database (a send one more to Redis, for the hot counters),
+// with no transaction held open across the decision. Correctness under concurrency comes from the statements themselves:
 // - a send's write is guarded by the versions of the address's and the IP's send guards it
 //   read: a send that came in between makes the write a no-op, and the flow reads again;
 // - an attempt is counted by a conditional UPDATE (pending, attempts left, unexpired): a
@@ -9,10 +9,10 @@
 //   new row (READ COMMITTED), so no two attempts share a count and a code is used once.
 import { and, desc, eq } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.pg.js';
-import { attemptFlow, unknownIdCounter } from '../../verification/attempt-flow.js';
+import { attemptFlow } from '../../verification/attempt-flow.js';
 import { runAsync, type AsyncOperations } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
-import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
+import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, CounterRead, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
 import type { PgDb } from './open.js';
 import type { SharedCounters } from './redis-counters.js';
@@ -26,8 +26,8 @@ export class PostgresVerifications implements VerificationsPort {
   private readonly attemptOps: AsyncOperations<AttemptOps>;
 
   /**
-   * @param counters where the bucketed counters live when not in the database (Redis):
-   *   the counters every send updates stop being rows that all replicas wait on.
+   * @param counters where the hot counters live when not in the database (Redis): the
+   *   counters every send updates stop being rows that all replicas wait on.
    */
   constructor(
     private readonly db: PgDb,
@@ -43,13 +43,18 @@ export class PostgresVerifications implements VerificationsPort {
 
   private makeSendOps(): AsyncOperations<SendOps> {
     const shared = this.counters;
+    /** The counters this database keeps: all of them, or with Redis all but the hot ones. */
+    const inTable = (reads: CounterRead[]) => {
+      const kept = reads.filter((r) => !shared || !r.hot);
+      return [kept.map((r) => r.key), kept.map((r) => r.since)];
+    };
     return {
       loadSendState: async (q) => {
         const [row] = await this.query<{ latest: Verification | null; email_sends: string[]; ip_sends: string[]; email_version: number | null; ip_version: number | null; buckets: [string, number, number][] }>(
           'mc_load_send',
           statements.loadSendState,
           [q.clientId, q.email, q.purpose, q.emailSince, q.emailLimit, q.ip, q.ipSince, q.ipLimit, `email:${q.email}`, q.ip === null ? null : `ip:${q.ip}`,
-            shared ? [] : q.counters.map((c) => c.key), shared ? [] : q.counters.map((c) => c.since)],
+            ...inTable(q.counters)],
         );
         const buckets: Record<string, BucketRow[]> = {};
         for (const [key, bucket, count] of row!.buckets) (buckets[key] ??= []).push({ bucket, count });
@@ -61,8 +66,11 @@ export class PostgresVerifications implements VerificationsPort {
           buckets,
         };
       },
-      countAndRead: async (q) =>
-        shared ? { buckets: await shared.countAndRead(q.count, q.read), counted: true } : { buckets: q.state.buckets, counted: false },
+      countAndRead: async (q) => {
+        if (!shared) return { buckets: q.state.buckets, counted: false };
+        const hot = await shared.countAndRead(q.count, q.read.filter((r) => r.hot));
+        return { buckets: { ...q.state.buckets, ...hot }, counted: true };
+      },
       uncount: async (list) => shared?.uncount(list),
       commitSend: async (w) => {
         const keys = [`email:${w.email}`, ...(w.ip === null ? [] : [`ip:${w.ip}`])];
@@ -89,21 +97,17 @@ export class PostgresVerifications implements VerificationsPort {
         const { hashes, ...verification } = row!;
         return { verification: verification.id === null ? undefined : (verification as Verification), codeHashes: hashes };
       },
-      commitAttempt: async (w) => {
-        // Wrong codes count in Redis when there is one — but a probe of an unknown id is
-        // counted in the table even then: every attempt on a known id writes (and so
-        // flushes) the WAL at commit, and without a write of its own the unknown id would
-        // answer measurably faster, telling which ids exist.
-        const inTable = this.counters ? w.count.filter((e) => e.key.startsWith(unknownIdCounter)) : w.count;
-        const inRedis = this.counters ? w.count.filter((e) => !e.key.startsWith(unknownIdCounter)) : [];
-        const [rows] = await Promise.all([
-          w.outcome === 'verified'
-            ? this.query<Verification>('mc_commit_verified', statements.commitVerified, [w.id, w.now, w.seenAttempts, ...events(inTable)])
-            : this.query<Verification>('mc_commit_wrong', statements.commitWrong, [w.id, w.now, w.seenAttempts, ...events(inTable)]),
-          inRedis.length > 0 ? this.counters?.count(inRedis) : undefined,
-        ]);
-        return rows[0];
-      },
+      // Wrong codes and probes of unknown ids count per address and per client, in the
+      // same statement as the attempt — never a row every request waits on — and so every
+      // attempt, right, wrong or on an unknown id, is one write of the same shape.
+      commitAttempt: async (w) =>
+        (
+          await this.query<Verification>(
+            w.outcome === 'verified' ? 'mc_commit_verified' : 'mc_commit_wrong',
+            w.outcome === 'verified' ? statements.commitVerified : statements.commitWrong,
+            [w.id, w.now, w.seenAttempts, ...events(w.count)],
+          )
+        )[0],
     };
   }
 
