@@ -8,8 +8,11 @@ import { bucketStart, dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, re
 import type { SendLimits, SendLimitName, SendOutcome, Verification } from './model.js';
 import type { CounterEvent, CounterRead, SendOps, SendRequest, SendState } from './ports.js';
 
-/** How often a send reads again after losing a race for its address; each loss means another send went through. */
-export const sendRetries = 5;
+/**
+ * How often a send may read again after losing a race: each loss means another send to the
+ * address or from the IP went through, so past both hourly limits the limits decide.
+ */
+export const sendRounds = (limits: SendLimits) => limits.perEmailHour + limits.perIpHour + 1;
 
 const op = operations<SendOps>();
 
@@ -108,6 +111,6 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
     // Another send to this address (or from this IP) came between the read and the write:
     // decide again on the new state. Each lost round is another send that went through.
     if (counted) yield* op('uncount', events);
-    if (round + 1 >= sendRetries) return { kind: 'limited', retryAfterMs: 1_000, limit: 'cooldown' };
+    if (round + 1 >= sendRounds(limits)) return { kind: 'limited', retryAfterMs: 1_000, limit: 'cooldown' };
   }
 }
