@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+
 import { onPostgres, processDatabaseEnv } from './helpers/databases.js';
 import { requireBuild, runCli, startMailcode } from './helpers/processes.js';
+import { onEachDatabase } from './helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 t.test('mailcode clients create / list / revoke, keys rotate, migrate, purge', async (t) => {
   if (!requireBuild(t)) return;
@@ -133,4 +136,5 @@ t.test('every command refuses a bad value with one line naming it and exit code 
   const badConfig = runCli(['migrate'], { ...env, PORT: 'eighty' });
   t.equal(badConfig.status, 2, 'a bad configuration value: exit code 2');
   t.match(badConfig.stderr, /PORT/);
+});
 });

@@ -1,6 +1,9 @@
-import t from 'tap';
+
 import { createRequire } from 'node:module';
 import { build } from './helpers/build.js';
+import { onEachDatabase } from './helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const require = createRequire(import.meta.url);
 const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[] }[];
@@ -37,4 +40,5 @@ t.test('/metrics parses as Prometheus text and the counters move as codes are se
   const sendCodeRequests = [...after.text.matchAll(/^mailcode_http_request_duration_seconds_count\{[^}]*route="\/send-code"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
   t.equal(sendCodeRequests, 2, 'the HTTP histogram counts by route pattern (a 202 and a 429)');
   t.ok(after.families.some((f) => f.name === 'mailcode_mail_delivery_seconds'), 'mail delivery latency');
+});
 });

@@ -1,7 +1,10 @@
-import t from 'tap';
+
 import * as OTPAuth from 'otpauth';
 import { build } from './helpers/build.js';
 import { openapi, openapiMismatch } from './helpers/openapi.js';
+import { onEachDatabase } from './helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 t.test('every registered route is described in openapi.yaml', async (t) => {
   const { app } = await build(t);
@@ -94,4 +97,5 @@ t.test('an unknown route is a problem+json 404', async (t) => {
   const response = await app.inject({ method: 'GET', url: '/nope' });
   t.equal(response.statusCode, 404);
   t.equal(response.json().code, 'not_found');
+});
 });

@@ -1,6 +1,9 @@
-import t from 'tap';
+
 import { purgeExpired } from '../src/retention/purge.js';
 import { build } from './helpers/build.js';
+import { onEachDatabase } from './helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const day = 86_400_000;
 
@@ -19,4 +22,5 @@ t.test('purge deletes what retention no longer needs, in batches, and keeps the 
   const state = await app.inject({ method: 'GET', url: `/verifications/${fresh.verificationId}`, headers: acme.auth });
   t.equal(state.json().status, 'pending', 'the fresh verification stays');
   t.same(await purgeExpired(app.mailcode.store.maintenance, app.mailcode.keys, config.RETENTION_DAYS, clock.now()), { verifications: 0, sendEvents: 0, signingKeys: 0 }, 'nothing left to purge');
+});
 });

@@ -1,5 +1,8 @@
-import t from 'tap';
+
 import { build } from './helpers/build.js';
+import { onEachDatabase } from './helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 t.test('20 parallel right answers yield exactly one 200', async (t) => {
   const { createClient, sendCode, verifyCode, mail } = await build(t);
@@ -37,4 +40,5 @@ t.test('parallel sends never exceed the per-address limit', async (t) => {
   t.equal(responses.filter((r) => r.statusCode === 202).length, 5);
   t.equal(responses.filter((r) => r.statusCode === 429).length, 25);
   t.equal(mail.sent.length, 5, 'exactly five mails');
+});
 });

@@ -1,6 +1,9 @@
-import t from 'tap';
+
 import { build } from './helpers/build.js';
 import { databaseText, selectRows } from './helpers/databases.js';
+import { onEachDatabase } from './helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 /** The code as a standalone token, not as six digits inside some random base64 run. */
 const standalone = (code: string) => new RegExp(`(?<![A-Za-z0-9_-])${code}(?![A-Za-z0-9_-])`);
@@ -58,4 +61,5 @@ t.test('a sent mail leaves no payload behind in the outbox', async (t) => {
   const acme = await createClient();
   await sendCode(acme.apiKey, { email: 'a@acme.example' });
   t.same(await selectRows(config.DATABASE_URL, 'select status, payload from outbox'), [{ status: 'sent', payload: null }]);
+});
 });

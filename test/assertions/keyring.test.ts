@@ -1,7 +1,10 @@
-import t from 'tap';
+
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { buildApp } from '../../src/main/app.js';
 import { build, LogCapture } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 t.test('after a rotation the retired key stays published until its tokens expire', async (t) => {
   const { app, createClient, sendCode, verifyCode, mail, clock } = await build(t);
@@ -54,4 +57,5 @@ t.test('a rotation in one process reaches another on the same database without a
   await second.mailcode.keys.settled();
   t.same((await kids(second)).sort(), [original, newKid].sort(), '…until its refresh: then it publishes the new key beside the retired one');
   t.equal(second.mailcode.keys.signingKey().kid, newKid, 'and signs with the new key');
+});
 });

@@ -1,4 +1,4 @@
-import t from 'tap';
+
 import * as OTPAuth from 'otpauth';
 import {
   AssertionError,
@@ -13,6 +13,9 @@ import {
   verifySecondFactorAssertion,
 } from '../../src/client/index.js';
 import { build } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 t.test('the typed client: send, verify, state, typed errors, and an assertion accepted once', async (t) => {
   const { app, createClient, mail, clock } = await build(t);
@@ -74,4 +77,5 @@ t.test('the typed client: enrol an authenticator app, log in with it, recover, r
   await client.resetTotp('user-7');
   t.type(await client.verifyTotp({ userRef: 'user-7', code: '123456' }).catch((e: unknown) => e), TotpNotEnabledError);
   t.type(await client.confirmTotp('te_unknown', '123456').catch((e: unknown) => e), EnrollmentNotFoundError);
+});
 });

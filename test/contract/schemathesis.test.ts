@@ -7,10 +7,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+
 import { unthrottled } from '../helpers/build.js';
 import { onPostgres, processDatabaseEnv } from '../helpers/databases.js';
 import { requireBuild, runCli, startMailcode } from '../helpers/processes.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const schemathesis =
   process.env.SCHEMATHESIS_BIN ?? join(process.env.MAILCODE_SCHEMATHESIS_VENV ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mailcode', 'schemathesis'), 'bin', 'schemathesis');
@@ -87,4 +90,5 @@ t.test('Schemathesis finds no request the server and openapi.yaml disagree on, f
   t.comment(`${onPostgres ? 'PostgreSQL' : 'SQLite'}: ${summary.split('\n').filter((line) => /Test cases|passed|failed|generated/.test(line)).join(' | ')}`);
   t.equal(result.status, 0, result.status === 0 ? 'no disagreement found' : result.output.slice(-6_000));
   t.match(result.output, /Tested: 1[0-9]/, 'every operation was tested');
+});
 });

@@ -1,7 +1,7 @@
-// Which database the tests run on. The suite runs on SQLite; the files in test/postgres/
-// set MAILCODE_TEST_DATABASE=postgres and run the HTTP files again: each test then gets a database of its
-// own on the local PostgreSQL (copied from a migrated template, which is fast) and a Redis
-// key prefix of its own, so tests stay independent and can run in parallel.
+// Which database the tests run on. A file that involves the database runs its tests twice,
+// through onEachDatabase: on SQLite, then on PostgreSQL + Redis, where each test gets a
+// database of its own on the local PostgreSQL (copied from a migrated template, which is
+// fast) and a Redis key prefix of its own, so tests stay independent.
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import { sqlitePath } from '../../src/shared/config.js';
 import { migrationsDirs } from '../../src/shared/paths.js';
 import { migratePostgres, openPostgres } from '../../src/store/postgres/open.js';
 
-export const onPostgres = process.env.MAILCODE_TEST_DATABASE === 'postgres';
+/** Whether the tests running now are on PostgreSQL + Redis (set by onEachDatabase). */
+export let onPostgres = false;
 
 /** A role allowed to create databases (README: "Running on PostgreSQL and Redis"). */
 export const postgresAdminUrl = process.env.MAILCODE_TEST_POSTGRES_URL ?? 'postgres://mailcode:mailcode@127.0.0.1:5432/postgres';
@@ -143,4 +144,58 @@ export async function postgresTestEnv(t: Test): Promise<Record<string, string>> 
     REDIS_URL: redisTestUrl,
     REDIS_KEY_PREFIX: `mailcode-test:${randomBytes(6).toString('hex')}:`,
   };
+}
+
+/**
+ * Whether the local PostgreSQL and Redis answer. In CI they must (`.ci/run` starts them);
+ * elsewhere the PostgreSQL half says plainly that it did not run.
+ */
+async function postgresAbsent(): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (error) {
+    return `PostgreSQL is not reachable at ${postgresAdminUrl} (${(error as Error).message}): run scripts/start-postgres-redis.sh`;
+  }
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisTestUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    return `Redis is not reachable at ${redisTestUrl} (${(error as Error).message}): run scripts/start-postgres-redis.sh`;
+  } finally {
+    redis.disconnect();
+  }
+  return undefined;
+}
+
+/**
+ * Runs a file's tests on each database, one after the other, as two subtests of one tap
+ * run: on SQLite, then on PostgreSQL + Redis (which must answer in CI).
+ */
+export async function onEachDatabase(tests: (t: Test) => void | Promise<void>): Promise<void> {
+  const { default: tap } = await import('tap');
+  await tap.test('on SQLite', async (t) => {
+    onPostgres = false;
+    await tests(t);
+  });
+  const absent = await postgresAbsent();
+  if (absent && process.env.CI === 'true') throw new Error(absent);
+  await tap.test('on PostgreSQL + Redis', { skip: absent ?? false }, async (t) => {
+    onPostgres = true;
+    await tests(t);
+  });
+}
+
+/** Runs a file's tests on PostgreSQL + Redis only (what several processes share). */
+export async function onPostgresOnly(tests: (t: Test) => void | Promise<void>): Promise<void> {
+  const { default: tap } = await import('tap');
+  const absent = await postgresAbsent();
+  if (absent && process.env.CI === 'true') throw new Error(absent);
+  await tap.test('on PostgreSQL + Redis', { skip: absent ?? false }, async (t) => {
+    onPostgres = true;
+    await tests(t);
+  });
 }

@@ -5,10 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import type { Test } from 'tap';
 import { SMTPServer } from 'smtp-server';
 import { onPostgres, processDatabaseEnv } from '../helpers/databases.js';
 import { requireBuild, runCli, startMailcode, waitFor } from '../helpers/processes.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 /** An SMTP server that takes a moment over each mail, so some are always mid-delivery. */
 async function slowSmtpServer(t: Test, delayMs: number) {
@@ -73,4 +76,5 @@ t.test('SIGKILL mid-burst: every 202 mail arrives after the restart, within seco
   // (10 s by default, renewed while a delivery runs).
   t.ok(delayMs < (onPostgres ? 16_000 : 5_000), `every accepted mail arrived ${delayMs} ms after the restart was ready`);
   t.ok(duplicates <= 8, 'at most the deliveries in flight at the kill are repeated');
+});
 });

@@ -1,9 +1,12 @@
 // Headers, DKIM and delivery faults, against a real Mailpit.
 import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
-import t from 'tap';
+
 import { buildWithMailpit } from '../helpers/mailpit-app.js';
 import { waitFor } from '../helpers/processes.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const require = createRequire(import.meta.url);
 const { dkimVerify } = require('mailauth/lib/dkim/verify') as {
@@ -90,4 +93,5 @@ t.test('SMTP down past the code lifetime: delivery failed, and a metric counts i
   t.match(metrics, /^mailcode_mail_failed_total 1$/m);
   t.match(metrics, /^mailcode_mail_retries_total [1-9]\d*$/m);
   t.equal(await app.mailcode.store.outbox.countQueued(), 0, 'nothing left queued, and the payload is erased');
+});
 });

@@ -1,4 +1,4 @@
-import t from 'tap';
+
 import { pino } from 'pino';
 import { codeSecrets } from '../../src/shared/config.js';
 import { retryDelayMs } from '../../src/mail/backoff.js';
@@ -6,6 +6,9 @@ import type { MailTransport } from '../../src/mail/transport.js';
 import { MailWorker } from '../../src/mail/worker.js';
 import { deriveKeys } from '../../src/shared/secrets.js';
 import { build } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 t.test('a refused mail is retried with backoff and arrives once SMTP is back', async (t) => {
   const { app, createClient, mail, clock } = await build(t);
@@ -98,4 +101,5 @@ t.test('backoff doubles up to a minute, with jitter between half and the whole s
   t.equal(retryDelayMs(3, () => 1), 8000);
   t.equal(retryDelayMs(20, () => 1), 60_000);
   t.equal(retryDelayMs(20, () => 0), 30_000);
+});
 });

@@ -2,8 +2,11 @@
 // bearer scheme's spelling, methods a path does not answer, and what Node's parser and the
 // router refuse before any route runs. Every answer is problem+json with the security headers.
 import { connect } from 'node:net';
-import t from 'tap';
+
 import { build } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const problemType = 'application/problem+json; charset=utf-8';
 
@@ -151,4 +154,5 @@ t.test('a lone UTF-16 surrogate in any string is a 400 naming where it is', asyn
     payload: '{"userRef":"u1","accountName":"Alice \\ud83d\\ude00"}',
   });
   t.equal(pair.statusCode, 201, 'a surrogate pair (an emoji) is text');
+});
 });

@@ -1,5 +1,8 @@
-import t from 'tap';
+
 import { build, openStore } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 t.test('POST /send-code queues a code mail for a company address and answers 202', async (t) => {
   const { createClient, sendCode, mail, clock } = await build(t);
@@ -136,4 +139,5 @@ t.test('a revocation or a new domain list made by another process holds from the
   t.equal((await send('b@acme-group.example')).statusCode, 202, 'the new one is allowed');
   await cli.clients.revoke(acme.id, clock.now());
   t.equal((await send('c@acme-group.example')).statusCode, 401, 'the revoked key is refused at once');
+});
 });

@@ -1,5 +1,8 @@
-import t from 'tap';
+
 import { build } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const second = 1000;
 const minute = 60 * second;
@@ -121,4 +124,5 @@ t.test('each API client is limited to its requests per second', async (t) => {
   t.ok(Number(limited.headers['retry-after']) >= 1);
   const other = await createClient('Other', ['acme.example']);
   t.equal((await app.inject({ method: 'GET', url: '/verifications/vf_none', headers: other.auth })).statusCode, 404, 'another client is not limited');
+});
 });

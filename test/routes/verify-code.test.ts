@@ -1,6 +1,9 @@
-import t, { type Test } from 'tap';
+import type { Test } from 'tap';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { build } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const minute = 60_000;
 
@@ -179,4 +182,5 @@ t.test('the signing key is an Ed25519 key with a kid', async (t) => {
   const { acme, verificationId, code, verifyCode } = await setup(t);
   const { assertion } = (await verifyCode(acme.apiKey, { verificationId, code })).json();
   t.match(decodeProtectedHeader(assertion), { alg: 'EdDSA', typ: 'verification+jwt', kid: /^[A-Za-z0-9_-]{43}$/ });
+});
 });

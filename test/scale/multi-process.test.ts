@@ -3,15 +3,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import type { Test } from 'tap';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { MailpitClient } from 'mailpit-api';
 import { freshPostgresDatabase, onPostgres, redisTestUrl } from '../helpers/databases.js';
 import { requireBuild, runCli, startMailcode, startMailpit, waitFor, type Mailcode } from '../helpers/processes.js';
+import { onPostgresOnly } from '../helpers/databases.js';
 
-if (!onPostgres) {
-  t.plan(0, 'runs on PostgreSQL + Redis, from test/postgres/');
-} else {
+await onPostgresOnly(async (t) => {
+
   t.test('three processes, one PostgreSQL, one Redis, one Mailpit', async (t) => {
     if (!requireBuild(t)) return;
     const cluster = await startCluster(t);
@@ -20,7 +20,6 @@ if (!onPostgres) {
     await t.test('500 codes sent across the three make exactly 500 mails', (t) => fiveHundredCodes(t, cluster));
     await t.test('a process killed with SIGKILL mid-delivery loses no mail', (t) => killedMidDelivery(t, cluster));
   });
-}
 
 interface Cluster {
   processes: Mailcode[];
@@ -167,3 +166,4 @@ async function killedMidDelivery(t: Test, cluster: Cluster) {
   // The two survivors are still serving.
   for (const p of [a, b]) t.equal((await fetch(`${p.url}/readyz`)).status, 200);
 }
+});

@@ -1,12 +1,12 @@
 // With REDIS_URL the shared limit counters live in Redis, so readiness includes it.
-import t from 'tap';
+
 import { build } from '../helpers/build.js';
 import { onPostgres } from '../helpers/databases.js';
 import { freePort } from '../helpers/processes.js';
+import { onPostgresOnly } from '../helpers/databases.js';
 
-if (!onPostgres) {
-  t.plan(0, 'runs on PostgreSQL + Redis, from test/postgres/');
-} else {
+await onPostgresOnly(async (t) => {
+
   t.test('/readyz reports Redis beside the database', async (t) => {
     const { app } = await build(t);
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
@@ -24,4 +24,4 @@ if (!onPostgres) {
     const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
     t.equal(send.statusCode, 500, 'no send goes out unchecked by the shared limits');
   });
-}
+});

@@ -1,7 +1,10 @@
 // An investigation can follow every send, verify, lockout and limit hit in the log,
 // without the log leaking codes or full addresses.
-import t from 'tap';
+
 import { build } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 type Line = Record<string, unknown> & { msg: string };
 
@@ -26,4 +29,5 @@ t.test('audit lines name client, masked address, IP, verification and outcome', 
   t.notOk(logs.text.includes(code), 'never the code');
   t.notOk(logs.text.includes('alice@acme.example'), 'never the full address');
   void app;
+});
 });

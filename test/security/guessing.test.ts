@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+
 import { loadConfig } from '../../src/shared/config.js';
 import { packageRoot } from '../../src/shared/paths.js';
 import { oneIn, worstCaseGuessing } from '../../src/verification/guessing.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 t.test('the worst case with the defaults is 100 guesses, 1 in 10,000 per address per day', async (t) => {
   const bound = worstCaseGuessing(loadConfig({ CODE_SECRET: 'x'.repeat(32), DATABASE_URL: 'file::memory:' }));
@@ -21,4 +24,5 @@ t.test('the README states the computed number', async (t) => {
 
 t.test('the bound follows the configuration', async (t) => {
   t.equal(worstCaseGuessing({ MAX_ATTEMPTS: 3, SENDS_PER_EMAIL_DAY: 100, SENDS_PER_EMAIL_HOUR: 2 }).guessesPerDay, 3 * 48, 'the hourly limit binds');
+});
 });

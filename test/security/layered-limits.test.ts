@@ -1,8 +1,11 @@
 // Each limit is hit, and lifted by the injected clock at exactly the moment it promises.
-import t, { type Test } from 'tap';
+import type { Test } from 'tap';
 import { buildApp } from '../../src/main/app.js';
 import { build, CapturingTransport, LogCapture } from '../helpers/build.js';
 import { onPostgres } from '../helpers/databases.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const second = 1000;
 const minute = 60 * second;
@@ -138,4 +141,5 @@ t.test('per API client, with Redis: one budget for all processes, lifted when Re
   t.ok(Number(limited.headers['retry-after']) <= 2, 'Retry-After is within the two-second window');
   await new Promise((resolve) => setTimeout(resolve, 2_100));
   t.equal((await get(other)).statusCode, 404, 'a new window');
+});
 });

@@ -1,10 +1,13 @@
 // Property-based tests over the HTTP surface (fast-check): whatever arrives, the service
 // answers 4xx or 2xx, never mails an address its policy refuses, and never shows a code.
-import t from 'tap';
+
 import fc from 'fast-check';
 import { build, unthrottled } from '../helpers/build.js';
 import { normalizeEmail } from '../../src/verification/email-address.js';
 import { checkDomain } from '../../src/verification/domain-policy.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const runs = Number(process.env.PROPERTY_RUNS ?? 2000);
 const env = unthrottled;
@@ -168,4 +171,5 @@ t.test(`every string field of every body, and every path parameter, with awkward
     // Fewer shapes to try than in a body: a quarter of the runs covers them.
     { numRuns: Math.ceil(runs / 4) },
   );
+});
 });

@@ -1,8 +1,11 @@
 // CODE_SECRET rotation, constant-time key checks, security headers, and errors that never
 // show internals.
-import t from 'tap';
+
 import { buildApp } from '../../src/main/app.js';
 import { build, CapturingTransport, LogCapture } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const oldSecret = 'old-secret-0123456789abcdef0123456789abcdef';
 const newSecret = 'new-secret-fedcba9876543210fedcba9876543210';
@@ -68,4 +71,5 @@ t.test('an unexpected failure is a bare 500 problem: no message, no stack', asyn
   });
   t.notMatch(response.body, /SQLITE|secret|at /);
   t.match(logs.text, /SQLITE_CORRUPT/, 'the cause is in the log for the operator');
+});
 });

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import type { Test } from 'tap';
 import { openStore } from '../../src/main/open-store.js';
 import { connectRedis } from '../../src/main/open-store.js';
 import type { SigningKeyRow } from '../../src/assertions/ports.js';
@@ -12,6 +12,9 @@ import type { SendLimits } from '../../src/verification/model.js';
 import type { SendRequest } from '../../src/verification/ports.js';
 import { postgresTestEnv, onPostgres } from '../helpers/databases.js';
 import { testConfig } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 const now = Date.parse('2026-03-02T09:00:00Z');
 const limits: SendLimits = {
@@ -228,4 +231,5 @@ t.test('maintenance: purge deletes what is past its cutoff and keeps the rest', 
   t.same(result, { verifications: 1, sendEvents: 1, signingKeys: 1 });
   t.equal(await store.outbox.countQueued(), 1, "the kept verification's mail is still queued");
   t.same((await store.signingKeys.list()).map((k) => k.kid), ['new']);
+});
 });

@@ -3,12 +3,14 @@
 // the drivers: every pg query is one round trip (node-postgres does not pipeline), every
 // write to the Redis socket is one (a pipeline is written at once).
 import pg from 'pg';
-import t from 'tap';
+
 import * as OTPAuth from 'otpauth';
 import { onPostgres } from '../helpers/databases.js';
 import { build } from '../helpers/build.js';
+import { onPostgresOnly } from '../helpers/databases.js';
 
-if (!onPostgres) t.plan(0, 'round trips are counted on PostgreSQL + Redis (test/postgres/store-round-trips.test.ts)');
+await onPostgresOnly(async (t) => {
+
 
 /** Counts the round trips `work` makes to PostgreSQL and to Redis. */
 async function roundTrips(redisSocket: { write: (...args: never[]) => boolean }, work: () => Promise<unknown>) {
@@ -80,4 +82,5 @@ t.test('send, verify and TOTP verify: at most two database round trips and one R
   // counts against the per-client request limit (one Redis round trip).
   const http = await roundTrips(socket, () => app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'c@acme.example' } }));
   t.comment(`POST /send-code as a whole: ${http.database} database and ${http.redis} Redis round trips`);
+});
 });

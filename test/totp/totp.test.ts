@@ -1,5 +1,5 @@
 // Authenticator apps (RFC 6238) and recovery codes, through the HTTP API with an injected clock.
-import t, { type Test } from 'tap';
+import type { Test } from 'tap';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as OTPAuth from 'otpauth';
 import { Resvg } from '@resvg/resvg-js';
@@ -10,6 +10,9 @@ import { deriveKeys, seal } from '../../src/shared/secrets.js';
 import { buildApp } from '../../src/main/app.js';
 import { build, LogCapture } from '../helpers/build.js';
 import { databaseText } from '../helpers/databases.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
 
 // jsqr is CommonJS with its function on `exports.default`.
 const jsQR = jsQRModule.default;
@@ -239,4 +242,5 @@ t.test('CODE_SECRET rotation: factors and recovery codes made under the old secr
   first.clock.advance(step);
   const later = await onlyNew.inject({ method: 'POST', url: '/totp/verify', headers, payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) } });
   t.equal(later.statusCode, 200, 'the factor works with the new secret alone');
+});
 });

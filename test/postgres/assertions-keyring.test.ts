@@ -1,4 +1,0 @@
-// test/assertions/keyring.test.ts again, on PostgreSQL + Redis.
-import { runOnPostgres } from '../helpers/on-postgres.js';
-
-await runOnPostgres(() => import('../assertions/keyring.test.js'));

@@ -1,4 +1,0 @@
-// test/metrics.test.ts again, on PostgreSQL + Redis.
-import { runOnPostgres } from '../helpers/on-postgres.js';
-
-await runOnPostgres(() => import('../metrics.test.js'));

@@ -1,4 +1,0 @@
-// test/purge.test.ts again, on PostgreSQL + Redis.
-import { runOnPostgres } from '../helpers/on-postgres.js';
-
-await runOnPostgres(() => import('../purge.test.js'));

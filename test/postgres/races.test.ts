@@ -1,4 +1,0 @@
-// test/races.test.ts again, on PostgreSQL + Redis.
-import { runOnPostgres } from '../helpers/on-postgres.js';
-
-await runOnPostgres(() => import('../races.test.js'));

@@ -1,4 +1,0 @@
-// test/security/properties.test.ts again, on PostgreSQL + Redis.
-import { runOnPostgres } from '../helpers/on-postgres.js';
-
-await runOnPostgres(() => import('../security/properties.test.js'));
