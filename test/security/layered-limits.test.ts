@@ -127,7 +127,7 @@ t.test('per API client: requests per second, lifted when the window passes', { s
   t.equal((await get()).statusCode, 404, 'a new window');
 });
 
-t.test('per API client, with Redis: one budget for all processes, lifted when Redis ends the window', { skip: !onPostgres && 'runs on PostgreSQL + Redis, from test/postgres/' }, async (t) => {
+t.test('per API client, with Redis: one budget for all processes, lifted when Redis ends the window', { skip: !onPostgres && 'needs Redis: runs in the PostgreSQL + Redis half' }, async (t) => {
   const ctx = await build(t, { env: { CLIENT_REQUESTS_PER_SECOND: '3' } });
   // A second process on the same database and Redis.
   const other = await buildApp(ctx.configWith(), { now: ctx.clock.now, transport: new CapturingTransport(), logStream: new LogCapture(), startWorker: false });

@@ -1,5 +1,5 @@
-// One contract for every store port, run on SQLite here and on PostgreSQL + Redis by
-// test/postgres/store-contract.test.ts: both adapters must answer every method the same.
+// One contract for every store port, run on SQLite and on PostgreSQL + Redis: both
+// adapters must answer every method the same.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
