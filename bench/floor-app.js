@@ -1,7 +1,7 @@
 // The floor's Fastify app and answer, shared by the floor itself and the ceilings, so a
 // ceiling costs exactly the floor plus the one piece of work it adds.
 import Fastify from 'fastify';
-import { ajvOptions, SendCodeBody, SendCodeResponse } from '../dist/src/http/schemas/verification.js';
+import { ajvOptions, SendCodeRequest as SendCodeBody, SendCodeResponse } from '../dist/src/http/schemas/verification.js';
 
 export const floorRouteSchema = { body: SendCodeBody, response: { 202: SendCodeResponse } };
 

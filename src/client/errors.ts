@@ -1,11 +1,16 @@
 // Errors a portal can branch on: one class per problem code of the API, each carrying the
-// problem document mailcode answered with.
+// problem document mailcode answered with. The codes are the server's one union (a
+// type-only import): a code added there does not compile here until it has its class.
+import type { Static } from 'typebox';
+import type { ProblemCode as ProblemCodeSchema } from '../http/schemas/common.js';
+
+export type ProblemCode = Static<typeof ProblemCodeSchema>;
 export interface Problem {
   type: string;
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ProblemCode;
   attemptsRemaining?: number;
   retryAfter?: number;
   [extra: string]: unknown;
@@ -13,7 +18,7 @@ export interface Problem {
 
 export class MailcodeError extends Error {
   override name = 'MailcodeError';
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly status: number;
   constructor(readonly problem: Problem) {
     super(problem.detail || problem.title);
@@ -66,7 +71,7 @@ export class EnrollmentNotFoundError extends MailcodeError {
   override name = 'EnrollmentNotFoundError';
 }
 
-const byCode: Record<string, new (problem: Problem) => MailcodeError> = {
+const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
   domain_not_allowed: DomainNotAllowedError,
@@ -79,9 +84,16 @@ const byCode: Record<string, new (problem: Problem) => MailcodeError> = {
   totp_not_enabled: TotpNotEnabledError,
   totp_already_enabled: TotpAlreadyEnabledError,
   enrollment_not_found: EnrollmentNotFoundError,
+  // Answers a portal has nothing to branch on: a path or method that does not exist, a
+  // server not ready yet, a failure on mailcode's side.
+  not_found: MailcodeError,
+  method_not_allowed: MailcodeError,
+  not_ready: MailcodeError,
+  internal_error: MailcodeError,
 };
 
 export function errorFor(problem: Problem): MailcodeError {
-  const ErrorClass = byCode[problem.code] ?? MailcodeError;
+  // A newer server may answer with a code this client does not know yet.
+  const ErrorClass = (byCode as Partial<Record<string, new (problem: Problem) => MailcodeError>>)[problem.code] ?? MailcodeError;
   return new ErrorClass(problem);
 }

@@ -1,61 +1,21 @@
 // The portal side of mailcode: a typed client for the API and a verifier for its
 // assertions. Import it as `mailcode/client`.
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { SecondFactorVerified, TotpEnrollment, TotpStatus } from '../http/schemas/totp.js';
+import type { SendCodeRequest, SendCodeResponse, Verification, VerifyCodeRequest, VerifyCodeResponse } from '../http/schemas/verification.js';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
 
 export * from './errors.js';
 
-export type Purpose = 'signup' | 'login';
-
-export interface SendCodeResult {
-  verificationId: string;
-  email: string;
-  purpose: Purpose;
-  expiresAt: string;
-  resendAfter: string;
-  maxAttempts: number;
-}
-
-export interface VerifyCodeResult {
-  verified: true;
-  assertion: string;
-  expiresAt: string;
-}
-
-export interface VerificationState {
-  id: string;
-  email: string;
-  purpose: Purpose;
-  status: 'pending' | 'verified' | 'expired' | 'locked' | 'canceled';
-  delivery: 'queued' | 'sent' | 'failed';
-  deliveryAttempts: number;
-  lastDeliveryError: string | null;
-  attemptsRemaining: number;
-  expiresAt: string;
-}
-
-export interface TotpEnrollment {
-  enrollmentId: string;
-  /** base32, for typing into the app by hand */
-  secret: string;
-  otpauthUri: string;
-  qrSvg: string;
-  expiresAt: string;
-}
-
-export interface SecondFactorResult {
-  verified: true;
-  method: 'totp' | 'recovery_code';
-  assertion: string;
-  expiresAt: string;
-}
-
-export interface TotpStatus {
-  userRef: string;
-  enabled: boolean;
-  enabledSince: string | null;
-  recoveryCodesLeft: number;
-}
+// The API's shapes come from the server's TypeBox schemas, the one source of the contract;
+// type-only imports, so the client loads no server code at run time.
+export type Purpose = NonNullable<SendCodeRequest['purpose']>;
+export type { SendCodeRequest, VerifyCodeRequest };
+export type SendCodeResult = SendCodeResponse;
+export type VerifyCodeResult = VerifyCodeResponse;
+export type VerificationState = Verification;
+export type { TotpEnrollment, TotpStatus };
+export type SecondFactorResult = SecondFactorVerified;
 
 export interface MailcodeClientOptions {
   /** Where mailcode listens, e.g. https://mailcode.internal.example */
@@ -76,14 +36,12 @@ export class MailcodeClient {
   }
 
   /** Mails a code (or, within the cooldown rules, another code for the pending verification). */
-  sendCode(input: { email: string; purpose?: Purpose; locale?: string; endUserIp?: string }): Promise<SendCodeResult> {
+  sendCode(input: SendCodeRequest): Promise<SendCodeResult> {
     return this.request('POST', '/send-code', input);
   }
 
   /** Checks a code; resolves with the signed assertion, or rejects with a typed error. */
-  verifyCode(
-    input: ({ verificationId: string } | { email: string; purpose?: Purpose }) & { code: string; endUserIp?: string },
-  ): Promise<VerifyCodeResult> {
+  verifyCode(input: VerifyCodeRequest): Promise<VerifyCodeResult> {
     return this.request('POST', '/verify-code', input);
   }
 

@@ -1,27 +1,13 @@
 // The one place HTTP words are chosen: the problem codes of SPEC, one factory per code,
 // and problemFor, which turns a domain refusal into its status, headers and text. Bodies
 // follow RFC 9457.
+import type { Static } from 'typebox';
 import type { DomainRefusal } from '../shared/domain-error.js';
+import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
 import type { SendLimitName } from '../verification/model.js';
 
-/** Every problem code the API answers with; mailcode/client keys its error classes by it. */
-export type ProblemCode =
-  | 'invalid_request'
-  | 'unauthorized'
-  | 'domain_not_allowed'
-  | 'rate_limited'
-  | 'invalid_code'
-  | 'too_many_attempts'
-  | 'code_expired'
-  | 'already_verified'
-  | 'verification_not_found'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'totp_not_enabled'
-  | 'totp_already_enabled'
-  | 'enrollment_not_found'
-  | 'not_ready'
-  | 'internal_error';
+/** Every problem code the API answers with: the schema's union (schemas/common.ts), which mailcode/client keys its errors by. */
+export type ProblemCode = Static<typeof ProblemCodeSchema>;
 
 export interface ProblemBody {
   type: string;

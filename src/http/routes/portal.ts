@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TotpService } from '../../totp/service.js';
 import type { VerificationService } from '../../verification/service.js';
 import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/client-rate-limit.js';
-import { SendCodeBody, SendCodeResponse, VerificationParams, VerificationView, VerifyCodeBody, VerifyCodeResponse } from '../schemas/verification.js';
+import { SendCodeRequest, SendCodeResponse, VerificationParams, Verification, VerifyCodeRequest, VerifyCodeResponse } from '../schemas/verification.js';
 import { iso } from '../wire.js';
 import { registerTotpRoutes } from './totp.js';
 
@@ -25,7 +25,7 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
   scope.addHook('onRequest', scope.authenticate);
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/send-code', { schema: { body: SendCodeBody, response: { 202: SendCodeResponse } } }, async (request, reply) => {
+  app.post('/send-code', { schema: { body: SendCodeRequest, response: { 202: SendCodeResponse } } }, async (request, reply) => {
     const context = { endUserIp: request.body.endUserIp, portalIp: request.ip, log: request.log };
     const { verification: v, resendAfter } = await verification.sendCode(request.client!, request.body, context);
     return reply.code(202).send({
@@ -38,7 +38,7 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
     });
   });
 
-  app.post('/verify-code', { schema: { body: VerifyCodeBody, response: { 200: VerifyCodeResponse } } }, async (request) => {
+  app.post('/verify-code', { schema: { body: VerifyCodeRequest, response: { 200: VerifyCodeResponse } } }, async (request) => {
     const body = request.body;
     const context = { endUserIp: body.endUserIp, portalIp: request.ip, log: request.log };
     const target = 'verificationId' in body ? { verificationId: body.verificationId } : { email: body.email, purpose: body.purpose ?? 'login' };
@@ -46,7 +46,7 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
     return { verified: true as const, assertion, expiresAt: iso(expiresAt) };
   });
 
-  app.get('/verifications/:id', { schema: { params: VerificationParams, response: { 200: VerificationView } } }, async (request) => {
+  app.get('/verifications/:id', { schema: { params: VerificationParams, response: { 200: Verification } } }, async (request) => {
     const { verification: v, status, delivery, attemptsRemaining } = await verification.getVerification(request.client!, request.params.id);
     return {
       id: v.id,

@@ -4,16 +4,16 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { TotpService } from '../../totp/service.js';
 import {
-  ConfirmBody,
-  ConfirmResponse,
-  EnrollmentBody,
+  TotpConfirmRequest,
+  TotpConfirmation,
+  TotpEnrollmentRequest,
   EnrollmentParams,
-  EnrollmentResponse,
-  RecoverBody,
+  TotpEnrollment,
+  TotpRecoverRequest,
   RecoveryCodesResponse,
-  SecondFactorResponse,
-  TotpStatusResponse,
-  TotpVerifyBody,
+  SecondFactorVerified,
+  TotpStatus,
+  TotpVerifyRequest,
   UserRefParams,
 } from '../schemas/totp.js';
 import { iso } from '../wire.js';
@@ -22,28 +22,28 @@ import { iso } from '../wire.js';
 export function registerTotpRoutes(scope: FastifyInstance, totp: TotpService) {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/totp/enrollments', { schema: { body: EnrollmentBody, response: { 201: EnrollmentResponse } } }, async (request, reply) => {
+  app.post('/totp/enrollments', { schema: { body: TotpEnrollmentRequest, response: { 201: TotpEnrollment } } }, async (request, reply) => {
     const enrollment = await totp.enroll(request.client!, request.body);
     return reply.code(201).send({ ...enrollment, expiresAt: iso(enrollment.expiresAt) });
   });
 
   app.post(
     '/totp/enrollments/:id/confirm',
-    { schema: { params: EnrollmentParams, body: ConfirmBody, response: { 200: ConfirmResponse } } },
+    { schema: { params: EnrollmentParams, body: TotpConfirmRequest, response: { 200: TotpConfirmation } } },
     async (request) => totp.confirm(request.client!, request.params.id, request.body.code),
   );
 
-  app.post('/totp/verify', { schema: { body: TotpVerifyBody, response: { 200: SecondFactorResponse } } }, async (request) => {
+  app.post('/totp/verify', { schema: { body: TotpVerifyRequest, response: { 200: SecondFactorVerified } } }, async (request) => {
     const passed = await totp.verify(request.client!, request.body);
     return { ...passed, expiresAt: iso(passed.expiresAt) };
   });
 
-  app.post('/totp/recover', { schema: { body: RecoverBody, response: { 200: SecondFactorResponse } } }, async (request) => {
+  app.post('/totp/recover', { schema: { body: TotpRecoverRequest, response: { 200: SecondFactorVerified } } }, async (request) => {
     const passed = await totp.recover(request.client!, request.body);
     return { ...passed, expiresAt: iso(passed.expiresAt) };
   });
 
-  app.get('/totp/:userRef', { schema: { params: UserRefParams, response: { 200: TotpStatusResponse } } }, async (request) => {
+  app.get('/totp/:userRef', { schema: { params: UserRefParams, response: { 200: TotpStatus } } }, async (request) => {
     const status = await totp.status(request.client!, request.params.userRef);
     return { ...status, enabledSince: status.enabledSince === null ? null : iso(status.enabledSince) };
   });

@@ -1,6 +1,6 @@
-// Request and response schemas of the authenticator-app routes.
-import { Type } from 'typebox';
-import { Code } from './verification.js';
+// Request and response schemas of the authenticator-app routes (TypeBox).
+import { Type, type Static } from 'typebox';
+import { Code, DateTime } from './common.js';
 
 /**
  * Text a portal chooses: no control characters (they end up in logs). Lone UTF-16
@@ -9,49 +9,63 @@ import { Code } from './verification.js';
 const printable = (extra = '') => `^[^\\u0000-\\u001f\\u007f${extra}]+$`;
 
 /** The portal's own id for the user. */
-export const UserRef = Type.String({ minLength: 1, maxLength: 200, pattern: printable() });
+export const UserRef = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: printable(),
+  description: "The portal's own identifier of the user (no control characters).",
+});
 
-export const EnrollmentBody = Type.Object(
+export const TotpEnrollmentRequest = Type.Object(
   {
     userRef: UserRef,
-    /** Shown in the app beside the issuer (the client's name), e.g. the user's address. */
-    accountName: Type.String({ minLength: 1, maxLength: 200, pattern: printable(':') }),
+    accountName: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: printable(':'),
+      description: 'Shown in the app beside the issuer, e.g. the address (no control characters, no colon).',
+    }),
   },
   { additionalProperties: false },
 );
 
-export const EnrollmentResponse = Type.Object({
+export const TotpEnrollment = Type.Object({
   enrollmentId: Type.String(),
-  secret: Type.String(),
-  otpauthUri: Type.String(),
-  qrSvg: Type.String(),
-  expiresAt: Type.String(),
+  secret: Type.String({ description: 'base32, for manual entry' }),
+  otpauthUri: Type.String({ description: 'otpauth://totp/… (what the QR code holds)' }),
+  qrSvg: Type.String({ description: 'the QR code of otpauthUri as an SVG document' }),
+  expiresAt: DateTime,
 });
 
 export const EnrollmentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
-export const ConfirmBody = Type.Object({ code: Code }, { additionalProperties: false });
+export const TotpConfirmRequest = Type.Object({ code: Code }, { additionalProperties: false });
 
-export const RecoveryCodesResponse = Type.Object({ recoveryCodes: Type.Array(Type.String()) });
-export const ConfirmResponse = Type.Object({ enabled: Type.Literal(true), recoveryCodes: Type.Array(Type.String()) });
+export const RecoveryCodes = Type.Array(Type.String({ pattern: '^[a-z2-9]{5}-[a-z2-9]{5}$' }), { minItems: 10, maxItems: 10 });
+export const RecoveryCodesResponse = Type.Object({ recoveryCodes: RecoveryCodes });
+export const TotpConfirmation = Type.Object({ enabled: Type.Literal(true), recoveryCodes: RecoveryCodes });
 
-export const TotpVerifyBody = Type.Object({ userRef: UserRef, code: Code }, { additionalProperties: false });
-export const RecoverBody = Type.Object(
+export const TotpVerifyRequest = Type.Object({ userRef: UserRef, code: Code }, { additionalProperties: false });
+export const TotpRecoverRequest = Type.Object(
   { userRef: UserRef, recoveryCode: Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9 -]+$' }) },
   { additionalProperties: false },
 );
 
-export const SecondFactorResponse = Type.Object({
+export const SecondFactorVerified = Type.Object({
   verified: Type.Literal(true),
-  method: Type.Union([Type.Literal('totp'), Type.Literal('recovery_code')]),
-  assertion: Type.String(),
-  expiresAt: Type.String(),
+  method: Type.Enum(['totp', 'recovery_code'], { type: 'string' }),
+  assertion: Type.String({ description: 'EdDSA JWT: sub = userRef, aud = client id, amr ["otp"], verification_method totp | recovery_code' }),
+  expiresAt: DateTime,
 });
 
 export const UserRefParams = Type.Object({ userRef: UserRef });
 
-export const TotpStatusResponse = Type.Object({
+export const TotpStatus = Type.Object({
   userRef: Type.String(),
   enabled: Type.Boolean(),
-  enabledSince: Type.Union([Type.String(), Type.Null()]),
-  recoveryCodesLeft: Type.Integer(),
+  enabledSince: Type.Union([DateTime, Type.Null()]),
+  recoveryCodesLeft: Type.Integer({ minimum: 0 }),
 });
+
+export type TotpEnrollment = Static<typeof TotpEnrollment>;
+export type SecondFactorVerified = Static<typeof SecondFactorVerified>;
+export type TotpStatus = Static<typeof TotpStatus>;

@@ -1,0 +1,79 @@
+// The pieces every operation shares (TypeBox): the one source of the API's shape. Routes
+// validate with them, the services and mailcode/client take their types from them, and
+// openapi.yaml is generated from them (src/http/openapi.ts).
+import { Type } from 'typebox';
+
+/**
+ * How the schemas are checked (the app and the bench's floor use the same): strictly, no
+ * coercion, no unknown members removed. The mailbox rules live in normalizeEmail, which
+ * can say what is wrong; `format: idn-email` is there for the contract's readers.
+ */
+export const ajvOptions = { coerceTypes: false, removeAdditional: false, allErrors: false, formats: { 'idn-email': true } } as const;
+
+// No `default` here: ajv refuses defaults inside verify-code's anyOf; the service defaults to login and
+// the contract says so (openapi.ts).
+export const Purpose = Type.Enum(['signup', 'login'], { type: 'string' });
+
+/**
+ * One plain mailbox. The format is checked by normalizeEmail (dot-atom local part, an
+ * internet domain, IDN to punycode), which can say what is wrong; the schema bounds it.
+ */
+export const Email = Type.String({
+  format: 'idn-email',
+  minLength: 3,
+  maxLength: 254,
+  description:
+    'One plain mailbox (dot-atom local part, an internet domain; an IDN domain is turned into punycode); no display name, quotes, comments or control characters. Trimmed and lower-cased; the domain\'s trailing dot is dropped. A string that is not such a mailbox is a 400 `invalid_request` saying what is wrong.\n',
+});
+
+export const VerificationId = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 64 });
+export const Code = Type.String({ pattern: '^[0-9]{6}$', description: 'The six digits from the mail.' });
+
+/** The person's address as the portal saw it: a dotted quad or an IPv6 address. */
+export const EndUserIp = Type.Union([Type.String({ format: 'ipv4' }), Type.String({ format: 'ipv6' })], {
+  description: 'The person\'s IP address (a dotted quad or an IPv6 address).',
+});
+
+export const Locale = Type.String({
+  minLength: 2,
+  maxLength: 35,
+  pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$',
+  description: 'Mail language (BCP 47); falls back to the client\'s default, then `en`.',
+});
+
+export const DateTime = Type.String({ format: 'date-time' });
+
+/** Every problem code the API answers with (http/problems.ts makes them; mailcode/client keys its errors by them). */
+export const ProblemCode = Type.Enum(
+  [
+    'invalid_request',
+    'unauthorized',
+    'domain_not_allowed',
+    'rate_limited',
+    'invalid_code',
+    'too_many_attempts',
+    'code_expired',
+    'already_verified',
+    'verification_not_found',
+    'not_found',
+    'method_not_allowed',
+    'not_ready',
+    'internal_error',
+    'totp_not_enabled',
+    'totp_already_enabled',
+    'enrollment_not_found',
+  ],
+  { type: 'string' },
+);
+
+/** RFC 9457 problem details, with SPEC's stable `code`. */
+export const Problem = Type.Object({
+  type: Type.String(),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: ProblemCode,
+});
+
+export const InvalidCodeProblem = Type.Object({ ...Problem.properties, attemptsRemaining: Type.Integer({ minimum: 0 }) });
+export const RateLimitedProblem = Type.Object({ ...Problem.properties, retryAfter: Type.Integer({ minimum: 1 }) });
