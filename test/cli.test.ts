@@ -7,134 +7,133 @@ import { requireBuild, runCli, startMailcode } from './helpers/processes.js';
 import { onEachDatabase } from './helpers/databases.js';
 
 await onEachDatabase(async (t) => {
+  t.test('mailcode clients create / list / revoke, keys rotate, migrate, purge', async (t) => {
+    if (!requireBuild(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
 
-t.test('mailcode clients create / list / revoke, keys rotate, migrate, purge', async (t) => {
-  if (!requireBuild(t)) return;
-  const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
+    t.equal(runCli(['migrate'], env).status, 0);
 
-  t.equal(runCli(['migrate'], env).status, 0);
+    const human = runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'Acme.example', '--domain', 'MÜNCHEN.example'], env);
+    t.equal(human.status, 0, human.stderr);
+    t.match(human.stdout, /API key \(shown once, store it now\): mc_[A-Za-z0-9_-]{43}/);
+    t.match(human.stdout, /allowed domains: acme\.example, xn--mnchen-3ya\.example/);
 
-  const human = runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'Acme.example', '--domain', 'MÜNCHEN.example'], env);
-  t.equal(human.status, 0, human.stderr);
-  t.match(human.stdout, /API key \(shown once, store it now\): mc_[A-Za-z0-9_-]{43}/);
-  t.match(human.stdout, /allowed domains: acme\.example, xn--mnchen-3ya\.example/);
+    const json = runCli(['clients', 'create', '--name', 'Initech', '--json'], env);
+    const created = JSON.parse(json.stdout);
+    t.match(created, { clientId: /^cl_/, apiKey: /^mc_/, name: 'Initech', allowedDomains: [] });
 
-  const json = runCli(['clients', 'create', '--name', 'Initech', '--json'], env);
-  const created = JSON.parse(json.stdout);
-  t.match(created, { clientId: /^cl_/, apiKey: /^mc_/, name: 'Initech', allowedDomains: [] });
+    const list = runCli(['clients', 'list'], env);
+    t.match(list.stdout, /Acme Portal\tacme\.example,xn--mnchen-3ya\.example\tactive/);
+    t.notOk(list.stdout.includes(created.apiKey), 'list never shows keys');
+    t.notMatch(runCli(['clients', 'list', '--json'], env).stdout, /apiKey|mc_/);
 
-  const list = runCli(['clients', 'list'], env);
-  t.match(list.stdout, /Acme Portal\tacme\.example,xn--mnchen-3ya\.example\tactive/);
-  t.notOk(list.stdout.includes(created.apiKey), 'list never shows keys');
-  t.notMatch(runCli(['clients', 'list', '--json'], env).stdout, /apiKey|mc_/);
+    const server = await startMailcode(t, env);
+    const headers = { authorization: `Bearer ${created.apiKey}`, 'content-type': 'application/json' };
+    const before = await fetch(`${server.url}/verifications/vf_none`, { headers });
+    t.equal(before.status, 404, 'the key works');
+    t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 0);
+    const after = await fetch(`${server.url}/verifications/vf_none`, { headers });
+    t.equal(after.status, 401, 'revocation takes effect at once on a running server');
+    t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 1, 'revoking twice says so');
 
-  const server = await startMailcode(t, env);
-  const headers = { authorization: `Bearer ${created.apiKey}`, 'content-type': 'application/json' };
-  const before = await fetch(`${server.url}/verifications/vf_none`, { headers });
-  t.equal(before.status, 404, 'the key works');
-  t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 0);
-  const after = await fetch(`${server.url}/verifications/vf_none`, { headers });
-  t.equal(after.status, 401, 'revocation takes effect at once on a running server');
-  t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 1, 'revoking twice says so');
+    const jwksBefore = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    const rotated = runCli(['keys', 'rotate'], env);
+    t.match(rotated.stdout, /^new signing key [A-Za-z0-9_-]{43}/);
+    t.equal(jwksBefore.keys.length, 1);
 
-  const jwksBefore = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-  const rotated = runCli(['keys', 'rotate'], env);
-  t.match(rotated.stdout, /^new signing key [A-Za-z0-9_-]{43}/);
-  t.equal(jwksBefore.keys.length, 1);
+    const purge = runCli(['purge'], env);
+    t.equal(purge.status, 0);
+    t.match(JSON.parse(purge.stdout), { verifications: 0, sendEvents: 0, signingKeys: 0 });
+    await server.stop();
+  });
 
-  const purge = runCli(['purge'], env);
-  t.equal(purge.status, 0);
-  t.match(JSON.parse(purge.stdout), { verifications: 0, sendEvents: 0, signingKeys: 0 });
-  await server.stop();
-});
+  t.test('branding is set with clients create / update and checked at the command line', async (t) => {
+    if (!requireBuild(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { ...(await processDatabaseEnv(t, dir)), LOG_LEVEL: 'warn' };
+    const created = JSON.parse(
+      runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--from', 'Acme <no-reply@acme.example>', '--support', 'https://help.acme.example', '--locale', 'de', '--json'], env).stdout,
+    );
+    t.match(created, { mailFrom: 'Acme <no-reply@acme.example>', support: 'https://help.acme.example', defaultLocale: 'de', codeInSubject: true });
+    const updated = runCli(['clients', 'update', created.clientId, '--accent', '#0A7D4F', '--reply-to', 'help@acme.example', '--logo-url', 'https://acme.example/logo.png', '--no-code-in-subject', '--name', 'Acme Portal'], env);
+    t.equal(updated.status, 0, updated.stderr);
+    t.match(updated.stdout, /client cl_\S+ \(Acme Portal\)/);
+    t.match(updated.stdout, /accent: #0a7d4f/);
+    t.match(updated.stdout, /code in subject: no/);
+    t.match(updated.stdout, /from: Acme <no-reply@acme\.example>, reply-to: help@acme\.example/, 'options not given are kept');
+    const again = runCli(['clients', 'update', created.clientId, '--code-in-subject'], env);
+    t.match(again.stdout, /code in subject: yes/);
+    for (const bad of [['--accent', 'green'], ['--logo-url', 'http://insecure.example/logo.png'], ['--from', 'not an address'], ['--locale', 'tlh'], ['--support', 'call us']]) {
+      const refused = runCli(['clients', 'update', created.clientId, ...bad], env);
+      t.not(refused.status, 0, bad.join(' '));
+      t.match(refused.stderr, /^mailcode: option/, bad.join(' '));
+    }
+    t.equal(runCli(['clients', 'update', 'cl_missing', '--name', 'X'], env).status, 1);
 
-t.test('branding is set with clients create / update and checked at the command line', async (t) => {
-  if (!requireBuild(t)) return;
-  const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { ...(await processDatabaseEnv(t, dir)), LOG_LEVEL: 'warn' };
-  const created = JSON.parse(
-    runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--from', 'Acme <no-reply@acme.example>', '--support', 'https://help.acme.example', '--locale', 'de', '--json'], env).stdout,
-  );
-  t.match(created, { mailFrom: 'Acme <no-reply@acme.example>', support: 'https://help.acme.example', defaultLocale: 'de', codeInSubject: true });
-  const updated = runCli(['clients', 'update', created.clientId, '--accent', '#0A7D4F', '--reply-to', 'help@acme.example', '--logo-url', 'https://acme.example/logo.png', '--no-code-in-subject', '--name', 'Acme Portal'], env);
-  t.equal(updated.status, 0, updated.stderr);
-  t.match(updated.stdout, /client cl_\S+ \(Acme Portal\)/);
-  t.match(updated.stdout, /accent: #0a7d4f/);
-  t.match(updated.stdout, /code in subject: no/);
-  t.match(updated.stdout, /from: Acme <no-reply@acme\.example>, reply-to: help@acme\.example/, 'options not given are kept');
-  const again = runCli(['clients', 'update', created.clientId, '--code-in-subject'], env);
-  t.match(again.stdout, /code in subject: yes/);
-  for (const bad of [['--accent', 'green'], ['--logo-url', 'http://insecure.example/logo.png'], ['--from', 'not an address'], ['--locale', 'tlh'], ['--support', 'call us']]) {
-    const refused = runCli(['clients', 'update', created.clientId, ...bad], env);
-    t.not(refused.status, 0, bad.join(' '));
-    t.match(refused.stderr, /^mailcode: option/, bad.join(' '));
-  }
-  t.equal(runCli(['clients', 'update', 'cl_missing', '--name', 'X'], env).status, 1);
+    const out = join(dir, 'preview');
+    const preview = runCli(['preview', '--client', created.clientId, '--locale', 'de-AT', '--out', out], env);
+    t.equal(preview.status, 0, preview.stderr);
+    t.same(preview.stdout.trim().split('\n').map((f) => f.slice(out.length + 1)), ['de-signup.html', 'de-signup.txt', 'de-login.html', 'de-login.txt']);
+    const all = runCli(['preview', '--out', join(dir, 'all')], env);
+    t.equal(all.stdout.trim().split('\n').length, 40, 'ten locales × two purposes × HTML and text');
+  });
 
-  const out = join(dir, 'preview');
-  const preview = runCli(['preview', '--client', created.clientId, '--locale', 'de-AT', '--out', out], env);
-  t.equal(preview.status, 0, preview.stderr);
-  t.same(preview.stdout.trim().split('\n').map((f) => f.slice(out.length + 1)), ['de-signup.html', 'de-signup.txt', 'de-login.html', 'de-login.txt']);
-  const all = runCli(['preview', '--out', join(dir, 'all')], env);
-  t.equal(all.stdout.trim().split('\n').length, 40, 'ten locales × two purposes × HTML and text');
-});
+  t.test('a bad configuration stops the CLI with one line naming the variable', async (t) => {
+    if (!requireBuild(t)) return;
+    const result = runCli(['migrate'], { PORT: 'eighty' });
+    t.equal(result.status, 2);
+    t.equal(result.stderr, 'mailcode: configuration error: PORT: expected a TCP port number (0-65535), got "eighty"\n');
+  });
 
-t.test('a bad configuration stops the CLI with one line naming the variable', async (t) => {
-  if (!requireBuild(t)) return;
-  const result = runCli(['migrate'], { PORT: 'eighty' });
-  t.equal(result.status, 2);
-  t.equal(result.stderr, 'mailcode: configuration error: PORT: expected a TCP port number (0-65535), got "eighty"\n');
-});
+  t.test('--help on every command', async (t) => {
+    if (!requireBuild(t)) return;
+    for (const args of [['--help'], ['serve', '--help'], ['clients', 'create', '--help'], ['keys', 'rotate', '--help'], ['purge', '--help']]) {
+      const result = runCli(args, {});
+      t.equal(result.status, 0, args.join(' '));
+      t.match(result.stdout, /Usage: mailcode/);
+    }
+  });
 
-t.test('--help on every command', async (t) => {
-  if (!requireBuild(t)) return;
-  for (const args of [['--help'], ['serve', '--help'], ['clients', 'create', '--help'], ['keys', 'rotate', '--help'], ['purge', '--help']]) {
-    const result = runCli(args, {});
-    t.equal(result.status, 0, args.join(' '));
-    t.match(result.stdout, /Usage: mailcode/);
-  }
-});
-
-// Checked at the command line before any database is opened: once, on SQLite, is enough.
-t.test('every command refuses a bad value with one line naming it and exit code 2', { skip: onPostgres && 'no database involved' }, async (t) => {
-  if (!requireBuild(t)) return;
-  const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
-  const created = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--json'], env).stdout) as { clientId: string };
-  const cases: [args: string[], names: RegExp][] = [
-    [['preview', '--locale', 'xx'], /--locale/],
-    [['clients', 'update', created.clientId], /nothing to change/],
-    [['clients', 'update', created.clientId, '--accent', 'red'], /--accent/],
-    [['clients', 'update', created.clientId, '--logo-url', 'http://logo.example'], /--logo-url/],
-    [['clients', 'create'], /--name/],
-    [['clients', 'create', '--name', ' '], /--name/],
-    [['clients', 'create', '--name', 'Acme', '--domain', 'nodot'], /--domain/],
-    [['clients', 'create', '--name', 'Acme', '--from', 'not an address'], /--from/],
-    [['clients', 'create', '--name', 'Acme', '--support', 'ftp://x'], /--support/],
-    [['clients', 'create', '--name', 'Acme', '--locale', 'zz'], /--locale/],
-    [['clients', 'list', '--colour'], /--colour/],
-    [['clients', 'revoke'], /'id'/],
-    [['keys', 'rotate', 'now'], /too many arguments/],
-    [['migrate', '--force'], /--force/],
-    [['purge', '--all'], /--all/],
-    [['serve', '--port', '1'], /--port/],
-    [['nonsense'], /nonsense/],
-  ];
-  for (const [args, names] of cases) {
-    const result = runCli(args, env);
-    const label = `mailcode ${args.join(' ')}`;
-    t.equal(result.status, 2, `${label}: exit code 2`);
-    const lines = result.stderr.trim().split('\n');
-    t.equal(lines.length, 1, `${label}: one line (${result.stderr.trim()})`);
-    t.match(lines[0], names, `${label}: names what is wrong`);
-    t.notMatch(result.stderr, /\n\s+at /, `${label}: no stack trace`);
-  }
-  const badConfig = runCli(['migrate'], { ...env, PORT: 'eighty' });
-  t.equal(badConfig.status, 2, 'a bad configuration value: exit code 2');
-  t.match(badConfig.stderr, /PORT/);
-});
+  // Checked at the command line before any database is opened: once, on SQLite, is enough.
+  t.test('every command refuses a bad value with one line naming it and exit code 2', { skip: onPostgres && 'no database involved' }, async (t) => {
+    if (!requireBuild(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
+    const created = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--json'], env).stdout) as { clientId: string };
+    const cases: [args: string[], names: RegExp][] = [
+      [['preview', '--locale', 'xx'], /--locale/],
+      [['clients', 'update', created.clientId], /nothing to change/],
+      [['clients', 'update', created.clientId, '--accent', 'red'], /--accent/],
+      [['clients', 'update', created.clientId, '--logo-url', 'http://logo.example'], /--logo-url/],
+      [['clients', 'create'], /--name/],
+      [['clients', 'create', '--name', ' '], /--name/],
+      [['clients', 'create', '--name', 'Acme', '--domain', 'nodot'], /--domain/],
+      [['clients', 'create', '--name', 'Acme', '--from', 'not an address'], /--from/],
+      [['clients', 'create', '--name', 'Acme', '--support', 'ftp://x'], /--support/],
+      [['clients', 'create', '--name', 'Acme', '--locale', 'zz'], /--locale/],
+      [['clients', 'list', '--colour'], /--colour/],
+      [['clients', 'revoke'], /'id'/],
+      [['keys', 'rotate', 'now'], /too many arguments/],
+      [['migrate', '--force'], /--force/],
+      [['purge', '--all'], /--all/],
+      [['serve', '--port', '1'], /--port/],
+      [['nonsense'], /nonsense/],
+    ];
+    for (const [args, names] of cases) {
+      const result = runCli(args, env);
+      const label = `mailcode ${args.join(' ')}`;
+      t.equal(result.status, 2, `${label}: exit code 2`);
+      const lines = result.stderr.trim().split('\n');
+      t.equal(lines.length, 1, `${label}: one line (${result.stderr.trim()})`);
+      t.match(lines[0], names, `${label}: names what is wrong`);
+      t.notMatch(result.stderr, /\n\s+at /, `${label}: no stack trace`);
+    }
+    const badConfig = runCli(['migrate'], { ...env, PORT: 'eighty' });
+    t.equal(badConfig.status, 2, 'a bad configuration value: exit code 2');
+    t.match(badConfig.stderr, /PORT/);
+  });
 });

@@ -1,65 +1,63 @@
-
 import { build } from './helpers/build.js';
 import { databaseText, selectRows } from './helpers/databases.js';
 import { onEachDatabase } from './helpers/databases.js';
 
 await onEachDatabase(async (t) => {
+  /** The code as a standalone token, not as six digits inside some random base64 run. */
+  const standalone = (code: string) => new RegExp(`(?<![A-Za-z0-9_-])${code}(?![A-Za-z0-9_-])`);
 
-/** The code as a standalone token, not as six digits inside some random base64 run. */
-const standalone = (code: string) => new RegExp(`(?<![A-Za-z0-9_-])${code}(?![A-Za-z0-9_-])`);
+  t.test('the code never appears in a response, a log line or the database; the API key is never logged', async (t) => {
+    const { app, config, createClient, mail, logs, dir, clock } = await build(t, { env: { LOG_LEVEL: 'trace' } });
+    const acme = await createClient();
+    const responses: string[] = [];
+    const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'alice@acme.example' } });
+    responses.push(send.body);
+    const { verificationId } = send.json();
 
-t.test('the code never appears in a response, a log line or the database; the API key is never logged', async (t) => {
-  const { app, config, createClient, mail, logs, dir, clock } = await build(t, { env: { LOG_LEVEL: 'trace' } });
-  const acme = await createClient();
-  const responses: string[] = [];
-  const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'alice@acme.example' } });
-  responses.push(send.body);
-  const { verificationId } = send.json();
+    // Before delivery the code exists only inside the encrypted outbox payload.
+    const queuedPayload = (await app.mailcode.store.outbox.claimDue(clock.now(), 0, 10))[0]?.payload ?? '';
+    t.ok(queuedPayload.startsWith('v1.'), 'the queued payload is sealed');
+    await app.mailcode.worker.runOnce();
+    const code = mail.codeFor('alice@acme.example');
+    t.notMatch(queuedPayload, standalone(code), 'the sealed payload does not show the code');
 
-  // Before delivery the code exists only inside the encrypted outbox payload.
-  const queuedPayload = (await app.mailcode.store.outbox.claimDue(clock.now(), 0, 10))[0]?.payload ?? '';
-  t.ok(queuedPayload.startsWith('v1.'), 'the queued payload is sealed');
-  await app.mailcode.worker.runOnce();
-  const code = mail.codeFor('alice@acme.example');
-  t.notMatch(queuedPayload, standalone(code), 'the sealed payload does not show the code');
+    responses.push((await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth })).body);
+    const wrong = code === '999999' ? '999998' : '999999';
+    responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code: wrong } })).body);
+    responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code } })).body);
+    responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code } })).body);
 
-  responses.push((await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth })).body);
-  const wrong = code === '999999' ? '999998' : '999999';
-  responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code: wrong } })).body);
-  responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code } })).body);
-  responses.push((await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId, code } })).body);
+    for (const body of responses) t.notMatch(body, standalone(code), 'no response carries the code');
+    t.ok(logs.lines.length > 10, 'trace logging wrote lines');
+    t.notMatch(logs.text, standalone(code), 'no log line carries the code');
+    t.notOk(logs.text.includes(acme.apiKey), 'no log line carries the API key');
+    t.notOk(logs.text.includes('test-secret-0123456789abcdef'), 'no log line carries CODE_SECRET');
+    t.match(logs.text, /a\*\*\*@acme\.example/, 'addresses are masked in logs');
+    t.notOk(logs.text.includes('alice@acme.example'), 'the full address is not logged');
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const stored = await databaseText(config.DATABASE_URL, dir);
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    process.off('warning', onWarning);
+    t.same(warnings, [], 'reading the database gave no deprecation warning (pg 9 makes queued queries an error)');
+    t.match(stored, /alice@acme\.example/, 'the dump does hold the rows (a dump of nothing proves nothing)');
+    t.notMatch(stored, standalone(code), 'the database never holds the code');
+    t.notOk(stored.includes(acme.apiKey), 'the database holds only a hash of the API key');
+  });
 
-  for (const body of responses) t.notMatch(body, standalone(code), 'no response carries the code');
-  t.ok(logs.lines.length > 10, 'trace logging wrote lines');
-  t.notMatch(logs.text, standalone(code), 'no log line carries the code');
-  t.notOk(logs.text.includes(acme.apiKey), 'no log line carries the API key');
-  t.notOk(logs.text.includes('test-secret-0123456789abcdef'), 'no log line carries CODE_SECRET');
-  t.match(logs.text, /a\*\*\*@acme\.example/, 'addresses are masked in logs');
-  t.notOk(logs.text.includes('alice@acme.example'), 'the full address is not logged');
-  const warnings: string[] = [];
-  const onWarning = (warning: Error) => warnings.push(warning.message);
-  process.on('warning', onWarning);
-  const stored = await databaseText(config.DATABASE_URL, dir);
-  await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-  process.off('warning', onWarning);
-  t.same(warnings, [], 'reading the database gave no deprecation warning (pg 9 makes queued queries an error)');
-  t.match(stored, /alice@acme\.example/, 'the dump does hold the rows (a dump of nothing proves nothing)');
-  t.notMatch(stored, standalone(code), 'the database never holds the code');
-  t.notOk(stored.includes(acme.apiKey), 'the database holds only a hash of the API key');
-});
+  t.test('pino redacts codes, keys and secrets even if a caller logs them', async (t) => {
+    const { app, logs } = await build(t);
+    app.log.info({ code: '123456', apiKey: 'mc_secretkey', req: { headers: { authorization: 'Bearer mc_secretkey' } }, nested: { code: '654321', secret: 's3cr3t' } }, 'careless');
+    const line = logs.lines.find((l) => l.includes('careless'))!;
+    t.notOk(/123456|654321|mc_secretkey|s3cr3t/.test(line), line);
+    t.match(line, /\[redacted\]/);
+  });
 
-t.test('pino redacts codes, keys and secrets even if a caller logs them', async (t) => {
-  const { app, logs } = await build(t);
-  app.log.info({ code: '123456', apiKey: 'mc_secretkey', req: { headers: { authorization: 'Bearer mc_secretkey' } }, nested: { code: '654321', secret: 's3cr3t' } }, 'careless');
-  const line = logs.lines.find((l) => l.includes('careless'))!;
-  t.notOk(/123456|654321|mc_secretkey|s3cr3t/.test(line), line);
-  t.match(line, /\[redacted\]/);
-});
-
-t.test('a sent mail leaves no payload behind in the outbox', async (t) => {
-  const { config, createClient, sendCode } = await build(t);
-  const acme = await createClient();
-  await sendCode(acme.apiKey, { email: 'a@acme.example' });
-  t.same(await selectRows(config.DATABASE_URL, 'select status, payload from outbox'), [{ status: 'sent', payload: null }]);
-});
+  t.test('a sent mail leaves no payload behind in the outbox', async (t) => {
+    const { config, createClient, sendCode } = await build(t);
+    const acme = await createClient();
+    await sendCode(acme.apiKey, { email: 'a@acme.example' });
+    t.same(await selectRows(config.DATABASE_URL, 'select status, payload from outbox'), [{ status: 'sent', payload: null }]);
+  });
 });

@@ -1,4 +1,3 @@
-
 import * as OTPAuth from 'otpauth';
 import {
   AssertionError,
@@ -16,66 +15,65 @@ import { build } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
+  t.test('the typed client: send, verify, state, typed errors, and an assertion accepted once', async (t) => {
+    const { app, createClient, mail, clock } = await build(t);
+    const acme = await createClient();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const client = new MailcodeClient({ baseUrl: `${address}/`, apiKey: acme.apiKey });
 
-t.test('the typed client: send, verify, state, typed errors, and an assertion accepted once', async (t) => {
-  const { app, createClient, mail, clock } = await build(t);
-  const acme = await createClient();
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  const client = new MailcodeClient({ baseUrl: `${address}/`, apiKey: acme.apiKey });
+    const sent = await client.sendCode({ email: 'fay@acme.example', purpose: 'signup' });
+    t.match(sent, { email: 'fay@acme.example', purpose: 'signup', maxAttempts: 5 });
+    await app.mailcode.worker.runOnce();
+    const code = mail.codeFor('fay@acme.example');
 
-  const sent = await client.sendCode({ email: 'fay@acme.example', purpose: 'signup' });
-  t.match(sent, { email: 'fay@acme.example', purpose: 'signup', maxAttempts: 5 });
-  await app.mailcode.worker.runOnce();
-  const code = mail.codeFor('fay@acme.example');
+    const again = await client.sendCode({ email: 'fay@acme.example', purpose: 'signup' }).catch((e: unknown) => e);
+    t.type(again, RateLimitedError);
+    t.ok((again as RateLimitedError).retryAfter > 0);
 
-  const again = await client.sendCode({ email: 'fay@acme.example', purpose: 'signup' }).catch((e: unknown) => e);
-  t.type(again, RateLimitedError);
-  t.ok((again as RateLimitedError).retryAfter > 0);
+    const wrong = await client.verifyCode({ verificationId: sent.verificationId, code: code === '000000' ? '000001' : '000000' }).catch((e: unknown) => e);
+    t.type(wrong, InvalidCodeError);
+    t.equal((wrong as InvalidCodeError).attemptsRemaining, 4);
+    t.equal((wrong as InvalidCodeError).code, 'invalid_code');
 
-  const wrong = await client.verifyCode({ verificationId: sent.verificationId, code: code === '000000' ? '000001' : '000000' }).catch((e: unknown) => e);
-  t.type(wrong, InvalidCodeError);
-  t.equal((wrong as InvalidCodeError).attemptsRemaining, 4);
-  t.equal((wrong as InvalidCodeError).code, 'invalid_code');
+    const { assertion } = await client.verifyCode({ email: 'fay@acme.example', purpose: 'signup', code });
+    t.match(await client.getVerification(sent.verificationId), { status: 'verified', delivery: 'sent' });
 
-  const { assertion } = await client.verifyCode({ email: 'fay@acme.example', purpose: 'signup', code });
-  t.match(await client.getVerification(sent.verificationId), { status: 'verified', delivery: 'sent' });
+    const options = { issuer: 'http://mailcode.test', audience: acme.id, jwksUrl: `${address}/.well-known/jwks.json`, currentDate: new Date(clock.now()) };
+    await t.rejects(verifyAssertion(assertion, { ...options, purpose: 'login' }), AssertionError, 'a sign-up token is not a login');
+    await t.rejects(verifyAssertion(assertion, { ...options, email: 'other@acme.example' }), AssertionError, 'another address');
+    await t.rejects(verifyAssertion(assertion, { ...options, audience: 'cl_other' }), 'another client');
+    const replayStore = new MemoryReplayStore(clock.now);
+    const claims = await verifyAssertion(assertion, { ...options, purpose: 'signup', email: 'FAY@acme.example', replayStore });
+    t.equal(claims.email, 'fay@acme.example');
+    await t.rejects(verifyAssertion(assertion, { ...options, replayStore }), { message: 'assertion already used' });
+  });
 
-  const options = { issuer: 'http://mailcode.test', audience: acme.id, jwksUrl: `${address}/.well-known/jwks.json`, currentDate: new Date(clock.now()) };
-  await t.rejects(verifyAssertion(assertion, { ...options, purpose: 'login' }), AssertionError, 'a sign-up token is not a login');
-  await t.rejects(verifyAssertion(assertion, { ...options, email: 'other@acme.example' }), AssertionError, 'another address');
-  await t.rejects(verifyAssertion(assertion, { ...options, audience: 'cl_other' }), 'another client');
-  const replayStore = new MemoryReplayStore(clock.now);
-  const claims = await verifyAssertion(assertion, { ...options, purpose: 'signup', email: 'FAY@acme.example', replayStore });
-  t.equal(claims.email, 'fay@acme.example');
-  await t.rejects(verifyAssertion(assertion, { ...options, replayStore }), { message: 'assertion already used' });
-});
+  t.test('the typed client: enrol an authenticator app, log in with it, recover, reset', async (t) => {
+    const { app, createClient, clock } = await build(t);
+    const acme = await createClient();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const client = new MailcodeClient({ baseUrl: address, apiKey: acme.apiKey });
+    const options = { issuer: 'http://mailcode.test', audience: acme.id, jwksUrl: `${address}/.well-known/jwks.json`, currentDate: new Date(clock.now()) };
 
-t.test('the typed client: enrol an authenticator app, log in with it, recover, reset', async (t) => {
-  const { app, createClient, clock } = await build(t);
-  const acme = await createClient();
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  const client = new MailcodeClient({ baseUrl: address, apiKey: acme.apiKey });
-  const options = { issuer: 'http://mailcode.test', audience: acme.id, jwksUrl: `${address}/.well-known/jwks.json`, currentDate: new Date(clock.now()) };
+    const enrollment = await client.enrollTotp({ userRef: 'user-7', accountName: 'gus@acme.example' });
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
+    const { recoveryCodes } = await client.confirmTotp(enrollment.enrollmentId, totp.generate({ timestamp: clock.now() }));
+    t.equal(recoveryCodes.length, 10);
+    t.type(await client.enrollTotp({ userRef: 'user-7', accountName: 'x' }).catch((e: unknown) => e), TotpAlreadyEnabledError);
 
-  const enrollment = await client.enrollTotp({ userRef: 'user-7', accountName: 'gus@acme.example' });
-  const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
-  const { recoveryCodes } = await client.confirmTotp(enrollment.enrollmentId, totp.generate({ timestamp: clock.now() }));
-  t.equal(recoveryCodes.length, 10);
-  t.type(await client.enrollTotp({ userRef: 'user-7', accountName: 'x' }).catch((e: unknown) => e), TotpAlreadyEnabledError);
+    clock.advance(30_000);
+    const login = await client.verifyTotp({ userRef: 'user-7', code: totp.generate({ timestamp: clock.now() }) });
+    const claims = await verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-7', replayStore: new MemoryReplayStore(clock.now) });
+    t.equal(claims.verification_method, 'totp');
+    await t.rejects(verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-8' }), AssertionError, 'another user');
+    await t.rejects(verifyAssertion(login.assertion, options), 'an app code is not an email verification');
 
-  clock.advance(30_000);
-  const login = await client.verifyTotp({ userRef: 'user-7', code: totp.generate({ timestamp: clock.now() }) });
-  const claims = await verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-7', replayStore: new MemoryReplayStore(clock.now) });
-  t.equal(claims.verification_method, 'totp');
-  await t.rejects(verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-8' }), AssertionError, 'another user');
-  await t.rejects(verifyAssertion(login.assertion, options), 'an app code is not an email verification');
-
-  const recovered = await client.recoverTotp({ userRef: 'user-7', recoveryCode: recoveryCodes[0]! });
-  t.equal(recovered.method, 'recovery_code');
-  t.match(await client.totpStatus('user-7'), { enabled: true, recoveryCodesLeft: 9 });
-  t.equal((await client.regenerateRecoveryCodes('user-7')).recoveryCodes.length, 10);
-  await client.resetTotp('user-7');
-  t.type(await client.verifyTotp({ userRef: 'user-7', code: '123456' }).catch((e: unknown) => e), TotpNotEnabledError);
-  t.type(await client.confirmTotp('te_unknown', '123456').catch((e: unknown) => e), EnrollmentNotFoundError);
-});
+    const recovered = await client.recoverTotp({ userRef: 'user-7', recoveryCode: recoveryCodes[0]! });
+    t.equal(recovered.method, 'recovery_code');
+    t.match(await client.totpStatus('user-7'), { enabled: true, recoveryCodesLeft: 9 });
+    t.equal((await client.regenerateRecoveryCodes('user-7')).recoveryCodes.length, 10);
+    await client.resetTotp('user-7');
+    t.type(await client.verifyTotp({ userRef: 'user-7', code: '123456' }).catch((e: unknown) => e), TotpNotEnabledError);
+    t.type(await client.confirmTotp('te_unknown', '123456').catch((e: unknown) => e), EnrollmentNotFoundError);
+  });
 });

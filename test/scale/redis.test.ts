@@ -6,22 +6,21 @@ import { freePort } from '../helpers/processes.js';
 import { onPostgresOnly } from '../helpers/databases.js';
 
 await onPostgresOnly(async (t) => {
+    t.test('/readyz reports Redis beside the database', async (t) => {
+      const { app } = await build(t);
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      t.equal(ready.statusCode, 200);
+      t.same(ready.json(), { status: 'ready', database: 'ok', redis: 'ok', mail: 'smtp' });
+    });
 
-  t.test('/readyz reports Redis beside the database', async (t) => {
-    const { app } = await build(t);
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
-    t.equal(ready.statusCode, 200);
-    t.same(ready.json(), { status: 'ready', database: 'ok', redis: 'ok', mail: 'smtp' });
-  });
-
-  t.test('/readyz is 503 while Redis is unreachable, and the counters are not silently skipped', async (t) => {
-    const nobody = await freePort();
-    const { app, createClient } = await build(t, { env: { REDIS_URL: `redis://127.0.0.1:${nobody}` } });
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
-    t.equal(ready.statusCode, 503);
-    t.equal(ready.json().detail, 'Redis is not reachable.');
-    const acme = await createClient();
-    const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
-    t.equal(send.statusCode, 500, 'no send goes out unchecked by the shared limits');
-  });
+    t.test('/readyz is 503 while Redis is unreachable, and the counters are not silently skipped', async (t) => {
+      const nobody = await freePort();
+      const { app, createClient } = await build(t, { env: { REDIS_URL: `redis://127.0.0.1:${nobody}` } });
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      t.equal(ready.statusCode, 503);
+      t.equal(ready.json().detail, 'Redis is not reachable.');
+      const acme = await createClient();
+      const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
+      t.equal(send.statusCode, 500, 'no send goes out unchecked by the shared limits');
+    });
 });

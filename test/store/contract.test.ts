@@ -15,221 +15,220 @@ import { testConfig } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
+  const now = Date.parse('2026-03-02T09:00:00Z');
+  const limits: SendLimits = {
+    codeTtlMs: 600_000, cooldownMs: 60_000, maxAttempts: 3, perEmailHour: 5, perEmailDay: 10, perIpHour: 20,
+    perDomainHour: 1_000, globalPerMinute: 1_000, wrongCodesPerEmailHour: 20, codesKept: 3,
+  };
 
-const now = Date.parse('2026-03-02T09:00:00Z');
-const limits: SendLimits = {
-  codeTtlMs: 600_000, cooldownMs: 60_000, maxAttempts: 3, perEmailHour: 5, perEmailDay: 10, perIpHour: 20,
-  perDomainHour: 1_000, globalPerMinute: 1_000, wrongCodesPerEmailHour: 20, codesKept: 3,
-};
+  async function openTestStore(t: Test): Promise<Store> {
+    const dir = mkdtempSync(join(tmpdir(), 'mailcode-contract-'));
+    const config = testConfig(dir, onPostgres ? await postgresTestEnv(t) : {});
+    const redis = await connectRedis(config);
+    const store = await openStore(config, redis);
+    t.teardown(async () => {
+      await store.close();
+      await redis?.quit();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return store;
+  }
 
-async function openTestStore(t: Test): Promise<Store> {
-  const dir = mkdtempSync(join(tmpdir(), 'mailcode-contract-'));
-  const config = testConfig(dir, onPostgres ? await postgresTestEnv(t) : {});
-  const redis = await connectRedis(config);
-  const store = await openStore(config, redis);
-  t.teardown(async () => {
-    await store.close();
-    await redis?.quit();
-    rmSync(dir, { recursive: true, force: true });
+  const newClient = (id: string, hash = `hash-${id}`) => ({ id, name: `Client ${id}`, apiKeyHash: hash, allowedDomains: ['acme.example'], createdAt: now });
+
+  let ids = 0;
+  const send = (store: Store, at: number, overrides: Partial<SendRequest> = {}) =>
+    store.verifications.send({
+      clientId: 'cl_a', email: 'a@acme.example', domain: 'acme.example', purpose: 'login', locale: 'en', endUserIp: '203.0.113.9', now: at, limits,
+      newVerificationId: `vf_contract${++ids}`, codeHashFor: (id) => `code:${id}:${at}`, payloadFor: (v) => `payload:${v.id}`, ...overrides,
+    });
+  const attempt = (store: Store, target: { verificationId: string } | { email: string; purpose: 'login' | 'signup' }, code: string, at = now + 1_000, clientId = 'cl_a') =>
+    store.verifications.attempt({ clientId, target, now: at, matches: (_id, hashes) => hashes.includes(code) });
+
+  t.test('ping answers', async (t) => {
+    const store = await openTestStore(t);
+    t.equal(await store.ping(), true);
   });
-  return store;
-}
 
-const newClient = (id: string, hash = `hash-${id}`) => ({ id, name: `Client ${id}`, apiKeyHash: hash, allowedDomains: ['acme.example'], createdAt: now });
-
-let ids = 0;
-const send = (store: Store, at: number, overrides: Partial<SendRequest> = {}) =>
-  store.verifications.send({
-    clientId: 'cl_a', email: 'a@acme.example', domain: 'acme.example', purpose: 'login', locale: 'en', endUserIp: '203.0.113.9', now: at, limits,
-    newVerificationId: `vf_contract${++ids}`, codeHashFor: (id) => `code:${id}:${at}`, payloadFor: (v) => `payload:${v.id}`, ...overrides,
+  t.test('clients: create, get, list, find by key hash, update, revoke', async (t) => {
+    const { clients } = await openTestStore(t);
+    const created = await clients.create(newClient('cl_a'));
+    t.match(created, { id: 'cl_a', name: 'Client cl_a', allowedDomains: ['acme.example'], defaultLocale: 'en', codeInSubject: true, revokedAt: null });
+    t.notOk('apiKeyHash' in created, 'the key hash never leaves with a client');
+    await clients.create({ ...newClient('cl_b'), createdAt: now + 1 });
+    t.same((await clients.list()).map((c) => c.id), ['cl_a', 'cl_b'], 'oldest first');
+    t.same(await clients.get('cl_a'), created);
+    t.equal(await clients.get('cl_nope'), undefined);
+    t.match(await clients.findByKeyHash('hash-cl_a'), { id: 'cl_a', apiKeyHash: 'hash-cl_a' });
+    t.equal(await clients.findByKeyHash('hash-nope'), undefined);
+    const updated = await clients.update('cl_a', { allowedDomains: ['acme-group.example'], accentColor: '#112233' });
+    t.match(updated, { allowedDomains: ['acme-group.example'], accentColor: '#112233', name: 'Client cl_a' }, 'what is not given is kept');
+    t.match(await clients.findByKeyHash('hash-cl_a'), { allowedDomains: ['acme-group.example'] }, 'the lookup sees the change');
+    t.equal(await clients.update('cl_nope', { name: 'x' }), undefined);
+    t.equal(await clients.revoke('cl_a', now + 5), true);
+    t.equal(await clients.revoke('cl_a', now + 6), false, 'only once');
+    t.match(await clients.findByKeyHash('hash-cl_a'), { revokedAt: now + 5 });
+    t.equal(await clients.revoke('cl_nope', now), false);
   });
-const attempt = (store: Store, target: { verificationId: string } | { email: string; purpose: 'login' | 'signup' }, code: string, at = now + 1_000, clientId = 'cl_a') =>
-  store.verifications.attempt({ clientId, target, now: at, matches: (_id, hashes) => hashes.includes(code) });
 
-t.test('ping answers', async (t) => {
-  const store = await openTestStore(t);
-  t.equal(await store.ping(), true);
-});
+  t.test('verifications: send, resend, limits on real rows, get, cancel', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_b'));
+    const first = await send(store, now);
+    if (first.kind !== 'queued') return t.fail('refused');
+    t.match(first.verification, { clientId: 'cl_a', email: 'a@acme.example', purpose: 'login', status: 'pending', attempts: 0, maxAttempts: 3, sendCount: 1, expiresAt: now + 600_000 });
+    t.same(await send(store, now + 1_000), { kind: 'limited', retryAfterMs: 59_000, limit: 'cooldown' });
+    const again = await send(store, now + 60_000);
+    t.match(again, { kind: 'queued', joined: true, verification: { id: first.verification.id, sendCount: 2, expiresAt: now + 660_000 } });
+    t.match(await store.verifications.get(first.verification.id, 'cl_a'), { verification: { id: first.verification.id }, delivery: { status: 'queued', attempts: 0 } });
+    t.equal(await store.verifications.get(first.verification.id, 'cl_b'), undefined, "another client's verification is not found");
+    t.equal(await store.outbox.countQueued(), 2, 'a mail per send');
 
-t.test('clients: create, get, list, find by key hash, update, revoke', async (t) => {
-  const { clients } = await openTestStore(t);
-  const created = await clients.create(newClient('cl_a'));
-  t.match(created, { id: 'cl_a', name: 'Client cl_a', allowedDomains: ['acme.example'], defaultLocale: 'en', codeInSubject: true, revokedAt: null });
-  t.notOk('apiKeyHash' in created, 'the key hash never leaves with a client');
-  await clients.create({ ...newClient('cl_b'), createdAt: now + 1 });
-  t.same((await clients.list()).map((c) => c.id), ['cl_a', 'cl_b'], 'oldest first');
-  t.same(await clients.get('cl_a'), created);
-  t.equal(await clients.get('cl_nope'), undefined);
-  t.match(await clients.findByKeyHash('hash-cl_a'), { id: 'cl_a', apiKeyHash: 'hash-cl_a' });
-  t.equal(await clients.findByKeyHash('hash-nope'), undefined);
-  const updated = await clients.update('cl_a', { allowedDomains: ['acme-group.example'], accentColor: '#112233' });
-  t.match(updated, { allowedDomains: ['acme-group.example'], accentColor: '#112233', name: 'Client cl_a' }, 'what is not given is kept');
-  t.match(await clients.findByKeyHash('hash-cl_a'), { allowedDomains: ['acme-group.example'] }, 'the lookup sees the change');
-  t.equal(await clients.update('cl_nope', { name: 'x' }), undefined);
-  t.equal(await clients.revoke('cl_a', now + 5), true);
-  t.equal(await clients.revoke('cl_a', now + 6), false, 'only once');
-  t.match(await clients.findByKeyHash('hash-cl_a'), { revokedAt: now + 5 });
-  t.equal(await clients.revoke('cl_nope', now), false);
-});
+    const other = await send(store, now, { purpose: 'signup', email: 'b@acme.example', newVerificationId: 'vf_tocancel' });
+    t.equal(other.kind, 'queued');
+    t.equal(await store.verifications.cancel('vf_tocancel', 'cl_b', now + 1), 'not_found');
+    t.equal(await store.verifications.cancel('vf_tocancel', 'cl_a', now + 1), 'canceled');
+    t.equal(await store.verifications.cancel('vf_tocancel', 'cl_a', now + 2), 'unchanged');
+    t.equal(await store.outbox.countQueued(), 2, "the canceled verification's mail is dropped");
+    t.match(await attempt(store, { verificationId: 'vf_tocancel' }, `code:vf_tocancel:${now}`), { kind: 'canceled' });
 
-t.test('verifications: send, resend, limits on real rows, get, cancel', async (t) => {
-  const store = await openTestStore(t);
-  await store.clients.create(newClient('cl_a'));
-  await store.clients.create(newClient('cl_b'));
-  const first = await send(store, now);
-  if (first.kind !== 'queued') return t.fail('refused');
-  t.match(first.verification, { clientId: 'cl_a', email: 'a@acme.example', purpose: 'login', status: 'pending', attempts: 0, maxAttempts: 3, sendCount: 1, expiresAt: now + 600_000 });
-  t.same(await send(store, now + 1_000), { kind: 'limited', retryAfterMs: 59_000, limit: 'cooldown' });
-  const again = await send(store, now + 60_000);
-  t.match(again, { kind: 'queued', joined: true, verification: { id: first.verification.id, sendCount: 2, expiresAt: now + 660_000 } });
-  t.match(await store.verifications.get(first.verification.id, 'cl_a'), { verification: { id: first.verification.id }, delivery: { status: 'queued', attempts: 0 } });
-  t.equal(await store.verifications.get(first.verification.id, 'cl_b'), undefined, "another client's verification is not found");
-  t.equal(await store.outbox.countQueued(), 2, 'a mail per send');
+    // The per-IP limit counts across addresses, on the rows the store keeps.
+    const tight = { ...limits, perIpHour: 3 };
+    for (let i = 0; i < 3; i++) await send(store, now + 120_000, { limits: tight, email: `ip${i}@acme.example` });
+    t.match(await send(store, now + 120_000, { limits: tight, email: 'ip3@acme.example' }), { kind: 'limited', limit: 'ip_hour' });
+    const ceiling = { ...limits, globalPerMinute: 1 };
+    t.match(await send(store, now + 3_600_000, { limits: ceiling, email: 'g1@acme.example', endUserIp: null }), { kind: 'queued' });
+    t.match(await send(store, now + 3_600_000, { limits: ceiling, email: 'g2@acme.example', endUserIp: null }), { kind: 'limited', limit: 'global_minute' }, 'the shared counters count');
+  });
 
-  const other = await send(store, now, { purpose: 'signup', email: 'b@acme.example', newVerificationId: 'vf_tocancel' });
-  t.equal(other.kind, 'queued');
-  t.equal(await store.verifications.cancel('vf_tocancel', 'cl_b', now + 1), 'not_found');
-  t.equal(await store.verifications.cancel('vf_tocancel', 'cl_a', now + 1), 'canceled');
-  t.equal(await store.verifications.cancel('vf_tocancel', 'cl_a', now + 2), 'unchanged');
-  t.equal(await store.outbox.countQueued(), 2, "the canceled verification's mail is dropped");
-  t.match(await attempt(store, { verificationId: 'vf_tocancel' }, `code:vf_tocancel:${now}`), { kind: 'canceled' });
+  t.test('verifications: sends to one address side by side are decided one after the other', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    const outcomes = await Promise.all(Array.from({ length: 12 }, () => send(store, now, { limits: { ...limits, cooldownMs: 0 } })));
+    t.equal(outcomes.filter((o) => o.kind === 'queued').length, 5, `exactly the hourly limit went out: ${JSON.stringify(outcomes.map((o) => (o.kind === 'queued' ? o.verification.sendCount : o.limit)))}`);
+    t.equal(await store.outbox.countQueued(), 5);
+  });
 
-  // The per-IP limit counts across addresses, on the rows the store keeps.
-  const tight = { ...limits, perIpHour: 3 };
-  for (let i = 0; i < 3; i++) await send(store, now + 120_000, { limits: tight, email: `ip${i}@acme.example` });
-  t.match(await send(store, now + 120_000, { limits: tight, email: 'ip3@acme.example' }), { kind: 'limited', limit: 'ip_hour' });
-  const ceiling = { ...limits, globalPerMinute: 1 };
-  t.match(await send(store, now + 3_600_000, { limits: ceiling, email: 'g1@acme.example', endUserIp: null }), { kind: 'queued' });
-  t.match(await send(store, now + 3_600_000, { limits: ceiling, email: 'g2@acme.example', endUserIp: null }), { kind: 'limited', limit: 'global_minute' }, 'the shared counters count');
-});
+  t.test('verifications: attempts — wrong codes lock, a right code is used once, by id or by address', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_b'));
+    const sent = await send(store, now);
+    if (sent.kind !== 'queued') return t.fail('refused');
+    const id = sent.verification.id;
+    const code = `code:${id}:${now}`;
+    t.match(await attempt(store, { verificationId: id }, code, now + 1_000, 'cl_b'), { kind: 'not_found' }, 'not by another client');
+    t.match(await attempt(store, { verificationId: 'vf_unknown' }, code), { kind: 'not_found' });
+    t.match(await attempt(store, { verificationId: id }, 'wrong'), { kind: 'invalid', attemptsRemaining: 2 });
+    t.match(await attempt(store, { email: 'a@acme.example', purpose: 'login' }, code), { kind: 'verified', verification: { id, status: 'verified', attempts: 2, verifiedAt: now + 1_000 } });
+    t.match(await attempt(store, { verificationId: id }, code), { kind: 'already_verified' });
 
-t.test('verifications: sends to one address side by side are decided one after the other', async (t) => {
-  const store = await openTestStore(t);
-  await store.clients.create(newClient('cl_a'));
-  const outcomes = await Promise.all(Array.from({ length: 12 }, () => send(store, now, { limits: { ...limits, cooldownMs: 0 } })));
-  t.equal(outcomes.filter((o) => o.kind === 'queued').length, 5, `exactly the hourly limit went out: ${JSON.stringify(outcomes.map((o) => (o.kind === 'queued' ? o.verification.sendCount : o.limit)))}`);
-  t.equal(await store.outbox.countQueued(), 5);
-});
+    const locked = await send(store, now, { email: 'l@acme.example' });
+    if (locked.kind !== 'queued') return t.fail('refused');
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => attempt(store, { verificationId: locked.verification.id }, 'wrong')));
+    t.equal(outcomes.filter((o) => o.kind === 'invalid').length, 3, 'exactly maxAttempts wrong codes are judged, even side by side');
+    t.match(await store.verifications.get(locked.verification.id, 'cl_a'), { verification: { status: 'locked', attempts: 3 } });
+    t.match(await attempt(store, { verificationId: locked.verification.id }, `code:${locked.verification.id}:${now}`), { kind: 'locked' });
 
-t.test('verifications: attempts — wrong codes lock, a right code is used once, by id or by address', async (t) => {
-  const store = await openTestStore(t);
-  await store.clients.create(newClient('cl_a'));
-  await store.clients.create(newClient('cl_b'));
-  const sent = await send(store, now);
-  if (sent.kind !== 'queued') return t.fail('refused');
-  const id = sent.verification.id;
-  const code = `code:${id}:${now}`;
-  t.match(await attempt(store, { verificationId: id }, code, now + 1_000, 'cl_b'), { kind: 'not_found' }, 'not by another client');
-  t.match(await attempt(store, { verificationId: 'vf_unknown' }, code), { kind: 'not_found' });
-  t.match(await attempt(store, { verificationId: id }, 'wrong'), { kind: 'invalid', attemptsRemaining: 2 });
-  t.match(await attempt(store, { email: 'a@acme.example', purpose: 'login' }, code), { kind: 'verified', verification: { id, status: 'verified', attempts: 2, verifiedAt: now + 1_000 } });
-  t.match(await attempt(store, { verificationId: id }, code), { kind: 'already_verified' });
+    const expiring = await send(store, now, { email: 'e@acme.example' });
+    if (expiring.kind !== 'queued') return t.fail('refused');
+    t.match(await attempt(store, { verificationId: expiring.verification.id }, 'x', now + 600_000), { kind: 'expired' });
+  });
 
-  const locked = await send(store, now, { email: 'l@acme.example' });
-  if (locked.kind !== 'queued') return t.fail('refused');
-  const outcomes = await Promise.all(Array.from({ length: 8 }, () => attempt(store, { verificationId: locked.verification.id }, 'wrong')));
-  t.equal(outcomes.filter((o) => o.kind === 'invalid').length, 3, 'exactly maxAttempts wrong codes are judged, even side by side');
-  t.match(await store.verifications.get(locked.verification.id, 'cl_a'), { verification: { status: 'locked', attempts: 3 } });
-  t.match(await attempt(store, { verificationId: locked.verification.id }, `code:${locked.verification.id}:${now}`), { kind: 'locked' });
+  t.test('outbox: claim under a lease, renew, release, sent, retry, failed, expired, count', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    for (const email of ['o1@acme.example', 'o2@acme.example', 'o3@acme.example']) await send(store, now, { email });
+    const { outbox } = store;
+    t.equal(await outbox.countQueued(), 3);
+    const claimed = await outbox.claimDue(now, 10_000, 2);
+    t.equal(claimed.length, 2, 'at most the limit');
+    t.match(claimed[0], { payload: /^payload:vf_/, attempts: 0, createdAt: now, expiresAt: now + 600_000 });
+    t.equal((await outbox.claimDue(now, 10_000, 10)).length, 1, 'leased mail is not claimed again');
+    t.equal((await outbox.claimDue(now + 5_000, 10_000, 10)).length, 0);
+    await outbox.renewLeases([claimed[0]!.id], now + 30_000);
+    const afterLease = await outbox.claimDue(now + 20_000, 10_000, 10);
+    t.notOk(afterLease.some((m) => m.id === claimed[0]!.id), 'a renewed lease holds');
+    t.ok(afterLease.some((m) => m.id === claimed[1]!.id), 'an expired lease frees the mail');
+    await outbox.markSent(claimed[0]!.id, now + 21_000);
+    t.match(await store.verifications.get(claimed[0]!.verificationId, 'cl_a'), { delivery: { status: 'sent', attempts: 1, sentAt: now + 21_000, lastError: null } });
+    await outbox.markRetry(claimed[1]!.id, now + 60_000, 'connection refused');
+    t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), { delivery: { status: 'queued', attempts: 1, lastError: 'connection refused' } });
+    t.equal((await outbox.claimDue(now + 59_000, 10_000, 10)).filter((m) => m.id === claimed[1]!.id).length, 0, 'not before its next attempt');
+    await outbox.markFailed(claimed[1]!.id, '550 no such user');
+    t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), { delivery: { status: 'failed', attempts: 2, lastError: '550 no such user' } });
+    t.equal(await outbox.countQueued(), 1);
+    const released = await outbox.releaseAbandoned();
+    t.ok(released === 0 || released === 1, 'SQLite gives back every lease at start; PostgreSQL leaves them to run out');
+    t.equal(await outbox.failExpired(now + 600_000), 1, 'mail whose code expired is given up');
+    t.equal(await outbox.countQueued(), 0);
+  });
 
-  const expiring = await send(store, now, { email: 'e@acme.example' });
-  if (expiring.kind !== 'queued') return t.fail('refused');
-  t.match(await attempt(store, { verificationId: expiring.verification.id }, 'x', now + 600_000), { kind: 'expired' });
-});
+  t.test('signing keys: add retires the active one, list newest first, reseal', async (t) => {
+    const { signingKeys } = await openTestStore(t);
+    const key = (kid: string, createdAt: number): SigningKeyRow => ({ kid, publicJwk: `{"kid":"${kid}"}`, privateJwkEncrypted: `sealed-${kid}`, createdAt, retiredAt: null });
+    await signingKeys.add(key('k1', now));
+    await signingKeys.add(key('k2', now + 10));
+    const listed = await signingKeys.list();
+    t.same(listed.map((k) => [k.kid, k.retiredAt]), [['k2', null], ['k1', now + 10]]);
+    await signingKeys.reseal('k1', 'resealed');
+    t.equal((await signingKeys.list()).find((k) => k.kid === 'k1')?.privateJwkEncrypted, 'resealed');
+  });
 
-t.test('outbox: claim under a lease, renew, release, sent, retry, failed, expired, count', async (t) => {
-  const store = await openTestStore(t);
-  await store.clients.create(newClient('cl_a'));
-  for (const email of ['o1@acme.example', 'o2@acme.example', 'o3@acme.example']) await send(store, now, { email });
-  const { outbox } = store;
-  t.equal(await outbox.countQueued(), 3);
-  const claimed = await outbox.claimDue(now, 10_000, 2);
-  t.equal(claimed.length, 2, 'at most the limit');
-  t.match(claimed[0], { payload: /^payload:vf_/, attempts: 0, createdAt: now, expiresAt: now + 600_000 });
-  t.equal((await outbox.claimDue(now, 10_000, 10)).length, 1, 'leased mail is not claimed again');
-  t.equal((await outbox.claimDue(now + 5_000, 10_000, 10)).length, 0);
-  await outbox.renewLeases([claimed[0]!.id], now + 30_000);
-  const afterLease = await outbox.claimDue(now + 20_000, 10_000, 10);
-  t.notOk(afterLease.some((m) => m.id === claimed[0]!.id), 'a renewed lease holds');
-  t.ok(afterLease.some((m) => m.id === claimed[1]!.id), 'an expired lease frees the mail');
-  await outbox.markSent(claimed[0]!.id, now + 21_000);
-  t.match(await store.verifications.get(claimed[0]!.verificationId, 'cl_a'), { delivery: { status: 'sent', attempts: 1, sentAt: now + 21_000, lastError: null } });
-  await outbox.markRetry(claimed[1]!.id, now + 60_000, 'connection refused');
-  t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), { delivery: { status: 'queued', attempts: 1, lastError: 'connection refused' } });
-  t.equal((await outbox.claimDue(now + 59_000, 10_000, 10)).filter((m) => m.id === claimed[1]!.id).length, 0, 'not before its next attempt');
-  await outbox.markFailed(claimed[1]!.id, '550 no such user');
-  t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), { delivery: { status: 'failed', attempts: 2, lastError: '550 no such user' } });
-  t.equal(await outbox.countQueued(), 1);
-  const released = await outbox.releaseAbandoned();
-  t.ok(released === 0 || released === 1, 'SQLite gives back every lease at start; PostgreSQL leaves them to run out');
-  t.equal(await outbox.failExpired(now + 600_000), 1, 'mail whose code expired is given up');
-  t.equal(await outbox.countQueued(), 0);
-});
+  t.test('authenticator factors: every method', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    const { totpFactors: factors } = store;
+    const factor = { id: 'te_1', clientId: 'cl_a', userRef: 'u1', accountName: 'a@acme.example', secretEncrypted: 'sealed', createdAt: now, expiresAt: now + 600_000 };
+    await factors.create(factor);
+    t.match(await factors.get('te_1', 'cl_a'), { status: 'pending', failedAttempts: 0, lastUsedStep: null });
+    t.equal(await factors.get('te_1', 'cl_b'), undefined);
+    t.equal(await factors.active('cl_a', 'u1'), undefined, 'pending is not active');
+    t.equal(await factors.countEnrollmentAttempt({ id: 'te_1', now, maxAttempts: 3 }), 1);
+    t.equal(await factors.activate('te_1', now + 700_000, ['r1']), false, 'an expired enrolment does not activate');
+    t.equal(await factors.activate('te_1', now + 1, ['r1', 'r2']), true);
+    t.equal(await factors.activate('te_1', now + 2, []), false, 'once');
+    t.match(await factors.active('cl_a', 'u1'), { id: 'te_1', status: 'active', confirmedAt: now + 1, failedAttempts: 0 });
+    t.equal(await factors.recoveryCodesLeft('te_1'), 2);
 
-t.test('signing keys: add retires the active one, list newest first, reseal', async (t) => {
-  const { signingKeys } = await openTestStore(t);
-  const key = (kid: string, createdAt: number): SigningKeyRow => ({ kid, publicJwk: `{"kid":"${kid}"}`, privateJwkEncrypted: `sealed-${kid}`, createdAt, retiredAt: null });
-  await signingKeys.add(key('k1', now));
-  await signingKeys.add(key('k2', now + 10));
-  const listed = await signingKeys.list();
-  t.same(listed.map((k) => [k.kid, k.retiredAt]), [['k2', null], ['k1', now + 10]]);
-  await signingKeys.reseal('k1', 'resealed');
-  t.equal((await signingKeys.list()).find((k) => k.kid === 'k1')?.privateJwkEncrypted, 'resealed');
-});
+    t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { factor: { id: 'te_1' }, attempts: 1 });
+    t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { attempts: 2 });
+    t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { factor: { id: 'te_1' }, attempts: undefined }, 'no attempts left');
+    await factors.lock('te_1', now + 900_000);
+    t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now: now + 899_999, maxAttempts: 2 }), { attempts: undefined, factor: { lockedUntil: now + 900_000 } });
+    t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now: now + 900_000, maxAttempts: 2 }), { attempts: 1 }, 'a lock that ran out starts a fresh count');
+    t.same(await factors.countAttempt({ clientId: 'cl_a', userRef: 'nobody', now, maxAttempts: 2 }), { factor: undefined, attempts: undefined });
 
-t.test('authenticator factors: every method', async (t) => {
-  const store = await openTestStore(t);
-  await store.clients.create(newClient('cl_a'));
-  const { totpFactors: factors } = store;
-  const factor = { id: 'te_1', clientId: 'cl_a', userRef: 'u1', accountName: 'a@acme.example', secretEncrypted: 'sealed', createdAt: now, expiresAt: now + 600_000 };
-  await factors.create(factor);
-  t.match(await factors.get('te_1', 'cl_a'), { status: 'pending', failedAttempts: 0, lastUsedStep: null });
-  t.equal(await factors.get('te_1', 'cl_b'), undefined);
-  t.equal(await factors.active('cl_a', 'u1'), undefined, 'pending is not active');
-  t.equal(await factors.countEnrollmentAttempt({ id: 'te_1', now, maxAttempts: 3 }), 1);
-  t.equal(await factors.activate('te_1', now + 700_000, ['r1']), false, 'an expired enrolment does not activate');
-  t.equal(await factors.activate('te_1', now + 1, ['r1', 'r2']), true);
-  t.equal(await factors.activate('te_1', now + 2, []), false, 'once');
-  t.match(await factors.active('cl_a', 'u1'), { id: 'te_1', status: 'active', confirmedAt: now + 1, failedAttempts: 0 });
-  t.equal(await factors.recoveryCodesLeft('te_1'), 2);
+    t.equal(await factors.acceptStep('te_1', 100), true);
+    t.equal(await factors.acceptStep('te_1', 100), false, 'a step is accepted once');
+    t.equal(await factors.acceptStep('te_1', 99), false, 'and never an older one');
+    t.equal(await factors.acceptStep('te_1', 101, 'resealed'), true);
+    t.match(await factors.active('cl_a', 'u1'), { lastUsedStep: 101, failedAttempts: 0, secretEncrypted: 'resealed' });
 
-  t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { factor: { id: 'te_1' }, attempts: 1 });
-  t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { attempts: 2 });
-  t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { factor: { id: 'te_1' }, attempts: undefined }, 'no attempts left');
-  await factors.lock('te_1', now + 900_000);
-  t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now: now + 899_999, maxAttempts: 2 }), { attempts: undefined, factor: { lockedUntil: now + 900_000 } });
-  t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now: now + 900_000, maxAttempts: 2 }), { attempts: 1 }, 'a lock that ran out starts a fresh count');
-  t.same(await factors.countAttempt({ clientId: 'cl_a', userRef: 'nobody', now, maxAttempts: 2 }), { factor: undefined, attempts: undefined });
+    t.equal(await factors.useRecoveryCode('te_1', ['nope', 'r1'], now), true, 'any of the hashes (key rotation)');
+    t.equal(await factors.useRecoveryCode('te_1', ['r1'], now), false, 'once');
+    t.equal(await factors.recoveryCodesLeft('te_1'), 1);
+    await factors.replaceRecoveryCodes('te_1', ['n1', 'n2', 'n3']);
+    t.equal(await factors.recoveryCodesLeft('te_1'), 3);
+    t.equal(await factors.useRecoveryCode('te_1', ['r2'], now), false, 'the old codes are gone');
 
-  t.equal(await factors.acceptStep('te_1', 100), true);
-  t.equal(await factors.acceptStep('te_1', 100), false, 'a step is accepted once');
-  t.equal(await factors.acceptStep('te_1', 99), false, 'and never an older one');
-  t.equal(await factors.acceptStep('te_1', 101, 'resealed'), true);
-  t.match(await factors.active('cl_a', 'u1'), { lastUsedStep: 101, failedAttempts: 0, secretEncrypted: 'resealed' });
+    await factors.create({ ...factor, id: 'te_2' });
+    t.equal(await factors.removeAll('cl_a', 'u1'), 2, 'active and pending');
+    t.equal(await factors.active('cl_a', 'u1'), undefined);
+  });
 
-  t.equal(await factors.useRecoveryCode('te_1', ['nope', 'r1'], now), true, 'any of the hashes (key rotation)');
-  t.equal(await factors.useRecoveryCode('te_1', ['r1'], now), false, 'once');
-  t.equal(await factors.recoveryCodesLeft('te_1'), 1);
-  await factors.replaceRecoveryCodes('te_1', ['n1', 'n2', 'n3']);
-  t.equal(await factors.recoveryCodesLeft('te_1'), 3);
-  t.equal(await factors.useRecoveryCode('te_1', ['r2'], now), false, 'the old codes are gone');
-
-  await factors.create({ ...factor, id: 'te_2' });
-  t.equal(await factors.removeAll('cl_a', 'u1'), 2, 'active and pending');
-  t.equal(await factors.active('cl_a', 'u1'), undefined);
-});
-
-t.test('maintenance: purge deletes what is past its cutoff and keeps the rest', async (t) => {
-  const store = await openTestStore(t);
-  await store.clients.create(newClient('cl_a'));
-  await send(store, now, { email: 'old@acme.example' });
-  await send(store, now + 40 * 86_400_000, { email: 'new@acme.example' });
-  await store.signingKeys.add({ kid: 'old', publicJwk: '{}', privateJwkEncrypted: 'x', createdAt: now, retiredAt: null });
-  await store.signingKeys.add({ kid: 'new', publicJwk: '{}', privateJwkEncrypted: 'y', createdAt: now + 1, retiredAt: null });
-  const later = now + 40 * 86_400_000 + 1;
-  const result = await store.maintenance.purge({ now: later, verificationsBefore: now + 86_400_000, sendEventsBefore: later - 86_400_000, keysRetiredBefore: now + 2 });
-  t.same(result, { verifications: 1, sendEvents: 1, signingKeys: 1 });
-  t.equal(await store.outbox.countQueued(), 1, "the kept verification's mail is still queued");
-  t.same((await store.signingKeys.list()).map((k) => k.kid), ['new']);
-});
+  t.test('maintenance: purge deletes what is past its cutoff and keeps the rest', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    await send(store, now, { email: 'old@acme.example' });
+    await send(store, now + 40 * 86_400_000, { email: 'new@acme.example' });
+    await store.signingKeys.add({ kid: 'old', publicJwk: '{}', privateJwkEncrypted: 'x', createdAt: now, retiredAt: null });
+    await store.signingKeys.add({ kid: 'new', publicJwk: '{}', privateJwkEncrypted: 'y', createdAt: now + 1, retiredAt: null });
+    const later = now + 40 * 86_400_000 + 1;
+    const result = await store.maintenance.purge({ now: later, verificationsBefore: now + 86_400_000, sendEventsBefore: later - 86_400_000, keysRetiredBefore: now + 2 });
+    t.same(result, { verifications: 1, sendEvents: 1, signingKeys: 1 });
+    t.equal(await store.outbox.countQueued(), 1, "the kept verification's mail is still queued");
+    t.same((await store.signingKeys.list()).map((k) => k.kid), ['new']);
+  });
 });
