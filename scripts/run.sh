@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
 stamp=dist/.built
-if [ ! -f "$stamp" ] || [ -n "$(find src db tsconfig.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find src db bench tsconfig.json package-lock.json -newer "$stamp" -print -quit)" ]; then
   echo "mailcode: compiling TypeScript (sources changed since the last build)…" >&2
   npx tsc -p tsconfig.json
   touch "$stamp"

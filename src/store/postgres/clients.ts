@@ -1,5 +1,5 @@
 // Clients on PostgreSQL.
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { clients } from '../../../db/schema.pg.js';
 import type { Client, ClientSettings, NewClient } from '../../clients/model.js';
 import type { ClientsPort } from '../../clients/ports.js';
@@ -7,7 +7,12 @@ import { clientColumns, toClient } from '../rows.js';
 import type { PgDb } from './open.js';
 
 export class PostgresClients implements ClientsPort {
-  constructor(private readonly db: PgDb) {}
+  /** Every API request looks its key up: built and named once, planned once per connection. */
+  private readonly byKeyHash;
+
+  constructor(private readonly db: PgDb) {
+    this.byKeyHash = db.select().from(clients).where(eq(clients.apiKeyHash, sql.placeholder('hash'))).prepare('mc_client_by_key');
+  }
 
   async create(client: NewClient): Promise<Client> {
     const [row] = await this.db.insert(clients).values(clientColumns(client)).returning();
@@ -29,7 +34,7 @@ export class PostgresClients implements ClientsPort {
   }
 
   async findByKeyHash(apiKeyHash: string) {
-    const [row] = await this.db.select().from(clients).where(eq(clients.apiKeyHash, apiKeyHash)).prepare('mc_client_by_key').execute();
+    const [row] = await this.byKeyHash.execute({ hash: apiKeyHash });
     return row ? { ...toClient(row), apiKeyHash: row.apiKeyHash } : undefined;
   }
 

@@ -5,8 +5,37 @@ import { outbox } from '../../../db/schema.pg.js';
 import type { OutboxMail, OutboxPort } from '../../mail/outbox.js';
 import type { PgDb } from './open.js';
 
+const p = sql.placeholder;
+/** A placeholder where drizzle's types want an SQL value (in .set()). */
+const v = (name: string) => sql`${sql.placeholder(name)}`;
+
+/** The worker's statements, built once and named: each delivery runs one of them. */
+function prepare(db: PgDb) {
+  return {
+    markSent: db
+      .update(outbox)
+      .set({ status: 'sent', payload: null, sentAt: v('now'), leaseUntil: 0, lastError: null, attempts: sql`${outbox.attempts} + 1` })
+      .where(eq(outbox.id, p('id')))
+      .prepare('mc_outbox_sent'),
+    markRetry: db
+      .update(outbox)
+      .set({ nextAttemptAt: v('next'), leaseUntil: 0, lastError: v('error'), attempts: sql`${outbox.attempts} + 1` })
+      .where(eq(outbox.id, p('id')))
+      .prepare('mc_outbox_retry'),
+    markFailed: db
+      .update(outbox)
+      .set({ status: 'failed', payload: null, leaseUntil: 0, lastError: v('error'), attempts: sql`${outbox.attempts} + 1` })
+      .where(eq(outbox.id, p('id')))
+      .prepare('mc_outbox_failed'),
+  };
+}
+
 export class PostgresOutbox implements OutboxPort {
-  constructor(private readonly db: PgDb) {}
+  private readonly statements: ReturnType<typeof prepare>;
+
+  constructor(private readonly db: PgDb) {
+    this.statements = prepare(db);
+  }
 
   /**
    * One statement picks the due mail and leases it. SKIP LOCKED lets replicas claim side by
@@ -38,21 +67,15 @@ export class PostgresOutbox implements OutboxPort {
   }
 
   async markSent(id: number, now: number): Promise<void> {
-    await this.db
-      .update(outbox)
-      .set({ status: 'sent', payload: null, sentAt: now, leaseUntil: 0, lastError: null, attempts: sql`${outbox.attempts} + 1` })
-      .where(eq(outbox.id, id));
+    await this.statements.markSent.execute({ id, now });
   }
 
   async markRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
-    await this.db.update(outbox).set({ nextAttemptAt, leaseUntil: 0, lastError: error, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, id));
+    await this.statements.markRetry.execute({ id, next: nextAttemptAt, error });
   }
 
   async markFailed(id: number, error: string): Promise<void> {
-    await this.db
-      .update(outbox)
-      .set({ status: 'failed', payload: null, leaseUntil: 0, lastError: error, attempts: sql`${outbox.attempts} + 1` })
-      .where(eq(outbox.id, id));
+    await this.statements.markFailed.execute({ id, error });
   }
 
   async failExpired(now: number): Promise<number> {

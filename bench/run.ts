@@ -7,12 +7,13 @@
 //   npm run bench -- --db postgres  the same on PostgreSQL + Redis with two server processes
 //                                   (scripts/start-postgres-redis.sh starts them on loopback)
 //   BENCH_SECONDS=5 npm run bench shorter runs
-import { fork, spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { packageRoot } from '../src/shared/paths.js';
 import { postgresBenchDatabase, sqliteBenchDatabase } from './databases.js';
 
 const argv = process.argv.slice(2);
@@ -23,12 +24,13 @@ if (dbKind !== 'sqlite' && dbKind !== 'postgres') throw new Error(`--db takes sq
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = 2;
 const connections = 50;
-const root = new URL('..', import.meta.url).pathname;
-const cli = join(root, 'dist/src/main/cli.js');
+// This file runs compiled, from dist/bench/: the helpers beside it, the CLI in dist/src/.
+const here = new URL('.', import.meta.url).pathname;
+const cli = join(packageRoot, 'dist/src/main/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-bench-'));
 const database = dbKind === 'postgres' ? await postgresBenchDatabase() : sqliteBenchDatabase(dir);
 const secret = 'bench-secret-0123456789abcdef0123456789abcdef';
-const children = [];
+const children: ChildProcess[] = [];
 
 const env = {
   ...process.env,
@@ -56,21 +58,26 @@ process.on('beforeExit', () => database.drop());
 process.on('SIGINT', () => process.exit(130));
 
 /** Starts a helper with fork and waits for the port it reports. */
-async function forkHelper(file, helperEnv = {}) {
-  const child = fork(join(root, 'bench', file), [], { env: { ...process.env, ...helperEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+interface Helper {
+  child: ChildProcess;
+  port: number;
+}
+
+async function forkHelper(file: string, helperEnv: Record<string, string> = {}): Promise<Helper> {
+  const child = fork(join(here, file), [], { env: { ...process.env, ...helperEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.push(child);
-  const { port } = await new Promise((resolve) => child.once('message', resolve));
+  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
   return { child, port };
 }
 
-function sinkCount(sink) {
+function sinkCount(sink: Helper): Promise<number> {
   return new Promise((resolve) => {
-    sink.child.once('message', (m) => resolve(m.received));
+    sink.child.once('message', (m) => resolve((m as { received: number }).received));
     sink.child.send('count');
   });
 }
 
-async function waitHealthy(url) {
+async function waitHealthy(url: string) {
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return;
@@ -83,9 +90,9 @@ async function waitHealthy(url) {
 }
 
 /** The ports of the server processes (one on SQLite, two on PostgreSQL). */
-let serverPorts = [];
-async function startServer(smtpUrl) {
-  const started = [];
+let serverPorts: number[] = [];
+async function startServer(smtpUrl: string): Promise<ChildProcess[]> {
+  const started: ChildProcess[] = [];
   serverPorts = [];
   for (let i = 0; i < database.processes; i++) {
     const port = 20000 + Math.floor(Math.random() * 20000);
@@ -102,7 +109,7 @@ async function startServer(smtpUrl) {
   return started;
 }
 
-async function stopServer(servers) {
+async function stopServer(servers: ChildProcess[]) {
   await Promise.all(
     servers.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -113,17 +120,17 @@ async function stopServer(servers) {
 }
 
 /** The highest peak among the server processes. */
-const serversPeakRssMb = (servers) => Math.max(...servers.map((child) => peakRssMb(child.pid)));
+const serversPeakRssMb = (servers: ChildProcess[]) => Math.max(...servers.map((child) => peakRssMb(child.pid!)));
 
 /** VmHWM: the peak resident set of a process so far, in MB. */
-function peakRssMb(pid) {
+function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024;
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
 }
 
-function percentile(sorted, p) {
+function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /**
@@ -131,9 +138,27 @@ function percentile(sorted, p) {
  * With several server processes the connections are split evenly between them, as a
  * round-robin proxy in front of them would (without the proxy's own cost).
  */
-async function drive(ports, path, body, { duration = seconds, conns = connections, headers = {} } = {}) {
-  const latencies = [];
-  const stamps = [];
+interface DriveOptions {
+  duration?: number;
+  conns?: number;
+  headers?: Record<string, string>;
+}
+
+/** What one scenario measured. */
+interface Measured {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+  latencies: number[];
+  stamps: number[];
+}
+
+async function drive(ports: number | number[], path: string, body: () => object, { duration = seconds, conns = connections, headers = {} }: DriveOptions = {}): Promise<Measured> {
+  const latencies: number[] = [];
+  const stamps: number[] = [];
   const targets = [ports].flat();
   const instances = targets.map((port) => {
     const instance = autocannon({
@@ -145,18 +170,19 @@ async function drive(ports, path, body, { duration = seconds, conns = connection
           method: 'POST',
           path,
           headers: { 'content-type': 'application/json', ...headers },
-          setupRequest: (request) => ({ ...request, body: JSON.stringify(body()) }),
+          setupRequest: (request: autocannon.Request) => ({ ...request, body: JSON.stringify(body()) }),
         },
       ],
     });
-    instance.on('response', (_client, _status, _bytes, responseTime) => {
+    // autocannon's instance is also an event emitter (its typings see only the promise).
+    (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
       latencies.push(responseTime);
       stamps.push(performance.now());
     });
     return instance;
   });
   const results = await Promise.all(instances);
-  const sum = (pick) => results.reduce((n, r) => n + pick(r), 0);
+  const sum = (pick: (r: autocannon.Result) => number) => results.reduce((n, r) => n + pick(r), 0);
   const sorted = Float64Array.from(latencies).sort();
   return {
     requestsPerSecond: Math.round(sum((r) => r.requests.total / r.duration)),
@@ -170,7 +196,7 @@ async function drive(ports, path, body, { duration = seconds, conns = connection
   };
 }
 
-async function scenario(name, port, path, body, options) {
+async function scenario(name: string, port: number | number[], path: string, body: () => object, options?: DriveOptions): Promise<Measured> {
   await drive(port, path, body, { ...options, duration: warmupSeconds });
   const result = await drive(port, path, body, options);
   process.stderr.write(`  ${name}: ${result.requestsPerSecond} req/s, p99 ${result.p99.toFixed(2)} ms\n`);
@@ -218,14 +244,28 @@ const wrongBody = () => {
 let unknownCounter = 0;
 const unknownBody = () => ({ verificationId: `vf_unknown${unknownCounter++}`, code: '123456' });
 
-const rows = [];
-function row(name, r, floorRps, extra = {}) {
+interface Row {
+  scenario: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+  ratioToFloor: number;
+  peakRssMb?: number;
+  vsEmpty?: number;
+  mailsPerSecondToSink?: number;
+  outboxEmptyAfterSeconds?: number;
+}
+
+const rows: Row[] = [];
+function row(name: string, r: Measured, floorRps: number, extra: Partial<Row> = {}) {
   rows.push({ scenario: name, requestsPerSecond: r.requestsPerSecond, p50Ms: r.p50, p99Ms: r.p99, non2xx: r.non2xx, errors: r.errors, ratioToFloor: floorRps ? r.requestsPerSecond / floorRps : 1, ...extra });
 }
 
 process.stderr.write('running (each scenario: 2 s warm-up, then measured)…\n');
 const floorResult = await scenario('floor', floor.port, '/send-code', sendBody);
-row('floor (bare Fastify, validate + 202)', floorResult, 0, { peakRssMb: peakRssMb(floor.child.pid) });
+row('floor (bare Fastify, validate + 202)', floorResult, 0, { peakRssMb: peakRssMb(floor.child.pid!) });
 floor.child.kill();
 // What this machine allows at best: the floor plus the one cost each scenario cannot skip.
 const signedCeiling = await scenario('ceiling: floor + one assertion signed', ceilings.port, '/signed', sendBody);
@@ -255,18 +295,32 @@ const serverPeak = serversPeakRssMb(server);
 // of them alike, and each kind's result is the median of its rounds.
 process.stderr.write('timing check (1 connection, alternating rounds)…\n');
 const timingOptions = { headers: auth, conns: 1, duration: 2 };
-const rounds = { right: [], wrong: [], unknown: [] };
+const rounds: Record<'right' | 'wrong' | 'unknown', number[]> = { right: [], wrong: [], unknown: [] };
 for (let round = 0; round < 5; round++) {
   rounds.right.push((await drive(serverPorts, '/verify-code', rightBody, timingOptions)).p50);
   rounds.wrong.push((await drive(serverPorts, '/verify-code', wrongBody, timingOptions)).p50);
   rounds.unknown.push((await drive(serverPorts, '/verify-code', unknownBody, timingOptions)).p50);
 }
-const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const timing = { right: medianOf(rounds.right), wrong: medianOf(rounds.wrong), unknown: medianOf(rounds.unknown) };
-const medians = Object.values(timing);
-timing.spread = (Math.max(...medians) - Math.min(...medians)) / Math.min(...medians);
+const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const medians = { right: medianOf(rounds.right), wrong: medianOf(rounds.wrong), unknown: medianOf(rounds.unknown) };
+const spread = (Math.max(...Object.values(medians)) - Math.min(...Object.values(medians))) / Math.min(...Object.values(medians));
+const timing = { ...medians, spread };
 
-const results = { database: dbKind, serverProcesses: database.processes, machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds, connections, rows, timing, serverPeakRssMb: serverPeak };
+interface Results {
+  database: string;
+  serverProcesses: number;
+  machine: { cpus: number; node: string };
+  seconds: number;
+  connections: number;
+  rows: Row[];
+  timing: typeof timing;
+  serverPeakRssMb: number;
+  seedSeconds?: number;
+  purge?: { purgedRowsSeconds: number; p99BeforeMs: number; p99DuringPurgeMs: number; requestsDuringPurge: number; non2xxDuringPurge: number };
+  mailpit?: { mails: number; mailsPerSecond: number } | { skipped: string };
+}
+
+const results: Results = { database: dbKind!, serverProcesses: database.processes, machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds, connections, rows, timing, serverPeakRssMb: serverPeak };
 
 if (!args.has('--quick') && !args.has('--purge-only')) {
   await stopServer(server);
@@ -301,7 +355,7 @@ if (!args.has('--quick')) {
   });
   const during = await drive(serverPorts, '/send-code', sendBody, { headers: auth, duration: Math.max(seconds, 15) });
   while (purgeEnd === Infinity) await sleep(100);
-  const inPurge = during.latencies.filter((_, i) => during.stamps[i] >= purgeStart && during.stamps[i] <= purgeEnd).sort((a, b) => a - b);
+  const inPurge = Float64Array.from(during.latencies.filter((_, i) => during.stamps[i]! >= purgeStart && during.stamps[i]! <= purgeEnd)).sort();
   results.purge = {
     purgedRowsSeconds: (purgeEnd - purgeStart) / 1000,
     p99BeforeMs: baseline.p99,
@@ -332,19 +386,20 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
     }
     let stored = 0;
     while (stored < queued && performance.now() - started < 120_000) {
-      stored = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/messages?limit=1`)).json()).messages_count;
+      stored = ((await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/messages?limit=1`)).json()) as { messages_count: number }).messages_count;
       await sleep(100);
     }
     results.mailpit = { mails: stored, mailsPerSecond: Math.round(stored / ((performance.now() - started) / 1000)) };
     await stopServer(server);
   } catch (error) {
-    results.mailpit = { skipped: `Mailpit not available (${error.code ?? error.message})` };
+    const failure = error as NodeJS.ErrnoException;
+    results.mailpit = { skipped: `Mailpit not available (${failure.code ?? failure.message})` };
   }
 }
 
-writeFileSync(join(root, 'bench', resultsFile), JSON.stringify({ ...results, rows: rows.map(({ latencies, stamps, ...r }) => r) }, null, 2));
+writeFileSync(join(packageRoot, 'bench', resultsFile), JSON.stringify(results, null, 2));
 
-const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const fmt = (n: number | undefined, d = 0) => (n !== undefined && Number.isFinite(n) ? n.toFixed(d) : '-');
 const table = rows.map((r) => ({
   scenario: r.scenario,
   'req/s': r.requestsPerSecond,
@@ -360,7 +415,7 @@ console.table(table);
 console.log(
   `ceilings on this machine: one signature per answer leaves verify at most ${fmt(signedCeiling.requestsPerSecond / floorResult.requestsPerSecond * 100)}% of the floor (target 40%); one delivered mail per send leaves send at most ${fmt(mailedCeiling.requestsPerSecond / floorResult.requestsPerSecond * 100)}% (target 30%) if delivery is to keep pace`,
 );
-console.log(`peak RSS: server ${fmt(results.serverPeakRssMb)} MB${database.processes > 1 ? ' (the larger of the processes)' : ''}, floor ${fmt(rows[0].peakRssMb)} MB`);
+console.log(`peak RSS: server ${fmt(results.serverPeakRssMb)} MB${database.processes > 1 ? ' (the larger of the processes)' : ''}, floor ${fmt(rows[0]?.peakRssMb)} MB`);
 console.log(
   `timing (1 connection, p50): right ${fmt(timing.right * 1000)} µs, wrong ${fmt(timing.wrong * 1000)} µs, unknown id ${fmt(timing.unknown * 1000)} µs — spread ${fmt(timing.spread * 100, 1)}% (${timing.spread <= 0.1 ? 'within 10%' : 'OVER 10%'})`,
 );
@@ -370,7 +425,7 @@ if (results.purge) {
   );
 }
 if (results.seedSeconds) console.log(`seeding 1,000,000 verifications took ${fmt(results.seedSeconds, 1)} s`);
-if (results.mailpit) console.log(`mail to a real Mailpit: ${results.mailpit.mailsPerSecond ? `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)` : results.mailpit.skipped}`);
+if (results.mailpit) console.log(`mail to a real Mailpit: ${'skipped' in results.mailpit ? results.mailpit.skipped : `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)`}`);
 console.log(`results written to bench/${resultsFile}`);
 // A graceful stop, so a server run with BENCH_NODE_FLAGS=--cpu-prof writes its profile.
 await stopServer(server);

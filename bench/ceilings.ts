@@ -6,14 +6,16 @@
 //   /mailed  validate + one code mail composed and delivered to the SMTP sink (a send's
 //            mail, delivered before the answer, so the rate is one where delivery keeps pace)
 import { generateKeyPairSync } from 'node:crypto';
-import { signAssertion } from '../dist/src/assertions/assertion.js';
-import { composeCodeMail } from '../dist/src/mail/compose.js';
-import { smtpTransport } from '../dist/src/mail/transport.js';
+import { signAssertion } from '../src/assertions/assertion.js';
+import type { KeyRing } from '../src/assertions/keyring.js';
+import { composeCodeMail } from '../src/mail/compose.js';
+import { smtpTransport } from '../src/mail/transport.js';
 import { floorAnswer, floorApp, floorRouteSchema, listenForParent } from './floor-app.js';
 
 const { privateKey } = generateKeyPairSync('ed25519');
-const keys = { signingKey: () => ({ kid: 'ceiling', privateKey }) };
-const transport = smtpTransport(process.env.SMTP_URL);
+// Only the signing key is asked of a key ring when signing.
+const keys = { signingKey: () => ({ kid: 'ceiling', privateKey }) } as unknown as KeyRing;
+const transport = smtpTransport(process.env.SMTP_URL!);
 let sequence = 0;
 
 const app = floorApp();
@@ -27,7 +29,7 @@ app.post('/signed', { schema: floorRouteSchema }, async (request, reply) => {
 
 app.post('/mailed', { schema: floorRouteSchema }, async (request, reply) => {
   const id = `vf_ceiling${++sequence}`;
-  const mail = { to: request.body.email, from: 'Bench Portal <no-reply@bench.example>', clientName: 'Bench Portal', code: '123456', purpose: 'login', locale: 'en', ttlMinutes: 10, verificationId: id };
+  const mail = { to: request.body.email, from: 'Bench Portal <no-reply@bench.example>', clientName: 'Bench Portal', code: '123456', purpose: 'login' as const, locale: 'en', ttlMinutes: 10, verificationId: id };
   await transport.send(composeCodeMail(mail, sequence), id);
   return reply.code(202).send(floorAnswer(request.body));
 });

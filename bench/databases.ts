@@ -4,22 +4,32 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { deriveKey } from '../dist/src/shared/secrets.js';
-import { hashCode } from '../dist/src/verification/codes.js';
-import { seedVerifications } from './seed.js';
+import { deriveKey } from '../src/shared/secrets.js';
+import { hashCode } from '../src/verification/codes.js';
+import { seedVerifications, type Seeded, type SeedOptions } from './seed.js';
 
-export function sqliteBenchDatabase(dir) {
+/** What the bench needs of its database, whichever it is. */
+export interface BenchDatabase {
+  env: Record<string, string>;
+  /** Server processes to run on it. */
+  processes: number;
+  seed(options: SeedOptions): Promise<Seeded>;
+  queuedMail(): Promise<number>;
+  drop(): Promise<void>;
+}
+
+export function sqliteBenchDatabase(dir: string): BenchDatabase {
   const dbPath = join(dir, 'mailcode.db');
   return {
     env: { DATABASE_URL: `file:${dbPath}` },
     processes: 1,
-    async seed(o) {
+    async seed(o: SeedOptions) {
       return seedVerifications(dbPath, o);
     },
     async queuedMail() {
       const db = new Database(dbPath, { readonly: true, fileMustExist: true });
       try {
-        return db.prepare("select count(*) as n from outbox where status = 'queued'").get().n;
+        return (db.prepare("select count(*) as n from outbox where status = 'queued'").get() as { n: number }).n;
       } finally {
         db.close();
       }
@@ -29,12 +39,12 @@ export function sqliteBenchDatabase(dir) {
 }
 
 /** A database of its own on the local PostgreSQL (scripts/start-postgres-redis.sh), and a Redis prefix. */
-export async function postgresBenchDatabase() {
+export async function postgresBenchDatabase(): Promise<BenchDatabase> {
   const adminUrl = process.env.MAILCODE_BENCH_POSTGRES_URL ?? 'postgres://mailcode:mailcode@127.0.0.1:5432/postgres';
   const name = `mailcode_bench_${randomBytes(4).toString('hex')}`;
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const admin = async (sql) => {
+  const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     try {
@@ -62,10 +72,10 @@ export async function postgresBenchDatabase() {
      * Pools whose codes are kept are hashed here like the service hashes them and inserted
      * through unnest in batches; bulk rows (growth, purge) are made by generate_series.
      */
-    async seed(o) {
-      const key = deriveKey(o.secret.split(',')[0], 'codes');
-      const ids = [];
-      const codes = [];
+    async seed(o: SeedOptions) {
+      const key = deriveKey(o.secret.split(',')[0]!, 'codes');
+      const ids: string[] = [];
+      const codes: string[] = [];
       if (!o.keepCodes) {
         await pool.query(
           `with v as (
@@ -78,8 +88,8 @@ export async function postgresBenchDatabase() {
         return { ids, codes };
       }
       for (let from = 0; from < o.count; from += 10_000) {
-        const batchIds = [];
-        const hashes = [];
+        const batchIds: string[] = [];
+        const hashes: string[] = [];
         for (let i = from; i < Math.min(o.count, from + 10_000); i++) {
           const id = `vf_${o.prefix}${i.toString(36).padStart(8, '0')}`;
           const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -108,7 +118,8 @@ export async function postgresBenchDatabase() {
       // An autovacuum worker on the database is not ours to end: retry for a moment.
       for (let attempt = 0; attempt < 20; attempt++) {
         try {
-          return await admin(`drop database if exists "${name}" with (force)`);
+          await admin(`drop database if exists "${name}" with (force)`);
+          return;
         } catch {
           await new Promise((resolve) => setTimeout(resolve, 250));
         }

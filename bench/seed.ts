@@ -3,28 +3,40 @@
 // right and wrong codes and for the 1,000,000-row growth and purge scenarios.
 import { randomInt } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { deriveKey } from '../dist/src/shared/secrets.js';
-import { hashCode } from '../dist/src/verification/codes.js';
+import { deriveKey } from '../src/shared/secrets.js';
+import { hashCode } from '../src/verification/codes.js';
 
-/**
- * @param {string} dbPath
- * @param {{ clientId: string, secret: string, count: number, prefix: string, now: number,
- *           expiresAt: number, maxAttempts?: number, keepCodes?: boolean, withCodes?: boolean }} o
- * @returns {{ ids: string[], codes: string[] }}
- */
-export function seedVerifications(dbPath, o) {
+export interface SeedOptions {
+  clientId: string;
+  secret: string;
+  count: number;
+  prefix: string;
+  now: number;
+  expiresAt: number;
+  maxAttempts?: number;
+  /** Return the ids and plain codes (the pools the scenarios draw from). */
+  keepCodes?: boolean;
+  withCodes?: boolean;
+}
+
+export interface Seeded {
+  ids: string[];
+  codes: string[];
+}
+
+export function seedVerifications(dbPath: string, o: SeedOptions): Seeded {
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  const key = deriveKey(o.secret.split(',')[0], 'codes');
+  const key = deriveKey(o.secret.split(',')[0]!, 'codes');
   const insertVerification = db.prepare(
     `insert into verifications (id, client_id, email, purpose, locale, status, attempts, max_attempts, send_count, created_at, last_sent_at, expires_at)
      values (?, ?, ?, 'login', 'en', 'pending', 0, ?, 1, ?, ?, ?)`,
   );
   const insertCode = db.prepare('insert into verification_codes (verification_id, code_hash, created_at) values (?, ?, ?)');
-  const ids = [];
-  const codes = [];
-  const batch = db.transaction((from, to) => {
+  const ids: string[] = [];
+  const codes: string[] = [];
+  const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const id = `vf_${o.prefix}${i.toString(36).padStart(8, '0')}`;
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
