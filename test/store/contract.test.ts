@@ -110,6 +110,16 @@ await onEachDatabase(async (t) => {
     t.equal(await store.outbox.countQueued(), 5);
   });
 
+  t.test('verifications: sends from one end-user IP side by side, to different addresses, stop at the IP limit', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    const tight = { ...limits, perIpHour: 6 };
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => send(store, now, { limits: tight, email: `side${i}@acme.example` })));
+    t.equal(outcomes.filter((o) => o.kind === 'queued').length, 6, 'exactly the per-IP limit went out');
+    t.ok(outcomes.filter((o) => o.kind === 'limited').every((o) => o.kind === 'limited' && o.limit === 'ip_hour'), 'the rest are told why');
+    t.equal(await store.outbox.countQueued(), 6);
+  });
+
   t.test('verifications: attempts — wrong codes lock, a right code is used once, by id or by address', async (t) => {
     const store = await openTestStore(t);
     await store.clients.create(newClient('cl_a'));
