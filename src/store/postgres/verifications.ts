@@ -1,10 +1,11 @@
 // Verifications on PostgreSQL, for several mailcode processes on one database. The flows
 // run awaiting each operation, and each operation is one statement: a send or an attempt
 // costs two round trips to the database (a send one more to Redis, for the hot counters),
-// with no transaction held open across the decision. Correctness under concurrency comes from the statements themselves:
+// with no transaction held open across the decision. Correctness under concurrency comes
+// from the write statements themselves:
 // - a send's write is guarded by the versions of the address's and the IP's send guards it
 //   read: a send that came in between makes the write a no-op, and the flow reads again;
-// - an attempt is counted by a conditional UPDATE (pending, attempts left, unexpired): a
+// - an attempt's write is guarded by the attempt count it read (and pending, unexpired): a
 //   second UPDATE of the row waits for the first to commit and re-checks its WHERE on the
 //   new row (READ COMMITTED), so no two attempts share a count and a code is used once.
 import { and, desc, eq } from 'drizzle-orm';
