@@ -56,9 +56,7 @@ export class KeyRing {
   /** Loads the keys, making the first one when the database has none. */
   async init(): Promise<void> {
     const rows = await this.signingKeys.list();
-    if (rows.length === 0) {
-      await this.signingKeys.add(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
-    }
+    if (rows.length === 0) await this.signingKeys.addFirst(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
     // After a CODE_SECRET rotation, re-encrypt with the newest secret, so the old secret
     // can be dropped once its codes have expired without losing the signing keys.
     for (const row of rows) {

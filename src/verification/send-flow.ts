@@ -68,7 +68,9 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
   for (let round = 0; ; round++) {
     const state = yield* load(request, reads);
     const pending = joinable(state.latest, now);
-    if (pending) {
+    // No cooldown configured means none: a resend is then never refused by it, not even
+    // when the previous send's process read a clock a millisecond ahead of this one.
+    if (pending && limits.cooldownMs > 0) {
       const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
       if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
     }

@@ -110,6 +110,10 @@ await onPostgresOnly(async (t) => {
       [429, 429, 429],
       'every process refuses more',
     );
+    // Each accepted send is a mail (a resend joins the verification with a code of its own).
+    const toErin = async () => (await allMessages(cluster.mailbox)).filter((m) => m.To[0]?.Address === 'erin@acme.example').length;
+    await waitFor('a mail for each accepted send', async () => (await toErin()) >= 5, 30_000);
+    t.equal(await toErin(), 5, 'five mails to the address, one per accepted send');
   }
 
   async function sendMany(cluster: Cluster, emails: string[], through: (i: number) => Mailcode, atOnce = 25) {

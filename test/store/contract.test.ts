@@ -178,10 +178,13 @@ await onEachDatabase(async (t) => {
   t.test('signing keys: add retires the active one, list newest first, reseal', async (t) => {
     const { signingKeys } = await openTestStore(t);
     const key = (kid: string, createdAt: number): SigningKeyRow => ({ kid, publicJwk: `{"kid":"${kid}"}`, privateJwkEncrypted: `sealed-${kid}`, createdAt, retiredAt: null });
+    const firsts = await Promise.all([signingKeys.addFirst(key('k0', now - 2)), signingKeys.addFirst(key('k0b', now - 1))]);
+    t.same(firsts.filter(Boolean).length, 1, 'two first keys side by side: one is made');
+    t.equal((await signingKeys.list()).length, 1);
     await signingKeys.add(key('k1', now));
     await signingKeys.add(key('k2', now + 10));
     const listed = await signingKeys.list();
-    t.same(listed.map((k) => [k.kid, k.retiredAt]), [['k2', null], ['k1', now + 10]]);
+    t.same(listed.map((k) => [k.kid, k.retiredAt]).slice(0, 2), [['k2', null], ['k1', now + 10]]);
     await signingKeys.reseal('k1', 'resealed');
     t.equal((await signingKeys.list()).find((k) => k.kid === 'k1')?.privateJwkEncrypted, 'resealed');
   });

@@ -61,6 +61,14 @@ t.test('within the cooldown a resend is refused with the exact wait, and nothing
   t.equal(store.outbox.length, 1);
 });
 
+t.test('with no cooldown configured, a resend is not refused by it, even after a send stamped a moment later', async (t) => {
+  const store = new MemoryVerifications();
+  const noCooldown = { ...limits, cooldownMs: 0 };
+  runSync(sendFlow(request(start + 5, { limits: noCooldown })), store.sendOps);
+  const earlierClock = runSync(sendFlow(request(start, { limits: noCooldown })), store.sendOps);
+  t.match(earlierClock, { kind: 'queued', joined: true }, "another process's clock was 5 ms ahead");
+});
+
 t.test('a resend joins the pending verification: new code, fresh lifetime, attempts kept, the newest three codes valid', async (t) => {
   const store = new MemoryVerifications();
   const first = runSync(sendFlow(request(start)), store.sendOps);

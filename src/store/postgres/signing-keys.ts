@@ -13,11 +13,19 @@ export class PostgresSigningKeys implements SigningKeysPort {
 
   async add(key: SigningKeyRow): Promise<void> {
     await this.db.transaction(async (tx) => {
-      // Replicas starting together on an empty database must not both make a first key:
-      // the lock orders them, and the second finds the first's key (see KeyRing.init).
+      // One rotation at a time, and never beside a first key being made (addFirst).
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('signing-keys', 0))`);
       await tx.update(signingKeys).set({ retiredAt: key.createdAt }).where(isNull(signingKeys.retiredAt));
       await tx.insert(signingKeys).values(key);
+    });
+  }
+
+  async addFirst(key: SigningKeyRow): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('signing-keys', 0))`);
+      if ((await tx.select({ kid: signingKeys.kid }).from(signingKeys).limit(1)).length > 0) return false;
+      await tx.insert(signingKeys).values(key);
+      return true;
     });
   }
 

@@ -21,6 +21,17 @@ export class SqliteSigningKeys implements SigningKeysPort {
     );
   }
 
+  async addFirst(key: SigningKeyRow): Promise<boolean> {
+    return this.db.transaction(
+      (tx) => {
+        if (tx.select({ kid: signingKeys.kid }).from(signingKeys).limit(1).get()) return false;
+        tx.insert(signingKeys).values(key).run();
+        return true;
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
   async reseal(kid: string, privateJwkEncrypted: string): Promise<void> {
     this.db.update(signingKeys).set({ privateJwkEncrypted }).where(eq(signingKeys.kid, kid)).run();
   }
