@@ -3,7 +3,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ajvOptions, SendCodeRequest, SendCodeResponse } from '../src/http/schemas/verification.js';
+import { ajvOptions } from '../src/http/schemas/common.js';
+import { SendCodeRequest, SendCodeResponse } from '../src/http/schemas/verification.js';
 
 export const floorRouteSchema = { body: SendCodeRequest, response: { 202: SendCodeResponse } };
 

@@ -23,7 +23,7 @@ import securityHeadersPlugin, { securityHeaders } from './plugins/security-heade
 import wellFormedText from './plugins/well-formed-text.js';
 import portalRoutes from './routes/portal.js';
 import publicRoutes from './routes/public.js';
-import { ajvOptions } from './schemas/verification.js';
+import { ajvOptions } from './schemas/common.js';
 
 /** A wired mailcode (main/wiring.ts makes one): what the HTTP face serves. */
 export interface Mailcode {

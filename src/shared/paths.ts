@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,3 +20,5 @@ export const packageRoot = findPackageRoot();
 export const migrationsDirs = { sqlite: join(packageRoot, 'db', 'migrations', 'sqlite'), postgres: join(packageRoot, 'db', 'migrations', 'pg') };
 export const templatesDir = join(packageRoot, 'templates');
 export const openapiPath = join(packageRoot, 'openapi.yaml');
+/** The version the package (and the contract's `info.version`) carries. */
+export const packageVersion = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;

@@ -17,7 +17,7 @@ import type { AttemptOps, AttemptRequest, CounterEvent } from './ports.js';
 export const unmatchableVerificationId = `vf_${'~'.repeat(22)}`;
 
 /** The counter of attempts on unknown verification ids, per client (a trace of id probing). */
-export const unknownIdCounter = 'unknown:';
+const unknownIdCounter = 'unknown:';
 
 const op = operations<AttemptOps>();
 
@@ -26,7 +26,7 @@ const event = (key: string, now: number): CounterEvent => ({ key, windowMs: wron
 export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptOutcome> {
   const { now } = request;
   for (let round = 0; ; round++) {
-    const { verification, codeHashes } = yield* op('loadAttempt', { clientId: request.clientId, target: request.target, now });
+    const { verification, codeHashes } = yield* op('loadAttempt', { clientId: request.clientId, target: request.target });
     if (!verification) {
       // The same work as a wrong code: a compare and a write (with a counter event), so an
       // unknown id is not told apart from a known one by how long the answer takes.

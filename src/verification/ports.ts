@@ -27,7 +27,6 @@ export interface CounterEvent {
   key: string;
   windowMs: number;
   bucket: number;
-  hot?: boolean;
 }
 
 /**
@@ -113,7 +112,6 @@ export interface SendOps {
 export interface AttemptQuery {
   clientId: string;
   target: VerificationTarget;
-  now: number;
 }
 
 export interface AttemptState {

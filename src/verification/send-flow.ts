@@ -63,7 +63,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
   const windows = bucketedWindows(request, limits);
   const reads: CounterRead[] = Object.values(windows).map((w) => ({ key: w.key, windowMs: w.windowMs, since: windowStart(w, now), hot: w.hot }));
   // A send that goes out counts once per recipient domain and once globally.
-  const events: CounterEvent[] = [windows.domain, windows.global].map((w) => ({ key: w.key, windowMs: w.windowMs, bucket: bucketStart(w, now), hot: true }));
+  const events: CounterEvent[] = [windows.domain, windows.global].map((w) => ({ key: w.key, windowMs: w.windowMs, bucket: bucketStart(w, now) }));
 
   for (let round = 0; ; round++) {
     const state = yield* load(request, reads);
@@ -79,13 +79,11 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
     // but only for a send the state allows; a refused send gives its count back.
     const counts = yield* op('countAndRead', { state, read: reads, count: byState ? [] : events });
     const counted = counts.counted && !byState;
-    const wait = (w: BucketedWindow & { key: string }) => retryAfterInBuckets(counts.buckets[w.key] ?? [], w, now);
-    const refusal =
-      (wait(windows.guessing) > 0 && { limit: 'guessing' as const, wait: wait(windows.guessing) }) ||
-      byState ||
-      (wait(windows.domain) > 0 && { limit: 'domain_hour' as const, wait: wait(windows.domain) }) ||
-      (wait(windows.global) > 0 && { limit: 'global_minute' as const, wait: wait(windows.global) }) ||
-      undefined;
+    const byCounter = (limit: SendLimitName, w: BucketedWindow & { key: string }) => {
+      const wait = retryAfterInBuckets(counts.buckets[w.key] ?? [], w, now);
+      return wait > 0 ? { limit, wait } : undefined;
+    };
+    const refusal = byCounter('guessing', windows.guessing) ?? byState ?? byCounter('domain_hour', windows.domain) ?? byCounter('global_minute', windows.global);
     if (refusal) {
       if (counted) yield* op('uncount', events);
       return { kind: 'limited', retryAfterMs: refusal.wait, limit: refusal.limit };

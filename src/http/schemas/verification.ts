@@ -3,8 +3,6 @@
 import { Type, type Static } from 'typebox';
 import { Code, DateTime, Email, EndUserIp, Locale, Purpose, VerificationId } from './common.js';
 
-export { ajvOptions } from './common.js';
-
 export const SendCodeRequest = Type.Object(
   {
     email: Email,

@@ -15,6 +15,7 @@ import { runAsync, type AsyncOperations } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
 import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, CounterRead, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
+import { sendGuardKeys } from '../send-guards.js';
 import type { PgDb } from './open.js';
 import type { SharedCounters } from './redis-counters.js';
 import * as statements from './verification-sql.js';
@@ -51,10 +52,11 @@ export class PostgresVerifications implements VerificationsPort {
     };
     return {
       loadSendState: async (q) => {
+        const guards = sendGuardKeys(q.email, q.ip);
         const [row] = await this.query<{ latest: Verification | null; email_sends: string[]; ip_sends: string[]; email_version: number | null; ip_version: number | null; buckets: [string, number, number][] }>(
           'mc_load_send',
           statements.loadSendState,
-          [q.clientId, q.email, q.purpose, q.emailSince, q.emailLimit, q.ip, q.ipSince, q.ipLimit, `email:${q.email}`, q.ip === null ? null : `ip:${q.ip}`,
+          [q.clientId, q.email, q.purpose, q.emailSince, q.emailLimit, q.ip, q.ipSince, q.ipLimit, guards.email, guards.ip,
             ...inTable(q.counters)],
         );
         const buckets: Record<string, BucketRow[]> = {};
@@ -74,8 +76,9 @@ export class PostgresVerifications implements VerificationsPort {
       },
       uncount: async (list) => shared?.uncount(list),
       commitSend: async (w) => {
-        const keys = [`email:${w.email}`, ...(w.ip === null ? [] : [`ip:${w.ip}`])];
-        const versions = [w.guard.email, ...(w.ip === null ? [] : [w.guard.ip])];
+        const guards = sendGuardKeys(w.email, w.ip);
+        const keys = [guards.email, ...(guards.ip === null ? [] : [guards.ip])];
+        const versions = [w.guard.email, ...(guards.ip === null ? [] : [w.guard.ip])];
         const common = [keys, versions, w.now, w.clientId, w.email, w.ip, w.codeHash, w.payload, w.expiresAt, ...events(w.count)];
         const v = w.verification;
         const [row] =

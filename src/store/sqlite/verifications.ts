@@ -8,21 +8,23 @@ import { runSync } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
 import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
+import { sendGuardKeys } from '../send-guards.js';
 import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
 import type { Statements } from './statements.js';
 
 const asVerification = (row: unknown) => row as Verification | undefined;
-const guardKeys = (email: string, ip: string | null) => ({ email: `email:${email}`, ip: ip === null ? null : `ip:${ip}` });
+
+/** Counter events are rows of this file, written in the transaction of the change they count. */
+function countEvents(st: Statements, events: CounterEvent[]) {
+  for (const e of events) st.countInBucket.run({ key: e.key, bucket: e.bucket });
+}
 
 function sendOps(st: Statements): SendOps {
   const version = (key: string | null) => (key === null ? null : (st.guardVersion.get({ key })?.version ?? null));
-  const count = (events: CounterEvent[]) => {
-    for (const e of events) st.countInBucket.run({ key: e.key, bucket: e.bucket });
-  };
   return {
     loadSendState: (q) => {
-      const keys = guardKeys(q.email, q.ip);
+      const keys = sendGuardKeys(q.email, q.ip);
       const buckets: Record<string, BucketRow[]> = {};
       for (const c of q.counters) buckets[c.key] = st.bucketsSince.all({ key: c.key, since: c.since });
       return {
@@ -37,7 +39,7 @@ function sendOps(st: Statements): SendOps {
     countAndRead: (q) => ({ buckets: q.state.buckets, counted: false }),
     uncount: () => {},
     commitSend: (w) => {
-      const keys = guardKeys(w.email, w.ip);
+      const keys = sendGuardKeys(w.email, w.ip);
       if (version(keys.email) !== w.guard.email || version(keys.ip) !== w.guard.ip) return undefined;
       const v = w.verification;
       const verification = asVerification(
@@ -51,7 +53,7 @@ function sendOps(st: Statements): SendOps {
       for (const key of [keys.email, keys.ip]) if (key !== null) st.bumpGuard.run({ key, now: w.now });
       st.insertSendEvent.run({ clientId: w.clientId, email: w.email, ip: w.ip, now: w.now });
       st.insertOutbox.run({ verificationId: verification.id, payload: w.payload, now: w.now, expiresAt: w.expiresAt });
-      count(w.count);
+      countEvents(st, w.count);
       return verification;
     },
   };
@@ -69,7 +71,7 @@ function attemptOps(st: Statements): AttemptOps {
       return { verification, codeHashes: st.codeHashes.all({ id: verification?.id ?? '' }).map((r) => r.codeHash) };
     },
     commitAttempt: (w) => {
-      for (const e of w.count) st.countInBucket.run({ key: e.key, bucket: e.bucket });
+      countEvents(st, w.count);
       const guard = { id: w.id, seen: w.seenAttempts, now: w.now };
       const written = asVerification(w.outcome === 'verified' ? st.attemptVerified.get(guard) : st.attemptWrong.get(guard));
       if (written && w.outcome === 'verified') st.deleteCodes.run({ id: w.id });
