@@ -22,6 +22,8 @@ export const clients = pgTable(
     logoUrl: text('logo_url'),
     accentColor: text('accent_color'),
     codeInSubject: boolean('code_in_subject').notNull().default(true),
+    /** How long an address stays suppressed after a hard bounce (hours). */
+    suppressionHours: integer('suppression_hours').notNull().default(24),
     createdAt: millis('created_at').notNull(),
     revokedAt: millis('revoked_at'),
   },
@@ -80,6 +82,12 @@ export const outbox = pgTable(
     /** The process holding the row until this time; a crashed process's rows come back after it. */
     leaseUntil: millis('lease_until').notNull().default(0),
     lastError: text('last_error'),
+    /** The receiving server's last reply (the 250 of a delivery, the 4xx/5xx of a refusal). */
+    lastReply: text('last_reply'),
+    /** The RFC 3463 enhanced status code of the last refusal, e.g. 5.1.1. */
+    enhancedStatus: text('enhanced_status'),
+    /** The queue id the receiving server gave in its 250 reply, when it gave one. */
+    queueId: text('queue_id'),
     createdAt: millis('created_at').notNull(),
     expiresAt: millis('expires_at').notNull(),
     sentAt: millis('sent_at'),
@@ -173,4 +181,42 @@ export const totpRecoveryCodes = pgTable(
     usedAt: millis('used_at'),
   },
   (t) => [uniqueIndex('totp_recovery_codes_hash').on(t.factorId, t.codeHash)],
+);
+
+/** The audit trail (see schema.ts). */
+export const events = pgTable(
+  'events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    id: text('id').notNull(),
+    clientId: text('client_id').notNull(),
+    type: text('type').notNull(),
+    subject: text('subject').notNull(),
+    maskedEmail: text('masked_email'),
+    requestId: text('request_id'),
+    actor: text('actor').notNull(),
+    data: text('data').notNull(),
+    createdAt: millis('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('events_id').on(t.id),
+    index('events_client').on(t.clientId, t.seq),
+    index('events_subject').on(t.clientId, t.subject, t.seq),
+    index('events_created').on(t.createdAt),
+  ],
+);
+
+/** Suppressed addresses (see schema.ts). */
+export const suppressions = pgTable(
+  'suppressions',
+  {
+    clientId: text('client_id').notNull(),
+    email: text('email').notNull(),
+    reason: text('reason').notNull(),
+    enhancedStatus: text('enhanced_status'),
+    verificationId: text('verification_id'),
+    createdAt: millis('created_at').notNull(),
+    until: millis('until').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.email] }), index('suppressions_until').on(t.until)],
 );

@@ -21,6 +21,8 @@ export const clients = sqliteTable(
     logoUrl: text('logo_url'),
     accentColor: text('accent_color'),
     codeInSubject: integer('code_in_subject', { mode: 'boolean' }).notNull().default(true),
+    /** How long an address stays suppressed after a hard bounce (hours). */
+    suppressionHours: integer('suppression_hours').notNull().default(24),
     createdAt: integer('created_at').notNull(),
     revokedAt: integer('revoked_at'),
   },
@@ -79,7 +81,7 @@ export const outbox = sqliteTable(
     verificationId: text('verification_id')
       .notNull()
       .references(() => verifications.id, { onDelete: 'cascade' }),
-    /** queued | sent | failed */
+    /** queued | sent | bounced | failed | suppressed (queued with attempts > 0 is "deferred") */
     status: text('status').notNull(),
     payload: text('payload'),
     attempts: integer('attempts').notNull().default(0),
@@ -87,6 +89,12 @@ export const outbox = sqliteTable(
     /** A worker holding the row until this time; lets a crashed worker's rows be retried. */
     leaseUntil: integer('lease_until').notNull().default(0),
     lastError: text('last_error'),
+    /** The receiving server's last reply (the 250 of a delivery, the 4xx/5xx of a refusal). */
+    lastReply: text('last_reply'),
+    /** The RFC 3463 enhanced status code of the last refusal, e.g. 5.1.1. */
+    enhancedStatus: text('enhanced_status'),
+    /** The queue id the receiving server gave in its 250 reply, when it gave one. */
+    queueId: text('queue_id'),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     sentAt: integer('sent_at'),
@@ -199,4 +207,51 @@ export const totpRecoveryCodes = sqliteTable(
     usedAt: integer('used_at'),
   },
   (t) => [uniqueIndex('totp_recovery_codes_hash').on(t.factorId, t.codeHash)],
+);
+
+/**
+ * The audit trail: what happened, to which verification or user, by whom — written in the
+ * transaction of the change it records. `seq` orders it (cursors, webhook order); `id` is
+ * the public, stable id (the webhook-id of its deliveries). Never a code, a secret, an API
+ * key or a whole address: addresses are masked.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    clientId: text('client_id').notNull(),
+    type: text('type').notNull(),
+    /** The verification id, the user reference or the client id the event is about. */
+    subject: text('subject').notNull(),
+    maskedEmail: text('masked_email'),
+    requestId: text('request_id'),
+    /** portal | cli | operator | mailcode */
+    actor: text('actor').notNull(),
+    /** JSON object: the event's own facts. */
+    data: text('data').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('events_id').on(t.id),
+    index('events_client').on(t.clientId, t.seq),
+    index('events_subject').on(t.clientId, t.subject, t.seq),
+    index('events_created').on(t.createdAt),
+  ],
+);
+
+/** Addresses a client's mail bounced hard from: sends to them are refused until `until`. */
+export const suppressions = sqliteTable(
+  'suppressions',
+  {
+    clientId: text('client_id').notNull(),
+    email: text('email').notNull(),
+    /** The refusal that caused it, e.g. "550 5.1.1 mailbox unknown". */
+    reason: text('reason').notNull(),
+    enhancedStatus: text('enhanced_status'),
+    verificationId: text('verification_id'),
+    createdAt: integer('created_at').notNull(),
+    until: integer('until').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.email] }), index('suppressions_until').on(t.until)],
 );

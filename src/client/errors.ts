@@ -71,6 +71,21 @@ export class EnrollmentNotFoundError extends MailcodeError {
   override name = 'EnrollmentNotFoundError';
 }
 
+/** The address bounced hard and mailcode will not mail it until `suppressedUntil`. */
+export class AddressUndeliverableError extends MailcodeError {
+  override name = 'AddressUndeliverableError';
+  /** The receiving server's refusal, e.g. "550 5.1.1 <a@acme.example>: mailbox unknown". */
+  get reason(): string {
+    return typeof this.problem.reason === 'string' ? this.problem.reason : '';
+  }
+  get suppressedUntil(): Date | undefined {
+    return typeof this.problem.suppressedUntil === 'string' ? new Date(this.problem.suppressedUntil) : undefined;
+  }
+}
+export class SuppressionNotFoundError extends MailcodeError {
+  override name = 'SuppressionNotFoundError';
+}
+
 const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
@@ -84,6 +99,8 @@ const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   totp_not_enabled: TotpNotEnabledError,
   totp_already_enabled: TotpAlreadyEnabledError,
   enrollment_not_found: EnrollmentNotFoundError,
+  address_undeliverable: AddressUndeliverableError,
+  suppression_not_found: SuppressionNotFoundError,
   // Answers a portal has nothing to branch on: a path or method that does not exist, a
   // server not ready yet, a failure on mailcode's side.
   not_found: MailcodeError,

@@ -88,6 +88,12 @@ export const problems = {
     new ProblemError(409, 'totp_already_enabled', 'Authenticator app already enabled', 'This user already has an authenticator app; reset it first to enrol another.'),
   enrollmentNotFound: () =>
     new ProblemError(404, 'enrollment_not_found', 'Enrollment not found', 'No such pending enrollment for this client (they expire after 10 minutes).'),
+  addressUndeliverable: (reason: string, until: number) =>
+    new ProblemError(422, 'address_undeliverable', 'Address undeliverable', `Mail to this address bounced (${reason}); no code is sent to it until ${new Date(until).toISOString()}.`, {
+      reason,
+      suppressedUntil: new Date(until).toISOString(),
+    }),
+  suppressionNotFound: () => new ProblemError(404, 'suppression_not_found', 'Suppression not found', 'This address is not suppressed for this client.'),
   notFound: (detail = 'No such resource.') => new ProblemError(404, 'not_found', 'Not found', detail),
   methodNotAllowed: (detail: string, allowed: string[]) =>
     new ProblemError(405, 'method_not_allowed', 'Method not allowed', detail, {}, { allow: allowed.join(', ') }),
@@ -114,6 +120,10 @@ export function problemFor(refusal: DomainRefusal): ProblemError {
       return problems.domainNotAllowed(refusal.detail);
     case 'send_limited':
       return problems.rateLimited(refusal.retryAfterMs / 1000, limitDetail[refusal.limit as SendLimitName]);
+    case 'address_undeliverable':
+      return problems.addressUndeliverable(refusal.reason, refusal.until);
+    case 'suppression_not_found':
+      return problems.suppressionNotFound();
     case 'wrong_code':
       return problems.invalidCode(refusal.attemptsRemaining);
     case 'verification_locked':

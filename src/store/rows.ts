@@ -1,6 +1,8 @@
 // Row ↔ domain conversions both databases share (their client rows have the same columns:
 // see db/schema.ts and db/schema.pg.ts).
 import type { Client, ClientSettings } from '../clients/model.js';
+import type { Actor, AuditEvent, EventType, NewEvent } from '../events/model.js';
+import { newId } from '../shared/ids.js';
 
 /** A `clients` row as either database returns it: allowed domains as a JSON array. */
 type ClientRow = Omit<Client, 'allowedDomains'> & { apiKeyHash: string; allowedDomains: string };
@@ -15,4 +17,38 @@ export function toClient(row: ClientRow): Client {
 export function clientColumns<T extends Partial<ClientSettings>>(client: T): Omit<T, 'allowedDomains'> & { allowedDomains?: string } {
   const { allowedDomains, ...rest } = client;
   return { ...rest, ...(allowedDomains ? { allowedDomains: JSON.stringify(allowedDomains) } : {}) };
+}
+
+/** An `events` row to insert, as both databases take it (and as PostgreSQL's json_to_recordset reads it). */
+export interface EventRow {
+  id: string;
+  clientId: string;
+  type: string;
+  subject: string;
+  maskedEmail: string | null;
+  requestId: string | null;
+  actor: string;
+  data: string;
+  createdAt: number;
+}
+
+/** The rows to insert for these events, each with a fresh public id. */
+export function eventRows(list: NewEvent[]): EventRow[] {
+  return list.map((e) => ({
+    id: newId('ev'),
+    clientId: e.clientId,
+    type: e.type,
+    subject: e.subject,
+    maskedEmail: e.maskedEmail,
+    requestId: e.requestId,
+    actor: e.actor,
+    data: JSON.stringify(e.data),
+    createdAt: e.at,
+  }));
+}
+
+/** An event as read back. */
+export function toEvent(row: EventRow & { seq: number }): AuditEvent {
+  const { createdAt, data, ...rest } = row;
+  return { ...rest, seq: Number(rest.seq), type: rest.type as EventType, actor: rest.actor as Actor, at: createdAt, data: JSON.parse(data) as Record<string, unknown> };
 }

@@ -3,6 +3,7 @@
 // what it touches.
 import type { SigningKeysPort } from '../assertions/ports.js';
 import type { ClientsPort } from '../clients/ports.js';
+import type { EventsPort } from '../events/ports.js';
 import type { OutboxPort } from '../mail/outbox.js';
 import type { MaintenancePort } from '../retention/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
@@ -14,6 +15,7 @@ export interface Store {
   readonly outbox: OutboxPort;
   readonly signingKeys: SigningKeysPort;
   readonly totpFactors: TotpFactorsPort;
+  readonly events: EventsPort;
   readonly maintenance: MaintenancePort;
   /** Whether the database answers (readiness). */
   ping(): Promise<boolean>;

@@ -3,6 +3,8 @@
 // compare's result is acted on only once that write — which counts the attempt — has
 // succeeded. A right code is used once, the last wrong attempt locks, and an unknown id
 // costs what a known one costs.
+import { event as auditEvent, type NewEvent } from '../events/model.js';
+import { aboutVerification } from './audit.js';
 import { operations, type Flow } from './flow.js';
 import { bucketStart, wrongCodesWindowMs } from './limits.js';
 import type { AttemptOutcome } from './model.js';
@@ -32,7 +34,7 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
       // unknown id is not told apart from a known one by how long the answer takes.
       request.matches(unmatchableVerificationId, codeHashes);
       const probe = { id: unmatchableVerificationId, now, seenAttempts: 0, outcome: 'wrong' as const };
-      yield* op('commitAttempt', { ...probe, count: [event(`${unknownIdCounter}${request.clientId}`, now)] });
+      yield* op('commitAttempt', { ...probe, count: [event(`${unknownIdCounter}${request.clientId}`, now)], events: [] });
       return { kind: 'not_found' };
     }
     if (verification.status === 'verified') return { kind: 'already_verified', verification };
@@ -41,6 +43,13 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
     if (now >= verification.expiresAt) return { kind: 'expired', verification };
 
     const matched = request.matches(verification.id, codeHashes);
+    const attempts = verification.attempts + 1;
+    const subject = aboutVerification(verification);
+    const events: NewEvent[] = matched
+      ? [auditEvent('verification.verified', now, subject, request.context, { attempts })]
+      : attempts >= verification.maxAttempts
+        ? [auditEvent('verification.locked', now, subject, request.context, { attempts })]
+        : [];
     const written = yield* op('commitAttempt', {
       id: verification.id,
       now,
@@ -49,6 +58,7 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
       // Wrong codes also count per address across verifications: a guesser who starts
       // verification after verification still runs out (sends pause; see send-flow.ts).
       count: matched ? [] : [event(`wrong:${verification.email}`, now)],
+      events,
     });
     if (written) {
       return matched

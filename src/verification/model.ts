@@ -53,7 +53,9 @@ export type VerificationTarget = { verificationId: string } | { email: string; p
 
 export type SendOutcome =
   | { kind: 'queued'; verification: Verification; joined: boolean }
-  | { kind: 'limited'; retryAfterMs: number; limit: SendLimitName };
+  | { kind: 'limited'; retryAfterMs: number; limit: SendLimitName }
+  /** The address bounced hard: nothing is sent to it until the suppression ends. */
+  | { kind: 'suppressed'; reason: string; until: number };
 
 export type AttemptOutcome =
   | { kind: 'verified'; verification: Verification }

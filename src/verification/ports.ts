@@ -2,6 +2,7 @@
 // steps against the database: read everything the decision needs (load*), then write the
 // whole outcome at once (commit*), guarded by what the decision assumed. The rules between
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
+import type { EventContext, NewEvent } from '../events/model.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget } from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
@@ -51,6 +52,8 @@ export interface SendQuery {
   ipLimit: number;
   /** Counters read with the state where the database keeps them (one read, not three). */
   counters: CounterRead[];
+  /** A suppression of the address is read with the state while it lasts past `now`. */
+  now: number;
 }
 
 export interface SendState {
@@ -61,6 +64,14 @@ export interface SendState {
   guard: SendGuard;
   /** The counters of the query by key, when the database keeps them; else {}. */
   buckets: Record<string, BucketRow[]>;
+  /** The client's suppression of the address (after a hard bounce), while it lasts. */
+  suppression: Suppressed | undefined;
+}
+
+/** Why and until when mail to an address is not sent. */
+export interface Suppressed {
+  reason: string;
+  until: number;
 }
 
 export interface CountQuery {
@@ -89,6 +100,8 @@ export interface SendWrite {
   guard: SendGuard;
   /** Counter events to write in the same transaction. */
   count: CounterEvent[];
+  /** The audit events of this send, written with it (or not at all). */
+  events: NewEvent[];
   verification:
     | { kind: 'new'; id: string; purpose: Purpose; locale: string; maxAttempts: number }
     /** A resend: a fresh lifetime, one more send; only while it is still pending. */
@@ -136,6 +149,8 @@ export interface AttemptWrite {
    * written whether or not the guard held: the code was compared either way.
    */
   count: CounterEvent[];
+  /** The audit events of the outcome (verified, locked), written only with it. */
+  events: NewEvent[];
 }
 
 export interface AttemptOps {
@@ -159,6 +174,7 @@ export interface SendRequest {
   codeHashFor(verificationId: string): string;
   /** The sealed outbox payload for the mail of this send. */
   payloadFor(verification: { id: string; locale: string }): string;
+  context: EventContext;
 }
 
 export interface AttemptRequest {
@@ -167,6 +183,7 @@ export interface AttemptRequest {
   now: number;
   /** Compares the submitted code with the stored hashes (constant time). */
   matches(verificationId: string, storedHashes: readonly string[]): boolean;
+  context: EventContext;
 }
 
 /** The port the verification service uses. */
@@ -175,6 +192,6 @@ export interface VerificationsPort {
   attempt(request: AttemptRequest): Promise<AttemptOutcome>;
   /** The client's own verification and its newest mail's delivery. */
   get(id: string, clientId: string): Promise<{ verification: Verification; delivery: Delivery | null } | undefined>;
-  /** pending → canceled, its codes erased and its queued mail dropped, in one transaction. */
-  cancel(id: string, clientId: string, now: number): Promise<CancelOutcome>;
+  /** pending → canceled, its codes erased and its queued mail dropped, in one transaction (with its event). */
+  cancel(id: string, clientId: string, now: number, context: EventContext): Promise<CancelOutcome>;
 }

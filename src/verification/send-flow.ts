@@ -3,6 +3,8 @@
 // the state (one database read), the shared counters (one Redis round trip, or the same
 // read), then the whole outcome in one guarded write — read again if another send to the
 // same address or from the same IP came in between.
+import { event } from '../events/model.js';
+import { aboutVerification } from './audit.js';
 import { operations, type Flow } from './flow.js';
 import { bucketStart, dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, retryAfterInWindow, windowStart, wrongCodesWindowMs, type BucketedWindow } from './limits.js';
 import type { SendLimits, SendLimitName, SendOutcome, Verification } from './model.js';
@@ -28,6 +30,7 @@ function* load(request: SendRequest, counters: CounterRead[]): Flow<SendOps, Sen
     ipSince: now - hourMs,
     ipLimit: limits.perIpHour,
     counters,
+    now,
   });
 }
 
@@ -67,6 +70,8 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
 
   for (let round = 0; ; round++) {
     const state = yield* load(request, reads);
+    // Mail to an address that bounced hard would bounce again: refused before anything counts.
+    if (state.suppression) return { kind: 'suppressed', ...state.suppression };
     const pending = joinable(state.latest, now);
     // No cooldown configured means none: a resend is then never refused by it, not even
     // when the previous send's process read a clock a millisecond ahead of this one.
@@ -93,6 +98,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
     // Resend joins the pending verification: a new code, a fresh lifetime, the newest codes
     // kept, and the attempts already spent still counted.
     const target = pending ?? { id: request.newVerificationId, locale: request.locale };
+    const subject = aboutVerification({ clientId: request.clientId, id: target.id, email: request.email });
     const verification = yield* op('commitSend', {
       clientId: request.clientId,
       email: request.email,
@@ -103,6 +109,11 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
       payload: request.payloadFor(target),
       guard: state.guard,
       count: counted ? [] : events,
+      events: [
+        pending
+          ? event('verification.code_resent', now, subject, request.context, { sendCount: pending.sendCount + 1, expiresAt })
+          : event('verification.created', now, subject, request.context, { purpose: request.purpose, locale: request.locale, expiresAt }),
+      ],
       verification: pending
         ? { kind: 'join', id: pending.id, keepCodes: limits.codesKept }
         : { kind: 'new', id: request.newVerificationId, purpose: request.purpose, locale: request.locale, maxAttempts: limits.maxAttempts },

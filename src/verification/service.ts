@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { signAssertion, type AssertionOptions } from '../assertions/assertion.js';
 import type { KeyRing } from '../assertions/keyring.js';
 import type { Client } from '../clients/model.js';
+import type { EventContext } from '../events/model.js';
 import { refuse } from '../shared/domain-error.js';
 import { newId } from '../shared/ids.js';
 import { seal } from '../shared/secrets.js';
@@ -55,7 +56,12 @@ export interface RequestContext {
   portalIp: string;
   /** The request's logger, so audit lines carry the request id. */
   log?: Pick<Logger, 'info' | 'warn'>;
+  /** The API request's id, recorded with the events it causes. */
+  requestId?: string | null;
 }
+
+/** Changes asked for through the API are the portal's. */
+const portalEvent = (context?: RequestContext): EventContext => ({ actor: 'portal', requestId: context?.requestId ?? null });
 
 export class VerificationService {
   private readonly decoy: Verification;
@@ -120,8 +126,13 @@ export class VerificationService {
         };
         return seal(this.deps.outboxKeys[0]!, JSON.stringify(mail));
       },
+      context: portalEvent(context),
     });
     const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp ?? context?.portalIp };
+    if (outcome.kind === 'suppressed') {
+      logger.info({ ...audit, outcome: 'suppressed' }, 'send refused: the address bounced and is suppressed');
+      throw refuse({ kind: 'address_undeliverable', reason: outcome.reason, until: outcome.until });
+    }
     if (outcome.kind === 'limited') {
       this.deps.events?.limited?.(outcome.limit);
       logger.info({ ...audit, limit: outcome.limit, outcome: 'rate_limited' }, 'send refused by limit');
@@ -143,6 +154,7 @@ export class VerificationService {
       target: 'email' in target ? this.normalizedTarget(target) : target,
       now,
       matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKeys, verificationId, code, hashes),
+      context: portalEvent(context),
     });
     if (outcome.kind !== 'verified') {
       // A right code costs a signature; every other answer signs a decoy of the same shape
@@ -206,8 +218,8 @@ export class VerificationService {
     };
   }
 
-  async cancelVerification(client: Client, id: string): Promise<void> {
-    const result = await this.deps.verifications.cancel(id, client.id, this.deps.now());
+  async cancelVerification(client: Client, id: string, context?: RequestContext): Promise<void> {
+    const result = await this.deps.verifications.cancel(id, client.id, this.deps.now(), portalEvent(context));
     if (result === 'not_found') throw refuse({ kind: 'verification_not_found' });
     if (result === 'already_verified') throw refuse({ kind: 'already_verified' });
     this.deps.logger.info({ client: client.id, verificationId: id, outcome: result }, 'verification cancel');

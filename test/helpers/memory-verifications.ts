@@ -1,7 +1,8 @@
 // The verification ports in memory, for the flows' unit tests: the rules run exactly as
 // they do on a database, without one. Writes can be made to lose a race on purpose.
 import type { Verification } from '../../src/verification/model.js';
-import type { AttemptOps, BucketRow, CounterEvent, SendOps } from '../../src/verification/ports.js';
+import type { NewEvent } from '../../src/events/model.js';
+import type { AttemptOps, BucketRow, CounterEvent, SendOps, Suppressed } from '../../src/verification/ports.js';
 
 export class MemoryVerifications {
   readonly verifications = new Map<string, Verification>();
@@ -10,6 +11,10 @@ export class MemoryVerifications {
   readonly outbox: { verificationId: string; payload: string }[] = [];
   readonly guards = new Map<string, number>();
   readonly counters = new Map<string, number>();
+  /** The audit trail: events written with the changes they record. */
+  readonly events: NewEvent[] = [];
+  /** Suppressed addresses by `${clientId}|${email}`. */
+  readonly suppressions = new Map<string, Suppressed>();
   /** Every operation called, in order: what the flows did, for the tests to read. */
   readonly calls: string[] = [];
   /** Another send lands between the next read and its write this many times. */
@@ -39,6 +44,7 @@ export class MemoryVerifications {
         sendsFromIp: q.ip === null ? [] : newest(this.sends.filter((s) => s.ip === q.ip && s.at > q.ipSince).map((s) => s.at), q.ipLimit),
         guard: { email: this.guards.get(`email:${q.email}`) ?? null, ip: q.ip === null ? null : (this.guards.get(`ip:${q.ip}`) ?? null) },
         buckets: Object.fromEntries(q.counters.map((c) => [c.key, this.buckets(c.key, c.since)])),
+        suppression: [this.suppressions.get(`${q.clientId}|${q.email}`)].find((s) => s !== undefined && s.until > q.now),
       };
       if (this.interleavedSends > 0) {
         this.interleavedSends--;
@@ -78,6 +84,7 @@ export class MemoryVerifications {
       this.sends.push({ email: w.email, ip: w.ip, at: w.now });
       this.outbox.push({ verificationId: verification.id, payload: w.payload });
       this.count(w.count);
+      this.events.push(...w.events);
       return { ...verification };
     },
   };
@@ -113,6 +120,7 @@ export class MemoryVerifications {
         row.verifiedAt = w.now;
         this.codes.delete(w.id);
       }
+      this.events.push(...w.events);
       return { ...row };
     },
   };

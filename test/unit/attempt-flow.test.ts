@@ -19,7 +19,7 @@ function withVerification(changes: Partial<Verification> = {}) {
 }
 
 const attempt = (store: MemoryVerifications, code: string, overrides: Partial<AttemptRequest> = {}) =>
-  runSync(attemptFlow({ clientId: 'cl_acme', target: { verificationId: 'vf_1' }, now, matches: (_id, hashes) => hashes.includes(code), ...overrides }), store.attemptOps);
+  runSync(attemptFlow({ clientId: 'cl_acme', target: { verificationId: 'vf_1' }, now, matches: (_id, hashes) => hashes.includes(code), context: { actor: 'portal', requestId: 'req-9' }, ...overrides }), store.attemptOps);
 
 t.test('no answer without its attempt counted: the count and the outcome are one write', async (t) => {
   const store = withVerification();
@@ -88,4 +88,27 @@ t.test('an attempt that keeps losing the race is answered, not retried for ever'
   store.interleavedAttempts = 10_000;
   t.match(attempt(store, 'right'), { kind: 'locked' });
   t.ok(store.calls.length < 2_100, 'boundedly, by the attempts a verification allows');
+});
+
+t.test('a right code records verification.verified with the attempt count, written with the outcome', async (t) => {
+  const store = withVerification({ attempts: 1 });
+  attempt(store, 'right');
+  t.same(store.events, [
+    { type: 'verification.verified', clientId: 'cl_acme', subject: 'vf_1', maskedEmail: 'a***@acme.example', requestId: 'req-9', actor: 'portal', at: now, data: { attempts: 2 } },
+  ]);
+});
+
+t.test('a wrong code records nothing, unless it locks the verification', async (t) => {
+  const store = withVerification({ attempts: 3 });
+  attempt(store, 'wrong');
+  t.same(store.events, [], 'the fourth wrong code of five');
+  attempt(store, 'wrong');
+  t.match(store.events, [{ type: 'verification.locked', subject: 'vf_1', data: { attempts: 5 } }]);
+});
+
+t.test('an attempt that loses its race records nothing for the lost round', async (t) => {
+  const store = withVerification();
+  store.interleavedAttempts = 1;
+  attempt(store, 'right');
+  t.equal(store.events.length, 1, 'one verified event, from the round that was written');
 });

@@ -34,6 +34,7 @@ function request(now: number, overrides: Partial<SendRequest> = {}): SendRequest
     newVerificationId: `vf_${++ids}`,
     codeHashFor: (id) => `hash:${id}:${now}`,
     payloadFor: (v) => `mail:${v.id}`,
+    context: { actor: 'portal', requestId: 'req-1' },
     ...overrides,
   };
 }
@@ -153,4 +154,36 @@ t.test('a send that loses the race for its address reads again and decides on th
   busy.interleavedSends = 100;
   t.match(runSync(sendFlow(request(start)), busy.sendOps), { kind: 'limited', limit: 'cooldown' }, 'an address that never settles is answered, not retried for ever');
   t.equal(busy.outbox.length, 0);
+});
+
+t.test('a send records what it did in the same write: created, then code_resent, with the address masked', async (t) => {
+  const store = new MemoryVerifications();
+  const first = runSync(sendFlow(request(start)), store.sendOps);
+  const again = runSync(sendFlow(request(start + 61_000)), store.sendOps);
+  if (first.kind !== 'queued' || again.kind !== 'queued') return t.fail('both sends go out');
+  const id = first.verification.id;
+  t.same(store.events, [
+    { type: 'verification.created', clientId: 'cl_acme', subject: id, maskedEmail: 'a***@acme.example', requestId: 'req-1', actor: 'portal', at: start, data: { purpose: 'login', locale: 'en', expiresAt: start + 600_000 } },
+    { type: 'verification.code_resent', clientId: 'cl_acme', subject: id, maskedEmail: 'a***@acme.example', requestId: 'req-1', actor: 'portal', at: start + 61_000, data: { sendCount: 2, expiresAt: start + 661_000 } },
+  ]);
+});
+
+t.test('a refused send records nothing', async (t) => {
+  const store = new MemoryVerifications();
+  runSync(sendFlow(request(start)), store.sendOps);
+  runSync(sendFlow(request(start + 1_000)), store.sendOps);
+  t.same(store.events.map((e) => e.type), ['verification.created'], 'the cooldown refusal left no event');
+});
+
+t.test('a suppressed address is refused at once, with the reason and the end, before any limit counts', async (t) => {
+  const store = new MemoryVerifications();
+  store.suppressions.set('cl_acme|a@acme.example', { reason: '550 5.1.1 mailbox unknown', until: start + 3_600_000 });
+  const outcome = runSync(sendFlow(request(start)), store.sendOps);
+  t.same(outcome, { kind: 'suppressed', reason: '550 5.1.1 mailbox unknown', until: start + 3_600_000 });
+  t.same(store.calls, ['loadSendState'], 'decided on the read: nothing counted, nothing written');
+  t.same(store.outbox, []);
+  const otherClient = runSync(sendFlow(request(start, { clientId: 'cl_other' })), store.sendOps);
+  t.equal(otherClient.kind, 'queued', "another client's suppression does not stop this client's mail");
+  const after = runSync(sendFlow(request(start + 3_600_000, { clientId: 'cl_acme' })), store.sendOps);
+  t.equal(after.kind, 'queued', 'once the suppression ends, mail goes out again');
 });

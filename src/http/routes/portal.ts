@@ -7,7 +7,7 @@ import type { TotpService } from '../../totp/service.js';
 import type { VerificationService } from '../../verification/service.js';
 import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/client-rate-limit.js';
 import { SendCodeRequest, SendCodeResponse, VerificationParams, Verification, VerifyCodeRequest, VerifyCodeResponse } from '../schemas/verification.js';
-import { iso } from '../wire.js';
+import { iso, recordedRequestId } from '../wire.js';
 import { registerTotpRoutes } from './totp.js';
 
 export interface PortalRoutesOptions {
@@ -26,7 +26,7 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/send-code', { schema: { body: SendCodeRequest, response: { 202: SendCodeResponse } } }, async (request, reply) => {
-    const context = { endUserIp: request.body.endUserIp, portalIp: request.ip, log: request.log };
+    const context = { endUserIp: request.body.endUserIp, portalIp: request.ip, log: request.log, requestId: recordedRequestId(request) };
     const { verification: v, resendAfter } = await verification.sendCode(request.client!, request.body, context);
     return reply.code(202).send({
       verificationId: v.id,
@@ -40,7 +40,7 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
 
   app.post('/verify-code', { schema: { body: VerifyCodeRequest, response: { 200: VerifyCodeResponse } } }, async (request) => {
     const body = request.body;
-    const context = { endUserIp: body.endUserIp, portalIp: request.ip, log: request.log };
+    const context = { endUserIp: body.endUserIp, portalIp: request.ip, log: request.log, requestId: recordedRequestId(request) };
     const target = 'verificationId' in body ? { verificationId: body.verificationId } : { email: body.email, purpose: body.purpose ?? 'login' };
     const { assertion, expiresAt } = await verification.verifyCode(request.client!, target, body.code, context);
     return { verified: true as const, assertion, expiresAt: iso(expiresAt) };
@@ -62,7 +62,7 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
   });
 
   app.delete('/verifications/:id', { schema: { params: VerificationParams } }, async (request, reply) => {
-    await verification.cancelVerification(request.client!, request.params.id);
+    await verification.cancelVerification(request.client!, request.params.id, { portalIp: request.ip, requestId: recordedRequestId(request) });
     return reply.code(204).send();
   });
   registerTotpRoutes(scope, options.totp);

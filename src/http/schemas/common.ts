@@ -62,6 +62,8 @@ export const ProblemCode = Type.Enum(
     'totp_not_enabled',
     'totp_already_enabled',
     'enrollment_not_found',
+    'address_undeliverable',
+    'suppression_not_found',
   ],
   { type: 'string' },
 );
@@ -76,4 +78,9 @@ export const Problem = Type.Object({
 });
 
 export const InvalidCodeProblem = Type.Object({ ...Problem.properties, attemptsRemaining: Type.Integer({ minimum: 0 }) });
+export const UndeliverableProblem = Type.Object({
+  ...Problem.properties,
+  reason: Type.String({ description: "The receiving mail server's refusal that suppressed the address." }),
+  suppressedUntil: Type.String({ format: 'date-time' }),
+});
 export const RateLimitedProblem = Type.Object({ ...Problem.properties, retryAfter: Type.Integer({ minimum: 1 }) });

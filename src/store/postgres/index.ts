@@ -4,6 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Store } from '../store.js';
+import { PostgresEvents } from './events.js';
 import { PostgresClients } from './clients.js';
 import { PostgresMaintenance } from './maintenance.js';
 import { migratePostgres, openPostgres } from './open.js';
@@ -24,6 +25,7 @@ export async function openPostgresStore(url: string, poolSize: number, redis?: {
     outbox,
     signingKeys: new PostgresSigningKeys(db),
     totpFactors: new PostgresTotpFactors(db),
+    events: new PostgresEvents(db),
     maintenance: new PostgresMaintenance(db, outbox),
     ping: async () => (await db.execute<{ ok: number }>(sql`select 1 as ok`)).rows[0]?.ok === 1,
     close: () => db.$client.end(),

@@ -2,6 +2,7 @@
 // write, each a single statement (data-modifying CTEs are one atomic unit), so a request
 // costs two round trips. Run as named prepared statements: each pooled connection parses
 // and plans them once.
+import { insertEventsFrom } from './events.js';
 
 /** A verifications row as the domain names its fields. */
 const columns = `id, client_id as "clientId", email, purpose, locale, status, attempts, max_attempts as "maxAttempts",
@@ -10,7 +11,8 @@ const columns = `id, client_id as "clientId", email, purpose, locale, status, at
 /**
  * Everything a send decides on. $1 client, $2 email, $3 purpose, $4/$5 the address's sends
  * since/at most, $6 ip, $7/$8 the IP's sends since/at most, $9/$10 the guard keys,
- * $11/$12 the counters to read (keys, first buckets) where the database keeps them.
+ * $11/$12 the counters to read (keys, first buckets) where the database keeps them, $13 now
+ * (a suppression of the address that still lasts).
  */
 export const loadSendState = `
 select
@@ -22,7 +24,8 @@ select
   (select version from send_guards where key = $9) as email_version,
   (select version from send_guards where key = $10) as ip_version,
   (select coalesce(json_agg(json_build_array(c.key, c.bucket, c.count)), '[]')
-     from limit_counters c join unnest($11::text[], $12::bigint[]) as w(key, since) on c.key = w.key and c.bucket >= w.since) as buckets`;
+     from limit_counters c join unnest($11::text[], $12::bigint[]) as w(key, since) on c.key = w.key and c.bucket >= w.since) as buckets,
+  (select json_build_object('reason', reason, 'until', until) from suppressions where client_id = $1 and email = $2 and until > $13) as suppression`;
 
 /**
  * The guard every send write begins with: bump the version of each key (the address, the
@@ -41,7 +44,7 @@ guard as (
 ),
 ok as (select count(*) = cardinality($1::text[]) as ok from guard)`;
 
-/** What follows the verification row `v` of a send: $4 client, $5 email, $6 ip, $7 code hash, $8 payload, $9 expiry, $10/$11 counter events. */
+/** What follows the verification row `v` of a send: $4 client, $5 email, $6 ip, $7 code hash, $8 payload, $9 expiry, $10/$11 counter events, $12 audit events. */
 const afterVerification = `
 code as (insert into verification_codes (verification_id, code_hash, created_at) select id, $7::text, $3::bigint from v),
 event as (insert into send_events (client_id, email, end_user_ip, created_at) select $4::text, $5::text, $6::text, $3::bigint from v),
@@ -49,33 +52,34 @@ mail as (insert into outbox (verification_id, status, payload, next_attempt_at, 
 counted as (
   insert into limit_counters (key, bucket, count) select k, b, 1 from v, unnest($10::text[], $11::bigint[]) as e(k, b)
   on conflict (key, bucket) do update set count = limit_counters.count + 1
-)`;
+),
+audit as (${insertEventsFrom('v', 12)})`;
 
-/** A first send: $12 id, $13 purpose, $14 locale, $15 max attempts. */
+/** A first send: $13 id, $14 purpose, $15 locale, $16 max attempts. */
 export const commitNewSend = `
 with ${guard},
 v as (
   insert into verifications (id, client_id, email, purpose, locale, status, attempts, max_attempts, send_count, created_at, last_sent_at, expires_at)
-  select $12::text, $4::text, $5::text, $13::text, $14::text, 'pending', 0, $15::int, 1, $3::bigint, $3::bigint, $9::bigint from ok where ok.ok
+  select $13::text, $4::text, $5::text, $14::text, $15::text, 'pending', 0, $16::int, 1, $3::bigint, $3::bigint, $9::bigint from ok where ok.ok
   returning *
 ),
 ${afterVerification}
 select ${columns} from v`;
 
 /**
- * A resend joining a pending verification: $12 its id, $13 how many codes stay valid. The
+ * A resend joining a pending verification: $13 its id, $14 how many codes stay valid. The
  * delete sees the codes as they were before this statement, so it keeps one fewer.
  */
 export const commitJoinSend = `
 with ${guard},
 v as (
   update verifications set last_sent_at = $3::bigint, expires_at = $9::bigint, send_count = send_count + 1
-  where id = $12::text and status = 'pending' and expires_at > $3::bigint and (select ok from ok)
+  where id = $13::text and status = 'pending' and expires_at > $3::bigint and (select ok from ok)
   returning *
 ),
 pruned as (
   delete from verification_codes where verification_id in (select id from v) and id not in (
-    select id from verification_codes where verification_id = $12 order by id desc limit greatest($13::int - 1, 0)
+    select id from verification_codes where verification_id = $13 order by id desc limit greatest($14::int - 1, 0)
   )
 ),
 ${afterVerification}
@@ -95,7 +99,7 @@ export const loadAttemptByAddress = loadAttempt('select * from verifications whe
  * counted since the read ($3 the count read), still pending and unexpired ($2 now). A
  * concurrent write of the row is waited for and the condition checked again on the new
  * row (READ COMMITTED), so exactly one of two racing attempts is written. $4/$5 counter
- * events, written either way.
+ * events, written either way; $6 audit events, written only with the attempt.
  */
 const attemptWrite = (outcome: string, after = '') => `
 with v as (
@@ -106,7 +110,8 @@ with v as (
 counted as (
   insert into limit_counters (key, bucket, count) select k, b, 1 from unnest($4::text[], $5::bigint[]) as e(k, b)
   on conflict (key, bucket) do update set count = limit_counters.count + 1
-)
+),
+audit as (${insertEventsFrom('v', 6)})
 select ${columns} from v`;
 
 /** A right code: pending → verified, and the codes erased. */

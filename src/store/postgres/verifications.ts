@@ -10,12 +10,15 @@
 //   new row (READ COMMITTED), so no two attempts share a count and a code is used once.
 import { and, desc, eq } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.pg.js';
+import type { EventContext } from '../../events/model.js';
+import { canceledEvent } from '../../verification/audit.js';
 import { attemptFlow } from '../../verification/attempt-flow.js';
 import { runAsync, type AsyncOperations } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
-import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, CounterRead, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
+import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, CounterRead, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
 import { sendGuardKeys } from '../send-guards.js';
+import { eventsParameter, writeEvents } from './events.js';
 import type { PgDb } from './open.js';
 import type { SharedCounters } from './redis-counters.js';
 import * as statements from './verification-sql.js';
@@ -53,11 +56,11 @@ export class PostgresVerifications implements VerificationsPort {
     return {
       loadSendState: async (q) => {
         const guards = sendGuardKeys(q.email, q.ip);
-        const [row] = await this.query<{ latest: Verification | null; email_sends: string[]; ip_sends: string[]; email_version: number | null; ip_version: number | null; buckets: [string, number, number][] }>(
+        const [row] = await this.query<{ suppression: Suppressed | null; latest: Verification | null; email_sends: string[]; ip_sends: string[]; email_version: number | null; ip_version: number | null; buckets: [string, number, number][] }>(
           'mc_load_send',
           statements.loadSendState,
           [q.clientId, q.email, q.purpose, q.emailSince, q.emailLimit, q.ip, q.ipSince, q.ipLimit, guards.email, guards.ip,
-            ...inTable(q.counters)],
+            ...inTable(q.counters), q.now],
         );
         const buckets: Record<string, BucketRow[]> = {};
         for (const [key, bucket, count] of row!.buckets) (buckets[key] ??= []).push({ bucket, count });
@@ -67,6 +70,7 @@ export class PostgresVerifications implements VerificationsPort {
           sendsFromIp: numbers(row!.ip_sends),
           guard: { email: row!.email_version, ip: row!.ip_version },
           buckets,
+          suppression: row!.suppression ?? undefined,
         };
       },
       countAndRead: async (q) => {
@@ -79,7 +83,7 @@ export class PostgresVerifications implements VerificationsPort {
         const guards = sendGuardKeys(w.email, w.ip);
         const keys = [guards.email, ...(guards.ip === null ? [] : [guards.ip])];
         const versions = [w.guard.email, ...(guards.ip === null ? [] : [w.guard.ip])];
-        const common = [keys, versions, w.now, w.clientId, w.email, w.ip, w.codeHash, w.payload, w.expiresAt, ...events(w.count)];
+        const common = [keys, versions, w.now, w.clientId, w.email, w.ip, w.codeHash, w.payload, w.expiresAt, ...events(w.count), eventsParameter(w.events)];
         const v = w.verification;
         const [row] =
           v.kind === 'new'
@@ -109,7 +113,7 @@ export class PostgresVerifications implements VerificationsPort {
           await this.query<Verification>(
             w.outcome === 'verified' ? 'mc_commit_verified' : 'mc_commit_wrong',
             w.outcome === 'verified' ? statements.commitVerified : statements.commitWrong,
-            [w.id, w.now, w.seenAttempts, ...events(w.count)],
+            [w.id, w.now, w.seenAttempts, ...events(w.count), eventsParameter(w.events)],
           )
         )[0],
     };
@@ -135,7 +139,7 @@ export class PostgresVerifications implements VerificationsPort {
     return { verification: row as Verification, delivery: (mail as Delivery | undefined) ?? null };
   }
 
-  cancel(id: string, clientId: string, now: number): Promise<CancelOutcome> {
+  cancel(id: string, clientId: string, now: number, context: EventContext): Promise<CancelOutcome> {
     return this.db.transaction(async (tx) => {
       // FOR UPDATE: a concurrent right code either commits first (and we answer
       // already_verified) or waits for the cancel and then finds nothing pending.
@@ -149,6 +153,7 @@ export class PostgresVerifications implements VerificationsPort {
         .update(outbox)
         .set({ status: 'failed', payload: null, lastError: 'verification canceled' })
         .where(and(eq(outbox.verificationId, id), eq(outbox.status, 'queued')));
+      await writeEvents(tx, [canceledEvent(row, now, context)]);
       return 'canceled' as const;
     });
   }

@@ -2,6 +2,7 @@
 // delivery updates share one group commit (see group-commit.ts).
 import { sql } from 'drizzle-orm';
 import type { Store } from '../store.js';
+import { SqliteEvents } from './events.js';
 import { SqliteClients } from './clients.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteMaintenance } from './maintenance.js';
@@ -24,6 +25,7 @@ export function openSqliteStore(path: string): Store {
     outbox: new SqliteOutbox(db, statements, group),
     signingKeys: new SqliteSigningKeys(db),
     totpFactors: new SqliteTotpFactors(db),
+    events: new SqliteEvents(db, statements),
     maintenance: new SqliteMaintenance(db, statements),
     ping: async () => db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1,
     close: async () => void db.$client.close(),

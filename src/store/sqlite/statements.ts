@@ -1,7 +1,7 @@
 // Every statement of the hot paths, built by drizzle once and prepared once: a request
 // only binds values, it never builds SQL or asks SQLite to compile it again.
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
-import { clients, limitCounters, outbox, sendEvents, sendGuards, verificationCodes, verifications } from '../../../db/schema.js';
+import { clients, events, limitCounters, outbox, sendEvents, sendGuards, suppressions, verificationCodes, verifications } from '../../../db/schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDb } from './open.js';
 
@@ -89,6 +89,15 @@ export function prepareStatements(db: SqliteDb) {
       )
       .prepare(),
     insertSendEvent: db.insert(sendEvents).values({ clientId: p('clientId'), email: p('email'), endUserIp: p('ip'), createdAt: p('now') }).prepare(),
+    suppressionOf: db
+      .select({ reason: suppressions.reason, until: suppressions.until })
+      .from(suppressions)
+      .where(and(eq(suppressions.clientId, p('clientId')), eq(suppressions.email, p('email')), gt(suppressions.until, p('now'))))
+      .prepare(),
+    insertEvent: db
+      .insert(events)
+      .values({ id: p('id'), clientId: p('clientId'), type: p('type'), subject: p('subject'), maskedEmail: p('maskedEmail'), requestId: p('requestId'), actor: p('actor'), data: p('data'), createdAt: p('createdAt') })
+      .prepare(),
     insertOutbox: db
       .insert(outbox)
       .values({ verificationId: p('verificationId'), status: 'queued', payload: p('payload'), nextAttemptAt: p('now'), createdAt: p('now'), expiresAt: p('expiresAt') })

@@ -12,6 +12,9 @@ import { sendGuardKeys } from '../send-guards.js';
 import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
 import type { Statements } from './statements.js';
+import { writeEvents } from './events.js';
+import type { EventContext } from '../../events/model.js';
+import { canceledEvent } from '../../verification/audit.js';
 
 const asVerification = (row: unknown) => row as Verification | undefined;
 
@@ -33,6 +36,7 @@ function sendOps(st: Statements): SendOps {
         sendsFromIp: q.ip === null ? [] : st.sendsFromIpSince.all({ ip: q.ip, since: q.ipSince, limit: q.ipLimit }).map((r) => r.createdAt),
         guard: { email: version(keys.email), ip: version(keys.ip) },
         buckets,
+        suppression: st.suppressionOf.get({ clientId: q.clientId, email: q.email, now: q.now }),
       };
     },
     // The counters live in this file: they are written by commitSend, in the same transaction.
@@ -54,6 +58,7 @@ function sendOps(st: Statements): SendOps {
       st.insertSendEvent.run({ clientId: w.clientId, email: w.email, ip: w.ip, now: w.now });
       st.insertOutbox.run({ verificationId: verification.id, payload: w.payload, now: w.now, expiresAt: w.expiresAt });
       countEvents(st, w.count);
+      writeEvents(st, w.events);
       return verification;
     },
   };
@@ -75,6 +80,7 @@ function attemptOps(st: Statements): AttemptOps {
       const guard = { id: w.id, seen: w.seenAttempts, now: w.now };
       const written = asVerification(w.outcome === 'verified' ? st.attemptVerified.get(guard) : st.attemptWrong.get(guard));
       if (written && w.outcome === 'verified') st.deleteCodes.run({ id: w.id });
+      if (written) writeEvents(st, w.events);
       return written;
     },
   };
@@ -108,7 +114,7 @@ export class SqliteVerifications implements VerificationsPort {
     return { verification: row, delivery: (mail as Delivery | undefined) ?? null };
   }
 
-  async cancel(id: string, clientId: string, now: number): Promise<CancelOutcome> {
+  async cancel(id: string, clientId: string, now: number, context: EventContext): Promise<CancelOutcome> {
     return this.db.transaction(
       (tx) => {
         const row = asVerification(this.statements.verificationById.get({ id }));
@@ -121,6 +127,7 @@ export class SqliteVerifications implements VerificationsPort {
           .set({ status: 'failed', payload: null, lastError: 'verification canceled' })
           .where(and(eq(outbox.verificationId, id), eq(outbox.status, 'queued')))
           .run();
+        writeEvents(this.statements, [canceledEvent(row, now, context)]);
         return 'canceled';
       },
       { behavior: 'immediate' },

@@ -1,0 +1,71 @@
+// The audit trail's words: what can happen, who made it happen, and what an event says.
+// An event is written in the same transaction as the change it records, so the trail and
+// the data never disagree; webhooks and `GET /events` read it.
+
+/** Every kind of event, in the order a verification lives through them (then the others). */
+export const eventTypes = [
+  'verification.created',
+  'verification.code_resent',
+  'mail.sent',
+  'mail.deferred',
+  'mail.bounced',
+  'mail.failed',
+  'mail.suppressed',
+  'verification.verified',
+  'verification.locked',
+  'verification.expired',
+  'verification.canceled',
+  'address.suppressed',
+  'address.lifted',
+  'authenticator.enabled',
+  'authenticator.used',
+  'authenticator.locked',
+  'authenticator.reset',
+  'recovery_codes.regenerated',
+  'recovery_codes.used',
+  'client.key_rotated',
+  'webhook.disabled',
+] as const;
+
+export type EventType = (typeof eventTypes)[number];
+
+/** Who caused it: the portal through the API, an operator's CLI command, or mailcode itself (the mail worker, expiry). */
+export const actors = ['portal', 'cli', 'operator', 'mailcode'] as const;
+export type Actor = (typeof actors)[number];
+
+/** Where a change came from, carried from the edge to the write that records it. */
+export interface EventContext {
+  actor: Actor;
+  /** The API request's id (x-request-id or Fastify's own), when there was a request. */
+  requestId: string | null;
+}
+
+/** An event as the domain builds it; the store gives it its id and position. */
+export interface NewEvent {
+  type: EventType;
+  clientId: string;
+  /** The verification id, the user reference, the address or the client id it is about. */
+  subject: string;
+  /** Masked (j***@acme.example), never whole: events leave mailcode through webhooks. */
+  maskedEmail: string | null;
+  requestId: string | null;
+  actor: Actor;
+  /** The event's own facts; never a code, a secret or an API key. */
+  data: Record<string, unknown>;
+  at: number;
+}
+
+export interface AuditEvent extends NewEvent {
+  /** Public and stable (ev_…): the webhook-id of every delivery of this event. */
+  id: string;
+  /** Its place in the trail: later events have larger ones. */
+  seq: number;
+}
+
+/** An event of `context`, about `subject`, at `at`. */
+export function event(type: EventType, at: number, subject: { clientId: string; subject: string; maskedEmail?: string | null }, context: EventContext, data: Record<string, unknown> = {}): NewEvent {
+  return { type, clientId: subject.clientId, subject: subject.subject, maskedEmail: subject.maskedEmail ?? null, requestId: context.requestId, actor: context.actor, data, at };
+}
+
+/** What mailcode does on its own (deliveries, expiry) is recorded as its own. */
+export const byMailcode: EventContext = { actor: 'mailcode', requestId: null };
