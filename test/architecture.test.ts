@@ -15,12 +15,14 @@ const rank: Record<string, number> = {
   totp: 1,
   assertions: 1,
   retention: 1,
+  events: 1,
+  suppression: 1,
   mail: 2,
   store: 3,
   http: 4,
   main: 5,
 };
-const domain = ['clients', 'verification', 'totp', 'assertions', 'retention'];
+const domain = ['clients', 'verification', 'totp', 'assertions', 'retention', 'events', 'suppression'];
 /** Packages that are HTTP, SQL or mail rendering: the edges' business, never the domain's. */
 const edgePackages = /^(fastify|@fastify\/|fastify-plugin|drizzle-orm|better-sqlite3|pg|ioredis|eta|nodemailer)(\/|$)/;
 

@@ -19,6 +19,6 @@ await onEachDatabase(async (t) => {
     t.equal(result.sendEvents, 2_500, 'send events older than the longest limit window are gone');
     const state = await app.inject({ method: 'GET', url: `/verifications/${fresh.verificationId}`, headers: acme.auth });
     t.equal(state.json().status, 'pending', 'the fresh verification stays');
-    t.same(await purgeExpired(app.mailcode.store.maintenance, app.mailcode.keys, config.RETENTION_DAYS, clock.now()), { verifications: 0, sendEvents: 0, signingKeys: 0 }, 'nothing left to purge');
+    t.same(await purgeExpired(app.mailcode.store.maintenance, app.mailcode.keys, config.RETENTION_DAYS, clock.now()), { verifications: 0, sendEvents: 0, signingKeys: 0, events: 0, suppressions: 0 }, 'nothing left to purge');
   });
 });

@@ -12,6 +12,8 @@ import type { MailWorker } from '../mail/worker.js';
 import type { Config } from '../shared/config.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../store/store.js';
+import type { EventsService } from '../events/service.js';
+import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
 import { openapiPath } from '../shared/paths.js';
@@ -34,6 +36,8 @@ export interface Mailcode {
   keys: KeyRing;
   verification: VerificationService;
   totp: TotpService;
+  events: EventsService;
+  suppressions: SuppressionService;
   worker: MailWorker;
   transport: MailTransport;
   metrics: Metrics;
@@ -90,6 +94,8 @@ export async function buildHttpApp(mailcode: Mailcode, options: { startWorker?: 
   await app.register(portalRoutes, {
     verification: mailcode.verification,
     totp: mailcode.totp,
+    events: mailcode.events,
+    suppressions: mailcode.suppressions,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
     redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),

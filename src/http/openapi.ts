@@ -3,6 +3,8 @@
 // the committed file is not what this generates.
 import { stringify } from 'yaml';
 import * as common from './schemas/common.js';
+import * as events from './schemas/events.js';
+import * as suppressions from './schemas/suppressions.js';
 import * as pub from './schemas/public.js';
 import * as totp from './schemas/totp.js';
 import * as verification from './schemas/verification.js';
@@ -33,6 +35,12 @@ const schemas: Record<string, object> = {
   VerifyCodeRequest: verification.VerifyCodeRequest,
   VerifyCodeResponse: verification.VerifyCodeResponse,
   Verification: verification.Verification,
+  EventType: events.EventType,
+  TimelineEntry: events.TimelineEntry,
+  Event: events.Event,
+  EventList: events.EventList,
+  Suppression: suppressions.Suppression,
+  SuppressionList: suppressions.SuppressionList,
   ServiceIndex: pub.ServiceIndex,
   Health: pub.Health,
   Readiness: pub.Readiness,
@@ -40,6 +48,7 @@ const schemas: Record<string, object> = {
   Problem: common.Problem,
   InvalidCodeProblem: common.InvalidCodeProblem,
   RateLimitedProblem: common.RateLimitedProblem,
+  UndeliverableProblem: common.UndeliverableProblem,
 };
 
 /** What the document says beyond what validation checks: the service's defaults. */
@@ -94,7 +103,11 @@ const paths = {
       responses: {
         '202': json('The code is queued for delivery.', 'SendCodeResponse'),
         ...bodyRefusals,
-        '422': problem('`domain_not_allowed`: the address is not on a company domain this client accepts.'),
+        '422': {
+          description:
+            '`domain_not_allowed`: the address is not on a company domain this client accepts; or `address_undeliverable`: mail to it bounced, and it is suppressed (with the `reason` and `suppressedUntil`).',
+          content: { 'application/problem+json': { schema: { anyOf: [ref('Problem'), ref('UndeliverableProblem')] } } },
+        },
         '429': shared('RateLimited'),
       },
     },
@@ -235,6 +248,39 @@ const paths = {
   },
   '/.well-known/jwks.json': {
     get: { operationId: 'getJwks', summary: 'Public keys that sign assertions', security: [], responses: { '200': json('A JWK Set (Ed25519, `alg` EdDSA).', 'Jwks') } },
+  },
+  '/events': {
+    get: {
+      operationId: 'listEvents',
+      summary: "The client's own audit trail, newest first, page by page (kept EVENT_RETENTION_DAYS, default 30)",
+      parameters: [
+        { name: 'type', in: 'query', required: false, description: 'Event types, comma-separated (e.g. `mail.bounced,mail.deferred`).', schema: { type: 'string' }, example: 'mail.bounced,mail.deferred' },
+        { name: 'subject', in: 'query', required: false, description: 'A verification id, user reference or masked address.', schema: { type: 'string' } },
+        { name: 'cursor', in: 'query', required: false, description: 'The `nextCursor` of the previous page.', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', required: false, description: 'Events per page, 1-200 (default 50).', schema: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
+      ],
+      responses: { '200': json('A page of events.', 'EventList'), ...refusals, '429': shared('RateLimited') },
+    },
+  },
+  '/suppressions': {
+    get: {
+      operationId: 'listSuppressions',
+      summary: "Addresses the client's mail bounced from: no code is sent to them until `until`",
+      responses: { '200': json('The suppressions that still last.', 'SuppressionList'), ...refusals, '429': shared('RateLimited') },
+    },
+  },
+  '/suppressions/{email}': {
+    parameters: [{ name: 'email', in: 'path', required: true, description: 'The suppressed address (percent-encoded).', schema: ref('Email') }],
+    delete: {
+      operationId: 'liftSuppression',
+      summary: 'Lift a suppression: codes are mailed to the address again',
+      responses: {
+        '204': { description: 'Lifted.' },
+        ...refusals,
+        '404': problem('`suppression_not_found`: the address is not suppressed for this client.'),
+        '429': shared('RateLimited'),
+      },
+    },
   },
   '/healthz': {
     get: { operationId: 'healthz', summary: 'The process is alive', security: [], responses: { '200': json('Alive.', 'Health') } },

@@ -1,13 +1,39 @@
 // What the mail worker needs of the outbox: rows queued by a send in the same transaction
-// as its code, claimed under a lease, then marked sent, retried or failed.
+// as its code, claimed under a lease, then marked sent, deferred, bounced or failed — each
+// with its audit events, in the same transaction.
+import type { NewEvent } from '../events/model.js';
 
 export interface OutboxMail {
   id: number;
   verificationId: string;
+  clientId: string;
   payload: string;
   attempts: number;
   createdAt: number;
   expiresAt: number;
+  /** How long the client keeps an address suppressed after a hard bounce (hours). */
+  suppressionHours: number;
+}
+
+/** A mail given up on, for the events that record it. */
+export interface GivenUpMail {
+  id: number;
+  verificationId: string;
+  clientId: string;
+  email: string;
+}
+
+/** A hard bounce: the mail is bounced, its address suppressed, the client's other queued mail to it dropped. */
+export interface Bounce {
+  /** The mail that bounced: by its outbox id (refused at hand-over) or its verification (a later DSN). */
+  mail: { outboxId: number } | { verificationId: string };
+  reply: string;
+  enhancedStatus: string | null;
+  now: number;
+  /** The end of the suppression, from the bounced mail's client and address. */
+  suppressUntil(mail: { clientId: string; suppressionHours: number }): number;
+  /** The events of the bounce (mail.bounced, address.suppressed, mail.suppressed per other mail). */
+  events(bounced: GivenUpMail, suppressedUntil: number, others: GivenUpMail[]): NewEvent[];
 }
 
 export interface OutboxPort {
@@ -21,11 +47,20 @@ export interface OutboxPort {
    * short and renewed, so a dead replica's mail comes back within one lease anyway.
    */
   releaseAbandoned(): Promise<number>;
-  markSent(id: number, now: number): Promise<void>;
-  markRetry(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  markSent(id: number, now: number, result: { reply: string | null; queueId: string | null }, events: NewEvent[]): Promise<void>;
+  /** Refused for now (4xx, no connection): tried again at `nextAttemptAt`. */
+  markDeferred(id: number, nextAttemptAt: number, refusal: { reply: string; enhancedStatus: string | null }, events: NewEvent[]): Promise<void>;
   /** Gives up on the mail and erases its payload. */
-  markFailed(id: number, error: string): Promise<void>;
-  /** A code that has expired is useless: its queued mail is given up and its payload erased. */
-  failExpired(now: number): Promise<number>;
+  markFailed(id: number, error: string, events: NewEvent[]): Promise<void>;
+  /**
+   * Records a hard bounce, once: false when the mail is unknown or already bounced (a second
+   * DSN for the same mail changes nothing).
+   */
+  bounce(bounce: Bounce): Promise<boolean>;
+  /**
+   * A code that has expired is useless: its queued mail is given up and its payload erased,
+   * with the events `eventsFor` gives, in the same transaction.
+   */
+  failExpired(now: number, eventsFor: (mail: GivenUpMail) => NewEvent[]): Promise<number>;
   countQueued(): Promise<number>;
 }

@@ -9,6 +9,8 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 
 export interface SentMail {
   messageId: string;
+  /** The receiving server's reply to the message (SMTP: its 250 line). */
+  response?: string;
   file?: string;
 }
 
@@ -47,7 +49,7 @@ export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
       // were the worker's largest cost).
       const raw = await new MailComposer(message).compile().build();
       const info = await transporter.sendMail({ envelope: { from: message.from as string, to: message.to as string }, raw, messageId: message.messageId });
-      return { messageId: info.messageId };
+      return { messageId: info.messageId, response: info.response };
     },
     async ready() {
       try {

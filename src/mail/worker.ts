@@ -1,5 +1,6 @@
-// The outbox worker: delivers queued code mails, retries with backoff while the code lives,
-// and gives up (erasing the payload) once it has expired.
+// The outbox worker: delivers queued code mails, retries with backoff while the code lives
+// (a 4xx or no answer: deferred), stops at a 5xx (bounced: the address is suppressed), and
+// gives up (erasing the payload) once the code has expired. Every outcome is an event.
 import type { Logger } from 'pino';
 import { unsealWithAny } from '../shared/secrets.js';
 import { maskEmail } from '../verification/email-address.js';
@@ -7,7 +8,10 @@ import type { CodeMail } from '../verification/code-mail.js';
 import type { OutboxMail, OutboxPort } from './outbox.js';
 import { retryDelayMs } from './backoff.js';
 import { composeCodeMail } from './compose.js';
-import type { MailTransport } from './transport.js';
+import type { MailTransport, SentMail } from './transport.js';
+import { mailEvents } from './delivery-events.js';
+import { delivered, refusalOf, type Refused } from './smtp-reply.js';
+import { hourMs } from '../verification/limits.js';
 
 export interface MailWorkerOptions {
   outbox: OutboxPort;
@@ -30,6 +34,8 @@ export interface MailWorkerOptions {
   onDelivered?: (latencySeconds: number) => void;
   onFailed?: () => void;
   onRetry?: () => void;
+  /** A hard bounce, by recipient domain. */
+  onBounced?: (domain: string) => void;
 }
 
 export class MailWorker {
@@ -156,7 +162,7 @@ export class MailWorker {
     const now = this.options.now();
     if (now - this.lastExpiryCheck < 1_000) return;
     this.lastExpiryCheck = now;
-    const expired = await this.options.outbox.failExpired(now);
+    const expired = await this.options.outbox.failExpired(now, (mail) => mailEvents.expired(mail, now));
     for (let i = 0; i < expired; i++) this.options.onFailed?.();
   }
 
@@ -180,28 +186,63 @@ export class MailWorker {
 
   private async deliverOnce(mail: OutboxMail) {
     const { outbox, transport, logger, now } = this.options;
-    let message: CodeMail | undefined;
+    let message: CodeMail;
     try {
       message = JSON.parse(unsealWithAny(this.options.outboxKeys, mail.payload).plaintext) as CodeMail;
-      const sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`);
-      await outbox.markSent(mail.id, now());
-      this.options.onDelivered?.(Math.max(0, now() - mail.createdAt) / 1000);
-      const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1 };
-      if (sent.file) logger.info({ ...fields, file: sent.file }, `mail written to ${sent.file}`);
-      else logger.info(fields, 'mail sent');
     } catch (error) {
-      const reason = error instanceof Error ? error.message.slice(0, 300) : String(error);
-      const nextAttemptAt = now() + retryDelayMs(mail.attempts);
-      if (!message || nextAttemptAt >= mail.expiresAt) {
-        await outbox.markFailed(mail.id, reason);
-        this.options.onFailed?.();
-        logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason }, 'mail delivery failed for good');
-      } else {
-        await outbox.markRetry(mail.id, nextAttemptAt, reason);
-        this.options.onRetry?.();
-        logger.warn({ verificationId: mail.verificationId, attempts: mail.attempts + 1, reason, retryAt: new Date(nextAttemptAt).toISOString() }, 'mail delivery failed; will retry');
-      }
+      // A payload no key opens (CODE_SECRET replaced without keeping the old one) never will.
+      const reason = `the queued mail cannot be opened: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`;
+      await outbox.markFailed(mail.id, reason, []);
+      this.options.onFailed?.();
+      logger.error({ verificationId: mail.verificationId, reason }, 'mail delivery failed for good');
+      return;
     }
+    const attempt = mail.attempts + 1;
+    const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: attempt };
+    let sent: SentMail;
+    try {
+      sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`);
+    } catch (error) {
+      await this.refused(mail, message, refusalOf(error));
+      return;
+    }
+    const at = now();
+    const result = delivered(sent.response);
+    await outbox.markSent(mail.id, at, result, [mailEvents.sent(mail, message.to, at, { attempt, ...result })]);
+    this.options.onDelivered?.(Math.max(0, at - mail.createdAt) / 1000);
+    if (sent.file) logger.info({ ...fields, file: sent.file }, `mail written to ${sent.file}`);
+    else logger.info({ ...fields, queueId: result.queueId }, 'mail sent');
+  }
+
+  /** A refusal: a bounce when permanent, else another try while the code lives. */
+  private async refused(mail: OutboxMail, message: CodeMail, refusal: Refused) {
+    const { outbox, logger, now } = this.options;
+    const at = now();
+    const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1, reply: refusal.reply };
+    if (refusal.permanent) {
+      await outbox.bounce({
+        mail: { outboxId: mail.id },
+        reply: refusal.reply,
+        enhancedStatus: refusal.enhancedStatus,
+        now: at,
+        suppressUntil: (m) => at + m.suppressionHours * hourMs,
+        events: (bounced, until, others) => mailEvents.bounced(bounced, until, others, at, { reply: refusal.reply, enhancedStatus: refusal.enhancedStatus, source: 'smtp' }),
+      });
+      this.options.onBounced?.(message.to.slice(message.to.lastIndexOf('@') + 1));
+      logger.warn(fields, 'mail bounced: the address is suppressed');
+      return;
+    }
+    const nextAttemptAt = at + retryDelayMs(mail.attempts);
+    if (nextAttemptAt >= mail.expiresAt) {
+      await outbox.markFailed(mail.id, refusal.reply, [mailEvents.failed(mail, message.to, at, refusal.reply)]);
+      this.options.onFailed?.();
+      logger.warn(fields, 'mail delivery failed for good');
+      return;
+    }
+    const deferred = { attempt: mail.attempts + 1, reply: refusal.reply, enhancedStatus: refusal.enhancedStatus, retryAt: nextAttemptAt };
+    await outbox.markDeferred(mail.id, nextAttemptAt, refusal, [mailEvents.deferred(mail, message.to, at, deferred)]);
+    this.options.onRetry?.();
+    logger.warn({ ...fields, retryAt: new Date(nextAttemptAt).toISOString() }, 'mail delivery deferred; will retry');
   }
 
   /** Stops claiming and waits for mail in flight; mail not yet started stays queued. */

@@ -251,7 +251,7 @@ program
       const [{ keyRingFor }, { purgeExpired }] = await Promise.all([import('./open-store.js'), import('../retention/purge.js')]);
       const keys = keyRingFor(store.signingKeys, cfg);
       await keys.init();
-      console.log(JSON.stringify(await purgeExpired(store.maintenance, keys, cfg.RETENTION_DAYS, Date.now())));
+      console.log(JSON.stringify(await purgeExpired(store.maintenance, keys, cfg.RETENTION_DAYS, Date.now(), cfg.EVENT_RETENTION_DAYS)));
     }),
   );
 

@@ -19,7 +19,7 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   );
 
   const purge = setInterval(() => {
-    purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, Date.now()).then(
+    purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, Date.now(), config.EVENT_RETENTION_DAYS).then(
       (result) => app.log.info(result, 'purged expired rows'),
       (error: unknown) => app.log.error({ err: error }, 'purge failed'),
     );

@@ -14,6 +14,8 @@ import type { Store } from '../store/store.js';
 import { TotpService } from '../totp/service.js';
 import type { SendLimits } from '../verification/model.js';
 import { VerificationService } from '../verification/service.js';
+import { EventsService } from '../events/service.js';
+import { SuppressionService } from '../suppression/service.js';
 import { connectRedis, keyRingFor, openStore } from './open-store.js';
 
 export type { Mailcode } from '../http/app.js';
@@ -68,6 +70,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     },
     onFailed: () => metrics.mailFailed.inc(),
     onRetry: () => metrics.mailRetries.inc(),
+    onBounced: (domain) => metrics.mailBounced.inc({ domain }),
   });
   const verification = new VerificationService({
     verifications: store.verifications,
@@ -107,6 +110,8 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     keys,
     verification,
     totp,
+    events: new EventsService(store.events),
+    suppressions: new SuppressionService(store.suppressions, now),
     worker,
     transport,
     metrics,

@@ -8,12 +8,16 @@ export interface PurgeCutoffs {
   sendEventsBefore: number;
   /** Signing keys retired before this go (no token they signed is still valid). */
   keysRetiredBefore: number;
+  /** Audit events older than this go (EVENT_RETENTION_DAYS); ended suppressions go at `now`. */
+  eventsBefore: number;
 }
 
 export interface PurgeResult {
   verifications: number;
   sendEvents: number;
   signingKeys: number;
+  events: number;
+  suppressions: number;
 }
 
 export interface MaintenancePort {

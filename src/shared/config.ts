@@ -49,6 +49,7 @@ export const ConfigSchema = Type.Object({
   CLIENT_REQUESTS_PER_SECOND: Int(1, 1000000, 'requests per second per API client'),
   ASSERTION_TTL_SECONDS: Int(30, 86400, 'seconds an assertion lives (30-86400)'),
   RETENTION_DAYS: Int(0, 3650, 'days expired verifications are kept for audit'),
+  EVENT_RETENTION_DAYS: Int(1, 3650, 'days audit events are kept (1-3650)'),
   MAIL_LEASE_SECONDS: Int(1, 3600, 'seconds a process holds a claimed mail before another may deliver it (1-3600)'),
 });
 
@@ -77,6 +78,7 @@ const defaults: Record<string, string> = {
   CLIENT_REQUESTS_PER_SECOND: '50',
   ASSERTION_TTL_SECONDS: '300',
   RETENTION_DAYS: '7',
+  EVENT_RETENTION_DAYS: '30',
   MAIL_LEASE_SECONDS: '10',
 };
 

@@ -12,6 +12,8 @@ export class Metrics {
   readonly mailDelivered = new Counter({ name: 'mailcode_mail_delivered_total', help: 'Mails handed to the transport', registers: [this.registry] });
   readonly mailFailed = new Counter({ name: 'mailcode_mail_failed_total', help: 'Mails given up (code expired before delivery, or canceled)', registers: [this.registry] });
   readonly mailRetries = new Counter({ name: 'mailcode_mail_retries_total', help: 'Delivery attempts that failed and were rescheduled', registers: [this.registry] });
+  /** By recipient domain: company domains, which the client's allowed-domain list bounds. */
+  readonly mailBounced = new Counter({ name: 'mailcode_mail_bounced_total', help: 'Code mails refused for good (5xx), by recipient domain', labelNames: ['domain'], registers: [this.registry] });
   readonly mailDeliverySeconds = new Histogram({
     name: 'mailcode_mail_delivery_seconds',
     help: 'Time from queueing a mail to its delivery',

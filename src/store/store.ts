@@ -6,6 +6,7 @@ import type { ClientsPort } from '../clients/ports.js';
 import type { EventsPort } from '../events/ports.js';
 import type { OutboxPort } from '../mail/outbox.js';
 import type { MaintenancePort } from '../retention/ports.js';
+import type { SuppressionsPort } from '../suppression/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
 import type { VerificationsPort } from '../verification/ports.js';
 
@@ -16,6 +17,7 @@ export interface Store {
   readonly signingKeys: SigningKeysPort;
   readonly totpFactors: TotpFactorsPort;
   readonly events: EventsPort;
+  readonly suppressions: SuppressionsPort;
   readonly maintenance: MaintenancePort;
   /** Whether the database answers (readiness). */
   ping(): Promise<boolean>;

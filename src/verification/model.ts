@@ -3,7 +3,8 @@
 
 export type Purpose = 'signup' | 'login';
 export type VerificationStatus = 'pending' | 'verified' | 'locked' | 'canceled';
-export type DeliveryStatus = 'queued' | 'sent' | 'failed';
+/** queued (not tried yet), deferred (refused for now, retrying), sent, bounced (refused for good), failed (undelivered when the code expired), suppressed (the address bounced before). */
+export type DeliveryStatus = 'queued' | 'deferred' | 'sent' | 'bounced' | 'failed' | 'suppressed';
 
 export interface Verification {
   id: string;
@@ -21,12 +22,21 @@ export interface Verification {
   verifiedAt: number | null;
 }
 
-/** What happened to the newest mail of a verification. */
+/** What happened to the newest mail of a verification, as stored (see deliveryStatus). */
 export interface Delivery {
-  status: DeliveryStatus;
+  status: 'queued' | 'sent' | 'bounced' | 'failed' | 'suppressed';
   attempts: number;
   lastError: string | null;
+  /** The receiving server's last reply: its 250 on delivery, its refusal otherwise. */
+  lastReply: string | null;
+  enhancedStatus: string | null;
+  queueId: string | null;
   sentAt: number | null;
+}
+
+/** A queued mail that was tried and refused for now is deferred. */
+export function deliveryStatus(d: Pick<Delivery, 'status' | 'attempts'>): DeliveryStatus {
+  return d.status === 'queued' && d.attempts > 0 ? 'deferred' : d.status;
 }
 
 export interface SendLimits {

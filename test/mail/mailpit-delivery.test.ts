@@ -72,12 +72,46 @@ await onEachDatabase(async (t) => {
     const { verificationId } = await send(acme.apiKey, { email: 'patient@acme.example' });
     await waitFor('two refused attempts', async () => (await state(acme.apiKey, verificationId)).deliveryAttempts >= 2, 10_000);
     const refused = await state(acme.apiKey, verificationId);
-    t.match(refused, { delivery: 'queued', lastDeliveryError: /451/ });
+    t.match(refused, { delivery: 'deferred', lastDeliveryError: /451/, lastReply: '451 Chaos sender error' });
     await mailbox.setChaosTriggers({ Sender: { ErrorCode: 451, Probability: 0 } });
     const message = await mailbox.waitForMessage({ query: 'to:patient@acme.example' }, { timeout: 15_000, interval: 100 });
     t.ok(message.ID, 'delivered after the outage');
     await waitFor('delivery recorded', async () => (await state(acme.apiKey, verificationId)).delivery === 'sent');
     t.equal((await mailbox.searchMessages({ query: 'to:patient@acme.example' })).messages_count, 1, 'exactly one copy');
+    const delivered = await state(acme.apiKey, verificationId);
+    t.match(delivered, { lastReply: /^250 2\.0\.0 Ok: queued as /, queueId: message.ID }, "Mailpit's 250 reply and its queue id (its message id) are kept");
+    const story = delivered.timeline.map((e: { type: string }) => e.type);
+    t.equal(story[0], 'verification.created');
+    t.equal(story.at(-1), 'mail.sent');
+    t.ok(story.slice(1, -1).length >= 2 && story.slice(1, -1).every((type: string) => type === 'mail.deferred'), `deferred before it was sent: ${story.join(', ')}`);
+  });
+
+  t.test('a mail server refusing the recipient for good: bounced, the address suppressed, the next send refused at once', async (t) => {
+    const { app, createClient, send, state, mailbox } = await buildWithMailpit(t, {}, ['--enable-chaos']);
+    const acme = await createClient();
+    await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 100 } });
+    const { verificationId } = await send(acme.apiKey, { email: 'nobody@acme.example' });
+    await waitFor('the bounce', async () => (await state(acme.apiKey, verificationId)).delivery === 'bounced', 10_000);
+    const bounced = await state(acme.apiKey, verificationId);
+    t.match(bounced, { delivery: 'bounced', deliveryAttempts: 0, lastReply: '550 Chaos recipient error' });
+    t.same(bounced.timeline.map((e: { type: string }) => e.type), ['verification.created', 'mail.bounced', 'address.suppressed'], 'no retry after a 5xx');
+    await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 0 } });
+    const again = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'nobody@acme.example', purpose: 'signup' } });
+    t.equal(again.statusCode, 422);
+    t.match(again.json(), { code: 'address_undeliverable', reason: '550 Chaos recipient error', suppressedUntil: /^\d{4}-/ });
+    const listed = (await app.inject({ method: 'GET', url: '/suppressions', headers: acme.auth })).json();
+    t.match(listed.suppressions, [{ email: 'nobody@acme.example', reason: '550 Chaos recipient error', verificationId }]);
+    const events = (await app.inject({ method: 'GET', url: '/events?type=mail.bounced,address.suppressed', headers: acme.auth })).json();
+    t.same(events.events.map((e: { type: string }) => e.type), ['address.suppressed', 'mail.bounced'], 'newest first');
+    t.match(events.events[1], { subject: verificationId, email: 'n***@acme.example', actor: 'mailcode', data: { reply: '550 Chaos recipient error', source: 'smtp' } });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    t.match(metrics, /^mailcode_mail_bounced_total\{domain="acme\.example"\} 1$/m);
+    const lift = await app.inject({ method: 'DELETE', url: '/suppressions/nobody%40acme.example', headers: acme.auth });
+    t.equal(lift.statusCode, 204);
+    t.equal((await app.inject({ method: 'DELETE', url: '/suppressions/nobody%40acme.example', headers: acme.auth })).statusCode, 404, 'lifted once');
+    const resent = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'nobody@acme.example', purpose: 'signup' } });
+    t.equal(resent.statusCode, 202, 'mail goes out again once lifted');
+    await mailbox.waitForMessage({ query: 'to:nobody@acme.example' }, { timeout: 10_000, interval: 100 });
   });
 
   t.test('SMTP down past the code lifetime: delivery failed, and a metric counts it', async (t) => {

@@ -15,7 +15,7 @@ await onEachDatabase(async (t) => {
     const { verificationId } = (await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } })).json();
     await app.mailcode.worker.runOnce();
     let state = (await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth })).json();
-    t.match(state, { delivery: 'queued', deliveryAttempts: 1, lastDeliveryError: '421 try again later' });
+    t.match(state, { delivery: 'deferred', deliveryAttempts: 1, lastDeliveryError: '421 try again later', lastReply: '421 try again later' });
     t.equal(await app.mailcode.worker.runOnce(), 0, 'not retried before its backoff');
     mail.failWith = undefined;
     clock.advance(60_000);

@@ -162,18 +162,82 @@ await onEachDatabase(async (t) => {
     const afterLease = await outbox.claimDue(now + 20_000, 10_000, 10);
     t.notOk(afterLease.some((m) => m.id === claimed[0]!.id), 'a renewed lease holds');
     t.ok(afterLease.some((m) => m.id === claimed[1]!.id), 'an expired lease frees the mail');
-    await outbox.markSent(claimed[0]!.id, now + 21_000);
-    t.match(await store.verifications.get(claimed[0]!.verificationId, 'cl_a'), { delivery: { status: 'sent', attempts: 1, sentAt: now + 21_000, lastError: null } });
-    await outbox.markRetry(claimed[1]!.id, now + 60_000, 'connection refused');
-    t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), { delivery: { status: 'queued', attempts: 1, lastError: 'connection refused' } });
+    const sentEvent = { type: 'mail.sent' as const, clientId: 'cl_a', subject: claimed[0]!.verificationId, maskedEmail: 'o***@acme.example', requestId: null, actor: 'mailcode' as const, data: { attempt: 1 }, at: now + 21_000 };
+    await outbox.markSent(claimed[0]!.id, now + 21_000, { reply: '250 2.0.0 Ok: queued as Q1', queueId: 'Q1' }, [sentEvent]);
+    t.match(await store.verifications.get(claimed[0]!.verificationId, 'cl_a'), {
+      delivery: { status: 'sent', attempts: 1, sentAt: now + 21_000, lastError: null, lastReply: '250 2.0.0 Ok: queued as Q1', queueId: 'Q1' },
+    });
+    t.match(await store.events.list({ clientId: 'cl_a', subject: claimed[0]!.verificationId, types: ['mail.sent'], limit: 10 }), [{ type: 'mail.sent', data: { attempt: 1 } }], 'written with the change');
+    await outbox.markDeferred(claimed[1]!.id, now + 60_000, { reply: '451 4.3.0 try later', enhancedStatus: '4.3.0' }, []);
+    t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), { delivery: { status: 'queued', attempts: 1, lastError: '451 4.3.0 try later', lastReply: '451 4.3.0 try later', enhancedStatus: '4.3.0' } });
     t.equal((await outbox.claimDue(now + 59_000, 10_000, 10)).filter((m) => m.id === claimed[1]!.id).length, 0, 'not before its next attempt');
-    await outbox.markFailed(claimed[1]!.id, '550 no such user');
-    t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), { delivery: { status: 'failed', attempts: 2, lastError: '550 no such user' } });
+    const retried = (await outbox.claimDue(now + 61_000, 10_000, 10)).find((m) => m.id === claimed[1]!.id);
+    t.match(retried, { clientId: 'cl_a', suppressionHours: 24 }, 'a claimed mail names its client and how long that client suppresses');
+    await outbox.markFailed(claimed[1]!.id, 'no such key opens it', []);
+    t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), { delivery: { status: 'failed', attempts: 2, lastError: 'no such key opens it' } });
     t.equal(await outbox.countQueued(), 1);
     const released = await outbox.releaseAbandoned();
     t.ok(released === 0 || released === 1, 'SQLite gives back every lease at start; PostgreSQL leaves them to run out');
-    t.equal(await outbox.failExpired(now + 600_000), 1, 'mail whose code expired is given up');
+    const given: string[] = [];
+    t.equal(await outbox.failExpired(now + 600_000, (m) => (given.push(`${m.clientId}:${m.email}`), [{ ...sentEvent, type: 'mail.failed', subject: m.verificationId, at: now + 600_000 }])), 1, 'mail whose code expired is given up');
+    t.same(given, ['cl_a:o3@acme.example'], 'with what its events name');
     t.equal(await outbox.countQueued(), 0);
+    t.equal((await store.events.list({ clientId: 'cl_a', types: ['mail.failed'], limit: 10 })).length, 1);
+  });
+
+  t.test('outbox: a bounce bounces the mail once, suppresses the address for the client, drops its other queued mail', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_b'));
+    const first = await send(store, now, { email: 'gone@acme.example' });
+    const second = await send(store, now, { email: 'gone@acme.example', purpose: 'signup' });
+    const otherClient = await send(store, now, { email: 'gone@acme.example', clientId: 'cl_b' });
+    if (first.kind !== 'queued' || second.kind !== 'queued' || otherClient.kind !== 'queued') return t.fail('sent');
+    const [mail] = (await store.outbox.claimDue(now, 10_000, 10)).filter((m) => m.verificationId === first.verification.id);
+    const seen: unknown[] = [];
+    const bounce = (at: number, target: { outboxId: number } | { verificationId: string }) =>
+      store.outbox.bounce({
+        mail: target, reply: '550 5.1.1 <gone@acme.example>: mailbox unknown', enhancedStatus: '5.1.1', now: at,
+        suppressUntil: (m) => at + m.suppressionHours * 3_600_000,
+        events: (bounced, until, others) => (seen.push({ bounced, until, others }), [{ type: 'mail.bounced', clientId: bounced.clientId, subject: bounced.verificationId, maskedEmail: null, requestId: null, actor: 'mailcode', data: {}, at }]),
+      });
+    t.equal(await bounce(now + 1_000, { outboxId: mail!.id }), true);
+    t.match(seen[0], { bounced: { verificationId: first.verification.id, clientId: 'cl_a', email: 'gone@acme.example' }, until: now + 1_000 + 24 * 3_600_000, others: [{ verificationId: second.verification.id }] });
+    t.match(await store.verifications.get(first.verification.id, 'cl_a'), { delivery: { status: 'bounced', enhancedStatus: '5.1.1', lastReply: /mailbox unknown/ } });
+    t.match(await store.verifications.get(second.verification.id, 'cl_a'), { delivery: { status: 'suppressed' } }, "the client's other queued mail to the address is dropped");
+    t.match(await store.verifications.get(otherClient.verification.id, 'cl_b'), { delivery: { status: 'queued' } }, "another client's mail is untouched");
+    t.equal(await bounce(now + 2_000, { verificationId: first.verification.id }), false, 'a second report of the same bounce changes nothing');
+    t.equal((await store.events.list({ clientId: 'cl_a', types: ['mail.bounced'], limit: 10 })).length, 1);
+    t.match(await send(store, now + 3_000, { email: 'gone@acme.example', purpose: 'login' }), { kind: 'suppressed', reason: /mailbox unknown/, until: now + 1_000 + 24 * 3_600_000 });
+    t.match(await send(store, now + 3_000, { email: 'gone@acme.example', clientId: 'cl_b', purpose: 'signup' }), { kind: 'queued' }, 'only the client whose mail bounced suppresses');
+    t.match(await store.suppressions.list('cl_a'), [{ email: 'gone@acme.example', reason: /mailbox unknown/, enhancedStatus: '5.1.1', verificationId: first.verification.id, createdAt: now + 1_000 }]);
+    t.same(await store.suppressions.list('cl_b'), []);
+    t.equal(await store.suppressions.lift('cl_b', 'gone@acme.example', []), false, "a client cannot lift another's suppression");
+    t.equal(await store.suppressions.lift('cl_a', 'gone@acme.example', []), true);
+    t.equal(await store.suppressions.lift('cl_a', 'gone@acme.example', []), false, 'once');
+    t.match(await send(store, now + 61_000, { email: 'gone@acme.example', purpose: 'login' }), { kind: 'queued' }, 'lifted: mail goes out again');
+    t.equal(await bounce(now, { verificationId: 'vf_unknown' }), false, 'an unknown mail changes nothing');
+  });
+
+  t.test('events: newest first, by type, by subject, page by page, each client its own', async (t) => {
+    const store = await openTestStore(t);
+    const base = { maskedEmail: 'a***@acme.example', requestId: 'req-1', actor: 'portal' as const, data: { n: 1 } };
+    const list = Array.from({ length: 5 }, (_, i) => ({ ...base, type: i % 2 ? ('mail.sent' as const) : ('verification.created' as const), clientId: 'cl_a', subject: `vf_${i % 3}`, at: now + i }));
+    await store.events.append(list);
+    await store.events.append([{ ...base, type: 'mail.sent', clientId: 'cl_b', subject: 'vf_0', at: now + 9 }]);
+    const all = await store.events.list({ clientId: 'cl_a', limit: 10 });
+    t.same(all.map((e) => e.at), [now + 4, now + 3, now + 2, now + 1, now], 'newest first, only the client\'s own');
+    t.match(all[0], { id: /^ev_/, type: 'verification.created', subject: 'vf_1', maskedEmail: 'a***@acme.example', requestId: 'req-1', actor: 'portal', data: { n: 1 } });
+    t.same((await store.events.list({ clientId: 'cl_a', types: ['mail.sent'], limit: 10 })).map((e) => e.at), [now + 3, now + 1]);
+    t.same((await store.events.list({ clientId: 'cl_a', subject: 'vf_0', limit: 10 })).map((e) => e.at), [now + 3, now]);
+    const page1 = await store.events.list({ clientId: 'cl_a', limit: 2 });
+    const page2 = await store.events.list({ clientId: 'cl_a', limit: 2, before: page1[1]!.id });
+    t.same(page2.map((e) => e.at), [now + 2, now + 1], 'the next page starts after the cursor');
+    const foreign = (await store.events.list({ clientId: 'cl_b', limit: 1 }))[0]!;
+    t.same(await store.events.list({ clientId: 'cl_a', limit: 10, before: foreign.id }), [], "another client's event is no cursor");
+    const tail = await store.events.after(all[2]!.seq, 10);
+    t.same(tail.map((e) => e.at), [now + 3, now + 4, now + 9], 'the tail: every client, oldest first, after a position');
+    t.equal(await store.events.lastSeq(), tail[2]!.seq);
   });
 
   t.test('signing keys: add retires the active one, list newest first, reseal', async (t) => {
@@ -240,8 +304,12 @@ await onEachDatabase(async (t) => {
     await store.signingKeys.add({ kid: 'old', publicJwk: '{}', privateJwkEncrypted: 'x', createdAt: now, retiredAt: null });
     await store.signingKeys.add({ kid: 'new', publicJwk: '{}', privateJwkEncrypted: 'y', createdAt: now + 1, retiredAt: null });
     const later = now + 40 * 86_400_000 + 1;
-    const result = await store.maintenance.purge({ now: later, verificationsBefore: now + 86_400_000, sendEventsBefore: later - 86_400_000, keysRetiredBefore: now + 2 });
-    t.same(result, { verifications: 1, sendEvents: 1, signingKeys: 1 });
+    const event = { type: 'mail.sent' as const, clientId: 'cl_a', subject: 'vf_x', maskedEmail: null, requestId: null, actor: 'mailcode' as const, data: {} };
+    await store.events.append([{ ...event, at: now }, { ...event, at: later }]);
+    const result = await store.maintenance.purge({ now: later, verificationsBefore: now + 86_400_000, sendEventsBefore: later - 86_400_000, keysRetiredBefore: now + 2, eventsBefore: later - 86_400_000 });
+    t.match(result, { verifications: 1, sendEvents: 1, signingKeys: 1 });
+    t.ok(result.events >= 1, 'old events go');
+    t.same((await store.events.list({ clientId: 'cl_a', subject: 'vf_x', limit: 10 })).map((e) => e.at), [later], 'recent events stay');
     t.equal(await store.outbox.countQueued(), 1, "the kept verification's mail is still queued");
     t.same((await store.signingKeys.list()).map((k) => k.kid), ['new']);
   });

@@ -9,10 +9,17 @@ import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/cli
 import { SendCodeRequest, SendCodeResponse, VerificationParams, Verification, VerifyCodeRequest, VerifyCodeResponse } from '../schemas/verification.js';
 import { iso, recordedRequestId } from '../wire.js';
 import { registerTotpRoutes } from './totp.js';
+import { registerEventRoutes } from './events.js';
+import { registerSuppressionRoutes } from './suppressions.js';
+import type { EventsService } from '../../events/service.js';
+import type { SuppressionService } from '../../suppression/service.js';
+import { deliveryStatus } from '../../verification/model.js';
 
 export interface PortalRoutesOptions {
   verification: VerificationService;
   totp: TotpService;
+  events: EventsService;
+  suppressions: SuppressionService;
   requestsPerSecond: number;
   onRateLimited?: () => void;
   /** Where the per-client request counts are shared between processes (else in memory). */
@@ -48,14 +55,19 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
 
   app.get('/verifications/:id', { schema: { params: VerificationParams, response: { 200: Verification } } }, async (request) => {
     const { verification: v, status, delivery, attemptsRemaining } = await verification.getVerification(request.client!, request.params.id);
+    const timeline = await options.events.timeline(request.client!.id, v.id);
     return {
       id: v.id,
       email: v.email,
       purpose: v.purpose,
       status,
-      delivery: delivery?.status ?? 'queued',
+      delivery: delivery ? deliveryStatus(delivery) : 'queued',
       deliveryAttempts: delivery?.attempts ?? 0,
       lastDeliveryError: delivery?.lastError ?? null,
+      lastReply: delivery?.lastReply ?? null,
+      enhancedStatus: delivery?.enhancedStatus ?? null,
+      queueId: delivery?.queueId ?? null,
+      timeline: timeline.map((e) => ({ type: e.type, at: iso(e.at), data: e.data })),
       attemptsRemaining,
       expiresAt: iso(v.expiresAt),
     };
@@ -66,4 +78,6 @@ export default async function portalRoutes(scope: FastifyInstance, options: Port
     return reply.code(204).send();
   });
   registerTotpRoutes(scope, options.totp);
+  registerEventRoutes(scope, options.events);
+  registerSuppressionRoutes(scope, options.suppressions);
 }

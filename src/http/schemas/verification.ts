@@ -1,5 +1,6 @@
 // Request and response schemas of email verification (TypeBox). Requests are validated
 // strictly (no coercion, no unknown members); responses are serialized by schema.
+import { TimelineEntry } from './events.js';
 import { Type, type Static } from 'typebox';
 import { Code, DateTime, Email, EndUserIp, Locale, Purpose, VerificationId } from './common.js';
 
@@ -59,9 +60,17 @@ export const Verification = Type.Object(
     email: Type.String(),
     purpose: Purpose,
     status: Type.Enum(['pending', 'verified', 'expired', 'locked', 'canceled'], { type: 'string' }),
-    delivery: Type.Enum(['queued', 'sent', 'failed'], { type: 'string' }),
+    delivery: Type.Enum(['queued', 'deferred', 'sent', 'bounced', 'failed', 'suppressed'], {
+      type: 'string',
+      description:
+        'The newest mail: queued (not tried yet), deferred (refused for now, retrying), sent (accepted by the receiving server), bounced (refused for good: the address is suppressed), failed (still undelivered when the code expired), suppressed (not sent: the address bounced before).',
+    }),
     deliveryAttempts: Type.Integer(),
     lastDeliveryError: Type.Union([Type.String(), Type.Null()]),
+    lastReply: Type.Union([Type.String(), Type.Null()], { description: "The receiving server's last reply: its 250 on delivery, its refusal otherwise." }),
+    enhancedStatus: Type.Union([Type.String(), Type.Null()], { description: 'The RFC 3463 status of the last refusal, e.g. 5.1.1 (mailbox unknown).' }),
+    queueId: Type.Union([Type.String(), Type.Null()], { description: "The receiving server's queue id from its 250 reply (for its postmaster)." }),
+    timeline: Type.Array(TimelineEntry, { description: 'What happened to this verification, oldest first (up to 50 events).' }),
     attemptsRemaining: Type.Integer(),
     expiresAt: DateTime,
   },

@@ -4,6 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Store } from '../store.js';
+import { PostgresSuppressions } from './suppressions.js';
 import { PostgresEvents } from './events.js';
 import { PostgresClients } from './clients.js';
 import { PostgresMaintenance } from './maintenance.js';
@@ -18,15 +19,15 @@ import { PostgresVerifications } from './verifications.js';
 export async function openPostgresStore(url: string, poolSize: number, redis?: { client: Redis; prefix: string }): Promise<Store> {
   const db = openPostgres(url, poolSize);
   await migratePostgres(db, url);
-  const outbox = new PostgresOutbox(db);
   return {
     clients: new PostgresClients(db),
     verifications: new PostgresVerifications(db, redis ? redisCounters(redis.client, redis.prefix) : undefined),
-    outbox,
+    outbox: new PostgresOutbox(db),
     signingKeys: new PostgresSigningKeys(db),
     totpFactors: new PostgresTotpFactors(db),
     events: new PostgresEvents(db),
-    maintenance: new PostgresMaintenance(db, outbox),
+    suppressions: new PostgresSuppressions(db),
+    maintenance: new PostgresMaintenance(db),
     ping: async () => (await db.execute<{ ok: number }>(sql`select 1 as ok`)).rows[0]?.ok === 1,
     close: () => db.$client.end(),
   };

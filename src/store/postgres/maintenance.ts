@@ -3,13 +3,9 @@ import { and, lt, sql } from 'drizzle-orm';
 import { signingKeys } from '../../../db/schema.pg.js';
 import type { MaintenancePort, PurgeCutoffs, PurgeResult } from '../../retention/ports.js';
 import type { PgDb } from './open.js';
-import type { PostgresOutbox } from './outbox.js';
 
 export class PostgresMaintenance implements MaintenancePort {
-  constructor(
-    private readonly db: PgDb,
-    private readonly outbox: PostgresOutbox,
-  ) {}
+  constructor(private readonly db: PgDb) {}
 
   async purge(cutoffs: PurgeCutoffs): Promise<PurgeResult> {
     const batch = 1_000;
@@ -21,7 +17,6 @@ export class PostgresMaintenance implements MaintenancePort {
         if (deleted < batch) return total;
       }
     };
-    await this.outbox.failExpired(cutoffs.now);
     // Codes and outbox rows go with their verification (ON DELETE CASCADE).
     const old = await deleteBatches(() =>
       this.db.execute(sql`delete from verifications where id in (select id from verifications where expires_at < ${cutoffs.verificationsBefore} limit ${batch})`),
@@ -35,10 +30,16 @@ export class PostgresMaintenance implements MaintenancePort {
     await deleteBatches(() =>
       this.db.execute(sql`delete from limit_counters where ctid in (select ctid from limit_counters where bucket < ${cutoffs.sendEventsBefore} limit ${batch})`),
     );
+    const audit = await deleteBatches(() =>
+      this.db.execute(sql`delete from events where seq in (select seq from events where created_at < ${cutoffs.eventsBefore} limit ${batch})`),
+    );
+    const lifted = await deleteBatches(() =>
+      this.db.execute(sql`delete from suppressions where ctid in (select ctid from suppressions where until < ${cutoffs.now} limit ${batch})`),
+    );
     const keys = await this.db
       .delete(signingKeys)
       .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, cutoffs.keysRetiredBefore)))
       .returning({ kid: signingKeys.kid });
-    return { verifications: old, sendEvents: events, signingKeys: keys.length };
+    return { verifications: old, sendEvents: events, signingKeys: keys.length, events: audit, suppressions: lifted };
   }
 }

@@ -1,40 +1,30 @@
 // The outbox on PostgreSQL: claimed with FOR UPDATE SKIP LOCKED plus a lease, so replicas
 // never take the same mail and a dead replica's mail comes back when its lease runs out.
-import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
-import { outbox } from '../../../db/schema.pg.js';
-import type { OutboxMail, OutboxPort } from '../../mail/outbox.js';
+// Each state change is one statement with its events (a CTE), or one transaction.
+import { and, asc, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { clients, outbox, suppressions, verifications } from '../../../db/schema.pg.js';
+import type { NewEvent } from '../../events/model.js';
+import type { Bounce, GivenUpMail, OutboxMail, OutboxPort } from '../../mail/outbox.js';
+import { eventsParameter, insertEventsFrom, writeEvents } from './events.js';
 import type { PgDb } from './open.js';
 
-const p = sql.placeholder;
-/** A placeholder where drizzle's types want an SQL value (in .set()). */
-const v = (name: string) => sql`${sql.placeholder(name)}`;
+/** One delivery's state change and its events, in one statement: $1 the outbox id, then the change's values, the events last. */
+const change = (set: string, eventsAt: number) => `
+with o as (update outbox set ${set}, lease_until = 0, attempts = attempts + 1 where id = $1 returning id),
+audit as (${insertEventsFrom('o', eventsAt)})
+select count(*) from o`;
 
-/** The worker's statements, built once and named: each delivery runs one of them. */
-function prepare(db: PgDb) {
-  return {
-    markSent: db
-      .update(outbox)
-      .set({ status: 'sent', payload: null, sentAt: v('now'), leaseUntil: 0, lastError: null, attempts: sql`${outbox.attempts} + 1` })
-      .where(eq(outbox.id, p('id')))
-      .prepare('mc_outbox_sent'),
-    markRetry: db
-      .update(outbox)
-      .set({ nextAttemptAt: v('next'), leaseUntil: 0, lastError: v('error'), attempts: sql`${outbox.attempts} + 1` })
-      .where(eq(outbox.id, p('id')))
-      .prepare('mc_outbox_retry'),
-    markFailed: db
-      .update(outbox)
-      .set({ status: 'failed', payload: null, leaseUntil: 0, lastError: v('error'), attempts: sql`${outbox.attempts} + 1` })
-      .where(eq(outbox.id, p('id')))
-      .prepare('mc_outbox_failed'),
-  };
-}
+const statements = {
+  sent: change('status = \'sent\', payload = null, sent_at = $2, last_error = null, last_reply = $3, queue_id = $4', 5),
+  deferred: change('next_attempt_at = $2, last_error = $3, last_reply = $3, enhanced_status = $4', 5),
+  failed: change('status = \'failed\', payload = null, last_error = $2', 3),
+};
 
 export class PostgresOutbox implements OutboxPort {
-  private readonly statements: ReturnType<typeof prepare>;
+  constructor(private readonly db: PgDb) {}
 
-  constructor(private readonly db: PgDb) {
-    this.statements = prepare(db);
+  private async run(name: keyof typeof statements, values: unknown[], events: NewEvent[]): Promise<void> {
+    await this.db.$client.query({ name: `mc_outbox_${name}`, text: statements[name], values: [...values, eventsParameter(events)] });
   }
 
   /**
@@ -53,7 +43,16 @@ export class PostgresOutbox implements OutboxPort {
       .update(outbox)
       .set({ leaseUntil: now + leaseMs })
       .where(inArray(outbox.id, due))
-      .returning({ id: outbox.id, verificationId: outbox.verificationId, payload: outbox.payload, attempts: outbox.attempts, createdAt: outbox.createdAt, expiresAt: outbox.expiresAt });
+      .returning({
+        id: outbox.id,
+        verificationId: outbox.verificationId,
+        payload: outbox.payload,
+        attempts: outbox.attempts,
+        createdAt: outbox.createdAt,
+        expiresAt: outbox.expiresAt,
+        clientId: sql<string>`(select client_id from verifications where id = ${outbox.verificationId})`,
+        suppressionHours: sql<number>`(select c.suppression_hours from verifications v join clients c on c.id = v.client_id where v.id = ${outbox.verificationId})`,
+      });
     return rows.filter((m): m is OutboxMail => m.payload !== null);
   }
 
@@ -66,25 +65,65 @@ export class PostgresOutbox implements OutboxPort {
     return 0;
   }
 
-  async markSent(id: number, now: number): Promise<void> {
-    await this.statements.markSent.execute({ id, now });
+  markSent(id: number, now: number, result: { reply: string | null; queueId: string | null }, events: NewEvent[]): Promise<void> {
+    return this.run('sent', [id, now, result.reply, result.queueId], events);
   }
 
-  async markRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
-    await this.statements.markRetry.execute({ id, next: nextAttemptAt, error });
+  markDeferred(id: number, nextAttemptAt: number, refusal: { reply: string; enhancedStatus: string | null }, events: NewEvent[]): Promise<void> {
+    return this.run('deferred', [id, nextAttemptAt, refusal.reply, refusal.enhancedStatus], events);
   }
 
-  async markFailed(id: number, error: string): Promise<void> {
-    await this.statements.markFailed.execute({ id, error });
+  markFailed(id: number, error: string, events: NewEvent[]): Promise<void> {
+    return this.run('failed', [id, error], events);
   }
 
-  async failExpired(now: number): Promise<number> {
-    const rows = await this.db
-      .update(outbox)
-      .set({ status: 'failed', payload: null, lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')` })
-      .where(and(eq(outbox.status, 'queued'), lte(outbox.expiresAt, now)))
-      .returning({ id: outbox.id });
-    return rows.length;
+  bounce(b: Bounce): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const columns = { id: outbox.id, status: outbox.status, verificationId: outbox.verificationId, clientId: verifications.clientId, email: verifications.email, suppressionHours: clients.suppressionHours };
+      const base = tx.select(columns).from(outbox).innerJoin(verifications, eq(verifications.id, outbox.verificationId)).innerJoin(clients, eq(clients.id, verifications.clientId));
+      // FOR UPDATE OF outbox: two reports of one bounce (the SMTP refusal and a DSN) are recorded once.
+      const [mail] =
+        'outboxId' in b.mail
+          ? await base.where(eq(outbox.id, b.mail.outboxId)).for('update', { of: outbox })
+          : await base.where(eq(outbox.verificationId, b.mail.verificationId)).orderBy(desc(outbox.id)).limit(1).for('update', { of: outbox });
+      if (!mail || mail.status === 'bounced') return false;
+      const until = b.suppressUntil(mail);
+      const refusal = { lastError: b.reply, lastReply: b.reply, enhancedStatus: b.enhancedStatus, leaseUntil: 0 };
+      await tx.update(outbox).set({ ...refusal, status: 'bounced', payload: null }).where(eq(outbox.id, mail.id));
+      const suppression = { reason: b.reply, enhancedStatus: b.enhancedStatus, verificationId: mail.verificationId, createdAt: b.now, until };
+      await tx.insert(suppressions).values({ clientId: mail.clientId, email: mail.email, ...suppression }).onConflictDoUpdate({ target: [suppressions.clientId, suppressions.email], set: suppression });
+      const others = (
+        await tx
+          .update(outbox)
+          .set({ status: 'suppressed', payload: null, leaseUntil: 0, lastError: 'address suppressed after a bounce' })
+          .where(
+            and(
+              eq(outbox.status, 'queued'),
+              inArray(outbox.verificationId, tx.select({ id: verifications.id }).from(verifications).where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email)))),
+            ),
+          )
+          .returning({ id: outbox.id, verificationId: outbox.verificationId })
+      ).map((o) => ({ ...o, clientId: mail.clientId, email: mail.email }));
+      await writeEvents(tx, b.events(mail, until, others));
+      return true;
+    });
+  }
+
+  failExpired(now: number, eventsFor: (mail: GivenUpMail) => NewEvent[]): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const failed = await tx
+        .update(outbox)
+        .set({ status: 'failed', payload: null, lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')` })
+        .where(and(eq(outbox.status, 'queued'), lte(outbox.expiresAt, now)))
+        .returning({
+          id: outbox.id,
+          verificationId: outbox.verificationId,
+          clientId: sql<string>`(select client_id from verifications where id = ${outbox.verificationId})`,
+          email: sql<string>`(select email from verifications where id = ${outbox.verificationId})`,
+        });
+      await writeEvents(tx, failed.flatMap(eventsFor));
+      return failed.length;
+    });
   }
 
   async countQueued(): Promise<number> {

@@ -131,7 +131,10 @@ export class PostgresVerifications implements VerificationsPort {
     const [row] = await this.db.select().from(verifications).where(and(eq(verifications.id, id), eq(verifications.clientId, clientId)));
     if (!row) return undefined;
     const [mail] = await this.db
-      .select({ status: outbox.status, attempts: outbox.attempts, lastError: outbox.lastError, sentAt: outbox.sentAt })
+      .select({
+        status: outbox.status, attempts: outbox.attempts, lastError: outbox.lastError, lastReply: outbox.lastReply,
+        enhancedStatus: outbox.enhancedStatus, queueId: outbox.queueId, sentAt: outbox.sentAt,
+      })
       .from(outbox)
       .where(eq(outbox.verificationId, id))
       .orderBy(desc(outbox.id))

@@ -2,6 +2,7 @@
 // delivery updates share one group commit (see group-commit.ts).
 import { sql } from 'drizzle-orm';
 import type { Store } from '../store.js';
+import { SqliteSuppressions } from './suppressions.js';
 import { SqliteEvents } from './events.js';
 import { SqliteClients } from './clients.js';
 import { GroupCommit } from './group-commit.js';
@@ -26,7 +27,8 @@ export function openSqliteStore(path: string): Store {
     signingKeys: new SqliteSigningKeys(db),
     totpFactors: new SqliteTotpFactors(db),
     events: new SqliteEvents(db, statements),
-    maintenance: new SqliteMaintenance(db, statements),
+    suppressions: new SqliteSuppressions(db, statements, group),
+    maintenance: new SqliteMaintenance(db),
     ping: async () => db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1,
     close: async () => void db.$client.close(),
   };

@@ -4,13 +4,9 @@ import { and, lt, sql } from 'drizzle-orm';
 import { signingKeys } from '../../../db/schema.js';
 import type { MaintenancePort, PurgeCutoffs, PurgeResult } from '../../retention/ports.js';
 import type { SqliteDb } from './open.js';
-import type { Statements } from './statements.js';
 
 export class SqliteMaintenance implements MaintenancePort {
-  constructor(
-    private readonly db: SqliteDb,
-    private readonly statements: Statements,
-  ) {}
+  constructor(private readonly db: SqliteDb) {}
 
   async purge(cutoffs: PurgeCutoffs): Promise<PurgeResult> {
     // 500 rows hold the lock for a few milliseconds; the pause after each batch is longer
@@ -29,16 +25,17 @@ export class SqliteMaintenance implements MaintenancePort {
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     };
-    this.statements.failExpired.run({ now: cutoffs.now });
     // Codes and outbox rows go with their verification (ON DELETE CASCADE).
     const old = await deleteBatches('delete from verifications where id in (select id from verifications where expires_at < ? limit ?)', cutoffs.verificationsBefore);
     const events = await deleteBatches('delete from send_events where id in (select id from send_events where created_at < ? limit ?)', cutoffs.sendEventsBefore);
     await deleteBatches('delete from send_guards where key in (select key from send_guards where updated_at < ? limit ?)', cutoffs.sendEventsBefore);
     await deleteBatches('delete from limit_counters where rowid in (select rowid from limit_counters where bucket < ? limit ?)', cutoffs.sendEventsBefore);
+    const audit = await deleteBatches('delete from events where seq in (select seq from events where created_at < ? limit ?)', cutoffs.eventsBefore);
+    const lifted = await deleteBatches('delete from suppressions where rowid in (select rowid from suppressions where until < ? limit ?)', cutoffs.now);
     const keys = this.db
       .delete(signingKeys)
       .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, cutoffs.keysRetiredBefore)))
       .run().changes;
-    return { verifications: old, sendEvents: events, signingKeys: keys };
+    return { verifications: old, sendEvents: events, signingKeys: keys, events: audit, suppressions: lifted };
   }
 }

@@ -1,7 +1,10 @@
-// The outbox on SQLite: claims are one UPDATE … RETURNING, state changes go through group commit.
+// The outbox on SQLite: claims are one UPDATE … RETURNING, state changes (with their events)
+// go through group commit, each one atomic.
 import { and, eq, gt, inArray, sql } from 'drizzle-orm';
-import { outbox } from '../../../db/schema.js';
-import type { OutboxMail, OutboxPort } from '../../mail/outbox.js';
+import { clients, outbox, suppressions, verifications } from '../../../db/schema.js';
+import type { NewEvent } from '../../events/model.js';
+import type { Bounce, GivenUpMail, OutboxMail, OutboxPort } from '../../mail/outbox.js';
+import { writeEvents } from './events.js';
 import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
 import type { Statements } from './statements.js';
@@ -25,20 +28,64 @@ export class SqliteOutbox implements OutboxPort {
     return this.db.update(outbox).set({ leaseUntil: 0 }).where(and(eq(outbox.status, 'queued'), gt(outbox.leaseUntil, 0))).run().changes;
   }
 
-  markSent(id: number, now: number): Promise<void> {
-    return this.group.run(() => void this.statements.markSent.run({ id, now }));
+  /** Runs a change and writes its events, atomically. */
+  private change(work: () => void, events: NewEvent[]): Promise<void> {
+    return this.group.run(() => {
+      work();
+      writeEvents(this.statements, events);
+    });
   }
 
-  markRetry(id: number, nextAttemptAt: number, error: string): Promise<void> {
-    return this.group.run(() => void this.statements.markRetry.run({ id, next: nextAttemptAt, error }));
+  markSent(id: number, now: number, result: { reply: string | null; queueId: string | null }, events: NewEvent[]): Promise<void> {
+    return this.change(() => this.statements.markSent.run({ id, now, ...result }), events);
   }
 
-  markFailed(id: number, error: string): Promise<void> {
-    return this.group.run(() => void this.statements.markFailed.run({ id, error }));
+  markDeferred(id: number, nextAttemptAt: number, refusal: { reply: string; enhancedStatus: string | null }, events: NewEvent[]): Promise<void> {
+    return this.change(() => this.statements.markDeferred.run({ id, next: nextAttemptAt, ...refusal }), events);
   }
 
-  async failExpired(now: number): Promise<number> {
-    return this.statements.failExpired.run({ now }).changes;
+  markFailed(id: number, error: string, events: NewEvent[]): Promise<void> {
+    return this.change(() => this.statements.markFailed.run({ id, error }), events);
+  }
+
+  bounce(b: Bounce): Promise<boolean> {
+    return this.group.run(() => {
+      const columns = { id: outbox.id, status: outbox.status, verificationId: outbox.verificationId, clientId: verifications.clientId, email: verifications.email, suppressionHours: clients.suppressionHours };
+      const base = this.db.select(columns).from(outbox).innerJoin(verifications, eq(verifications.id, outbox.verificationId)).innerJoin(clients, eq(clients.id, verifications.clientId));
+      const mail =
+        'outboxId' in b.mail
+          ? base.where(eq(outbox.id, b.mail.outboxId)).get()
+          : base.where(eq(outbox.verificationId, b.mail.verificationId)).orderBy(sql`${outbox.id} desc`).limit(1).get();
+      if (!mail || mail.status === 'bounced') return false;
+      const until = b.suppressUntil(mail);
+      const refusal = { lastError: b.reply, lastReply: b.reply, enhancedStatus: b.enhancedStatus, leaseUntil: 0 };
+      this.db.update(outbox).set({ ...refusal, status: 'bounced', payload: null }).where(eq(outbox.id, mail.id)).run();
+      const suppression = { reason: b.reply, enhancedStatus: b.enhancedStatus, verificationId: mail.verificationId, createdAt: b.now, until };
+      this.db.insert(suppressions).values({ clientId: mail.clientId, email: mail.email, ...suppression }).onConflictDoUpdate({ target: [suppressions.clientId, suppressions.email], set: suppression }).run();
+      // The client's other mail to the address, still queued, would bounce the same way.
+      const others = this.db
+        .update(outbox)
+        .set({ status: 'suppressed', payload: null, leaseUntil: 0, lastError: 'address suppressed after a bounce' })
+        .where(
+          and(
+            eq(outbox.status, 'queued'),
+            inArray(outbox.verificationId, this.db.select({ id: verifications.id }).from(verifications).where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email)))),
+          ),
+        )
+        .returning({ id: outbox.id, verificationId: outbox.verificationId })
+        .all()
+        .map((o) => ({ ...o, clientId: mail.clientId, email: mail.email }));
+      writeEvents(this.statements, b.events(mail, until, others));
+      return true;
+    });
+  }
+
+  failExpired(now: number, eventsFor: (mail: GivenUpMail) => NewEvent[]): Promise<number> {
+    return this.group.run(() => {
+      const failed = this.statements.failExpired.all({ now });
+      writeEvents(this.statements, failed.flatMap(eventsFor));
+      return failed.length;
+    });
   }
 
   async countQueued(): Promise<number> {

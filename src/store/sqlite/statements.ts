@@ -9,6 +9,37 @@ const p = sql.placeholder;
 /** A placeholder where drizzle's types want an SQL value (in .set()). */
 const v = (name: string) => sql`${sql.placeholder(name)}`;
 
+/** What a claimed mail carries besides its row: its client and how long that client suppresses a bounced address. */
+const claimedColumns = {
+  id: outbox.id,
+  verificationId: outbox.verificationId,
+  payload: outbox.payload,
+  attempts: outbox.attempts,
+  createdAt: outbox.createdAt,
+  expiresAt: outbox.expiresAt,
+  clientId: sql<string>`(select client_id from verifications where id = ${outbox.verificationId})`,
+  suppressionHours: sql<number>`(select c.suppression_hours from verifications v join clients c on c.id = v.client_id where v.id = ${outbox.verificationId})`,
+};
+
+/** A verification's newest mail, as the domain's Delivery reads it. */
+const deliveryColumns = {
+  status: outbox.status,
+  attempts: outbox.attempts,
+  lastError: outbox.lastError,
+  lastReply: outbox.lastReply,
+  enhancedStatus: outbox.enhancedStatus,
+  queueId: outbox.queueId,
+  sentAt: outbox.sentAt,
+};
+
+/** A mail given up on, with what its events name. */
+const givenUpColumns = {
+  id: outbox.id,
+  verificationId: outbox.verificationId,
+  clientId: sql<string>`(select client_id from verifications where id = ${outbox.verificationId})`,
+  email: sql<string>`(select email from verifications where id = ${outbox.verificationId})`,
+};
+
 export function prepareStatements(db: SqliteDb) {
   return {
     clientByKeyHash: db.select().from(clients).where(eq(clients.apiKeyHash, p('hash'))).prepare(),
@@ -126,7 +157,7 @@ export function prepareStatements(db: SqliteDb) {
 
     // Outbox
     latestDelivery: db
-      .select({ status: outbox.status, attempts: outbox.attempts, lastError: outbox.lastError, sentAt: outbox.sentAt })
+      .select(deliveryColumns)
       .from(outbox)
       .where(eq(outbox.verificationId, p('id')))
       .orderBy(desc(outbox.id))
@@ -147,16 +178,16 @@ export function prepareStatements(db: SqliteDb) {
             .limit(p('limit')),
         ),
       )
-      .returning({ id: outbox.id, verificationId: outbox.verificationId, payload: outbox.payload, attempts: outbox.attempts, createdAt: outbox.createdAt, expiresAt: outbox.expiresAt })
+      .returning(claimedColumns)
       .prepare(),
     markSent: db
       .update(outbox)
-      .set({ status: 'sent', payload: null, sentAt: v('now'), leaseUntil: 0, lastError: null, attempts: sql`${outbox.attempts} + 1` })
+      .set({ status: 'sent', payload: null, sentAt: v('now'), leaseUntil: 0, lastError: null, lastReply: v('reply'), queueId: v('queueId'), attempts: sql`${outbox.attempts} + 1` })
       .where(eq(outbox.id, p('id')))
       .prepare(),
-    markRetry: db
+    markDeferred: db
       .update(outbox)
-      .set({ nextAttemptAt: v('next'), leaseUntil: 0, lastError: v('error'), attempts: sql`${outbox.attempts} + 1` })
+      .set({ nextAttemptAt: v('next'), leaseUntil: 0, lastError: v('reply'), lastReply: v('reply'), enhancedStatus: v('enhancedStatus'), attempts: sql`${outbox.attempts} + 1` })
       .where(eq(outbox.id, p('id')))
       .prepare(),
     markFailed: db
@@ -168,6 +199,7 @@ export function prepareStatements(db: SqliteDb) {
       .update(outbox)
       .set({ status: 'failed', payload: null, lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')` })
       .where(and(eq(outbox.status, 'queued'), lte(outbox.expiresAt, p('now'))))
+      .returning(givenUpColumns)
       .prepare(),
   };
 }

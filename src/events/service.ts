@@ -1,0 +1,30 @@
+// A client's own audit trail, page by page, newest first.
+import type { Client } from '../clients/model.js';
+import type { AuditEvent, EventType } from './model.js';
+import type { EventsPort } from './ports.js';
+
+export const defaultPageSize = 50;
+export const maxPageSize = 200;
+
+export interface EventPage {
+  events: AuditEvent[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export class EventsService {
+  constructor(private readonly events: EventsPort) {}
+
+  async list(client: Pick<Client, 'id'>, query: { types?: EventType[]; subject?: string; cursor?: string; limit?: number }): Promise<EventPage> {
+    const limit = Math.min(Math.max(1, query.limit ?? defaultPageSize), maxPageSize);
+    // One more than asked tells whether another page follows, without a second query.
+    const found = await this.events.list({ clientId: client.id, types: query.types, subject: query.subject, before: query.cursor, limit: limit + 1 });
+    const events = found.slice(0, limit);
+    return { events, nextCursor: found.length > limit ? events[events.length - 1]!.id : null };
+  }
+
+  /** One subject's story, oldest first (a verification's timeline). */
+  async timeline(clientId: string, subject: string, limit = 50): Promise<AuditEvent[]> {
+    return (await this.events.list({ clientId, subject, limit })).reverse();
+  }
+}

@@ -1,0 +1,40 @@
+// GET /events: the calling client's own audit trail, newest first, page by page.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { eventTypes, type AuditEvent, type EventType } from '../../events/model.js';
+import type { EventsService } from '../../events/service.js';
+import { refuse } from '../../shared/domain-error.js';
+import { EventList, EventsQuery } from '../schemas/events.js';
+import { iso } from '../wire.js';
+
+const known = new Set<string>(eventTypes);
+
+/** The `type` filter: known types only, so a typo is a 400, not an empty page that looks like "nothing happened". */
+function typesOf(list: string | undefined): EventType[] | undefined {
+  if (list === undefined) return undefined;
+  const types = list.split(',');
+  const unknown = types.find((t) => !known.has(t));
+  if (unknown !== undefined) throw refuse({ kind: 'invalid_input', detail: `type ${JSON.stringify(unknown)} is not an event type.` });
+  return types as EventType[];
+}
+
+export const eventOnTheWire = (e: AuditEvent) => ({
+  id: e.id,
+  type: e.type,
+  occurredAt: iso(e.at),
+  subject: e.subject,
+  email: e.maskedEmail,
+  requestId: e.requestId,
+  actor: e.actor,
+  data: e.data,
+});
+
+/** Registered inside the portal routes' scope (API key and request limit already apply). */
+export function registerEventRoutes(scope: FastifyInstance, events: EventsService) {
+  const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+  app.get('/events', { schema: { querystring: EventsQuery, response: { 200: EventList } } }, async (request) => {
+    const q = request.query;
+    const page = await events.list(request.client!, { types: typesOf(q.type), subject: q.subject, cursor: q.cursor, limit: q.limit === undefined ? undefined : Number(q.limit) });
+    return { events: page.events.map(eventOnTheWire), nextCursor: page.nextCursor };
+  });
+}
