@@ -45,7 +45,45 @@ await onEachDatabase(async (t) => {
 
     const purge = runCli(['purge'], env);
     t.equal(purge.status, 0);
-    t.match(JSON.parse(purge.stdout), { verifications: 0, sendEvents: 0, signingKeys: 0 });
+    t.match(JSON.parse(purge.stdout), { verifications: 0, sendEvents: 0, signingKeys: 0, suppressions: 0 });
+    await server.stop();
+  });
+
+  t.test('mailcode clients rotate-key, events tail, suppressions list / lift: the operator sees and changes what the portal sees', async (t) => {
+    if (!requireBuild(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
+    const created = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--suppression-hours', '48', '--json'], env).stdout);
+    t.match(created, { suppressionHours: 48 });
+    t.equal(runCli(['clients', 'create', '--name', 'X', '--suppression-hours', '0'], env).status, 2, 'hours are checked');
+
+    const server = await startMailcode(t, env);
+    const send = (apiKey: string) =>
+      fetch(`${server.url}/send-code`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'x-request-id': 'req-cli-1' }, body: JSON.stringify({ email: 'ann@acme.example' }) });
+    t.equal((await send(created.apiKey)).status, 202);
+
+    const rotated = runCli(['clients', 'rotate-key', created.clientId, '--json'], env);
+    t.equal(rotated.status, 0, rotated.stderr);
+    const { apiKey } = JSON.parse(rotated.stdout);
+    t.not(apiKey, created.apiKey);
+    t.equal((await send(created.apiKey)).status, 401, 'the old key stops working at once');
+    t.equal((await send(apiKey)).status, 429, 'the new key works (this resend is inside the cooldown)');
+    t.equal(runCli(['clients', 'rotate-key', 'cl_nobody'], env).status, 1);
+
+    const tail = runCli(['events', 'tail', '--json'], env);
+    t.equal(tail.status, 0, tail.stderr);
+    const events = tail.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type !== 'mail.sent');
+    t.same(events.map((e) => e.type), ['verification.created', 'client.key_rotated'], 'oldest first');
+    t.match(events[0], { clientId: created.clientId, maskedEmail: 'a***@acme.example', requestId: 'req-cli-1', actor: 'portal' });
+    t.match(events[1], { subject: created.clientId, actor: 'cli' });
+    t.notMatch(tail.stdout, /mc_[A-Za-z0-9_-]{43}|ann@/, 'no key and no whole address in the trail');
+    t.match(runCli(['events', 'tail', '--limit', '1'], env).stdout.trim().split('\n'), [/\tclient\.key_rotated\t/], 'the newest one only');
+
+    t.equal(runCli(['suppressions', 'list', created.clientId], env).stdout, '', 'nothing suppressed yet');
+    const lift = runCli(['suppressions', 'lift', created.clientId, 'ann@acme.example'], env);
+    t.equal(lift.status, 1);
+    t.match(lift.stderr, /not suppressed/);
     await server.stop();
   });
 

@@ -3,6 +3,8 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { SecondFactorVerified, TotpEnrollment, TotpStatus } from '../http/schemas/totp.js';
 import type { SendCodeRequest, SendCodeResponse, Verification, VerifyCodeRequest, VerifyCodeResponse } from '../http/schemas/verification.js';
+import type { Event, EventList } from '../http/schemas/events.js';
+import type { Suppression } from '../http/schemas/suppressions.js';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
 
 export * from './errors.js';
@@ -16,6 +18,8 @@ export type VerifyCodeResult = VerifyCodeResponse;
 export type VerificationState = Verification;
 export type { TotpEnrollment, TotpStatus };
 export type SecondFactorResult = SecondFactorVerified;
+export type { Event as MailcodeEvent, EventList, Suppression };
+export type EventType = Event['type'];
 
 export interface MailcodeClientOptions {
   /** Where mailcode listens, e.g. https://mailcode.internal.example */
@@ -82,6 +86,27 @@ export class MailcodeClient {
 
   regenerateRecoveryCodes(userRef: string): Promise<{ recoveryCodes: string[] }> {
     return this.request('POST', `/totp/${encodeURIComponent(userRef)}/recovery-codes`);
+  }
+
+  /** The client's own audit trail, newest first; pass `nextCursor` back as `cursor` for older events. */
+  listEvents(query: { types?: EventType[]; subject?: string; cursor?: string; limit?: number } = {}): Promise<EventList> {
+    const params = new URLSearchParams();
+    if (query.types?.length) params.set('type', query.types.join(','));
+    if (query.subject !== undefined) params.set('subject', query.subject);
+    if (query.cursor !== undefined) params.set('cursor', query.cursor);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const search = params.toString();
+    return this.request('GET', `/events${search ? `?${search}` : ''}`);
+  }
+
+  /** Addresses this client's mail bounced from: no code is sent to them until `until`. */
+  async listSuppressions(): Promise<Suppression[]> {
+    return (await this.request<{ suppressions: Suppression[] }>('GET', '/suppressions')).suppressions;
+  }
+
+  /** Lets codes go to the address again (rejects with SuppressionNotFoundError when it is not suppressed). */
+  async liftSuppression(email: string): Promise<void> {
+    await this.request('DELETE', `/suppressions/${encodeURIComponent(email)}`);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -11,6 +11,8 @@ export interface ClientSettings {
   logoUrl: string | null;
   accentColor: string | null;
   codeInSubject: boolean;
+  /** How long an address stays suppressed after one of this client's mails bounced hard (hours). */
+  suppressionHours: number;
 }
 
 export interface Client extends ClientSettings {

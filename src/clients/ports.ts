@@ -1,4 +1,5 @@
 // What the API-key check and the CLI need of client storage.
+import type { NewEvent } from '../events/model.js';
 import type { Client, ClientSettings, NewClient } from './model.js';
 
 export interface ClientsPort {
@@ -10,4 +11,6 @@ export interface ClientsPort {
   update(id: string, changes: Partial<ClientSettings>): Promise<Client | undefined>;
   /** False when there is no such client or it was already revoked. */
   revoke(id: string, now: number): Promise<boolean>;
+  /** Replaces an active client's API key (the old one stops working at once), with its events; false when there is no active client. */
+  rotateKey(id: string, apiKeyHash: string, events: NewEvent[]): Promise<boolean>;
 }

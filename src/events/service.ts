@@ -1,5 +1,4 @@
 // A client's own audit trail, page by page, newest first.
-import type { Client } from '../clients/model.js';
 import type { AuditEvent, EventType } from './model.js';
 import type { EventsPort } from './ports.js';
 
@@ -15,7 +14,7 @@ export interface EventPage {
 export class EventsService {
   constructor(private readonly events: EventsPort) {}
 
-  async list(client: Pick<Client, 'id'>, query: { types?: EventType[]; subject?: string; cursor?: string; limit?: number }): Promise<EventPage> {
+  async list(client: { id: string }, query: { types?: EventType[]; subject?: string; cursor?: string; limit?: number }): Promise<EventPage> {
     const limit = Math.min(Math.max(1, query.limit ?? defaultPageSize), maxPageSize);
     // One more than asked tells whether another page follows, without a second query.
     const found = await this.events.list({ clientId: client.id, types: query.types, subject: query.subject, before: query.cursor, limit: limit + 1 });

@@ -11,3 +11,6 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 export function recordedRequestId(request: { id: string }): string | null {
   return /^[\x21-\x7e]{1,128}$/.test(request.id) ? request.id : null;
 }
+
+/** The event context of a portal's API request. */
+export const byPortal = (request: { id: string }) => ({ actor: 'portal' as const, requestId: recordedRequestId(request) });

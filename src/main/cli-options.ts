@@ -47,3 +47,10 @@ export function nameOption(input: string): string {
   if (!name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError('expected a name of 1 to 100 characters on one line.');
   return name;
 }
+
+/** Whole hours from 1 to a year. */
+export function hoursOption(value: string): number {
+  const hours = Number(value);
+  if (!/^[0-9]+$/.test(value) || hours < 1 || hours > 8_760) throw new InvalidArgumentError('expected whole hours from 1 to 8760.');
+  return hours;
+}

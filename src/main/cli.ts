@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The `mailcode` command: serve, migrate, clients, keys, purge.
+// The `mailcode` command: serve, migrate, clients, keys, events, suppressions, purge.
 import { Command, CommanderError } from 'commander';
 import type { Config } from '../shared/config.js';
 import { newId } from '../shared/ids.js';
 import { hashApiKey, newApiKey } from '../shared/secrets.js';
 import type { Client } from '../clients/model.js';
 import type { Store } from '../store/store.js';
-import { accentOption, domainOption, localeOption, nameOption, senderOption, supportOption, urlOption } from './cli-options.js';
+import { registerAuditCommands } from './cli-audit.js';
+import { accentOption, domainOption, hoursOption, localeOption, nameOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
 // The configuration, the database and the key ring are loaded when a command runs, not at
 // start: a usage error or --help answers at once, without them.
@@ -57,7 +58,10 @@ Examples:
   mailcode clients create --name "Acme Portal" --domain acme.example
   mailcode clients list
   mailcode clients revoke cl_abc123
+  mailcode clients rotate-key cl_abc123
   mailcode keys rotate
+  mailcode events tail --follow
+  mailcode suppressions list cl_abc123
   mailcode preview --locale de
   mailcode <command> --help                              details of one command`,
   );
@@ -86,7 +90,8 @@ function brandingOptions(command: Command): Command {
     .option('--logo-url <url>', 'https:// URL of a logo (about 120 px wide) shown at the top', urlOption)
     .option('--accent <colour>', 'accent colour, e.g. #1f6feb', accentOption)
     .option('--locale <tag>', 'default mail locale when a request names none', localeOption)
-    .option('--no-code-in-subject', 'keep the code out of the subject line');
+    .option('--no-code-in-subject', 'keep the code out of the subject line')
+    .option('--suppression-hours <n>', 'how long an address stays suppressed after a hard bounce (default 24)', hoursOption);
 }
 
 interface BrandingFlags {
@@ -97,6 +102,7 @@ interface BrandingFlags {
   accent?: string;
   locale?: string;
   codeInSubject?: boolean;
+  suppressionHours?: number;
 }
 
 function brandingSettings(options: BrandingFlags) {
@@ -107,6 +113,7 @@ function brandingSettings(options: BrandingFlags) {
     ...(options.logoUrl !== undefined ? { logoUrl: options.logoUrl } : {}),
     ...(options.accent !== undefined ? { accentColor: options.accent } : {}),
     ...(options.locale !== undefined ? { defaultLocale: options.locale } : {}),
+    ...(options.suppressionHours !== undefined ? { suppressionHours: options.suppressionHours } : {}),
   };
 }
 
@@ -116,7 +123,7 @@ function describe(client: Client): string {
     `allowed domains: ${client.allowedDomains.join(', ') || '(any company domain)'}`,
     `from: ${client.mailFrom ?? '(MAIL_FROM)'}${client.replyTo ? `, reply-to: ${client.replyTo}` : ''}`,
     `support: ${client.support ?? '-'}, logo: ${client.logoUrl ?? '-'}, accent: ${client.accentColor ?? 'default'}`,
-    `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}`,
+    `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}, suppression after a bounce: ${client.suppressionHours} h`,
   ].join('\n');
 }
 
@@ -254,6 +261,8 @@ program
       console.log(JSON.stringify(await purgeExpired(store.maintenance, keys, cfg.RETENTION_DAYS, Date.now(), cfg.EVENT_RETENTION_DAYS)));
     }),
   );
+
+registerAuditCommands(program, clients, withStore);
 
 try {
   await program.parseAsync(process.argv);

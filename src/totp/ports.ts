@@ -1,6 +1,8 @@
 // What authenticator apps need of storage. Each method is one statement or one transaction;
-// the rules (windows, replay, lockout) live in service.ts. A code check is two round trips:
+// the rules (windows, replay, lockout) live in service.ts. A change takes the audit events
+// that record it and writes them in the same statement or transaction. A code check is two round trips:
 // count the attempt (reading the factor with it), then accept the time step.
+import type { NewEvent } from '../events/model.js';
 import type { NewTotpFactor, TotpFactor } from './model.js';
 
 export interface CountedAttempt {
@@ -25,17 +27,17 @@ export interface TotpFactorsPort {
    * Accepts a time step newer than the last accepted one and clears the wrong-code count;
    * `resealed` replaces the encrypted secret in the same write (after a CODE_SECRET rotation).
    */
-  acceptStep(id: string, step: number, resealed?: string): Promise<boolean>;
-  lock(id: string, until: number): Promise<void>;
+  acceptStep(id: string, step: number, events: NewEvent[], resealed?: string): Promise<boolean>;
+  lock(id: string, until: number, events: NewEvent[]): Promise<void>;
   /**
    * pending → active unless the enrolment has expired; the user's other factors go and the
    * recovery codes are stored, in one transaction. False when nothing was activated.
    */
-  activate(id: string, now: number, recoveryCodeHashes: string[]): Promise<boolean>;
+  activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean>;
   /** Marks an unused recovery code with one of these hashes used, and clears the wrong-code count. */
-  useRecoveryCode(factorId: string, codeHashes: string[], now: number): Promise<boolean>;
-  replaceRecoveryCodes(factorId: string, codeHashes: string[]): Promise<void>;
+  useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean>;
+  replaceRecoveryCodes(factorId: string, codeHashes: string[], events: NewEvent[]): Promise<void>;
   recoveryCodesLeft(factorId: string): Promise<number>;
   /** Every factor of the user (active or pending), for a support reset. */
-  removeAll(clientId: string, userRef: string): Promise<number>;
+  removeAll(clientId: string, userRef: string, events: NewEvent[]): Promise<number>;
 }

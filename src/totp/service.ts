@@ -11,6 +11,7 @@ import type { Client } from '../clients/model.js';
 import { refuse } from '../shared/domain-error.js';
 import { newId } from '../shared/ids.js';
 import { seal, unsealWithAny } from '../shared/secrets.js';
+import { event, type EventContext, type EventType, type NewEvent } from '../events/model.js';
 import type { TotpFactor } from './model.js';
 import type { TotpFactorsPort } from './ports.js';
 
@@ -24,6 +25,9 @@ export const enrollmentTtlMs = 10 * 60_000;
 export const totpLockMs = 15 * 60_000;
 export const recoveryCodeCount = 10;
 const recoveryAlphabet = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i: read aloud and typed by people
+
+/** Changes asked for through the API are the portal's. */
+const portal: EventContext = { actor: 'portal', requestId: null };
 
 export interface TotpServiceDeps {
   factors: TotpFactorsPort;
@@ -59,6 +63,11 @@ const maskRef = (userRef: string) => (userRef.length <= 4 ? '***' : `${userRef.s
 export class TotpService {
   constructor(private readonly deps: TotpServiceDeps) {}
 
+  /** An event about the user's authenticator, subject the portal's user reference. */
+  private event(type: EventType, factor: Pick<TotpFactor, 'clientId' | 'userRef'>, context: EventContext, data: Record<string, unknown> = {}): NewEvent {
+    return event(type, this.deps.now(), { clientId: factor.clientId, subject: factor.userRef }, context, data);
+  }
+
   /** The factor's TOTP, and whether its secret was sealed under an older CODE_SECRET. */
   private open(factor: Pick<TotpFactor, 'secretEncrypted'>) {
     const { plaintext: base32, keyIndex } = unsealWithAny(this.deps.secretKeys, factor.secretEncrypted);
@@ -91,14 +100,15 @@ export class TotpService {
     };
   }
 
-  async confirm(client: Client, enrollmentId: string, code: string) {
+  async confirm(client: Client, enrollmentId: string, code: string, context: EventContext = portal) {
     const { factors, now } = this.deps;
     const factor = await factors.get(enrollmentId, client.id);
     if (!factor || factor.status !== 'pending' || factor.expiresAt <= now()) throw refuse({ kind: 'enrollment_not_found' });
     const attempts = await factors.countEnrollmentAttempt({ id: factor.id, now: now(), maxAttempts: this.deps.maxAttempts });
-    await this.checkCode(factor, attempts, code);
+    await this.checkCode(factor, attempts, code, [], context);
     const recoveryCodes = this.newRecoveryCodes();
-    if (!(await factors.activate(factor.id, now(), recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c))))) {
+    const enabled = this.event('authenticator.enabled', factor, context, { recoveryCodes: recoveryCodes.length });
+    if (!(await factors.activate(factor.id, now(), recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)), [enabled]))) {
       throw refuse({ kind: 'enrollment_not_found' });
     }
     this.deps.logger.info({ client: client.id, userRef: maskRef(factor.userRef), outcome: 'totp_enabled' }, 'authenticator app enabled');
@@ -106,22 +116,22 @@ export class TotpService {
   }
 
   /** Two round trips: the attempt is counted as the factor is read, then the step is accepted. */
-  async verify(client: Client, input: { userRef: string; code: string }) {
+  async verify(client: Client, input: { userRef: string; code: string }, context: EventContext = portal) {
     const { factor, attempts } = await this.countAttempt(client, input.userRef);
-    await this.checkCode(factor, attempts, input.code);
+    await this.checkCode(factor, attempts, input.code, [this.event('authenticator.used', factor, context, { method: 'totp' })], context);
     return this.assert(client, factor, 'totp');
   }
 
-  async recover(client: Client, input: { userRef: string; recoveryCode: string }) {
+  async recover(client: Client, input: { userRef: string; recoveryCode: string }, context: EventContext = portal) {
     const { factors, now } = this.deps;
     const { factor, attempts } = await this.countAttempt(client, input.userRef);
     // The hash under each key of the rotation list: a code issued before a CODE_SECRET rotation still works.
     const hashes = this.deps.recoveryKeys.map((key) => hashRecoveryCode(key, input.recoveryCode));
-    if (await factors.useRecoveryCode(factor.id, hashes, now())) {
+    if (await factors.useRecoveryCode(factor.id, hashes, now(), [this.event('recovery_codes.used', factor, context)])) {
       this.deps.logger.info({ client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' }, 'recovery code used');
       return this.assert(client, factor, 'recovery_code');
     }
-    return this.wrong(factor, attempts);
+    return this.wrong(factor, attempts, context);
   }
 
   async status(client: Client, userRef: string) {
@@ -135,16 +145,17 @@ export class TotpService {
   }
 
   /** Support's reset when a phone is lost: the factor and its recovery codes are gone. */
-  async reset(client: Client, userRef: string, audit: { reqId?: string; ip?: string }) {
-    const removed = await this.deps.factors.removeAll(client.id, userRef);
+  async reset(client: Client, userRef: string, audit: { reqId?: string; ip?: string }, context: EventContext = portal) {
+    const removed = await this.deps.factors.removeAll(client.id, userRef, [this.event('authenticator.reset', { clientId: client.id, userRef }, context)]);
     if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
     this.deps.logger.warn({ ...audit, client: client.id, userRef: maskRef(userRef), outcome: 'totp_reset' }, 'authenticator app reset by the portal');
   }
 
-  async regenerateRecoveryCodes(client: Client, userRef: string) {
+  async regenerateRecoveryCodes(client: Client, userRef: string, context: EventContext = portal) {
     const factor = await this.activeFactor(client, userRef);
     const recoveryCodes = this.newRecoveryCodes();
-    await this.deps.factors.replaceRecoveryCodes(factor.id, recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)));
+    const regenerated = this.event('recovery_codes.regenerated', factor, context, { recoveryCodes: recoveryCodes.length });
+    await this.deps.factors.replaceRecoveryCodes(factor.id, recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)), [regenerated]);
     this.deps.logger.info({ client: client.id, userRef: maskRef(userRef), outcome: 'recovery_codes_regenerated' }, 'recovery codes regenerated');
     return { recoveryCodes };
   }
@@ -176,7 +187,7 @@ export class TotpService {
    * A code of the current step, the one before or the one after; a step at or before the
    * last accepted one is a replay and fails like a wrong code.
    */
-  private async checkCode(factor: TotpFactor, attempts: number | undefined, code: string): Promise<void> {
+  private async checkCode(factor: TotpFactor, attempts: number | undefined, code: string, onAccepted: NewEvent[], context: EventContext): Promise<void> {
     const now = this.deps.now();
     if (attempts === undefined) throw this.locked(factor, now);
     const { totp, base32, sealedUnderOldKey } = this.open(factor);
@@ -184,12 +195,16 @@ export class TotpService {
     // After a CODE_SECRET rotation each factor moves to the newest key on its next use (in
     // the same write), so the old secret can be dropped once every active user has logged in.
     const resealed = sealedUnderOldKey ? seal(this.deps.secretKeys[0]!, base32) : undefined;
-    if (delta !== null && (await this.deps.factors.acceptStep(factor.id, Math.floor(now / stepMs) + delta, resealed))) return;
-    await this.wrong(factor, attempts);
+    if (delta !== null && (await this.deps.factors.acceptStep(factor.id, Math.floor(now / stepMs) + delta, onAccepted, resealed))) return;
+    await this.wrong(factor, attempts, context);
   }
 
-  private async wrong(factor: TotpFactor, attempts: number): Promise<never> {
-    if (attempts >= this.deps.maxAttempts) await this.deps.factors.lock(factor.id, this.deps.now() + totpLockMs);
+  private async wrong(factor: TotpFactor, attempts: number, context: EventContext): Promise<never> {
+    if (attempts >= this.deps.maxAttempts) {
+      const until = this.deps.now() + totpLockMs;
+      // A pending enrolment locks too, but only an enabled authenticator's lock is news to the portal.
+      await this.deps.factors.lock(factor.id, until, factor.status === 'active' ? [this.event('authenticator.locked', factor, context, { until })] : []);
+    }
     throw refuse({ kind: 'wrong_code', attemptsRemaining: Math.max(0, this.deps.maxAttempts - attempts) });
   }
 

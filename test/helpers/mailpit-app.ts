@@ -1,5 +1,6 @@
 // The real app with real SMTP delivery to a Mailpit of the test's own, and the worker
 // running on real timers, as in production.
+import type { Verification } from '../../src/http/schemas/verification.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ export async function buildWithMailpit(t: Test, env: Record<string, string> = {}
 
   async function state(apiKey: string, verificationId: string) {
     const response = await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: { authorization: `Bearer ${apiKey}` } });
-    return response.json() as { status: string; delivery: string; deliveryAttempts: number; lastDeliveryError: string | null };
+    return response.json() as Verification;
   }
 
   return { app, config, logs, mailpit, mailbox, createClient, send, state, dir };

@@ -7,6 +7,7 @@ import type { Test } from 'tap';
 import { openStore } from '../../src/main/open-store.js';
 import { connectRedis } from '../../src/main/open-store.js';
 import type { SigningKeyRow } from '../../src/assertions/ports.js';
+import type { EventType } from '../../src/events/model.js';
 import type { Store } from '../../src/store/store.js';
 import type { SendLimits } from '../../src/verification/model.js';
 import type { SendRequest } from '../../src/verification/ports.js';
@@ -258,41 +259,45 @@ await onEachDatabase(async (t) => {
     const store = await openTestStore(t);
     await store.clients.create(newClient('cl_a'));
     const { totpFactors: factors } = store;
+    const used = (type: EventType) => ({ type, clientId: 'cl_a', subject: 'u1', maskedEmail: null, requestId: null, actor: 'portal' as const, data: {}, at: now });
     const factor = { id: 'te_1', clientId: 'cl_a', userRef: 'u1', accountName: 'a@acme.example', secretEncrypted: 'sealed', createdAt: now, expiresAt: now + 600_000 };
     await factors.create(factor);
     t.match(await factors.get('te_1', 'cl_a'), { status: 'pending', failedAttempts: 0, lastUsedStep: null });
     t.equal(await factors.get('te_1', 'cl_b'), undefined);
     t.equal(await factors.active('cl_a', 'u1'), undefined, 'pending is not active');
     t.equal(await factors.countEnrollmentAttempt({ id: 'te_1', now, maxAttempts: 3 }), 1);
-    t.equal(await factors.activate('te_1', now + 700_000, ['r1']), false, 'an expired enrolment does not activate');
-    t.equal(await factors.activate('te_1', now + 1, ['r1', 'r2']), true);
-    t.equal(await factors.activate('te_1', now + 2, []), false, 'once');
+    t.equal(await factors.activate('te_1', now + 700_000, ['r1'], [used('authenticator.enabled')]), false, 'an expired enrolment does not activate');
+    t.equal(await factors.activate('te_1', now + 1, ['r1', 'r2'], [used('authenticator.enabled')]), true);
+    t.equal(await factors.activate('te_1', now + 2, [], [used('authenticator.enabled')]), false, 'once');
     t.match(await factors.active('cl_a', 'u1'), { id: 'te_1', status: 'active', confirmedAt: now + 1, failedAttempts: 0 });
     t.equal(await factors.recoveryCodesLeft('te_1'), 2);
 
     t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { factor: { id: 'te_1' }, attempts: 1 });
     t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { attempts: 2 });
     t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 2 }), { factor: { id: 'te_1' }, attempts: undefined }, 'no attempts left');
-    await factors.lock('te_1', now + 900_000);
+    await factors.lock('te_1', now + 900_000, [used('authenticator.locked')]);
     t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now: now + 899_999, maxAttempts: 2 }), { attempts: undefined, factor: { lockedUntil: now + 900_000 } });
     t.match(await factors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now: now + 900_000, maxAttempts: 2 }), { attempts: 1 }, 'a lock that ran out starts a fresh count');
     t.same(await factors.countAttempt({ clientId: 'cl_a', userRef: 'nobody', now, maxAttempts: 2 }), { factor: undefined, attempts: undefined });
 
-    t.equal(await factors.acceptStep('te_1', 100), true);
-    t.equal(await factors.acceptStep('te_1', 100), false, 'a step is accepted once');
-    t.equal(await factors.acceptStep('te_1', 99), false, 'and never an older one');
-    t.equal(await factors.acceptStep('te_1', 101, 'resealed'), true);
+    t.equal(await factors.acceptStep('te_1', 100, [used('authenticator.used')]), true);
+    t.equal(await factors.acceptStep('te_1', 100, [used('authenticator.used')]), false, 'a step is accepted once');
+    t.equal(await factors.acceptStep('te_1', 99, [used('authenticator.used')]), false, 'and never an older one');
+    t.equal(await factors.acceptStep('te_1', 101, [], 'resealed'), true);
     t.match(await factors.active('cl_a', 'u1'), { lastUsedStep: 101, failedAttempts: 0, secretEncrypted: 'resealed' });
 
-    t.equal(await factors.useRecoveryCode('te_1', ['nope', 'r1'], now), true, 'any of the hashes (key rotation)');
-    t.equal(await factors.useRecoveryCode('te_1', ['r1'], now), false, 'once');
+    t.equal(await factors.useRecoveryCode('te_1', ['nope', 'r1'], now, [used('recovery_codes.used')]), true, 'any of the hashes (key rotation)');
+    t.equal(await factors.useRecoveryCode('te_1', ['r1'], now, [used('recovery_codes.used')]), false, 'once');
     t.equal(await factors.recoveryCodesLeft('te_1'), 1);
-    await factors.replaceRecoveryCodes('te_1', ['n1', 'n2', 'n3']);
+    await factors.replaceRecoveryCodes('te_1', ['n1', 'n2', 'n3'], [used('recovery_codes.regenerated')]);
     t.equal(await factors.recoveryCodesLeft('te_1'), 3);
-    t.equal(await factors.useRecoveryCode('te_1', ['r2'], now), false, 'the old codes are gone');
+    t.equal(await factors.useRecoveryCode('te_1', ['r2'], now, [used('recovery_codes.used')]), false, 'the old codes are gone');
 
     await factors.create({ ...factor, id: 'te_2' });
-    t.equal(await factors.removeAll('cl_a', 'u1'), 2, 'active and pending');
+    t.equal(await factors.removeAll('cl_a', 'u1', [used('authenticator.reset')]), 2, 'active and pending');
+    t.equal(await factors.removeAll('cl_a', 'u1', [used('authenticator.reset')]), 0);
+    const trail = (await store.events.list({ clientId: 'cl_a', subject: 'u1', limit: 50 })).map((e) => e.type).reverse();
+    t.same(trail, ['authenticator.enabled', 'authenticator.locked', 'authenticator.used', 'recovery_codes.used', 'recovery_codes.regenerated', 'authenticator.reset'], 'each change wrote its events once, and a change that did not happen wrote none');
     t.equal(await factors.active('cl_a', 'u1'), undefined);
   });
 

@@ -16,7 +16,7 @@ import {
   TotpVerifyRequest,
   UserRefParams,
 } from '../schemas/totp.js';
-import { iso } from '../wire.js';
+import { byPortal, iso } from '../wire.js';
 
 /** Registered inside the portal routes' scope (API key and request limit already apply). */
 export function registerTotpRoutes(scope: FastifyInstance, totp: TotpService) {
@@ -30,16 +30,16 @@ export function registerTotpRoutes(scope: FastifyInstance, totp: TotpService) {
   app.post(
     '/totp/enrollments/:id/confirm',
     { schema: { params: EnrollmentParams, body: TotpConfirmRequest, response: { 200: TotpConfirmation } } },
-    async (request) => totp.confirm(request.client!, request.params.id, request.body.code),
+    async (request) => totp.confirm(request.client!, request.params.id, request.body.code, byPortal(request)),
   );
 
   app.post('/totp/verify', { schema: { body: TotpVerifyRequest, response: { 200: SecondFactorVerified } } }, async (request) => {
-    const passed = await totp.verify(request.client!, request.body);
+    const passed = await totp.verify(request.client!, request.body, byPortal(request));
     return { ...passed, expiresAt: iso(passed.expiresAt) };
   });
 
   app.post('/totp/recover', { schema: { body: TotpRecoverRequest, response: { 200: SecondFactorVerified } } }, async (request) => {
-    const passed = await totp.recover(request.client!, request.body);
+    const passed = await totp.recover(request.client!, request.body, byPortal(request));
     return { ...passed, expiresAt: iso(passed.expiresAt) };
   });
 
@@ -49,11 +49,11 @@ export function registerTotpRoutes(scope: FastifyInstance, totp: TotpService) {
   });
 
   app.delete('/totp/:userRef', { schema: { params: UserRefParams } }, async (request, reply) => {
-    await totp.reset(request.client!, request.params.userRef, { reqId: request.id, ip: request.ip });
+    await totp.reset(request.client!, request.params.userRef, { reqId: request.id, ip: request.ip }, byPortal(request));
     return reply.code(204).send();
   });
 
   app.post('/totp/:userRef/recovery-codes', { schema: { params: UserRefParams, response: { 200: RecoveryCodesResponse } } }, async (request) =>
-    totp.regenerateRecoveryCodes(request.client!, request.params.userRef),
+    totp.regenerateRecoveryCodes(request.client!, request.params.userRef, byPortal(request)),
   );
 }

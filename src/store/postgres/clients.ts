@@ -5,6 +5,8 @@ import type { Client, ClientSettings, NewClient } from '../../clients/model.js';
 import type { ClientsPort } from '../../clients/ports.js';
 import { clientColumns, toClient } from '../rows.js';
 import type { PgDb } from './open.js';
+import type { NewEvent } from '../../events/model.js';
+import { writeEvents } from './events.js';
 
 export class PostgresClients implements ClientsPort {
   /** Every API request looks its key up: built and named once, planned once per connection. */
@@ -45,5 +47,13 @@ export class PostgresClients implements ClientsPort {
       .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
       .returning({ id: clients.id });
     return rows.length > 0;
+  }
+
+  rotateKey(id: string, apiKeyHash: string, events: NewEvent[]): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rotated = await tx.update(clients).set({ apiKeyHash }).where(and(eq(clients.id, id), isNull(clients.revokedAt))).returning({ id: clients.id });
+      if (rotated.length > 0) await writeEvents(tx, events);
+      return rotated.length > 0;
+    });
   }
 }

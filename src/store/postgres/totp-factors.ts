@@ -6,6 +6,8 @@ import { totpFactors, totpRecoveryCodes } from '../../../db/schema.pg.js';
 import type { NewTotpFactor, TotpFactor } from '../../totp/model.js';
 import type { CountedAttempt, TotpFactorsPort } from '../../totp/ports.js';
 import type { PgDb } from './open.js';
+import type { NewEvent } from '../../events/model.js';
+import { eventsParameter, insertEventsFrom, writeEvents } from './events.js';
 
 const asFactor = (row: typeof totpFactors.$inferSelect | undefined) => row as TotpFactor | undefined;
 
@@ -28,6 +30,16 @@ counted as (
 )
 select ${factorColumns}, (select failed_attempts from counted) as counted from f`;
 
+/** A right code's time step, accepted once and recorded in the same statement: $1 id, $2 step, $3 resealed secret or null, $4 events. */
+const acceptStepStatement = `
+with f as (
+  update totp_factors set last_used_step = $2, failed_attempts = 0, secret_encrypted = coalesce($3, secret_encrypted)
+  where id = $1 and (last_used_step is null or last_used_step < $2)
+  returning id
+),
+audit as (${insertEventsFrom('f', 4)})
+select count(*)::int as accepted from f`;
+
 export class PostgresTotpFactors implements TotpFactorsPort {
   constructor(private readonly db: PgDb) {}
 
@@ -44,7 +56,7 @@ export class PostgresTotpFactors implements TotpFactorsPort {
     return asFactor((await this.db.select().from(totpFactors).where(active))[0]);
   }
 
-  async activate(id: string, now: number, recoveryCodeHashes: string[]): Promise<boolean> {
+  async activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       // FOR UPDATE: two confirmations of one enrolment, the second waits and finds it active.
       const [pending] = await tx.select().from(totpFactors).where(and(eq(totpFactors.id, id), eq(totpFactors.status, 'pending'))).for('update');
@@ -53,6 +65,7 @@ export class PostgresTotpFactors implements TotpFactorsPort {
       await tx.delete(totpFactors).where(sameUser);
       await tx.update(totpFactors).set({ status: 'active', confirmedAt: now, failedAttempts: 0, lockedUntil: null }).where(eq(totpFactors.id, id));
       if (recoveryCodeHashes.length > 0) await tx.insert(totpRecoveryCodes).values(recoveryCodeHashes.map((codeHash) => ({ factorId: id, codeHash })));
+      await writeEvents(tx, events);
       return true;
     });
   }
@@ -82,35 +95,39 @@ export class PostgresTotpFactors implements TotpFactorsPort {
     return row?.attempts;
   }
 
-  async lock(id: string, until: number): Promise<void> {
-    await this.db.update(totpFactors).set({ lockedUntil: until }).where(eq(totpFactors.id, id));
+  async lock(id: string, until: number, events: NewEvent[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.update(totpFactors).set({ lockedUntil: until }).where(eq(totpFactors.id, id));
+      await writeEvents(tx, events);
+    });
   }
 
-  async acceptStep(id: string, step: number, resealed?: string): Promise<boolean> {
-    const newer = or(isNull(totpFactors.lastUsedStep), lt(totpFactors.lastUsedStep, step));
-    const rows = await this.db
-      .update(totpFactors)
-      .set({ lastUsedStep: step, failedAttempts: 0, ...(resealed ? { secretEncrypted: resealed } : {}) })
-      .where(and(eq(totpFactors.id, id), newer))
-      .returning({ id: totpFactors.id });
-    return rows.length > 0;
+  async acceptStep(id: string, step: number, events: NewEvent[], resealed?: string): Promise<boolean> {
+    const { rows } = await this.db.$client.query<{ accepted: number }>({
+      name: 'mc_totp_accept_step',
+      text: acceptStepStatement,
+      values: [id, step, resealed ?? null, eventsParameter(events)],
+    });
+    return rows[0]!.accepted > 0;
   }
 
-  async useRecoveryCode(factorId: string, codeHashes: string[], now: number): Promise<boolean> {
+  async useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const unused = and(eq(totpRecoveryCodes.factorId, factorId), inArray(totpRecoveryCodes.codeHash, codeHashes), isNull(totpRecoveryCodes.usedAt));
       const one = tx.select({ id: totpRecoveryCodes.id }).from(totpRecoveryCodes).where(unused).limit(1).for('update');
       const used = await tx.update(totpRecoveryCodes).set({ usedAt: now }).where(and(inArray(totpRecoveryCodes.id, one), isNull(totpRecoveryCodes.usedAt))).returning({ id: totpRecoveryCodes.id });
       if (used.length === 0) return false;
       await tx.update(totpFactors).set({ failedAttempts: 0 }).where(eq(totpFactors.id, factorId));
+      await writeEvents(tx, events);
       return true;
     });
   }
 
-  async replaceRecoveryCodes(factorId: string, codeHashes: string[]): Promise<void> {
+  async replaceRecoveryCodes(factorId: string, codeHashes: string[], events: NewEvent[]): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.delete(totpRecoveryCodes).where(eq(totpRecoveryCodes.factorId, factorId));
       await tx.insert(totpRecoveryCodes).values(codeHashes.map((codeHash) => ({ factorId, codeHash })));
+      await writeEvents(tx, events);
     });
   }
 
@@ -120,11 +137,11 @@ export class PostgresTotpFactors implements TotpFactorsPort {
     return row?.n ?? 0;
   }
 
-  async removeAll(clientId: string, userRef: string): Promise<number> {
-    const removed = await this.db
-      .delete(totpFactors)
-      .where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef)))
-      .returning({ id: totpFactors.id });
-    return removed.length;
+  async removeAll(clientId: string, userRef: string, events: NewEvent[]): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const removed = await tx.delete(totpFactors).where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef))).returning({ id: totpFactors.id });
+      if (removed.length > 0) await writeEvents(tx, events);
+      return removed.length;
+    });
   }
 }

@@ -6,6 +6,8 @@ import type { ClientsPort } from '../../clients/ports.js';
 import { clientColumns, toClient } from '../rows.js';
 import type { SqliteDb } from './open.js';
 import type { Statements } from './statements.js';
+import type { NewEvent } from '../../events/model.js';
+import { writeEvents } from './events.js';
 
 export class SqliteClients implements ClientsPort {
   private readonly cache = new Map<string, Client & { apiKeyHash: string }>();
@@ -65,5 +67,14 @@ export class SqliteClients implements ClientsPort {
       .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
       .run();
     return result.changes > 0;
+  }
+
+  async rotateKey(id: string, apiKeyHash: string, events: NewEvent[]): Promise<boolean> {
+    this.cache.clear();
+    return this.db.transaction((tx) => {
+      const rotated = tx.update(clients).set({ apiKeyHash }).where(and(eq(clients.id, id), isNull(clients.revokedAt))).run().changes > 0;
+      if (rotated) writeEvents(this.statements, events);
+      return rotated;
+    });
   }
 }

@@ -25,7 +25,7 @@ export function openSqliteStore(path: string): Store {
     verifications: new SqliteVerifications(db, statements, group),
     outbox: new SqliteOutbox(db, statements, group),
     signingKeys: new SqliteSigningKeys(db),
-    totpFactors: new SqliteTotpFactors(db),
+    totpFactors: new SqliteTotpFactors(db, statements),
     events: new SqliteEvents(db, statements),
     suppressions: new SqliteSuppressions(db, statements, group),
     maintenance: new SqliteMaintenance(db),

@@ -5,6 +5,9 @@ import { totpFactors, totpRecoveryCodes } from '../../../db/schema.js';
 import type { NewTotpFactor, TotpFactor } from '../../totp/model.js';
 import type { CountedAttempt, TotpFactorsPort } from '../../totp/ports.js';
 import type { SqliteDb } from './open.js';
+import type { NewEvent } from '../../events/model.js';
+import { writeEvents } from './events.js';
+import type { Statements } from './statements.js';
 
 const asFactor = (row: typeof totpFactors.$inferSelect | undefined) => row as TotpFactor | undefined;
 
@@ -21,7 +24,21 @@ function attemptCount(now: number, maxAttempts: number) {
 }
 
 export class SqliteTotpFactors implements TotpFactorsPort {
-  constructor(private readonly db: SqliteDb) {}
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly statements: Statements,
+  ) {}
+
+  /** Runs a change and writes its events in one IMMEDIATE transaction. */
+  private change<T>(work: () => T, events: (result: T) => NewEvent[]): T {
+    return this.db.$client
+      .transaction(() => {
+        const result = work();
+        writeEvents(this.statements, events(result));
+        return result;
+      })
+      .immediate();
+  }
 
   async create(factor: NewTotpFactor): Promise<void> {
     this.db.insert(totpFactors).values({ ...factor, status: 'pending' }).run();
@@ -36,7 +53,7 @@ export class SqliteTotpFactors implements TotpFactorsPort {
     return asFactor(this.db.select().from(totpFactors).where(active).get());
   }
 
-  async activate(id: string, now: number, recoveryCodeHashes: string[]): Promise<boolean> {
+  async activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(
       (tx) => {
         const pending = tx.select().from(totpFactors).where(and(eq(totpFactors.id, id), eq(totpFactors.status, 'pending'))).get();
@@ -45,6 +62,7 @@ export class SqliteTotpFactors implements TotpFactorsPort {
         tx.delete(totpFactors).where(sameUser).run();
         tx.update(totpFactors).set({ status: 'active', confirmedAt: now, failedAttempts: 0, lockedUntil: null }).where(eq(totpFactors.id, id)).run();
         if (recoveryCodeHashes.length > 0) tx.insert(totpRecoveryCodes).values(recoveryCodeHashes.map((codeHash) => ({ factorId: id, codeHash }))).run();
+        writeEvents(this.statements, events);
         return true;
       },
       { behavior: 'immediate' },
@@ -67,31 +85,35 @@ export class SqliteTotpFactors implements TotpFactorsPort {
     return this.db.update(totpFactors).set(count.set).where(and(eq(totpFactors.id, q.id), count.allowed)).returning({ attempts: totpFactors.failedAttempts }).get()?.attempts;
   }
 
-  async lock(id: string, until: number): Promise<void> {
-    this.db.update(totpFactors).set({ lockedUntil: until }).where(eq(totpFactors.id, id)).run();
+  async lock(id: string, until: number, events: NewEvent[]): Promise<void> {
+    this.change(() => this.db.update(totpFactors).set({ lockedUntil: until }).where(eq(totpFactors.id, id)).run(), () => events);
   }
 
-  async acceptStep(id: string, step: number, resealed?: string): Promise<boolean> {
+  async acceptStep(id: string, step: number, events: NewEvent[], resealed?: string): Promise<boolean> {
     const newer = or(isNull(totpFactors.lastUsedStep), lt(totpFactors.lastUsedStep, step));
     const set = { lastUsedStep: step, failedAttempts: 0, ...(resealed ? { secretEncrypted: resealed } : {}) };
-    const result = this.db.update(totpFactors).set(set).where(and(eq(totpFactors.id, id), newer)).run();
-    return result.changes > 0;
+    return this.change(
+      () => this.db.update(totpFactors).set(set).where(and(eq(totpFactors.id, id), newer)).run().changes > 0,
+      (accepted) => (accepted ? events : []),
+    );
   }
 
-  async useRecoveryCode(factorId: string, codeHashes: string[], now: number): Promise<boolean> {
+  async useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction((tx) => {
       const unused = and(eq(totpRecoveryCodes.factorId, factorId), inArray(totpRecoveryCodes.codeHash, codeHashes), isNull(totpRecoveryCodes.usedAt));
       const one = tx.select({ id: totpRecoveryCodes.id }).from(totpRecoveryCodes).where(unused).limit(1).get();
       if (!one || tx.update(totpRecoveryCodes).set({ usedAt: now }).where(eq(totpRecoveryCodes.id, one.id)).run().changes === 0) return false;
       tx.update(totpFactors).set({ failedAttempts: 0 }).where(eq(totpFactors.id, factorId)).run();
+      writeEvents(this.statements, events);
       return true;
     });
   }
 
-  async replaceRecoveryCodes(factorId: string, codeHashes: string[]): Promise<void> {
+  async replaceRecoveryCodes(factorId: string, codeHashes: string[], events: NewEvent[]): Promise<void> {
     this.db.transaction((tx) => {
       tx.delete(totpRecoveryCodes).where(eq(totpRecoveryCodes.factorId, factorId)).run();
       tx.insert(totpRecoveryCodes).values(codeHashes.map((codeHash) => ({ factorId, codeHash }))).run();
+      writeEvents(this.statements, events);
     });
   }
 
@@ -100,7 +122,10 @@ export class SqliteTotpFactors implements TotpFactorsPort {
     return this.db.select({ n: sql<number>`count(*)` }).from(totpRecoveryCodes).where(unused).get()?.n ?? 0;
   }
 
-  async removeAll(clientId: string, userRef: string): Promise<number> {
-    return this.db.delete(totpFactors).where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef))).run().changes;
+  async removeAll(clientId: string, userRef: string, events: NewEvent[]): Promise<number> {
+    return this.change(
+      () => this.db.delete(totpFactors).where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef))).run().changes,
+      (removed) => (removed > 0 ? events : []),
+    );
   }
 }
