@@ -220,3 +220,48 @@ export const suppressions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.clientId, t.email] }), index('suppressions_until').on(t.until)],
 );
+
+/** Webhook endpoints (see schema.ts). */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id').notNull(),
+    url: text('url').notNull(),
+    eventTypes: text('event_types').notNull().default('[]'),
+    secretSealed: text('secret_sealed').notNull(),
+    status: text('status').notNull(),
+    cursorSeq: bigint('cursor_seq', { mode: 'number' }).notNull(),
+    failingSince: millis('failing_since'),
+    createdAt: millis('created_at').notNull(),
+    disabledAt: millis('disabled_at'),
+    disabledReason: text('disabled_reason'),
+  },
+  (t) => [index('webhook_endpoints_client').on(t.clientId)],
+);
+
+/** Webhook deliveries (see schema.ts). */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    subject: text('subject').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: millis('next_attempt_at').notNull(),
+    leaseUntil: millis('lease_until').notNull().default(0),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: millis('created_at').notNull(),
+    deliveredAt: millis('delivered_at'),
+  },
+  (t) => [
+    index('webhook_deliveries_due').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_subject').on(t.endpointId, t.subject, t.status, t.id),
+  ],
+);

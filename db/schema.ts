@@ -255,3 +255,52 @@ export const suppressions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.clientId, t.email] }), index('suppressions_until').on(t.until)],
 );
+
+/** A client's webhook endpoint. `cursor_seq` is the last event of its client it has handed on. */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id').notNull(),
+    url: text('url').notNull(),
+    /** JSON array of event types; empty: every type. */
+    eventTypes: text('event_types').notNull().default('[]'),
+    secretSealed: text('secret_sealed').notNull(),
+    /** active | disabled */
+    status: text('status').notNull(),
+    cursorSeq: integer('cursor_seq').notNull(),
+    /** When the deliveries started failing without a success since (null: the last one succeeded). */
+    failingSince: integer('failing_since'),
+    createdAt: integer('created_at').notNull(),
+    disabledAt: integer('disabled_at'),
+    disabledReason: text('disabled_reason'),
+  },
+  (t) => [index('webhook_endpoints_client').on(t.clientId)],
+);
+
+/** One event on its way to one endpoint: pending until delivered or failed for good. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    subject: text('subject').notNull(),
+    payload: text('payload').notNull(),
+    /** pending | delivered | failed */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    leaseUntil: integer('lease_until').notNull().default(0),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    index('webhook_deliveries_due').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_subject').on(t.endpointId, t.subject, t.status, t.id),
+  ],
+);

@@ -18,6 +18,7 @@ const rank: Record<string, number> = {
   events: 1,
   suppression: 1,
   mail: 2,
+  webhooks: 2,
   store: 3,
   http: 4,
   main: 5,

@@ -8,6 +8,7 @@ import type { Suppression } from '../http/schemas/suppressions.js';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
 
 export * from './errors.js';
+export * from './webhooks.js';
 
 // The API's shapes come from the server's TypeBox schemas, the one source of the contract;
 // type-only imports, so the client loads no server code at run time.

@@ -13,6 +13,8 @@ import type { Config } from '../shared/config.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Store } from '../store/store.js';
 import type { EventsService } from '../events/service.js';
+import type { WebhookService } from '../webhooks/service.js';
+import type { WebhookWorker } from '../webhooks/worker.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
@@ -38,7 +40,9 @@ export interface Mailcode {
   totp: TotpService;
   events: EventsService;
   suppressions: SuppressionService;
+  webhooks: WebhookService;
   worker: MailWorker;
+  webhookWorker: WebhookWorker;
   transport: MailTransport;
   metrics: Metrics;
   /** Stops the worker and closes what the wiring opened. */
@@ -102,7 +106,10 @@ export async function buildHttpApp(mailcode: Mailcode, options: { startWorker?: 
   });
 
   app.addHook('onReady', async () => {
-    if (options.startWorker !== false) mailcode.worker.start();
+    if (options.startWorker !== false) {
+      mailcode.worker.start();
+      mailcode.webhookWorker.start();
+    }
   });
   app.addHook('onClose', () => mailcode.close());
   return app;

@@ -92,6 +92,13 @@ const body = (schema: keyof typeof schemas, examples?: { example?: unknown; exam
   content: { 'application/json': { schema: ref(schema), ...examples } },
 });
 const pathParameter = (name: string, schema: keyof typeof schemas) => [{ name, in: 'path', required: true, schema: ref(schema) }];
+/** The query parameters of a TypeBox object schema, each with its own schema (the route validates the same). */
+function queryParameters(schema: { properties: Record<string, object>; required?: string[] }, examples: Record<string, string> = {}) {
+  return Object.entries(schema.properties).map(([name, property]) => {
+    const { description, ...rest } = plain(property);
+    return { name, in: 'query', required: schema.required?.includes(name) ?? false, description, schema: rest, ...(examples[name] ? { example: examples[name] } : {}) };
+  });
+}
 const text = (description: string, mediaType: string) => ({ description, content: { [mediaType]: { schema: { type: 'string' } } } });
 
 const paths = {
@@ -253,12 +260,7 @@ const paths = {
     get: {
       operationId: 'listEvents',
       summary: "The client's own audit trail, newest first, page by page (kept EVENT_RETENTION_DAYS, default 30)",
-      parameters: [
-        { name: 'type', in: 'query', required: false, description: 'Event types, comma-separated (e.g. `mail.bounced,mail.deferred`).', schema: { type: 'string' }, example: 'mail.bounced,mail.deferred' },
-        { name: 'subject', in: 'query', required: false, description: 'A verification id, user reference or masked address.', schema: { type: 'string' } },
-        { name: 'cursor', in: 'query', required: false, description: 'The `nextCursor` of the previous page.', schema: { type: 'string' } },
-        { name: 'limit', in: 'query', required: false, description: 'Events per page, 1-200 (default 50).', schema: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
-      ],
+      parameters: queryParameters(events.EventsQuery, { type: 'mail.bounced,mail.deferred' }),
       responses: { '200': json('A page of events.', 'EventList'), ...refusals, '429': shared('RateLimited') },
     },
   },

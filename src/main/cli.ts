@@ -7,6 +7,7 @@ import { hashApiKey, newApiKey } from '../shared/secrets.js';
 import type { Client } from '../clients/model.js';
 import type { Store } from '../store/store.js';
 import { registerAuditCommands } from './cli-audit.js';
+import { registerWebhookCommands } from './cli-webhooks.js';
 import { accentOption, domainOption, hoursOption, localeOption, nameOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
 // The configuration, the database and the key ring are loaded when a command runs, not at
@@ -61,6 +62,7 @@ Examples:
   mailcode clients rotate-key cl_abc123
   mailcode keys rotate
   mailcode events tail --follow
+  mailcode webhooks add cl_abc123 https://portal.acme.example/hooks/mailcode --event mail.bounced
   mailcode suppressions list cl_abc123
   mailcode preview --locale de
   mailcode <command> --help                              details of one command`,
@@ -263,6 +265,7 @@ program
   );
 
 registerAuditCommands(program, clients, withStore);
+registerWebhookCommands(program, withStore);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,6 +17,10 @@ import { VerificationService } from '../verification/service.js';
 import { EventsService } from '../events/service.js';
 import { SuppressionService } from '../suppression/service.js';
 import { connectRedis, keyRingFor, openStore } from './open-store.js';
+import { WebhookWorker } from '../webhooks/worker.js';
+import { WebhookService } from '../webhooks/service.js';
+import { postWebhook } from '../webhooks/sender.js';
+import { webhookPolicy } from '../webhooks/url-policy.js';
 
 export type { Mailcode } from '../http/app.js';
 
@@ -72,6 +76,22 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onRetry: () => metrics.mailRetries.inc(),
     onBounced: (domain) => metrics.mailBounced.inc({ domain }),
   });
+  metrics.watchStore({ mailQueued: () => store.outbox.countQueued(), webhooksPending: () => store.webhooks.countPending(), eventsWritten: () => store.events.lastSeq() });
+  const webhookKeys = deriveKeys(secrets, 'webhook-secrets');
+  const policy = webhookPolicy(config);
+  const webhookWorker = new WebhookWorker({
+    webhooks: store.webhooks,
+    post: (url, headers, body) => postWebhook(url, headers, body, { policy }),
+    secretKeys: webhookKeys,
+    logger: logger.child({ component: 'webhooks' }),
+    now,
+    onDelivered: (seconds) => {
+      metrics.webhookDeliveries.inc({ outcome: 'delivered' });
+      metrics.webhookLatencySeconds.observe(seconds);
+    },
+    onRetry: () => metrics.webhookDeliveries.inc({ outcome: 'retried' }),
+    onFailed: () => metrics.webhookDeliveries.inc({ outcome: 'failed' }),
+  });
   const verification = new VerificationService({
     verifications: store.verifications,
     keys,
@@ -111,12 +131,15 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     verification,
     totp,
     events: new EventsService(store.events),
+    webhooks: new WebhookService(store.webhooks, { secretKeys: webhookKeys, policy, now }),
+    webhookWorker,
     suppressions: new SuppressionService(store.suppressions, now),
     worker,
     transport,
     metrics,
     async close() {
       await worker.stop();
+      await webhookWorker.stop();
       transport.close();
       await keys.settled();
       if (!deps.store) await store.close();

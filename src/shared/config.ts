@@ -50,6 +50,10 @@ export const ConfigSchema = Type.Object({
   ASSERTION_TTL_SECONDS: Int(30, 86400, 'seconds an assertion lives (30-86400)'),
   RETENTION_DAYS: Int(0, 3650, 'days expired verifications are kept for audit'),
   EVENT_RETENTION_DAYS: Int(1, 3650, 'days audit events are kept (1-3650)'),
+  WEBHOOK_ALLOWED_TARGETS: Type.String({
+    pattern: '^[^\\s,]*(,[^\\s,]+)*$',
+    description: 'comma-separated host names, IP addresses or CIDR ranges webhooks may reach although they are not public (production refuses private, loopback and link-local targets otherwise)',
+  }),
   MAIL_LEASE_SECONDS: Int(1, 3600, 'seconds a process holds a claimed mail before another may deliver it (1-3600)'),
 });
 
@@ -79,6 +83,7 @@ const defaults: Record<string, string> = {
   ASSERTION_TTL_SECONDS: '300',
   RETENTION_DAYS: '7',
   EVENT_RETENTION_DAYS: '30',
+  WEBHOOK_ALLOWED_TARGETS: '',
   MAIL_LEASE_SECONDS: '10',
 };
 

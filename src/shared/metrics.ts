@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), one registry per app so tests and several apps in one
 // process never share counters.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -14,6 +14,13 @@ export class Metrics {
   readonly mailRetries = new Counter({ name: 'mailcode_mail_retries_total', help: 'Delivery attempts that failed and were rescheduled', registers: [this.registry] });
   /** By recipient domain: company domains, which the client's allowed-domain list bounds. */
   readonly mailBounced = new Counter({ name: 'mailcode_mail_bounced_total', help: 'Code mails refused for good (5xx), by recipient domain', labelNames: ['domain'], registers: [this.registry] });
+  readonly webhookDeliveries = new Counter({ name: 'mailcode_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, retried, failed)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly webhookLatencySeconds = new Histogram({
+    name: 'mailcode_webhook_latency_seconds',
+    help: 'Time from an event being queued for an endpoint to its delivery',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30, 300, 3600],
+    registers: [this.registry],
+  });
   readonly mailDeliverySeconds = new Histogram({
     name: 'mailcode_mail_delivery_seconds',
     help: 'Time from queueing a mail to its delivery',
@@ -30,5 +37,24 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mailcode_' });
+  }
+
+  /**
+   * Read from the database when scraped: the queues' depths and the events written (the
+   * trail's newest position counts every event ever written, by any process).
+   */
+  watchStore(read: { mailQueued(): Promise<number>; webhooksPending(): Promise<number>; eventsWritten(): Promise<number> }): void {
+    const gauge = (name: string, help: string, value: () => Promise<number>) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set(await value());
+        },
+      });
+    gauge('mailcode_mail_queue_depth', 'Code mails queued for delivery', read.mailQueued);
+    gauge('mailcode_webhook_queue_depth', 'Webhook deliveries pending', read.webhooksPending);
+    gauge('mailcode_events_written', 'Audit events written so far (the newest position of the trail)', read.eventsWritten);
   }
 }

@@ -3,6 +3,7 @@
 import type { Client, ClientSettings } from '../clients/model.js';
 import type { Actor, AuditEvent, EventType, NewEvent } from '../events/model.js';
 import { newId } from '../shared/ids.js';
+import type { WebhookEndpoint } from '../webhooks/model.js';
 
 /** A `clients` row as either database returns it: allowed domains as a JSON array. */
 type ClientRow = Omit<Client, 'allowedDomains'> & { apiKeyHash: string; allowedDomains: string };
@@ -51,4 +52,18 @@ export function eventRows(list: NewEvent[]): EventRow[] {
 export function toEvent(row: EventRow & { seq: number }): AuditEvent {
   const { createdAt, data, ...rest } = row;
   return { ...rest, seq: Number(rest.seq), type: rest.type as EventType, actor: rest.actor as Actor, at: createdAt, data: JSON.parse(data) as Record<string, unknown> };
+}
+
+/** A webhook_endpoints row as the domain reads it (the secret and the cursor stay in the store). */
+export function toEndpoint(row: { id: string; clientId: string; url: string; eventTypes: string; status: string; createdAt: number; disabledAt: number | null; disabledReason: string | null }): WebhookEndpoint {
+  return {
+    id: row.id,
+    clientId: row.clientId,
+    url: row.url,
+    eventTypes: JSON.parse(row.eventTypes) as EventType[],
+    status: row.status as WebhookEndpoint['status'],
+    createdAt: row.createdAt,
+    disabledAt: row.disabledAt,
+    disabledReason: row.disabledReason,
+  };
 }

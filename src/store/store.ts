@@ -8,6 +8,7 @@ import type { OutboxPort } from '../mail/outbox.js';
 import type { MaintenancePort } from '../retention/ports.js';
 import type { SuppressionsPort } from '../suppression/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
+import type { WebhooksPort } from '../webhooks/ports.js';
 import type { VerificationsPort } from '../verification/ports.js';
 
 export interface Store {
@@ -18,6 +19,7 @@ export interface Store {
   readonly totpFactors: TotpFactorsPort;
   readonly events: EventsPort;
   readonly suppressions: SuppressionsPort;
+  readonly webhooks: WebhooksPort;
   readonly maintenance: MaintenancePort;
   /** Whether the database answers (readiness). */
   ping(): Promise<boolean>;

@@ -241,6 +241,53 @@ await onEachDatabase(async (t) => {
     t.equal(await store.events.lastSeq(), tail[2]!.seq);
   });
 
+  t.test('webhooks: create, fan out by type, claim in order per subject, retry, deliver, fail, disable, replay', async (t) => {
+    const store = await openTestStore(t);
+    const { webhooks } = store;
+    const ev = (type: EventType, subject: string, clientId = 'cl_a') => ({ type, clientId, subject, maskedEmail: null, requestId: null, actor: 'mailcode' as const, data: {}, at: now - 60_000 });
+    await store.events.append([ev('mail.sent', 'vf_before')]);
+    const all = await webhooks.create({ id: 'wh_all', clientId: 'cl_a', url: 'https://a.example/hook', eventTypes: [], createdAt: now, secretSealed: 'sealed-a' });
+    t.match(all, { id: 'wh_all', status: 'active', eventTypes: [], disabledAt: null });
+    await webhooks.create({ id: 'wh_bounces', clientId: 'cl_a', url: 'https://a.example/bounces', eventTypes: ['mail.bounced'], createdAt: now + 1, secretSealed: 'sealed-b' });
+    await webhooks.create({ id: 'wh_other', clientId: 'cl_b', url: 'https://b.example/hook', eventTypes: [], createdAt: now + 2, secretSealed: 'sealed-c' });
+    t.same((await webhooks.list('cl_a')).map((w) => w.id), ['wh_all', 'wh_bounces']);
+    t.equal((await webhooks.list()).length, 3);
+    await store.events.append([ev('verification.created', 'vf_1'), ev('mail.bounced', 'vf_1'), ev('verification.created', 'vf_2'), ev('mail.sent', 'vf_9', 'cl_b')]);
+    const fanOut = () => webhooks.fanOut({ now, limit: 100, horizon: (positions, from) => positions.at(-1)?.seq ?? from, payload: (e) => JSON.stringify({ type: e.type, id: e.id }) });
+    t.equal(await fanOut(), 3 + 1 + 1, 'every event of its client to wh_all, the bounce to wh_bounces, the other client\'s to wh_other; none from before an endpoint existed');
+    t.equal(await fanOut(), 0, 'handed on once');
+    t.equal(await webhooks.countPending(), 5);
+
+    const first = await webhooks.claimDue(now, 30_000, 10);
+    const subjects = first.map((d) => `${d.endpointId}:${d.subject}`);
+    t.same(subjects.sort(), ['wh_all:vf_1', 'wh_all:vf_2', 'wh_bounces:vf_1', 'wh_other:vf_9'], "a subject's second event waits for its first");
+    t.match(first.find((d) => d.endpointId === 'wh_all' && d.subject === 'vf_1'), { clientId: 'cl_a', url: 'https://a.example/hook', secretSealed: 'sealed-a', attempts: 0, failingSince: null, payload: /verification\.created/ });
+    t.same(await webhooks.claimDue(now, 30_000, 10), [], 'leased');
+    const vf1 = first.find((d) => d.endpointId === 'wh_all' && d.subject === 'vf_1')!;
+    await webhooks.markRetry(vf1.id, now, now + 5_000, 'HTTP 503');
+    t.same((await webhooks.claimDue(now + 1_000, 30_000, 10)).map((d) => d.id), [], 'not before its retry, and its successor still waits');
+    const retried = await webhooks.claimDue(now + 5_000, 30_000, 10);
+    t.match(retried, [{ id: vf1.id, attempts: 1, failingSince: now }]);
+    await webhooks.markDelivered(vf1.id, now + 5_000, 200);
+    const next = await webhooks.claimDue(now + 5_000, 30_000, 10);
+    t.match(next, [{ endpointId: 'wh_all', subject: 'vf_1', payload: /mail\.bounced/, failingSince: null }], 'then the next of its subject, and a success clears failingSince');
+    await webhooks.markFailed(next[0]!.id, now + 6_000, 'HTTP 500');
+    t.equal(await webhooks.disable('wh_all', now + 6_000, 'failing', [ev('webhook.disabled', 'wh_all')]), true);
+    t.equal(await webhooks.disable('wh_all', now + 6_000, 'failing', [ev('webhook.disabled', 'wh_all')]), false, 'once');
+    t.match(await webhooks.get('wh_all'), { status: 'disabled', disabledAt: now + 6_000, disabledReason: 'failing' });
+    t.equal((await store.events.list({ clientId: 'cl_a', types: ['webhook.disabled'], limit: 5 })).length, 1);
+
+    const [created] = await store.events.list({ clientId: 'cl_a', subject: 'vf_1', types: ['verification.created'], limit: 1 });
+    t.equal(await webhooks.replayFrom('wh_bounces', created!.id), true);
+    t.equal(await webhooks.replayFrom('wh_other', created!.id), false, "another client's event is no starting point");
+    t.equal(await fanOut(), 1, 'the replay hands on what the endpoint hears from there: the bounce again');
+    await webhooks.enqueue('wh_other', 'ev_test', 'wh_other', '{"type":"webhook.test"}', now);
+    t.equal(await webhooks.rotateSecret('wh_other', 'sealed-new'), true);
+    t.equal(await webhooks.remove('wh_other'), true);
+    t.equal(await webhooks.remove('wh_other'), false);
+    t.equal(await webhooks.get('wh_other'), undefined);
+  });
+
   t.test('signing keys: add retires the active one, list newest first, reseal', async (t) => {
     const { signingKeys } = await openTestStore(t);
     const key = (kid: string, createdAt: number): SigningKeyRow => ({ kid, publicJwk: `{"kid":"${kid}"}`, privateJwkEncrypted: `sealed-${kid}`, createdAt, retiredAt: null });

@@ -27,11 +27,14 @@ export const EventList = Type.Object(
   { additionalProperties: false },
 );
 
+/** One event type, as a regular expression (the `type` filter is a comma-separated list of them). */
+const oneType = `(${eventTypes.map((t) => t.replace('.', '\\.')).join('|')})`;
+
 export const EventsQuery = Type.Object(
   {
-    type: Type.Optional(Type.String({ maxLength: 1000, pattern: '^[a-z_.]+(,[a-z_.]+)*$', description: 'Event types, comma-separated.' })),
-    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^ev_[A-Za-z0-9_-]+$' })),
+    type: Type.Optional(Type.String({ maxLength: 1000, pattern: `^${oneType}(,${oneType})*$`, description: 'Event types, comma-separated.' })),
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'A verification id, user reference or masked address.' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^ev_[A-Za-z0-9_-]+$', description: 'The `nextCursor` of the previous page.' })),
     limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Events per page, 1-200 (default 50).' })),
   },
   { additionalProperties: false },

@@ -4,6 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Store } from '../store.js';
+import { PostgresWebhooks } from './webhooks.js';
 import { PostgresSuppressions } from './suppressions.js';
 import { PostgresEvents } from './events.js';
 import { PostgresClients } from './clients.js';
@@ -27,6 +28,7 @@ export async function openPostgresStore(url: string, poolSize: number, redis?: {
     totpFactors: new PostgresTotpFactors(db),
     events: new PostgresEvents(db),
     suppressions: new PostgresSuppressions(db),
+    webhooks: new PostgresWebhooks(db),
     maintenance: new PostgresMaintenance(db),
     ping: async () => (await db.execute<{ ok: number }>(sql`select 1 as ok`)).rows[0]?.ok === 1,
     close: () => db.$client.end(),

@@ -2,6 +2,7 @@
 // delivery updates share one group commit (see group-commit.ts).
 import { sql } from 'drizzle-orm';
 import type { Store } from '../store.js';
+import { SqliteWebhooks } from './webhooks.js';
 import { SqliteSuppressions } from './suppressions.js';
 import { SqliteEvents } from './events.js';
 import { SqliteClients } from './clients.js';
@@ -28,6 +29,7 @@ export function openSqliteStore(path: string): Store {
     totpFactors: new SqliteTotpFactors(db, statements),
     events: new SqliteEvents(db, statements),
     suppressions: new SqliteSuppressions(db, statements, group),
+    webhooks: new SqliteWebhooks(db, statements, group),
     maintenance: new SqliteMaintenance(db),
     ping: async () => db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1,
     close: async () => void db.$client.close(),

@@ -1,0 +1,146 @@
+// Webhook endpoints and deliveries on PostgreSQL, shared by every replica: a fan-out locks
+// the endpoints it works on (SKIP LOCKED: replicas take different ones, never the same
+// twice), claims take due deliveries with SKIP LOCKED plus a lease, and a subject's next
+// delivery is not claimable while an older one of it is pending — so order holds per subject.
+import { and, asc, eq, gt, inArray, lte, max, sql } from 'drizzle-orm';
+import { events, webhookDeliveries, webhookEndpoints } from '../../../db/schema.pg.js';
+import type { NewEvent } from '../../events/model.js';
+import type { NewWebhookEndpoint } from '../../webhooks/model.js';
+import type { FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
+import { toEndpoint, toEvent } from '../rows.js';
+import { writeEvents } from './events.js';
+import type { PgDb } from './open.js';
+
+const d = webhookDeliveries;
+
+export class PostgresWebhooks implements WebhooksPort {
+  constructor(private readonly db: PgDb) {}
+
+  async create(e: NewWebhookEndpoint) {
+    const [last] = await this.db.select({ seq: max(events.seq) }).from(events);
+    const [row] = await this.db
+      .insert(webhookEndpoints)
+      .values({ ...e, eventTypes: JSON.stringify(e.eventTypes), status: 'active', cursorSeq: Number(last?.seq ?? 0) })
+      .returning();
+    return toEndpoint(row!);
+  }
+
+  async list(clientId?: string) {
+    const rows = await this.db.select().from(webhookEndpoints).where(clientId === undefined ? undefined : eq(webhookEndpoints.clientId, clientId)).orderBy(asc(webhookEndpoints.createdAt));
+    return rows.map(toEndpoint);
+  }
+
+  async get(id: string) {
+    const [row] = await this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
+    return row ? toEndpoint(row) : undefined;
+  }
+
+  async remove(id: string) {
+    return (await this.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id })).length > 0;
+  }
+
+  async rotateSecret(id: string, secretSealed: string) {
+    return (await this.db.update(webhookEndpoints).set({ secretSealed }).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id })).length > 0;
+  }
+
+  fanOut(r: FanOutRequest): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const active = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.status, 'active')).for('update', { skipLocked: true });
+      if (active.length === 0) return 0;
+      const from = Math.min(...active.map((e) => e.cursorSeq));
+      const positions = await tx.select({ seq: events.seq, at: events.createdAt }).from(events).where(gt(events.seq, from)).orderBy(asc(events.seq)).limit(5_000);
+      const until = r.horizon(positions, from, r.now);
+      let queued = 0;
+      for (const endpoint of active) {
+        if (endpoint.cursorSeq >= until) continue;
+        const types = JSON.parse(endpoint.eventTypes) as string[];
+        const batch = (
+          await tx
+            .select()
+            .from(events)
+            .where(and(eq(events.clientId, endpoint.clientId), gt(events.seq, endpoint.cursorSeq), lte(events.seq, until)))
+            .orderBy(asc(events.seq))
+            .limit(r.limit)
+        ).map(toEvent);
+        const heard = batch.filter((e) => types.length === 0 || types.includes(e.type));
+        if (heard.length > 0) {
+          await tx.insert(d).values(heard.map((e) => ({ endpointId: endpoint.id, eventId: e.id, subject: e.subject, payload: r.payload(e), status: 'pending', nextAttemptAt: r.now, createdAt: r.now })));
+        }
+        const cursorSeq = batch.length === r.limit ? batch[batch.length - 1]!.seq : until;
+        await tx.update(webhookEndpoints).set({ cursorSeq }).where(eq(webhookEndpoints.id, endpoint.id));
+        queued += heard.length;
+      }
+      return queued;
+    });
+  }
+
+  async replayFrom(endpointId: string, eventId: string) {
+    const [endpoint] = await this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+    if (!endpoint) return false;
+    const [from] = await this.db.select({ seq: events.seq }).from(events).where(and(eq(events.id, eventId), eq(events.clientId, endpoint.clientId)));
+    if (!from) return false;
+    await this.db.update(webhookEndpoints).set({ cursorSeq: from.seq - 1 }).where(eq(webhookEndpoints.id, endpointId));
+    return true;
+  }
+
+  async enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number) {
+    await this.db.insert(d).values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now });
+  }
+
+  async claimDue(now: number, leaseMs: number, limit: number) {
+    const first = sql`not exists (select 1 from webhook_deliveries older where older.endpoint_id = ${d.endpointId} and older.subject = ${d.subject} and older.status = 'pending' and older.id < ${d.id})`;
+    const due = this.db
+      .select({ id: d.id })
+      .from(d)
+      .where(and(eq(d.status, 'pending'), lte(d.nextAttemptAt, now), lte(d.leaseUntil, now), first))
+      .orderBy(asc(d.id))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    const claimed = await this.db.update(d).set({ leaseUntil: now + leaseMs }).where(inArray(d.id, due)).returning({ id: d.id });
+    if (claimed.length === 0) return [];
+    return this.db
+      .select({
+        id: d.id, endpointId: d.endpointId, eventId: d.eventId, subject: d.subject, payload: d.payload, attempts: d.attempts, createdAt: d.createdAt,
+        clientId: webhookEndpoints.clientId, url: webhookEndpoints.url, secretSealed: webhookEndpoints.secretSealed, failingSince: webhookEndpoints.failingSince,
+      })
+      .from(d)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, d.endpointId))
+      .where(inArray(d.id, claimed.map((c) => c.id)))
+      .orderBy(asc(d.id));
+  }
+
+  async markDelivered(id: number, now: number, status: number) {
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.update(d).set({ status: 'delivered', deliveredAt: now, lastStatus: status, lastError: null, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId });
+      if (row) await tx.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, row.endpointId));
+    });
+  }
+
+  markRetry(id: number, now: number, nextAttemptAt: number, error: string) {
+    return this.failed(id, now, { nextAttemptAt, lastError: error });
+  }
+
+  markFailed(id: number, now: number, error: string) {
+    return this.failed(id, now, { status: 'failed', lastError: error });
+  }
+
+  private async failed(id: number, now: number, set: { nextAttemptAt?: number; status?: string; lastError: string }) {
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.update(d).set({ ...set, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId });
+      if (row) await tx.update(webhookEndpoints).set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${now})` }).where(eq(webhookEndpoints.id, row.endpointId));
+    });
+  }
+
+  disable(id: string, now: number, reason: string, list: NewEvent[]) {
+    return this.db.transaction(async (tx) => {
+      const changed = await tx.update(webhookEndpoints).set({ status: 'disabled', disabledAt: now, disabledReason: reason }).where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.status, 'active'))).returning({ id: webhookEndpoints.id });
+      if (changed.length > 0) await writeEvents(tx, list);
+      return changed.length > 0;
+    });
+  }
+
+  async countPending() {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(d).where(eq(d.status, 'pending'));
+    return row?.n ?? 0;
+  }
+}

@@ -1,0 +1,41 @@
+// What webhooks need of storage. The events table is the durable source: a fan-out moves
+// each active endpoint's cursor over its client's new events and queues one delivery per
+// event it hears, in one transaction, so nothing is lost or queued twice.
+import type { AuditEvent, NewEvent } from '../events/model.js';
+import type { NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint } from './model.js';
+
+export interface FanOutRequest {
+  now: number;
+  /** Events per endpoint per pass. */
+  limit: number;
+  /** How far events may be handed on, from their positions after `from` (see fan-out.ts). */
+  horizon(positions: { seq: number; at: number }[], from: number, now: number): number;
+  /** The body of an event's delivery. */
+  payload(event: AuditEvent): string;
+}
+
+export interface WebhooksPort {
+  create(endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint>;
+  /** A client's endpoints, or every client's (operators). */
+  list(clientId?: string): Promise<WebhookEndpoint[]>;
+  get(id: string): Promise<WebhookEndpoint | undefined>;
+  remove(id: string): Promise<boolean>;
+  rotateSecret(id: string, secretSealed: string): Promise<boolean>;
+  /** Hands every active endpoint's new events on; returns how many deliveries were queued. */
+  fanOut(request: FanOutRequest): Promise<number>;
+  /** Hands the endpoint the client's events again from this one on (their webhook-ids unchanged). */
+  replayFrom(endpointId: string, eventId: string): Promise<boolean>;
+  /** Queues one delivery outside the trail (a test event). */
+  enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number): Promise<void>;
+  /**
+   * Leases due deliveries: each the oldest undelivered one of its endpoint and subject, so a
+   * subject's events arrive in order.
+   */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<(WebhookDelivery & { failingSince: number | null })[]>;
+  markDelivered(id: number, now: number, status: number): Promise<void>;
+  markRetry(id: number, now: number, nextAttemptAt: number, error: string): Promise<void>;
+  markFailed(id: number, now: number, error: string): Promise<void>;
+  /** Disables the endpoint with its events (webhook.disabled); false when it was not active. */
+  disable(id: string, now: number, reason: string, events: NewEvent[]): Promise<boolean>;
+  countPending(): Promise<number>;
+}
