@@ -85,6 +85,9 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     secretKeys: webhookKeys,
     logger: logger.child({ component: 'webhooks' }),
     now,
+    // Longer than a delivery can take (5 s timeout), so a live process never takes its own
+    // delivery in flight again; a dead one's deliveries come back after it.
+    leaseMs: Math.max(config.MAIL_LEASE_SECONDS * 1000, 6_000),
     onDelivered: (seconds) => {
       metrics.webhookDeliveries.inc({ outcome: 'delivered' });
       metrics.webhookLatencySeconds.observe(seconds);
