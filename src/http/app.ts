@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import type { EventsService } from '../events/service.js';
 import type { WebhookService } from '../webhooks/service.js';
 import type { WebhookWorker } from '../webhooks/worker.js';
+import type { ExpirySweep } from '../verification/expiry.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
@@ -43,6 +44,11 @@ export interface Mailcode {
   webhooks: WebhookService;
   worker: MailWorker;
   webhookWorker: WebhookWorker;
+  expiry: ExpirySweep;
+  /** Where the bounce listener listens, when BOUNCE_SMTP_PORT is set and it has started. */
+  bounceListenerPort(): number | undefined;
+  /** Starts the mail and webhook workers, the expiry sweep and the bounce listener. */
+  startBackground(): Promise<void>;
   transport: MailTransport;
   metrics: Metrics;
   /** Stops the worker and closes what the wiring opened. */
@@ -106,10 +112,7 @@ export async function buildHttpApp(mailcode: Mailcode, options: { startWorker?: 
   });
 
   app.addHook('onReady', async () => {
-    if (options.startWorker !== false) {
-      mailcode.worker.start();
-      mailcode.webhookWorker.start();
-    }
+    if (options.startWorker !== false) await mailcode.startBackground();
   });
   app.addHook('onClose', () => mailcode.close());
   return app;

@@ -58,7 +58,7 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
   });
 
   async function record(raw: Buffer, outboxIds: number[]) {
-    const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
+    const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, keepDeliveryStatus: true });
     const report = parsed.attachments.find((a) => a.contentType.toLowerCase() === 'message/delivery-status' || a.contentType.toLowerCase() === 'message/global-delivery-status');
     const bounce = report ? hardBounceIn(parseDeliveryStatus(report.content.toString('utf8'))) : undefined;
     if (!bounce) {

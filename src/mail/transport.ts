@@ -16,7 +16,8 @@ export interface SentMail {
 
 export interface MailTransport {
   readonly kind: 'smtp' | 'file';
-  send(message: Mail.Options, name: string): Promise<SentMail>;
+  /** @param returnPath the envelope sender (bounces go there), when not the From address. */
+  send(message: Mail.Options, name: string, returnPath?: string): Promise<SentMail>;
   /** Whether mail can be handed over now (for /readyz). */
   ready(): Promise<boolean>;
   close(): void;
@@ -43,12 +44,12 @@ export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
   } as never);
   return {
     kind: 'smtp',
-    async send(message) {
+    async send(message, _name, returnPath) {
       // Composed to one buffer first: the SMTP connection then writes the message in a few
       // large chunks instead of one small write per MIME line (measured: the socket writes
       // were the worker's largest cost).
       const raw = await new MailComposer(message).compile().build();
-      const info = await transporter.sendMail({ envelope: { from: message.from as string, to: message.to as string }, raw, messageId: message.messageId });
+      const info = await transporter.sendMail({ envelope: { from: returnPath ?? (message.from as string), to: message.to as string }, raw, messageId: message.messageId });
       return { messageId: info.messageId, response: info.response };
     },
     async ready() {

@@ -34,6 +34,8 @@ export interface MailWorkerOptions {
   onDelivered?: (latencySeconds: number) => void;
   onFailed?: () => void;
   onRetry?: () => void;
+  /** The return path of a mail (VERP, see verp.ts), when bounces are to come back to mailcode. */
+  returnPathFor?: (outboxId: number) => string;
   /** A hard bounce, by recipient domain. */
   onBounced?: (domain: string) => void;
 }
@@ -201,7 +203,7 @@ export class MailWorker {
     const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: attempt };
     let sent: SentMail;
     try {
-      sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`);
+      sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`, this.options.returnPathFor?.(mail.id));
     } catch (error) {
       await this.refused(mail, message, refusalOf(error));
       return;

@@ -21,6 +21,9 @@ import { WebhookWorker } from '../webhooks/worker.js';
 import { WebhookService } from '../webhooks/service.js';
 import { postWebhook } from '../webhooks/sender.js';
 import { webhookPolicy } from '../webhooks/url-policy.js';
+import { ExpirySweep } from '../verification/expiry.js';
+import { returnPath } from '../mail/verp.js';
+import { startBounceListener } from '../mail/bounce-listener.js';
 
 export type { Mailcode } from '../http/app.js';
 
@@ -61,7 +64,11 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   const outboxKeys = deriveKeys(secrets, 'outbox');
   const assertion = { issuer: config.PUBLIC_URL, ttlSeconds: config.ASSERTION_TTL_SECONDS };
   const metrics = new Metrics();
+  // Per-mail return paths (VERP) when bounces are to come back to mailcode.
+  const verpKeys = deriveKeys(secrets, 'verp');
+  const bounceDomain = config.BOUNCE_DOMAIN;
   const worker = new MailWorker({
+    returnPathFor: bounceDomain ? (outboxId) => returnPath(verpKeys[0]!, bounceDomain, outboxId) : undefined,
     outbox: store.outbox,
     transport,
     outboxKeys,
@@ -95,6 +102,8 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onRetry: () => metrics.webhookDeliveries.inc({ outcome: 'retried' }),
     onFailed: () => metrics.webhookDeliveries.inc({ outcome: 'failed' }),
   });
+  const expiry = new ExpirySweep(store.verifications, now, (error) => logger.error({ err: error }, 'expired verifications could not be marked; tried again in a second'));
+  let bounceListener: { port: number; close(): Promise<void> } | undefined;
   const verification = new VerificationService({
     verifications: store.verifications,
     keys,
@@ -136,13 +145,35 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     events: new EventsService(store.events),
     webhooks: new WebhookService(store.webhooks, { secretKeys: webhookKeys, policy, now }),
     webhookWorker,
+    expiry,
     suppressions: new SuppressionService(store.suppressions, now),
     worker,
     transport,
     metrics,
+    bounceListenerPort: () => bounceListener?.port,
+    /** The work beside the requests: mail, webhooks, expiry, and the bounce listener when configured. */
+    async startBackground() {
+      worker.start();
+      webhookWorker.start();
+      expiry.start();
+      if (config.BOUNCE_SMTP_PORT !== undefined && config.BOUNCE_DOMAIN) {
+        bounceListener = await startBounceListener({
+          host: config.BOUNCE_SMTP_HOST,
+          port: config.BOUNCE_SMTP_PORT,
+          domain: config.BOUNCE_DOMAIN,
+          keys: verpKeys,
+          outbox: store.outbox,
+          logger: logger.child({ component: 'bounces' }),
+          now,
+          onBounced: (domain) => metrics.mailBounced.inc({ domain }),
+        });
+      }
+    },
     async close() {
+      await bounceListener?.close();
       await worker.stop();
       await webhookWorker.stop();
+      await expiry.stop();
       transport.close();
       await keys.settled();
       if (!deps.store) await store.close();

@@ -29,6 +29,9 @@ export const ConfigSchema = Type.Object({
   DKIM_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', description: 'the signing domain (d=), e.g. acme.example' })),
   DKIM_SELECTOR: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]+$', description: 'the DKIM selector (s=)' })),
   DKIM_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1, description: 'a PEM private key, or the path of a PEM file' })),
+  BOUNCE_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', description: 'the domain of per-mail return paths (bounce+…@BOUNCE_DOMAIN), e.g. bounces.acme.example' })),
+  BOUNCE_SMTP_PORT: Type.Optional(Int(0, 65535, 'the port of the inbound SMTP listener for bounce reports (0: any free port)')),
+  BOUNCE_SMTP_HOST: Type.String({ minLength: 1, description: 'the interface the bounce listener binds, e.g. 0.0.0.0' }),
   CODE_SECRET: Type.String({
     pattern: '^[^,\\s]{32,}(,[^,\\s]{32,})*$',
     description: 'a secret of at least 32 characters (e.g. 64 hex digits), or a comma-separated list, newest first',
@@ -83,6 +86,7 @@ const defaults: Record<string, string> = {
   ASSERTION_TTL_SECONDS: '300',
   RETENTION_DAYS: '7',
   EVENT_RETENTION_DAYS: '30',
+  BOUNCE_SMTP_HOST: '127.0.0.1',
   WEBHOOK_ALLOWED_TARGETS: '',
   MAIL_LEASE_SECONDS: '10',
 };
@@ -158,6 +162,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.DKIM_PRIVATE_KEY && !config.DKIM_PRIVATE_KEY.includes('-----BEGIN')) {
     if (!existsSync(config.DKIM_PRIVATE_KEY)) throw new ConfigError(`DKIM_PRIVATE_KEY: expected a PEM key or the path of a PEM file, got a path that does not exist`);
     config.DKIM_PRIVATE_KEY = readFileSync(config.DKIM_PRIVATE_KEY, 'utf8');
+  }
+  if (config.BOUNCE_SMTP_PORT !== undefined && !config.BOUNCE_DOMAIN) {
+    throw new ConfigError('BOUNCE_SMTP_PORT: expected BOUNCE_DOMAIN too (the listener takes mail only for its return paths)');
   }
   if (config.SENDS_PER_EMAIL_DAY < config.SENDS_PER_EMAIL_HOUR) {
     throw new ConfigError('SENDS_PER_EMAIL_DAY: expected a value at least SENDS_PER_EMAIL_HOUR');

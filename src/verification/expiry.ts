@@ -17,30 +17,38 @@ export const expiredEvents = (v: Pick<Verification, 'id' | 'clientId' | 'email' 
   event('verification.expired', v.expiresAt, aboutVerification(v), byMailcode),
 ];
 
-/** Marks what has expired, in batches, every `intervalMs` (timers unref'd: they never keep a process alive). */
-export function startExpirySweep(port: ExpiryPort, now: () => number, onError: (error: unknown) => void, intervalMs = 1_000): { stop(): Promise<void>; runOnce(): Promise<number> } {
-  let running: Promise<unknown> | undefined;
-  const runOnce = async () => {
+/** Marks what has expired, in batches, every `intervalMs` once started (its timer is unref'd). */
+export class ExpirySweep {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly port: ExpiryPort,
+    private readonly now: () => number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  async runOnce(): Promise<number> {
     let total = 0;
     for (let round = 0; round < 20; round++) {
-      const expired = await port.expireDue(now(), 500, expiredEvents);
+      const expired = await this.port.expireDue(this.now(), 500, expiredEvents);
       total += expired;
       if (expired < 500) break;
     }
     return total;
-  };
-  const timer = setInterval(() => {
-    if (running) return;
-    running = runOnce()
-      .catch(onError)
-      .finally(() => (running = undefined));
-  }, intervalMs);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  }
+
+  start(intervalMs = 1_000): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.runOnce()
+        .catch(this.onError)
+        .finally(() => (this.running = undefined));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
 }

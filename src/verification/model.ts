@@ -2,7 +2,8 @@
 // of an attempt. Times are milliseconds since the epoch; the HTTP edge turns them into ISO.
 
 export type Purpose = 'signup' | 'login';
-export type VerificationStatus = 'pending' | 'verified' | 'locked' | 'canceled';
+/** As stored; `expired` is written by the expiry sweep (before it, a pending one past its expiry is expired too). */
+export type VerificationStatus = 'pending' | 'verified' | 'locked' | 'canceled' | 'expired';
 /** queued (not tried yet), deferred (refused for now, retrying), sent, bounced (refused for good), failed (undelivered when the code expired), suppressed (the address bounced before). */
 export type DeliveryStatus = 'queued' | 'deferred' | 'sent' | 'bounced' | 'failed' | 'suppressed';
 

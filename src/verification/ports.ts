@@ -3,6 +3,7 @@
 // whole outcome at once (commit*), guarded by what the decision assumed. The rules between
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
 import type { EventContext, NewEvent } from '../events/model.js';
+import type { ExpiryPort } from './expiry.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget } from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
@@ -186,8 +187,8 @@ export interface AttemptRequest {
   context: EventContext;
 }
 
-/** The port the verification service uses. */
-export interface VerificationsPort {
+/** The port the verification service uses (and the expiry sweep: see expiry.ts). */
+export interface VerificationsPort extends ExpiryPort {
   send(request: SendRequest): Promise<SendOutcome>;
   attempt(request: AttemptRequest): Promise<AttemptOutcome>;
   /** The client's own verification and its newest mail's delivery. */

@@ -104,6 +104,22 @@ await onEachDatabase(async (t) => {
     t.match(await send(store, now + 3_600_000, { limits: ceiling, email: 'g2@acme.example', endUserIp: null }), { kind: 'limited', limit: 'global_minute' }, 'the shared counters count');
   });
 
+  t.test('verifications: expireDue marks what expired pending, once, with its events', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    const gone = await send(store, now, { email: 'gone@acme.example' });
+    const used = await send(store, now, { email: 'used@acme.example' });
+    await send(store, now + 300_000, { email: 'later@acme.example' });
+    if (gone.kind !== 'queued' || used.kind !== 'queued') return t.fail('sent');
+    await attempt(store, { verificationId: used.verification.id }, `code:${used.verification.id}:${now}`);
+    const eventsFor = (v: { id: string; clientId: string; expiresAt: number }) => [{ type: 'verification.expired' as const, clientId: v.clientId, subject: v.id, maskedEmail: null, requestId: null, actor: 'mailcode' as const, data: {}, at: v.expiresAt }];
+    t.equal(await store.verifications.expireDue(now + 600_000, 10, eventsFor), 1, 'only the pending one past its expiry');
+    t.equal(await store.verifications.expireDue(now + 600_000, 10, eventsFor), 0, 'once');
+    t.match(await store.verifications.get(gone.verification.id, 'cl_a'), { verification: { status: 'expired' } });
+    t.match(await attempt(store, { verificationId: gone.verification.id }, `code:${gone.verification.id}:${now}`, now + 600_001), { kind: 'expired' });
+    t.match(await store.events.list({ clientId: 'cl_a', types: ['verification.expired'], limit: 5 }), [{ subject: gone.verification.id, at: now + 600_000 }]);
+  });
+
   t.test('verifications: sends to one address side by side are decided one after the other', async (t) => {
     const store = await openTestStore(t);
     await store.clients.create(newClient('cl_a'));

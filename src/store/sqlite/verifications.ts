@@ -1,7 +1,7 @@
 // Verifications on SQLite. A send or an attempt runs its flow whole, synchronously, inside
 // one BEGIN IMMEDIATE transaction (through group commit): every send and attempt is
 // serialized, across processes too, so the guards it still checks always hold here.
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, lte } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.js';
 import { attemptFlow } from '../../verification/attempt-flow.js';
 import { runSync } from '../../verification/flow.js';
@@ -13,7 +13,7 @@ import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
 import type { Statements } from './statements.js';
 import { writeEvents } from './events.js';
-import type { EventContext } from '../../events/model.js';
+import type { EventContext, NewEvent } from '../../events/model.js';
 import { canceledEvent } from '../../verification/audit.js';
 
 const asVerification = (row: unknown) => row as Verification | undefined;
@@ -105,6 +105,15 @@ export class SqliteVerifications implements VerificationsPort {
 
   attempt(request: AttemptRequest): Promise<AttemptOutcome> {
     return this.group.run(() => runSync(attemptFlow(request), this.attemptOps));
+  }
+
+  expireDue(now: number, limit: number, eventsFor: (v: Verification) => NewEvent[]): Promise<number> {
+    return this.group.run(() => {
+      const due = this.db.select({ id: verifications.id }).from(verifications).where(and(eq(verifications.status, 'pending'), lte(verifications.expiresAt, now))).limit(limit);
+      const expired = this.db.update(verifications).set({ status: 'expired' }).where(inArray(verifications.id, due)).returning().all() as Verification[];
+      writeEvents(this.statements, expired.flatMap(eventsFor));
+      return expired.length;
+    });
   }
 
   async get(id: string, clientId: string) {
