@@ -7,6 +7,7 @@
 //   npm run bench -- --db postgres  the same on PostgreSQL + Redis with two server processes
 //                                   (scripts/start-postgres-redis.sh starts them on loopback)
 //   BENCH_SECONDS=5 npm run bench shorter runs
+import { measureWebhookDeliveries, type WebhookBenchResult } from './webhooks.js';
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -318,6 +319,7 @@ interface Results {
   seedSeconds?: number;
   purge?: { purgedRowsSeconds: number; p99BeforeMs: number; p99DuringPurgeMs: number; requestsDuringPurge: number; non2xxDuringPurge: number };
   mailpit?: { mails: number; mailsPerSecond: number } | { skipped: string };
+  webhooks?: WebhookBenchResult;
 }
 
 const results: Results = { database: dbKind!, serverProcesses: database.processes, machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds, connections, rows, timing, serverPeakRssMb: serverPeak };
@@ -397,6 +399,13 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
   }
 }
 
+// Webhooks: one process's worker delivering events already in the trail to a loopback receiver.
+process.stderr.write('webhook deliveries…\n');
+results.webhooks = await measureWebhookDeliveries({
+  NODE_ENV: 'development',
+  DATABASE_URL: dbKind === 'postgres' ? database.env.DATABASE_URL! : `file:${join(dir, 'webhooks.db')}`,
+});
+
 writeFileSync(join(packageRoot, 'bench', resultsFile), JSON.stringify(results, null, 2));
 
 const fmt = (n: number | undefined, d = 0) => (n !== undefined && Number.isFinite(n) ? n.toFixed(d) : '-');
@@ -426,6 +435,10 @@ if (results.purge) {
 }
 if (results.seedSeconds) console.log(`seeding 1,000,000 verifications took ${fmt(results.seedSeconds, 1)} s`);
 if (results.mailpit) console.log(`mail to a real Mailpit: ${'skipped' in results.mailpit ? results.mailpit.skipped : `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)`}`);
+if (results.webhooks) {
+  const w = results.webhooks;
+  console.log(`webhooks: ${w.deliveriesPerSecond} deliveries/s to a loopback receiver (${w.events} events over ${w.subjects} subjects, signed, in order per subject, one process; goal 1,000)`);
+}
 console.log(`results written to bench/${resultsFile}`);
 // A graceful stop, so a server run with BENCH_NODE_FLAGS=--cpu-prof writes its profile.
 await stopServer(server);

@@ -19,7 +19,7 @@ import { SuppressionService } from '../suppression/service.js';
 import { connectRedis, keyRingFor, openStore } from './open-store.js';
 import { WebhookWorker } from '../webhooks/worker.js';
 import { WebhookService } from '../webhooks/service.js';
-import { postWebhook } from '../webhooks/sender.js';
+import { postWebhook, webhookAgents } from '../webhooks/sender.js';
 import { webhookPolicy } from '../webhooks/url-policy.js';
 import { ExpirySweep } from '../verification/expiry.js';
 import { returnPath } from '../mail/verp.js';
@@ -86,9 +86,10 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   metrics.watchStore({ mailQueued: () => store.outbox.countQueued(), webhooksPending: () => store.webhooks.countPending(), eventsWritten: () => store.events.lastSeq() });
   const webhookKeys = deriveKeys(secrets, 'webhook-secrets');
   const policy = webhookPolicy(config);
+  const webhookConnections = webhookAgents(policy);
   const webhookWorker = new WebhookWorker({
     webhooks: store.webhooks,
-    post: (url, headers, body) => postWebhook(url, headers, body, { policy }),
+    post: (url, headers, body) => postWebhook(url, headers, body, { policy, agents: webhookConnections }),
     secretKeys: webhookKeys,
     logger: logger.child({ component: 'webhooks' }),
     now,
@@ -174,6 +175,8 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       await worker.stop();
       await webhookWorker.stop();
       await expiry.stop();
+      webhookConnections.http.destroy();
+      webhookConnections.https.destroy();
       transport.close();
       await keys.settled();
       if (!deps.store) await store.close();

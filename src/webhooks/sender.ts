@@ -38,11 +38,21 @@ function guardedLookup(policy: TargetPolicy): LookupFunction {
   };
 }
 
-export function postWebhook(url: string, headers: Record<string, string>, body: string, options: SenderOptions): Promise<PostResult> {
+/**
+ * Keep-alive agents whose new connections go through the guarded lookup: a connection is
+ * checked when it is made, and reused only to the address that was checked.
+ */
+export function webhookAgents(policy: TargetPolicy) {
+  const options = { keepAlive: true, maxSockets: 64, lookup: guardedLookup(policy) };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
+}
+
+export function postWebhook(url: string, headers: Record<string, string>, body: string, options: SenderOptions & { agents?: ReturnType<typeof webhookAgents> }): Promise<PostResult> {
   const verdict = checkWebhookUrl(url, options.policy);
   if (!verdict.ok) return Promise.resolve({ ok: false, error: `refused target: ${verdict.reason}` });
   const target = new URL(url);
   const client = target.protocol === 'https:' ? https : http;
+  const agent = options.agents ? (target.protocol === 'https:' ? options.agents.https : options.agents.http) : false;
   const maxBytes = options.maxResponseBytes ?? 4_096;
   return new Promise((resolve) => {
     const request = client.request(
@@ -52,7 +62,7 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
         headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'mailcode-webhooks' },
         lookup: guardedLookup(options.policy),
         timeout: options.timeoutMs ?? 5_000,
-        agent: false,
+        agent,
       },
       (response) => {
         const status = response.statusCode ?? 0;
