@@ -53,6 +53,8 @@ export const verifications = sqliteTable(
   (t) => [
     index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
     index('verifications_expires').on(t.expiresAt),
+    // The expiry sweep's every-second look for pending verifications past their expiry.
+    index('verifications_pending_expiry').on(t.expiresAt).where(sql`status = 'pending'`),
   ],
 );
 

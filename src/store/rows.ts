@@ -2,7 +2,7 @@
 // see db/schema.ts and db/schema.pg.ts).
 import type { Client, ClientSettings } from '../clients/model.js';
 import type { Actor, AuditEvent, EventType, NewEvent } from '../events/model.js';
-import { newId } from '../shared/ids.js';
+import { newTimeOrderedId } from '../shared/ids.js';
 import type { WebhookEndpoint } from '../webhooks/model.js';
 
 /** A `clients` row as either database returns it: allowed domains as a JSON array. */
@@ -36,7 +36,7 @@ export interface EventRow {
 /** The rows to insert for these events, each with a fresh public id. */
 export function eventRows(list: NewEvent[]): EventRow[] {
   return list.map((e) => ({
-    id: newId('ev'),
+    id: newTimeOrderedId('ev', e.at),
     clientId: e.clientId,
     type: e.type,
     subject: e.subject,

@@ -43,7 +43,7 @@ function guardedLookup(policy: TargetPolicy): LookupFunction {
  * checked when it is made, and reused only to the address that was checked.
  */
 export function webhookAgents(policy: TargetPolicy) {
-  const options = { keepAlive: true, maxSockets: 64, lookup: guardedLookup(policy) };
+  const options = { keepAlive: true, maxSockets: 128, lookup: guardedLookup(policy) };
   return { http: new http.Agent(options), https: new https.Agent(options) };
 }
 

@@ -72,7 +72,7 @@ export class WebhookWorker {
   async runOnce(): Promise<number> {
     const { webhooks, now } = this.options;
     await webhooks.fanOut({ now: now(), limit: 500, horizon, payload: webhookPayload });
-    const due = await webhooks.claimDue(now(), this.options.leaseMs ?? 30_000, this.options.concurrency ?? 64);
+    const due = await webhooks.claimDue(now(), this.options.leaseMs ?? 30_000, this.options.concurrency ?? 128);
     await Promise.all(due.map((d) => this.deliver(d)));
     return due.length;
   }

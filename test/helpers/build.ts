@@ -74,6 +74,8 @@ export const unthrottled: Readonly<Record<string, string>> = {
 
 export interface BuildOptions {
   env?: Record<string, string>;
+  /** Where mail goes instead of the capturing transport (a real SMTP server of the test's own). */
+  transport?: MailTransport;
 }
 
 export function testConfig(dir: string, env: Record<string, string> = {}): Config {
@@ -112,7 +114,7 @@ export async function build(t: Test, options: BuildOptions = {}) {
   const clock = new TestClock();
   const mail = new CapturingTransport();
   const logs = new LogCapture();
-  const app = await buildApp(config, { now: clock.now, transport: mail, logStream: logs, startWorker: false });
+  const app = await buildApp(config, { now: clock.now, transport: options.transport ?? mail, logStream: logs, startWorker: false });
   await app.ready();
   t.teardown(async () => {
     await app.close();

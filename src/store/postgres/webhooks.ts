@@ -109,25 +109,37 @@ export class PostgresWebhooks implements WebhooksPort {
       .orderBy(asc(d.id));
   }
 
+  /**
+   * One statement each: the delivery's new state, and the endpoint's failingSince only when
+   * it changes — so the many deliveries of one endpoint never queue on its row's lock.
+   */
   async markDelivered(id: number, now: number, status: number) {
-    await this.db.transaction(async (tx) => {
-      const [row] = await tx.update(d).set({ status: 'delivered', deliveredAt: now, lastStatus: status, lastError: null, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId });
-      if (row) await tx.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, row.endpointId));
+    await this.db.$client.query({
+      name: 'mc_webhook_delivered',
+      text: `with d as (
+        update webhook_deliveries set status = 'delivered', delivered_at = $2, last_status = $3, last_error = null, lease_until = 0, attempts = attempts + 1
+        where id = $1 returning endpoint_id)
+      update webhook_endpoints w set failing_since = null from d where w.id = d.endpoint_id and w.failing_since is not null`,
+      values: [id, now, status],
     });
   }
 
   markRetry(id: number, now: number, nextAttemptAt: number, error: string) {
-    return this.failed(id, now, { nextAttemptAt, lastError: error });
+    return this.failed(id, now, nextAttemptAt, 'pending', error);
   }
 
   markFailed(id: number, now: number, error: string) {
-    return this.failed(id, now, { status: 'failed', lastError: error });
+    return this.failed(id, now, null, 'failed', error);
   }
 
-  private async failed(id: number, now: number, set: { nextAttemptAt?: number; status?: string; lastError: string }) {
-    await this.db.transaction(async (tx) => {
-      const [row] = await tx.update(d).set({ ...set, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId });
-      if (row) await tx.update(webhookEndpoints).set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${now})` }).where(eq(webhookEndpoints.id, row.endpointId));
+  private async failed(id: number, now: number, nextAttemptAt: number | null, status: string, error: string) {
+    await this.db.$client.query({
+      name: 'mc_webhook_failed',
+      text: `with d as (
+        update webhook_deliveries set status = $4, next_attempt_at = coalesce($3, next_attempt_at), last_error = $5, lease_until = 0, attempts = attempts + 1
+        where id = $1 returning endpoint_id)
+      update webhook_endpoints w set failing_since = $2 from d where w.id = d.endpoint_id and w.failing_since is null`,
+      values: [id, now, nextAttemptAt, status, error],
     });
   }
 

@@ -1,5 +1,5 @@
 // Webhook endpoints and deliveries on SQLite (one process: claims need no SKIP LOCKED).
-import { and, asc, eq, gt, inArray, lte, max, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, max, sql } from 'drizzle-orm';
 import { events, webhookDeliveries, webhookEndpoints } from '../../../db/schema.js';
 import type { NewEvent } from '../../events/model.js';
 import type { NewWebhookEndpoint } from '../../webhooks/model.js';
@@ -120,7 +120,7 @@ export class SqliteWebhooks implements WebhooksPort {
   markDelivered(id: number, now: number, status: number) {
     return this.group.run(() => {
       const row = this.db.update(d).set({ status: 'delivered', deliveredAt: now, lastStatus: status, lastError: null, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId }).get();
-      if (row) this.db.update(webhookEndpoints).set({ failingSince: null }).where(eq(webhookEndpoints.id, row.endpointId)).run();
+      if (row) this.db.update(webhookEndpoints).set({ failingSince: null }).where(and(eq(webhookEndpoints.id, row.endpointId), isNotNull(webhookEndpoints.failingSince))).run();
     });
   }
 
@@ -134,7 +134,7 @@ export class SqliteWebhooks implements WebhooksPort {
 
   private failed(id: number, now: number, set: { nextAttemptAt?: number; status?: string; lastError: string }) {
     const row = this.db.update(d).set({ ...set, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId }).get();
-    if (row) this.db.update(webhookEndpoints).set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${now})` }).where(eq(webhookEndpoints.id, row.endpointId)).run();
+    if (row) this.db.update(webhookEndpoints).set({ failingSince: now }).where(and(eq(webhookEndpoints.id, row.endpointId), isNull(webhookEndpoints.failingSince))).run();
   }
 
   disable(id: string, now: number, reason: string, list: NewEvent[]) {

@@ -1,0 +1,1 @@
+CREATE INDEX "verifications_pending_expiry" ON "verifications" USING btree ("expires_at") WHERE status = 'pending';

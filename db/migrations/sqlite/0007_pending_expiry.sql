@@ -1,0 +1,1 @@
+CREATE INDEX `verifications_pending_expiry` ON `verifications` (`expires_at`) WHERE status = 'pending';
