@@ -20,3 +20,16 @@ export function horizon(positions: { seq: number; at: number }[], from: number, 
   }
   return last;
 }
+
+/**
+ * What one endpoint takes from a batch of its client's events (oldest first, at most
+ * `limit`, none past `until`): the ones of the types it hears (none listed: every type),
+ * and where its cursor moves — past the whole batch, or to the horizon when the batch
+ * ended before it (the positions between are other clients' events).
+ */
+export function handOn<E extends { seq: number; type: string }>(eventTypes: readonly string[], batch: E[], limit: number, until: number): { heard: E[]; cursor: number } {
+  return {
+    heard: batch.filter((e) => eventTypes.length === 0 || eventTypes.includes(e.type)),
+    cursor: batch.length === limit ? batch[batch.length - 1]!.seq : until,
+  };
+}

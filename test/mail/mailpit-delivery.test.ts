@@ -103,6 +103,9 @@ await onEachDatabase(async (t) => {
     t.match(listed.suppressions, [{ email: 'nobody@acme.example', reason: '550 Chaos recipient error', verificationId }]);
     const events = (await app.inject({ method: 'GET', url: '/events?type=mail.bounced,address.suppressed', headers: acme.auth })).json();
     t.same(events.events.map((e: { type: string }) => e.type), ['address.suppressed', 'mail.bounced'], 'newest first');
+    const typo = await app.inject({ method: 'GET', url: '/events?type=mail.bounced,mail.bouncd', headers: acme.auth });
+    t.equal(typo.statusCode, 400, 'an unknown event type is refused, not answered with an empty page');
+    t.match(typo.json(), { code: 'invalid_request' });
     t.match(events.events[1], { subject: verificationId, email: 'n***@acme.example', actor: 'mailcode', data: { reply: '550 Chaos recipient error', source: 'smtp' } });
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     t.match(metrics, /^mailcode_mail_bounced_total\{domain="acme\.example"\} 1$/m);

@@ -2,7 +2,7 @@
 // may hand events on, how retries back off.
 import fc from 'fast-check';
 import t from 'tap';
-import { gapGraceMs, horizon } from '../../src/webhooks/fan-out.js';
+import { gapGraceMs, handOn, horizon } from '../../src/webhooks/fan-out.js';
 import { deliveryWindowMs, retryDelayMs, webhookPayload } from '../../src/webhooks/model.js';
 import { checkAddress, checkWebhookUrl } from '../../src/webhooks/url-policy.js';
 
@@ -74,4 +74,11 @@ t.test('retries back off from 5 s, doubling, capped at an hour, within a day', a
 t.test('a webhook body is Standard Webhooks JSON: type, timestamp, data with the event id', async (t) => {
   const body = JSON.parse(webhookPayload({ id: 'ev_1', type: 'mail.bounced', at: Date.parse('2026-11-25T10:00:00Z'), subject: 'vf_1', maskedEmail: 'a***@acme.example', requestId: null, actor: 'mailcode', data: { reply: '550' } }));
   t.same(body, { type: 'mail.bounced', timestamp: '2026-11-25T10:00:00.000Z', data: { id: 'ev_1', subject: 'vf_1', email: 'a***@acme.example', requestId: null, actor: 'mailcode', reply: '550' } });
+});
+
+t.test('an endpoint takes the types it hears, and its cursor moves past the batch or to the horizon', async (t) => {
+  const batch = [{ seq: 3, type: 'mail.sent' }, { seq: 7, type: 'mail.bounced' }];
+  t.same(handOn([], batch, 10, 20), { heard: batch, cursor: 20 }, 'every type; a short batch ends at the horizon');
+  t.same(handOn(['mail.bounced'], batch, 10, 20), { heard: [batch[1]], cursor: 20 });
+  t.same(handOn(['mail.bounced'], batch, 2, 20), { heard: [batch[1]], cursor: 7 }, 'a full batch: more may follow it');
 });

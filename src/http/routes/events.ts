@@ -1,22 +1,13 @@
 // GET /events: the calling client's own audit trail, newest first, page by page.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { eventTypes, type AuditEvent, type EventType } from '../../events/model.js';
+import type { AuditEvent, EventType } from '../../events/model.js';
 import type { EventsService } from '../../events/service.js';
-import { refuse } from '../../shared/domain-error.js';
 import { EventList, EventsQuery } from '../schemas/events.js';
 import { iso } from '../wire.js';
 
-const known = new Set<string>(eventTypes);
-
-/** The `type` filter: known types only, so a typo is a 400, not an empty page that looks like "nothing happened". */
-function typesOf(list: string | undefined): EventType[] | undefined {
-  if (list === undefined) return undefined;
-  const types = list.split(',');
-  const unknown = types.find((t) => !known.has(t));
-  if (unknown !== undefined) throw refuse({ kind: 'invalid_input', detail: `type ${JSON.stringify(unknown)} is not an event type.` });
-  return types as EventType[];
-}
+/** The `type` filter; its schema's pattern admits known types only (a typo is a 400, not an empty page). */
+const typesOf = (list: string | undefined) => list?.split(',') as EventType[] | undefined;
 
 export const eventOnTheWire = (e: AuditEvent) => ({
   id: e.id,

@@ -6,6 +6,7 @@ import { and, asc, eq, gt, inArray, lte, max, sql } from 'drizzle-orm';
 import { events, webhookDeliveries, webhookEndpoints } from '../../../db/schema.pg.js';
 import type { NewEvent } from '../../events/model.js';
 import type { NewWebhookEndpoint } from '../../webhooks/model.js';
+import { handOn } from '../../webhooks/fan-out.js';
 import type { FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
 import { toEndpoint, toEvent } from '../rows.js';
 import { writeEvents } from './events.js';
@@ -53,7 +54,6 @@ export class PostgresWebhooks implements WebhooksPort {
       let queued = 0;
       for (const endpoint of active) {
         if (endpoint.cursorSeq >= until) continue;
-        const types = JSON.parse(endpoint.eventTypes) as string[];
         const batch = (
           await tx
             .select()
@@ -62,11 +62,10 @@ export class PostgresWebhooks implements WebhooksPort {
             .orderBy(asc(events.seq))
             .limit(r.limit)
         ).map(toEvent);
-        const heard = batch.filter((e) => types.length === 0 || types.includes(e.type));
+        const { heard, cursor: cursorSeq } = handOn(JSON.parse(endpoint.eventTypes) as string[], batch, r.limit, until);
         if (heard.length > 0) {
           await tx.insert(d).values(heard.map((e) => ({ endpointId: endpoint.id, eventId: e.id, subject: e.subject, payload: r.payload(e), status: 'pending', nextAttemptAt: r.now, createdAt: r.now })));
         }
-        const cursorSeq = batch.length === r.limit ? batch[batch.length - 1]!.seq : until;
         await tx.update(webhookEndpoints).set({ cursorSeq }).where(eq(webhookEndpoints.id, endpoint.id));
         queued += heard.length;
       }

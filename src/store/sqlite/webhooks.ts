@@ -3,6 +3,7 @@ import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, max, sql } from 'dri
 import { events, webhookDeliveries, webhookEndpoints } from '../../../db/schema.js';
 import type { NewEvent } from '../../events/model.js';
 import type { NewWebhookEndpoint } from '../../webhooks/model.js';
+import { handOn } from '../../webhooks/fan-out.js';
 import type { FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
 import { toEndpoint, toEvent } from '../rows.js';
 import { writeEvents } from './events.js';
@@ -58,7 +59,6 @@ export class SqliteWebhooks implements WebhooksPort {
       let queued = 0;
       for (const endpoint of active) {
         if (endpoint.cursorSeq >= until) continue;
-        const types = JSON.parse(endpoint.eventTypes) as string[];
         const batch = this.db
           .select()
           .from(events)
@@ -67,14 +67,13 @@ export class SqliteWebhooks implements WebhooksPort {
           .limit(r.limit)
           .all()
           .map(toEvent);
-        const heard = batch.filter((e) => types.length === 0 || types.includes(e.type));
+        const { heard, cursor: cursorSeq } = handOn(JSON.parse(endpoint.eventTypes) as string[], batch, r.limit, until);
         if (heard.length > 0) {
           this.db
             .insert(d)
             .values(heard.map((e) => ({ endpointId: endpoint.id, eventId: e.id, subject: e.subject, payload: r.payload(e), status: 'pending', nextAttemptAt: r.now, createdAt: r.now })))
             .run();
         }
-        const cursorSeq = batch.length === r.limit ? batch[batch.length - 1]!.seq : until;
         this.db.update(webhookEndpoints).set({ cursorSeq }).where(eq(webhookEndpoints.id, endpoint.id)).run();
         queued += heard.length;
       }
