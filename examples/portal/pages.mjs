@@ -58,6 +58,7 @@ export function maskAddress(email) {
 export function codeForm({ action, resendAction, flowId, email, resendAfter, error = '' }) {
   const wait = Math.max(0, Math.ceil((Date.parse(resendAfter) - Date.now()) / 1000));
   return `${errorBox(error)}
+<p id="delivery" class="error" role="alert" data-flow="${escape(flowId)}" hidden></p>
 <p>We sent a code to <strong style="white-space:nowrap">${escape(maskAddress(email))}</strong>. It expires in 10 minutes.</p>
 <form method="post" action="${action}">
 <input type="hidden" name="flow" value="${escape(flowId)}">
@@ -81,7 +82,23 @@ export function codeForm({ action, resendAction, flowId, email, resendAfter, err
     setTimeout(tick, 1000);
   };
   tick();
+  // What the mail server said about the code mail, as it happens (no reload).
+  const notice = document.getElementById('delivery');
+  new EventSource('/delivery?flow=' + encodeURIComponent(notice.dataset.flow)).addEventListener('delivery', (event) => {
+    const { text } = JSON.parse(event.data);
+    notice.textContent = text;
+    notice.hidden = !text;
+  });
 </script>`;
+}
+
+/** What a person is told about their code mail (a DeliveryNotice from mailcode/client). */
+export function deliveryMessage({ kind, reason }) {
+  const why = reason ? ` (${reason})` : '';
+  if (kind === 'refused') return `Your mail server refused the message${why}; check the address.`;
+  if (kind === 'delayed') return `Your mail server has not accepted the message yet${why}. We keep trying; it can take a few minutes.`;
+  if (kind === 'undelivered') return 'The message could not be delivered before the code expired. Check the address, then send a new code.';
+  return '';
 }
 
 export function passwordForm({ flowId, error = '' }) {

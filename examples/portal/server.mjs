@@ -5,9 +5,19 @@
 //
 //   MAILCODE_URL=http://127.0.0.1:3000 MAILCODE_API_KEY=mc_… MAILCODE_CLIENT_ID=cl_… \
 //   MAILCODE_ISSUER=http://localhost:3000 PORT=4000 node examples/portal/server.mjs
+//
+// When the mail server refuses the code mail, the person waiting on the code page hears it
+// at once ("Your mail server refused the message (mailbox unknown); check the address"):
+// mailcode's webhook tells the portal, the portal tells the page over server-sent events.
+// Register the portal's webhook and give it the signing secret:
+//
+//   mailcode webhooks add cl_… http://127.0.0.1:4000/mailcode/webhooks \
+//     --event mail.sent --event mail.deferred --event mail.bounced --event mail.suppressed --event mail.failed
+//   MAILCODE_WEBHOOK_SECRET=whsec_… (with the variables above)
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import {
+  AddressUndeliverableError,
   CodeExpiredError,
   DomainNotAllowedError,
   InvalidCodeError,
@@ -16,10 +26,14 @@ import {
   MemoryReplayStore,
   RateLimitedError,
   TooManyAttemptsError,
+  WebhookVerificationError,
+  WebhookVerifier,
+  deliveryNotice,
+  deliveryReason,
   verifyAssertion,
   verifySecondFactorAssertion,
 } from 'mailcode/client';
-import { codeForm, emailForm, escapeHtml, page, passwordForm, recoveryCodesPage, securityPage, totpLoginForm, totpSetupForm } from './pages.mjs';
+import { codeForm, deliveryMessage, emailForm, escapeHtml, page, passwordForm, recoveryCodesPage, securityPage, totpLoginForm, totpSetupForm } from './pages.mjs';
 
 const mailcode = new MailcodeClient({ baseUrl: process.env.MAILCODE_URL, apiKey: process.env.MAILCODE_API_KEY });
 const assertionOptions = {
@@ -35,17 +49,23 @@ const users = new Map(); // email → { id, salt, hash } (id: the userRef mailco
 const flows = new Map(); // flow id → { purpose, email, verificationId, resendAfter, verified, userRef }
 const sessions = new Map(); // session id → email
 const enrollments = new Map(); // email → the authenticator-app enrolment being set up
+const flowOfVerification = new Map(); // mailcode verification id → flow id
+const watchers = new Map(); // flow id → the code pages listening for delivery news (event streams)
+const webhooks = process.env.MAILCODE_WEBHOOK_SECRET ? new WebhookVerifier(process.env.MAILCODE_WEBHOOK_SECRET) : undefined;
+const webhooksHandled = new Set(); // webhook-ids: mailcode delivers at least once
 
 const hashPassword = (password, salt) => scryptSync(password, salt, 32);
 
-async function readForm(request) {
+async function readBody(request, limit = 64_000) {
   let body = '';
   for await (const chunk of request) {
     body += chunk;
-    if (body.length > 10_000) throw new Error('form too large');
+    if (body.length > limit) throw new Error('request body too large');
   }
-  return Object.fromEntries(new URLSearchParams(body));
+  return body;
 }
+
+const readForm = async (request) => Object.fromEntries(new URLSearchParams(await readBody(request, 10_000)));
 
 function send(response, status, html, headers = {}) {
   response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
@@ -66,6 +86,10 @@ function explain(error) {
     return error.retryAfter ? `Too many wrong codes. Try again in ${Math.ceil(error.retryAfter / 60)} minutes.` : 'Too many wrong codes. Send a new code to try again.';
   }
   if (error instanceof CodeExpiredError) return 'This code has expired. Send a new code.';
+  if (error instanceof AddressUndeliverableError) {
+    const reason = deliveryReason(error.enhancedStatus);
+    return `Mail to this address was refused${reason ? ` (${reason})` : ''}. Check the address, or use another one.`;
+  }
   throw error;
 }
 
@@ -73,6 +97,7 @@ async function startFlow(response, purpose, email, title) {
   const sent = await mailcode.sendCode({ email, purpose });
   const flowId = randomBytes(16).toString('base64url');
   flows.set(flowId, { purpose, email: sent.email, verificationId: sent.verificationId, resendAfter: sent.resendAfter });
+  flowOfVerification.set(sent.verificationId, flowId);
   send(response, 200, page(title, codeForm({ action: `/${purpose}/verify`, resendAction: '/resend', flowId, email: sent.email, resendAfter: sent.resendAfter })));
 }
 
@@ -115,11 +140,53 @@ const routes = {
     let error = '';
     try {
       const sent = await mailcode.sendCode({ email: state.email, purpose: state.purpose });
-      Object.assign(state, { verificationId: sent.verificationId, resendAfter: sent.resendAfter });
+      flowOfVerification.delete(state.verificationId);
+      Object.assign(state, { verificationId: sent.verificationId, resendAfter: sent.resendAfter, delivery: undefined });
+      flowOfVerification.set(sent.verificationId, flow);
     } catch (caught) {
       error = explain(caught);
     }
     send(response, 200, page('Enter your code', codeForm({ action: `/${state.purpose}/verify`, resendAction: '/resend', flowId: flow, email: state.email, resendAfter: state.resendAfter, error })));
+  },
+
+  // The code page listens here (EventSource) for what happened to its mail.
+  'GET /delivery': async (request, response) => {
+    const flowId = new URL(request.url, 'http://portal').searchParams.get('flow') ?? '';
+    const state = flows.get(flowId);
+    if (!state?.verificationId) return send(response, 404, page('Not found', ''));
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+    if (state.delivery === undefined) {
+      // A page opened after the webhook came: start from what mailcode knows now.
+      state.delivery = await mailcode.getVerification(state.verificationId).then(deliveryNotice, () => null);
+    }
+    tellPage(response, state.delivery);
+    const streams = watchers.get(flowId) ?? new Set();
+    watchers.set(flowId, streams.add(response));
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 25_000);
+    request.on('close', () => {
+      clearInterval(keepAlive);
+      streams.delete(response);
+      if (streams.size === 0) watchers.delete(flowId);
+    });
+  },
+
+  // mailcode's webhook: only requests signed with the endpoint's secret are believed.
+  'POST /mailcode/webhooks': async (request, response) => {
+    if (!webhooks) return send(response, 404, page('Not found', ''));
+    let message;
+    try {
+      message = webhooks.verify(await readBody(request), request.headers);
+    } catch (error) {
+      if (!(error instanceof WebhookVerificationError)) throw error;
+      response.writeHead(400).end();
+      return;
+    }
+    const id = request.headers['webhook-id'];
+    if (!webhooksHandled.has(id)) {
+      webhooksHandled.add(id);
+      hearDelivery(message);
+    }
+    response.writeHead(204).end();
   },
 
   'POST /signup/verify': (request, response) => verify(request, response, 'signup'),
@@ -132,7 +199,7 @@ const routes = {
     if (password.length < 8) return send(response, 200, page('Choose a password', passwordForm({ flowId: flow, error: 'Use at least 8 characters.' })));
     const salt = randomBytes(16);
     users.set(state.email, { id: `u_${randomBytes(9).toString('base64url')}`, salt, hash: hashPassword(password, salt) });
-    flows.delete(flow);
+    endFlow(flow);
     signIn(response, state.email, 'Account created');
   },
 
@@ -146,7 +213,7 @@ const routes = {
         ? await mailcode.recoverTotp({ userRef: state.userRef, recoveryCode })
         : await mailcode.verifyTotp({ userRef: state.userRef, code: code.trim() });
       await verifySecondFactorAssertion(assertion, { ...assertionOptions, userRef: state.userRef });
-      flows.delete(flow);
+      endFlow(flow);
       signIn(response, state.email, 'Signed in');
     } catch (error) {
       send(response, 200, page('Two-step verification', totpLoginForm({ flowId: flow, recovery, error: explain(error) })));
@@ -191,6 +258,25 @@ const routes = {
   },
 };
 
+function endFlow(flowId) {
+  flowOfVerification.delete(flows.get(flowId)?.verificationId);
+  flows.delete(flowId);
+}
+
+/** A mail event from mailcode: the page of the flow it is about learns of it at once. */
+function hearDelivery(message) {
+  const notice = deliveryNotice(message);
+  const flowId = flowOfVerification.get(message.data.subject);
+  const state = flowId && flows.get(flowId);
+  if (!notice || !state || state.verificationId !== message.data.subject) return;
+  state.delivery = notice;
+  for (const stream of watchers.get(flowId) ?? []) tellPage(stream, notice);
+}
+
+function tellPage(stream, notice) {
+  stream.write(`event: delivery\ndata: ${JSON.stringify({ kind: notice?.kind ?? null, text: notice ? deliveryMessage(notice) : '' })}\n\n`);
+}
+
 function redirectToLogin(response) {
   response.writeHead(303, { location: '/login' });
   response.end();
@@ -220,7 +306,7 @@ async function verify(request, response, purpose) {
       state.verified = true;
       return send(response, 200, page('Choose a password', passwordForm({ flowId: flow })));
     }
-    flows.delete(flow);
+    endFlow(flow);
     signIn(response, claims.email, 'Signed in');
   } catch (error) {
     send(response, 200, page('Enter your code', codeForm({ action: `/${purpose}/verify`, resendAction: '/resend', flowId: flow, email: state.email, resendAfter: state.resendAfter, error: explain(error) })));

@@ -78,6 +78,10 @@ export class AddressUndeliverableError extends MailcodeError {
   get reason(): string {
     return typeof this.problem.reason === 'string' ? this.problem.reason : '';
   }
+  /** The RFC 3463 status code in that refusal ("5.1.1"); `deliveryReason` names it. */
+  get enhancedStatus(): string | null {
+    return typeof this.problem.enhancedStatus === 'string' ? this.problem.enhancedStatus : null;
+  }
   get suppressedUntil(): Date | undefined {
     return typeof this.problem.suppressedUntil === 'string' ? new Date(this.problem.suppressedUntil) : undefined;
   }

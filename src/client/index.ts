@@ -9,6 +9,7 @@ import { errorFor, MailcodeError, type Problem } from './errors.js';
 
 export * from './errors.js';
 export * from './webhooks.js';
+export * from './delivery.js';
 
 // The API's shapes come from the server's TypeBox schemas, the one source of the contract;
 // type-only imports, so the client loads no server code at run time.

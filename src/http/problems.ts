@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { DomainRefusal } from '../shared/domain-error.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
 import type { SendLimitName } from '../verification/model.js';
+import { enhancedStatusIn } from '../mail/smtp-reply.js';
 
 /** Every problem code the API answers with: the schema's union (schemas/common.ts), which mailcode/client keys its errors by. */
 export type ProblemCode = Static<typeof ProblemCodeSchema>;
@@ -91,6 +92,7 @@ export const problems = {
   addressUndeliverable: (reason: string, until: number) =>
     new ProblemError(422, 'address_undeliverable', 'Address undeliverable', `Mail to this address bounced (${reason}); no code is sent to it until ${new Date(until).toISOString()}.`, {
       reason,
+      enhancedStatus: enhancedStatusIn(reason),
       suppressedUntil: new Date(until).toISOString(),
     }),
   suppressionNotFound: () => new ProblemError(404, 'suppression_not_found', 'Suppression not found', 'This address is not suppressed for this client.'),

@@ -19,7 +19,7 @@ export const mailEvents = {
       event('mail.bounced', at, about(bounced, bounced.email), byMailcode, data),
       // About the verification whose mail bounced: it is part of that verification's story.
       event('address.suppressed', at, about(bounced, bounced.email), byMailcode, { until, reason: data.reply }),
-      ...others.map((o) => event('mail.suppressed', at, about(o, o.email), byMailcode, { reason: 'the address bounced and is suppressed' })),
+      ...others.map((o) => event('mail.suppressed', at, about(o, o.email), byMailcode, { reason: 'the address bounced and is suppressed', enhancedStatus: data.enhancedStatus })),
     ];
   },
 

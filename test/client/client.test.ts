@@ -1,18 +1,24 @@
 import * as OTPAuth from 'otpauth';
 import {
+  AddressUndeliverableError,
   AssertionError,
   EnrollmentNotFoundError,
   InvalidCodeError,
   MailcodeClient,
   MemoryReplayStore,
   RateLimitedError,
+  SuppressionNotFoundError,
   TotpAlreadyEnabledError,
   TotpNotEnabledError,
+  deliveryNotice,
+  deliveryReason,
   verifyAssertion,
   verifySecondFactorAssertion,
 } from '../../src/client/index.js';
 import { build } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
+import { scriptedSmtpServer } from '../helpers/scripted-smtp.js';
+import { smtpTransport } from '../../src/mail/transport.js';
 
 await onEachDatabase(async (t) => {
   t.test('the typed client: send, verify, state, typed errors, and an assertion accepted once', async (t) => {
@@ -75,5 +81,33 @@ await onEachDatabase(async (t) => {
     await client.resetTotp('user-7');
     t.type(await client.verifyTotp({ userRef: 'user-7', code: '123456' }).catch((e: unknown) => e), TotpNotEnabledError);
     t.type(await client.confirmTotp('te_unknown', '123456').catch((e: unknown) => e), EnrollmentNotFoundError);
+  });
+
+  t.test('the typed client: a bounce, its events, the suppression and lifting it', async (t) => {
+    const port = await scriptedSmtpServer(t, { 'gone@acme.example': ['550 5.1.1 <gone@acme.example>: Recipient address rejected: User unknown'] });
+    const { app, createClient, clock } = await build(t, { transport: smtpTransport(`smtp://127.0.0.1:${port}`) });
+    const acme = await createClient();
+    const client = new MailcodeClient({ baseUrl: await app.listen({ port: 0, host: '127.0.0.1' }), apiKey: acme.apiKey });
+
+    const sent = await client.sendCode({ email: 'gone@acme.example', purpose: 'login' });
+    await app.mailcode.worker.runOnce();
+    const state = await client.getVerification(sent.verificationId);
+    t.same(deliveryNotice(state), { kind: 'refused', reason: 'mailbox unknown' }, 'the state a portal shows the person');
+    const { events } = await client.listEvents({ subject: sent.verificationId, types: ['mail.bounced'] });
+    t.same(events.map((e) => deliveryNotice(e)), [{ kind: 'refused', reason: 'mailbox unknown' }], 'and the same from the event');
+
+    const refused = await client.sendCode({ email: 'gone@acme.example', purpose: 'login' }).catch((e: unknown) => e);
+    t.type(refused, AddressUndeliverableError);
+    const undeliverable = refused as AddressUndeliverableError;
+    t.match(undeliverable.reason, /^550 5\.1\.1 .*User unknown/);
+    t.equal(undeliverable.enhancedStatus, '5.1.1');
+    t.equal(deliveryReason(undeliverable.enhancedStatus), 'mailbox unknown');
+    t.equal(undeliverable.suppressedUntil!.getTime(), clock.now() + 24 * 3_600_000, 'suppressed for a day (the default)');
+
+    t.match(await client.listSuppressions(), [{ email: 'gone@acme.example' }]);
+    await client.liftSuppression('gone@acme.example');
+    t.same(await client.listSuppressions(), []);
+    t.type(await client.liftSuppression('gone@acme.example').catch((e: unknown) => e), SuppressionNotFoundError);
+    t.match(await client.sendCode({ email: 'gone@acme.example', purpose: 'signup' }), { email: 'gone@acme.example' }, 'codes go to it again');
   });
 });

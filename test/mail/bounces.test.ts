@@ -65,6 +65,6 @@ await onEachDatabase(async (t) => {
 
     const again = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'late@acme.example', purpose: 'signup' } });
     t.equal(again.statusCode, 422);
-    t.match(again.json(), { code: 'address_undeliverable', reason: /User unknown/ });
+    t.match(again.json(), { code: 'address_undeliverable', reason: /User unknown/, enhancedStatus: '5.1.1' });
   });
 });

@@ -98,7 +98,7 @@ await onEachDatabase(async (t) => {
     await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 0 } });
     const again = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'nobody@acme.example', purpose: 'signup' } });
     t.equal(again.statusCode, 422);
-    t.match(again.json(), { code: 'address_undeliverable', reason: '550 Chaos recipient error', suppressedUntil: /^\d{4}-/ });
+    t.match(again.json(), { code: 'address_undeliverable', reason: '550 Chaos recipient error', enhancedStatus: null, suppressedUntil: /^\d{4}-/ });
     const listed = (await app.inject({ method: 'GET', url: '/suppressions', headers: acme.auth })).json();
     t.match(listed.suppressions, [{ email: 'nobody@acme.example', reason: '550 Chaos recipient error', verificationId }]);
     const events = (await app.inject({ method: 'GET', url: '/events?type=mail.bounced,address.suppressed', headers: acme.auth })).json();

@@ -81,6 +81,9 @@ export const InvalidCodeProblem = Type.Object({ ...Problem.properties, attemptsR
 export const UndeliverableProblem = Type.Object({
   ...Problem.properties,
   reason: Type.String({ description: "The receiving mail server's refusal that suppressed the address." }),
+  enhancedStatus: Type.Union([Type.String({ pattern: '^[245]\\.\\d{1,3}\\.\\d{1,3}$' }), Type.Null()], {
+    description: 'The RFC 3463 status code in that refusal (e.g. 5.1.1: mailbox unknown), when it has one.',
+  }),
   suppressedUntil: Type.String({ format: 'date-time' }),
 });
 export const RateLimitedProblem = Type.Object({ ...Problem.properties, retryAfter: Type.Integer({ minimum: 1 }) });
