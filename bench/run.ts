@@ -92,9 +92,11 @@ async function waitHealthy(url: string) {
 
 /** The ports of the server processes (one on SQLite, two on PostgreSQL). */
 let serverPorts: number[] = [];
+let serverPids: number[] = [];
 async function startServer(smtpUrl: string): Promise<ChildProcess[]> {
   const started: ChildProcess[] = [];
   serverPorts = [];
+  serverPids = [];
   for (let i = 0; i < database.processes; i++) {
     const port = 20000 + Math.floor(Math.random() * 20000);
     // The heap settings the README recommends (npm start and the Dockerfile use them too).
@@ -106,6 +108,7 @@ async function startServer(smtpUrl: string): Promise<ChildProcess[]> {
     await waitHealthy(`http://127.0.0.1:${port}`);
     started.push(child);
     serverPorts.push(port);
+    serverPids.push(child.pid!);
   }
   return started;
 }
@@ -122,6 +125,19 @@ async function stopServer(servers: ChildProcess[]) {
 
 /** The highest peak among the server processes. */
 const serversPeakRssMb = (servers: ChildProcess[]) => Math.max(...servers.map((child) => peakRssMb(child.pid!)));
+
+/**
+ * The CPU time (user + system) these processes have used so far, in µs. Per request it is
+ * the bench's steadiest figure on a shared machine: requests per second move with what
+ * else runs (and with stolen time), the work each request costs much less.
+ */
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+function cpuMicros(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return sum + ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+  }, 0);
+}
 
 /** VmHWM: the peak resident set of a process so far, in MB. */
 function peakRssMb(pid: number): number {
@@ -197,11 +213,14 @@ async function drive(ports: number | number[], path: string, body: () => object,
   };
 }
 
-async function scenario(name: string, port: number | number[], path: string, body: () => object, options?: DriveOptions): Promise<Measured> {
+/** A warm-up, then the measured run; `pids`: the processes whose CPU time per request is reported. */
+async function scenario(name: string, port: number | number[], path: string, body: () => object, options?: DriveOptions, pids: number[] = serverPids): Promise<Measured & { cpuUsPerRequest: number }> {
   await drive(port, path, body, { ...options, duration: warmupSeconds });
+  const cpuBefore = cpuMicros(pids);
   const result = await drive(port, path, body, options);
-  process.stderr.write(`  ${name}: ${result.requestsPerSecond} req/s, p99 ${result.p99.toFixed(2)} ms\n`);
-  return result;
+  const cpuUsPerRequest = (cpuMicros(pids) - cpuBefore) / Math.max(1, result.total);
+  process.stderr.write(`  ${name}: ${result.requestsPerSecond} req/s, p99 ${result.p99.toFixed(2)} ms, ${cpuUsPerRequest.toFixed(0)} µs CPU per request\n`);
+  return { ...result, cpuUsPerRequest };
 }
 
 async function secondsUntilOutboxEmpty(limitSeconds = 300) {
@@ -253,6 +272,8 @@ interface Row {
   non2xx: number;
   errors: number;
   ratioToFloor: number;
+  /** CPU time of the serving processes (not the database's) per request, µs. */
+  cpuUsPerRequest?: number;
   peakRssMb?: number;
   vsEmpty?: number;
   mailsPerSecondToSink?: number;
@@ -260,18 +281,18 @@ interface Row {
 }
 
 const rows: Row[] = [];
-function row(name: string, r: Measured, floorRps: number, extra: Partial<Row> = {}) {
-  rows.push({ scenario: name, requestsPerSecond: r.requestsPerSecond, p50Ms: r.p50, p99Ms: r.p99, non2xx: r.non2xx, errors: r.errors, ratioToFloor: floorRps ? r.requestsPerSecond / floorRps : 1, ...extra });
+function row(name: string, r: Measured & { cpuUsPerRequest?: number }, floorRps: number, extra: Partial<Row> = {}) {
+  rows.push({ scenario: name, requestsPerSecond: r.requestsPerSecond, p50Ms: r.p50, p99Ms: r.p99, non2xx: r.non2xx, errors: r.errors, ratioToFloor: floorRps ? r.requestsPerSecond / floorRps : 1, cpuUsPerRequest: r.cpuUsPerRequest, ...extra });
 }
 
 process.stderr.write('running (each scenario: 2 s warm-up, then measured)…\n');
-const floorResult = await scenario('floor', floor.port, '/send-code', sendBody);
+const floorResult = await scenario('floor', floor.port, '/send-code', sendBody, {}, [floor.child.pid!]);
 row('floor (bare Fastify, validate + 202)', floorResult, 0, { peakRssMb: peakRssMb(floor.child.pid!) });
 floor.child.kill();
 // What this machine allows at best: the floor plus the one cost each scenario cannot skip.
-const signedCeiling = await scenario('ceiling: floor + one assertion signed', ceilings.port, '/signed', sendBody);
+const signedCeiling = await scenario('ceiling: floor + one assertion signed', ceilings.port, '/signed', sendBody, {}, [ceilings.child.pid!]);
 row('ceiling: floor + one assertion signed', signedCeiling, floorResult.requestsPerSecond);
-const mailedCeiling = await scenario('ceiling: floor + one mail delivered', ceilings.port, '/mailed', sendBody);
+const mailedCeiling = await scenario('ceiling: floor + one mail delivered', ceilings.port, '/mailed', sendBody, {}, [ceilings.child.pid!]);
 row('ceiling: floor + one mail delivered to the sink', mailedCeiling, floorResult.requestsPerSecond);
 ceilings.child.kill();
 
@@ -416,6 +437,7 @@ const table = rows.map((r) => ({
   'p99 ms': fmt(r.p99Ms, 2),
   non2xx: r.non2xx,
   'vs floor': `${fmt(r.ratioToFloor * 100)}%`,
+  'CPU µs/req': fmt(r.cpuUsPerRequest),
   ...(r.vsEmpty ? { 'vs empty db': `${fmt(r.vsEmpty * 100)}%` } : {}),
   ...(r.mailsPerSecondToSink ? { 'mails/s': r.mailsPerSecondToSink, 'outbox empty after': `${fmt(r.outboxEmptyAfterSeconds, 1)} s` } : {}),
 }));

@@ -238,7 +238,6 @@ export const events = sqliteTable(
     uniqueIndex('events_id').on(t.id),
     index('events_client').on(t.clientId, t.seq),
     index('events_subject').on(t.clientId, t.subject, t.seq),
-    index('events_created').on(t.createdAt),
   ],
 );
 

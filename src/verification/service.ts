@@ -7,7 +7,7 @@ import type { KeyRing } from '../assertions/keyring.js';
 import type { Client } from '../clients/model.js';
 import type { EventContext } from '../events/model.js';
 import { refuse } from '../shared/domain-error.js';
-import { newId } from '../shared/ids.js';
+import { newTimeOrderedId } from '../shared/ids.js';
 import { seal } from '../shared/secrets.js';
 import type { CodeMail } from './code-mail.js';
 import { codeMatchesAny, generateCode, hashCode } from './codes.js';
@@ -97,6 +97,7 @@ export class VerificationService {
 
     const purpose = input.purpose ?? 'login';
     const code = generateCode(codeLength);
+    const now = this.deps.now();
     const outcome = await this.deps.verifications.send({
       clientId: client.id,
       email: address.email,
@@ -104,9 +105,9 @@ export class VerificationService {
       purpose,
       locale: this.deps.resolveLocale(input.locale, client.defaultLocale),
       endUserIp,
-      now: this.deps.now(),
+      now,
       limits,
-      newVerificationId: newId('vf'),
+      newVerificationId: newTimeOrderedId('vf', now),
       codeHashFor: (verificationId) => hashCode(this.deps.codeKeys[0]!, verificationId, code),
       payloadFor: (verification) => {
         const mail: CodeMail = {

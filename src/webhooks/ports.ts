@@ -32,10 +32,16 @@ export interface WebhooksPort {
    * subject's events arrive in order.
    */
   claimDue(now: number, leaseMs: number, limit: number): Promise<(WebhookDelivery & { failingSince: number | null })[]>;
-  markDelivered(id: number, now: number, status: number): Promise<void>;
+  /** Records a pass's successful deliveries at once (the HTTP status each got). */
+  markDelivered(delivered: DeliveredWebhook[], now: number): Promise<void>;
   markRetry(id: number, now: number, nextAttemptAt: number, error: string): Promise<void>;
   markFailed(id: number, now: number, error: string): Promise<void>;
   /** Disables the endpoint with its events (webhook.disabled); false when it was not active. */
   disable(id: string, now: number, reason: string, events: NewEvent[]): Promise<boolean>;
   countPending(): Promise<number>;
+}
+
+export interface DeliveredWebhook {
+  id: number;
+  status: number;
 }

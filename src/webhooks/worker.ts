@@ -8,7 +8,7 @@ import { event } from '../events/model.js';
 import { unsealWithAny } from '../shared/secrets.js';
 import { horizon } from './fan-out.js';
 import { deliveryWindowMs, disableAfterFailingMs, retryDelayMs, webhookPayload, type WebhookDelivery } from './model.js';
-import type { WebhooksPort } from './ports.js';
+import type { DeliveredWebhook, WebhooksPort } from './ports.js';
 import type { PostResult } from './sender.js';
 
 export interface WebhookWorkerOptions {
@@ -73,26 +73,32 @@ export class WebhookWorker {
     const { webhooks, now } = this.options;
     await webhooks.fanOut({ now: now(), limit: 500, horizon, payload: webhookPayload });
     const due = await webhooks.claimDue(now(), this.options.leaseMs ?? 30_000, this.options.concurrency ?? 128);
-    await Promise.all(due.map((d) => this.deliver(d)));
+    // An endpoint's secret is unsealed once per pass, not once per delivery.
+    const signers = new Map<string, Webhook>();
+    const signerOf = (d: WebhookDelivery) => signers.get(d.endpointId) ?? signers.set(d.endpointId, new Webhook(unsealWithAny(this.options.secretKeys, d.secretSealed).plaintext)).get(d.endpointId)!;
+    const outcomes = await Promise.all(due.map((d) => this.deliver(d, signerOf(d))));
+    // The pass's successes in one write: a write per delivery was what capped the rate. A
+    // crash before it sends them again, with the same webhook-ids (at least once).
+    const delivered = outcomes.filter((o): o is DeliveredWebhook => o !== undefined);
+    if (delivered.length > 0) await webhooks.markDelivered(delivered, now());
     return due.length;
   }
 
-  private async deliver(delivery: WebhookDelivery & { failingSince: number | null }): Promise<void> {
+  /** Posts one delivery; what to mark when it was accepted (failures are marked here). */
+  private async deliver(delivery: WebhookDelivery & { failingSince: number | null }, signer: Webhook): Promise<DeliveredWebhook | undefined> {
     const { webhooks, logger, now } = this.options;
-    const secret = unsealWithAny(this.options.secretKeys, delivery.secretSealed).plaintext;
     const sentAt = now();
     const headers = {
       'webhook-id': delivery.eventId,
       'webhook-timestamp': String(Math.floor(sentAt / 1000)),
-      'webhook-signature': new Webhook(secret).sign(delivery.eventId, new Date(sentAt), delivery.payload),
+      'webhook-signature': signer.sign(delivery.eventId, new Date(sentAt), delivery.payload),
     };
     const result = await this.options.post(delivery.url, headers, delivery.payload);
     const at = now();
     const fields = { endpointId: delivery.endpointId, eventId: delivery.eventId, attempts: delivery.attempts + 1 };
     if (result.ok) {
-      await webhooks.markDelivered(delivery.id, at, result.status ?? 200);
       this.options.onDelivered?.(Math.max(0, at - delivery.createdAt) / 1000);
-      return;
+      return { id: delivery.id, status: result.status ?? 200 };
     }
     const error = result.error ?? 'failed';
     const nextAttemptAt = at + retryDelayMs(delivery.attempts + 1);

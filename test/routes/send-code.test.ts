@@ -9,7 +9,7 @@ await onEachDatabase(async (t) => {
     t.equal(response.statusCode, 202);
     const body = response.json();
     t.match(body, {
-      verificationId: /^vf_[A-Za-z0-9_-]{22}$/,
+      verificationId: /^vf_[0-9a-z]{9}[A-Za-z0-9_-]{16}$/,
       email: 'alice@acme.example',
       purpose: 'signup',
       expiresAt: new Date(clock.now() + 600_000).toISOString(),

@@ -284,7 +284,9 @@ await onEachDatabase(async (t) => {
     t.same((await webhooks.claimDue(now + 1_000, 30_000, 10)).map((d) => d.id), [], 'not before its retry, and its successor still waits');
     const retried = await webhooks.claimDue(now + 5_000, 30_000, 10);
     t.match(retried, [{ id: vf1.id, attempts: 1, failingSince: now }]);
-    await webhooks.markDelivered(vf1.id, now + 5_000, 200);
+    const others = first.filter((d) => d.id !== vf1.id);
+    await webhooks.markDelivered([{ id: vf1.id, status: 200 }, ...others.map((d) => ({ id: d.id, status: 204 }))], now + 5_000);
+    t.equal(await webhooks.countPending(), 1, 'a pass\'s successes marked at once');
     const next = await webhooks.claimDue(now + 5_000, 30_000, 10);
     t.match(next, [{ endpointId: 'wh_all', subject: 'vf_1', payload: /mail\.bounced/, failingSince: null }], 'then the next of its subject, and a success clears failingSince');
     await webhooks.markFailed(next[0]!.id, now + 6_000, 'HTTP 500');
@@ -367,18 +369,23 @@ await onEachDatabase(async (t) => {
   t.test('maintenance: purge deletes what is past its cutoff and keeps the rest', async (t) => {
     const store = await openTestStore(t);
     await store.clients.create(newClient('cl_a'));
-    await send(store, now, { email: 'old@acme.example' });
-    await send(store, now + 40 * 86_400_000, { email: 'new@acme.example' });
-    await store.signingKeys.add({ kid: 'old', publicJwk: '{}', privateJwkEncrypted: 'x', createdAt: now, retiredAt: null });
-    await store.signingKeys.add({ kid: 'new', publicJwk: '{}', privateJwkEncrypted: 'y', createdAt: now + 1, retiredAt: null });
     const later = now + 40 * 86_400_000 + 1;
     const event = { type: 'mail.sent' as const, clientId: 'cl_a', subject: 'vf_x', maskedEmail: null, requestId: null, actor: 'mailcode' as const, data: {} };
-    await store.events.append([{ ...event, at: now }, { ...event, at: later }]);
-    const result = await store.maintenance.purge({ now: later, verificationsBefore: now + 86_400_000, sendEventsBefore: later - 86_400_000, keysRetiredBefore: now + 2, eventsBefore: later - 86_400_000 });
+    await send(store, now, { email: 'old@acme.example' });
+    await store.events.append([{ ...event, at: now }]);
+    await send(store, now + 40 * 86_400_000, { email: 'new@acme.example' });
+    // The last event bears an old time although it was written after young ones.
+    await store.events.append([{ ...event, at: later }, { ...event, at: now }]);
+    await store.signingKeys.add({ kid: 'old', publicJwk: '{}', privateJwkEncrypted: 'x', createdAt: now, retiredAt: null });
+    await store.signingKeys.add({ kid: 'new', publicJwk: '{}', privateJwkEncrypted: 'y', createdAt: now + 1, retiredAt: null });
+    const cutoffs = { now: later, verificationsBefore: now + 86_400_000, sendEventsBefore: later - 86_400_000, keysRetiredBefore: now + 2, eventsBefore: later - 86_400_000 };
+    const result = await store.maintenance.purge(cutoffs);
     t.match(result, { verifications: 1, sendEvents: 1, signingKeys: 1 });
-    t.ok(result.events >= 1, 'old events go');
-    t.same((await store.events.list({ clientId: 'cl_a', subject: 'vf_x', limit: 10 })).map((e) => e.at), [later], 'recent events stay');
+    t.equal(result.events, 2, 'the old start of the log goes');
+    t.same((await store.events.list({ clientId: 'cl_a', subject: 'vf_x', limit: 10 })).map((e) => e.at), [now, later], 'from the first young event on, the log stays whole: an old event written after it goes once that one is old too');
     t.equal(await store.outbox.countQueued(), 1, "the kept verification's mail is still queued");
     t.same((await store.signingKeys.list()).map((k) => k.kid), ['new']);
+    const yearLater = later + 365 * 86_400_000;
+    t.equal((await store.maintenance.purge({ ...cutoffs, now: yearLater, eventsBefore: yearLater })).events, 3, 'then everything goes');
   });
 });

@@ -7,7 +7,7 @@ import { events, webhookDeliveries, webhookEndpoints } from '../../../db/schema.
 import type { NewEvent } from '../../events/model.js';
 import type { NewWebhookEndpoint } from '../../webhooks/model.js';
 import { handOn } from '../../webhooks/fan-out.js';
-import type { FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
+import type { DeliveredWebhook, FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
 import { toEndpoint, toEvent } from '../rows.js';
 import { writeEvents } from './events.js';
 import type { PgDb } from './open.js';
@@ -109,19 +109,23 @@ export class PostgresWebhooks implements WebhooksPort {
   }
 
   /**
-   * One statement each: the delivery's new state, and the endpoint's failingSince only when
-   * it changes — so the many deliveries of one endpoint never queue on its row's lock.
+   * One statement for a whole pass's successes (a round trip per delivery capped the rate),
+   * touching an endpoint's row only when its failingSince changes — so the deliveries of
+   * one endpoint never queue on its row's lock.
    */
-  async markDelivered(id: number, now: number, status: number) {
+  async markDelivered(delivered: DeliveredWebhook[], now: number) {
+    if (delivered.length === 0) return;
     await this.db.$client.query({
-      name: 'mc_webhook_delivered',
+      name: 'mc_webhooks_delivered',
       text: `with d as (
-        update webhook_deliveries set status = 'delivered', delivered_at = $2, last_status = $3, last_error = null, lease_until = 0, attempts = attempts + 1
-        where id = $1 returning endpoint_id)
-      update webhook_endpoints w set failing_since = null from d where w.id = d.endpoint_id and w.failing_since is not null`,
-      values: [id, now, status],
+        update webhook_deliveries w set status = 'delivered', delivered_at = $1, last_status = x.status, last_error = null, lease_until = 0, attempts = w.attempts + 1
+        from unnest($2::bigint[], $3::int[]) as x(id, status) where w.id = x.id returning w.endpoint_id)
+      update webhook_endpoints e set failing_since = null where e.id in (select endpoint_id from d) and e.failing_since is not null`,
+      values: [now, delivered.map((x) => x.id), delivered.map((x) => x.status)],
     });
   }
+
+  /** One statement each: the delivery's new state, and its endpoint's failingSince only when it changes. */
 
   markRetry(id: number, now: number, nextAttemptAt: number, error: string) {
     return this.failed(id, now, nextAttemptAt, 'pending', error);

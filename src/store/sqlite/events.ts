@@ -10,7 +10,7 @@ import type { Statements } from './statements.js';
 
 /** Inserts these events (call it inside the change's transaction). */
 export function writeEvents(st: Pick<Statements, 'insertEvent'>, list: NewEvent[]): void {
-  for (const row of eventRows(list)) st.insertEvent.run({ ...row });
+  for (const row of eventRows(list)) st.insertEvent.run(row);
 }
 
 export class SqliteEvents implements EventsPort {

@@ -1,9 +1,10 @@
 // Every statement of the hot paths, built by drizzle once and prepared once: a request
 // only binds values, it never builds SQL or asks SQLite to compile it again.
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
-import { clients, events, limitCounters, outbox, sendEvents, sendGuards, suppressions, verificationCodes, verifications } from '../../../db/schema.js';
+import { clients, limitCounters, outbox, sendEvents, sendGuards, suppressions, verificationCodes, verifications } from '../../../db/schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDb } from './open.js';
+import type { EventRow } from '../rows.js';
 
 const p = sql.placeholder;
 /** A placeholder where drizzle's types want an SQL value (in .set()). */
@@ -125,10 +126,12 @@ export function prepareStatements(db: SqliteDb) {
       .from(suppressions)
       .where(and(eq(suppressions.clientId, p('clientId')), eq(suppressions.email, p('email')), gt(suppressions.until, p('now'))))
       .prepare(),
-    insertEvent: db
-      .insert(events)
-      .values({ id: p('id'), clientId: p('clientId'), type: p('type'), subject: p('subject'), maskedEmail: p('maskedEmail'), requestId: p('requestId'), actor: p('actor'), data: p('data'), createdAt: p('createdAt') })
-      .prepare(),
+    // Every change writes its events: this insert is bound by better-sqlite3 straight from
+    // the row (named parameters), past drizzle's per-call placeholder mapping, which was a
+    // measurable share of a right code's cost.
+    insertEvent: db.$client.prepare<[EventRow], void>(
+      'insert into events (id, client_id, type, subject, masked_email, request_id, actor, data, created_at) values (@id, @clientId, @type, @subject, @maskedEmail, @requestId, @actor, @data, @createdAt)',
+    ) as Statement<[EventRow], void>,
     insertOutbox: db
       .insert(outbox)
       .values({ verificationId: p('verificationId'), status: 'queued', payload: p('payload'), nextAttemptAt: p('now'), createdAt: p('now'), expiresAt: p('expiresAt') })

@@ -4,7 +4,7 @@ import { events, webhookDeliveries, webhookEndpoints } from '../../../db/schema.
 import type { NewEvent } from '../../events/model.js';
 import type { NewWebhookEndpoint } from '../../webhooks/model.js';
 import { handOn } from '../../webhooks/fan-out.js';
-import type { FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
+import type { DeliveredWebhook, FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
 import { toEndpoint, toEvent } from '../rows.js';
 import { writeEvents } from './events.js';
 import type { GroupCommit } from './group-commit.js';
@@ -116,10 +116,14 @@ export class SqliteWebhooks implements WebhooksPort {
       .all();
   }
 
-  markDelivered(id: number, now: number, status: number) {
+  markDelivered(delivered: DeliveredWebhook[], now: number) {
     return this.group.run(() => {
-      const row = this.db.update(d).set({ status: 'delivered', deliveredAt: now, lastStatus: status, lastError: null, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId }).get();
-      if (row) this.db.update(webhookEndpoints).set({ failingSince: null }).where(and(eq(webhookEndpoints.id, row.endpointId), isNotNull(webhookEndpoints.failingSince))).run();
+      const endpoints = new Set<string>();
+      for (const { id, status } of delivered) {
+        const row = this.db.update(d).set({ status: 'delivered', deliveredAt: now, lastStatus: status, lastError: null, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId }).get();
+        if (row) endpoints.add(row.endpointId);
+      }
+      if (endpoints.size > 0) this.db.update(webhookEndpoints).set({ failingSince: null }).where(and(inArray(webhookEndpoints.id, [...endpoints]), isNotNull(webhookEndpoints.failingSince))).run();
     });
   }
 
