@@ -421,6 +421,9 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
 }
 
 // Webhooks: one process's worker delivering events already in the trail to a loopback receiver.
+// The servers stop first: on PostgreSQL they share the database, and their own webhook
+// workers (in production mode, https only) would claim the bench's deliveries and refuse them.
+await stopServer(server);
 process.stderr.write('webhook deliveries…\n');
 results.webhooks = await measureWebhookDeliveries({
   NODE_ENV: 'development',

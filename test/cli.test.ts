@@ -119,14 +119,14 @@ await onEachDatabase(async (t) => {
     t.equal(all.stdout.trim().split('\n').length, 40, 'ten locales × two purposes × HTML and text');
   });
 
-  t.test('a bad configuration stops the CLI with one line naming the variable', async (t) => {
+  t.test('a bad configuration stops the CLI with one line naming the variable', { skip: onPostgres && 'no database involved' }, async (t) => {
     if (!requireBuild(t)) return;
     const result = runCli(['migrate'], { PORT: 'eighty' });
     t.equal(result.status, 2);
     t.equal(result.stderr, 'mailcode: configuration error: PORT: expected a TCP port number (0-65535), got "eighty"\n');
   });
 
-  t.test('--help on every command', async (t) => {
+  t.test('--help on every command', { skip: onPostgres && 'no database involved' }, async (t) => {
     if (!requireBuild(t)) return;
     for (const args of [['--help'], ['serve', '--help'], ['clients', 'create', '--help'], ['keys', 'rotate', '--help'], ['purge', '--help']]) {
       const result = runCli(args, {});

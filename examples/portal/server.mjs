@@ -155,11 +155,6 @@ const routes = {
     const state = flows.get(flowId);
     if (!state?.verificationId) return send(response, 404, page('Not found', ''));
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-    if (state.delivery === undefined) {
-      // A page opened after the webhook came: start from what mailcode knows now.
-      state.delivery = await mailcode.getVerification(state.verificationId).then(deliveryNotice, () => null);
-    }
-    tellPage(response, state.delivery);
     const streams = watchers.get(flowId) ?? new Set();
     watchers.set(flowId, streams.add(response));
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 25_000);
@@ -168,6 +163,13 @@ const routes = {
       streams.delete(response);
       if (streams.size === 0) watchers.delete(flowId);
     });
+    if (state.delivery === undefined) {
+      // Nothing heard yet: start from what mailcode knows now. A webhook that comes
+      // meanwhile is newer, and is kept.
+      const known = await mailcode.getVerification(state.verificationId).then(deliveryNotice, () => null);
+      state.delivery ??= known;
+    }
+    tellPage(response, state.delivery);
   },
 
   // mailcode's webhook: only requests signed with the endpoint's secret are believed.
@@ -184,6 +186,8 @@ const routes = {
     const id = request.headers['webhook-id'];
     if (!webhooksHandled.has(id)) {
       webhooksHandled.add(id);
+      // A repeat comes within minutes: the newest ten thousand ids are enough to recognise it.
+      if (webhooksHandled.size > 10_000) webhooksHandled.delete(webhooksHandled.values().next().value);
       hearDelivery(message);
     }
     response.writeHead(204).end();

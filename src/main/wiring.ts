@@ -23,7 +23,6 @@ import { postWebhook, webhookAgents } from '../webhooks/sender.js';
 import { webhookPolicy } from '../webhooks/url-policy.js';
 import { ExpirySweep } from '../verification/expiry.js';
 import { returnPath } from '../mail/verp.js';
-import { startBounceListener } from '../mail/bounce-listener.js';
 
 export type { Mailcode } from '../http/app.js';
 
@@ -158,6 +157,9 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       webhookWorker.start();
       expiry.start();
       if (config.BOUNCE_SMTP_PORT !== undefined && config.BOUNCE_DOMAIN) {
+        // Loaded only when used: smtp-server and mailparser hold 11 MB of heap, which a
+        // server with a 128 MB heap cap otherwise pays for in garbage collection.
+        const { startBounceListener } = await import('../mail/bounce-listener.js');
         bounceListener = await startBounceListener({
           host: config.BOUNCE_SMTP_HOST,
           port: config.BOUNCE_SMTP_PORT,

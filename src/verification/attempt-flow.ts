@@ -44,12 +44,9 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
 
     const matched = request.matches(verification.id, codeHashes);
     const attempts = verification.attempts + 1;
-    const subject = aboutVerification(verification);
-    const events: NewEvent[] = matched
-      ? [auditEvent('verification.verified', now, subject, request.context, { attempts })]
-      : attempts >= verification.maxAttempts
-        ? [auditEvent('verification.locked', now, subject, request.context, { attempts })]
-        : [];
+    // A wrong code that does not lock writes no event (and masks no address for one).
+    const type = matched ? 'verification.verified' : attempts >= verification.maxAttempts ? 'verification.locked' : undefined;
+    const events: NewEvent[] = type ? [auditEvent(type, now, aboutVerification(verification), request.context, { attempts })] : [];
     const written = yield* op('commitAttempt', {
       id: verification.id,
       now,
