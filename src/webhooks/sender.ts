@@ -60,9 +60,9 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
       {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'mailcode-webhooks' },
-        lookup: guardedLookup(options.policy),
+        // An agent's connections already go through its own guarded lookup.
+        ...(agent ? { agent } : { agent: false, lookup: guardedLookup(options.policy) }),
         timeout: options.timeoutMs ?? 5_000,
-        agent,
       },
       (response) => {
         const status = response.statusCode ?? 0;

@@ -1,15 +1,22 @@
-// A test SMTP server that refuses chosen recipients, for now (4xx) or for good (5xx), the
-// way real receiving servers answer at RCPT; every other recipient is accepted.
-import { SMTPServer } from 'smtp-server';
+// Test SMTP servers on loopback: one that refuses chosen recipients, for now (4xx) or for
+// good (5xx), the way real receiving servers answer at RCPT; and the plain listener both it
+// and other tests build on.
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { Test } from 'tap';
 
+/** An SMTP server on 127.0.0.1 (no TLS, no auth) with these handlers, closed at the test's end; its port. */
+export async function loopbackSmtpServer(t: Test, handlers: Pick<SMTPServerOptions, 'onRcptTo' | 'onData'>): Promise<number> {
+  const server = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, ...handlers });
+  server.on('error', () => {}); // a client killed mid-session resets its socket
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return (server.server.address() as { port: number }).port;
+}
+
 /** Answers RCPT for an address with the next reply in its script (the last one repeats); everyone else is accepted. */
-export async function scriptedSmtpServer(t: Test, script: Record<string, string[]>) {
+export function scriptedSmtpServer(t: Test, script: Record<string, string[]>): Promise<number> {
   const seen = new Map<string, number>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
+  return loopbackSmtpServer(t, {
     onRcptTo(address, _session, callback) {
       const replies = script[address.address];
       const n = seen.get(address.address) ?? 0;
@@ -23,8 +30,4 @@ export async function scriptedSmtpServer(t: Test, script: Record<string, string[
       stream.on('end', () => callback(null, 'Queued as TEST42'));
     },
   });
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return (server.server.address() as { port: number }).port;
 }

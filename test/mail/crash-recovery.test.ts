@@ -6,19 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { SMTPServer } from 'smtp-server';
 import { onPostgres, processDatabaseEnv } from '../helpers/databases.js';
 import { requireBuild, runCli, startMailcode, waitFor } from '../helpers/processes.js';
 import { onEachDatabase } from '../helpers/databases.js';
+import { loopbackSmtpServer } from '../helpers/scripted-smtp.js';
 
 await onEachDatabase(async (t) => {
   /** An SMTP server that takes a moment over each mail, so some are always mid-delivery. */
   async function slowSmtpServer(t: Test, delayMs: number) {
     const arrivals = new Map<string, number>();
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
+    const port = await loopbackSmtpServer(t, {
       onData(stream, session, callback) {
         stream.resume();
         stream.on('end', () =>
@@ -29,10 +26,7 @@ await onEachDatabase(async (t) => {
         );
       },
     });
-    server.on('error', () => {}); // a client killed mid-session resets its socket
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    return { port: (server.server.address() as { port: number }).port, arrivals };
+    return { port, arrivals };
   }
 
   t.test('SIGKILL mid-burst: every 202 mail arrives after the restart, within seconds', async (t) => {

@@ -125,8 +125,6 @@ export class PostgresWebhooks implements WebhooksPort {
     });
   }
 
-  /** One statement each: the delivery's new state, and its endpoint's failingSince only when it changes. */
-
   markRetry(id: number, now: number, nextAttemptAt: number, error: string) {
     return this.failed(id, now, nextAttemptAt, 'pending', error);
   }
@@ -135,6 +133,7 @@ export class PostgresWebhooks implements WebhooksPort {
     return this.failed(id, now, null, 'failed', error);
   }
 
+  /** One statement: the delivery's new state, and its endpoint's failingSince only when it changes. */
   private async failed(id: number, now: number, nextAttemptAt: number | null, status: string, error: string) {
     await this.db.$client.query({
       name: 'mc_webhook_failed',
