@@ -51,9 +51,8 @@ export const verifications = pgTable(
   },
   (t) => [
     index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
+    // Retention's purge, and the expiry sweep's look at what expired since its last pass.
     index('verifications_expires').on(t.expiresAt),
-    // The expiry sweep's every-second look for pending verifications past their expiry.
-    index('verifications_pending_expiry').on(t.expiresAt).where(sql`status = 'pending'`),
   ],
 );
 

@@ -1,7 +1,7 @@
 // Ed25519 signing keys: made on first start, rotated by command, stored with the private
 // part encrypted, published (public part only) until every token they signed has expired.
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { generateKeyPairSync } from 'node:crypto';
+import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
 import { seal, unsealWithAny } from '../shared/secrets.js';
 import type { SigningKeyRow, SigningKeysPort } from './ports.js';
 
@@ -13,7 +13,8 @@ export interface PublicJwk extends JWK {
 
 export interface ActiveKey {
   kid: string;
-  privateKey: KeyObject;
+  /** A WebCrypto key, not extractable: what jose signs with, without converting it per token. */
+  privateKey: CryptoKey;
 }
 
 export async function createSigningKey(keyEncryptionKey: Buffer, now: number): Promise<SigningKeyRow> {
@@ -82,7 +83,7 @@ export class KeyRing {
     if (this.active?.kid !== current.kid) {
       // Imported once per key, never per request.
       const jwk = JSON.parse(unsealWithAny(this.keyEncryptionKeys, current.privateJwkEncrypted).plaintext) as JWK;
-      this.active = { kid: current.kid, privateKey: createPrivateKey({ key: jwk as never, format: 'jwk' }) };
+      this.active = { kid: current.kid, privateKey: (await importJWK(jwk, 'EdDSA', { extractable: false })) as CryptoKey };
     }
     this.rows = rows;
   }

@@ -13,6 +13,7 @@ import { deriveKeys } from '../shared/secrets.js';
 import type { Store } from '../store/store.js';
 import { TotpService } from '../totp/service.js';
 import type { SendLimits } from '../verification/model.js';
+import { dayMs } from '../verification/limits.js';
 import { VerificationService } from '../verification/service.js';
 import { EventsService } from '../events/service.js';
 import { SuppressionService } from '../suppression/service.js';
@@ -102,7 +103,12 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onRetry: () => metrics.webhookDeliveries.inc({ outcome: 'retried' }),
     onFailed: () => metrics.webhookDeliveries.inc({ outcome: 'failed' }),
   });
-  const expiry = new ExpirySweep(store.verifications, now, (error) => logger.error({ err: error }, 'expired verifications could not be marked; tried again in a second'));
+  const expiry = new ExpirySweep(
+    store.verifications,
+    now,
+    (error) => logger.error({ err: error }, 'expired verifications could not be marked; tried again in a second'),
+    config.EVENT_RETENTION_DAYS * dayMs,
+  );
   let bounceListener: { port: number; close(): Promise<void> } | undefined;
   const verification = new VerificationService({
     verifications: store.verifications,

@@ -1,39 +1,72 @@
 // A verification whose code expired unused is marked expired, once, with its event — so the
 // trail (and the portal's webhook) says what became of it. Mail still queued for it is
 // given up by the mail worker (mail.failed).
+//
+// The sweep walks expiry times forward: each pass looks only at the codes that expired
+// since the last one (the expiry-time index answers that range), so no index has to follow
+// a verification's status. An index on pending verifications did: every right or wrong
+// code rewrote its entry, a cost paid by every attempt for a once-a-second query.
 import { byMailcode, event, type NewEvent } from '../events/model.js';
 import { aboutVerification } from './audit.js';
 import type { Verification } from './model.js';
 
+/** Codes that expired after `after` and at or before `upTo` (ms). */
+export interface ExpiryWindow {
+  after: number;
+  upTo: number;
+}
+
 export interface ExpiryPort {
   /**
-   * pending → expired for up to `limit` verifications whose code expired at or before
-   * `now`, each with the events `eventsFor` gives, in one transaction; how many.
+   * How far back a sweep looks again: 0 where writes are serialized (SQLite); on
+   * PostgreSQL a pass skips rows an attempt holds locked, and the next passes see them.
    */
-  expireDue(now: number, limit: number, eventsFor: (v: Pick<Verification, 'id' | 'clientId' | 'email' | 'expiresAt'>) => NewEvent[]): Promise<number>;
+  readonly expiryLookbackMs: number;
+  /**
+   * pending → expired for up to `limit` verifications whose code expired in `window`,
+   * each with the events `eventsFor` gives, in one transaction; how many.
+   */
+  expireDue(window: ExpiryWindow, limit: number, eventsFor: (v: Pick<Verification, 'id' | 'clientId' | 'email' | 'expiresAt'>) => NewEvent[]): Promise<number>;
 }
 
 export const expiredEvents = (v: Pick<Verification, 'id' | 'clientId' | 'email' | 'expiresAt'>): NewEvent[] => [
   event('verification.expired', v.expiresAt, aboutVerification(v), byMailcode),
 ];
 
+/** Verifications marked per transaction, and transactions per pass. */
+const batch = 500;
+const roundsPerPass = 20;
+
 /** Marks what has expired, in batches, every `intervalMs` once started (its timer is unref'd). */
 export class ExpirySweep {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  /** Every pending verification that expired at or before this time is marked (ms). */
+  private sweptUpTo: number | undefined;
 
+  /**
+   * `catchUpMs`: how far back the first pass looks — what expired while no process swept.
+   * The event retention is enough: an older event would be purged as soon as written.
+   */
   constructor(
     private readonly port: ExpiryPort,
     private readonly now: () => number,
     private readonly onError: (error: unknown) => void,
+    private readonly catchUpMs: number,
   ) {}
 
   async runOnce(): Promise<number> {
+    const upTo = this.now();
+    const window = { after: this.sweptUpTo === undefined ? upTo - this.catchUpMs : this.sweptUpTo - this.port.expiryLookbackMs, upTo };
     let total = 0;
-    for (let round = 0; round < 20; round++) {
-      const expired = await this.port.expireDue(this.now(), 500, expiredEvents);
+    for (let round = 0; round < roundsPerPass; round++) {
+      const expired = await this.port.expireDue(window, batch, expiredEvents);
       total += expired;
-      if (expired < 500) break;
+      // A full batch may have left more in the window; the marked ones are no longer pending.
+      if (expired < batch) {
+        this.sweptUpTo = upTo;
+        break;
+      }
     }
     return total;
   }

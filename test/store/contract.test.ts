@@ -113,8 +113,10 @@ await onEachDatabase(async (t) => {
     if (gone.kind !== 'queued' || used.kind !== 'queued') return t.fail('sent');
     await attempt(store, { verificationId: used.verification.id }, `code:${used.verification.id}:${now}`);
     const eventsFor = (v: { id: string; clientId: string; expiresAt: number }) => [{ type: 'verification.expired' as const, clientId: v.clientId, subject: v.id, maskedEmail: null, requestId: null, actor: 'mailcode' as const, data: {}, at: v.expiresAt }];
-    t.equal(await store.verifications.expireDue(now + 600_000, 10, eventsFor), 1, 'only the pending one past its expiry');
-    t.equal(await store.verifications.expireDue(now + 600_000, 10, eventsFor), 0, 'once');
+    t.equal(await store.verifications.expireDue({ after: now + 600_000, upTo: now + 899_999 }, 10, eventsFor), 0, 'a window after its expiry does not see it');
+    t.equal(await store.verifications.expireDue({ after: now, upTo: now + 599_999 }, 10, eventsFor), 0, 'nor one before it');
+    t.equal(await store.verifications.expireDue({ after: now, upTo: now + 600_000 }, 10, eventsFor), 1, 'only the pending one past its expiry');
+    t.equal(await store.verifications.expireDue({ after: now, upTo: now + 600_000 }, 10, eventsFor), 0, 'once');
     t.match(await store.verifications.get(gone.verification.id, 'cl_a'), { verification: { status: 'expired' } });
     t.match(await attempt(store, { verificationId: gone.verification.id }, `code:${gone.verification.id}:${now}`, now + 600_001), { kind: 'expired' });
     t.match(await store.events.list({ clientId: 'cl_a', types: ['verification.expired'], limit: 5 }), [{ subject: gone.verification.id, at: now + 600_000 }]);

@@ -8,10 +8,11 @@
 // - an attempt's write is guarded by the attempt count it read (and pending, unexpired): a
 //   second UPDATE of the row waits for the first to commit and re-checks its WHERE on the
 //   new row (READ COMMITTED), so no two attempts share a count and a code is used once.
-import { and, desc, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.pg.js';
 import type { EventContext, NewEvent } from '../../events/model.js';
 import { canceledEvent } from '../../verification/audit.js';
+import type { ExpiryWindow } from '../../verification/expiry.js';
 import { attemptFlow } from '../../verification/attempt-flow.js';
 import { runAsync, type AsyncOperations } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
@@ -127,11 +128,20 @@ export class PostgresVerifications implements VerificationsPort {
     return runAsync(attemptFlow(request), this.attemptOps);
   }
 
-  expireDue(now: number, limit: number, eventsFor: (v: Verification) => NewEvent[]): Promise<number> {
+  /** A pass skips what an attempt holds locked (below); the passes of the next 10 s look again. */
+  readonly expiryLookbackMs = 10_000;
+
+  expireDue(window: ExpiryWindow, limit: number, eventsFor: (v: Verification) => NewEvent[]): Promise<number> {
     return this.db.transaction(async (tx) => {
       // SKIP LOCKED: replicas sweeping at once take different rows, and an attempt holding
-      // a row is not waited for (it is swept next time, if still pending).
-      const due = tx.select({ id: verifications.id }).from(verifications).where(and(eq(verifications.status, 'pending'), lte(verifications.expiresAt, now))).limit(limit).for('update', { skipLocked: true });
+      // a row is not waited for (it is swept by a later pass, if still pending).
+      const due = tx
+        .select({ id: verifications.id })
+        .from(verifications)
+        .where(and(gt(verifications.expiresAt, window.after), lte(verifications.expiresAt, window.upTo), eq(verifications.status, 'pending')))
+        .orderBy(asc(verifications.expiresAt))
+        .limit(limit)
+        .for('update', { skipLocked: true });
       const expired = (await tx.update(verifications).set({ status: 'expired' }).where(inArray(verifications.id, due)).returning()) as Verification[];
       await writeEvents(tx, expired.flatMap(eventsFor));
       return expired.length;

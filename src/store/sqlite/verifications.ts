@@ -1,7 +1,7 @@
 // Verifications on SQLite. A send or an attempt runs its flow whole, synchronously, inside
 // one BEGIN IMMEDIATE transaction (through group commit): every send and attempt is
 // serialized, across processes too, so the guards it still checks always hold here.
-import { and, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.js';
 import { attemptFlow } from '../../verification/attempt-flow.js';
 import { runSync } from '../../verification/flow.js';
@@ -15,6 +15,7 @@ import type { Statements } from './statements.js';
 import { writeEvents } from './events.js';
 import type { EventContext, NewEvent } from '../../events/model.js';
 import { canceledEvent } from '../../verification/audit.js';
+import type { ExpiryWindow } from '../../verification/expiry.js';
 
 const asVerification = (row: unknown) => row as Verification | undefined;
 
@@ -107,9 +108,17 @@ export class SqliteVerifications implements VerificationsPort {
     return this.group.run(() => runSync(attemptFlow(request), this.attemptOps));
   }
 
-  expireDue(now: number, limit: number, eventsFor: (v: Verification) => NewEvent[]): Promise<number> {
+  /** Every write runs in one transaction after another: a sweep never passes a row in use. */
+  readonly expiryLookbackMs = 0;
+
+  expireDue(window: ExpiryWindow, limit: number, eventsFor: (v: Verification) => NewEvent[]): Promise<number> {
     return this.group.run(() => {
-      const due = this.db.select({ id: verifications.id }).from(verifications).where(and(eq(verifications.status, 'pending'), lte(verifications.expiresAt, now))).limit(limit);
+      const due = this.db
+        .select({ id: verifications.id })
+        .from(verifications)
+        .where(and(gt(verifications.expiresAt, window.after), lte(verifications.expiresAt, window.upTo), eq(verifications.status, 'pending')))
+        .orderBy(asc(verifications.expiresAt))
+        .limit(limit);
       const expired = this.db.update(verifications).set({ status: 'expired' }).where(inArray(verifications.id, due)).returning().all() as Verification[];
       writeEvents(this.statements, expired.flatMap(eventsFor));
       return expired.length;
