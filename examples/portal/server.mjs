@@ -56,13 +56,23 @@ const webhooksHandled = new Set(); // webhook-ids: mailcode delivers at least on
 
 const hashPassword = (password, salt) => scryptSync(password, salt, 32);
 
-async function readBody(request, limit = 64_000) {
-  let body = '';
-  for await (const chunk of request) {
-    body += chunk;
-    if (body.length > limit) throw new Error('request body too large');
-  }
-  return body;
+/** A body over the limit: answered 413, and the connection closed instead of read on. */
+class BodyTooLarge extends Error {}
+
+function readBody(request, limit = 64_000) {
+  if (Number(request.headers['content-length']) > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk) => {
+      body += chunk;
+      if (body.length <= limit) return;
+      request.removeAllListeners('data').pause();
+      reject(new BodyTooLarge());
+    });
+    request.on('end', () => resolve(body));
+    request.on('error', reject);
+  });
 }
 
 const readForm = async (request) => Object.fromEntries(new URLSearchParams(await readBody(request, 10_000)));
@@ -332,6 +342,7 @@ const server = createServer(async (request, response) => {
     if (!handler) return send(response, 404, page('Not found', '<p><a href="/">Home</a></p>'));
     await handler(request, response, sid ? sessions.get(sid) : undefined);
   } catch (error) {
+    if (error instanceof BodyTooLarge) return send(response, 413, page('Too much', '<p>That form was larger than any of ours.</p>'), { connection: 'close' });
     console.error(error);
     send(response, 500, page('Something went wrong', '<p>Please try again.</p>'));
   }

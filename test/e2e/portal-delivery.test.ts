@@ -2,6 +2,7 @@
 // SMTP server refuses chosen recipients, mailcode's signed webhook tells the example portal,
 // the portal tells the code page (server-sent events), in a real Chromium.
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,4 +82,21 @@ t.test('the code page says at once that the mail server refused the mail', async
     body: JSON.stringify({ type: 'mail.bounced', timestamp: new Date().toISOString(), data: { id: 'ev_x', subject: 'vf_x', enhancedStatus: '5.1.1' } }),
   });
   t.equal(forged.status, 400, 'a forged webhook is refused');
+
+  // Oversize bodies are refused as such (413), whether announced or streamed.
+  const oversize = await fetch(`${portalUrl}/mailcode/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(70_000) });
+  t.equal(oversize.status, 413, 'an oversize webhook body');
+  // Sent chunked, with no length announced; the portal may close before the last chunk, so
+  // a write error after its answer is expected.
+  const longForm = await new Promise<{ status: number }>((resolve, reject) => {
+    const request = httpRequest(`${portalUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (response) => {
+      response.resume();
+      resolve({ status: response.statusCode! });
+    });
+    request.on('error', (error) => setTimeout(() => reject(error), 1_000));
+    for (let i = 0; i < 4; i++) request.write(`email=${'a'.repeat(5_000)}`);
+    request.end();
+  });
+  t.equal(longForm.status, 413, 'a form streamed past its limit');
+  t.ok((await fetch(portalUrl)).ok, 'and the portal serves on');
 });
