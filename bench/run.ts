@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { packageRoot } from '../src/shared/paths.js';
 import { postgresBenchDatabase, sqliteBenchDatabase } from './databases.js';
+import { cpuMicros } from './cpu.js';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -125,19 +126,6 @@ async function stopServer(servers: ChildProcess[]) {
 
 /** The highest peak among the server processes. */
 const serversPeakRssMb = (servers: ChildProcess[]) => Math.max(...servers.map((child) => peakRssMb(child.pid!)));
-
-/**
- * The CPU time (user + system) these processes have used so far, in µs. Per request it is
- * the bench's steadiest figure on a shared machine: requests per second move with what
- * else runs (and with stolen time), the work each request costs much less.
- */
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-function cpuMicros(pids: number[]): number {
-  return pids.reduce((sum, pid) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return sum + ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
-  }, 0);
-}
 
 /** VmHWM: the peak resident set of a process so far, in MB. */
 function peakRssMb(pid: number): number {
