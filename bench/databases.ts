@@ -38,8 +38,12 @@ export function sqliteBenchDatabase(dir: string): BenchDatabase {
   };
 }
 
-/** A database of its own on the local PostgreSQL (scripts/start-postgres-redis.sh), and a Redis prefix. */
-export async function postgresBenchDatabase(): Promise<BenchDatabase> {
+/**
+ * A database of its own on the local PostgreSQL (scripts/start-postgres-redis.sh), and a
+ * Redis prefix. `dropStale`: first drop what earlier runs left (not when a second database
+ * of the same run is made).
+ */
+export async function postgresBenchDatabase({ dropStale = true } = {}): Promise<BenchDatabase> {
   const adminUrl = process.env.MAILCODE_BENCH_POSTGRES_URL ?? 'postgres://mailcode:mailcode@127.0.0.1:5432/postgres';
   const name = `mailcode_bench_${randomBytes(4).toString('hex')}`;
   const url = new URL(adminUrl);
@@ -54,7 +58,7 @@ export async function postgresBenchDatabase(): Promise<BenchDatabase> {
     }
   };
   // A previous run's database that autovacuum kept busy at its end goes now.
-  for (const old of await admin("select datname from pg_database where datname like 'mailcode_bench_%'")) {
+  for (const old of dropStale ? await admin("select datname from pg_database where datname like 'mailcode_bench_%'") : []) {
     await admin(`drop database if exists "${old.datname}" with (force)`).catch(() => {});
   }
   await admin(`create database "${name}"`);
