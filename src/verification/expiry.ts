@@ -33,9 +33,14 @@ export const expiredEvents = (v: Pick<Verification, 'id' | 'clientId' | 'email' 
   event('verification.expired', v.expiresAt, aboutVerification(v), byMailcode),
 ];
 
-/** Verifications marked per transaction, and transactions per pass. */
+/** Verifications marked per transaction, and full batches per pass. */
 const batch = 500;
-const roundsPerPass = 20;
+const fullBatchesPerPass = 20;
+/**
+ * The widest stretch of expiry times one transaction looks through: a first pass catching
+ * up on the retention's days goes an hour at a time, so no transaction reads them all.
+ */
+const sliceMs = 3_600_000;
 
 /** Marks what has expired, in batches, every `intervalMs` once started (its timer is unref'd). */
 export class ExpirySweep {
@@ -57,17 +62,20 @@ export class ExpirySweep {
 
   async runOnce(): Promise<number> {
     const upTo = this.now();
-    const window = { after: this.sweptUpTo === undefined ? upTo - this.catchUpMs : this.sweptUpTo - this.port.expiryLookbackMs, upTo };
+    let after = this.sweptUpTo === undefined ? upTo - this.catchUpMs : this.sweptUpTo - this.port.expiryLookbackMs;
     let total = 0;
-    for (let round = 0; round < roundsPerPass; round++) {
-      const expired = await this.port.expireDue(window, batch, expiredEvents);
+    let fullBatches = 0;
+    while (after < upTo && fullBatches < fullBatchesPerPass) {
+      const end = Math.min(upTo, after + sliceMs);
+      const expired = await this.port.expireDue({ after, upTo: end }, batch, expiredEvents);
       total += expired;
-      // A full batch may have left more in the window; the marked ones are no longer pending.
-      if (expired < batch) {
-        this.sweptUpTo = upTo;
-        break;
-      }
+      // A full batch may have left more in the slice (the marked ones are no longer
+      // pending): the same slice again. Otherwise the slice is done.
+      if (expired === batch) fullBatches++;
+      else after = end;
     }
+    // The next pass goes on from what this one finished.
+    this.sweptUpTo = Math.max(this.sweptUpTo ?? -Infinity, after);
     return total;
   }
 

@@ -63,15 +63,17 @@ t.test('the first pass marks what expired pending within the catch-up time, once
   t.equal(rows[3]!.status, 'expired');
 });
 
-t.test('a later pass looks only at what expired since the last one', async (t) => {
+t.test('a first pass goes through the catch-up an hour at a time; a later pass looks only at what expired since', async (t) => {
   const { port, windows } = memoryPort([]);
   const clock = { now: start };
-  const sweep = sweepAt(port, clock);
+  const sweep = sweepAt(port, clock, 3 * 3_600_000);
   await sweep.runOnce();
   clock.now = start + 1_000;
   await sweep.runOnce();
   t.same(windows, [
-    { after: start - 30 * day, upTo: start },
+    { after: start - 3 * 3_600_000, upTo: start - 2 * 3_600_000 },
+    { after: start - 2 * 3_600_000, upTo: start - 3_600_000 },
+    { after: start - 3_600_000, upTo: start },
     { after: start, upTo: start + 1_000 },
   ]);
 });
@@ -89,15 +91,18 @@ t.test('where a pass may skip a row in use, later passes look back and mark it',
   t.equal(events.length, 1);
 });
 
-t.test('a backlog is marked 500 at a time, 20 batches a pass; the rest by the next pass', async (t) => {
+t.test('a backlog is marked 500 at a time, 20 full batches a pass; the next pass goes on from there', async (t) => {
   const rows = Array.from({ length: 10_700 }, (_, i) => row(`vf_${i}`, start - 1_000 - i));
   const { port, windows } = memoryPort(rows);
   const clock = { now: start };
   const sweep = sweepAt(port, clock);
   t.equal(await sweep.runOnce(), 10_000);
-  t.equal(windows.length, 20);
+  t.same(windows.at(-1), { after: start - 3_600_000, upTo: start }, 'the backlog is in the last hour');
+  t.equal(windows.filter((w) => w.upTo === start).length, 20, 'twenty batches from it');
+  windows.length = 0;
   clock.now = start + 1_000;
-  t.equal(await sweep.runOnce(), 700, 'the next pass still looks from where the backlog began');
-  t.same(windows.at(-1), { after: start + 1_000 - 30 * day, upTo: start + 1_000 });
+  t.equal(await sweep.runOnce(), 700);
+  t.same(windows[0], { after: start - 3_600_000, upTo: start }, 'from the hour it had not finished');
+  t.same(windows.at(-1), { after: start, upTo: start + 1_000 }, 'and on to the present');
   t.ok(rows.every((r) => r.status === 'expired'));
 });
