@@ -5,7 +5,6 @@ import type { Static } from 'typebox';
 import type { DomainRefusal } from '../shared/domain-error.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
 import type { SendLimitName } from '../verification/model.js';
-import { enhancedStatusIn } from '../mail/smtp-reply.js';
 
 /** Every problem code the API answers with: the schema's union (schemas/common.ts), which mailcode/client keys its errors by. */
 export type ProblemCode = Static<typeof ProblemCodeSchema>;
@@ -89,10 +88,10 @@ export const problems = {
     new ProblemError(409, 'totp_already_enabled', 'Authenticator app already enabled', 'This user already has an authenticator app; reset it first to enrol another.'),
   enrollmentNotFound: () =>
     new ProblemError(404, 'enrollment_not_found', 'Enrollment not found', 'No such pending enrollment for this client (they expire after 10 minutes).'),
-  addressUndeliverable: (reason: string, until: number) =>
+  addressUndeliverable: (reason: string, enhancedStatus: string | null, until: number) =>
     new ProblemError(422, 'address_undeliverable', 'Address undeliverable', `Mail to this address bounced (${reason}); no code is sent to it until ${new Date(until).toISOString()}.`, {
       reason,
-      enhancedStatus: enhancedStatusIn(reason),
+      enhancedStatus,
       suppressedUntil: new Date(until).toISOString(),
     }),
   suppressionNotFound: () => new ProblemError(404, 'suppression_not_found', 'Suppression not found', 'This address is not suppressed for this client.'),
@@ -123,7 +122,7 @@ export function problemFor(refusal: DomainRefusal): ProblemError {
     case 'send_limited':
       return problems.rateLimited(refusal.retryAfterMs / 1000, limitDetail[refusal.limit as SendLimitName]);
     case 'address_undeliverable':
-      return problems.addressUndeliverable(refusal.reason, refusal.until);
+      return problems.addressUndeliverable(refusal.reason, refusal.enhancedStatus, refusal.until);
     case 'suppression_not_found':
       return problems.suppressionNotFound();
     case 'wrong_code':

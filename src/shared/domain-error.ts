@@ -7,7 +7,7 @@ export type DomainRefusal =
   /** `limit` names the rule (SendLimitName in verification/model.ts). */
   | { kind: 'send_limited'; limit: string; retryAfterMs: number }
   /** The address bounced hard and is suppressed until `until` (ms). */
-  | { kind: 'address_undeliverable'; reason: string; until: number }
+  | { kind: 'address_undeliverable'; reason: string; enhancedStatus: string | null; until: number }
   | { kind: 'suppression_not_found' }
   | { kind: 'wrong_code'; attemptsRemaining: number }
   /** A verification locked after too many wrong codes. */

@@ -66,7 +66,7 @@ export type SendOutcome =
   | { kind: 'queued'; verification: Verification; joined: boolean }
   | { kind: 'limited'; retryAfterMs: number; limit: SendLimitName }
   /** The address bounced hard: nothing is sent to it until the suppression ends. */
-  | { kind: 'suppressed'; reason: string; until: number };
+  | { kind: 'suppressed'; reason: string; enhancedStatus: string | null; until: number };
 
 export type AttemptOutcome =
   | { kind: 'verified'; verification: Verification }

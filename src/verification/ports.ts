@@ -72,6 +72,8 @@ export interface SendState {
 /** Why and until when mail to an address is not sent. */
 export interface Suppressed {
   reason: string;
+  /** The refusal's RFC 3463 status (5.1.1: mailbox unknown), when it gave one. */
+  enhancedStatus: string | null;
   until: number;
 }
 

@@ -132,7 +132,7 @@ export class VerificationService {
     const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp ?? context?.portalIp };
     if (outcome.kind === 'suppressed') {
       logger.info({ ...audit, outcome: 'suppressed' }, 'send refused: the address bounced and is suppressed');
-      throw refuse({ kind: 'address_undeliverable', reason: outcome.reason, until: outcome.until });
+      throw refuse({ kind: 'address_undeliverable', reason: outcome.reason, enhancedStatus: outcome.enhancedStatus, until: outcome.until });
     }
     if (outcome.kind === 'limited') {
       this.deps.events?.limited?.(outcome.limit);

@@ -177,9 +177,9 @@ t.test('a refused send records nothing', async (t) => {
 
 t.test('a suppressed address is refused at once, with the reason and the end, before any limit counts', async (t) => {
   const store = new MemoryVerifications();
-  store.suppressions.set('cl_acme|a@acme.example', { reason: '550 5.1.1 mailbox unknown', until: start + 3_600_000 });
+  store.suppressions.set('cl_acme|a@acme.example', { reason: '550 5.1.1 mailbox unknown', enhancedStatus: '5.1.1', until: start + 3_600_000 });
   const outcome = runSync(sendFlow(request(start)), store.sendOps);
-  t.same(outcome, { kind: 'suppressed', reason: '550 5.1.1 mailbox unknown', until: start + 3_600_000 });
+  t.same(outcome, { kind: 'suppressed', reason: '550 5.1.1 mailbox unknown', enhancedStatus: '5.1.1', until: start + 3_600_000 });
   t.same(store.calls, ['loadSendState'], 'decided on the read: nothing counted, nothing written');
   t.same(store.outbox, []);
   const otherClient = runSync(sendFlow(request(start, { clientId: 'cl_other' })), store.sendOps);

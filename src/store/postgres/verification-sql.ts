@@ -25,7 +25,7 @@ select
   (select version from send_guards where key = $10) as ip_version,
   (select coalesce(json_agg(json_build_array(c.key, c.bucket, c.count)), '[]')
      from limit_counters c join unnest($11::text[], $12::bigint[]) as w(key, since) on c.key = w.key and c.bucket >= w.since) as buckets,
-  (select json_build_object('reason', reason, 'until', until) from suppressions where client_id = $1 and email = $2 and until > $13) as suppression`;
+  (select json_build_object('reason', reason, 'enhancedStatus', enhanced_status, 'until', until) from suppressions where client_id = $1 and email = $2 and until > $13) as suppression`;
 
 /**
  * The guard every send write begins with: bump the version of each key (the address, the

@@ -122,7 +122,7 @@ export function prepareStatements(db: SqliteDb) {
       .prepare(),
     insertSendEvent: db.insert(sendEvents).values({ clientId: p('clientId'), email: p('email'), endUserIp: p('ip'), createdAt: p('now') }).prepare(),
     suppressionOf: db
-      .select({ reason: suppressions.reason, until: suppressions.until })
+      .select({ reason: suppressions.reason, enhancedStatus: suppressions.enhancedStatus, until: suppressions.until })
       .from(suppressions)
       .where(and(eq(suppressions.clientId, p('clientId')), eq(suppressions.email, p('email')), gt(suppressions.until, p('now'))))
       .prepare(),
