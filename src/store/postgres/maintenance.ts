@@ -2,6 +2,7 @@
 import { and, lt, sql } from 'drizzle-orm';
 import { signingKeys } from '../../../db/schema.pg.js';
 import type { MaintenancePort, PurgeCutoffs, PurgeResult } from '../../retention/ports.js';
+import { deleteOldEvents } from '../events-purge.js';
 import type { PgDb } from './open.js';
 
 export class PostgresMaintenance implements MaintenancePort {
@@ -30,12 +31,7 @@ export class PostgresMaintenance implements MaintenancePort {
     await deleteBatches(() =>
       this.db.execute(sql`delete from limit_counters where ctid in (select ctid from limit_counters where bucket < ${cutoffs.sendEventsBefore} limit ${batch})`),
     );
-    const audit = await deleteBatches(() =>
-      // The rows before the first young one, in seq order: no index on the time (see SQLite's).
-      this.db.execute(
-        sql`delete from events where seq in (select seq from events where seq < coalesce((select seq from events where created_at >= ${cutoffs.eventsBefore} order by seq limit 1), 9223372036854775807) order by seq limit ${batch})`,
-      ),
-    );
+    const audit = await deleteBatches(() => this.db.$client.query(deleteOldEvents('$1', '$2'), [cutoffs.eventsBefore, batch]));
     const lifted = await deleteBatches(() =>
       this.db.execute(sql`delete from suppressions where ctid in (select ctid from suppressions where until < ${cutoffs.now} limit ${batch})`),
     );

@@ -3,6 +3,7 @@
 import { and, lt, sql } from 'drizzle-orm';
 import { signingKeys } from '../../../db/schema.js';
 import type { MaintenancePort, PurgeCutoffs, PurgeResult } from '../../retention/ports.js';
+import { deleteOldEvents } from '../events-purge.js';
 import type { SqliteDb } from './open.js';
 
 export class SqliteMaintenance implements MaintenancePort {
@@ -30,13 +31,7 @@ export class SqliteMaintenance implements MaintenancePort {
     const events = await deleteBatches('delete from send_events where id in (select id from send_events where created_at < ? limit ?)', cutoffs.sendEventsBefore);
     await deleteBatches('delete from send_guards where key in (select key from send_guards where updated_at < ? limit ?)', cutoffs.sendEventsBefore);
     await deleteBatches('delete from limit_counters where rowid in (select rowid from limit_counters where bucket < ? limit ?)', cutoffs.sendEventsBefore);
-    // Events are in the order of seq (the rowid) and, give or take a commit, of time: the
-    // old ones are the rows before the first young one, read in rowid order — no index on
-    // the time is needed (one would cost every event written a page of its own).
-    const audit = await deleteBatches(
-      'delete from events where seq in (select seq from events where seq < coalesce((select seq from events where created_at >= ? order by seq limit 1), 9223372036854775807) order by seq limit ?)',
-      cutoffs.eventsBefore,
-    );
+    const audit = await deleteBatches(deleteOldEvents('?', '?'), cutoffs.eventsBefore);
     const lifted = await deleteBatches('delete from suppressions where rowid in (select rowid from suppressions where until < ? limit ?)', cutoffs.now);
     const keys = this.db
       .delete(signingKeys)
