@@ -7,22 +7,33 @@
 // serving process's CPU time per request over all turns. Each server runs pinned to CPU 0
 // and the load from CPU 1 when `taskset` is there.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { packageRoot } from '../src/shared/paths.js';
 import { cpuMicros } from './cpu.js';
-import { postgresBenchDatabase } from './databases.js';
-import type { Seeded, SeedOptions } from './seed.js';
+import { postgresBenchDatabase, type BenchDatabase } from './databases.js';
+import type { SeedOptions } from './seed.js';
+import { benchSecret, benchServerEnv, codeBodies, serverNodeFlags, waitHealthy } from './serving.js';
 
 const argv = process.argv.slice(2);
 const onPostgres = argv.includes('--db') && argv[argv.indexOf('--db') + 1] === 'postgres';
 const [other, roundsArg] = argv.filter((a, i) => a !== '--db' && argv[i - 1] !== '--db');
-if (!other) throw new Error('usage: npm run bench:compare -- <other checkout, built> [rounds, default 20] [--db postgres]');
 const rounds = Number(roundsArg ?? 20);
-const secret = 'bench-secret-0123456789abcdef0123456789abcdef';
+const refusal = !other
+  ? 'usage: npm run bench:compare -- <other checkout, built> [turns, default 20] [--db postgres]'
+  : !existsSync(join(other, 'dist/src/main/cli.js'))
+    ? `${other} is not a built checkout (no dist/src/main/cli.js: run npm run build there)`
+    : !Number.isInteger(rounds) || rounds < 1 || rounds > 1_000
+      ? `turns: a whole number from 1 to 1000, not ${roundsArg}`
+      : argv.includes('--db') && !onPostgres
+        ? '--db takes postgres (SQLite is the default)'
+        : undefined;
+if (refusal || other === undefined) {
+  console.error(`bench:compare: ${refusal}`);
+  process.exit(1);
+}
 const pinned = spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
 type Kind = 'right' | 'wrong';
 
@@ -37,49 +48,34 @@ interface Server {
 }
 
 /**
- * The server's database. On SQLite each checkout seeds with its own seeder (codes hashed as
- * that version hashes them); on PostgreSQL this checkout's seeder fills both (the seeded
- * tables and the hashing are the same in both versions), after the checkout's own CLI has
- * made its schema.
+ * The server's database. On SQLite each checkout's own bench makes and seeds it (codes
+ * hashed as that version hashes them); on PostgreSQL this checkout's does for both (the
+ * seeded tables and the hashing are the same in both versions), after the checkout's own
+ * CLI has made its schema.
  */
-async function databaseFor(root: string, dir: string, first: boolean): Promise<{ env: Record<string, string>; seed(path: string, o: SeedOptions): Promise<Seeded>; drop(): Promise<void> }> {
-  if (onPostgres) {
-    const database = await postgresBenchDatabase({ dropStale: first });
-    return { env: database.env, seed: (_path, o) => database.seed(o), drop: () => database.drop() };
-  }
-  const { seedVerifications } = (await import(join(root, 'dist/bench/seed.js'))) as { seedVerifications: (path: string, o: SeedOptions) => Seeded };
-  return { env: { DATABASE_URL: `file:${join(dir, 'mailcode.db')}` }, seed: async (path, o) => seedVerifications(path, o), drop: async () => {} };
+async function databaseFor(root: string, dir: string, first: boolean): Promise<BenchDatabase> {
+  if (onPostgres) return postgresBenchDatabase({ dropStale: first });
+  const { sqliteBenchDatabase } = (await import(join(root, 'dist/bench/databases.js'))) as { sqliteBenchDatabase: (dir: string) => BenchDatabase };
+  return sqliteBenchDatabase(dir);
 }
 
-async function start(label: string, root: string, first: boolean): Promise<Server & { dir: string; drop(): Promise<void> }> {
+async function start(label: string, root: string, first: boolean): Promise<Server & { dir: string; database: BenchDatabase }> {
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-compare-'));
   const database = await databaseFor(root, dir, first);
-  const env = {
-    ...process.env, NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:9', CODE_SECRET: secret, ...database.env,
-    PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'warn', CLIENT_REQUESTS_PER_SECOND: '1000000', WRONG_CODES_PER_EMAIL_HOUR: '100000',
-  };
+  const env = benchServerEnv(database.env);
   const cli = join(root, 'dist/src/main/cli.js');
   const created = spawnSync(process.execPath, [cli, 'clients', 'create', '--name', 'Bench Portal', '--json'], { env, encoding: 'utf8' });
   if (created.status !== 0) throw new Error(`${label}: ${created.stderr}`);
   const { apiKey, clientId } = JSON.parse(created.stdout) as { apiKey: string; clientId: string };
   const now = Date.now();
-  const seed = (o: Partial<SeedOptions> & { count: number; prefix: string }) => database.seed(join(dir, 'mailcode.db'), { clientId, secret, now, expiresAt: now + 7_200_000, keepCodes: true, ...o });
+  const seed = (o: Partial<SeedOptions> & { count: number; prefix: string }) => database.seed({ clientId, secret: benchSecret, now, expiresAt: now + 7_200_000, keepCodes: true, ...o });
   const right = await seed({ count: (onPostgres ? 1_500 : 4_000) * rounds + 20_000, prefix: 'r' });
   const wrong = await seed({ count: 1_000, prefix: 'w', maxAttempts: 1e9 });
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const node = [process.execPath, '--max-old-space-size=128', '--max-semi-space-size=16', cli, 'serve'];
+  const node = [process.execPath, ...serverNodeFlags(), cli, 'serve'];
   const child = spawn(pinned ? 'taskset' : node[0]!, pinned ? ['-c', '0', ...node] : node.slice(1), { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'inherit' });
-  for (let i = 0; i < 200 && !(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)); i++) await sleep(50);
-  let r = 0;
-  let w = 0;
-  const body = {
-    right: () => ({ verificationId: right.ids[r], code: right.codes[r++] }),
-    wrong: () => {
-      const i = w++ % wrong.ids.length;
-      return { verificationId: wrong.ids[i], code: wrong.codes[i] === '000000' ? '000001' : '000000' };
-    },
-  };
-  return { label, dir, drop: database.drop, child, port, apiKey, body, cpu: { right: 0, wrong: 0 }, requests: { right: 0, wrong: 0 } };
+  await waitHealthy(`http://127.0.0.1:${port}`);
+  return { label, dir, database, child, port, apiKey, body: codeBodies(right, wrong), cpu: { right: 0, wrong: 0 }, requests: { right: 0, wrong: 0 } };
 }
 
 function drive(s: Server, kind: Kind, seconds: number) {
@@ -118,7 +114,7 @@ try {
     const exited = new Promise((done) => s.child.once('exit', done));
     s.child.kill('SIGKILL');
     await exited;
-    await s.drop();
+    await s.database.drop();
     rmSync(s.dir, { recursive: true, force: true });
   }
 }

@@ -17,6 +17,7 @@ import autocannon from 'autocannon';
 import { packageRoot } from '../src/shared/paths.js';
 import { postgresBenchDatabase, sqliteBenchDatabase } from './databases.js';
 import { cpuMicros } from './cpu.js';
+import { benchSecret, benchServerEnv, codeBodies, serverNodeFlags, waitHealthy } from './serving.js';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -31,25 +32,9 @@ const here = new URL('.', import.meta.url).pathname;
 const cli = join(packageRoot, 'dist/src/main/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-bench-'));
 const database = dbKind === 'postgres' ? await postgresBenchDatabase() : sqliteBenchDatabase(dir);
-const secret = 'bench-secret-0123456789abcdef0123456789abcdef';
+const secret = benchSecret;
 const children: ChildProcess[] = [];
-
-const env = {
-  ...process.env,
-  NODE_ENV: 'production',
-  SMTP_URL: 'smtp://127.0.0.1:9', // replaced per server start; production mode requires one
-  ...database.env,
-  CODE_SECRET: secret,
-  PUBLIC_URL: 'http://127.0.0.1',
-  LOG_LEVEL: 'warn',
-  // The limits are for abuse, not for a benchmark: every request here is expected to pass.
-  CLIENT_REQUESTS_PER_SECOND: '1000000',
-  SENDS_PER_EMAIL_HOUR: '100000',
-  SENDS_PER_EMAIL_DAY: '100000',
-  DOMAIN_MAILS_PER_HOUR: '100000000',
-  GLOBAL_MAILS_PER_MINUTE: '100000000',
-  WRONG_CODES_PER_EMAIL_HOUR: '100000',
-};
+const env = benchServerEnv(database.env);
 
 function cleanup() {
   for (const child of children) child.kill('SIGKILL');
@@ -79,18 +64,6 @@ function sinkCount(sink: Helper): Promise<number> {
   });
 }
 
-async function waitHealthy(url: string) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(50);
-  }
-  throw new Error('server did not start');
-}
-
 /** The ports of the server processes (one on SQLite, two on PostgreSQL). */
 let serverPorts: number[] = [];
 let serverPids: number[] = [];
@@ -100,8 +73,7 @@ async function startServer(smtpUrl: string): Promise<ChildProcess[]> {
   serverPids = [];
   for (let i = 0; i < database.processes; i++) {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    // The heap settings the README recommends (npm start and the Dockerfile use them too).
-    const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '--max-old-space-size=128 --max-semi-space-size=16').split(' '), cli, 'serve'], {
+    const child = spawn(process.execPath, [...serverNodeFlags(), cli, 'serve'], {
       env: { ...env, PORT: String(port), HOST: '127.0.0.1', SMTP_URL: smtpUrl },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -239,16 +211,7 @@ const wrongTargets = await database.seed({ clientId, secret, count: 1_000, prefi
 
 let sendCounter = 0;
 const sendBody = () => ({ email: `user${sendCounter++}@bench.example`, purpose: 'login' });
-let rightCounter = 0;
-const rightBody = () => {
-  const i = rightCounter++ % right.ids.length;
-  return { verificationId: right.ids[i], code: right.codes[i] };
-};
-let wrongCounter = 0;
-const wrongBody = () => {
-  const i = wrongCounter++ % wrongTargets.ids.length;
-  return { verificationId: wrongTargets.ids[i], code: wrongTargets.codes[i] === '000000' ? '000001' : '000000' };
-};
+const { right: rightBody, wrong: wrongBody } = codeBodies(right, wrongTargets);
 let unknownCounter = 0;
 const unknownBody = () => ({ verificationId: `vf_unknown${unknownCounter++}`, code: '123456' });
 

@@ -13,6 +13,7 @@ import { WebhookService } from '../src/webhooks/service.js';
 import { WebhookWorker } from '../src/webhooks/worker.js';
 import { postWebhook, webhookAgents } from '../src/webhooks/sender.js';
 import { webhookPolicy } from '../src/webhooks/url-policy.js';
+import { benchSecret } from './serving.js';
 
 export interface WebhookBenchResult {
   events: number;
@@ -35,7 +36,7 @@ export async function measureWebhookDeliveries(env: Record<string, string>, even
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-bench-webhooks-'));
   const receiver = spawn(process.execPath, ['-e', receiverSource], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve) => receiver.once('message', (m: { port: number }) => resolve(m.port)));
-  const config = loadConfig({ ...env, MAIL_DIR: join(dir, 'mail'), CODE_SECRET: 'bench-secret-0123456789abcdef0123456789abcdef', LOG_LEVEL: 'warn' });
+  const config = loadConfig({ ...env, MAIL_DIR: join(dir, 'mail'), CODE_SECRET: benchSecret, LOG_LEVEL: 'warn' });
   const store = await openStore(config);
   try {
     const secretKeys = deriveKeys(codeSecrets(config), 'webhook-secrets');
