@@ -74,7 +74,7 @@ export class EnrollmentNotFoundError extends MailcodeError {
 /** The address bounced hard and mailcode will not mail it until `suppressedUntil`. */
 export class AddressUndeliverableError extends MailcodeError {
   override name = 'AddressUndeliverableError';
-  /** The receiving server's refusal, e.g. "550 5.1.1 <a@acme.example>: mailbox unknown". */
+  /** The receiving server's refusal, e.g. "550 5.1.1 <a***@acme.example>: mailbox unknown", addresses masked. */
   get reason(): string {
     return typeof this.problem.reason === 'string' ? this.problem.reason : '';
   }

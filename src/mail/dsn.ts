@@ -1,6 +1,7 @@
 // RFC 3464 delivery-status notifications: what a relay mails back when it could not
 // deliver a message it had accepted. Only the machine-readable part is trusted: the
 // message/delivery-status fields, per recipient (Action, Status, Diagnostic-Code).
+import { clipReply } from './smtp-reply.js';
 
 export interface RecipientStatus {
   finalRecipient: string | null;
@@ -45,6 +46,7 @@ export function parseDeliveryStatus(text: string): RecipientStatus[] {
 export function hardBounceIn(recipients: RecipientStatus[]): { reply: string; enhancedStatus: string } | undefined {
   const failed = recipients.find((r) => r.action === 'failed' && r.status.startsWith('5.'));
   if (!failed) return undefined;
-  const reply = (failed.diagnosticCode?.replace(/^[^;]*;\s*/, '') ?? `${failed.status} (no diagnostic given)`).replace(/\s+/g, ' ').slice(0, 300);
+  // The remote words quote the recipient more often than not: clipped and masked as a reply is.
+  const reply = clipReply((failed.diagnosticCode?.replace(/^[^;]*;\s*/, '') ?? `${failed.status} (no diagnostic given)`).replace(/\s+/g, ' '));
   return { reply, enhancedStatus: failed.status };
 }

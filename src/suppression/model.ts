@@ -5,7 +5,7 @@
 export interface Suppression {
   clientId: string;
   email: string;
-  /** The refusal that caused it, e.g. "550 5.1.1 <a@acme.example>: mailbox unknown". */
+  /** The refusal that caused it, e.g. "550 5.1.1 <a***@acme.example>: mailbox unknown", addresses masked. */
   reason: string;
   enhancedStatus: string | null;
   /** The verification whose mail bounced. */

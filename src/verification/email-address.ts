@@ -42,3 +42,26 @@ export function maskEmail(email: string): string {
   if (at < 1) return '***';
   return `${email[0]}***@${email.slice(at + 1)}`;
 }
+
+// An address as a mail server or a bounce report quotes it: a quoted or plain local part
+// (any characters but the ones that end a token in such texts, so IDN local parts count),
+// then a domain of Unicode or punycode labels, or an address literal. Matched anywhere in
+// the text, bracketed or bare, in any case, as often as it occurs.
+const quotedLocalPart = String.raw`"(?:[^"\\\r\n]|\\.){0,64}"`;
+const plainLocalPart = String.raw`[^\s<>()[\]{}",;:@\\]+`;
+const domainPart = String.raw`(?:\[[^\]\s]{1,64}\]|[\p{L}\p{N}_-]{1,63}(?:\.[\p{L}\p{N}_-]{1,63})+)`;
+const quotedAddress = new RegExp(`(${quotedLocalPart}|${plainLocalPart})@(${domainPart})`, 'gu');
+
+/**
+ * Masks every address in a text that came from outside (an SMTP reply, a bounce report's
+ * Diagnostic-Code), as maskEmail does, keeping the status codes and the words around them:
+ * such texts are stored with a mail's state and travel in events and webhooks, which never
+ * carry a whole address. Masking what is already masked changes nothing. The caller bounds
+ * the text (a reply is clipped first), so the scan stays short.
+ */
+export function maskAddressesIn(text: string): string {
+  return text.replace(quotedAddress, (_whole, local: string, domain: string) => {
+    const first = [...local.replace(/^"/, '')][0] ?? '';
+    return `${first === '"' ? '' : first}***@${domain}`;
+  });
+}

@@ -57,9 +57,12 @@ await onEachDatabase(async (t) => {
 
     await bounceTo(returnPath, report(returnPath, 'late@acme.example'));
     const bounced = await state(acme.apiKey, verificationId);
-    t.match(bounced, { delivery: 'bounced', enhancedStatus: '5.1.1', lastReply: '550 5.1.1 <late@acme.example>: Recipient address rejected: User unknown' });
+    t.match(bounced, { delivery: 'bounced', enhancedStatus: '5.1.1', lastReply: '550 5.1.1 <l***@acme.example>: Recipient address rejected: User unknown' });
     t.same(bounced.timeline.map((e) => e.type), ['verification.created', 'mail.sent', 'mail.bounced', 'address.suppressed']);
     t.match(bounced.timeline[2], { data: { source: 'dsn', enhancedStatus: '5.1.1' } });
+    const trail = (await app.inject({ method: 'GET', url: '/events?limit=200', headers: acme.auth })).body;
+    t.match(trail, /"reason":"550 5\.1\.1 <l\*\*\*@acme\.example>: Recipient address rejected/, 'the report quoted the address: the events hold it masked');
+    t.notMatch(trail, /late@acme\.example/i);
     await bounceTo(returnPath, report(returnPath, 'late@acme.example'));
     t.equal((await state(acme.apiKey, verificationId)).timeline.filter((e) => e.type === 'mail.bounced').length, 1, 'a second report of the same bounce changes nothing');
 

@@ -9,7 +9,7 @@ const report = (action: string, status: string, diagnostic = 'smtp; 550 5.1.1 <a
 t.test('a failed recipient with a 5.x.x status is a hard bounce, with the remote words', async (t) => {
   const recipients = parseDeliveryStatus(report('failed', '5.1.1'));
   t.match(recipients, [{ finalRecipient: 'ann@acme.example', action: 'failed', status: '5.1.1' }]);
-  t.same(hardBounceIn(recipients), { reply: '550 5.1.1 <ann@acme.example>: Recipient address rejected: User unknown', enhancedStatus: '5.1.1' }, 'folded lines joined');
+  t.same(hardBounceIn(recipients), { reply: '550 5.1.1 <a***@acme.example>: Recipient address rejected: User unknown', enhancedStatus: '5.1.1' }, 'folded lines joined, the address masked');
 });
 
 t.test('a delay, a 4.x.x status or a report without recipients is no bounce', async (t) => {

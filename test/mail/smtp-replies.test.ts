@@ -5,6 +5,7 @@ import { smtpTransport } from '../../src/mail/transport.js';
 import { build } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 import { scriptedSmtpServer } from '../helpers/scripted-smtp.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 await onEachDatabase(async (t) => {
   t.test('deferred, sent, bounced, suppressed and failed, from what the server says', async (t) => {
@@ -57,5 +58,40 @@ await onEachDatabase(async (t) => {
     t.equal(story[0], 'verification.created');
     t.same(story.slice(-2).sort(), ['mail.failed', 'verification.expired']);
     t.ok(story.slice(1, -2).every((type: string) => type === 'mail.deferred') && story.length >= 4, story.join(', '));
+  });
+
+  t.test('replies that quote the recipient leave no whole address in events, webhook bodies or suppressions', async (t) => {
+    const port = await scriptedSmtpServer(t, {
+      'grey@acme.example': ['450 4.2.0 <grey@acme.example>: Greylisted', '250'],
+      'nobody@acme.example': ['550 5.1.1 <NOBODY@ACME.EXAMPLE>: Recipient address rejected: User unknown (also tried nobody@mx2.acme.example)'],
+      'late@acme.example': ['451 4.4.1 "late"@acme.example: no answer from host'],
+    });
+    const { app, clock, createClient } = await build(t, { transport: smtpTransport(`smtp://127.0.0.1:${port}`) });
+    const acme = await createClient();
+    const receiver = await startWebhookReceiver(t);
+    receiver.useSecret((await app.mailcode.webhooks.add(acme.id, receiver.url)).secret);
+    for (const email of ['grey@acme.example', 'nobody@acme.example', 'late@acme.example']) {
+      t.equal((await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email } })).statusCode, 202);
+    }
+    await app.mailcode.worker.runOnce();
+    clock.advance(60_000);
+    await app.mailcode.worker.runOnce();
+    for (let i = 0; i < 12; i++) {
+      clock.advance(60_000);
+      await app.mailcode.worker.runOnce();
+    }
+    const events = (await app.inject({ method: 'GET', url: '/events?limit=200', headers: acme.auth })).body;
+    const count = (JSON.parse(events) as { events: unknown[] }).events.length;
+    for (let pass = 0; pass < 20 && receiver.received.length < count; pass++) await app.mailcode.webhookWorker.runOnce();
+    const bodies = JSON.stringify(receiver.received.map((r) => r.data));
+    const suppressions = (await app.inject({ method: 'GET', url: '/suppressions', headers: acme.auth })).json().suppressions;
+    t.match(events, /"type":"mail\.deferred".*"reply":"450 4\.2\.0 <g\*\*\*@acme\.example>: Greylisted"/, 'a greylisting, masked');
+    t.match(events, /"reason":"550 5\.1\.1 <N\*\*\*@ACME\.EXAMPLE>: Recipient address rejected: User unknown \(also tried n\*\*\*@mx2\.acme\.example\)"/, 'a bounce naming two addresses, both masked');
+    t.match(events, /"type":"mail\.deferred".*"reply":"451 4\.4\.1 l\*\*\*@acme\.example: no answer from host"/, 'a quoted local part, masked');
+    t.match(suppressions, [{ email: 'nobody@acme.example', reason: /^550 5\.1\.1 <N\*\*\*@ACME\.EXAMPLE>/ }]);
+    t.equal(receiver.received.length, count, 'every event reached the webhook receiver');
+    for (const text of [events, bodies, JSON.stringify(suppressions.map((s: { reason: string }) => s.reason))]) {
+      t.notMatch(text, /(grey|nobody|"late")@(mx2\.)?acme\.example/i, 'no whole address');
+    }
   });
 });
