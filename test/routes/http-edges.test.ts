@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 
 import { build } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
+import { openapi } from '../helpers/openapi.js';
 
 await onEachDatabase(async (t) => {
   const problemType = 'application/problem+json; charset=utf-8';
@@ -153,5 +154,29 @@ await onEachDatabase(async (t) => {
       payload: '{"userRef":"u1","accountName":"Alice \\ud83d\\ude00"}',
     });
     t.equal(pair.statusCode, 201, 'a surrogate pair (an emoji) is text');
+  });
+
+  t.test('a body nested thousands of levels deep, within the size limit, is a 400 on every route that takes a body', async (t) => {
+    const { app, createClient } = await build(t);
+    const acme = await createClient();
+    const withBody = Object.entries(openapi.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => 'requestBody' in operation)
+        .map(([method, operation]) => ({ method: method.toUpperCase() as 'POST', url: path.replace('{id}', 'vf_x').replace('{userRef}', 'u1'), auth: 'security' in operation ? {} : acme.auth })),
+    );
+    t.ok(withBody.length >= 6, `${withBody.map((r) => r.url).join(', ')}`);
+    const bodies = {
+      arrays: `{"email":${'['.repeat(7_000)}${']'.repeat(7_000)}}`,
+      objects: `{"code":${'{"a":'.repeat(2_500)}1${'}'.repeat(2_500)}}`,
+      'a lone surrogate at the bottom': `{"email":${'['.repeat(7_000)}"\\ud800"${']'.repeat(7_000)}}`,
+    };
+    for (const route of withBody) {
+      for (const [shape, payload] of Object.entries(bodies)) {
+        t.ok(payload.length < 16 * 1024);
+        const answer = await app.inject({ method: route.method, url: route.url, headers: { ...acme.auth, ...route.auth, 'content-type': 'application/json' }, payload });
+        t.equal(answer.statusCode, 400, `${route.method} ${route.url}, ${shape}: ${answer.body.slice(0, 200)}`);
+        t.equal(answer.headers['content-type'], problemType);
+      }
+    }
   });
 });
