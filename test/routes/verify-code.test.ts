@@ -89,6 +89,26 @@ await onEachDatabase(async (t) => {
     t.equal((await verifyCode(acme.apiKey, { verificationId, email: 'alice@acme.example', code: '123456' })).statusCode, 400, 'both named');
   });
 
+  t.test('a refused body is told what it got wrong in its own shape, not in the other shape of the either/or', async (t) => {
+    const { acme, verificationId, verifyCode } = await setup(t);
+    const detail = async (body: Record<string, unknown>) => {
+      const response = await verifyCode(acme.apiKey, body);
+      t.equal(response.statusCode, 400);
+      return response.json().detail as string;
+    };
+    const sixDigits = 'must be six digits (0-9, no spaces), like 042917';
+    t.equal(await detail({ verificationId, code: '12345' }), `body/code ${sixDigits}`, 'by id, five digits');
+    t.equal(await detail({ verificationId, code: '123 456' }), `body/code ${sixDigits}`, 'by id, a space');
+    t.equal(await detail({ email: 'alice@acme.example', purpose: 'signup', code: '12345' }), `body/code ${sixDigits}`, 'by address');
+    t.equal(await detail({ email: 'alice@acme.example', purpose: 'later', code: '123456' }), 'body/purpose must be one of: signup, login');
+    t.equal(await detail({ verificationId, code: 123456 }), 'body/code must be string');
+    t.equal(await detail({ verificationId, code: '123456', endUserIp: '300.1.2.3' }), 'body/endUserIp must be an IP address: a dotted quad (192.0.2.7) or an IPv6 address (2001:db8::7)');
+    const either = 'body must be either {verificationId, code} or {email, code} with an optional purpose, not both (and endUserIp, optionally)';
+    t.equal(await detail({ code: '123456' }), either, 'neither named');
+    t.equal(await detail({ verificationId, email: 'alice@acme.example', code: '123456' }), either, 'both named');
+    t.equal(await detail({ verificationId, code: '123456', extra: 1 }), 'body has a member it does not take: "extra"', 'an unknown member');
+  });
+
   t.test('the code expires exactly at its lifetime', async (t) => {
     const { acme, verificationId, code, verifyCode, clock } = await setup(t);
     clock.advance(10 * minute - 1);

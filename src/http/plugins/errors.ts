@@ -4,13 +4,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { DomainError } from '../../shared/domain-error.js';
 import { ProblemError, problemFor, problems } from '../problems.js';
+import { validationDetail, type AjvError } from '../validation-detail.js';
 
 function toProblem(error: FastifyError | ProblemError | DomainError): ProblemError {
   if (error instanceof ProblemError) return error;
   if (error instanceof DomainError) return problemFor(error.refusal);
-  if (error.validation) {
-    return problems.invalidRequest(`${error.validationContext ?? 'request'}${error.message.replace(/^(body|params|querystring|headers)/, '')}`);
-  }
+  if (error.validation) return problems.invalidRequest(`${error.validationContext ?? 'request'}${validationDetail(error.validation as AjvError[])}`);
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return problems.invalidRequest(error.message, status);
   return problems.internal();

@@ -2,13 +2,23 @@
 // validate with them, the services and mailcode/client take their types from them, and
 // openapi.yaml is generated from them (src/http/openapi.ts).
 import { Type } from 'typebox';
+import { expectedWords } from '../validation-detail.js';
 
 /**
  * How the schemas are checked (the app and the bench's floor use the same): strictly, no
  * coercion, no unknown members removed. The mailbox rules live in normalizeEmail, which
  * can say what is wrong; `format: idn-email` is there for the contract's readers.
  */
-export const ajvOptions = { coerceTypes: false, removeAdditional: false, allErrors: false, formats: { 'idn-email': true } } as const;
+export const ajvOptions = {
+  coerceTypes: false as const,
+  removeAdditional: false as const,
+  allErrors: false as const,
+  formats: { 'idn-email': true as const },
+  // A refusal names what was expected in words (validation-detail.ts): the failed schema
+  // comes with each error (verbose), and `x-expected` is an annotation, not a check.
+  verbose: true as const,
+  keywords: [expectedWords] as string[],
+};
 
 // No `default` here: ajv refuses defaults inside verify-code's anyOf; the service defaults to login and
 // the contract says so (openapi.ts).
@@ -27,11 +37,12 @@ export const Email = Type.String({
 });
 
 export const VerificationId = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 64 });
-export const Code = Type.String({ pattern: '^[0-9]{6}$', description: 'The six digits from the mail.' });
+export const Code = Type.String({ pattern: '^[0-9]{6}$', description: 'The six digits from the mail.', [expectedWords]: 'six digits (0-9, no spaces), like 042917' });
 
 /** The person's address as the portal saw it: a dotted quad or an IPv6 address. */
 export const EndUserIp = Type.Union([Type.String({ format: 'ipv4' }), Type.String({ format: 'ipv6' })], {
   description: 'The person\'s IP address (a dotted quad or an IPv6 address).',
+  [expectedWords]: 'an IP address: a dotted quad (192.0.2.7) or an IPv6 address (2001:db8::7)',
 });
 
 export const Locale = Type.String({

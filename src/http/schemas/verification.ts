@@ -2,6 +2,7 @@
 // strictly (no coercion, no unknown members); responses are serialized by schema.
 import { TimelineEntry } from './events.js';
 import { Type, type Static } from 'typebox';
+import { expectedWords } from '../validation-detail.js';
 import { Code, DateTime, Email, EndUserIp, Locale, Purpose, VerificationId } from './common.js';
 
 export const SendCodeRequest = Type.Object(
@@ -37,7 +38,10 @@ export const VerifyCodeRequest = Type.Union(
       { additionalProperties: false, title: 'By address and purpose' },
     ),
   ],
-  { description: 'Either `verificationId`, or `email` (with `purpose`, default `login`) for the latest pending verification; not both.' },
+  {
+    description: 'Either `verificationId`, or `email` (with `purpose`, default `login`) for the latest pending verification; not both.',
+    [expectedWords]: 'either {verificationId, code} or {email, code} with an optional purpose, not both (and endUserIp, optionally)',
+  },
 );
 
 export const VerifyCodeResponse = Type.Object(
