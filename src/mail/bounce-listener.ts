@@ -70,6 +70,7 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
       let domain = '';
       const recorded = await options.outbox.bounce({
         mail: { outboxId },
+        handOver: false,
         reply: bounce.reply,
         enhancedStatus: bounce.enhancedStatus,
         now: at,

@@ -27,6 +27,8 @@ export interface GivenUpMail {
 export interface Bounce {
   /** The mail that bounced: by its outbox id (refused at hand-over) or its verification (a later DSN). */
   mail: { outboxId: number } | { verificationId: string };
+  /** The receiving server refused it as it was handed over: one more delivery attempt (a later report is about one already counted). */
+  handOver: boolean;
   reply: string;
   enhancedStatus: string | null;
   now: number;

@@ -224,6 +224,7 @@ export class MailWorker {
     if (refusal.permanent) {
       await outbox.bounce({
         mail: { outboxId: mail.id },
+        handOver: true,
         reply: refusal.reply,
         enhancedStatus: refusal.enhancedStatus,
         now: at,

@@ -57,7 +57,7 @@ await onEachDatabase(async (t) => {
 
     await bounceTo(returnPath, report(returnPath, 'late@acme.example'));
     const bounced = await state(acme.apiKey, verificationId);
-    t.match(bounced, { delivery: 'bounced', enhancedStatus: '5.1.1', lastReply: '550 5.1.1 <l***@acme.example>: Recipient address rejected: User unknown' });
+    t.match(bounced, { delivery: 'bounced', deliveryAttempts: 1, enhancedStatus: '5.1.1', lastReply: '550 5.1.1 <l***@acme.example>: Recipient address rejected: User unknown' });
     t.same(bounced.timeline.map((e) => e.type), ['verification.created', 'mail.sent', 'mail.bounced', 'address.suppressed']);
     t.match(bounced.timeline[2], { data: { source: 'dsn', enhancedStatus: '5.1.1' } });
     const trail = (await app.inject({ method: 'GET', url: '/events?limit=200', headers: acme.auth })).body;

@@ -28,7 +28,7 @@ await onEachDatabase(async (t) => {
     t.match(await state(grey.verificationId), { delivery: 'deferred', lastReply: '451 4.7.1 Greylisted, try again later', enhancedStatus: '4.7.1' });
     clock.advance(60_000);
     await deliver();
-    t.match(await state(grey.verificationId), { delivery: 'sent', lastReply: /^250 .*TEST42/, queueId: 'TEST42' });
+    t.match(await state(grey.verificationId), { delivery: 'sent', deliveryAttempts: 2, lastReply: /^250 .*TEST42/, queueId: 'TEST42' });
     t.same(await types(grey.verificationId), ['verification.created', 'mail.deferred', 'mail.sent']);
 
     // One mail to an address is deferred; the next one bounces: the first is suppressed, not sent.
@@ -37,7 +37,7 @@ await onEachDatabase(async (t) => {
     t.equal((await state(first.verificationId)).delivery, 'deferred');
     const second = await send('moved@acme.example', 'signup');
     await deliver();
-    t.match(await state(second.verificationId), { delivery: 'bounced', enhancedStatus: '5.1.1', lastReply: /^550 5\.1\.1 .*User unknown/ });
+    t.match(await state(second.verificationId), { delivery: 'bounced', deliveryAttempts: 1, enhancedStatus: '5.1.1', lastReply: /^550 5\.1\.1 .*User unknown/ }, 'a refusal at hand-over is an attempt');
     t.same(await types(second.verificationId), ['verification.created', 'mail.bounced', 'address.suppressed']);
     t.equal((await state(first.verificationId)).delivery, 'suppressed', 'the deferred mail to the bounced address is dropped');
     t.same(await types(first.verificationId), ['verification.created', 'mail.deferred', 'mail.suppressed']);

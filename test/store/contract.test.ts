@@ -214,18 +214,19 @@ await onEachDatabase(async (t) => {
     if (first.kind !== 'queued' || second.kind !== 'queued' || otherClient.kind !== 'queued') return t.fail('sent');
     const [mail] = (await store.outbox.claimDue(now, 10_000, 10)).filter((m) => m.verificationId === first.verification.id);
     const seen: unknown[] = [];
-    const bounce = (at: number, target: { outboxId: number } | { verificationId: string }) =>
+    const bounce = (at: number, target: { outboxId: number } | { verificationId: string }, handOver = true) =>
       store.outbox.bounce({
-        mail: target, reply: '550 5.1.1 <gone@acme.example>: mailbox unknown', enhancedStatus: '5.1.1', now: at,
+        mail: target, handOver, reply: '550 5.1.1 <gone@acme.example>: mailbox unknown', enhancedStatus: '5.1.1', now: at,
         suppressUntil: (m) => at + m.suppressionHours * 3_600_000,
         events: (bounced, until, others) => (seen.push({ bounced, until, others }), [{ type: 'mail.bounced', clientId: bounced.clientId, subject: bounced.verificationId, maskedEmail: null, requestId: null, actor: 'mailcode', data: {}, at }]),
       });
     t.equal(await bounce(now + 1_000, { outboxId: mail!.id }), true);
     t.match(seen[0], { bounced: { verificationId: first.verification.id, clientId: 'cl_a', email: 'gone@acme.example' }, until: now + 1_000 + 24 * 3_600_000, others: [{ verificationId: second.verification.id }] });
-    t.match(await store.verifications.get(first.verification.id, 'cl_a'), { delivery: { status: 'bounced', enhancedStatus: '5.1.1', lastReply: /mailbox unknown/ } });
+    t.match(await store.verifications.get(first.verification.id, 'cl_a'), { delivery: { status: 'bounced', enhancedStatus: '5.1.1', lastReply: /mailbox unknown/, attempts: 1 } }, 'refused at hand-over: the attempt counts');
     t.match(await store.verifications.get(second.verification.id, 'cl_a'), { delivery: { status: 'suppressed' } }, "the client's other queued mail to the address is dropped");
     t.match(await store.verifications.get(otherClient.verification.id, 'cl_b'), { delivery: { status: 'queued' } }, "another client's mail is untouched");
-    t.equal(await bounce(now + 2_000, { verificationId: first.verification.id }), false, 'a second report of the same bounce changes nothing');
+    t.equal(await bounce(now + 2_000, { verificationId: first.verification.id }, false), false, 'a second report of the same bounce changes nothing');
+    t.match(await store.verifications.get(first.verification.id, 'cl_a'), { delivery: { attempts: 1 } });
     t.equal((await store.events.list({ clientId: 'cl_a', types: ['mail.bounced'], limit: 10 })).length, 1);
     t.match(await send(store, now + 3_000, { email: 'gone@acme.example', purpose: 'login' }), { kind: 'suppressed', reason: /mailbox unknown/, until: now + 1_000 + 24 * 3_600_000 });
     t.match(await send(store, now + 3_000, { email: 'gone@acme.example', clientId: 'cl_b', purpose: 'signup' }), { kind: 'queued' }, 'only the client whose mail bounced suppresses');

@@ -88,7 +88,7 @@ export class PostgresOutbox implements OutboxPort {
           : await base.where(eq(outbox.verificationId, b.mail.verificationId)).orderBy(desc(outbox.id)).limit(1).for('update', { of: outbox });
       if (!mail || mail.status === 'bounced') return false;
       const until = b.suppressUntil(mail);
-      const refusal = { lastError: b.reply, lastReply: b.reply, enhancedStatus: b.enhancedStatus, leaseUntil: 0 };
+      const refusal = { lastError: b.reply, lastReply: b.reply, enhancedStatus: b.enhancedStatus, leaseUntil: 0, ...(b.handOver ? { attempts: sql`${outbox.attempts} + 1` } : {}) };
       await tx.update(outbox).set({ ...refusal, status: 'bounced', payload: null }).where(eq(outbox.id, mail.id));
       const suppression = { reason: b.reply, enhancedStatus: b.enhancedStatus, verificationId: mail.verificationId, createdAt: b.now, until };
       await tx.insert(suppressions).values({ clientId: mail.clientId, email: mail.email, ...suppression }).onConflictDoUpdate({ target: [suppressions.clientId, suppressions.email], set: suppression });

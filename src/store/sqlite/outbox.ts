@@ -58,7 +58,7 @@ export class SqliteOutbox implements OutboxPort {
           : base.where(eq(outbox.verificationId, b.mail.verificationId)).orderBy(sql`${outbox.id} desc`).limit(1).get();
       if (!mail || mail.status === 'bounced') return false;
       const until = b.suppressUntil(mail);
-      const refusal = { lastError: b.reply, lastReply: b.reply, enhancedStatus: b.enhancedStatus, leaseUntil: 0 };
+      const refusal = { lastError: b.reply, lastReply: b.reply, enhancedStatus: b.enhancedStatus, leaseUntil: 0, ...(b.handOver ? { attempts: sql`${outbox.attempts} + 1` } : {}) };
       this.db.update(outbox).set({ ...refusal, status: 'bounced', payload: null }).where(eq(outbox.id, mail.id)).run();
       const suppression = { reason: b.reply, enhancedStatus: b.enhancedStatus, verificationId: mail.verificationId, createdAt: b.now, until };
       this.db.insert(suppressions).values({ clientId: mail.clientId, email: mail.email, ...suppression }).onConflictDoUpdate({ target: [suppressions.clientId, suppressions.email], set: suppression }).run();
