@@ -175,6 +175,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
           logger: logger.child({ component: 'bounces' }),
           now,
           onBounced: (domain) => metrics.mailBounced.inc({ domain }),
+          onReport: (outcome) => metrics.bounceReports.inc({ outcome }),
         });
       }
     },

@@ -14,6 +14,12 @@ export class Metrics {
   readonly mailRetries = new Counter({ name: 'mailcode_mail_retries_total', help: 'Delivery attempts that failed and were rescheduled', registers: [this.registry] });
   /** By recipient domain: company domains, which the client's allowed-domain list bounds. */
   readonly mailBounced = new Counter({ name: 'mailcode_mail_bounced_total', help: 'Code mails refused for good (5xx), by recipient domain', labelNames: ['domain'], registers: [this.registry] });
+  readonly bounceReports = new Counter({
+    name: 'mailcode_bounce_reports_total',
+    help: 'Reports taken by the bounce listener, by outcome (hard_bounce, no_bounce, unreadable, oversized, retry)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly webhookDeliveries = new Counter({ name: 'mailcode_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, retried, failed)', labelNames: ['outcome'], registers: [this.registry] });
   readonly webhookLatencySeconds = new Histogram({
     name: 'mailcode_webhook_latency_seconds',

@@ -66,6 +66,9 @@ await onEachDatabase(async (t) => {
     await bounceTo(returnPath, report(returnPath, 'late@acme.example'));
     t.equal((await state(acme.apiKey, verificationId)).timeline.filter((e) => e.type === 'mail.bounced').length, 1, 'a second report of the same bounce changes nothing');
 
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    t.match(metrics, /mailcode_bounce_reports_total\{outcome="no_bounce"\} 2\n/, 'the autoreply and the delay report, counted');
+    t.match(metrics, /mailcode_bounce_reports_total\{outcome="hard_bounce"\} 2\n/);
     const again = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'late@acme.example', purpose: 'signup' } });
     t.equal(again.statusCode, 422);
     t.match(again.json(), { code: 'address_undeliverable', reason: /User unknown/, enhancedStatus: '5.1.1' });
