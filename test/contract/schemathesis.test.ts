@@ -26,9 +26,10 @@ await onEachDatabase(async (t) => {
 expected-statuses = ["2xx", "401", "404", "409", "410", "422", "429"]
 `;
 
-  function run(command: string, args: string[], env: Record<string, string>): Promise<{ status: number | null; output: string }> {
+  /** Runs in `cwd`: Schemathesis keeps its state (.schemathesis/) in the folder it runs in, which is the test's, not the checkout. */
+  function run(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ status: number | null; output: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -83,6 +84,7 @@ expected-statuses = ["2xx", "401", "404", "409", "410", "422", "429"]
         '--generation-database', 'none',
         '--no-color',
       ],
+      dir,
       { HOME: dir, SCHEMATHESIS_HOOKS: '' },
     );
     const summary = result.output.slice(result.output.lastIndexOf('SUMMARY'));
