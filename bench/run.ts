@@ -4,12 +4,14 @@
 //
 //   npm run bench                 all scenarios (about four minutes)
 //   npm run bench -- --quick      the empty-database scenarios only
+//   npm run bench -- --timing-only  only the 1-connection timing of right, wrong and unknown
 //   npm run bench -- --db postgres  the same on PostgreSQL + Redis with two server processes
 //                                   (scripts/start-postgres-redis.sh starts them on loopback)
 //   BENCH_SECONDS=5 npm run bench shorter runs
 import { measureWebhookDeliveries, type WebhookBenchResult } from './webhooks.js';
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +23,8 @@ import { benchSecret, benchServerEnv, codeBodies, serverNodeFlags, waitHealthy }
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
+const timingOnly = args.has('--timing-only');
+if (timingOnly) args.add('--quick');
 const dbKind = args.has('--db') ? argv[argv.indexOf('--db') + 1] : 'sqlite';
 const resultsFile = dbKind === 'sqlite' ? 'results.json' : `results-${dbKind}.json`;
 if (dbKind !== 'sqlite' && dbKind !== 'postgres') throw new Error(`--db takes sqlite or postgres, not ${dbKind}`);
@@ -173,6 +177,21 @@ async function drive(ports: number | number[], path: string, body: () => object,
   };
 }
 
+const timingAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+/** One request on a kept-alive connection, and how long its answer took (ms). */
+function timedRequest(port: number, path: string, body: object, headers: Record<string, string>): Promise<number> {
+  const payload = JSON.stringify(body);
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', agent: timingAgent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (answer) => {
+      answer.resume();
+      answer.on('end', () => resolve(performance.now() - start));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(payload);
+  });
+}
+
 /** A warm-up, then the measured run; `pids`: the processes whose CPU time per request is reported. */
 async function scenario(name: string, port: number | number[], path: string, body: () => object, options?: DriveOptions, pids: number[] = serverPids): Promise<Measured & { cpuUsPerRequest: number }> {
   await drive(port, path, body, { ...options, duration: warmupSeconds });
@@ -211,9 +230,7 @@ const wrongTargets = await database.seed({ clientId, secret, count: 1_000, prefi
 
 let sendCounter = 0;
 const sendBody = () => ({ email: `user${sendCounter++}@bench.example`, purpose: 'login' });
-const { right: rightBody, wrong: wrongBody } = codeBodies(right, wrongTargets);
-let unknownCounter = 0;
-const unknownBody = () => ({ verificationId: `vf_unknown${unknownCounter++}`, code: '123456' });
+const { right: rightBody, wrong: wrongBody, unknown: unknownBody, wrongByEmail: wrongByEmailBody, unknownByEmail: unknownByEmailBody } = codeBodies(right, wrongTargets);
 
 interface Row {
   scenario: string;
@@ -237,47 +254,70 @@ function row(name: string, r: Measured & { cpuUsPerRequest?: number }, floorRps:
 }
 
 process.stderr.write('running (each scenario: 2 s warm-up, then measured)…\n');
-const floorResult = await scenario('floor', floor.port, '/send-code', sendBody, {}, [floor.child.pid!]);
-row('floor (bare Fastify, validate + 202)', floorResult, 0, { peakRssMb: peakRssMb(floor.child.pid!) });
+/** Runs a measured part of the bench, except with --timing-only. */
+const measured = async <T>(work: () => Promise<T>): Promise<T | undefined> => (timingOnly ? undefined : work());
+const floorResult = await measured(async () => {
+  const result = await scenario('floor', floor.port, '/send-code', sendBody, {}, [floor.child.pid!]);
+  row('floor (bare Fastify, validate + 202)', result, 0, { peakRssMb: peakRssMb(floor.child.pid!) });
+  return result;
+});
 floor.child.kill();
+const floorRps = floorResult?.requestsPerSecond ?? 0;
 // What this machine allows at best: the floor plus the one cost each scenario cannot skip.
-const signedCeiling = await scenario('ceiling: floor + one assertion signed', ceilings.port, '/signed', sendBody, {}, [ceilings.child.pid!]);
-row('ceiling: floor + one assertion signed', signedCeiling, floorResult.requestsPerSecond);
-const mailedCeiling = await scenario('ceiling: floor + one mail delivered', ceilings.port, '/mailed', sendBody, {}, [ceilings.child.pid!]);
-row('ceiling: floor + one mail delivered to the sink', mailedCeiling, floorResult.requestsPerSecond);
+const ceilingsMeasured = await measured(async () => {
+  const signed = await scenario('ceiling: floor + one assertion signed', ceilings.port, '/signed', sendBody, {}, [ceilings.child.pid!]);
+  row('ceiling: floor + one assertion signed', signed, floorRps);
+  const mailed = await scenario('ceiling: floor + one mail delivered', ceilings.port, '/mailed', sendBody, {}, [ceilings.child.pid!]);
+  row('ceiling: floor + one mail delivered to the sink', mailed, floorRps);
+  return { signed, mailed };
+});
 ceilings.child.kill();
 
 let server = await startServer(smtpUrl);
-const sunkBefore = await sinkCount(sink);
-const sendStart = performance.now();
-const send = await scenario('send-code', serverPorts, '/send-code', sendBody, { headers: auth });
-// The worker delivers while the load runs; how long until the outbox is empty after it
-// stops, and the delivery rate over the whole time (load and drain).
-const drainSeconds = await secondsUntilOutboxEmpty();
-const sunk = (await sinkCount(sink)) - sunkBefore;
-const mailsPerSecond = sunk / ((performance.now() - sendStart) / 1000);
-row('send-code, distinct addresses', send, floorResult.requestsPerSecond, { mailsPerSecondToSink: Math.round(mailsPerSecond), outboxEmptyAfterSeconds: drainSeconds });
-const verifyRight = await scenario('verify right', serverPorts, '/verify-code', rightBody, { headers: auth });
-row('verify-code, right codes (each once)', verifyRight, floorResult.requestsPerSecond);
-const verifyWrong = await scenario('verify wrong', serverPorts, '/verify-code', wrongBody, { headers: auth });
-row('verify-code, wrong codes (422 expected)', verifyWrong, floorResult.requestsPerSecond);
+const emptyDatabase = await measured(async () => {
+  const sunkBefore = await sinkCount(sink);
+  const sendStart = performance.now();
+  const send = await scenario('send-code', serverPorts, '/send-code', sendBody, { headers: auth });
+  // The worker delivers while the load runs; how long until the outbox is empty after it
+  // stops, and the delivery rate over the whole time (load and drain).
+  const drainSeconds = await secondsUntilOutboxEmpty();
+  const sunk = (await sinkCount(sink)) - sunkBefore;
+  const mailsPerSecond = sunk / ((performance.now() - sendStart) / 1000);
+  row('send-code, distinct addresses', send, floorRps, { mailsPerSecondToSink: Math.round(mailsPerSecond), outboxEmptyAfterSeconds: drainSeconds, peakRssMb: serversPeakRssMb(server) });
+  const verifyRight = await scenario('verify right', serverPorts, '/verify-code', rightBody, { headers: auth });
+  row('verify-code, right codes (each once)', verifyRight, floorRps, { peakRssMb: serversPeakRssMb(server) });
+  const verifyWrong = await scenario('verify wrong', serverPorts, '/verify-code', wrongBody, { headers: auth });
+  row('verify-code, wrong codes (422 expected)', verifyWrong, floorRps, { peakRssMb: serversPeakRssMb(server) });
+  return { send, verifyRight, verifyWrong };
+});
 const serverPeak = serversPeakRssMb(server);
 
-// Timing: one connection, so the medians show the service's own work, not queueing; the
-// three kinds alternate over several short rounds, so drift on a shared machine hits all
-// of them alike, and each kind's result is the median of its rounds.
-process.stderr.write('timing check (1 connection, alternating rounds)…\n');
-const timingOptions = { headers: auth, conns: 1, duration: 2 };
-const rounds: Record<'right' | 'wrong' | 'unknown', number[]> = { right: [], wrong: [], unknown: [] };
-for (let round = 0; round < 5; round++) {
-  rounds.right.push((await drive(serverPorts, '/verify-code', rightBody, timingOptions)).p50);
-  rounds.wrong.push((await drive(serverPorts, '/verify-code', wrongBody, timingOptions)).p50);
-  rounds.unknown.push((await drive(serverPorts, '/verify-code', unknownBody, timingOptions)).p50);
+// Timing: one request at a time, so the medians show the service's own work, not queueing;
+// the kinds take turns request by request (and server by server), so drift on a shared
+// machine hits all of them alike. The pairs that must not be told apart: a wrong code and
+// an unknown verification, for each way of naming it — by id, and by address + purpose
+// (where a gap would tell whether the address has a code pending).
+process.stderr.write('timing check (one request at a time, the kinds in turn)…\n');
+const timingBodies = { right: rightBody, wrong: wrongBody, unknown: unknownBody, wrongByEmail: wrongByEmailBody, unknownByEmail: unknownByEmailBody };
+type TimingKind = keyof typeof timingBodies;
+const rounds = Object.fromEntries(Object.keys(timingBodies).map((k) => [k, [] as number[]])) as Record<TimingKind, number[]>;
+const timingTurns = Number(process.env.BENCH_TIMING_TURNS ?? 1_000);
+for (let turn = 0; turn < timingTurns + 100; turn++) {
+  for (const kind of Object.keys(timingBodies) as TimingKind[]) {
+    const ms = await timedRequest(serverPorts[turn % serverPorts.length]!, '/verify-code', timingBodies[kind](), auth);
+    if (turn >= 100) rounds[kind].push(ms); // the first turns warm the path up
+  }
 }
 const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const medians = { right: medianOf(rounds.right), wrong: medianOf(rounds.wrong), unknown: medianOf(rounds.unknown) };
-const spread = (Math.max(...Object.values(medians)) - Math.min(...Object.values(medians))) / Math.min(...Object.values(medians));
-const timing = { ...medians, spread };
+const medians = Object.fromEntries(Object.entries(rounds).map(([k, xs]) => [k, medianOf(xs)])) as Record<TimingKind, number>;
+const gap = (a: number, b: number) => Math.abs(a - b) / Math.min(a, b);
+const timing = {
+  ...medians,
+  /** right, wrong and unknown by id: the widest gap between them. */
+  spread: (Math.max(medians.right, medians.wrong, medians.unknown) - Math.min(medians.right, medians.wrong, medians.unknown)) / Math.min(medians.right, medians.wrong, medians.unknown),
+  unknownVsWrongById: gap(medians.unknown, medians.wrong),
+  unknownVsWrongByEmail: gap(medians.unknownByEmail, medians.wrongByEmail),
+};
 
 interface Results {
   database: string;
@@ -304,12 +344,12 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
   results.seedSeconds = (performance.now() - seedStart) / 1000;
   server = await startServer(smtpUrl);
   const grownSend = await scenario('send (1M rows)', serverPorts, '/send-code', sendBody, { headers: auth });
-  row('send-code with 1M rows', grownSend, floorResult.requestsPerSecond, { vsEmpty: grownSend.requestsPerSecond / send.requestsPerSecond });
+  row('send-code with 1M rows', grownSend, floorRps, { vsEmpty: grownSend.requestsPerSecond / emptyDatabase!.send.requestsPerSecond });
   await secondsUntilOutboxEmpty();
   const grownRight = await scenario('verify right (1M rows)', serverPorts, '/verify-code', rightBody, { headers: auth });
-  row('verify-code right, 1M rows', grownRight, floorResult.requestsPerSecond, { vsEmpty: grownRight.requestsPerSecond / verifyRight.requestsPerSecond });
+  row('verify-code right, 1M rows', grownRight, floorRps, { vsEmpty: grownRight.requestsPerSecond / emptyDatabase!.verifyRight.requestsPerSecond });
   const grownWrong = await scenario('verify wrong (1M rows)', serverPorts, '/verify-code', wrongBody, { headers: auth });
-  row('verify-code wrong, 1M rows', grownWrong, floorResult.requestsPerSecond, { vsEmpty: grownWrong.requestsPerSecond / verifyWrong.requestsPerSecond });
+  row('verify-code wrong, 1M rows', grownWrong, floorRps, { vsEmpty: grownWrong.requestsPerSecond / emptyDatabase!.verifyWrong.requestsPerSecond });
 }
 
 if (!args.has('--quick')) {
@@ -375,11 +415,13 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
 // The servers stop first: on PostgreSQL they share the database, and their own webhook
 // workers (in production mode, https only) would claim the bench's deliveries and refuse them.
 await stopServer(server);
-process.stderr.write('webhook deliveries…\n');
-results.webhooks = await measureWebhookDeliveries({
-  NODE_ENV: 'development',
-  DATABASE_URL: dbKind === 'postgres' ? database.env.DATABASE_URL! : `file:${join(dir, 'webhooks.db')}`,
-});
+if (!timingOnly) {
+  process.stderr.write('webhook deliveries…\n');
+  results.webhooks = await measureWebhookDeliveries({
+    NODE_ENV: 'development',
+    DATABASE_URL: dbKind === 'postgres' ? database.env.DATABASE_URL! : `file:${join(dir, 'webhooks.db')}`,
+  });
+}
 
 writeFileSync(join(packageRoot, 'bench', resultsFile), JSON.stringify(results, null, 2));
 
@@ -392,18 +434,24 @@ const table = rows.map((r) => ({
   non2xx: r.non2xx,
   'vs floor': `${fmt(r.ratioToFloor * 100)}%`,
   'CPU µs/req': fmt(r.cpuUsPerRequest),
+  // VmHWM: the serving process's peak so far (the floor's own for the floor).
+  'peak RSS MB': fmt(r.peakRssMb),
   ...(r.vsEmpty ? { 'vs empty db': `${fmt(r.vsEmpty * 100)}%` } : {}),
   ...(r.mailsPerSecondToSink ? { 'mails/s': r.mailsPerSecondToSink, 'outbox empty after': `${fmt(r.outboxEmptyAfterSeconds, 1)} s` } : {}),
 }));
 console.log(`\nmailcode bench — ${dbKind === 'postgres' ? 'PostgreSQL + Redis, 2 server processes' : 'SQLite, 1 server process'}, ${results.machine.cpus} cores, ${process.version}, ${connections} connections, ${seconds} s per scenario after a ${warmupSeconds} s warm-up`);
 console.table(table);
-console.log(
-  `ceilings on this machine: one signature per answer leaves verify at most ${fmt(signedCeiling.requestsPerSecond / floorResult.requestsPerSecond * 100)}% of the floor (target 40%); one delivered mail per send leaves send at most ${fmt(mailedCeiling.requestsPerSecond / floorResult.requestsPerSecond * 100)}% (target 30%) if delivery is to keep pace`,
-);
+if (ceilingsMeasured) {
+  console.log(
+    `ceilings on this machine: one signature per answer leaves verify at most ${fmt(ceilingsMeasured.signed.requestsPerSecond / floorRps * 100)}% of the floor (target 40%); one delivered mail per send leaves send at most ${fmt(ceilingsMeasured.mailed.requestsPerSecond / floorRps * 100)}% (target 30%) if delivery is to keep pace`,
+  );
+}
 console.log(`peak RSS: server ${fmt(results.serverPeakRssMb)} MB${database.processes > 1 ? ' (the larger of the processes)' : ''}, floor ${fmt(rows[0]?.peakRssMb)} MB`);
-console.log(
-  `timing (1 connection, p50): right ${fmt(timing.right * 1000)} µs, wrong ${fmt(timing.wrong * 1000)} µs, unknown id ${fmt(timing.unknown * 1000)} µs — spread ${fmt(timing.spread * 100, 1)}% (${timing.spread <= 0.1 ? 'within 10%' : 'OVER 10%'})`,
-);
+const within = (g: number, limit: number) => `${fmt(g * 100, 1)}% apart (${g <= limit ? `within ${limit * 100}%` : `OVER ${limit * 100}%`})`;
+const us = (ms: number) => `${fmt(ms * 1000)} µs`;
+console.log(`timing (one request at a time, median of ${timingTurns} each): right ${us(timing.right)}, wrong ${us(timing.wrong)}, unknown id ${us(timing.unknown)}: spread ${within(timing.spread, 0.1)}`);
+console.log(`  unknown vs wrong, by id: ${us(timing.unknown)} vs ${us(timing.wrong)}, ${within(timing.unknownVsWrongById, 0.05)}`);
+console.log(`  unknown vs wrong, by address + purpose: ${us(timing.unknownByEmail)} vs ${us(timing.wrongByEmail)}, ${within(timing.unknownVsWrongByEmail, 0.05)}`);
 if (results.purge) {
   console.log(
     `purge of 1,000,000 expired rows took ${fmt(results.purge.purgedRowsSeconds, 1)} s; send-code p99 ${fmt(results.purge.p99BeforeMs, 2)} ms before, ${fmt(results.purge.p99DuringPurgeMs, 2)} ms during (${results.purge.requestsDuringPurge} requests, ${results.purge.non2xxDuringPurge} non-2xx)`,

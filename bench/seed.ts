@@ -19,6 +19,9 @@ export interface SeedOptions {
   withCodes?: boolean;
 }
 
+/** The address of a seeded verification (on either database): the verify-code bodies that name the address use it. */
+export const seededEmail = (id: string) => `${id}@seed.example`;
+
 export interface Seeded {
   ids: string[];
   codes: string[];
@@ -40,7 +43,7 @@ export function seedVerifications(dbPath: string, o: SeedOptions): Seeded {
     for (let i = from; i < to; i++) {
       const id = `vf_${o.prefix}${i.toString(36).padStart(8, '0')}`;
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      insertVerification.run(id, o.clientId, `${o.prefix}${i}@seed.example`, o.maxAttempts ?? 5, o.now, o.now, o.expiresAt);
+      insertVerification.run(id, o.clientId, seededEmail(id), o.maxAttempts ?? 5, o.now, o.now, o.expiresAt);
       if (o.withCodes !== false) insertCode.run(id, hashCode(key, id, code), o.now);
       if (o.keepCodes) {
         ids.push(id);

@@ -1,7 +1,7 @@
 // What the bench's server processes share, whichever script starts them: their secret and
 // environment, their heap settings, how to know they are up, and the codes sent to them.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Seeded } from './seed.js';
+import { seededEmail, type Seeded } from './seed.js';
 
 export const benchSecret = 'bench-secret-0123456789abcdef0123456789abcdef';
 
@@ -39,18 +39,32 @@ export async function waitHealthy(url: string): Promise<void> {
   throw new Error('server did not start');
 }
 
-/** Verify-code bodies: right codes from a seeded pool (each once, until the pool wraps), wrong codes for targets that never lock. */
+/**
+ * Verify-code bodies: right codes from a seeded pool (each once, until the pool wraps),
+ * wrong codes for targets that never lock (by id, and by address + purpose), and attempts
+ * on verifications that do not exist (an unknown id; an address with nothing pending).
+ */
 export function codeBodies(right: Seeded, wrongTargets: Seeded) {
   let r = 0;
   let w = 0;
+  let u = 0;
+  const wrongCode = (i: number) => (wrongTargets.codes[i] === '000000' ? '000001' : '000000');
+  const nextWrong = () => w++ % wrongTargets.ids.length;
   return {
     right: () => {
       const i = r++ % right.ids.length;
       return { verificationId: right.ids[i], code: right.codes[i] };
     },
     wrong: () => {
-      const i = w++ % wrongTargets.ids.length;
-      return { verificationId: wrongTargets.ids[i], code: wrongTargets.codes[i] === '000000' ? '000001' : '000000' };
+      const i = nextWrong();
+      return { verificationId: wrongTargets.ids[i], code: wrongCode(i) };
     },
+    wrongByEmail: () => {
+      const i = nextWrong();
+      return { email: seededEmail(wrongTargets.ids[i]!), purpose: 'login', code: wrongCode(i) };
+    },
+    // Shaped like the seeded ones, so nothing but their absence tells them apart.
+    unknown: () => ({ verificationId: `vf_u${(u++).toString(36).padStart(8, '0')}`, code: '123456' }),
+    unknownByEmail: () => ({ email: seededEmail(`vf_u${(u++).toString(36).padStart(8, '0')}`), purpose: 'login', code: '123456' }),
   };
 }
