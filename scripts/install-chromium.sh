@@ -6,8 +6,14 @@ set -euo pipefail
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ -x "$chromium" ]; then exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "mailcode: installing Debian's chromium for the browser test…" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  echo "mailcode: installing Debian's chromium for the browser test with apt-get (a minute or more; quiet until it is done)…" >&2
+  log=$(mktemp)
+  trap 'rm -f "$log"' EXIT
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "mailcode: Chromium is ABSENT: apt-get could not install it (above)." >&2
+    exit 1
+  fi
   exit 0
 fi
 echo "mailcode: Chromium is ABSENT at $chromium and cannot be installed here (needs apt-get as root);" >&2

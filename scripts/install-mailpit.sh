@@ -26,5 +26,12 @@ if [ "$(printf '%s\n%s\n' "$need_go" "$have_go" | sort -V | head -1)" != "$need_
   echo "          Install a newer Go (https://go.dev/doc/install), or set MAILPIT_BIN to a Mailpit binary." >&2
   exit 1
 fi
-echo "mailcode: installing Mailpit $version with go install (about a minute the first time)…" >&2
-go install "github.com/axllent/mailpit@$version"
+echo "mailcode: installing Mailpit $version with go install (about a minute the first time; quiet until it is done)…" >&2
+# go prints a line per module it downloads: kept aside, and shown only if the build fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! go install "github.com/axllent/mailpit@$version" >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "mailcode: go install of Mailpit $version failed (above)." >&2
+  exit 1
+fi

@@ -10,7 +10,7 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "mailcode: Schemathesis is ABSENT: python3 (3.10 or newer) is needed to install it from PyPI." >&2
   exit 1
 fi
-echo "mailcode: installing Schemathesis $version from PyPI into $venv…" >&2
+echo "mailcode: installing Schemathesis $version from PyPI into $venv (about a minute; quiet until it is done)…" >&2
 rm -rf "$venv"
 if ! python3 -m venv "$venv" >/dev/null; then
   echo "mailcode: Schemathesis is ABSENT: python3 cannot make a virtualenv (Debian: apt-get install python3-venv)." >&2

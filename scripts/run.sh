@@ -5,12 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
-stamp=dist/.built
-sources=$(ls -d src db bench tsconfig.json package-lock.json 2>/dev/null || true)
-# shellcheck disable=SC2086 # the paths are the project's own, without spaces
-if [ ! -f "$stamp" ] || [ -n "$(find $sources -newer "$stamp" -print -quit)" ]; then
-  echo "mailcode: compiling TypeScript (sources changed since the last build)…" >&2
-  npx tsc -p tsconfig.json
-  touch "$stamp"
-fi
+source scripts/build-if-stale.sh
 exec node "$@"

@@ -12,9 +12,12 @@ need=()
 command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "installing ${need[*]} (apt-get)"
-  if ! { sudo_ apt-get update -qq && sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null; }; then
-    echo "ABSENT: ${need[*]} could not be installed (needs apt-get as root); the PostgreSQL + Redis tests cannot run" >&2
+  echo "mailcode: installing ${need[*]} with apt-get (a minute or two; quiet until it is done)…" >&2
+  log=$(mktemp)
+  trap 'rm -f "$log"' EXIT
+  if ! { sudo_ apt-get update -qq && sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "mailcode: ${need[*]} ABSENT: could not be installed (needs apt-get as root); the PostgreSQL + Redis tests cannot run" >&2
     exit 1
   fi
 fi

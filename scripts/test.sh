@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: on a maintained Node (see node-env.sh), installs what the tests need when it is
 # missing (node_modules, Mailpit, Chromium, Schemathesis, PostgreSQL + Redis on loopback), builds (the
-# end-to-end tests run the real `mailcode` process), then runs tap: the whole suite on
-# SQLite, and test/postgres/ — the HTTP suite again and the multi-process tests — on
-# PostgreSQL + Redis, in one run with one coverage report. What cannot be installed is named;
-# outside CI its tests are skipped saying why, in CI they fail.
+# end-to-end tests run the real `mailcode` process) when the build is missing or stale, then
+# runs tap: every file that touches a database runs on SQLite and again on PostgreSQL +
+# Redis (test/helpers/databases.ts), test/scale/ on PostgreSQL + Redis only, in one run with
+# one coverage report. What cannot be installed is named; outside CI its tests are skipped
+# saying why, in CI they fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
@@ -24,7 +25,7 @@ if ! bash scripts/install-mailpit.sh; then
 fi
 bash scripts/install-chromium.sh || absent Chromium "the browser test is skipped."
 bash scripts/install-schemathesis.sh || absent Schemathesis "the contract test is skipped."
-bash scripts/start-postgres-redis.sh || absent "PostgreSQL/Redis" "the files in test/postgres/ are skipped."
-npm run build --silent
+bash scripts/start-postgres-redis.sh || absent "PostgreSQL/Redis" "the PostgreSQL half of the suite and test/scale/ are skipped."
+source scripts/build-if-stale.sh
 npm run typecheck --silent   # the tests too: tap runs them without type checks
 exec npx tap "$@"

@@ -27,6 +27,9 @@ await onEachDatabase(async (t) => {
     const list = runCli(['clients', 'list'], env);
     t.match(list.stdout, /Acme Portal\tacme\.example,xn--mnchen-3ya\.example\tactive/);
     t.notOk(list.stdout.includes(created.apiKey), 'list never shows keys');
+    const open = runCli(['clients', 'create', '--name', 'Open Portal', '--json'], env);
+    t.match(runCli(['clients', 'list'], env).stdout, /Open Portal\tany company domain \(consumer and disposable mail refused\)\tactive/, 'no domain list: says what it accepts');
+    t.equal(open.status, 0);
     t.notMatch(runCli(['clients', 'list', '--json'], env).stdout, /apiKey|mc_/);
 
     const server = await startMailcode(t, env);

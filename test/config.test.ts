@@ -34,6 +34,13 @@ t.test('outside production a CODE_SECRET is generated once and kept beside the d
   t.equal(loadConfig(base).CODE_SECRET, first);
 });
 
+t.test('on PostgreSQL a missing CODE_SECRET is named as missing, with why it must be given', async (t) => {
+  const error = t.throws(() => loadConfig({ ...base, DATABASE_URL: 'postgres://mailcode@127.0.0.1/mailcode', CODE_SECRET: undefined })) as Error;
+  t.type(error, ConfigError);
+  t.match(error.message, /^CODE_SECRET: missing\. With a PostgreSQL DATABASE_URL it must be given .*every mailcode process on the database shares it/);
+  t.notMatch(error.message, /hidden|\n/);
+});
+
 t.test('a bad value stops with one line naming the variable and what it expects', async (t) => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: 'eighty' }, /^PORT: expected a TCP port number/],

@@ -107,7 +107,7 @@ t.test('scripts/run.sh compiles only when a source is newer than the last build'
 
   const first = run();
   t.equal(first.status, 0, first.stderr);
-  t.match(first.stderr, /compiling TypeScript/, 'no build yet: compiles');
+  t.match(first.stderr, /compiling TypeScript \(no build yet/, 'no build yet: compiles, and says so');
   t.match(first.stdout, /hello from the build/);
   const second = run();
   t.equal(second.status, 0);
@@ -117,8 +117,14 @@ t.test('scripts/run.sh compiles only when a source is newer than the last build'
   const later = new Date(Date.now() + 2_000);
   utimesSync(join(dir, 'src', 'hello.ts'), later, later);
   const third = run();
-  t.match(third.stderr, /compiling TypeScript/, 'a changed source: compiles again');
+  t.match(third.stderr, /compiling TypeScript \(sources changed since the last build\)/, 'a changed source: compiles again');
   t.match(third.stdout, /hello again/);
+});
+
+t.test('npm test builds only a missing or stale build, as npm start does', async (t) => {
+  const test = readFileSync(join(packageRoot, 'scripts', 'test.sh'), 'utf8');
+  t.match(test, /^source scripts\/build-if-stale\.sh$/m);
+  t.notMatch(test, /npm run build/, 'no unconditional rebuild');
 });
 
 t.test("the README's walk-through writes no file with a key into the repository", async (t) => {

@@ -200,7 +200,9 @@ clients
       if (options.json) return console.log(JSON.stringify(all));
       for (const c of all) {
         const state = c.revokedAt ? `revoked ${new Date(c.revokedAt).toISOString()}` : 'active';
-        console.log(`${c.id}\t${c.name}\t${c.allowedDomains.join(',') || '*'}\t${state}`);
+        // No list: any company domain, which is not the same as any domain.
+        const accepts = c.allowedDomains.join(',') || 'any company domain (consumer and disposable mail refused)';
+        console.log(`${c.id}\t${c.name}\t${accepts}\t${state}`);
       }
     }),
   );

@@ -1,6 +1,7 @@
 // What the server and the CLI both open from the configuration: the database (and Redis),
 // and the signing keys. Nothing else loads here, so a CLI command starts fast.
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { SigningKeysPort } from '../assertions/ports.js';
 import { KeyRing } from '../assertions/keyring.js';
 import { codeSecrets, isPostgres, sqlitePath, type Config } from '../shared/config.js';
@@ -23,12 +24,28 @@ export async function openStore(config: Config, redis?: Redis): Promise<Store> {
   return openSqliteStore(sqlitePath(config.DATABASE_URL));
 }
 
-/** One Redis connection per process, shared by the request limiter and the counters. */
-export async function connectRedis(config: Config): Promise<Redis | undefined> {
+/**
+ * One Redis connection per process, shared by the request limiter and the counters. While
+ * Redis is away its connection errors go to the log, once per outage (ioredis retries every
+ * moment, and without a listener prints each one to stderr as an unhandled error); the
+ * requests that needed it fail on their own, and /readyz says so.
+ */
+export async function connectRedis(config: Config, logger: Pick<Logger, 'error' | 'info'>): Promise<Redis | undefined> {
   if (!config.REDIS_URL) return undefined;
   const { Redis } = await import('ioredis');
   // A command fails after one retry while Redis is away, instead of waiting for it forever.
-  return new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  let away = false;
+  redis.on('error', (error: Error) => {
+    if (away) return;
+    away = true;
+    logger.error({ err: error }, 'Redis is unreachable; requests that need it fail until it is back');
+  });
+  redis.on('ready', () => {
+    if (away) logger.info('Redis is reachable again');
+    away = false;
+  });
+  return redis;
 }
 
 /** The signing keys as the server and the CLI both see them (keys encrypted under CODE_SECRET). */

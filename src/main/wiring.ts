@@ -54,7 +54,7 @@ export function sendLimits(config: Config): SendLimits {
 export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailcode> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL, deps.logStream);
-  const redis = await connectRedis(config);
+  const redis = await connectRedis(config, logger);
   const store = deps.store ?? (await openStore(config, redis));
   const transport = deps.transport ?? createMailTransport(config);
   const secrets = codeSecrets(config);

@@ -142,6 +142,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (raw.CODE_SECRET === undefined && raw.DATABASE_URL?.startsWith('file:')) {
     raw.CODE_SECRET = generatedSecret(raw.DATABASE_URL);
   }
+  if (raw.CODE_SECRET === undefined && /^postgres(ql)?:\/\//.test(raw.DATABASE_URL ?? '')) {
+    // Generated and kept beside a SQLite file, one process's; on a shared database every
+    // process must hash, seal and sign with the same secret, so it is given, not made.
+    throw new ConfigError(
+      'CODE_SECRET: missing. With a PostgreSQL DATABASE_URL it must be given (at least 32 characters, e.g. `openssl rand -hex 32`): every mailcode process on the database shares it, so none can make its own',
+    );
+  }
   const converted = Value.Convert(ConfigSchema, raw) as Record<string, unknown>;
   const order = Object.keys(ConfigSchema.properties);
   const problems = [...Value.Errors(ConfigSchema, converted)].map((error) => {

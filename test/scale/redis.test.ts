@@ -15,12 +15,13 @@ await onPostgresOnly(async (t) => {
 
     t.test('/readyz is 503 while Redis is unreachable, and the counters are not silently skipped', async (t) => {
       const nobody = await freePort();
-      const { app, createClient } = await build(t, { env: { REDIS_URL: `redis://127.0.0.1:${nobody}` } });
+      const { app, createClient, logs } = await build(t, { env: { REDIS_URL: `redis://127.0.0.1:${nobody}` } });
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       t.equal(ready.statusCode, 503);
       t.equal(ready.json().detail, 'Redis is not reachable.');
       const acme = await createClient();
       const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
       t.equal(send.statusCode, 500, 'no send goes out unchecked by the shared limits');
+      t.equal(logs.lines.filter((line) => line.includes('Redis is unreachable')).length, 1, 'the outage is logged once, not printed to stderr per retry');
     });
 });
