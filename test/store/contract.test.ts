@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { openStore } from '../../src/main/open-store.js';
+import pino from 'pino';
 import { connectRedis } from '../../src/main/open-store.js';
 import type { SigningKeyRow } from '../../src/assertions/ports.js';
 import type { EventType } from '../../src/events/model.js';
@@ -25,7 +26,7 @@ await onEachDatabase(async (t) => {
   async function openTestStore(t: Test): Promise<Store> {
     const dir = mkdtempSync(join(tmpdir(), 'mailcode-contract-'));
     const config = testConfig(dir, onPostgres ? await postgresTestEnv(t) : {});
-    const redis = await connectRedis(config);
+    const redis = await connectRedis(config, pino({ level: 'silent' }));
     const store = await openStore(config, redis);
     t.teardown(async () => {
       await store.close();
