@@ -93,7 +93,7 @@ await onEachDatabase(async (t) => {
     const { verificationId } = await send(acme.apiKey, { email: 'nobody@acme.example' });
     await waitFor('the bounce', async () => (await state(acme.apiKey, verificationId)).delivery === 'bounced', 10_000);
     const bounced = await state(acme.apiKey, verificationId);
-    t.match(bounced, { delivery: 'bounced', deliveryAttempts: 0, lastReply: '550 Chaos recipient error' });
+    t.match(bounced, { delivery: 'bounced', deliveryAttempts: 1, lastReply: '550 Chaos recipient error' }, 'the refused hand-over counts');
     t.same(bounced.timeline.map((e: { type: string }) => e.type), ['verification.created', 'mail.bounced', 'address.suppressed'], 'no retry after a 5xx');
     await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 0 } });
     const again = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'nobody@acme.example', purpose: 'signup' } });
