@@ -11,11 +11,16 @@ import type { AttemptOutcome } from './model.js';
 import type { AttemptOps, AttemptRequest, CounterEvent } from './ports.js';
 
 /**
- * The id the unknown-id path writes to: as long as a real one (newId's 16 random bytes are
- * 22 base64url characters), but of '~', which base64url never produces, so it matches no
- * row on any database — the id the caller sent may be another client's verification,
- * which must stay untouched.
+ * Every client's decoy verification (made with the client, db/migrations/*_decoy_verifications):
+ * an attempt on a verification that does not exist — or is another client's, which must
+ * stay untouched — reads it and counts the attempt on it, the same read and the same write
+ * as a wrong code, so the time to answer does not tell "no such verification" (or "no code
+ * pending for this address") from "wrong code". The '~' never occurs in an id newId makes
+ * nor passes the API's id pattern, and its mailbox '~' is no address, so nothing names it.
  */
+export const decoyVerificationId = (clientId: string) => `vf_~${clientId}`;
+
+/** Where a store keeps no decoy: an id of the same length that matches no row. */
 export const unmatchableVerificationId = `vf_${'~'.repeat(22)}`;
 
 /** The counter of attempts on unknown verification ids, per client (a trace of id probing). */
@@ -28,12 +33,14 @@ const event = (key: string, now: number): CounterEvent => ({ key, windowMs: wron
 export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptOutcome> {
   const { now } = request;
   for (let round = 0; ; round++) {
-    const { verification, codeHashes } = yield* op('loadAttempt', { clientId: request.clientId, target: request.target });
+    const { verification, decoy, codeHashes } = yield* op('loadAttempt', { clientId: request.clientId, target: request.target });
     if (!verification) {
-      // The same work as a wrong code: a compare and a write (with a counter event), so an
-      // unknown id is not told apart from a known one by how long the answer takes.
-      request.matches(unmatchableVerificationId, codeHashes);
-      const probe = { id: unmatchableVerificationId, now, seenAttempts: 0, outcome: 'wrong' as const };
+      // The same work as a wrong code: a compare and a write (with a counter event), on the
+      // decoy, so an unknown target is not told apart from a known one by how long the
+      // answer takes. Not found, whatever the write did: the decoy is never answered from.
+      const id = decoy?.id ?? unmatchableVerificationId;
+      request.matches(id, codeHashes);
+      const probe = { id, now, seenAttempts: decoy?.attempts ?? 0, outcome: 'wrong' as const };
       yield* op('commitAttempt', { ...probe, count: [event(`${unknownIdCounter}${request.clientId}`, now)], events: [] });
       return { kind: 'not_found' };
     }

@@ -133,6 +133,12 @@ export interface AttemptQuery {
 export interface AttemptState {
   /** The client's verification the target names (another client's is not found). */
   verification: Verification | undefined;
+  /**
+   * When the target names none: the client's decoy verification (decoyVerificationId), read
+   * instead, with its code hashes, so that the attempt is counted on a row as a wrong code's
+   * is. Absent where a store keeps none.
+   */
+  decoy?: { id: string; attempts: number };
   codeHashes: string[];
 }
 

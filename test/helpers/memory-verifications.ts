@@ -1,10 +1,26 @@
 // The verification ports in memory, for the flows' unit tests: the rules run exactly as
 // they do on a database, without one. Writes can be made to lose a race on purpose.
+import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
 import type { Verification } from '../../src/verification/model.js';
 import type { NewEvent } from '../../src/events/model.js';
 import type { AttemptOps, BucketRow, CounterEvent, SendOps, Suppressed } from '../../src/verification/ports.js';
 
 export class MemoryVerifications {
+  /** The client's decoy verification, made on first use here (the databases make it with the client). */
+  decoyOf(clientId: string): Verification {
+    const id = decoyVerificationId(clientId);
+    const made = this.verifications.get(id);
+    if (made) return made;
+    const decoy: Verification = {
+      id, clientId, email: '~', purpose: 'login', locale: 'en', status: 'pending', attempts: 0, maxAttempts: 2_147_483_647,
+      sendCount: 0, createdAt: 0, lastSentAt: 0, expiresAt: 8_640_000_000_000_000, verifiedAt: null,
+    };
+    this.verifications.set(id, decoy);
+    this.codes.set(id, ['decoy-hash-nothing-matches']);
+    return decoy;
+  }
+
+
   readonly verifications = new Map<string, Verification>();
   readonly codes = new Map<string, string[]>();
   readonly sends: { email: string; ip: string | null; at: number }[] = [];
@@ -105,7 +121,12 @@ export class MemoryVerifications {
         this.interleavedAttempts--;
         row.attempts++;
       }
-      return { verification: snapshot, codeHashes: row ? [...(this.codes.get(row.id) ?? [])] : [] };
+      if (!row) {
+        // As the databases do: the client's decoy, read in place of what is not there.
+        const decoy = this.decoyOf(clientId);
+        return { verification: undefined, decoy: { id: decoy.id, attempts: decoy.attempts }, codeHashes: [...(this.codes.get(decoy.id) ?? [])] };
+      }
+      return { verification: snapshot, codeHashes: [...(this.codes.get(row.id) ?? [])] };
     },
     commitAttempt: (w) => {
       this.calls.push(`commitAttempt:${w.outcome}`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { openStore } from '../../src/main/open-store.js';
 import pino from 'pino';
+import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
 import { connectRedis } from '../../src/main/open-store.js';
 import type { SigningKeyRow } from '../../src/assertions/ports.js';
 import type { EventType } from '../../src/events/model.js';
@@ -165,6 +166,30 @@ await onEachDatabase(async (t) => {
     const expiring = await send(store, now, { email: 'e@acme.example' });
     if (expiring.kind !== 'queued') return t.fail('refused');
     t.match(await attempt(store, { verificationId: expiring.verification.id }, 'x', now + 600_000), { kind: 'expired' });
+  });
+
+  t.test('verifications: every client has a decoy; an unknown target counts its attempt there, and nothing else names it', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_b'));
+    const decoy = decoyVerificationId('cl_a');
+    const state = async () => (await store.verifications.get(decoy, 'cl_a'))?.verification;
+    t.match(await state(), { clientId: 'cl_a', status: 'pending', attempts: 0 }, 'made with the client');
+    const compared: string[][] = [];
+    const probe = (target: Parameters<typeof attempt>[1], clientId = 'cl_a') =>
+      store.verifications.attempt({ clientId, target, now: now + 1_000, matches: (id, hashes) => (compared.push([id, ...hashes]), false), context: portal });
+    t.match(await probe({ verificationId: 'vf_unknown' }), { kind: 'not_found' });
+    t.match(await probe({ email: 'nobody@acme.example', purpose: 'login' }), { kind: 'not_found' }, 'an address with nothing pending');
+    t.match(await state(), { attempts: 2, status: 'pending' }, 'both attempts counted on the decoy, as on a verification');
+    t.ok(compared.every(([id, ...hashes]) => id === decoy && hashes.length === 1 && hashes[0]!.length === 43), "compared with the decoy's one code hash, shaped like a real one");
+    t.match(await store.verifications.get(decoyVerificationId('cl_b'), 'cl_b'), { verification: { attempts: 0 } }, "another client's decoy is its own");
+    t.equal(await store.verifications.get(decoy, 'cl_b'), undefined);
+    const sent = await send(store, now, { email: 'a@acme.example' });
+    t.equal(sent.kind, 'queued', 'sends never join the decoy');
+    t.equal(await store.verifications.expireDue({ after: 0, upTo: now + 400 * 86_400_000 }, 10, () => []), 1, 'the sent one expires, the decoy never');
+    t.match(await state(), { status: 'pending' });
+    t.equal((await store.maintenance.purge({ now: now + 400 * 86_400_000, verificationsBefore: now + 399 * 86_400_000, sendEventsBefore: now, keysRetiredBefore: now, eventsBefore: now })).verifications, 1, 'and is never purged (only the sent one goes)');
+    t.ok(await state());
   });
 
   t.test('outbox: claim under a lease, renew, release, sent, retry, failed, expired, count', async (t) => {

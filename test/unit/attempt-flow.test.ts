@@ -1,6 +1,6 @@
 // The attempt rules, against in-memory ports: no HTTP, no SQL.
 import t from 'tap';
-import { attemptFlow, unmatchableVerificationId } from '../../src/verification/attempt-flow.js';
+import { attemptFlow, decoyVerificationId, unmatchableVerificationId } from '../../src/verification/attempt-flow.js';
 import { runSync } from '../../src/verification/flow.js';
 import type { Verification } from '../../src/verification/model.js';
 import type { AttemptRequest } from '../../src/verification/ports.js';
@@ -65,16 +65,28 @@ t.test('expired and canceled verifications are answered without counting', async
   t.match(attempt(canceled, 'right'), { kind: 'canceled' });
 });
 
-t.test('an unknown id, or another client\'s, is not found — after the same work as a wrong code, touching nothing', async (t) => {
+t.test('an unknown id, or another client\'s, is not found — after the same work as a wrong code, on the decoy, touching nothing else', async (t) => {
   const store = withVerification();
   const compared: string[] = [];
   const matches = (id: string) => (compared.push(id), false);
   t.match(attempt(store, 'right', { target: { verificationId: 'vf_nope' }, matches }), { kind: 'not_found' });
   t.match(attempt(store, 'right', { clientId: 'cl_other', matches }), { kind: 'not_found' });
-  t.same(compared, [unmatchableVerificationId, unmatchableVerificationId], 'a compare ran, against no real verification');
-  t.same(store.calls, ['loadAttempt', 'commitAttempt:wrong', 'loadAttempt', 'commitAttempt:wrong'], 'a read and a write, as a wrong code');
+  t.match(attempt(store, 'right', { target: { email: 'nobody@acme.example', purpose: 'login' }, matches }), { kind: 'not_found' }, 'an address with nothing pending');
+  t.same(compared, [decoyVerificationId('cl_acme'), decoyVerificationId('cl_other'), decoyVerificationId('cl_acme')], "a compare ran, against the caller's own decoy");
+  t.same(store.calls, ['loadAttempt', 'commitAttempt:wrong', 'loadAttempt', 'commitAttempt:wrong', 'loadAttempt', 'commitAttempt:wrong'], 'a read and a write, as a wrong code');
+  t.match(store.verifications.get(decoyVerificationId('cl_acme')), { attempts: 2, status: 'pending' }, 'the attempts were counted on the decoy, as on a verification');
+  t.match(store.verifications.get(decoyVerificationId('cl_other')), { attempts: 1 });
   t.match(store.verifications.get('vf_1'), { attempts: 0, status: 'pending' }, "the other client's verification is untouched");
   t.equal([...store.counters].find(([k]) => k.startsWith('unknown:cl_other'))?.[1], 1, 'probes of unknown ids are counted per client');
+});
+
+t.test('a store without a decoy: the attempt is written against an id no row has', async (t) => {
+  const store = withVerification();
+  const ops = { ...store.attemptOps, loadAttempt: (q: Parameters<typeof store.attemptOps.loadAttempt>[0]) => ({ ...store.attemptOps.loadAttempt(q), decoy: undefined }) };
+  const compared: string[] = [];
+  const outcome = runSync(attemptFlow({ clientId: 'cl_acme', target: { verificationId: 'vf_nope' }, now, matches: (id) => (compared.push(id), false), context: { actor: 'portal', requestId: null } }), ops);
+  t.match(outcome, { kind: 'not_found' });
+  t.same(compared, [unmatchableVerificationId]);
 });
 
 t.test('by address: the newest verification of that address and purpose', async (t) => {

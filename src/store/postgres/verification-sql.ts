@@ -85,14 +85,19 @@ pruned as (
 ${afterVerification}
 select ${columns} from v`;
 
-/** The verification an attempt names (another client's is not the target) and its code hashes. $1 client, then $2 the id — or $2/$3 the address and purpose of the newest one. */
+/**
+ * The verification an attempt names (another client's is not the target), or else the
+ * client's decoy (attempt-flow.ts), and its code hashes. $1 client, $2 the decoy's id, then
+ * $3 the id — or $3/$4 the address and purpose of the newest one. The decoy's branch runs
+ * only when the target's finds nothing (LIMIT 1 stops at the first row).
+ */
 const loadAttempt = (target: string) => `
-with target as (${target})
+with target as ((${target}) union all (select * from verifications where id = $2 and client_id = $1) limit 1)
 select t.*, array(select code_hash from verification_codes where verification_id = t.id) as hashes
 from (select 1) as one left join (select ${columns} from target) as t on true`;
 
-export const loadAttemptById = loadAttempt('select * from verifications where id = $2 and client_id = $1');
-export const loadAttemptByAddress = loadAttempt('select * from verifications where client_id = $1 and email = $2 and purpose = $3 order by created_at desc limit 1');
+export const loadAttemptById = loadAttempt('select * from verifications where id = $3 and client_id = $1');
+export const loadAttemptByAddress = loadAttempt('select * from verifications where client_id = $1 and email = $3 and purpose = $4 order by created_at desc limit 1');
 
 /**
  * An attempt's one write: counted and decided together, only if no other attempt was

@@ -13,7 +13,7 @@ import { outbox, verificationCodes, verifications } from '../../../db/schema.pg.
 import type { EventContext, NewEvent } from '../../events/model.js';
 import { canceledEvent } from '../../verification/audit.js';
 import type { ExpiryWindow } from '../../verification/expiry.js';
-import { attemptFlow } from '../../verification/attempt-flow.js';
+import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runAsync, type AsyncOperations } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
 import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, CounterRead, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
@@ -99,12 +99,15 @@ export class PostgresVerifications implements VerificationsPort {
     return {
       loadAttempt: async ({ clientId, target }) => {
         type Row = Verification & { id: string | null; hashes: string[] };
+        const decoyId = decoyVerificationId(clientId);
         const [row] =
           'verificationId' in target
-            ? await this.query<Row>('mc_load_attempt_id', statements.loadAttemptById, [clientId, target.verificationId])
-            : await this.query<Row>('mc_load_attempt_address', statements.loadAttemptByAddress, [clientId, target.email, target.purpose]);
-        const { hashes, ...verification } = row!;
-        return { verification: verification.id === null ? undefined : (verification as Verification), codeHashes: hashes };
+            ? await this.query<Row>('mc_load_attempt_id', statements.loadAttemptById, [clientId, decoyId, target.verificationId])
+            : await this.query<Row>('mc_load_attempt_address', statements.loadAttemptByAddress, [clientId, decoyId, target.email, target.purpose]);
+        const { hashes, ...found } = row!;
+        if (found.id === null) return { verification: undefined, codeHashes: hashes };
+        if (found.id === decoyId) return { verification: undefined, decoy: { id: found.id, attempts: found.attempts }, codeHashes: hashes };
+        return { verification: found as Verification, codeHashes: hashes };
       },
       // Wrong codes and probes of unknown ids count per address and per client, in the
       // same statement as the attempt — never a row every request waits on — and so every

@@ -3,7 +3,7 @@
 // serialized, across processes too, so the guards it still checks always hold here.
 import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.js';
-import { attemptFlow } from '../../verification/attempt-flow.js';
+import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runSync } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
 import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
@@ -72,9 +72,12 @@ function attemptOps(st: Statements): AttemptOps {
         'verificationId' in target
           ? asVerification(st.verificationById.get({ id: target.verificationId }))
           : asVerification(st.latestForAddress.get({ clientId, email: target.email, purpose: target.purpose }));
-      // Another client's verification is not found, and nothing about it is read further.
+      // Another client's verification is not found, and nothing about it is read further:
+      // the client's decoy is read in its place (attempt-flow.ts).
       const verification = row?.clientId === clientId ? row : undefined;
-      return { verification, codeHashes: st.codeHashes.all({ id: verification?.id ?? '' }).map((r) => r.codeHash) };
+      const decoy = verification ? undefined : asVerification(st.verificationById.get({ id: decoyVerificationId(clientId) }));
+      const hashes = st.codeHashes.all({ id: (verification ?? decoy)?.id ?? '' }).map((r) => r.codeHash);
+      return { verification, decoy: decoy && { id: decoy.id, attempts: decoy.attempts }, codeHashes: hashes };
     },
     commitAttempt: (w) => {
       countEvents(st, w.count);
