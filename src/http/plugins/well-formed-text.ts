@@ -20,24 +20,22 @@ const pathTo = (place: Place | undefined): string => {
 };
 
 /**
- * Where the first string that is not well-formed UTF-16 sits ('' for the value itself,
- * '/key/…' below it), or undefined. Walked with a stack of its own, not by recursion: a
- * body within the size limit can nest thousands of levels deep, past the call stack.
+ * Where a string that is not well-formed UTF-16 sits ('' for the value itself, '/key/…'
+ * below it), or undefined. Walked with a stack of its own, not by recursion: a body within
+ * the size limit can nest thousands of levels deep, past the call stack. The strings of an
+ * object are looked at as it is reached; only objects and arrays wait on the stack, so a
+ * flat body (the usual one) allocates nothing but the stack itself.
  */
 function malformedAt(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : '';
+  if (value === null || typeof value !== 'object') return undefined;
   const pending: Place[] = [{ value, key: '', parent: undefined }];
   for (let place = pending.pop(); place !== undefined; place = pending.pop()) {
-    const item = place.value;
-    if (typeof item === 'string') {
-      if (!item.isWellFormed()) return pathTo(place);
-    } else if (item !== null && typeof item === 'object') {
-      const keys = Object.keys(item);
-      // Pushed last to first, so strings are looked at in the order the body has them.
-      for (let i = keys.length - 1; i >= 0; i--) {
-        const key = keys[i]!;
-        if (!key.isWellFormed()) return pathTo({ value: undefined, key, parent: place });
-        pending.push({ value: (item as Record<string, unknown>)[key], key, parent: place });
-      }
+    const object = place.value as Record<string, unknown>;
+    for (const key of Object.keys(object)) {
+      const item = object[key];
+      if (!key.isWellFormed() || (typeof item === 'string' && !item.isWellFormed())) return pathTo({ value: item, key, parent: place });
+      if (item !== null && typeof item === 'object') pending.push({ value: item, key, parent: place });
     }
   }
   return undefined;
