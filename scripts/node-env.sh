@@ -30,5 +30,3 @@ if [ "$(mailcode_node_major)" -lt 22 ]; then
   export PATH="$mailcode_node_dir/bin:$PATH"
   export npm_config_nodedir="$mailcode_node_dir"
 fi
-# Node's compile cache (npm turns it on) belongs with the other caches, not in a temporary folder.
-export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mailcode/node-compile-cache}"
