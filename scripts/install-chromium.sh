@@ -7,10 +7,8 @@ chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 if [ -x "$chromium" ]; then exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "mailcode: installing Debian's chromium for the browser test with apt-get (a minute or more; quiet until it is done)…" >&2
-  log=$(mktemp)
-  trap 'rm -f "$log"' EXIT
-  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$log" 2>&1; then
-    cat "$log" >&2
+  source "$(dirname "$0")/quietly.sh"
+  if ! { quietly apt-get update -qq && quietly env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; then
     echo "mailcode: Chromium is ABSENT: apt-get could not install it (above)." >&2
     exit 1
   fi

@@ -28,10 +28,8 @@ if [ "$(printf '%s\n%s\n' "$need_go" "$have_go" | sort -V | head -1)" != "$need_
 fi
 echo "mailcode: installing Mailpit $version with go install (about a minute the first time; quiet until it is done)…" >&2
 # go prints a line per module it downloads: kept aside, and shown only if the build fails.
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! go install "github.com/axllent/mailpit@$version" >"$log" 2>&1; then
-  cat "$log" >&2
+source "$(dirname "$0")/quietly.sh"
+if ! quietly go install "github.com/axllent/mailpit@$version"; then
   echo "mailcode: go install of Mailpit $version failed (above)." >&2
   exit 1
 fi

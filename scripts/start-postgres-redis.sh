@@ -13,10 +13,8 @@ command -v pg_ctlcluster >/dev/null || need+=(postgresql)
 command -v redis-server >/dev/null || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ]; then
   echo "mailcode: installing ${need[*]} with apt-get (a minute or two; quiet until it is done)…" >&2
-  log=$(mktemp)
-  trap 'rm -f "$log"' EXIT
-  if ! { sudo_ apt-get update -qq && sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; } >"$log" 2>&1; then
-    cat "$log" >&2
+  source "$(dirname "$0")/quietly.sh"
+  if ! { quietly sudo_ apt-get update -qq && quietly sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"; }; then
     echo "mailcode: ${need[*]} ABSENT: could not be installed (needs apt-get as root); the PostgreSQL + Redis tests cannot run" >&2
     exit 1
   fi
