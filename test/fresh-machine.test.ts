@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import semver from 'semver';
 import { packageRoot } from '../src/shared/paths.js';
+import { walkThroughShell } from './helpers/readme.js';
 
 const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
   engines: { node: string };
@@ -128,9 +129,7 @@ t.test('npm test builds only a missing or stale build, as npm start does', async
 });
 
 t.test("the README's walk-through writes no file with a key into the repository", async (t) => {
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
-  const walkThrough = readme.slice(readme.indexOf('## Walk-through with curl'), readme.indexOf('## For portals'));
-  const shell = /```sh\n([\s\S]*?)```/.exec(walkThrough)?.[1] ?? '';
+  const shell = walkThroughShell();
   t.match(shell, /clients create/, 'the walk-through creates a client');
   t.notMatch(shell, /\btee\b|>\s*[\w./-]+\.json/, 'no output is written to a file');
 });

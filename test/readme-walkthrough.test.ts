@@ -2,12 +2,13 @@
 // a resend added, as people do), against a real `mailcode serve` on the embedded defaults.
 // Only what ties it to this machine is replaced: the port, the CLI's path, the mail folder.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { packageRoot } from '../src/shared/paths.js';
 import { cliPath, requireBuild, startMailcode } from './helpers/processes.js';
+import { walkThroughShell } from './helpers/readme.js';
 
 t.test("the README's walk-through, pasted with a resend, verifies a code and ends with already_verified", async (t) => {
   if (!requireBuild(t)) return;
@@ -16,9 +17,7 @@ t.test("the README's walk-through, pasted with a resend, verifies a code and end
   const env = { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, MAIL_DIR: join(dir, 'mail'), RESEND_COOLDOWN_SECONDS: '0', NODE_ENV: 'development', LOG_LEVEL: 'warn' };
   const server = await startMailcode(t, env);
 
-  const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
-  const walkThrough = readme.slice(readme.indexOf('## Walk-through with curl'), readme.indexOf('## What happened to every code'));
-  const shell = /```sh\n([\s\S]*?)```/.exec(walkThrough)?.[1] ?? '';
+  const shell = walkThroughShell();
   const sendLine = /^SENT=\$\(curl[\s\S]*?; echo "\$SENT"$/m.exec(shell)?.[0];
   t.ok(sendLine, 'the walk-through sends a code');
   const script = shell

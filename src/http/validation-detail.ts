@@ -2,8 +2,8 @@
 // (anyOf) as the first error of every branch and then "must match a schema in anyOf",
 // which names the branch the caller did not mean beside the one it did. The caller's own
 // members choose the branch: one that fails for a member the body lacks (required) is not
-// the one meant, nor, while another fits, one that fails for a member it does not take. A schema may say in words
-// what it expects (`x-expected`), which reads better than a pattern.
+// the one meant, nor, while another fits, one that fails for a member it does not take. A
+// schema may say in words what it expects (`x-expected`), which reads better than a pattern.
 /** The annotation a schema carries to say what it expects, e.g. "six digits (0–9), like 042917". */
 export const expectedWords = 'x-expected';
 
