@@ -98,6 +98,19 @@ t.test('no import circle, between files or between folders', async (t) => {
   t.same(cycle(graph(local.map((i) => [folder(i.from), folder(i.to)]))), undefined, 'between folders');
 });
 
+t.test('HTTP is handed services, never the store: nothing under src/http/ imports src/store/', async (t) => {
+  const reaching = imports.filter((i) => folder(i.from) === 'http' && folder(i.to) === 'store');
+  t.same(reaching.map((i) => `${i.from} → ${i.to}`), []);
+});
+
+t.test('the CLI calls services, not stores: its files import nothing that opens or is a store', async (t) => {
+  const cli = sources.filter((f) => /^main\/cli[^/]*\.ts$/.test(f));
+  t.ok(cli.length >= 4, `${cli.length} CLI files`);
+  const reaching = imports.filter((i) => cli.includes(i.from) && (folder(i.to) === 'store' || i.to === 'main/open-store.ts'));
+  t.same(reaching.map((i) => `${i.from} → ${i.to}`), []);
+  for (const file of cli) t.notMatch(readFileSync(join(src, file), 'utf8'), /\bstore\.|\bStore\b/, `${file} names no store`);
+});
+
 t.test('mailcode/client loads no server code: outside its folder it imports types only', async (t) => {
   const runtime = local.filter((i) => folder(i.from) === 'client' && !i.typeOnly && folder(i.to) !== 'client');
   t.same(runtime.map((i) => `${i.from} → ${i.to}`), []);

@@ -44,7 +44,9 @@ await onEachDatabase(async (t) => {
     t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 0);
     const after = await fetch(`${server.url}/verifications/vf_none`, { headers });
     t.equal(after.status, 401, 'revocation takes effect at once on a running server');
-    t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 1, 'revoking twice says so');
+    const again = runCli(['clients', 'revoke', created.clientId], env);
+    t.equal(again.status, 1, 'revoking twice says so');
+    t.equal(again.stderr, `mailcode: no active client ${created.clientId}\n`);
 
     const jwksBefore = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
     const rotated = runCli(['keys', 'rotate'], env);
@@ -54,6 +56,10 @@ await onEachDatabase(async (t) => {
     const purge = runCli(['purge'], env);
     t.equal(purge.status, 0);
     t.match(JSON.parse(purge.stdout), { verifications: 0, sendEvents: 0, signingKeys: 0, suppressions: 0 });
+    // Last: a CLI step outlasts the server's keep-alive, and a fetch after it may meet a closing socket.
+    const trail = runCli(['events', 'tail', '--json'], env).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.clientId === created.clientId);
+    t.same(trail.map((e) => e.type), ['client.created', 'client.revoked'], 'a revoke is an event, written once');
+    t.match(trail[1], { subject: created.clientId, actor: 'cli', maskedEmail: null });
     await server.stop();
   });
 
@@ -82,9 +88,10 @@ await onEachDatabase(async (t) => {
     const tail = runCli(['events', 'tail', '--json'], env);
     t.equal(tail.status, 0, tail.stderr);
     const events = tail.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type !== 'mail.sent');
-    t.same(events.map((e) => e.type), ['verification.created', 'client.key_rotated'], 'oldest first');
-    t.match(events[0], { clientId: created.clientId, maskedEmail: 'a***@acme.example', requestId: 'req-cli-1', actor: 'portal' });
-    t.match(events[1], { subject: created.clientId, actor: 'cli' });
+    t.same(events.map((e) => e.type), ['client.created', 'verification.created', 'client.key_rotated'], 'oldest first');
+    t.match(events[0], { clientId: created.clientId, subject: created.clientId, actor: 'cli', data: { name: 'Acme', allowedDomains: ['acme.example'] } });
+    t.match(events[1], { clientId: created.clientId, maskedEmail: 'a***@acme.example', requestId: 'req-cli-1', actor: 'portal' });
+    t.match(events[2], { subject: created.clientId, actor: 'cli' });
     t.notMatch(tail.stdout, /mc_[A-Za-z0-9_-]{43}|ann@/, 'no key and no whole address in the trail');
     t.match(runCli(['events', 'tail', '--limit', '1'], env).stdout.trim().split('\n'), [/\tclient\.key_rotated\t/], 'the newest one only');
 
@@ -112,6 +119,11 @@ await onEachDatabase(async (t) => {
     t.match(updated.stdout, /from: Acme <no-reply@acme\.example>, reply-to: help@acme\.example/, 'options not given are kept');
     const again = runCli(['clients', 'update', created.clientId, '--code-in-subject'], env);
     t.match(again.stdout, /code in subject: yes/);
+    const updates = runCli(['events', 'tail', '--json'], env).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'client.updated');
+    t.same(updates.map((e) => e.data.changed), [['accentColor', 'codeInSubject', 'name', 'replyTo', 'logoUrl'].sort(), ['codeInSubject']], 'each update is an event naming what changed, not the values');
+    const nobody = runCli(['clients', 'update', 'cl_nobody', '--name', 'X'], env);
+    t.equal(nobody.status, 1);
+    t.equal(nobody.stderr, 'mailcode: no client cl_nobody\n');
     for (const bad of [['--accent', 'green'], ['--logo-url', 'http://insecure.example/logo.png'], ['--from', 'not an address'], ['--locale', 'tlh'], ['--support', 'call us']]) {
       const refused = runCli(['clients', 'update', created.clientId, ...bad], env);
       t.not(refused.status, 0, bad.join(' '));

@@ -14,7 +14,7 @@ tap.test('openapi.yaml is what the schemas generate (run `npm run openapi` after
 await onEachDatabase(async (t) => {
   t.test('every registered route is described in openapi.yaml', async (t) => {
     const { app } = await build(t);
-    const routes = app.mailcode.routes.map((r) => {
+    const routes = app.registeredRoutes.map((r) => {
       const [method, url] = r.split(' ') as [string, string];
       return { method, url };
     });

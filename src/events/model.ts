@@ -23,7 +23,10 @@ export const eventTypes = [
   'authenticator.reset',
   'recovery_codes.regenerated',
   'recovery_codes.used',
+  'client.created',
+  'client.updated',
   'client.key_rotated',
+  'client.revoked',
   'webhook.disabled',
 ] as const;
 

@@ -1,4 +1,4 @@
-// A client's own audit trail, page by page, newest first.
+// The audit trail: a client's own, page by page, newest first; every client's, in order, for the operator.
 import type { AuditEvent, EventType } from './model.js';
 import type { EventsPort } from './ports.js';
 
@@ -25,5 +25,15 @@ export class EventsService {
   /** One subject's story, oldest first (a verification's timeline). */
   async timeline(clientId: string, subject: string, limit = 50): Promise<AuditEvent[]> {
     return (await this.events.list({ clientId, subject, limit })).reverse();
+  }
+
+  /** The operator's view (`mailcode events tail`): every client's events after `seq`, oldest first. */
+  after(seq: number, limit: number): Promise<AuditEvent[]> {
+    return this.events.after(seq, limit);
+  }
+
+  /** The position of the newest event (0 when there is none). */
+  lastSeq(): Promise<number> {
+    return this.events.lastSeq();
   }
 }

@@ -7,15 +7,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { KeyRing } from '../assertions/keyring.js';
+import type { ClientsService } from '../clients/service.js';
 import type { MailTransport } from '../mail/transport.js';
-import type { MailWorker } from '../mail/worker.js';
 import type { Config } from '../shared/config.js';
 import type { Metrics } from '../shared/metrics.js';
-import type { Store } from '../store/store.js';
 import type { EventsService } from '../events/service.js';
-import type { WebhookService } from '../webhooks/service.js';
-import type { WebhookWorker } from '../webhooks/worker.js';
-import type { ExpirySweep } from '../verification/expiry.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
@@ -30,47 +26,36 @@ import portalRoutes from './routes/portal.js';
 import publicRoutes from './routes/public.js';
 import { ajvOptions } from './schemas/common.js';
 
-/** A wired mailcode (main/wiring.ts makes one): what the HTTP face serves. */
-export interface Mailcode {
+/** What the HTTP face serves (main/wiring.ts makes it): services, never the store. */
+export interface HttpServices {
   config: Config;
   logger: Logger;
-  store: Store;
+  /** Set with REDIS_URL: the per-client request limiter shares it. */
   redis: Redis | undefined;
   keys: KeyRing;
+  clients: ClientsService;
   verification: VerificationService;
   totp: TotpService;
   events: EventsService;
   suppressions: SuppressionService;
-  webhooks: WebhookService;
-  worker: MailWorker;
-  webhookWorker: WebhookWorker;
-  expiry: ExpirySweep;
-  /** Where the bounce listener listens, when BOUNCE_SMTP_PORT is set and it has started. */
-  bounceListenerPort(): number | undefined;
-  /** Starts the mail and webhook workers, the expiry sweep and the bounce listener. */
-  startBackground(): Promise<void>;
-  transport: MailTransport;
+  /** Readiness: whether the database answers, and whether mail can leave. */
+  ping(): Promise<boolean>;
+  transport: Pick<MailTransport, 'kind' | 'ready'>;
   metrics: Metrics;
-  /** Stops the worker and closes what the wiring opened. */
-  close(): Promise<void>;
-}
-
-export interface HttpContext extends Mailcode {
-  /** Every route registered, as "METHOD /url" (the OpenAPI test holds these to openapi.yaml). */
-  routes: string[];
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    mailcode: HttpContext;
+    /** Every route registered, as "METHOD /url" (the OpenAPI test holds these to openapi.yaml). */
+    registeredRoutes: string[];
   }
 }
 
-export async function buildHttpApp(mailcode: Mailcode, options: { startWorker?: boolean } = {}): Promise<FastifyInstance> {
-  const { config, store, keys, transport, redis, metrics } = mailcode;
+export async function buildHttpApp(services: HttpServices): Promise<FastifyInstance> {
+  const { config, keys, transport, redis, metrics } = services;
   const headers = securityHeaders();
   const app = Fastify({
-    loggerInstance: mailcode.logger as FastifyBaseLogger,
+    loggerInstance: services.logger as FastifyBaseLogger,
     // Bounds on what one client can make the server hold: 16 KiB bodies, 10 s to send a
     // request, idle keep-alive connections closed after 5 s.
     bodyLimit: 16 * 1024,
@@ -91,29 +76,24 @@ export async function buildHttpApp(mailcode: Mailcode, options: { startWorker?: 
   });
   // The API speaks JSON only; a text/plain body is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
-  app.decorate('mailcode', { ...mailcode, routes });
+  app.decorate('registeredRoutes', routes);
 
   await app.register(errors, { routes });
   await app.register(securityHeadersPlugin, { headers });
   await app.register(wellFormedText);
   await app.register(metricsPlugin, { metrics });
-  await app.register(auth, { clients: store.clients });
+  await app.register(auth, { clients: services.clients });
   await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  await app.register(publicRoutes, { ping: () => store.ping(), keys, transport, redis });
+  await app.register(publicRoutes, { ping: services.ping, keys, transport, redis });
   await app.register(portalRoutes, {
-    verification: mailcode.verification,
-    totp: mailcode.totp,
-    events: mailcode.events,
-    suppressions: mailcode.suppressions,
+    verification: services.verification,
+    totp: services.totp,
+    events: services.events,
+    suppressions: services.suppressions,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
     redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),
   });
-
-  app.addHook('onReady', async () => {
-    if (options.startWorker !== false) await mailcode.startBackground();
-  });
-  app.addHook('onClose', () => mailcode.close());
   return app;
 }

@@ -145,5 +145,9 @@ export function problemFor(refusal: DomainRefusal): ProblemError {
       return problems.totpAlreadyEnabled();
     case 'enrollment_not_found':
       return problems.enrollmentNotFound();
+    // Operator actions (the CLI today): no route answers these yet.
+    case 'client_not_found':
+    case 'webhook_not_found':
+      return problems.notFound(refusal.detail);
   }
 }

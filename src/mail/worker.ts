@@ -12,6 +12,7 @@ import type { MailTransport, SentMail } from './transport.js';
 import { mailEvents } from './delivery-events.js';
 import { delivered, refusalOf, type Refused } from './smtp-reply.js';
 import { hourMs } from '../verification/limits.js';
+import type { BackgroundJob } from '../shared/background.js';
 
 export interface MailWorkerOptions {
   outbox: OutboxPort;
@@ -40,21 +41,23 @@ export interface MailWorkerOptions {
   onBounced?: (domain: string) => void;
 }
 
-export class MailWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+/** A background job (shared/background.ts): each pass fills the free delivery slots. */
+export class MailWorker implements BackgroundJob {
+  readonly name = 'mail';
   private inFlight = 0;
-  private pumpQueued = false;
-  /** The pass in progress; a nudge during it asks for one more pass after it. */
-  private pumping: Promise<void> | undefined;
-  private pumpAgain = false;
   private lastExpiryCheck = -Infinity;
   private idle: (() => void)[] = [];
   /** The outbox ids being delivered now: their leases are renewed until they end. */
   private readonly delivering = new Set<number>();
   private renewal: NodeJS.Timeout | undefined;
+  /** From the background loop, once it runs: starts a pass as soon as possible. */
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: MailWorkerOptions) {}
+
+  get idleMs(): number {
+    return this.options.pollMs ?? 1_000;
+  }
 
   private get concurrency(): number {
     return this.options.concurrency ?? 64;
@@ -69,22 +72,18 @@ export class MailWorker {
     return this.options.leaseMs ?? 10_000;
   }
 
-  start(): void {
-    this.running = true;
-    this.renewal = setInterval(() => this.renewLeases(), Math.max(100, Math.floor(this.leaseMs / 3)));
-    this.renewal.unref();
-    // Mail a killed process had claimed is taken back before the first claim, so it leaves
-    // at once instead of after the dead process's lease.
-    this.options.outbox.releaseAbandoned().then(
-      (released) => {
-        if (released > 0) this.options.logger.warn({ released }, 'mail claimed by a process that ended without delivering it is queued again');
-        this.schedulePump(0);
-      },
-      (error: unknown) => {
-        this.options.logger.error({ err: error }, 'abandoned mail could not be released; it is retried when its lease ends');
-        this.schedulePump(0);
-      },
-    );
+  /**
+   * Mail a killed process had claimed is taken back before the first claim, so it leaves
+   * at once instead of after the dead process's lease.
+   */
+  async prepare(): Promise<void> {
+    this.renewal = setInterval(() => this.renewLeases(), Math.max(100, Math.floor(this.leaseMs / 3))).unref();
+    try {
+      const released = await this.options.outbox.releaseAbandoned();
+      if (released > 0) this.options.logger.warn({ released }, 'mail claimed by a process that ended without delivering it is queued again');
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'abandoned mail could not be released; it is retried when its lease ends');
+    }
   }
 
   private renewLeases(): void {
@@ -96,54 +95,24 @@ export class MailWorker {
 
   /** Called after a send is committed, so the mail leaves at once instead of at the next poll. */
   nudge(): void {
-    if (!this.running || this.pumpQueued) return;
-    this.pumpQueued = true;
-    setImmediate(() => {
-      this.pumpQueued = false;
-      this.pump();
-    });
-  }
-
-  private schedulePump(delayMs: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.pump(), delayMs);
-    this.timer.unref();
+    this.wake?.();
   }
 
   /**
-   * Keeps up to `concurrency` deliveries in flight: each one that ends claims the next due
-   * mail, so one slow delivery never holds up the others.
+   * Keeps up to `concurrency` deliveries in flight: each one that ends wakes the loop to
+   * claim the next due mail, so one slow delivery never holds up the others.
    */
-  private pump(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = this.pass().finally(() => {
-      this.pumping = undefined;
-      if (this.pumpAgain) {
-        this.pumpAgain = false;
-        this.pump();
-      }
-    });
-  }
-
-  private async pass(): Promise<void> {
-    try {
-      await this.failExpired();
-      const free = this.concurrency - this.inFlight;
-      // Claims refill in batches: a claim scans past the rows in flight, so claiming one
-      // mail each time one delivery ends cost more than the delivery's own SQL (measured:
-      // 7% of the server's time under send load, before this).
-      if (free < this.refillAt) return;
-      const due = await this.claim(free);
-      for (const mail of due) this.track(this.deliver(mail));
-      if (due.length < free) this.schedulePump(this.options.pollMs ?? 1_000);
-    } catch (error) {
-      this.options.logger.error({ err: error }, 'mail worker pass failed');
-      this.schedulePump(this.options.pollMs ?? 1_000);
-    }
+  async pass(wake: () => void): Promise<boolean> {
+    this.wake = wake;
+    await this.failExpired();
+    const free = this.concurrency - this.inFlight;
+    // Claims refill in batches: a claim scans past the rows in flight, so claiming one
+    // mail each time one delivery ends cost more than the delivery's own SQL (measured:
+    // 7% of the server's time under send load, before this).
+    if (free < this.refillAt) return false;
+    const due = await this.claim(free);
+    for (const mail of due) this.track(this.deliver(mail));
+    return false;
   }
 
   private track(delivery: Promise<void>): void {
@@ -248,13 +217,9 @@ export class MailWorker {
     logger.warn({ ...fields, retryAt: new Date(nextAttemptAt).toISOString() }, 'mail delivery deferred; will retry');
   }
 
-  /** Stops claiming and waits for mail in flight; mail not yet started stays queued. */
-  async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    // A pass that has already claimed mail starts its deliveries; wait for those too (their
-    // leases are still renewed meanwhile).
-    await this.pumping;
+  /** After the last pass: waits for mail in flight; mail not yet started stays queued. */
+  async drain(): Promise<void> {
+    // Their leases are still renewed meanwhile.
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     clearInterval(this.renewal);
   }

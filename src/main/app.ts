@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../http/app.js';
 import type { Config } from '../shared/config.js';
-import { wire, type WiringDeps } from './wiring.js';
+import { wire, type Mailcode, type WiringDeps } from './wiring.js';
 
 export { keyRingFor, openStore } from './open-store.js';
 export type { Store } from '../store/store.js';
@@ -13,6 +13,20 @@ export interface AppDeps extends WiringDeps {
   startWorker?: boolean;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The wired whole, for the server's entry and the tests: the routes never read it. */
+    mailcode: Mailcode;
+  }
+}
+
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  return buildHttpApp(await wire(config, deps), { startWorker: deps.startWorker });
+  const mailcode = await wire(config, deps);
+  const app = await buildHttpApp(mailcode);
+  app.decorate('mailcode', mailcode);
+  app.addHook('onReady', async () => {
+    if (deps.startWorker !== false) await mailcode.startBackground();
+  });
+  app.addHook('onClose', () => mailcode.close());
+  return app;
 }

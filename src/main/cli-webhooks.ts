@@ -1,28 +1,11 @@
 // `mailcode webhooks add|list|remove|rotate-secret|test|replay`: a client's endpoints.
 import type { Command } from 'commander';
-import type { Config } from '../shared/config.js';
-import { codeSecrets } from '../shared/config.js';
-import { deriveKeys } from '../shared/secrets.js';
-import type { Store } from '../store/store.js';
-import { WebhookError, WebhookService } from '../webhooks/service.js';
-import { webhookPolicy } from '../webhooks/url-policy.js';
+import type { WebhookService } from '../webhooks/service.js';
+import { withServices } from './cli-services.js';
 
-type WithStore = <T>(fn: (store: Store, cfg: Config) => T | Promise<T>) => Promise<T>;
-
-export function registerWebhookCommands(program: Command, withStore: WithStore): void {
+export function registerWebhookCommands(program: Command): void {
   const webhooks = program.command('webhooks').description("a client's webhook endpoints (events signed per Standard Webhooks)");
-  const withService = <T>(fn: (service: WebhookService) => Promise<T>) =>
-    withStore(async (store, cfg) => {
-      const service = new WebhookService(store.webhooks, { secretKeys: deriveKeys(codeSecrets(cfg), 'webhook-secrets'), policy: webhookPolicy(cfg), now: Date.now });
-      try {
-        return await fn(service);
-      } catch (error) {
-        if (!(error instanceof WebhookError)) throw error;
-        process.stderr.write(`mailcode: ${error.message}\n`);
-        process.exitCode = 1;
-        return undefined;
-      }
-    });
+  const withService = <T>(fn: (service: WebhookService) => Promise<T>) => withServices(({ webhooks }) => fn(webhooks));
 
   webhooks
     .command('add')

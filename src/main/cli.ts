@@ -1,41 +1,11 @@
 #!/usr/bin/env node
 // The `mailcode` command: serve, migrate, clients, keys, events, suppressions, purge.
 import { Command, CommanderError } from 'commander';
-import type { Config } from '../shared/config.js';
-import { newId } from '../shared/ids.js';
-import { hashApiKey, newApiKey } from '../shared/secrets.js';
 import type { Client } from '../clients/model.js';
-import type { Store } from '../store/store.js';
+import { byOperator, config, withServices } from './cli-services.js';
 import { registerAuditCommands } from './cli-audit.js';
 import { registerWebhookCommands } from './cli-webhooks.js';
 import { accentOption, domainOption, hoursOption, localeOption, nameOption, senderOption, supportOption, urlOption } from './cli-options.js';
-
-// The configuration, the database and the key ring are loaded when a command runs, not at
-// start: a usage error or --help answers at once, without them.
-async function config(): Promise<Config> {
-  const { ConfigError, loadConfig } = await import('../shared/config.js');
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`mailcode: configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-}
-
-async function withStore<T>(fn: (store: Store, cfg: Config) => T | Promise<T>): Promise<T> {
-  const cfg = await config();
-  const { openStore } = await import('./open-store.js');
-  const store = await openStore(cfg);
-  try {
-    return await fn(store, cfg);
-  } finally {
-    await store.close();
-  }
-}
-
 
 /** A usage error: one line naming what is wrong, exit code 2 (like a bad configuration). */
 const usageExitCode = 2;
@@ -79,7 +49,7 @@ program
 program
   .command('migrate')
   .description('apply database migrations (the server also does this at start)')
-  .action(() => withStore(() => console.log('database is up to date')));
+  .action(() => withServices(() => console.log('database is up to date')));
 
 const clients = program.command('clients').description('manage portal clients and their API keys');
 
@@ -139,17 +109,9 @@ brandingOptions(
   .option('--json', 'print JSON')
   .addHelpText('after', '\nExamples:\n  mailcode clients create --name "Acme Portal" --domain acme.example --json\n  mailcode clients create --name "Acme" --domain acme.example --from "Acme <no-reply@acme.example>" --support https://help.acme.example --locale de')
   .action((options: BrandingFlags & { name: string; domain: string[]; json?: boolean }) =>
-    withStore(async (store) => {
-      const apiKey = newApiKey();
-      const client = await store.clients.create({
-        id: newId('cl', 9),
-        name: options.name,
-        apiKeyHash: hashApiKey(apiKey),
-        allowedDomains: options.domain,
-        ...brandingSettings(options),
-        codeInSubject: options.codeInSubject !== false,
-        createdAt: Date.now(),
-      });
+    withServices(async ({ clients }) => {
+      const settings = { name: options.name, allowedDomains: options.domain, ...brandingSettings(options), codeInSubject: options.codeInSubject !== false };
+      const { client, apiKey } = await clients.create(settings, byOperator);
       if (options.json) {
         console.log(JSON.stringify({ clientId: client.id, apiKey, ...client, id: undefined }));
       } else {
@@ -179,15 +141,7 @@ brandingOptions(
     if (Object.keys(changes).length === 0) {
       command.error('nothing to change: give at least one option (see mailcode clients update --help)', { exitCode: usageExitCode });
     }
-    return withStore(async (store) => {
-      const client = await store.clients.update(id, changes);
-      if (!client) {
-        process.stderr.write(`mailcode: no client ${id}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      console.log(describe(client));
-    });
+    return withServices(async ({ clients }) => console.log(describe(await clients.update(id, changes, byOperator))));
   });
 
 clients
@@ -195,8 +149,8 @@ clients
   .description('list clients (never their keys)')
   .option('--json', 'print JSON')
   .action((options: { json?: boolean }) =>
-    withStore(async (store) => {
-      const all = await store.clients.list();
+    withServices(async ({ clients }) => {
+      const all = await clients.list();
       if (options.json) return console.log(JSON.stringify(all));
       for (const c of all) {
         const state = c.revokedAt ? `revoked ${new Date(c.revokedAt).toISOString()}` : 'active';
@@ -212,12 +166,8 @@ clients
   .description('revoke a client\'s API key at once')
   .argument('<id>', 'client id')
   .action((id: string) =>
-    withStore(async (store) => {
-      if (!(await store.clients.revoke(id, Date.now()))) {
-        process.stderr.write(`mailcode: no active client ${id}\n`);
-        process.exitCode = 1;
-        return;
-      }
+    withServices(async ({ clients }) => {
+      await clients.revoke(id, byOperator);
       console.log(`client ${id} revoked`);
     }),
   );
@@ -228,12 +178,7 @@ program
   .command('rotate')
   .description('make a new signing key; the old one stays in the JWKS until its tokens expire')
   .action(() =>
-    withStore(async (store, cfg) => {
-      const { keyRingFor } = await import('./open-store.js');
-      const keys = keyRingFor(store.signingKeys, cfg);
-      await keys.init();
-      console.log(`new signing key ${await keys.rotate()}`);
-    }),
+    withServices(async ({ keys }) => console.log(`new signing key ${await keys.rotate()}`)),
   );
 
 program
@@ -245,12 +190,8 @@ program
   .addHelpText('after', '\nExamples:\n  mailcode preview --locale de\n  mailcode preview --client cl_abc123 --out /tmp/mail')
   .action(async (options: { locale?: string; client?: string; out: string }) => {
     const { writePreviews } = await import('../mail/preview.js');
-    const client = options.client ? await withStore((store) => store.clients.get(options.client!)) : undefined;
-    if (options.client && !client) {
-      process.stderr.write(`mailcode: no client ${options.client}\n`);
-      process.exitCode = 1;
-      return;
-    }
+    const client = options.client ? await withServices(({ clients }) => clients.get(options.client!)) : undefined;
+    if (options.client && !client) return;
     for (const file of writePreviews(options.out, options.locale ? [options.locale] : undefined, client)) console.log(file);
   });
 
@@ -258,16 +199,11 @@ program
   .command('purge')
   .description('delete expired verifications past retention, old send events and unneeded keys')
   .action(() =>
-    withStore(async (store, cfg) => {
-      const [{ keyRingFor }, { purgeExpired }] = await Promise.all([import('./open-store.js'), import('../retention/purge.js')]);
-      const keys = keyRingFor(store.signingKeys, cfg);
-      await keys.init();
-      console.log(JSON.stringify(await purgeExpired(store.maintenance, keys, cfg.RETENTION_DAYS, Date.now(), cfg.EVENT_RETENTION_DAYS)));
-    }),
+    withServices(async ({ purge }) => console.log(JSON.stringify(await purge()))),
   );
 
-registerAuditCommands(program, clients, withStore);
-registerWebhookCommands(program, withStore);
+registerAuditCommands(program, clients);
+registerWebhookCommands(program);
 
 try {
   await program.parseAsync(process.argv);

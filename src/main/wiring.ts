@@ -1,8 +1,13 @@
-// The one composition root: configuration → store, keys, services, mail worker, metrics.
-// The server, the tests and the benchmark build the service through here; the HTTP app
-// only receives what this made.
+// The one composition root: configuration → store, keys, services, background jobs,
+// metrics. The server, the CLI, the tests and the benchmark build the service through
+// here; the HTTP app only receives the services this made, never the store.
 import type { DestinationStream, Logger } from 'pino';
-import type { Mailcode } from '../http/app.js';
+import type { KeyRing } from '../assertions/keyring.js';
+import { ClientsService } from '../clients/service.js';
+import type { HttpServices } from '../http/app.js';
+import { purgeExpired } from '../retention/purge.js';
+import type { PurgeResult } from '../retention/ports.js';
+import { Background } from '../shared/background.js';
 import { MailWorker } from '../mail/worker.js';
 import { resolveLocale } from '../mail/render.js';
 import { createMailTransport, type MailTransport } from '../mail/transport.js';
@@ -25,7 +30,34 @@ import { webhookPolicy } from '../webhooks/url-policy.js';
 import { ExpirySweep } from '../verification/expiry.js';
 import { returnPath } from '../mail/verp.js';
 
-export type { Mailcode } from '../http/app.js';
+/** What an operator does (the CLI, later the console), over one store. */
+export interface OperatorServices {
+  clients: ClientsService;
+  events: EventsService;
+  suppressions: SuppressionService;
+  webhooks: WebhookService;
+  /** The assertion signing keys (`mailcode keys rotate`). */
+  keys: KeyRing;
+  /** Deletes what is past its retention (the hourly job, `mailcode purge`). */
+  purge(): Promise<PurgeResult>;
+}
+
+/** A wired mailcode: the HTTP app's services, and what runs and is tested beside them. */
+export interface Mailcode extends HttpServices, OperatorServices {
+  /** The tests' and the benchmark's way in; HTTP is never handed it. */
+  store: Store;
+  transport: MailTransport;
+  worker: MailWorker;
+  webhookWorker: WebhookWorker;
+  expiry: ExpirySweep;
+  background: Background;
+  /** Where the bounce listener listens, when BOUNCE_SMTP_PORT is set and it has started. */
+  bounceListenerPort(): number | undefined;
+  /** Starts every background job, and the bounce listener when configured. */
+  startBackground(): Promise<void>;
+  /** Stops the background jobs (mail in flight drains) and closes what the wiring opened. */
+  close(): Promise<void>;
+}
 
 export interface WiringDeps {
   /** A store the caller owns (and closes); else the configured database is opened. */
@@ -49,6 +81,31 @@ export function sendLimits(config: Config): SendLimits {
     wrongCodesPerEmailHour: config.WRONG_CODES_PER_EMAIL_HOUR,
     codesKept: 3,
   };
+}
+
+/** The operator's services over `store`, with the signing keys already loaded. */
+export function operatorServices(config: Config, store: Store, keys: KeyRing, now: () => number = Date.now): OperatorServices {
+  return {
+    clients: new ClientsService(store.clients, now),
+    events: new EventsService(store.events),
+    suppressions: new SuppressionService(store.suppressions, now),
+    webhooks: new WebhookService(store.webhooks, { secretKeys: deriveKeys(codeSecrets(config), 'webhook-secrets'), policy: webhookPolicy(config), now }),
+    keys,
+    purge: () => purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, now(), config.EVENT_RETENTION_DAYS),
+  };
+}
+
+/** The CLI's way in: the operator's services on the configured database (migrated), and how to close it. */
+export async function openOperator(config: Config): Promise<OperatorServices & { close(): Promise<void> }> {
+  const store = await openStore(config);
+  try {
+    const keys = keyRingFor(store.signingKeys, config);
+    await keys.init();
+    return { ...operatorServices(config, store, keys), close: () => keys.settled().then(() => store.close()) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
 
 export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailcode> {
@@ -84,6 +141,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onBounced: (domain) => metrics.mailBounced.inc({ domain }),
   });
   metrics.watchStore({ mailQueued: () => store.outbox.countQueued(), webhooksPending: () => store.webhooks.countPending(), eventsWritten: () => store.events.lastSeq() });
+  const operator = operatorServices(config, store, keys, now);
   const webhookKeys = deriveKeys(secrets, 'webhook-secrets');
   const policy = webhookPolicy(config);
   const webhookConnections = webhookAgents(policy);
@@ -103,11 +161,18 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onRetry: () => metrics.webhookDeliveries.inc({ outcome: 'retried' }),
     onFailed: () => metrics.webhookDeliveries.inc({ outcome: 'failed' }),
   });
-  const expiry = new ExpirySweep(
-    store.verifications,
-    now,
-    (error) => logger.error({ err: error }, 'expired verifications could not be marked; tried again in a second'),
-    config.EVENT_RETENTION_DAYS * dayMs,
+  const expiry = new ExpirySweep(store.verifications, now, config.EVENT_RETENTION_DAYS * dayMs);
+  const hourlyPurge = {
+    name: 'purge',
+    idleMs: 3_600_000,
+    firstPassAfterMs: 3_600_000,
+    async pass() {
+      logger.info(await operator.purge(), 'purged expired rows');
+      return false;
+    },
+  };
+  const background = new Background([worker, webhookWorker, expiry, hourlyPurge], (job, error) =>
+    logger.error({ err: error, job: job.name }, `background job "${job.name}" failed a pass; it tries again after ${job.idleMs / 1000} s`),
   );
   let bounceListener: { port: number; close(): Promise<void> } | undefined;
   const verification = new VerificationService({
@@ -141,27 +206,23 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     logger: logger.child({ component: 'totp' }),
   });
   return {
+    ...operator,
     config,
     logger,
     store,
     redis,
-    keys,
     verification,
     totp,
-    events: new EventsService(store.events),
-    webhooks: new WebhookService(store.webhooks, { secretKeys: webhookKeys, policy, now }),
+    ping: () => store.ping(),
     webhookWorker,
     expiry,
-    suppressions: new SuppressionService(store.suppressions, now),
     worker,
+    background,
     transport,
     metrics,
     bounceListenerPort: () => bounceListener?.port,
-    /** The work beside the requests: mail, webhooks, expiry, and the bounce listener when configured. */
     async startBackground() {
-      worker.start();
-      webhookWorker.start();
-      expiry.start();
+      background.start();
       if (config.BOUNCE_SMTP_PORT !== undefined && config.BOUNCE_DOMAIN) {
         // Loaded only when used: smtp-server and mailparser hold 11 MB of heap, which a
         // server with a 128 MB heap cap otherwise pays for in garbage collection.
@@ -181,9 +242,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     },
     async close() {
       await bounceListener?.close();
-      await worker.stop();
-      await webhookWorker.stop();
-      await expiry.stop();
+      await background.stop();
       webhookConnections.http.destroy();
       webhookConnections.https.destroy();
       transport.close();

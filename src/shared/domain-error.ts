@@ -20,7 +20,11 @@ export type DomainRefusal =
   | { kind: 'verification_not_found' }
   | { kind: 'totp_not_enabled' }
   | { kind: 'totp_already_enabled' }
-  | { kind: 'enrollment_not_found' };
+  | { kind: 'enrollment_not_found' }
+  /** No such client (or, for revoke and rotate-key, no such active client). */
+  | { kind: 'client_not_found'; detail: string }
+  /** No such webhook endpoint of the client (or no such event of it, for a replay). */
+  | { kind: 'webhook_not_found'; detail: string };
 
 export class DomainError extends Error {
   constructor(readonly refusal: DomainRefusal) {

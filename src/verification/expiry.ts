@@ -9,6 +9,7 @@
 import { byMailcode, event, type NewEvent } from '../events/model.js';
 import { aboutVerification } from './audit.js';
 import type { Verification } from './model.js';
+import type { BackgroundJob } from '../shared/background.js';
 
 /** Codes that expired after `after` and at or before `upTo` (ms). */
 export interface ExpiryWindow {
@@ -42,10 +43,10 @@ const fullBatchesPerPass = 20;
  */
 const sliceMs = 3_600_000;
 
-/** Marks what has expired, in batches, every `intervalMs` once started (its timer is unref'd). */
-export class ExpirySweep {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+/** A background job (shared/background.ts): marks what has expired, in batches, every second. */
+export class ExpirySweep implements BackgroundJob {
+  readonly name = 'expiry';
+  readonly idleMs = 1_000;
   /** Every pending verification that expired at or before this time is marked (ms). */
   private sweptUpTo: number | undefined;
 
@@ -56,7 +57,6 @@ export class ExpirySweep {
   constructor(
     private readonly port: ExpiryPort,
     private readonly now: () => number,
-    private readonly onError: (error: unknown) => void,
     private readonly catchUpMs: number,
   ) {}
 
@@ -79,17 +79,9 @@ export class ExpirySweep {
     return total;
   }
 
-  start(intervalMs = 1_000): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.runOnce()
-        .catch(this.onError)
-        .finally(() => (this.running = undefined));
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  /** Every second: a pass catches up by itself (see runOnce), so it never asks for another at once. */
+  async pass(): Promise<boolean> {
+    await this.runOnce();
+    return false;
   }
 }

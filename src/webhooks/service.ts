@@ -3,12 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { eventTypes, type EventType } from '../events/model.js';
 import { newId } from '../shared/ids.js';
+import { refuse } from '../shared/domain-error.js';
 import { seal } from '../shared/secrets.js';
 import type { WebhookEndpoint } from './model.js';
 import type { WebhooksPort } from './ports.js';
 import { checkWebhookUrl, type TargetPolicy } from './url-policy.js';
-
-export class WebhookError extends Error {}
 
 /** A Standard Webhooks secret: whsec_ and 32 random bytes, base64. */
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -21,9 +20,9 @@ export class WebhookService {
 
   async add(clientId: string, url: string, types: string[] = []): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const verdict = checkWebhookUrl(url, this.options.policy);
-    if (!verdict.ok) throw new WebhookError(`webhook URL refused: ${verdict.reason}`);
+    if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `webhook URL refused: ${verdict.reason}` });
     const unknown = types.find((t) => !(eventTypes as readonly string[]).includes(t));
-    if (unknown !== undefined) throw new WebhookError(`"${unknown}" is not an event type (one of: ${eventTypes.join(', ')})`);
+    if (unknown !== undefined) throw refuse({ kind: 'invalid_input', detail: `"${unknown}" is not an event type (one of: ${eventTypes.join(', ')})` });
     const secret = newSecret();
     const endpoint = await this.webhooks.create({
       id: newId('wh', 12),
@@ -41,19 +40,19 @@ export class WebhookService {
   }
 
   async remove(id: string): Promise<void> {
-    if (!(await this.webhooks.remove(id))) throw new WebhookError(`no webhook ${id}`);
+    if (!(await this.webhooks.remove(id))) throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}` });
   }
 
   async rotateSecret(id: string): Promise<string> {
     const secret = newSecret();
-    if (!(await this.webhooks.rotateSecret(id, seal(this.options.secretKeys[0]!, secret)))) throw new WebhookError(`no webhook ${id}`);
+    if (!(await this.webhooks.rotateSecret(id, seal(this.options.secretKeys[0]!, secret)))) throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}` });
     return secret;
   }
 
   /** A `webhook.test` delivery, outside the trail, to check an endpoint and its secret. */
   async sendTest(id: string): Promise<string> {
     const endpoint = await this.webhooks.get(id);
-    if (!endpoint) throw new WebhookError(`no webhook ${id}`);
+    if (!endpoint) throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}` });
     const eventId = newId('ev');
     const now = this.options.now();
     const payload = JSON.stringify({ type: 'webhook.test', timestamp: new Date(now).toISOString(), data: { id: eventId, subject: endpoint.id, endpoint: endpoint.id } });
@@ -62,6 +61,6 @@ export class WebhookService {
   }
 
   async replayFrom(id: string, eventId: string): Promise<void> {
-    if (!(await this.webhooks.replayFrom(id, eventId))) throw new WebhookError(`no webhook ${id}, or no event ${eventId} of its client`);
+    if (!(await this.webhooks.replayFrom(id, eventId))) throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}, or no event ${eventId} of its client` });
   }
 }

@@ -10,6 +10,7 @@ import { horizon } from './fan-out.js';
 import { deliveryWindowMs, disableAfterFailingMs, retryDelayMs, webhookPayload, type WebhookDelivery } from './model.js';
 import type { DeliveredWebhook, WebhooksPort } from './ports.js';
 import type { PostResult } from './sender.js';
+import type { BackgroundJob } from '../shared/background.js';
 
 export interface WebhookWorkerOptions {
   webhooks: WebhooksPort;
@@ -26,46 +27,19 @@ export interface WebhookWorkerOptions {
   onRetry?: () => void;
 }
 
-export class WebhookWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private pass: Promise<void> | undefined;
-  private again = false;
+/** A background job (shared/background.ts): each pass fans out new events and delivers a round. */
+export class WebhookWorker implements BackgroundJob {
+  readonly name = 'webhooks';
 
   constructor(private readonly options: WebhookWorkerOptions) {}
 
-  start(): void {
-    this.running = true;
-    this.schedule(0);
+  get idleMs(): number {
+    return this.options.pollMs ?? 500;
   }
 
-  /** Called after a change wrote events, so they leave at once instead of at the next poll. */
-  nudge(): void {
-    if (this.running) this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.run(), delayMs);
-    this.timer.unref();
-  }
-
-  private run(): void {
-    if (!this.running) return;
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
-    this.pass = this.runOnce()
-      .then((handled) => this.schedule(handled > 0 || this.again ? 0 : (this.options.pollMs ?? 500)))
-      .catch((error: unknown) => {
-        this.options.logger.error({ err: error }, 'webhook pass failed');
-        this.schedule(this.options.pollMs ?? 500);
-      })
-      .finally(() => {
-        this.pass = undefined;
-        this.again = false;
-      });
+  /** A pass that handled deliveries is followed by another at once: more may be due. */
+  async pass(): Promise<boolean> {
+    return (await this.runOnce()) > 0;
   }
 
   /** One fan-out and one round of deliveries; how many deliveries were handled (tests call it). */
@@ -117,11 +91,5 @@ export class WebhookWorker {
       const disabled = event('webhook.disabled', at, { clientId: delivery.clientId, subject: delivery.endpointId }, { actor: 'mailcode', requestId: null }, { url: delivery.url, reason });
       if (await webhooks.disable(delivery.endpointId, at, reason, [disabled])) logger.warn({ endpointId: delivery.endpointId, reason }, 'webhook endpoint disabled');
     }
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    await this.pass;
   }
 }

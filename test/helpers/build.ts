@@ -11,10 +11,9 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import { buildApp, openStore } from '../../src/main/app.js';
 import { loadConfig, type Config } from '../../src/shared/config.js';
 import type { MailTransport } from '../../src/mail/transport.js';
-import { newId } from '../../src/shared/ids.js';
-import { hashApiKey, newApiKey } from '../../src/shared/secrets.js';
 import type { ClientSettings } from '../../src/clients/model.js';
-import type { Store } from '../../src/store/store.js';
+import type { ClientsService } from '../../src/clients/service.js';
+import type { EventContext } from '../../src/events/model.js';
 import { onPostgres, postgresTestEnv } from './databases.js';
 
 export const startOfTest = Date.parse('2026-03-02T09:00:00.000Z');
@@ -90,17 +89,12 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
   });
 }
 
-/** A portal client as `mailcode clients create` makes it, with its API key and auth header. */
-export async function addClient(store: Store, now: number, settings: Partial<ClientSettings> & { name?: string } = {}) {
-  const apiKey = newApiKey();
-  const client = await store.clients.create({
-    id: newId('cl', 9),
-    name: 'Acme Portal',
-    apiKeyHash: hashApiKey(apiKey),
-    allowedDomains: ['acme.example'],
-    createdAt: now,
-    ...settings,
-  });
+/** What a test does as the operator, as `mailcode …` commands record it. */
+export const byOperator: EventContext = { actor: 'cli', requestId: null };
+
+/** A portal client as `mailcode clients create` makes it (through the clients service), with its API key and auth header. */
+export async function addClient(clients: ClientsService, settings: Partial<ClientSettings> = {}) {
+  const { client, apiKey } = await clients.create({ name: 'Acme Portal', allowedDomains: ['acme.example'], ...settings }, byOperator);
   return { ...client, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
 }
 
@@ -122,7 +116,7 @@ export async function build(t: Test, options: BuildOptions = {}) {
   });
 
   const createClient = async (name = 'Acme Portal', domains: string[] = ['acme.example'], defaultLocale = 'en') =>
-    addClient(app.mailcode.store, clock.now(), { name, allowedDomains: domains, defaultLocale });
+    addClient(app.mailcode.clients, { name, allowedDomains: domains, defaultLocale });
 
   async function sendCode(apiKey: string, body: Record<string, unknown>) {
     const response = await app.inject({ method: 'POST', url: '/send-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });

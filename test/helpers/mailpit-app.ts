@@ -26,7 +26,7 @@ export async function buildWithMailpit(t: Test, env: Record<string, string> = {}
   const mailbox = new MailpitClient(mailpit.apiUrl);
 
   const createClient = async (settings: Partial<ClientSettings> & { name?: string } = {}) =>
-    addClient(app.mailcode.store, Date.now(), { mailFrom: 'Acme Portal <no-reply@acme.example>', ...settings });
+    addClient(app.mailcode.clients, { mailFrom: 'Acme Portal <no-reply@acme.example>', ...settings });
 
   async function send(apiKey: string, body: Record<string, unknown>) {
     const response = await app.inject({ method: 'POST', url: '/send-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });

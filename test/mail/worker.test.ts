@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { codeSecrets } from '../../src/shared/config.js';
 import { retryDelayMs } from '../../src/mail/backoff.js';
 import type { MailTransport } from '../../src/mail/transport.js';
+import { JobLoop } from '../../src/shared/background.js';
 import { MailWorker } from '../../src/mail/worker.js';
 import { deriveKeys } from '../../src/shared/secrets.js';
 import { build } from '../helpers/build.js';
@@ -71,7 +72,8 @@ await onEachDatabase(async (t) => {
       close: () => {},
     };
     const worker = new MailWorker({ outbox: store.outbox, transport: slow, outboxKeys: deriveKeys(codeSecrets(config), 'outbox'), logger: pino({ level: 'silent' }), now: clock.now, leaseMs: 300 });
-    worker.start();
+    const loop = new JobLoop(worker, (_job, error) => t.error(error));
+    loop.start();
     // The worker's timers do not keep a process alive; this wait does.
     for (let i = 0; i < 100 && !handedOver; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     t.ok(handedOver, 'the worker claimed the mail and is delivering it');
@@ -79,18 +81,18 @@ await onEachDatabase(async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 400)); // renewals run every 100 ms
     t.equal((await store.outbox.claimDue(clock.now(), 300, 10)).length, 0, 'another worker cannot take it mid-delivery');
     finish();
-    await worker.stop();
+    await loop.stop();
     t.equal(await store.outbox.countQueued(), 0, 'delivered once');
   });
 
   t.test('the background worker delivers without being driven', async (t) => {
     const { app, createClient, mail } = await build(t);
     const acme = await createClient();
-    app.mailcode.worker.start();
+    app.mailcode.background.start();
     await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
     for (let i = 0; i < 100 && mail.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     t.equal(mail.sent.length, 1);
-    await app.mailcode.worker.stop();
+    await app.mailcode.background.stop();
   });
 
   t.test('backoff doubles up to a minute, with jitter between half and the whole step', async (t) => {

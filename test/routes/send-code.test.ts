@@ -1,4 +1,5 @@
-import { build, openStore } from '../helpers/build.js';
+import { build, byOperator } from '../helpers/build.js';
+import { openOperator } from '../../src/main/wiring.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
@@ -119,7 +120,7 @@ await onEachDatabase(async (t) => {
       t.equal(response.json().code, 'unauthorized');
     }
     t.equal((await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload })).statusCode, 202, 'the key works before');
-    await app.mailcode.store.clients.revoke(acme.id, clock.now());
+    await app.mailcode.clients.revoke(acme.id, byOperator);
     const revoked = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload });
     t.equal(revoked.statusCode, 401, 'revocation takes effect at once');
   });
@@ -130,12 +131,12 @@ await onEachDatabase(async (t) => {
     const send = (email: string) => app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email } });
     t.equal((await send('a@acme.example')).statusCode, 202, 'the client has been looked up (and may be remembered)');
     // A second connection to the same database, as the CLI opens it.
-    const cli = await openStore(config);
+    const cli = await openOperator(config);
     t.teardown(() => cli.close());
-    await cli.clients.update(acme.id, { allowedDomains: ['acme-group.example'] });
+    await cli.clients.update(acme.id, { allowedDomains: ['acme-group.example'] }, byOperator);
     t.equal((await send('b@acme.example')).statusCode, 422, 'the old domain is refused at once');
     t.equal((await send('b@acme-group.example')).statusCode, 202, 'the new one is allowed');
-    await cli.clients.revoke(acme.id, clock.now());
+    await cli.clients.revoke(acme.id, byOperator);
     t.equal((await send('c@acme-group.example')).statusCode, 401, 'the revoked key is refused at once');
   });
 });

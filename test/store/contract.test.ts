@@ -9,7 +9,7 @@ import pino from 'pino';
 import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
 import { connectRedis } from '../../src/main/open-store.js';
 import type { SigningKeyRow } from '../../src/assertions/ports.js';
-import type { EventType } from '../../src/events/model.js';
+import { event, type EventType } from '../../src/events/model.js';
 import type { Store } from '../../src/store/store.js';
 import type { SendLimits } from '../../src/verification/model.js';
 import type { SendRequest } from '../../src/verification/ports.js';
@@ -54,31 +54,35 @@ await onEachDatabase(async (t) => {
     t.equal(await store.ping(), true);
   });
 
-  t.test('clients: create, get, list, find by key hash, update, revoke', async (t) => {
-    const { clients } = await openTestStore(t);
-    const created = await clients.create(newClient('cl_a'));
+  t.test('clients: create, get, list, find by key hash, update, revoke, each change with its events', async (t) => {
+    const store = await openTestStore(t);
+    const { clients } = store;
+    const change = (type: EventType, at: number) => event(type, at, { clientId: 'cl_a', subject: 'cl_a' }, { actor: 'cli', requestId: null });
+    const created = await clients.create(newClient('cl_a'), [change('client.created', now)]);
     t.match(created, { id: 'cl_a', name: 'Client cl_a', allowedDomains: ['acme.example'], defaultLocale: 'en', codeInSubject: true, revokedAt: null });
     t.notOk('apiKeyHash' in created, 'the key hash never leaves with a client');
-    await clients.create({ ...newClient('cl_b'), createdAt: now + 1 });
+    await clients.create({ ...newClient('cl_b'), createdAt: now + 1 }, []);
     t.same((await clients.list()).map((c) => c.id), ['cl_a', 'cl_b'], 'oldest first');
     t.same(await clients.get('cl_a'), created);
     t.equal(await clients.get('cl_nope'), undefined);
     t.match(await clients.findByKeyHash('hash-cl_a'), { id: 'cl_a', apiKeyHash: 'hash-cl_a' });
     t.equal(await clients.findByKeyHash('hash-nope'), undefined);
-    const updated = await clients.update('cl_a', { allowedDomains: ['acme-group.example'], accentColor: '#112233' });
+    const updated = await clients.update('cl_a', { allowedDomains: ['acme-group.example'], accentColor: '#112233' }, [change('client.updated', now + 2)]);
     t.match(updated, { allowedDomains: ['acme-group.example'], accentColor: '#112233', name: 'Client cl_a' }, 'what is not given is kept');
     t.match(await clients.findByKeyHash('hash-cl_a'), { allowedDomains: ['acme-group.example'] }, 'the lookup sees the change');
-    t.equal(await clients.update('cl_nope', { name: 'x' }), undefined);
-    t.equal(await clients.revoke('cl_a', now + 5), true);
-    t.equal(await clients.revoke('cl_a', now + 6), false, 'only once');
+    t.equal(await clients.update('cl_nope', { name: 'x' }, [change('client.updated', now + 3)]), undefined);
+    t.equal(await clients.revoke('cl_a', now + 5, [change('client.revoked', now + 5)]), true);
+    t.equal(await clients.revoke('cl_a', now + 6, [change('client.revoked', now + 6)]), false, 'only once');
     t.match(await clients.findByKeyHash('hash-cl_a'), { revokedAt: now + 5 });
-    t.equal(await clients.revoke('cl_nope', now), false);
+    t.equal(await clients.revoke('cl_nope', now, [change('client.revoked', now)]), false);
+    const trail = await store.events.after(0, 100);
+    t.same(trail.map((e) => [e.type, e.at]), [['client.created', now], ['client.updated', now + 2], ['client.revoked', now + 5]], 'an event for each change made, none for a refused one');
   });
 
   t.test('verifications: send, resend, limits on real rows, get, cancel', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
-    await store.clients.create(newClient('cl_b'));
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
     const first = await send(store, now);
     if (first.kind !== 'queued') return t.fail('refused');
     t.match(first.verification, { clientId: 'cl_a', email: 'a@acme.example', purpose: 'login', status: 'pending', attempts: 0, maxAttempts: 3, sendCount: 1, expiresAt: now + 600_000 });
@@ -108,7 +112,7 @@ await onEachDatabase(async (t) => {
 
   t.test('verifications: expireDue marks what expired pending, once, with its events', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_a'), []);
     const gone = await send(store, now, { email: 'gone@acme.example' });
     const used = await send(store, now, { email: 'used@acme.example' });
     await send(store, now + 300_000, { email: 'later@acme.example' });
@@ -126,7 +130,7 @@ await onEachDatabase(async (t) => {
 
   t.test('verifications: sends to one address side by side are decided one after the other', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_a'), []);
     const outcomes = await Promise.all(Array.from({ length: 12 }, () => send(store, now, { limits: { ...limits, cooldownMs: 0 } })));
     t.equal(outcomes.filter((o) => o.kind === 'queued').length, 5, `exactly the hourly limit went out: ${JSON.stringify(outcomes.map((o) => (o.kind === 'queued' ? o.verification.sendCount : o.kind)))}`);
     t.equal(await store.outbox.countQueued(), 5);
@@ -134,7 +138,7 @@ await onEachDatabase(async (t) => {
 
   t.test('verifications: sends from one end-user IP side by side, to different addresses, stop at the IP limit', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_a'), []);
     const tight = { ...limits, perIpHour: 6 };
     const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => send(store, now, { limits: tight, email: `side${i}@acme.example` })));
     t.equal(outcomes.filter((o) => o.kind === 'queued').length, 6, 'exactly the per-IP limit went out');
@@ -144,8 +148,8 @@ await onEachDatabase(async (t) => {
 
   t.test('verifications: attempts — wrong codes lock, a right code is used once, by id or by address', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
-    await store.clients.create(newClient('cl_b'));
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
     const sent = await send(store, now);
     if (sent.kind !== 'queued') return t.fail('refused');
     const id = sent.verification.id;
@@ -170,8 +174,8 @@ await onEachDatabase(async (t) => {
 
   t.test('verifications: every client has a decoy; an unknown target counts its attempt there, and nothing else names it', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
-    await store.clients.create(newClient('cl_b'));
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
     const decoy = decoyVerificationId('cl_a');
     const state = async () => (await store.verifications.get(decoy, 'cl_a'))?.verification;
     t.match(await state(), { clientId: 'cl_a', status: 'pending', attempts: 0 }, 'made with the client');
@@ -194,7 +198,7 @@ await onEachDatabase(async (t) => {
 
   t.test('outbox: claim under a lease, renew, release, sent, retry, failed, expired, count', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_a'), []);
     for (const email of ['o1@acme.example', 'o2@acme.example', 'o3@acme.example']) await send(store, now, { email });
     const { outbox } = store;
     t.equal(await outbox.countQueued(), 3);
@@ -232,8 +236,8 @@ await onEachDatabase(async (t) => {
 
   t.test('outbox: a bounce bounces the mail once, suppresses the address for the client, drops its other queued mail', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
-    await store.clients.create(newClient('cl_b'));
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
     const first = await send(store, now, { email: 'gone@acme.example' });
     const second = await send(store, now, { email: 'gone@acme.example', purpose: 'signup' });
     const otherClient = await send(store, now, { email: 'gone@acme.example', clientId: 'cl_b' });
@@ -351,7 +355,7 @@ await onEachDatabase(async (t) => {
 
   t.test('authenticator factors: every method', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_a'), []);
     const { totpFactors: factors } = store;
     const used = (type: EventType) => ({ type, clientId: 'cl_a', subject: 'u1', maskedEmail: null, requestId: null, actor: 'portal' as const, data: {}, at: now });
     const factor = { id: 'te_1', clientId: 'cl_a', userRef: 'u1', accountName: 'a@acme.example', secretEncrypted: 'sealed', createdAt: now, expiresAt: now + 600_000 };
@@ -397,7 +401,7 @@ await onEachDatabase(async (t) => {
 
   t.test('maintenance: purge deletes what is past its cutoff and keeps the rest', async (t) => {
     const store = await openTestStore(t);
-    await store.clients.create(newClient('cl_a'));
+    await store.clients.create(newClient('cl_a'), []);
     const later = now + 40 * 86_400_000 + 1;
     const event = { type: 'mail.sent' as const, clientId: 'cl_a', subject: 'vf_x', maskedEmail: null, requestId: null, actor: 'mailcode' as const, data: {} };
     await send(store, now, { email: 'old@acme.example' });

@@ -42,7 +42,7 @@ function memoryPort(rows: Row[], lookbackMs = 0) {
 const row = (id: string, expiresAt: number, status: Row['status'] = 'pending'): Row => ({ id, clientId: 'cl_a', email: `${id}@acme.example`, expiresAt, status });
 
 function sweepAt(port: ExpiryPort, clock: { now: number }, catchUpMs = 30 * day) {
-  return new ExpirySweep(port, () => clock.now, (error) => t.error(error), catchUpMs);
+  return new ExpirySweep(port, () => clock.now, catchUpMs);
 }
 
 t.test('the first pass marks what expired pending within the catch-up time, once, with its event at the expiry', async (t) => {

@@ -1,12 +1,11 @@
-// Bearer API keys → the calling portal client. Keys are looked up by their SHA-256 and the
-// stored hash is compared in constant time; a revoked key stops working on the next request.
-import { timingSafeEqual } from 'node:crypto';
+// Bearer API keys → the calling portal client (ClientsService.authenticate compares the
+// stored hash in constant time; a revoked key stops working on the next request).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { problems } from '../problems.js';
 import { hashApiKey } from '../../shared/secrets.js';
 import type { Client } from '../../clients/model.js';
-import type { ClientsPort } from '../../clients/ports.js';
+import type { ClientsService } from '../../clients/service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,17 +34,15 @@ export function presentedKeyHash(request: FastifyRequest): string | undefined {
 }
 
 export default fp(
-  async function auth(app: FastifyInstance, options: { clients: ClientsPort }) {
+  async function auth(app: FastifyInstance, options: { clients: Pick<ClientsService, 'authenticate'> }) {
     app.decorateRequest('client', null);
     app.decorateRequest('apiKeyHash', null);
     app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
       const presented = presentedKeyHash(request);
       if (!presented) throw problems.unauthorized();
-      const found = await options.clients.findByKeyHash(presented);
-      if (!found || found.revokedAt !== null || !timingSafeEqual(Buffer.from(found.apiKeyHash), Buffer.from(presented))) {
-        throw problems.unauthorized();
-      }
-      request.client = found;
+      const client = await options.clients.authenticate(presented);
+      if (!client) throw problems.unauthorized();
+      request.client = client;
     });
   },
   { name: 'auth' },

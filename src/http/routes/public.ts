@@ -11,7 +11,7 @@ export interface PublicRoutesOptions {
   /** Whether the database answers. */
   ping(): Promise<boolean>;
   keys: KeyRing;
-  transport: MailTransport;
+  transport: Pick<MailTransport, 'kind' | 'ready'>;
   /** Set with REDIS_URL: the shared limit counters live there, so sends need it. */
   redis?: Redis;
 }

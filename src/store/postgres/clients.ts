@@ -16,14 +16,20 @@ export class PostgresClients implements ClientsPort {
     this.byKeyHash = db.select().from(clients).where(eq(clients.apiKeyHash, sql.placeholder('hash'))).prepare('mc_client_by_key');
   }
 
-  async create(client: NewClient): Promise<Client> {
-    const [row] = await this.db.insert(clients).values(clientColumns(client)).returning();
-    return toClient(row!);
+  create(client: NewClient, events: NewEvent[]): Promise<Client> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.insert(clients).values(clientColumns(client)).returning();
+      await writeEvents(tx, events);
+      return toClient(row!);
+    });
   }
 
-  async update(id: string, changes: Partial<ClientSettings>): Promise<Client | undefined> {
-    const [row] = await this.db.update(clients).set(clientColumns(changes)).where(eq(clients.id, id)).returning();
-    return row ? toClient(row) : undefined;
+  update(id: string, changes: Partial<ClientSettings>, events: NewEvent[]): Promise<Client | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.update(clients).set(clientColumns(changes)).where(eq(clients.id, id)).returning();
+      if (row) await writeEvents(tx, events);
+      return row ? toClient(row) : undefined;
+    });
   }
 
   async get(id: string): Promise<Client | undefined> {
@@ -40,13 +46,12 @@ export class PostgresClients implements ClientsPort {
     return row ? { ...toClient(row), apiKeyHash: row.apiKeyHash } : undefined;
   }
 
-  async revoke(id: string, now: number): Promise<boolean> {
-    const rows = await this.db
-      .update(clients)
-      .set({ revokedAt: now })
-      .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
-      .returning({ id: clients.id });
-    return rows.length > 0;
+  revoke(id: string, now: number, events: NewEvent[]): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const revoked = await tx.update(clients).set({ revokedAt: now }).where(and(eq(clients.id, id), isNull(clients.revokedAt))).returning({ id: clients.id });
+      if (revoked.length > 0) await writeEvents(tx, events);
+      return revoked.length > 0;
+    });
   }
 
   rotateKey(id: string, apiKeyHash: string, events: NewEvent[]): Promise<boolean> {

@@ -18,15 +18,22 @@ export class SqliteClients implements ClientsPort {
     private readonly statements: Statements,
   ) {}
 
-  async create(client: NewClient): Promise<Client> {
+  async create(client: NewClient, events: NewEvent[]): Promise<Client> {
     this.cache.clear();
-    return toClient(this.db.insert(clients).values(clientColumns(client)).returning().get());
+    return this.db.transaction((tx) => {
+      const row = tx.insert(clients).values(clientColumns(client)).returning().get();
+      writeEvents(this.statements, events);
+      return toClient(row);
+    });
   }
 
-  async update(id: string, changes: Partial<ClientSettings>): Promise<Client | undefined> {
+  async update(id: string, changes: Partial<ClientSettings>, events: NewEvent[]): Promise<Client | undefined> {
     this.cache.clear();
-    const row = this.db.update(clients).set(clientColumns(changes)).where(eq(clients.id, id)).returning().get();
-    return row ? toClient(row) : undefined;
+    return this.db.transaction((tx) => {
+      const row = tx.update(clients).set(clientColumns(changes)).where(eq(clients.id, id)).returning().get();
+      if (row) writeEvents(this.statements, events);
+      return row ? toClient(row) : undefined;
+    });
   }
 
   async get(id: string): Promise<Client | undefined> {
@@ -59,14 +66,13 @@ export class SqliteClients implements ClientsPort {
     return client;
   }
 
-  async revoke(id: string, now: number): Promise<boolean> {
+  async revoke(id: string, now: number, events: NewEvent[]): Promise<boolean> {
     this.cache.clear();
-    const result = this.db
-      .update(clients)
-      .set({ revokedAt: now })
-      .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
-      .run();
-    return result.changes > 0;
+    return this.db.transaction((tx) => {
+      const revoked = tx.update(clients).set({ revokedAt: now }).where(and(eq(clients.id, id), isNull(clients.revokedAt))).run().changes > 0;
+      if (revoked) writeEvents(this.statements, events);
+      return revoked;
+    });
   }
 
   async rotateKey(id: string, apiKeyHash: string, events: NewEvent[]): Promise<boolean> {

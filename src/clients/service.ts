@@ -1,0 +1,77 @@
+// The operator's actions on clients — create, update, revoke, rotate a key — and the
+// API-key check every request makes. Each change is recorded as an event in the same
+// transaction; the CLI, the tests and the console all come through here.
+import { timingSafeEqual } from 'node:crypto';
+import { event, type EventContext, type EventType } from '../events/model.js';
+import { refuse } from '../shared/domain-error.js';
+import { newId } from '../shared/ids.js';
+import { hashApiKey, newApiKey } from '../shared/secrets.js';
+import type { Client, ClientSettings } from './model.js';
+import type { ClientsPort } from './ports.js';
+
+/** What a new client needs: a name and (optionally) its domains and branding. */
+export type NewClientSettings = Partial<ClientSettings> & Pick<ClientSettings, 'name'>;
+
+export class ClientsService {
+  constructor(
+    private readonly clients: ClientsPort,
+    private readonly now: () => number,
+  ) {}
+
+  /** A new client and its API key — shown once: only its hash is kept. */
+  async create(settings: NewClientSettings, context: EventContext): Promise<{ client: Client; apiKey: string }> {
+    const apiKey = newApiKey();
+    const id = newId('cl', 9);
+    const at = this.now();
+    const created = this.event('client.created', id, at, context, { name: settings.name, allowedDomains: settings.allowedDomains ?? [] });
+    const client = await this.clients.create({ allowedDomains: [], ...settings, id, apiKeyHash: hashApiKey(apiKey), createdAt: at }, [created]);
+    return { client, apiKey };
+  }
+
+  /** Changes what is given; the event names the settings that changed, not their values. */
+  async update(id: string, changes: Partial<ClientSettings>, context: EventContext): Promise<Client> {
+    if (Object.keys(changes).length === 0) throw refuse({ kind: 'invalid_input', detail: 'nothing to change.' });
+    const updated = this.event('client.updated', id, this.now(), context, { changed: Object.keys(changes).sort() });
+    const client = await this.clients.update(id, changes, [updated]);
+    if (!client) throw refuse({ kind: 'client_not_found', detail: `no client ${id}` });
+    return client;
+  }
+
+  /** Its API key stops working at once; its data stays (the trail, for the retention period). */
+  async revoke(id: string, context: EventContext): Promise<void> {
+    const at = this.now();
+    if (!(await this.clients.revoke(id, at, [this.event('client.revoked', id, at, context)]))) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
+  }
+
+  /** A new API key for an active client; the old one stops working at once. */
+  async rotateKey(id: string, context: EventContext): Promise<string> {
+    const apiKey = newApiKey();
+    const rotated = this.event('client.key_rotated', id, this.now(), context);
+    if (!(await this.clients.rotateKey(id, hashApiKey(apiKey), [rotated]))) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
+    return apiKey;
+  }
+
+  list(): Promise<Client[]> {
+    return this.clients.list();
+  }
+
+  async get(id: string): Promise<Client> {
+    const client = await this.clients.get(id);
+    if (!client) throw refuse({ kind: 'client_not_found', detail: `no client ${id}` });
+    return client;
+  }
+
+  /**
+   * The active client whose API key has this SHA-256, or undefined. The stored hash is
+   * compared in constant time; a revoked key stops working on the next request.
+   */
+  async authenticate(apiKeyHash: string): Promise<Client | undefined> {
+    const found = await this.clients.findByKeyHash(apiKeyHash);
+    if (!found || found.revokedAt !== null || !timingSafeEqual(Buffer.from(found.apiKeyHash), Buffer.from(apiKeyHash))) return undefined;
+    return found;
+  }
+
+  private event(type: EventType, clientId: string, at: number, context: EventContext, data: Record<string, unknown> = {}) {
+    return event(type, at, { clientId, subject: clientId }, context, data);
+  }
+}
