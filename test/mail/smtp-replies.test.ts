@@ -81,7 +81,8 @@ await onEachDatabase(async (t) => {
       await app.mailcode.worker.runOnce();
     }
     const events = (await app.inject({ method: 'GET', url: '/events?limit=200', headers: acme.auth })).body;
-    const count = (JSON.parse(events) as { events: unknown[] }).events.length;
+    // The client's own creation was recorded before its endpoint existed: not sent to it.
+    const count = (JSON.parse(events) as { events: { type: string }[] }).events.filter((e) => e.type !== 'client.created').length;
     for (let pass = 0; pass < 20 && receiver.received.length < count; pass++) await app.mailcode.webhookWorker.runOnce();
     const bodies = JSON.stringify(receiver.received.map((r) => r.data));
     const suppressions = (await app.inject({ method: 'GET', url: '/suppressions', headers: acme.auth })).json().suppressions;
