@@ -98,7 +98,7 @@ await onEachDatabase(async (t) => {
     t.equal(runCli(['suppressions', 'list', created.clientId], env).stdout, '', 'nothing suppressed yet');
     const lift = runCli(['suppressions', 'lift', created.clientId, 'ann@acme.example'], env);
     t.equal(lift.status, 1);
-    t.match(lift.stderr, /not suppressed/);
+    t.equal(lift.stderr, `mailcode: ann@acme.example is not suppressed for ${created.clientId}\n`);
     await server.stop();
   });
 

@@ -23,8 +23,9 @@ export class ClientsService {
     const apiKey = newApiKey();
     const id = newId('cl', 9);
     const at = this.now();
-    const created = this.event('client.created', id, at, context, { name: settings.name, allowedDomains: settings.allowedDomains ?? [] });
-    const client = await this.clients.create({ allowedDomains: [], ...settings, id, apiKeyHash: hashApiKey(apiKey), createdAt: at }, [created]);
+    const allowedDomains = settings.allowedDomains ?? [];
+    const created = this.event('client.created', id, at, context, { name: settings.name, allowedDomains });
+    const client = await this.clients.create({ ...settings, allowedDomains, id, apiKeyHash: hashApiKey(apiKey), createdAt: at }, [created]);
     return { client, apiKey };
   }
 

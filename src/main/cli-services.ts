@@ -26,7 +26,6 @@ export const byOperator: EventContext = { actor: 'cli', requestId: null };
 /** A refusal as one line for the operator. */
 function refusalLine(refusal: DomainRefusal): string {
   if ('detail' in refusal) return refusal.detail;
-  if (refusal.kind === 'suppression_not_found') return 'that address is not suppressed for this client';
   return refusal.kind.replaceAll('_', ' ');
 }
 
@@ -34,12 +33,12 @@ function refusalLine(refusal: DomainRefusal): string {
  * Runs a command on the operator's services, from the one composition root (wiring.ts).
  * A refusal is one line on stderr and exit code 1.
  */
-export async function withServices<T>(fn: (services: OperatorServices, cfg: Config) => T | Promise<T>): Promise<T | undefined> {
+export async function withServices<T>(fn: (services: OperatorServices) => T | Promise<T>): Promise<T | undefined> {
   const cfg = await config();
   const { openOperator } = await import('./wiring.js');
   const services = await openOperator(cfg);
   try {
-    return await fn(services, cfg);
+    return await fn(services);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     process.stderr.write(`mailcode: ${refusalLine(error.refusal)}\n`);

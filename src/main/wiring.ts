@@ -26,7 +26,7 @@ import { connectRedis, keyRingFor, openStore } from './open-store.js';
 import { WebhookWorker } from '../webhooks/worker.js';
 import { WebhookService } from '../webhooks/service.js';
 import { postWebhook, webhookAgents } from '../webhooks/sender.js';
-import { webhookPolicy } from '../webhooks/url-policy.js';
+import { webhookPolicy, type TargetPolicy } from '../webhooks/url-policy.js';
 import { ExpirySweep } from '../verification/expiry.js';
 import { returnPath } from '../mail/verp.js';
 
@@ -83,13 +83,21 @@ export function sendLimits(config: Config): SendLimits {
   };
 }
 
+/** How endpoints' secrets are sealed and which targets are allowed: the worker needs them too. */
+interface WebhookSetup {
+  secretKeys: Buffer[];
+  policy: TargetPolicy;
+}
+
+const webhookSetup = (config: Config): WebhookSetup => ({ secretKeys: deriveKeys(codeSecrets(config), 'webhook-secrets'), policy: webhookPolicy(config) });
+
 /** The operator's services over `store`, with the signing keys already loaded. */
-export function operatorServices(config: Config, store: Store, keys: KeyRing, now: () => number = Date.now): OperatorServices {
+export function operatorServices(config: Config, store: Store, keys: KeyRing, now: () => number = Date.now, webhooks: WebhookSetup = webhookSetup(config)): OperatorServices {
   return {
     clients: new ClientsService(store.clients, now),
     events: new EventsService(store.events),
     suppressions: new SuppressionService(store.suppressions, now),
-    webhooks: new WebhookService(store.webhooks, { secretKeys: deriveKeys(codeSecrets(config), 'webhook-secrets'), policy: webhookPolicy(config), now }),
+    webhooks: new WebhookService(store.webhooks, { ...webhooks, now }),
     keys,
     purge: () => purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, now(), config.EVENT_RETENTION_DAYS),
   };
@@ -141,9 +149,8 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onBounced: (domain) => metrics.mailBounced.inc({ domain }),
   });
   metrics.watchStore({ mailQueued: () => store.outbox.countQueued(), webhooksPending: () => store.webhooks.countPending(), eventsWritten: () => store.events.lastSeq() });
-  const operator = operatorServices(config, store, keys, now);
-  const webhookKeys = deriveKeys(secrets, 'webhook-secrets');
-  const policy = webhookPolicy(config);
+  const { secretKeys: webhookKeys, policy } = webhookSetup(config);
+  const operator = operatorServices(config, store, keys, now, { secretKeys: webhookKeys, policy });
   const webhookConnections = webhookAgents(policy);
   const webhookWorker = new WebhookWorker({
     webhooks: store.webhooks,

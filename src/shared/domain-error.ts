@@ -8,7 +8,8 @@ export type DomainRefusal =
   | { kind: 'send_limited'; limit: string; retryAfterMs: number }
   /** The address bounced hard and is suppressed until `until` (ms). */
   | { kind: 'address_undeliverable'; reason: string; enhancedStatus: string | null; until: number }
-  | { kind: 'suppression_not_found' }
+  /** `detail` names the address and the client, for the operator; HTTP answers its own words. */
+  | { kind: 'suppression_not_found'; detail: string }
   | { kind: 'wrong_code'; attemptsRemaining: number }
   /** A verification locked after too many wrong codes. */
   | { kind: 'verification_locked' }
