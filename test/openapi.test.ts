@@ -24,6 +24,11 @@ await onEachDatabase(async (t) => {
       const template = url.replace(/:([A-Za-z]+)/g, '{$1}');
       t.ok(openapi.paths[template]?.[method.toLowerCase()], `${method} ${template} is in openapi.yaml`);
     }
+    // …and every operation the document describes is a route the app answers.
+    const registered = new Set(routes.map(({ method, url }) => `${method} ${url.replace(/:([A-Za-z]+)/g, '{$1}')}`));
+    for (const [path, operations] of Object.entries(openapi.paths)) {
+      for (const method of Object.keys(operations)) t.ok(registered.has(`${method.toUpperCase()} ${path}`), `${method.toUpperCase()} ${path} is a registered route`);
+    }
   });
 
   t.test('the served /openapi.yaml is the repository file', async (t) => {

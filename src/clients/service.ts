@@ -2,7 +2,7 @@
 // API-key check every request makes. Each change is recorded as an event in the same
 // transaction; the CLI, the tests and the console all come through here.
 import { timingSafeEqual } from 'node:crypto';
-import { event, type EventContext, type EventType } from '../events/model.js';
+import { event, type RequestContext, type EventType } from '../events/model.js';
 import { refuse } from '../shared/domain-error.js';
 import { newId } from '../shared/ids.js';
 import { hashApiKey, newApiKey } from '../shared/secrets.js';
@@ -19,7 +19,7 @@ export class ClientsService {
   ) {}
 
   /** A new client and its API key — shown once: only its hash is kept. */
-  async create(settings: NewClientSettings, context: EventContext): Promise<{ client: Client; apiKey: string }> {
+  async create(settings: NewClientSettings, context: RequestContext): Promise<{ client: Client; apiKey: string }> {
     const apiKey = newApiKey();
     const id = newId('cl', 9);
     const at = this.now();
@@ -30,7 +30,7 @@ export class ClientsService {
   }
 
   /** Changes what is given; the event names the settings that changed, not their values. */
-  async update(id: string, changes: Partial<ClientSettings>, context: EventContext): Promise<Client> {
+  async update(id: string, changes: Partial<ClientSettings>, context: RequestContext): Promise<Client> {
     if (Object.keys(changes).length === 0) throw refuse({ kind: 'invalid_input', detail: 'nothing to change.' });
     const updated = this.event('client.updated', id, this.now(), context, { changed: Object.keys(changes).sort() });
     const client = await this.clients.update(id, changes, [updated]);
@@ -39,13 +39,13 @@ export class ClientsService {
   }
 
   /** Its API key stops working at once; its data stays (the trail, for the retention period). */
-  async revoke(id: string, context: EventContext): Promise<void> {
+  async revoke(id: string, context: RequestContext): Promise<void> {
     const at = this.now();
     if (!(await this.clients.revoke(id, at, [this.event('client.revoked', id, at, context)]))) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
   }
 
   /** A new API key for an active client; the old one stops working at once. */
-  async rotateKey(id: string, context: EventContext): Promise<string> {
+  async rotateKey(id: string, context: RequestContext): Promise<string> {
     const apiKey = newApiKey();
     const rotated = this.event('client.key_rotated', id, this.now(), context);
     if (!(await this.clients.rotateKey(id, hashApiKey(apiKey), [rotated]))) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
@@ -72,7 +72,7 @@ export class ClientsService {
     return found;
   }
 
-  private event(type: EventType, clientId: string, at: number, context: EventContext, data: Record<string, unknown> = {}) {
+  private event(type: EventType, clientId: string, at: number, context: RequestContext, data: Record<string, unknown> = {}) {
     return event(type, at, { clientId, subject: clientId }, context, data);
   }
 }

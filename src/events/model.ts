@@ -1,6 +1,7 @@
 // The audit trail's words: what can happen, who made it happen, and what an event says.
 // An event is written in the same transaction as the change it records, so the trail and
 // the data never disagree; webhooks and `GET /events` read it.
+import type { Logger } from 'pino';
 
 /** Every kind of event, in the order a verification lives through them (then the others). */
 export const eventTypes = [
@@ -36,11 +37,21 @@ export type EventType = (typeof eventTypes)[number];
 export const actors = ['portal', 'cli', 'operator', 'mailcode'] as const;
 export type Actor = (typeof actors)[number];
 
-/** Where a change came from, carried from the edge to the write that records it. */
-export interface EventContext {
+/**
+ * Who asked and from where: an API request, an operator's command, or mailcode itself.
+ * Carried from the edge to the service, which logs with it, and to the write that records
+ * its events (with the actor and the request id; never the IPs).
+ */
+export interface RequestContext {
   actor: Actor;
   /** The API request's id (x-request-id or Fastify's own), when there was a request. */
   requestId: string | null;
+  /** Where the request came from: the portal's server, for API requests. */
+  ip?: string;
+  /** The person's own IP, when the portal passes it (for the per-IP send limit and the log). */
+  endUserIp?: string;
+  /** The request's logger, so the service's log lines carry the request id. */
+  log?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /** An event as the domain builds it; the store gives it its id and position. */
@@ -66,9 +77,9 @@ export interface AuditEvent extends NewEvent {
 }
 
 /** An event of `context`, about `subject`, at `at`. */
-export function event(type: EventType, at: number, subject: { clientId: string; subject: string; maskedEmail?: string | null }, context: EventContext, data: Record<string, unknown> = {}): NewEvent {
+export function event(type: EventType, at: number, subject: { clientId: string; subject: string; maskedEmail?: string | null }, context: RequestContext, data: Record<string, unknown> = {}): NewEvent {
   return { type, clientId: subject.clientId, subject: subject.subject, maskedEmail: subject.maskedEmail ?? null, requestId: context.requestId, actor: context.actor, data, at };
 }
 
 /** What mailcode does on its own (deliveries, expiry) is recorded as its own. */
-export const byMailcode: EventContext = { actor: 'mailcode', requestId: null };
+export const byMailcode: RequestContext = { actor: 'mailcode', requestId: null };

@@ -2,8 +2,6 @@
 // listens, so tests and the server run the very same app. Read top to bottom, it is the
 // table of contents of the API: bounds, errors, headers, auth, docs, then the routes.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { KeyRing } from '../assertions/keyring.js';
@@ -15,14 +13,14 @@ import type { EventsService } from '../events/service.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
-import { openapiPath } from '../shared/paths.js';
 import auth from './plugins/auth.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/early-errors.js';
 import errors from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import securityHeadersPlugin, { securityHeaders } from './plugins/security-headers.js';
 import wellFormedText from './plugins/well-formed-text.js';
-import portalRoutes from './routes/portal.js';
+import clientApi from './routes/client-api.js';
+import docsRoutes from './routes/docs.js';
 import publicRoutes from './routes/public.js';
 import { ajvOptions } from './schemas/common.js';
 
@@ -83,10 +81,9 @@ export async function buildHttpApp(services: HttpServices): Promise<FastifyInsta
   await app.register(wellFormedText);
   await app.register(metricsPlugin, { metrics });
   await app.register(auth, { clients: services.clients });
-  await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(docsRoutes);
   await app.register(publicRoutes, { ping: services.ping, keys, transport, redis });
-  await app.register(portalRoutes, {
+  await app.register(clientApi, {
     verification: services.verification,
     totp: services.totp,
     events: services.events,

@@ -1,6 +1,7 @@
-// openapi.yaml, generated from the TypeBox schemas the routes validate with: the contract
-// cannot drift from the code. `npm run openapi` writes it; test/openapi.test.ts fails when
-// the committed file is not what this generates.
+// openapi.yaml, generated from what the routes declare (http/operation.ts: each route's
+// schemas, the meaning of its answers, the problems it gives) and from problems.ts: the
+// contract cannot drift from the code. `npm run openapi` writes it; test/openapi.test.ts
+// fails when the committed file is not what this generates.
 import { stringify } from 'yaml';
 import * as common from './schemas/common.js';
 import * as events from './schemas/events.js';
@@ -8,6 +9,15 @@ import * as suppressions from './schemas/suppressions.js';
 import * as pub from './schemas/public.js';
 import * as totp from './schemas/totp.js';
 import * as verification from './schemas/verification.js';
+import type { Operation } from './operation.js';
+import { problemKinds, type ProblemName } from './problems.js';
+import { metricsOperation } from './plugins/metrics.js';
+import { docsOperations } from './routes/docs.js';
+import { eventOperations } from './routes/events.js';
+import { publicOperations } from './routes/public.js';
+import { suppressionOperations } from './routes/suppressions.js';
+import { totpOperations } from './routes/totp.js';
+import { verificationOperations } from './routes/verifications.js';
 
 type Json = Record<string, unknown>;
 
@@ -75,255 +85,117 @@ function refs(value: unknown, top = true): unknown {
   return Object.fromEntries(Object.entries(json).map(([key, v]) => [key, key === 'properties' ? Object.fromEntries(Object.entries(v as Json).map(([k, p]) => [k, refs(p, false)])) : refs(v, false)]));
 }
 
-const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
-const problem = (description: string, schema: keyof typeof schemas = 'Problem') => ({
-  description,
-  content: { 'application/problem+json': { schema: ref(schema) } },
-});
-const json = (description: string, schema: keyof typeof schemas) => ({ description, content: { 'application/json': { schema: ref(schema) } } });
-const shared = (name: string) => ({ $ref: `#/components/responses/${name}` });
-
-/** Answers every operation with a body can give before it runs. */
-const bodyRefusals = { '400': shared('InvalidRequest'), '401': shared('Unauthorized'), '413': shared('PayloadTooLarge'), '415': shared('UnsupportedMediaType') };
-const refusals = { '400': shared('InvalidRequest'), '401': shared('Unauthorized') };
-
-const body = (schema: keyof typeof schemas, examples?: { example?: unknown; examples?: Record<string, { value: unknown }> }) => ({
-  required: true,
-  content: { 'application/json': { schema: ref(schema), ...examples } },
-});
-const pathParameter = (name: string, schema: keyof typeof schemas) => [{ name, in: 'path', required: true, schema: ref(schema) }];
-/** The query parameters of a TypeBox object schema, each with its own schema (the route validates the same). */
-function queryParameters(schema: { properties: Record<string, object>; required?: string[] }, examples: Record<string, string> = {}) {
-  return Object.entries(schema.properties).map(([name, property]) => {
-    const { description, ...rest } = plain(property);
-    return { name, in: 'query', required: schema.required?.includes(name) ?? false, description, schema: rest, ...(examples[name] ? { example: examples[name] } : {}) };
-  });
-}
-const text = (description: string, mediaType: string) => ({ description, content: { [mediaType]: { schema: { type: 'string' } } } });
-
-const paths = {
-  '/send-code': {
-    post: {
-      operationId: 'sendCode',
-      summary: 'Mail a new code (or resend within the pending verification)',
-      requestBody: body('SendCodeRequest', { example: { email: 'alice@acme.example', purpose: 'signup', locale: 'en' } }),
-      responses: {
-        '202': json('The code is queued for delivery.', 'SendCodeResponse'),
-        ...bodyRefusals,
-        '422': {
-          description:
-            '`domain_not_allowed`: the address is not on a company domain this client accepts; or `address_undeliverable`: mail to it bounced, and it is suppressed (with the `reason` and `suppressedUntil`).',
-          content: { 'application/problem+json': { schema: { anyOf: [ref('Problem'), ref('UndeliverableProblem')] } } },
-        },
-        '429': shared('RateLimited'),
-      },
-    },
-  },
-  '/verify-code': {
-    post: {
-      operationId: 'verifyCode',
-      summary: 'Check a code and receive a signed verification assertion',
-      requestBody: body('VerifyCodeRequest', {
-        examples: {
-          byId: { value: { verificationId: 'vf_3Jm0n0Wq8c6Qm0z5Yx1h2A', code: '123456' } },
-          byAddress: { value: { email: 'alice@acme.example', purpose: 'login', code: '123456' } },
-        },
-      }),
-      responses: {
-        '200': json('The code is right; the verification is now used.', 'VerifyCodeResponse'),
-        ...bodyRefusals,
-        '404': shared('NotFound'),
-        '409': problem('`already_verified`: a verification is verified at most once.'),
-        '410': problem('`code_expired`: the verification expired or was canceled.'),
-        '422': problem('`invalid_code`, with `attemptsRemaining`.', 'InvalidCodeProblem'),
-        '429': problem('`too_many_attempts` (the verification is locked) or `rate_limited`.'),
-      },
-    },
-  },
-  '/verifications/{id}': {
-    parameters: pathParameter('id', 'VerificationId'),
-    get: {
-      operationId: 'getVerification',
-      summary: 'The state of a verification (only for the client that created it)',
-      responses: { '200': json('The verification.', 'Verification'), ...refusals, '404': shared('NotFound'), '429': shared('RateLimited') },
-    },
-    delete: {
-      operationId: 'cancelVerification',
-      summary: 'Cancel a pending verification (its codes stop working, unsent mail is dropped)',
-      responses: {
-        '204': { description: 'Canceled (or already unusable).' },
-        ...refusals,
-        '404': shared('NotFound'),
-        '409': problem('`already_verified`.'),
-        '429': shared('RateLimited'),
-      },
-    },
-  },
-  '/totp/enrollments': {
-    post: {
-      operationId: 'enrollTotp',
-      summary: 'Start enrolling an authenticator app (QR code and secret; expires after 10 minutes)',
-      description:
-        'The secret is for manual entry and is shown only here; it is stored encrypted. The issuer in the app is the client\'s name; SHA-1, 6 digits, 30 s (what every app reads).\n',
-      requestBody: body('TotpEnrollmentRequest', { example: { userRef: 'user-42', accountName: 'alice@acme.example' } }),
-      responses: {
-        '201': json('A pending enrolment.', 'TotpEnrollment'),
-        ...bodyRefusals,
-        '409': problem("`totp_already_enabled`: reset the user's factor first."),
-        '429': shared('RateLimited'),
-      },
-    },
-  },
-  '/totp/enrollments/{id}/confirm': {
-    parameters: pathParameter('id', 'VerificationId'),
-    post: {
-      operationId: 'confirmTotp',
-      summary: 'Confirm an enrolment with a code from the app; returns 10 recovery codes, shown once',
-      requestBody: body('TotpConfirmRequest'),
-      responses: {
-        '200': json('The factor is active.', 'TotpConfirmation'),
-        ...bodyRefusals,
-        '404': problem('`enrollment_not_found` (unknown or expired).'),
-        '422': problem('`invalid_code`, with `attemptsRemaining`.', 'InvalidCodeProblem'),
-        '429': shared('TotpLocked'),
-      },
-    },
-  },
-  '/totp/verify': {
-    post: {
-      operationId: 'verifyTotp',
-      summary: "Check a code from the user's authenticator app and receive an assertion",
-      description:
-        'The current 30-second step, the one before and the one after are accepted; a step at or before the last accepted one is refused (replay). MAX_ATTEMPTS wrong codes in a row lock the factor for 15 minutes.\n',
-      requestBody: body('TotpVerifyRequest'),
-      responses: {
-        '200': shared('SecondFactorVerified'),
-        ...bodyRefusals,
-        '404': shared('TotpNotEnabled'),
-        '422': problem('`invalid_code` (wrong or replayed), with `attemptsRemaining`.', 'InvalidCodeProblem'),
-        '429': shared('TotpLocked'),
-      },
-    },
-  },
-  '/totp/recover': {
-    post: {
-      operationId: 'recoverTotp',
-      summary: 'Use one recovery code instead of an app code (each works once)',
-      requestBody: body('TotpRecoverRequest'),
-      responses: {
-        '200': shared('SecondFactorVerified'),
-        ...bodyRefusals,
-        '404': shared('TotpNotEnabled'),
-        '422': problem('`invalid_code` (unknown or used), with `attemptsRemaining`.', 'InvalidCodeProblem'),
-        '429': shared('TotpLocked'),
-      },
-    },
-  },
-  '/totp/{userRef}': {
-    parameters: pathParameter('userRef', 'UserRef'),
-    get: {
-      operationId: 'getTotpStatus',
-      summary: 'Whether the user has an authenticator app, since when, and recovery codes left',
-      responses: { '200': json("The user's second-factor status.", 'TotpStatus'), ...refusals, '429': shared('RateLimited') },
-    },
-    delete: {
-      operationId: 'resetTotp',
-      summary: "Support's reset (a lost phone) — the factor and its recovery codes are removed; audited",
-      responses: { '204': { description: 'Reset.' }, ...refusals, '404': shared('TotpNotEnabled'), '429': shared('RateLimited') },
-    },
-  },
-  '/totp/{userRef}/recovery-codes': {
-    parameters: pathParameter('userRef', 'UserRef'),
-    post: {
-      operationId: 'regenerateRecoveryCodes',
-      summary: 'New recovery codes (the old ones stop working), shown once',
-      responses: { '200': json('Ten new recovery codes.', 'RecoveryCodesResponse'), ...refusals, '404': shared('TotpNotEnabled'), '429': shared('RateLimited') },
-    },
-  },
-  '/': {
-    get: {
-      operationId: 'index',
-      summary: 'Where to go from here (the docs, this document, health)',
-      security: [],
-      responses: {
-        '200': {
-          description: 'Links to `/docs`, `/openapi.yaml`, `/healthz` and the JWKS (JSON; HTML for a browser).',
-          content: { 'application/json': { schema: ref('ServiceIndex') }, 'text/html': { schema: { type: 'string' } } },
-        },
-      },
-    },
-  },
-  '/.well-known/jwks.json': {
-    get: { operationId: 'getJwks', summary: 'Public keys that sign assertions', security: [], responses: { '200': json('A JWK Set (Ed25519, `alg` EdDSA).', 'Jwks') } },
-  },
-  '/events': {
-    get: {
-      operationId: 'listEvents',
-      summary: "The client's own audit trail, newest first, page by page (kept EVENT_RETENTION_DAYS, default 30)",
-      parameters: queryParameters(events.EventsQuery, { type: 'mail.bounced,mail.deferred' }),
-      responses: { '200': json('A page of events.', 'EventList'), ...refusals, '429': shared('RateLimited') },
-    },
-  },
-  '/suppressions': {
-    get: {
-      operationId: 'listSuppressions',
-      summary: "Addresses the client's mail bounced from: no code is sent to them until `until`",
-      responses: { '200': json('The suppressions that still last.', 'SuppressionList'), ...refusals, '429': shared('RateLimited') },
-    },
-  },
-  '/suppressions/{email}': {
-    parameters: [{ name: 'email', in: 'path', required: true, description: 'The suppressed address (percent-encoded).', schema: ref('Email') }],
-    delete: {
-      operationId: 'liftSuppression',
-      summary: 'Lift a suppression: codes are mailed to the address again',
-      responses: {
-        '204': { description: 'Lifted.' },
-        ...refusals,
-        '404': problem('`suppression_not_found`: the address is not suppressed for this client.'),
-        '429': shared('RateLimited'),
-      },
-    },
-  },
-  '/healthz': {
-    get: { operationId: 'healthz', summary: 'The process is alive', security: [], responses: { '200': json('Alive.', 'Health') } },
-  },
-  '/readyz': {
-    get: {
-      operationId: 'readyz',
-      summary: 'The database (and Redis, when configured) is reachable and the mail transport is ready',
-      security: [],
-      responses: { '200': json('Ready.', 'Readiness'), '503': problem('`not_ready`.') },
-    },
-  },
-  '/metrics': {
-    get: {
-      operationId: 'metrics',
-      summary: 'Prometheus metrics (codes sent, verified, failed, locked; mail delivery; rate limits; HTTP latency)',
-      security: [],
-      responses: { '200': text('Prometheus text exposition format.', 'text/plain') },
-    },
-  },
-  '/openapi.yaml': {
-    get: { operationId: 'getOpenapi', summary: 'This document', security: [], responses: { '200': text('The OpenAPI description.', 'application/yaml') } },
-  },
-  '/docs': {
-    get: { operationId: 'getDocs', summary: 'This document, rendered', security: [], responses: { '200': text('HTML documentation.', 'text/html') } },
-  },
-};
-
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const retryAfter = { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } };
 
-const responses = {
-  InvalidRequest: problem('`invalid_request`: the body or parameters do not match the schema.'),
-  PayloadTooLarge: problem('`invalid_request`: the body is larger than 16 KiB.'),
-  UnsupportedMediaType: problem('`invalid_request`: the body is not `application/json`.'),
-  Unauthorized: problem('`unauthorized`: missing, unknown or revoked API key.'),
-  NotFound: problem('`verification_not_found`: no such verification for this client.'),
-  TotpNotEnabled: problem('`totp_not_enabled`: the user has no authenticator app.'),
-  TotpLocked: { ...problem('`too_many_attempts` (locked, with `retryAfter` and Retry-After) or `rate_limited`.', 'RateLimitedProblem'), headers: retryAfter },
-  SecondFactorVerified: json('The code is right; the assertion says which method was used.', 'SecondFactorVerified'),
-  RateLimited: { ...problem('`rate_limited`, with a `Retry-After` header and `retryAfter` seconds.', 'RateLimitedProblem'), headers: retryAfter },
-};
+/** Every operation of the API, as each route declares it, in the order the document lists them. */
+const operations: Operation[] = [
+  ...verificationOperations,
+  ...totpOperations,
+  ...publicOperations.slice(0, 2),
+  ...eventOperations,
+  ...suppressionOperations,
+  ...publicOperations.slice(2),
+  metricsOperation,
+  ...docsOperations,
+];
+
+/** `InvalidRequest` for invalidRequest: a problem kind as a shared response of the document. */
+const responseName = (name: ProblemName) => name[0]!.toUpperCase() + name.slice(1);
+
+function problemResponse(names: ProblemName[]): Json {
+  const kinds = names.map((name) => problemKinds[name]);
+  const bodies = [...new Set(kinds.map((k) => k.body))];
+  return {
+    description: `${kinds.map((k) => `\`${k.code}\`: ${k.means}`).join('; or ')}.`,
+    ...(bodies.includes('RateLimitedProblem') ? { headers: retryAfter } : {}),
+    content: { 'application/problem+json': { schema: bodies.length === 1 ? ref(bodies[0]!) : { anyOf: bodies.map(ref) } } },
+  };
+}
+
+/** The problems an operation answers: before its own code runs (bad input; behind an API key, a missing key and the request limit), then its own. */
+function problemsOf(op: Operation): ProblemName[] {
+  const input: ProblemName[] = op.schema.body ? ['invalidRequest', 'payloadTooLarge', 'unsupportedMediaType'] : op.schema.params || op.schema.querystring ? ['invalidRequest'] : [];
+  // Behind a key, a URL the router cannot read (bad percent-encoding) is a 400 too.
+  const key: ProblemName[] = op.open ? [] : ['invalidRequest', 'unauthorized', 'rateLimited'];
+  return [...new Set([...input, ...key, ...(op.problems ?? [])])];
+}
+
+function responsesOf(op: Operation): Json {
+  const responses: Json = {};
+  for (const [status, success] of Object.entries(op.responses)) {
+    const schema = (op.schema.response as Record<string, object> | undefined)?.[status];
+    if (typeof success !== 'string') responses[status] = { description: success.description, content: Object.fromEntries(Object.entries(success.content).map(([type, s]) => [type, { schema: refs(plain(s), false) }])) };
+    else responses[status] = schema ? { description: success, content: { 'application/json': { schema: refs(plain(schema), false) } } } : { description: success };
+  }
+  const byStatus = new Map<number, ProblemName[]>();
+  for (const name of problemsOf(op)) byStatus.set(problemKinds[name].status, [...(byStatus.get(problemKinds[name].status) ?? []), name]);
+  for (const [status, names] of [...byStatus].sort(([a], [b]) => a - b)) {
+    responses[status] = names.length === 1 ? { $ref: `#/components/responses/${responseName(names[0]!)}` } : problemResponse(names);
+  }
+  return responses;
+}
+
+/** The path and query parameters of an operation, each with its schema (the route validates the same). */
+function parametersOf(op: Operation): Json[] {
+  const from = (where: 'path' | 'query', schema: unknown) => {
+    const object = schema as { properties?: Record<string, object>; required?: string[] } | undefined;
+    return Object.entries(object?.properties ?? {}).map(([name, property]) => {
+      const { description, ...rest } = plain(property);
+      const schemaOf = refs(plain(property), false) as Json;
+      const own = '$ref' in schemaOf ? (schemaOf.description as string | undefined) : (description as string | undefined);
+      const { description: _d, ...schemaWithout } = schemaOf;
+      const example = where === 'query' ? op.examples?.[name] : undefined;
+      return {
+        name,
+        in: where,
+        required: where === 'path' || (object?.required?.includes(name) ?? false),
+        ...(own === undefined ? {} : { description: own }),
+        schema: '$ref' in schemaOf ? schemaWithout : rest,
+        ...(example === undefined ? {} : { example }),
+      };
+    });
+  };
+  return [...from('path', op.schema.params), ...from('query', op.schema.querystring)];
+}
+
+function requestBodyOf(op: Operation): Json | undefined {
+  if (!op.schema.body) return undefined;
+  const examples = op.examples ?? {};
+  const names = Object.keys(examples);
+  const shown = names.length === 1 && names[0] === 'example' ? { example: examples.example } : names.length ? { examples: Object.fromEntries(names.map((n) => [n, { value: examples[n] }])) } : {};
+  return { required: true, content: { 'application/json': { schema: refs(plain(op.schema.body as object), false), ...shown } } };
+}
+
+/** `/verifications/:id` → `/verifications/{id}` */
+const openapiPathOf = (url: string) => url.replace(/:([A-Za-z]+)/g, '{$1}');
+
+function pathsOf(list: Operation[]): Json {
+  const paths: Record<string, Json> = {};
+  for (const op of list) {
+    const parameters = parametersOf(op);
+    const body = requestBodyOf(op);
+    paths[openapiPathOf(op.url)] = {
+      ...paths[openapiPathOf(op.url)],
+      [op.method.toLowerCase()]: {
+        operationId: op.operationId,
+        summary: op.summary,
+        ...(op.description ? { description: op.description } : {}),
+        ...(op.open ? { security: [] } : {}),
+        ...(parameters.length ? { parameters } : {}),
+        ...(body ? { requestBody: body } : {}),
+        responses: responsesOf(op),
+      },
+    };
+  }
+  return paths;
+}
+
+/** Every problem kind some operation answers, as a shared response the operations refer to. */
+function sharedResponses(list: Operation[]): Json {
+  const used = new Set(list.flatMap(problemsOf));
+  return Object.fromEntries((Object.keys(problemKinds) as ProblemName[]).filter((name) => used.has(name)).map((name) => [responseName(name), problemResponse([name])]));
+}
 
 export function openapiDocument(version: string): Json {
   return {
@@ -348,10 +220,10 @@ export function openapiDocument(version: string): Json {
     // from, whichever address (127.0.0.1, localhost, a public name) that was.
     servers: [{ url: '/', description: 'The server this document was read from' }],
     security: [{ apiKey: [] }],
-    paths,
+    paths: pathsOf(operations),
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A client\'s API key, from `mailcode clients create`.' } },
-      responses,
+      responses: sharedResponses(operations),
       schemas: Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, { ...(refs(plain(schema)) as Json), ...documentedOnly[name] }])),
     },
   };

@@ -1,6 +1,6 @@
-// The one place HTTP words are chosen: the problem codes of SPEC, one factory per code,
-// and problemFor, which turns a domain refusal into its status, headers and text. Bodies
-// follow RFC 9457.
+// The one place HTTP words are chosen: every kind of problem (status, code, title, what it
+// means), one factory per kind, and problemFor, which turns a domain refusal into its
+// status, headers and text. Bodies follow RFC 9457.
 import type { Static } from 'typebox';
 import type { DomainRefusal } from '../shared/domain-error.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
@@ -59,47 +59,88 @@ export class ProblemError extends Error {
   }
 }
 
-/** A 429 that says when to come back, in whole seconds (at least 1), in the body and the header. */
-function tooManyRequests(code: ProblemCode, title: string, detail: string, retryAfterSeconds: number) {
+/** The body shapes beyond the plain Problem (named schemas of schemas/common.ts). */
+type ProblemBodySchema = 'Problem' | 'InvalidCodeProblem' | 'RateLimitedProblem' | 'UndeliverableProblem';
+
+/** One kind of problem: its status, code and title, the shape of its body, and what it means (a line of openapi.yaml). */
+export interface ProblemKind {
+  status: number;
+  code: ProblemCode;
+  title: string;
+  means: string;
+  body: ProblemBodySchema;
+}
+
+const kind = (status: number, code: ProblemCode, title: string, means: string, body: ProblemBodySchema = 'Problem'): ProblemKind => ({ status, code, title, means, body });
+
+/**
+ * Every problem the API answers with, declared once. The factories below make them; each
+ * route names the ones it answers (http/operation.ts), and openapi.yaml is written from both.
+ * A RateLimitedProblem also comes with a Retry-After header.
+ */
+export const problemKinds = {
+  invalidRequest: kind(400, 'invalid_request', 'Invalid request', 'the body or parameters do not match the schema'),
+  payloadTooLarge: kind(413, 'invalid_request', 'Invalid request', 'the body is larger than 16 KiB'),
+  unsupportedMediaType: kind(415, 'invalid_request', 'Invalid request', 'the body is not `application/json`'),
+  unauthorized: kind(401, 'unauthorized', 'Unauthorized', 'missing, unknown or revoked API key'),
+  rateLimited: kind(429, 'rate_limited', 'Too many requests', 'a limit was reached, with a `Retry-After` header and `retryAfter` seconds', 'RateLimitedProblem'),
+  domainNotAllowed: kind(422, 'domain_not_allowed', 'Email domain not allowed', 'the address is not on a company domain this client accepts'),
+  addressUndeliverable: kind(422, 'address_undeliverable', 'Address undeliverable', 'mail to it bounced, and it is suppressed (with the `reason` and `suppressedUntil`)', 'UndeliverableProblem'),
+  invalidCode: kind(422, 'invalid_code', 'Invalid code', 'the code is wrong (for an authenticator, also a replayed or used one), with `attemptsRemaining`', 'InvalidCodeProblem'),
+  tooManyAttempts: kind(429, 'too_many_attempts', 'Too many attempts', 'the verification is locked after too many wrong codes'),
+  totpLocked: kind(429, 'too_many_attempts', 'Too many attempts', 'the factor is locked for a while, with `retryAfter` and Retry-After', 'RateLimitedProblem'),
+  codeExpired: kind(410, 'code_expired', 'Code expired', 'the verification expired or was canceled'),
+  alreadyVerified: kind(409, 'already_verified', 'Already verified', 'a verification is verified at most once'),
+  verificationNotFound: kind(404, 'verification_not_found', 'Verification not found', 'no such verification for this client'),
+  totpNotEnabled: kind(404, 'totp_not_enabled', 'Authenticator app not enabled', 'the user has no authenticator app'),
+  totpAlreadyEnabled: kind(409, 'totp_already_enabled', 'Authenticator app already enabled', "reset the user's factor first"),
+  enrollmentNotFound: kind(404, 'enrollment_not_found', 'Enrollment not found', 'unknown or expired enrolment'),
+  suppressionNotFound: kind(404, 'suppression_not_found', 'Suppression not found', 'the address is not suppressed for this client'),
+  notFound: kind(404, 'not_found', 'Not found', 'no such resource'),
+  methodNotAllowed: kind(405, 'method_not_allowed', 'Method not allowed', 'the path answers other methods (listed in Allow)'),
+  notReady: kind(503, 'not_ready', 'Not ready', 'the database, Redis or the mail transport is not reachable'),
+  internal: kind(500, 'internal_error', 'Internal error', 'an unexpected error, logged'),
+} satisfies Record<string, ProblemKind>;
+
+export type ProblemName = keyof typeof problemKinds;
+
+/** A problem of a declared kind; a 429 says when to come back, in whole seconds (at least 1), in the body and the header. */
+function make(name: ProblemName, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}, status?: number): ProblemError {
+  const { code, title, ...k } = problemKinds[name];
+  return new ProblemError(status ?? k.status, code, title, detail, extra, headers);
+}
+
+function comeBackIn(name: 'rateLimited' | 'totpLocked', detail: string, retryAfterSeconds: number) {
   const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
-  return new ProblemError(429, code, title, detail, { retryAfter }, { 'retry-after': String(retryAfter) });
+  return make(name, detail, { retryAfter }, { 'retry-after': String(retryAfter) });
 }
 
 export const problems = {
-  invalidRequest: (detail: string, status = 400) => new ProblemError(status, 'invalid_request', 'Invalid request', detail),
-  unauthorized: () =>
-    new ProblemError(401, 'unauthorized', 'Unauthorized', 'A valid API key is required: Authorization: Bearer <apiKey>.', {}, {
-      'www-authenticate': 'Bearer',
-    }),
-  domainNotAllowed: (detail: string) => new ProblemError(422, 'domain_not_allowed', 'Email domain not allowed', detail),
-  rateLimited: (retryAfterSeconds: number, detail: string) => tooManyRequests('rate_limited', 'Too many requests', detail, retryAfterSeconds),
-  invalidCode: (attemptsRemaining: number) =>
-    new ProblemError(422, 'invalid_code', 'Invalid code', 'The code is not correct.', { attemptsRemaining }),
-  tooManyAttempts: () =>
-    new ProblemError(429, 'too_many_attempts', 'Too many attempts', 'This verification is locked after too many wrong codes; send a new code later.'),
-  codeExpired: (detail = 'The code has expired; send a new code.') => new ProblemError(410, 'code_expired', 'Code expired', detail),
-  alreadyVerified: () => new ProblemError(409, 'already_verified', 'Already verified', 'This verification has already been used.'),
-  verificationNotFound: () =>
-    new ProblemError(404, 'verification_not_found', 'Verification not found', 'No such verification for this client.'),
-  totpLocked: (retryAfterSeconds: number) =>
-    tooManyRequests('too_many_attempts', 'Too many attempts', 'Too many wrong codes for this factor; try again later.', retryAfterSeconds),
-  totpNotEnabled: () => new ProblemError(404, 'totp_not_enabled', 'Authenticator app not enabled', 'This user has no authenticator app enabled.'),
-  totpAlreadyEnabled: () =>
-    new ProblemError(409, 'totp_already_enabled', 'Authenticator app already enabled', 'This user already has an authenticator app; reset it first to enrol another.'),
-  enrollmentNotFound: () =>
-    new ProblemError(404, 'enrollment_not_found', 'Enrollment not found', 'No such pending enrollment for this client (they expire after 10 minutes).'),
+  /** Also the transport's refusals (408, 413, 414, 415, 431, 501): the same code, their own status. */
+  invalidRequest: (detail: string, status = 400) => make('invalidRequest', detail, {}, {}, status),
+  unauthorized: () => make('unauthorized', 'A valid API key is required: Authorization: Bearer <apiKey>.', {}, { 'www-authenticate': 'Bearer' }),
+  domainNotAllowed: (detail: string) => make('domainNotAllowed', detail),
+  rateLimited: (retryAfterSeconds: number, detail: string) => comeBackIn('rateLimited', detail, retryAfterSeconds),
+  invalidCode: (attemptsRemaining: number) => make('invalidCode', 'The code is not correct.', { attemptsRemaining }),
+  tooManyAttempts: () => make('tooManyAttempts', 'This verification is locked after too many wrong codes; send a new code later.'),
+  codeExpired: (detail = 'The code has expired; send a new code.') => make('codeExpired', detail),
+  alreadyVerified: () => make('alreadyVerified', 'This verification has already been used.'),
+  verificationNotFound: () => make('verificationNotFound', 'No such verification for this client.'),
+  totpLocked: (retryAfterSeconds: number) => comeBackIn('totpLocked', 'Too many wrong codes for this factor; try again later.', retryAfterSeconds),
+  totpNotEnabled: () => make('totpNotEnabled', 'This user has no authenticator app enabled.'),
+  totpAlreadyEnabled: () => make('totpAlreadyEnabled', 'This user already has an authenticator app; reset it first to enrol another.'),
+  enrollmentNotFound: () => make('enrollmentNotFound', 'No such pending enrollment for this client (they expire after 10 minutes).'),
   addressUndeliverable: (reason: string, enhancedStatus: string | null, until: number) =>
-    new ProblemError(422, 'address_undeliverable', 'Address undeliverable', `Mail to this address bounced (${reason}); no code is sent to it until ${new Date(until).toISOString()}.`, {
+    make('addressUndeliverable', `Mail to this address bounced (${reason}); no code is sent to it until ${new Date(until).toISOString()}.`, {
       reason,
       enhancedStatus,
       suppressedUntil: new Date(until).toISOString(),
     }),
-  suppressionNotFound: () => new ProblemError(404, 'suppression_not_found', 'Suppression not found', 'This address is not suppressed for this client.'),
-  notFound: (detail = 'No such resource.') => new ProblemError(404, 'not_found', 'Not found', detail),
-  methodNotAllowed: (detail: string, allowed: string[]) =>
-    new ProblemError(405, 'method_not_allowed', 'Method not allowed', detail, {}, { allow: allowed.join(', ') }),
-  notReady: (detail: string) => new ProblemError(503, 'not_ready', 'Not ready', detail),
-  internal: () => new ProblemError(500, 'internal_error', 'Internal error', 'An unexpected error occurred; it has been logged.'),
+  suppressionNotFound: () => make('suppressionNotFound', 'This address is not suppressed for this client.'),
+  notFound: (detail = 'No such resource.') => make('notFound', detail),
+  methodNotAllowed: (detail: string, allowed: string[]) => make('methodNotAllowed', detail, {}, { allow: allowed.join(', ') }),
+  notReady: (detail: string) => make('notReady', detail),
+  internal: () => make('internal', 'An unexpected error occurred; it has been logged.'),
 };
 
 const limitDetail: Record<SendLimitName, string> = {

@@ -1,4 +1,6 @@
 // Between the domain's values and the wire's.
+import type { FastifyRequest } from 'fastify';
+import type { RequestContext } from '../events/model.js';
 
 /** Times on the wire are ISO 8601; the domain counts milliseconds. */
 export const iso = (ms: number): string => new Date(ms).toISOString();
@@ -12,5 +14,11 @@ export function recordedRequestId(request: { id: string }): string | null {
   return /^[\x21-\x7e]{1,128}$/.test(request.id) ? request.id : null;
 }
 
-/** The event context of a portal's API request. */
-export const byPortal = (request: { id: string }) => ({ actor: 'portal' as const, requestId: recordedRequestId(request) });
+/** A portal's API request as the services take it: its id, its IP, the person's IP when the portal passed one, its logger. */
+export const byPortal = (request: FastifyRequest, endUserIp?: string): RequestContext => ({
+  actor: 'portal',
+  requestId: recordedRequestId(request),
+  ip: request.ip,
+  ...(endUserIp === undefined ? {} : { endUserIp }),
+  log: request.log,
+});

@@ -1,7 +1,7 @@
 // How a CLI command reaches mailcode: the configuration, then the operator's services from
 // the one composition root (wiring.ts) — never a store — and one line for a refusal.
 import type { Config } from '../shared/config.js';
-import type { EventContext } from '../events/model.js';
+import type { RequestContext } from '../events/model.js';
 import { DomainError, type DomainRefusal } from '../shared/domain-error.js';
 import type { OperatorServices } from './wiring.js';
 
@@ -21,7 +21,7 @@ export async function config(): Promise<Config> {
 }
 
 /** What the CLI changes is recorded as the operator's doing. */
-export const byOperator: EventContext = { actor: 'cli', requestId: null };
+export const byOperator: RequestContext = { actor: 'cli', requestId: null };
 
 /** A refusal as one line for the operator. */
 function refusalLine(refusal: DomainRefusal): string {

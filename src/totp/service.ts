@@ -11,7 +11,7 @@ import type { Client } from '../clients/model.js';
 import { refuse } from '../shared/domain-error.js';
 import { newId } from '../shared/ids.js';
 import { seal, unsealWithAny } from '../shared/secrets.js';
-import { event, type EventContext, type EventType, type NewEvent } from '../events/model.js';
+import { event, type RequestContext, type EventType, type NewEvent } from '../events/model.js';
 import type { TotpFactor } from './model.js';
 import type { TotpFactorsPort } from './ports.js';
 
@@ -27,7 +27,7 @@ export const recoveryCodeCount = 10;
 const recoveryAlphabet = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i: read aloud and typed by people
 
 /** Changes asked for through the API are the portal's. */
-const portal: EventContext = { actor: 'portal', requestId: null };
+const portal: RequestContext = { actor: 'portal', requestId: null };
 
 export interface TotpServiceDeps {
   factors: TotpFactorsPort;
@@ -64,7 +64,7 @@ export class TotpService {
   constructor(private readonly deps: TotpServiceDeps) {}
 
   /** An event about the user's authenticator, subject the portal's user reference. */
-  private event(type: EventType, factor: Pick<TotpFactor, 'clientId' | 'userRef'>, context: EventContext, data: Record<string, unknown> = {}): NewEvent {
+  private event(type: EventType, factor: Pick<TotpFactor, 'clientId' | 'userRef'>, context: RequestContext, data: Record<string, unknown> = {}): NewEvent {
     return event(type, this.deps.now(), { clientId: factor.clientId, subject: factor.userRef }, context, data);
   }
 
@@ -100,7 +100,7 @@ export class TotpService {
     };
   }
 
-  async confirm(client: Client, enrollmentId: string, code: string, context: EventContext = portal) {
+  async confirm(client: Client, enrollmentId: string, code: string, context: RequestContext = portal) {
     const { factors, now } = this.deps;
     const factor = await factors.get(enrollmentId, client.id);
     if (!factor || factor.status !== 'pending' || factor.expiresAt <= now()) throw refuse({ kind: 'enrollment_not_found' });
@@ -116,13 +116,13 @@ export class TotpService {
   }
 
   /** Two round trips: the attempt is counted as the factor is read, then the step is accepted. */
-  async verify(client: Client, input: { userRef: string; code: string }, context: EventContext = portal) {
+  async verify(client: Client, input: { userRef: string; code: string }, context: RequestContext = portal) {
     const { factor, attempts } = await this.countAttempt(client, input.userRef);
     await this.checkCode(factor, attempts, input.code, [this.event('authenticator.used', factor, context, { method: 'totp' })], context);
     return this.assert(client, factor, 'totp');
   }
 
-  async recover(client: Client, input: { userRef: string; recoveryCode: string }, context: EventContext = portal) {
+  async recover(client: Client, input: { userRef: string; recoveryCode: string }, context: RequestContext = portal) {
     const { factors, now } = this.deps;
     const { factor, attempts } = await this.countAttempt(client, input.userRef);
     // The hash under each key of the rotation list: a code issued before a CODE_SECRET rotation still works.
@@ -145,13 +145,13 @@ export class TotpService {
   }
 
   /** Support's reset when a phone is lost: the factor and its recovery codes are gone. */
-  async reset(client: Client, userRef: string, audit: { reqId?: string; ip?: string }, context: EventContext = portal) {
+  async reset(client: Client, userRef: string, context: RequestContext = portal) {
     const removed = await this.deps.factors.removeAll(client.id, userRef, [this.event('authenticator.reset', { clientId: client.id, userRef }, context)]);
     if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
-    this.deps.logger.warn({ ...audit, client: client.id, userRef: maskRef(userRef), outcome: 'totp_reset' }, 'authenticator app reset by the portal');
+    (context.log ?? this.deps.logger).warn({ client: client.id, userRef: maskRef(userRef), ip: context.ip, outcome: 'totp_reset' }, `authenticator app reset by the ${context.actor}`);
   }
 
-  async regenerateRecoveryCodes(client: Client, userRef: string, context: EventContext = portal) {
+  async regenerateRecoveryCodes(client: Client, userRef: string, context: RequestContext = portal) {
     const factor = await this.activeFactor(client, userRef);
     const recoveryCodes = this.newRecoveryCodes();
     const regenerated = this.event('recovery_codes.regenerated', factor, context, { recoveryCodes: recoveryCodes.length });
@@ -187,7 +187,7 @@ export class TotpService {
    * A code of the current step, the one before or the one after; a step at or before the
    * last accepted one is a replay and fails like a wrong code.
    */
-  private async checkCode(factor: TotpFactor, attempts: number | undefined, code: string, onAccepted: NewEvent[], context: EventContext): Promise<void> {
+  private async checkCode(factor: TotpFactor, attempts: number | undefined, code: string, onAccepted: NewEvent[], context: RequestContext): Promise<void> {
     const now = this.deps.now();
     if (attempts === undefined) throw this.locked(factor, now);
     const { totp, base32, sealedUnderOldKey } = this.open(factor);
@@ -199,7 +199,7 @@ export class TotpService {
     await this.wrong(factor, attempts, context);
   }
 
-  private async wrong(factor: TotpFactor, attempts: number, context: EventContext): Promise<never> {
+  private async wrong(factor: TotpFactor, attempts: number, context: RequestContext): Promise<never> {
     if (attempts >= this.deps.maxAttempts) {
       const until = this.deps.now() + totpLockMs;
       // A pending enrolment locks too, but only an enabled authenticator's lock is news to the portal.

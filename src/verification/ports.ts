@@ -2,7 +2,7 @@
 // steps against the database: read everything the decision needs (load*), then write the
 // whole outcome at once (commit*), guarded by what the decision assumed. The rules between
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
-import type { EventContext, NewEvent } from '../events/model.js';
+import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget } from './model.js';
 
@@ -183,7 +183,7 @@ export interface SendRequest {
   codeHashFor(verificationId: string): string;
   /** The sealed outbox payload for the mail of this send. */
   payloadFor(verification: { id: string; locale: string }): string;
-  context: EventContext;
+  context: RequestContext;
 }
 
 export interface AttemptRequest {
@@ -192,7 +192,7 @@ export interface AttemptRequest {
   now: number;
   /** Compares the submitted code with the stored hashes (constant time). */
   matches(verificationId: string, storedHashes: readonly string[]): boolean;
-  context: EventContext;
+  context: RequestContext;
 }
 
 /** The port the verification service uses (and the expiry sweep: see expiry.ts). */
@@ -202,5 +202,5 @@ export interface VerificationsPort extends ExpiryPort {
   /** The client's own verification and its newest mail's delivery. */
   get(id: string, clientId: string): Promise<{ verification: Verification; delivery: Delivery | null } | undefined>;
   /** pending → canceled, its codes erased and its queued mail dropped, in one transaction (with its event). */
-  cancel(id: string, clientId: string, now: number, context: EventContext): Promise<CancelOutcome>;
+  cancel(id: string, clientId: string, now: number, context: RequestContext): Promise<CancelOutcome>;
 }

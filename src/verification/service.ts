@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { signAssertion, type AssertionOptions } from '../assertions/assertion.js';
 import type { KeyRing } from '../assertions/keyring.js';
 import type { Client } from '../clients/model.js';
-import type { EventContext } from '../events/model.js';
+import type { RequestContext } from '../events/model.js';
 import { refuse } from '../shared/domain-error.js';
 import { newTimeOrderedId } from '../shared/ids.js';
 import { seal } from '../shared/secrets.js';
@@ -50,18 +50,8 @@ export interface SendCodeInput {
   endUserIp?: string;
 }
 
-/** Who is asking, for the audit log: the person's IP when the portal passes it, else the portal's. */
-export interface RequestContext {
-  endUserIp?: string;
-  portalIp: string;
-  /** The request's logger, so audit lines carry the request id. */
-  log?: Pick<Logger, 'info' | 'warn'>;
-  /** The API request's id, recorded with the events it causes. */
-  requestId?: string | null;
-}
-
 /** Changes asked for through the API are the portal's. */
-const portalEvent = (context?: RequestContext): EventContext => ({ actor: 'portal', requestId: context?.requestId ?? null });
+const portal: RequestContext = { actor: 'portal', requestId: null };
 
 export class VerificationService {
   private readonly decoy: Verification;
@@ -85,9 +75,9 @@ export class VerificationService {
   }
 
   /** Queues a code mail; the verification, and when a resend is allowed. */
-  async sendCode(client: Client, input: SendCodeInput, context?: RequestContext): Promise<{ verification: Verification; resendAfter: number }> {
+  async sendCode(client: Client, input: SendCodeInput, context: RequestContext = portal): Promise<{ verification: Verification; resendAfter: number }> {
     const { limits } = this.deps;
-    const logger = context?.log ?? this.deps.logger;
+    const logger = context.log ?? this.deps.logger;
     const address = normalizeEmail(input.email);
     if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
     const endUserIp = input.endUserIp === undefined ? null : endUserIpKey(input.endUserIp);
@@ -127,9 +117,9 @@ export class VerificationService {
         };
         return seal(this.deps.outboxKeys[0]!, JSON.stringify(mail));
       },
-      context: portalEvent(context),
+      context: context,
     });
-    const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp ?? context?.portalIp };
+    const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp ?? context.ip };
     if (outcome.kind === 'suppressed') {
       logger.info({ ...audit, outcome: 'suppressed' }, 'send refused: the address bounced and is suppressed');
       throw refuse({ kind: 'address_undeliverable', reason: outcome.reason, enhancedStatus: outcome.enhancedStatus, until: outcome.until });
@@ -147,15 +137,15 @@ export class VerificationService {
   }
 
   /** A right code's signed assertion; anything else is refused. */
-  async verifyCode(client: Client, target: VerificationTarget, code: string, context?: RequestContext): Promise<{ assertion: string; expiresAt: number }> {
-    const logger = context?.log ?? this.deps.logger;
+  async verifyCode(client: Client, target: VerificationTarget, code: string, context: RequestContext = portal): Promise<{ assertion: string; expiresAt: number }> {
+    const logger = context.log ?? this.deps.logger;
     const now = this.deps.now();
     const outcome = await this.deps.verifications.attempt({
       clientId: client.id,
       target: 'email' in target ? this.normalizedTarget(target) : target,
       now,
       matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKeys, verificationId, code, hashes),
-      context: portalEvent(context),
+      context: context,
     });
     if (outcome.kind !== 'verified') {
       // A right code costs a signature; every other answer signs a decoy of the same shape
@@ -167,7 +157,7 @@ export class VerificationService {
       client: client.id,
       verificationId: outcome.verification?.id ?? ('verificationId' in target ? target.verificationId : undefined),
       to: outcome.verification ? maskEmail(outcome.verification.email) : undefined,
-      ip: context?.endUserIp ?? context?.portalIp,
+      ip: context.endUserIp ?? context.ip,
       outcome: outcome.kind,
     };
     switch (outcome.kind) {
@@ -219,8 +209,8 @@ export class VerificationService {
     };
   }
 
-  async cancelVerification(client: Client, id: string, context?: RequestContext): Promise<void> {
-    const result = await this.deps.verifications.cancel(id, client.id, this.deps.now(), portalEvent(context));
+  async cancelVerification(client: Client, id: string, context: RequestContext = portal): Promise<void> {
+    const result = await this.deps.verifications.cancel(id, client.id, this.deps.now(), context);
     if (result === 'not_found') throw refuse({ kind: 'verification_not_found' });
     if (result === 'already_verified') throw refuse({ kind: 'already_verified' });
     this.deps.logger.info({ client: client.id, verificationId: id, outcome: result }, 'verification cancel');

@@ -2,6 +2,17 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Metrics } from '../../shared/metrics.js';
+import { operation, routeOf } from '../operation.js';
+
+export const metricsOperation = operation({
+  method: 'GET',
+  url: '/metrics',
+  schema: {},
+  operationId: 'metrics',
+  summary: 'Prometheus metrics (codes sent, verified, failed, locked; mail delivery; rate limits; HTTP latency)',
+  responses: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { type: 'string' } } } },
+  open: true,
+});
 
 export default fp(
   async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }) {
@@ -13,7 +24,7 @@ export default fp(
         reply.elapsedTime / 1000,
       );
     });
-    app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+    app.route({ ...routeOf(metricsOperation), handler: async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()) });
   },
   { name: 'metrics' },
 );

@@ -3,8 +3,21 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuditEvent, EventType } from '../../events/model.js';
 import type { EventsService } from '../../events/service.js';
+import { operation, routeOf } from '../operation.js';
 import { EventList, EventsQuery } from '../schemas/events.js';
 import { iso } from '../wire.js';
+
+export const listEvents = operation({
+  method: 'GET',
+  url: '/events',
+  schema: { querystring: EventsQuery, response: { 200: EventList } },
+  operationId: 'listEvents',
+  summary: "The client's own audit trail, newest first, page by page (kept EVENT_RETENTION_DAYS, default 30)",
+  responses: { 200: 'A page of events.' },
+  examples: { type: 'mail.bounced,mail.deferred' },
+});
+
+export const eventOperations = [listEvents];
 
 /** The `type` filter; its schema's pattern admits known types only (a typo is a 400, not an empty page). */
 const typesOf = (list: string | undefined) => list?.split(',') as EventType[] | undefined;
@@ -20,12 +33,15 @@ export const eventOnTheWire = (e: AuditEvent) => ({
   data: e.data,
 });
 
-/** Registered inside the portal routes' scope (API key and request limit already apply). */
+/** Registered inside the API-key scope (routes/client-api.ts). */
 export function registerEventRoutes(scope: FastifyInstance, events: EventsService) {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-  app.get('/events', { schema: { querystring: EventsQuery, response: { 200: EventList } } }, async (request) => {
-    const q = request.query;
-    const page = await events.list(request.client!, { types: typesOf(q.type), subject: q.subject, cursor: q.cursor, limit: q.limit === undefined ? undefined : Number(q.limit) });
-    return { events: page.events.map(eventOnTheWire), nextCursor: page.nextCursor };
+  app.route({
+    ...routeOf(listEvents),
+    handler: async (request) => {
+      const q = request.query;
+      const page = await events.list(request.client!, { types: typesOf(q.type), subject: q.subject, cursor: q.cursor, limit: q.limit === undefined ? undefined : Number(q.limit) });
+      return { events: page.events.map(eventOnTheWire), nextCursor: page.nextCursor };
+    },
   });
 }

@@ -1,11 +1,11 @@
-// Routes without an API key: health, readiness, the JWKS and the API description.
-import { readFileSync } from 'node:fs';
+// Routes without an API key: where to go, health, readiness and the JWKS.
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { KeyRing } from '../../assertions/keyring.js';
 import type { MailTransport } from '../../mail/transport.js';
-import { openapiPath } from '../../shared/paths.js';
+import { operation, routeOf } from '../operation.js';
 import { problems } from '../problems.js';
+import { Health, Jwks, Readiness, ServiceIndex } from '../schemas/public.js';
 
 export interface PublicRoutesOptions {
   /** Whether the database answers. */
@@ -16,9 +16,55 @@ export interface PublicRoutesOptions {
   redis?: Redis;
 }
 
-export default async function publicRoutes(app: FastifyInstance, options: PublicRoutesOptions) {
-  const openapi = readFileSync(openapiPath, 'utf8');
+export const serviceIndex = operation({
+  method: 'GET',
+  url: '/',
+  schema: {},
+  operationId: 'index',
+  summary: 'Where to go from here (the docs, this document, health)',
+  responses: {
+    200: {
+      description: 'Links to `/docs`, `/openapi.yaml`, `/healthz` and the JWKS (JSON; HTML for a browser).',
+      content: { 'application/json': ServiceIndex, 'text/html': { type: 'string' } },
+    },
+  },
+  open: true,
+});
 
+export const getJwks = operation({
+  method: 'GET',
+  url: '/.well-known/jwks.json',
+  schema: { response: { 200: Jwks } },
+  operationId: 'getJwks',
+  summary: 'Public keys that sign assertions',
+  responses: { 200: 'A JWK Set (Ed25519, `alg` EdDSA).' },
+  open: true,
+});
+
+export const healthz = operation({
+  method: 'GET',
+  url: '/healthz',
+  schema: { response: { 200: Health } },
+  operationId: 'healthz',
+  summary: 'The process is alive',
+  responses: { 200: 'Alive.' },
+  open: true,
+});
+
+export const readyz = operation({
+  method: 'GET',
+  url: '/readyz',
+  schema: { response: { 200: Readiness } },
+  operationId: 'readyz',
+  summary: 'The database (and Redis, when configured) is reachable and the mail transport is ready',
+  responses: { 200: 'Ready.' },
+  problems: ['notReady'],
+  open: true,
+});
+
+export const publicOperations = [serviceIndex, getJwks, healthz, readyz];
+
+export default async function publicRoutes(app: FastifyInstance, options: PublicRoutesOptions) {
   // A person who opens the service's address in a browser is shown where to go.
   const index = { service: 'mailcode', docs: '/docs', openapi: '/openapi.yaml', health: '/healthz', jwks: '/.well-known/jwks.json' } as const;
   const indexPage = [
@@ -30,30 +76,30 @@ export default async function publicRoutes(app: FastifyInstance, options: Public
     '<li><a href="/.well-known/jwks.json">/.well-known/jwks.json</a>: the keys that sign assertions</li>',
     '</ul></body></html>',
   ].join('\n');
-  app.get('/', async (request, reply) =>
-    request.headers.accept?.includes('text/html') ? reply.type('text/html; charset=utf-8').send(indexPage) : reply.send(index),
-  );
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_request, reply) => {
-    let database = false;
-    try {
-      database = await options.ping();
-    } catch {
-      database = false;
-    }
-    if (!database) throw problems.notReady('The database is not reachable.');
-    if (options.redis && !(await options.redis.ping().then((pong) => pong === 'PONG', () => false))) {
-      throw problems.notReady('Redis is not reachable.');
-    }
-    if (!(await options.transport.ready())) throw problems.notReady(`The mail transport (${options.transport.kind}) is not ready.`);
-    return reply.send({ status: 'ready', database: 'ok', ...(options.redis ? { redis: 'ok' } : {}), mail: options.transport.kind });
+  app.route({
+    ...routeOf(serviceIndex),
+    handler: async (request, reply) => (request.headers.accept?.includes('text/html') ? reply.type('text/html; charset=utf-8').send(indexPage) : reply.send(index)),
   });
 
-  app.get('/.well-known/jwks.json', async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=300').send({ keys: options.keys.publicKeys() }),
-  );
+  app.route({ ...routeOf(healthz), handler: async () => ({ status: 'ok' as const }) });
 
-  app.get('/openapi.yaml', async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(openapi));
+  app.route({
+    ...routeOf(readyz),
+    handler: async (_request, reply) => {
+      let database = false;
+      try {
+        database = await options.ping();
+      } catch {
+        database = false;
+      }
+      if (!database) throw problems.notReady('The database is not reachable.');
+      if (options.redis && !(await options.redis.ping().then((pong) => pong === 'PONG', () => false))) {
+        throw problems.notReady('Redis is not reachable.');
+      }
+      if (!(await options.transport.ready())) throw problems.notReady(`The mail transport (${options.transport.kind}) is not ready.`);
+      return reply.send({ status: 'ready', database: 'ok', ...(options.redis ? { redis: 'ok' } : {}), mail: options.transport.kind });
+    },
+  });
+
+  app.route({ ...routeOf(getJwks), handler: async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send({ keys: options.keys.publicKeys() }) });
 }

@@ -15,6 +15,6 @@ export const Suppression = Type.Object(
 );
 
 export const SuppressionList = Type.Object({ suppressions: Type.Array(Suppression) }, { additionalProperties: false });
-export const SuppressionParams = Type.Object({ email: Email }, { additionalProperties: false });
+export const SuppressionParams = Type.Object({ email: { ...Email, description: 'The suppressed address (percent-encoded).' } }, { additionalProperties: false });
 
 export type Suppression = Static<typeof Suppression>;

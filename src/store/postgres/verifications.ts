@@ -10,7 +10,7 @@
 //   new row (READ COMMITTED), so no two attempts share a count and a code is used once.
 import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.pg.js';
-import type { EventContext, NewEvent } from '../../events/model.js';
+import type { RequestContext, NewEvent } from '../../events/model.js';
 import { canceledEvent } from '../../verification/audit.js';
 import type { ExpiryWindow } from '../../verification/expiry.js';
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
@@ -166,7 +166,7 @@ export class PostgresVerifications implements VerificationsPort {
     return { verification: row as Verification, delivery: (mail as Delivery | undefined) ?? null };
   }
 
-  cancel(id: string, clientId: string, now: number, context: EventContext): Promise<CancelOutcome> {
+  cancel(id: string, clientId: string, now: number, context: RequestContext): Promise<CancelOutcome> {
     return this.db.transaction(async (tx) => {
       // FOR UPDATE: a concurrent right code either commits first (and we answer
       // already_verified) or waits for the cancel and then finds nothing pending.

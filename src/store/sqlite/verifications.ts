@@ -13,7 +13,7 @@ import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
 import type { Statements } from './statements.js';
 import { writeEvents } from './events.js';
-import type { EventContext, NewEvent } from '../../events/model.js';
+import type { RequestContext, NewEvent } from '../../events/model.js';
 import { canceledEvent } from '../../verification/audit.js';
 import type { ExpiryWindow } from '../../verification/expiry.js';
 
@@ -135,7 +135,7 @@ export class SqliteVerifications implements VerificationsPort {
     return { verification: row, delivery: (mail as Delivery | undefined) ?? null };
   }
 
-  async cancel(id: string, clientId: string, now: number, context: EventContext): Promise<CancelOutcome> {
+  async cancel(id: string, clientId: string, now: number, context: RequestContext): Promise<CancelOutcome> {
     return this.db.transaction(
       (tx) => {
         const row = asVerification(this.statements.verificationById.get({ id }));
