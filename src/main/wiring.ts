@@ -194,7 +194,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     now,
     logger: logger.child({ component: 'verification' }),
     onMailQueued: () => worker.nudge(),
-    events: {
+    metrics: {
       sent: () => metrics.codesSent.inc(),
       verified: () => metrics.codesVerified.inc(),
       failed: () => metrics.codesFailed.inc(),

@@ -8,7 +8,7 @@ import { aboutVerification } from './audit.js';
 import { operations, type Flow } from './flow.js';
 import { bucketStart, wrongCodesWindowMs } from './limits.js';
 import type { AttemptOutcome } from './model.js';
-import type { AttemptOps, AttemptRequest, CounterEvent } from './ports.js';
+import type { AttemptOps, AttemptRequest, CounterIncrement } from './ports.js';
 
 /**
  * Every client's decoy verification (made with the client, db/migrations/*_decoy_verifications):
@@ -28,7 +28,7 @@ const unknownIdCounter = 'unknown:';
 
 const op = operations<AttemptOps>();
 
-const event = (key: string, now: number): CounterEvent => ({ key, windowMs: wrongCodesWindowMs, bucket: bucketStart({ windowMs: wrongCodesWindowMs }, now) });
+const increment = (key: string, now: number): CounterIncrement => ({ key, windowMs: wrongCodesWindowMs, bucket: bucketStart({ windowMs: wrongCodesWindowMs }, now) });
 
 export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptOutcome> {
   const { now } = request;
@@ -41,7 +41,7 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
       const id = decoy?.id ?? unmatchableVerificationId;
       request.matches(id, codeHashes);
       const probe = { id, now, seenAttempts: decoy?.attempts ?? 0, outcome: 'wrong' as const };
-      yield* op('commitAttempt', { ...probe, count: [event(`${unknownIdCounter}${request.clientId}`, now)], events: [] });
+      yield* op('commitAttempt', { ...probe, count: [increment(`${unknownIdCounter}${request.clientId}`, now)], events: [] });
       return { kind: 'not_found' };
     }
     if (verification.status === 'verified') return { kind: 'already_verified', verification };
@@ -61,7 +61,7 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
       outcome: matched ? 'verified' : 'wrong',
       // Wrong codes also count per address across verifications: a guesser who starts
       // verification after verification still runs out (sends pause; see send-flow.ts).
-      count: matched ? [] : [event(`wrong:${verification.email}`, now)],
+      count: matched ? [] : [increment(`wrong:${verification.email}`, now)],
       events,
     });
     if (written) {

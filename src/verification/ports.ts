@@ -24,8 +24,8 @@ export interface CounterRead {
   hot?: boolean;
 }
 
-/** One event to count, in the bucket its time falls in. */
-export interface CounterEvent {
+/** One increment of a windowed counter, in the bucket its time falls in. */
+export interface CounterIncrement {
   key: string;
   windowMs: number;
   bucket: number;
@@ -81,11 +81,11 @@ export interface CountQuery {
   state: SendState;
   read: CounterRead[];
   /** Events to count now where hot counters are shared (Redis); else left to commitSend. */
-  count: CounterEvent[];
+  count: CounterIncrement[];
 }
 
 export interface Counted {
-  /** The buckets by key, as they were before this send's events. */
+  /** The buckets by key, as they were before this send's increments. */
   buckets: Record<string, BucketRow[]>;
   /** Whether `count` was counted already; if not, commitSend counts it in its transaction. */
   counted: boolean;
@@ -101,8 +101,8 @@ export interface SendWrite {
   /** The sealed outbox payload of this send's mail. */
   payload: string;
   guard: SendGuard;
-  /** Counter events to write in the same transaction. */
-  count: CounterEvent[];
+  /** Counter increments to write in the same transaction. */
+  count: CounterIncrement[];
   /** The audit events of this send, written with it (or not at all). */
   events: NewEvent[];
   verification:
@@ -115,11 +115,11 @@ export interface SendWrite {
 export interface SendOps {
   loadSendState(query: SendQuery): SendState;
   countAndRead(query: CountQuery): Counted;
-  /** Gives back events countAndRead counted, for a send that was refused after all. */
-  uncount(events: CounterEvent[]): void;
+  /** Gives back the increments countAndRead counted, for a send that was refused after all. */
+  uncount(increments: CounterIncrement[]): void;
   /**
    * Writes the verification (new or joined), its code, the send event, the outbox row and
-   * the counter events at once — or nothing, and undefined, when the guard versions have
+   * the counter increments at once — or nothing, and undefined, when the guard versions have
    * moved or a joined verification is no longer pending.
    */
   commitSend(write: SendWrite): Verification | undefined;
@@ -154,10 +154,10 @@ export interface AttemptWrite {
   /** verified: pending → verified and the codes erased; wrong: locked if it was the last attempt. */
   outcome: 'verified' | 'wrong';
   /**
-   * Counter events of this attempt (wrong codes per address, probes of unknown ids),
+   * Counter increments of this attempt (wrong codes per address, probes of unknown ids),
    * written whether or not the guard held: the code was compared either way.
    */
-  count: CounterEvent[];
+  count: CounterIncrement[];
   /** The audit events of the outcome (verified, locked), written only with it. */
   events: NewEvent[];
 }

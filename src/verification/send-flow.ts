@@ -8,7 +8,7 @@ import { aboutVerification } from './audit.js';
 import { operations, type Flow } from './flow.js';
 import { bucketStart, dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, retryAfterInWindow, windowStart, wrongCodesWindowMs, type BucketedWindow } from './limits.js';
 import type { SendLimits, SendLimitName, SendOutcome, Verification } from './model.js';
-import type { CounterEvent, CounterRead, SendOps, SendRequest, SendState } from './ports.js';
+import type { CounterIncrement, CounterRead, SendOps, SendRequest, SendState } from './ports.js';
 
 /**
  * How often a send may read again after losing a race: each loss means another send to the
@@ -66,7 +66,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
   const windows = bucketedWindows(request, limits);
   const reads: CounterRead[] = Object.values(windows).map((w) => ({ key: w.key, windowMs: w.windowMs, since: windowStart(w, now), hot: w.hot }));
   // A send that goes out counts once per recipient domain and once globally.
-  const events: CounterEvent[] = [windows.domain, windows.global].map((w) => ({ key: w.key, windowMs: w.windowMs, bucket: bucketStart(w, now) }));
+  const increments: CounterIncrement[] = [windows.domain, windows.global].map((w) => ({ key: w.key, windowMs: w.windowMs, bucket: bucketStart(w, now) }));
 
   for (let round = 0; ; round++) {
     const state = yield* load(request, reads);
@@ -82,7 +82,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
     const byState = stateLimit(state, limits, now);
     // The shared counters are counted before they are checked (exact across processes),
     // but only for a send the state allows; a refused send gives its count back.
-    const counts = yield* op('countAndRead', { state, read: reads, count: byState ? [] : events });
+    const counts = yield* op('countAndRead', { state, read: reads, count: byState ? [] : increments });
     const counted = counts.counted && !byState;
     const byCounter = (limit: SendLimitName, w: BucketedWindow & { key: string }) => {
       const wait = retryAfterInBuckets(counts.buckets[w.key] ?? [], w, now);
@@ -90,7 +90,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
     };
     const refusal = byCounter('guessing', windows.guessing) ?? byState ?? byCounter('domain_hour', windows.domain) ?? byCounter('global_minute', windows.global);
     if (refusal) {
-      if (counted) yield* op('uncount', events);
+      if (counted) yield* op('uncount', increments);
       return { kind: 'limited', retryAfterMs: refusal.wait, limit: refusal.limit };
     }
 
@@ -108,7 +108,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
       codeHash: request.codeHashFor(target.id),
       payload: request.payloadFor(target),
       guard: state.guard,
-      count: counted ? [] : events,
+      count: counted ? [] : increments,
       events: [
         pending
           ? event('verification.code_resent', now, subject, request.context, { sendCount: pending.sendCount + 1, expiresAt })
@@ -121,7 +121,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
     if (verification) return { kind: 'queued', verification, joined: pending !== undefined };
     // Another send to this address (or from this IP) came between the read and the write:
     // decide again on the new state. Each lost round is another send that went through.
-    if (counted) yield* op('uncount', events);
+    if (counted) yield* op('uncount', increments);
     if (round + 1 >= sendRounds(limits)) return { kind: 'limited', retryAfterMs: 1_000, limit: 'cooldown' };
   }
 }

@@ -34,7 +34,8 @@ export interface VerificationServiceDeps {
   now: () => number;
   logger: Logger;
   onMailQueued?: () => void;
-  events?: {
+  /** What the service reports to the metrics (shared/metrics.ts): codes sent, verified, failed, locked, limited. */
+  metrics?: {
     sent?(): void;
     verified?(): void;
     failed?(): void;
@@ -125,12 +126,12 @@ export class VerificationService {
       throw refuse({ kind: 'address_undeliverable', reason: outcome.reason, enhancedStatus: outcome.enhancedStatus, until: outcome.until });
     }
     if (outcome.kind === 'limited') {
-      this.deps.events?.limited?.(outcome.limit);
+      this.deps.metrics?.limited?.(outcome.limit);
       logger.info({ ...audit, limit: outcome.limit, outcome: 'rate_limited' }, 'send refused by limit');
       throw refuse({ kind: 'send_limited', limit: outcome.limit, retryAfterMs: outcome.retryAfterMs });
     }
     this.deps.onMailQueued?.();
-    this.deps.events?.sent?.();
+    this.deps.metrics?.sent?.();
     const v = outcome.verification;
     logger.info({ ...audit, verificationId: v.id, joined: outcome.joined, outcome: 'queued' }, 'code queued');
     return { verification: v, resendAfter: v.lastSentAt + limits.cooldownMs };
@@ -162,14 +163,14 @@ export class VerificationService {
     };
     switch (outcome.kind) {
       case 'verified': {
-        this.deps.events?.verified?.();
+        this.deps.metrics?.verified?.();
         logger.info(audit, 'code verified');
         const { token, expiresAt } = await signAssertion(this.deps.keys, outcome.verification, this.deps.assertion, now);
         return { assertion: token, expiresAt };
       }
       case 'invalid':
-        this.deps.events?.failed?.();
-        if (outcome.attemptsRemaining === 0) this.deps.events?.locked?.();
+        this.deps.metrics?.failed?.();
+        if (outcome.attemptsRemaining === 0) this.deps.metrics?.locked?.();
         logger.info({ ...audit, attemptsRemaining: outcome.attemptsRemaining }, 'wrong code');
         if (outcome.attemptsRemaining === 0) logger.warn({ ...audit, outcome: 'locked' }, 'verification locked after too many wrong codes');
         throw refuse({ kind: 'wrong_code', attemptsRemaining: outcome.attemptsRemaining });

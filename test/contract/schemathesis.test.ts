@@ -75,7 +75,7 @@ expected-statuses = ["2xx", "401", "404", "409", "410", "422", "429"]
         '--header', `Authorization: Bearer ${apiKey}`,
         '--checks', 'all',
         // DELETE /verifications/{id} cancels: the verification stays readable with status
-        // "canceled" (SPEC), which this check would read as a deleted resource still served.
+        // "canceled" (openapi.yaml, Verification.status), which this check would read as a deleted resource still served.
         '--exclude-checks', 'use_after_free',
         '--mode', 'all',
         '--max-examples', '30',

@@ -3,7 +3,7 @@
 import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
 import type { Verification } from '../../src/verification/model.js';
 import type { NewEvent } from '../../src/events/model.js';
-import type { AttemptOps, BucketRow, CounterEvent, SendOps, Suppressed } from '../../src/verification/ports.js';
+import type { AttemptOps, BucketRow, CounterIncrement, SendOps, Suppressed } from '../../src/verification/ports.js';
 
 export class MemoryVerifications {
   /** The client's decoy verification, made on first use here (the databases make it with the client). */
@@ -36,8 +36,8 @@ export class MemoryVerifications {
   /** Another send lands between the next read and its write this many times. */
   interleavedSends = 0;
 
-  private count(events: CounterEvent[]) {
-    for (const e of events) this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) + 1);
+  private count(increments: CounterIncrement[]) {
+    for (const e of increments) this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) + 1);
   }
 
   private buckets(key: string, since: number): BucketRow[] {
@@ -72,9 +72,9 @@ export class MemoryVerifications {
       this.calls.push('countAndRead');
       return { buckets: q.state.buckets, counted: false };
     },
-    uncount: (events) => {
+    uncount: (increments) => {
       this.calls.push('uncount');
-      for (const e of events) this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) - 1);
+      for (const e of increments) this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) - 1);
     },
     commitSend: (w) => {
       this.calls.push('commitSend');

@@ -90,7 +90,7 @@ await onPostgresOnly(async (t) => {
   }
 
   async function perAddressLimitAcrossProcesses(t: Test, cluster: Cluster) {
-    // SPEC default: 5 mails per address per hour. Twelve sends at once, four through each process.
+    // The default (docs/LIMITS.md): 5 mails per address per hour. Twelve sends at once, four through each process.
     const attempts = Array.from({ length: 12 }, (_, i) => post(cluster, cluster.processes[i % 3]!, '/send-code', { email: 'erin@acme.example' }));
     const responses = await Promise.all(attempts);
     t.equal(responses.filter((r) => r.status === 202).length, 5, 'exactly five accepted');

@@ -1,4 +1,4 @@
-// Requests per API client (SPEC: 50/s, burst-tolerant), counted before the body is
+// Requests per API client (docs/LIMITS.md: 50 a second, bursts to 100), counted before the body is
 // validated: in memory for one process, in Redis when several processes share the load
 // (else each replica would allow the full rate). Send limits that must survive a restart
 // live in the database instead.

@@ -1,4 +1,4 @@
-// Every error leaves as RFC 9457 problem+json with one of SPEC's codes; a 5xx never
+// Every error leaves as RFC 9457 problem+json with one of problems.ts' codes; a 5xx never
 // carries a message, stack or anything else from inside.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

@@ -79,7 +79,7 @@ export const ProblemCode = Type.Enum(
   { type: 'string' },
 );
 
-/** RFC 9457 problem details, with SPEC's stable `code`. */
+/** RFC 9457 problem details, with a stable `code` (problems.ts declares each). */
 export const Problem = Type.Object({
   type: Type.String(),
   title: Type.String(),

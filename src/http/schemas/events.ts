@@ -35,7 +35,7 @@ export const EventsQuery = Type.Object(
     type: Type.Optional(Type.String({ maxLength: 1000, pattern: `^${oneType}(,${oneType})*$`, description: 'Event types, comma-separated.' })),
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: 'A verification id, user reference or masked address.' })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^ev_[A-Za-z0-9_-]+$', description: 'The `nextCursor` of the previous page.' })),
-    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Events per page, 1-200 (default 50).' })),
+    limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Events per page, 1-200 (default 50); a larger number is read as 200.' })),
   },
   { additionalProperties: false },
 );

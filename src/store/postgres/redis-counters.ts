@@ -6,20 +6,20 @@
 // whole window expires. Each call is one pipeline, so one round trip.
 import type { Redis } from 'ioredis';
 import { bucketsPerWindow } from '../../verification/limits.js';
-import type { BucketRow, CounterEvent, CounterRead } from '../../verification/ports.js';
+import type { BucketRow, CounterIncrement, CounterRead } from '../../verification/ports.js';
 
 export interface SharedCounters {
   /**
-   * Counts `events`, then reads `reads`, in one round trip; the buckets come back as they
-   * were before these events (count first, check after: exact across processes).
+   * Counts `increments`, then reads `reads`, in one round trip; the buckets come back as they
+   * were before these increments (count first, check after: exact across processes).
    */
-  countAndRead(events: CounterEvent[], reads: CounterRead[]): Promise<Record<string, BucketRow[]>>;
-  uncount(events: CounterEvent[]): Promise<void>;
+  countAndRead(increments: CounterIncrement[], reads: CounterRead[]): Promise<Record<string, BucketRow[]>>;
+  uncount(increments: CounterIncrement[]): Promise<void>;
 }
 
 export function redisCounters(redis: Redis, prefix: string): SharedCounters {
   const hashOf = (key: string) => `${prefix}counter:${key}`;
-  const count = (pipeline: ReturnType<Redis['pipeline']>, e: CounterEvent) =>
+  const count = (pipeline: ReturnType<Redis['pipeline']>, e: CounterIncrement) =>
     pipeline
       .hincrby(hashOf(e.key), String(e.bucket), 1)
       .pexpire(hashOf(e.key), e.windowMs + e.windowMs / bucketsPerWindow)
@@ -30,25 +30,25 @@ export function redisCounters(redis: Redis, prefix: string): SharedCounters {
     return replies.map(([, value]) => value);
   };
   return {
-    async countAndRead(events, reads) {
+    async countAndRead(increments, reads) {
       const pipeline = redis.pipeline();
-      for (const e of events) count(pipeline, e);
+      for (const e of increments) count(pipeline, e);
       for (const r of reads) pipeline.hgetall(hashOf(r.key));
-      const hashes = (await run(pipeline)).slice(events.length * 3) as Record<string, string>[];
+      const hashes = (await run(pipeline)).slice(increments.length * 3) as Record<string, string>[];
       const result: Record<string, BucketRow[]> = {};
       reads.forEach((r, i) => {
         result[r.key] = Object.entries(hashes[i] ?? {}).flatMap(([field, value]) => {
           const bucket = Number(field);
-          const own = events.some((e) => e.key === r.key && e.bucket === bucket) ? 1 : 0;
+          const own = increments.some((e) => e.key === r.key && e.bucket === bucket) ? 1 : 0;
           const n = Number(value) - own;
           return bucket >= r.since && n > 0 ? [{ bucket, count: n }] : [];
         });
       });
       return result;
     },
-    async uncount(events) {
+    async uncount(increments) {
       const pipeline = redis.pipeline();
-      for (const e of events) pipeline.hincrby(hashOf(e.key), String(e.bucket), -1);
+      for (const e of increments) pipeline.hincrby(hashOf(e.key), String(e.bucket), -1);
       await run(pipeline);
     },
   };

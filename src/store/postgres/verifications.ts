@@ -16,7 +16,7 @@ import type { ExpiryWindow } from '../../verification/expiry.js';
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runAsync, type AsyncOperations } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
-import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, CounterRead, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
+import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, CounterRead, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
 import { sendGuardKeys } from '../send-guards.js';
 import { eventsParameter, writeEvents } from './events.js';
@@ -25,7 +25,7 @@ import type { SharedCounters } from './redis-counters.js';
 import * as statements from './verification-sql.js';
 
 const numbers = (values: (string | number)[]) => values.map(Number);
-const events = (list: CounterEvent[]) => [list.map((e) => e.key), list.map((e) => e.bucket)];
+const increments = (list: CounterIncrement[]) => [list.map((e) => e.key), list.map((e) => e.bucket)];
 
 export class PostgresVerifications implements VerificationsPort {
   private readonly sendOps: AsyncOperations<SendOps>;
@@ -84,7 +84,7 @@ export class PostgresVerifications implements VerificationsPort {
         const guards = sendGuardKeys(w.email, w.ip);
         const keys = [guards.email, ...(guards.ip === null ? [] : [guards.ip])];
         const versions = [w.guard.email, ...(guards.ip === null ? [] : [w.guard.ip])];
-        const common = [keys, versions, w.now, w.clientId, w.email, w.ip, w.codeHash, w.payload, w.expiresAt, ...events(w.count), eventsParameter(w.events)];
+        const common = [keys, versions, w.now, w.clientId, w.email, w.ip, w.codeHash, w.payload, w.expiresAt, ...increments(w.count), eventsParameter(w.events)];
         const v = w.verification;
         const [row] =
           v.kind === 'new'
@@ -117,7 +117,7 @@ export class PostgresVerifications implements VerificationsPort {
           await this.query<Verification>(
             w.outcome === 'verified' ? 'mc_commit_verified' : 'mc_commit_wrong',
             w.outcome === 'verified' ? statements.commitVerified : statements.commitWrong,
-            [w.id, w.now, w.seenAttempts, ...events(w.count), eventsParameter(w.events)],
+            [w.id, w.now, w.seenAttempts, ...increments(w.count), eventsParameter(w.events)],
           )
         )[0],
     };

@@ -6,7 +6,7 @@ import { outbox, verificationCodes, verifications } from '../../../db/schema.js'
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runSync } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
-import type { AttemptOps, AttemptRequest, BucketRow, CounterEvent, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
+import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
 import { sendGuardKeys } from '../send-guards.js';
 import type { GroupCommit } from './group-commit.js';
@@ -19,9 +19,9 @@ import type { ExpiryWindow } from '../../verification/expiry.js';
 
 const asVerification = (row: unknown) => row as Verification | undefined;
 
-/** Counter events are rows of this file, written in the transaction of the change they count. */
-function countEvents(st: Statements, events: CounterEvent[]) {
-  for (const e of events) st.countInBucket.run({ key: e.key, bucket: e.bucket });
+/** Counter increments are rows of this file, written in the transaction of the change they count. */
+function countIncrements(st: Statements, increments: CounterIncrement[]) {
+  for (const e of increments) st.countInBucket.run({ key: e.key, bucket: e.bucket });
 }
 
 function sendOps(st: Statements): SendOps {
@@ -58,7 +58,7 @@ function sendOps(st: Statements): SendOps {
       for (const key of [keys.email, keys.ip]) if (key !== null) st.bumpGuard.run({ key, now: w.now });
       st.insertSendEvent.run({ clientId: w.clientId, email: w.email, ip: w.ip, now: w.now });
       st.insertOutbox.run({ verificationId: verification.id, payload: w.payload, now: w.now, expiresAt: w.expiresAt });
-      countEvents(st, w.count);
+      countIncrements(st, w.count);
       writeEvents(st, w.events);
       return verification;
     },
@@ -80,7 +80,7 @@ function attemptOps(st: Statements): AttemptOps {
       return { verification, decoy: decoy && { id: decoy.id, attempts: decoy.attempts }, codeHashes: hashes };
     },
     commitAttempt: (w) => {
-      countEvents(st, w.count);
+      countIncrements(st, w.count);
       const guard = { id: w.id, seen: w.seenAttempts, now: w.now };
       const written = asVerification(w.outcome === 'verified' ? st.attemptVerified.get(guard) : st.attemptWrong.get(guard));
       if (written && w.outcome === 'verified') st.deleteCodes.run({ id: w.id });

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { build } from './helpers/build.js';
-import { onEachDatabase } from './helpers/databases.js';
+import { build } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const require = createRequire(import.meta.url);

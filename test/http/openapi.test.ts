@@ -1,11 +1,11 @@
 import * as OTPAuth from 'otpauth';
-import { build } from './helpers/build.js';
-import { openapi, openapiMismatch } from './helpers/openapi.js';
-import { onEachDatabase } from './helpers/databases.js';
+import { build } from '../helpers/build.js';
+import { openapi, openapiMismatch } from '../helpers/openapi.js';
+import { onEachDatabase } from '../helpers/databases.js';
 import { readFileSync } from 'node:fs';
 import tap from 'tap';
-import { openapiYaml } from '../src/http/openapi.js';
-import { openapiPath, packageVersion } from '../src/shared/paths.js';
+import { openapiYaml } from '../../src/http/openapi.js';
+import { openapiPath, packageVersion } from '../../src/shared/paths.js';
 
 tap.test('openapi.yaml is what the schemas generate (run `npm run openapi` after changing them)', async (t) => {
   t.equal(readFileSync(openapiPath, 'utf8'), openapiYaml(packageVersion));

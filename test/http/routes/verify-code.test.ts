@@ -1,7 +1,7 @@
 import type { Test } from 'tap';
 import { createLocalJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
-import { build } from '../helpers/build.js';
-import { onEachDatabase } from '../helpers/databases.js';
+import { build } from '../../helpers/build.js';
+import { onEachDatabase } from '../../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const minute = 60_000;

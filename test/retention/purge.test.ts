@@ -1,6 +1,6 @@
-import { purgeExpired } from '../src/retention/purge.js';
-import { build } from './helpers/build.js';
-import { onEachDatabase } from './helpers/databases.js';
+import { purgeExpired } from '../../src/retention/purge.js';
+import { build } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const day = 86_400_000;

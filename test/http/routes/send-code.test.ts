@@ -1,6 +1,6 @@
-import { build, byOperator } from '../helpers/build.js';
-import { openOperator } from '../../src/main/wiring.js';
-import { onEachDatabase } from '../helpers/databases.js';
+import { build, byOperator } from '../../helpers/build.js';
+import { openOperator } from '../../../src/main/wiring.js';
+import { onEachDatabase } from '../../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   t.test('POST /send-code queues a code mail for a company address and answers 202', async (t) => {

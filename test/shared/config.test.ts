@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, loadConfig } from '../src/shared/config.js';
+import { ConfigError, loadConfig } from '../../src/shared/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-config-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const base = { DATABASE_URL: `file:${join(dir, 'db.sqlite')}` };
 
-t.test('defaults follow SPEC', async (t) => {
+t.test('defaults are the documented ones (README, Configuration)', async (t) => {
   const config = loadConfig(base);
   t.match(config, {
     PORT: 3000,

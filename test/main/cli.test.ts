@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tap from 'tap';
 
-import { onPostgres, processDatabaseEnv } from './helpers/databases.js';
-import { requireBuild, runCli, startMailcode } from './helpers/processes.js';
-import { onEachDatabase } from './helpers/databases.js';
+import { onPostgres, processDatabaseEnv } from '../helpers/databases.js';
+import { requireBuild, runCli, startMailcode } from '../helpers/processes.js';
+import { onEachDatabase } from '../helpers/databases.js';
 
 // Every step here starts a real `mailcode` process (about 0.4 s each, twice over for the two
 // databases): the file takes longer than the suite's per-file limit on a loaded machine.

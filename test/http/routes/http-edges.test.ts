@@ -3,9 +3,9 @@
 // router refuse before any route runs. Every answer is problem+json with the security headers.
 import { connect } from 'node:net';
 
-import { build } from '../helpers/build.js';
-import { onEachDatabase } from '../helpers/databases.js';
-import { openapi } from '../helpers/openapi.js';
+import { build } from '../../helpers/build.js';
+import { onEachDatabase } from '../../helpers/databases.js';
+import { openapi } from '../../helpers/openapi.js';
 
 await onEachDatabase(async (t) => {
   const problemType = 'application/problem+json; charset=utf-8';

@@ -1,5 +1,5 @@
-import { build } from '../helpers/build.js';
-import { onEachDatabase } from '../helpers/databases.js';
+import { build } from '../../helpers/build.js';
+import { onEachDatabase } from '../../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const second = 1000;
@@ -100,7 +100,7 @@ await onEachDatabase(async (t) => {
       first.clock.advance(minute);
     }
     // A second app on the same database file, as after a restart.
-    const { buildApp } = await import('../../src/main/app.js');
+    const { buildApp } = await import('../../../src/main/app.js');
     await first.app.close();
     const restarted = await buildApp(first.config, { now: first.clock.now, transport: first.mail, startWorker: false, logStream: first.logs });
     t.teardown(() => restarted.close());
