@@ -19,10 +19,12 @@ absent() {
   echo "mailcode: $1 is ABSENT: $2" >&2
 }
 # Mailpit is the real SMTP server of a dozen end-to-end tests: without it there is no run.
-if ! bash scripts/install-mailpit.sh; then
+# The same build `npm run qa` uses, with its web UI (the QA test opens it in Chromium).
+if ! MAILPIT_BIN=$(bash scripts/install-mailpit.sh); then
   echo "mailcode: Mailpit is ABSENT (see above): no test was run." >&2
   exit 1
 fi
+export MAILPIT_BIN
 bash scripts/install-chromium.sh || absent Chromium "the browser test is skipped."
 bash scripts/install-schemathesis.sh || absent Schemathesis "the contract test is skipped."
 bash scripts/start-postgres-redis.sh || absent "PostgreSQL/Redis" "the PostgreSQL half of the suite and test/scale/ are skipped."

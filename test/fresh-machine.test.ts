@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import semver from 'semver';
+import { mailpitVersion } from '../src/main/mailpit.js';
 import { packageRoot } from '../src/shared/paths.js';
 import { walkThroughShell } from './helpers/readme.js';
 
@@ -61,7 +62,7 @@ t.test('scripts/node-env.sh puts a Node of 22 or newer first on PATH', async (t)
   t.ok(semver.gte(result.stdout.trim(), '22.12.0'), `node ${result.stdout.trim()}`);
 });
 
-t.test('install-mailpit.sh uses a Mailpit that is there, and says what to do without Go', async (t) => {
+t.test('install-mailpit.sh uses the Mailpit it built (or MAILPIT_BIN), prints where it is, and says what to do without Go', async (t) => {
   const dir = tempDir(t);
   const script = join(packageRoot, 'scripts', 'install-mailpit.sh');
   const run = (path: string, env: Record<string, string> = {}) =>
@@ -69,8 +70,19 @@ t.test('install-mailpit.sh uses a Mailpit that is there, and says what to do wit
   const fakeMailpit = shims(join(dir, 'mailpit'), { mailpit: 'exit 0' });
   const noGo = '/usr/bin:/bin';
 
-  t.equal(run(noGo, { MAILPIT_BIN: join(fakeMailpit, 'mailpit') }).status, 0, 'MAILPIT_BIN, no Go');
-  t.equal(run(`${fakeMailpit}:${noGo}`).status, 0, 'mailpit on PATH, no Go');
+  const given = run(noGo, { MAILPIT_BIN: join(fakeMailpit, 'mailpit') });
+  t.equal(given.status, 0, 'MAILPIT_BIN, no Go');
+  t.equal(given.stdout, `${join(fakeMailpit, 'mailpit')}\n`, 'its path on stdout');
+  // A mailpit on PATH may be a `go install` without the web UI: only its own build is reused.
+  const onPath = run(`${fakeMailpit}:${noGo}`);
+  t.equal(onPath.status, 1, 'a mailpit on PATH is not taken for one with the web UI');
+  const built = join(dir, '.cache', 'mailcode', `mailpit-${mailpitVersion}`);
+  mkdirSync(built, { recursive: true });
+  writeFileSync(join(built, 'mailpit'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+  const reused = run(noGo);
+  t.equal(reused.status, 0, 'the earlier build, no Go');
+  t.equal(reused.stdout, `${join(built, 'mailpit')}\n`);
+  rmSync(built, { recursive: true });
   const missing = run(noGo);
   t.equal(missing.status, 1, 'no Mailpit, no Go: exit 1');
   t.match(missing.stderr, /Go \(needed to build it\) is not installed/);

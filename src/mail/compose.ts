@@ -9,6 +9,23 @@ export function senderDomain(from: string): string {
   return /@([^\s>]+)>?\s*$/.exec(from)?.[1]?.toLowerCase() ?? 'localhost';
 }
 
+/**
+ * Mailpit's tags (X-Tags) for QA: what the mail is for, its language and whose it is, so
+ * the mail UI filters "signup, de, Acme Portal" at a click. Never the code or anything
+ * secret. A tag keeps what Mailpit keeps (letters, digits, space, dot, dash, underscore):
+ * accents are dropped, anything else (a comma, which separates tags) becomes a space.
+ */
+export function qaTags(mail: Pick<CodeMail, 'purpose' | 'locale' | 'clientName'>): string {
+  const tag = (s: string) =>
+    s
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z0-9 ._-]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+  return [mail.purpose, mail.locale, mail.clientName].map(tag).filter((t) => t !== '').join(', ');
+}
+
 export function composeCodeMail(mail: CodeMail, outboxId: number): Mail.Options {
   const rendered = renderCodeMail(mail);
   return {
@@ -29,6 +46,7 @@ export function composeCodeMail(mail: CodeMail, outboxId: number): Mail.Options 
       'X-Auto-Response-Suppress': 'All',
       // A distinct reference per mail keeps clients (Gmail) from threading codes together.
       'X-Entity-Ref-ID': `${mail.verificationId}.${outboxId}`,
+      'X-Tags': qaTags(mail),
     },
   };
 }

@@ -54,3 +54,10 @@ export function hoursOption(value: string): number {
   if (!/^[0-9]+$/.test(value) || hours < 1 || hours > 8_760) throw new InvalidArgumentError('expected whole hours from 1 to 8760.');
   return hours;
 }
+
+/** A TCP port to listen on, 1-65535. */
+export function portOption(value: string): number {
+  const port = Number(value);
+  if (!/^[0-9]+$/.test(value) || port < 1 || port > 65_535) throw new InvalidArgumentError('expected a port number from 1 to 65535.');
+  return port;
+}

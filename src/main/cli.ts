@@ -5,7 +5,7 @@ import type { Client } from '../clients/model.js';
 import { byOperator, config, withServices } from './cli-services.js';
 import { registerAuditCommands } from './cli-audit.js';
 import { registerWebhookCommands } from './cli-webhooks.js';
-import { accentOption, domainOption, hoursOption, localeOption, nameOption, senderOption, supportOption, urlOption } from './cli-options.js';
+import { accentOption, domainOption, hoursOption, localeOption, nameOption, portOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
 /** A usage error: one line naming what is wrong, exit code 2 (like a bad configuration). */
 const usageExitCode = 2;
@@ -26,6 +26,7 @@ Configuration comes from environment variables (see README, .env.example).
 
 Examples:
   mailcode serve                                         start on the embedded defaults
+  mailcode qa                                            mailcode + Mailpit's web UI + a demo client (npm run qa)
   mailcode clients create --name "Acme Portal" --domain acme.example
   mailcode clients list
   mailcode clients revoke cl_abc123
@@ -44,6 +45,37 @@ program
   .action(async () => {
     const { serve } = await import('./server.js');
     await serve(await config());
+  });
+
+program
+  .command('qa')
+  .description('start mailcode with Mailpit (web UI and SMTP, on loopback) and a demo client, for QA; npm run qa builds Mailpit first')
+  .option('--port <port>', "mailcode's port", portOption, 3000)
+  .option('--mailpit-port <port>', "Mailpit's web UI and API", portOption, 8025)
+  .option('--smtp-port <port>', "Mailpit's SMTP port", portOption, 1025)
+  .option('--dir <dir>', 'the data folder of both', 'data/qa')
+  .action(async (options: { port: number; mailpitPort: number; smtpPort: number; dir: string }) => {
+    const { mailpitBinary, mailpitBuildPath } = await import('./mailpit.js');
+    const binary = mailpitBinary();
+    if (!binary) {
+      process.stderr.write(`mailcode: Mailpit is not built yet (${mailpitBuildPath}): run npm run qa, or bash scripts/install-mailpit.sh\n`);
+      process.exit(1);
+    }
+    const { qaBanner, startQa } = await import('./qa.js');
+    const qa = await startQa({ mailpitBinary: binary, ...options });
+    process.stdout.write(qaBanner(qa));
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write('\nstopping mailcode and Mailpit…\n');
+      qa.stop().then(() => process.exit(0), (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 
 program

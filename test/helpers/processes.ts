@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { packageRoot } from '../../src/shared/paths.js';
+import { mailpitBinary, mailpitVersion, startMailpit as runMailpit, stopChild, waitUntil, type RunningMailpit } from '../../src/main/mailpit.js';
 
 export const cliPath = join(packageRoot, 'dist', 'src', 'main', 'cli.js');
 
@@ -27,62 +28,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls `check` every 50 ms until it holds, for at most `timeoutMs`. */
+export const waitFor = (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) => waitUntil(what, check, undefined, timeoutMs);
 
 export function runCli(args: string[], env: Record<string, string>) {
   const result = spawnSync(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-export function mailpitBinary(): string | undefined {
-  const candidates = [process.env.MAILPIT_BIN, join(process.env.HOME ?? '', 'go', 'bin', 'mailpit')];
-  const gopath = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' });
-  if (gopath.status === 0) candidates.push(join(gopath.stdout.trim(), 'bin', 'mailpit'));
-  const onPath = spawnSync('sh', ['-c', 'command -v mailpit'], { encoding: 'utf8' });
-  if (onPath.status === 0) candidates.push(onPath.stdout.trim());
-  return candidates.find((c): c is string => !!c && existsSync(c));
-}
-
-export interface Mailpit {
-  smtpPort: number;
-  httpPort: number;
+export interface Mailpit extends RunningMailpit {
   apiUrl: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
 }
 
+/** The Mailpit that `npm run qa` uses (with its web UI), on free loopback ports, stopped in teardown. */
 export async function startMailpit(t: Test, dir: string, extraArgs: string[] = []): Promise<Mailpit> {
   const binary = mailpitBinary();
-  if (!binary) throw new Error('Mailpit is not installed: run scripts/install-mailpit.sh (go install github.com/axllent/mailpit@v1.27.11)');
-  const smtpPort = await freePort();
-  const httpPort = await freePort();
-  const child = spawn(
-    binary,
-    ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${httpPort}`, '--database', join(dir, 'mailpit.db'), '--smtp-auth-allow-insecure', '--disable-version-check', '--quiet', ...extraArgs],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const apiUrl = `http://127.0.0.1:${httpPort}`;
-  const stop = () => stopProcess(child);
-  t.teardown(stop);
-  await waitFor('Mailpit', async () => (await fetch(`${apiUrl}/api/v1/info`)).ok);
-  return { smtpPort, httpPort, apiUrl, process: child, stop };
+  if (!binary) throw new Error(`Mailpit is not installed: run scripts/install-mailpit.sh (it builds Mailpit ${mailpitVersion} with its web UI)`);
+  const mailpit = await runMailpit({ binary, dir, smtpPort: await freePort(), httpPort: await freePort(), extraArgs });
+  t.teardown(mailpit.stop);
+  return { ...mailpit, apiUrl: mailpit.url };
 }
 
-export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
+export const stopProcess = stopChild;
 
 export interface Mailcode {
   url: string;

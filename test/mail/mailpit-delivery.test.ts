@@ -15,8 +15,8 @@ await onEachDatabase(async (t) => {
   t.test('a code mail carries the headers of a good transactional mail', async (t) => {
     const { createClient, send, mailbox } = await buildWithMailpit(t);
     const acme = await createClient({ replyTo: 'Acme Support <help@acme.example>' });
-    await send(acme.apiKey, { email: 'h1@acme.example' });
-    await send(acme.apiKey, { email: 'h2@acme.example' });
+    const { verificationId } = await send(acme.apiKey, { email: 'h1@acme.example' });
+    await send(acme.apiKey, { email: 'h2@acme.example', purpose: 'signup', locale: 'de' });
     const first = await mailbox.waitForMessage({ query: 'to:h1@acme.example' }, { timeout: 10_000, interval: 100 });
     const second = await mailbox.waitForMessage({ query: 'to:h2@acme.example' }, { timeout: 10_000, interval: 100 });
     const h1 = await mailbox.getMessageHeaders(first.ID);
@@ -31,6 +31,10 @@ await onEachDatabase(async (t) => {
     t.not(JSON.stringify(h1['X-Entity-Ref-Id'] ?? h1['X-Entity-Ref-ID']), JSON.stringify(h2['X-Entity-Ref-Id'] ?? h2['X-Entity-Ref-ID']), 'different per mail, so codes are not threaded');
     t.equal(first.ReplyTo[0]?.Address, 'help@acme.example');
     t.equal(first.From.Name, 'Acme Portal');
+    t.same(h1['X-Tags'], ['login, en, Acme Portal'], 'Mailpit tags: purpose, language, client');
+    t.same([...second.Tags].sort(), ['Acme Portal', 'de', 'signup']);
+    const byId = await mailbox.searchMessages({ query: `message-id:${verificationId}` });
+    t.same(byId.messages.map((m) => m.ID), [first.ID], 'QA finds a verification\'s mail by its id');
   });
 
   t.test('the code can be kept out of the subject', async (t) => {

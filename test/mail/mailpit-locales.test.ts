@@ -44,7 +44,12 @@ t.test('each locale: subject, both parts, code, lifetime, ≥ 90% HTML compatibi
     const linkCheck = await mailbox.linkCheck(message.ID);
     t.equal(linkCheck.Errors, 0, `${locale}: no broken links ${JSON.stringify(linkCheck.Links)}`);
     t.ok(linkCheck.Links.length >= 2, `${locale}: the support link and the logo were checked`);
+    t.same([...message.Tags].sort(), ['Acme Portal', locale, 'signup'].sort(), `${locale}: tagged for QA with the purpose, the language and the client`);
+    t.notOk(message.Tags.some((tag) => tag.includes(code)), `${locale}: no code in a tag`);
   }
+  // QA finds one language's sign-up mails by their tags, and one verification by its id.
+  const german = await mailbox.searchMessages({ query: 'tag:de tag:signup tag:"Acme Portal"' });
+  t.same(german.messages.map((m) => m.To[0]?.Address), ['user-de@acme.example']);
 });
 
 t.test('a client default locale applies when the request names none', async (t) => {
