@@ -265,3 +265,22 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_subject').on(t.endpointId, t.subject, t.status, t.id),
   ],
 );
+
+/** A client's own DKIM key (see schema.ts). */
+export const dkimKeys = pgTable(
+  'dkim_keys',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    domain: text('domain').notNull(),
+    selector: text('selector').notNull(),
+    publicKey: text('public_key').notNull(),
+    privateKeySealed: text('private_key_sealed').notNull(),
+    createdAt: millis('created_at').notNull(),
+    signsFrom: millis('signs_from').notNull(),
+    retiredAt: millis('retired_at'),
+  },
+  (t) => [uniqueIndex('dkim_keys_client_domain_selector').on(t.clientId, t.domain, t.selector)],
+);

@@ -304,3 +304,22 @@ export const webhookDeliveries = sqliteTable(
     index('webhook_deliveries_subject').on(t.endpointId, t.subject, t.status, t.id),
   ],
 );
+
+/** A client's own DKIM key for one sending domain; the private half sealed (see clients/dkim.ts). */
+export const dkimKeys = sqliteTable(
+  'dkim_keys',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    domain: text('domain').notNull(),
+    selector: text('selector').notNull(),
+    publicKey: text('public_key').notNull(),
+    privateKeySealed: text('private_key_sealed').notNull(),
+    createdAt: integer('created_at').notNull(),
+    signsFrom: integer('signs_from').notNull(),
+    retiredAt: integer('retired_at'),
+  },
+  (t) => [uniqueIndex('dkim_keys_client_domain_selector').on(t.clientId, t.domain, t.selector)],
+);

@@ -28,6 +28,10 @@ export const eventTypes = [
   'client.updated',
   'client.key_rotated',
   'client.revoked',
+  'dkim.key_created',
+  'dkim.key_rotated',
+  'dkim.key_retired',
+  'dkim.key_removed',
   'webhook.disabled',
 ] as const;
 

@@ -188,6 +188,7 @@ export function problemFor(refusal: DomainRefusal): ProblemError {
       return problems.enrollmentNotFound();
     // Operator actions (the CLI today): no route answers these yet.
     case 'client_not_found':
+    case 'dkim_key_not_found':
     case 'webhook_not_found':
       return problems.notFound(refusal.detail);
   }

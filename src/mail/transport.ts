@@ -49,7 +49,8 @@ export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
       // large chunks instead of one small write per MIME line (measured: the socket writes
       // were the worker's largest cost).
       const raw = await new MailComposer(message).compile().build();
-      const info = await transporter.sendMail({ envelope: { from: returnPath ?? (message.from as string), to: message.to as string }, raw, messageId: message.messageId });
+      // A client's own DKIM key rides on the message (nodemailer signs with it instead of the transport's).
+      const info = await transporter.sendMail({ envelope: { from: returnPath ?? (message.from as string), to: message.to as string }, raw, messageId: message.messageId, ...(message.dkim ? { dkim: message.dkim } : {}) });
       return { messageId: info.messageId, response: info.response };
     },
     async ready() {

@@ -13,6 +13,7 @@ import { mailEvents } from './delivery-events.js';
 import { delivered, refusalOf, type Refused } from './smtp-reply.js';
 import { hourMs } from '../verification/limits.js';
 import type { BackgroundJob } from '../shared/background.js';
+import type { DkimSigner } from '../clients/dkim-service.js';
 
 export interface MailWorkerOptions {
   outbox: OutboxPort;
@@ -39,6 +40,8 @@ export interface MailWorkerOptions {
   returnPathFor?: (outboxId: number) => string;
   /** A hard bounce, by recipient domain. */
   onBounced?: (domain: string) => void;
+  /** The client's own DKIM key for this From domain; without one, the transport's server-wide key signs (if any). */
+  signerFor?: (clientId: string, from: string) => Promise<DkimSigner | undefined>;
 }
 
 /** A background job (shared/background.ts): each pass fills the free delivery slots. */
@@ -172,7 +175,10 @@ export class MailWorker implements BackgroundJob {
     const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: attempt };
     let sent: SentMail;
     try {
-      sent = await transport.send(composeCodeMail(message, mail.id), `${mail.verificationId}-${mail.id}`, this.options.returnPathFor?.(mail.id));
+      // A key that cannot be read now is a refusal for now: the mail waits and is tried again.
+      const dkim = await this.options.signerFor?.(mail.clientId, message.from);
+      const composed = composeCodeMail(message, mail.id);
+      sent = await transport.send(dkim ? { ...composed, dkim } : composed, `${mail.verificationId}-${mail.id}`, this.options.returnPathFor?.(mail.id));
     } catch (error) {
       await this.refused(mail, message, refusalOf(error));
       return;

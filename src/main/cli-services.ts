@@ -33,12 +33,12 @@ function refusalLine(refusal: DomainRefusal): string {
  * Runs a command on the operator's services, from the one composition root (wiring.ts).
  * A refusal is one line on stderr and exit code 1.
  */
-export async function withServices<T>(fn: (services: OperatorServices) => T | Promise<T>): Promise<T | undefined> {
+export async function withServices<T>(fn: (services: OperatorServices, config: Config) => T | Promise<T>): Promise<T | undefined> {
   const cfg = await config();
   const { openOperator } = await import('./wiring.js');
   const services = await openOperator(cfg);
   try {
-    return await fn(services);
+    return await fn(services, cfg);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
     process.stderr.write(`mailcode: ${refusalLine(error.refusal)}\n`);

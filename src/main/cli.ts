@@ -2,9 +2,11 @@
 // The `mailcode` command: serve, migrate, clients, keys, events, suppressions, purge.
 import { Command, CommanderError } from 'commander';
 import type { Client } from '../clients/model.js';
+import type { DkimService } from '../clients/dkim-service.js';
 import { byOperator, config, withServices } from './cli-services.js';
 import { registerAuditCommands } from './cli-audit.js';
 import { registerWebhookCommands } from './cli-webhooks.js';
+import { describeClient, registerDkimCommands, signingLine } from './cli-dkim.js';
 import { accentOption, domainOption, hoursOption, localeOption, nameOption, portOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
 /** A usage error: one line naming what is wrong, exit code 2 (like a bad configuration). */
@@ -121,16 +123,6 @@ function brandingSettings(options: BrandingFlags) {
   };
 }
 
-function describe(client: Client): string {
-  return [
-    `client ${client.id} (${client.name})`,
-    `allowed domains: ${client.allowedDomains.join(', ') || '(any company domain)'}`,
-    `from: ${client.mailFrom ?? '(MAIL_FROM)'}${client.replyTo ? `, reply-to: ${client.replyTo}` : ''}`,
-    `support: ${client.support ?? '-'}, logo: ${client.logoUrl ?? '-'}, accent: ${client.accentColor ?? 'default'}`,
-    `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}, suppression after a bounce: ${client.suppressionHours} h`,
-  ].join('\n');
-}
-
 brandingOptions(
   clients
     .command('create')
@@ -141,14 +133,15 @@ brandingOptions(
   .option('--json', 'print JSON')
   .addHelpText('after', '\nExamples:\n  mailcode clients create --name "Acme Portal" --domain acme.example --json\n  mailcode clients create --name "Acme" --domain acme.example --from "Acme <no-reply@acme.example>" --support https://help.acme.example --locale de')
   .action((options: BrandingFlags & { name: string; domain: string[]; json?: boolean }) =>
-    withServices(async ({ clients }) => {
+    withServices(async ({ clients, dkim }) => {
       const settings = { name: options.name, allowedDomains: options.domain, ...brandingSettings(options), codeInSubject: options.codeInSubject !== false };
       const { client, apiKey } = await clients.create(settings, byOperator);
       if (options.json) {
         console.log(JSON.stringify({ clientId: client.id, apiKey, ...client, id: undefined }));
       } else {
-        console.log(`${describe(client)}\nAPI key (shown once, store it now): ${apiKey}`);
+        console.log(`${describeClient(client)}\nAPI key (shown once, store it now): ${apiKey}`);
       }
+      if (client.mailFrom) await warnUnaligned(client, dkim);
     }),
   );
 
@@ -173,7 +166,11 @@ brandingOptions(
     if (Object.keys(changes).length === 0) {
       command.error('nothing to change: give at least one option (see mailcode clients update --help)', { exitCode: usageExitCode });
     }
-    return withServices(async ({ clients }) => console.log(describe(await clients.update(id, changes, byOperator))));
+    return withServices(async ({ clients, dkim }) => {
+      const client = await clients.update(id, changes, byOperator);
+      console.log(describeClient(client));
+      if (changes.mailFrom !== undefined) await warnUnaligned(client, dkim);
+    });
   });
 
 clients
@@ -181,17 +178,26 @@ clients
   .description('list clients (never their keys)')
   .option('--json', 'print JSON')
   .action((options: { json?: boolean }) =>
-    withServices(async ({ clients }) => {
-      const all = await clients.list();
+    withServices(async ({ clients, dkim }) => {
+      const all = await Promise.all((await clients.list()).map(async (c) => ({ ...c, signing: await dkim.signing(c) })));
       if (options.json) return console.log(JSON.stringify(all));
       for (const c of all) {
         const state = c.revokedAt ? `revoked ${new Date(c.revokedAt).toISOString()}` : 'active';
         // No list: any company domain, which is not the same as any domain.
         const accepts = c.allowedDomains.join(',') || 'any company domain (consumer and disposable mail refused)';
-        console.log(`${c.id}\t${c.name}\t${accepts}\t${state}`);
+        const signed = c.signing.domain ? `signed d=${c.signing.domain}${c.signing.aligned ? '' : ' (NOT ALIGNED with the From)'}` : 'not signed (NOT ALIGNED)';
+        console.log(`${c.id}\t${c.name}\t${accepts}\t${state}\t${signed}`);
       }
     }),
   );
+
+/** Said on stderr after a sender is set: its mail will fail DMARC where the domain enforces it. */
+async function warnUnaligned(client: Client, dkim: DkimService) {
+  const signing = await dkim.signing(client);
+  if (!signing.aligned) process.stderr.write(`mailcode: warning: ${signingLine(signing)}\n`);
+}
+
+registerDkimCommands(clients);
 
 clients
   .command('revoke')

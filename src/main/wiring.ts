@@ -25,6 +25,7 @@ import { SuppressionService } from '../suppression/service.js';
 import { connectRedis, keyRingFor, openStore } from './open-store.js';
 import { WebhookWorker } from '../webhooks/worker.js';
 import { WebhookService } from '../webhooks/service.js';
+import { DkimService, type DkimSigner } from '../clients/dkim-service.js';
 import { postWebhook, webhookAgents } from '../webhooks/sender.js';
 import { webhookPolicy, type TargetPolicy } from '../webhooks/url-policy.js';
 import { ExpirySweep } from '../verification/expiry.js';
@@ -36,6 +37,8 @@ export interface OperatorServices {
   events: EventsService;
   suppressions: SuppressionService;
   webhooks: WebhookService;
+  /** Clients' own DKIM keys (`mailcode clients dkim`, `clients dns`). */
+  dkim: DkimService;
   /** The assertion signing keys (`mailcode keys rotate`). */
   keys: KeyRing;
   /** Deletes what is past its retention (the hourly job, `mailcode purge`). */
@@ -98,8 +101,37 @@ export function operatorServices(config: Config, store: Store, keys: KeyRing, no
     events: new EventsService(store.events),
     suppressions: new SuppressionService(store.suppressions, now),
     webhooks: new WebhookService(store.webhooks, { ...webhooks, now }),
+    dkim: new DkimService(store.dkimKeys, store.clients, {
+      sealKeys: deriveKeys(codeSecrets(config), 'dkim-keys'),
+      now,
+      server: config.DKIM_DOMAIN && config.DKIM_SELECTOR ? { domain: config.DKIM_DOMAIN.toLowerCase(), selector: config.DKIM_SELECTOR } : undefined,
+      defaultFrom: config.MAIL_FROM,
+      spf: config.MAIL_SPF,
+      bounceDomain: config.BOUNCE_DOMAIN?.toLowerCase(),
+      bounceHost: new URL(config.PUBLIC_URL).hostname,
+    }),
     keys,
     purge: () => purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, now(), config.EVENT_RETENTION_DAYS),
+  };
+}
+
+/**
+ * The worker asks for a client's key with every mail: the answer is kept a few seconds, so
+ * a burst of mail reads the keys once, and a new or retired key is in use within a second.
+ */
+function recentSigners(dkim: DkimService, now: () => number, keepMs = 1_000) {
+  const recent = new Map<string, { until: number; signer: Promise<DkimSigner | undefined> }>();
+  return (clientId: string, from: string): Promise<DkimSigner | undefined> => {
+    const key = `${clientId} ${from}`;
+    const at = now();
+    const kept = recent.get(key);
+    if (kept && kept.until > at) return kept.signer;
+    if (recent.size > 10_000) recent.clear();
+    const signer = dkim.signerFor(clientId, from);
+    recent.set(key, { until: at + keepMs, signer });
+    // A failed read is not kept: the next mail asks again.
+    signer.catch(() => recent.delete(key));
+    return signer;
   };
 }
 
@@ -132,7 +164,10 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   // Per-mail return paths (VERP) when bounces are to come back to mailcode.
   const verpKeys = deriveKeys(secrets, 'verp');
   const bounceDomain = config.BOUNCE_DOMAIN;
+  const { secretKeys: webhookKeys, policy } = webhookSetup(config);
+  const operator = operatorServices(config, store, keys, now, { secretKeys: webhookKeys, policy });
   const worker = new MailWorker({
+    signerFor: recentSigners(operator.dkim, now),
     returnPathFor: bounceDomain ? (outboxId) => returnPath(verpKeys[0]!, bounceDomain, outboxId) : undefined,
     outbox: store.outbox,
     transport,
@@ -149,8 +184,6 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onBounced: (domain) => metrics.mailBounced.inc({ domain }),
   });
   metrics.watchStore({ mailQueued: () => store.outbox.countQueued(), webhooksPending: () => store.webhooks.countPending(), eventsWritten: () => store.events.lastSeq() });
-  const { secretKeys: webhookKeys, policy } = webhookSetup(config);
-  const operator = operatorServices(config, store, keys, now, { secretKeys: webhookKeys, policy });
   const webhookConnections = webhookAgents(policy);
   const webhookWorker = new WebhookWorker({
     webhooks: store.webhooks,

@@ -29,6 +29,8 @@ export const ConfigSchema = Type.Object({
   DKIM_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', description: 'the signing domain (d=), e.g. acme.example' })),
   DKIM_SELECTOR: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]+$', description: 'the DKIM selector (s=)' })),
   DKIM_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1, description: 'a PEM private key, or the path of a PEM file' })),
+  MAIL_SPF: Type.Optional(Type.String({ pattern: '^(include:[A-Za-z0-9._-]+|ip4:[0-9./]+|ip6:[0-9A-Fa-f:./]+|a(:[A-Za-z0-9._-]+)?|mx(:[A-Za-z0-9._-]+)?)$', description: 'the SPF mechanism of the sending host, e.g. include:_spf.relay.example or ip4:203.0.113.5' })),
+  DNS_SERVERS: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f.:\\[\\]]+(,[0-9A-Fa-f.:\\[\\]]+)*$', description: 'resolvers for `clients dns --check`, comma-separated IP[:port] (default: the system\'s)' })),
   BOUNCE_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', description: 'the domain of per-mail return paths (bounce+…@BOUNCE_DOMAIN), e.g. bounces.acme.example' })),
   BOUNCE_SMTP_PORT: Type.Optional(Int(0, 65535, 'the port of the inbound SMTP listener for bounce reports (0: any free port)')),
   BOUNCE_SMTP_HOST: Type.String({ minLength: 1, description: 'the interface the bounce listener binds, e.g. 0.0.0.0' }),

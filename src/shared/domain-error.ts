@@ -24,6 +24,8 @@ export type DomainRefusal =
   | { kind: 'enrollment_not_found' }
   /** No such client (or, for revoke and rotate-key, no such active client). */
   | { kind: 'client_not_found'; detail: string }
+  /** No such DKIM key of the client (or none that could take this change). */
+  | { kind: 'dkim_key_not_found'; detail: string }
   /** No such webhook endpoint of the client (or no such event of it, for a replay). */
   | { kind: 'webhook_not_found'; detail: string };
 

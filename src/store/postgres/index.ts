@@ -8,6 +8,7 @@ import { PostgresWebhooks } from './webhooks.js';
 import { PostgresSuppressions } from './suppressions.js';
 import { PostgresEvents } from './events.js';
 import { PostgresClients } from './clients.js';
+import { PostgresDkimKeys } from './dkim-keys.js';
 import { PostgresMaintenance } from './maintenance.js';
 import { migratePostgres, openPostgres } from './open.js';
 import { PostgresOutbox } from './outbox.js';
@@ -22,6 +23,7 @@ export async function openPostgresStore(url: string, poolSize: number, redis?: {
   await migratePostgres(db, url);
   return {
     clients: new PostgresClients(db),
+    dkimKeys: new PostgresDkimKeys(db),
     verifications: new PostgresVerifications(db, redis ? redisCounters(redis.client, redis.prefix) : undefined),
     outbox: new PostgresOutbox(db),
     signingKeys: new PostgresSigningKeys(db),

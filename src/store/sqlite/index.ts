@@ -6,6 +6,7 @@ import { SqliteWebhooks } from './webhooks.js';
 import { SqliteSuppressions } from './suppressions.js';
 import { SqliteEvents } from './events.js';
 import { SqliteClients } from './clients.js';
+import { SqliteDkimKeys } from './dkim-keys.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrateSqlite, openSqlite } from './open.js';
@@ -23,6 +24,7 @@ export function openSqliteStore(path: string): Store {
   const group = new GroupCommit(db.$client);
   return {
     clients: new SqliteClients(db, statements),
+    dkimKeys: new SqliteDkimKeys(db, statements),
     verifications: new SqliteVerifications(db, statements, group),
     outbox: new SqliteOutbox(db, statements, group),
     signingKeys: new SqliteSigningKeys(db),

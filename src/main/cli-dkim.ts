@@ -1,0 +1,167 @@
+// `mailcode clients dkim create|list|rotate|retire|remove`, `clients dns [--check]` and
+// `clients show`: a client's own DKIM keys, the DNS its mail needs, and how its mail is signed.
+import { Resolver } from 'node:dns/promises';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Client } from '../clients/model.js';
+import type { Signing } from '../clients/dkim.js';
+import { checkRecords, type DnsRecord, type Lookup } from '../clients/dns.js';
+import { byOperator, withServices } from './cli-services.js';
+import { domainOption } from './cli-options.js';
+
+/** Hours to wait before a rotated key signs: 0 (at once) to 30 days. */
+function waitOption(value: string): number {
+  const hours = Number(value);
+  if (!/^[0-9]+$/.test(value) || hours > 720) throw new InvalidArgumentError('expected whole hours from 0 to 720.');
+  return hours;
+}
+
+function selectorOption(value: string): string {
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value)) throw new InvalidArgumentError('expected a DNS label: a-z, 0-9 and inner hyphens, at most 63 characters.');
+  return value;
+}
+
+/** One domain: the last --domain given. */
+const oneDomain = (value: string) => domainOption(value).at(-1)!;
+
+/** "signed for acme.example (its own key mc2026), aligned" — one line for list and show. */
+export function signingLine(signing: Signing): string {
+  const by = signing.by === 'own-key' ? `its own key ${signing.selector}` : signing.by === 'server' ? `the server-wide key ${signing.selector}` : null;
+  if (!by) return `mail from ${signing.fromDomain} is not DKIM-signed: NOT ALIGNED (mailcode clients dkim create)`;
+  return `mail from ${signing.fromDomain} is signed for ${signing.domain} (${by}), ${signing.aligned ? 'aligned with the From' : 'NOT ALIGNED with the From: DMARC fails where the domain enforces it (mailcode clients dkim create)'}`;
+}
+
+const recordLine = (r: DnsRecord) => `${r.name}\t${r.type}\t${r.type === 'TXT' ? JSON.stringify(r.value) : r.value}\t; ${r.why}`;
+
+/** A lookup through the configured resolvers (DNS_SERVERS) or the system's. */
+function resolverLookup(servers: string | undefined): Lookup {
+  const resolver = new Resolver({ timeout: 3_000, tries: 2 });
+  if (servers) resolver.setServers(servers.split(','));
+  return async (type, name) => (type === 'TXT' ? (await resolver.resolveTxt(name)).map((parts) => parts.join('')) : (await resolver.resolveMx(name)).map((mx) => mx.exchange));
+}
+
+export function registerDkimCommands(clients: Command): void {
+  const dkim = clients.command('dkim').description("a client's own DKIM keys, so its mail passes DMARC as its own (d=its domain)");
+
+  dkim
+    .command('create')
+    .description("make a key for the client's sending domain (its From's, or --domain); it signs at once; prints the TXT record to publish")
+    .argument('<client>', 'client id')
+    .option('--domain <domain>', 'the sending domain (default: the domain of the client\'s --from)', oneDomain)
+    .option('--selector <selector>', 'the DNS label under _domainkey (default: mc and the date)', selectorOption)
+    .addHelpText('after', '\nExample:\n  mailcode clients dkim create cl_abc123 --domain acme.example --selector mc2026')
+    .action((clientId: string, options: { domain?: string; selector?: string }) =>
+      withServices(async ({ dkim }) => {
+        const { key, record } = await dkim.create(clientId, options, byOperator);
+        console.log(`key ${key.selector} for ${key.domain} signs ${clientId}'s mail from ${key.domain} now. Publish:\n${recordLine(record)}`);
+      }),
+    );
+
+  dkim
+    .command('rotate')
+    .description('make a new key beside the one that signs: publish both; the new one signs after --after hours; then retire the old one')
+    .argument('<client>', 'client id')
+    .option('--domain <domain>', 'the sending domain (default: the domain of the client\'s --from)', oneDomain)
+    .option('--selector <selector>', 'the new key\'s selector (default: mc and the date it starts signing)', selectorOption)
+    .option('--after <hours>', 'hours until the new key signs (time for its record to spread)', waitOption, 48)
+    .action((clientId: string, options: { domain?: string; selector?: string; after: number }) =>
+      withServices(async ({ dkim }) => {
+        const { key, record, replaces } = await dkim.rotate(clientId, { ...options, afterHours: options.after }, byOperator);
+        console.log(
+          [
+            `key ${key.selector} for ${key.domain} signs from ${new Date(key.signsFrom).toISOString()}; ${replaces.selector} signs until then. Publish now, beside ${replaces.selector}'s record:`,
+            recordLine(record),
+            `Then: mailcode clients dkim retire ${clientId} ${replaces.selector}`,
+          ].join('\n'),
+        );
+      }),
+    );
+
+  dkim
+    .command('retire')
+    .description('stop a key signing for good (its record may be removed after)')
+    .argument('<client>', 'client id')
+    .argument('<selector>', 'the key\'s selector', selectorOption)
+    .option('--domain <domain>', 'when the selector is used for several domains', oneDomain)
+    .action((clientId: string, selector: string, options: { domain?: string }) =>
+      withServices(async ({ dkim }) => {
+        const key = await dkim.retire(clientId, selector, options.domain, byOperator);
+        console.log(`key ${key.selector} for ${key.domain} retired; its record ${key.selector}._domainkey.${key.domain} may be removed`);
+      }),
+    );
+
+  dkim
+    .command('remove')
+    .description('delete a key at once (one made for the wrong domain, say)')
+    .argument('<client>', 'client id')
+    .argument('<selector>', 'the key\'s selector', selectorOption)
+    .option('--domain <domain>', 'when the selector is used for several domains', oneDomain)
+    .action((clientId: string, selector: string, options: { domain?: string }) =>
+      withServices(async ({ dkim }) => {
+        const key = await dkim.remove(clientId, selector, options.domain, byOperator);
+        console.log(`key ${key.selector} for ${key.domain} removed`);
+      }),
+    );
+
+  dkim
+    .command('list')
+    .description("a client's keys (or every client's), never the private half")
+    .argument('[client]', 'client id')
+    .option('--json', 'print JSON')
+    .action((clientId: string | undefined, options: { json?: boolean }) =>
+      withServices(async ({ dkim }) => {
+        const keys = await dkim.list(clientId);
+        if (options.json) return console.log(JSON.stringify(keys));
+        for (const k of keys) {
+          const state = k.retiredAt !== null ? `retired ${new Date(k.retiredAt).toISOString()}` : k.signsFrom > Date.now() ? `signs from ${new Date(k.signsFrom).toISOString()}` : 'signing';
+          console.log(`${k.clientId}\t${k.domain}\t${k.selector}\t${state}`);
+        }
+      }),
+    );
+
+  clients
+    .command('dns')
+    .description('every DNS record the client\'s mail needs (DKIM, SPF, DMARC, bounce MX); --check resolves them')
+    .argument('<client>', 'client id')
+    .option('--check', 'resolve each record: published, missing or different (exit 1 unless all are published)')
+    .action((clientId: string, options: { check?: boolean }) =>
+      withServices(async ({ clients: service, dkim }, config) => {
+        const client = await service.get(clientId);
+        const records = await dkim.dnsRecords(client);
+        console.log(signingLine(await dkim.signing(client)));
+        if (!config.MAIL_SPF) console.log('; SPF: set MAIL_SPF to the sending host\'s SPF mechanism (include:… or ip4:…) to have its record listed');
+        if (!options.check) {
+          for (const r of records) console.log(recordLine(r));
+          return;
+        }
+        const checked = await checkRecords(records, resolverLookup(config.DNS_SERVERS));
+        for (const r of checked) {
+          console.log(`${r.verdict.padEnd(9)}\t${r.type}\t${r.name}\t${r.verdict === 'published' ? '' : `want ${JSON.stringify(r.value)}`}${r.found.length ? `, found ${JSON.stringify(r.found)}` : ''}`);
+        }
+        if (checked.some((r) => r.verdict !== 'published')) process.exitCode = 1;
+      }),
+    );
+
+  clients
+    .command('show')
+    .description('one client: its settings and how its mail is signed')
+    .argument('<client>', 'client id')
+    .option('--json', 'print JSON')
+    .action((clientId: string, options: { json?: boolean }) =>
+      withServices(async ({ clients: service, dkim }) => {
+        const client = await service.get(clientId);
+        const signing = await dkim.signing(client);
+        if (options.json) return console.log(JSON.stringify({ ...client, signing }));
+        console.log(`${describeClient(client)}\n${signingLine(signing)}`);
+      }),
+    );
+}
+
+export function describeClient(client: Client): string {
+  return [
+    `client ${client.id} (${client.name})${client.revokedAt ? `, revoked ${new Date(client.revokedAt).toISOString()}` : ''}`,
+    `allowed domains: ${client.allowedDomains.join(', ') || '(any company domain)'}`,
+    `from: ${client.mailFrom ?? '(MAIL_FROM)'}${client.replyTo ? `, reply-to: ${client.replyTo}` : ''}`,
+    `support: ${client.support ?? '-'}, logo: ${client.logoUrl ?? '-'}, accent: ${client.accentColor ?? 'default'}`,
+    `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}, suppression after a bounce: ${client.suppressionHours} h`,
+  ].join('\n');
+}
