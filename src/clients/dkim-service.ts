@@ -98,6 +98,16 @@ export class DkimService {
   }
 
   /**
+   * The active clients with a sender of their own whose mail is not aligned with it, each as
+   * one line (readiness, the metric). Clients on MAIL_FROM are the server-wide key's matter.
+   */
+  async unaligned(clients: Client[]): Promise<string[]> {
+    const active = clients.filter((c) => c.revokedAt === null && c.mailFrom !== null);
+    const signings = await Promise.all(active.map(async (c) => ({ c, signing: await this.signing(c) })));
+    return signings.filter(({ signing }) => !signing.aligned).map(({ c, signing }) => `${c.id}: mail from ${signing.fromDomain} is ${signing.domain ? `signed for ${signing.domain}` : 'not DKIM-signed'}, not aligned`);
+  }
+
+  /**
    * Every record the client's mail needs: its keys' TXT records (retired ones no longer),
    * the SPF of the envelope domain (BOUNCE_DOMAIN's when set, else the From's), a DMARC
    * record to start from, and with BOUNCE_DOMAIN the MX that brings bounces back.

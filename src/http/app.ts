@@ -38,6 +38,8 @@ export interface HttpServices {
   suppressions: SuppressionService;
   /** Readiness: whether the database answers, and whether mail can leave. */
   ping(): Promise<boolean>;
+  /** What readiness reports without failing: clients whose mail is not DKIM-aligned with its From. */
+  mailWarnings(): Promise<string[]>;
   transport: Pick<MailTransport, 'kind' | 'ready'>;
   metrics: Metrics;
 }
@@ -82,7 +84,7 @@ export async function buildHttpApp(services: HttpServices): Promise<FastifyInsta
   await app.register(metricsPlugin, { metrics });
   await app.register(auth, { clients: services.clients });
   await app.register(docsRoutes);
-  await app.register(publicRoutes, { ping: services.ping, keys, transport, redis });
+  await app.register(publicRoutes, { ping: services.ping, mailWarnings: services.mailWarnings, keys, transport, redis });
   await app.register(clientApi, {
     verification: services.verification,
     totp: services.totp,

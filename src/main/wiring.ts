@@ -135,6 +135,18 @@ function recentSigners(dkim: DkimService, now: () => number, keepMs = 1_000) {
   };
 }
 
+/** `read`'s answer, read again once it is `ms` old (a failed read is not kept). */
+function keptFor<T>(ms: number, now: () => number, read: () => Promise<T>): () => Promise<T> {
+  let kept: { until: number; value: Promise<T> } | undefined;
+  return () => {
+    if (kept && kept.until > now()) return kept.value;
+    const value = read();
+    kept = { until: now() + ms, value };
+    value.catch(() => (kept = undefined));
+    return value;
+  };
+}
+
 /** The CLI's way in: the operator's services on the configured database (migrated), and how to close it. */
 export async function openOperator(config: Config): Promise<OperatorServices & { close(): Promise<void> }> {
   const store = await openStore(config);
@@ -183,7 +195,14 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onRetry: () => metrics.mailRetries.inc(),
     onBounced: (domain) => metrics.mailBounced.inc({ domain }),
   });
-  metrics.watchStore({ mailQueued: () => store.outbox.countQueued(), webhooksPending: () => store.webhooks.countPending(), eventsWritten: () => store.events.lastSeq() });
+  // Which clients' mail is not aligned, read at most once a minute (readiness is polled often).
+  const unaligned = keptFor(60_000, now, async () => operator.dkim.unaligned(await operator.clients.list()));
+  metrics.watchStore({
+    mailQueued: () => store.outbox.countQueued(),
+    webhooksPending: () => store.webhooks.countPending(),
+    eventsWritten: () => store.events.lastSeq(),
+    unalignedClients: async () => (await unaligned()).length,
+  });
   const webhookConnections = webhookAgents(policy);
   const webhookWorker = new WebhookWorker({
     webhooks: store.webhooks,
@@ -254,6 +273,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     verification,
     totp,
     ping: () => store.ping(),
+    mailWarnings: unaligned,
     webhookWorker,
     expiry,
     worker,

@@ -49,7 +49,7 @@ export class Metrics {
    * Read from the database when scraped: the queues' depths and the events written (the
    * trail's newest position counts every event ever written, by any process).
    */
-  watchStore(read: { mailQueued(): Promise<number>; webhooksPending(): Promise<number>; eventsWritten(): Promise<number> }): void {
+  watchStore(read: { mailQueued(): Promise<number>; webhooksPending(): Promise<number>; eventsWritten(): Promise<number>; unalignedClients(): Promise<number> }): void {
     const gauge = (name: string, help: string, value: () => Promise<number>) =>
       new Gauge({
         name,
@@ -62,5 +62,6 @@ export class Metrics {
     gauge('mailcode_mail_queue_depth', 'Code mails queued for delivery', read.mailQueued);
     gauge('mailcode_webhook_queue_depth', 'Webhook deliveries pending', read.webhooksPending);
     gauge('mailcode_events_written', 'Audit events written so far (the newest position of the trail)', read.eventsWritten);
+    gauge('mailcode_clients_unaligned', "Active clients with a sender of their own whose mail is not DKIM-signed for a domain aligned with it: DMARC fails where the domain enforces it", read.unalignedClients);
   }
 }

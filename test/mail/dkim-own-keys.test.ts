@@ -65,6 +65,9 @@ await onEachDatabase(async (t) => {
     t.equal(fromPlain.result.dmarc.status.result, 'fail', 'which DMARC does not count for plain.example');
     t.match(await dkim.signing(plain), { by: 'server', domain: 'mailcode.example', aligned: false });
     t.match(await dkim.signing(acme), { by: 'own-key', domain: 'acme.example', selector: 'mc2026', aligned: true });
+    const ready = (await app.inject({ method: 'GET', url: '/readyz' })).json();
+    t.same(ready.warnings, [`${plain.id}: mail from plain.example is signed for mailcode.example, not aligned`], 'readiness names the unaligned client, and only it');
+    t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /^mailcode_clients_unaligned 1$/m);
 
     // Rotation: the new key beside the old (both published), signing after the wait (none
     // here); then the old one retired and its record removed.

@@ -79,6 +79,40 @@ await onEachDatabase(async (t) => {
     t.same(trail.map((e) => [e.type, e.at]), [['client.created', now], ['client.updated', now + 2], ['client.revoked', now + 5]], 'an event for each change made, none for a refused one');
   });
 
+  t.test("dkim keys: create (a selector once per client and domain), list without the private half, signing keys, retire, remove, each with its events", async (t) => {
+    const store = await openTestStore(t);
+    const { dkimKeys } = store;
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
+    const change = (type: EventType, at: number, clientId = 'cl_a') => event(type, at, { clientId, subject: clientId }, { actor: 'cli', requestId: null });
+    const key = (id: string, clientId: string, selector: string, at: number) => ({
+      id, clientId, domain: 'acme.example', selector, publicKey: `pub-${id}`, privateKeySealed: `sealed-${id}`, createdAt: at, signsFrom: at,
+    });
+    t.equal(await dkimKeys.create(key('dk_1', 'cl_a', 'mc1', now), [change('dkim.key_created', now)]), true);
+    t.equal(await dkimKeys.create(key('dk_2', 'cl_a', 'mc1', now + 1), [change('dkim.key_created', now + 1)]), false, 'the same selector for the same domain: refused, nothing written');
+    t.equal(await dkimKeys.create(key('dk_3', 'cl_b', 'mc1', now + 2), [change('dkim.key_created', now + 2, 'cl_b')]), true, 'another client may use the selector');
+    t.equal(await dkimKeys.create(key('dk_4', 'cl_a', 'mc2', now + 3), [change('dkim.key_rotated', now + 3)]), true);
+    const listed = await dkimKeys.list('cl_a');
+    t.same(listed, [
+      { id: 'dk_1', clientId: 'cl_a', domain: 'acme.example', selector: 'mc1', publicKey: 'pub-dk_1', createdAt: now, signsFrom: now, retiredAt: null },
+      { id: 'dk_4', clientId: 'cl_a', domain: 'acme.example', selector: 'mc2', publicKey: 'pub-dk_4', createdAt: now + 3, signsFrom: now + 3, retiredAt: null },
+    ], 'oldest first, never the sealed private key');
+    t.same((await dkimKeys.list()).map((k) => k.id), ['dk_1', 'dk_3', 'dk_4'], "every client's");
+    t.same((await dkimKeys.signingKeys('cl_a')).map((k) => [k.id, k.privateKeySealed]).sort(), [['dk_1', 'sealed-dk_1'], ['dk_4', 'sealed-dk_4']], 'for signing, with the sealed key');
+    t.equal(await dkimKeys.retire('cl_b', 'dk_1', now + 4, [change('dkim.key_retired', now + 4, 'cl_b')]), false, "not another client's key");
+    t.equal(await dkimKeys.retire('cl_a', 'dk_1', now + 5, [change('dkim.key_retired', now + 5)]), true);
+    t.equal(await dkimKeys.retire('cl_a', 'dk_1', now + 6, [change('dkim.key_retired', now + 6)]), false, 'once');
+    t.match((await dkimKeys.list('cl_a'))[0], { id: 'dk_1', retiredAt: now + 5 });
+    t.same((await dkimKeys.signingKeys('cl_a')).map((k) => k.id), ['dk_4'], 'a retired key signs no more');
+    t.equal(await dkimKeys.remove('cl_b', 'dk_4', [change('dkim.key_removed', now + 7, 'cl_b')]), false, "not another client's key");
+    t.equal(await dkimKeys.remove('cl_a', 'dk_4', [change('dkim.key_removed', now + 8)]), true);
+    t.same((await dkimKeys.list('cl_a')).map((k) => k.id), ['dk_1']);
+    const trail = await store.events.after(0, 100);
+    t.same(trail.map((e) => [e.type, e.clientId, e.at]), [
+      ['dkim.key_created', 'cl_a', now], ['dkim.key_created', 'cl_b', now + 2], ['dkim.key_rotated', 'cl_a', now + 3], ['dkim.key_retired', 'cl_a', now + 5], ['dkim.key_removed', 'cl_a', now + 8],
+    ], 'an event for each change made, none for a refused one');
+  });
+
   t.test('verifications: send, resend, limits on real rows, get, cancel', async (t) => {
     const store = await openTestStore(t);
     await store.clients.create(newClient('cl_a'), []);

@@ -10,6 +10,8 @@ import { Health, Jwks, Readiness, ServiceIndex } from '../schemas/public.js';
 export interface PublicRoutesOptions {
   /** Whether the database answers. */
   ping(): Promise<boolean>;
+  /** Said beside "ready", without failing it. */
+  mailWarnings(): Promise<string[]>;
   keys: KeyRing;
   transport: Pick<MailTransport, 'kind' | 'ready'>;
   /** Set with REDIS_URL: the shared limit counters live there, so sends need it. */
@@ -97,7 +99,8 @@ export default async function publicRoutes(app: FastifyInstance, options: Public
         throw problems.notReady('Redis is not reachable.');
       }
       if (!(await options.transport.ready())) throw problems.notReady(`The mail transport (${options.transport.kind}) is not ready.`);
-      return reply.send({ status: 'ready', database: 'ok', ...(options.redis ? { redis: 'ok' } : {}), mail: options.transport.kind });
+      const warnings = await options.mailWarnings().catch(() => []);
+      return reply.send({ status: 'ready', database: 'ok', ...(options.redis ? { redis: 'ok' } : {}), mail: options.transport.kind, ...(warnings.length ? { warnings } : {}) });
     },
   });
 
