@@ -46,6 +46,28 @@ await onEachDatabase(async (t) => {
     t.notOk(stored.includes(acme.apiKey), 'the database holds only a hash of the API key');
   });
 
+  t.test("a client's DKIM private key is sealed at rest and never in a log, an event, a listing or an answer", async (t) => {
+    const { app, config, createClient, sendCode, mail, logs, dir } = await build(t, { env: { LOG_LEVEL: 'trace' } });
+    const acme = await createClient();
+    await app.mailcode.clients.update(acme.id, { mailFrom: 'Acme <no-reply@acme.example>' }, { actor: 'cli', requestId: null });
+    await app.mailcode.dkim.create(acme.id, { selector: 'mc1' }, { actor: 'cli', requestId: null });
+    await sendCode(acme.apiKey, { email: 'ann@acme.example' });
+    const signer = mail.sent.at(-1)?.dkim as { privateKey: string } | undefined;
+    t.match(signer?.privateKey, /^-----BEGIN PRIVATE KEY-----/, 'the mail was signed with the key (a check over no key proves nothing)');
+    // The key's body, line by line: no part of it may show anywhere.
+    const keyLines = signer!.privateKey.split('\n').filter((line) => line.length > 40);
+    const shown = [
+      logs.text,
+      JSON.stringify(await app.mailcode.events.list(acme, { limit: 200 })),
+      JSON.stringify(await app.mailcode.dkim.list(acme.id)),
+      (await app.inject({ method: 'GET', url: '/events?limit=200', headers: acme.auth })).body,
+      (await app.inject({ method: 'GET', url: '/readyz' })).body,
+      await databaseText(config.DATABASE_URL, dir),
+    ];
+    for (const text of shown) for (const line of keyLines) t.notOk(text.includes(line), 'no line of the private key');
+    t.match(shown[5], /mc1/, 'the dump does hold the key row (a dump of nothing proves nothing)');
+  });
+
   t.test('pino redacts codes, keys and secrets even if a caller logs them', async (t) => {
     const { app, logs } = await build(t);
     app.log.info({ code: '123456', apiKey: 'mc_secretkey', req: { headers: { authorization: 'Bearer mc_secretkey' } }, nested: { code: '654321', secret: 's3cr3t' } }, 'careless');
