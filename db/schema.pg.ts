@@ -284,3 +284,13 @@ export const dkimKeys = pgTable(
   },
   (t) => [uniqueIndex('dkim_keys_client_domain_selector').on(t.clientId, t.domain, t.selector)],
 );
+
+/** A client's own SMTP relay (see schema.ts). */
+export const clientRelays = pgTable('client_relays', {
+  clientId: text('client_id')
+    .primaryKey()
+    .references(() => clients.id),
+  smtpUrlSealed: text('smtp_url_sealed').notNull(),
+  shown: text('shown').notNull(),
+  updatedAt: millis('updated_at').notNull(),
+});

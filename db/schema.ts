@@ -323,3 +323,14 @@ export const dkimKeys = sqliteTable(
   },
   (t) => [uniqueIndex('dkim_keys_client_domain_selector').on(t.clientId, t.domain, t.selector)],
 );
+
+/** A client's own SMTP relay: its mail leaves through it (the URL sealed, credentials and all). */
+export const clientRelays = sqliteTable('client_relays', {
+  clientId: text('client_id')
+    .primaryKey()
+    .references(() => clients.id),
+  smtpUrlSealed: text('smtp_url_sealed').notNull(),
+  /** The URL without its credentials, to show. */
+  shown: text('shown').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

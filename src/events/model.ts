@@ -28,6 +28,8 @@ export const eventTypes = [
   'client.updated',
   'client.key_rotated',
   'client.revoked',
+  'client.relay_set',
+  'client.relay_removed',
   'dkim.key_created',
   'dkim.key_rotated',
   'dkim.key_retired',

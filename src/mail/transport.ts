@@ -100,10 +100,13 @@ export function createMailTransport(config: {
   DKIM_SELECTOR?: string;
   DKIM_PRIVATE_KEY?: string;
 }): MailTransport {
-  // DKIM signing by nodemailer, when all three settings are given (config checks that).
-  const dkim =
-    config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
-      ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
-      : undefined;
+  const dkim = serverDkim(config);
   return config.SMTP_URL ? smtpTransport(config.SMTP_URL, dkim) : fileTransport(config.MAIL_DIR, dkim);
+}
+
+/** The server-wide DKIM key, when all three settings are given (config checks that): signs what no client key does. */
+export function serverDkim(config: { DKIM_DOMAIN?: string; DKIM_SELECTOR?: string; DKIM_PRIVATE_KEY?: string }): DkimOptions | undefined {
+  return config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
+    ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
+    : undefined;
 }

@@ -42,6 +42,8 @@ export interface MailWorkerOptions {
   onBounced?: (domain: string) => void;
   /** The client's own DKIM key for this From domain; without one, the transport's server-wide key signs (if any). */
   signerFor?: (clientId: string, from: string) => Promise<DkimSigner | undefined>;
+  /** The client's own relay; without one, `transport`. */
+  transportFor?: (clientId: string) => Promise<MailTransport | undefined>;
 }
 
 /** A background job (shared/background.ts): each pass fills the free delivery slots. */
@@ -177,8 +179,9 @@ export class MailWorker implements BackgroundJob {
     try {
       // A key that cannot be read now is a refusal for now: the mail waits and is tried again.
       const dkim = await this.options.signerFor?.(mail.clientId, message.from);
+      const via = (await this.options.transportFor?.(mail.clientId)) ?? transport;
       const composed = composeCodeMail(message, mail.id);
-      sent = await transport.send(dkim ? { ...composed, dkim } : composed, `${mail.verificationId}-${mail.id}`, this.options.returnPathFor?.(mail.id));
+      sent = await via.send(dkim ? { ...composed, dkim } : composed, `${mail.verificationId}-${mail.id}`, this.options.returnPathFor?.(mail.id));
     } catch (error) {
       await this.refused(mail, message, refusalOf(error));
       return;

@@ -147,20 +147,23 @@ export function registerDkimCommands(clients: Command): void {
     .argument('<client>', 'client id')
     .option('--json', 'print JSON')
     .action((clientId: string, options: { json?: boolean }) =>
-      withServices(async ({ clients: service, dkim }) => {
+      withServices(async ({ clients: service, dkim, relays }) => {
         const client = await service.get(clientId);
         const signing = await dkim.signing(client);
-        if (options.json) return console.log(JSON.stringify({ ...client, signing }));
-        console.log(`${describeClient(client)}\n${signingLine(signing)}`);
+        const relay = await relays.shown(clientId);
+        if (options.json) return console.log(JSON.stringify({ ...client, signing, relay: relay ?? null }));
+        console.log(`${describeClient(client, relay)}\n${signingLine(signing)}`);
       }),
     );
 }
 
-export function describeClient(client: Client): string {
+/** A client's settings, one line each; `relay` is its own SMTP relay as it may be shown (no credentials). */
+export function describeClient(client: Client, relay?: string): string {
   return [
     `client ${client.id} (${client.name})${client.revokedAt ? `, revoked ${new Date(client.revokedAt).toISOString()}` : ''}`,
     `allowed domains: ${client.allowedDomains.join(', ') || '(any company domain)'}`,
     `from: ${client.mailFrom ?? '(MAIL_FROM)'}${client.replyTo ? `, reply-to: ${client.replyTo}` : ''}`,
+    `mail leaves through: ${relay ? `its own relay ${relay}` : "the server's (SMTP_URL)"}`,
     `support: ${client.support ?? '-'}, logo: ${client.logoUrl ?? '-'}, accent: ${client.accentColor ?? 'default'}`,
     `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}, suppression after a bounce: ${client.suppressionHours} h`,
   ].join('\n');

@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import type { Client } from '../clients/model.js';
 import type { DkimService } from '../clients/dkim-service.js';
+import { checkRelayUrl } from '../clients/relay-service.js';
 import { byOperator, config, withServices } from './cli-services.js';
 import { registerAuditCommands } from './cli-audit.js';
 import { registerWebhookCommands } from './cli-webhooks.js';
@@ -154,21 +155,32 @@ brandingOptions(
     .option('--domain <domain>', 'replace the allowed domains (repeat for more)', domainOption),
 )
   .option('--code-in-subject', 'put the code in the subject line again')
-  .addHelpText('after', '\nExample:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject')
-  .action((id: string, options: BrandingFlags & { name?: string; domain?: string[] }, command: Command) => {
+  .option('--smtp-url <url>', "this client's own relay, e.g. smtps://user:pass@smtp.office365.com:587 (sealed at rest, never printed back)")
+  .option('--no-smtp-url', "back to the server's SMTP_URL")
+  .addHelpText('after', '\nExamples:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject\n  mailcode clients update cl_abc123 --smtp-url smtps://user:pass@relay.acme.example:465')
+  .action((id: string, options: BrandingFlags & { name?: string; domain?: string[]; smtpUrl?: string | false }, command: Command) => {
     const codeInSubjectGiven = command.getOptionValueSource('codeInSubject') === 'cli';
+    const relayGiven = command.getOptionValueSource('smtpUrl') === 'cli';
     const changes = {
       ...(options.name !== undefined ? { name: options.name } : {}),
       ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
       ...brandingSettings(options),
       ...(codeInSubjectGiven ? { codeInSubject: options.codeInSubject !== false } : {}),
     };
-    if (Object.keys(changes).length === 0) {
+    if (Object.keys(changes).length === 0 && !relayGiven) {
       command.error('nothing to change: give at least one option (see mailcode clients update --help)', { exitCode: usageExitCode });
     }
-    return withServices(async ({ clients, dkim }) => {
-      const client = await clients.update(id, changes, byOperator);
-      console.log(describeClient(client));
+    if (relayGiven && typeof options.smtpUrl === 'string') {
+      const checked = checkRelayUrl(options.smtpUrl);
+      if (!checked.ok) command.error(`option '--smtp-url <url>' argument refused: ${checked.reason}`, { exitCode: usageExitCode });
+    }
+    return withServices(async ({ clients, dkim, relays }) => {
+      const client = Object.keys(changes).length ? await clients.update(id, changes, byOperator) : await clients.get(id);
+      if (relayGiven) {
+        if (typeof options.smtpUrl === 'string') await relays.set(id, options.smtpUrl, byOperator);
+        else await relays.clear(id, byOperator);
+      }
+      console.log(describeClient(client, await relays.shown(id)));
       if (changes.mailFrom !== undefined) await warnUnaligned(client, dkim);
     });
   });

@@ -10,7 +10,7 @@ import type { PurgeResult } from '../retention/ports.js';
 import { Background } from '../shared/background.js';
 import { MailWorker } from '../mail/worker.js';
 import { resolveLocale } from '../mail/render.js';
-import { createMailTransport, type MailTransport } from '../mail/transport.js';
+import { createMailTransport, serverDkim, smtpTransport, type MailTransport } from '../mail/transport.js';
 import { codeSecrets, type Config } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
 import { Metrics } from '../shared/metrics.js';
@@ -25,7 +25,10 @@ import { SuppressionService } from '../suppression/service.js';
 import { connectRedis, keyRingFor, openStore } from './open-store.js';
 import { WebhookWorker } from '../webhooks/worker.js';
 import { WebhookService } from '../webhooks/service.js';
-import { DkimService, type DkimSigner } from '../clients/dkim-service.js';
+import { DkimService } from '../clients/dkim-service.js';
+import { RelayService } from '../clients/relay-service.js';
+import { ClientTransports } from '../mail/client-transports.js';
+import { keptFor, keptForEach } from '../shared/kept.js';
 import { postWebhook, webhookAgents } from '../webhooks/sender.js';
 import { webhookPolicy, type TargetPolicy } from '../webhooks/url-policy.js';
 import { ExpirySweep } from '../verification/expiry.js';
@@ -34,6 +37,8 @@ import { returnPath } from '../mail/verp.js';
 /** What an operator does (the CLI, later the console), over one store. */
 export interface OperatorServices {
   clients: ClientsService;
+  /** Clients' own SMTP relays (`mailcode clients update --smtp-url`). */
+  relays: RelayService;
   events: EventsService;
   suppressions: SuppressionService;
   webhooks: WebhookService;
@@ -98,6 +103,7 @@ const webhookSetup = (config: Config): WebhookSetup => ({ secretKeys: deriveKeys
 export function operatorServices(config: Config, store: Store, keys: KeyRing, now: () => number = Date.now, webhooks: WebhookSetup = webhookSetup(config)): OperatorServices {
   return {
     clients: new ClientsService(store.clients, now),
+    relays: new RelayService(store.clientRelays, store.clients, { sealKeys: deriveKeys(codeSecrets(config), 'smtp-relays'), now }),
     events: new EventsService(store.events),
     suppressions: new SuppressionService(store.suppressions, now),
     webhooks: new WebhookService(store.webhooks, { ...webhooks, now }),
@@ -112,38 +118,6 @@ export function operatorServices(config: Config, store: Store, keys: KeyRing, no
     }),
     keys,
     purge: () => purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, now(), config.EVENT_RETENTION_DAYS),
-  };
-}
-
-/**
- * The worker asks for a client's key with every mail: the answer is kept a few seconds, so
- * a burst of mail reads the keys once, and a new or retired key is in use within a second.
- */
-function recentSigners(dkim: DkimService, now: () => number, keepMs = 1_000) {
-  const recent = new Map<string, { until: number; signer: Promise<DkimSigner | undefined> }>();
-  return (clientId: string, from: string): Promise<DkimSigner | undefined> => {
-    const key = `${clientId} ${from}`;
-    const at = now();
-    const kept = recent.get(key);
-    if (kept && kept.until > at) return kept.signer;
-    if (recent.size > 10_000) recent.clear();
-    const signer = dkim.signerFor(clientId, from);
-    recent.set(key, { until: at + keepMs, signer });
-    // A failed read is not kept: the next mail asks again.
-    signer.catch(() => recent.delete(key));
-    return signer;
-  };
-}
-
-/** `read`'s answer, read again once it is `ms` old (a failed read is not kept). */
-function keptFor<T>(ms: number, now: () => number, read: () => Promise<T>): () => Promise<T> {
-  let kept: { until: number; value: Promise<T> } | undefined;
-  return () => {
-    if (kept && kept.until > now()) return kept.value;
-    const value = read();
-    kept = { until: now() + ms, value };
-    value.catch(() => (kept = undefined));
-    return value;
   };
 }
 
@@ -178,8 +152,13 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   const bounceDomain = config.BOUNCE_DOMAIN;
   const { secretKeys: webhookKeys, policy } = webhookSetup(config);
   const operator = operatorServices(config, store, keys, now, { secretKeys: webhookKeys, policy });
+  // Keyed "clientId from": a client id has no space.
+  const signers = keptForEach(1_000, now, (key) => operator.dkim.signerFor(key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)));
+  const clientTransports = new ClientTransports(keptForEach(1_000, now, (clientId) => operator.relays.smtpUrl(clientId)), (url) => smtpTransport(url, serverDkim(config)));
   const worker = new MailWorker({
-    signerFor: recentSigners(operator.dkim, now),
+    // Asked with every mail: a client's key and relay are read at most once a second.
+    signerFor: (clientId, from) => signers(`${clientId} ${from}`),
+    transportFor: (clientId) => clientTransports.transportFor(clientId),
     returnPathFor: bounceDomain ? (outboxId) => returnPath(verpKeys[0]!, bounceDomain, outboxId) : undefined,
     outbox: store.outbox,
     transport,
@@ -306,6 +285,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       webhookConnections.http.destroy();
       webhookConnections.https.destroy();
       transport.close();
+      clientTransports.close();
       await keys.settled();
       if (!deps.store) await store.close();
       await redis?.quit();

@@ -2,7 +2,7 @@
 // it uses (the worker the outbox, the key ring the signing keys), so its constructor says
 // what it touches.
 import type { SigningKeysPort } from '../assertions/ports.js';
-import type { ClientsPort, DkimKeysPort } from '../clients/ports.js';
+import type { ClientRelaysPort, ClientsPort, DkimKeysPort } from '../clients/ports.js';
 import type { EventsPort } from '../events/ports.js';
 import type { OutboxPort } from '../mail/outbox.js';
 import type { MaintenancePort } from '../retention/ports.js';
@@ -14,6 +14,7 @@ import type { VerificationsPort } from '../verification/ports.js';
 export interface Store {
   readonly clients: ClientsPort;
   readonly dkimKeys: DkimKeysPort;
+  readonly clientRelays: ClientRelaysPort;
   readonly verifications: VerificationsPort;
   readonly outbox: OutboxPort;
   readonly signingKeys: SigningKeysPort;

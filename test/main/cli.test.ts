@@ -139,6 +139,27 @@ await onEachDatabase(async (t) => {
     t.equal(all.stdout.trim().split('\n').length, 40, 'ten locales × two purposes × HTML and text');
   });
 
+  t.test("clients update --smtp-url: the client's own relay, sealed, never printed back; --no-smtp-url returns to the server's", async (t) => {
+    if (!requireBuild(t)) return;
+    const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
+    const { clientId } = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--json'], env).stdout);
+    const set = runCli(['clients', 'update', clientId, '--smtp-url', 'smtps://acme-user:s3cret@smtp.acme.example:465'], env);
+    t.equal(set.status, 0, set.stderr);
+    t.match(set.stdout, /mail leaves through: its own relay smtps:\/\/smtp\.acme\.example:465/);
+    const shown = [set.stdout, runCli(['clients', 'show', clientId], env).stdout, runCli(['clients', 'show', clientId, '--json'], env).stdout, runCli(['clients', 'list', '--json'], env).stdout, runCli(['events', 'tail', '--json'], env).stdout];
+    t.match(shown[2], /"relay":"smtps:\/\/smtp\.acme\.example:465"/);
+    for (const out of shown) t.notMatch(out, /s3cret|acme-user/, 'never the credentials');
+    const bad = runCli(['clients', 'update', clientId, '--smtp-url', 'http://smtp.acme.example'], env);
+    t.equal(bad.status, 2);
+    t.match(bad.stderr, /^mailcode: option '--smtp-url <url>' argument refused: http: is not smtp: or smtps:\n$/);
+    const back = runCli(['clients', 'update', clientId, '--no-smtp-url'], env);
+    t.equal(back.status, 0, back.stderr);
+    t.match(back.stdout, /mail leaves through: the server's \(SMTP_URL\)/);
+    t.equal(runCli(['clients', 'update', clientId, '--no-smtp-url'], env).status, 1, 'nothing to remove');
+  });
+
   t.test('a bad configuration stops the CLI with one line naming the variable', { skip: onPostgres && 'no database involved' }, async (t) => {
     if (!requireBuild(t)) return;
     const result = runCli(['migrate'], { PORT: 'eighty' });

@@ -113,6 +113,23 @@ await onEachDatabase(async (t) => {
     ], 'an event for each change made, none for a refused one');
   });
 
+  t.test("client relays: set, replace, get, clear, each with its events; one client's relay is its own", async (t) => {
+    const store = await openTestStore(t);
+    const { clientRelays } = store;
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
+    const change = (type: EventType, at: number) => event(type, at, { clientId: 'cl_a', subject: 'cl_a' }, { actor: 'cli', requestId: null });
+    t.equal(await clientRelays.get('cl_a'), undefined);
+    await clientRelays.set('cl_a', { smtpUrlSealed: 'sealed-1', shown: 'smtps://one.example', updatedAt: now }, [change('client.relay_set', now)]);
+    await clientRelays.set('cl_a', { smtpUrlSealed: 'sealed-2', shown: 'smtps://two.example', updatedAt: now + 1 }, [change('client.relay_set', now + 1)]);
+    t.same(await clientRelays.get('cl_a'), { smtpUrlSealed: 'sealed-2', shown: 'smtps://two.example' }, 'replaced');
+    t.equal(await clientRelays.get('cl_b'), undefined, "not another client's");
+    t.equal(await clientRelays.clear('cl_b', [change('client.relay_removed', now + 2)]), false);
+    t.equal(await clientRelays.clear('cl_a', [change('client.relay_removed', now + 3)]), true);
+    t.equal(await clientRelays.get('cl_a'), undefined);
+    t.same((await store.events.after(0, 100)).map((e) => [e.type, e.at]), [['client.relay_set', now], ['client.relay_set', now + 1], ['client.relay_removed', now + 3]]);
+  });
+
   t.test('verifications: send, resend, limits on real rows, get, cancel', async (t) => {
     const store = await openTestStore(t);
     await store.clients.create(newClient('cl_a'), []);

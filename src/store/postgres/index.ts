@@ -9,6 +9,7 @@ import { PostgresSuppressions } from './suppressions.js';
 import { PostgresEvents } from './events.js';
 import { PostgresClients } from './clients.js';
 import { PostgresDkimKeys } from './dkim-keys.js';
+import { PostgresClientRelays } from './client-relays.js';
 import { PostgresMaintenance } from './maintenance.js';
 import { migratePostgres, openPostgres } from './open.js';
 import { PostgresOutbox } from './outbox.js';
@@ -24,6 +25,7 @@ export async function openPostgresStore(url: string, poolSize: number, redis?: {
   return {
     clients: new PostgresClients(db),
     dkimKeys: new PostgresDkimKeys(db),
+    clientRelays: new PostgresClientRelays(db),
     verifications: new PostgresVerifications(db, redis ? redisCounters(redis.client, redis.prefix) : undefined),
     outbox: new PostgresOutbox(db),
     signingKeys: new PostgresSigningKeys(db),

@@ -7,6 +7,7 @@ import { SqliteSuppressions } from './suppressions.js';
 import { SqliteEvents } from './events.js';
 import { SqliteClients } from './clients.js';
 import { SqliteDkimKeys } from './dkim-keys.js';
+import { SqliteClientRelays } from './client-relays.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrateSqlite, openSqlite } from './open.js';
@@ -25,6 +26,7 @@ export function openSqliteStore(path: string): Store {
   return {
     clients: new SqliteClients(db, statements),
     dkimKeys: new SqliteDkimKeys(db, statements),
+    clientRelays: new SqliteClientRelays(db, statements),
     verifications: new SqliteVerifications(db, statements, group),
     outbox: new SqliteOutbox(db, statements, group),
     signingKeys: new SqliteSigningKeys(db),
