@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: on a maintained Node (see node-env.sh), installs what the tests need when it is
-# missing (node_modules, Mailpit, Chromium, Schemathesis, PostgreSQL + Redis on loopback), builds (the
+# missing (node_modules, Mailpit, Chromium, SpamAssassin, Schemathesis, PostgreSQL + Redis on loopback), builds (the
 # end-to-end tests run the real `mailcode` process) when the build is missing or stale, then
 # runs tap: every file that touches a database runs on SQLite and again on PostgreSQL +
 # Redis (test/helpers/databases.ts), test/scale/ on PostgreSQL + Redis only, in one run with
@@ -26,6 +26,7 @@ if ! MAILPIT_BIN=$(bash scripts/install-mailpit.sh); then
 fi
 export MAILPIT_BIN
 bash scripts/install-chromium.sh || absent Chromium "the browser test is skipped."
+bash scripts/install-spamassassin.sh || absent SpamAssassin "the spam-score test is skipped."
 bash scripts/install-schemathesis.sh || absent Schemathesis "the contract test is skipped."
 bash scripts/start-postgres-redis.sh || absent "PostgreSQL/Redis" "the PostgreSQL half of the suite and test/scale/ are skipped."
 source scripts/build-if-stale.sh
