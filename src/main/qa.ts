@@ -3,8 +3,7 @@
 // SMTP on loopback — nothing leaves the machine — and a demo client is ready, its API key
 // new at each start. Its own data folder (./data/qa), so QA's mail and clients stay apart
 // from `npm start`'s.
-import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '../clients/model.js';
@@ -36,20 +35,6 @@ export interface RunningQa {
 export const demoClientName = 'Demo Portal';
 const demoDomain = 'demo-portal.example';
 
-/**
- * A DKIM key for the demo's sending domain, made once in the QA folder, so QA sees the
- * DKIM-Signature a real deployment's mail carries (Mailpit shows it under Headers). Unless
- * the shell sets DKIM_* of its own.
- */
-function demoDkim(dir: string): Record<string, string> {
-  if (process.env.DKIM_DOMAIN) return {};
-  const path = resolve(dir, 'dkim-private.pem');
-  if (!existsSync(path)) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  }
-  return { DKIM_DOMAIN: demoDomain, DKIM_SELECTOR: 'qa', DKIM_PRIVATE_KEY: path };
-}
 
 export async function startQa(options: QaOptions): Promise<RunningQa> {
   const dir = resolve(options.dir);
@@ -68,7 +53,6 @@ export async function startQa(options: QaOptions): Promise<RunningQa> {
       PUBLIC_URL: mailcodeUrl,
       DATABASE_URL: `file:${resolve(dir, 'mailcode.db')}`,
       SMTP_URL: `smtp://127.0.0.1:${options.smtpPort}`,
-      ...demoDkim(dir),
     });
     app = await buildApp(config, options.logStream ? { logStream: options.logStream } : {});
     await app.listen({ host: '127.0.0.1', port: options.port });
@@ -87,12 +71,18 @@ export async function startQa(options: QaOptions): Promise<RunningQa> {
   }
 }
 
-/** The demo client, made through the clients service at the first start; later starts give it a new key (keys are shown once). */
+/**
+ * The demo client, made through the clients service at the first start, with a DKIM key of
+ * its own (QA sees the DKIM-Signature a real client's mail carries: d=demo-portal.example,
+ * s=qa); later starts give it a new API key (keys are shown once).
+ */
 async function demoClient(app: FastifyInstance): Promise<{ client: Client; apiKey: string }> {
-  const { clients } = app.mailcode;
+  const { clients, dkim } = app.mailcode;
   const existing = (await clients.list()).find((c) => c.name === demoClientName && c.revokedAt === null);
   if (existing) return { client: existing, apiKey: await clients.rotateKey(existing.id, byOperator) };
-  return clients.create({ name: demoClientName, mailFrom: `${demoClientName} <no-reply@${demoDomain}>`, support: `https://${demoDomain}/help` }, byOperator);
+  const made = await clients.create({ name: demoClientName, mailFrom: `${demoClientName} <no-reply@${demoDomain}>`, support: `https://${demoDomain}/help` }, byOperator);
+  await dkim.create(made.client.id, { selector: 'qa' }, byOperator);
+  return made;
 }
 
 async function stopBoth(app: FastifyInstance | undefined, mailpit: RunningMailpit): Promise<void> {

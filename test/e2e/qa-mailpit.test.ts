@@ -68,6 +68,9 @@ t.test("QA finds a code mail in Mailpit's web UI by its tags and reads the code"
   t.match(rendered, /Demo Portal/);
   await page.screenshot({ path: join(shots, 'mailpit-code-mail.png') });
 
+  // Signed with the demo client's own DKIM key, aligned with its From.
+  const headers = await mailbox.getMessageHeaders((await mailbox.searchMessages({ query: 'to:bea@acme.example' })).messages[0]!.ID);
+  t.match((headers['Dkim-Signature'] ?? headers['DKIM-Signature'])?.[0], /d=demo-portal\.example;.*s=qa;/s);
   // The verification id finds the same mail (its Message-ID carries it).
   const byId = await mailbox.searchMessages({ query: `message-id:${wanted.verificationId}` });
   t.same(byId.messages.map((m) => m.To[0]?.Address), ['bea@acme.example']);
