@@ -3,7 +3,7 @@
 import { Resolver } from 'node:dns/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Client } from '../clients/model.js';
-import type { Signing } from '../clients/dkim.js';
+import type { DkimKey, Signing } from '../clients/dkim.js';
 import { checkRecords, type DnsRecord, type Lookup } from '../clients/dns.js';
 import { byOperator, withServices } from './cli-services.js';
 import { domainOption } from './cli-options.js';
@@ -76,31 +76,25 @@ export function registerDkimCommands(clients: Command): void {
       }),
     );
 
-  dkim
-    .command('retire')
-    .description('stop a key signing for good (its record may be removed after)')
-    .argument('<client>', 'client id')
-    .argument('<selector>', 'the key\'s selector', selectorOption)
-    .option('--domain <domain>', 'when the selector is used for several domains', oneDomain)
-    .action((clientId: string, selector: string, options: { domain?: string }) =>
-      withServices(async ({ dkim }) => {
-        const key = await dkim.retire(clientId, selector, options.domain, byOperator);
-        console.log(`key ${key.selector} for ${key.domain} retired; its record ${key.selector}._domainkey.${key.domain} may be removed`);
-      }),
-    );
-
-  dkim
-    .command('remove')
-    .description('delete a key at once (one made for the wrong domain, say)')
-    .argument('<client>', 'client id')
-    .argument('<selector>', 'the key\'s selector', selectorOption)
-    .option('--domain <domain>', 'when the selector is used for several domains', oneDomain)
-    .action((clientId: string, selector: string, options: { domain?: string }) =>
-      withServices(async ({ dkim }) => {
-        const key = await dkim.remove(clientId, selector, options.domain, byOperator);
-        console.log(`key ${key.selector} for ${key.domain} removed`);
-      }),
-    );
+  // Retire and remove take the same arguments: a key named by its selector (and domain).
+  const endings = [
+    { name: 'retire', description: 'stop a key signing for good (its record may be removed after)', said: (k: DkimKey) => `retired; its record ${k.selector}._domainkey.${k.domain} may be removed` },
+    { name: 'remove', description: 'delete a key at once (one made for the wrong domain, say)', said: () => 'removed' },
+  ] as const;
+  for (const ending of endings) {
+    dkim
+      .command(ending.name)
+      .description(ending.description)
+      .argument('<client>', 'client id')
+      .argument('<selector>', "the key's selector", selectorOption)
+      .option('--domain <domain>', 'when the selector is used for several domains', oneDomain)
+      .action((clientId: string, selector: string, options: { domain?: string }) =>
+        withServices(async ({ dkim: service }) => {
+          const key = await service[ending.name](clientId, selector, options.domain, byOperator);
+          console.log(`key ${key.selector} for ${key.domain} ${ending.said(key)}`);
+        }),
+      );
+  }
 
   dkim
     .command('list')

@@ -73,6 +73,9 @@ await onEachDatabase(async (t) => {
     const trail = (await app.mailcode.events.list(acme, { types: ['client.relay_set', 'client.relay_removed'] })).events;
     t.same(trail.map((e) => e.type).reverse(), ['client.relay_set', 'client.relay_set', 'client.relay_set', 'client.relay_removed']);
     t.notMatch(JSON.stringify(trail) + logs.text, /s3cret-pass|acme-user/, 'no credentials in events or logs');
+    // The relays' pools close with the app; closed now, the relays' own teardown does not
+    // wait for their idle connections to time out.
+    await app.close();
   });
 
   t.test('a relay URL that is not smtp:// or smtps:// is refused; an unknown client too', async (t) => {
