@@ -148,8 +148,9 @@ await onEachDatabase(async (t) => {
     const set = runCli(['clients', 'update', clientId, '--smtp-url', 'smtps://acme-user:s3cret@smtp.acme.example:465'], env);
     t.equal(set.status, 0, set.stderr);
     t.match(set.stdout, /mail leaves through: its own relay smtps:\/\/smtp\.acme\.example:465/);
-    const shown = [set.stdout, runCli(['clients', 'show', clientId], env).stdout, runCli(['clients', 'show', clientId, '--json'], env).stdout, runCli(['clients', 'list', '--json'], env).stdout, runCli(['events', 'tail', '--json'], env).stdout];
-    t.match(shown[2], /"relay":"smtps:\/\/smtp\.acme\.example:465"/);
+    const shown = [set.stdout, runCli(['clients', 'show', clientId, '--json'], env).stdout, runCli(['events', 'tail', '--json'], env).stdout];
+    t.match(shown[1], /"relay":"smtps:\/\/smtp\.acme\.example:465"/);
+    t.match(shown[2], /"type":"client\.relay_set".*"relay":"smtps:\/\/smtp\.acme\.example:465"/);
     for (const out of shown) t.notMatch(out, /s3cret|acme-user/, 'never the credentials');
     const bad = runCli(['clients', 'update', clientId, '--smtp-url', 'http://smtp.acme.example'], env);
     t.equal(bad.status, 2);
@@ -157,7 +158,6 @@ await onEachDatabase(async (t) => {
     const back = runCli(['clients', 'update', clientId, '--no-smtp-url'], env);
     t.equal(back.status, 0, back.stderr);
     t.match(back.stdout, /mail leaves through: the server's \(SMTP_URL\)/);
-    t.equal(runCli(['clients', 'update', clientId, '--no-smtp-url'], env).status, 1, 'nothing to remove');
   });
 
   t.test('a bad configuration stops the CLI with one line naming the variable', { skip: onPostgres && 'no database involved' }, async (t) => {
