@@ -69,10 +69,11 @@ export class DkimService {
 
   /** The key stops signing for good (its record may be removed). Refused while a newer key of its domain still waits to sign. */
   async retire(clientId: string, selector: string, domain: string | undefined, context: RequestContext): Promise<DkimKey> {
-    const key = await this.keyOf(clientId, selector, domain, (k) => k.retiredAt === null);
+    const keys = await this.keys.list(clientId);
+    const key = keyOf(keys, clientId, selector, domain, (k) => k.retiredAt === null);
     const now = this.options.now();
-    const waiting = (await this.keys.list(clientId)).find((k) => k.domain === key.domain && k.id !== key.id && k.retiredAt === null && k.signsFrom > now);
-    if (waiting && signingKey(await this.keys.list(clientId), key.domain, now)?.id === key.id) {
+    const waiting = keys.find((k) => k.domain === key.domain && k.id !== key.id && k.retiredAt === null && k.signsFrom > now);
+    if (waiting && signingKey(keys, key.domain, now)?.id === key.id) {
       throw refuse({ kind: 'invalid_input', detail: `${key.selector} still signs for ${key.domain}: ${waiting.selector} signs from ${new Date(waiting.signsFrom).toISOString()}; retire ${key.selector} after that` });
     }
     const retired = this.event('dkim.key_retired', key, now, context);
@@ -82,7 +83,7 @@ export class DkimService {
 
   /** Gone at once, published or not (a key made for the wrong domain, say). */
   async remove(clientId: string, selector: string, domain: string | undefined, context: RequestContext): Promise<DkimKey> {
-    const key = await this.keyOf(clientId, selector, domain, () => true);
+    const key = keyOf(await this.keys.list(clientId), clientId, selector, domain, () => true);
     const removed = this.event('dkim.key_removed', key, this.options.now(), context);
     if (!(await this.keys.remove(clientId, key.id, [removed]))) throw refuse({ kind: 'dkim_key_not_found', detail: `${clientId} has no key ${selector}` });
     return key;
@@ -116,8 +117,9 @@ export class DkimService {
     const fromDomain = domainOf(client.mailFrom ?? this.options.defaultFrom);
     const envelopeDomain = this.options.bounceDomain ?? fromDomain;
     const { spf, bounceDomain, bounceHost } = this.options;
+    const now = this.options.now();
     return [
-      ...(await this.keys.list(client.id)).filter((k) => k.retiredAt === null).map((k) => recordOf(k, this.options.now())),
+      ...(await this.keys.list(client.id)).filter((k) => k.retiredAt === null).map((k) => recordOf(k, now)),
       ...(spf ? [{ kind: 'spf' as const, type: 'TXT' as const, name: envelopeDomain, value: `v=spf1 ${spf} ~all`, why: 'SPF: the sending host may send for the envelope domain' }] : []),
       { kind: 'dmarc', type: 'TXT', name: `_dmarc.${fromDomain}`, value: `v=DMARC1; p=none; rua=mailto:dmarc-reports@${fromDomain}`, why: 'DMARC: a policy to start from (tighten to quarantine or reject once reports show your mail passing)' },
       ...(bounceDomain ? [{ kind: 'mx' as const, type: 'MX' as const, name: bounceDomain, value: `10 ${bounceHost}`, why: "bounces: reports reach mailcode's bounce listener" }] : []),
@@ -171,16 +173,17 @@ export class DkimService {
     return domain;
   }
 
-  private async keyOf(clientId: string, selector: string, domain: string | undefined, usable: (k: DkimKey) => boolean): Promise<DkimKey> {
-    const found = (await this.keys.list(clientId)).filter((k) => k.selector === selector && (domain === undefined || k.domain === domain.toLowerCase()) && usable(k));
-    if (found.length === 0) throw refuse({ kind: 'dkim_key_not_found', detail: `${clientId} has no key ${selector}${domain ? ` for ${domain}` : ''}` });
-    if (found.length > 1) throw refuse({ kind: 'invalid_input', detail: `${clientId} has the selector ${selector} for ${found.map((k) => k.domain).join(' and ')}: name the domain (--domain)` });
-    return found[0]!;
-  }
-
   private event(type: EventType, key: DkimKey, at: number, context: RequestContext, data: Record<string, unknown> = {}) {
     return event(type, at, { clientId: key.clientId, subject: key.clientId }, context, { domain: key.domain, selector: key.selector, ...data });
   }
+}
+
+/** The client's key named by its selector (and domain, when the selector is on several), among `keys`. */
+function keyOf(keys: DkimKey[], clientId: string, selector: string, domain: string | undefined, usable: (k: DkimKey) => boolean): DkimKey {
+  const found = keys.filter((k) => k.selector === selector && (domain === undefined || k.domain === domain.toLowerCase()) && usable(k));
+  if (found.length === 0) throw refuse({ kind: 'dkim_key_not_found', detail: `${clientId} has no key ${selector}${domain ? ` for ${domain}` : ''}` });
+  if (found.length > 1) throw refuse({ kind: 'invalid_input', detail: `${clientId} has the selector ${selector} for ${found.map((k) => k.domain).join(' and ')}: name the domain (--domain)` });
+  return found[0]!;
 }
 
 /** mc20261203: the day it starts signing, so a rotation's selector differs from the old one's. */

@@ -141,17 +141,15 @@ function parametersOf(op: Operation): Json[] {
   const from = (where: 'path' | 'query', schema: unknown) => {
     const object = schema as { properties?: Record<string, object>; required?: string[] } | undefined;
     return Object.entries(object?.properties ?? {}).map(([name, property]) => {
-      const { description, ...rest } = plain(property);
-      const schemaOf = refs(plain(property), false) as Json;
-      const own = '$ref' in schemaOf ? (schemaOf.description as string | undefined) : (description as string | undefined);
-      const { description: _d, ...schemaWithout } = schemaOf;
+      // The description goes on the parameter (a named schema's own stays with its $ref).
+      const { description, ...schema } = refs(plain(property), false) as Json;
       const example = where === 'query' ? op.examples?.[name] : undefined;
       return {
         name,
         in: where,
         required: where === 'path' || (object?.required?.includes(name) ?? false),
-        ...(own === undefined ? {} : { description: own }),
-        schema: '$ref' in schemaOf ? schemaWithout : rest,
+        ...(description === undefined ? {} : { description }),
+        schema,
         ...(example === undefined ? {} : { example }),
       };
     });

@@ -178,8 +178,8 @@ export class MailWorker implements BackgroundJob {
     let sent: SentMail;
     try {
       // A key that cannot be read now is a refusal for now: the mail waits and is tried again.
-      const dkim = await this.options.signerFor?.(mail.clientId, message.from);
-      const via = (await this.options.transportFor?.(mail.clientId)) ?? transport;
+      const [dkim, own] = await Promise.all([this.options.signerFor?.(mail.clientId, message.from), this.options.transportFor?.(mail.clientId)]);
+      const via = own ?? transport;
       const composed = composeCodeMail(message, mail.id);
       sent = await via.send(dkim ? { ...composed, dkim } : composed, `${mail.verificationId}-${mail.id}`, this.options.returnPathFor?.(mail.id));
     } catch (error) {

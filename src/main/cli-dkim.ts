@@ -3,7 +3,7 @@
 import { Resolver } from 'node:dns/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Client } from '../clients/model.js';
-import type { DkimKey, Signing } from '../clients/dkim.js';
+import { selectorPattern, type DkimKey, type Signing } from '../clients/dkim.js';
 import { checkRecords, type DnsRecord, type Lookup } from '../clients/dns.js';
 import { byOperator, withServices } from './cli-services.js';
 import { domainOption } from './cli-options.js';
@@ -16,7 +16,7 @@ function waitOption(value: string): number {
 }
 
 function selectorOption(value: string): string {
-  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value)) throw new InvalidArgumentError('expected a DNS label: a-z, 0-9 and inner hyphens, at most 63 characters.');
+  if (!selectorPattern.test(value)) throw new InvalidArgumentError('expected a DNS label: a-z, 0-9 and inner hyphens, at most 63 characters.');
   return value;
 }
 

@@ -2,13 +2,13 @@
 // end-to-end tests). The binary is the one scripts/install-mailpit.sh builds with its web
 // UI, or MAILPIT_BIN; it listens on loopback only and is stopped with its parent.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../shared/paths.js';
+import { packageJson } from '../shared/paths.js';
 
 /** The Mailpit release mailcode is tried with (package.json's config.mailpit). */
-export const mailpitVersion = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { config: { mailpit: string } }).config.mailpit;
+export const mailpitVersion = packageJson.config.mailpit;
 
 /** Where scripts/install-mailpit.sh keeps its build. */
 export const mailpitBuildPath = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mailcode', `mailpit-${mailpitVersion}`, 'mailpit');

@@ -152,12 +152,17 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   const bounceDomain = config.BOUNCE_DOMAIN;
   const { secretKeys: webhookKeys, policy } = webhookSetup(config);
   const operator = operatorServices(config, store, keys, now, { secretKeys: webhookKeys, policy });
-  // Keyed "clientId from": a client id has no space.
-  const signers = keptForEach(1_000, now, (key) => operator.dkim.signerFor(key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)));
-  const clientTransports = new ClientTransports(keptForEach(1_000, now, (clientId) => operator.relays.smtpUrl(clientId)), (url) => smtpTransport(url, serverDkim(config)));
+  const signers = keptForEach(
+    1_000,
+    now,
+    ({ clientId, from }: { clientId: string; from: string }) => operator.dkim.signerFor(clientId, from),
+    ({ clientId, from }) => `${clientId} ${from}`,
+  );
+  const relayUrls = keptForEach(1_000, now, (clientId: string) => operator.relays.smtpUrl(clientId), (clientId) => clientId);
+  const clientTransports = new ClientTransports(relayUrls, (url) => smtpTransport(url, serverDkim(config)));
   const worker = new MailWorker({
     // Asked with every mail: a client's key and relay are read at most once a second.
-    signerFor: (clientId, from) => signers(`${clientId} ${from}`),
+    signerFor: (clientId, from) => signers({ clientId, from }),
     transportFor: (clientId) => clientTransports.transportFor(clientId),
     returnPathFor: bounceDomain ? (outboxId) => returnPath(verpKeys[0]!, bounceDomain, outboxId) : undefined,
     outbox: store.outbox,

@@ -21,4 +21,6 @@ export const migrationsDirs = { sqlite: join(packageRoot, 'db', 'migrations', 's
 export const templatesDir = join(packageRoot, 'templates');
 export const openapiPath = join(packageRoot, 'openapi.yaml');
 /** The version the package (and the contract's `info.version`) carries. */
-export const packageVersion = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+/** package.json, read once: its version, and the tools it pins (config). */
+export const packageJson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string; config: { mailpit: string } };
+export const packageVersion = packageJson.version;
