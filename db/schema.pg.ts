@@ -22,6 +22,10 @@ export const clients = pgTable(
     logoUrl: text('logo_url'),
     accentColor: text('accent_color'),
     codeInSubject: boolean('code_in_subject').notNull().default(true),
+    /** The portal page a code mail's continue link opens (the token follows in its fragment); null: no link. */
+    continueUrl: text('continue_url'),
+    /** The link works in any browser, not only the one that asked for the code (weaker). */
+    continueAnyBrowser: boolean('continue_any_browser').notNull().default(false),
     /** How long an address stays suppressed after a hard bounce (hours). */
     suppressionHours: integer('suppression_hours').notNull().default(24),
     createdAt: millis('created_at').notNull(),
@@ -48,6 +52,7 @@ export const verifications = pgTable(
     lastSentAt: millis('last_sent_at').notNull(),
     expiresAt: millis('expires_at').notNull(),
     verifiedAt: millis('verified_at'),
+    verifiedWith: text('verified_with'),
   },
   (t) => [
     index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
@@ -69,6 +74,25 @@ export const verificationCodes = pgTable(
   (t) => [index('verification_codes_verification').on(t.verificationId)],
 );
 
+
+/**
+ * Keyed hashes of the continue links mailed for a verification, one per mail, with the
+ * keyed hash of the browser binding the portal gave for that send. Kept after the
+ * verification is used or canceled (its status answers a second click), gone with it.
+ */
+export const verificationLinks = pgTable(
+  'verification_links',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    verificationId: text('verification_id')
+      .notNull()
+      .references(() => verifications.id, { onDelete: 'cascade' }),
+    linkHash: text('link_hash').notNull(),
+    bindingHash: text('binding_hash'),
+    createdAt: millis('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('verification_links_hash').on(t.linkHash), index('verification_links_verification').on(t.verificationId)],
+);
 export const outbox = pgTable(
   'outbox',
   {

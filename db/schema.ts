@@ -21,6 +21,10 @@ export const clients = sqliteTable(
     logoUrl: text('logo_url'),
     accentColor: text('accent_color'),
     codeInSubject: integer('code_in_subject', { mode: 'boolean' }).notNull().default(true),
+    /** The portal page a code mail's continue link opens (the token follows in its fragment); null: no link. */
+    continueUrl: text('continue_url'),
+    /** The link works in any browser, not only the one that asked for the code (weaker). */
+    continueAnyBrowser: integer('continue_any_browser', { mode: 'boolean' }).notNull().default(false),
     /** How long an address stays suppressed after a hard bounce (hours). */
     suppressionHours: integer('suppression_hours').notNull().default(24),
     createdAt: integer('created_at').notNull(),
@@ -49,6 +53,8 @@ export const verifications = sqliteTable(
     lastSentAt: integer('last_sent_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     verifiedAt: integer('verified_at'),
+    /** code | link: what verified it. */
+    verifiedWith: text('verified_with'),
   },
   (t) => [
     index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
@@ -69,6 +75,25 @@ export const verificationCodes = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('verification_codes_verification').on(t.verificationId)],
+);
+
+/**
+ * Keyed hashes of the continue links mailed for a verification, one per mail, with the
+ * keyed hash of the browser binding the portal gave for that send. Kept after the
+ * verification is used or canceled (its status answers a second click), gone with it.
+ */
+export const verificationLinks = sqliteTable(
+  'verification_links',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    verificationId: text('verification_id')
+      .notNull()
+      .references(() => verifications.id, { onDelete: 'cascade' }),
+    linkHash: text('link_hash').notNull(),
+    bindingHash: text('binding_hash'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('verification_links_hash').on(t.linkHash), index('verification_links_verification').on(t.verificationId)],
 );
 
 /**

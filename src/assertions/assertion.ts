@@ -39,15 +39,27 @@ export interface VerifiedEmail {
   email: string;
   purpose: string;
   verifiedAt: number | null;
+  /** The code typed (the default), or the continue link clicked. */
+  verifiedWith?: 'code' | 'link' | null;
 }
 
-export function signAssertion(keys: KeyRing, verification: VerifiedEmail, options: AssertionOptions, nowMs: number) {
+/**
+ * What proved the address, honestly: a typed code is a one-time password (`amr: ["otp"]`,
+ * `verification_method: "email"`); a clicked continue link is not typed, and says so
+ * (`"email_link"` for both), with `same_browser`: whether the browser that clicked was the
+ * one that asked (false only where the client allows its links in any browser).
+ */
+function method(verification: VerifiedEmail, sameBrowser: boolean | undefined) {
+  if (verification.verifiedWith !== 'link') return { amr: ['otp'], verification_method: 'email' };
+  return { amr: ['email_link'], verification_method: 'email_link', same_browser: sameBrowser ?? false };
+}
+
+export function signAssertion(keys: KeyRing, verification: VerifiedEmail, options: AssertionOptions, nowMs: number, sameBrowser?: boolean) {
   const claims = {
     email: verification.email,
     email_verified: true,
     purpose: verification.purpose,
-    amr: ['otp'],
-    verification_method: 'email',
+    ...method(verification, sameBrowser),
     auth_time: Math.floor((verification.verifiedAt ?? nowMs) / 1000),
   };
   return sign(keys, claims, { audience: verification.clientId, subject: verification.email, jti: verification.id }, options, nowMs);

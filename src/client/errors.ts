@@ -90,6 +90,23 @@ export class SuppressionNotFoundError extends MailcodeError {
   override name = 'SuppressionNotFoundError';
 }
 
+/** No continue link with this token (never one, or replaced by newer mails): offer a new code. */
+export class LinkNotFoundError extends MailcodeError {
+  override name = 'LinkNotFoundError';
+}
+/**
+ * The link was opened in another browser than the one that asked (or by a mail scanner):
+ * nothing was used up. Tell the person to type the code from the same mail, or to open the
+ * link where they started.
+ */
+export class DifferentBrowserError extends MailcodeError {
+  override name = 'DifferentBrowserError';
+}
+/** The link's verification was canceled: offer a new code. */
+export class VerificationCanceledError extends MailcodeError {
+  override name = 'VerificationCanceledError';
+}
+
 const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
@@ -105,6 +122,9 @@ const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   enrollment_not_found: EnrollmentNotFoundError,
   address_undeliverable: AddressUndeliverableError,
   suppression_not_found: SuppressionNotFoundError,
+  link_not_found: LinkNotFoundError,
+  different_browser: DifferentBrowserError,
+  verification_canceled: VerificationCanceledError,
   // Answers a portal has nothing to branch on: a path or method that does not exist, a
   // server not ready yet, a failure on mailcode's side.
   not_found: MailcodeError,

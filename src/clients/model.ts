@@ -11,6 +11,13 @@ export interface ClientSettings {
   logoUrl: string | null;
   accentColor: string | null;
   codeInSubject: boolean;
+  /**
+   * The portal page a code mail's continue link opens (`#mc=<token>` is added); null: the
+   * mail carries the code alone. https on the client's domains (see continue-url.ts).
+   */
+  continueUrl: string | null;
+  /** The link works in any browser, not only the one that asked for the code: weaker (a mail scanner could use it). */
+  continueAnyBrowser: boolean;
   /** How long an address stays suppressed after one of this client's mails bounced hard (hours). */
   suppressionHours: number;
 }

@@ -13,6 +13,7 @@ export const eventTypes = [
   'mail.failed',
   'mail.suppressed',
   'verification.verified',
+  'verification.link_refused',
   'verification.locked',
   'verification.expired',
   'verification.canceled',

@@ -92,6 +92,9 @@ export const problemKinds = {
   codeExpired: kind(410, 'code_expired', 'Code expired', 'the verification expired or was canceled'),
   alreadyVerified: kind(409, 'already_verified', 'Already verified', 'a verification is verified at most once'),
   verificationNotFound: kind(404, 'verification_not_found', 'Verification not found', 'no such verification for this client'),
+  linkNotFound: kind(404, 'link_not_found', 'Link not found', 'no continue link with this token for this client (or one replaced by newer mails)'),
+  differentBrowser: kind(409, 'different_browser', 'Different browser', 'the link was opened in another browser than the one that asked for the code: nothing was used up, the code still works'),
+  verificationCanceled: kind(410, 'verification_canceled', 'Verification canceled', "the link's verification was canceled"),
   totpNotEnabled: kind(404, 'totp_not_enabled', 'Authenticator app not enabled', 'the user has no authenticator app'),
   totpAlreadyEnabled: kind(409, 'totp_already_enabled', 'Authenticator app already enabled', "reset the user's factor first"),
   enrollmentNotFound: kind(404, 'enrollment_not_found', 'Enrollment not found', 'unknown or expired enrolment'),
@@ -126,6 +129,9 @@ export const problems = {
   codeExpired: (detail = 'The code has expired; send a new code.') => make('codeExpired', detail),
   alreadyVerified: () => make('alreadyVerified', 'This verification has already been used.'),
   verificationNotFound: () => make('verificationNotFound', 'No such verification for this client.'),
+  linkNotFound: () => make('linkNotFound', 'No such link for this client; it may have been replaced by a newer mail. Send a new code.'),
+  differentBrowser: () => make('differentBrowser', 'This link works in the browser where the code was asked for; here, type the code from the same mail.'),
+  verificationCanceled: () => make('verificationCanceled', "This link's verification was canceled; send a new code."),
   totpLocked: (retryAfterSeconds: number) => comeBackIn('totpLocked', 'Too many wrong codes for this factor; try again later.', retryAfterSeconds),
   totpNotEnabled: () => make('totpNotEnabled', 'This user has no authenticator app enabled.'),
   totpAlreadyEnabled: () => make('totpAlreadyEnabled', 'This user already has an authenticator app; reset it first to enrol another.'),
@@ -180,6 +186,14 @@ export function problemFor(refusal: DomainRefusal): ProblemError {
       return problems.alreadyVerified();
     case 'verification_not_found':
       return problems.verificationNotFound();
+    case 'link_not_found':
+      return problems.linkNotFound();
+    case 'different_browser':
+      return problems.differentBrowser();
+    case 'link_canceled':
+      return problems.verificationCanceled();
+    case 'link_limited':
+      return problems.rateLimited(refusal.retryAfterMs / 1000, 'Too many unknown or used links from this IP; try again later, or type the code.');
     case 'totp_not_enabled':
       return problems.totpNotEnabled();
     case 'totp_already_enabled':

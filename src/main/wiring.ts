@@ -88,6 +88,7 @@ export function sendLimits(config: Config): SendLimits {
     globalPerMinute: config.GLOBAL_MAILS_PER_MINUTE,
     wrongCodesPerEmailHour: config.WRONG_CODES_PER_EMAIL_HOUR,
     codesKept: 3,
+    unknownLinksPerIpHour: config.UNKNOWN_LINKS_PER_IP_HOUR,
   };
 }
 
@@ -236,6 +237,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       failed: () => metrics.codesFailed.inc(),
       locked: () => metrics.verificationsLocked.inc(),
       limited: (limit) => metrics.rateLimited.inc({ limit }),
+      link: (outcome) => metrics.links.inc({ outcome }),
     },
   });
   const totp = new TotpService({

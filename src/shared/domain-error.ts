@@ -19,6 +19,14 @@ export type DomainRefusal =
   | { kind: 'verification_canceled' }
   | { kind: 'already_verified' }
   | { kind: 'verification_not_found' }
+  /** No continue link with this token for this client (never one, or pruned by newer mails). */
+  | { kind: 'link_not_found' }
+  /** The link was clicked in another browser than the one that asked: nothing was used up. */
+  | { kind: 'different_browser' }
+  /** The link's verification was canceled. */
+  | { kind: 'link_canceled' }
+  /** Too many unknown or used links from this IP for this client. */
+  | { kind: 'link_limited'; retryAfterMs: number }
   | { kind: 'totp_not_enabled' }
   | { kind: 'totp_already_enabled' }
   | { kind: 'enrollment_not_found' }

@@ -8,6 +8,12 @@ export class Metrics {
   readonly codesVerified = new Counter({ name: 'mailcode_codes_verified_total', help: 'Right codes (verifications completed)', registers: [this.registry] });
   readonly codesFailed = new Counter({ name: 'mailcode_codes_failed_total', help: 'Wrong codes', registers: [this.registry] });
   readonly verificationsLocked = new Counter({ name: 'mailcode_verifications_locked_total', help: 'Verifications locked after too many wrong codes', registers: [this.registry] });
+  readonly links = new Counter({
+    name: 'mailcode_links_total',
+    help: 'Continue links clicked, by outcome (verified, different_browser, unknown, used, expired, canceled, locked, limited)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({ name: 'mailcode_rate_limited_total', help: 'Requests refused by a limit', labelNames: ['limit'] as const, registers: [this.registry] });
   readonly mailDelivered = new Counter({ name: 'mailcode_mail_delivered_total', help: 'Mails handed to the transport', registers: [this.registry] });
   readonly mailFailed = new Counter({ name: 'mailcode_mail_failed_total', help: 'Mails given up (code expired before delivery, or canceled)', registers: [this.registry] });

@@ -40,7 +40,7 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
       // answer takes. Not found, whatever the write did: the decoy is never answered from.
       const id = decoy?.id ?? unmatchableVerificationId;
       request.matches(id, codeHashes);
-      const probe = { id, now, seenAttempts: decoy?.attempts ?? 0, outcome: 'wrong' as const };
+      const probe = { id, now, seenAttempts: decoy?.attempts ?? 0, outcome: 'wrong' as const, verifiedWith: 'code' as const };
       yield* op('commitAttempt', { ...probe, count: [increment(`${unknownIdCounter}${request.clientId}`, now)], events: [] });
       return { kind: 'not_found' };
     }
@@ -53,12 +53,13 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
     const attempts = verification.attempts + 1;
     // A wrong code that does not lock writes no event (and masks no address for one).
     const type = matched ? 'verification.verified' : attempts >= verification.maxAttempts ? 'verification.locked' : undefined;
-    const events: NewEvent[] = type ? [auditEvent(type, now, aboutVerification(verification), request.context, { attempts })] : [];
+    const events: NewEvent[] = type ? [auditEvent(type, now, aboutVerification(verification), request.context, matched ? { attempts, method: 'code' } : { attempts })] : [];
     const written = yield* op('commitAttempt', {
       id: verification.id,
       now,
       seenAttempts: verification.attempts,
       outcome: matched ? 'verified' : 'wrong',
+      verifiedWith: 'code',
       // Wrong codes also count per address across verifications: a guesser who starts
       // verification after verification still runs out (sends pause; see send-flow.ts).
       count: matched ? [] : [increment(`wrong:${verification.email}`, now)],

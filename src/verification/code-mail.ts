@@ -24,4 +24,6 @@ export interface CodeMail extends MailBranding {
   locale: string;
   ttlMinutes: number;
   verificationId: string;
+  /** The continue link (its token in the fragment), when the mail carries one: as secret as the code. */
+  continueUrl?: string;
 }

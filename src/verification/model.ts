@@ -21,7 +21,11 @@ export interface Verification {
   lastSentAt: number;
   expiresAt: number;
   verifiedAt: number | null;
+  /** What verified it: the code typed, or the continue link clicked. */
+  verifiedWith: VerifiedWith | null;
 }
+
+export type VerifiedWith = 'code' | 'link';
 
 /** What happened to the newest mail of a verification, as stored (see deliveryStatus). */
 export interface Delivery {
@@ -53,8 +57,10 @@ export interface SendLimits {
   globalPerMinute: number;
   /** Wrong codes per address per hour (across verifications) before sends pause. */
   wrongCodesPerEmailHour: number;
-  /** How many of the newest codes of one verification stay valid. */
+  /** How many of the newest codes (and continue links) of one verification stay valid. */
   codesKept: number;
+  /** Unknown or used continue links per client and IP per hour before such answers are refused. */
+  unknownLinksPerIpHour: number;
 }
 
 /** The limits in the order a refusal names them (see send-flow.ts). */
@@ -72,6 +78,16 @@ export type AttemptOutcome =
   | { kind: 'verified'; verification: Verification }
   | { kind: 'invalid'; attemptsRemaining: number; verification: Verification }
   | { kind: 'not_found' | 'expired' | 'canceled' | 'already_verified' | 'locked'; verification?: Verification };
+
+/** A continue link's outcome: like an attempt's, and refused without a trace when the browser is not the one that asked. */
+export type LinkOutcome =
+  /** sameBrowser: the binding matched (a client that allows any browser may verify without). */
+  | { kind: 'verified'; verification: Verification; sameBrowser: boolean }
+  | { kind: 'different_browser'; verification: Verification }
+  | { kind: 'unknown' }
+  /** Too many unknown or used tokens from this IP for this client: answered without a look. */
+  | { kind: 'limited'; retryAfterMs: number }
+  | { kind: 'expired' | 'canceled' | 'already_verified' | 'locked'; verification: Verification };
 
 export type CancelOutcome = 'canceled' | 'not_found' | 'already_verified' | 'unchanged';
 

@@ -4,7 +4,7 @@
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
 import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
-import type { AttemptOutcome, CancelOutcome, Delivery, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget } from './model.js';
+import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
 export interface BucketRow {
@@ -98,6 +98,8 @@ export interface SendWrite {
   now: number;
   expiresAt: number;
   codeHash: string;
+  /** The keyed hashes of this mail's continue link and of the browser it is bound to, when it carries one. */
+  link: SendLink | null;
   /** The sealed outbox payload of this send's mail. */
   payload: string;
   guard: SendGuard;
@@ -109,6 +111,11 @@ export interface SendWrite {
     | { kind: 'new'; id: string; purpose: Purpose; locale: string; maxAttempts: number }
     /** A resend: a fresh lifetime, one more send; only while it is still pending. */
     | { kind: 'join'; id: string; keepCodes: number };
+}
+
+export interface SendLink {
+  linkHash: string;
+  bindingHash: string | null;
 }
 
 /** The operations of a send, in the order sendFlow uses them. */
@@ -153,6 +160,8 @@ export interface AttemptWrite {
   seenAttempts: number;
   /** verified: pending → verified and the codes erased; wrong: locked if it was the last attempt. */
   outcome: 'verified' | 'wrong';
+  /** What verified it, recorded with a verified outcome. */
+  verifiedWith: VerifiedWith;
   /**
    * Counter increments of this attempt (wrong codes per address, probes of unknown ids),
    * written whether or not the guard held: the code was compared either way.
@@ -166,6 +175,29 @@ export interface AttemptOps {
   loadAttempt(query: AttemptQuery): AttemptState;
   /** The verification as written, or undefined when the guard did not hold (nothing written). */
   commitAttempt(write: AttemptWrite): Verification | undefined;
+}
+
+export interface LinkQuery {
+  clientId: string;
+  /** The token's hash under each key (CODE_SECRET rotation): at most one is stored. */
+  linkHashes: string[];
+  /** The count of unknown and used links from this IP for this client. */
+  probes: CounterRead;
+}
+
+export interface LinkState {
+  /** The verification of the link, if it is this client's (another client's is not found). */
+  verification: Verification | undefined;
+  bindingHash: string | null;
+  probes: BucketRow[];
+}
+
+export interface LinkOps {
+  loadLink(query: LinkQuery): LinkState;
+  /** The same write as a right code's (see AttemptOps). */
+  commitAttempt(write: AttemptWrite): Verification | undefined;
+  /** A refused link: its counter increments and its event, written together. */
+  recordLinkRefusal(write: { count: CounterIncrement[]; events: NewEvent[] }): void;
 }
 
 export interface SendRequest {
@@ -183,6 +215,8 @@ export interface SendRequest {
   codeHashFor(verificationId: string): string;
   /** The sealed outbox payload for the mail of this send. */
   payloadFor(verification: { id: string; locale: string }): string;
+  /** This mail's continue link, when it carries one. */
+  link: SendLink | null;
   context: RequestContext;
 }
 
@@ -195,10 +229,26 @@ export interface AttemptRequest {
   context: RequestContext;
 }
 
+export interface LinkRequest {
+  clientId: string;
+  linkHashes: string[];
+  /** Whether the portal's binding is the one stored with the link (constant time). */
+  sameBrowser(storedBindingHash: string | null): boolean;
+  /** The client allows its links in any browser. */
+  anyBrowser: boolean;
+  /** The end-user IP key (or the portal's IP), for the count of unknown links. */
+  ipKey: string;
+  now: number;
+  limits: SendLimits;
+  context: RequestContext;
+}
+
 /** The port the verification service uses (and the expiry sweep: see expiry.ts). */
 export interface VerificationsPort extends ExpiryPort {
   send(request: SendRequest): Promise<SendOutcome>;
   attempt(request: AttemptRequest): Promise<AttemptOutcome>;
+  /** A continue link clicked. */
+  useLink(request: LinkRequest): Promise<LinkOutcome>;
   /** The client's own verification and its newest mail's delivery. */
   get(id: string, clientId: string): Promise<{ verification: Verification; delivery: Delivery | null } | undefined>;
   /** pending → canceled, its codes erased and its queued mail dropped, in one transaction (with its event). */

@@ -106,6 +106,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
       now,
       expiresAt,
       codeHash: request.codeHashFor(target.id),
+      link: request.link,
       payload: request.payloadFor(target),
       guard: state.guard,
       count: counted ? [] : increments,

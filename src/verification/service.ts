@@ -11,6 +11,7 @@ import { newTimeOrderedId } from '../shared/ids.js';
 import { seal } from '../shared/secrets.js';
 import type { CodeMail } from './code-mail.js';
 import { codeMatchesAny, generateCode, hashCode } from './codes.js';
+import { bindingMatches, browserBindingPattern, continueLink, hashBrowserBinding, hashLinkToken, linkTokenPattern, newLinkToken } from './links.js';
 import { checkDomain } from './domain-policy.js';
 import { maskEmail, normalizeEmail } from './email-address.js';
 import { endUserIpKey } from './end-user-ip.js';
@@ -41,6 +42,8 @@ export interface VerificationServiceDeps {
     failed?(): void;
     locked?(): void;
     limited?(limit: string): void;
+    /** A continue link's outcome: verified, different_browser, unknown, used, expired, canceled, locked, limited. */
+    link?(outcome: string): void;
   };
 }
 
@@ -49,7 +52,19 @@ export interface SendCodeInput {
   purpose?: Purpose;
   locale?: string;
   endUserIp?: string;
+  /** The hash of a random value the portal keeps in an HttpOnly cookie of the browser that asked: its continue link works there. */
+  browserBinding?: string;
 }
+
+export interface VerifyLinkInput {
+  token: string;
+  /** The binding of the browser that clicked (the same hash of its cookie), if it has one. */
+  browserBinding?: string;
+  endUserIp?: string;
+}
+
+const tokenShape = new RegExp(linkTokenPattern);
+const bindingShape = new RegExp(browserBindingPattern);
 
 /** Changes asked for through the API are the portal's. */
 const portal: RequestContext = { actor: 'portal', requestId: null };
@@ -72,6 +87,7 @@ export class VerificationService {
       lastSentAt: 0,
       expiresAt: 0,
       verifiedAt: 0,
+      verifiedWith: null,
     };
   }
 
@@ -86,8 +102,11 @@ export class VerificationService {
     const domain = checkDomain(address.domain, client.allowedDomains);
     if (!domain.allowed) throw refuse({ kind: 'domain_not_allowed', detail: `${domain.reason}.` });
 
+    if (input.browserBinding !== undefined && !bindingShape.test(input.browserBinding)) throw refuse({ kind: 'invalid_input', detail: 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.' });
+
     const purpose = input.purpose ?? 'login';
     const code = generateCode(codeLength);
+    const link = this.continueLinkFor(client, input.browserBinding);
     const now = this.deps.now();
     const outcome = await this.deps.verifications.send({
       clientId: client.id,
@@ -100,6 +119,7 @@ export class VerificationService {
       limits,
       newVerificationId: newTimeOrderedId('vf', now),
       codeHashFor: (verificationId) => hashCode(this.deps.codeKeys[0]!, verificationId, code),
+      link: link && link.stored,
       payloadFor: (verification) => {
         const mail: CodeMail = {
           to: address.email,
@@ -115,6 +135,7 @@ export class VerificationService {
           locale: verification.locale,
           ttlMinutes: Math.round(limits.codeTtlMs / 60_000),
           verificationId: verification.id,
+          ...(link ? { continueUrl: link.url } : {}),
         };
         return seal(this.deps.outboxKeys[0]!, JSON.stringify(mail));
       },
@@ -188,6 +209,72 @@ export class VerificationService {
       case 'not_found':
         logger.info(audit, 'attempt on an unknown verification');
         throw refuse({ kind: 'verification_not_found' });
+    }
+  }
+
+  /**
+   * A mail carries a continue link when the client has a page for it and the link can work:
+   * bound to the browser that asked, or the client allows any browser.
+   */
+  private continueLinkFor(client: Client, browserBinding: string | undefined) {
+    if (!client.continueUrl || (browserBinding === undefined && !client.continueAnyBrowser)) return null;
+    const token = newLinkToken();
+    const key = this.deps.codeKeys[0]!;
+    return {
+      url: continueLink(client.continueUrl, token),
+      stored: { linkHash: hashLinkToken(key, token), bindingHash: browserBinding === undefined ? null : hashBrowserBinding(key, browserBinding) },
+    };
+  }
+
+  /**
+   * A continue link clicked: the signed assertion when it is pending and the browser is the
+   * one that asked (or the client allows any). Unlike a code, nothing here is secret from
+   * the one who holds the link, so no decoy work evens out the answers' timing: a token is
+   * 192 random bits, and no answer helps guess one.
+   */
+  async verifyLink(client: Client, input: VerifyLinkInput, context: RequestContext = portal): Promise<{ assertion: string; expiresAt: number }> {
+    const logger = context.log ?? this.deps.logger;
+    if (!tokenShape.test(input.token)) throw refuse({ kind: 'invalid_input', detail: 'token must be the 32 characters after #mc= in the link.' });
+    const binding = input.browserBinding;
+    if (binding !== undefined && !bindingShape.test(binding)) throw refuse({ kind: 'invalid_input', detail: 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.' });
+    const ipKey = endUserIpKey(input.endUserIp ?? context.ip ?? '');
+    if (ipKey === undefined && input.endUserIp !== undefined) throw refuse({ kind: 'invalid_input', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
+    const now = this.deps.now();
+    const outcome = await this.deps.verifications.useLink({
+      clientId: client.id,
+      linkHashes: this.deps.codeKeys.map((key) => hashLinkToken(key, input.token)),
+      sameBrowser: (stored) => bindingMatches(this.deps.codeKeys, binding, stored),
+      anyBrowser: client.continueAnyBrowser,
+      ipKey: ipKey ?? 'unknown',
+      now,
+      limits: this.deps.limits,
+      context,
+    });
+    const v = 'verification' in outcome ? outcome.verification : undefined;
+    const metric = outcome.kind === 'already_verified' ? 'used' : outcome.kind;
+    this.deps.metrics?.link?.(metric);
+    logger.info({ client: client.id, verificationId: v?.id, to: v && maskEmail(v.email), ip: input.endUserIp ?? context.ip, outcome: `link_${metric}` }, 'continue link');
+    switch (outcome.kind) {
+      case 'verified': {
+        this.deps.metrics?.verified?.();
+        const { token, expiresAt } = await signAssertion(this.deps.keys, outcome.verification, this.deps.assertion, now, outcome.sameBrowser);
+        return { assertion: token, expiresAt };
+      }
+      case 'different_browser':
+        throw refuse({ kind: 'different_browser' });
+      case 'unknown':
+        throw refuse({ kind: 'link_not_found' });
+      case 'limited':
+        this.deps.metrics?.limited?.('unknown_links');
+        throw refuse({ kind: 'link_limited', retryAfterMs: outcome.retryAfterMs });
+      case 'already_verified':
+        throw refuse({ kind: 'already_verified' });
+      case 'expired':
+        throw refuse({ kind: 'code_expired' });
+      case 'canceled':
+        throw refuse({ kind: 'link_canceled' });
+      case 'locked':
+        throw refuse({ kind: 'verification_locked' });
     }
   }
 

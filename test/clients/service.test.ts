@@ -15,7 +15,7 @@ function memoryClients() {
   const withoutHash = ({ apiKeyHash: _hash, ...client }: Client & { apiKeyHash: string }): Client => client;
   const port: ClientsPort = {
     async create(client: NewClient, written) {
-      const row = { mailFrom: null, defaultLocale: 'en', replyTo: null, support: null, logoUrl: null, accentColor: null, codeInSubject: true, suppressionHours: 24, revokedAt: null, ...client };
+      const row = { mailFrom: null, defaultLocale: 'en', replyTo: null, support: null, logoUrl: null, accentColor: null, codeInSubject: true, suppressionHours: 24, continueUrl: null, continueAnyBrowser: false, revokedAt: null, ...client };
       rows.set(client.id, row);
       events.push(...written);
       return withoutHash(row);

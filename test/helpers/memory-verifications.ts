@@ -3,7 +3,7 @@
 import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
 import type { Verification } from '../../src/verification/model.js';
 import type { NewEvent } from '../../src/events/model.js';
-import type { AttemptOps, BucketRow, CounterIncrement, SendOps, Suppressed } from '../../src/verification/ports.js';
+import type { AttemptOps, BucketRow, CounterIncrement, LinkOps, SendLink, SendOps, Suppressed } from '../../src/verification/ports.js';
 
 export class MemoryVerifications {
   /** The client's decoy verification, made on first use here (the databases make it with the client). */
@@ -13,7 +13,7 @@ export class MemoryVerifications {
     if (made) return made;
     const decoy: Verification = {
       id, clientId, email: '~', purpose: 'login', locale: 'en', status: 'pending', attempts: 0, maxAttempts: 2_147_483_647,
-      sendCount: 0, createdAt: 0, lastSentAt: 0, expiresAt: 8_640_000_000_000_000, verifiedAt: null,
+      sendCount: 0, createdAt: 0, lastSentAt: 0, expiresAt: 8_640_000_000_000_000, verifiedAt: null, verifiedWith: null,
     };
     this.verifications.set(id, decoy);
     this.codes.set(id, ['decoy-hash-nothing-matches']);
@@ -23,6 +23,8 @@ export class MemoryVerifications {
 
   readonly verifications = new Map<string, Verification>();
   readonly codes = new Map<string, string[]>();
+  /** Continue links by verification id, oldest first. */
+  readonly links = new Map<string, SendLink[]>();
   readonly sends: { email: string; ip: string | null; at: number }[] = [];
   readonly outbox: { verificationId: string; payload: string }[] = [];
   readonly guards = new Map<string, number>();
@@ -88,12 +90,14 @@ export class MemoryVerifications {
         if (!pending || pending.status !== 'pending' || pending.expiresAt <= w.now) return undefined;
         verification = { ...pending, lastSentAt: w.now, expiresAt: w.expiresAt, sendCount: pending.sendCount + 1 };
         this.codes.set(v.id, [...(this.codes.get(v.id) ?? []), w.codeHash].slice(-v.keepCodes));
+        this.links.set(v.id, [...(this.links.get(v.id) ?? []), ...(w.link ? [w.link] : [])].slice(-v.keepCodes));
       } else {
         verification = {
           id: v.id, clientId: w.clientId, email: w.email, purpose: v.purpose, locale: v.locale, status: 'pending', attempts: 0,
-          maxAttempts: v.maxAttempts, sendCount: 1, createdAt: w.now, lastSentAt: w.now, expiresAt: w.expiresAt, verifiedAt: null,
+          maxAttempts: v.maxAttempts, sendCount: 1, createdAt: w.now, lastSentAt: w.now, expiresAt: w.expiresAt, verifiedAt: null, verifiedWith: null,
         };
         this.codes.set(v.id, [w.codeHash]);
+        this.links.set(v.id, w.link ? [w.link] : []);
       }
       this.verifications.set(verification.id, verification);
       for (const key of keys) this.guards.set(key, (this.guards.get(key) ?? 0) + 1);
@@ -139,10 +143,33 @@ export class MemoryVerifications {
       } else {
         row.status = 'verified';
         row.verifiedAt = w.now;
+        row.verifiedWith = w.verifiedWith;
         this.codes.delete(w.id);
       }
       this.events.push(...w.events);
       return { ...row };
+    },
+  };
+
+  readonly linkOps: LinkOps = {
+    loadLink: ({ clientId, linkHashes, probes }) => {
+      this.calls.push('loadLink');
+      const found = [...this.links].flatMap(([id, list]) => list.filter((l) => linkHashes.includes(l.linkHash)).map((l) => ({ id, ...l })))[0];
+      const row = found && this.verifications.get(found.id);
+      const mine = row?.clientId === clientId ? row : undefined;
+      if (mine && this.interleavedAttempts > 0) {
+        this.interleavedAttempts--;
+        const snapshot = { ...mine };
+        mine.attempts++;
+        return { verification: snapshot, bindingHash: found!.bindingHash, probes: this.buckets(probes.key, probes.since) };
+      }
+      return { verification: mine && { ...mine }, bindingHash: mine ? found!.bindingHash : null, probes: this.buckets(probes.key, probes.since) };
+    },
+    commitAttempt: (w) => this.attemptOps.commitAttempt(w),
+    recordLinkRefusal: (w) => {
+      this.calls.push('recordLinkRefusal');
+      this.count(w.count);
+      this.events.push(...w.events);
     },
   };
 }

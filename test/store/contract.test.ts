@@ -21,7 +21,7 @@ await onEachDatabase(async (t) => {
   const now = Date.parse('2026-03-02T09:00:00Z');
   const limits: SendLimits = {
     codeTtlMs: 600_000, cooldownMs: 60_000, maxAttempts: 3, perEmailHour: 5, perEmailDay: 10, perIpHour: 20,
-    perDomainHour: 1_000, globalPerMinute: 1_000, wrongCodesPerEmailHour: 20, codesKept: 3,
+    perDomainHour: 1_000, globalPerMinute: 1_000, wrongCodesPerEmailHour: 20, codesKept: 3, unknownLinksPerIpHour: 3,
   };
 
   async function openTestStore(t: Test): Promise<Store> {
@@ -44,7 +44,7 @@ await onEachDatabase(async (t) => {
   const send = (store: Store, at: number, overrides: Partial<SendRequest> = {}) =>
     store.verifications.send({
       clientId: 'cl_a', email: 'a@acme.example', domain: 'acme.example', purpose: 'login', locale: 'en', endUserIp: '203.0.113.9', now: at, limits,
-      newVerificationId: `vf_contract${++ids}`, codeHashFor: (id) => `code:${id}:${at}`, payloadFor: (v) => `payload:${v.id}`, context: portal, ...overrides,
+      newVerificationId: `vf_contract${++ids}`, codeHashFor: (id) => `code:${id}:${at}`, payloadFor: (v) => `payload:${v.id}`, link: null, context: portal, ...overrides,
     });
   const attempt = (store: Store, target: { verificationId: string } | { email: string; purpose: 'login' | 'signup' }, code: string, at = now + 1_000, clientId = 'cl_a') =>
     store.verifications.attempt({ clientId, target, now: at, matches: (_id, hashes) => hashes.includes(code), context: portal });

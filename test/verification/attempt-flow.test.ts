@@ -12,7 +12,7 @@ function withVerification(changes: Partial<Verification> = {}) {
   const store = new MemoryVerifications();
   store.verifications.set('vf_1', {
     id: 'vf_1', clientId: 'cl_acme', email: 'a@acme.example', purpose: 'login', locale: 'en', status: 'pending', attempts: 0,
-    maxAttempts: 5, sendCount: 1, createdAt: now - 1_000, lastSentAt: now - 1_000, expiresAt: now + 600_000, verifiedAt: null, ...changes,
+    maxAttempts: 5, sendCount: 1, createdAt: now - 1_000, lastSentAt: now - 1_000, expiresAt: now + 600_000, verifiedAt: null, verifiedWith: null, ...changes,
   });
   store.codes.set('vf_1', ['right']);
   return store;

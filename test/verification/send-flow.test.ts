@@ -17,6 +17,7 @@ const limits: SendLimits = {
   globalPerMinute: 1_000,
   wrongCodesPerEmailHour: 20,
   codesKept: 3,
+  unknownLinksPerIpHour: 30,
 };
 const start = Date.parse('2026-03-02T09:00:00Z');
 let ids = 0;
@@ -34,6 +35,7 @@ function request(now: number, overrides: Partial<SendRequest> = {}): SendRequest
     newVerificationId: `vf_${++ids}`,
     codeHashFor: (id) => `hash:${id}:${now}`,
     payloadFor: (v) => `mail:${v.id}`,
+    link: null,
     context: { actor: 'portal', requestId: 'req-1' },
     ...overrides,
   };

@@ -6,7 +6,7 @@ import type { EventsService } from '../../events/service.js';
 import type { VerificationService } from '../../verification/service.js';
 import { deliveryStatus } from '../../verification/model.js';
 import { operation, routeOf } from '../operation.js';
-import { SendCodeRequest, SendCodeResponse, VerificationParams, Verification, VerifyCodeRequest, VerifyCodeResponse } from '../schemas/verification.js';
+import { SendCodeRequest, SendCodeResponse, VerificationParams, Verification, VerifyCodeRequest, VerifyCodeResponse, VerifyLinkRequest } from '../schemas/verification.js';
 import { byPortal, iso } from '../wire.js';
 
 export const sendCode = operation({
@@ -34,6 +34,17 @@ export const verifyCode = operation({
   },
 });
 
+export const verifyLink = operation({
+  method: 'POST',
+  url: '/verify-link',
+  schema: { body: VerifyLinkRequest, response: { 200: VerifyCodeResponse } },
+  operationId: 'verifyLink',
+  summary: "Use a continue link (in the browser that asked) and receive the signed assertion",
+  responses: { 200: 'The link is right and the browser the one that asked; the verification is now used.' },
+  problems: ['linkNotFound', 'differentBrowser', 'alreadyVerified', 'codeExpired', 'verificationCanceled', 'tooManyAttempts'],
+  examples: { example: { token: 'q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf', browserBinding: 'pD5n6nC1u0WmRk3sZ2yVqLx8tHfGa9eJb4oIcM7wQeU' } },
+});
+
 export const getVerification = operation({
   method: 'GET',
   url: '/verifications/:id',
@@ -54,7 +65,7 @@ export const cancelVerification = operation({
   problems: ['verificationNotFound', 'alreadyVerified'],
 });
 
-export const verificationOperations = [sendCode, verifyCode, getVerification, cancelVerification];
+export const verificationOperations = [sendCode, verifyCode, verifyLink, getVerification, cancelVerification];
 
 /** Registered inside the API-key scope (routes/client-api.ts). */
 export function registerVerificationRoutes(scope: FastifyInstance, verification: VerificationService, events: EventsService) {
@@ -86,6 +97,14 @@ export function registerVerificationRoutes(scope: FastifyInstance, verification:
   });
 
   app.route({
+    ...routeOf(verifyLink),
+    handler: async (request) => {
+      const { assertion, expiresAt } = await verification.verifyLink(request.client!, request.body, byPortal(request, request.body.endUserIp));
+      return { verified: true as const, assertion, expiresAt: iso(expiresAt) };
+    },
+  });
+
+  app.route({
     ...routeOf(getVerification),
     handler: async (request) => {
       const { verification: v, status, delivery, attemptsRemaining } = await verification.getVerification(request.client!, request.params.id);
@@ -103,6 +122,7 @@ export function registerVerificationRoutes(scope: FastifyInstance, verification:
         queueId: delivery?.queueId ?? null,
         timeline: timeline.map((e) => ({ type: e.type, at: iso(e.at), data: e.data })),
         attemptsRemaining,
+        verifiedWith: v.verifiedWith ?? null,
         expiresAt: iso(v.expiresAt),
       };
     },

@@ -1,6 +1,7 @@
 // The pieces every operation shares (TypeBox): the one source of the API's shape. Routes
 // validate with them, the services and mailcode/client take their types from them, and
 // openapi.yaml is generated from them (src/http/openapi.ts).
+import { browserBindingPattern, linkTokenPattern } from '../../verification/links.js';
 import { Type } from 'typebox';
 import { expectedWords } from '../validation-detail.js';
 
@@ -39,6 +40,17 @@ export const Email = Type.String({
 export const VerificationId = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 64 });
 export const Code = Type.String({ pattern: '^[0-9]{6}$', description: 'The six digits from the mail.', [expectedWords]: 'six digits (0-9, no spaces), like 042917' });
 
+export const LinkToken = Type.String({
+  pattern: linkTokenPattern,
+  description: 'What follows `#mc=` in the continue link: 32 characters.',
+  [expectedWords]: 'the 32 characters after #mc= in the link (A-Z, a-z, 0-9, - and _)',
+});
+export const BrowserBinding = Type.String({
+  pattern: browserBindingPattern,
+  description: 'The hash (hex or base64url, at least 128 bits) of a random value the portal keeps in an HttpOnly cookie of the browser that asked for the code.',
+  [expectedWords]: 'a hash of the browser cookie: 22-128 characters of A-Z, a-z, 0-9, - and _',
+});
+
 /** The person's address as the portal saw it: a dotted quad or an IPv6 address. */
 export const EndUserIp = Type.Union([Type.String({ format: 'ipv4' }), Type.String({ format: 'ipv6' })], {
   description: 'The person\'s IP address (a dotted quad or an IPv6 address).',
@@ -75,6 +87,9 @@ export const ProblemCode = Type.Enum(
     'enrollment_not_found',
     'address_undeliverable',
     'suppression_not_found',
+    'link_not_found',
+    'different_browser',
+    'verification_canceled',
   ],
   { type: 'string' },
 );

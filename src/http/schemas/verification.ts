@@ -3,7 +3,7 @@
 import { TimelineEntry } from './events.js';
 import { Type, type Static } from 'typebox';
 import { expectedWords } from '../validation-detail.js';
-import { Code, DateTime, Email, EndUserIp, Locale, Purpose, VerificationId } from './common.js';
+import { BrowserBinding, Code, DateTime, Email, EndUserIp, LinkToken, Locale, Purpose, VerificationId } from './common.js';
 
 export const SendCodeRequest = Type.Object(
   {
@@ -11,6 +11,11 @@ export const SendCodeRequest = Type.Object(
     purpose: Type.Optional(Purpose),
     locale: Type.Optional(Locale),
     endUserIp: Type.Optional({ ...EndUserIp, description: 'For the per-IP send limit.' }),
+    browserBinding: Type.Optional({
+      ...BrowserBinding,
+      description:
+        "Bind the mail's continue link to the browser that asked: the hash of a random value the portal keeps in an HttpOnly cookie of that browser. Without it, the mail carries the code alone (unless the client allows its links in any browser).",
+    }),
   },
   { additionalProperties: false },
 );
@@ -44,12 +49,21 @@ export const VerifyCodeRequest = Type.Union(
   },
 );
 
+export const VerifyLinkRequest = Type.Object(
+  {
+    token: LinkToken,
+    browserBinding: Type.Optional({ ...BrowserBinding, description: 'The same hash of the cookie of the browser that clicked, if it has the cookie.' }),
+    endUserIp: Type.Optional({ ...EndUserIp, description: 'For the count of unknown links, and the audit log.' }),
+  },
+  { additionalProperties: false },
+);
+
 export const VerifyCodeResponse = Type.Object(
   {
     verified: Type.Literal(true),
     assertion: Type.String({
       description:
-        'A JWS compact JWT (`alg` EdDSA, `typ` verification+jwt) with `iss`, `aud` (client id),\n`sub` and `email`, `email_verified`, `purpose`, `amr: ["otp"]`,\n`verification_method: "email"`, `auth_time`, `iat`, `exp`, `jti` (the verification id).\n',
+        'A JWS compact JWT (`alg` EdDSA, `typ` verification+jwt) with `iss`, `aud` (client id),\n`sub` and `email`, `email_verified`, `purpose`, `amr: ["otp"]`,\n`verification_method: "email"`, `auth_time`, `iat`, `exp`, `jti` (the verification id).\nFrom a continue link: `amr: ["email_link"]`, `verification_method: "email_link"` and\n`same_browser` (false only where the client allows its links in any browser).\n',
     }),
     expiresAt: Type.String({ format: 'date-time', description: 'When the assertion expires.' }),
   },
@@ -76,6 +90,7 @@ export const Verification = Type.Object(
     queueId: Type.Union([Type.String(), Type.Null()], { description: "The receiving server's queue id from its 250 reply (for its postmaster)." }),
     timeline: Type.Array(TimelineEntry, { description: 'What happened to this verification, oldest first (up to 50 events).' }),
     attemptsRemaining: Type.Integer(),
+    verifiedWith: Type.Union([Type.Enum(['code', 'link'], { type: 'string' }), Type.Null()], { description: 'What verified it: the code typed or the continue link clicked (null until verified).' }),
     expiresAt: DateTime,
   },
   { additionalProperties: false },
@@ -84,5 +99,6 @@ export const Verification = Type.Object(
 export type SendCodeRequest = Static<typeof SendCodeRequest>;
 export type SendCodeResponse = Static<typeof SendCodeResponse>;
 export type VerifyCodeRequest = Static<typeof VerifyCodeRequest>;
+export type VerifyLinkRequest = Static<typeof VerifyLinkRequest>;
 export type VerifyCodeResponse = Static<typeof VerifyCodeResponse>;
 export type Verification = Static<typeof Verification>;

@@ -6,7 +6,8 @@ import { insertEventsFrom } from './events.js';
 
 /** A verifications row as the domain names its fields. */
 const columns = `id, client_id as "clientId", email, purpose, locale, status, attempts, max_attempts as "maxAttempts",
-  send_count as "sendCount", created_at as "createdAt", last_sent_at as "lastSentAt", expires_at as "expiresAt", verified_at as "verifiedAt"`;
+  send_count as "sendCount", created_at as "createdAt", last_sent_at as "lastSentAt", expires_at as "expiresAt", verified_at as "verifiedAt",
+  verified_with as "verifiedWith"`;
 
 /**
  * Everything a send decides on. $1 client, $2 email, $3 purpose, $4/$5 the address's sends
@@ -44,9 +45,16 @@ guard as (
 ),
 ok as (select count(*) = cardinality($1::text[]) as ok from guard)`;
 
-/** What follows the verification row `v` of a send: $4 client, $5 email, $6 ip, $7 code hash, $8 payload, $9 expiry, $10/$11 counter events, $12 audit events. */
-const afterVerification = `
+/**
+ * What follows the verification row `v` of a send: $4 client, $5 email, $6 ip, $7 code hash, $8 payload, $9 expiry, $10/$11 counter events, $12 audit events,
+ * and `$link`/`$link+1` the continue link's hash and its browser binding's (null: the mail carries no link).
+ */
+const afterVerification = (link: number) => `
 code as (insert into verification_codes (verification_id, code_hash, created_at) select id, $7::text, $3::bigint from v),
+link as (
+  insert into verification_links (verification_id, link_hash, binding_hash, created_at)
+  select id, $${link}::text, $${link + 1}::text, $3::bigint from v where $${link}::text is not null
+),
 event as (insert into send_events (client_id, email, end_user_ip, created_at) select $4::text, $5::text, $6::text, $3::bigint from v),
 mail as (insert into outbox (verification_id, status, payload, next_attempt_at, created_at, expires_at) select id, 'queued', $8::text, $3::bigint, $3::bigint, $9::bigint from v),
 counted as (
@@ -55,7 +63,7 @@ counted as (
 ),
 audit as (${insertEventsFrom('v', 12)})`;
 
-/** A first send: $13 id, $14 purpose, $15 locale, $16 max attempts. */
+/** A first send: $13 id, $14 purpose, $15 locale, $16 max attempts, $17/$18 the link. */
 export const commitNewSend = `
 with ${guard},
 v as (
@@ -63,12 +71,13 @@ v as (
   select $13::text, $4::text, $5::text, $14::text, $15::text, 'pending', 0, $16::int, 1, $3::bigint, $3::bigint, $9::bigint from ok where ok.ok
   returning *
 ),
-${afterVerification}
+${afterVerification(17)}
 select ${columns} from v`;
 
 /**
- * A resend joining a pending verification: $13 its id, $14 how many codes stay valid. The
- * delete sees the codes as they were before this statement, so it keeps one fewer.
+ * A resend joining a pending verification: $13 its id, $14 how many codes (and links) stay
+ * valid, $15/$16 the link. The deletes see the rows as they were before this statement, so
+ * they keep one fewer.
  */
 export const commitJoinSend = `
 with ${guard},
@@ -82,7 +91,12 @@ pruned as (
     select id from verification_codes where verification_id = $13 order by id desc limit greatest($14::int - 1, 0)
   )
 ),
-${afterVerification}
+pruned_links as (
+  delete from verification_links where verification_id in (select id from v) and id not in (
+    select id from verification_links where verification_id = $13 order by id desc limit greatest($14::int - 1, 0)
+  )
+),
+${afterVerification(15)}
 select ${columns} from v`;
 
 /**
@@ -119,11 +133,32 @@ counted as (
 audit as (${insertEventsFrom('v', 6)})
 select ${columns} from v`;
 
-/** A right code: pending → verified, and the codes erased. */
+/** A right code (or link, $7 says which): pending → verified, and the codes erased. */
 export const commitVerified = attemptWrite(
-  "status = 'verified', verified_at = $2",
+  "status = 'verified', verified_at = $2, verified_with = $7",
   '\nerased as (delete from verification_codes where verification_id in (select id from v)),',
 );
 
 /** A wrong code: locked if it was the last attempt. */
 export const commitWrong = attemptWrite("status = case when attempts + 1 >= max_attempts then 'locked' else 'pending' end");
+
+/**
+ * A continue link's verification (if it is this client's: $1) and the binding stored with
+ * it, by the token's hashes ($2), with the count of unknown links from the IP ($3 key,
+ * $4 first bucket).
+ */
+export const loadLink = `
+select
+  (select row_to_json(v) from (select ${columns} from verifications where id = l.verification_id and client_id = $1) v) as verification,
+  l.binding_hash as "bindingHash",
+  (select coalesce(json_agg(json_build_array(bucket, count)), '[]') from limit_counters where key = $3 and bucket >= $4) as probes
+from (select 1) as one left join lateral (select * from verification_links where link_hash = any($2::text[]) limit 1) as l on true`;
+
+/** A refused link: $1/$2 counter events, $3 audit events. */
+export const recordLinkRefusal = `
+with counted as (
+  insert into limit_counters (key, bucket, count) select k, b, 1 from unnest($1::text[], $2::bigint[]) as e(k, b)
+  on conflict (key, bucket) do update set count = limit_counters.count + 1
+),
+audit as (${insertEventsFrom('(select 1) as one', 3)})
+select 1`;

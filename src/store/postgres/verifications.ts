@@ -15,8 +15,9 @@ import { canceledEvent } from '../../verification/audit.js';
 import type { ExpiryWindow } from '../../verification/expiry.js';
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runAsync, type AsyncOperations } from '../../verification/flow.js';
-import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
-import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, CounterRead, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
+import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome, Verification } from '../../verification/model.js';
+import { linkFlow } from '../../verification/link-flow.js';
+import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, CounterRead, LinkOps, LinkRequest, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
 import { sendGuardKeys } from '../send-guards.js';
 import { eventsParameter, writeEvents } from './events.js';
@@ -30,6 +31,7 @@ const increments = (list: CounterIncrement[]) => [list.map((e) => e.key), list.m
 export class PostgresVerifications implements VerificationsPort {
   private readonly sendOps: AsyncOperations<SendOps>;
   private readonly attemptOps: AsyncOperations<AttemptOps>;
+  private readonly linkOps: AsyncOperations<LinkOps>;
 
   /**
    * @param counters where the hot counters live when not in the database (Redis): the
@@ -41,6 +43,7 @@ export class PostgresVerifications implements VerificationsPort {
   ) {
     this.sendOps = this.makeSendOps();
     this.attemptOps = this.makeAttemptOps();
+    this.linkOps = this.makeLinkOps();
   }
 
   private query<R>(name: string, text: string, values: unknown[]) {
@@ -85,12 +88,29 @@ export class PostgresVerifications implements VerificationsPort {
         const keys = [guards.email, ...(guards.ip === null ? [] : [guards.ip])];
         const versions = [w.guard.email, ...(guards.ip === null ? [] : [w.guard.ip])];
         const common = [keys, versions, w.now, w.clientId, w.email, w.ip, w.codeHash, w.payload, w.expiresAt, ...increments(w.count), eventsParameter(w.events)];
+        const link = [w.link?.linkHash ?? null, w.link?.bindingHash ?? null];
         const v = w.verification;
         const [row] =
           v.kind === 'new'
-            ? await this.query<Verification>('mc_commit_new_send', statements.commitNewSend, [...common, v.id, v.purpose, v.locale, v.maxAttempts])
-            : await this.query<Verification>('mc_commit_join_send', statements.commitJoinSend, [...common, v.id, v.keepCodes]);
+            ? await this.query<Verification>('mc_commit_new_send', statements.commitNewSend, [...common, v.id, v.purpose, v.locale, v.maxAttempts, ...link])
+            : await this.query<Verification>('mc_commit_join_send', statements.commitJoinSend, [...common, v.id, v.keepCodes, ...link]);
         return row;
+      },
+    };
+  }
+
+  private makeLinkOps(): AsyncOperations<LinkOps> {
+    return {
+      loadLink: async ({ clientId, linkHashes, probes }) => {
+        const [row] = await this.query<{ verification: Verification | null; bindingHash: string | null; probes: [number, number][] }>(
+          'mc_load_link', statements.loadLink, [clientId, linkHashes, probes.key, probes.since],
+        );
+        const verification = row!.verification ?? undefined;
+        return { verification, bindingHash: verification ? row!.bindingHash : null, probes: row!.probes.map(([bucket, count]) => ({ bucket, count })) };
+      },
+      commitAttempt: this.attemptOps.commitAttempt,
+      recordLinkRefusal: async (w) => {
+        await this.query('mc_link_refused', statements.recordLinkRefusal, [...increments(w.count), eventsParameter(w.events)]);
       },
     };
   }
@@ -112,14 +132,14 @@ export class PostgresVerifications implements VerificationsPort {
       // Wrong codes and probes of unknown ids count per address and per client, in the
       // same statement as the attempt — never a row every request waits on — and so every
       // attempt, right, wrong or on an unknown id, is one write of the same shape.
-      commitAttempt: async (w) =>
-        (
-          await this.query<Verification>(
-            w.outcome === 'verified' ? 'mc_commit_verified' : 'mc_commit_wrong',
-            w.outcome === 'verified' ? statements.commitVerified : statements.commitWrong,
-            [w.id, w.now, w.seenAttempts, ...increments(w.count), eventsParameter(w.events)],
-          )
-        )[0],
+      commitAttempt: async (w) => {
+        const values = [w.id, w.now, w.seenAttempts, ...increments(w.count), eventsParameter(w.events)];
+        const [row] =
+          w.outcome === 'verified'
+            ? await this.query<Verification>('mc_commit_verified', statements.commitVerified, [...values, w.verifiedWith])
+            : await this.query<Verification>('mc_commit_wrong', statements.commitWrong, values);
+        return row;
+      },
     };
   }
 
@@ -129,6 +149,10 @@ export class PostgresVerifications implements VerificationsPort {
 
   attempt(request: AttemptRequest): Promise<AttemptOutcome> {
     return runAsync(attemptFlow(request), this.attemptOps);
+  }
+
+  useLink(request: LinkRequest): Promise<LinkOutcome> {
+    return runAsync(linkFlow(request), this.linkOps);
   }
 
   /** A pass skips what an attempt holds locked (below); the passes of the next 10 s look again. */

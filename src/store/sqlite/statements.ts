@@ -1,7 +1,7 @@
 // Every statement of the hot paths, built by drizzle once and prepared once: a request
 // only binds values, it never builds SQL or asks SQLite to compile it again.
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
-import { clients, limitCounters, outbox, sendEvents, sendGuards, suppressions, verificationCodes, verifications } from '../../../db/schema.js';
+import { clients, limitCounters, outbox, sendEvents, sendGuards, suppressions, verificationCodes, verificationLinks, verifications } from '../../../db/schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDb } from './open.js';
 import type { EventRow } from '../rows.js';
@@ -120,6 +120,24 @@ export function prepareStatements(db: SqliteDb) {
         ),
       )
       .prepare(),
+    insertLink: db
+      .insert(verificationLinks)
+      .values({ verificationId: p('verificationId'), linkHash: p('linkHash'), bindingHash: p('bindingHash'), createdAt: p('now') })
+      .prepare(),
+    keepNewestLinks: db
+      .delete(verificationLinks)
+      .where(
+        and(
+          eq(verificationLinks.verificationId, p('verificationId')),
+          sql`${verificationLinks.id} not in (select ${verificationLinks.id} from ${verificationLinks} where ${verificationLinks.verificationId} = ${p('verificationId')} order by ${verificationLinks.id} desc limit ${p('keep')})`,
+        ),
+      )
+      .prepare(),
+    linkByHash: db
+      .select({ verificationId: verificationLinks.verificationId, bindingHash: verificationLinks.bindingHash })
+      .from(verificationLinks)
+      .where(eq(verificationLinks.linkHash, p('hash')))
+      .prepare(),
     insertSendEvent: db.insert(sendEvents).values({ clientId: p('clientId'), email: p('email'), endUserIp: p('ip'), createdAt: p('now') }).prepare(),
     suppressionOf: db
       .select({ reason: suppressions.reason, enhancedStatus: suppressions.enhancedStatus, until: suppressions.until })
@@ -142,7 +160,7 @@ export function prepareStatements(db: SqliteDb) {
     // counted since the read (attempts unchanged), still pending and unexpired.
     attemptVerified: db
       .update(verifications)
-      .set({ attempts: sql`${verifications.attempts} + 1`, status: 'verified', verifiedAt: v('now') })
+      .set({ attempts: sql`${verifications.attempts} + 1`, status: 'verified', verifiedAt: v('now'), verifiedWith: v('with') })
       .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), eq(verifications.attempts, p('seen')), gt(verifications.expiresAt, p('now'))))
       .returning()
       .prepare(),

@@ -5,8 +5,9 @@ import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.js';
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runSync } from '../../verification/flow.js';
-import type { AttemptOutcome, CancelOutcome, Delivery, SendOutcome, Verification } from '../../verification/model.js';
-import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
+import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome, Verification } from '../../verification/model.js';
+import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, LinkOps, LinkRequest, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
+import { linkFlow } from '../../verification/link-flow.js';
 import { sendFlow } from '../../verification/send-flow.js';
 import { sendGuardKeys } from '../send-guards.js';
 import type { GroupCommit } from './group-commit.js';
@@ -54,13 +55,49 @@ function sendOps(st: Statements): SendOps {
       );
       if (!verification) return undefined;
       st.insertCode.run({ verificationId: verification.id, codeHash: w.codeHash, now: w.now });
-      if (v.kind === 'join') st.keepNewestCodes.run({ verificationId: verification.id, keep: v.keepCodes });
+      if (w.link) st.insertLink.run({ verificationId: verification.id, ...w.link, now: w.now });
+      if (v.kind === 'join') {
+        st.keepNewestCodes.run({ verificationId: verification.id, keep: v.keepCodes });
+        st.keepNewestLinks.run({ verificationId: verification.id, keep: v.keepCodes });
+      }
       for (const key of [keys.email, keys.ip]) if (key !== null) st.bumpGuard.run({ key, now: w.now });
       st.insertSendEvent.run({ clientId: w.clientId, email: w.email, ip: w.ip, now: w.now });
       st.insertOutbox.run({ verificationId: verification.id, payload: w.payload, now: w.now, expiresAt: w.expiresAt });
       countIncrements(st, w.count);
       writeEvents(st, w.events);
       return verification;
+    },
+  };
+}
+
+/** The guarded write of an attempt: counted and decided together (see attempt-flow.ts). */
+function commitAttempt(st: Statements): AttemptOps['commitAttempt'] {
+  return (w) => {
+    countIncrements(st, w.count);
+    const guard = { id: w.id, seen: w.seenAttempts, now: w.now };
+    const written = asVerification(w.outcome === 'verified' ? st.attemptVerified.get({ ...guard, with: w.verifiedWith }) : st.attemptWrong.get(guard));
+    if (written && w.outcome === 'verified') st.deleteCodes.run({ id: w.id });
+    if (written) writeEvents(st, w.events);
+    return written;
+  };
+}
+
+function linkOps(st: Statements): LinkOps {
+  return {
+    loadLink: ({ clientId, linkHashes, probes }) => {
+      const link = linkHashes.map((hash) => st.linkByHash.get({ hash })).find((found) => found !== undefined);
+      const row = link && asVerification(st.verificationById.get({ id: link.verificationId }));
+      const mine = row?.clientId === clientId;
+      return {
+        verification: mine ? row : undefined,
+        bindingHash: mine ? (link?.bindingHash ?? null) : null,
+        probes: st.bucketsSince.all({ key: probes.key, since: probes.since }),
+      };
+    },
+    commitAttempt: commitAttempt(st),
+    recordLinkRefusal: (w) => {
+      countIncrements(st, w.count);
+      writeEvents(st, w.events);
     },
   };
 }
@@ -79,20 +116,14 @@ function attemptOps(st: Statements): AttemptOps {
       const hashes = st.codeHashes.all({ id: (verification ?? decoy)?.id ?? '' }).map((r) => r.codeHash);
       return { verification, decoy: decoy && { id: decoy.id, attempts: decoy.attempts }, codeHashes: hashes };
     },
-    commitAttempt: (w) => {
-      countIncrements(st, w.count);
-      const guard = { id: w.id, seen: w.seenAttempts, now: w.now };
-      const written = asVerification(w.outcome === 'verified' ? st.attemptVerified.get(guard) : st.attemptWrong.get(guard));
-      if (written && w.outcome === 'verified') st.deleteCodes.run({ id: w.id });
-      if (written) writeEvents(st, w.events);
-      return written;
-    },
+    commitAttempt: commitAttempt(st),
   };
 }
 
 export class SqliteVerifications implements VerificationsPort {
   private readonly sendOps: SendOps;
   private readonly attemptOps: AttemptOps;
+  private readonly linkOps: LinkOps;
 
   constructor(
     private readonly db: SqliteDb,
@@ -101,6 +132,7 @@ export class SqliteVerifications implements VerificationsPort {
   ) {
     this.sendOps = sendOps(statements);
     this.attemptOps = attemptOps(statements);
+    this.linkOps = linkOps(statements);
   }
 
   send(request: SendRequest): Promise<SendOutcome> {
@@ -109,6 +141,10 @@ export class SqliteVerifications implements VerificationsPort {
 
   attempt(request: AttemptRequest): Promise<AttemptOutcome> {
     return this.group.run(() => runSync(attemptFlow(request), this.attemptOps));
+  }
+
+  useLink(request: LinkRequest): Promise<LinkOutcome> {
+    return this.group.run(() => runSync(linkFlow(request), this.linkOps));
   }
 
   /** Every write runs in one transaction after another: a sweep never passes a row in use. */
