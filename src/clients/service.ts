@@ -7,6 +7,7 @@ import { refuse } from '../shared/domain-error.js';
 import { newId } from '../shared/ids.js';
 import { hashApiKey, newApiKey } from '../shared/secrets.js';
 import type { Client, ClientSettings } from './model.js';
+import { checkContinueUrl, clientDomains } from './continue-url.js';
 import type { ClientsPort } from './ports.js';
 
 /** What a new client needs: a name and (optionally) its domains and branding. */
@@ -16,7 +17,17 @@ export class ClientsService {
   constructor(
     private readonly clients: ClientsPort,
     private readonly now: () => number,
+    /** In production a continue link must be https (see continue-url.ts). */
+    private readonly options: { production?: boolean } = {},
   ) {}
+
+  /** The continue link must stay on the client's domains, whichever of the two changes. */
+  private checkedContinueUrl(settings: Pick<ClientSettings, 'allowedDomains' | 'mailFrom'> & { continueUrl?: string | null }): Partial<ClientSettings> {
+    if (settings.continueUrl === undefined || settings.continueUrl === null) return {};
+    const verdict = checkContinueUrl(settings.continueUrl, clientDomains(settings), this.options.production ?? false);
+    if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `continue URL refused: ${verdict.reason}.` });
+    return { continueUrl: verdict.url };
+  }
 
   /** A new client and its API key — shown once: only its hash is kept. */
   async create(settings: NewClientSettings, context: RequestContext): Promise<{ client: Client; apiKey: string }> {
@@ -24,14 +35,19 @@ export class ClientsService {
     const id = newId('cl', 9);
     const at = this.now();
     const allowedDomains = settings.allowedDomains ?? [];
+    const continueUrl = this.checkedContinueUrl({ allowedDomains, mailFrom: settings.mailFrom ?? null, continueUrl: settings.continueUrl });
     const created = this.event('client.created', id, at, context, { name: settings.name, allowedDomains });
-    const client = await this.clients.create({ ...settings, allowedDomains, id, apiKeyHash: hashApiKey(apiKey), createdAt: at }, [created]);
+    const client = await this.clients.create({ ...settings, ...continueUrl, allowedDomains, id, apiKeyHash: hashApiKey(apiKey), createdAt: at }, [created]);
     return { client, apiKey };
   }
 
   /** Changes what is given; the event names the settings that changed, not their values. */
   async update(id: string, changes: Partial<ClientSettings>, context: RequestContext): Promise<Client> {
     if (Object.keys(changes).length === 0) throw refuse({ kind: 'invalid_input', detail: 'nothing to change.' });
+    if (changes.continueUrl || changes.allowedDomains || changes.mailFrom) {
+      const current = await this.get(id);
+      Object.assign(changes, this.checkedContinueUrl({ ...current, ...changes }));
+    }
     const updated = this.event('client.updated', id, this.now(), context, { changed: Object.keys(changes).sort() });
     const client = await this.clients.update(id, changes, [updated]);
     if (!client) throw refuse({ kind: 'client_not_found', detail: `no client ${id}` });

@@ -15,6 +15,8 @@ interface LocaleStrings {
   heading: Record<CodeMail['purpose'], string>;
   intro: Record<CodeMail['purpose'], string>;
   codeLabel: string;
+  continueIntro: string;
+  continueButton: string;
   expires: Plural;
   neverShare: string;
   ignore: string;
@@ -70,6 +72,21 @@ function supportHref(support: string): string | null {
   return null;
 }
 
+/** WCAG's relative luminance of #rrggbb. */
+function luminance(hex: string): number {
+  const channel = (i: number) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+}
+
+/** The button's text: white on a dark accent, near-black on a light one — whichever reads better (WCAG contrast). */
+export function textOn(accent: string): string {
+  const l = luminance(accent);
+  return (1.05) / (l + 0.05) >= (l + 0.05) / (luminance('#1f2328') + 0.05) ? '#ffffff' : '#1f2328';
+}
+
 export function renderCodeMail(mail: CodeMail): RenderedMail {
   const locale = resolveLocale(mail.locale);
   const strings = locales.get(locale)!;
@@ -81,6 +98,7 @@ export function renderCodeMail(mail: CodeMail): RenderedMail {
   // In plain text a URL is written <like this> (RFC 3986, appendix C), so the sentence's
   // closing period is not taken as part of the link.
   const supportPlain = mail.support && /^https?:/.test(mail.support) ? `${supportBefore}<${mail.support}>${supportAfter}` : supportText;
+  const accent = mail.accentColor ?? '#1f6feb';
   const model = {
     lang: locale,
     subject,
@@ -95,8 +113,12 @@ export function renderCodeMail(mail: CodeMail): RenderedMail {
     ignore: fill(strings.ignore, values),
     support: mail.support ? { text: supportPlain, before: supportBefore, after: supportAfter, label: mail.support, href: supportHref(mail.support) } : null,
     footer: fill(strings.footer, values),
-    accent: mail.accentColor ?? '#1f6feb',
+    accent,
     logoUrl: mail.logoUrl ?? null,
+    // The code stays first and as large; the button is the second way, for the same browser.
+    continueLink: mail.continueUrl
+      ? { url: mail.continueUrl, intro: fill(strings.continueIntro, values), button: fill(strings.continueButton, values), textColor: textOn(accent) }
+      : null,
   };
   return { subject, text: text.render('code-text', model), html: html.render('code-html', model) };
 }

@@ -157,15 +157,25 @@ brandingOptions(
   .option('--code-in-subject', 'put the code in the subject line again')
   .option('--smtp-url <url>', "this client's own relay, e.g. smtps://user:pass@smtp.office365.com:587 (sealed at rest, never printed back)")
   .option('--no-smtp-url', "back to the server's SMTP_URL")
-  .addHelpText('after', '\nExamples:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject\n  mailcode clients update cl_abc123 --smtp-url smtps://user:pass@relay.acme.example:465')
-  .action((id: string, options: BrandingFlags & { name?: string; domain?: string[]; smtpUrl?: string | false }, command: Command) => {
-    const codeInSubjectGiven = command.getOptionValueSource('codeInSubject') === 'cli';
+  .option('--continue-url <url>', 'the portal page a "Continue" button in the code mail opens (https on the client\'s domains); the token follows in #mc=…')
+  .option('--no-continue-url', 'the code mail carries the code alone')
+  .option('--continue-any-browser', 'the link works in any browser, not only the one that asked (weaker: a mail scanner could use it)')
+  .option('--no-continue-any-browser', 'the link works only in the browser that asked (the default)')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject\n  mailcode clients update cl_abc123 --smtp-url smtps://user:pass@relay.acme.example:465\n  mailcode clients update cl_abc123 --continue-url https://portal.acme.example/verify-email',
+  )
+  .action((id: string, options: BrandingFlags & { name?: string; domain?: string[]; smtpUrl?: string | false; continueUrl?: string | false; continueAnyBrowser?: boolean }, command: Command) => {
+    const given = (option: string) => command.getOptionValueSource(option) === 'cli';
+    const codeInSubjectGiven = given('codeInSubject');
     const relayGiven = command.getOptionValueSource('smtpUrl') === 'cli';
     const changes = {
       ...(options.name !== undefined ? { name: options.name } : {}),
       ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
       ...brandingSettings(options),
       ...(codeInSubjectGiven ? { codeInSubject: options.codeInSubject !== false } : {}),
+      ...(given('continueUrl') ? { continueUrl: options.continueUrl || null } : {}),
+      ...(given('continueAnyBrowser') ? { continueAnyBrowser: options.continueAnyBrowser === true } : {}),
     };
     if (Object.keys(changes).length === 0 && !relayGiven) {
       command.error('nothing to change: give at least one option (see mailcode clients update --help)', { exitCode: usageExitCode });

@@ -103,7 +103,7 @@ const webhookSetup = (config: Config): WebhookSetup => ({ secretKeys: deriveKeys
 /** The operator's services over `store`, with the signing keys already loaded. */
 export function operatorServices(config: Config, store: Store, keys: KeyRing, now: () => number = Date.now, webhooks: WebhookSetup = webhookSetup(config)): OperatorServices {
   return {
-    clients: new ClientsService(store.clients, now),
+    clients: new ClientsService(store.clients, now, { production: config.NODE_ENV === 'production' }),
     relays: new RelayService(store.clientRelays, store.clients, { sealKeys: deriveKeys(codeSecrets(config), 'smtp-relays'), now }),
     events: new EventsService(store.events),
     suppressions: new SuppressionService(store.suppressions, now),

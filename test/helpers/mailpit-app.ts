@@ -48,6 +48,7 @@ export async function startLinkTarget(t: Test) {
   const server = createServer((request, response) => {
     if (request.url === '/logo.png') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
     else if (request.url === '/help') response.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Help</h1>');
+    else if (request.url === '/verify-email') response.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Continue</h1>');
     else response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

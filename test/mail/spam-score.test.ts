@@ -1,6 +1,6 @@
 // SpamAssassin (Debian's, its shipped rules, local tests only: -L) scores the code mail as
 // it is handed to the SMTP server: the branded mail — logo, accent, support link — scores no
-// more than 0.5 in every shipped locale, like the plain one. A logo once cost 2.2–2.8 points
+// more than 0.5 in every shipped locale, like the plain one, and the continue button adds nothing. A logo once cost 2.2–2.8 points
 // (HTML_IMAGE_ONLY_*: an image in little HTML).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -53,14 +53,27 @@ t.test('the branded code mail scores like the plain one in every locale', async 
   ]);
   t.ok(plain.points <= 0.5, `plain: ${plain.points} (${plain.rules.join(', ') || 'no rule'})`);
   t.ok(full.points <= plain.points, `fully branded: ${full.points}, no more than plain (${full.rules.join(', ') || 'no rule'})`);
+  // The continue button (a link to the portal's own page, its token in the fragment) costs nothing.
+  const link = { continueUrl: 'https://portal.acme.example/verify-email#mc=q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf' };
+  const [plainLink, fullLink] = await Promise.all([
+    score(await raw(mail(link))),
+    score(await raw(mail({ ...link, logoUrl: 'https://acme.example/logo.png', accentColor: '#0a7d4f', support: 'https://help.acme.example' }))),
+  ]);
+  t.ok(plainLink.points <= plain.points, `with the button: ${plainLink.points}, no more than without (${plainLink.rules.join(', ') || 'no rule'})`);
+  t.ok(fullLink.points <= full.points, `fully branded with the button: ${fullLink.points}, no more than without (${fullLink.rules.join(', ') || 'no rule'})`);
   // Two at a time: each run loads the rules anew (about a second).
   for (let i = 0; i < locales.length; i += 2) {
     await Promise.all(
       locales.slice(i, i + 2).map(async (locale) => {
         // The shortest branded mail there is, the hardest case for HTML_IMAGE_ONLY: a
         // one-letter name, a login, a logo and nothing else.
-        const branded = await score(await raw(mail({ locale, purpose: 'login', clientName: 'X', from: 'X <no-reply@x.example>', logoUrl: 'https://x.example/l.png' })));
+        const shortest = { locale, purpose: 'login', clientName: 'X', from: 'X <no-reply@x.example>', logoUrl: 'https://x.example/l.png' } as const;
+        const [branded, withLink] = await Promise.all([
+          score(await raw(mail(shortest))),
+          score(await raw(mail({ ...shortest, continueUrl: 'https://x.example/v#mc=q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf' }))),
+        ]);
         t.ok(branded.points <= 0.5, `${locale} (logo, shortest): ${branded.points} (${branded.rules.join(', ') || 'no rule'})`);
+        t.ok(withLink.points <= branded.points, `${locale} (logo, shortest, button): ${withLink.points} (${withLink.rules.join(', ') || 'no rule'})`);
       }),
     );
   }

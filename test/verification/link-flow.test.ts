@@ -4,7 +4,8 @@ import { linkFlow } from '../../src/verification/link-flow.js';
 import { runSync } from '../../src/verification/flow.js';
 import { attemptFlow } from '../../src/verification/attempt-flow.js';
 import type { Verification } from '../../src/verification/model.js';
-import type { LinkRequest, SendLimits } from '../../src/verification/ports.js';
+import type { SendLimits } from '../../src/verification/model.js';
+import type { LinkRequest } from '../../src/verification/ports.js';
 import { MemoryVerifications } from '../helpers/memory-verifications.js';
 
 const now = Date.parse('2026-03-02T09:00:00Z');
