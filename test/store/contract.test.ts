@@ -223,6 +223,50 @@ await onEachDatabase(async (t) => {
     t.match(await attempt(store, { verificationId: expiring.verification.id }, 'x', now + 600_000), { kind: 'expired' });
   });
 
+  t.test('verifications: continue links — one per mail, the newest kept, bound, used once, side by side with a code', async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
+    const link = (n: number) => ({ linkHash: `link-${n}`, bindingHash: `browser-${n}` });
+    const use = (hash: string, browser: string | undefined, at = now + 1_000, clientId = 'cl_a', ipKey = '203.0.113.9') =>
+      store.verifications.useLink({ clientId, linkHashes: ['other-key-hash', hash], sameBrowser: (stored) => stored === browser, anyBrowser: false, ipKey, now: at, limits, context: portal });
+    const first = await send(store, now, { link: link(1) });
+    if (first.kind !== 'queued') return t.fail('refused');
+    const id = first.verification.id;
+    for (const [i, at] of [[2, now + 60_000], [3, now + 120_000], [4, now + 180_000]] as const) {
+      t.match(await send(store, at, { link: link(i) }), { kind: 'queued', verification: { id } }, `resend ${i} joins`);
+    }
+    t.match(await use('link-1', 'browser-1'), { kind: 'unknown' }, 'the oldest link went with the oldest code (three kept)');
+    t.match(await use('link-2', 'browser-2', now + 1_000, 'cl_b'), { kind: 'unknown' }, "another client's link is unknown");
+    t.match(await use('link-2', undefined), { kind: 'different_browser', verification: { id } });
+    t.match(await use('link-2', 'browser-3'), { kind: 'different_browser' }, "another mail's binding is another browser");
+    t.match(await store.verifications.get(id, 'cl_a'), { verification: { status: 'pending', attempts: 0 } }, 'refusals use nothing up');
+    const [a, b] = await Promise.all([use('link-2', 'browser-2'), use('link-3', 'browser-3')]);
+    t.same([a.kind, b.kind].sort(), ['already_verified', 'verified'], 'two links side by side: one verifies');
+    t.match(await store.verifications.get(id, 'cl_a'), { verification: { status: 'verified', verifiedWith: 'link', attempts: 1 } });
+    t.match(await attempt(store, { verificationId: id }, `code:${id}:${now + 180_000}`), { kind: 'already_verified' }, 'and the codes are used up with it');
+
+    const coded = await send(store, now, { email: 'c@acme.example', link: link(5) });
+    if (coded.kind !== 'queued') return t.fail('refused');
+    t.match(await attempt(store, { verificationId: coded.verification.id }, `code:${coded.verification.id}:${now}`), { kind: 'verified', verification: { verifiedWith: 'code' } });
+    t.match(await use('link-5', 'browser-5'), { kind: 'already_verified' }, 'a used code ends the link');
+
+    const canceled = await send(store, now, { email: 'x@acme.example', link: link(6) });
+    if (canceled.kind !== 'queued') return t.fail('refused');
+    await store.verifications.cancel(canceled.verification.id, 'cl_a', now + 500, portal);
+    t.match(await use('link-6', 'browser-6'), { kind: 'canceled' }, 'a canceled verification keeps its link to say so');
+    const expiring = await send(store, now, { email: 'e@acme.example', link: link(7) });
+    if (expiring.kind !== 'queued') return t.fail('refused');
+    t.match(await use('link-7', 'browser-7', now + 600_000), { kind: 'expired' });
+
+    const probes = [];
+    for (let i = 0; i < 4; i++) probes.push((await use('no-such-link', 'browser-1', now + 2_000, 'cl_b', '198.51.100.4')).kind);
+    t.same(probes, ['unknown', 'unknown', 'unknown', 'limited'], 'unknown links count per client and IP');
+    t.match(await use('no-such-link', 'browser-1', now + 2_000, 'cl_a', '198.51.100.4'), { kind: 'unknown' }, 'another client counts its own');
+    const trail = await store.events.list({ clientId: 'cl_a', types: ['verification.link_refused'], limit: 50 });
+    t.same(trail.map((e) => e.data.reason).sort(), ['already_verified', 'already_verified', 'canceled', 'different_browser', 'different_browser', 'expired']);
+  });
+
   t.test('verifications: every client has a decoy; an unknown target counts its attempt there, and nothing else names it', async (t) => {
     const store = await openTestStore(t);
     await store.clients.create(newClient('cl_a'), []);
