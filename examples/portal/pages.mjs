@@ -176,3 +176,30 @@ ${field}
 <button class="secondary" type="submit">${recovery ? 'Use the authenticator app instead' : 'Use a recovery code'}</button>
 </form>`;
 }
+
+/**
+ * The continue link's landing page: one button. The token is in the link's fragment, which
+ * no server sees; the script copies it into the form, and nothing is sent until the click.
+ */
+export function continueForm() {
+  return `<p>You opened the link from your code mail. Continue in this browser to finish.</p>
+<form method="post" action="/verify-email">
+<input type="hidden" name="token" id="token" value="">
+<button type="submit">Continue to Acme Portal</button>
+</form>
+<p class="note">Or type the code from the same mail on the page where you asked for it.</p>
+<script>
+  document.getElementById('token').value = new URLSearchParams(location.hash.slice(1)).get('mc') || '';
+</script>`;
+}
+
+/** A continue link that cannot sign this browser in: why, and what to do instead (title, body). */
+export function linkProblem(trouble) {
+  const again = '<p><a href="/login">Log in</a> or <a href="/signup">sign up</a> to get a new code.</p>';
+  if (trouble === 'elsewhere') {
+    return ['Use the browser where you started', '<p role="alert" class="error">This link works only in the browser where you asked for the code.</p><p>Open it there, or type the code from the same mail on the page where you started.</p>'];
+  }
+  if (trouble === 'busy') return ['Try again shortly', '<p role="alert" class="error">Too many links were tried from here. Type the code from the mail instead, or try again later.</p>'];
+  if (trouble === 'expired') return ['This link has expired', `<p role="alert" class="error">This link and its code have expired.</p>${again}`];
+  return ['This link was already used', `<p role="alert" class="error">This link was already used, or a newer mail replaced it.</p>${again}`];
+}

@@ -14,11 +14,20 @@
 //   mailcode webhooks add cl_… http://127.0.0.1:4000/mailcode/webhooks \
 //     --event mail.sent --event mail.deferred --event mail.bounced --event mail.suppressed --event mail.failed
 //   MAILCODE_WEBHOOK_SECRET=whsec_… (with the variables above)
+//
+// One click from the mail: give mailcode this portal's landing page, and each code mail
+// carries a "Continue to Acme Portal" button that works only in the browser that asked:
+//
+//   mailcode clients update cl_… --continue-url http://127.0.0.1:4000/verify-email
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import {
   AddressUndeliverableError,
+  AlreadyVerifiedError,
   CodeExpiredError,
+  DifferentBrowserError,
+  LinkNotFoundError,
+  VerificationCanceledError,
   DomainNotAllowedError,
   InvalidCodeError,
   InvalidRequestError,
@@ -28,12 +37,14 @@ import {
   TooManyAttemptsError,
   WebhookVerificationError,
   WebhookVerifier,
+  browserBinding,
+  newBrowserSecret,
   deliveryNotice,
   deliveryReason,
   verifyAssertion,
   verifySecondFactorAssertion,
 } from 'mailcode/client';
-import { codeForm, deliveryMessage, emailForm, escapeHtml, page, passwordForm, recoveryCodesPage, securityPage, totpLoginForm, totpSetupForm } from './pages.mjs';
+import { codeForm, continueForm, deliveryMessage, emailForm, escapeHtml, linkProblem, page, passwordForm, recoveryCodesPage, securityPage, totpLoginForm, totpSetupForm } from './pages.mjs';
 
 const mailcode = new MailcodeClient({ baseUrl: process.env.MAILCODE_URL, apiKey: process.env.MAILCODE_API_KEY });
 const assertionOptions = {
@@ -103,8 +114,23 @@ function explain(error) {
   throw error;
 }
 
-async function startFlow(response, purpose, email, title) {
-  const sent = await mailcode.sendCode({ email, purpose });
+/**
+ * This browser's secret for continue links, kept in an HttpOnly cookie: mailcode gets only
+ * its hash, and a link from the mail works where the secret is. Made when a code is asked
+ * for, never on a page a link opens.
+ */
+function browserSecret(request, response) {
+  const existing = cookie(request, 'mc_browser');
+  if (existing) return existing;
+  const secret = newBrowserSecret();
+  response.setHeader('set-cookie', `mc_browser=${secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age=86400`);
+  return secret;
+}
+
+const cookie = (request, name) => new RegExp(`(?:^|;\\s*)${name}=([^;]+)`).exec(request.headers.cookie ?? '')?.[1];
+
+async function startFlow(request, response, purpose, email, title) {
+  const sent = await mailcode.sendCode({ email, purpose, browserBinding: browserBinding(browserSecret(request, response)) });
   const flowId = randomBytes(16).toString('base64url');
   flows.set(flowId, { purpose, email: sent.email, verificationId: sent.verificationId, resendAfter: sent.resendAfter });
   flowOfVerification.set(sent.verificationId, flowId);
@@ -120,7 +146,7 @@ const routes = {
   'POST /signup': async (request, response) => {
     const { email = '' } = await readForm(request);
     try {
-      await startFlow(response, 'signup', email, 'Check your email');
+      await startFlow(request, response, 'signup', email, 'Check your email');
     } catch (error) {
       send(response, 200, page('Create your account', emailForm({ action: '/signup', button: 'Send verification code', error: explain(error), email })));
     }
@@ -137,7 +163,7 @@ const routes = {
     try {
       // With an authenticator app the app's code is the second factor; otherwise a mailed code.
       if ((await mailcode.totpStatus(user.id)).enabled) return startTotpLogin(response, email, user.id);
-      await startFlow(response, 'login', email, 'Enter your code');
+      await startFlow(request, response, 'login', email, 'Enter your code');
     } catch (error) {
       send(response, 200, page('Log in', emailForm({ action: '/login', button: 'Log in', withPassword: true, email, error: explain(error) })));
     }
@@ -149,7 +175,7 @@ const routes = {
     if (!state) return send(response, 400, page('Start again', '<p>This page has expired. <a href="/">Start again</a>.</p>'));
     let error = '';
     try {
-      const sent = await mailcode.sendCode({ email: state.email, purpose: state.purpose });
+      const sent = await mailcode.sendCode({ email: state.email, purpose: state.purpose, browserBinding: browserBinding(browserSecret(request, response)) });
       flowOfVerification.delete(state.verificationId);
       Object.assign(state, { verificationId: sent.verificationId, resendAfter: sent.resendAfter, delivery: undefined });
       flowOfVerification.set(sent.verificationId, flow);
@@ -201,6 +227,32 @@ const routes = {
       hearDelivery(message);
     }
     response.writeHead(204).end();
+  },
+
+  // The page the mail's continue link opens. Mail scanners open every link, run the page
+  // and click its buttons: so this page changes nothing and sends nothing when it loads —
+  // its script only copies the token from the link's fragment into the form — and the
+  // button's request is refused by mailcode unless it comes from the browser that asked.
+  'GET /verify-email': (_q, response) => send(response, 200, page('Continue', continueForm()), { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }),
+
+  'POST /verify-email': async (request, response) => {
+    const { token = '' } = await readForm(request);
+    const secret = cookie(request, 'mc_browser');
+    try {
+      const { assertion } = await mailcode.verifyLink({ token, ...(secret ? { browserBinding: browserBinding(secret) } : {}) });
+      const claims = await verifyAssertion(assertion, assertionOptions);
+      const flowId = flowOfVerification.get(claims.jti);
+      const state = flowId && flows.get(flowId);
+      if (!state) return send(response, 200, page('Start again', '<p>Your address is confirmed, but this sign-in has expired. <a href="/">Start again</a>.</p>'));
+      if (state.purpose === 'signup') {
+        state.verified = true;
+        return send(response, 200, page('Choose a password', passwordForm({ flowId })));
+      }
+      endFlow(flowId);
+      signIn(response, claims.email, 'Signed in');
+    } catch (error) {
+      send(response, 200, page(...linkProblem(linkTrouble(error))));
+    }
   },
 
   'POST /signup/verify': (request, response) => verify(request, response, 'signup'),
@@ -272,6 +324,15 @@ const routes = {
   },
 };
 
+/** What went wrong with a continue link, in the words the page uses (pages.mjs linkProblem). */
+function linkTrouble(error) {
+  if (error instanceof DifferentBrowserError || error instanceof InvalidRequestError) return 'elsewhere';
+  if (error instanceof LinkNotFoundError || error instanceof AlreadyVerifiedError) return 'used';
+  if (error instanceof CodeExpiredError || error instanceof VerificationCanceledError || error instanceof TooManyAttemptsError) return 'expired';
+  if (error instanceof RateLimitedError) return 'busy';
+  throw error;
+}
+
 function endFlow(flowId) {
   flowOfVerification.delete(flows.get(flowId)?.verificationId);
   flows.delete(flowId);
@@ -336,8 +397,10 @@ function signIn(response, email, title) {
 }
 
 const server = createServer(async (request, response) => {
-  const sid = /(?:^|;\s*)sid=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
-  const handler = routes[`${request.method} ${new URL(request.url, 'http://portal').pathname}`];
+  const sid = cookie(request, 'sid');
+  // HEAD is GET without the body (Node leaves the body out): never a change either.
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const handler = routes[`${method} ${new URL(request.url, 'http://portal').pathname}`];
   try {
     if (!handler) return send(response, 404, page('Not found', '<p><a href="/">Home</a></p>'));
     await handler(request, response, sid ? sessions.get(sid) : undefined);

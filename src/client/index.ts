@@ -1,8 +1,9 @@
 // The portal side of mailcode: a typed client for the API and a verifier for its
 // assertions. Import it as `mailcode/client`.
+import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { SecondFactorVerified, TotpEnrollment, TotpStatus } from '../http/schemas/totp.js';
-import type { SendCodeRequest, SendCodeResponse, Verification, VerifyCodeRequest, VerifyCodeResponse } from '../http/schemas/verification.js';
+import type { SendCodeRequest, SendCodeResponse, Verification, VerifyCodeRequest, VerifyCodeResponse, VerifyLinkRequest } from '../http/schemas/verification.js';
 import type { Event, EventList } from '../http/schemas/events.js';
 import type { Suppression } from '../http/schemas/suppressions.js';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
@@ -14,7 +15,7 @@ export * from './delivery.js';
 // The API's shapes come from the server's TypeBox schemas, the one source of the contract;
 // type-only imports, so the client loads no server code at run time.
 export type Purpose = NonNullable<SendCodeRequest['purpose']>;
-export type { SendCodeRequest, VerifyCodeRequest };
+export type { SendCodeRequest, VerifyCodeRequest, VerifyLinkRequest };
 export type SendCodeResult = SendCodeResponse;
 export type VerifyCodeResult = VerifyCodeResponse;
 export type VerificationState = Verification;
@@ -49,6 +50,15 @@ export class MailcodeClient {
   /** Checks a code; resolves with the signed assertion, or rejects with a typed error. */
   verifyCode(input: VerifyCodeRequest): Promise<VerifyCodeResult> {
     return this.request('POST', '/verify-code', input);
+  }
+
+  /**
+   * Uses a continue link (the token after `#mc=`, read by the portal's page on a click) with
+   * the binding of the browser that clicked. Rejects with DifferentBrowserError elsewhere
+   * (a mail scanner, another device): nothing is used up, the code still works.
+   */
+  verifyLink(input: VerifyLinkRequest): Promise<VerifyCodeResult> {
+    return this.request('POST', '/verify-link', input);
   }
 
   getVerification(id: string): Promise<VerificationState> {
@@ -159,7 +169,10 @@ export interface VerificationClaims extends JWTPayload {
   email_verified: true;
   purpose: Purpose;
   amr: string[];
-  verification_method: 'email';
+  /** email: the code was typed; email_link: the continue link was clicked. */
+  verification_method: 'email' | 'email_link';
+  /** For a link: whether the browser that clicked was the one that asked. */
+  same_browser?: boolean;
   auth_time: number;
   jti: string;
 }
@@ -179,6 +192,13 @@ export interface VerifyAssertionOptions {
   /** The time to check `exp` against (tests); default now. */
   currentDate?: Date;
 }
+
+/**
+ * A browser's binding for continue links: make a random secret per browser (`newBrowserSecret`),
+ * keep it in an HttpOnly cookie, and pass `browserBinding(secret)` to sendCode and verifyLink.
+ */
+export const newBrowserSecret = (): string => randomBytes(32).toString('base64url');
+export const browserBinding = (secret: string): string => createHash('sha256').update(secret).digest('base64url');
 
 const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
@@ -218,7 +238,9 @@ async function verifySigned<T extends JWTPayload & { jti: string }>(
  */
 export function verifyAssertion(token: string, options: VerifyAssertionOptions): Promise<VerificationClaims> {
   return verifySigned<VerificationClaims>(token, options, ['email', 'purpose'], (payload) => {
-    if (payload.email_verified !== true || payload.verification_method !== 'email') throw new AssertionError('not an email verification assertion');
+    if (payload.email_verified !== true || (payload.verification_method !== 'email' && payload.verification_method !== 'email_link')) {
+      throw new AssertionError('not an email verification assertion');
+    }
     if (options.purpose && payload.purpose !== options.purpose) throw new AssertionError(`assertion is for ${payload.purpose}, not ${options.purpose}`);
     if (options.email && payload.email !== options.email.trim().toLowerCase()) throw new AssertionError('assertion is for another address');
   });
