@@ -82,4 +82,24 @@ await onEachDatabase(async (t) => {
     await sendCode(acme.apiKey, { email: 'a@acme.example' });
     t.same(await selectRows(config.DATABASE_URL, 'select status, payload from outbox'), [{ status: 'sent', payload: null }]);
   });
+
+  t.test('a continue link token and a browser binding appear in no log line, response, event or database row', async (t) => {
+    const { app, config, createClient, mail, logs, dir, sendCode } = await build(t, { env: { LOG_LEVEL: 'trace' } });
+    const acme = await createClient();
+    await app.mailcode.clients.update(acme.id, { continueUrl: 'https://portal.acme.example/verify-email' }, { actor: 'cli', requestId: null });
+    const binding = 'bindingOfTheBrowserThatAsked_0123456789abc';
+    const responses = [(await sendCode(acme.apiKey, { email: 'alice@acme.example', browserBinding: binding })).body];
+    const token = /#mc=([A-Za-z0-9_-]{32})/.exec(String(mail.sent.at(-1)!.text))![1]!;
+    const link = (body: Record<string, unknown>) => app.inject({ method: 'POST', url: '/verify-link', headers: acme.auth, payload: body });
+    responses.push((await link({ token, browserBinding: 'bindingOfAnotherBrowser_0123456789abcdef' })).body);
+    responses.push((await link({ token, browserBinding: binding })).body);
+    responses.push((await link({ token, browserBinding: binding })).body);
+    const events = (await app.inject({ method: 'GET', url: '/events', headers: acme.auth })).body;
+    const stored = await databaseText(config.DATABASE_URL, dir);
+    for (const [name, text] of [['logs', logs.text], ['responses', responses.join('\n')], ['events', events], ['the database', stored]] as const) {
+      t.notOk(text.includes(token), `no token in ${name}`);
+      t.notOk(text.includes(binding), `no binding in ${name}`);
+    }
+    t.match(events, /"method":"link"/, 'the events do say a link was used');
+  });
 });

@@ -102,11 +102,11 @@ t.test('an attempt that keeps losing the race is answered, not retried for ever'
   t.ok(store.calls.length < 2_100, 'boundedly, by the attempts a verification allows');
 });
 
-t.test('a right code records verification.verified with the attempt count, written with the outcome', async (t) => {
+t.test('a right code records verification.verified with the attempt count and the method, written with the outcome', async (t) => {
   const store = withVerification({ attempts: 1 });
   attempt(store, 'right');
   t.same(store.events, [
-    { type: 'verification.verified', clientId: 'cl_acme', subject: 'vf_1', maskedEmail: 'a***@acme.example', requestId: 'req-9', actor: 'portal', at: now, data: { attempts: 2 } },
+    { type: 'verification.verified', clientId: 'cl_acme', subject: 'vf_1', maskedEmail: 'a***@acme.example', requestId: 'req-9', actor: 'portal', at: now, data: { attempts: 2, method: 'code' } },
   ]);
 });
 
