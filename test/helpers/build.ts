@@ -69,6 +69,7 @@ export const unthrottled: Readonly<Record<string, string>> = {
   DOMAIN_MAILS_PER_HOUR: '100000000',
   GLOBAL_MAILS_PER_MINUTE: '100000000',
   WRONG_CODES_PER_EMAIL_HOUR: '100000',
+  UNKNOWN_LINKS_PER_IP_HOUR: '100000',
 };
 
 export interface BuildOptions {
