@@ -20,6 +20,8 @@ export function sampleMail(locale: string, purpose: CodeMail['purpose'], client?
     locale,
     ttlMinutes: 10,
     verificationId: 'vf_preview',
+    // A client with a continue page shows its button, with a token of the real shape.
+    ...(client?.continueUrl ? { continueUrl: `${client.continueUrl}#mc=${'x'.repeat(32)}` } : {}),
   };
 }
 
