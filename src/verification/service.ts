@@ -65,6 +65,7 @@ export interface VerifyLinkInput {
 
 const tokenShape = new RegExp(linkTokenPattern);
 const bindingShape = new RegExp(browserBindingPattern);
+const badBinding = 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.';
 
 /** Changes asked for through the API are the portal's. */
 const portal: RequestContext = { actor: 'portal', requestId: null };
@@ -102,7 +103,7 @@ export class VerificationService {
     const domain = checkDomain(address.domain, client.allowedDomains);
     if (!domain.allowed) throw refuse({ kind: 'domain_not_allowed', detail: `${domain.reason}.` });
 
-    if (input.browserBinding !== undefined && !bindingShape.test(input.browserBinding)) throw refuse({ kind: 'invalid_input', detail: 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.' });
+    if (input.browserBinding !== undefined && !bindingShape.test(input.browserBinding)) throw refuse({ kind: 'invalid_input', detail: badBinding });
 
     const purpose = input.purpose ?? 'login';
     const code = generateCode(codeLength);
@@ -154,7 +155,7 @@ export class VerificationService {
     this.deps.onMailQueued?.();
     this.deps.metrics?.sent?.();
     const v = outcome.verification;
-    logger.info({ ...audit, verificationId: v.id, joined: outcome.joined, outcome: 'queued' }, 'code queued');
+    logger.info({ ...audit, verificationId: v.id, joined: outcome.joined, continueLink: link !== null, outcome: 'queued' }, 'code queued');
     return { verification: v, resendAfter: v.lastSentAt + limits.cooldownMs };
   }
 
@@ -236,7 +237,7 @@ export class VerificationService {
     const logger = context.log ?? this.deps.logger;
     if (!tokenShape.test(input.token)) throw refuse({ kind: 'invalid_input', detail: 'token must be the 32 characters after #mc= in the link.' });
     const binding = input.browserBinding;
-    if (binding !== undefined && !bindingShape.test(binding)) throw refuse({ kind: 'invalid_input', detail: 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.' });
+    if (binding !== undefined && !bindingShape.test(binding)) throw refuse({ kind: 'invalid_input', detail: badBinding });
     const ipKey = endUserIpKey(input.endUserIp ?? context.ip ?? '');
     if (ipKey === undefined && input.endUserIp !== undefined) throw refuse({ kind: 'invalid_input', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
     const now = this.deps.now();
