@@ -5,6 +5,20 @@ import type { Verification } from '../../src/verification/model.js';
 import type { NewEvent } from '../../src/events/model.js';
 import type { AttemptOps, BucketRow, CounterIncrement, LinkOps, SendLink, SendOps, Suppressed } from '../../src/verification/ports.js';
 
+/**
+ * A store holding one pending verification `vf_1` of cl_acme for a@acme.example, sent a
+ * second before `now`, whose code hashes to 'right' — as the flows' tests start.
+ */
+export function withPendingVerification(now: number, changes: Partial<Verification> = {}): MemoryVerifications {
+  const store = new MemoryVerifications();
+  store.verifications.set('vf_1', {
+    id: 'vf_1', clientId: 'cl_acme', email: 'a@acme.example', purpose: 'login', locale: 'en', status: 'pending', attempts: 0,
+    maxAttempts: 5, sendCount: 1, createdAt: now - 1_000, lastSentAt: now - 1_000, expiresAt: now + 600_000, verifiedAt: null, verifiedWith: null, ...changes,
+  });
+  store.codes.set('vf_1', ['right']);
+  return store;
+}
+
 export class MemoryVerifications {
   /** The client's decoy verification, made on first use here (the databases make it with the client). */
   decoyOf(clientId: string): Verification {

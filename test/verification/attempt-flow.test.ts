@@ -4,19 +4,11 @@ import { attemptFlow, decoyVerificationId, unmatchableVerificationId } from '../
 import { runSync } from '../../src/verification/flow.js';
 import type { Verification } from '../../src/verification/model.js';
 import type { AttemptRequest } from '../../src/verification/ports.js';
-import { MemoryVerifications } from '../helpers/memory-verifications.js';
+import { MemoryVerifications, withPendingVerification } from '../helpers/memory-verifications.js';
 
 const now = Date.parse('2026-03-02T09:00:00Z');
 
-function withVerification(changes: Partial<Verification> = {}) {
-  const store = new MemoryVerifications();
-  store.verifications.set('vf_1', {
-    id: 'vf_1', clientId: 'cl_acme', email: 'a@acme.example', purpose: 'login', locale: 'en', status: 'pending', attempts: 0,
-    maxAttempts: 5, sendCount: 1, createdAt: now - 1_000, lastSentAt: now - 1_000, expiresAt: now + 600_000, verifiedAt: null, verifiedWith: null, ...changes,
-  });
-  store.codes.set('vf_1', ['right']);
-  return store;
-}
+const withVerification = (changes: Partial<Verification> = {}) => withPendingVerification(now, changes);
 
 const attempt = (store: MemoryVerifications, code: string, overrides: Partial<AttemptRequest> = {}) =>
   runSync(attemptFlow({ clientId: 'cl_acme', target: { verificationId: 'vf_1' }, now, matches: (_id, hashes) => hashes.includes(code), context: { actor: 'portal', requestId: 'req-9' }, ...overrides }), store.attemptOps);

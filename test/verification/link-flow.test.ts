@@ -6,19 +6,15 @@ import { attemptFlow } from '../../src/verification/attempt-flow.js';
 import type { Verification } from '../../src/verification/model.js';
 import type { SendLimits } from '../../src/verification/model.js';
 import type { LinkRequest } from '../../src/verification/ports.js';
-import { MemoryVerifications } from '../helpers/memory-verifications.js';
+import { MemoryVerifications, withPendingVerification } from '../helpers/memory-verifications.js';
 
 const now = Date.parse('2026-03-02T09:00:00Z');
 const limits = { unknownLinksPerIpHour: 3 } as SendLimits;
 const context = { actor: 'portal' as const, requestId: 'req-7' };
 
+/** The pending verification, its mail's link bound to browser-a. */
 function withLink(changes: Partial<Verification> = {}) {
-  const store = new MemoryVerifications();
-  store.verifications.set('vf_1', {
-    id: 'vf_1', clientId: 'cl_acme', email: 'a@acme.example', purpose: 'login', locale: 'en', status: 'pending', attempts: 0,
-    maxAttempts: 5, sendCount: 1, createdAt: now - 1_000, lastSentAt: now - 1_000, expiresAt: now + 600_000, verifiedAt: null, verifiedWith: null, ...changes,
-  });
-  store.codes.set('vf_1', ['right']);
+  const store = withPendingVerification(now, changes);
   store.links.set('vf_1', [{ linkHash: 'link-1', bindingHash: 'browser-a' }]);
   return store;
 }
