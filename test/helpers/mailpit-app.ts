@@ -13,14 +13,14 @@ import { addClient, LogCapture, testConfig } from './build.js';
 import { onPostgres, postgresTestEnv } from './databases.js';
 import { startMailpit } from './processes.js';
 
-export async function buildWithMailpit(t: Test, env: Record<string, string> = {}, mailpitArgs: string[] = []) {
+export async function buildWithMailpit(t: Test, env: Record<string, string> = {}, mailpitArgs: string[] = [], deps: { now?: () => number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-mailpit-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const mailpit = await startMailpit(t, dir, mailpitArgs);
   const databaseEnv = onPostgres ? await postgresTestEnv(t) : {};
   const config = testConfig(dir, { ...databaseEnv, SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`, ...env });
   const logs = new LogCapture();
-  const app = await buildApp(config, { logStream: logs });
+  const app = await buildApp(config, { logStream: logs, ...deps });
   await app.ready();
   t.teardown(() => app.close());
   const mailbox = new MailpitClient(mailpit.apiUrl);
