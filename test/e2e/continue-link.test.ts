@@ -15,7 +15,8 @@ import type { Browser, Page } from 'playwright-core';
 import { packageRoot } from '../../src/shared/paths.js';
 import { launchChromium } from '../helpers/browser.js';
 import { onEachDatabase, onPostgres, processDatabaseEnv } from '../helpers/databases.js';
-import { freePort, requireBuild, runCliAsync, startMailcode, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
+import { freePort, requireBuild, startMailcode, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
+import { mailcode as cli } from '../helpers/cli-in-process.js';
 
 const shots = join(packageRoot, 'screenshots');
 const files = mkdtempSync(join(tmpdir(), 'mailcode-continue-'));
@@ -52,9 +53,9 @@ await onEachDatabase(async (t) => {
   };
   const portalPort = await freePort();
   const portalUrl = `http://127.0.0.1:${portalPort}`;
-  const created = await runCliAsync(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env);
+  const created = await cli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env);
   const { clientId, apiKey } = JSON.parse(created.stdout);
-  const updated = await runCliAsync(['clients', 'update', clientId, '--continue-url', `${portalUrl}/verify-email`], env);
+  const updated = await cli(['clients', 'update', clientId, '--continue-url', `${portalUrl}/verify-email`], env);
   t.match(updated.stdout, `continue link: ${portalUrl}/verify-email (only in the browser that asked)`);
   const mailcode = await startMailcode(t, { ...env, PUBLIC_URL: 'http://mailcode.portal.test' });
   const portal = spawn(process.execPath, [join(packageRoot, 'examples/portal/server.mjs')], {

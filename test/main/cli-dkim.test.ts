@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import tap from 'tap';
 import { onEachDatabase, onPostgres, processDatabaseEnv } from '../helpers/databases.js';
 import { Zone } from '../helpers/dns.js';
-import { requireBuild, runCliAsync } from '../helpers/processes.js';
+import { requireBuild } from '../helpers/processes.js';
+import { mailcode } from '../helpers/cli-in-process.js';
 
 /** Every call lets this process answer DNS meanwhile (the zone's server runs here). */
-const runCli = runCliAsync;
+const runCli = mailcode;
 
 tap.setTimeout(300_000);
 

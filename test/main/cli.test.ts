@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import tap from 'tap';
 
 import { onPostgres, processDatabaseEnv } from '../helpers/databases.js';
-import { requireBuild, runCli, startMailcode } from '../helpers/processes.js';
+import { requireBuild, runCli, startMailcode, waitFor } from '../helpers/processes.js';
+import { mailcode } from '../helpers/cli-in-process.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 // Every step here starts a real `mailcode` process (about 0.4 s each, twice over for the two
@@ -18,46 +19,46 @@ await onEachDatabase(async (t) => {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
 
-    t.equal(runCli(['migrate'], env).status, 0);
+    t.equal((await mailcode(['migrate'], env)).status, 0);
 
-    const human = runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'Acme.example', '--domain', 'MÜNCHEN.example'], env);
+    const human = await mailcode(['clients', 'create', '--name', 'Acme Portal', '--domain', 'Acme.example', '--domain', 'MÜNCHEN.example'], env);
     t.equal(human.status, 0, human.stderr);
     t.match(human.stdout, /API key \(shown once, store it now\): mc_[A-Za-z0-9_-]{43}/);
     t.match(human.stdout, /allowed domains: acme\.example, xn--mnchen-3ya\.example/);
 
-    const json = runCli(['clients', 'create', '--name', 'Initech', '--json'], env);
+    const json = await mailcode(['clients', 'create', '--name', 'Initech', '--json'], env);
     const created = JSON.parse(json.stdout);
     t.match(created, { clientId: /^cl_/, apiKey: /^mc_/, name: 'Initech', allowedDomains: [] });
 
-    const list = runCli(['clients', 'list'], env);
+    const list = await mailcode(['clients', 'list'], env);
     t.match(list.stdout, /Acme Portal\tacme\.example,xn--mnchen-3ya\.example\tactive/);
     t.notOk(list.stdout.includes(created.apiKey), 'list never shows keys');
-    const open = runCli(['clients', 'create', '--name', 'Open Portal', '--json'], env);
-    t.match(runCli(['clients', 'list'], env).stdout, /Open Portal\tany company domain \(consumer and disposable mail refused\)\tactive/, 'no domain list: says what it accepts');
+    const open = await mailcode(['clients', 'create', '--name', 'Open Portal', '--json'], env);
+    t.match((await mailcode(['clients', 'list'], env)).stdout, /Open Portal\tany company domain \(consumer and disposable mail refused\)\tactive/, 'no domain list: says what it accepts');
     t.equal(open.status, 0);
-    t.notMatch(runCli(['clients', 'list', '--json'], env).stdout, /apiKey|mc_/);
+    t.notMatch((await mailcode(['clients', 'list', '--json'], env)).stdout, /apiKey|mc_/);
 
     const server = await startMailcode(t, env);
     const headers = { authorization: `Bearer ${created.apiKey}`, 'content-type': 'application/json' };
     const before = await fetch(`${server.url}/verifications/vf_none`, { headers });
     t.equal(before.status, 404, 'the key works');
-    t.equal(runCli(['clients', 'revoke', created.clientId], env).status, 0);
+    t.equal((await mailcode(['clients', 'revoke', created.clientId], env)).status, 0);
     const after = await fetch(`${server.url}/verifications/vf_none`, { headers });
     t.equal(after.status, 401, 'revocation takes effect at once on a running server');
-    const again = runCli(['clients', 'revoke', created.clientId], env);
+    const again = await mailcode(['clients', 'revoke', created.clientId], env);
     t.equal(again.status, 1, 'revoking twice says so');
     t.equal(again.stderr, `mailcode: no active client ${created.clientId}\n`);
 
     const jwksBefore = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-    const rotated = runCli(['keys', 'rotate'], env);
+    const rotated = await mailcode(['keys', 'rotate'], env);
     t.match(rotated.stdout, /^new signing key [A-Za-z0-9_-]{43}/);
     t.equal(jwksBefore.keys.length, 1);
 
-    const purge = runCli(['purge'], env);
+    const purge = await mailcode(['purge'], env);
     t.equal(purge.status, 0);
     t.match(JSON.parse(purge.stdout), { verifications: 0, sendEvents: 0, signingKeys: 0, suppressions: 0 });
     // Last: a CLI step outlasts the server's keep-alive, and a fetch after it may meet a closing socket.
-    const trail = runCli(['events', 'tail', '--json'], env).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.clientId === created.clientId);
+    const trail = (await mailcode(['events', 'tail', '--json'], env)).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.clientId === created.clientId);
     t.same(trail.map((e) => e.type), ['client.created', 'client.revoked'], 'a revoke is an event, written once');
     t.match(trail[1], { subject: created.clientId, actor: 'cli', maskedEmail: null });
     await server.stop();
@@ -68,24 +69,26 @@ await onEachDatabase(async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
-    const created = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--suppression-hours', '48', '--json'], env).stdout);
+    const created = JSON.parse((await mailcode(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--suppression-hours', '48', '--json'], env)).stdout);
     t.match(created, { suppressionHours: 48 });
-    t.equal(runCli(['clients', 'create', '--name', 'X', '--suppression-hours', '0'], env).status, 2, 'hours are checked');
+    t.equal((await mailcode(['clients', 'create', '--name', 'X', '--suppression-hours', '0'], env)).status, 2, 'hours are checked');
 
     const server = await startMailcode(t, env);
     const send = (apiKey: string) =>
       fetch(`${server.url}/send-code`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'x-request-id': 'req-cli-1' }, body: JSON.stringify({ email: 'ann@acme.example' }) });
     t.equal((await send(created.apiKey)).status, 202);
+    // The mail goes out first, so the trail's order below does not depend on the worker.
+    await waitFor('the mail to be sent', async () => (await mailcode(['events', 'tail', '--json'], env)).stdout.includes('"mail.sent"'));
 
-    const rotated = runCli(['clients', 'rotate-key', created.clientId, '--json'], env);
+    const rotated = await mailcode(['clients', 'rotate-key', created.clientId, '--json'], env);
     t.equal(rotated.status, 0, rotated.stderr);
     const { apiKey } = JSON.parse(rotated.stdout);
     t.not(apiKey, created.apiKey);
     t.equal((await send(created.apiKey)).status, 401, 'the old key stops working at once');
     t.equal((await send(apiKey)).status, 429, 'the new key works (this resend is inside the cooldown)');
-    t.equal(runCli(['clients', 'rotate-key', 'cl_nobody'], env).status, 1);
+    t.equal((await mailcode(['clients', 'rotate-key', 'cl_nobody'], env)).status, 1);
 
-    const tail = runCli(['events', 'tail', '--json'], env);
+    const tail = await mailcode(['events', 'tail', '--json'], env);
     t.equal(tail.status, 0, tail.stderr);
     const events = tail.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type !== 'mail.sent');
     t.same(events.map((e) => e.type), ['client.created', 'verification.created', 'client.key_rotated'], 'oldest first');
@@ -93,10 +96,10 @@ await onEachDatabase(async (t) => {
     t.match(events[1], { clientId: created.clientId, maskedEmail: 'a***@acme.example', requestId: 'req-cli-1', actor: 'portal' });
     t.match(events[2], { subject: created.clientId, actor: 'cli' });
     t.notMatch(tail.stdout, /mc_[A-Za-z0-9_-]{43}|ann@/, 'no key and no whole address in the trail');
-    t.match(runCli(['events', 'tail', '--limit', '1'], env).stdout.trim().split('\n'), [/\tclient\.key_rotated\t/], 'the newest one only');
+    t.match((await mailcode(['events', 'tail', '--limit', '1'], env)).stdout.trim().split('\n'), [/\tclient\.key_rotated\t/], 'the newest one only');
 
-    t.equal(runCli(['suppressions', 'list', created.clientId], env).stdout, '', 'nothing suppressed yet');
-    const lift = runCli(['suppressions', 'lift', created.clientId, 'ann@acme.example'], env);
+    t.equal((await mailcode(['suppressions', 'list', created.clientId], env)).stdout, '', 'nothing suppressed yet');
+    const lift = await mailcode(['suppressions', 'lift', created.clientId, 'ann@acme.example'], env);
     t.equal(lift.status, 1);
     t.equal(lift.stderr, `mailcode: ann@acme.example is not suppressed for ${created.clientId}\n`);
     await server.stop();
@@ -108,34 +111,34 @@ await onEachDatabase(async (t) => {
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const env = { ...(await processDatabaseEnv(t, dir)), LOG_LEVEL: 'warn' };
     const created = JSON.parse(
-      runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--from', 'Acme <no-reply@acme.example>', '--support', 'https://help.acme.example', '--locale', 'de', '--json'], env).stdout,
+      (await mailcode(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--from', 'Acme <no-reply@acme.example>', '--support', 'https://help.acme.example', '--locale', 'de', '--json'], env)).stdout,
     );
     t.match(created, { mailFrom: 'Acme <no-reply@acme.example>', support: 'https://help.acme.example', defaultLocale: 'de', codeInSubject: true });
-    const updated = runCli(['clients', 'update', created.clientId, '--accent', '#0A7D4F', '--reply-to', 'help@acme.example', '--logo-url', 'https://acme.example/logo.png', '--no-code-in-subject', '--name', 'Acme Portal'], env);
+    const updated = await mailcode(['clients', 'update', created.clientId, '--accent', '#0A7D4F', '--reply-to', 'help@acme.example', '--logo-url', 'https://acme.example/logo.png', '--no-code-in-subject', '--name', 'Acme Portal'], env);
     t.equal(updated.status, 0, updated.stderr);
     t.match(updated.stdout, /client cl_\S+ \(Acme Portal\)/);
     t.match(updated.stdout, /accent: #0a7d4f/);
     t.match(updated.stdout, /code in subject: no/);
     t.match(updated.stdout, /from: Acme <no-reply@acme\.example>, reply-to: help@acme\.example/, 'options not given are kept');
-    const again = runCli(['clients', 'update', created.clientId, '--code-in-subject'], env);
+    const again = await mailcode(['clients', 'update', created.clientId, '--code-in-subject'], env);
     t.match(again.stdout, /code in subject: yes/);
-    const updates = runCli(['events', 'tail', '--json'], env).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'client.updated');
+    const updates = (await mailcode(['events', 'tail', '--json'], env)).stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'client.updated');
     t.same(updates.map((e) => e.data.changed), [['accentColor', 'codeInSubject', 'name', 'replyTo', 'logoUrl'].sort(), ['codeInSubject']], 'each update is an event naming what changed, not the values');
-    const nobody = runCli(['clients', 'update', 'cl_nobody', '--name', 'X'], env);
+    const nobody = await mailcode(['clients', 'update', 'cl_nobody', '--name', 'X'], env);
     t.equal(nobody.status, 1);
     t.equal(nobody.stderr, 'mailcode: no client cl_nobody\n');
     for (const bad of [['--accent', 'green'], ['--logo-url', 'http://insecure.example/logo.png'], ['--from', 'not an address'], ['--locale', 'tlh'], ['--support', 'call us']]) {
-      const refused = runCli(['clients', 'update', created.clientId, ...bad], env);
+      const refused = await mailcode(['clients', 'update', created.clientId, ...bad], env);
       t.not(refused.status, 0, bad.join(' '));
       t.match(refused.stderr, /^mailcode: option/, bad.join(' '));
     }
-    t.equal(runCli(['clients', 'update', 'cl_missing', '--name', 'X'], env).status, 1);
+    t.equal((await mailcode(['clients', 'update', 'cl_missing', '--name', 'X'], env)).status, 1);
 
     const out = join(dir, 'preview');
-    const preview = runCli(['preview', '--client', created.clientId, '--locale', 'de-AT', '--out', out], env);
+    const preview = await mailcode(['preview', '--client', created.clientId, '--locale', 'de-AT', '--out', out], env);
     t.equal(preview.status, 0, preview.stderr);
     t.same(preview.stdout.trim().split('\n').map((f) => f.slice(out.length + 1)), ['de-signup.html', 'de-signup.txt', 'de-login.html', 'de-login.txt']);
-    const all = runCli(['preview', '--out', join(dir, 'all')], env);
+    const all = await mailcode(['preview', '--out', join(dir, 'all')], env);
     t.equal(all.stdout.trim().split('\n').length, 40, 'ten locales × two purposes × HTML and text');
   });
 
@@ -144,18 +147,18 @@ await onEachDatabase(async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
-    const { clientId } = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--json'], env).stdout);
-    const set = runCli(['clients', 'update', clientId, '--smtp-url', 'smtps://acme-user:s3cret@smtp.acme.example:465'], env);
+    const { clientId } = JSON.parse((await mailcode(['clients', 'create', '--name', 'Acme', '--json'], env)).stdout);
+    const set = await mailcode(['clients', 'update', clientId, '--smtp-url', 'smtps://acme-user:s3cret@smtp.acme.example:465'], env);
     t.equal(set.status, 0, set.stderr);
     t.match(set.stdout, /mail leaves through: its own relay smtps:\/\/smtp\.acme\.example:465/);
-    const shown = [set.stdout, runCli(['clients', 'show', clientId, '--json'], env).stdout, runCli(['events', 'tail', '--json'], env).stdout];
+    const shown = [set.stdout, (await mailcode(['clients', 'show', clientId, '--json'], env)).stdout, (await mailcode(['events', 'tail', '--json'], env)).stdout];
     t.match(shown[1], /"relay":"smtps:\/\/smtp\.acme\.example:465"/);
     t.match(shown[2], /"type":"client\.relay_set".*"relay":"smtps:\/\/smtp\.acme\.example:465"/);
     for (const out of shown) t.notMatch(out, /s3cret|acme-user/, 'never the credentials');
-    const bad = runCli(['clients', 'update', clientId, '--smtp-url', 'http://smtp.acme.example'], env);
+    const bad = await mailcode(['clients', 'update', clientId, '--smtp-url', 'http://smtp.acme.example'], env);
     t.equal(bad.status, 2);
     t.match(bad.stderr, /^mailcode: option '--smtp-url <url>' argument refused: http: is not smtp: or smtps:\n$/);
-    const back = runCli(['clients', 'update', clientId, '--no-smtp-url'], env);
+    const back = await mailcode(['clients', 'update', clientId, '--no-smtp-url'], env);
     t.equal(back.status, 0, back.stderr);
     t.match(back.stdout, /mail leaves through: the server's \(SMTP_URL\)/);
   });
