@@ -105,3 +105,38 @@ t.test('rotate-key: the new key works, the old one no longer does', async (t) =>
   t.same(events.map((e) => e.type), ['client.created', 'client.key_rotated']);
   await t.rejects(clients.get('cl_nobody'), refusal('client_not_found'));
 });
+
+t.test("a continue URL: https on the client's domains (or its sender's), http to loopback outside production only, no fragment", async (t) => {
+  const { port, events } = memoryClients();
+  const clients = new ClientsService(port, () => 5_000);
+  const { client } = await clients.create({ name: 'Acme', allowedDomains: ['acme.example'], mailFrom: 'Acme <no-reply@acme-mail.example>' }, operator);
+  for (const url of ['https://portal.acme.example/verify-email', 'https://acme.example/v?from=mail', 'https://www.acme-mail.example/v', 'http://127.0.0.1:4000/verify-email', 'http://localhost/v', 'http://[::1]:8080/v']) {
+    t.match(await clients.update(client.id, { continueUrl: url }, operator), { continueUrl: url }, url);
+  }
+  t.same(events.at(-1)?.data, { changed: ['continueUrl'] }, 'the event names the setting, not the URL');
+  for (const [url, why] of [
+    ['https://evil.example/verify-email', /evil\.example is not on the client's domains \(acme\.example, acme-mail\.example\)/],
+    ['https://notacme.example/v', /not on the client's domains/],
+    ['https://portal.acme.example/v#x', /fragment/],
+    ['https://user:pw@portal.acme.example/v', /credentials/],
+    ['http://portal.acme.example/v', /https:\/\/ is required/],
+    ['ftp://acme.example/v', /https:\/\/ is required/],
+    ['javascript:alert(1)', /https:\/\/ is required/],
+    ['not a url', /not a URL/],
+    [`https://acme.example/${'x'.repeat(2_000)}`, /longer than 2000/],
+  ] as const) {
+    await t.rejects(clients.update(client.id, { continueUrl: url }, operator), { refusal: { kind: 'invalid_input', detail: why } }, url.slice(0, 60));
+  }
+  const production = new ClientsService(port, () => 5_000, { production: true });
+  await t.rejects(production.update(client.id, { continueUrl: 'http://127.0.0.1:4000/v' }, operator), { refusal: { detail: /plain http is refused in production/ } });
+  await t.rejects(
+    clients.update(client.id, { continueUrl: 'https://portal.acme.example/v', allowedDomains: ['globex.example'], mailFrom: null }, operator),
+    { refusal: { detail: /not on the client's domains \(globex\.example\)/ } },
+    'checked against the domains it will have',
+  );
+  await clients.update(client.id, { continueUrl: 'https://portal.acme.example/v' }, operator);
+  await t.rejects(clients.update(client.id, { allowedDomains: ['globex.example'], mailFrom: null }, operator), refusal('invalid_input'), 'changing the domains away from the link is refused too');
+  const open = await clients.create({ name: 'Open' }, operator);
+  await t.rejects(clients.update(open.client.id, { continueUrl: 'https://portal.acme.example/v' }, operator), { refusal: { detail: /no domain to check it against/ } });
+  await t.rejects(clients.create({ name: 'Off', allowedDomains: ['acme.example'], continueUrl: 'https://evil.example/v' }, operator), refusal('invalid_input'), 'and at creation');
+});
