@@ -239,7 +239,9 @@ const routes = {
     const { token = '' } = await readForm(request);
     const secret = cookie(request, 'mc_browser');
     try {
-      const { assertion } = await mailcode.verifyLink({ token, ...(secret ? { browserBinding: browserBinding(secret) } : {}) });
+      // The person's IP: unknown links are counted per IP, so one prober does not use up everyone's.
+      const endUserIp = request.socket.remoteAddress;
+      const { assertion } = await mailcode.verifyLink({ token, endUserIp, ...(secret ? { browserBinding: browserBinding(secret) } : {}) });
       const claims = await verifyAssertion(assertion, assertionOptions);
       const flowId = flowOfVerification.get(claims.jti);
       const state = flowId && flows.get(flowId);
