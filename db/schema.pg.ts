@@ -26,6 +26,8 @@ export const clients = pgTable(
     continueUrl: text('continue_url'),
     /** The link works in any browser, not only the one that asked for the code (weaker). */
     continueAnyBrowser: boolean('continue_any_browser').notNull().default(false),
+    /** optional | required: whether the portal should require an authenticator app. */
+    secondFactor: text('second_factor').$type<'optional' | 'required'>().notNull().default('optional'),
     /** How long an address stays suppressed after a hard bounce (hours). */
     suppressionHours: integer('suppression_hours').notNull().default(24),
     createdAt: millis('created_at').notNull(),

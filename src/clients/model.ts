@@ -18,9 +18,17 @@ export interface ClientSettings {
   continueUrl: string | null;
   /** The link works in any browser, not only the one that asked for the code: weaker (a mail scanner could use it). */
   continueAnyBrowser: boolean;
+  /**
+   * `required`: the portal should not open an account without an authenticator app; `GET
+   * /totp/:userRef` says so, and the portal sends a person without one to enrolment.
+   */
+  secondFactor: SecondFactorPolicy;
   /** How long an address stays suppressed after one of this client's mails bounced hard (hours). */
   suppressionHours: number;
 }
+
+export const secondFactorPolicies = ['optional', 'required'] as const;
+export type SecondFactorPolicy = (typeof secondFactorPolicies)[number];
 
 export interface Client extends ClientSettings {
   id: string;

@@ -48,7 +48,7 @@ function memoryKeys() {
 }
 
 const client = (id: string, mailFrom: string | null): Client => ({
-  id, name: id, allowedDomains: [], mailFrom, defaultLocale: 'en', replyTo: null, support: null, logoUrl: null, accentColor: null, codeInSubject: true, suppressionHours: 24, continueUrl: null, continueAnyBrowser: false, createdAt: 0, revokedAt: null,
+  id, name: id, allowedDomains: [], mailFrom, defaultLocale: 'en', replyTo: null, support: null, logoUrl: null, accentColor: null, codeInSubject: true, suppressionHours: 24, continueUrl: null, continueAnyBrowser: false, secondFactor: 'optional', createdAt: 0, revokedAt: null,
 });
 
 function setUp(server?: { domain: string; selector: string }) {

@@ -15,7 +15,7 @@ function memoryClients() {
   const withoutHash = ({ apiKeyHash: _hash, ...client }: Client & { apiKeyHash: string }): Client => client;
   const port: ClientsPort = {
     async create(client: NewClient, written) {
-      const row = { mailFrom: null, defaultLocale: 'en', replyTo: null, support: null, logoUrl: null, accentColor: null, codeInSubject: true, suppressionHours: 24, continueUrl: null, continueAnyBrowser: false, revokedAt: null, ...client };
+      const row = { mailFrom: null, defaultLocale: 'en', replyTo: null, support: null, logoUrl: null, accentColor: null, codeInSubject: true, suppressionHours: 24, continueUrl: null, continueAnyBrowser: false, secondFactor: 'optional' as const, revokedAt: null, ...client };
       rows.set(client.id, row);
       events.push(...written);
       return withoutHash(row);
@@ -125,18 +125,18 @@ t.test("a continue URL: https on the client's domains (or its sender's), http to
     ['not a url', /not a URL/],
     [`https://acme.example/${'x'.repeat(2_000)}`, /longer than 2000/],
   ] as const) {
-    await t.rejects(clients.update(client.id, { continueUrl: url }, operator), { refusal: { kind: 'invalid_input', detail: why } }, url.slice(0, 60));
+    await t.rejects(clients.update(client.id, { continueUrl: url }, operator), { name: 'DomainError', refusal: { kind: 'invalid_input', detail: why } }, url.slice(0, 60));
   }
   const production = new ClientsService(port, () => 5_000, { production: true });
-  await t.rejects(production.update(client.id, { continueUrl: 'http://127.0.0.1:4000/v' }, operator), { refusal: { detail: /plain http is refused in production/ } });
+  await t.rejects(production.update(client.id, { continueUrl: 'http://127.0.0.1:4000/v' }, operator), { name: 'DomainError', refusal: { detail: /plain http is refused in production/ } });
   await t.rejects(
     clients.update(client.id, { continueUrl: 'https://portal.acme.example/v', allowedDomains: ['globex.example'], mailFrom: null }, operator),
-    { refusal: { detail: /not on the client's domains \(globex\.example\)/ } },
+    { name: 'DomainError', refusal: { detail: /not on the client's domains \(globex\.example\)/ } },
     'checked against the domains it will have',
   );
   await clients.update(client.id, { continueUrl: 'https://portal.acme.example/v' }, operator);
   await t.rejects(clients.update(client.id, { allowedDomains: ['globex.example'], mailFrom: null }, operator), refusal('invalid_input'), 'changing the domains away from the link is refused too');
   const open = await clients.create({ name: 'Open' }, operator);
-  await t.rejects(clients.update(open.client.id, { continueUrl: 'https://portal.acme.example/v' }, operator), { refusal: { detail: /no domain to check it against/ } });
+  await t.rejects(clients.update(open.client.id, { continueUrl: 'https://portal.acme.example/v' }, operator), { name: 'DomainError', refusal: { detail: /no domain to check it against/ } });
   await t.rejects(clients.create({ name: 'Off', allowedDomains: ['acme.example'], continueUrl: 'https://evil.example/v' }, operator), refusal('invalid_input'), 'and at creation');
 });

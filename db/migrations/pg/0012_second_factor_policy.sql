@@ -1,0 +1,1 @@
+ALTER TABLE "clients" ADD COLUMN "second_factor" text DEFAULT 'optional' NOT NULL;
