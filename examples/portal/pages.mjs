@@ -132,9 +132,12 @@ you give a code from your phone at every login.</p>
 }
 
 /** The QR code (an SVG made by mailcode), the secret for typing in, and the confirmation code. */
-export function totpSetupForm({ enrollmentId, qrSvg, secret, error = '' }) {
+export function totpSetupForm({ enrollmentId, qrSvg, secret, error = '', flowId = '', required = false }) {
   const grouped = secret.match(/.{1,4}/g).join(' ');
+  // Enrolment the portal requires before the account opens posts to its own flow.
+  const action = flowId ? '/enrol/confirm' : '/security/totp/confirm';
   return `${errorBox(error)}
+${required ? '<p id="required-note">Acme Portal requires an authenticator app. Set one up to open your account.</p>' : ''}
 <ol>
 <li>Open your authenticator app and add an account.</li>
 <li>Scan this QR code:</li>
@@ -142,20 +145,25 @@ export function totpSetupForm({ enrollmentId, qrSvg, secret, error = '' }) {
 <figure id="totp-qr" style="margin:0 auto;width:240px" aria-label="QR code for your authenticator app"><style>#totp-qr svg { display: block; width: 240px; height: 240px; }</style>${qrSvg}</figure>
 <p>Can't scan it? Enter this key instead:</p>
 <p><code id="totp-secret" style="font-size:1.05rem;word-spacing:0.3em">${escape(grouped)}</code></p>
-<form method="post" action="/security/totp/confirm">
+<form method="post" action="${action}">
 <input type="hidden" name="enrollment" value="${escape(enrollmentId)}">
+${flowId ? `<input type="hidden" name="flow" value="${escape(flowId)}">` : ''}
 <label for="code">Code from the app</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <button type="submit">Confirm</button>
 </form>`;
 }
 
-export function recoveryCodesPage(codes) {
+export function recoveryCodesPage(codes, { flowId = '' } = {}) {
+  // After a required enrolment the account opens with the next click.
+  const next = flowId
+    ? `<form method="post" action="/enrol/done"><input type="hidden" name="flow" value="${escape(flowId)}"><button type="submit">I have saved them: open my account</button></form>`
+    : '<p><a href="/security">Done</a></p>';
   return `<p>Keep these recovery codes somewhere safe. Each one logs you in once if you lose your phone. They are shown only now.</p>
 <ul id="recovery-codes" style="font-family:ui-monospace,monospace;font-size:1.1rem;columns:2">
 ${codes.map((c) => `<li>${escape(c)}</li>`).join('\n')}
 </ul>
-<p><a href="/security">Done</a></p>`;
+${next}`;
 }
 
 /** The second step of a login for users with an authenticator app (or a recovery code). */

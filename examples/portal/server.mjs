@@ -251,7 +251,7 @@ const routes = {
         return send(response, 200, page('Choose a password', passwordForm({ flowId })));
       }
       endFlow(flowId);
-      signIn(response, claims.email, 'Signed in');
+      await openAccount(response, claims.email, 'Signed in');
     } catch (error) {
       send(response, 200, page(...linkProblem(linkTrouble(error))));
     }
@@ -268,7 +268,7 @@ const routes = {
     const salt = randomBytes(16);
     users.set(state.email, { id: `u_${randomBytes(9).toString('base64url')}`, salt, hash: hashPassword(password, salt) });
     endFlow(flow);
-    signIn(response, state.email, 'Account created');
+    await openAccount(response, state.email, 'Account created');
   },
 
   'POST /login/totp': async (request, response) => {
@@ -319,6 +319,30 @@ const routes = {
     }
   },
 
+  // A client that requires a second factor: enrolment right after the email code, before
+  // the account opens (openAccount).
+  'POST /enrol/confirm': async (request, response) => {
+    const { flow = '', code = '' } = await readForm(request);
+    const state = flows.get(flow);
+    if (state?.purpose !== 'enrol') return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+    try {
+      const { recoveryCodes } = await mailcode.confirmTotp(state.enrollment.enrollmentId, code.trim());
+      state.enrolled = true;
+      send(response, 200, page('Authenticator app activated', recoveryCodesPage(recoveryCodes, { flowId: flow })));
+    } catch (error) {
+      if (!(error instanceof InvalidCodeError)) return startRequiredEnrollment(response, state.email, state.userRef, 'The setup expired. Scan this new code.');
+      send(response, 200, page('Set up your authenticator app', totpSetupForm({ ...state.enrollment, flowId: flow, required: true, error: explain(error) })));
+    }
+  },
+
+  'POST /enrol/done': async (request, response) => {
+    const { flow = '' } = await readForm(request);
+    const state = flows.get(flow);
+    if (state?.purpose !== 'enrol' || !state.enrolled) return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+    endFlow(flow);
+    signIn(response, state.email, 'Signed in');
+  },
+
   'POST /security/recovery-codes': async (_q, response, user) => {
     if (!user) return redirectToLogin(response);
     const { recoveryCodes } = await mailcode.regenerateRecoveryCodes(users.get(user).id);
@@ -354,6 +378,25 @@ function tellPage(stream, notice) {
   stream.write(`event: delivery\ndata: ${JSON.stringify({ kind: notice?.kind ?? null, text: notice ? deliveryMessage(notice) : '' })}\n\n`);
 }
 
+/**
+ * The account opens here — unless the client requires an authenticator app
+ * (`mailcode clients update … --second-factor required`) and this person has none yet:
+ * then enrolment comes first, the way SSO portals force it at first sign-in.
+ */
+async function openAccount(response, email, title) {
+  const userRef = users.get(email).id;
+  const status = await mailcode.totpStatus(userRef);
+  if (status.required && !status.enabled) return startRequiredEnrollment(response, email, userRef);
+  signIn(response, email, title);
+}
+
+async function startRequiredEnrollment(response, email, userRef, error = '') {
+  const enrollment = await mailcode.enrollTotp({ userRef, accountName: email });
+  const flowId = randomBytes(16).toString('base64url');
+  flows.set(flowId, { purpose: 'enrol', email, userRef, enrollment });
+  send(response, 200, page('Set up your authenticator app', totpSetupForm({ ...enrollment, flowId, required: true, error })));
+}
+
 function redirectToLogin(response) {
   response.writeHead(303, { location: '/login' });
   response.end();
@@ -384,7 +427,7 @@ async function verify(request, response, purpose) {
       return send(response, 200, page('Choose a password', passwordForm({ flowId: flow })));
     }
     endFlow(flow);
-    signIn(response, claims.email, 'Signed in');
+    await openAccount(response, claims.email, 'Signed in');
   } catch (error) {
     send(response, 200, page('Enter your code', codeForm({ action: `/${purpose}/verify`, resendAction: '/resend', flowId: flow, email: state.email, resendAfter: state.resendAfter, error: explain(error) })));
   }

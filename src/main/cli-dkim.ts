@@ -160,6 +160,7 @@ export function describeClient(client: Client, relay?: string): string {
     `mail leaves through: ${relay ? `its own relay ${relay}` : "the server's (SMTP_URL)"}`,
     `support: ${client.support ?? '-'}, logo: ${client.logoUrl ?? '-'}, accent: ${client.accentColor ?? 'default'}`,
     `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}, suppression after a bounce: ${client.suppressionHours} h`,
+    `second factor: ${client.secondFactor === 'required' ? 'required (an authenticator app before the account opens)' : 'optional'}`,
     `continue link: ${client.continueUrl ? `${client.continueUrl} (${client.continueAnyBrowser ? 'any browser: weaker, a mail scanner could use it' : 'only in the browser that asked'})` : 'none (the code alone)'}`,
   ].join('\n');
 }

@@ -1,8 +1,8 @@
 // The `mailcode` command's definition: serve, qa, migrate, clients, keys, preview, purge,
 // events, suppressions, webhooks. A fresh program per run (Commander keeps parsed values
 // on it), so the tests can run commands in their own process as the binary does.
-import { Command } from 'commander';
-import type { Client } from '../clients/model.js';
+import { Command, Option } from 'commander';
+import { secondFactorPolicies, type Client, type SecondFactorPolicy } from '../clients/model.js';
 import type { DkimService } from '../clients/dkim-service.js';
 import { checkRelayUrl } from '../clients/relay-service.js';
 import { byOperator, config, withServices } from './cli-services.js';
@@ -100,7 +100,8 @@ Examples:
       .option('--accent <colour>', 'accent colour, e.g. #1f6feb', accentOption)
       .option('--locale <tag>', 'default mail locale when a request names none', localeOption)
       .option('--no-code-in-subject', 'keep the code out of the subject line')
-      .option('--suppression-hours <n>', 'how long an address stays suppressed after a hard bounce (default 24)', hoursOption);
+      .option('--suppression-hours <n>', 'how long an address stays suppressed after a hard bounce (default 24)', hoursOption)
+      .addOption(new Option('--second-factor <policy>', 'required: the portal opens no account without an authenticator app (GET /totp/:userRef says required)').choices(secondFactorPolicies));
   }
 
   interface BrandingFlags {
@@ -112,6 +113,7 @@ Examples:
     locale?: string;
     codeInSubject?: boolean;
     suppressionHours?: number;
+    secondFactor?: SecondFactorPolicy;
   }
 
   function brandingSettings(options: BrandingFlags) {
@@ -123,6 +125,7 @@ Examples:
       ...(options.accent !== undefined ? { accentColor: options.accent } : {}),
       ...(options.locale !== undefined ? { defaultLocale: options.locale } : {}),
       ...(options.suppressionHours !== undefined ? { suppressionHours: options.suppressionHours } : {}),
+      ...(options.secondFactor !== undefined ? { secondFactor: options.secondFactor } : {}),
     };
   }
 

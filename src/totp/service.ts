@@ -139,6 +139,8 @@ export class TotpService {
     return {
       userRef,
       enabled: factor !== undefined,
+      // The client's policy: a portal opens no account of this client without an app.
+      required: client.secondFactor === 'required',
       enabledSince: factor?.confirmedAt ?? null,
       recoveryCodesLeft: factor ? await this.deps.factors.recoveryCodesLeft(factor.id) : 0,
     };

@@ -14,6 +14,7 @@ import { PNG } from 'pngjs';
 import { packageRoot } from '../../src/shared/paths.js';
 import { launchChromium } from '../helpers/browser.js';
 import { freePort, requireBuild, runCli, startMailcode, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
+import { mailcode as cli } from '../helpers/cli-in-process.js';
 
 const jsQR = jsQRModule.default; // CommonJS, its function on exports.default
 const shots = join(packageRoot, 'screenshots');
@@ -152,4 +153,39 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   await page.getByRole('link', { name: 'Account → Security' }).click();
   t.match(await page.locator('#mfa-status').innerText(), /9 recovery codes left/);
   await shot('11-security');
+
+  // A client that requires a second factor: a new person is enrolled right after their
+  // first email code (and password), before the account opens.
+  const secure = await cli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--second-factor', 'required', '--json'], env);
+  t.equal(secure.status, 0, secure.stderr);
+  const strict = JSON.parse(secure.stdout) as { clientId: string; apiKey: string };
+  const strictPort = await freePort();
+  const strictPortal = spawn(process.execPath, [join(packageRoot, 'examples/portal/server.mjs')], {
+    env: { ...process.env, MAILCODE_URL: mailcode.url, MAILCODE_API_KEY: strict.apiKey, MAILCODE_CLIENT_ID: strict.clientId, MAILCODE_ISSUER: 'http://mailcode.portal.test', PORT: String(strictPort) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  t.teardown(() => stopProcess(strictPortal));
+  const strictUrl = `http://127.0.0.1:${strictPort}`;
+  await waitFor('the second portal', async () => (await fetch(strictUrl)).ok);
+  await page.context().clearCookies();
+  await page.goto(`${strictUrl}/signup`);
+  await page.getByLabel('Work email').fill('erin@acme.example');
+  await page.getByRole('button', { name: 'Send verification code' }).click();
+  await page.getByLabel('Verification code').fill(await latestCode('erin@acme.example', 0));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByLabel('New password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  t.match(await page.locator('#required-note').innerText(), /requires an authenticator app/, 'enrolment before the account opens');
+  t.notMatch(await bodyText(page), /Signed in/);
+  await shot('12-required-enrolment');
+  const erinQr = PNG.sync.read(await page.locator('#totp-qr svg').screenshot());
+  const erinPhone = OTPAuth.URI.parse(jsQR(new Uint8ClampedArray(erinQr.data), erinQr.width, erinQr.height)!.data) as OTPAuth.TOTP;
+  t.equal(erinPhone.label, 'erin@acme.example');
+  await page.getByLabel('Code from the app').fill(erinPhone.generate());
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  t.equal(await page.locator('#recovery-codes li').count(), 10);
+  await page.getByRole('button', { name: 'I have saved them: open my account' }).click();
+  t.match(await bodyText(page), /Signed in as erin@acme\.example/);
+  await page.getByRole('link', { name: 'Account → Security' }).click();
+  t.match(await page.locator('#mfa-status').innerText(), /On since/);
 });

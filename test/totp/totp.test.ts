@@ -174,17 +174,28 @@ await onEachDatabase(async (t) => {
     const { totp } = await enable('user-reset');
     t.equal((await call('POST', '/totp/enrollments', { userRef: 'user-reset', accountName: 'x' })).statusCode, 409, 'one factor at a time');
     const status = (await call('GET', '/totp/user-reset')).json();
-    t.same(status, { userRef: 'user-reset', enabled: true, enabledSince: new Date(clock.now()).toISOString(), recoveryCodesLeft: 10 });
+    t.same(status, { userRef: 'user-reset', enabled: true, required: false, enabledSince: new Date(clock.now()).toISOString(), recoveryCodesLeft: 10 });
     t.equal((await call('DELETE', '/totp/user-reset')).statusCode, 204);
     t.match(logs.text, /"outcome":"totp_reset"/, 'audited');
     t.match(logs.text, /"userRef":"us\*\*\*et"/, 'with the user reference masked');
-    t.same((await call('GET', '/totp/user-reset')).json(), { userRef: 'user-reset', enabled: false, enabledSince: null, recoveryCodesLeft: 0 });
+    t.same((await call('GET', '/totp/user-reset')).json(), { userRef: 'user-reset', enabled: false, required: false, enabledSince: null, recoveryCodesLeft: 0 });
     clock.advance(step);
     const afterReset = await call('POST', '/totp/verify', { userRef: 'user-reset', code: totp.generate({ timestamp: clock.now() }) });
     t.equal(afterReset.statusCode, 404);
     t.equal(afterReset.json().code, 'totp_not_enabled');
     t.equal((await call('DELETE', '/totp/user-reset')).statusCode, 404, 'nothing left to reset');
     t.equal((await call('POST', '/totp/enrollments', { userRef: 'user-reset', accountName: 'x' })).statusCode, 201, 'enrol again');
+  });
+
+  t.test("a client's second-factor policy: GET /totp/:userRef says required, for every user of that client only", async (t) => {
+    const { call, enable, app, acme, createClient } = await setup(t);
+    t.match((await call('GET', '/totp/new-user')).json(), { enabled: false, required: false }, 'optional by default');
+    await app.mailcode.clients.update(acme.id, { secondFactor: 'required' }, { actor: 'cli', requestId: null });
+    t.match((await call('GET', '/totp/new-user')).json(), { userRef: 'new-user', enabled: false, required: true }, 'a person without an app: enrol before the account opens');
+    await enable('new-user');
+    t.match((await call('GET', '/totp/new-user')).json(), { enabled: true, required: true });
+    const other = await createClient('Globex', ['globex.example']);
+    t.match((await app.inject({ method: 'GET', url: '/totp/new-user', headers: other.auth })).json(), { enabled: false, required: false }, "another client's policy is its own");
   });
 
   t.test('secrets are encrypted at rest and recovery codes stored as hashes', async (t) => {

@@ -62,6 +62,9 @@ export const UserRefParams = Type.Object({ userRef: UserRef });
 export const TotpStatus = Type.Object({
   userRef: Type.String(),
   enabled: Type.Boolean(),
+  required: Type.Boolean({
+    description: "The client's policy (`mailcode clients update --second-factor required`): send a person without an authenticator app to enrolment right after their email code, before the account opens.",
+  }),
   enabledSince: Type.Union([DateTime, Type.Null()]),
   recoveryCodesLeft: Type.Integer({ minimum: 0 }),
 });
