@@ -320,3 +320,18 @@ export const clientRelays = pgTable('client_relays', {
   shown: text('shown').notNull(),
   updatedAt: millis('updated_at').notNull(),
 });
+
+/** The people who run mailcode (the support console): an address to mail sign-in codes to, and a role. */
+export const operators = pgTable(
+  'operators',
+  {
+    id: text('id').primaryKey(),
+    /** Normalized; one operator per address. */
+    email: text('email').notNull(),
+    /** admin | support */
+    role: text('role').$type<'admin' | 'support'>().notNull(),
+    createdAt: millis('created_at').notNull(),
+    disabledAt: millis('disabled_at'),
+  },
+  (t) => [uniqueIndex('operators_email').on(t.email)],
+);

@@ -361,3 +361,18 @@ export const clientRelays = sqliteTable('client_relays', {
   shown: text('shown').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
+
+/** The people who run mailcode (the support console): an address to mail sign-in codes to, and a role. */
+export const operators = sqliteTable(
+  'operators',
+  {
+    id: text('id').primaryKey(),
+    /** Normalized; one operator per address. */
+    email: text('email').notNull(),
+    /** admin | support */
+    role: text('role').$type<'admin' | 'support'>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    disabledAt: integer('disabled_at'),
+  },
+  (t) => [uniqueIndex('operators_email').on(t.email)],
+);

@@ -17,13 +17,14 @@ const rank: Record<string, number> = {
   retention: 1,
   events: 1,
   suppression: 1,
+  operators: 1,
   mail: 2,
   webhooks: 2,
   store: 3,
   http: 4,
   main: 5,
 };
-const domain = ['clients', 'verification', 'totp', 'assertions', 'retention', 'events', 'suppression'];
+const domain = ['clients', 'verification', 'totp', 'assertions', 'retention', 'events', 'suppression', 'operators'];
 /** Packages that are HTTP, SQL or mail rendering: the edges' business, never the domain's. */
 const edgePackages = /^(fastify|@fastify\/|fastify-plugin|drizzle-orm|better-sqlite3|pg|ioredis|eta|nodemailer)(\/|$)/;
 

@@ -38,7 +38,12 @@ export const eventTypes = [
   'webhook.disabled',
 ] as const;
 
-export type EventType = (typeof eventTypes)[number];
+/** What concerns mailcode itself (its operators): in the service-wide trail, never a client's (see operators/model.ts). */
+export const serviceEventTypes = ['operator.created', 'operator.disabled', 'operator.removed'] as const;
+
+/** What a client's trail, `GET /events` and its webhooks can carry. */
+export type ClientEventType = (typeof eventTypes)[number];
+export type EventType = ClientEventType | (typeof serviceEventTypes)[number];
 
 /** Who caused it: the portal through the API, an operator's CLI command, or mailcode itself (the mail worker, expiry). */
 export const actors = ['portal', 'cli', 'operator', 'mailcode'] as const;

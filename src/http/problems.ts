@@ -204,6 +204,9 @@ export function problemFor(refusal: DomainRefusal): ProblemError {
     case 'client_not_found':
     case 'dkim_key_not_found':
     case 'webhook_not_found':
+    case 'operator_not_found':
       return problems.notFound(refusal.detail);
+    case 'operator_exists':
+      return problems.invalidRequest(refusal.detail, 409);
   }
 }

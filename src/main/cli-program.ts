@@ -8,6 +8,7 @@ import { checkRelayUrl } from '../clients/relay-service.js';
 import { byOperator, config, withServices } from './cli-services.js';
 import { registerAuditCommands } from './cli-audit.js';
 import { registerWebhookCommands } from './cli-webhooks.js';
+import { registerOperatorCommands } from './cli-operators.js';
 import { describeClient, registerDkimCommands, signingLine } from './cli-dkim.js';
 import { accentOption, domainOption, hoursOption, localeOption, nameOption, portOption, senderOption, supportOption, urlOption } from './cli-options.js';
 
@@ -38,6 +39,7 @@ Examples:
   mailcode clients rotate-key cl_abc123
   mailcode keys rotate
   mailcode events tail --follow
+  mailcode operators create --email ann@acme.example --role admin
   mailcode webhooks add cl_abc123 https://portal.acme.example/hooks/mailcode --event mail.bounced
   mailcode suppressions list cl_abc123
   mailcode preview --locale de
@@ -269,6 +271,7 @@ Examples:
 
   registerAuditCommands(program, clients);
   registerWebhookCommands(program);
+  registerOperatorCommands(program);
 
   return program;
 }

@@ -1,6 +1,7 @@
 // The one composition root: configuration → store, keys, services, background jobs,
 // metrics. The server, the CLI, the tests and the benchmark build the service through
 // here; the HTTP app only receives the services this made, never the store.
+import { OperatorsService } from '../operators/service.js';
 import type { DestinationStream, Logger } from 'pino';
 import type { KeyRing } from '../assertions/keyring.js';
 import { ClientsService } from '../clients/service.js';
@@ -44,6 +45,8 @@ export interface OperatorServices {
   webhooks: WebhookService;
   /** Clients' own DKIM keys (`mailcode clients dkim`, `clients dns`). */
   dkim: DkimService;
+  /** The people who run mailcode (`mailcode operators`; the console signs them in). */
+  operators: OperatorsService;
   /** The assertion signing keys (`mailcode keys rotate`). */
   keys: KeyRing;
   /** Deletes what is past its retention (the hourly job, `mailcode purge`). */
@@ -117,6 +120,7 @@ export function operatorServices(config: Config, store: Store, keys: KeyRing, no
       bounceDomain: config.BOUNCE_DOMAIN?.toLowerCase(),
       bounceHost: new URL(config.PUBLIC_URL).hostname,
     }),
+    operators: new OperatorsService(store.operators, now),
     keys,
     purge: () => purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, now(), config.EVENT_RETENTION_DAYS),
   };

@@ -35,7 +35,11 @@ export type DomainRefusal =
   /** No such DKIM key of the client (or none that could take this change). */
   | { kind: 'dkim_key_not_found'; detail: string }
   /** No such webhook endpoint of the client (or no such event of it, for a replay). */
-  | { kind: 'webhook_not_found'; detail: string };
+  | { kind: 'webhook_not_found'; detail: string }
+  /** No such operator (or, for disable, no such active one). */
+  | { kind: 'operator_not_found'; detail: string }
+  /** An operator with this address exists already. */
+  | { kind: 'operator_exists'; detail: string };
 
 export class DomainError extends Error {
   constructor(readonly refusal: DomainRefusal) {

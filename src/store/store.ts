@@ -6,6 +6,7 @@ import type { ClientRelaysPort, ClientsPort, DkimKeysPort } from '../clients/por
 import type { EventsPort } from '../events/ports.js';
 import type { OutboxPort } from '../mail/outbox.js';
 import type { MaintenancePort } from '../retention/ports.js';
+import type { OperatorsPort } from '../operators/ports.js';
 import type { SuppressionsPort } from '../suppression/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
 import type { WebhooksPort } from '../webhooks/ports.js';
@@ -23,6 +24,7 @@ export interface Store {
   readonly suppressions: SuppressionsPort;
   readonly webhooks: WebhooksPort;
   readonly maintenance: MaintenancePort;
+  readonly operators: OperatorsPort;
   /** Whether the database answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

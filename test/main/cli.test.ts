@@ -142,6 +142,33 @@ await onEachDatabase(async (t) => {
     t.equal(all.stdout.trim().split('\n').length, 40, 'ten locales × two purposes × HTML and text');
   });
 
+  t.test('mailcode operators create / list / disable / remove: roles checked, one per address, each change in the trail', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const env = { ...(await processDatabaseEnv(t, dir)), MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' };
+    const ann = await mailcode(['operators', 'create', '--email', 'Ann@Acme.example', '--role', 'admin', '--json'], env);
+    t.equal(ann.status, 0, ann.stderr);
+    const admin = JSON.parse(ann.stdout);
+    t.match(admin, { id: /^op_/, email: 'ann@acme.example', role: 'admin', disabledAt: null });
+    const sam = await mailcode(['operators', 'create', '--email', 'sam@acme.example', '--role', 'support'], env);
+    t.match(sam.stdout, /^operator op_\S+ \(sam@acme\.example, support\)$/m);
+    const twice = await mailcode(['operators', 'create', '--email', 'ann@acme.example', '--role', 'support'], env);
+    t.same([twice.status, twice.stderr], [1, 'mailcode: an operator with the address ann@acme.example exists already\n']);
+    const root = await mailcode(['operators', 'create', '--email', 'x@acme.example', '--role', 'root'], env);
+    t.equal(root.status, 2, 'an unknown role is a usage error');
+    t.match(root.stderr, /argument 'root' is invalid\. Allowed choices are admin, support/);
+    t.equal((await mailcode(['operators', 'create', '--email', 'x@acme.example'], env)).status, 2, 'the role is required');
+    t.equal((await mailcode(['operators', 'disable', admin.id], env)).status, 0);
+    const listed = (await mailcode(['operators', 'list'], env)).stdout.trim().split('\n');
+    t.match(listed, [new RegExp(`^${admin.id}\tann@acme\.example\tadmin\tdisabled \\d{4}-`), /\tsam@acme\.example\tsupport\tactive$/]);
+    t.equal((await mailcode(['operators', 'disable', admin.id], env)).status, 1, 'disabled once');
+    t.equal((await mailcode(['operators', 'remove', admin.id], env)).status, 0);
+    t.equal((await mailcode(['operators', 'remove', admin.id], env)).status, 1);
+    const trail = (await mailcode(['events', 'tail', '--json'], env)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    t.same(trail.map((e) => e.type), ['operator.created', 'operator.created', 'operator.disabled', 'operator.removed']);
+    t.notMatch(JSON.stringify(trail), /ann@acme/, 'masked in the trail');
+  });
+
   t.test("clients update --smtp-url: the client's own relay, sealed, never printed back; --no-smtp-url returns to the server's", { skip: onPostgres && 'the relay store is covered on PostgreSQL by the store contract and the relay test' }, async (t) => {
     if (!requireBuild(t)) return;
     const dir = mkdtempSync(join(tmpdir(), 'mailcode-cli-'));

@@ -11,6 +11,7 @@ import { connectRedis } from '../../src/main/open-store.js';
 import type { SigningKeyRow } from '../../src/assertions/ports.js';
 import { event, type EventType } from '../../src/events/model.js';
 import type { Store } from '../../src/store/store.js';
+import { serviceScope } from '../../src/operators/model.js';
 import type { SendLimits } from '../../src/verification/model.js';
 import type { SendRequest } from '../../src/verification/ports.js';
 import { postgresTestEnv, onPostgres } from '../helpers/databases.js';
@@ -432,6 +433,27 @@ await onEachDatabase(async (t) => {
     t.equal(await webhooks.remove('wh_other'), true);
     t.equal(await webhooks.remove('wh_other'), false);
     t.equal(await webhooks.get('wh_other'), undefined);
+  });
+
+  t.test('operators: create (one per address), get, find by address, list, disable once, remove, each with its events', async (t) => {
+    const store = await openTestStore(t);
+    const op = (id: string, email: string, role: 'admin' | 'support', at: number) => ({ id, email, role, createdAt: at, disabledAt: null });
+    const created = event('operator.created', now, { clientId: serviceScope, subject: 'op_ann', maskedEmail: 'a***@acme.example' }, portal, { role: 'admin' });
+    t.same(await store.operators.create(op('op_ann', 'ann@acme.example', 'admin', now), [created]), op('op_ann', 'ann@acme.example', 'admin', now));
+    t.equal(await store.operators.create(op('op_other', 'ann@acme.example', 'support', now + 1), [created]), undefined, 'one operator per address');
+    await store.operators.create(op('op_sam', 'sam@acme.example', 'support', now + 2), []);
+    t.same((await store.operators.list()).map((o) => o.id), ['op_ann', 'op_sam']);
+    t.match(await store.operators.findByEmail('sam@acme.example'), { id: 'op_sam', role: 'support' });
+    t.equal(await store.operators.findByEmail('nobody@acme.example'), undefined);
+    t.equal(await store.operators.disable('op_sam', now + 5, []), true);
+    t.equal(await store.operators.disable('op_sam', now + 6, []), false, 'once');
+    t.match(await store.operators.get('op_sam'), { disabledAt: now + 5 });
+    t.equal(await store.operators.remove('op_sam', []), true);
+    t.equal(await store.operators.remove('op_sam', []), false);
+    t.equal(await store.operators.get('op_sam'), undefined);
+    const trail = await store.events.list({ clientId: serviceScope, limit: 10 });
+    t.same(trail.map((e) => e.type), ['operator.created'], 'written once, with the change that happened');
+    t.same(await store.events.list({ clientId: 'cl_a', limit: 10 }), [], "in no client's trail");
   });
 
   t.test('signing keys: add retires the active one, list newest first, reseal', async (t) => {

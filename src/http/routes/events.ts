@@ -1,7 +1,7 @@
 // GET /events: the calling client's own audit trail, newest first, page by page.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AuditEvent, EventType } from '../../events/model.js';
+import type { AuditEvent, ClientEventType, EventType } from '../../events/model.js';
 import type { EventsService } from '../../events/service.js';
 import { operation, routeOf } from '../operation.js';
 import { EventList, EventsQuery } from '../schemas/events.js';
@@ -24,7 +24,9 @@ const typesOf = (list: string | undefined) => list?.split(',') as EventType[] | 
 
 export const eventOnTheWire = (e: AuditEvent) => ({
   id: e.id,
-  type: e.type,
+  // A client's trail holds client event types only: the service-wide ones (operators) are
+  // written under a scope no client id equals.
+  type: e.type as ClientEventType,
   occurredAt: iso(e.at),
   subject: e.subject,
   email: e.maskedEmail,

@@ -2,6 +2,7 @@
 // answers for the wire (times as ISO 8601); refusals are DomainErrors, worded by problems.ts.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ClientEventType } from '../../events/model.js';
 import type { EventsService } from '../../events/service.js';
 import type { VerificationService } from '../../verification/service.js';
 import { deliveryStatus } from '../../verification/model.js';
@@ -120,7 +121,7 @@ export function registerVerificationRoutes(scope: FastifyInstance, verification:
         lastReply: delivery?.lastReply ?? null,
         enhancedStatus: delivery?.enhancedStatus ?? null,
         queueId: delivery?.queueId ?? null,
-        timeline: timeline.map((e) => ({ type: e.type, at: iso(e.at), data: e.data })),
+        timeline: timeline.map((e) => ({ type: e.type as ClientEventType, at: iso(e.at), data: e.data })),
         attemptsRemaining,
         verifiedWith: v.verifiedWith ?? null,
         expiresAt: iso(v.expiresAt),

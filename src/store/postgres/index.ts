@@ -10,6 +10,7 @@ import { PostgresEvents } from './events.js';
 import { PostgresClients } from './clients.js';
 import { PostgresDkimKeys } from './dkim-keys.js';
 import { PostgresClientRelays } from './client-relays.js';
+import { PostgresOperators } from './operators.js';
 import { PostgresMaintenance } from './maintenance.js';
 import { migratePostgres, openPostgres } from './open.js';
 import { PostgresOutbox } from './outbox.js';
@@ -26,6 +27,7 @@ export async function openPostgresStore(url: string, poolSize: number, redis?: {
     clients: new PostgresClients(db),
     dkimKeys: new PostgresDkimKeys(db),
     clientRelays: new PostgresClientRelays(db),
+    operators: new PostgresOperators(db),
     verifications: new PostgresVerifications(db, redis ? redisCounters(redis.client, redis.prefix) : undefined),
     outbox: new PostgresOutbox(db),
     signingKeys: new PostgresSigningKeys(db),

@@ -8,6 +8,7 @@ import { SqliteEvents } from './events.js';
 import { SqliteClients } from './clients.js';
 import { SqliteDkimKeys } from './dkim-keys.js';
 import { SqliteClientRelays } from './client-relays.js';
+import { SqliteOperators } from './operators.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrateSqlite, openSqlite } from './open.js';
@@ -27,6 +28,7 @@ export function openSqliteStore(path: string): Store {
     clients: new SqliteClients(db, statements),
     dkimKeys: new SqliteDkimKeys(db, statements),
     clientRelays: new SqliteClientRelays(db, statements),
+    operators: new SqliteOperators(db, statements),
     verifications: new SqliteVerifications(db, statements, group),
     outbox: new SqliteOutbox(db, statements, group),
     signingKeys: new SqliteSigningKeys(db),
