@@ -335,3 +335,19 @@ export const operators = pgTable(
   },
   (t) => [uniqueIndex('operators_email').on(t.email)],
 );
+
+/** The support console's sessions: only the SHA-256 of the cookie's id is kept. */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    operatorId: text('operator_id')
+      .notNull()
+      .references(() => operators.id, { onDelete: 'cascade' }),
+    /** code | second_factor | enrol | signed_in */
+    stage: text('stage').$type<'code' | 'second_factor' | 'enrol' | 'signed_in'>().notNull(),
+    createdAt: millis('created_at').notNull(),
+    lastSeenAt: millis('last_seen_at').notNull(),
+  },
+  (t) => [index('console_sessions_operator').on(t.operatorId), index('console_sessions_seen').on(t.lastSeenAt)],
+);

@@ -120,7 +120,7 @@ export function operatorServices(config: Config, store: Store, keys: KeyRing, no
       bounceDomain: config.BOUNCE_DOMAIN?.toLowerCase(),
       bounceHost: new URL(config.PUBLIC_URL).hostname,
     }),
-    operators: new OperatorsService(store.operators, now),
+    operators: new OperatorsService(store.operators, now, store.consoleSessions),
     keys,
     purge: () => purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, now(), config.EVENT_RETENTION_DAYS),
   };

@@ -7,11 +7,14 @@ import { newId } from '../shared/ids.js';
 import { maskEmail, normalizeEmail } from '../verification/email-address.js';
 import { operatorRoles, serviceScope, type Operator, type OperatorRole } from './model.js';
 import type { OperatorsPort } from './ports.js';
+import type { ConsoleSessionsPort } from './sessions.js';
 
 export class OperatorsService {
   constructor(
     private readonly operators: OperatorsPort,
     private readonly now: () => number,
+    /** Their console sessions, ended when they are disabled (a removal deletes them with the operator). */
+    private readonly sessions?: Pick<ConsoleSessionsPort, 'removeAllOf'>,
   ) {}
 
   async create(input: { email: string; role: OperatorRole }, context: RequestContext): Promise<Operator> {
@@ -34,13 +37,14 @@ export class OperatorsService {
     return found;
   }
 
-  /** The operator can no longer sign in. */
+  /** The operator can no longer sign in, and their sessions end now (a session read checks too). */
   async disable(id: string, context: RequestContext): Promise<void> {
     const operator = await this.get(id);
     const at = this.now();
     if (!(await this.operators.disable(id, at, [this.event('operator.disabled', operator, at, context)]))) {
       throw refuse({ kind: 'operator_not_found', detail: `no active operator ${id}` });
     }
+    await this.sessions?.removeAllOf(id);
   }
 
   async remove(id: string, context: RequestContext): Promise<void> {

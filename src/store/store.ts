@@ -7,6 +7,7 @@ import type { EventsPort } from '../events/ports.js';
 import type { OutboxPort } from '../mail/outbox.js';
 import type { MaintenancePort } from '../retention/ports.js';
 import type { OperatorsPort } from '../operators/ports.js';
+import type { ConsoleSessionsPort } from '../operators/sessions.js';
 import type { SuppressionsPort } from '../suppression/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
 import type { WebhooksPort } from '../webhooks/ports.js';
@@ -25,6 +26,7 @@ export interface Store {
   readonly webhooks: WebhooksPort;
   readonly maintenance: MaintenancePort;
   readonly operators: OperatorsPort;
+  readonly consoleSessions: ConsoleSessionsPort;
   /** Whether the database answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -52,11 +52,13 @@ t.test('create: a normalized address and a role, one operator per address, recor
   t.ok(!serviceScope.match(/^cl_/), 'the service-wide scope is no client id');
 });
 
-t.test('disable once, remove once; each is an event; unknown operators are refused', async (t) => {
+t.test('disable once (ending their sessions), remove once; each is an event; unknown operators are refused', async (t) => {
   const { port, events } = memoryOperators();
-  const operators = new OperatorsService(port, () => 2_000);
+  const ended: string[] = [];
+  const operators = new OperatorsService(port, () => 2_000, { removeAllOf: async (id) => (ended.push(id), 1) });
   const sam = await operators.create({ email: 'sam@acme.example', role: 'support' }, cli);
   await operators.disable(sam.id, cli);
+  t.same(ended, [sam.id], 'their console sessions end with it');
   t.match(await operators.get(sam.id), { disabledAt: 2_000 });
   await t.rejects(operators.disable(sam.id, cli), refusal('operator_not_found'), 'disabled already');
   await operators.remove(sam.id, cli);

@@ -456,6 +456,34 @@ await onEachDatabase(async (t) => {
     t.same(await store.events.list({ clientId: 'cl_a', limit: 10 }), [], "in no client's trail");
   });
 
+  t.test('console sessions: create, get, advance to a new id, touch, remove, remove all of an operator, expire, gone with the operator', async (t) => {
+    const store = await openTestStore(t);
+    const op = (id: string, email: string) => ({ id, email, role: 'admin' as const, createdAt: now, disabledAt: null });
+    await store.operators.create(op('op_ann', 'ann@acme.example'), []);
+    await store.operators.create(op('op_sam', 'sam@acme.example'), []);
+    const session = (idHash: string, operatorId: string, at = now) => ({ idHash, operatorId, stage: 'code' as const, createdAt: at, lastSeenAt: at });
+    await store.consoleSessions.create(session('h1', 'op_ann'));
+    await store.consoleSessions.create(session('h2', 'op_ann'));
+    await store.consoleSessions.create(session('h3', 'op_sam'));
+    t.same(await store.consoleSessions.get('h1'), session('h1', 'op_ann'));
+    t.equal(await store.consoleSessions.advance('h1', { idHash: 'h1b', stage: 'signed_in', at: now + 5 }), true);
+    t.equal(await store.consoleSessions.get('h1'), undefined, 'the old id is gone');
+    t.same(await store.consoleSessions.get('h1b'), { ...session('h1b', 'op_ann'), stage: 'signed_in', lastSeenAt: now + 5 });
+    t.equal(await store.consoleSessions.advance('h1', { idHash: 'h1c', stage: 'signed_in', at: now + 6 }), false);
+    await store.consoleSessions.touch('h1b', now + 60_000);
+    t.match(await store.consoleSessions.get('h1b'), { lastSeenAt: now + 60_000 });
+    await store.consoleSessions.remove('h1b');
+    t.equal(await store.consoleSessions.get('h1b'), undefined);
+    t.equal(await store.consoleSessions.removeAllOf('op_ann'), 1, 'h2');
+    t.ok(await store.consoleSessions.get('h3'), "another operator's session stays");
+    await store.consoleSessions.create(session('old', 'op_sam', now - 13 * 3_600_000));
+    await store.consoleSessions.create(session('idle', 'op_sam', now - 31 * 60_000));
+    t.equal(await store.consoleSessions.removeExpired(now), 2);
+    t.ok(await store.consoleSessions.get('h3'));
+    await store.operators.remove('op_sam', []);
+    t.equal(await store.consoleSessions.get('h3'), undefined, 'removed with its operator');
+  });
+
   t.test('signing keys: add retires the active one, list newest first, reseal', async (t) => {
     const { signingKeys } = await openTestStore(t);
     const key = (kid: string, createdAt: number): SigningKeyRow => ({ kid, publicJwk: `{"kid":"${kid}"}`, privateJwkEncrypted: `sealed-${kid}`, createdAt, retiredAt: null });

@@ -11,6 +11,7 @@ import { PostgresClients } from './clients.js';
 import { PostgresDkimKeys } from './dkim-keys.js';
 import { PostgresClientRelays } from './client-relays.js';
 import { PostgresOperators } from './operators.js';
+import { PostgresConsoleSessions } from './console-sessions.js';
 import { PostgresMaintenance } from './maintenance.js';
 import { migratePostgres, openPostgres } from './open.js';
 import { PostgresOutbox } from './outbox.js';
@@ -28,6 +29,7 @@ export async function openPostgresStore(url: string, poolSize: number, redis?: {
     dkimKeys: new PostgresDkimKeys(db),
     clientRelays: new PostgresClientRelays(db),
     operators: new PostgresOperators(db),
+    consoleSessions: new PostgresConsoleSessions(db),
     verifications: new PostgresVerifications(db, redis ? redisCounters(redis.client, redis.prefix) : undefined),
     outbox: new PostgresOutbox(db),
     signingKeys: new PostgresSigningKeys(db),

@@ -9,6 +9,7 @@ import { SqliteClients } from './clients.js';
 import { SqliteDkimKeys } from './dkim-keys.js';
 import { SqliteClientRelays } from './client-relays.js';
 import { SqliteOperators } from './operators.js';
+import { SqliteConsoleSessions } from './console-sessions.js';
 import { GroupCommit } from './group-commit.js';
 import { SqliteMaintenance } from './maintenance.js';
 import { migrateSqlite, openSqlite } from './open.js';
@@ -29,6 +30,7 @@ export function openSqliteStore(path: string): Store {
     dkimKeys: new SqliteDkimKeys(db, statements),
     clientRelays: new SqliteClientRelays(db, statements),
     operators: new SqliteOperators(db, statements),
+    consoleSessions: new SqliteConsoleSessions(db),
     verifications: new SqliteVerifications(db, statements, group),
     outbox: new SqliteOutbox(db, statements, group),
     signingKeys: new SqliteSigningKeys(db),

@@ -1,0 +1,108 @@
+// The support console's sessions, kept on the server: the browser holds only a random id
+// (256 bits) in an HttpOnly cookie, the database only its SHA-256, so a copy of the
+// database signs nobody in. A sign-in moves through stages — the mailed code, then the
+// authenticator app (or its enrolment at the first sign-in) — and the id changes at each
+// step, so an id seen before sign-in is worth nothing after it. Sessions end after 30
+// minutes without a request, 12 hours after they began, at sign-out, at "sign out
+// everywhere", and at once when the operator is disabled or removed.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Operator } from './model.js';
+import type { OperatorsPort } from './ports.js';
+
+export const sessionIdleMs = 30 * 60_000;
+export const sessionLifetimeMs = 12 * 3_600_000;
+
+/** How far a sign-in has come. Only `signed_in` opens the console's pages. */
+export const sessionStages = ['code', 'second_factor', 'enrol', 'signed_in'] as const;
+export type SessionStage = (typeof sessionStages)[number];
+
+export interface ConsoleSession {
+  /** SHA-256 (base64url) of the cookie's value. */
+  idHash: string;
+  operatorId: string;
+  stage: SessionStage;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export interface ConsoleSessionsPort {
+  create(session: ConsoleSession): Promise<void>;
+  get(idHash: string): Promise<ConsoleSession | undefined>;
+  /** The same session under a new id and stage (the old id stops working); false when it is gone. */
+  advance(idHash: string, next: { idHash: string; stage: SessionStage; at: number }): Promise<boolean>;
+  touch(idHash: string, at: number): Promise<void>;
+  remove(idHash: string): Promise<void>;
+  /** Every session of the operator (sign out everywhere; disabled). */
+  removeAllOf(operatorId: string): Promise<number>;
+  /** Sessions past their lifetime or idle limit; how many were removed. */
+  removeExpired(now: number): Promise<number>;
+}
+
+const hashOf = (id: string) => createHash('sha256').update(id).digest('base64url');
+const newSessionId = () => randomBytes(32).toString('base64url');
+
+export class ConsoleSessions {
+  constructor(
+    private readonly sessions: ConsoleSessionsPort,
+    private readonly operators: Pick<OperatorsPort, 'get'>,
+    private readonly options: { csrfKey: Buffer; now: () => number },
+  ) {}
+
+  /** A new session at its first stage; the cookie's value is returned once, never stored. */
+  async start(operatorId: string, stage: SessionStage = 'code'): Promise<{ cookie: string; session: ConsoleSession }> {
+    const cookie = newSessionId();
+    const at = this.options.now();
+    const session: ConsoleSession = { idHash: hashOf(cookie), operatorId, stage, createdAt: at, lastSeenAt: at };
+    await this.sessions.create(session);
+    return { cookie, session };
+  }
+
+  /**
+   * The session and its operator for a cookie, if it is still good: within both time
+   * limits, and its operator still there and enabled. A session that is not is removed.
+   */
+  async read(cookie: string | undefined): Promise<{ session: ConsoleSession; operator: Operator } | undefined> {
+    if (!cookie || cookie.length > 128) return undefined;
+    const idHash = hashOf(cookie);
+    const session = await this.sessions.get(idHash);
+    if (!session) return undefined;
+    const now = this.options.now();
+    const operator = await this.operators.get(session.operatorId);
+    const expired = now - session.lastSeenAt >= sessionIdleMs || now - session.createdAt >= sessionLifetimeMs;
+    if (expired || !operator || operator.disabledAt !== null) {
+      await this.sessions.remove(idHash);
+      return undefined;
+    }
+    await this.sessions.touch(idHash, now);
+    return { session: { ...session, lastSeenAt: now }, operator };
+  }
+
+  /** The next stage under a new id: the old cookie stops working. Undefined when the session is gone. */
+  async advance(cookie: string, stage: SessionStage): Promise<string | undefined> {
+    const next = newSessionId();
+    const moved = await this.sessions.advance(hashOf(cookie), { idHash: hashOf(next), stage, at: this.options.now() });
+    return moved ? next : undefined;
+  }
+
+  end(cookie: string): Promise<void> {
+    return this.sessions.remove(hashOf(cookie));
+  }
+
+  /** Sign out everywhere, and what disabling an operator does. */
+  endAllOf(operatorId: string): Promise<number> {
+    return this.sessions.removeAllOf(operatorId);
+  }
+
+  /** The session's CSRF token: derived from its id (nothing more to store), different for every id. */
+  csrfToken(cookie: string): string {
+    return createHmac('sha256', this.options.csrfKey).update(cookie).digest('base64url');
+  }
+
+  /** Whether a form's token is the session's, in constant time. */
+  csrfMatches(cookie: string, token: unknown): boolean {
+    if (typeof token !== 'string') return false;
+    const expected = Buffer.from(this.csrfToken(cookie));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}

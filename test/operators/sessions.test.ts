@@ -1,0 +1,106 @@
+// The console's sessions against in-memory ports: what a cookie is worth, and for how long.
+import t from 'tap';
+import type { Operator } from '../../src/operators/model.js';
+import { ConsoleSessions, sessionIdleMs, sessionLifetimeMs, type ConsoleSession, type ConsoleSessionsPort } from '../../src/operators/sessions.js';
+
+const start = Date.parse('2026-12-03T09:00:00Z');
+
+function setUp() {
+  const clock = { now: start };
+  const rows = new Map<string, ConsoleSession>();
+  const port: ConsoleSessionsPort = {
+    create: async (s) => void rows.set(s.idHash, { ...s }),
+    get: async (idHash) => rows.get(idHash),
+    async advance(idHash, next) {
+      const s = rows.get(idHash);
+      if (!s) return false;
+      rows.delete(idHash);
+      rows.set(next.idHash, { ...s, idHash: next.idHash, stage: next.stage, lastSeenAt: next.at });
+      return true;
+    },
+    touch: async (idHash, at) => void (rows.get(idHash) && (rows.get(idHash)!.lastSeenAt = at)),
+    remove: async (idHash) => void rows.delete(idHash),
+    async removeAllOf(operatorId) {
+      const mine = [...rows.values()].filter((s) => s.operatorId === operatorId);
+      for (const s of mine) rows.delete(s.idHash);
+      return mine.length;
+    },
+    async removeExpired(now) {
+      const old = [...rows.values()].filter((s) => now - s.lastSeenAt >= sessionIdleMs || now - s.createdAt >= sessionLifetimeMs);
+      for (const s of old) rows.delete(s.idHash);
+      return old.length;
+    },
+  };
+  const ann: Operator = { id: 'op_ann', email: 'ann@acme.example', role: 'admin', createdAt: start, disabledAt: null };
+  const operators = new Map([[ann.id, ann]]);
+  const sessions = new ConsoleSessions(port, { get: async (id) => operators.get(id) }, { csrfKey: Buffer.alloc(32, 7), now: () => clock.now });
+  return { clock, rows, sessions, ann, operators };
+}
+
+t.test('a cookie is 256 random bits; the store keeps only its hash', async (t) => {
+  const { sessions, rows } = setUp();
+  const { cookie, session } = await sessions.start('op_ann');
+  t.match(cookie, /^[A-Za-z0-9_-]{43}$/);
+  t.not(session.idHash, cookie);
+  t.notOk(JSON.stringify([...rows.values()]).includes(cookie), 'the cookie is nowhere in the store');
+  t.match(await sessions.read(cookie), { session: { stage: 'code', operatorId: 'op_ann' }, operator: { id: 'op_ann' } });
+  t.equal(await sessions.read('not-a-session'), undefined);
+  t.equal(await sessions.read(undefined), undefined);
+  t.equal(await sessions.read('x'.repeat(200)), undefined);
+});
+
+t.test('each step of a sign-in changes the id: the old cookie stops working', async (t) => {
+  const { sessions } = setUp();
+  const { cookie } = await sessions.start('op_ann');
+  const second = await sessions.advance(cookie, 'second_factor');
+  t.ok(second);
+  t.not(second, cookie);
+  t.equal(await sessions.read(cookie), undefined, 'the id from before the code is worth nothing');
+  const signedIn = (await sessions.advance(second!, 'signed_in'))!;
+  t.match(await sessions.read(signedIn), { session: { stage: 'signed_in' } });
+  t.equal(await sessions.advance(second!, 'signed_in'), undefined, 'an old id cannot advance either');
+});
+
+t.test('30 minutes without a request end a session; requests keep it alive, up to 12 hours', async (t) => {
+  const { sessions, clock } = setUp();
+  const { cookie } = await sessions.start('op_ann', 'signed_in');
+  clock.now += sessionIdleMs - 1;
+  t.ok(await sessions.read(cookie), 'a request just inside the idle limit');
+  for (let i = 0; i < 25; i++) {
+    clock.now += 29 * 60_000;
+    if (clock.now - start >= sessionLifetimeMs) break;
+    t.ok(await sessions.read(cookie), `still there after ${Math.round((clock.now - start) / 60_000)} minutes of use`);
+  }
+  clock.now = start + sessionLifetimeMs;
+  t.equal(await sessions.read(cookie), undefined, 'twelve hours after it began, used or not');
+  const idle = (await sessions.start('op_ann', 'signed_in')).cookie;
+  clock.now += sessionIdleMs;
+  t.equal(await sessions.read(idle), undefined, 'idle for 30 minutes');
+});
+
+t.test('a disabled or removed operator is signed out at once; sign out, and sign out everywhere', async (t) => {
+  const { sessions, ann, operators } = setUp();
+  const a = (await sessions.start('op_ann', 'signed_in')).cookie;
+  const b = (await sessions.start('op_ann', 'signed_in')).cookie;
+  await sessions.end(a);
+  t.equal(await sessions.read(a), undefined, 'signed out');
+  t.ok(await sessions.read(b), 'the other browser is still in');
+  t.equal(await sessions.endAllOf('op_ann'), 1, 'everywhere');
+  t.equal(await sessions.read(b), undefined);
+  const c = (await sessions.start('op_ann', 'signed_in')).cookie;
+  operators.set('op_ann', { ...ann, disabledAt: start });
+  t.equal(await sessions.read(c), undefined, 'disabled: at once');
+  operators.delete('op_ann');
+  t.equal(await sessions.read((await sessions.start('op_ann', 'signed_in')).cookie), undefined, 'removed: at once');
+});
+
+t.test("the CSRF token is the session's own: derived from its id, checked in constant time", async (t) => {
+  const { sessions } = setUp();
+  const a = (await sessions.start('op_ann')).cookie;
+  const b = (await sessions.start('op_ann')).cookie;
+  const token = sessions.csrfToken(a);
+  t.match(token, /^[A-Za-z0-9_-]{43}$/);
+  t.ok(sessions.csrfMatches(a, token));
+  t.notOk(sessions.csrfMatches(b, token), "another session's token");
+  for (const wrong of [undefined, '', token.slice(1), `${token}x`, 42, [token]]) t.notOk(sessions.csrfMatches(a, wrong), `refused: ${JSON.stringify(wrong)}`);
+});
