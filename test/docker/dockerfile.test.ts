@@ -27,6 +27,10 @@ function instructions(dockerfile: string): string[] {
     .filter((line) => line && !line.startsWith('#'));
 }
 
+// npm ci and a build in a fresh folder: minutes when another test file runs beside it, so
+// the whole file (not only its test) gets ten.
+t.setTimeout(600_000);
+
 t.test("the Dockerfile's build and start steps produce a server that answers /readyz", async (t) => {
   t.setTimeout(600_000);
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-docker-'));
