@@ -208,6 +208,7 @@ export function linkProblem(trouble) {
     return ['Use the browser where you started', '<p role="alert" class="error">This link works only in the browser where you asked for the code.</p><p>Open it there, or type the code from the same mail on the page where you started.</p>'];
   }
   if (trouble === 'busy') return ['Try again shortly', '<p role="alert" class="error">Too many links were tried from here. Type the code from the mail instead, or try again later.</p>'];
+  if (trouble === 'canceled') return ['This sign-in was canceled', `<p role="alert" class="error">This link's sign-in was canceled.</p>${again}`];
   if (trouble === 'expired') return ['This link has expired', `<p role="alert" class="error">This link and its code have expired.</p>${again}`];
   return ['This link was already used', `<p role="alert" class="error">This link was already used, or a newer mail replaced it.</p>${again}`];
 }

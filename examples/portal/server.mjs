@@ -354,7 +354,8 @@ const routes = {
 function linkTrouble(error) {
   if (error instanceof DifferentBrowserError || error instanceof InvalidRequestError) return 'elsewhere';
   if (error instanceof LinkNotFoundError || error instanceof AlreadyVerifiedError) return 'used';
-  if (error instanceof CodeExpiredError || error instanceof VerificationCanceledError || error instanceof TooManyAttemptsError) return 'expired';
+  if (error instanceof VerificationCanceledError) return 'canceled';
+  if (error instanceof CodeExpiredError || error instanceof TooManyAttemptsError) return 'expired';
   if (error instanceof RateLimitedError) return 'busy';
   throw error;
 }

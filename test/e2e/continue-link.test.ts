@@ -67,10 +67,10 @@ await onEachDatabase(async (t) => {
 
   const db = onPostgres ? 'pg' : 'sqlite';
   const state = async (id: string) => (await fetch(`${mailcode.url}/verifications/${id}`, { headers: { authorization: `Bearer ${apiKey}` } })).json();
-  /** The newest mail to `email`: its continue link, its code, its verification. */
-  const newestMail = async (email: string, count: number) => {
+  /** The newest mail to `email` once there are `count` (or the one `back` mails before it): its continue link, its code, its verification. */
+  const newestMail = async (email: string, count: number, back = 0) => {
     await waitFor(`mail ${count} to ${email}`, async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count >= count, 10_000);
-    const message = await mailbox.getMessageSummary((await mailbox.searchMessages({ query: `to:${email}` })).messages[0]!.ID);
+    const message = await mailbox.getMessageSummary((await mailbox.searchMessages({ query: `to:${email}` })).messages[back]!.ID);
     return {
       link: /<(http:\/\/[^>]+#mc=[A-Za-z0-9_-]{32})>/.exec(message.Text)![1]!,
       code: /^ {4}(\d{6})$/m.exec(message.Text)![1]!,
@@ -159,6 +159,35 @@ await onEachDatabase(async (t) => {
     await page.getByRole('button', { name: 'Verify' }).click();
     t.match(await page.locator('body').innerText(), /Choose a password/);
     t.match(await state(mail.verificationId), { status: 'verified', verifiedWith: 'code' });
+  });
+
+  t.test("a resend's older link still signs in; a canceled verification's link says it was canceled", async (t) => {
+    const person = await browser!.newContext();
+    t.teardown(() => person.close());
+    const page = await person.newPage();
+    await page.goto(`${portalUrl}/signup`);
+    await page.getByLabel('Work email').fill(`frank-${db}@acme.example`);
+    await page.getByRole('button', { name: 'Send verification code' }).click();
+    await newestMail(`frank-${db}@acme.example`, 1);
+    await page.getByRole('button', { name: 'Send a new code' }).click();
+    const older = await newestMail(`frank-${db}@acme.example`, 2, 1);
+    const newer = await newestMail(`frank-${db}@acme.example`, 2);
+    t.equal(older.verificationId, newer.verificationId, 'the resend joined the verification');
+    t.not(older.link, newer.link, 'each mail its own link');
+    await open(page, older.link);
+    await page.getByRole('button', { name: 'Continue to Acme Portal' }).click();
+    t.match(await page.locator('body').innerText(), /Choose a password/, 'the older link signs up');
+
+    await page.goto(`${portalUrl}/signup`);
+    await page.getByLabel('Work email').fill(`grace-${db}@acme.example`);
+    await page.getByRole('button', { name: 'Send verification code' }).click();
+    const mail = await newestMail(`grace-${db}@acme.example`, 1);
+    const canceled = await fetch(`${mailcode.url}/verifications/${mail.verificationId}`, { method: 'DELETE', headers: { authorization: `Bearer ${apiKey}` } });
+    t.equal(canceled.status, 204);
+    await open(page, mail.link);
+    await page.getByRole('button', { name: 'Continue to Acme Portal' }).click();
+    t.match(await page.locator('body').innerText(), /This link's sign-in was canceled/);
+    t.match(await state(mail.verificationId), { status: 'canceled' });
   });
 });
 
