@@ -7,7 +7,7 @@ import { event as auditEvent, type NewEvent } from '../events/model.js';
 import { aboutVerification } from './audit.js';
 import { operations, type Flow } from './flow.js';
 import { bucketStart, wrongCodesWindowMs } from './limits.js';
-import type { AttemptOutcome } from './model.js';
+import { closedBecause, type AttemptOutcome } from './model.js';
 import type { AttemptOps, AttemptRequest, CounterIncrement } from './ports.js';
 
 /**
@@ -44,10 +44,8 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
       yield* op('commitAttempt', { ...probe, count: [increment(`${unknownIdCounter}${request.clientId}`, now)], events: [] });
       return { kind: 'not_found' };
     }
-    if (verification.status === 'verified') return { kind: 'already_verified', verification };
-    if (verification.status === 'canceled') return { kind: 'canceled', verification };
-    if (verification.status === 'locked' || verification.attempts >= verification.maxAttempts) return { kind: 'locked', verification };
-    if (now >= verification.expiresAt) return { kind: 'expired', verification };
+    const closed = closedBecause(verification, now);
+    if (closed) return { kind: closed, verification };
 
     const matched = request.matches(verification.id, codeHashes);
     const attempts = verification.attempts + 1;

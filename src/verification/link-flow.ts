@@ -7,7 +7,7 @@ import { event, type NewEvent } from '../events/model.js';
 import { aboutVerification } from './audit.js';
 import { operations, type Flow } from './flow.js';
 import { bucketStart, hourMs, retryAfterInBuckets, windowStart } from './limits.js';
-import type { LinkOutcome, Verification } from './model.js';
+import { closedBecause, type LinkOutcome, type Verification } from './model.js';
 import type { LinkOps, LinkRequest } from './ports.js';
 
 const op = operations<LinkOps>();
@@ -17,23 +17,15 @@ export type LinkRefusal = 'different_browser' | 'expired' | 'canceled' | 'alread
 const refused = (v: Verification, reason: LinkRefusal, request: LinkRequest): NewEvent =>
   event('verification.link_refused', request.now, aboutVerification(v), request.context, { reason });
 
-/** Why a verification takes no link now, if it does not. */
-function unusable(v: Verification, now: number): Exclude<LinkRefusal, 'different_browser'> | undefined {
-  if (v.status === 'verified') return 'already_verified';
-  if (v.status === 'canceled') return 'canceled';
-  if (v.status === 'locked' || v.attempts >= v.maxAttempts) return 'locked';
-  if (v.status === 'expired' || now >= v.expiresAt) return 'expired';
-  return undefined;
-}
-
 export function* linkFlow(request: LinkRequest): Flow<LinkOps, LinkOutcome> {
   const { now } = request;
   const probes = { key: `link:${request.clientId}:${request.ipKey}`, windowMs: hourMs, limit: request.limits.unknownLinksPerIpHour };
   const probe = { key: probes.key, windowMs: hourMs, bucket: bucketStart(probes, now) };
+  const query = { clientId: request.clientId, linkHashes: request.linkHashes, probes: { key: probes.key, windowMs: hourMs, since: windowStart(probes, now) } };
   for (let round = 0; ; round++) {
-    const state = yield* op('loadLink', { clientId: request.clientId, linkHashes: request.linkHashes, probes: { key: probes.key, windowMs: hourMs, since: windowStart(probes, now) } });
+    const state = yield* op('loadLink', query);
     const v = state.verification;
-    const reason = v && unusable(v, now);
+    const reason = v && closedBecause(v, now);
     // Unknown and used links are what a flood sends: counted, and refused unread past the limit.
     if (!v || reason === 'already_verified') {
       const wait = retryAfterInBuckets(state.probes, probes, now);

@@ -91,6 +91,18 @@ export type LinkOutcome =
 
 export type CancelOutcome = 'canceled' | 'not_found' | 'already_verified' | 'unchanged';
 
+/**
+ * Why a verification takes no code and no link now, if it does not: in the order a person
+ * is told (used, canceled, locked, expired). One rule for codes and links.
+ */
+export function closedBecause(v: Pick<Verification, 'status' | 'attempts' | 'maxAttempts' | 'expiresAt'>, now: number): 'already_verified' | 'canceled' | 'locked' | 'expired' | undefined {
+  if (v.status === 'verified') return 'already_verified';
+  if (v.status === 'canceled') return 'canceled';
+  if (v.status === 'locked' || v.attempts >= v.maxAttempts) return 'locked';
+  if (v.status === 'expired' || now >= v.expiresAt) return 'expired';
+  return undefined;
+}
+
 /** What a portal sees: a pending verification past its expiry is "expired". */
 export type VerificationState = 'pending' | 'verified' | 'expired' | 'locked' | 'canceled';
 
