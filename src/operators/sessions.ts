@@ -12,6 +12,16 @@ import type { OperatorsPort } from './ports.js';
 export const sessionIdleMs = 30 * 60_000;
 export const sessionLifetimeMs = 12 * 3_600_000;
 
+/** A session last seen at or before `seenBy`, or begun at or before `begunBy`, has ended. */
+export interface SessionCutoffs {
+  seenBy: number;
+  begunBy: number;
+}
+
+export const sessionCutoffs = (now: number): SessionCutoffs => ({ seenBy: now - sessionIdleMs, begunBy: now - sessionLifetimeMs });
+
+const ended = (s: Pick<ConsoleSession, 'lastSeenAt' | 'createdAt'>, c: SessionCutoffs) => s.lastSeenAt <= c.seenBy || s.createdAt <= c.begunBy;
+
 /** How far a sign-in has come. Only `signed_in` opens the console's pages. */
 export const sessionStages = ['code', 'second_factor', 'enrol', 'signed_in'] as const;
 export type SessionStage = (typeof sessionStages)[number];
@@ -34,8 +44,8 @@ export interface ConsoleSessionsPort {
   remove(idHash: string): Promise<void>;
   /** Every session of the operator (sign out everywhere; disabled). */
   removeAllOf(operatorId: string): Promise<number>;
-  /** Sessions past their lifetime or idle limit; how many were removed. */
-  removeExpired(now: number): Promise<number>;
+  /** Sessions that ended by the cutoffs; how many were removed. */
+  removeEnded(cutoffs: SessionCutoffs): Promise<number>;
 }
 
 const hashOf = (id: string) => createHash('sha256').update(id).digest('base64url');
@@ -68,8 +78,7 @@ export class ConsoleSessions {
     if (!session) return undefined;
     const now = this.options.now();
     const operator = await this.operators.get(session.operatorId);
-    const expired = now - session.lastSeenAt >= sessionIdleMs || now - session.createdAt >= sessionLifetimeMs;
-    if (expired || !operator || operator.disabledAt !== null) {
+    if (ended(session, sessionCutoffs(now)) || !operator || operator.disabledAt !== null) {
       await this.sessions.remove(idHash);
       return undefined;
     }
@@ -86,6 +95,11 @@ export class ConsoleSessions {
 
   end(cookie: string): Promise<void> {
     return this.sessions.remove(hashOf(cookie));
+  }
+
+  /** Removes the sessions nobody can use any more (the ones never read again after they ended). */
+  removeEnded(): Promise<number> {
+    return this.sessions.removeEnded(sessionCutoffs(this.options.now()));
   }
 
   /** Sign out everywhere, and what disabling an operator does. */

@@ -25,8 +25,8 @@ function setUp() {
       for (const s of mine) rows.delete(s.idHash);
       return mine.length;
     },
-    async removeExpired(now) {
-      const old = [...rows.values()].filter((s) => now - s.lastSeenAt >= sessionIdleMs || now - s.createdAt >= sessionLifetimeMs);
+    async removeEnded(cutoffs) {
+      const old = [...rows.values()].filter((s) => s.lastSeenAt <= cutoffs.seenBy || s.createdAt <= cutoffs.begunBy);
       for (const s of old) rows.delete(s.idHash);
       return old.length;
     },
@@ -103,4 +103,16 @@ t.test("the CSRF token is the session's own: derived from its id, checked in con
   t.ok(sessions.csrfMatches(a, token));
   t.notOk(sessions.csrfMatches(b, token), "another session's token");
   for (const wrong of [undefined, '', token.slice(1), `${token}x`, 42, [token]]) t.notOk(sessions.csrfMatches(a, wrong), `refused: ${JSON.stringify(wrong)}`);
+});
+
+t.test('sessions that ended and are never read again are removed by the sweep, the others kept', async (t) => {
+  const { sessions, clock, rows } = setUp();
+  const idle = (await sessions.start('op_ann', 'signed_in')).cookie;
+  clock.now += 20 * 60_000;
+  const fresh = (await sessions.start('op_ann', 'signed_in')).cookie;
+  clock.now += 10 * 60_000;
+  t.equal(await sessions.removeEnded(), 1, 'the one idle for 30 minutes');
+  t.equal(rows.size, 1);
+  t.ok(await sessions.read(fresh));
+  t.equal(await sessions.read(idle), undefined);
 });

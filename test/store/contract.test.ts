@@ -12,6 +12,7 @@ import type { SigningKeyRow } from '../../src/assertions/ports.js';
 import { event, type EventType } from '../../src/events/model.js';
 import type { Store } from '../../src/store/store.js';
 import { serviceScope } from '../../src/operators/model.js';
+import { sessionCutoffs } from '../../src/operators/sessions.js';
 import type { SendLimits } from '../../src/verification/model.js';
 import type { SendRequest } from '../../src/verification/ports.js';
 import { postgresTestEnv, onPostgres } from '../helpers/databases.js';
@@ -456,7 +457,7 @@ await onEachDatabase(async (t) => {
     t.same(await store.events.list({ clientId: 'cl_a', limit: 10 }), [], "in no client's trail");
   });
 
-  t.test('console sessions: create, get, advance to a new id, touch, remove, remove all of an operator, expire, gone with the operator', async (t) => {
+  t.test('console sessions: create, get, advance to a new id, touch, remove, remove all of an operator, remove the ended, gone with the operator', async (t) => {
     const store = await openTestStore(t);
     const op = (id: string, email: string) => ({ id, email, role: 'admin' as const, createdAt: now, disabledAt: null });
     await store.operators.create(op('op_ann', 'ann@acme.example'), []);
@@ -478,7 +479,7 @@ await onEachDatabase(async (t) => {
     t.ok(await store.consoleSessions.get('h3'), "another operator's session stays");
     await store.consoleSessions.create(session('old', 'op_sam', now - 13 * 3_600_000));
     await store.consoleSessions.create(session('idle', 'op_sam', now - 31 * 60_000));
-    t.equal(await store.consoleSessions.removeExpired(now), 2);
+    t.equal(await store.consoleSessions.removeEnded(sessionCutoffs(now)), 2);
     t.ok(await store.consoleSessions.get('h3'));
     await store.operators.remove('op_sam', []);
     t.equal(await store.consoleSessions.get('h3'), undefined, 'removed with its operator');

@@ -1,7 +1,7 @@
 // The support console's sessions on PostgreSQL.
 import { eq, lte, or } from 'drizzle-orm';
 import { consoleSessions } from '../../../db/schema.pg.js';
-import { sessionIdleMs, sessionLifetimeMs, type ConsoleSession, type ConsoleSessionsPort, type SessionStage } from '../../operators/sessions.js';
+import type { ConsoleSession, ConsoleSessionsPort, SessionCutoffs, SessionStage } from '../../operators/sessions.js';
 import type { PgDb } from './open.js';
 
 export class PostgresConsoleSessions implements ConsoleSessionsPort {
@@ -33,10 +33,10 @@ export class PostgresConsoleSessions implements ConsoleSessionsPort {
     return (await this.db.delete(consoleSessions).where(eq(consoleSessions.operatorId, operatorId)).returning({ idHash: consoleSessions.idHash })).length;
   }
 
-  async removeExpired(now: number): Promise<number> {
+  async removeEnded(cutoffs: SessionCutoffs): Promise<number> {
     const removed = await this.db
       .delete(consoleSessions)
-      .where(or(lte(consoleSessions.lastSeenAt, now - sessionIdleMs), lte(consoleSessions.createdAt, now - sessionLifetimeMs)))
+      .where(or(lte(consoleSessions.lastSeenAt, cutoffs.seenBy), lte(consoleSessions.createdAt, cutoffs.begunBy)))
       .returning({ idHash: consoleSessions.idHash });
     return removed.length;
   }

@@ -1,7 +1,7 @@
 // The support console's sessions on SQLite.
 import { eq, lte, or } from 'drizzle-orm';
 import { consoleSessions } from '../../../db/schema.js';
-import { sessionIdleMs, sessionLifetimeMs, type ConsoleSession, type ConsoleSessionsPort, type SessionStage } from '../../operators/sessions.js';
+import type { ConsoleSession, ConsoleSessionsPort, SessionCutoffs, SessionStage } from '../../operators/sessions.js';
 import type { SqliteDb } from './open.js';
 
 export class SqliteConsoleSessions implements ConsoleSessionsPort {
@@ -31,10 +31,10 @@ export class SqliteConsoleSessions implements ConsoleSessionsPort {
     return this.db.delete(consoleSessions).where(eq(consoleSessions.operatorId, operatorId)).run().changes;
   }
 
-  async removeExpired(now: number): Promise<number> {
+  async removeEnded(cutoffs: SessionCutoffs): Promise<number> {
     return this.db
       .delete(consoleSessions)
-      .where(or(lte(consoleSessions.lastSeenAt, now - sessionIdleMs), lte(consoleSessions.createdAt, now - sessionLifetimeMs)))
+      .where(or(lte(consoleSessions.lastSeenAt, cutoffs.seenBy), lte(consoleSessions.createdAt, cutoffs.begunBy)))
       .run().changes;
   }
 }
