@@ -74,6 +74,14 @@ v as (
 ${afterVerification(17)}
 select ${columns} from v`;
 
+/** A CTE deleting all but the newest $14 - 1 rows of the verification's codes (or links): with this send's, $14 stay. */
+const keepNewest = (table: 'verification_codes' | 'verification_links') => `
+pruned_${table} as (
+  delete from ${table} where verification_id in (select id from v) and id not in (
+    select id from ${table} where verification_id = $13 order by id desc limit greatest($14::int - 1, 0)
+  )
+)`;
+
 /**
  * A resend joining a pending verification: $13 its id, $14 how many codes (and links) stay
  * valid, $15/$16 the link. The deletes see the rows as they were before this statement, so
@@ -86,16 +94,8 @@ v as (
   where id = $13::text and status = 'pending' and expires_at > $3::bigint and (select ok from ok)
   returning *
 ),
-pruned as (
-  delete from verification_codes where verification_id in (select id from v) and id not in (
-    select id from verification_codes where verification_id = $13 order by id desc limit greatest($14::int - 1, 0)
-  )
-),
-pruned_links as (
-  delete from verification_links where verification_id in (select id from v) and id not in (
-    select id from verification_links where verification_id = $13 order by id desc limit greatest($14::int - 1, 0)
-  )
-),
+${keepNewest('verification_codes')},
+${keepNewest('verification_links')},
 ${afterVerification(15)}
 select ${columns} from v`;
 

@@ -41,6 +41,19 @@ const givenUpColumns = {
   email: sql<string>`(select email from verifications where id = ${outbox.verificationId})`,
 };
 
+/** Deletes all but the `keep` newest rows of a verification's codes (or links): a resend keeps the newest few valid. */
+function keepNewest(db: SqliteDb, table: typeof verificationCodes | typeof verificationLinks) {
+  return db
+    .delete(table)
+    .where(
+      and(
+        eq(table.verificationId, p('verificationId')),
+        sql`${table.id} not in (select ${table.id} from ${table} where ${table.verificationId} = ${p('verificationId')} order by ${table.id} desc limit ${p('keep')})`,
+      ),
+    )
+    .prepare();
+}
+
 export function prepareStatements(db: SqliteDb) {
   return {
     clientByKeyHash: db.select().from(clients).where(eq(clients.apiKeyHash, p('hash'))).prepare(),
@@ -111,28 +124,12 @@ export function prepareStatements(db: SqliteDb) {
       .returning()
       .prepare(),
     insertCode: db.insert(verificationCodes).values({ verificationId: p('verificationId'), codeHash: p('codeHash'), createdAt: p('now') }).prepare(),
-    keepNewestCodes: db
-      .delete(verificationCodes)
-      .where(
-        and(
-          eq(verificationCodes.verificationId, p('verificationId')),
-          sql`${verificationCodes.id} not in (select ${verificationCodes.id} from ${verificationCodes} where ${verificationCodes.verificationId} = ${p('verificationId')} order by ${verificationCodes.id} desc limit ${p('keep')})`,
-        ),
-      )
-      .prepare(),
+    keepNewestCodes: keepNewest(db, verificationCodes),
     insertLink: db
       .insert(verificationLinks)
       .values({ verificationId: p('verificationId'), linkHash: p('linkHash'), bindingHash: p('bindingHash'), createdAt: p('now') })
       .prepare(),
-    keepNewestLinks: db
-      .delete(verificationLinks)
-      .where(
-        and(
-          eq(verificationLinks.verificationId, p('verificationId')),
-          sql`${verificationLinks.id} not in (select ${verificationLinks.id} from ${verificationLinks} where ${verificationLinks.verificationId} = ${p('verificationId')} order by ${verificationLinks.id} desc limit ${p('keep')})`,
-        ),
-      )
-      .prepare(),
+    keepNewestLinks: keepNewest(db, verificationLinks),
     linkByHash: db
       .select({ verificationId: verificationLinks.verificationId, bindingHash: verificationLinks.bindingHash })
       .from(verificationLinks)
