@@ -2,6 +2,7 @@
 // domains (its allowed recipient domains, or its sender's) — a link to somewhere else in a
 // mail signed as the portal's would be a phishing link with mailcode's name on it. Plain
 // http only to a loopback address outside production, for a portal on a laptop.
+import { onDomain } from '../shared/domains.js';
 import { domainOf } from './dkim.js';
 
 export type ContinueUrlVerdict = { ok: true; url: string } | { ok: false; reason: string };
@@ -30,6 +31,6 @@ export function checkContinueUrl(input: string, domains: string[], production: b
   if (url.protocol !== 'https:') return { ok: false, reason: 'https:// is required (http:// only to localhost outside production)' };
   const host = url.hostname.toLowerCase();
   if (domains.length === 0) return { ok: false, reason: "the client has no domain to check it against: give it --domain or --from first" };
-  if (!domains.some((d) => host === d || host.endsWith(`.${d}`))) return { ok: false, reason: `${host} is not on the client's domains (${domains.join(', ')})` };
+  if (!domains.some((d) => onDomain(host, d))) return { ok: false, reason: `${host} is not on the client's domains (${domains.join(', ')})` };
   return { ok: true, url: url.href };
 }

@@ -2,6 +2,7 @@
 // signed for that domain (d=acme.example), so a receiver's DMARC check finds it aligned with
 // the From and the code arrives as the portal's own mail. The rules of which key signs, and
 // what the DNS must say, live here.
+import { onDomain } from '../shared/domains.js';
 
 /** One key of one client for one sending domain. Only the public half is ever shown. */
 export interface DkimKey {
@@ -54,7 +55,7 @@ export function domainOf(from: string): string {
  */
 export function aligned(fromDomain: string, signingDomain: string | undefined): boolean {
   if (!signingDomain || !fromDomain) return false;
-  return fromDomain === signingDomain || fromDomain.endsWith(`.${signingDomain}`) || signingDomain.endsWith(`.${fromDomain}`);
+  return onDomain(fromDomain, signingDomain) || onDomain(signingDomain, fromDomain);
 }
 
 /** How a client's mail is signed now: for which domain, with which key, and whether DMARC will find it aligned. */

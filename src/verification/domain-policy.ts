@@ -2,6 +2,7 @@
 // any domain that maintained lists do not know as a consumer or disposable provider.
 import { createRequire } from 'node:module';
 import { disposableEmailBlocklistSet } from 'disposable-email-domains-js';
+import { onDomain } from '../shared/domains.js';
 
 const require = createRequire(import.meta.url);
 const consumerProviders: ReadonlySet<string> = new Set(require('email-providers/all.json') as string[]);
@@ -17,7 +18,7 @@ function domainAndParents(domain: string): string[] {
 
 export function checkDomain(domain: string, allowedDomains: readonly string[]): DomainDecision {
   if (allowedDomains.length > 0) {
-    const allowed = allowedDomains.some((d) => domain === d || domain.endsWith(`.${d}`));
+    const allowed = allowedDomains.some((d) => onDomain(domain, d));
     return allowed ? { allowed: true } : { allowed: false, reason: `${domain} is not one of this client's company domains` };
   }
   for (const candidate of domainAndParents(domain)) {
