@@ -58,6 +58,8 @@ export const verifications = pgTable(
   },
   (t) => [
     index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
+    // The console looks an address up across clients.
+    index('verifications_email').on(t.email, t.createdAt),
     // Retention's purge, and the expiry sweep's look at what expired since its last pass.
     index('verifications_expires').on(t.expiresAt),
   ],
@@ -193,6 +195,9 @@ export const totpFactors = pgTable(
   },
   (t) => [
     index('totp_factors_user').on(t.clientId, t.userRef),
+    // The console looks a person up across clients, by user reference or address.
+    index('totp_factors_user_ref').on(t.userRef),
+    index('totp_factors_account').on(t.accountName),
     uniqueIndex('totp_factors_one_active').on(t.clientId, t.userRef).where(sql`status = 'active'`),
   ],
 );
@@ -222,6 +227,8 @@ export const events = pgTable(
     maskedEmail: text('masked_email'),
     requestId: text('request_id'),
     actor: text('actor').notNull(),
+    /** The operator (op_…) when the actor is one. */
+    actorId: text('actor_id'),
     data: text('data').notNull(),
     createdAt: millis('created_at').notNull(),
   },
@@ -229,6 +236,8 @@ export const events = pgTable(
     uniqueIndex('events_id').on(t.id),
     index('events_client').on(t.clientId, t.seq),
     index('events_subject').on(t.clientId, t.subject, t.seq),
+    // The console's audit view: one operator's doings.
+    index('events_actor').on(t.actorId, t.seq),
   ],
 );
 
@@ -244,7 +253,7 @@ export const suppressions = pgTable(
     createdAt: millis('created_at').notNull(),
     until: millis('until').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.clientId, t.email] }), index('suppressions_until').on(t.until)],
+  (t) => [primaryKey({ columns: [t.clientId, t.email] }), index('suppressions_until').on(t.until), index('suppressions_email').on(t.email)],
 );
 
 /** Webhook endpoints (see schema.ts). */

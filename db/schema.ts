@@ -60,6 +60,8 @@ export const verifications = sqliteTable(
   },
   (t) => [
     index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
+    // The console looks an address up across clients.
+    index('verifications_email').on(t.email, t.createdAt),
     // Retention's purge, and the expiry sweep's look at what expired since its last pass.
     index('verifications_expires').on(t.expiresAt),
   ],
@@ -219,6 +221,9 @@ export const totpFactors = sqliteTable(
   },
   (t) => [
     index('totp_factors_user').on(t.clientId, t.userRef),
+    // The console looks a person up across clients, by user reference or address.
+    index('totp_factors_user_ref').on(t.userRef),
+    index('totp_factors_account').on(t.accountName),
     uniqueIndex('totp_factors_one_active').on(t.clientId, t.userRef).where(sql`status = 'active'`),
   ],
 );
@@ -256,6 +261,8 @@ export const events = sqliteTable(
     requestId: text('request_id'),
     /** portal | cli | operator | mailcode */
     actor: text('actor').notNull(),
+    /** The operator (op_…) when the actor is one. */
+    actorId: text('actor_id'),
     /** JSON object: the event's own facts. */
     data: text('data').notNull(),
     createdAt: integer('created_at').notNull(),
@@ -264,6 +271,8 @@ export const events = sqliteTable(
     uniqueIndex('events_id').on(t.id),
     index('events_client').on(t.clientId, t.seq),
     index('events_subject').on(t.clientId, t.subject, t.seq),
+    // The console's audit view: one operator's doings.
+    index('events_actor').on(t.actorId, t.seq),
   ],
 );
 
@@ -280,7 +289,7 @@ export const suppressions = sqliteTable(
     createdAt: integer('created_at').notNull(),
     until: integer('until').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.clientId, t.email] }), index('suppressions_until').on(t.until)],
+  (t) => [primaryKey({ columns: [t.clientId, t.email] }), index('suppressions_until').on(t.until), index('suppressions_email').on(t.email)],
 );
 
 /** A client's webhook endpoint. `cursor_seq` is the last event of its client it has handed on. */

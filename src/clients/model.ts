@@ -27,6 +27,13 @@ export interface ClientSettings {
   suppressionHours: number;
 }
 
+/**
+ * mailcode's own client: its console signs operators in with the same codes and
+ * authenticator apps as any portal's people. Its id has a '~', which no client id made
+ * here has, so it is never listed, no operator action reaches it, and no API key is its.
+ */
+export const serviceClientId = '~mailcode';
+
 export const secondFactorPolicies = ['optional', 'required'] as const;
 export type SecondFactorPolicy = (typeof secondFactorPolicies)[number];
 

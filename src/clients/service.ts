@@ -2,16 +2,20 @@
 // API-key check every request makes. Each change is recorded as an event in the same
 // transaction; the CLI, the tests and the console all come through here.
 import { timingSafeEqual } from 'node:crypto';
-import { event, type RequestContext, type EventType } from '../events/model.js';
+import { byMailcode, event, type RequestContext, type EventType } from '../events/model.js';
 import { refuse } from '../shared/domain-error.js';
 import { newId } from '../shared/ids.js';
 import { hashApiKey, newApiKey } from '../shared/secrets.js';
-import type { Client, ClientSettings } from './model.js';
+import { serviceClientId, type Client, type ClientSettings } from './model.js';
 import { checkContinueUrl, clientDomains } from './continue-url.js';
 import type { ClientsPort } from './ports.js';
 
 /** What a new client needs: a name and (optionally) its domains and branding. */
 export type NewClientSettings = Partial<ClientSettings> & Pick<ClientSettings, 'name'>;
+
+const reserved = (id: string) => id.startsWith('~');
+/** Not a SHA-256 in base64url (43 characters): no presented API key hashes to it. */
+const noApiKey = 'none';
 
 export class ClientsService {
   constructor(
@@ -43,6 +47,7 @@ export class ClientsService {
 
   /** Changes what is given; the event names the settings that changed, not their values. */
   async update(id: string, changes: Partial<ClientSettings>, context: RequestContext): Promise<Client> {
+    if (reserved(id)) throw refuse({ kind: 'client_not_found', detail: `no client ${id}` });
     if (Object.keys(changes).length === 0) throw refuse({ kind: 'invalid_input', detail: 'nothing to change.' });
     if (changes.continueUrl || changes.allowedDomains || changes.mailFrom) {
       const current = await this.get(id);
@@ -57,25 +62,43 @@ export class ClientsService {
   /** Its API key stops working at once; its data stays (the trail, for the retention period). */
   async revoke(id: string, context: RequestContext): Promise<void> {
     const at = this.now();
+    if (reserved(id)) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
     if (!(await this.clients.revoke(id, at, [this.event('client.revoked', id, at, context)]))) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
   }
 
   /** A new API key for an active client; the old one stops working at once. */
   async rotateKey(id: string, context: RequestContext): Promise<string> {
+    if (reserved(id)) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
     const apiKey = newApiKey();
     const rotated = this.event('client.key_rotated', id, this.now(), context);
     if (!(await this.clients.rotateKey(id, hashApiKey(apiKey), [rotated]))) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
     return apiKey;
   }
 
-  list(): Promise<Client[]> {
-    return this.clients.list();
+  async list(): Promise<Client[]> {
+    return (await this.clients.list()).filter((c) => !reserved(c.id));
   }
 
   async get(id: string): Promise<Client> {
-    const client = await this.clients.get(id);
+    const client = reserved(id) ? undefined : await this.clients.get(id);
     if (!client) throw refuse({ kind: 'client_not_found', detail: `no client ${id}` });
     return client;
+  }
+
+  /** mailcode's own client (see serviceClientId), made the first time it is needed. */
+  async serviceClient(): Promise<Client> {
+    const found = await this.clients.get(serviceClientId);
+    if (found) return found;
+    const at = this.now();
+    const created = this.event('client.created', serviceClientId, at, byMailcode, { name: 'mailcode' });
+    try {
+      return await this.clients.create({ id: serviceClientId, name: 'mailcode', apiKeyHash: noApiKey, allowedDomains: [], secondFactor: 'required', createdAt: at }, [created]);
+    } catch (error) {
+      // Another process made it first.
+      const made = await this.clients.get(serviceClientId);
+      if (made) return made;
+      throw error;
+    }
   }
 
   /**

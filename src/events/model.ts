@@ -39,7 +39,7 @@ export const eventTypes = [
 ] as const;
 
 /** What concerns mailcode itself (its operators): in the service-wide trail, never a client's (see operators/model.ts). */
-export const serviceEventTypes = ['operator.created', 'operator.disabled', 'operator.removed'] as const;
+export const serviceEventTypes = ['operator.created', 'operator.disabled', 'operator.removed', 'operator.signed_in', 'operator.sign_in_failed', 'operator.signed_out'] as const;
 
 /** What a client's trail, `GET /events` and its webhooks can carry. */
 export type ClientEventType = (typeof eventTypes)[number];
@@ -64,6 +64,10 @@ export interface RequestContext {
   endUserIp?: string;
   /** The request's logger, so the service's log lines carry the request id. */
   log?: Pick<Logger, 'info' | 'warn'>;
+  /** The console's operator who asked (actor `operator`): recorded with every event of the change. */
+  operatorId?: string;
+  /** Why, in the operator's words: the console asks for one with every action on a person, and records it. */
+  reason?: string;
 }
 
 /** An event as the domain builds it; the store gives it its id and position. */
@@ -76,12 +80,15 @@ export interface NewEvent {
   maskedEmail: string | null;
   requestId: string | null;
   actor: Actor;
+  /** The operator (op_…) when the actor is one. */
+  actorId?: string | null;
   /** The event's own facts; never a code, a secret or an API key. */
   data: Record<string, unknown>;
   at: number;
 }
 
 export interface AuditEvent extends NewEvent {
+  actorId: string | null;
   /** Public and stable (ev_…): the webhook-id of every delivery of this event. */
   id: string;
   /** Its place in the trail: later events have larger ones. */
@@ -90,7 +97,8 @@ export interface AuditEvent extends NewEvent {
 
 /** An event of `context`, about `subject`, at `at`. */
 export function event(type: EventType, at: number, subject: { clientId: string; subject: string; maskedEmail?: string | null }, context: RequestContext, data: Record<string, unknown> = {}): NewEvent {
-  return { type, clientId: subject.clientId, subject: subject.subject, maskedEmail: subject.maskedEmail ?? null, requestId: context.requestId, actor: context.actor, data, at };
+  const facts = context.reason === undefined ? data : { ...data, reason: context.reason };
+  return { type, clientId: subject.clientId, subject: subject.subject, maskedEmail: subject.maskedEmail ?? null, requestId: context.requestId, actor: context.actor, actorId: context.operatorId ?? null, data: facts, at };
 }
 
 /** What mailcode does on its own (deliveries, expiry) is recorded as its own. */

@@ -2,6 +2,7 @@
 // manage clients, keys, domains, DKIM, webhooks and operators; support looks people up and
 // helps them, and cannot change settings. An operator signs in with mailcode's own flows
 // (a mailed code, then an authenticator app), so an operator is an address and a role.
+import { serviceClientId } from '../clients/model.js';
 
 export const operatorRoles = ['admin', 'support'] as const;
 export type OperatorRole = (typeof operatorRoles)[number];
@@ -19,6 +20,7 @@ export interface Operator {
 
 /**
  * The trail's scope for what concerns mailcode itself rather than one client (its
- * operators): no client id has a '~', so no client's `GET /events` or webhooks ever see it.
+ * operators, their sign-ins): mailcode's own client's, whose id no client's `GET /events`
+ * or webhooks ever see.
  */
-export const serviceScope = '~mailcode';
+export const serviceScope = serviceClientId;

@@ -29,6 +29,7 @@ export interface EventRow {
   maskedEmail: string | null;
   requestId: string | null;
   actor: string;
+  actorId: string | null;
   data: string;
   createdAt: number;
 }
@@ -43,6 +44,7 @@ export function eventRows(list: NewEvent[]): EventRow[] {
     maskedEmail: e.maskedEmail,
     requestId: e.requestId,
     actor: e.actor,
+    actorId: e.actorId ?? null,
     data: JSON.stringify(e.data),
     createdAt: e.at,
   }));

@@ -16,6 +16,12 @@ export class SuppressionService {
     return this.suppressions.list(client.id, this.now());
   }
 
+  /** Every client's suppression of the address that still lasts (support's lookup). */
+  async findByEmail(email: string): Promise<Suppression[]> {
+    const address = normalizeEmail(email);
+    return address.ok ? this.suppressions.findByEmail(address.email, this.now()) : [];
+  }
+
   /** Lets mail go to the address again (the person fixed their mailbox, or it was a mistake). */
   async lift(client: Pick<Client, 'id'>, email: string, context: RequestContext): Promise<void> {
     const address = normalizeEmail(email);

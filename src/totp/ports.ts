@@ -16,6 +16,8 @@ export interface TotpFactorsPort {
   /** The client's factor (pending or active) with this id. */
   get(id: string, clientId: string): Promise<TotpFactor | undefined>;
   active(clientId: string, userRef: string): Promise<TotpFactor | undefined>;
+  /** Every client's active factor whose user reference or account name is `person` (the console's lookup). */
+  activeFor(person: string): Promise<TotpFactor[]>;
   /**
    * Counts an attempt on the user's active factor before any code is compared, unless it
    * is locked (a lock that has run out starts a fresh count); the factor comes with it.

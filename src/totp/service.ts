@@ -100,10 +100,11 @@ export class TotpService {
     };
   }
 
-  async confirm(client: Client, enrollmentId: string, code: string, context: RequestContext = portal) {
+  /** `userRef`, when given, must be the enrolment's (the console confirms an operator's own enrolment only). */
+  async confirm(client: Client, enrollmentId: string, code: string, context: RequestContext = portal, userRef?: string) {
     const { factors, now } = this.deps;
     const factor = await factors.get(enrollmentId, client.id);
-    if (!factor || factor.status !== 'pending' || factor.expiresAt <= now()) throw refuse({ kind: 'enrollment_not_found' });
+    if (!factor || factor.status !== 'pending' || factor.expiresAt <= now() || (userRef !== undefined && factor.userRef !== userRef)) throw refuse({ kind: 'enrollment_not_found' });
     const attempts = await factors.countEnrollmentAttempt({ id: factor.id, now: now(), maxAttempts: this.deps.maxAttempts });
     await this.checkCode(factor, attempts, code, [], context);
     const recoveryCodes = this.newRecoveryCodes();
@@ -144,6 +145,22 @@ export class TotpService {
       enabledSince: factor?.confirmedAt ?? null,
       recoveryCodesLeft: factor ? await this.deps.factors.recoveryCodesLeft(factor.id) : 0,
     };
+  }
+
+  /** Every client's authenticator of a person, by user reference or account name (support's lookup); no secret. */
+  async factorsOf(person: string) {
+    const now = this.deps.now();
+    const factors = await this.deps.factors.activeFor(person);
+    return Promise.all(
+      factors.map(async (f) => ({
+        clientId: f.clientId,
+        userRef: f.userRef,
+        accountName: f.accountName,
+        enabledSince: f.confirmedAt,
+        lockedUntil: f.lockedUntil !== null && f.lockedUntil > now ? f.lockedUntil : null,
+        recoveryCodesLeft: await this.deps.factors.recoveryCodesLeft(f.id),
+      })),
+    );
   }
 
   /** Support's reset when a phone is lost: the factor and its recovery codes are gone. */

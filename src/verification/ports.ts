@@ -4,6 +4,7 @@
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
 import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
+import type { LimitStanding, StandingRequest } from './standing.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
@@ -247,8 +248,12 @@ export interface LinkRequest {
 export interface VerificationsPort extends ExpiryPort {
   send(request: SendRequest): Promise<SendOutcome>;
   attempt(request: AttemptRequest): Promise<AttemptOutcome>;
+  /** Where an address stands against each send limit (nothing counted or written). */
+  standing(request: StandingRequest): Promise<LimitStanding[]>;
   /** A continue link clicked. */
   useLink(request: LinkRequest): Promise<LinkOutcome>;
+  /** Every client's newest verifications of the address, each with its newest mail's delivery (the console's lookup). */
+  findByEmail(email: string, limit: number): Promise<{ verification: Verification; delivery: Delivery | null }[]>;
   /** The client's own verification and its newest mail's delivery. */
   get(id: string, clientId: string): Promise<{ verification: Verification; delivery: Delivery | null } | undefined>;
   /** pending → canceled, its codes erased and its queued mail dropped, in one transaction (with its event). */

@@ -18,7 +18,8 @@ export const sendRounds = (limits: SendLimits) => limits.perEmailHour + limits.p
 
 const op = operations<SendOps>();
 
-function* load(request: SendRequest, counters: CounterRead[]): Flow<SendOps, SendState> {
+/** The one read of a send (or of a look at the limits: standing.ts). */
+export function* load(request: Pick<SendRequest, 'clientId' | 'email' | 'purpose' | 'endUserIp' | 'now' | 'limits'>, counters: CounterRead[]): Flow<SendOps, SendState> {
   const { now, limits } = request;
   return yield* op('loadSendState', {
     clientId: request.clientId,
@@ -35,13 +36,17 @@ function* load(request: SendRequest, counters: CounterRead[]): Flow<SendOps, Sen
 }
 
 /** The bucketed windows of the send limits, from the configured numbers. */
-function bucketedWindows({ email, domain }: SendRequest, limits: SendLimits) {
+export function bucketedWindows({ email, domain }: Pick<SendRequest, 'email' | 'domain'>, limits: SendLimits) {
   return {
     guessing: { key: `wrong:${email}`, windowMs: wrongCodesWindowMs, limit: limits.wrongCodesPerEmailHour, hot: false },
     domain: { key: `domain:${domain}`, windowMs: hourMs, limit: limits.perDomainHour, hot: true },
     global: { key: 'global', windowMs: 60_000, limit: limits.globalPerMinute, hot: true },
   } satisfies Record<string, BucketedWindow & { key: string; hot: boolean }>;
 }
+
+/** The reads of the bucketed counters at `now`. */
+export const counterReads = (windows: ReturnType<typeof bucketedWindows>, now: number): CounterRead[] =>
+  Object.values(windows).map((w) => ({ key: w.key, windowMs: w.windowMs, since: windowStart(w, now), hot: w.hot }));
 
 /** A pending verification a resend may join: not used, not locked, not expired. */
 export function joinable(latest: Verification | undefined, now: number): Verification | undefined {

@@ -15,7 +15,8 @@ import { bindingMatches, browserBindingPattern, continueLink, hashBrowserBinding
 import { checkDomain } from './domain-policy.js';
 import { maskEmail, normalizeEmail } from './email-address.js';
 import { endUserIpKey } from './end-user-ip.js';
-import { publicStatus, type Purpose, type SendLimits, type Verification, type VerificationTarget } from './model.js';
+import { publicStatus, type Delivery, type Purpose, type SendLimits, type Verification, type VerificationTarget } from './model.js';
+import type { LimitStanding } from './standing.js';
 import type { VerificationsPort } from './ports.js';
 
 export const codeLength = 6;
@@ -288,7 +289,24 @@ export class VerificationService {
   async getVerification(client: Client, id: string) {
     const found = await this.deps.verifications.get(id, client.id);
     if (!found) throw refuse({ kind: 'verification_not_found' });
-    const { verification, delivery } = found;
+    return this.described(found);
+  }
+
+  /** The newest verifications of an address across every client (support's lookup), with their deliveries. */
+  async findByEmail(email: string, limit = 20) {
+    const address = normalizeEmail(email);
+    if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
+    return (await this.deps.verifications.findByEmail(address.email, limit)).map((found) => this.described(found));
+  }
+
+  /** Where the address stands against each send limit of this client: why a send is refused and until when. */
+  async standing(client: Client, email: string): Promise<LimitStanding[]> {
+    const address = normalizeEmail(email);
+    if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
+    return this.deps.verifications.standing({ clientId: client.id, email: address.email, domain: address.domain, purpose: 'login', now: this.deps.now(), limits: this.deps.limits });
+  }
+
+  private described({ verification, delivery }: { verification: Verification; delivery: Delivery | null }) {
     const status = publicStatus(verification, this.deps.now());
     return {
       verification,

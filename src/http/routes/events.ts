@@ -32,6 +32,7 @@ export const eventOnTheWire = (e: AuditEvent) => ({
   email: e.maskedEmail,
   requestId: e.requestId,
   actor: e.actor,
+  actorId: e.actorId,
   data: e.data,
 });
 

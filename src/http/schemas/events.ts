@@ -14,6 +14,7 @@ export const Event = Type.Object(
     email: Type.Union([Type.String(), Type.Null()], { description: 'The address, masked (a***@acme.example).' }),
     requestId: Type.Union([Type.String(), Type.Null()], { description: 'The API request that caused it (its x-request-id), if any.' }),
     actor: Type.Enum([...actors], { type: 'string', description: 'portal (the API), cli, operator, or mailcode itself (deliveries, expiry).' }),
+    actorId: Type.Union([Type.String(), Type.Null()], { description: "The operator (op_…) when the actor is one: an action in mailcode's support console, its reason in `data.reason`." }),
     data: Type.Record(Type.String(), Type.Unknown(), { description: 'The facts of this event type; never a code, a secret or an API key.' }),
   },
   { additionalProperties: false },

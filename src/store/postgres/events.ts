@@ -3,7 +3,8 @@
 import { and, asc, desc, eq, gt, inArray, lt, max, sql, type SQL } from 'drizzle-orm';
 import { events } from '../../../db/schema.pg.js';
 import type { NewEvent } from '../../events/model.js';
-import type { EventQuery, EventsPort } from '../../events/ports.js';
+import type { EventQuery, EventSearch, EventsPort } from '../../events/ports.js';
+import { searchConditions } from '../events-search.js';
 import { eventRows, toEvent } from '../rows.js';
 import type { PgDb } from './open.js';
 
@@ -21,10 +22,10 @@ export async function writeEvents(db: PgWriter, list: NewEvent[]): Promise<void>
  * row of `source` — so nothing is recorded when the guarded write it follows wrote nothing.
  */
 export const insertEventsFrom = (source: string, n: number) => `
-insert into events (id, client_id, type, subject, masked_email, request_id, actor, data, created_at)
-select e.id, e."clientId", e.type, e.subject, e."maskedEmail", e."requestId", e.actor, e.data, e."createdAt"
+insert into events (id, client_id, type, subject, masked_email, request_id, actor, actor_id, data, created_at)
+select e.id, e."clientId", e.type, e.subject, e."maskedEmail", e."requestId", e.actor, e."actorId", e.data, e."createdAt"
 from ${source}, json_to_recordset($${n}::json)
-  as e(id text, "clientId" text, type text, subject text, "maskedEmail" text, "requestId" text, actor text, data text, "createdAt" bigint)`;
+  as e(id text, "clientId" text, type text, subject text, "maskedEmail" text, "requestId" text, actor text, "actorId" text, data text, "createdAt" bigint)`;
 
 /** The value of an insertEventsFrom parameter. */
 export const eventsParameter = (list: NewEvent[]) => JSON.stringify(eventRows(list));
@@ -41,6 +42,11 @@ export class PostgresEvents implements EventsPort {
       where.push(lt(events.seq, sql`coalesce((${cursor}), -1)`));
     }
     return (await this.db.select().from(events).where(and(...where)).orderBy(desc(events.seq)).limit(q.limit)).map(toEvent);
+  }
+
+  async search(q: EventSearch) {
+    const where = searchConditions(events, q, (id) => sql`${this.db.select({ seq: events.seq }).from(events).where(eq(events.id, id))}`);
+    return (await this.db.select().from(events).where(where).orderBy(desc(events.seq)).limit(q.limit)).map(toEvent);
   }
 
   async after(afterSeq: number, limit: number) {

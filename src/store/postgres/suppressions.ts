@@ -13,6 +13,10 @@ export class PostgresSuppressions implements SuppressionsPort {
     return this.db.select().from(suppressions).where(and(eq(suppressions.clientId, clientId), gt(suppressions.until, now))).orderBy(desc(suppressions.createdAt));
   }
 
+  async findByEmail(email: string, now: number) {
+    return this.db.select().from(suppressions).where(and(eq(suppressions.email, email), gt(suppressions.until, now))).orderBy(desc(suppressions.createdAt));
+  }
+
   lift(clientId: string, email: string, events: NewEvent[]) {
     return this.db.transaction(async (tx) => {
       const lifted = await tx.delete(suppressions).where(and(eq(suppressions.clientId, clientId), eq(suppressions.email, email))).returning({ email: suppressions.email });

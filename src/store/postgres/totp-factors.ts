@@ -56,6 +56,11 @@ export class PostgresTotpFactors implements TotpFactorsPort {
     return asFactor((await this.db.select().from(totpFactors).where(active))[0]);
   }
 
+  async activeFor(person: string) {
+    const found = and(or(eq(totpFactors.userRef, person), eq(totpFactors.accountName, person)), eq(totpFactors.status, 'active'));
+    return (await this.db.select().from(totpFactors).where(found).limit(50)).map((row) => asFactor(row)!);
+  }
+
   async activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       // FOR UPDATE: two confirmations of one enrolment, the second waits and finds it active.

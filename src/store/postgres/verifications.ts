@@ -19,6 +19,7 @@ import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome,
 import { linkFlow } from '../../verification/link-flow.js';
 import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, CounterRead, LinkOps, LinkRequest, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
+import { standingFlow, type LimitStanding, type StandingRequest } from '../../verification/standing.js';
 import { sendGuardKeys } from '../send-guards.js';
 import { eventsParameter, writeEvents } from './events.js';
 import type { PgDb } from './open.js';
@@ -143,6 +144,10 @@ export class PostgresVerifications implements VerificationsPort {
     };
   }
 
+  standing(request: StandingRequest): Promise<LimitStanding[]> {
+    return runAsync(standingFlow(request), this.sendOps);
+  }
+
   send(request: SendRequest): Promise<SendOutcome> {
     return runAsync(sendFlow(request), this.sendOps);
   }
@@ -173,6 +178,12 @@ export class PostgresVerifications implements VerificationsPort {
       await writeEvents(tx, expired.flatMap(eventsFor));
       return expired.length;
     });
+  }
+
+  async findByEmail(email: string, limit: number) {
+    const rows = await this.db.select({ id: verifications.id, clientId: verifications.clientId }).from(verifications).where(eq(verifications.email, email)).orderBy(desc(verifications.createdAt)).limit(limit);
+    const found = await Promise.all(rows.map((r) => this.get(r.id, r.clientId)));
+    return found.filter((f) => f !== undefined);
   }
 
   async get(id: string, clientId: string) {

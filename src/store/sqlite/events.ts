@@ -3,7 +3,8 @@
 import { and, asc, desc, eq, gt, inArray, lt, max, sql, type SQL } from 'drizzle-orm';
 import { events } from '../../../db/schema.js';
 import type { NewEvent } from '../../events/model.js';
-import type { EventQuery, EventsPort } from '../../events/ports.js';
+import type { EventQuery, EventSearch, EventsPort } from '../../events/ports.js';
+import { searchConditions } from '../events-search.js';
 import { eventRows, toEvent } from '../rows.js';
 import type { SqliteDb } from './open.js';
 import type { Statements } from './statements.js';
@@ -28,6 +29,11 @@ export class SqliteEvents implements EventsPort {
       where.push(lt(events.seq, sql`coalesce((${cursor}), -1)`));
     }
     return this.db.select().from(events).where(and(...where)).orderBy(desc(events.seq)).limit(q.limit).all().map(toEvent);
+  }
+
+  async search(q: EventSearch) {
+    const where = searchConditions(events, q, (id) => sql`${this.db.select({ seq: events.seq }).from(events).where(eq(events.id, id))}`);
+    return this.db.select().from(events).where(where).orderBy(desc(events.seq)).limit(q.limit).all().map(toEvent);
   }
 
   async after(afterSeq: number, limit: number) {

@@ -145,7 +145,7 @@ export function prepareStatements(db: SqliteDb) {
     // the row (named parameters), past drizzle's per-call placeholder mapping, which was a
     // measurable share of a right code's cost.
     insertEvent: db.$client.prepare<[EventRow], void>(
-      'insert into events (id, client_id, type, subject, masked_email, request_id, actor, data, created_at) values (@id, @clientId, @type, @subject, @maskedEmail, @requestId, @actor, @data, @createdAt)',
+      'insert into events (id, client_id, type, subject, masked_email, request_id, actor, actor_id, data, created_at) values (@id, @clientId, @type, @subject, @maskedEmail, @requestId, @actor, @actorId, @data, @createdAt)',
     ) as Statement<[EventRow], void>,
     insertOutbox: db
       .insert(outbox)

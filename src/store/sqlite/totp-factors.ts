@@ -53,6 +53,11 @@ export class SqliteTotpFactors implements TotpFactorsPort {
     return asFactor(this.db.select().from(totpFactors).where(active).get());
   }
 
+  async activeFor(person: string) {
+    const found = and(or(eq(totpFactors.userRef, person), eq(totpFactors.accountName, person)), eq(totpFactors.status, 'active'));
+    return this.db.select().from(totpFactors).where(found).limit(50).all().map((row) => asFactor(row)!);
+  }
+
   async activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(
       (tx) => {

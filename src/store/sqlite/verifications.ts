@@ -1,7 +1,7 @@
 // Verifications on SQLite. A send or an attempt runs its flow whole, synchronously, inside
 // one BEGIN IMMEDIATE transaction (through group commit): every send and attempt is
 // serialized, across processes too, so the guards it still checks always hold here.
-import { and, asc, eq, gt, inArray, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { outbox, verificationCodes, verifications } from '../../../db/schema.js';
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runSync } from '../../verification/flow.js';
@@ -9,6 +9,7 @@ import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome,
 import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, LinkOps, LinkRequest, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
 import { linkFlow } from '../../verification/link-flow.js';
 import { sendFlow } from '../../verification/send-flow.js';
+import { standingFlow, type LimitStanding, type StandingRequest } from '../../verification/standing.js';
 import { sendGuardKeys } from '../send-guards.js';
 import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
@@ -135,6 +136,10 @@ export class SqliteVerifications implements VerificationsPort {
     this.linkOps = linkOps(statements);
   }
 
+  standing(request: StandingRequest): Promise<LimitStanding[]> {
+    return this.group.run(() => runSync(standingFlow(request), this.sendOps));
+  }
+
   send(request: SendRequest): Promise<SendOutcome> {
     return this.group.run(() => runSync(sendFlow(request), this.sendOps));
   }
@@ -162,6 +167,12 @@ export class SqliteVerifications implements VerificationsPort {
       writeEvents(this.statements, expired.flatMap(eventsFor));
       return expired.length;
     });
+  }
+
+  async findByEmail(email: string, limit: number) {
+    const rows = this.db.select({ id: verifications.id, clientId: verifications.clientId }).from(verifications).where(eq(verifications.email, email)).orderBy(desc(verifications.createdAt)).limit(limit).all();
+    const found = await Promise.all(rows.map((r) => this.get(r.id, r.clientId)));
+    return found.filter((f) => f !== undefined);
   }
 
   async get(id: string, clientId: string) {

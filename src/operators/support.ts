@@ -1,0 +1,121 @@
+// What support sees of a person and does for them, across clients: their verifications
+// with each mail's delivery story, the suppressions of their address, where the address
+// stands against each send limit (why a send was refused, until when), their
+// authenticators. Every action on a person needs a written reason, recorded with the
+// operator in the event of the change (the client's trail: its `GET /events` shows it).
+import type { Client } from '../clients/model.js';
+import type { ClientsService } from '../clients/service.js';
+import type { AuditEvent, ClientEventType, RequestContext } from '../events/model.js';
+import type { EventsService } from '../events/service.js';
+import { refuse } from '../shared/domain-error.js';
+import type { SuppressionService } from '../suppression/service.js';
+import type { TotpService } from '../totp/service.js';
+import { maskEmail, normalizeEmail } from '../verification/email-address.js';
+import type { VerificationService } from '../verification/service.js';
+import type { LimitStanding } from '../verification/standing.js';
+import type { Operator } from './model.js';
+
+export const reasonMaxLength = 500;
+
+/** The events that tell a mail's story, oldest first. */
+const deliveryTypes: ClientEventType[] = ['verification.created', 'verification.code_resent', 'mail.sent', 'mail.deferred', 'mail.bounced', 'mail.failed', 'mail.suppressed', 'verification.verified', 'verification.locked', 'verification.expired', 'verification.canceled'];
+
+export interface SupportDeps {
+  clients: Pick<ClientsService, 'list' | 'get'>;
+  verification: Pick<VerificationService, 'findByEmail' | 'standing' | 'cancelVerification'>;
+  suppressions: Pick<SuppressionService, 'findByEmail' | 'lift'>;
+  totp: Pick<TotpService, 'factorsOf' | 'reset' | 'regenerateRecoveryCodes'>;
+  events: Pick<EventsService, 'timeline'>;
+}
+
+export type Verifications = Awaited<ReturnType<VerificationService['findByEmail']>>;
+
+export interface PersonReport {
+  query: string;
+  /** The address, when the query is one. */
+  email: string | null;
+  verifications: (Verifications[number] & { client: Pick<Client, 'id' | 'name'>; story: AuditEvent[] })[];
+  suppressions: (Awaited<ReturnType<SuppressionService['findByEmail']>>[number] & { clientName: string })[];
+  /** Per client that has mailed the address (or the one asked about): each limit's count and reset. */
+  limits: { client: Pick<Client, 'id' | 'name'>; standing: LimitStanding[] }[];
+  authenticators: (Awaited<ReturnType<TotpService['factorsOf']>>[number] & { clientName: string })[];
+}
+
+/** The operator's action as the trail records it: by whom, and why. */
+export function actionContext(operator: Operator, reason: unknown, context: Omit<RequestContext, 'actor'>): RequestContext {
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (text.length === 0) throw refuse({ kind: 'invalid_input', detail: 'a reason is needed: say why, for the trail.' });
+  if (text.length > reasonMaxLength) throw refuse({ kind: 'invalid_input', detail: `the reason is longer than ${reasonMaxLength} characters.` });
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw refuse({ kind: 'invalid_input', detail: 'the reason has control characters.' });
+  return { ...context, actor: 'operator', operatorId: operator.id, reason: text };
+}
+
+export class SupportService {
+  constructor(private readonly deps: SupportDeps) {}
+
+  /** A person by address or user reference. `clientId` narrows the limits to one client. */
+  async lookUp(query: string, options: { clientId?: string } = {}): Promise<PersonReport> {
+    const q = query.trim();
+    const address = q.includes('@') ? normalizeEmail(q) : undefined;
+    const email = address?.ok ? address.email : null;
+    const clients = new Map((await this.deps.clients.list()).map((c) => [c.id, c]));
+    const named = (id: string) => ({ id, name: clients.get(id)?.name ?? id });
+    const [found, suppressed, factors] = await Promise.all([
+      email ? this.deps.verification.findByEmail(email) : Promise.resolve([]),
+      email ? this.deps.suppressions.findByEmail(email) : Promise.resolve([]),
+      this.deps.totp.factorsOf(email ?? q),
+    ]);
+    // Only clients an operator can see (not mailcode's own sign-ins).
+    const verifications = await Promise.all(
+      found.filter((v) => clients.has(v.verification.clientId)).map(async (v) => {
+        const story = await this.deps.events.timeline(v.verification.clientId, v.verification.id);
+        return { ...v, client: named(v.verification.clientId), story: story.filter((e) => (deliveryTypes as string[]).includes(e.type)) };
+      }),
+    );
+    const limitClients = options.clientId ? [options.clientId] : [...new Set(verifications.map((v) => v.client.id))].slice(0, 5);
+    const limits = email
+      ? await Promise.all(
+          limitClients
+            .filter((id) => clients.has(id))
+            .map(async (id) => ({ client: named(id), standing: await this.deps.verification.standing(clients.get(id)!, email) })),
+        )
+      : [];
+    return {
+      query: q,
+      email,
+      verifications,
+      suppressions: suppressed.filter((s) => clients.has(s.clientId)).map((s) => ({ ...s, clientName: named(s.clientId).name })),
+      limits,
+      authenticators: factors.filter((f) => clients.has(f.clientId)).map((f) => ({ ...f, clientName: named(f.clientId).name })),
+    };
+  }
+
+  /** The masked address and subjects a person's events carry (the audit view's person filter). */
+  personFilter(query: string): { subjects: string[]; maskedEmail: string | null } {
+    const q = query.trim();
+    const address = q.includes('@') ? normalizeEmail(q) : undefined;
+    return address?.ok ? { subjects: [maskEmail(address.email)], maskedEmail: maskEmail(address.email) } : { subjects: [q], maskedEmail: null };
+  }
+
+  async cancelVerification(operator: Operator, clientId: string, verificationId: string, reason: unknown, context: Omit<RequestContext, 'actor'>) {
+    const as = actionContext(operator, reason, context);
+    await this.deps.verification.cancelVerification(await this.deps.clients.get(clientId), verificationId, as);
+  }
+
+  async liftSuppression(operator: Operator, clientId: string, email: string, reason: unknown, context: Omit<RequestContext, 'actor'>) {
+    const as = actionContext(operator, reason, context);
+    await this.deps.suppressions.lift(await this.deps.clients.get(clientId), email, as);
+  }
+
+  /** The lost-phone case: the authenticator and its recovery codes are gone; the portal enrols the person again. */
+  async resetAuthenticator(operator: Operator, clientId: string, userRef: string, reason: unknown, context: Omit<RequestContext, 'actor'>) {
+    const as = actionContext(operator, reason, context);
+    await this.deps.totp.reset(await this.deps.clients.get(clientId), userRef, as);
+  }
+
+  /** New recovery codes, to hand to the person; the old ones stop working. */
+  async regenerateRecoveryCodes(operator: Operator, clientId: string, userRef: string, reason: unknown, context: Omit<RequestContext, 'actor'>) {
+    const as = actionContext(operator, reason, context);
+    return this.deps.totp.regenerateRecoveryCodes(await this.deps.clients.get(clientId), userRef, as);
+  }
+}

@@ -1,0 +1,47 @@
+// Where an address stands against each send limit, for support ("why was my code refused,
+// and when can I try again?"): the same read and the same windows as a send, and nothing
+// counted or written. Only the limits that concern the address, its domain and the service
+// are told; the per-IP limit needs the person's IP, which support does not have.
+import { operations, type Flow } from './flow.js';
+import { dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, retryAfterInWindow, type BucketedWindow } from './limits.js';
+import type { SendLimitName } from './model.js';
+import type { SendOps, SendRequest } from './ports.js';
+import { bucketedWindows, counterReads, joinable, load } from './send-flow.js';
+
+export type StandingRequest = Pick<SendRequest, 'clientId' | 'email' | 'domain' | 'purpose' | 'now' | 'limits'>;
+
+export interface LimitStanding {
+  limit: SendLimitName;
+  /** What counts against it now (sends, wrong codes, mails to the domain). */
+  used: number;
+  max: number;
+  windowMs: number;
+  /** 0 when a send is allowed by this limit now; else how long until it is. */
+  retryAfterMs: number;
+}
+
+const op = operations<SendOps>();
+
+export function* standingFlow(request: StandingRequest): Flow<SendOps, LimitStanding[]> {
+  const { limits, now } = request;
+  const windows = bucketedWindows(request, limits);
+  const reads = counterReads(windows, now);
+  const state = yield* load({ ...request, endUserIp: null }, reads);
+  const { buckets } = yield* op('countAndRead', { state, read: reads, count: [] });
+  const bucketed = (limit: SendLimitName, w: BucketedWindow & { key: string }): LimitStanding => {
+    const counted = buckets[w.key] ?? [];
+    return { limit, used: counted.reduce((sum, b) => sum + b.count, 0), max: w.limit, windowMs: w.windowMs, retryAfterMs: retryAfterInBuckets(counted, w, now) };
+  };
+  const hourly = state.sendsToEmail.filter((t) => t > now - hourMs);
+  const pending = joinable(state.latest, now);
+  return [
+    ...(pending && limits.cooldownMs > 0
+      ? [{ limit: 'cooldown' as const, used: 1, max: 1, windowMs: limits.cooldownMs, retryAfterMs: retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now) }]
+      : []),
+    bucketed('guessing', windows.guessing),
+    { limit: 'email_hour', used: hourly.length, max: limits.perEmailHour, windowMs: hourMs, retryAfterMs: retryAfterInWindow(hourly, limits.perEmailHour, hourMs, now) },
+    { limit: 'email_day', used: state.sendsToEmail.length, max: limits.perEmailDay, windowMs: dayMs, retryAfterMs: retryAfterInWindow(state.sendsToEmail, limits.perEmailDay, dayMs, now) },
+    bucketed('domain_hour', windows.domain),
+    bucketed('global_minute', windows.global),
+  ];
+}
