@@ -1,6 +1,6 @@
 // The audit trail: a client's own, page by page, newest first; every client's, in order, for the operator.
 import type { AuditEvent, EventType } from './model.js';
-import type { EventsPort } from './ports.js';
+import type { EventSearch, EventsPort } from './ports.js';
 
 export const defaultPageSize = 50;
 export const maxPageSize = 200;
@@ -20,6 +20,20 @@ export class EventsService {
     const found = await this.events.list({ clientId: client.id, types: query.types, subject: query.subject, before: query.cursor, limit: limit + 1 });
     const events = found.slice(0, limit);
     return { events, nextCursor: found.length > limit ? events[events.length - 1]!.id : null };
+  }
+
+  /** The operators' search across trails, newest first, page by page (the console's audit view). */
+  async search(query: Omit<EventSearch, 'limit' | 'before'> & { cursor?: string; limit?: number }): Promise<EventPage> {
+    const limit = Math.min(Math.max(1, query.limit ?? defaultPageSize), maxPageSize);
+    const { cursor, ...rest } = query;
+    const found = await this.events.search({ ...rest, before: cursor, limit: limit + 1 });
+    const events = found.slice(0, limit);
+    return { events, nextCursor: found.length > limit ? events[events.length - 1]!.id : null };
+  }
+
+  /** Up to `limit` events of these types since `since`, newest first (the console's overview counts them). */
+  since(since: number, types: EventType[], limit: number): Promise<AuditEvent[]> {
+    return this.events.search({ since, types, limit });
   }
 
   /** One subject's story, oldest first (a verification's timeline). */

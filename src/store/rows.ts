@@ -3,7 +3,7 @@
 import type { Client, ClientSettings } from '../clients/model.js';
 import type { Actor, AuditEvent, EventType, NewEvent } from '../events/model.js';
 import { newTimeOrderedId } from '../shared/ids.js';
-import type { WebhookEndpoint } from '../webhooks/model.js';
+import type { RecentDelivery, WebhookEndpoint } from '../webhooks/model.js';
 
 /** A `clients` row as either database returns it: allowed domains as a JSON array. */
 type ClientRow = Omit<Client, 'allowedDomains'> & { apiKeyHash: string; allowedDomains: string };
@@ -48,6 +48,12 @@ export function eventRows(list: NewEvent[]): EventRow[] {
     data: JSON.stringify(e.data),
     createdAt: e.at,
   }));
+}
+
+/** A webhook delivery as the console lists it (the type read from the signed body). */
+export function toRecentDelivery(row: { eventId: string; payload: string; status: string; attempts: number; lastStatus: number | null; lastError: string | null; createdAt: number; deliveredAt: number | null }): RecentDelivery {
+  const { payload, ...rest } = row;
+  return { ...rest, type: String((JSON.parse(payload) as { type?: unknown }).type), status: rest.status as RecentDelivery['status'] };
 }
 
 /** An event as read back. */

@@ -19,6 +19,20 @@ export interface NewWebhookEndpoint extends Pick<WebhookEndpoint, 'id' | 'client
   secretSealed: string;
 }
 
+/** A delivery as an operator sees it: which event, how it went. */
+export interface RecentDelivery {
+  eventId: string;
+  /** The event's type, read from the body that was signed. */
+  type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** The endpoint's HTTP status at the last attempt. */
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
 /** One event on its way to one endpoint. */
 export interface WebhookDelivery {
   id: number;

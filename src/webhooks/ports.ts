@@ -2,7 +2,7 @@
 // each active endpoint's cursor over its client's new events and queues one delivery per
 // event it hears, in one transaction, so nothing is lost or queued twice.
 import type { AuditEvent, NewEvent } from '../events/model.js';
-import type { NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint } from './model.js';
+import type { NewWebhookEndpoint, RecentDelivery, WebhookDelivery, WebhookEndpoint } from './model.js';
 
 export interface FanOutRequest {
   now: number;
@@ -19,6 +19,8 @@ export interface WebhooksPort {
   /** A client's endpoints, or every client's (operators). */
   list(clientId?: string): Promise<WebhookEndpoint[]>;
   get(id: string): Promise<WebhookEndpoint | undefined>;
+  /** The endpoint's newest deliveries, newest first (the console's webhook page). */
+  recentDeliveries(endpointId: string, limit: number): Promise<RecentDelivery[]>;
   remove(id: string): Promise<boolean>;
   rotateSecret(id: string, secretSealed: string): Promise<boolean>;
   /** Hands every active endpoint's new events on; returns how many deliveries were queued. */

@@ -5,7 +5,7 @@ import { eventTypes, type EventType } from '../events/model.js';
 import { newId } from '../shared/ids.js';
 import { refuse } from '../shared/domain-error.js';
 import { seal } from '../shared/secrets.js';
-import type { WebhookEndpoint } from './model.js';
+import type { RecentDelivery, WebhookEndpoint } from './model.js';
 import type { WebhooksPort } from './ports.js';
 import { checkWebhookUrl, type TargetPolicy } from './url-policy.js';
 
@@ -37,6 +37,15 @@ export class WebhookService {
 
   list(clientId?: string): Promise<WebhookEndpoint[]> {
     return this.webhooks.list(clientId);
+  }
+
+  get(id: string): Promise<WebhookEndpoint | undefined> {
+    return this.webhooks.get(id);
+  }
+
+  /** The endpoint's newest deliveries and how each went. */
+  recentDeliveries(id: string, limit = 10): Promise<RecentDelivery[]> {
+    return this.webhooks.recentDeliveries(id, limit);
   }
 
   async remove(id: string): Promise<void> {

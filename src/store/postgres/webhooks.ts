@@ -2,13 +2,13 @@
 // the endpoints it works on (SKIP LOCKED: replicas take different ones, never the same
 // twice), claims take due deliveries with SKIP LOCKED plus a lease, and a subject's next
 // delivery is not claimable while an older one of it is pending — so order holds per subject.
-import { and, asc, eq, gt, inArray, lte, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lte, max, sql } from 'drizzle-orm';
 import { events, webhookDeliveries, webhookEndpoints } from '../../../db/schema.pg.js';
 import type { NewEvent } from '../../events/model.js';
 import type { NewWebhookEndpoint } from '../../webhooks/model.js';
 import { handOn } from '../../webhooks/fan-out.js';
 import type { DeliveredWebhook, FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
-import { toEndpoint, toEvent } from '../rows.js';
+import { toEndpoint, toEvent, toRecentDelivery } from '../rows.js';
 import { writeEvents } from './events.js';
 import type { PgDb } from './open.js';
 
@@ -34,6 +34,11 @@ export class PostgresWebhooks implements WebhooksPort {
   async get(id: string) {
     const [row] = await this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
     return row ? toEndpoint(row) : undefined;
+  }
+
+  async recentDeliveries(endpointId: string, limit: number) {
+    const columns = { eventId: webhookDeliveries.eventId, payload: webhookDeliveries.payload, status: webhookDeliveries.status, attempts: webhookDeliveries.attempts, lastStatus: webhookDeliveries.lastStatus, lastError: webhookDeliveries.lastError, createdAt: webhookDeliveries.createdAt, deliveredAt: webhookDeliveries.deliveredAt };
+    return (await this.db.select(columns).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(desc(webhookDeliveries.id)).limit(limit)).map(toRecentDelivery);
   }
 
   async remove(id: string) {

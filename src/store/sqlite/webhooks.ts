@@ -1,11 +1,11 @@
 // Webhook endpoints and deliveries on SQLite (one process: claims need no SKIP LOCKED).
-import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, max, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lte, max, sql } from 'drizzle-orm';
 import { events, webhookDeliveries, webhookEndpoints } from '../../../db/schema.js';
 import type { NewEvent } from '../../events/model.js';
 import type { NewWebhookEndpoint } from '../../webhooks/model.js';
 import { handOn } from '../../webhooks/fan-out.js';
 import type { DeliveredWebhook, FanOutRequest, WebhooksPort } from '../../webhooks/ports.js';
-import { toEndpoint, toEvent } from '../rows.js';
+import { toEndpoint, toEvent, toRecentDelivery } from '../rows.js';
 import { writeEvents } from './events.js';
 import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
@@ -39,6 +39,11 @@ export class SqliteWebhooks implements WebhooksPort {
   async get(id: string) {
     const row = this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
     return row ? toEndpoint(row) : undefined;
+  }
+
+  async recentDeliveries(endpointId: string, limit: number) {
+    const columns = { eventId: webhookDeliveries.eventId, payload: webhookDeliveries.payload, status: webhookDeliveries.status, attempts: webhookDeliveries.attempts, lastStatus: webhookDeliveries.lastStatus, lastError: webhookDeliveries.lastError, createdAt: webhookDeliveries.createdAt, deliveredAt: webhookDeliveries.deliveredAt };
+    return this.db.select(columns).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(desc(webhookDeliveries.id)).limit(limit).all().map(toRecentDelivery);
   }
 
   async remove(id: string) {
