@@ -22,6 +22,7 @@ const rank: Record<string, number> = {
   webhooks: 2,
   store: 3,
   http: 4,
+  console: 4,
   main: 5,
 };
 const domain = ['clients', 'verification', 'totp', 'assertions', 'retention', 'events', 'suppression', 'operators'];
@@ -99,8 +100,9 @@ t.test('no import circle, between files or between folders', async (t) => {
   t.same(cycle(graph(local.map((i) => [folder(i.from), folder(i.to)]))), undefined, 'between folders');
 });
 
-t.test('HTTP is handed services, never the store: nothing under src/http/ imports src/store/', async (t) => {
-  const reaching = imports.filter((i) => folder(i.from) === 'http' && folder(i.to) === 'store');
+t.test('HTTP and the console are handed services, never the store: nothing under src/http/ or src/console/ imports src/store/', async (t) => {
+  const reaching = imports.filter((i) => ['http', 'console'].includes(folder(i.from)) && folder(i.to) === 'store');
+  t.ok(sources.some((f) => folder(f) === 'console'), 'the console is its own folder');
   t.same(reaching.map((i) => `${i.from} → ${i.to}`), []);
 });
 

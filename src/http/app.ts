@@ -23,6 +23,7 @@ import clientApi from './routes/client-api.js';
 import docsRoutes from './routes/docs.js';
 import publicRoutes from './routes/public.js';
 import { ajvOptions } from './schemas/common.js';
+import consolePlugin, { type ConsoleServices } from '../console/plugin.js';
 
 /** What the HTTP face serves (main/wiring.ts makes it): services, never the store. */
 export interface HttpServices {
@@ -42,6 +43,8 @@ export interface HttpServices {
   mailWarnings(): Promise<string[]>;
   transport: Pick<MailTransport, 'kind' | 'ready'>;
   metrics: Metrics;
+  /** The support console's services; without them there is no console. */
+  console?: ConsoleServices;
 }
 
 declare module 'fastify' {
@@ -94,5 +97,7 @@ export async function buildHttpApp(services: HttpServices): Promise<FastifyInsta
     redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),
   });
+  // The support console: its own room, with its own session, CSRF, roles and pages.
+  if (services.console) await app.register(consolePlugin, { prefix: '/console', ...services.console });
   return app;
 }

@@ -1,10 +1,10 @@
 // `mailcode clients dkim create|list|rotate|retire|remove`, `clients dns [--check]` and
 // `clients show`: a client's own DKIM keys, the DNS its mail needs, and how its mail is signed.
-import { Resolver } from 'node:dns/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Client } from '../clients/model.js';
 import { selectorPattern, type DkimKey, type Signing } from '../clients/dkim.js';
-import { checkRecords, type DnsRecord, type Lookup } from '../clients/dns.js';
+import { checkRecords, type DnsRecord } from '../clients/dns.js';
+import { resolverLookup } from './dns-lookup.js';
 import { byOperator, withServices } from './cli-services.js';
 import { domainOption } from './cli-options.js';
 
@@ -33,12 +33,6 @@ export function signingLine(signing: Signing): string {
 const recordLine = (r: DnsRecord) => `${r.name}\t${r.type}\t${r.type === 'TXT' ? JSON.stringify(r.value) : r.value}\t; ${r.why}`;
 
 /** A lookup through the configured resolvers (DNS_SERVERS) or the system's. */
-function resolverLookup(servers: string | undefined): Lookup {
-  const resolver = new Resolver({ timeout: 3_000, tries: 2 });
-  if (servers) resolver.setServers(servers.split(','));
-  return async (type, name) => (type === 'TXT' ? (await resolver.resolveTxt(name)).map((parts) => parts.join('')) : (await resolver.resolveMx(name)).map((mx) => mx.exchange));
-}
-
 export function registerDkimCommands(clients: Command): void {
   const dkim = clients.command('dkim').description("a client's own DKIM keys, so its mail passes DMARC as its own (d=its domain)");
 

@@ -2,6 +2,11 @@
 // metrics. The server, the CLI, the tests and the benchmark build the service through
 // here; the HTTP app only receives the services this made, never the store.
 import { OperatorsService } from '../operators/service.js';
+import { ConsoleSessions } from '../operators/sessions.js';
+import { ConsoleSignIn } from '../operators/sign-in.js';
+import { SupportService } from '../operators/support.js';
+import type { ConsoleServices } from '../console/plugin.js';
+import { resolverLookup } from './dns-lookup.js';
 import type { DestinationStream, Logger } from 'pino';
 import type { KeyRing } from '../assertions/keyring.js';
 import { ClientsService } from '../clients/service.js';
@@ -254,8 +259,23 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     now,
     logger: logger.child({ component: 'totp' }),
   });
+  const consoleSessions = new ConsoleSessions(store.consoleSessions, store.operators, { csrfKey: deriveKeys(secrets, 'console-csrf')[0]!, now });
+  const consoleServices: ConsoleServices = {
+    sessions: consoleSessions,
+    signIn: new ConsoleSignIn({ operators: store.operators, sessions: consoleSessions, verification, totp, serviceClient: () => operator.clients.serviceClient(), events: store.events, now }),
+    support: new SupportService({ clients: operator.clients, verification, suppressions: operator.suppressions, totp, events: operator.events }),
+    operators: operator.operators,
+    clients: operator.clients,
+    webhooks: operator.webhooks,
+    dkim: operator.dkim,
+    events: operator.events,
+    dnsLookup: resolverLookup(config.DNS_SERVERS),
+    now,
+    signInLimiter: { perMinute: config.CONSOLE_SIGN_INS_PER_MINUTE, redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined },
+  };
   return {
     ...operator,
+    console: consoleServices,
     config,
     logger,
     store,

@@ -1,0 +1,124 @@
+// The admins' pages for clients: create (the API key shown once), rotate or revoke a key,
+// domains and branding with a preview of the code mail in every locale at phone and
+// desktop width, the continue link, DKIM keys with the DNS records to publish (and whether
+// they are), webhooks with their recent deliveries and a test event.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { secondFactorPolicies, type Client, type ClientSettings, type SecondFactorPolicy } from '../../clients/model.js';
+import { checkRecords } from '../../clients/dns.js';
+import { sampleMail } from '../../mail/preview.js';
+import { renderCodeMail, supportedLocales } from '../../mail/render.js';
+import { DomainError } from '../../shared/domain-error.js';
+import { describeRefusal, type ConsoleServices } from '../plugin.js';
+import { consoleContext, field, param } from '../forms.js';
+import { page } from '../views.js';
+
+const admin = { config: { admin: true } };
+
+/** Domains as typed: separated by commas, spaces or lines. */
+const domainsOf = (text: string) => [...new Set(text.split(/[\s,]+/).map((d) => d.trim().toLowerCase()).filter(Boolean))];
+const orNull = (text: string) => (text === '' ? null : text);
+
+/** The settings form's fields, as the clients service takes them. */
+function settingsOf(request: FastifyRequest): Partial<ClientSettings> {
+  const secondFactor = field(request, 'secondFactor', 16);
+  const name = field(request, 'name', 200);
+  return {
+    ...(name ? { name } : {}),
+    allowedDomains: domainsOf(field(request, 'domains', 4_000)),
+    mailFrom: orNull(field(request, 'mailFrom', 320)),
+    support: orNull(field(request, 'support', 320)),
+    logoUrl: orNull(field(request, 'logoUrl', 2_000)),
+    accentColor: orNull(field(request, 'accentColor', 16)),
+    defaultLocale: supportedLocales.includes(field(request, 'defaultLocale', 8)) ? field(request, 'defaultLocale', 8) : 'en',
+    codeInSubject: field(request, 'codeInSubject', 8) === 'yes',
+    continueUrl: orNull(field(request, 'continueUrl', 2_000)),
+    continueAnyBrowser: field(request, 'continueAnyBrowser', 8) === 'yes',
+    secondFactor: (secondFactorPolicies as readonly string[]).includes(secondFactor) ? (secondFactor as SecondFactorPolicy) : 'optional',
+  };
+}
+
+export function registerClientRoutes(app: FastifyInstance, services: ConsoleServices) {
+  const { clients, webhooks, dkim } = services;
+
+  const clientPage = async (request: FastifyRequest, reply: FastifyReply, client: Client, extra: Record<string, unknown> = {}, status = 200) => {
+    const [endpoints, keys, records] = await Promise.all([webhooks.list(client.id), dkim.list(client.id), dkim.dnsRecords(client)]);
+    const deliveries = new Map(await Promise.all(endpoints.map(async (e) => [e.id, await webhooks.recentDeliveries(e.id, 5)] as const)));
+    const checked = param(request, 'check') === 'dns' ? await checkRecords(records, services.dnsLookup).catch(() => null) : null;
+    return page(request, reply, 'client', { title: client.name, client, endpoints, deliveries, keys, records: checked ?? records, dnsChecked: checked !== null, locales: supportedLocales, policies: secondFactorPolicies, ...extra }, status);
+  };
+  /** Runs a change and shows the client again, with what was done or why not. */
+  const change = (path: string, run: (request: FastifyRequest, id: string) => Promise<Record<string, unknown>>) =>
+    app.post<{ Params: { id: string } }>(path, admin, async (request, reply) => {
+      const id = request.params.id;
+      try {
+        const extra = await run(request, id);
+        return clientPage(request, reply, await clients.get(id), extra);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return clientPage(request, reply, await clients.get(id), { error: describeRefusal(error) }, 400);
+      }
+    });
+
+  app.get('/clients', admin, async (request, reply) => page(request, reply, 'clients', { title: 'Clients', clients: await clients.list() }));
+  app.get('/clients/new', admin, async (request, reply) => page(request, reply, 'client-new', { title: 'New client' }));
+
+  app.post('/clients', admin, async (request, reply) => {
+    const name = field(request, 'name', 200);
+    try {
+      if (!name) throw new DomainError({ kind: 'invalid_input', detail: 'a client needs a name.' });
+      const { client, apiKey } = await clients.create({ name, allowedDomains: domainsOf(field(request, 'domains', 4_000)) }, consoleContext(request));
+      return clientPage(request, reply, client, { notice: 'Client created. Copy its API key now: it is shown only once.', apiKey });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return page(request, reply, 'client-new', { title: 'New client', error: describeRefusal(error) }, 400);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/clients/:id', admin, async (request, reply) => clientPage(request, reply, await clients.get(request.params.id)));
+
+  change('/clients/:id/settings', async (request, id) => {
+    await clients.update(id, settingsOf(request), consoleContext(request));
+    return { notice: 'Saved.' };
+  });
+  change('/clients/:id/rotate-key', async (request, id) => ({
+    notice: 'A new API key: the old one has stopped working. Copy it now: it is shown only once.',
+    apiKey: await clients.rotateKey(id, consoleContext(request)),
+  }));
+  change('/clients/:id/revoke', async (request, id) => {
+    await clients.revoke(id, consoleContext(request));
+    return { notice: 'Revoked: its API key no longer works. Its data stays for the retention period.' };
+  });
+  change('/clients/:id/webhooks', async (request, id) => {
+    const { endpoint, secret } = await webhooks.add(id, field(request, 'url', 2_000));
+    return { notice: `Webhook ${endpoint.id} added. Copy its signing secret now: it is shown only once.`, webhookSecret: secret };
+  });
+  change('/clients/:id/webhooks/test', async (request, id) => {
+    const endpoint = await webhooks.get(field(request, 'endpoint', 64));
+    // Another client's endpoint is as unknown here as one that does not exist.
+    if (!endpoint || endpoint.clientId !== id) throw new DomainError({ kind: 'webhook_not_found', detail: 'no such webhook for this client' });
+    return { notice: `Test event ${await webhooks.sendTest(endpoint.id)} queued for ${endpoint.url}; its delivery shows below.` };
+  });
+  change('/clients/:id/dkim', async (request, id) => {
+    const { key } = await dkim.create(id, { domain: field(request, 'domain', 253) || undefined, selector: field(request, 'selector', 63) || undefined }, consoleContext(request));
+    return { notice: `DKIM key ${key.selector}._domainkey.${key.domain} created: publish its record below; mail is signed with it from now on.` };
+  });
+
+  // The code mail as the client's people get it, one locale, framed by the preview page.
+  app.get<{ Params: { id: string } }>('/clients/:id/preview', admin, async (request, reply) => {
+    const client = await clients.get(request.params.id);
+    const locale = supportedLocales.includes(param(request, 'locale', 8)) ? param(request, 'locale', 8) : client.defaultLocale;
+    return page(request, reply, 'client-preview', { title: `${client.name}: the code mail`, client, locale, locales: supportedLocales });
+  });
+  app.get<{ Params: { id: string } }>('/clients/:id/mail', admin, async (request, reply) => {
+    const client = await clients.get(request.params.id);
+    const locale = supportedLocales.includes(param(request, 'locale', 8)) ? param(request, 'locale', 8) : client.defaultLocale;
+    const mail = renderCodeMail(sampleMail(locale, param(request, 'purpose', 8) === 'signup' ? 'signup' : 'login', client));
+    // The mail's own inline styles, inside a frame of the console only; nothing else loads but its logo.
+    return reply
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'; sandbox")
+      .header('x-frame-options', 'SAMEORIGIN')
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(mail.html);
+  });
+}
