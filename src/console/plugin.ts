@@ -5,39 +5,15 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
-import type { ClientsService } from '../clients/service.js';
-import type { DkimService } from '../clients/dkim-service.js';
-import type { Lookup } from '../clients/dns.js';
-import type { EventsService } from '../events/service.js';
-import type { OperatorsService } from '../operators/service.js';
-import type { ConsoleSessions } from '../operators/sessions.js';
-import type { ConsoleSignIn } from '../operators/sign-in.js';
-import type { SupportService } from '../operators/support.js';
 import { DomainError } from '../shared/domain-error.js';
-import type { WebhookService } from '../webhooks/service.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerOverviewRoutes } from './routes/overview.js';
 import { registerPeopleRoutes } from './routes/people.js';
-import { registerSignInRoutes, type SignInLimiter } from './routes/sign-in.js';
+import { registerSignInRoutes } from './routes/sign-in.js';
+import { describeRefusal, type ConsoleServices } from './services.js';
 import { requireCsrf, requireRole, requireSession } from './session.js';
 import { consoleCsp, page, stylesheet } from './views.js';
-
-export interface ConsoleServices {
-  sessions: ConsoleSessions;
-  signIn: ConsoleSignIn;
-  support: SupportService;
-  operators: OperatorsService;
-  clients: ClientsService;
-  webhooks: WebhookService;
-  dkim: DkimService;
-  events: EventsService;
-  /** How the DKIM page asks DNS whether the records are published. */
-  dnsLookup: Lookup;
-  now: () => number;
-  /** Sign-in posts per IP and minute, shared through Redis when there is one. */
-  signInLimiter: SignInLimiter;
-}
 
 export default async function consolePlugin(app: FastifyInstance, services: ConsoleServices) {
   await app.register(cookie);
@@ -73,11 +49,4 @@ export default async function consolePlugin(app: FastifyInstance, services: Cons
   registerPeopleRoutes(app, services);
   registerClientRoutes(app, services);
   registerAuditRoutes(app, services);
-}
-
-/** A refusal in an operator's words (the domain's detail, when it gives one). */
-export function describeRefusal(error: DomainError): string {
-  const refusal = error.refusal;
-  if ('detail' in refusal) return refusal.detail.charAt(0).toUpperCase() + refusal.detail.slice(1);
-  return refusal.kind.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase()) + '.';
 }

@@ -23,7 +23,8 @@ import clientApi from './routes/client-api.js';
 import docsRoutes from './routes/docs.js';
 import publicRoutes from './routes/public.js';
 import { ajvOptions } from './schemas/common.js';
-import consolePlugin, { type ConsoleServices } from '../console/plugin.js';
+import consolePlugin from '../console/plugin.js';
+import type { ConsoleServices } from '../console/services.js';
 
 /** What the HTTP face serves (main/wiring.ts makes it): services, never the store. */
 export interface HttpServices {

@@ -5,7 +5,7 @@ import { OperatorsService } from '../operators/service.js';
 import { ConsoleSessions } from '../operators/sessions.js';
 import { ConsoleSignIn } from '../operators/sign-in.js';
 import { SupportService } from '../operators/support.js';
-import type { ConsoleServices } from '../console/plugin.js';
+import type { ConsoleServices } from '../console/services.js';
 import { resolverLookup } from './dns-lookup.js';
 import type { DestinationStream, Logger } from 'pino';
 import type { KeyRing } from '../assertions/keyring.js';

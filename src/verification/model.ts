@@ -66,6 +66,16 @@ export interface SendLimits {
 /** The limits in the order a refusal names them (see send-flow.ts). */
 export type SendLimitName = 'cooldown' | 'guessing' | 'email_hour' | 'email_day' | 'ip_hour' | 'domain_hour' | 'global_minute';
 
+export interface LimitStanding {
+  limit: SendLimitName;
+  /** What counts against it now (sends, wrong codes, mails to the domain). */
+  used: number;
+  max: number;
+  windowMs: number;
+  /** 0 when a send is allowed by this limit now; else how long until it is. */
+  retryAfterMs: number;
+}
+
 export type VerificationTarget = { verificationId: string } | { email: string; purpose: Purpose };
 
 export type SendOutcome =

@@ -4,8 +4,7 @@
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
 import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
-import type { LimitStanding, StandingRequest } from './standing.js';
-import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
+import type { LimitStanding, AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
 export interface BucketRow {
@@ -220,6 +219,8 @@ export interface SendRequest {
   link: SendLink | null;
   context: RequestContext;
 }
+
+export type StandingRequest = Pick<SendRequest, 'clientId' | 'email' | 'domain' | 'purpose' | 'now' | 'limits'>;
 
 export interface AttemptRequest {
   clientId: string;

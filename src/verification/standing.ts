@@ -4,23 +4,13 @@
 // are told; the per-IP limit needs the person's IP, which support does not have.
 import { operations, type Flow } from './flow.js';
 import { dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, retryAfterInWindow, type BucketedWindow } from './limits.js';
-import type { SendLimitName } from './model.js';
-import type { SendOps, SendRequest } from './ports.js';
+import type { LimitStanding, SendLimitName } from './model.js';
+import type { SendOps, StandingRequest } from './ports.js';
 import { bucketedWindows, counterReads, joinable, load } from './send-flow.js';
 
-export type StandingRequest = Pick<SendRequest, 'clientId' | 'email' | 'domain' | 'purpose' | 'now' | 'limits'>;
-
-export interface LimitStanding {
-  limit: SendLimitName;
-  /** What counts against it now (sends, wrong codes, mails to the domain). */
-  used: number;
-  max: number;
-  windowMs: number;
-  /** 0 when a send is allowed by this limit now; else how long until it is. */
-  retryAfterMs: number;
-}
-
 const op = operations<SendOps>();
+
+export type { LimitStanding, StandingRequest };
 
 export function* standingFlow(request: StandingRequest): Flow<SendOps, LimitStanding[]> {
   const { limits, now } = request;

@@ -2,7 +2,7 @@
 // person, client and type, newest first, page by page.
 import type { FastifyInstance } from 'fastify';
 import { eventTypes, serviceEventTypes, type EventType } from '../../events/model.js';
-import type { ConsoleServices } from '../plugin.js';
+import type { ConsoleServices } from '../services.js';
 import { param } from '../forms.js';
 import { page } from '../views.js';
 

@@ -8,7 +8,7 @@ import { checkRecords } from '../../clients/dns.js';
 import { sampleMail } from '../../mail/preview.js';
 import { renderCodeMail, supportedLocales } from '../../mail/render.js';
 import { DomainError } from '../../shared/domain-error.js';
-import { describeRefusal, type ConsoleServices } from '../plugin.js';
+import { describeRefusal, type ConsoleServices } from '../services.js';
 import { consoleContext, field, param } from '../forms.js';
 import { page } from '../views.js';
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { overview } from '../../operators/overview.js';
 import { barChart, rowChart } from '../charts.js';
-import type { ConsoleServices } from '../plugin.js';
+import type { ConsoleServices } from '../services.js';
 import { page } from '../views.js';
 
 const hourLabel = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;

@@ -2,7 +2,7 @@
 // reason, recorded with the operator in the event of the change.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError } from '../../shared/domain-error.js';
-import { describeRefusal, type ConsoleServices } from '../plugin.js';
+import { describeRefusal, type ConsoleServices } from '../services.js';
 import { consoleContext, field, param } from '../forms.js';
 import { page } from '../views.js';
 

@@ -4,17 +4,11 @@
 // limited per IP, on top of the limits every code and authenticator has.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { SignInProblem, StepResult } from '../../operators/sign-in.js';
-import type { ConsoleServices } from '../plugin.js';
+import type { ConsoleServices } from '../services.js';
 import { consoleContext, field } from '../forms.js';
 import { clearSessionCookie, presentedCookie, setSessionCookie } from '../session.js';
 import { helpers, page } from '../views.js';
-
-export interface SignInLimiter {
-  perMinute: number;
-  redis?: { client: Redis; prefix: string };
-}
 
 const problemText: Record<SignInProblem, string> = {
   wrong_code: 'That code is not right, or it is no longer valid. Check the newest mail, or start again for a new code.',

@@ -1,0 +1,41 @@
+// What the console is handed (main/wiring.ts makes it): services, never a store.
+import type { ClientsService } from '../clients/service.js';
+import type { DkimService } from '../clients/dkim-service.js';
+import type { Lookup } from '../clients/dns.js';
+import type { EventsService } from '../events/service.js';
+import type { OperatorsService } from '../operators/service.js';
+import type { ConsoleSessions } from '../operators/sessions.js';
+import type { ConsoleSignIn } from '../operators/sign-in.js';
+import type { SupportService } from '../operators/support.js';
+import type { DomainError } from '../shared/domain-error.js';
+import type { WebhookService } from '../webhooks/service.js';
+import type { Redis } from 'ioredis';
+
+/** How many sign-in posts an IP may make a minute, counted in Redis when there is one. */
+export interface SignInLimiter {
+  perMinute: number;
+  redis?: { client: Redis; prefix: string };
+}
+
+export interface ConsoleServices {
+  sessions: ConsoleSessions;
+  signIn: ConsoleSignIn;
+  support: SupportService;
+  operators: OperatorsService;
+  clients: ClientsService;
+  webhooks: WebhookService;
+  dkim: DkimService;
+  events: EventsService;
+  /** How the DKIM page asks DNS whether the records are published. */
+  dnsLookup: Lookup;
+  now: () => number;
+  /** Sign-in posts per IP and minute, shared through Redis when there is one. */
+  signInLimiter: SignInLimiter;
+}
+
+/** A refusal in an operator's words (the domain's detail, when it gives one). */
+export function describeRefusal(error: DomainError): string {
+  const refusal = error.refusal;
+  if ('detail' in refusal) return refusal.detail.charAt(0).toUpperCase() + refusal.detail.slice(1);
+  return refusal.kind.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase()) + '.';
+}
