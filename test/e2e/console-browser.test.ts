@@ -1,0 +1,195 @@
+// The support console in a real browser (Debian's Chromium through playwright-core), with a
+// real Mailpit and mailcode as a process: an admin made with the CLI signs in with the code
+// read from Mailpit, is made to set up an authenticator (the QR code scanned off the page),
+// creates a client, adds a domain and a webhook and sends a test event; a support operator
+// finds why a person's mail bounced and lifts the suppression, sees why another address is
+// limited and until when, and resets a person's authenticator. Every page is checked with
+// axe and photographed at phone and desktop width (screenshots/console-*.png).
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import AxeBuilder from '@axe-core/playwright';
+import jsQRModule from 'jsqr';
+import { MailpitClient } from 'mailpit-api';
+import * as OTPAuth from 'otpauth';
+import type { Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { packageRoot } from '../../src/shared/paths.js';
+import { launchChromium } from '../helpers/browser.js';
+import { mailcode as cli } from '../helpers/cli-in-process.js';
+import { requireBuild, startMailcode, startMailpit, waitFor } from '../helpers/processes.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
+
+const jsQR = jsQRModule.default;
+const shots = join(packageRoot, 'screenshots');
+
+t.test('the support console, in Chromium', async (t) => {
+  if (!requireBuild(t)) return;
+  const browser = await launchChromium(t);
+  if (!browser) return;
+  const dir = mkdtempSync(join(tmpdir(), 'mailcode-console-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(shots, { recursive: true });
+  const mailpit = await startMailpit(t, dir, ['--enable-chaos']);
+  const mailbox = new MailpitClient(mailpit.apiUrl);
+  const env = {
+    DATABASE_URL: `file:${join(dir, 'mailcode.db')}`,
+    SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
+    MAIL_FROM: 'mailcode <no-reply@ops.example>',
+    CODE_SECRET: 'console-test-secret-0123456789abcdef0123',
+    LOG_LEVEL: 'warn',
+    RESEND_COOLDOWN_SECONDS: '0',
+    SENDS_PER_EMAIL_HOUR: '3',
+  };
+  for (const [email, role] of [['ada@ops.example', 'admin'], ['sam@ops.example', 'support']] as const) {
+    t.equal((await cli(['operators', 'create', '--email', email, '--role', role], env)).status, 0, `${role} created with the CLI`);
+  }
+  const acme = JSON.parse((await cli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env)).stdout) as { clientId: string; apiKey: string };
+  const server = await startMailcode(t, env);
+  const api = (path: string, body?: object) =>
+    fetch(`${server.url}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${acme.apiKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const bodyText = () => page.locator('body').innerText();
+  /** axe, then the page at phone and desktop width. */
+  const look = async (name: string) => {
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    t.same(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name}: no serious or critical axe violation`);
+    const size = page.viewportSize()!;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(shots, `console-${name}-phone.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: join(shots, `console-${name}-desktop.png`), fullPage: true });
+    await page.setViewportSize(size);
+  };
+  const codeFor = async (email: string, after: number) => {
+    await waitFor(`a code mail to ${email}`, async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after, 10_000);
+    const newest = (await mailbox.searchMessages({ query: `to:${email}` })).messages[0]!;
+    return /^ {4}(\d{6})$/m.exec((await mailbox.getMessageSummary(newest.ID)).Text)![1]!;
+  };
+  /** The code mail, then the authenticator set up off the QR code: the phone that scanned it. */
+  const signInFirstTime = async (p: Page, email: string, shoot: boolean) => {
+    await p.goto(`${server.url}/console`);
+    if (shoot) await look('1-sign-in');
+    await p.getByLabel('Work email').fill(email);
+    await p.getByRole('button', { name: 'Send me a code' }).click();
+    if (shoot) await look('2-code');
+    await p.getByLabel('Code from the mail').fill(await codeFor(email, 0));
+    await p.getByRole('button', { name: 'Continue' }).click();
+    t.match(await p.locator('h1').innerText(), /Set up your authenticator app/, `${email} is made to set up an app first`);
+    t.equal((await p.goto(`${server.url}/console/overview`))!.url(), `${server.url}/console/sign-in`, 'no page before it');
+    await p.goto(`${server.url}/console/sign-in/enrol`);
+    if (shoot) await look('3-enrol');
+    const qr = PNG.sync.read(await p.locator('#totp-qr svg').screenshot());
+    const scanned = jsQR(new Uint8ClampedArray(qr.data), qr.width, qr.height);
+    const phone = OTPAuth.URI.parse(scanned!.data) as OTPAuth.TOTP;
+    t.equal(phone.issuer, 'mailcode console');
+    t.equal(phone.label, email);
+    await p.getByLabel('Code from the app').fill(phone.generate());
+    await p.getByRole('button', { name: 'Confirm' }).click();
+    t.equal(await p.locator('#recovery-codes li').count(), 10, 'ten recovery codes, shown once');
+    if (shoot) await look('4-recovery-codes');
+    await p.getByRole('link', { name: /open the console/ }).click();
+    t.match(await p.locator('h1').innerText(), /Overview/);
+  };
+
+  // The admin: sign in, create a client, a domain, a webhook and its test event.
+  await signInFirstTime(page, 'ada@ops.example', true);
+  await look('5-overview');
+  await page.getByRole('link', { name: 'Clients' }).click();
+  await look('6-clients');
+  await page.getByRole('link', { name: 'New client' }).click();
+  await page.getByLabel('Name (the portal').fill('Globex Licensing');
+  await page.getByLabel('Company domains codes may go to').fill('globex.example');
+  await page.getByRole('button', { name: 'Create the client' }).click();
+  const apiKey = await page.locator('#api-key').innerText();
+  t.match(apiKey, /^[A-Za-z0-9_-]{16,}$/, 'the API key, shown once');
+  await look('7-client-created');
+  await page.getByLabel('Company domains', { exact: true }).fill('globex.example, globex-support.example');
+  await page.getByRole('button', { name: 'Save' }).click();
+  t.match(await page.getByRole('status').innerText(), /Saved/);
+  t.equal(await page.getByLabel('Company domains', { exact: true }).inputValue(), 'globex.example, globex-support.example', 'the domain added');
+  const receiver = await startWebhookReceiver(t);
+  await page.getByLabel('New endpoint URL').fill(receiver.url);
+  await page.getByRole('button', { name: 'Add the webhook' }).click();
+  receiver.useSecret(await page.locator('#webhook-secret').innerText());
+  await page.getByRole('button', { name: 'Send a test event' }).click();
+  t.match(await page.getByRole('status').innerText(), /Test event ev_\S+ queued/);
+  await waitFor('the test event at the receiver', async () => receiver.received.some((r) => r.type === 'webhook.test'), 10_000);
+  t.ok(receiver.received.find((r) => r.type === 'webhook.test')!.verified, 'signed with the secret the page showed');
+  await waitFor('the delivery on the page', async () => {
+    await page.reload();
+    return /webhook\.test\s+delivered/.test(await bodyText());
+  }, 10_000);
+  await look('8-client');
+  await page.getByRole('link', { name: 'Preview the code mail' }).click();
+  await page.getByRole('link', { name: 'de', exact: true }).click();
+  t.match(await page.frameLocator('iframe').first().locator('body').innerText(), /Globex Licensing/, 'the mail in the frame');
+  await look('9-mail-preview');
+
+  // What support will be asked about: a bounce, a limit, a lost phone.
+  await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 100 } });
+  t.equal((await api('/send-code', { email: 'bea@acme.example' })).status, 202);
+  await waitFor('the bounce recorded', async () => (await (await api('/events?type=mail.bounced')).json()).events.length > 0, 15_000);
+  await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 0 } });
+  for (let i = 0; i < 3; i++) t.equal((await api('/send-code', { email: 'max@acme.example' })).status, 202);
+  t.equal((await api('/send-code', { email: 'max@acme.example' })).status, 429, 'max@ is limited');
+  const enrolled = await (await api('/totp/enrollments', { userRef: 'u-dana', accountName: 'dana@acme.example' })).json();
+  const danaPhone = OTPAuth.URI.parse(enrolled.otpauthUri) as OTPAuth.TOTP;
+  t.equal((await api(`/totp/enrollments/${enrolled.enrollmentId}/confirm`, { code: danaPhone.generate() })).status, 200);
+
+  // Support, in a browser of their own.
+  const supportPage = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await signInFirstTime(supportPage, 'sam@ops.example', false);
+  t.equal(await supportPage.getByRole('link', { name: 'Clients' }).count(), 0, 'no Clients for support');
+  t.equal((await supportPage.goto(`${server.url}/console/clients`))!.status(), 403, 'nor the page itself');
+  await supportPage.goto(`${server.url}/console/people`);
+  const lookUp = async (q: string) => {
+    await supportPage.getByLabel('Address or user reference').fill(q);
+    await supportPage.getByRole('button', { name: 'Look up' }).click();
+  };
+  await lookUp('bea@acme.example');
+  const bounced = await supportPage.locator('body').innerText();
+  t.match(bounced, /550 Chaos recipient error/, "the mail server's reply");
+  t.match(bounced, /mail\.bounced/, 'in the delivery story');
+  await supportPage.getByLabel('Reason (recorded)').first().fill('Ticket 812: mailbox fixed by their IT');
+  await supportPage.getByRole('button', { name: 'Lift the suppression' }).click();
+  t.match(await supportPage.getByRole('status').innerText(), /suppression is lifted/);
+  t.match(await supportPage.locator('body').innerText(), /The address is not suppressed/);
+  t.equal((await api('/send-code', { email: 'bea@acme.example' })).status, 202, 'codes go to bea@ again');
+
+  await lookUp('max@acme.example');
+  const limited = await supportPage.locator('body').innerText();
+  t.match(limited, /A code to max@acme\.example is refused now: Codes to this address, per hour\. Allowed again at .+ UTC \(in \d+ min\)/, 'why, and until when');
+  const shotsOf = async (name: string) => {
+    const { violations } = await new AxeBuilder({ page: supportPage }).analyze();
+    t.same(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`), [], `${name}: no serious or critical axe violation`);
+    await supportPage.setViewportSize({ width: 390, height: 844 });
+    await supportPage.screenshot({ path: join(shots, `console-${name}-phone.png`), fullPage: true });
+    await supportPage.setViewportSize({ width: 1280, height: 900 });
+    await supportPage.screenshot({ path: join(shots, `console-${name}-desktop.png`), fullPage: true });
+  };
+  await shotsOf('10-person-limited');
+
+  await lookUp('dana@acme.example');
+  t.match(await supportPage.locator('body').innerText(), /user u-dana \(dana@acme\.example\), on since .+, 10 recovery codes left/);
+  await supportPage.locator('form[action$="reset-authenticator"]').getByLabel('Reason (recorded)').fill('Lost phone; identity checked by video call');
+  await supportPage.getByRole('button', { name: /Reset the authenticator/ }).click();
+  t.match(await supportPage.getByRole('status').innerText(), /authenticator app and its recovery codes are removed/);
+  t.same(await (await api('/totp/u-dana')).json(), { userRef: 'u-dana', enabled: false, required: false, enabledSince: null, recoveryCodesLeft: 0 });
+  await shotsOf('11-person-reset');
+
+  await supportPage.getByRole('link', { name: 'Audit' }).click();
+  await supportPage.getByLabel('Type').selectOption('authenticator.reset');
+  await supportPage.getByRole('button', { name: 'Filter' }).click();
+  t.match(await supportPage.locator('table.audit').innerText(), /authenticator\.reset.*operator sam@ops\.example.*Lost phone; identity checked by video call/s);
+  await shotsOf('12-audit');
+  const trail = (await (await api('/events?type=address.lifted,authenticator.reset')).json()).events as { actor: string; actorId: string; data: { reason: string } }[];
+  t.same(trail.map((e) => [e.actor, e.actorId.startsWith('op_'), e.data.reason]), [
+    ['operator', true, 'Lost phone; identity checked by video call'],
+    ['operator', true, 'Ticket 812: mailbox fixed by their IT'],
+  ], "the client's GET /events carries who and why");
+});
