@@ -98,7 +98,8 @@ export interface AuditEvent extends NewEvent {
 /** An event of `context`, about `subject`, at `at`. */
 export function event(type: EventType, at: number, subject: { clientId: string; subject: string; maskedEmail?: string | null }, context: RequestContext, data: Record<string, unknown> = {}): NewEvent {
   const facts = context.reason === undefined ? data : { ...data, reason: context.reason };
-  return { type, clientId: subject.clientId, subject: subject.subject, maskedEmail: subject.maskedEmail ?? null, requestId: context.requestId, actor: context.actor, actorId: context.operatorId ?? null, data: facts, at };
+  const operator = context.operatorId === undefined ? {} : { actorId: context.operatorId };
+  return { type, clientId: subject.clientId, subject: subject.subject, maskedEmail: subject.maskedEmail ?? null, requestId: context.requestId, actor: context.actor, ...operator, data: facts, at };
 }
 
 /** What mailcode does on its own (deliveries, expiry) is recorded as its own. */

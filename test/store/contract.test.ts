@@ -545,6 +545,105 @@ await onEachDatabase(async (t) => {
     t.equal(await factors.active('cl_a', 'u1'), undefined);
   });
 
+  t.test("the console's lookups: an address's verifications across clients, where it stands against each limit (nothing counted), its suppressions", async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
+    const a = await send(store, now, { email: 'p@acme.example' });
+    const b = await send(store, now + 10, { email: 'p@acme.example', clientId: 'cl_b' });
+    await send(store, now + 20, { email: 'other@acme.example' });
+    if (a.kind !== 'queued' || b.kind !== 'queued') return t.fail('sent');
+    const found = await store.verifications.findByEmail('p@acme.example', 10);
+    t.same(found.map((f) => f.verification.id), [b.verification.id, a.verification.id], 'every client\'s, newest first');
+    t.match(found[1], { verification: { clientId: 'cl_a', email: 'p@acme.example' }, delivery: { status: 'queued' } });
+    t.equal((await store.verifications.findByEmail('p@acme.example', 1)).length, 1, 'at most the limit');
+    t.same(await store.verifications.findByEmail('nobody@acme.example', 10), []);
+
+    const standingAt = (at: number, limitsNow = limits) => store.verifications.standing({ clientId: 'cl_a', email: 'p@acme.example', domain: 'acme.example', purpose: 'login', now: at, limits: limitsNow });
+    const standing = await standingAt(now + 1_000);
+    t.match(standing, [
+      { limit: 'cooldown', retryAfterMs: 59_000 },
+      { limit: 'guessing', used: 0, max: 20 },
+      // The address's own limits count its codes from every client.
+      { limit: 'email_hour', used: 2, max: 5, retryAfterMs: 0 },
+      { limit: 'email_day', used: 2, max: 10, retryAfterMs: 0 },
+      { limit: 'domain_hour', used: 3, max: 1_000 },
+      { limit: 'global_minute', used: 3, max: 1_000 },
+    ]);
+    t.same(await standingAt(now + 1_000), standing, 'reading counts nothing');
+    const tight = { ...limits, perEmailHour: 2 };
+    const wait = now + 3_600_000 - (now + 61_000); // the oldest of the two counted leaves the window
+    t.match((await standingAt(now + 61_000, tight)).find((l) => l.limit === 'email_hour'), { used: 2, max: 2, retryAfterMs: wait }, 'a limit that is hit says until when');
+    t.match(await send(store, now + 61_000, { email: 'p@acme.example', limits: tight }), { kind: 'limited', limit: 'email_hour', retryAfterMs: wait }, 'as a send is told');
+
+    const [mail] = (await store.outbox.claimDue(now, 10_000, 10)).filter((m) => m.verificationId === a.verification.id);
+    await store.outbox.bounce({
+      mail: { outboxId: mail!.id }, handOver: true, reply: '550 5.1.1 mailbox unknown', enhancedStatus: '5.1.1', now: now + 100,
+      suppressUntil: () => now + 3_600_000, events: () => [],
+    });
+    t.match(await store.suppressions.findByEmail('p@acme.example', now + 200), [{ clientId: 'cl_a', email: 'p@acme.example', reason: /mailbox unknown/, until: now + 3_600_000 }]);
+    t.same(await store.suppressions.findByEmail('p@acme.example', now + 3_600_000), [], 'only while it lasts');
+    t.same(await store.suppressions.findByEmail('other@acme.example', now), []);
+  });
+
+  t.test("events: the operators' search — by trail, operator, type, person, time, page by page", async (t) => {
+    const store = await openTestStore(t);
+    const base = { requestId: null, data: {} };
+    await store.events.append([
+      { ...base, type: 'verification.created', clientId: 'cl_a', subject: 'vf_1', maskedEmail: 'p***@acme.example', actor: 'portal', at: now },
+      { ...base, type: 'verification.canceled', clientId: 'cl_a', subject: 'vf_1', maskedEmail: 'p***@acme.example', actor: 'operator', actorId: 'op_1', at: now + 1 },
+      { ...base, type: 'authenticator.reset', clientId: 'cl_b', subject: 'u-7', maskedEmail: null, actor: 'operator', actorId: 'op_2', at: now + 2 },
+      { ...base, type: 'operator.signed_in', clientId: serviceScope, subject: 'op_1', maskedEmail: 'a***@ops.example', actor: 'operator', actorId: 'op_1', at: now + 3 },
+    ]);
+    const search = async (q: Partial<Parameters<Store['events']['search']>[0]>) => (await store.events.search({ limit: 10, ...q })).map((e) => e.type);
+    t.same(await search({}), ['operator.signed_in', 'authenticator.reset', 'verification.canceled', 'verification.created'], 'every trail, newest first');
+    t.same(await search({ clientId: serviceScope }), ['operator.signed_in'], "mailcode's own");
+    t.same(await search({ actorId: 'op_1' }), ['operator.signed_in', 'verification.canceled'], 'one operator');
+    t.same(await search({ types: ['authenticator.reset'] }), ['authenticator.reset']);
+    t.same(await search({ person: { subjects: ['u-7'], maskedEmail: null } }), ['authenticator.reset'], 'a person by user reference');
+    t.same(await search({ person: { subjects: [], maskedEmail: 'p***@acme.example' } }), ['verification.canceled', 'verification.created'], 'a person by masked address');
+    t.same(await search({ since: now + 2 }), ['operator.signed_in', 'authenticator.reset']);
+    const [first] = await store.events.search({ limit: 1 });
+    t.same(await search({ before: first!.id, limit: 2 }), ['authenticator.reset', 'verification.canceled'], 'the next page');
+    t.match((await store.events.search({ actorId: 'op_2', limit: 1 }))[0], { actor: 'operator', actorId: 'op_2' }, 'the operator is kept with the event');
+    t.equal((await store.events.list({ clientId: 'cl_a', limit: 10 }))[1]!.actorId, null, 'and null for the others');
+  });
+
+  t.test("authenticator factors: every client's active factor of a person, by user reference or account name", async (t) => {
+    const store = await openTestStore(t);
+    await store.clients.create(newClient('cl_a'), []);
+    await store.clients.create(newClient('cl_b'), []);
+    const { totpFactors: factors } = store;
+    const make = async (id: string, clientId: string, userRef: string, accountName: string, activate = true) => {
+      await factors.create({ id, clientId, userRef, accountName, secretEncrypted: 'sealed', createdAt: now, expiresAt: now + 600_000 });
+      if (activate) await factors.activate(id, now + 1, [], []);
+    };
+    await make('te_a', 'cl_a', 'u-1', 'p@acme.example');
+    await make('te_b', 'cl_b', 'p@acme.example', 'Pat');
+    await make('te_c', 'cl_a', 'u-2', 'p@acme.example', false);
+    t.same((await factors.activeFor('p@acme.example')).map((f) => f.id).sort(), ['te_a', 'te_b'], 'either field; only active ones');
+    t.same((await factors.activeFor('u-1')).map((f) => f.id), ['te_a']);
+    t.same(await factors.activeFor('nobody'), []);
+  });
+
+  t.test("webhooks: an endpoint's recent deliveries, newest first, with how each went", async (t) => {
+    const store = await openTestStore(t);
+    const { webhooks } = store;
+    await webhooks.create({ id: 'wh_a', clientId: 'cl_a', url: 'https://a.example/hook', eventTypes: [], createdAt: now, secretSealed: 's' });
+    await webhooks.create({ id: 'wh_b', clientId: 'cl_b', url: 'https://b.example/hook', eventTypes: [], createdAt: now, secretSealed: 's' });
+    await webhooks.enqueue('wh_a', 'ev_1', 'wh_a', '{"type":"webhook.test"}', now);
+    await webhooks.enqueue('wh_a', 'ev_2', 'wh_a2', '{"type":"mail.sent"}', now + 1);
+    await webhooks.enqueue('wh_b', 'ev_3', 'wh_b', '{"type":"webhook.test"}', now);
+    const claimed = await webhooks.claimDue(now + 1, 30_000, 10);
+    await webhooks.markDelivered([{ id: claimed.find((d) => d.eventId === 'ev_1')!.id, status: 204 }], now + 2);
+    t.match(await webhooks.recentDeliveries('wh_a', 10), [
+      { eventId: 'ev_2', type: 'mail.sent', status: 'pending', deliveredAt: null },
+      { eventId: 'ev_1', type: 'webhook.test', status: 'delivered', lastStatus: 204, deliveredAt: now + 2 },
+    ]);
+    t.equal((await webhooks.recentDeliveries('wh_a', 1)).length, 1);
+    t.same(await webhooks.recentDeliveries('wh_nope', 10), []);
+  });
+
   t.test('maintenance: purge deletes what is past its cutoff and keeps the rest', async (t) => {
     const store = await openTestStore(t);
     await store.clients.create(newClient('cl_a'), []);
