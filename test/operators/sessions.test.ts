@@ -1,36 +1,14 @@
 // The console's sessions against in-memory ports: what a cookie is worth, and for how long.
 import t from 'tap';
 import type { Operator } from '../../src/operators/model.js';
-import { ConsoleSessions, sessionIdleMs, sessionLifetimeMs, type ConsoleSession, type ConsoleSessionsPort } from '../../src/operators/sessions.js';
+import { ConsoleSessions, sessionIdleMs, sessionLifetimeMs } from '../../src/operators/sessions.js';
+import { memorySessions } from '../helpers/memory-sessions.js';
 
 const start = Date.parse('2026-12-03T09:00:00Z');
 
 function setUp() {
   const clock = { now: start };
-  const rows = new Map<string, ConsoleSession>();
-  const port: ConsoleSessionsPort = {
-    create: async (s) => void rows.set(s.idHash, { ...s }),
-    get: async (idHash) => rows.get(idHash),
-    async advance(idHash, next) {
-      const s = rows.get(idHash);
-      if (!s) return false;
-      rows.delete(idHash);
-      rows.set(next.idHash, { ...s, idHash: next.idHash, stage: next.stage, lastSeenAt: next.at });
-      return true;
-    },
-    touch: async (idHash, at) => void (rows.get(idHash) && (rows.get(idHash)!.lastSeenAt = at)),
-    remove: async (idHash) => void rows.delete(idHash),
-    async removeAllOf(operatorId) {
-      const mine = [...rows.values()].filter((s) => s.operatorId === operatorId);
-      for (const s of mine) rows.delete(s.idHash);
-      return mine.length;
-    },
-    async removeEnded(cutoffs) {
-      const old = [...rows.values()].filter((s) => s.lastSeenAt <= cutoffs.seenBy || s.createdAt <= cutoffs.begunBy);
-      for (const s of old) rows.delete(s.idHash);
-      return old.length;
-    },
-  };
+  const { rows, port } = memorySessions();
   const ann: Operator = { id: 'op_ann', email: 'ann@acme.example', role: 'admin', createdAt: start, disabledAt: null };
   const operators = new Map([[ann.id, ann]]);
   const sessions = new ConsoleSessions(port, { get: async (id) => operators.get(id) }, { csrfKey: Buffer.alloc(32, 7), now: () => clock.now });
