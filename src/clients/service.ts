@@ -8,6 +8,7 @@ import { newId } from '../shared/ids.js';
 import { hashApiKey, newApiKey } from '../shared/secrets.js';
 import { serviceClientId, type Client, type ClientSettings } from './model.js';
 import { checkContinueUrl, clientDomains } from './continue-url.js';
+import { checkSettings } from './settings.js';
 import type { ClientsPort } from './ports.js';
 
 /** What a new client needs: a name and (optionally) its domains and branding. */
@@ -21,9 +22,19 @@ export class ClientsService {
   constructor(
     private readonly clients: ClientsPort,
     private readonly now: () => number,
-    /** In production a continue link must be https (see continue-url.ts). */
-    private readonly options: { production?: boolean } = {},
+    /**
+     * In production a continue link must be https (see continue-url.ts); `locales`, the
+     * languages the mail is written in, bound a client's default language.
+     */
+    private readonly options: { production?: boolean; locales?: readonly string[] } = {},
   ) {}
+
+  /** The settings as they are kept, or the refusal that names what is wrong (settings.ts). */
+  private checked<T extends Partial<ClientSettings>>(settings: T): T {
+    const verdict = checkSettings(settings, this.options.locales ?? [settings.defaultLocale ?? 'en']);
+    if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `${verdict.reason}` });
+    return verdict.value as T;
+  }
 
   /** The continue link must stay on the client's domains, whichever of the two changes. */
   private checkedContinueUrl(settings: Pick<ClientSettings, 'allowedDomains' | 'mailFrom'> & { continueUrl?: string | null }): Partial<ClientSettings> {
@@ -34,7 +45,8 @@ export class ClientsService {
   }
 
   /** A new client and its API key — shown once: only its hash is kept. */
-  async create(settings: NewClientSettings, context: RequestContext): Promise<{ client: Client; apiKey: string }> {
+  async create(given: NewClientSettings, context: RequestContext): Promise<{ client: Client; apiKey: string }> {
+    const settings = this.checked(given);
     const apiKey = newApiKey();
     const id = newId('cl', 9);
     const at = this.now();
@@ -46,9 +58,10 @@ export class ClientsService {
   }
 
   /** Changes what is given; the event names the settings that changed, not their values. */
-  async update(id: string, changes: Partial<ClientSettings>, context: RequestContext): Promise<Client> {
+  async update(id: string, given: Partial<ClientSettings>, context: RequestContext): Promise<Client> {
     if (reserved(id)) throw refuse({ kind: 'client_not_found', detail: `no client ${id}` });
-    if (Object.keys(changes).length === 0) throw refuse({ kind: 'invalid_input', detail: 'nothing to change.' });
+    if (Object.keys(given).length === 0) throw refuse({ kind: 'invalid_input', detail: 'nothing to change.' });
+    const changes = this.checked(given);
     if (changes.continueUrl || changes.allowedDomains || changes.mailFrom) {
       const current = await this.get(id);
       Object.assign(changes, this.checkedContinueUrl({ ...current, ...changes }));

@@ -14,9 +14,10 @@ export function param(request: FastifyRequest, name: string, max = 320): string 
   return typeof value === 'string' && value.length <= max ? value.trim() : '';
 }
 
-/** The console request as the services record it (the actor is set by the service: `operator`). */
+/** The console request as the services record it: the operator, and their request. */
 export const consoleContext = (request: FastifyRequest): Omit<RequestContext, 'actor'> & { actor: 'operator' } => ({
   actor: 'operator',
+  ...(request.operatorSession ? { operatorId: request.operatorSession.operator.id } : {}),
   requestId: request.id,
   ip: request.ip,
   endUserIp: request.ip,

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../shared/domain-error.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerClientRoutes } from './routes/clients.js';
+import { registerOperatorRoutes } from './routes/operators.js';
 import { registerOverviewRoutes } from './routes/overview.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
@@ -48,5 +49,6 @@ export default async function consolePlugin(app: FastifyInstance, services: Cons
   registerOverviewRoutes(app, services);
   registerPeopleRoutes(app, services);
   registerClientRoutes(app, services);
+  registerOperatorRoutes(app, services);
   registerAuditRoutes(app, services);
 }

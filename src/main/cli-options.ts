@@ -1,39 +1,21 @@
-// Checks for what `mailcode clients` accepts, so a typo is refused at the command line
-// instead of showing up broken in a mail.
-import { domainToASCII } from 'node:url';
+// What `mailcode clients` accepts, refused at the command line as a usage error: the
+// settings' own checks (clients/settings.ts), which the clients service applies again.
 import { InvalidArgumentError } from 'commander';
 import { supportedLocales } from '../mail/render.js';
+import { checkAccent, checkDomainName, checkHttpsUrl, checkName, checkSender, checkSupport, type Checked } from '../clients/settings.js';
 
-export function domainOption(input: string, previous: string[] = []): string[] {
-  const domain = domainToASCII(input.trim().replace(/^@/, '').replace(/\.$/, ''));
-  if (!domain || !domain.includes('.')) throw new InvalidArgumentError(`"${input}" is not a domain name.`);
-  return [...previous, domain];
+/** A refusal of the settings' own check (clients/settings.ts), as commander's usage error. */
+function orUsageError(checked: Checked<string>): string {
+  if (!checked.ok) throw new InvalidArgumentError(checked.reason);
+  return checked.value;
 }
 
-export function accentOption(input: string): string {
-  if (!/^#[0-9a-fA-F]{6}$/.test(input)) throw new InvalidArgumentError('expected a colour like #1f6feb.');
-  return input.toLowerCase();
-}
-
-export function urlOption(input: string): string {
-  if (!/^https:\/\/[^\s"'<>]+$/.test(input)) throw new InvalidArgumentError('expected an https:// URL.');
-  return input;
-}
-
-const mailbox = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
-
+export const domainOption = (input: string, previous: string[] = []): string[] => [...previous, orUsageError(checkDomainName(input))];
+export const accentOption = (input: string): string => orUsageError(checkAccent(input));
+export const urlOption = (input: string): string => orUsageError(checkHttpsUrl(input));
 /** `no-reply@acme.example` or `Acme Portal <no-reply@acme.example>`, one line. */
-export function senderOption(input: string): string {
-  const address = /<([^<>]+)>\s*$/.exec(input)?.[1] ?? input;
-  if (/[\r\n]/.test(input) || !mailbox.test(address.trim())) throw new InvalidArgumentError('expected an address like "Acme <no-reply@acme.example>".');
-  return input.trim();
-}
-
-export function supportOption(input: string): string {
-  if (/^https:\/\//.test(input)) return urlOption(input);
-  if (mailbox.test(input)) return input;
-  throw new InvalidArgumentError('expected a support address or an https:// URL.');
-}
+export const senderOption = (input: string): string => orUsageError(checkSender(input));
+export const supportOption = (input: string): string => orUsageError(checkSupport(input));
 
 export function localeOption(input: string): string {
   const language = input.toLowerCase().split(/[-_]/)[0]!;
@@ -42,11 +24,7 @@ export function localeOption(input: string): string {
 }
 
 /** A client's display name: it goes into the mail's subject and sender line. */
-export function nameOption(input: string): string {
-  const name = input.trim();
-  if (!name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError('expected a name of 1 to 100 characters on one line.');
-  return name;
-}
+export const nameOption = (input: string): string => orUsageError(checkName(input));
 
 /** Whole hours from 1 to a year. */
 export function hoursOption(value: string): number {

@@ -15,7 +15,7 @@ import { purgeExpired } from '../retention/purge.js';
 import type { PurgeResult } from '../retention/ports.js';
 import { Background } from '../shared/background.js';
 import { MailWorker } from '../mail/worker.js';
-import { resolveLocale } from '../mail/render.js';
+import { resolveLocale, supportedLocales } from '../mail/render.js';
 import { createMailTransport, serverDkim, smtpTransport, type MailTransport } from '../mail/transport.js';
 import { codeSecrets, type Config } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
@@ -111,7 +111,7 @@ const webhookSetup = (config: Config): WebhookSetup => ({ secretKeys: deriveKeys
 /** The operator's services over `store`, with the signing keys already loaded. */
 export function operatorServices(config: Config, store: Store, keys: KeyRing, now: () => number = Date.now, webhooks: WebhookSetup = webhookSetup(config)): OperatorServices {
   return {
-    clients: new ClientsService(store.clients, now, { production: config.NODE_ENV === 'production' }),
+    clients: new ClientsService(store.clients, now, { production: config.NODE_ENV === 'production', locales: supportedLocales }),
     relays: new RelayService(store.clientRelays, store.clients, { sealKeys: deriveKeys(codeSecrets(config), 'smtp-relays'), now }),
     events: new EventsService(store.events),
     suppressions: new SuppressionService(store.suppressions, now),

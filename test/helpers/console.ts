@@ -54,9 +54,19 @@ export class ConsoleBrowser {
       const secret = /id="totp-secret">([^<]+)</.exec(page.body)![1]!.replace(/\s/g, '');
       const enrollmentId = /name="enrollmentId" value="([^"]+)"/.exec(page.body)![1]!;
       this.totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), ...totpParameters });
-      return this.post('/console/sign-in/enrol', { enrollmentId, code: this.totp.generate({ timestamp: clock.now() }) });
+      return this.signedIn(await this.post('/console/sign-in/enrol', { enrollmentId, code: this.totp.generate({ timestamp: clock.now() }) }));
     }
     await this.get('/console/sign-in/authenticator');
-    return this.post('/console/sign-in/authenticator', { code: this.totp!.generate({ timestamp: clock.now() }) });
+    return this.signedIn(await this.post('/console/sign-in/authenticator', { code: this.totp!.generate({ timestamp: clock.now() }) }));
+  }
+
+  /** The last step's answer; the signed-in session's CSRF token read off a page of it. */
+  private async signedIn(last: LightMyRequestResponse) {
+    if (this.cookie) {
+      const csrf = this.csrf;
+      const page = await this.get('/console/overview');
+      if (page.statusCode !== 200) this.csrf = csrf;
+    }
+    return last;
   }
 }

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { secondFactorPolicies, type Client, type ClientSettings, type SecondFactorPolicy } from '../../clients/model.js';
 import { checkRecords } from '../../clients/dns.js';
+import { checkSettings } from '../../clients/settings.js';
 import { sampleMail } from '../../mail/preview.js';
 import { renderCodeMail, supportedLocales } from '../../mail/render.js';
 import { DomainError } from '../../shared/domain-error.js';
@@ -20,21 +21,29 @@ const orNull = (text: string) => (text === '' ? null : text);
 
 /** The settings form's fields, as the clients service takes them. */
 function settingsOf(request: FastifyRequest): Partial<ClientSettings> {
-  const secondFactor = field(request, 'secondFactor', 16);
-  const name = field(request, 'name', 200);
+  const secondFactor = field(request, 'secondFactor', 200);
+  const name = field(request, 'name', 1_000);
   return {
     ...(name ? { name } : {}),
     allowedDomains: domainsOf(field(request, 'domains', 4_000)),
-    mailFrom: orNull(field(request, 'mailFrom', 320)),
-    support: orNull(field(request, 'support', 320)),
-    logoUrl: orNull(field(request, 'logoUrl', 2_000)),
-    accentColor: orNull(field(request, 'accentColor', 16)),
-    defaultLocale: supportedLocales.includes(field(request, 'defaultLocale', 8)) ? field(request, 'defaultLocale', 8) : 'en',
+    mailFrom: orNull(field(request, 'mailFrom', 1_000)),
+    support: orNull(field(request, 'support', 1_000)),
+    logoUrl: orNull(field(request, 'logoUrl', 4_000)),
+    accentColor: orNull(field(request, 'accentColor', 200)),
+    defaultLocale: field(request, 'defaultLocale', 200) || 'en',
     codeInSubject: field(request, 'codeInSubject', 8) === 'yes',
     continueUrl: orNull(field(request, 'continueUrl', 2_000)),
     continueAnyBrowser: field(request, 'continueAnyBrowser', 8) === 'yes',
-    secondFactor: (secondFactorPolicies as readonly string[]).includes(secondFactor) ? (secondFactor as SecondFactorPolicy) : 'optional',
+    secondFactor: (secondFactor || 'optional') as SecondFactorPolicy,
   };
+}
+
+/** The branding fields a preview may try before they are saved, each checked as saving would. */
+const brandingKeys = ['name', 'mailFrom', 'support', 'logoUrl', 'accentColor'] as const;
+function brandingOf(given: Record<string, unknown>): { branding: Partial<Record<(typeof brandingKeys)[number], string>>; refused?: string } {
+  const tried = Object.fromEntries(brandingKeys.filter((k) => typeof given[k] === 'string' && (given[k] as string).trim() !== '').map((k) => [k, (given[k] as string).trim().slice(0, 2_000)]));
+  const verdict = checkSettings(tried, supportedLocales);
+  return verdict.ok ? { branding: verdict.value as Record<string, string> } : { branding: {}, refused: `Not previewed: ${verdict.reason}` };
 }
 
 export function registerClientRoutes(app: FastifyInstance, services: ConsoleServices) {
@@ -63,7 +72,7 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
   app.get('/clients/new', admin, async (request, reply) => page(request, reply, 'client-new', { title: 'New client' }));
 
   app.post('/clients', admin, async (request, reply) => {
-    const name = field(request, 'name', 200);
+    const name = field(request, 'name', 1_000);
     try {
       if (!name) throw new DomainError({ kind: 'invalid_input', detail: 'a client needs a name.' });
       const { client, apiKey } = await clients.create({ name, allowedDomains: domainsOf(field(request, 'domains', 4_000)) }, consoleContext(request));
@@ -77,7 +86,11 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
   app.get<{ Params: { id: string } }>('/clients/:id', admin, async (request, reply) => clientPage(request, reply, await clients.get(request.params.id)));
 
   change('/clients/:id/settings', async (request, id) => {
-    await clients.update(id, settingsOf(request), consoleContext(request));
+    const current = await clients.get(id);
+    // Only what differs, so the trail's client.updated names what really changed.
+    const changes = Object.fromEntries(Object.entries(settingsOf(request)).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof Client])));
+    if (Object.keys(changes).length === 0) return { notice: 'Nothing changed.' };
+    await clients.update(id, changes, consoleContext(request));
     return { notice: 'Saved.' };
   });
   change('/clients/:id/rotate-key', async (request, id) => ({
@@ -103,14 +116,22 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
     return { notice: `DKIM key ${key.selector}._domainkey.${key.domain} created: publish its record below; mail is signed with it from now on.` };
   });
 
-  // The code mail as the client's people get it, one locale, framed by the preview page.
-  app.get<{ Params: { id: string } }>('/clients/:id/preview', admin, async (request, reply) => {
-    const client = await clients.get(request.params.id);
-    const locale = supportedLocales.includes(param(request, 'locale', 8)) ? param(request, 'locale', 8) : client.defaultLocale;
-    return page(request, reply, 'client-preview', { title: `${client.name}: the code mail`, client, locale, locales: supportedLocales });
-  });
+  // The code mail as the client's people get it, one locale at a time, framed by the
+  // preview page; with the settings form's unsaved branding when it sent them (Preview).
+  const previewPage = async (request: FastifyRequest, reply: FastifyReply, id: string, given: Record<string, string>) => {
+    const client = await clients.get(id);
+    const { branding, refused } = brandingOf(given);
+    const locale = supportedLocales.includes(given.locale ?? '') ? given.locale! : client.defaultLocale;
+    const frame = (l: string) => `/console/clients/${client.id}/mail?${new URLSearchParams({ ...branding, locale: l }).toString()}`;
+    const link = (l: string) => `/console/clients/${client.id}/preview?${new URLSearchParams({ ...branding, locale: l }).toString()}`;
+    return page(request, reply, 'client-preview', { title: `${client.name}: the code mail`, client, locale, locales: supportedLocales, frame, link, error: refused, unsaved: Object.keys(branding).length > 0 });
+  };
+  app.get<{ Params: { id: string } }>('/clients/:id/preview', admin, async (request, reply) => previewPage(request, reply, request.params.id, request.query as Record<string, string>));
+  app.post<{ Params: { id: string } }>('/clients/:id/preview', admin, async (request, reply) => previewPage(request, reply, request.params.id, request.body as Record<string, string>));
   app.get<{ Params: { id: string } }>('/clients/:id/mail', admin, async (request, reply) => {
-    const client = await clients.get(request.params.id);
+    const saved = await clients.get(request.params.id);
+    const query = request.query as Record<string, string>;
+    const client = { ...saved, ...brandingOf(query).branding, ...(query.codeInSubject ? { codeInSubject: query.codeInSubject === 'yes' } : {}) };
     const locale = supportedLocales.includes(param(request, 'locale', 8)) ? param(request, 'locale', 8) : client.defaultLocale;
     const mail = renderCodeMail(sampleMail(locale, param(request, 'purpose', 8) === 'signup' ? 'signup' : 'login', client));
     // The mail's own inline styles, inside a frame of the console only; nothing else loads but its logo.

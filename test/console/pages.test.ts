@@ -1,0 +1,117 @@
+// The console's pages over HTTP, on both databases: what admins change and how it is
+// refused, the mail preview (with unsaved branding, in a frame of its own), operators,
+// the overview's figures and the audit view's filters.
+import t from 'tap';
+import { build, byOperator, unthrottled } from '../helpers/build.js';
+import { ConsoleBrowser } from '../helpers/console.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
+  const signedIn = async (email = 'ada@ops.example', role: 'admin' | 'support' = 'admin') => {
+    const built = await build(t, { env: unthrottled });
+    await built.app.mailcode.operators.create({ email, role }, byOperator);
+    const browser = new ConsoleBrowser(built.app);
+    await browser.signIn(email, built.mail, built.clock);
+    return { ...built, browser };
+  };
+
+  t.test('client settings: saved with the trail naming what changed; a bad value refused, naming it, nothing saved', async (t) => {
+    const { app, browser } = await signedIn();
+    const created = await browser.post('/console/clients', { name: 'Globex', domains: 'globex.example' });
+    const id = /<code>(cl_[A-Za-z0-9_-]+)<\/code>/.exec(created.body)![1]!;
+    t.match(created.body, /id="api-key">[A-Za-z0-9_-]{16,}</, 'the key, once');
+    t.notMatch((await browser.get(`/console/clients/${id}`)).body, /id="api-key"/, 'and not again');
+    const form = { name: 'Globex', domains: 'globex.example', mailFrom: '', support: '', logoUrl: '', accentColor: '', defaultLocale: 'en', continueUrl: '', secondFactor: 'optional', codeInSubject: 'yes' };
+    const refused = await browser.post(`/console/clients/${id}/settings`, { ...form, accentColor: 'red;background:url(//evil)' });
+    t.equal(refused.statusCode, 400);
+    t.match(refused.body, /Accent colour: expected a colour like #1f6feb/);
+    const saved = await browser.post(`/console/clients/${id}/settings`, { ...form, accentColor: '#0A7D4F', domains: 'globex.example, Globex-Support.example' });
+    t.match(saved.body, /Saved/);
+    t.match(await app.mailcode.clients.get(id), { accentColor: '#0a7d4f', allowedDomains: ['globex.example', 'globex-support.example'] });
+    const [updated] = (await app.mailcode.events.search({ clientId: id, types: ['client.updated'] })).events;
+    t.same(updated!.data.changed, ['accentColor', 'allowedDomains'], 'only what changed');
+    t.match(updated, { actor: 'operator', actorId: /^op_/ });
+    t.match((await browser.post(`/console/clients/${id}/settings`, { ...form, accentColor: '#0a7d4f', domains: 'globex.example, globex-support.example' })).body, /Nothing changed/);
+  });
+
+  t.test('the mail preview: every locale, unsaved branding checked like a save, the mail in a sandboxed frame', async (t) => {
+    const { app, browser } = await signedIn();
+    const { client } = await app.mailcode.clients.create({ name: 'Globex', allowedDomains: ['globex.example'] }, byOperator);
+    const preview = await browser.get(`/console/clients/${client.id}/preview?locale=de`);
+    t.equal(preview.statusCode, 200);
+    t.equal((preview.body.match(/<iframe /g) ?? []).length, 2, 'phone and desktop');
+    t.equal((preview.body.match(/hreflang|preview\?[^"]*locale=/g) ?? []).length, 10, 'a link per locale');
+    const mail = await browser.get(`/console/clients/${client.id}/mail?locale=de`);
+    t.match(mail.headers['content-security-policy'], /sandbox/);
+    t.match(mail.headers['content-security-policy'], /frame-ancestors 'self'/);
+    t.equal(mail.headers['x-frame-options'], 'SAMEORIGIN');
+    t.match(mail.body, /Globex/);
+    t.match(mail.body, /<html[^>]*lang="de"/);
+    const tried = await browser.post(`/console/clients/${client.id}/preview`, { name: 'Globex Licensing', accentColor: '#aa0000', locale: 'fr' });
+    t.match(tried.body, /not yet saved/);
+    const frame = /<iframe[^>]*src="([^"]+)"/.exec(tried.body)![1]!.replaceAll('&amp;', '&');
+    const branded = await browser.get(frame);
+    t.match(branded.body, /Globex Licensing/);
+    t.match(branded.body, /#aa0000/i);
+    t.equal((await app.mailcode.clients.get(client.id)).name, 'Globex', 'nothing saved');
+    const bad = await browser.post(`/console/clients/${client.id}/preview`, { accentColor: 'red"><script>alert(1)</script>' });
+    t.match(bad.body, /Not previewed: accent colour/);
+    t.notMatch(bad.body, /<script>alert/);
+  });
+
+  t.test('operators: an admin adds one and disables one (their session ends); not oneself; support cannot', async (t) => {
+    const { app, browser, mail, clock } = await signedIn();
+    const added = await browser.post('/console/operators', { email: 'Sam@Ops.Example', role: 'support' });
+    t.match(added.body, /sam@ops\.example can sign in now, as support/);
+    const sam = (await app.mailcode.operators.list()).find((o) => o.email === 'sam@ops.example')!;
+    const samBrowser = new ConsoleBrowser(app);
+    clock.advance(31_000);
+    await samBrowser.signIn('sam@ops.example', mail, clock);
+    t.equal((await samBrowser.get('/console/operators')).statusCode, 403, 'support cannot');
+    const ada = (await app.mailcode.operators.list()).find((o) => o.email === 'ada@ops.example')!;
+    t.match((await browser.post('/console/operators/disable', { operator: ada.id })).body, /cannot disable yourself/);
+    t.match((await browser.post('/console/operators/disable', { operator: sam.id })).body, /Disabled/);
+    t.equal((await samBrowser.get('/console/people')).statusCode, 303, "sam's session ended");
+    t.match((await browser.post('/console/operators', { email: 'sam@ops.example', role: 'admin' })).body, /exists already/);
+    t.match((await browser.post('/console/operators', { email: 'x@ops.example', role: 'owner' })).body, /role must be one of admin, support/i);
+    const trail = (await app.mailcode.events.search({ actorId: ada.id, types: ['operator.created', 'operator.disabled'] })).events;
+    t.same(trail.map((e) => e.type), ['operator.disabled', 'operator.created'], 'each recorded with the admin as actor');
+  });
+
+  t.test('the overview counts the last 24 hours from the trail; the audit view filters', async (t) => {
+    const { app, browser, createClient, sendCode, verifyCode, mail } = await signedIn();
+    const acme = await createClient();
+    await sendCode(acme.apiKey, { email: 'pat@acme.example' });
+    t.equal((await verifyCode(acme.apiKey, { email: 'pat@acme.example', code: mail.codeFor('pat@acme.example') })).statusCode, 200);
+    await sendCode(acme.apiKey, { email: 'lee@acme.example' });
+    const overview = await browser.get('/console/overview');
+    t.match(overview.body, /<span class="figure">3<\/span> codes sent/, "two codes, and the operator's own sign-in code");
+    t.match(overview.body, /<span class="figure">2<\/span> codes verified/);
+    t.match(overview.body, /<svg[^>]*role="img"[^>]*aria-label="Codes sent, per hour, last 24 hours"/);
+    t.match(overview.body, /100\.0 %<\/span> mail delivered/);
+    const byClient = await browser.get(`/console/audit?client=${acme.id}&type=verification.verified`);
+    t.equal((byClient.body.match(/<tr><td><time/g) ?? []).length, 1);
+    const byPerson = await browser.get('/console/audit?person=lee@acme.example');
+    t.match(byPerson.body, /l\*\*\*@acme\.example/);
+    t.notMatch(byPerson.body, /p\*\*\*@acme\.example/);
+    const own = await browser.get('/console/audit?client=~mailcode');
+    t.match(own.body, /operator\.signed_in/);
+    t.notMatch(own.body, /<code>cl_/, "only mailcode's own trail");
+    const bad = await browser.get('/console/audit?type=nonsense&cursor=%27%3B');
+    t.equal(bad.statusCode, 200, 'unknown filters are ignored, not an error');
+  });
+
+  t.test('a person by user reference: their authenticators across clients', async (t) => {
+    const { app, browser } = await signedIn('sam@ops.example', 'support');
+    const acme = await app.mailcode.clients.get((await app.mailcode.clients.create({ name: 'Acme', allowedDomains: ['acme.example'] }, byOperator)).client.id);
+    const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-42', accountName: 'pat@acme.example' });
+    const OTPAuth = await import('otpauth');
+    const phone = OTPAuth.URI.parse(enrolment.otpauthUri) as InstanceType<typeof OTPAuth.TOTP>;
+    await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: app.mailcode.config ? Date.parse('2026-03-02T09:00:00.000Z') : 0 }));
+    const found = await browser.get('/console/people?q=u-42');
+    t.match(found.body, /user <code>u-42<\/code> \(pat@acme\.example\)/);
+    t.match(found.body, /10 recovery codes left/);
+    const codes = await browser.post('/console/people/recovery-codes', { q: 'u-42', client: acme.id, userRef: 'u-42', reason: 'Ticket 9: codes lost' });
+    t.equal((codes.body.match(/<li><code>[a-z0-9]{5}-[a-z0-9]{5}<\/code><\/li>/g) ?? []).length, 10, 'new codes, shown once');
+  });
+});
