@@ -3,6 +3,7 @@
 // CLI call — never a store (the architecture test holds it). Read top to bottom: bounds
 // and parsers, headers, the checks every request meets, then the pages.
 import cookie from '@fastify/cookie';
+import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../shared/domain-error.js';
@@ -13,7 +14,8 @@ import { registerOverviewRoutes } from './routes/overview.js';
 import { registerPeopleRoutes } from './routes/people.js';
 import { registerSignInRoutes } from './routes/sign-in.js';
 import { describeRefusal, type ConsoleServices } from './services.js';
-import { requireCsrf, requireRole, requireSession } from './session.js';
+import { csrfRefusedPage, isCsrfRefusal, requireCsrf, requireRole, requireSession } from './session.js';
+import { cookiePath, csrfCookieName, presentedCookie } from './cookies.js';
 import { consoleCsp, page, stylesheet } from './views.js';
 
 export default async function consolePlugin(app: FastifyInstance, services: ConsoleServices) {
@@ -27,10 +29,19 @@ export default async function consolePlugin(app: FastifyInstance, services: Cons
     reply.header('referrer-policy', 'no-referrer');
   });
   app.addHook('preHandler', requireSession(services.sessions));
-  app.addHook('preHandler', requireCsrf(services.sessions));
+  await app.register(csrfProtection, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: csrfCookieName,
+    cookieOpts: { path: cookiePath, httpOnly: true, sameSite: 'strict' },
+    // Tokens bound to the session id: a token of another session (or of none) is refused.
+    getUserInfo: (request) => presentedCookie(request) ?? '',
+    csrfOpts: { hmacKey: services.csrfKey },
+  });
+  app.addHook('preHandler', requireCsrf(app));
   app.addHook('preHandler', requireRole);
 
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
+    if (isCsrfRefusal(error as { code?: string })) return csrfRefusedPage(request, reply);
     if (error instanceof DomainError) return page(request, reply, 'message', { title: 'Not done', message: describeRefusal(error) }, 400);
     const status = error.statusCode ?? 500;
     if (status >= 500) {
@@ -43,7 +54,7 @@ export default async function consolePlugin(app: FastifyInstance, services: Cons
   app.setNotFoundHandler((request, reply) => page(request, reply, 'message', { title: 'Not found', message: 'There is no such page in the console.' }, 404));
 
   app.get('/console.css', { config: { public: true } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
-  app.get('/', { config: { public: true } }, async (request, reply) => reply.redirect((await services.sessions.read(request.cookies.mailcode_console))?.session.stage === 'signed_in' ? '/console/overview' : '/console/sign-in', 303));
+  app.get('/', { config: { public: true } }, async (request, reply) => reply.redirect((await services.sessions.read(presentedCookie(request)))?.session.stage === 'signed_in' ? '/console/overview' : '/console/sign-in', 303));
 
   await registerSignInRoutes(app, services);
   registerOverviewRoutes(app, services);

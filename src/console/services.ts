@@ -29,6 +29,8 @@ export interface ConsoleServices {
   /** How the DKIM page asks DNS whether the records are published. */
   dnsLookup: Lookup;
   now: () => number;
+  /** The key the CSRF tokens are made with (derived from CODE_SECRET). */
+  csrfKey: Buffer;
   /** Sign-in posts per IP and minute, shared through Redis when there is one. */
   signInLimiter: SignInLimiter;
 }

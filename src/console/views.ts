@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { templatesDir } from '../shared/paths.js';
+import { csrfToken } from './cookies.js';
 
 const views = new Eta({ views: join(templatesDir, 'console'), autoEscape: true, cache: true });
 
@@ -33,17 +34,21 @@ export const helpers = {
 
 export interface PageData {
   title: string;
+  /** The session id the page's forms are bound to, when not the signed-in one (the sign-in steps). */
+  csrfFor?: string;
   [key: string]: unknown;
 }
 
 /** Renders `view` inside the layout, with the operator and the session's CSRF token when signed in. */
 export function page(request: FastifyRequest, reply: FastifyReply, view: string, data: PageData, status = 200) {
   const signedIn = request.operatorSession;
+  // The session the forms belong to: the signed-in one, or a sign-in step's.
+  const bindTo = data.csrfFor ?? signedIn?.cookie;
   const html = views.render(view, {
     ...data,
     h: helpers,
     operator: signedIn?.operator ?? null,
-    csrf: data.csrf ?? signedIn?.csrf ?? null,
+    csrf: bindTo ? csrfToken(request, reply, bindTo) : null,
     path: request.url.split('?')[0],
   });
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);

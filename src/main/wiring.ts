@@ -259,7 +259,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     now,
     logger: logger.child({ component: 'totp' }),
   });
-  const consoleSessions = new ConsoleSessions(store.consoleSessions, store.operators, { csrfKey: deriveKeys(secrets, 'console-csrf')[0]!, now });
+  const consoleSessions = new ConsoleSessions(store.consoleSessions, store.operators, { now });
   const consoleServices: ConsoleServices = {
     sessions: consoleSessions,
     signIn: new ConsoleSignIn({ operators: store.operators, sessions: consoleSessions, verification, totp, serviceClient: () => operator.clients.serviceClient(), events: store.events, now }),
@@ -271,6 +271,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     events: operator.events,
     dnsLookup: resolverLookup(config.DNS_SERVERS),
     now,
+    csrfKey: deriveKeys(secrets, 'console-csrf')[0]!,
     signInLimiter: { perMinute: config.CONSOLE_SIGN_INS_PER_MINUTE, redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined },
   };
   return {

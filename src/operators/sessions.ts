@@ -5,7 +5,7 @@
 // step, so an id seen before sign-in is worth nothing after it. Sessions end after 30
 // minutes without a request, 12 hours after they began, at sign-out, at "sign out
 // everywhere", and at once when the operator is disabled or removed.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Operator } from './model.js';
 import type { OperatorsPort } from './ports.js';
 
@@ -55,7 +55,7 @@ export class ConsoleSessions {
   constructor(
     private readonly sessions: ConsoleSessionsPort,
     private readonly operators: Pick<OperatorsPort, 'get'>,
-    private readonly options: { csrfKey: Buffer; now: () => number },
+    private readonly options: { now: () => number },
   ) {}
 
   /** A new session at its first stage; the cookie's value is returned once, never stored. */
@@ -105,18 +105,5 @@ export class ConsoleSessions {
   /** Sign out everywhere, and what disabling an operator does. */
   endAllOf(operatorId: string): Promise<number> {
     return this.sessions.removeAllOf(operatorId);
-  }
-
-  /** The session's CSRF token: derived from its id (nothing more to store), different for every id. */
-  csrfToken(cookie: string): string {
-    return createHmac('sha256', this.options.csrfKey).update(cookie).digest('base64url');
-  }
-
-  /** Whether a form's token is the session's, in constant time. */
-  csrfMatches(cookie: string, token: unknown): boolean {
-    if (typeof token !== 'string') return false;
-    const expected = Buffer.from(this.csrfToken(cookie));
-    const given = Buffer.from(token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 }

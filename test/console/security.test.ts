@@ -49,7 +49,11 @@ await onEachDatabase(async (t) => {
     t.match(first.headers['set-cookie'], /Path=\/console/);
     t.notMatch(first.headers['set-cookie'], /Secure/, 'not on 127.0.0.1');
     await app.mailcode.worker.runOnce();
-    await browser.get('/console/sign-in/code');
+    const codePage = await browser.get('/console/sign-in/code');
+    const csrfCookie = [codePage.headers['set-cookie']].flat().find((c) => c?.startsWith('mailcode_console_csrf='));
+    t.match(csrfCookie, /HttpOnly/, "the CSRF secret's cookie too");
+    t.match(csrfCookie, /SameSite=Strict/);
+    t.match(csrfCookie, /Path=\/console/);
     await browser.post('/console/sign-in/code', { code: mail.codeFor('ada@ops.example') });
     const atCode = browser.cookie;
     t.not(atCode, atAddress, 'a new id after the code');

@@ -16,16 +16,28 @@ export class ConsoleBrowser {
     private readonly host = '127.0.0.1',
   ) {}
 
+  /** The console's other cookie (the CSRF secret), as a browser keeps it. */
+  private readonly jar = new Map<string, string>();
+
   private remember(response: LightMyRequestResponse) {
-    const set = [response.headers['set-cookie'] ?? []].flat().find((c) => c.startsWith('mailcode_console='));
-    if (set) this.cookie = /^mailcode_console=([^;]*)/.exec(set)![1] || undefined;
+    for (const set of [response.headers['set-cookie'] ?? []].flat()) {
+      const [, name, value] = /^([^=]+)=([^;]*)/.exec(set)!;
+      if (name === 'mailcode_console') this.cookie = value || undefined;
+      else if (value) this.jar.set(name!, value);
+      else this.jar.delete(name!);
+    }
     const token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
     if (token) this.csrf = token;
     return response;
   }
 
+  private cookieHeader(): Record<string, string> {
+    const all = [...(this.cookie ? [['mailcode_console', this.cookie]] : []), ...this.jar];
+    return all.length ? { cookie: all.map(([n, v]) => `${n}=${v}`).join('; ') } : {};
+  }
+
   async get(url: string) {
-    return this.remember(await this.app.inject({ method: 'GET', url, headers: { host: this.host, ...(this.cookie ? { cookie: `mailcode_console=${this.cookie}` } : {}) } }));
+    return this.remember(await this.app.inject({ method: 'GET', url, headers: { host: this.host, ...this.cookieHeader() } }));
   }
 
   /** A form post, with the page's CSRF token unless the fields say otherwise. */
@@ -36,7 +48,7 @@ export class ConsoleBrowser {
       await this.app.inject({
         method: 'POST',
         url,
-        headers: { host: this.host, 'content-type': 'application/x-www-form-urlencoded', ...(this.cookie ? { cookie: `mailcode_console=${this.cookie}` } : {}) },
+        headers: { host: this.host, 'content-type': 'application/x-www-form-urlencoded', ...this.cookieHeader() },
         payload: form.toString(),
       }),
     );

@@ -18,7 +18,7 @@ function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}
   const ann: Operator = { id: 'op_ann', email: 'ann@ops.example', role: 'support', createdAt: start, disabledAt: null };
   const operators = new Map([[ann.id, ann]]);
   const { rows, port } = memorySessions();
-  const sessions = new ConsoleSessions(port, { get: async (id) => operators.get(id) }, { csrfKey: Buffer.alloc(32, 1), now: () => start });
+  const sessions = new ConsoleSessions(port, { get: async (id) => operators.get(id) }, { now: () => start });
   const sent: { client: Client; email: string; context: RequestContext }[] = [];
   const events: NewEvent[] = [];
   let enrolled = options.enrolled ?? false;

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SignInProblem, StepResult } from '../../operators/sign-in.js';
 import type { ConsoleServices } from '../services.js';
 import { consoleContext, field } from '../forms.js';
-import { clearSessionCookie, presentedCookie, setSessionCookie } from '../session.js';
+import { clearSessionCookie, presentedCookie, setSessionCookie } from '../cookies.js';
 import { helpers, page } from '../views.js';
 
 const problemText: Record<SignInProblem, string> = {
@@ -20,14 +20,14 @@ const stagePage = { second_factor: '/console/sign-in/authenticator', enrol: '/co
 
 export async function registerSignInRoutes(app: FastifyInstance, services: ConsoleServices) {
   const { signIn, sessions } = services;
-  const csrfOf = (request: FastifyRequest) => sessions.csrfToken(presentedCookie(request) ?? '');
+  const csrfOf = (request: FastifyRequest) => presentedCookie(request) ?? '';
   const moved = (request: FastifyRequest, reply: FastifyReply, result: StepResult & { ok: true }) => {
     setSessionCookie(request, reply, result.cookie);
     return reply.redirect(stagePage[result.stage], 303);
   };
   const refused = (request: FastifyRequest, reply: FastifyReply, view: string, title: string, result: StepResult & { ok: false }) => {
     const message = result.problem === 'locked' && result.retryAfterMs ? `${problemText.locked} Try again in ${helpers.duration(result.retryAfterMs)}.` : problemText[result.problem];
-    return page(request, reply, view, { title, error: message, csrf: csrfOf(request) }, result.problem === 'locked' ? 429 : 400);
+    return page(request, reply, view, { title, error: message, csrfFor: csrfOf(request) }, result.problem === 'locked' ? 429 : 400);
   };
 
   app.get('/sign-in', { config: { public: true } }, async (request, reply) => page(request, reply, 'sign-in', { title: 'Sign in' }));
@@ -67,29 +67,29 @@ export async function registerSignInRoutes(app: FastifyInstance, services: Conso
       if (!result.ok) {
         if (result.problem === 'session_ended') return refused(request, reply, 'sign-in', 'Sign in', result);
         const enrolment = await signIn.enrol(presentedCookie(request) ?? '');
-        return page(request, reply, 'sign-in-enrol', { title: 'Set up your authenticator app', enrolment, error: problemText[result.problem], csrf: csrfOf(request) }, 400);
+        return page(request, reply, 'sign-in-enrol', { title: 'Set up your authenticator app', enrolment, error: problemText[result.problem], csrfFor: csrfOf(request) }, 400);
       }
       setSessionCookie(request, reply, result.cookie);
       // Shown once, on this answer: the codes are not kept anywhere they could be shown again.
-      return page(request, reply, 'recovery-codes', { title: 'Your recovery codes', recoveryCodes: result.recoveryCodes, csrf: sessions.csrfToken(result.cookie) });
+      return page(request, reply, 'recovery-codes', { title: 'Your recovery codes', recoveryCodes: result.recoveryCodes, csrfFor: result.cookie });
     });
   });
 
   app.get('/sign-in/code', { config: { public: true } }, async (request, reply) => {
     if (!presentedCookie(request)) return reply.redirect('/console/sign-in', 303);
-    return page(request, reply, 'sign-in-code', { title: 'Enter your code', csrf: csrfOf(request) });
+    return page(request, reply, 'sign-in-code', { title: 'Enter your code', csrfFor: csrfOf(request) });
   });
 
   app.get('/sign-in/authenticator', { config: { public: true } }, async (request, reply) => {
     const found = await sessions.read(presentedCookie(request));
     if (found?.session.stage !== 'second_factor') return reply.redirect('/console/sign-in', 303);
-    return page(request, reply, 'sign-in-authenticator', { title: 'Authenticator app', csrf: csrfOf(request) });
+    return page(request, reply, 'sign-in-authenticator', { title: 'Authenticator app', csrfFor: csrfOf(request) });
   });
 
   app.get('/sign-in/enrol', { config: { public: true } }, async (request, reply) => {
     const enrolment = await signIn.enrol(presentedCookie(request) ?? '');
     if (!enrolment) return reply.redirect('/console/sign-in', 303);
-    return page(request, reply, 'sign-in-enrol', { title: 'Set up your authenticator app', enrolment, csrf: csrfOf(request) });
+    return page(request, reply, 'sign-in-enrol', { title: 'Set up your authenticator app', enrolment, csrfFor: csrfOf(request) });
   });
 
   app.post('/sign-out', async (request, reply) => {
