@@ -41,7 +41,7 @@ export async function measureWebhookDeliveries(env: Record<string, string>, even
   try {
     const secretKeys = deriveKeys(codeSecrets(config), 'webhook-secrets');
     const policy = webhookPolicy(config);
-    await new WebhookService(store.webhooks, { secretKeys, policy, now: Date.now }).add('cl_bench', `http://127.0.0.1:${port}/hooks`);
+    await new WebhookService(store.webhooks, { secretKeys, policy, now: Date.now }).add('cl_bench', `http://127.0.0.1:${port}/hooks`, [], { actor: 'cli', requestId: null });
     const at = Date.now() - 60_000;
     for (let i = 0; i < events; i += 1_000) {
       await store.events.append(

@@ -7,7 +7,8 @@ import { domainOf } from './dkim.js';
 
 export type ContinueUrlVerdict = { ok: true; url: string } | { ok: false; reason: string };
 
-const loopback = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Where plain http is allowed outside production: a portal (or its logo) on a laptop. */
+export const loopback = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The domains a continue link may be on: the allowed ones and the sender's. */
 export function clientDomains(client: { allowedDomains: string[]; mailFrom: string | null }): string[] {

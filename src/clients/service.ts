@@ -31,7 +31,7 @@ export class ClientsService {
 
   /** The settings as they are kept, or the refusal that names what is wrong (settings.ts). */
   private checked<T extends Partial<ClientSettings>>(settings: T): T {
-    const verdict = checkSettings(settings, this.options.locales ?? [settings.defaultLocale ?? 'en']);
+    const verdict = checkSettings(settings, this.options.locales ?? [settings.defaultLocale ?? 'en'], { production: this.options.production ?? false });
     if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `${verdict.reason}` });
     return verdict.value as T;
   }

@@ -5,6 +5,7 @@
 import { domainToASCII } from 'node:url';
 import type { ClientSettings } from './model.js';
 import { secondFactorPolicies } from './model.js';
+import { loopback } from './continue-url.js';
 
 /** A reason a value is refused, or the value as it is kept. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -24,6 +25,12 @@ export function checkHttpsUrl(input: string): Checked<string> {
   return /^https:\/\/[^\s"'<>]+$/.test(input) && input.length <= 2_000 ? ok(input) : no('expected an https:// URL.');
 }
 
+/** An https URL; outside production also http to a loopback address (a portal on a laptop, a test). */
+function checkLinkUrl(input: string, production: boolean): Checked<string> {
+  if (!production && /^http:\/\/[^\s"'<>]+$/.test(input) && input.length <= 2_000 && URL.canParse(input) && loopback.has(new URL(input).hostname)) return ok(input);
+  return checkHttpsUrl(input);
+}
+
 const mailbox = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 
 /** `no-reply@acme.example` or `Acme Portal <no-reply@acme.example>`, one line. */
@@ -32,8 +39,8 @@ export function checkSender(input: string): Checked<string> {
   return /[\r\n]/.test(input) || !mailbox.test(address.trim()) || input.length > 320 ? no('expected an address like "Acme <no-reply@acme.example>".') : ok(input.trim());
 }
 
-export function checkSupport(input: string): Checked<string> {
-  if (/^https:\/\//.test(input)) return checkHttpsUrl(input);
+export function checkSupport(input: string, production = true): Checked<string> {
+  if (/^https?:\/\//.test(input)) return checkLinkUrl(input, production);
   return mailbox.test(input) && input.length <= 320 ? ok(input) : no('expected a support address or an https:// URL.');
 }
 
@@ -47,7 +54,8 @@ export function checkName(input: string): Checked<string> {
  * The settings as they are kept, each given one checked (domains normalized); a refusal
  * names the setting. `locales` are the languages the mail is written in.
  */
-export function checkSettings(changes: Partial<ClientSettings>, locales: readonly string[]): Checked<Partial<ClientSettings>> {
+export function checkSettings(changes: Partial<ClientSettings>, locales: readonly string[], options: { production?: boolean } = {}): Checked<Partial<ClientSettings>> {
+  const production = options.production ?? true;
   const kept: Partial<ClientSettings> = { ...changes };
   const each = <K extends keyof ClientSettings>(key: K, label: string, check: (v: NonNullable<ClientSettings[K]>) => Checked<NonNullable<ClientSettings[K]>>): string | undefined => {
     const value = changes[key];
@@ -61,8 +69,8 @@ export function checkSettings(changes: Partial<ClientSettings>, locales: readonl
     each('name', 'name', (v) => checkName(v)) ??
     each('mailFrom', 'sender', (v) => checkSender(v)) ??
     each('replyTo', 'reply-to', (v) => checkSender(v)) ??
-    each('support', 'support', (v) => checkSupport(v)) ??
-    each('logoUrl', 'logo URL', (v) => checkHttpsUrl(v)) ??
+    each('support', 'support', (v) => checkSupport(v, production)) ??
+    each('logoUrl', 'logo URL', (v) => checkLinkUrl(v, production)) ??
     each('accentColor', 'accent colour', (v) => checkAccent(v)) ??
     each('defaultLocale', 'language', (v) => (locales.includes(v.toLowerCase().split(/[-_]/)[0]!) ? ok(v) : no(`expected one of ${locales.join(', ')}.`))) ??
     each('secondFactor', 'second factor', (v) => ((secondFactorPolicies as readonly string[]).includes(v) ? ok(v) : no(`expected one of ${secondFactorPolicies.join(', ')}.`)));

@@ -35,6 +35,10 @@ export const eventTypes = [
   'dkim.key_rotated',
   'dkim.key_retired',
   'dkim.key_removed',
+  'webhook.created',
+  'webhook.secret_rotated',
+  'webhook.test_sent',
+  'webhook.removed',
   'webhook.disabled',
 ] as const;
 

@@ -1,7 +1,7 @@
 // `mailcode webhooks add|list|remove|rotate-secret|test|replay`: a client's endpoints.
 import type { Command } from 'commander';
 import type { WebhookService } from '../webhooks/service.js';
-import { withServices } from './cli-services.js';
+import { byOperator, withServices } from './cli-services.js';
 
 export function registerWebhookCommands(program: Command): void {
   const webhooks = program.command('webhooks').description("a client's webhook endpoints (events signed per Standard Webhooks)");
@@ -16,7 +16,7 @@ export function registerWebhookCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((clientId: string, url: string, options: { event: string[]; json?: boolean }) =>
       withService(async (service) => {
-        const { endpoint, secret } = await service.add(clientId, url, options.event);
+        const { endpoint, secret } = await service.add(clientId, url, options.event, byOperator);
         console.log(options.json ? JSON.stringify({ ...endpoint, secret }) : `webhook ${endpoint.id} → ${endpoint.url}\nsigning secret (shown once, store it now): ${secret}`);
       }),
     );
@@ -34,17 +34,17 @@ export function registerWebhookCommands(program: Command): void {
   webhooks
     .command('remove')
     .argument('<id>', 'webhook id')
-    .action((id: string) => withService(async (service) => (await service.remove(id), console.log(`webhook ${id} removed`))));
+    .action((id: string) => withService(async (service) => (await service.remove(id, byOperator), console.log(`webhook ${id} removed`))));
   webhooks
     .command('rotate-secret')
     .description('a new signing secret, at once (update the receiver first to accept both)')
     .argument('<id>', 'webhook id')
-    .action((id: string) => withService(async (service) => console.log(`new signing secret for ${id} (shown once): ${await service.rotateSecret(id)}`)));
+    .action((id: string) => withService(async (service) => console.log(`new signing secret for ${id} (shown once): ${await service.rotateSecret(id, byOperator)}`)));
   webhooks
     .command('test')
     .description('queue a webhook.test delivery to the endpoint')
     .argument('<id>', 'webhook id')
-    .action((id: string) => withService(async (service) => console.log(`test event ${await service.sendTest(id)} queued`)));
+    .action((id: string) => withService(async (service) => console.log(`test event ${await service.sendTest(id, byOperator)} queued`)));
   webhooks
     .command('replay')
     .description("deliver the client's events again from this one on (same webhook-id as before)")

@@ -54,8 +54,10 @@ export interface OperatorServices {
   operators: OperatorsService;
   /** The assertion signing keys (`mailcode keys rotate`). */
   keys: KeyRing;
-  /** Deletes what is past its retention (the hourly job, `mailcode purge`). */
-  purge(): Promise<PurgeResult>;
+  /** The console's server-side sessions (the console signs operators in with them). */
+  consoleSessions: ConsoleSessions;
+  /** Deletes what is past its retention, and console sessions that ended (the hourly job, `mailcode purge`). */
+  purge(): Promise<PurgeResult & { consoleSessions: number }>;
 }
 
 /** A wired mailcode: the HTTP app's services, and what runs and is tested beside them. */
@@ -110,6 +112,7 @@ const webhookSetup = (config: Config): WebhookSetup => ({ secretKeys: deriveKeys
 
 /** The operator's services over `store`, with the signing keys already loaded. */
 export function operatorServices(config: Config, store: Store, keys: KeyRing, now: () => number = Date.now, webhooks: WebhookSetup = webhookSetup(config)): OperatorServices {
+  const consoleSessions = new ConsoleSessions(store.consoleSessions, store.operators, { now });
   return {
     clients: new ClientsService(store.clients, now, { production: config.NODE_ENV === 'production', locales: supportedLocales }),
     relays: new RelayService(store.clientRelays, store.clients, { sealKeys: deriveKeys(codeSecrets(config), 'smtp-relays'), now }),
@@ -126,8 +129,12 @@ export function operatorServices(config: Config, store: Store, keys: KeyRing, no
       bounceHost: new URL(config.PUBLIC_URL).hostname,
     }),
     operators: new OperatorsService(store.operators, now, store.consoleSessions),
+    consoleSessions,
     keys,
-    purge: () => purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, now(), config.EVENT_RETENTION_DAYS),
+    purge: async () => ({
+      ...(await purgeExpired(store.maintenance, keys, config.RETENTION_DAYS, now(), config.EVENT_RETENTION_DAYS)),
+      consoleSessions: await consoleSessions.removeEnded(),
+    }),
   };
 }
 
@@ -259,7 +266,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     now,
     logger: logger.child({ component: 'totp' }),
   });
-  const consoleSessions = new ConsoleSessions(store.consoleSessions, store.operators, { now });
+  const { consoleSessions } = operator;
   const consoleServices: ConsoleServices = {
     sessions: consoleSessions,
     signIn: new ConsoleSignIn({ operators: store.operators, sessions: consoleSessions, verification, totp, serviceClient: () => operator.clients.serviceClient(), events: store.events, now }),

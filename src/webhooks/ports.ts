@@ -15,20 +15,22 @@ export interface FanOutRequest {
 }
 
 export interface WebhooksPort {
-  create(endpoint: NewWebhookEndpoint): Promise<WebhookEndpoint>;
+  /** Each change writes its events in the same transaction (a new endpoint does not hear its own). */
+  create(endpoint: NewWebhookEndpoint, events?: NewEvent[]): Promise<WebhookEndpoint>;
   /** A client's endpoints, or every client's (operators). */
   list(clientId?: string): Promise<WebhookEndpoint[]>;
   get(id: string): Promise<WebhookEndpoint | undefined>;
   /** The endpoint's newest deliveries, newest first (the console's webhook page). */
   recentDeliveries(endpointId: string, limit: number): Promise<RecentDelivery[]>;
-  remove(id: string): Promise<boolean>;
-  rotateSecret(id: string, secretSealed: string): Promise<boolean>;
+  /** False (and no event written) when there is no such endpoint. */
+  remove(id: string, events?: NewEvent[]): Promise<boolean>;
+  rotateSecret(id: string, secretSealed: string, events?: NewEvent[]): Promise<boolean>;
   /** Hands every active endpoint's new events on; returns how many deliveries were queued. */
   fanOut(request: FanOutRequest): Promise<number>;
   /** Hands the endpoint the client's events again from this one on (their webhook-ids unchanged). */
   replayFrom(endpointId: string, eventId: string): Promise<boolean>;
   /** Queues one delivery outside the trail (a test event). */
-  enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number): Promise<void>;
+  enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number, events?: NewEvent[]): Promise<void>;
   /**
    * Leases due deliveries: each the oldest undelivered one of its endpoint and subject, so a
    * subject's events arrive in order.

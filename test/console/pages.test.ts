@@ -34,6 +34,25 @@ await onEachDatabase(async (t) => {
     t.match((await browser.post(`/console/clients/${id}/settings`, { ...form, accentColor: '#0a7d4f', domains: 'globex.example, globex-support.example' })).body, /Nothing changed/);
   });
 
+  t.test("a webhook added and tested in the console: the secret once, each step in the client's trail with the admin as actor", async (t) => {
+    const { app, browser, createClient } = await signedIn();
+    const acme = await createClient();
+    const added = await browser.post(`/console/clients/${acme.id}/webhooks`, { url: 'http://127.0.0.1:9/hooks?token=abc' });
+    t.match(added.body, /id="webhook-secret">whsec_/);
+    const endpoint = (await app.mailcode.webhooks.list(acme.id))[0]!;
+    const tested = await browser.post(`/console/clients/${acme.id}/webhooks/test`, { endpoint: endpoint.id });
+    t.match(tested.body, /Test event ev_\S+ queued/);
+    const other = await createClient('Globex', ['globex.example']);
+    const foreign = await browser.post(`/console/clients/${other.id}/webhooks/test`, { endpoint: endpoint.id });
+    t.equal(foreign.statusCode, 400, "another client's endpoint is not found under this one");
+    const events = (await app.inject({ url: '/events?type=webhook.created,webhook.test_sent', headers: acme.auth })).json().events;
+    t.match(events, [
+      { type: 'webhook.test_sent', subject: endpoint.id, actor: 'operator', actorId: /^op_/ },
+      { type: 'webhook.created', subject: endpoint.id, actor: 'operator', data: { url: 'http://127.0.0.1:9/hooks' } },
+    ]);
+    t.notMatch(JSON.stringify(events), /token=abc|whsec_/, 'never the secret or the query');
+  });
+
   t.test('the mail preview: every locale, unsaved branding checked like a save, the mail in a sandboxed frame', async (t) => {
     const { app, browser } = await signedIn();
     const { client } = await app.mailcode.clients.create({ name: 'Globex', allowedDomains: ['globex.example'] }, byOperator);

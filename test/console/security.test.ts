@@ -176,6 +176,25 @@ await onEachDatabase(async (t) => {
     t.equal((await browser.get('/console/overview')).statusCode, 200);
     clock.advance(30 * 60_000 + 1);
     t.equal((await browser.get('/console/overview')).statusCode, 303, 'idle too long');
+    const left = new ConsoleBrowser(app);
+    left.totp = browser.totp; // the same phone
+    clock.advance(31_000);
+    await left.signIn('ada@ops.example', mail, clock);
+    // A request every 29 minutes: never idle, until 12 hours after the sign-in.
+    let fine = 0;
+    for (let step = 1; step <= 24; step++) {
+      clock.advance(29 * 60_000);
+      if ((await left.get('/console/overview')).statusCode === 200) fine++;
+    }
+    t.equal(fine, 24, 'in use for 11 h 36 min');
+    clock.advance(29 * 60_000);
+    t.equal((await left.get('/console/overview')).statusCode, 303, 'but 12 hours are the most');
+    const forgotten = new ConsoleBrowser(app);
+    forgotten.totp = browser.totp;
+    clock.advance(31_000);
+    await forgotten.signIn('ada@ops.example', mail, clock);
+    clock.advance(31 * 60_000);
+    t.match(await app.mailcode.purge(), { consoleSessions: 1 }, 'the hourly purge removes a session nobody came back to');
   });
 
   t.test('an unknown address gets the same answers as an operator; sign-in posts are limited per IP', async (t) => {

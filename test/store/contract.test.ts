@@ -626,6 +626,22 @@ await onEachDatabase(async (t) => {
     t.same(await factors.activeFor('nobody'), []);
   });
 
+  t.test('webhooks: adding, removing, rotating and testing an endpoint write their events with the change; a new endpoint does not hear its own', async (t) => {
+    const store = await openTestStore(t);
+    const { webhooks } = store;
+    const ev = (type: EventType, subject: string) => ({ type, clientId: 'cl_a', subject, maskedEmail: null, requestId: null, actor: 'operator' as const, actorId: 'op_1', data: {}, at: now });
+    await webhooks.create({ id: 'wh_a', clientId: 'cl_a', url: 'https://a.example/hook', eventTypes: [], createdAt: now, secretSealed: 's' }, [ev('webhook.created', 'wh_a')]);
+    t.equal(await webhooks.rotateSecret('wh_a', 's2', [ev('webhook.secret_rotated', 'wh_a')]), true);
+    t.equal(await webhooks.rotateSecret('wh_nope', 's2', [ev('webhook.secret_rotated', 'wh_nope')]), false);
+    await webhooks.enqueue('wh_a', 'ev_test', 'wh_a', '{"type":"webhook.test"}', now, [ev('webhook.test_sent', 'wh_a')]);
+    const fanOut = () => webhooks.fanOut({ now, limit: 100, horizon: (positions, from) => positions.at(-1)?.seq ?? from, payload: (e) => JSON.stringify({ type: e.type }) });
+    t.equal(await fanOut(), 2, 'it hears what came after it (the rotation, the test), not its own creation');
+    t.equal(await webhooks.remove('wh_a', [ev('webhook.removed', 'wh_a')]), true);
+    t.equal(await webhooks.remove('wh_a', [ev('webhook.removed', 'wh_a')]), false);
+    const trail = (await store.events.list({ clientId: 'cl_a', limit: 10 })).map((e) => e.type).reverse();
+    t.same(trail, ['webhook.created', 'webhook.secret_rotated', 'webhook.test_sent', 'webhook.removed'], 'each change once; none for what did not happen');
+  });
+
   t.test("webhooks: an endpoint's recent deliveries, newest first, with how each went", async (t) => {
     const store = await openTestStore(t);
     const { webhooks } = store;

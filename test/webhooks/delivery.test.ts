@@ -2,6 +2,7 @@
 // checking every signature with the standardwebhooks library, on both databases.
 import { WebhookVerifier } from '../../src/client/webhooks.js';
 import { onEachDatabase } from '../helpers/databases.js';
+import { byOperator } from '../helpers/build.js';
 import { buildWithMailpit } from '../helpers/mailpit-app.js';
 import { waitFor } from '../helpers/processes.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -11,7 +12,7 @@ await onEachDatabase(async (t) => {
     const { app, createClient, send, mailbox } = await buildWithMailpit(t, {}, ['--enable-chaos']);
     const acme = await createClient();
     const receiver = await startWebhookReceiver(t);
-    const { endpoint, secret } = await app.mailcode.webhooks.add(acme.id, receiver.url);
+    const { endpoint, secret } = await app.mailcode.webhooks.add(acme.id, receiver.url, [], byOperator);
     receiver.useSecret(secret);
     t.match(endpoint, { clientId: acme.id, status: 'active', eventTypes: [] });
 
@@ -48,7 +49,7 @@ await onEachDatabase(async (t) => {
     const { app, createClient, send } = await buildWithMailpit(t);
     const acme = await createClient();
     const receiver = await startWebhookReceiver(t, (n) => (n === 1 ? 503 : 204));
-    const { secret } = await app.mailcode.webhooks.add(acme.id, receiver.url, ['verification.created', 'mail.sent']);
+    const { secret } = await app.mailcode.webhooks.add(acme.id, receiver.url, ['verification.created', 'mail.sent'], byOperator);
     receiver.useSecret(secret);
     const { verificationId } = await send(acme.apiKey, { email: 'ann@acme.example' });
     await waitFor('the retry', async () => receiver.received.length >= 3, 20_000);

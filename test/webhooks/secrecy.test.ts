@@ -2,14 +2,14 @@
 // an API key or a whole address — events leave mailcode through webhooks and GET /events.
 import fc from 'fast-check';
 import * as OTPAuth from 'otpauth';
-import { build } from '../helpers/build.js';
+import { build, byOperator } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   t.test('no event or webhook body ever holds a code, a secret, an API key or an unmasked address', async (t) => {
     const { app, createClient, mail, clock, config } = await build(t);
     const acme = await createClient();
-    const { secret: webhookSecret } = await app.mailcode.webhooks.add(acme.id, 'http://127.0.0.1:9/hooks');
+    const { secret: webhookSecret } = await app.mailcode.webhooks.add(acme.id, 'http://127.0.0.1:9/hooks', [], byOperator);
     const secrets = new Set<string>([acme.apiKey, webhookSecret, ...config.CODE_SECRET.split(',')]);
     const addresses = new Set<string>();
 

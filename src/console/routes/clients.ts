@@ -102,14 +102,14 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
     return { notice: 'Revoked: its API key no longer works. Its data stays for the retention period.' };
   });
   change('/clients/:id/webhooks', async (request, id) => {
-    const { endpoint, secret } = await webhooks.add(id, field(request, 'url', 2_000));
+    const { endpoint, secret } = await webhooks.add(id, field(request, 'url', 2_000), [], consoleContext(request));
     return { notice: `Webhook ${endpoint.id} added. Copy its signing secret now: it is shown only once.`, webhookSecret: secret };
   });
   change('/clients/:id/webhooks/test', async (request, id) => {
     const endpoint = await webhooks.get(field(request, 'endpoint', 64));
     // Another client's endpoint is as unknown here as one that does not exist.
     if (!endpoint || endpoint.clientId !== id) throw new DomainError({ kind: 'webhook_not_found', detail: 'no such webhook for this client' });
-    return { notice: `Test event ${await webhooks.sendTest(endpoint.id)} queued for ${endpoint.url}; its delivery shows below.` };
+    return { notice: `Test event ${await webhooks.sendTest(endpoint.id, consoleContext(request))} queued for ${endpoint.url}; its delivery shows below.` };
   });
   change('/clients/:id/dkim', async (request, id) => {
     const { key } = await dkim.create(id, { domain: field(request, 'domain', 253) || undefined, selector: field(request, 'selector', 63) || undefined }, consoleContext(request));

@@ -17,13 +17,17 @@ const d = webhookDeliveries;
 export class PostgresWebhooks implements WebhooksPort {
   constructor(private readonly db: PgDb) {}
 
-  async create(e: NewWebhookEndpoint) {
-    const [last] = await this.db.select({ seq: max(events.seq) }).from(events);
-    const [row] = await this.db
-      .insert(webhookEndpoints)
-      .values({ ...e, eventTypes: JSON.stringify(e.eventTypes), status: 'active', cursorSeq: Number(last?.seq ?? 0) })
-      .returning();
-    return toEndpoint(row!);
+  async create(e: NewWebhookEndpoint, written: NewEvent[] = []) {
+    return this.db.transaction(async (tx) => {
+      await writeEvents(tx, written);
+      // A new endpoint hears what happens from now on (replayFrom hands it older events).
+      const [last] = await tx.select({ seq: max(events.seq) }).from(events);
+      const [row] = await tx
+        .insert(webhookEndpoints)
+        .values({ ...e, eventTypes: JSON.stringify(e.eventTypes), status: 'active', cursorSeq: Number(last?.seq ?? 0) })
+        .returning();
+      return toEndpoint(row!);
+    });
   }
 
   async list(clientId?: string) {
@@ -41,12 +45,20 @@ export class PostgresWebhooks implements WebhooksPort {
     return (await this.db.select(columns).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(desc(webhookDeliveries.id)).limit(limit)).map(toRecentDelivery);
   }
 
-  async remove(id: string) {
-    return (await this.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id })).length > 0;
+  remove(id: string, written: NewEvent[] = []) {
+    return this.db.transaction(async (tx) => {
+      const removed = (await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id })).length > 0;
+      if (removed) await writeEvents(tx, written);
+      return removed;
+    });
   }
 
-  async rotateSecret(id: string, secretSealed: string) {
-    return (await this.db.update(webhookEndpoints).set({ secretSealed }).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id })).length > 0;
+  rotateSecret(id: string, secretSealed: string, written: NewEvent[] = []) {
+    return this.db.transaction(async (tx) => {
+      const rotated = (await tx.update(webhookEndpoints).set({ secretSealed }).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id })).length > 0;
+      if (rotated) await writeEvents(tx, written);
+      return rotated;
+    });
   }
 
   fanOut(r: FanOutRequest): Promise<number> {
@@ -87,8 +99,11 @@ export class PostgresWebhooks implements WebhooksPort {
     return true;
   }
 
-  async enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number) {
-    await this.db.insert(d).values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now });
+  enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number, written: NewEvent[] = []) {
+    return this.db.transaction(async (tx) => {
+      await tx.insert(d).values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now });
+      await writeEvents(tx, written);
+    });
   }
 
   async claimDue(now: number, leaseMs: number, limit: number) {

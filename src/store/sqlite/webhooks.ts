@@ -20,15 +20,18 @@ export class SqliteWebhooks implements WebhooksPort {
     private readonly group: GroupCommit,
   ) {}
 
-  async create(e: NewWebhookEndpoint) {
-    // A new endpoint hears what happens from now on (replayFrom hands it older events).
-    const cursorSeq = this.db.select({ seq: max(events.seq) }).from(events).get()?.seq ?? 0;
-    const row = this.db
-      .insert(webhookEndpoints)
-      .values({ ...e, eventTypes: JSON.stringify(e.eventTypes), status: 'active', cursorSeq })
-      .returning()
-      .get();
-    return toEndpoint(row);
+  async create(e: NewWebhookEndpoint, written: NewEvent[] = []) {
+    return this.group.run(() => {
+      writeEvents(this.statements, written);
+      // A new endpoint hears what happens from now on (replayFrom hands it older events).
+      const cursorSeq = this.db.select({ seq: max(events.seq) }).from(events).get()?.seq ?? 0;
+      const row = this.db
+        .insert(webhookEndpoints)
+        .values({ ...e, eventTypes: JSON.stringify(e.eventTypes), status: 'active', cursorSeq })
+        .returning()
+        .get();
+      return toEndpoint(row);
+    });
   }
 
   async list(clientId?: string) {
@@ -46,12 +49,20 @@ export class SqliteWebhooks implements WebhooksPort {
     return this.db.select(columns).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(desc(webhookDeliveries.id)).limit(limit).all().map(toRecentDelivery);
   }
 
-  async remove(id: string) {
-    return this.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).run().changes > 0;
+  remove(id: string, written: NewEvent[] = []) {
+    return this.group.run(() => {
+      const removed = this.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).run().changes > 0;
+      if (removed) writeEvents(this.statements, written);
+      return removed;
+    });
   }
 
-  async rotateSecret(id: string, secretSealed: string) {
-    return this.db.update(webhookEndpoints).set({ secretSealed }).where(eq(webhookEndpoints.id, id)).run().changes > 0;
+  rotateSecret(id: string, secretSealed: string, written: NewEvent[] = []) {
+    return this.group.run(() => {
+      const rotated = this.db.update(webhookEndpoints).set({ secretSealed }).where(eq(webhookEndpoints.id, id)).run().changes > 0;
+      if (rotated) writeEvents(this.statements, written);
+      return rotated;
+    });
   }
 
   fanOut(r: FanOutRequest): Promise<number> {
@@ -94,8 +105,11 @@ export class SqliteWebhooks implements WebhooksPort {
     return true;
   }
 
-  async enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number) {
-    this.db.insert(d).values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now }).run();
+  enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number, written: NewEvent[] = []) {
+    return this.group.run(() => {
+      this.db.insert(d).values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now }).run();
+      writeEvents(this.statements, written);
+    });
   }
 
   async claimDue(now: number, leaseMs: number, limit: number) {
