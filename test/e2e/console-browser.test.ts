@@ -54,17 +54,17 @@ t.test('the support console, in Chromium', async (t) => {
   const page = await context.newPage();
   const bodyText = () => page.locator('body').innerText();
   /** axe, then the page at phone and desktop width. */
-  const look = async (name: string) => {
-    const { violations } = await new AxeBuilder({ page }).analyze();
+  const lookAt = async (p: Page, name: string) => {
+    const { violations } = await new AxeBuilder({ page: p }).analyze();
     const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     t.same(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name}: no serious or critical axe violation`);
-    const size = page.viewportSize()!;
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(shots, `console-${name}-phone.png`), fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await page.screenshot({ path: join(shots, `console-${name}-desktop.png`), fullPage: true });
-    await page.setViewportSize(size);
+    await p.setViewportSize({ width: 390, height: 844 });
+    t.ok(await p.evaluate(() => document.documentElement.scrollWidth <= 390), `${name}: nothing wider than a phone`);
+    await p.screenshot({ path: join(shots, `console-${name}-phone.png`), fullPage: true });
+    await p.setViewportSize({ width: 1280, height: 900 });
+    await p.screenshot({ path: join(shots, `console-${name}-desktop.png`), fullPage: true });
   };
+  const look = (name: string) => lookAt(page, name);
   const codeFor = async (email: string, after: number) => {
     await waitFor(`a code mail to ${email}`, async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after, 10_000);
     const newest = (await mailbox.searchMessages({ query: `to:${email}` })).messages[0]!;
@@ -94,14 +94,16 @@ t.test('the support console, in Chromium', async (t) => {
     if (shoot) await look('4-recovery-codes');
     await p.getByRole('link', { name: /open the console/ }).click();
     t.match(await p.locator('h1').innerText(), /Overview/);
+    return phone;
   };
 
   // The admin: sign in, create a client, a domain, a webhook and its test event.
-  await signInFirstTime(page, 'ada@ops.example', true);
+  const adaPhone = await signInFirstTime(page, 'ada@ops.example', true);
   await look('5-overview');
   await page.getByRole('link', { name: 'Clients' }).click();
   await look('6-clients');
   await page.getByRole('link', { name: 'New client' }).click();
+  await look('6b-new-client');
   await page.getByLabel('Name (the portal').fill('Globex Licensing');
   await page.getByLabel('Company domains codes may go to').fill('globex.example');
   await page.getByRole('button', { name: 'Create the client' }).click();
@@ -164,14 +166,7 @@ t.test('the support console, in Chromium', async (t) => {
   await lookUp('max@acme.example');
   const limited = await supportPage.locator('body').innerText();
   t.match(limited, /A code to max@acme\.example is refused now: Codes to this address, per hour\. Allowed again at .+ UTC \(in \d+ min\)/, 'why, and until when');
-  const shotsOf = async (name: string) => {
-    const { violations } = await new AxeBuilder({ page: supportPage }).analyze();
-    t.same(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`), [], `${name}: no serious or critical axe violation`);
-    await supportPage.setViewportSize({ width: 390, height: 844 });
-    await supportPage.screenshot({ path: join(shots, `console-${name}-phone.png`), fullPage: true });
-    await supportPage.setViewportSize({ width: 1280, height: 900 });
-    await supportPage.screenshot({ path: join(shots, `console-${name}-desktop.png`), fullPage: true });
-  };
+  const shotsOf = (name: string) => lookAt(supportPage, name);
   await shotsOf('10-person-limited');
 
   await lookUp('dana@acme.example');
@@ -192,4 +187,23 @@ t.test('the support console, in Chromium', async (t) => {
     ['operator', true, 'Lost phone; identity checked by video call'],
     ['operator', true, 'Ticket 812: mailbox fixed by their IT'],
   ], "the client's GET /events carries who and why");
+
+  // The admin again: the operators page, then sign out and back in — the code, then the app.
+  await page.goto(`${server.url}/console/operators`);
+  t.match(await page.locator('table').innerText(), /sam@ops\.example\s+support/);
+  await look('13-operators');
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  t.match(await bodyText(), /You are signed out/);
+  await look('14-signed-out');
+  await page.goto(`${server.url}/console/sign-in`);
+  await page.getByLabel('Work email').fill('ada@ops.example');
+  await page.getByRole('button', { name: 'Send me a code' }).click();
+  await page.getByLabel('Code from the mail').fill(await codeFor('ada@ops.example', 1));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  t.match(await page.locator('h1').innerText(), /Authenticator app/, 'enrolled: the app, not a new enrolment');
+  await look('15-authenticator');
+  // The next time step: the step used at enrolment is never accepted twice.
+  await page.getByLabel('Code from your authenticator app').fill(adaPhone.generate({ timestamp: Date.now() + 30_000 }));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  t.match(await page.locator('h1').innerText(), /Overview/);
 });
