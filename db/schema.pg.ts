@@ -58,8 +58,6 @@ export const verifications = pgTable(
   },
   (t) => [
     index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
-    // The console looks an address up across clients.
-    index('verifications_email').on(t.email, t.createdAt),
     // Retention's purge, and the expiry sweep's look at what expired since its last pass.
     index('verifications_expires').on(t.expiresAt),
   ],

@@ -2,7 +2,7 @@
 // one BEGIN IMMEDIATE transaction (through group commit): every send and attempt is
 // serialized, across processes too, so the guards it still checks always hold here.
 import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
-import { outbox, verificationCodes, verifications } from '../../../db/schema.js';
+import { clients, outbox, verificationCodes, verifications } from '../../../db/schema.js';
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runSync } from '../../verification/flow.js';
 import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome, Verification } from '../../verification/model.js';
@@ -170,7 +170,15 @@ export class SqliteVerifications implements VerificationsPort {
   }
 
   async findByEmail(email: string, limit: number) {
-    const rows = this.db.select({ id: verifications.id, clientId: verifications.clientId }).from(verifications).where(eq(verifications.email, email)).orderBy(desc(verifications.createdAt)).limit(limit).all();
+    // Through the (client, address) index, client by client: an index on the address alone
+    // would cost every send a write for a lookup support makes now and then.
+    const everyClient = this.db.select({ id: clients.id }).from(clients);
+    const rows = this.db
+      .select({ id: verifications.id, clientId: verifications.clientId })
+      .from(verifications)
+      .where(and(inArray(verifications.clientId, everyClient), eq(verifications.email, email)))
+      .orderBy(desc(verifications.createdAt))
+      .limit(limit).all();
     const found = await Promise.all(rows.map((r) => this.get(r.id, r.clientId)));
     return found.filter((f) => f !== undefined);
   }
