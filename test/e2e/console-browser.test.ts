@@ -4,11 +4,12 @@
 // creates a client, adds a domain and a webhook and sends a test event; a support operator
 // finds why a person's mail bounced and lifts the suppression, sees why another address is
 // limited and until when, and resets a person's authenticator. Every page is checked with
-// axe and photographed at phone and desktop width (screenshots/console-*.png).
+// axe and photographed at phone and desktop width (screenshots/console-*.png). On SQLite,
+// then on PostgreSQL + Redis, with one Chromium and one Mailpit for the file.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import tap, { type Test } from 'tap';
 import AxeBuilder from '@axe-core/playwright';
 import jsQRModule from 'jsqr';
 import { MailpitClient } from 'mailpit-api';
@@ -18,26 +19,32 @@ import { PNG } from 'pngjs';
 import { packageRoot } from '../../src/shared/paths.js';
 import { launchChromium } from '../helpers/browser.js';
 import { mailcode as cli } from '../helpers/cli-in-process.js';
+import { onEachDatabase, onPostgres, processDatabaseEnv } from '../helpers/databases.js';
 import { requireBuild, startMailcode, startMailpit, waitFor } from '../helpers/processes.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const jsQR = jsQRModule.default;
 const shots = join(packageRoot, 'screenshots');
 
-t.test('the support console, in Chromium', async (t) => {
-  if (!requireBuild(t)) return;
-  const browser = await launchChromium(t);
-  if (!browser) return;
-  const dir = mkdtempSync(join(tmpdir(), 'mailcode-console-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(shots, { recursive: true });
-  const mailpit = await startMailpit(t, dir, ['--enable-chaos']);
+const files = mkdtempSync(join(tmpdir(), 'mailcode-console-'));
+mkdirSync(shots, { recursive: true });
+// Closed once both databases have run (a teardown on the root test would end them before the PostgreSQL half).
+const closers: (() => unknown)[] = [];
+const fileScope = { teardown: (close: () => unknown) => closers.push(close), fail: (m: string) => tap.fail(m), plan: (_n: number, why: string) => tap.comment(`skipped: ${why}`) } as unknown as Test;
+const browser = requireBuild(tap) ? await launchChromium(fileScope) : undefined;
+const mailpit = browser ? await startMailpit(fileScope, files, ['--enable-chaos']) : undefined;
+
+await onEachDatabase(async (t) => {
+  if (!browser || !mailpit) return;
+  const dir = mkdtempSync(join(files, 'db-'));
   const mailbox = new MailpitClient(mailpit.apiUrl);
+  await mailbox.deleteMessages();
+  // The screenshots are taken once, on SQLite.
+  const shooting = !onPostgres;
   const env = {
-    DATABASE_URL: `file:${join(dir, 'mailcode.db')}`,
+    ...(await processDatabaseEnv(t, dir)),
     SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
     MAIL_FROM: 'mailcode <no-reply@ops.example>',
-    CODE_SECRET: 'console-test-secret-0123456789abcdef0123',
     LOG_LEVEL: 'warn',
     RESEND_COOLDOWN_SECONDS: '0',
     SENDS_PER_EMAIL_HOUR: '3',
@@ -51,6 +58,7 @@ t.test('the support console, in Chromium', async (t) => {
     fetch(`${server.url}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${acme.apiKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  t.teardown(() => context.close());
   const page = await context.newPage();
   const bodyText = () => page.locator('body').innerText();
   /** axe, then the page at phone and desktop width. */
@@ -60,9 +68,9 @@ t.test('the support console, in Chromium', async (t) => {
     t.same(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name}: no serious or critical axe violation`);
     await p.setViewportSize({ width: 390, height: 844 });
     t.ok(await p.evaluate(() => document.documentElement.scrollWidth <= 390), `${name}: nothing wider than a phone`);
-    await p.screenshot({ path: join(shots, `console-${name}-phone.png`), fullPage: true });
+    if (shooting) await p.screenshot({ path: join(shots, `console-${name}-phone.png`), fullPage: true });
     await p.setViewportSize({ width: 1280, height: 900 });
-    await p.screenshot({ path: join(shots, `console-${name}-desktop.png`), fullPage: true });
+    if (shooting) await p.screenshot({ path: join(shots, `console-${name}-desktop.png`), fullPage: true });
   };
   const look = (name: string) => lookAt(page, name);
   const codeFor = async (email: string, after: number) => {
@@ -144,7 +152,9 @@ t.test('the support console, in Chromium', async (t) => {
   t.equal((await api(`/totp/enrollments/${enrolled.enrollmentId}/confirm`, { code: danaPhone.generate() })).status, 200);
 
   // Support, in a browser of their own.
-  const supportPage = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  const supportContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  t.teardown(() => supportContext.close());
+  const supportPage = await supportContext.newPage();
   await signInFirstTime(supportPage, 'sam@ops.example', false);
   t.equal(await supportPage.getByRole('link', { name: 'Clients' }).count(), 0, 'no Clients for support');
   t.equal((await supportPage.goto(`${server.url}/console/clients`))!.status(), 403, 'nor the page itself');
@@ -207,3 +217,6 @@ t.test('the support console, in Chromium', async (t) => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   t.match(await page.locator('h1').innerText(), /Overview/);
 });
+
+for (const close of closers.reverse()) await close();
+rmSync(files, { recursive: true, force: true });
