@@ -13,6 +13,7 @@ import type { TotpService } from '../totp/service.js';
 import { maskEmail, normalizeEmail } from '../verification/email-address.js';
 import type { VerificationService } from '../verification/service.js';
 import type { LimitStanding } from '../verification/standing.js';
+import { checkDomain, type DomainDecision } from '../verification/domain-policy.js';
 import type { Operator } from './model.js';
 
 export const reasonMaxLength = 500;
@@ -36,8 +37,11 @@ export interface PersonReport {
   email: string | null;
   verifications: (Verifications[number] & { client: Pick<Client, 'id' | 'name'>; story: AuditEvent[] })[];
   suppressions: (Awaited<ReturnType<SuppressionService['findByEmail']>>[number] & { clientName: string })[];
-  /** Per client that has mailed the address (or the one asked about): each limit's count and reset. */
-  limits: { client: Pick<Client, 'id' | 'name'>; standing: LimitStanding[] }[];
+  /**
+   * Per client that has mailed the address (or the one asked about): whether its domain
+   * policy lets a code go to the address at all, and each limit's count and reset.
+   */
+  limits: { client: Pick<Client, 'id' | 'name'>; domain: DomainDecision; standing: LimitStanding[] }[];
   authenticators: (Awaited<ReturnType<TotpService['factorsOf']>>[number] & { clientName: string })[];
 }
 
@@ -77,7 +81,11 @@ export class SupportService {
       ? await Promise.all(
           limitClients
             .filter((id) => clients.has(id))
-            .map(async (id) => ({ client: named(id), standing: await this.deps.verification.standing(clients.get(id)!, email) })),
+            .map(async (id) => ({
+              client: named(id),
+              domain: checkDomain(email.slice(email.lastIndexOf('@') + 1), clients.get(id)!.allowedDomains),
+              standing: await this.deps.verification.standing(clients.get(id)!, email),
+            })),
         )
       : [];
     return {

@@ -127,6 +127,9 @@ await onEachDatabase(async (t) => {
     const OTPAuth = await import('otpauth');
     const phone = OTPAuth.URI.parse(enrolment.otpauthUri) as InstanceType<typeof OTPAuth.TOTP>;
     await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: app.mailcode.config ? Date.parse('2026-03-02T09:00:00.000Z') : 0 }));
+    const refused = await browser.get(`/console/people?q=dana@gmail.com&client=${acme.id}`);
+    t.match(refused.body, /This client mails no code to dana@gmail\.com: gmail\.com is not one of this client&#39;s company domains/);
+    t.match(refused.body, new RegExp(`<option value="${acme.id}" selected>`), 'the client chosen stays chosen');
     const found = await browser.get('/console/people?q=u-42');
     t.match(found.body, /user <code>u-42<\/code> \(pat@acme\.example\)/);
     t.match(found.body, /10 recovery codes left/);

@@ -10,7 +10,7 @@ import { refuse } from '../../src/shared/domain-error.js';
 
 const sam: Operator = { id: 'op_sam', email: 'sam@ops.example', role: 'support', createdAt: 0, disabledAt: null };
 const request = { requestId: 'req-9', ip: '127.0.0.1' };
-const acme = { id: 'cl_acme', name: 'Acme Portal' } as Client;
+const acme = { id: 'cl_acme', name: 'Acme Portal', allowedDomains: ['acme.example'] } as Client;
 
 function setUp() {
   const calls: { what: string; client?: string; context?: RequestContext; args: unknown[] }[] = [];
@@ -49,9 +49,15 @@ t.test('a person by address: verifications with their delivery story, suppressio
   t.same(report.verifications.map((v) => v.verification.id), ['vf_1'], "mailcode's own sign-ins are not a client's person");
   t.same(report.verifications[0]!.story.map((e) => e.type), ['mail.sent'], 'the story is the delivery events');
   t.match(report.suppressions, [{ clientName: 'Acme Portal', reason: '550 5.1.1 unknown' }]);
-  t.match(report.limits, [{ client: { id: 'cl_acme', name: 'Acme Portal' }, standing: [{ limit: 'email_hour', retryAfterMs: 60_000 }] }]);
+  t.match(report.limits, [{ client: { id: 'cl_acme', name: 'Acme Portal' }, domain: { allowed: true }, standing: [{ limit: 'email_hour', retryAfterMs: 60_000 }] }]);
   t.same(calls.filter((c) => c.what === 'standing').map((c) => c.args[0]), ['p@acme.example']);
   t.match(report.authenticators, [{ clientName: 'Acme Portal', userRef: 'u-1', accountName: 'p@acme.example' }]);
+});
+
+t.test("a client's domain policy, when it refuses the address: why no code goes there at all", async (t) => {
+  const { support } = setUp();
+  const report = await support.lookUp('dana@gmail.com', { clientId: 'cl_acme' });
+  t.match(report.limits, [{ client: { id: 'cl_acme' }, domain: { allowed: false, reason: /not one of this client's company domains/ } }]);
 });
 
 t.test('a person by user reference: their authenticators; limits and verifications need an address', async (t) => {

@@ -20,7 +20,8 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
 
   const showPerson = async (request: FastifyRequest, query: string, extra: Record<string, unknown> = {}) => {
     const report = query ? await support.lookUp(query, { clientId: param(request, 'client', 64) || undefined }) : null;
-    return { title: query ? `Person: ${query}` : 'Look a person up', query, report, limitNames, now: services.now(), ...extra };
+    const clients = await services.clients.list();
+    return { title: query ? `Person: ${query}` : 'Look a person up', query, report, limitNames, now: services.now(), clients, client: param(request, 'client', 64), ...extra };
   };
 
   app.get('/people', async (request, reply) => page(request, reply, 'people', await showPerson(request, param(request, 'q'))));
