@@ -7,7 +7,6 @@ import type { OperatorsService } from '../operators/service.js';
 import type { ConsoleSessions } from '../operators/sessions.js';
 import type { ConsoleSignIn } from '../operators/sign-in.js';
 import type { SupportService } from '../operators/support.js';
-import type { DomainError } from '../shared/domain-error.js';
 import type { WebhookService } from '../webhooks/service.js';
 import type { Redis } from 'ioredis';
 
@@ -33,11 +32,4 @@ export interface ConsoleServices {
   csrfKey: Buffer;
   /** Sign-in posts per IP and minute, shared through Redis when there is one. */
   signInLimiter: SignInLimiter;
-}
-
-/** A refusal in an operator's words (the domain's detail, when it gives one). */
-export function describeRefusal(error: DomainError): string {
-  const refusal = error.refusal;
-  if ('detail' in refusal) return refusal.detail.charAt(0).toUpperCase() + refusal.detail.slice(1);
-  return refusal.kind.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase()) + '.';
 }

@@ -2,7 +2,7 @@
 // the one composition root (wiring.ts) — never a store — and one line for a refusal.
 import type { Config } from '../shared/config.js';
 import type { RequestContext } from '../events/model.js';
-import { DomainError, type DomainRefusal } from '../shared/domain-error.js';
+import { DomainError, refusalText } from '../shared/domain-error.js';
 import type { OperatorServices } from './wiring.js';
 
 // The configuration, the database and the key ring are loaded when a command runs, not at
@@ -23,12 +23,6 @@ export async function config(): Promise<Config> {
 /** What the CLI changes is recorded as the operator's doing. */
 export const byOperator: RequestContext = { actor: 'cli', requestId: null };
 
-/** A refusal as one line for the operator. */
-function refusalLine(refusal: DomainRefusal): string {
-  if ('detail' in refusal) return refusal.detail;
-  return refusal.kind.replaceAll('_', ' ');
-}
-
 /**
  * Runs a command on the operator's services, from the one composition root (wiring.ts).
  * A refusal is one line on stderr and exit code 1.
@@ -41,7 +35,7 @@ export async function withServices<T>(fn: (services: OperatorServices, config: C
     return await fn(services, cfg);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
-    process.stderr.write(`mailcode: ${refusalLine(error.refusal)}\n`);
+    process.stderr.write(`mailcode: ${refusalText(error.refusal)}\n`);
     process.exitCode = 1;
     return undefined;
   } finally {

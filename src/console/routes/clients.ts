@@ -9,7 +9,8 @@ import { checkSettings } from '../../clients/settings.js';
 import { sampleMail } from '../../mail/preview.js';
 import { renderCodeMail, supportedLocales } from '../../mail/render.js';
 import { DomainError } from '../../shared/domain-error.js';
-import { describeRefusal, type ConsoleServices } from '../services.js';
+import { afterChange, describeRefusal } from '../refusals.js';
+import type { ConsoleServices } from '../services.js';
 import { consoleContext, field, param } from '../forms.js';
 import { page } from '../views.js';
 
@@ -57,16 +58,12 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
   };
   /** Runs a change and shows the client again, with what was done or why not. */
   const change = (path: string, run: (request: FastifyRequest, id: string) => Promise<Record<string, unknown>>) =>
-    app.post<{ Params: { id: string } }>(path, admin, async (request, reply) => {
-      const id = request.params.id;
-      try {
-        const extra = await run(request, id);
-        return clientPage(request, reply, await clients.get(id), extra);
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        return clientPage(request, reply, await clients.get(id), { error: describeRefusal(error) }, 400);
-      }
-    });
+    app.post<{ Params: { id: string } }>(path, admin, async (request, reply) =>
+      afterChange(
+        () => run(request, request.params.id),
+        async (extra, status) => clientPage(request, reply, await clients.get(request.params.id), extra, status),
+      ),
+    );
 
   app.get('/clients', admin, async (request, reply) => page(request, reply, 'clients', { title: 'Clients', clients: await clients.list() }));
   app.get('/clients/new', admin, async (request, reply) => page(request, reply, 'client-new', { title: 'New client' }));

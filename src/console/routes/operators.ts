@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operatorRoles, type OperatorRole } from '../../operators/model.js';
 import { DomainError } from '../../shared/domain-error.js';
 import { consoleContext, field } from '../forms.js';
-import { describeRefusal, type ConsoleServices } from '../services.js';
+import { afterChange } from '../refusals.js';
+import type { ConsoleServices } from '../services.js';
 import { page } from '../views.js';
 
 const admin = { config: { admin: true } };
@@ -14,14 +15,12 @@ export function registerOperatorRoutes(app: FastifyInstance, services: ConsoleSe
   const show = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
     page(request, reply, 'operators', { title: 'Operators', operators: await operators.list(), roles: operatorRoles, ...extra }, status);
   const change = (path: string, run: (request: FastifyRequest) => Promise<string>) =>
-    app.post(path, admin, async (request, reply) => {
-      try {
-        return await show(request, reply, { notice: await run(request) });
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        return show(request, reply, { error: describeRefusal(error) }, 400);
-      }
-    });
+    app.post(path, admin, async (request, reply) =>
+      afterChange(
+        async () => ({ notice: await run(request) }),
+        (extra, status) => show(request, reply, extra, status),
+      ),
+    );
 
   app.get('/operators', admin, async (request, reply) => show(request, reply));
   change('/operators', async (request) => {

@@ -1,8 +1,8 @@
 // Looking a person up across clients, and helping them: each action needs a written
 // reason, recorded with the operator in the event of the change.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { DomainError } from '../../shared/domain-error.js';
-import { describeRefusal, type ConsoleServices } from '../services.js';
+import { afterChange } from '../refusals.js';
+import type { ConsoleServices } from '../services.js';
 import { consoleContext, field, param } from '../forms.js';
 import { page } from '../views.js';
 
@@ -28,16 +28,12 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
 
   /** Runs an action; the person's page again, saying what was done or why not. */
   const action = (path: string, run: (request: FastifyRequest) => Promise<{ notice: string; recoveryCodes?: string[] }>) =>
-    app.post(path, async (request, reply) => {
-      const query = field(request, 'q');
-      try {
-        const done = await run(request);
-        return page(request, reply, 'people', await showPerson(request, query, done));
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        return page(request, reply, 'people', await showPerson(request, query, { error: describeRefusal(error) }), 400);
-      }
-    });
+    app.post(path, async (request, reply) =>
+      afterChange(
+        () => run(request),
+        async (extra, status) => page(request, reply, 'people', await showPerson(request, field(request, 'q'), extra), status),
+      ),
+    );
 
   const operator = (request: FastifyRequest) => request.operatorSession!.operator;
   const reason = (request: FastifyRequest) => field(request, 'reason', 600);
