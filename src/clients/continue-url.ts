@@ -2,13 +2,11 @@
 // domains (its allowed recipient domains, or its sender's) — a link to somewhere else in a
 // mail signed as the portal's would be a phishing link with mailcode's name on it. Plain
 // http only to a loopback address outside production, for a portal on a laptop.
-import { onDomain } from '../shared/domains.js';
+import { loopbackHosts, onDomain } from '../shared/domains.js';
 import { domainOf } from './dkim.js';
 
 export type ContinueUrlVerdict = { ok: true; url: string } | { ok: false; reason: string };
 
-/** Where plain http is allowed outside production: a portal (or its logo) on a laptop. */
-export const loopback = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** The domains a continue link may be on: the allowed ones and the sender's. */
 export function clientDomains(client: { allowedDomains: string[]; mailFrom: string | null }): string[] {
@@ -26,7 +24,7 @@ export function checkContinueUrl(input: string, domains: string[], production: b
   }
   if (url.username || url.password) return { ok: false, reason: 'a URL with credentials' };
   if (url.hash || input.includes('#')) return { ok: false, reason: 'it has a fragment: mailcode adds #mc=<token> itself' };
-  if (url.protocol === 'http:' && loopback.has(url.hostname)) {
+  if (url.protocol === 'http:' && loopbackHosts.has(url.hostname)) {
     return production ? { ok: false, reason: 'plain http is refused in production' } : { ok: true, url: url.href };
   }
   if (url.protocol !== 'https:') return { ok: false, reason: 'https:// is required (http:// only to localhost outside production)' };

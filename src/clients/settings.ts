@@ -5,7 +5,7 @@
 import { domainToASCII } from 'node:url';
 import type { ClientSettings } from './model.js';
 import { secondFactorPolicies } from './model.js';
-import { loopback } from './continue-url.js';
+import { loopbackHosts } from '../shared/domains.js';
 
 /** A reason a value is refused, or the value as it is kept. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -27,7 +27,7 @@ export function checkHttpsUrl(input: string): Checked<string> {
 
 /** An https URL; outside production also http to a loopback address (a portal on a laptop, a test). */
 function checkLinkUrl(input: string, production: boolean): Checked<string> {
-  if (!production && /^http:\/\/[^\s"'<>]+$/.test(input) && input.length <= 2_000 && URL.canParse(input) && loopback.has(new URL(input).hostname)) return ok(input);
+  if (!production && /^http:\/\/[^\s"'<>]+$/.test(input) && input.length <= 2_000 && URL.canParse(input) && loopbackHosts.has(new URL(input).hostname)) return ok(input);
   return checkHttpsUrl(input);
 }
 
@@ -42,6 +42,11 @@ export function checkSender(input: string): Checked<string> {
 export function checkSupport(input: string, production = true): Checked<string> {
   if (/^https?:\/\//.test(input)) return checkLinkUrl(input, production);
   return mailbox.test(input) && input.length <= 320 ? ok(input) : no('expected a support address or an https:// URL.');
+}
+
+/** A language the mail is written in (`de-AT` counts as `de`), kept as given. */
+export function checkLocale(input: string, locales: readonly string[]): Checked<string> {
+  return locales.includes(input.toLowerCase().split(/[-_]/)[0]!) ? ok(input) : no(`expected one of ${locales.join(', ')}.`);
 }
 
 /** A client's display name: it goes into the mail's subject and sender line. */
@@ -72,7 +77,7 @@ export function checkSettings(changes: Partial<ClientSettings>, locales: readonl
     each('support', 'support', (v) => checkSupport(v, production)) ??
     each('logoUrl', 'logo URL', (v) => checkLinkUrl(v, production)) ??
     each('accentColor', 'accent colour', (v) => checkAccent(v)) ??
-    each('defaultLocale', 'language', (v) => (locales.includes(v.toLowerCase().split(/[-_]/)[0]!) ? ok(v) : no(`expected one of ${locales.join(', ')}.`))) ??
+    each('defaultLocale', 'language', (v) => checkLocale(v, locales)) ??
     each('secondFactor', 'second factor', (v) => ((secondFactorPolicies as readonly string[]).includes(v) ? ok(v) : no(`expected one of ${secondFactorPolicies.join(', ')}.`)));
   if (refused) return no(refused);
   if (changes.allowedDomains) {

@@ -3,15 +3,14 @@
 // Both HttpOnly, SameSite=Strict, on /console only, and Secure everywhere but on a
 // loopback address (development).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { loopbackHosts } from '../shared/domains.js';
 
 export const cookieName = 'mailcode_console';
 export const csrfCookieName = 'mailcode_console_csrf';
 /** Path-scoped: the API never sees the console's cookies. */
 export const cookiePath = '/console';
 
-const loopback = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-const flags = (request: FastifyRequest) => ({ path: cookiePath, httpOnly: true, sameSite: 'strict' as const, secure: !loopback.has(request.hostname) });
+const flags = (request: FastifyRequest) => ({ path: cookiePath, httpOnly: true, sameSite: 'strict' as const, secure: !loopbackHosts.has(request.hostname) });
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, value: string): void {
   reply.setCookie(cookieName, value, flags(request));

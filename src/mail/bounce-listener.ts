@@ -18,6 +18,7 @@ import { mailEvents } from './delivery-events.js';
 import { hardBounceIn, parseDeliveryStatus } from './dsn.js';
 import type { OutboxPort } from './outbox.js';
 import { outboxIdFrom } from './verp.js';
+import { addressDomain } from '../verification/email-address.js';
 
 /** What became of a report (a metric's label). */
 export type ReportOutcome = 'hard_bounce' | 'no_bounce' | 'unreadable' | 'oversized' | 'retry';
@@ -174,7 +175,7 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
         now: at,
         suppressUntil: (m) => at + m.suppressionHours * hourMs,
         events: (bounced, until, others) => {
-          domain = bounced.email.slice(bounced.email.lastIndexOf('@') + 1);
+          domain = addressDomain(bounced.email);
           return mailEvents.bounced(bounced, until, others, at, { ...bounce, source: 'dsn' });
         },
       });

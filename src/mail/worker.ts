@@ -3,7 +3,7 @@
 // gives up (erasing the payload) once the code has expired. Every outcome is an event.
 import type { Logger } from 'pino';
 import { unsealWithAny } from '../shared/secrets.js';
-import { maskEmail } from '../verification/email-address.js';
+import { addressDomain, maskEmail } from '../verification/email-address.js';
 import type { CodeMail } from '../verification/code-mail.js';
 import type { OutboxMail, OutboxPort } from './outbox.js';
 import { retryDelayMs } from './backoff.js';
@@ -209,7 +209,7 @@ export class MailWorker implements BackgroundJob {
         suppressUntil: (m) => at + m.suppressionHours * hourMs,
         events: (bounced, until, others) => mailEvents.bounced(bounced, until, others, at, { reply: refusal.reply, enhancedStatus: refusal.enhancedStatus, source: 'smtp' }),
       });
-      this.options.onBounced?.(message.to.slice(message.to.lastIndexOf('@') + 1));
+      this.options.onBounced?.(addressDomain(message.to));
       logger.warn(fields, 'mail bounced: the address is suppressed');
       return;
     }

@@ -2,7 +2,7 @@
 // settings' own checks (clients/settings.ts), which the clients service applies again.
 import { InvalidArgumentError } from 'commander';
 import { supportedLocales } from '../mail/render.js';
-import { checkAccent, checkDomainName, checkHttpsUrl, checkName, checkSender, checkSupport, type Checked } from '../clients/settings.js';
+import { checkAccent, checkDomainName, checkHttpsUrl, checkLocale, checkName, checkSender, checkSupport, type Checked } from '../clients/settings.js';
 
 /** A refusal of the settings' own check (clients/settings.ts), as commander's usage error. */
 function orUsageError(checked: Checked<string>): string {
@@ -17,11 +17,7 @@ export const urlOption = (input: string): string => orUsageError(checkHttpsUrl(i
 export const senderOption = (input: string): string => orUsageError(checkSender(input));
 export const supportOption = (input: string): string => orUsageError(checkSupport(input));
 
-export function localeOption(input: string): string {
-  const language = input.toLowerCase().split(/[-_]/)[0]!;
-  if (!supportedLocales.includes(language)) throw new InvalidArgumentError(`expected one of ${supportedLocales.join(', ')}.`);
-  return input;
-}
+export const localeOption = (input: string): string => orUsageError(checkLocale(input, supportedLocales));
 
 /** A client's display name: it goes into the mail's subject and sender line. */
 export const nameOption = (input: string): string => orUsageError(checkName(input));

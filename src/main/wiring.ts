@@ -128,7 +128,7 @@ export function operatorServices(config: Config, store: Store, keys: KeyRing, no
       bounceDomain: config.BOUNCE_DOMAIN?.toLowerCase(),
       bounceHost: new URL(config.PUBLIC_URL).hostname,
     }),
-    operators: new OperatorsService(store.operators, now, store.consoleSessions),
+    operators: new OperatorsService(store.operators, now, consoleSessions),
     consoleSessions,
     keys,
     purge: async () => ({

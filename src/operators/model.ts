@@ -3,6 +3,7 @@
 // helps them, and cannot change settings. An operator signs in with mailcode's own flows
 // (a mailed code, then an authenticator app), so an operator is an address and a role.
 import { serviceClientId } from '../clients/model.js';
+import { maskEmail } from '../verification/email-address.js';
 
 export const operatorRoles = ['admin', 'support'] as const;
 export type OperatorRole = (typeof operatorRoles)[number];
@@ -24,3 +25,6 @@ export interface Operator {
  * or webhooks ever see.
  */
 export const serviceScope = serviceClientId;
+
+/** What an operator's events are about: the operator, in the service-wide trail, the address masked. */
+export const aboutOperator = (operator: Pick<Operator, 'id' | 'email'>) => ({ clientId: serviceScope, subject: operator.id, maskedEmail: maskEmail(operator.email) });

@@ -4,17 +4,17 @@
 import { event, type EventType, type RequestContext } from '../events/model.js';
 import { refuse } from '../shared/domain-error.js';
 import { newId } from '../shared/ids.js';
-import { maskEmail, normalizeEmail } from '../verification/email-address.js';
-import { operatorRoles, serviceScope, type Operator, type OperatorRole } from './model.js';
+import { normalizeEmail } from '../verification/email-address.js';
+import { aboutOperator, operatorRoles, type Operator, type OperatorRole } from './model.js';
 import type { OperatorsPort } from './ports.js';
-import type { ConsoleSessionsPort } from './sessions.js';
+import type { ConsoleSessions } from './sessions.js';
 
 export class OperatorsService {
   constructor(
     private readonly operators: OperatorsPort,
     private readonly now: () => number,
     /** Their console sessions, ended when they are disabled (a removal deletes them with the operator). */
-    private readonly sessions?: Pick<ConsoleSessionsPort, 'removeAllOf'>,
+    private readonly sessions?: Pick<ConsoleSessions, 'endAllOf'>,
   ) {}
 
   async create(input: { email: string; role: OperatorRole }, context: RequestContext): Promise<Operator> {
@@ -44,7 +44,7 @@ export class OperatorsService {
     if (!(await this.operators.disable(id, at, [this.event('operator.disabled', operator, at, context)]))) {
       throw refuse({ kind: 'operator_not_found', detail: `no active operator ${id}` });
     }
-    await this.sessions?.removeAllOf(id);
+    await this.sessions?.endAllOf(id);
   }
 
   async remove(id: string, context: RequestContext): Promise<void> {
@@ -55,6 +55,6 @@ export class OperatorsService {
   }
 
   private event(type: EventType, operator: Operator, at: number, context: RequestContext, data: Record<string, unknown> = {}) {
-    return event(type, at, { clientId: serviceScope, subject: operator.id, maskedEmail: maskEmail(operator.email) }, context, data);
+    return event(type, at, aboutOperator(operator), context, data);
   }
 }

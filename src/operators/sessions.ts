@@ -49,7 +49,8 @@ export interface ConsoleSessionsPort {
 }
 
 const hashOf = (id: string) => createHash('sha256').update(id).digest('base64url');
-const newSessionId = () => randomBytes(32).toString('base64url');
+/** A cookie's value: 256 random bits. */
+export const newSessionId = () => randomBytes(32).toString('base64url');
 
 export class ConsoleSessions {
   constructor(

@@ -8,17 +8,16 @@
 // The answers do not tell whether an address belongs to an operator: an unknown or
 // disabled address gets a session-shaped cookie with nothing behind it, and every failed
 // code reads the same.
-import { randomBytes } from 'node:crypto';
 import type { Client } from '../clients/model.js';
 import { event, type EventType, type RequestContext } from '../events/model.js';
 import type { EventsPort } from '../events/ports.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { TotpService } from '../totp/service.js';
-import { maskEmail, normalizeEmail } from '../verification/email-address.js';
+import { addressDomain, normalizeEmail } from '../verification/email-address.js';
 import type { VerificationService } from '../verification/service.js';
-import { serviceScope, type Operator } from './model.js';
+import { aboutOperator, type Operator } from './model.js';
 import type { OperatorsPort } from './ports.js';
-import type { ConsoleSessions, SessionStage } from './sessions.js';
+import { newSessionId, type ConsoleSessions, type SessionStage } from './sessions.js';
 
 export interface SignInDeps {
   operators: Pick<OperatorsPort, 'findByEmail'>;
@@ -44,8 +43,6 @@ export interface Enrolment {
   otpauthUri: string;
 }
 
-const newRandomCookie = () => randomBytes(32).toString('base64url');
-
 export class ConsoleSignIn {
   constructor(private readonly deps: SignInDeps) {}
 
@@ -56,7 +53,7 @@ export class ConsoleSignIn {
   async begin(email: string, context: RequestContext): Promise<{ cookie: string }> {
     const address = normalizeEmail(email);
     const operator = address.ok ? await this.deps.operators.findByEmail(address.email) : undefined;
-    if (!operator || operator.disabledAt !== null) return { cookie: newRandomCookie() };
+    if (!operator || operator.disabledAt !== null) return { cookie: newSessionId() };
     const { cookie } = await this.deps.sessions.start(operator.id, 'code');
     const as = this.contextOf(operator, context);
     try {
@@ -140,7 +137,7 @@ export class ConsoleSignIn {
   /** mailcode's own client, as it mails this operator: only to the operator's own domain. */
   private async clientFor(operator: Operator): Promise<Client> {
     const client = await this.deps.serviceClient();
-    return { ...client, name: 'mailcode console', allowedDomains: [operator.email.slice(operator.email.lastIndexOf('@') + 1)], continueUrl: null, secondFactor: 'required' };
+    return { ...client, name: 'mailcode console', allowedDomains: [addressDomain(operator.email)], continueUrl: null, secondFactor: 'required' };
   }
 
   private contextOf(operator: Operator, context: RequestContext): RequestContext {
@@ -162,6 +159,6 @@ export class ConsoleSignIn {
   }
 
   private record(type: EventType, operator: Operator, context: RequestContext, data: Record<string, unknown>): Promise<void> {
-    return this.deps.events.append([event(type, this.deps.now(), { clientId: serviceScope, subject: operator.id, maskedEmail: maskEmail(operator.email) }, context, data)]);
+    return this.deps.events.append([event(type, this.deps.now(), aboutOperator(operator), context, data)]);
   }
 }

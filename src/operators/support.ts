@@ -10,7 +10,7 @@ import type { EventsService } from '../events/service.js';
 import { refuse } from '../shared/domain-error.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
-import { maskEmail, normalizeEmail } from '../verification/email-address.js';
+import { addressDomain, maskEmail, normalizeEmail } from '../verification/email-address.js';
 import type { VerificationService } from '../verification/service.js';
 import type { LimitStanding } from '../verification/standing.js';
 import { checkDomain, type DomainDecision } from '../verification/domain-policy.js';
@@ -83,7 +83,7 @@ export class SupportService {
             .filter((id) => clients.has(id))
             .map(async (id) => ({
               client: named(id),
-              domain: checkDomain(email.slice(email.lastIndexOf('@') + 1), clients.get(id)!.allowedDomains),
+              domain: checkDomain(addressDomain(email), clients.get(id)!.allowedDomains),
               standing: await this.deps.verification.standing(clients.get(id)!, email),
             })),
         )

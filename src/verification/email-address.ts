@@ -36,11 +36,13 @@ export function normalizeEmail(input: string): NormalizedAddress {
   return { ok: true, email, domain };
 }
 
+/** The domain of a normalized address (what follows its last '@'). */
+export const addressDomain = (email: string): string => email.slice(email.lastIndexOf('@') + 1);
+
 /** For logs: enough to recognise an address in an investigation, not enough to harvest it. */
 export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at < 1) return '***';
-  return `${email[0]}***@${email.slice(at + 1)}`;
+  if (email.lastIndexOf('@') < 1) return '***';
+  return `${email[0]}***@${addressDomain(email)}`;
 }
 
 // An address as a mail server or a bounce report quotes it: a quoted or plain local part

@@ -55,7 +55,7 @@ t.test('create: a normalized address and a role, one operator per address, recor
 t.test('disable once (ending their sessions), remove once; each is an event; unknown operators are refused', async (t) => {
   const { port, events } = memoryOperators();
   const ended: string[] = [];
-  const operators = new OperatorsService(port, () => 2_000, { removeAllOf: async (id) => (ended.push(id), 1) });
+  const operators = new OperatorsService(port, () => 2_000, { endAllOf: async (id) => (ended.push(id), 1) });
   const sam = await operators.create({ email: 'sam@acme.example', role: 'support' }, cli);
   await operators.disable(sam.id, cli);
   t.same(ended, [sam.id], 'their console sessions end with it');
