@@ -35,6 +35,12 @@ echo "mailcode: building Mailpit $version with its web UI into $cache (a minute 
 source scripts/quietly.sh
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+# Every temporary file of the build stays in its own folder, removed with it: the UI's npm
+# install runs a dependency's install-time analytics, which writes a log into TMPDIR — the
+# tests' temporary folder, say, when `npm test` builds Mailpit on a fresh machine. And no
+# install-time analytics at all (Scarf honours both variables).
+mkdir "$work/tmp"
+export TMPDIR="$work/tmp" SCARF_ANALYTICS=false DO_NOT_TRACK=1
 # The module's sources (read-only in Go's module cache) are copied to build the UI beside them.
 quietly go mod download "github.com/axllent/mailpit@$version"
 module=$(go mod download -json "github.com/axllent/mailpit@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')

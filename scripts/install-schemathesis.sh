@@ -12,6 +12,10 @@ if ! command -v python3 >/dev/null 2>&1; then
 fi
 echo "mailcode: installing Schemathesis $version from PyPI into $venv (about a minute; quiet until it is done)…" >&2
 rm -rf "$venv"
+# pip's temporary files in a folder of their own, removed with it (not the caller's TMPDIR).
+pip_tmp=$(mktemp -d)
+trap 'rm -rf "$pip_tmp"' EXIT
+export TMPDIR="$pip_tmp"
 if ! python3 -m venv "$venv" >/dev/null; then
   echo "mailcode: Schemathesis is ABSENT: python3 cannot make a virtualenv (Debian: apt-get install python3-venv)." >&2
   exit 1

@@ -1,7 +1,7 @@
 // What a fresh machine meets: a maintained Node, exact dependencies, install scripts that
 // use what is there and say what is missing, a start that does not rebuild a current build.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -94,6 +94,37 @@ t.test('install-mailpit.sh uses the Mailpit it built (or MAILPIT_BIN), prints wh
   const tooOld = run(`${oldGo}:${noGo}`);
   t.equal(tooOld.status, 1, 'a Go older than Mailpit needs: exit 1');
   t.match(tooOld.stderr, /needs Go 1\.24\.3 or newer to build; this Go is 1\.22\.1/);
+});
+
+t.test("building Mailpit leaves nothing in the caller's TMPDIR and sends no install-time analytics", async (t) => {
+  // A fresh machine builds Mailpit inside `npm test`, whose TMPDIR is the tests' own folder
+  // (.ci/run fails when anything is left there). The UI's npm install runs a dependency's
+  // analytics, which writes a log into TMPDIR: here a stand-in npm does what it did.
+  const dir = tempDir(t);
+  const callerTmp = join(dir, 'caller-tmp');
+  const module = join(dir, 'module');
+  mkdirSync(callerTmp);
+  mkdirSync(module);
+  const seen = join(dir, 'npm-env');
+  const tools = shims(join(dir, 'tools'), {
+    go: [
+      'case "$1 $2" in',
+      '  "env GOVERSION") echo go1.25.0 ;;',
+      `  "mod download") if [ "$3" = -json ]; then printf '{\\n\\t"Dir": "%s",\\n}\\n' "${module}"; fi ;;`,
+      '  "build -trimpath") while [ "$1" != -o ]; do shift; done; : >"$2"; chmod +x "$2"; : >"$TMPDIR/go-build-scratch" ;;',
+      'esac',
+    ].join('\n'),
+    npm: `if [ "$1" = ci ]; then echo "SCARF_ANALYTICS=$SCARF_ANALYTICS DO_NOT_TRACK=$DO_NOT_TRACK" >"${seen}"; : >"$TMPDIR/scarf-js-history-root.log"; fi`,
+  });
+  const result = spawnSync('bash', [join(packageRoot, 'scripts', 'install-mailpit.sh')], {
+    encoding: 'utf8',
+    env: { PATH: `${tools}:/usr/bin:/bin`, HOME: dir, TMPDIR: callerTmp },
+    timeout: 30_000,
+  });
+  t.equal(result.status, 0, result.stderr);
+  t.equal(result.stdout, `${join(dir, '.cache', 'mailcode', `mailpit-${mailpitVersion}`, 'mailpit')}\n`, 'the build is where the tests look for it');
+  t.same(readdirSync(callerTmp), [], "nothing left in the caller's TMPDIR");
+  t.equal(readFileSync(seen, 'utf8').trim(), 'SCARF_ANALYTICS=false DO_NOT_TRACK=1', 'install-time analytics turned off');
 });
 
 t.test('install-chromium.sh says what is absent when it may not install', async (t) => {

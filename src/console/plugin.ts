@@ -16,13 +16,14 @@ import { registerSignInRoutes } from './routes/sign-in.js';
 import { describeRefusal } from './refusals.js';
 import type { ConsoleServices } from './services.js';
 import { csrfRefusedPage, isCsrfRefusal, requireCsrf, requireRole, requireSession } from './session.js';
-import { cookiePath, csrfCookieName, presentedCookie } from './cookies.js';
+import { cookieFlags, csrfCookieName, presentedCookie, secureCookies } from './cookies.js';
 import { consoleCsp, page, stylesheet } from './views.js';
 
 export default async function consolePlugin(app: FastifyInstance, services: ConsoleServices) {
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   app.decorateRequest('operatorSession', null);
+  app.decorate('consoleCookiesSecure', secureCookies(services.publicUrl));
 
   // The console's own, stricter-than-nothing policy: no inline script or style, same-origin forms only.
   app.addHook('onRequest', async (_request, reply) => {
@@ -33,7 +34,7 @@ export default async function consolePlugin(app: FastifyInstance, services: Cons
   await app.register(csrfProtection, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: csrfCookieName,
-    cookieOpts: { path: cookiePath, httpOnly: true, sameSite: 'strict' },
+    cookieOpts: cookieFlags(app.consoleCookiesSecure),
     // Tokens bound to the session id: a token of another session (or of none) is refused.
     getUserInfo: (request) => presentedCookie(request) ?? '',
     csrfOpts: { hmacKey: services.csrfKey },

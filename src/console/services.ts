@@ -28,6 +28,8 @@ export interface ConsoleServices {
   /** How the DKIM page asks DNS whether the records are published. */
   dnsLookup: Lookup;
   now: () => number;
+  /** mailcode's PUBLIC_URL: https (or a host off loopback) makes the cookies Secure, whatever Host a proxy passes. */
+  publicUrl: string;
   /** The key the CSRF tokens are made with (derived from CODE_SECRET). */
   csrfKey: Buffer;
   /** Sign-in posts per IP and minute, shared through Redis when there is one. */

@@ -278,6 +278,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     events: operator.events,
     dnsLookup: resolverLookup(config.DNS_SERVERS),
     now,
+    publicUrl: config.PUBLIC_URL,
     csrfKey: deriveKeys(secrets, 'console-csrf')[0]!,
     signInLimiter: { perMinute: config.CONSOLE_SIGN_INS_PER_MINUTE, redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined },
   };

@@ -39,7 +39,7 @@ await onEachDatabase(async (t) => {
     t.equal((await browser.get('/console/overview')).statusCode, 303, 'after the code, before the authenticator');
   });
 
-  t.test('the session id changes at each step; the cookie is HttpOnly, SameSite=Strict, on /console, Secure off loopback', async (t) => {
+  t.test('the session id changes at each step; the cookie is HttpOnly, SameSite=Strict, on /console', async (t) => {
     const { app, mail, clock } = await setUp();
     const browser = new ConsoleBrowser(app);
     const first = await browser.post('/console/sign-in', { email: 'ada@ops.example' });
@@ -47,7 +47,6 @@ await onEachDatabase(async (t) => {
     t.match(first.headers['set-cookie'], /HttpOnly/);
     t.match(first.headers['set-cookie'], /SameSite=Strict/);
     t.match(first.headers['set-cookie'], /Path=\/console/);
-    t.notMatch(first.headers['set-cookie'], /Secure/, 'not on 127.0.0.1');
     await app.mailcode.worker.runOnce();
     const codePage = await browser.get('/console/sign-in/code');
     const csrfCookie = [codePage.headers['set-cookie']].flat().find((c) => c?.startsWith('mailcode_console_csrf='));
@@ -63,16 +62,33 @@ await onEachDatabase(async (t) => {
     old.cookie = atAddress;
     t.equal((await old.get('/console/sign-in/enrol')).statusCode, 303, 'the old id is worth nothing');
 
-    const remote = new ConsoleBrowser(app, 'console.mailcode.example');
-    const secure = await remote.post('/console/sign-in', { email: 'ada@ops.example' });
-    t.match(secure.headers['set-cookie'], /Secure/, 'Secure on a real host name');
-
     const browser2 = new ConsoleBrowser(app);
     clock.advance(31_000);
     const signedIn = await browser2.signIn('sam@ops.example', mail, clock);
     t.equal(signedIn.statusCode, 200);
     t.match(signedIn.body, /recovery codes/i);
     t.equal((await browser2.get('/console/overview')).statusCode, 200, 'signed in');
+  });
+
+  t.test('Secure is decided by PUBLIC_URL, not by the Host a proxy passes', async (t) => {
+    const cookiesOf = async (publicUrl: string, host: string) => {
+      const { app } = await setUp({ ...unthrottled, PUBLIC_URL: publicUrl });
+      const browser = new ConsoleBrowser(app, host);
+      const signIn = await browser.get('/console/sign-in');
+      const posted = await browser.post('/console/sign-in', { email: 'ada@ops.example' });
+      const codePage = await browser.get('/console/sign-in/code');
+      const all = [signIn.headers['set-cookie'], posted.headers['set-cookie'], codePage.headers['set-cookie']].flat().filter((c): c is string => typeof c === 'string');
+      return { session: all.find((c) => c.startsWith('mailcode_console=')), csrf: all.find((c) => c.startsWith('mailcode_console_csrf=')) };
+    };
+    // nginx's plain `proxy_pass http://127.0.0.1:3000` hands mailcode Host: 127.0.0.1.
+    const proxied = await cookiesOf('https://console.acme.example', '127.0.0.1');
+    t.match(proxied.session, /; Secure/, 'https PUBLIC_URL, loopback Host: the session cookie is Secure');
+    t.match(proxied.csrf, /; Secure/, 'and the CSRF secret cookie');
+    const plainHost = await cookiesOf('http://mailcode.internal', 'mailcode.internal');
+    t.match(plainHost.session, /; Secure/, 'http off loopback: still Secure (the console is https there)');
+    const development = await cookiesOf('http://127.0.0.1:3000', 'console.acme.example');
+    t.notMatch(development.session, /Secure/, 'http on loopback (development): not Secure, whatever the Host says');
+    t.notMatch(development.csrf, /Secure/);
   });
 
   t.test('every form post needs the session\'s CSRF token', async (t) => {
