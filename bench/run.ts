@@ -12,11 +12,13 @@ import { measureWebhookDeliveries, type WebhookBenchResult } from './webhooks.js
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { packageRoot } from '../src/shared/paths.js';
+import { mailpitBinary, mailpitBuildPath, startMailpit } from '../src/main/mailpit.js';
 import { postgresBenchDatabase, sqliteBenchDatabase } from './databases.js';
 import { cpuMicros } from './cpu.js';
 import { benchSecret, benchServerEnv, codeBodies, serverNodeFlags, waitHealthy } from './serving.js';
@@ -47,6 +49,17 @@ function cleanup() {
 process.on('exit', cleanup);
 process.on('beforeExit', () => database.drop());
 process.on('SIGINT', () => process.exit(130));
+
+/** A port free on loopback now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /** Starts a helper with fork and waits for the port it reports. */
 interface Helper {
@@ -383,15 +396,14 @@ if (!args.has('--quick')) {
 }
 
 if (!args.has('--quick') && !args.has('--purge-only')) {
-  // Mail to a real Mailpit, when it is installed: mails/s from queued to stored.
-  const mailpit = spawnSync('sh', ['-c', 'command -v mailpit || echo "$(go env GOPATH 2>/dev/null)/bin/mailpit"'], { encoding: 'utf8' }).stdout.trim();
+  // Mail to a real Mailpit — the one the tests and `npm run qa` use (scripts/install-mailpit.sh's
+  // build, or MAILPIT_BIN) — when it is there: mails/s from queued to stored.
+  const binary = mailpitBinary();
   try {
-    if (!existsSync(mailpit)) throw Object.assign(new Error('not installed'), { code: 'ENOENT' });
-    const smtpPort = 40000 + Math.floor(Math.random() * 10000);
-    const httpPort = smtpPort + 1;
-    const mp = spawn(mailpit, ['--smtp', `127.0.0.1:${smtpPort}`, '--listen', `127.0.0.1:${httpPort}`, '--database', join(dir, 'mailpit.db'), '--disable-version-check', '--quiet', '--smtp-auth-allow-insecure'], { stdio: 'ignore' });
-    children.push(mp);
-    await sleep(500);
+    if (!binary) throw new Error(`not built: run "bash scripts/install-mailpit.sh" (or set MAILPIT_BIN); looked at ${mailpitBuildPath}`);
+    const mp = await startMailpit({ binary, dir, smtpPort: await freePort(), httpPort: await freePort() });
+    children.push(mp.process);
+    const { smtpPort, httpPort } = mp;
     server = await startServer(`smtp://127.0.0.1:${smtpPort}`);
     const queued = 3_000;
     const started = performance.now();
@@ -406,8 +418,7 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
     results.mailpit = { mails: stored, mailsPerSecond: Math.round(stored / ((performance.now() - started) / 1000)) };
     await stopServer(server);
   } catch (error) {
-    const failure = error as NodeJS.ErrnoException;
-    results.mailpit = { skipped: `Mailpit not available (${failure.code ?? failure.message})` };
+    results.mailpit = { skipped: `Mailpit not available (${(error as Error).message})` };
   }
 }
 

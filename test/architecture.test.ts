@@ -118,3 +118,16 @@ t.test('mailcode/client loads no server code: outside its folder it imports type
   const runtime = local.filter((i) => folder(i.from) === 'client' && !i.typeOnly && folder(i.to) !== 'client');
   t.same(runtime.map((i) => `${i.from} → ${i.to}`), []);
 });
+
+t.test('one way to find Mailpit: only src/main/mailpit.ts (and the script that builds it) says where it is', async (t) => {
+  // The tests, `npm run qa` and the bench all start the Mailpit scripts/install-mailpit.sh
+  // built (or MAILPIT_BIN): a second way of looking (PATH, Go's bin folder) found none.
+  const owners = new Set(['src/main/mailpit.ts']);
+  const looking = /command -v mailpit|GOPATH[^\n]*mailpit|mailpit-\$\{|\.cache[^\n]*mailpit/;
+  const elsewhere = ['src', 'test', 'bench', 'scripts']
+    .flatMap((dir) => files(join(root, dir)).concat(dir === 'scripts' ? readdirSync(join(root, dir)).map((f) => join(root, dir, f)) : []))
+    .map((file) => relative(root, file))
+    .filter((file) => !owners.has(file) && !file.startsWith('scripts/install-mailpit') && file !== 'test/architecture.test.ts' && file !== 'test/fresh-machine.test.ts')
+    .filter((file) => looking.test(readFileSync(join(root, file), 'utf8')));
+  t.same(elsewhere, [], 'no file looks for Mailpit on its own');
+});

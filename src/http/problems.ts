@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { DomainRefusal } from '../shared/domain-error.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
 import type { SendLimitName } from '../verification/model.js';
+import { echoed } from './echo.js';
 
 /** Every problem code the API answers with: the schema's union (schemas/common.ts), which mailcode/client keys its errors by. */
 export type ProblemCode = Static<typeof ProblemCodeSchema>;
@@ -59,6 +60,9 @@ export class ProblemError extends Error {
   }
 }
 
+/** The longest detail any problem carries, whatever it was made from. */
+const detailLimit = 600;
+
 /** The body shapes beyond the plain Problem (named schemas of schemas/common.ts). */
 type ProblemBodySchema = 'Problem' | 'InvalidCodeProblem' | 'RateLimitedProblem' | 'UndeliverableProblem';
 
@@ -110,7 +114,7 @@ export type ProblemName = keyof typeof problemKinds;
 /** A problem of a declared kind; a 429 says when to come back, in whole seconds (at least 1), in the body and the header. */
 function make(name: ProblemName, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}, status?: number): ProblemError {
   const { code, title, ...k } = problemKinds[name];
-  return new ProblemError(status ?? k.status, code, title, detail, extra, headers);
+  return new ProblemError(status ?? k.status, code, title, echoed(detail, detailLimit), extra, headers);
 }
 
 function comeBackIn(name: 'rateLimited' | 'totpLocked', detail: string, retryAfterSeconds: number) {

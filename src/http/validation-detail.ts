@@ -4,6 +4,8 @@
 // members choose the branch: one that fails for a member the body lacks (required) is not
 // the one meant, nor, while another fits, one that fails for a member it does not take. A
 // schema may say in words what it expects (`x-expected`), which reads better than a pattern.
+import { echoed } from './echo.js';
+
 /** The annotation a schema carries to say what it expects, e.g. "six digits (0–9), like 042917". */
 export const expectedWords = 'x-expected';
 
@@ -39,12 +41,13 @@ function explain(errors: AjvError[]): AjvError {
   return meant.length === 0 && complete.length === 1 ? explain(complete[0]!) : either;
 }
 
-/** "code must be six digits …" for `/code` (the caller adds "body"). */
+/** "code must be six digits …" for `/code` (the caller adds "body"); what it repeats of the request is bounded. */
 export function validationDetail(errors: AjvError[]): string {
-  const error = explain(errors);
+  const explained = explain(errors);
+  const error = { ...explained, instancePath: echoed(explained.instancePath) };
   const words = error.parentSchema?.[expectedWords];
   if (error.keyword === 'enum' && Array.isArray(error.params?.allowedValues)) return `${error.instancePath} must be one of: ${error.params.allowedValues.join(', ')}`;
-  if (error.keyword === 'additionalProperties') return `${error.instancePath} has a member it does not take: "${String(error.params?.additionalProperty)}"`;
+  if (error.keyword === 'additionalProperties') return `${error.instancePath} has a member it does not take: "${echoed(String(error.params?.additionalProperty))}"`;
   // A wrong type is said as ajv says it ("must be string"): 123456 is six digits, but no string.
   return `${error.instancePath} ${typeof words === 'string' && error.keyword !== 'type' ? `must be ${words}` : (error.message ?? 'is not valid')}`;
 }

@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DomainError } from '../../shared/domain-error.js';
+import { echoed } from '../echo.js';
 import { ProblemError, problemFor, problems } from '../problems.js';
 import { validationDetail, type AjvError } from '../validation-detail.js';
 
@@ -11,7 +12,7 @@ function toProblem(error: FastifyError | ProblemError | DomainError): ProblemErr
   if (error instanceof DomainError) return problemFor(error.refusal);
   if (error.validation) return problems.invalidRequest(`${error.validationContext ?? 'request'}${validationDetail(error.validation as AjvError[])}`);
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) return problems.invalidRequest(error.message, status);
+  if (status >= 400 && status < 500) return problems.invalidRequest(echoed(error.message, 300), status);
   return problems.internal();
 }
 
@@ -34,11 +35,12 @@ export default fp(
     /** No route for this method and path: a 405 with Allow when the path answers others. */
     const noRoute = (request: FastifyRequest) => {
       const path = request.url.split('?')[0]!;
+      const shown = echoed(path);
       known ??= methodsByPath(options.routes);
       const allowed = known.find((route) => route.path.test(path))?.methods;
       return allowed
-        ? problems.methodNotAllowed(`${path} answers ${allowed.join(', ')}, not ${request.method}.`, allowed)
-        : problems.notFound(`No route for ${request.method} ${path}.`);
+        ? problems.methodNotAllowed(`${shown} answers ${allowed.join(', ')}, not ${echoed(request.method, 20)}.`, allowed)
+        : problems.notFound(`No route for ${echoed(request.method, 20)} ${shown}.`);
     };
     const send = (problem: ProblemError, reply: FastifyReply) =>
       reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody());

@@ -4,6 +4,7 @@
 // before schema validation, on every route, over the body and the path parameters.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { echoed } from '../echo.js';
 import { problems } from '../problems.js';
 
 /** A value still to look at, and the way to it (kept as links: a path is only spelt out for a refusal). */
@@ -53,7 +54,7 @@ export default fp(
   async function wellFormedText(app: FastifyInstance) {
     app.addHook('preValidation', (request, _reply, done) => {
       const at = malformedPart(request);
-      done(at ? problems.invalidRequest(`${at} holds a lone UTF-16 surrogate, which is not text (RFC 7493).`) : undefined);
+      done(at ? problems.invalidRequest(`${echoed(at)} holds a lone UTF-16 surrogate, which is not text (RFC 7493).`) : undefined);
     });
   },
   { name: 'well-formed-text' },

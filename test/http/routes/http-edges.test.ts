@@ -53,6 +53,38 @@ await onEachDatabase(async (t) => {
     t.match(tooLong.json().detail, /200 characters/);
   });
 
+  t.test('a problem repeats at most a short piece of the request, however large the request', async (t) => {
+    const { app, createClient } = await build(t);
+    const acme = await createClient();
+    // 6 KB of nesting: ajv's path to the first wrong member is body/email/0/0/0/…
+    let nested: unknown = 'x';
+    for (let i = 0; i < 1_000; i++) nested = [nested];
+    const deep = await app.inject({ method: 'POST', url: '/send-code', headers: { ...acme.auth, 'content-type': 'application/json' }, payload: JSON.stringify({ email: nested }) });
+    t.ok(deep.statusCode >= 400 && deep.statusCode < 500, `deep nesting: ${deep.statusCode}`);
+    t.ok(deep.json().detail.length <= 200, `its detail is ${deep.json().detail.length} characters`);
+    t.ok(deep.body.length < 1_000, `the whole answer is ${deep.body.length} bytes`);
+    // A lone surrogate 3,000 levels down: the problem names where it is, body/email/0/0/0/…
+    const surrogate = `{"email":${'['.repeat(3_000)}"\\ud800"${']'.repeat(3_000)}}`;
+    const bottom = await app.inject({ method: 'POST', url: '/send-code', headers: { ...acme.auth, 'content-type': 'application/json' }, payload: surrogate });
+    t.equal(bottom.statusCode, 400);
+    t.match(bottom.json().detail, /^body\/email\/0\/0\/0.*…/, 'where it is, cut short');
+    t.ok(bottom.json().detail.length <= 200, `a ${surrogate.length}-byte body: a detail of ${bottom.json().detail.length} characters`);
+
+    const member = 'm'.repeat(5_000);
+    const stranger = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'ann@acme.example', [member]: 1 } });
+    t.equal(stranger.statusCode, 400);
+    t.match(stranger.json().detail, /has a member it does not take: "m+…"/, 'an unknown member is named, cut short');
+    t.ok(stranger.json().detail.length <= 200);
+
+    const longPath = `/${'p'.repeat(8_000)}`;
+    const unknown = await app.inject({ method: 'GET', url: longPath });
+    t.equal(unknown.statusCode, 404);
+    t.ok(unknown.json().detail.length <= 200, `an unknown path of 8,000 characters: a detail of ${unknown.json().detail.length}`);
+    const wrongMethod = await app.inject({ method: 'PATCH', url: `/verifications/${'v'.repeat(90)}` });
+    t.equal(wrongMethod.statusCode, 405);
+    t.ok(wrongMethod.json().detail.length <= 200);
+  });
+
   t.test('the bearer scheme is case-insensitive', async (t) => {
     const { app, createClient } = await build(t);
     const acme = await createClient();
