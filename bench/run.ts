@@ -10,7 +10,7 @@
 //   BENCH_SECONDS=5 npm run bench shorter runs
 import { measureWebhookDeliveries, type WebhookBenchResult } from './webhooks.js';
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -43,6 +43,14 @@ export class RateLimitedError extends MailcodeError {
     return this.problem.retryAfter ?? 1;
   }
 }
+/** mailcode's database or Redis is away for a moment (a restart, a failover): nothing was done; the same request may be sent again. */
+export class ServiceUnavailableError extends MailcodeError {
+  override name = 'ServiceUnavailableError';
+  /** Seconds to wait before sending the same request again. */
+  get retryAfter(): number {
+    return this.problem.retryAfter ?? 1;
+  }
+}
 export class InvalidCodeError extends MailcodeError {
   override name = 'InvalidCodeError';
   get attemptsRemaining(): number {
@@ -112,6 +120,7 @@ const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   unauthorized: UnauthorizedError,
   domain_not_allowed: DomainNotAllowedError,
   rate_limited: RateLimitedError,
+  service_unavailable: ServiceUnavailableError,
   invalid_code: InvalidCodeError,
   too_many_attempts: TooManyAttemptsError,
   code_expired: CodeExpiredError,

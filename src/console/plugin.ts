@@ -7,6 +7,7 @@ import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../shared/domain-error.js';
+import { outageOf, outageRetryAfterSeconds, throttledOutageLog } from '../shared/outage.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerClientRoutes } from './routes/clients.js';
 import { registerOperatorRoutes } from './routes/operators.js';
@@ -42,9 +43,17 @@ export default async function consolePlugin(app: FastifyInstance, services: Cons
   app.addHook('preHandler', requireCsrf(app));
   app.addHook('preHandler', requireRole);
 
+  const outageLog = throttledOutageLog(10_000);
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
     if (isCsrfRefusal(error as { code?: string })) return csrfRefusedPage(request, reply);
     if (error instanceof DomainError) return page(request, reply, 'message', { title: 'Not done', message: describeRefusal(error) }, 400);
+    const outage = outageOf(error);
+    if (outage) {
+      outageLog.refused(request.log, outage);
+      reply.header('retry-after', String(outageRetryAfterSeconds));
+      const what = outage.dependency === 'redis' ? 'Redis' : 'its database';
+      return page(request, reply, 'message', { title: 'Try again in a moment', message: `mailcode cannot reach ${what} right now (a restart, a failover or a full disk). Nothing was done; try again in a few seconds.` }, 503);
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'console request failed');

@@ -117,7 +117,8 @@ function problemResponse(names: ProblemName[]): Json {
 function problemsOf(op: Operation): ProblemName[] {
   const input: ProblemName[] = op.schema.body ? ['invalidRequest', 'payloadTooLarge', 'unsupportedMediaType'] : op.schema.params || op.schema.querystring ? ['invalidRequest'] : [];
   // Behind a key, a URL the router cannot read (bad percent-encoding) is a 400 too.
-  const key: ProblemName[] = op.open ? [] : ['invalidRequest', 'unauthorized', 'rateLimited'];
+  // The key itself is read from the database: any keyed operation may meet its outage.
+  const key: ProblemName[] = op.open ? [] : ['invalidRequest', 'unauthorized', 'rateLimited', 'unavailable'];
   return [...new Set([...input, ...key, ...(op.problems ?? [])])];
 }
 

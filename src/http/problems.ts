@@ -6,6 +6,7 @@ import type { DomainRefusal } from '../shared/domain-error.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
 import type { SendLimitName } from '../verification/model.js';
 import { echoed } from './echo.js';
+import { outageRetryAfterSeconds, type Dependency } from '../shared/outage.js';
 
 /** Every problem code the API answers with: the schema's union (schemas/common.ts), which mailcode/client keys its errors by. */
 export type ProblemCode = Static<typeof ProblemCodeSchema>;
@@ -106,6 +107,7 @@ export const problemKinds = {
   notFound: kind(404, 'not_found', 'Not found', 'no such resource'),
   methodNotAllowed: kind(405, 'method_not_allowed', 'Method not allowed', 'the path answers other methods (listed in Allow)'),
   notReady: kind(503, 'not_ready', 'Not ready', 'the database, Redis or the mail transport is not reachable'),
+  unavailable: kind(503, 'service_unavailable', 'Service unavailable', 'the database or Redis is away for a moment (a restart, a failover, a full disk): nothing was done; try again after `Retry-After` seconds', 'RateLimitedProblem'),
   internal: kind(500, 'internal_error', 'Internal error', 'an unexpected error, logged'),
 } satisfies Record<string, ProblemKind>;
 
@@ -117,7 +119,7 @@ function make(name: ProblemName, detail: string, extra: Record<string, unknown> 
   return new ProblemError(status ?? k.status, code, title, echoed(detail, detailLimit), extra, headers);
 }
 
-function comeBackIn(name: 'rateLimited' | 'totpLocked', detail: string, retryAfterSeconds: number) {
+function comeBackIn(name: 'rateLimited' | 'totpLocked' | 'unavailable', detail: string, retryAfterSeconds: number) {
   const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
   return make(name, detail, { retryAfter }, { 'retry-after': String(retryAfter) });
 }
@@ -150,6 +152,9 @@ export const problems = {
   notFound: (detail = 'No such resource.') => make('notFound', detail),
   methodNotAllowed: (detail: string, allowed: string[]) => make('methodNotAllowed', detail, {}, { allow: allowed.join(', ') }),
   notReady: (detail: string) => make('notReady', detail),
+  /** A dependency's outage (shared/outage.ts): the request did nothing, and may be tried again. */
+  unavailable: (dependency: Dependency) =>
+    comeBackIn('unavailable', `${dependency === 'redis' ? 'Redis' : 'The database'} is not reachable right now; nothing was done. Try again shortly.`, outageRetryAfterSeconds),
   internal: () => make('internal', 'An unexpected error occurred; it has been logged.'),
 };
 

@@ -14,6 +14,8 @@ import { delivered, refusalOf, type Refused } from './smtp-reply.js';
 import { hourMs } from '../verification/limits.js';
 import type { BackgroundJob } from '../shared/background.js';
 import type { DkimSigner } from '../clients/dkim-service.js';
+import { failureBackoffMs } from '../shared/background.js';
+import { outageOf } from '../shared/outage.js';
 
 export interface MailWorkerOptions {
   outbox: OutboxPort;
@@ -57,6 +59,9 @@ export class MailWorker implements BackgroundJob {
   private renewal: NodeJS.Timeout | undefined;
   /** From the background loop, once it runs: starts a pass as soon as possible. */
   private wake: (() => void) | undefined;
+  /** Set by drain: a mail handed over but not yet recorded stops waiting for the database. */
+  private stopping = false;
+  private renewalFailing = false;
 
   constructor(private readonly options: MailWorkerOptions) {}
 
@@ -93,9 +98,14 @@ export class MailWorker implements BackgroundJob {
 
   private renewLeases(): void {
     if (this.delivering.size === 0) return;
-    this.options.outbox.renewLeases([...this.delivering], this.options.now() + this.leaseMs).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, 'mail leases could not be renewed; another process may deliver the same mail');
-    });
+    this.options.outbox.renewLeases([...this.delivering], this.options.now() + this.leaseMs).then(
+      () => (this.renewalFailing = false),
+      (error: unknown) => {
+        // Once per outage, not every few hundred milliseconds of it.
+        if (!this.renewalFailing) this.options.logger.error({ err: error }, 'mail leases could not be renewed; another process may deliver the same mail');
+        this.renewalFailing = true;
+      },
+    );
   }
 
   /** Called after a send is committed, so the mail leaves at once instead of at the next poll. */
@@ -129,8 +139,10 @@ export class MailWorker implements BackgroundJob {
     });
   }
 
-  private claim(limit: number): Promise<OutboxMail[]> {
-    return this.options.outbox.claimDue(this.options.now(), this.leaseMs, limit);
+  /** Due mail, less what this worker is still delivering (a lease that ran out while the database was away is not a mail to send again). */
+  private async claim(limit: number): Promise<OutboxMail[]> {
+    const due = await this.options.outbox.claimDue(this.options.now(), this.leaseMs, limit);
+    return due.filter((mail) => !this.delivering.has(mail.id));
   }
 
   /** Mail whose code has expired is given up; checked at most once a second. */
@@ -151,12 +163,39 @@ export class MailWorker implements BackgroundJob {
     return due.length;
   }
 
+  /**
+   * Never rejects: a delivery runs outside the pass that started it, so nothing would catch
+   * it (an unhandled rejection ends the process). A mail whose outcome could not be written
+   * — the database away — keeps its lease until it runs out and is delivered again then.
+   */
   private async deliver(mail: OutboxMail) {
     this.delivering.add(mail.id);
     try {
       await this.deliverOnce(mail);
+    } catch (error) {
+      const outage = outageOf(error);
+      if (outage) this.options.logger.warn({ verificationId: mail.verificationId, outage }, 'mail delivery paused: the database is away; the mail is tried again after its lease');
+      else this.options.logger.error({ err: error, verificationId: mail.verificationId }, 'mail delivery failed unexpectedly; the mail is tried again after its lease');
     } finally {
       this.delivering.delete(mail.id);
+    }
+  }
+
+  /**
+   * Writes what became of a mail the server accepted. While the database is away the write
+   * is tried again (its lease renewed meanwhile), so the mail is not sent a second time when
+   * the database comes back; only a stop gives up (at least once: see docs/OPERATIONS.md).
+   */
+  private async recordDelivered(mail: OutboxMail, write: () => Promise<void>): Promise<void> {
+    for (let tries = 1; ; tries++) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        if (!outageOf(error) || this.stopping || this.options.now() > mail.expiresAt) throw error;
+        if (tries === 1) this.options.logger.warn({ verificationId: mail.verificationId, outage: outageOf(error) }, 'mail sent; recording it waits for the database');
+        await new Promise((resolve) => setTimeout(resolve, failureBackoffMs(tries)));
+      }
     }
   }
 
@@ -188,7 +227,7 @@ export class MailWorker implements BackgroundJob {
     }
     const at = now();
     const result = delivered(sent.response);
-    await outbox.markSent(mail.id, at, result, [mailEvents.sent(mail, message.to, at, { attempt, ...result })]);
+    await this.recordDelivered(mail, () => outbox.markSent(mail.id, at, result, [mailEvents.sent(mail, message.to, at, { attempt, ...result })]));
     this.options.onDelivered?.(Math.max(0, at - mail.createdAt) / 1000);
     if (sent.file) logger.info({ ...fields, file: sent.file }, `mail written to ${sent.file}`);
     else logger.info({ ...fields, queueId: result.queueId }, 'mail sent');
@@ -228,6 +267,7 @@ export class MailWorker implements BackgroundJob {
 
   /** After the last pass: waits for mail in flight; mail not yet started stays queued. */
   async drain(): Promise<void> {
+    this.stopping = true;
     // Their leases are still renewed meanwhile.
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     clearInterval(this.renewal);

@@ -27,23 +27,41 @@ export async function openStore(config: Config, redis?: Redis): Promise<Store> {
 /**
  * One Redis connection per process, shared by the request limiter and the counters. While
  * Redis is away its connection errors go to the log, once per outage (ioredis retries every
- * moment, and without a listener prints each one to stderr as an unhandled error); the
- * requests that needed it fail on their own, and /readyz says so.
+ * moment, and without a listener prints each one to stderr as an unhandled error); a
+ * command fails at once instead of waiting in a queue for Redis to come back (no offline
+ * queue, a two-second command timeout), so a request that needs Redis answers 503 at once
+ * and one that can do without goes on (docs/OPERATIONS.md: what needs Redis). Start-up
+ * waits a moment for the first connection, then goes on without it.
  */
 export async function connectRedis(config: Config, logger: Pick<Logger, 'error' | 'info'>): Promise<Redis | undefined> {
   if (!config.REDIS_URL) return undefined;
   const { Redis } = await import('ioredis');
-  // A command fails after one retry while Redis is away, instead of waiting for it forever.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = new Redis(config.REDIS_URL, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2_000,
+    commandTimeout: 2_000,
+    // Reconnect soon after Redis is back: at most a second between tries.
+    retryStrategy: (times) => Math.min(times * 100, 1_000),
+  });
   let away = false;
   redis.on('error', (error: Error) => {
     if (away) return;
     away = true;
-    logger.error({ err: error }, 'Redis is unreachable; requests that need it fail until it is back');
+    logger.error({ err: error }, 'Redis is unreachable; sends answer 503 until it is back');
   });
   redis.on('ready', () => {
     if (away) logger.info('Redis is reachable again');
     away = false;
+  });
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, 5_000);
+    redis.once('ready', done);
   });
   return redis;
 }

@@ -13,7 +13,8 @@ import { ClientsService } from '../clients/service.js';
 import type { HttpServices } from '../http/app.js';
 import { purgeExpired } from '../retention/purge.js';
 import type { PurgeResult } from '../retention/ports.js';
-import { Background } from '../shared/background.js';
+import { Background, failureBackoffMs, type JobReports } from '../shared/background.js';
+import { outageOf } from '../shared/outage.js';
 import { MailWorker } from '../mail/worker.js';
 import { resolveLocale, supportedLocales } from '../mail/render.js';
 import { createMailTransport, serverDkim, smtpTransport, type MailTransport } from '../mail/transport.js';
@@ -84,6 +85,23 @@ export interface WiringDeps {
   now?: () => number;
   logger?: Logger;
   logStream?: DestinationStream;
+}
+
+/**
+ * A background job's failures in the log: an outage (the database or Redis away) once, when
+ * it starts and when it ends; any other error at every pass, with its stack — it is a bug.
+ */
+export function backgroundReports(logger: Logger): JobReports {
+  return {
+    failed(job, error, failures) {
+      const outage = outageOf(error);
+      if (!outage) logger.error({ err: error, job: job.name, failures }, `background job "${job.name}" failed a pass; it tries again in ${failureBackoffMs(failures) / 1000} s`);
+      else if (failures === 1) logger.warn({ job: job.name, outage }, `background job "${job.name}" waits: the ${outage.dependency} is away; it tries again every few seconds`);
+    },
+    recovered(job, failures) {
+      logger.info({ job: job.name, failures }, `background job "${job.name}" runs again after ${failures} failed passes`);
+    },
+  };
 }
 
 export function sendLimits(config: Config): SendLimits {
@@ -231,9 +249,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       return false;
     },
   };
-  const background = new Background([worker, webhookWorker, expiry, hourlyPurge], (job, error) =>
-    logger.error({ err: error, job: job.name }, `background job "${job.name}" failed a pass; it tries again after ${job.idleMs / 1000} s`),
-  );
+  const background = new Background([worker, webhookWorker, expiry, hourlyPurge], backgroundReports(logger));
   let bounceListener: { port: number; close(): Promise<void> } | undefined;
   const verification = new VerificationService({
     verifications: store.verifications,
@@ -328,7 +344,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       clientTransports.close();
       await keys.settled();
       if (!deps.store) await store.close();
-      await redis?.quit();
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }

@@ -1,8 +1,11 @@
 // The work beside the requests — mail delivery, webhook delivery, the expiry sweep, the
 // hourly purge — runs through one loop: a pass, then the next one after the job's idle
 // wait, or at once when the pass left work waiting or something woke the job meanwhile.
-// A pass that throws is logged and tried again after the wait. Stopping lets the pass in
-// flight end, then waits for what it started (mail being delivered).
+// A pass that throws never ends the loop (nor the process): it is tried again after a
+// backoff of one to five seconds — soon enough to be running again within seconds of the
+// database's return, rare enough not to hammer one that is restarting. The loop says so
+// once when a job starts failing and once when it runs again, not at every pass of an
+// outage. Stopping lets the pass in flight end, then waits for what it started.
 
 export interface BackgroundJob {
   /** Names the job in the log. */
@@ -22,7 +25,15 @@ export interface BackgroundJob {
   drain?(): Promise<void>;
 }
 
-type OnError = (job: BackgroundJob, error: unknown) => void;
+/** What the loops tell the log: a job's first failed pass of a run of them, and its first good pass after. */
+export interface JobReports {
+  /** `failures`: how many passes in a row have failed (the caller decides what to say of the second and later ones). */
+  failed(job: BackgroundJob, error: unknown, failures: number): void;
+  recovered(job: BackgroundJob, failures: number): void;
+}
+
+/** The wait after the n-th failed pass in a row: 1, 2, 4, then 5 s. */
+export const failureBackoffMs = (failures: number): number => Math.min(1_000 * 2 ** Math.max(0, failures - 1), 5_000);
 
 /** One job's loop. */
 export class JobLoop {
@@ -31,6 +42,8 @@ export class JobLoop {
   private current: Promise<void> | undefined;
   private again = false;
   private wakeQueued = false;
+  /** Passes that failed in a row. */
+  private failures = 0;
   /** One function for the job's lifetime, so it can keep it. */
   readonly wake = (): void => {
     if (!this.running || this.wakeQueued) return;
@@ -44,14 +57,14 @@ export class JobLoop {
 
   constructor(
     readonly job: BackgroundJob,
-    private readonly onError: OnError,
+    private readonly reports: JobReports,
   ) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
     const prepared = this.job.prepare?.() ?? Promise.resolve();
-    void prepared.catch((error: unknown) => this.onError(this.job, error)).then(() => this.schedule(this.job.firstPassAfterMs ?? 0));
+    void prepared.catch((error: unknown) => this.reports.failed(this.job, error, 1)).then(() => this.schedule(this.job.firstPassAfterMs ?? 0));
   }
 
   async stop(): Promise<void> {
@@ -76,15 +89,22 @@ export class JobLoop {
     }
     this.current = this.job
       .pass(this.wake)
-      .catch((error: unknown) => {
-        this.onError(this.job, error);
-        return false;
-      })
-      .then((more) => {
+      .then(
+        (more) => {
+          if (this.failures > 0) this.reports.recovered(this.job, this.failures);
+          this.failures = 0;
+          return more || this.again ? 0 : this.job.idleMs;
+        },
+        (error: unknown) => {
+          this.failures++;
+          this.reports.failed(this.job, error, this.failures);
+          return failureBackoffMs(this.failures);
+        },
+      )
+      .then((delayMs) => {
         this.current = undefined;
-        const now = more || this.again;
         this.again = false;
-        this.schedule(now ? 0 : this.job.idleMs);
+        this.schedule(delayMs);
       });
   }
 }
@@ -93,8 +113,8 @@ export class JobLoop {
 export class Background {
   private readonly loops: JobLoop[];
 
-  constructor(jobs: BackgroundJob[], onError: OnError) {
-    this.loops = jobs.map((job) => new JobLoop(job, onError));
+  constructor(jobs: BackgroundJob[], reports: JobReports) {
+    this.loops = jobs.map((job) => new JobLoop(job, reports));
   }
 
   start(): void {

@@ -62,7 +62,11 @@ export class Metrics {
         help,
         registers: [this.registry],
         async collect() {
-          this.set(await value());
+          // The database away: the gauge keeps its last value, and every other metric is
+          // still served (an outage is when /metrics is read most).
+          try {
+            this.set(await value());
+          } catch {}
         },
       });
     gauge('mailcode_mail_queue_depth', 'Code mails queued for delivery', read.mailQueued);

@@ -72,7 +72,7 @@ await onEachDatabase(async (t) => {
       close: () => {},
     };
     const worker = new MailWorker({ outbox: store.outbox, transport: slow, outboxKeys: deriveKeys(codeSecrets(config), 'outbox'), logger: pino({ level: 'silent' }), now: clock.now, leaseMs: 300 });
-    const loop = new JobLoop(worker, (_job, error) => t.error(error));
+    const loop = new JobLoop(worker, { failed: (_job, error) => t.error(error), recovered: () => {} });
     loop.start();
     // The worker's timers do not keep a process alive; this wait does.
     for (let i = 0; i < 100 && !handedOver; i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -101,5 +101,67 @@ await onEachDatabase(async (t) => {
     t.equal(retryDelayMs(3, () => 1), 8000);
     t.equal(retryDelayMs(20, () => 1), 60_000);
     t.equal(retryDelayMs(20, () => 0), 30_000);
+  });
+  t.test('the database away while a sent mail is recorded: the worker waits for it, the mail goes once, nothing ends the process', async (t) => {
+    const { app, config, createClient, clock, mail } = await build(t);
+    const acme = await createClient();
+    await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
+    await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'b@acme.example' } });
+    const store = app.mailcode.store;
+    let refusals = 2;
+    const shutDown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    // The outbox as PostgreSQL answers it during a restart: the first writes are refused.
+    const restarting = new Proxy(store.outbox, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (name !== 'markSent') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          if (refusals-- > 0) throw shutDown;
+          return (value as (...a: unknown[]) => Promise<void>).apply(target, args);
+        };
+      },
+    });
+    let unhandled: unknown;
+    const onUnhandled = (reason: unknown) => (unhandled = reason);
+    process.on('unhandledRejection', onUnhandled);
+    t.teardown(() => void process.off('unhandledRejection', onUnhandled));
+    const worker = new MailWorker({ outbox: restarting, transport: mail, outboxKeys: deriveKeys(codeSecrets(config), 'outbox'), logger: pino({ level: 'silent' }), now: clock.now, leaseMs: 10_000 });
+    const loop = new JobLoop(worker, { failed: (_job, error) => t.error(error), recovered: () => {} });
+    loop.start();
+    const deadline = Date.now() + 10_000;
+    while ((await store.outbox.countQueued()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await loop.stop();
+    t.equal(unhandled, undefined, 'no unhandled rejection');
+    t.equal(await store.outbox.countQueued(), 0, 'both mails recorded as sent once the database answered');
+    t.same(mail.sent.map((m) => m.to).sort(), ['a@acme.example', 'b@acme.example'], 'each handed over once');
+  });
+
+  t.test("an unexpected error in a delivery's bookkeeping is logged; the mail waits for its lease, and nothing ends the process", async (t) => {
+    const { app, config, createClient, clock, mail } = await build(t);
+    const acme = await createClient();
+    await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
+    const store = app.mailcode.store;
+    const broken = new Proxy(store.outbox, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (name === 'markSent') return async () => Promise.reject(new TypeError('a bug'));
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    let unhandled: unknown;
+    const onUnhandled = (reason: unknown) => (unhandled = reason);
+    process.on('unhandledRejection', onUnhandled);
+    t.teardown(() => void process.off('unhandledRejection', onUnhandled));
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const worker = new MailWorker({ outbox: broken, transport: mail, outboxKeys: deriveKeys(codeSecrets(config), 'outbox'), logger, now: clock.now, leaseMs: 10_000 });
+    const loop = new JobLoop(worker, { failed: (_job, error) => t.error(error), recovered: () => {} });
+    loop.start();
+    const deadline = Date.now() + 5_000;
+    while (!lines.some((l) => l.includes('failed unexpectedly')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await loop.stop();
+    t.equal(unhandled, undefined, 'no unhandled rejection');
+    t.ok(lines.some((l) => l.includes('a bug') && l.includes('failed unexpectedly')), 'logged with its error');
+    t.equal(await store.outbox.countQueued(), 1, 'the mail is still queued: it comes back after its lease');
   });
 });

@@ -5,11 +5,14 @@ import fp from 'fastify-plugin';
 import { DomainError } from '../../shared/domain-error.js';
 import { echoed } from '../echo.js';
 import { ProblemError, problemFor, problems } from '../problems.js';
+import { outageOf, throttledOutageLog } from '../../shared/outage.js';
 import { validationDetail, type AjvError } from '../validation-detail.js';
 
 function toProblem(error: FastifyError | ProblemError | DomainError): ProblemError {
   if (error instanceof ProblemError) return error;
   if (error instanceof DomainError) return problemFor(error.refusal);
+  const outage = outageOf(error);
+  if (outage) return problems.unavailable(outage.dependency);
   if (error.validation) return problems.invalidRequest(`${error.validationContext ?? 'request'}${validationDetail(error.validation as AjvError[])}`);
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return problems.invalidRequest(echoed(error.message, 300), status);
@@ -42,6 +45,7 @@ export default fp(
         ? problems.methodNotAllowed(`${shown} answers ${allowed.join(', ')}, not ${echoed(request.method, 20)}.`, allowed)
         : problems.notFound(`No route for ${echoed(request.method, 20)} ${shown}.`);
     };
+    const outageLog = throttledOutageLog(10_000);
     const send = (problem: ProblemError, reply: FastifyReply) =>
       reply.code(problem.status).headers(problem.headers).type('application/problem+json').send(problem.toBody());
 
@@ -49,7 +53,10 @@ export default fp(
       // A request no route answers is a 404 or 405, even when its body could not be read
       // (a QUERY without a Content-Type, say): the missing route is the first thing wrong.
       const problem = request.is404 ? noRoute(request) : toProblem(error);
-      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      // An outage is no bug: a line without a stack, the driver's words only, at most one
+      // every ten seconds however many requests meet it. An unexpected error is logged whole.
+      if (problem.code === 'service_unavailable') outageLog.refused(request.log, outageOf(error)!);
+      else if (problem.code === 'internal_error') request.log.error({ err: error }, 'request failed');
       return send(problem, reply);
     });
     app.setNotFoundHandler((request, reply) => send(noRoute(request), reply));

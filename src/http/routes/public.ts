@@ -94,7 +94,7 @@ export default async function publicRoutes(app: FastifyInstance, options: Public
       } catch {
         database = false;
       }
-      if (!database) throw problems.notReady('The database is not reachable.');
+      if (!database) throw problems.notReady('The database is not reachable, or the disk it writes to is full.');
       if (options.redis && !(await options.redis.ping().then((pong) => pong === 'PONG', () => false))) {
         throw problems.notReady('Redis is not reachable.');
       }

@@ -81,6 +81,7 @@ export const ProblemCode = Type.Enum(
     'not_found',
     'method_not_allowed',
     'not_ready',
+    'service_unavailable',
     'internal_error',
     'totp_not_enabled',
     'totp_already_enabled',

@@ -1,5 +1,7 @@
 // The SQLite store: one file, one connection, every port over it. Sends, attempts and
 // delivery updates share one group commit (see group-commit.ts).
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Store } from '../store.js';
 import { SqliteWebhooks } from './webhooks.js';
@@ -18,6 +20,14 @@ import { SqliteSigningKeys } from './signing-keys.js';
 import { prepareStatements } from './statements.js';
 import { SqliteTotpFactors } from './totp-factors.js';
 import { SqliteVerifications } from './verifications.js';
+
+/** Below this, a send's write (its rows, the WAL's growth) may not fit: not ready. */
+const minimumFreeBytes = 1024 * 1024;
+
+const freeBytes = (dir: string) => {
+  const { bavail, bsize } = statfsSync(dir);
+  return bavail * bsize;
+};
 
 /** Opens (creating and migrating) the database file; ':memory:' for a throwaway one. */
 export function openSqliteStore(path: string): Store {
@@ -39,7 +49,9 @@ export function openSqliteStore(path: string): Store {
     suppressions: new SqliteSuppressions(db, statements, group),
     webhooks: new SqliteWebhooks(db, statements, group),
     maintenance: new SqliteMaintenance(db),
-    ping: async () => db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1,
+    // Ready when the file answers and its disk can take a send: reads go on on a full disk,
+    // but every send (a write) answers 503 until space is freed.
+    ping: async () => db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1 && (path === ':memory:' || freeBytes(dirname(path)) >= minimumFreeBytes),
     close: async () => void db.$client.close(),
   };
 }
