@@ -9,6 +9,7 @@ import type { ConsoleSignIn } from '../operators/sign-in.js';
 import type { SupportService } from '../operators/support.js';
 import type { WebhookService } from '../webhooks/service.js';
 import type { Redis } from 'ioredis';
+import type { RelayHealth } from '../mail/relay-health.js';
 
 /** How many sign-in posts an IP may make a minute, counted in Redis when there is one. */
 export interface SignInLimiter {
@@ -25,6 +26,8 @@ export interface ConsoleServices {
   webhooks: WebhookService;
   dkim: DkimService;
   events: EventsService;
+  /** Relays refusing mailcode itself, as this process met them: said on the client's page. */
+  relayHealth: Pick<RelayHealth, 'forClient'>;
   /** How the DKIM page asks DNS whether the records are published. */
   dnsLookup: Lookup;
   now: () => number;

@@ -1,7 +1,7 @@
 // RFC 3464 delivery-status notifications: what a relay mails back when it could not
 // deliver a message it had accepted. Only the machine-readable part is trusted: the
 // message/delivery-status fields, per recipient (Action, Status, Diagnostic-Code).
-import { clipReply } from './smtp-reply.js';
+import { aboutRecipient, clipReply } from './smtp-reply.js';
 
 export interface RecipientStatus {
   finalRecipient: string | null;
@@ -42,9 +42,13 @@ export function parseDeliveryStatus(text: string): RecipientStatus[] {
   });
 }
 
-/** The permanent failure a report tells of, if any: what a bounce records. */
+/**
+ * The permanent failure of the recipient a report tells of, if any: what a bounce records.
+ * A failure that is about mailcode's mail rather than the address (5.7.x policy, 5.6.x
+ * content, 5.3.x the system) suppresses nobody (smtp-reply.ts, aboutRecipient).
+ */
 export function hardBounceIn(recipients: RecipientStatus[]): { reply: string; enhancedStatus: string } | undefined {
-  const failed = recipients.find((r) => r.action === 'failed' && r.status.startsWith('5.'));
+  const failed = recipients.find((r) => r.action === 'failed' && r.status.startsWith('5.') && aboutRecipient(r.status, null));
   if (!failed) return undefined;
   // The remote words quote the recipient more often than not: clipped and masked as a reply is.
   const reply = clipReply((failed.diagnosticCode?.replace(/^[^;]*;\s*/, '') ?? `${failed.status} (no diagnostic given)`).replace(/\s+/g, ' '));

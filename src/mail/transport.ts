@@ -6,6 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { relayLabel } from './relay-health.js';
 
 export interface SentMail {
   messageId: string;
@@ -16,6 +17,8 @@ export interface SentMail {
 
 export interface MailTransport {
   readonly kind: 'smtp' | 'file';
+  /** What the operator calls it: an SMTP relay's host:port (never its credentials). */
+  readonly label?: string;
   /** @param returnPath the envelope sender (bounces go there), when not the From address. */
   send(message: Mail.Options, name: string, returnPath?: string): Promise<SentMail>;
   /** Whether mail can be handed over now (for /readyz). */
@@ -44,6 +47,7 @@ export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
   } as never);
   return {
     kind: 'smtp',
+    label: relayLabel(url),
     async send(message, _name, returnPath) {
       // Composed to one buffer first: the SMTP connection then writes the message in a few
       // large chunks instead of one small write per MIME line (measured: the socket writes

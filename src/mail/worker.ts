@@ -1,6 +1,7 @@
 // The outbox worker: delivers queued code mails, retries with backoff while the code lives
-// (a 4xx or no answer: deferred), stops at a 5xx (bounced: the address is suppressed), and
-// gives up (erasing the payload) once the code has expired. Every outcome is an event.
+// (a 4xx, no answer, or a relay refusing mailcode itself: deferred), stops at a 5xx about
+// the recipient (bounced: the address is suppressed), and gives up (erasing the payload)
+// once the code has expired. Every outcome is an event.
 import type { Logger } from 'pino';
 import { unsealWithAny } from '../shared/secrets.js';
 import { addressDomain, maskEmail } from '../verification/email-address.js';
@@ -14,6 +15,7 @@ import { delivered, refusalOf, type Refused } from './smtp-reply.js';
 import { hourMs } from '../verification/limits.js';
 import type { BackgroundJob } from '../shared/background.js';
 import type { DkimSigner } from '../clients/dkim-service.js';
+import type { RelayHealth } from './relay-health.js';
 import { failureBackoffMs } from '../shared/background.js';
 import { outageOf } from '../shared/outage.js';
 
@@ -46,6 +48,8 @@ export interface MailWorkerOptions {
   signerFor?: (clientId: string, from: string) => Promise<DkimSigner | undefined>;
   /** The client's own relay; without one, `transport`. */
   transportFor?: (clientId: string) => Promise<MailTransport | undefined>;
+  /** Where refusals of mailcode itself by a relay are told (readiness, the console, a metric). */
+  relayHealth?: RelayHealth;
 }
 
 /** A background job (shared/background.ts): each pass fills the free delivery slots. */
@@ -215,16 +219,20 @@ export class MailWorker implements BackgroundJob {
     const attempt = mail.attempts + 1;
     const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: attempt };
     let sent: SentMail;
+    /** The relay the mail went to: the client's own, or the server's (clientId null). */
+    let relay: { clientId: string | null; label: string } | undefined;
     try {
       // A key that cannot be read now is a refusal for now: the mail waits and is tried again.
       const [dkim, own] = await Promise.all([this.options.signerFor?.(mail.clientId, message.from), this.options.transportFor?.(mail.clientId)]);
       const via = own ?? transport;
+      relay = { clientId: own ? mail.clientId : null, label: via.label ?? via.kind };
       const composed = composeCodeMail(message, mail.id);
       sent = await via.send(dkim ? { ...composed, dkim } : composed, `${mail.verificationId}-${mail.id}`, this.options.returnPathFor?.(mail.id));
     } catch (error) {
-      await this.refused(mail, message, refusalOf(error));
+      await this.refused(mail, message, refusalOf(error), relay);
       return;
     }
+    if (relay) this.options.relayHealth?.accepted(relay.clientId, relay.label);
     const at = now();
     const result = delivered(sent.response);
     await this.recordDelivered(mail, () => outbox.markSent(mail.id, at, result, [mailEvents.sent(mail, message.to, at, { attempt, ...result })]));
@@ -233,12 +241,19 @@ export class MailWorker implements BackgroundJob {
     else logger.info({ ...fields, queueId: result.queueId }, 'mail sent');
   }
 
-  /** A refusal: a bounce when permanent, else another try while the code lives. */
-  private async refused(mail: OutboxMail, message: CodeMail, refusal: Refused) {
+  /**
+   * A refusal: a bounce when it is the recipient's for good; else another try while the code
+   * lives — and when the relay refused mailcode itself, the operator is told (relay-health.ts).
+   */
+  private async refused(mail: OutboxMail, message: CodeMail, refusal: Refused, relay: { clientId: string | null; label: string } | undefined) {
     const { outbox, logger, now } = this.options;
     const at = now();
-    const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1, reply: refusal.reply };
-    if (refusal.permanent) {
+    const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1, reply: refusal.reply, stage: refusal.stage };
+    if (refusal.cause === 'mailcode' && relay) {
+      this.options.relayHealth?.refused({ clientId: relay.clientId, relay: relay.label, stage: refusal.stage, reply: refusal.reply, at });
+      logger.error({ ...fields, relay: relay.label, client: relay.clientId }, 'the relay refuses mailcode itself (not the recipient): nobody is suppressed, the mail is retried; the relay needs mending');
+    }
+    if (refusal.cause === 'recipient') {
       await outbox.bounce({
         mail: { outboxId: mail.id },
         handOver: true,

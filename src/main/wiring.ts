@@ -40,6 +40,7 @@ import { postWebhook, webhookAgents } from '../webhooks/sender.js';
 import { webhookPolicy, type TargetPolicy } from '../webhooks/url-policy.js';
 import { ExpirySweep } from '../verification/expiry.js';
 import { returnPath } from '../mail/verp.js';
+import { describeRelayRefusal, RelayHealth } from '../mail/relay-health.js';
 
 /** What an operator does (the CLI, later the console), over one store. */
 export interface OperatorServices {
@@ -195,7 +196,9 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   );
   const relayUrls = keptForEach(1_000, now, (clientId: string) => operator.relays.smtpUrl(clientId), (clientId) => clientId);
   const clientTransports = new ClientTransports(relayUrls, (url) => smtpTransport(url, serverDkim(config)));
+  const relayHealth = new RelayHealth((relay) => metrics.relayRefusals.inc({ relay }));
   const worker = new MailWorker({
+    relayHealth,
     // Asked with every mail: a client's key and relay are read at most once a second.
     signerFor: (clientId, from) => signers({ clientId, from }),
     transportFor: (clientId) => clientTransports.transportFor(clientId),
@@ -222,6 +225,13 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     eventsWritten: () => store.events.lastSeq(),
     unalignedClients: async () => (await unaligned()).length,
   });
+  /** Relays refusing mailcode now, named with their clients (read only when there are some). */
+  const relayWarnings = async () => {
+    const refusals = relayHealth.current();
+    if (refusals.length === 0) return [];
+    const names = new Map((await operator.clients.list()).map((c) => [c.id, c.name]));
+    return refusals.map((r) => describeRelayRefusal(r, r.clientId ? names.get(r.clientId) : undefined));
+  };
   const webhookConnections = webhookAgents(policy);
   const webhookWorker = new WebhookWorker({
     webhooks: store.webhooks,
@@ -295,6 +305,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     dnsLookup: resolverLookup(config.DNS_SERVERS),
     now,
     publicUrl: config.PUBLIC_URL,
+    relayHealth,
     csrfKey: deriveKeys(secrets, 'console-csrf')[0]!,
     signInLimiter: { perMinute: config.CONSOLE_SIGN_INS_PER_MINUTE, redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined },
   };
@@ -308,7 +319,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     verification,
     totp,
     ping: () => store.ping(),
-    mailWarnings: unaligned,
+    mailWarnings: async () => [...(await unaligned()), ...(await relayWarnings())],
     webhookWorker,
     expiry,
     worker,

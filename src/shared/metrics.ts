@@ -20,6 +20,12 @@ export class Metrics {
   readonly mailRetries = new Counter({ name: 'mailcode_mail_retries_total', help: 'Delivery attempts that failed and were rescheduled', registers: [this.registry] });
   /** By recipient domain: company domains, which the client's allowed-domain list bounds. */
   readonly mailBounced = new Counter({ name: 'mailcode_mail_bounced_total', help: 'Code mails refused for good (5xx), by recipient domain', labelNames: ['domain'], registers: [this.registry] });
+  readonly relayRefusals = new Counter({
+    name: 'mailcode_relay_refusals_total',
+    help: 'Mails a relay refused because of mailcode itself (authentication, the sender, policy): retried, nobody suppressed; by relay host:port',
+    labelNames: ['relay'],
+    registers: [this.registry],
+  });
   readonly bounceReports = new Counter({
     name: 'mailcode_bounce_reports_total',
     help: 'Reports taken by the bounce listener, by outcome (hard_bounce, no_bounce, unreadable, oversized, retry)',

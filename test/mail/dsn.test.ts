@@ -19,6 +19,14 @@ t.test('a delay, a 4.x.x status or a report without recipients is no bounce', as
   t.equal(hardBounceIn(parseDeliveryStatus('not a report at all')), undefined);
 });
 
+t.test("a report of a failure that is about mailcode's mail, not the address, suppresses nobody", async (t) => {
+  t.equal(hardBounceIn(parseDeliveryStatus(report('failed', '5.7.1', 'smtp; 550 5.7.1 Message rejected by policy Recipient spam filter'))), undefined, '5.7.1 policy');
+  t.equal(hardBounceIn(parseDeliveryStatus(report('failed', '5.6.0', 'smtp; 554 5.6.0 Content rejected Recipient side'))), undefined, '5.6.0 content');
+  t.equal(hardBounceIn(parseDeliveryStatus(report('failed', '5.3.4', 'smtp; 552 5.3.4 Message too big Recipient side'))), undefined, '5.3.4 message too big');
+  t.ok(hardBounceIn(parseDeliveryStatus(report('failed', '5.2.1'))), '5.2.1 mailbox disabled: the person\'s');
+  t.ok(hardBounceIn(parseDeliveryStatus(report('failed', '5.4.4'))), '5.4.4 no route to the domain: the person\'s');
+});
+
 t.test('a return path names its mail only with the right tag, on the bounce domain', async (t) => {
   const key = Buffer.alloc(32, 7);
   const address = returnPath(key, 'bounces.acme.example', 4242);

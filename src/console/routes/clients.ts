@@ -54,7 +54,8 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
     const [endpoints, keys, records] = await Promise.all([webhooks.list(client.id), dkim.list(client.id), dkim.dnsRecords(client)]);
     const deliveries = new Map(await Promise.all(endpoints.map(async (e) => [e.id, await webhooks.recentDeliveries(e.id, 5)] as const)));
     const checked = param(request, 'check') === 'dns' ? await checkRecords(records, services.dnsLookup).catch(() => null) : null;
-    return page(request, reply, 'client', { title: client.name, client, endpoints, deliveries, keys, records: checked ?? records, dnsChecked: checked !== null, locales: supportedLocales, policies: secondFactorPolicies, ...extra }, status);
+    const relayRefusals = services.relayHealth.forClient(client.id);
+    return page(request, reply, 'client', { title: client.name, client, relayRefusals, endpoints, deliveries, keys, records: checked ?? records, dnsChecked: checked !== null, locales: supportedLocales, policies: secondFactorPolicies, ...extra }, status);
   };
   /** Runs a change and shows the client again, with what was done or why not. */
   const change = (path: string, run: (request: FastifyRequest, id: string) => Promise<Record<string, unknown>>) =>

@@ -98,8 +98,9 @@ export default async function publicRoutes(app: FastifyInstance, options: Public
       if (options.redis && !(await options.redis.ping().then((pong) => pong === 'PONG', () => false))) {
         throw problems.notReady('Redis is not reachable.');
       }
-      if (!(await options.transport.ready())) throw problems.notReady(`The mail transport (${options.transport.kind}) is not ready.`);
       const warnings = await options.mailWarnings().catch(() => []);
+      // A relay that refuses mailcode (its password, say) is named in the answer either way.
+      if (!(await options.transport.ready())) throw problems.notReady(`The mail transport (${options.transport.kind}) is not ready.${warnings.length ? ` ${warnings.join('; ')}.` : ''}`);
       return reply.send({ status: 'ready', database: 'ok', ...(options.redis ? { redis: 'ok' } : {}), mail: options.transport.kind, ...(warnings.length ? { warnings } : {}) });
     },
   });
