@@ -10,10 +10,9 @@ import type { EventsService } from '../events/service.js';
 import { refuse } from '../shared/domain-error.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
-import { addressDomain, maskEmail, normalizeEmail } from '../verification/email-address.js';
+import { maskEmail, normalizeEmail } from '../verification/email-address.js';
 import type { VerificationService } from '../verification/service.js';
-import type { LimitStanding } from '../verification/standing.js';
-import { checkDomain, type DomainDecision } from '../verification/domain-policy.js';
+import type { SendStanding } from '../verification/standing.js';
 import type { Operator } from './model.js';
 
 export const reasonMaxLength = 500;
@@ -38,10 +37,11 @@ export interface PersonReport {
   verifications: (Verifications[number] & { client: Pick<Client, 'id' | 'name'>; story: AuditEvent[] })[];
   suppressions: (Awaited<ReturnType<SuppressionService['findByEmail']>>[number] & { clientName: string })[];
   /**
-   * Per client that has mailed the address (or the one asked about): whether its domain
-   * policy lets a code go to the address at all, and each limit's count and reset.
+   * Per client that has mailed the address (or the one asked about): what a send would be
+   * answered now — the verdict, read as the send reads it (domain policy, suppression, every
+   * limit) — and each limit's count and reset.
    */
-  limits: { client: Pick<Client, 'id' | 'name'>; domain: DomainDecision; standing: LimitStanding[] }[];
+  limits: { client: Pick<Client, 'id' | 'name'>; standing: SendStanding }[];
   authenticators: (Awaited<ReturnType<TotpService['factorsOf']>>[number] & { clientName: string })[];
 }
 
@@ -81,11 +81,7 @@ export class SupportService {
       ? await Promise.all(
           limitClients
             .filter((id) => clients.has(id))
-            .map(async (id) => ({
-              client: named(id),
-              domain: checkDomain(addressDomain(email), clients.get(id)!.allowedDomains),
-              standing: await this.deps.verification.standing(clients.get(id)!, email),
-            })),
+            .map(async (id) => ({ client: named(id), standing: await this.deps.verification.standing(clients.get(id)!, email) })),
         )
       : [];
     return {

@@ -78,11 +78,23 @@ export interface LimitStanding {
 
 export type VerificationTarget = { verificationId: string } | { email: string; purpose: Purpose };
 
-export type SendOutcome =
-  | { kind: 'queued'; verification: Verification; joined: boolean }
+/** Why a send is refused by what the database and the counters hold (send-flow.ts, sendRefusal). */
+export type SendRefusal =
   | { kind: 'limited'; retryAfterMs: number; limit: SendLimitName }
   /** The address bounced hard: nothing is sent to it until the suppression ends. */
   | { kind: 'suppressed'; reason: string; enhancedStatus: string | null; until: number };
+
+export type SendOutcome = { kind: 'queued'; verification: Verification; joined: boolean } | SendRefusal;
+
+/**
+ * Where an address stands for a client's sends, for support: the send's own answer now —
+ * refused by the domain policy, a suppression or the first limit it would hit, in the
+ * order a send checks them, or none — and each limit's count and reset.
+ */
+export interface SendStanding {
+  verdict: SendRefusal | { kind: 'domain_not_allowed'; reason: string } | undefined;
+  limits: LimitStanding[];
+}
 
 export type AttemptOutcome =
   | { kind: 'verified'; verification: Verification }

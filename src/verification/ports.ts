@@ -4,7 +4,7 @@
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
 import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
-import type { LimitStanding, AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
+import type { SendStanding, AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
 export interface BucketRow {
@@ -250,7 +250,7 @@ export interface VerificationsPort extends ExpiryPort {
   send(request: SendRequest): Promise<SendOutcome>;
   attempt(request: AttemptRequest): Promise<AttemptOutcome>;
   /** Where an address stands against each send limit (nothing counted or written). */
-  standing(request: StandingRequest): Promise<LimitStanding[]>;
+  standing(request: StandingRequest): Promise<SendStanding>;
   /** A continue link clicked. */
   useLink(request: LinkRequest): Promise<LinkOutcome>;
   /** Every client's newest verifications of the address, each with its newest mail's delivery (the console's lookup). */

@@ -7,8 +7,8 @@ import { event } from '../events/model.js';
 import { aboutVerification } from './audit.js';
 import { operations, type Flow } from './flow.js';
 import { bucketStart, dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, retryAfterInWindow, windowStart, wrongCodesWindowMs, type BucketedWindow } from './limits.js';
-import type { SendLimits, SendLimitName, SendOutcome, Verification } from './model.js';
-import type { CounterIncrement, CounterRead, SendOps, SendRequest, SendState } from './ports.js';
+import type { SendLimits, SendLimitName, SendOutcome, SendRefusal, Verification } from './model.js';
+import type { BucketRow, CounterIncrement, CounterRead, SendOps, SendRequest, SendState } from './ports.js';
 
 /**
  * How often a send may read again after losing a race: each loss means another send to the
@@ -66,6 +66,32 @@ function stateLimit(state: SendState, limits: SendLimits, now: number): { limit:
   return undefined;
 }
 
+/**
+ * What a send decides from its read, in the order a person would want it explained: the
+ * suppression, the cooldown, then the first limit hit — wrong codes to the address, the
+ * address's and the IP's sends, the domain's and the global ceilings. Without `buckets`
+ * (before the counters are read) only what the state decides. The send and support's look
+ * at an address (standing.ts) both decide here.
+ */
+export function sendRefusal(state: SendState, buckets: Record<string, BucketRow[]> | undefined, request: Pick<SendRequest, 'email' | 'domain' | 'limits' | 'now'>): SendRefusal | undefined {
+  const { limits, now } = request;
+  if (state.suppression) return { kind: 'suppressed', ...state.suppression };
+  const pending = joinable(state.latest, now);
+  // No cooldown configured means none: a resend is then never refused by it, not even
+  // when the previous send's process read a clock a millisecond ahead of this one.
+  if (pending && limits.cooldownMs > 0) {
+    const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
+    if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
+  }
+  const windows = bucketedWindows(request, limits);
+  const byCounter = (limit: SendLimitName, w: BucketedWindow & { key: string }) => {
+    const wait = buckets ? retryAfterInBuckets(buckets[w.key] ?? [], w, now) : 0;
+    return wait > 0 ? { limit, wait } : undefined;
+  };
+  const refusal = byCounter('guessing', windows.guessing) ?? stateLimit(state, limits, now) ?? byCounter('domain_hour', windows.domain) ?? byCounter('global_minute', windows.global);
+  return refusal && { kind: 'limited', retryAfterMs: refusal.wait, limit: refusal.limit };
+}
+
 export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
   const { limits, now } = request;
   const windows = bucketedWindows(request, limits);
@@ -75,29 +101,19 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
 
   for (let round = 0; ; round++) {
     const state = yield* load(request, reads);
-    // Mail to an address that bounced hard would bounce again: refused before anything counts.
-    if (state.suppression) return { kind: 'suppressed', ...state.suppression };
-    const pending = joinable(state.latest, now);
-    // No cooldown configured means none: a resend is then never refused by it, not even
-    // when the previous send's process read a clock a millisecond ahead of this one.
-    if (pending && limits.cooldownMs > 0) {
-      const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
-      if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
-    }
-    const byState = stateLimit(state, limits, now);
+    // What the state alone refuses: a suppression or the cooldown before anything counts.
+    const byState = sendRefusal(state, undefined, request);
+    if (byState && (byState.kind === 'suppressed' || byState.limit === 'cooldown')) return byState;
     // The shared counters are counted before they are checked (exact across processes),
     // but only for a send the state allows; a refused send gives its count back.
     const counts = yield* op('countAndRead', { state, read: reads, count: byState ? [] : increments });
     const counted = counts.counted && !byState;
-    const byCounter = (limit: SendLimitName, w: BucketedWindow & { key: string }) => {
-      const wait = retryAfterInBuckets(counts.buckets[w.key] ?? [], w, now);
-      return wait > 0 ? { limit, wait } : undefined;
-    };
-    const refusal = byCounter('guessing', windows.guessing) ?? byState ?? byCounter('domain_hour', windows.domain) ?? byCounter('global_minute', windows.global);
+    const refusal = sendRefusal(state, counts.buckets, request);
     if (refusal) {
       if (counted) yield* op('uncount', increments);
-      return { kind: 'limited', retryAfterMs: refusal.wait, limit: refusal.limit };
+      return refusal;
     }
+    const pending = joinable(state.latest, now);
 
     const expiresAt = now + limits.codeTtlMs;
     // Resend joins the pending verification: a new code, a fresh lifetime, the newest codes

@@ -16,7 +16,7 @@ import { checkDomain } from './domain-policy.js';
 import { maskEmail, normalizeEmail } from './email-address.js';
 import { endUserIpKey } from './end-user-ip.js';
 import { publicStatus, type Delivery, type Purpose, type SendLimits, type Verification, type VerificationTarget } from './model.js';
-import type { LimitStanding } from './standing.js';
+import type { SendStanding } from './standing.js';
 import type { VerificationsPort } from './ports.js';
 
 export const codeLength = 6;
@@ -299,11 +299,17 @@ export class VerificationService {
     return (await this.deps.verifications.findByEmail(address.email, limit)).map((found) => this.described(found));
   }
 
-  /** Where the address stands against each send limit of this client: why a send is refused and until when. */
-  async standing(client: Client, email: string): Promise<LimitStanding[]> {
+  /**
+   * What a send of this client to the address would be answered now, checked as the send
+   * checks it — the domain policy, then the suppression, the cooldown and every limit — and
+   * where the address stands against each limit: why a send is refused, and until when.
+   */
+  async standing(client: Client, email: string): Promise<SendStanding> {
     const address = normalizeEmail(email);
     if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
-    return this.deps.verifications.standing({ clientId: client.id, email: address.email, domain: address.domain, purpose: 'login', now: this.deps.now(), limits: this.deps.limits });
+    const standing = await this.deps.verifications.standing({ clientId: client.id, email: address.email, domain: address.domain, purpose: 'login', now: this.deps.now(), limits: this.deps.limits });
+    const domain = checkDomain(address.domain, client.allowedDomains);
+    return domain.allowed ? standing : { ...standing, verdict: { kind: 'domain_not_allowed', reason: domain.reason } };
   }
 
   private described({ verification, delivery }: { verification: Verification; delivery: Delivery | null }) {

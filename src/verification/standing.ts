@@ -1,18 +1,20 @@
-// Where an address stands against each send limit, for support ("why was my code refused,
-// and when can I try again?"): the same read and the same windows as a send, and nothing
-// counted or written. Only the limits that concern the address, its domain and the service
-// are told; the per-IP limit needs the person's IP, which support does not have.
+// Where an address stands for a client's sends, for support ("why was my code refused, and
+// when can I try again?"): the same read, the same windows and the same decision as a send
+// (sendRefusal), and nothing counted or written. The verdict is what a send would be
+// answered now — the suppression, the cooldown, the first limit hit; each limit is told
+// with its count and reset. The per-IP limit needs the person's IP, which support does
+// not have: the verdict is for a send that names none.
 import { operations, type Flow } from './flow.js';
 import { dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, retryAfterInWindow, type BucketedWindow } from './limits.js';
-import type { LimitStanding, SendLimitName } from './model.js';
+import type { LimitStanding, SendLimitName, SendStanding } from './model.js';
 import type { SendOps, StandingRequest } from './ports.js';
-import { bucketedWindows, counterReads, joinable, load } from './send-flow.js';
+import { bucketedWindows, counterReads, joinable, load, sendRefusal } from './send-flow.js';
 
 const op = operations<SendOps>();
 
-export type { LimitStanding, StandingRequest };
+export type { LimitStanding, SendStanding, StandingRequest };
 
-export function* standingFlow(request: StandingRequest): Flow<SendOps, LimitStanding[]> {
+export function* standingFlow(request: StandingRequest): Flow<SendOps, SendStanding> {
   const { limits, now } = request;
   const windows = bucketedWindows(request, limits);
   const reads = counterReads(windows, now);
@@ -24,7 +26,8 @@ export function* standingFlow(request: StandingRequest): Flow<SendOps, LimitStan
   };
   const hourly = state.sendsToEmail.filter((t) => t > now - hourMs);
   const pending = joinable(state.latest, now);
-  return [
+  const verdict = sendRefusal(state, buckets, request);
+  const each: LimitStanding[] = [
     ...(pending && limits.cooldownMs > 0
       ? [{ limit: 'cooldown' as const, used: 1, max: 1, windowMs: limits.cooldownMs, retryAfterMs: retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now) }]
       : []),
@@ -34,4 +37,5 @@ export function* standingFlow(request: StandingRequest): Flow<SendOps, LimitStan
     bucketed('domain_hour', windows.domain),
     bucketed('global_minute', windows.global),
   ];
+  return { verdict, limits: each };
 }

@@ -136,4 +136,19 @@ await onEachDatabase(async (t) => {
     const codes = await browser.post('/console/people/recovery-codes', { q: 'u-42', client: acme.id, userRef: 'u-42', reason: 'Ticket 9: codes lost' });
     t.equal((codes.body.match(/<li><code>[a-z0-9]{5}-[a-z0-9]{5}<\/code><\/li>/g) ?? []).length, 10, 'new codes, shown once');
   });
+  t.test("a suppressed address: support reads the send's own answer, not \"can be sent now\"", async (t) => {
+    const { app, browser, mail } = await signedIn('sam@ops.example', 'support');
+    const { client, apiKey } = await app.mailcode.clients.create({ name: 'Acme', allowedDomains: ['acme.example'] }, byOperator);
+    const auth = { authorization: `Bearer ${apiKey}` };
+    mail.failWith = Object.assign(new Error('Recipient refused'), { responseCode: 550, response: '550 5.1.1 <bea@acme.example>: Recipient address rejected: User unknown', command: 'RCPT TO' });
+    await app.inject({ method: 'POST', url: '/send-code', headers: auth, payload: { email: 'bea@acme.example' } });
+    await app.mailcode.worker.runOnce();
+    mail.failWith = undefined;
+    const told = await app.inject({ method: 'POST', url: '/send-code', headers: auth, payload: { email: 'bea@acme.example', purpose: 'signup' } });
+    t.equal(told.json().code, 'address_undeliverable', 'the portal is refused');
+    const page = await browser.get(`/console/people?q=bea@acme.example&client=${client.id}`);
+    t.notMatch(page.body, /can be sent now/, 'never "can be sent now" for an address a send refuses');
+    t.match(page.body, /A code to bea@acme\.example is refused now: mail to it bounced \(550 5\.1\.1 &lt;b\*\*\*@acme\.example&gt;: Recipient address rejected: User unknown\), and the address is suppressed until .+ UTC/);
+    t.match(page.body, /422 \(address_undeliverable\)/);
+  });
 });

@@ -25,7 +25,10 @@ function setUp() {
     },
     verification: {
       findByEmail: async () => [vf('vf_1', 'cl_acme'), vf('vf_own', '~mailcode')] as never,
-      standing: async (client, email) => (calls.push({ what: 'standing', client: client.id, args: [email] }), [{ limit: 'email_hour', used: 5, max: 5, windowMs: 3_600_000, retryAfterMs: 60_000 }]),
+      standing: async (client, email) => (
+        calls.push({ what: 'standing', client: client.id, args: [email] }),
+        { verdict: { kind: 'limited', limit: 'email_hour', retryAfterMs: 60_000 }, limits: [{ limit: 'email_hour', used: 5, max: 5, windowMs: 3_600_000, retryAfterMs: 60_000 }] }
+      ),
       cancelVerification: async (client, id, context) => void calls.push({ what: 'cancel', client: client.id, context, args: [id] }),
     },
     suppressions: {
@@ -49,15 +52,16 @@ t.test('a person by address: verifications with their delivery story, suppressio
   t.same(report.verifications.map((v) => v.verification.id), ['vf_1'], "mailcode's own sign-ins are not a client's person");
   t.same(report.verifications[0]!.story.map((e) => e.type), ['mail.sent'], 'the story is the delivery events');
   t.match(report.suppressions, [{ clientName: 'Acme Portal', reason: '550 5.1.1 unknown' }]);
-  t.match(report.limits, [{ client: { id: 'cl_acme', name: 'Acme Portal' }, domain: { allowed: true }, standing: [{ limit: 'email_hour', retryAfterMs: 60_000 }] }]);
+  t.match(report.limits, [{ client: { id: 'cl_acme', name: 'Acme Portal' }, standing: { verdict: { kind: 'limited', limit: 'email_hour' }, limits: [{ limit: 'email_hour', retryAfterMs: 60_000 }] } }]);
   t.same(calls.filter((c) => c.what === 'standing').map((c) => c.args[0]), ['p@acme.example']);
   t.match(report.authenticators, [{ clientName: 'Acme Portal', userRef: 'u-1', accountName: 'p@acme.example' }]);
 });
 
-t.test("a client's domain policy, when it refuses the address: why no code goes there at all", async (t) => {
-  const { support } = setUp();
+t.test('the client chosen in the form is asked, even one that has never mailed the address', async (t) => {
+  const { support, calls } = setUp();
   const report = await support.lookUp('dana@gmail.com', { clientId: 'cl_acme' });
-  t.match(report.limits, [{ client: { id: 'cl_acme' }, domain: { allowed: false, reason: /not one of this client's company domains/ } }]);
+  t.match(report.limits, [{ client: { id: 'cl_acme' } }]);
+  t.same(calls.filter((c) => c.what === 'standing').map((c) => [c.client, c.args[0]]), [['cl_acme', 'dana@gmail.com']]);
 });
 
 t.test('a person by user reference: their authenticators; limits and verifications need an address', async (t) => {

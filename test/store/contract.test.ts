@@ -561,7 +561,8 @@ await onEachDatabase(async (t) => {
 
     const standingAt = (at: number, limitsNow = limits) => store.verifications.standing({ clientId: 'cl_a', email: 'p@acme.example', domain: 'acme.example', purpose: 'login', now: at, limits: limitsNow });
     const standing = await standingAt(now + 1_000);
-    t.match(standing, [
+    t.match(standing.verdict, { kind: 'limited', limit: 'cooldown', retryAfterMs: 59_000 }, 'the verdict: what a send is told now');
+    t.match(standing.limits, [
       { limit: 'cooldown', retryAfterMs: 59_000 },
       { limit: 'guessing', used: 0, max: 20 },
       // The address's own limits count its codes from every client.
@@ -573,8 +574,11 @@ await onEachDatabase(async (t) => {
     t.same(await standingAt(now + 1_000), standing, 'reading counts nothing');
     const tight = { ...limits, perEmailHour: 2 };
     const wait = now + 3_600_000 - (now + 61_000); // the oldest of the two counted leaves the window
-    t.match((await standingAt(now + 61_000, tight)).find((l) => l.limit === 'email_hour'), { used: 2, max: 2, retryAfterMs: wait }, 'a limit that is hit says until when');
+    const hit = await standingAt(now + 61_000, tight);
+    t.match(hit.limits.find((l) => l.limit === 'email_hour'), { used: 2, max: 2, retryAfterMs: wait }, 'a limit that is hit says until when');
+    t.match(hit.verdict, { kind: 'limited', limit: 'email_hour', retryAfterMs: wait }, 'the verdict names it');
     t.match(await send(store, now + 61_000, { email: 'p@acme.example', limits: tight }), { kind: 'limited', limit: 'email_hour', retryAfterMs: wait }, 'as a send is told');
+    t.equal((await standingAt(now + 61_000)).verdict, undefined, 'nothing against a send: no verdict');
 
     const [mail] = (await store.outbox.claimDue(now, 10_000, 10)).filter((m) => m.verificationId === a.verification.id);
     await store.outbox.bounce({
@@ -582,6 +586,10 @@ await onEachDatabase(async (t) => {
       suppressUntil: () => now + 3_600_000, events: () => [],
     });
     t.match(await store.suppressions.findByEmail('p@acme.example', now + 200), [{ clientId: 'cl_a', email: 'p@acme.example', reason: /mailbox unknown/, until: now + 3_600_000 }]);
+    // A suppressed address: the verdict is the suppression, as the send answers, whatever the limits say.
+    const suppressed = await standingAt(now + 61_000);
+    t.match(suppressed.verdict, { kind: 'suppressed', reason: /mailbox unknown/, until: now + 3_600_000 }, 'a suppressed address: the verdict says so');
+    t.match(await send(store, now + 61_000, { email: 'p@acme.example' }), { kind: 'suppressed', until: now + 3_600_000 }, 'as a send is told');
     t.same(await store.suppressions.findByEmail('p@acme.example', now + 3_600_000), [], 'only while it lasts');
     t.same(await store.suppressions.findByEmail('other@acme.example', now), []);
   });

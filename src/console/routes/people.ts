@@ -5,15 +5,8 @@ import { afterChange } from '../refusals.js';
 import type { ConsoleServices } from '../services.js';
 import { consoleContext, field, param } from '../forms.js';
 import { page } from '../views.js';
+import { limitNames, verdictText } from '../verdict.js';
 
-const limitNames: Record<string, string> = {
-  cooldown: 'Wait between two codes (resend cooldown)',
-  guessing: 'Wrong codes for this address, per hour',
-  email_hour: 'Codes to this address, per hour',
-  email_day: 'Codes to this address, per day',
-  domain_hour: 'Mails to this domain, per hour',
-  global_minute: 'Mails from mailcode, per minute',
-};
 
 export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServices) {
   const { support } = services;
@@ -21,7 +14,7 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
   const showPerson = async (request: FastifyRequest, query: string, extra: Record<string, unknown> = {}) => {
     const report = query ? await support.lookUp(query, { clientId: param(request, 'client', 64) || undefined }) : null;
     const clients = await services.clients.list();
-    return { title: query ? `Person: ${query}` : 'Look a person up', query, report, limitNames, now: services.now(), clients, client: param(request, 'client', 64), ...extra };
+    return { title: query ? `Person: ${query}` : 'Look a person up', query, report, limitNames, verdictText, now: services.now(), clients, client: param(request, 'client', 64), ...extra };
   };
 
   app.get('/people', async (request, reply) => page(request, reply, 'people', await showPerson(request, param(request, 'q'))));

@@ -19,7 +19,7 @@ import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome,
 import { linkFlow } from '../../verification/link-flow.js';
 import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, CounterRead, LinkOps, LinkRequest, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
-import { standingFlow, type LimitStanding, type StandingRequest } from '../../verification/standing.js';
+import { standingFlow, type SendStanding, type StandingRequest } from '../../verification/standing.js';
 import { sendGuardKeys } from '../send-guards.js';
 import { eventsParameter, writeEvents } from './events.js';
 import type { PgDb } from './open.js';
@@ -144,7 +144,7 @@ export class PostgresVerifications implements VerificationsPort {
     };
   }
 
-  standing(request: StandingRequest): Promise<LimitStanding[]> {
+  standing(request: StandingRequest): Promise<SendStanding> {
     return runAsync(standingFlow(request), this.sendOps);
   }
 

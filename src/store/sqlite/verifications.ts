@@ -9,7 +9,7 @@ import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome,
 import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, LinkOps, LinkRequest, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
 import { linkFlow } from '../../verification/link-flow.js';
 import { sendFlow } from '../../verification/send-flow.js';
-import { standingFlow, type LimitStanding, type StandingRequest } from '../../verification/standing.js';
+import { standingFlow, type SendStanding, type StandingRequest } from '../../verification/standing.js';
 import { sendGuardKeys } from '../send-guards.js';
 import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
@@ -136,7 +136,7 @@ export class SqliteVerifications implements VerificationsPort {
     this.linkOps = linkOps(statements);
   }
 
-  standing(request: StandingRequest): Promise<LimitStanding[]> {
+  standing(request: StandingRequest): Promise<SendStanding> {
     return this.group.run(() => runSync(standingFlow(request), this.sendOps));
   }
 
