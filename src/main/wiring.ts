@@ -295,7 +295,16 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   const { consoleSessions } = operator;
   const consoleServices: ConsoleServices = {
     sessions: consoleSessions,
-    signIn: new ConsoleSignIn({ operators: store.operators, sessions: consoleSessions, verification, totp, serviceClient: () => operator.clients.serviceClient(), events: store.events, now }),
+    signIn: new ConsoleSignIn({
+      operators: store.operators,
+      sessions: consoleSessions,
+      verification,
+      totp,
+      serviceClient: () => operator.clients.serviceClient(),
+      events: store.events,
+      now,
+      failedAfterAnswer: (error) => logger.error({ err: error }, "an operator's sign-in code could not be sent; they see no code and start again"),
+    }),
     support: new SupportService({ clients: operator.clients, verification, suppressions: operator.suppressions, totp, events: operator.events }),
     operators: operator.operators,
     clients: operator.clients,
@@ -348,6 +357,8 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     },
     async close() {
       await bounceListener?.close();
+      // An operator's code begun after the answer is queued before the mail worker stops.
+      await consoleServices.signIn.settled();
       await background.stop();
       webhookConnections.http.destroy();
       webhookConnections.https.destroy();

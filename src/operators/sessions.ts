@@ -59,9 +59,8 @@ export class ConsoleSessions {
     private readonly options: { now: () => number },
   ) {}
 
-  /** A new session at its first stage; the cookie's value is returned once, never stored. */
-  async start(operatorId: string, stage: SessionStage = 'code'): Promise<{ cookie: string; session: ConsoleSession }> {
-    const cookie = newSessionId();
+  /** A new session at its first stage; the cookie's value (new, or one already handed out) is returned once, never stored. */
+  async start(operatorId: string, stage: SessionStage = 'code', cookie: string = newSessionId()): Promise<{ cookie: string; session: ConsoleSession }> {
     const at = this.options.now();
     const session: ConsoleSession = { idHash: hashOf(cookie), operatorId, stage, createdAt: at, lastSeenAt: at };
     await this.sessions.create(session);

@@ -28,6 +28,8 @@ export interface SignInDeps {
   serviceClient(): Promise<Client>;
   events: Pick<EventsPort, 'append'>;
   now: () => number;
+  /** The work after an answer failed (the database away, say): no code went out; the operator starts again. */
+  failedAfterAnswer?: (error: unknown) => void;
 }
 
 /** Why a step did not go through, in words the page can say without telling more. */
@@ -44,26 +46,48 @@ export interface Enrolment {
 }
 
 export class ConsoleSignIn {
+  /** The work begun after answers (an operator's session and code), not yet done. */
+  private readonly pending = new Set<Promise<void>>();
+
   constructor(private readonly deps: SignInDeps) {}
 
   /**
-   * Step one: an address. An operator's gets a code mailed and a session at stage `code`;
-   * any other gets a cookie with no session. Either way the same answer.
+   * Step one: an address. Every address gets the same answer in the same time: a new cookie
+   * after one lookup. Only after the answer does an operator's address get its session (at
+   * stage `code`, under that cookie) and its code mailed — the work a stranger's address
+   * never gets, which told the two apart by the answer's time (2.7 ms against 1.5 ms).
    */
   async begin(email: string, context: RequestContext): Promise<{ cookie: string }> {
     const address = normalizeEmail(email);
     const operator = address.ok ? await this.deps.operators.findByEmail(address.email) : undefined;
-    if (!operator || operator.disabledAt !== null) return { cookie: newSessionId() };
-    const { cookie } = await this.deps.sessions.start(operator.id, 'code');
+    const cookie = newSessionId();
+    if (operator && operator.disabledAt === null) this.afterAnswer(() => this.startAndMail(cookie, operator, context));
+    return { cookie };
+  }
+
+  /** Resolves once the work begun after earlier answers is done (a stop waits for it; so do tests). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private afterAnswer(work: () => Promise<void>): void {
+    const done: Promise<void> = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
+      .catch((error: unknown) => this.deps.failedAfterAnswer?.(error))
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  }
+
+  private async startAndMail(cookie: string, operator: Operator, context: RequestContext): Promise<void> {
+    await this.deps.sessions.start(operator.id, 'code', cookie);
     const as = this.contextOf(operator, context);
     try {
       await this.deps.verification.sendCode(await this.clientFor(operator), { email: operator.email, purpose: 'login', locale: 'en', endUserIp: context.endUserIp }, as);
     } catch (error) {
-      // Limited, suppressed: no code goes out, and the page says what it says to anyone.
+      // Limited, suppressed: no code goes out, and the page said what it says to anyone.
       if (!(error instanceof DomainError)) throw error;
       await this.record('operator.sign_in_failed', operator, as, { step: 'send', refusal: error.refusal.kind });
     }
-    return { cookie };
   }
 
   /** Step two: the mailed code. Next comes the authenticator app, or its enrolment. */

@@ -40,18 +40,22 @@ export class ConsoleBrowser {
     return this.remember(await this.app.inject({ method: 'GET', url, headers: { host: this.host, ...this.cookieHeader() } }));
   }
 
-  /** A form post, with the page's CSRF token unless the fields say otherwise. */
+  /**
+   * A form post, with the page's CSRF token unless the fields say otherwise. After the
+   * address is posted, waits for what the sign-in does after its answer (an operator's
+   * session and code), as a person does by reading the mail before the next step.
+   */
   async post(url: string, fields: Record<string, string>, options: { csrf?: string | null } = {}) {
     const token = options.csrf === undefined ? this.csrf : options.csrf;
     const form = new URLSearchParams({ ...(token ? { _csrf: token } : {}), ...fields });
-    return this.remember(
-      await this.app.inject({
-        method: 'POST',
-        url,
-        headers: { host: this.host, 'content-type': 'application/x-www-form-urlencoded', ...this.cookieHeader() },
-        payload: form.toString(),
-      }),
-    );
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      headers: { host: this.host, 'content-type': 'application/x-www-form-urlencoded', ...this.cookieHeader() },
+      payload: form.toString(),
+    });
+    if (url === '/console/sign-in') await this.app.mailcode.console?.signIn.settled();
+    return this.remember(response);
   }
 
   /** Signs in with the mailed code, then the authenticator (set up now when there is none). */

@@ -68,6 +68,7 @@ function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}
 t.test("an operator's address gets a code mailed by mailcode's own client, only to the operator's domain", async (t) => {
   const { signIn, sent, stageOf } = setUp();
   const { cookie } = await signIn.begin(' Ann@OPS.example ', request);
+  await signIn.settled();
   t.equal(await stageOf(cookie), 'code');
   t.equal(sent.length, 1);
   t.match(sent[0], { email: 'ann@ops.example', client: { id: serviceScope, name: 'mailcode console', allowedDomains: ['ops.example'], continueUrl: null }, context: { actor: 'operator', operatorId: 'op_ann', endUserIp: '198.51.100.7' } });
@@ -76,9 +77,12 @@ t.test("an operator's address gets a code mailed by mailcode's own client, only 
 t.test('any other address gets a cookie of the same shape with nothing behind it, and no mail', async (t) => {
   const { signIn, sent, rows, ann, operators } = setUp();
   const stranger = await signIn.begin('eve@ops.example', request);
+  await signIn.settled();
   const malformed = await signIn.begin('not an address', request);
+  await signIn.settled();
   operators.set(ann.id, { ...ann, disabledAt: start });
   const disabled = await signIn.begin(ann.email, request);
+  await signIn.settled();
   t.equal(sent.length, 0);
   t.equal(rows.size, 0, 'no session');
   for (const { cookie } of [stranger, malformed, disabled]) t.match(cookie, /^[A-Za-z0-9_-]{43}$/);
@@ -88,6 +92,7 @@ t.test('any other address gets a cookie of the same shape with nothing behind it
 t.test('a refused send is recorded, and the answer is the same', async (t) => {
   const { signIn, events, stageOf } = setUp({ sendRefusal: { kind: 'send_limited', limit: 'email_hour', retryAfterMs: 60_000 } });
   const { cookie } = await signIn.begin('ann@ops.example', request);
+  await signIn.settled();
   t.equal(await stageOf(cookie), 'code');
   t.match(events, [{ type: 'operator.sign_in_failed', clientId: serviceScope, subject: 'op_ann', maskedEmail: 'a***@ops.example', actor: 'operator', actorId: 'op_ann', data: { step: 'send', refusal: 'send_limited' } }]);
 });
@@ -95,6 +100,7 @@ t.test('a refused send is recorded, and the answer is the same', async (t) => {
 t.test('the right code moves to enrolment the first time, under a new id; a wrong or locked one reads the same', async (t) => {
   const { signIn, events, stageOf } = setUp();
   const { cookie } = await signIn.begin('ann@ops.example', request);
+  await signIn.settled();
   t.same(await signIn.checkCode(cookie, '000000', request), { ok: false, problem: 'wrong_code' });
   t.same(await signIn.checkCode(cookie, '999999', request), { ok: false, problem: 'wrong_code' }, 'a locked code is not told apart');
   t.same(events.map((e) => e.data), [{ step: 'code', refusal: 'wrong_code' }, { step: 'code', refusal: 'verification_locked' }]);
@@ -110,6 +116,7 @@ t.test('the right code moves to enrolment the first time, under a new id; a wron
 t.test('enrolment: the QR code for the operator, confirmed for the operator only, then signed in with the recovery codes', async (t) => {
   const { signIn, events, stageOf, confirmedFor } = setUp();
   const { cookie } = await signIn.begin('ann@ops.example', request);
+  await signIn.settled();
   const atEnrol = await signIn.checkCode(cookie, '111111', request);
   if (!atEnrol.ok) return t.fail('refused');
   t.match(await signIn.enrol(atEnrol.cookie), { enrollmentId: 'te_1', qrSvg: '<svg/>' });
@@ -127,6 +134,7 @@ t.test('with an authenticator: its code or a recovery code signs in; a locked on
   const { signIn, events, stageOf } = setUp({ enrolled: true });
   const atApp = async () => {
     const { cookie } = await signIn.begin('ann@ops.example', request);
+    await signIn.settled();
     const next = await signIn.checkCode(cookie, '111111', request);
     if (!next.ok || next.stage !== 'second_factor') throw new Error('not at the authenticator step');
     return next.cookie;
@@ -146,6 +154,7 @@ t.test('sign out ends this session; everywhere ends them all; both recorded', as
   const { signIn, stageOf, events } = setUp({ enrolled: true });
   const signedIn = async () => {
     const { cookie } = await signIn.begin('ann@ops.example', request);
+    await signIn.settled();
     const a = await signIn.checkCode(cookie, '111111', request);
     const b = a.ok ? await signIn.checkSecondFactor(a.cookie, { code: '222222' }, request) : a;
     if (!b.ok) throw new Error('not signed in');
@@ -160,4 +169,28 @@ t.test('sign out ends this session; everywhere ends them all; both recorded', as
   t.same(events.filter((e) => e.type === 'operator.signed_out').map((e) => e.data), [{ everywhere: false }, { everywhere: true }]);
   await signIn.signOut('unknown', request);
   t.equal(events.filter((e) => e.type === 'operator.signed_out').length, 2, 'nothing for a cookie without a session');
+});
+
+t.test("an operator's address and a stranger's are answered after the same work: one lookup; the session and the code come after the answer", async (t) => {
+  // What each answer did before it was given, from the calls the sign-in made of its ports.
+  const workBeforeAnswer = async (email: string) => {
+    const { signIn, sessions, sent } = setUp();
+    const calls: string[] = [];
+    const start = sessions.start.bind(sessions);
+    sessions.start = async (...args) => (calls.push('session'), start(...args));
+    const answer = signIn.begin(email, request).then((result) => (calls.push('answered'), result));
+    const { cookie } = await answer;
+    const before = calls.slice(0, calls.indexOf('answered'));
+    await signIn.settled();
+    return { before, after: calls.slice(calls.indexOf('answered') + 1), sent: sent.length, cookie, sessions };
+  };
+  const operator = await workBeforeAnswer('ann@ops.example');
+  const stranger = await workBeforeAnswer('eve@ops.example');
+  t.same(operator.before, stranger.before, 'the same work before either answer');
+  t.same(operator.before, [], 'no session and no mail before the answer');
+  t.same(operator.after, ['session'], "the operator's session after it");
+  t.equal(operator.sent, 1, 'and the code');
+  t.equal((await operator.sessions.read(operator.cookie))?.session.stage, 'code', 'under the cookie the answer gave');
+  t.same(stranger.after, [], 'nothing for the stranger');
+  t.equal(stranger.sent, 0);
 });
