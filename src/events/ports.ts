@@ -16,6 +16,8 @@ export interface EventQuery {
 export interface EventSearch {
   /** One client's trail, or the service-wide one (serviceScope); every trail when absent. */
   clientId?: string;
+  /** Every trail but this one (the console's default leaves mailcode's own sign-ins out). */
+  exceptClientId?: string;
   /** One operator's doings. */
   actorId?: string;
   types?: EventType[];

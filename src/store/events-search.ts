@@ -1,6 +1,6 @@
 // The operators' search of the trail (EventsPort.search), one set of conditions for both
 // databases: drizzle's operators take either dialect's columns.
-import { and, eq, gte, inArray, lt, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, ne, or, sql, type Column, type SQL } from 'drizzle-orm';
 import type { EventSearch } from '../events/ports.js';
 
 interface EventColumns {
@@ -18,6 +18,7 @@ interface EventColumns {
 export function searchConditions(events: EventColumns, q: EventSearch, cursorSeq: (id: string) => SQL): SQL | undefined {
   const where: (SQL | undefined)[] = [];
   if (q.clientId !== undefined) where.push(eq(events.clientId, q.clientId));
+  if (q.exceptClientId !== undefined) where.push(ne(events.clientId, q.exceptClientId));
   if (q.actorId !== undefined) where.push(eq(events.actorId, q.actorId));
   if (q.types?.length) where.push(inArray(events.type, q.types));
   if (q.since !== undefined) where.push(gte(events.createdAt, q.since));

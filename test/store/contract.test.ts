@@ -606,6 +606,7 @@ await onEachDatabase(async (t) => {
     const search = async (q: Partial<Parameters<Store['events']['search']>[0]>) => (await store.events.search({ limit: 10, ...q })).map((e) => e.type);
     t.same(await search({}), ['operator.signed_in', 'authenticator.reset', 'verification.canceled', 'verification.created'], 'every trail, newest first');
     t.same(await search({ clientId: serviceScope }), ['operator.signed_in'], "mailcode's own");
+    t.same(await search({ exceptClientId: serviceScope }), ['authenticator.reset', 'verification.canceled', 'verification.created'], "every client's, not mailcode's own");
     t.same(await search({ actorId: 'op_1' }), ['operator.signed_in', 'verification.canceled'], 'one operator');
     t.same(await search({ types: ['authenticator.reset'] }), ['authenticator.reset']);
     t.same(await search({ person: { subjects: ['u-7'], maskedEmail: null } }), ['authenticator.reset'], 'a person by user reference');
