@@ -22,7 +22,7 @@ export function verdictText(standing: SendStanding, email: string, now: number):
     case 'suppressed':
       return {
         refused: true,
-        text: `A code to ${email} is refused now: mail to it bounced (${verdict.reason}), and the address is suppressed until ${helpers.when(verdict.until)} (in ${helpers.duration(verdict.until - now)}). The portal is answered 422 (address_undeliverable). Lifting the suppression below lets a code go at once.`,
+        text: `A code to ${email} is refused now: mail to it bounced (${verdict.reason}), and the address is suppressed until ${helpers.when(verdict.until)} (in ${helpers.duration(verdict.until - now)}). The portal is answered 422 (address_undeliverable). Lifting the suppression lets a code go at once.`,
       };
     case 'limited':
       return {

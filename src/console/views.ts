@@ -30,6 +30,8 @@ export const helpers = {
     return `${Math.floor(m / 60)} h ${m % 60} min`;
   },
   percent: (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`),
+  /** For the few pieces of HTML a template builds as a string (written with <%~): every value in them escaped. */
+  escape: (text: unknown) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
 };
 
 export interface PageData {

@@ -45,13 +45,18 @@ export interface PersonReport {
   authenticators: (Awaited<ReturnType<TotpService['factorsOf']>>[number] & { clientName: string })[];
 }
 
-/** The operator's action as the trail records it: by whom, and why. */
-export function actionContext(operator: Operator, reason: unknown, context: Omit<RequestContext, 'actor'>): RequestContext {
+/** An action's reason as the trail keeps it; refused when there is none, or it is too long or holds control characters. */
+export function checkedReason(reason: unknown): string {
   const text = typeof reason === 'string' ? reason.trim() : '';
   if (text.length === 0) throw refuse({ kind: 'invalid_input', detail: 'a reason is needed: say why, for the trail.' });
   if (text.length > reasonMaxLength) throw refuse({ kind: 'invalid_input', detail: `the reason is longer than ${reasonMaxLength} characters.` });
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw refuse({ kind: 'invalid_input', detail: 'the reason has control characters.' });
-  return { ...context, actor: 'operator', operatorId: operator.id, reason: text };
+  return text;
+}
+
+/** The operator's action as the trail records it: by whom, and why. */
+export function actionContext(operator: Operator, reason: unknown, context: Omit<RequestContext, 'actor'>): RequestContext {
+  return { ...context, actor: 'operator', operatorId: operator.id, reason: checkedReason(reason) };
 }
 
 export class SupportService {

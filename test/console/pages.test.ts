@@ -160,5 +160,46 @@ await onEachDatabase(async (t) => {
     t.notMatch(page.body, /can be sent now/, 'never "can be sent now" for an address a send refuses');
     t.match(page.body, /A code to bea@acme\.example is refused now: mail to it bounced \(550 5\.1\.1 &lt;b\*\*\*@acme\.example&gt;: Recipient address rejected: User unknown\), and the address is suppressed until .+ UTC/);
     t.match(page.body, /422 \(address_undeliverable\)/);
+    t.match(page.body, /The person did not get this code: mail bounced \(the mail server said: “550 5\.1\.1/, 'a bounced mail is not read as a plain "pending"');
+  });
+  t.test('rotating a key, revoking a client and resetting an authenticator each say what will happen and ask again', async (t) => {
+    const { app, browser, clock } = await signedIn();
+    const { client, apiKey } = await app.mailcode.clients.create({ name: 'Acme', allowedDomains: ['acme.example'] }, byOperator);
+    const keyWorks = async (key: string) => (await app.inject({ method: 'GET', url: '/events', headers: { authorization: `Bearer ${key}` } })).statusCode === 200;
+
+    const asked = await browser.post(`/console/clients/${client.id}/rotate-key`, {});
+    t.equal(asked.statusCode, 200);
+    t.match(asked.body, /<h1>Rotate the API key of Acme\?<\/h1>/);
+    t.match(asked.body, /stops working at once/);
+    t.match(asked.body, new RegExp(`<a href="/console/clients/${client.id}" class="button secondary">No, go back</a>`));
+    t.ok(await keyWorks(apiKey), 'one click: the key still works');
+    const rotated = await browser.post(`/console/clients/${client.id}/rotate-key`, { confirm: 'yes' });
+    t.match(rotated.body, /A new API key/);
+    t.notOk(await keyWorks(apiKey), 'asked again and said yes: rotated');
+    const newKey = /<code id="api-key">([^<]+)<\/code>/.exec(rotated.body)![1]!;
+
+    t.match((await browser.post(`/console/clients/${client.id}/revoke`, {})).body, /<h1>Revoke Acme\?<\/h1>[\s\S]*cannot be undone/);
+    t.ok(await keyWorks(newKey), 'one click: not revoked');
+    t.match((await browser.post(`/console/clients/${client.id}/revoke`, { confirm: 'yes' })).body, /Revoked/);
+    t.notOk(await keyWorks(newKey), 'revoked');
+
+    const acme = await app.mailcode.clients.get((await app.mailcode.clients.create({ name: 'Acme Two', allowedDomains: ['acme.example'] }, byOperator)).client.id);
+    const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-7', accountName: 'pat@acme.example' });
+    const OTPAuth = await import('otpauth');
+    const phone = OTPAuth.URI.parse(enrolment.otpauthUri) as InstanceType<typeof OTPAuth.TOTP>;
+    await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: clock.now() }));
+    const found = await browser.get('/console/people?q=u-7');
+    t.match(found.body, /Look this person up by <a href="\/console\/people\?q=pat%40acme\.example">pat@acme\.example<\/a>/, 'a user reference lookup points on to the address');
+    const form = { q: 'u-7', client: acme.id, userRef: 'u-7', form: `reset:${acme.id}:u-7` };
+    const noReason = await browser.post('/console/people/reset-authenticator', { ...form, reason: '' });
+    t.equal(noReason.statusCode, 400, 'the reason is checked first, at its form');
+    t.match(noReason.body, /role="alert" id="error-reset-0">A reason is needed/);
+    const ask = await browser.post('/console/people/reset-authenticator', { ...form, reason: 'Ticket 77: lost phone' });
+    t.match(ask.body, /<h1>Reset the authenticator app of u-7 at Acme Two\?<\/h1>/);
+    t.match(ask.body, /<input type="hidden" name="reason" value="Ticket 77: lost phone">/, 'the reason carried to the second step');
+    t.equal((await app.mailcode.totp.status(acme, 'u-7')).enabled, true, 'one click: not reset');
+    const done = await browser.post('/console/people/reset-authenticator', { ...form, reason: 'Ticket 77: lost phone', confirm: 'yes' });
+    t.match(done.body, /authenticator app and its recovery codes are removed/);
+    t.equal((await app.mailcode.totp.status(acme, 'u-7')).enabled, false, 'reset');
   });
 });

@@ -136,11 +136,13 @@ await onEachDatabase(async (t) => {
     await browser.signIn('sam@ops.example', mail, clock);
     const lookup = await browser.get('/console/people?q=dana@acme.example');
     t.match(lookup.body, new RegExp(sent.verificationId));
-    t.match(lookup.body, /mail\.sent/, 'the delivery story');
+    t.match(lookup.body, /<strong title="mail\.sent">Mail handed to the receiving server<\/strong>/, 'the delivery story, in words');
     for (const reason of ['', '   ']) {
-      const refused = await browser.post('/console/people/cancel', { q: 'dana@acme.example', client: acme.id, verification: sent.verificationId, reason });
+      const refused = await browser.post('/console/people/cancel', { q: 'dana@acme.example', client: acme.id, verification: sent.verificationId, reason, form: `cancel:${sent.verificationId}` });
       t.equal(refused.statusCode, 400);
-      t.match(refused.body, /reason is needed/i);
+      // Said at the form that was sent, tied to its reason box — not at the top of the page.
+      t.match(refused.body, /<form method="post" action="\/console\/people\/cancel" class="action">(?:(?!<\/form>)[\s\S])*<p class="error" role="alert" id="error-cancel-0">A reason is needed[^<]*<\/p>(?:(?!<\/form>)[\s\S])*aria-invalid="true" aria-describedby="error-cancel-0"/);
+      t.notMatch(refused.body, /<h1>[^<]*<\/h1>\s*<p class="error"/, 'not at the top');
     }
     t.equal((await app.inject({ url: `/verifications/${sent.verificationId}`, headers: acme.auth })).json().status, 'pending', 'not canceled');
     const done = await browser.post('/console/people/cancel', { q: 'dana@acme.example', client: acme.id, verification: sent.verificationId, reason: 'Ticket 4711: the person asked' });
@@ -149,9 +151,11 @@ await onEachDatabase(async (t) => {
     t.equal((await app.inject({ url: `/verifications/${sent.verificationId}`, headers: acme.auth })).json().status, 'canceled');
     const events = (await app.inject({ url: '/events?type=verification.canceled', headers: acme.auth })).json().events;
     t.match(events, [{ actor: 'operator', actorId: helper.id, data: { reason: 'Ticket 4711: the person asked' } }], "GET /events: who and why");
-    const audit = await browser.get(`/console/audit?operator=${helper.id}`);
+    const story = await browser.get('/console/people?q=dana@acme.example');
+    t.match(story.body, /<strong title="verification\.canceled">Canceled<\/strong> by operator sam@ops\.example — “Ticket 4711: the person asked”/, 'the history names who canceled, and why');
+    const audit = await browser.get(`/console/audit?operator=${helper.id}&client=*`);
     t.match(audit.body, /Ticket 4711: the person asked/, 'the audit view');
-    t.match(audit.body, /operator\.signed_in/, 'the sign-in too');
+    t.match(audit.body, /title="operator\.signed_in"/, 'the sign-in too');
   });
 
   t.test("a disabled operator's sessions end at once", async (t) => {

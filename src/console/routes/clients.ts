@@ -9,6 +9,7 @@ import { checkSettings } from '../../clients/settings.js';
 import { sampleMail } from '../../mail/preview.js';
 import { renderCodeMail, supportedLocales } from '../../mail/render.js';
 import { DomainError } from '../../shared/domain-error.js';
+import { askAgain, confirmed, type Confirmation } from '../confirm.js';
 import { afterChange, describeRefusal } from '../refusals.js';
 import type { ConsoleServices } from '../services.js';
 import { consoleContext, field, param } from '../forms.js';
@@ -57,14 +58,18 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
     const relayRefusals = services.relayHealth.forClient(client.id);
     return page(request, reply, 'client', { title: client.name, client, relayRefusals, endpoints, deliveries, keys, records: checked ?? records, dnsChecked: checked !== null, locales: supportedLocales, policies: secondFactorPolicies, ...extra }, status);
   };
-  /** Runs a change and shows the client again, with what was done or why not. */
-  const change = (path: string, run: (request: FastifyRequest, id: string) => Promise<Record<string, unknown>>) =>
-    app.post<{ Params: { id: string } }>(path, admin, async (request, reply) =>
-      afterChange(
+  /** Runs a change and shows the client again, with what was done or why not; with `ask`, only once the admin has said yes to what it does. */
+  const change = (path: string, run: (request: FastifyRequest, id: string) => Promise<Record<string, unknown>>, ask?: (client: Client) => Omit<Confirmation, 'back' | 'fields'>) =>
+    app.post<{ Params: { id: string } }>(path, admin, async (request, reply) => {
+      if (ask && !confirmed(request)) {
+        const client = await clients.get(request.params.id);
+        return askAgain(request, reply, { ...ask(client), back: `/console/clients/${client.id}`, fields: {} });
+      }
+      return afterChange(
         () => run(request, request.params.id),
         async (extra, status) => clientPage(request, reply, await clients.get(request.params.id), extra, status),
-      ),
-    );
+      );
+    });
 
   app.get('/clients', admin, async (request, reply) => page(request, reply, 'clients', { title: 'Clients', clients: await clients.list() }));
   app.get('/clients/new', admin, async (request, reply) => page(request, reply, 'client-new', { title: 'New client' }));
@@ -91,14 +96,38 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
     await clients.update(id, changes, consoleContext(request));
     return { notice: 'Saved.' };
   });
-  change('/clients/:id/rotate-key', async (request, id) => ({
-    notice: 'A new API key: the old one has stopped working. Copy it now: it is shown only once.',
-    apiKey: await clients.rotateKey(id, consoleContext(request)),
-  }));
-  change('/clients/:id/revoke', async (request, id) => {
-    await clients.revoke(id, consoleContext(request));
-    return { notice: 'Revoked: its API key no longer works. Its data stays for the retention period.' };
-  });
+  change(
+    '/clients/:id/rotate-key',
+    async (request, id) => ({
+      notice: 'A new API key: the old one has stopped working. Copy it now: it is shown only once.',
+      apiKey: await clients.rotateKey(id, consoleContext(request)),
+    }),
+    (client) => ({
+      title: `Rotate the API key of ${client.name}?`,
+      consequences: [
+        `The key ${client.name} uses now stops working at once: its portal's requests are refused (401) until it is given the new key.`,
+        'The new key is shown once, on the next page: have the place where the portal keeps it ready.',
+        'Codes already mailed and verifications under way are not touched.',
+      ],
+      yes: 'Yes, rotate the key',
+    }),
+  );
+  change(
+    '/clients/:id/revoke',
+    async (request, id) => {
+      await clients.revoke(id, consoleContext(request));
+      return { notice: 'Revoked: its API key no longer works. Its data stays for the retention period.' };
+    },
+    (client) => ({
+      title: `Revoke ${client.name}?`,
+      consequences: [
+        `${client.name}'s API key stops working at once, for good: no code can be sent or verified for its portal any more.`,
+        'It cannot be undone: to serve the portal again, create a new client (with a new key).',
+        'Its verifications and its trail stay for the retention period.',
+      ],
+      yes: `Yes, revoke ${client.name}`,
+    }),
+  );
   change('/clients/:id/webhooks', async (request, id) => {
     const { endpoint, secret } = await webhooks.add(id, field(request, 'url', 2_000), [], consoleContext(request));
     return { notice: `Webhook ${endpoint.id} added. Copy its signing secret now: it is shown only once.`, webhookSecret: secret };
