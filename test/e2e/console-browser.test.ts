@@ -61,12 +61,16 @@ await onEachDatabase(async (t) => {
   t.teardown(() => context.close());
   const page = await context.newPage();
   const bodyText = () => page.locator('body').innerText();
-  /** axe, then the page at phone and desktop width. */
+  /** axe at desktop and at phone width, and the page photographed at both. */
   const lookAt = async (p: Page, name: string) => {
-    const { violations } = await new AxeBuilder({ page: p }).analyze();
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    t.same(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name}: no serious or critical axe violation`);
+    const axe = async (width: string) => {
+      const { violations } = await new AxeBuilder({ page: p }).analyze();
+      const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      t.same(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name}: no serious or critical axe violation at ${width} width`);
+    };
+    await axe('desktop');
     await p.setViewportSize({ width: 390, height: 844 });
+    await axe('phone');
     t.ok(await p.evaluate(() => document.documentElement.scrollWidth <= 390), `${name}: nothing wider than a phone`);
     if (shooting) await p.screenshot({ path: join(shots, `console-${name}-phone.png`), fullPage: true });
     await p.setViewportSize({ width: 1280, height: 900 });
