@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { unthrottled } from '../helpers/build.js';
 import { requireBuild, runCli, startMailcode, waitFor } from '../helpers/processes.js';
 import { steadyLoad, tally } from '../helpers/steady-load.js';
 
@@ -41,10 +42,7 @@ t.test('a full disk under the SQLite file: 503 for the writes it stops, reads go
     MAIL_DIR: mailDir,
     CODE_SECRET: 'full-disk-secret-0123456789abcdef0123456789abcdef',
     LOG_LEVEL: 'warn',
-    CLIENT_REQUESTS_PER_SECOND: '100000',
-    DOMAIN_MAILS_PER_HOUR: '1000000',
-    GLOBAL_MAILS_PER_MINUTE: '1000000',
-    SENDS_PER_IP_HOUR: '1000000',
+    ...unthrottled,
   };
   const created = runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env);
   t.equal(created.status, 0, created.stderr);

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { unthrottled } from '../helpers/build.js';
 import { requireBuild, runCli, startMailcode, waitFor } from '../helpers/processes.js';
 import { loopbackSmtpServer } from '../helpers/scripted-smtp.js';
 import { ownPostgres, ownRedis, ownServicesAbsent } from '../helpers/own-services.js';
@@ -39,11 +40,7 @@ t.test('a PostgreSQL restart and a Redis restart under load', { skip: absent ?? 
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     MAIL_FROM: 'Acme Portal <no-reply@acme.example>',
     LOG_LEVEL: 'warn',
-    CLIENT_REQUESTS_PER_SECOND: '100000',
-    DOMAIN_MAILS_PER_HOUR: '1000000',
-    GLOBAL_MAILS_PER_MINUTE: '1000000',
-    SENDS_PER_IP_HOUR: '1000000',
-    WRONG_CODES_PER_EMAIL_HOUR: '100000',
+    ...unthrottled,
   };
   const created = runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env);
   t.equal(created.status, 0, created.stderr);

@@ -1,9 +1,24 @@
 // The verification ports in memory, for the flows' unit tests: the rules run exactly as
 // they do on a database, without one. Writes can be made to lose a race on purpose.
 import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
-import type { Verification } from '../../src/verification/model.js';
+import type { SendLimits, Verification } from '../../src/verification/model.js';
 import type { NewEvent } from '../../src/events/model.js';
 import type { AttemptOps, BucketRow, CounterIncrement, LinkOps, SendLink, SendOps, Suppressed } from '../../src/verification/ports.js';
+
+/** The limits the flows' unit tests send under (ASVS-like defaults, small enough to reach). */
+export const testSendLimits: SendLimits = {
+  codeTtlMs: 600_000,
+  cooldownMs: 60_000,
+  maxAttempts: 5,
+  perEmailHour: 5,
+  perEmailDay: 10,
+  perIpHour: 20,
+  perDomainHour: 1_000,
+  globalPerMinute: 1_000,
+  wrongCodesPerEmailHour: 20,
+  codesKept: 3,
+  unknownLinksPerIpHour: 30,
+};
 
 /**
  * A store holding one pending verification `vf_1` of cl_acme for a@acme.example, sent a

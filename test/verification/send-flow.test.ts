@@ -4,21 +4,9 @@ import { runSync } from '../../src/verification/flow.js';
 import type { SendLimits } from '../../src/verification/model.js';
 import type { SendRequest } from '../../src/verification/ports.js';
 import { sendFlow } from '../../src/verification/send-flow.js';
-import { MemoryVerifications } from '../helpers/memory-verifications.js';
+import { MemoryVerifications, testSendLimits } from '../helpers/memory-verifications.js';
 
-const limits: SendLimits = {
-  codeTtlMs: 600_000,
-  cooldownMs: 60_000,
-  maxAttempts: 5,
-  perEmailHour: 5,
-  perEmailDay: 10,
-  perIpHour: 20,
-  perDomainHour: 1_000,
-  globalPerMinute: 1_000,
-  wrongCodesPerEmailHour: 20,
-  codesKept: 3,
-  unknownLinksPerIpHour: 30,
-};
+const limits: SendLimits = testSendLimits;
 const start = Date.parse('2026-03-02T09:00:00Z');
 let ids = 0;
 

@@ -7,21 +7,9 @@ import type { SendLimits } from '../../src/verification/model.js';
 import type { SendRequest } from '../../src/verification/ports.js';
 import { sendFlow } from '../../src/verification/send-flow.js';
 import { standingFlow } from '../../src/verification/standing.js';
-import { MemoryVerifications } from '../helpers/memory-verifications.js';
+import { MemoryVerifications, testSendLimits } from '../helpers/memory-verifications.js';
 
-const limits: SendLimits = {
-  codeTtlMs: 600_000,
-  cooldownMs: 60_000,
-  maxAttempts: 5,
-  perEmailHour: 3,
-  perEmailDay: 10,
-  perIpHour: 20,
-  perDomainHour: 1_000,
-  globalPerMinute: 1_000,
-  wrongCodesPerEmailHour: 20,
-  codesKept: 3,
-  unknownLinksPerIpHour: 30,
-};
+const limits: SendLimits = { ...testSendLimits, perEmailHour: 3 };
 const start = Date.parse('2026-03-02T09:00:00Z');
 let ids = 0;
 const base = { clientId: 'cl_acme', email: 'a@acme.example', domain: 'acme.example', purpose: 'login' as const, limits };
