@@ -60,7 +60,7 @@ export async function connectRedis(config: Config, logger: Pick<Logger, 'error' 
       redis.off('ready', done);
       resolve();
     };
-    const timer = setTimeout(done, 5_000);
+    const timer = setTimeout(done, 2_000);
     redis.once('ready', done);
   });
   return redis;

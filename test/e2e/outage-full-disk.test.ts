@@ -4,7 +4,7 @@
 // on; /readyz says not ready; once space is freed sends are accepted again, by themselves,
 // and every accepted mail is written once.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -57,10 +57,19 @@ t.test('a full disk under the SQLite file: 503 for the writes it stops, reads go
   await waitFor('sends before the disk fills', async () => load.accepted.length >= 5);
   const earlier = load.answers.find((a) => a.route === 'send' && a.status === 202)!.email!;
 
-  // A file of the test's takes all the free space but a few pages.
+  // A file of the test's takes every byte left (the server writes meanwhile, so it is
+  // written until the disk says no, not to a size read before).
   const filler = join(disk, 'filler');
-  const { bavail, bsize } = statfsSync(disk);
-  writeFileSync(filler, Buffer.alloc(Math.max(0, bavail * bsize - 64 * 1024)));
+  const fd = openSync(filler, 'w');
+  const chunk = Buffer.alloc(64 * 1024);
+  try {
+    for (let i = 0; i < 1_024; i++) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+  t.equal(statfsSync(disk).bavail, 0, 'the disk is full');
   const full = Date.now();
   await waitFor('sends refused for the full disk', async () => load.answers.some((a) => a.at > full && a.status === 503), 20_000);
   await waitFor('/readyz to say not ready', async () => (await ready()) === 503, 10_000);

@@ -12,11 +12,42 @@ import { requireBuild, runCli, startMailcode, waitFor } from '../helpers/process
 import { loopbackSmtpServer } from '../helpers/scripted-smtp.js';
 import { ownPostgres, ownRedis, ownServicesAbsent } from '../helpers/own-services.js';
 import { steadyLoad, tally, type Answer } from '../helpers/steady-load.js';
+import { sql } from 'drizzle-orm';
+import { openPostgres } from '../../src/store/postgres/open.js';
+import { outageOf } from '../../src/shared/outage.js';
 
 const absent = ownServicesAbsent();
 if (absent && process.env.CI === 'true') throw new Error(absent);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+t.test('a connection checked out between two statements of a transaction when PostgreSQL stops: the transaction fails, as an outage, and nothing is thrown past it', { skip: absent ?? false }, async (t) => {
+  const postgres = await ownPostgres(t);
+  const db = openPostgres(postgres.url, 2);
+  t.teardown(() => db.$client.end().catch(() => {}));
+  let uncaught: unknown;
+  const onUncaught = (error: unknown) => (uncaught = error);
+  // tap fails a file on an uncaught exception; this listener sees it first, to say which.
+  process.on('uncaughtException', onUncaught);
+  t.teardown(() => void process.off('uncaughtException', onUncaught));
+  const failed = await db
+    .transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      // The server ends every session (FATAL 57P01) while this one waits between statements.
+      await postgres.stop();
+      await sleep(200);
+      await tx.execute(sql`select 2`);
+    })
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  t.ok(failed, 'the transaction failed');
+  t.ok(outageOf(failed), `read as an outage: ${JSON.stringify(outageOf(failed))}`);
+  t.equal(uncaught, undefined, 'no uncaught exception (the connection had a listener of its own)');
+  await postgres.start();
+  t.same((await db.execute(sql`select 3 as n`)).rows, [{ n: 3 }], 'the pool serves again once PostgreSQL is back');
+});
 
 t.test('a PostgreSQL restart and a Redis restart under load', { skip: absent ?? false }, async (t) => {
   if (!requireBuild(t)) return;

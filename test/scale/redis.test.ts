@@ -21,7 +21,11 @@ await onPostgresOnly(async (t) => {
       t.equal(ready.json().detail, 'Redis is not reachable.');
       const acme = await createClient();
       const send = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
-      t.equal(send.statusCode, 500, 'no send goes out unchecked by the shared limits');
+      t.equal(send.statusCode, 503, 'no send goes out unchecked by the shared limits: 503, not 500');
+      t.match(send.json(), { code: 'service_unavailable', retryAfter: 5 });
+      t.equal(send.headers['retry-after'], '5');
+      const verify = await app.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { email: 'a@acme.example', purpose: 'login', code: '123456' } });
+      t.equal(verify.statusCode, 404, 'a verify needs no Redis: answered as ever');
       t.equal(logs.lines.filter((line) => line.includes('Redis is unreachable')).length, 1, 'the outage is logged once, not printed to stderr per retry');
     });
 });

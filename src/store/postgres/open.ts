@@ -18,14 +18,21 @@ const migrationLock = 0x6d61696c636f6465n;
 export function openPostgres(url: string, poolSize: number): PgDb {
   // A connection that does not come within 5 s fails (an outage is a 503, not a request left hanging).
   const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
-  // An idle connection that the server drops must not take the process down.
+  // A connection the server drops (a restart, a failover: `terminating connection due to
+  // administrator command`) must not take the process down. The pool listens on its idle
+  // connections only; one checked out — between two statements of a transaction, say —
+  // would emit its error with nobody listening, an uncaught exception. So every connection
+  // gets a listener of its own: the statement in flight, or the next one, fails instead
+  // (an outage: 503), and the pool drops the connection.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return drizzle(pool, { schema }) as PgDb;
 }
 
 /** The lock is held on a connection of its own, so a pool of one still migrates. */
 export async function migratePostgres(db: PgDb, url: string): Promise<void> {
   const lockHolder = new pg.Client({ connectionString: url });
+  lockHolder.on('error', () => {});
   await lockHolder.connect();
   try {
     await lockHolder.query('select pg_advisory_lock($1)', [migrationLock.toString()]);
