@@ -73,7 +73,12 @@ function stateLimit(state: SendState, limits: SendLimits, now: number): { limit:
  * (before the counters are read) only what the state decides. The send and support's look
  * at an address (standing.ts) both decide here.
  */
-export function sendRefusal(state: SendState, buckets: Record<string, BucketRow[]> | undefined, request: Pick<SendRequest, 'email' | 'domain' | 'limits' | 'now'>): SendRefusal | undefined {
+export function sendRefusal(
+  state: SendState,
+  buckets: Record<string, BucketRow[]> | undefined,
+  request: Pick<SendRequest, 'email' | 'domain' | 'limits' | 'now'>,
+  windows: ReturnType<typeof bucketedWindows> = bucketedWindows(request, request.limits),
+): SendRefusal | undefined {
   const { limits, now } = request;
   if (state.suppression) return { kind: 'suppressed', ...state.suppression };
   const pending = joinable(state.latest, now);
@@ -83,7 +88,6 @@ export function sendRefusal(state: SendState, buckets: Record<string, BucketRow[
     const wait = retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now);
     if (wait > 0) return { kind: 'limited', retryAfterMs: wait, limit: 'cooldown' };
   }
-  const windows = bucketedWindows(request, limits);
   const byCounter = (limit: SendLimitName, w: BucketedWindow & { key: string }) => {
     const wait = buckets ? retryAfterInBuckets(buckets[w.key] ?? [], w, now) : 0;
     return wait > 0 ? { limit, wait } : undefined;
@@ -102,13 +106,13 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
   for (let round = 0; ; round++) {
     const state = yield* load(request, reads);
     // What the state alone refuses: a suppression or the cooldown before anything counts.
-    const byState = sendRefusal(state, undefined, request);
+    const byState = sendRefusal(state, undefined, request, windows);
     if (byState && (byState.kind === 'suppressed' || byState.limit === 'cooldown')) return byState;
     // The shared counters are counted before they are checked (exact across processes),
     // but only for a send the state allows; a refused send gives its count back.
     const counts = yield* op('countAndRead', { state, read: reads, count: byState ? [] : increments });
     const counted = counts.counted && !byState;
-    const refusal = sendRefusal(state, counts.buckets, request);
+    const refusal = sendRefusal(state, counts.buckets, request, windows);
     if (refusal) {
       if (counted) yield* op('uncount', increments);
       return refusal;

@@ -26,7 +26,7 @@ export function* standingFlow(request: StandingRequest): Flow<SendOps, SendStand
   };
   const hourly = state.sendsToEmail.filter((t) => t > now - hourMs);
   const pending = joinable(state.latest, now);
-  const verdict = sendRefusal(state, buckets, request);
+  const verdict = sendRefusal(state, buckets, request, windows);
   const each: LimitStanding[] = [
     ...(pending && limits.cooldownMs > 0
       ? [{ limit: 'cooldown' as const, used: 1, max: 1, windowMs: limits.cooldownMs, retryAfterMs: retryAfterCooldown(pending.lastSentAt, limits.cooldownMs, now) }]
