@@ -40,8 +40,10 @@ t.test("the README's portal snippet, in a fresh folder, signs in with a verified
   t.same(await portal.startLogin('someone@gmail.com'), { error: 'Please use your company email address.' });
   const { verificationId } = await portal.startLogin('Erin@acme.example');
   t.match(verificationId, /^vf_/);
-  await waitFor('the mail file', async () => readdirSync(mailDir).some((f) => f.includes(verificationId!)));
-  const eml = readFileSync(join(mailDir, readdirSync(mailDir).find((f) => f.includes(verificationId!))!), 'utf8');
+  // The whole mail only: the file transport writes `.<name>.partial` first, then renames it.
+  const mailFile = () => readdirSync(mailDir).find((f) => f.endsWith('.eml') && f.includes(verificationId!));
+  await waitFor('the mail file', async () => mailFile() !== undefined);
+  const eml = readFileSync(join(mailDir, mailFile()!), 'utf8');
   const code = /^ {4}(\d{6})$/m.exec(eml)![1]!;
   const wrong = code === '000000' ? '000001' : '000000';
   t.same(await portal.finishLogin(verificationId!, wrong), { error: 'Wrong code, 4 attempts left.' });
