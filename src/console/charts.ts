@@ -1,7 +1,7 @@
 // Small charts drawn on the server as SVG: readable without JavaScript, coloured by
 // presentation attributes (no style attribute, which the console's CSP forbids), each with
 // a title and a table of the same numbers beside it for screen readers.
-const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeMarkup } from './escape.js';
 
 export interface Bar {
   label: string;
@@ -17,17 +17,17 @@ export function barChart(bars: Bar[], options: { title: string; colour: string; 
   const rects = bars
     .map((b, i) => {
       const h = Math.round((b.value / top) * (height - 20));
-      return `<rect x="${(i * slot + 1).toFixed(1)}" y="${height - 16 - h}" width="${Math.max(1, slot - 2).toFixed(1)}" height="${h}" fill="${options.colour}"><title>${escapeXml(`${b.label}: ${b.value}`)}</title></rect>`;
+      return `<rect x="${(i * slot + 1).toFixed(1)}" y="${height - 16 - h}" width="${Math.max(1, slot - 2).toFixed(1)}" height="${h}" fill="${options.colour}"><title>${escapeMarkup(`${b.label}: ${b.value}`)}</title></rect>`;
     })
     .join('');
   const first = bars[0]?.label ?? '';
   const last = bars[bars.length - 1]?.label ?? '';
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeXml(options.title)}">` +
-    `<title>${escapeXml(options.title)}</title>${rects}` +
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeMarkup(options.title)}">` +
+    `<title>${escapeMarkup(options.title)}</title>${rects}` +
     `<line x1="0" y1="${height - 15.5}" x2="${width}" y2="${height - 15.5}" stroke="#5f6b7a" stroke-width="1"/>` +
-    `<text x="0" y="${height - 2}" font-size="11" fill="#2d3748">${escapeXml(first)}</text>` +
-    `<text x="${width}" y="${height - 2}" font-size="11" fill="#2d3748" text-anchor="end">${escapeXml(last)}</text>` +
+    `<text x="0" y="${height - 2}" font-size="11" fill="#2d3748">${escapeMarkup(first)}</text>` +
+    `<text x="${width}" y="${height - 2}" font-size="11" fill="#2d3748" text-anchor="end">${escapeMarkup(last)}</text>` +
     `<text x="${width}" y="11" font-size="11" fill="#2d3748" text-anchor="end">max ${top}</text></svg>`
   );
 }
@@ -43,12 +43,12 @@ export function rowChart(rows: Bar[], options: { title: string; colour: string; 
       const w = Math.max(2, Math.round((r.value / top) * (width - labelWidth - 40)));
       const y = i * rowHeight;
       return (
-        `<text x="0" y="${y + 15}" font-size="12" fill="#2d3748">${escapeXml(r.label.length > 26 ? `${r.label.slice(0, 25)}…` : r.label)}</text>` +
+        `<text x="0" y="${y + 15}" font-size="12" fill="#2d3748">${escapeMarkup(r.label.length > 26 ? `${r.label.slice(0, 25)}…` : r.label)}</text>` +
         `<rect x="${labelWidth}" y="${y + 4}" width="${w}" height="14" fill="${options.colour}"/>` +
         `<text x="${labelWidth + w + 4}" y="${y + 15}" font-size="12" fill="#2d3748">${r.value}</text>`
       );
     })
     .join('');
   const height = Math.max(rowHeight, rows.length * rowHeight);
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeXml(options.title)}"><title>${escapeXml(options.title)}</title>${body}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeMarkup(options.title)}"><title>${escapeMarkup(options.title)}</title>${body}</svg>`;
 }

@@ -7,6 +7,7 @@ import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { templatesDir } from '../shared/paths.js';
 import { csrfToken } from './cookies.js';
+import { escapeMarkup } from './escape.js';
 
 const views = new Eta({ views: join(templatesDir, 'console'), autoEscape: true, cache: true });
 
@@ -31,7 +32,7 @@ export const helpers = {
   },
   percent: (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`),
   /** For the few pieces of HTML a template builds as a string (written with <%~): every value in them escaped. */
-  escape: (text: unknown) => String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+  escape: escapeMarkup,
 };
 
 export interface PageData {

@@ -196,8 +196,9 @@ export class MailWorker implements BackgroundJob {
         await write();
         return;
       } catch (error) {
-        if (!outageOf(error) || this.stopping || this.options.now() > mail.expiresAt) throw error;
-        if (tries === 1) this.options.logger.warn({ verificationId: mail.verificationId, outage: outageOf(error) }, 'mail sent; recording it waits for the database');
+        const outage = outageOf(error);
+        if (!outage || this.stopping || this.options.now() > mail.expiresAt) throw error;
+        if (tries === 1) this.options.logger.warn({ verificationId: mail.verificationId, outage }, 'mail sent; recording it waits for the database');
         await new Promise((resolve) => setTimeout(resolve, failureBackoffMs(tries)));
       }
     }

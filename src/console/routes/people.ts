@@ -4,6 +4,7 @@
 // limits and the authenticators. A refusal is said at the form it belongs to; resetting an
 // authenticator asks again first (confirm.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditEvent } from '../../events/model.js';
 import { checkedReason } from '../../operators/support.js';
 import { DomainError } from '../../shared/domain-error.js';
 import { deliveryStatus } from '../../verification/model.js';
@@ -43,10 +44,7 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
       }),
       elsewhere: report.email ? [] : addressesIn(report.authenticators.map((a) => a.accountName)),
     };
-    const story = (e: { type: string; actor: string; actorId: string | null; data: Record<string, unknown> }) => ({
-      what: eventWords[e.type as keyof typeof eventWords] ?? e.type,
-      who: e.actor === 'operator' || e.actor === 'cli' ? whoDid(e as never, operatorEmail) : null,
-    });
+    const story = (e: AuditEvent) => ({ what: eventWords[e.type] ?? e.type, who: e.actor === 'operator' || e.actor === 'cli' ? whoDid(e, operatorEmail) : null });
     return { title: query ? `Person: ${query}` : 'Look a person up', query, report: people, story, limitNames, verdictText, now: services.now(), clients, client: param(request, 'client', 64), ...extra };
   };
 
