@@ -22,14 +22,29 @@ const app = floorApp();
 
 app.post('/signed', { schema: floorRouteSchema }, async (request, reply) => {
   const now = Date.now();
-  const verification = { id: `vf_ceiling${++sequence}`, clientId: 'cl_ceiling', email: request.body.email, purpose: 'login', verifiedAt: now };
+  const verification = {
+    id: `vf_ceiling${++sequence}`,
+    clientId: 'cl_ceiling',
+    email: request.body.email,
+    purpose: 'login',
+    verifiedAt: now,
+  };
   await signAssertion(keys, verification, { issuer: 'http://127.0.0.1', ttlSeconds: 300 }, now);
   return reply.code(202).send(floorAnswer(request.body));
 });
 
 app.post('/mailed', { schema: floorRouteSchema }, async (request, reply) => {
   const id = `vf_ceiling${++sequence}`;
-  const mail = { to: request.body.email, from: 'Bench Portal <no-reply@bench.example>', clientName: 'Bench Portal', code: '123456', purpose: 'login' as const, locale: 'en', ttlMinutes: 10, verificationId: id };
+  const mail = {
+    to: request.body.email,
+    from: 'Bench Portal <no-reply@bench.example>',
+    clientName: 'Bench Portal',
+    code: '123456',
+    purpose: 'login' as const,
+    locale: 'en',
+    ttlMinutes: 10,
+    verificationId: id,
+  };
   await transport.send(composeCodeMail(mail, sequence), id);
   return reply.code(202).send(floorAnswer(request.body));
 });

@@ -55,27 +55,50 @@ interface Server {
  */
 async function databaseFor(root: string, dir: string, first: boolean): Promise<BenchDatabase> {
   if (onPostgres) return postgresBenchDatabase({ dropStale: first });
-  const { sqliteBenchDatabase } = (await import(join(root, 'dist/bench/databases.js'))) as { sqliteBenchDatabase: (dir: string) => BenchDatabase };
+  const { sqliteBenchDatabase } = (await import(join(root, 'dist/bench/databases.js'))) as {
+    sqliteBenchDatabase: (dir: string) => BenchDatabase;
+  };
   return sqliteBenchDatabase(dir);
 }
 
-async function start(label: string, root: string, first: boolean): Promise<Server & { dir: string; database: BenchDatabase }> {
+async function start(
+  label: string,
+  root: string,
+  first: boolean,
+): Promise<Server & { dir: string; database: BenchDatabase }> {
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-compare-'));
   const database = await databaseFor(root, dir, first);
   const env = benchServerEnv(database.env);
   const cli = join(root, 'dist/src/main/cli.js');
-  const created = spawnSync(process.execPath, [cli, 'clients', 'create', '--name', 'Bench Portal', '--json'], { env, encoding: 'utf8' });
+  const created = spawnSync(process.execPath, [cli, 'clients', 'create', '--name', 'Bench Portal', '--json'], {
+    env,
+    encoding: 'utf8',
+  });
   if (created.status !== 0) throw new Error(`${label}: ${created.stderr}`);
   const { apiKey, clientId } = JSON.parse(created.stdout) as { apiKey: string; clientId: string };
   const now = Date.now();
-  const seed = (o: Partial<SeedOptions> & { count: number; prefix: string }) => database.seed({ clientId, secret: benchSecret, now, expiresAt: now + 7_200_000, keepCodes: true, ...o });
+  const seed = (o: Partial<SeedOptions> & { count: number; prefix: string }) =>
+    database.seed({ clientId, secret: benchSecret, now, expiresAt: now + 7_200_000, keepCodes: true, ...o });
   const right = await seed({ count: (onPostgres ? 1_500 : 4_000) * rounds + 20_000, prefix: 'r' });
   const wrong = await seed({ count: 1_000, prefix: 'w', maxAttempts: 1e9 });
   const port = 20000 + Math.floor(Math.random() * 20000);
   const node = [process.execPath, ...serverNodeFlags(), cli, 'serve'];
-  const child = spawn(pinned ? 'taskset' : node[0]!, pinned ? ['-c', '0', ...node] : node.slice(1), { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'inherit' });
+  const child = spawn(pinned ? 'taskset' : node[0]!, pinned ? ['-c', '0', ...node] : node.slice(1), {
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: 'inherit',
+  });
   await waitHealthy(`http://127.0.0.1:${port}`);
-  return { label, dir, database, child, port, apiKey, body: codeBodies(right, wrong), cpu: { right: 0, wrong: 0 }, requests: { right: 0, wrong: 0 } };
+  return {
+    label,
+    dir,
+    database,
+    child,
+    port,
+    apiKey,
+    body: codeBodies(right, wrong),
+    cpu: { right: 0, wrong: 0 },
+    requests: { right: 0, wrong: 0 },
+  };
 }
 
 function drive(s: Server, kind: Kind, seconds: number) {
@@ -83,7 +106,14 @@ function drive(s: Server, kind: Kind, seconds: number) {
     url: `http://127.0.0.1:${s.port}`,
     connections: 50,
     duration: seconds,
-    requests: [{ method: 'POST', path: '/verify-code', headers: { 'content-type': 'application/json', authorization: `Bearer ${s.apiKey}` }, setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(s.body[kind]()) }) }],
+    requests: [
+      {
+        method: 'POST',
+        path: '/verify-code',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.apiKey}` },
+        setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(s.body[kind]()) }),
+      },
+    ],
   });
 }
 
@@ -100,9 +130,17 @@ try {
       }
     }
   }
-  const [mine, theirs] = servers.map((s) => ({ right: s.cpu.right / s.requests.right, wrong: s.cpu.wrong / s.requests.wrong }));
-  const [myRate, theirRate] = servers.map((s) => ({ right: s.requests.right / rounds, wrong: s.requests.wrong / rounds }));
-  console.log(`${onPostgres ? 'PostgreSQL + Redis' : 'SQLite'}: CPU µs per request of the server process over ${rounds} alternating one-second turns (50 connections each)${pinned ? ', server on CPU 0' : ''}:`);
+  const [mine, theirs] = servers.map((s) => ({
+    right: s.cpu.right / s.requests.right,
+    wrong: s.cpu.wrong / s.requests.wrong,
+  }));
+  const [myRate, theirRate] = servers.map((s) => ({
+    right: s.requests.right / rounds,
+    wrong: s.requests.wrong / rounds,
+  }));
+  console.log(
+    `${onPostgres ? 'PostgreSQL + Redis' : 'SQLite'}: CPU µs per request of the server process over ${rounds} alternating one-second turns (50 connections each)${pinned ? ', server on CPU 0' : ''}:`,
+  );
   for (const kind of ['right', 'wrong'] as const) {
     const change = (a: number, b: number) => `${a > b ? '+' : ''}${(100 * (a / b - 1)).toFixed(1)}%`;
     console.log(

@@ -19,16 +19,33 @@ const port = await new Promise<number>((resolve) => {
     probe.close(() => resolve(free));
   });
 });
-const env = { ...benchServerEnv({ DATABASE_URL: `file:${join(dir, 'mailcode.db')}` }), NODE_ENV: 'test', SMTP_URL: '', MAIL_DIR: join(dir, 'mail'), CONSOLE_SIGN_INS_PER_MINUTE: '100000', PORT: String(port), HOST: '127.0.0.1' };
+const env = {
+  ...benchServerEnv({ DATABASE_URL: `file:${join(dir, 'mailcode.db')}` }),
+  NODE_ENV: 'test',
+  SMTP_URL: '',
+  MAIL_DIR: join(dir, 'mail'),
+  CONSOLE_SIGN_INS_PER_MINUTE: '100000',
+  PORT: String(port),
+  HOST: '127.0.0.1',
+};
 const count = 40;
-for (let i = 0; i < count; i++) spawnSync(process.execPath, [cli, 'operators', 'create', '--email', `op${i}@ops.example`, '--role', 'support'], { env, encoding: 'utf8' });
+for (let i = 0; i < count; i++)
+  spawnSync(process.execPath, [cli, 'operators', 'create', '--email', `op${i}@ops.example`, '--role', 'support'], {
+    env,
+    encoding: 'utf8',
+  });
 const server = spawn(process.execPath, [...serverNodeFlags(), cli, 'serve'], { env, stdio: 'ignore' });
 const url = `http://127.0.0.1:${port}`;
 try {
   await waitHealthy(url);
   const post = async (email: string) => {
     const started = performance.now();
-    const response = await fetch(`${url}/console/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email }).toString() });
+    const response = await fetch(`${url}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email }).toString(),
+    });
     await response.arrayBuffer();
     return performance.now() - started;
   };

@@ -58,7 +58,9 @@ export async function postgresBenchDatabase({ dropStale = true } = {}): Promise<
     }
   };
   // A previous run's database that autovacuum kept busy at its end goes now.
-  for (const old of dropStale ? await admin("select datname from pg_database where datname like 'mailcode_bench_%'") : []) {
+  for (const old of dropStale
+    ? await admin("select datname from pg_database where datname like 'mailcode_bench_%'")
+    : []) {
     await admin(`drop database if exists "${old.datname}" with (force)`).catch(() => {});
   }
   await admin(`create database "${name}"`);

@@ -3,5 +3,7 @@
 import { floorAnswer, floorApp, floorRouteSchema, listenForParent } from './floor-app.js';
 
 const app = floorApp();
-app.post('/send-code', { schema: floorRouteSchema }, async (request, reply) => reply.code(202).send(floorAnswer(request.body)));
+app.post('/send-code', { schema: floorRouteSchema }, async (request, reply) =>
+  reply.code(202).send(floorAnswer(request.body)),
+);
 await listenForParent(app);

@@ -68,9 +68,14 @@ interface Helper {
 }
 
 async function forkHelper(file: string, helperEnv: Record<string, string> = {}): Promise<Helper> {
-  const child = fork(join(here, file), [], { env: { ...process.env, ...helperEnv }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, file), [], {
+    env: { ...process.env, ...helperEnv },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   children.push(child);
-  const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })));
+  const { port } = await new Promise<{ port: number }>((resolve) =>
+    child.once('message', (m) => resolve(m as { port: number })),
+  );
   return { child, port };
 }
 
@@ -105,11 +110,13 @@ async function startServer(smtpUrl: string): Promise<ChildProcess[]> {
 
 async function stopServer(servers: ChildProcess[]) {
   await Promise.all(
-    servers.filter((child) => child.exitCode === null && child.signalCode === null).map((child) => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      return exited;
-    }),
+    servers
+      .filter((child) => child.exitCode === null && child.signalCode === null)
+      .map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        return exited;
+      }),
   );
 }
 
@@ -150,7 +157,12 @@ interface Measured {
   stamps: number[];
 }
 
-async function drive(ports: number | number[], path: string, body: () => object, { duration = seconds, conns = connections, headers = {} }: DriveOptions = {}): Promise<Measured> {
+async function drive(
+  ports: number | number[],
+  path: string,
+  body: () => object,
+  { duration = seconds, conns = connections, headers = {} }: DriveOptions = {},
+): Promise<Measured> {
   const latencies: number[] = [];
   const stamps: number[] = [];
   const targets = [ports].flat();
@@ -169,10 +181,13 @@ async function drive(ports: number | number[], path: string, body: () => object,
       ],
     });
     // autocannon's instance is also an event emitter (its typings see only the promise).
-    (instance as unknown as NodeJS.EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-      latencies.push(responseTime);
-      stamps.push(performance.now());
-    });
+    (instance as unknown as NodeJS.EventEmitter).on(
+      'response',
+      (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+        latencies.push(responseTime);
+        stamps.push(performance.now());
+      },
+    );
     return instance;
   });
   const results = await Promise.all(instances);
@@ -196,22 +211,41 @@ function timedRequest(port: number, path: string, body: object, headers: Record<
   const payload = JSON.stringify(body);
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', agent: timingAgent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (answer) => {
-      answer.resume();
-      answer.on('end', () => resolve(performance.now() - start));
-    });
+    const outgoing = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: timingAgent,
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (answer) => {
+        answer.resume();
+        answer.on('end', () => resolve(performance.now() - start));
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(payload);
   });
 }
 
 /** A warm-up, then the measured run; `pids`: the processes whose CPU time per request is reported. */
-async function scenario(name: string, port: number | number[], path: string, body: () => object, options?: DriveOptions, pids: number[] = serverPids): Promise<Measured & { cpuUsPerRequest: number }> {
+async function scenario(
+  name: string,
+  port: number | number[],
+  path: string,
+  body: () => object,
+  options?: DriveOptions,
+  pids: number[] = serverPids,
+): Promise<Measured & { cpuUsPerRequest: number }> {
   await drive(port, path, body, { ...options, duration: warmupSeconds });
   const cpuBefore = cpuMicros(pids);
   const result = await drive(port, path, body, options);
   const cpuUsPerRequest = (cpuMicros(pids) - cpuBefore) / Math.max(1, result.total);
-  process.stderr.write(`  ${name}: ${result.requestsPerSecond} req/s, p99 ${result.p99.toFixed(2)} ms, ${cpuUsPerRequest.toFixed(0)} µs CPU per request\n`);
+  process.stderr.write(
+    `  ${name}: ${result.requestsPerSecond} req/s, p99 ${result.p99.toFixed(2)} ms, ${cpuUsPerRequest.toFixed(0)} µs CPU per request\n`,
+  );
   return { ...result, cpuUsPerRequest };
 }
 
@@ -224,7 +258,10 @@ async function secondsUntilOutboxEmpty(limitSeconds = 300) {
   return (performance.now() - start) / 1000;
 }
 
-const createdClient = spawnSync(process.execPath, [cli, 'clients', 'create', '--name', 'Bench Portal', '--json'], { env, encoding: 'utf8' });
+const createdClient = spawnSync(process.execPath, [cli, 'clients', 'create', '--name', 'Bench Portal', '--json'], {
+  env,
+  encoding: 'utf8',
+});
 if (createdClient.status !== 0) throw new Error(createdClient.stderr);
 const { apiKey, clientId } = JSON.parse(createdClient.stdout);
 const auth = { authorization: `Bearer ${apiKey}` };
@@ -238,12 +275,35 @@ const ceilings = await forkHelper('ceilings.js', { SMTP_URL: smtpUrl });
 const now = Date.now();
 const hour = 3_600_000;
 process.stderr.write('seeding code pools…\n');
-const right = await database.seed({ clientId, secret, count: dbKind === 'postgres' ? 150_000 : 400_000, prefix: 'r', now, expiresAt: now + 2 * hour, keepCodes: true });
-const wrongTargets = await database.seed({ clientId, secret, count: 1_000, prefix: 'w', now, expiresAt: now + 2 * hour, maxAttempts: 1e9, keepCodes: true });
+const right = await database.seed({
+  clientId,
+  secret,
+  count: dbKind === 'postgres' ? 150_000 : 400_000,
+  prefix: 'r',
+  now,
+  expiresAt: now + 2 * hour,
+  keepCodes: true,
+});
+const wrongTargets = await database.seed({
+  clientId,
+  secret,
+  count: 1_000,
+  prefix: 'w',
+  now,
+  expiresAt: now + 2 * hour,
+  maxAttempts: 1e9,
+  keepCodes: true,
+});
 
 let sendCounter = 0;
 const sendBody = () => ({ email: `user${sendCounter++}@bench.example`, purpose: 'login' });
-const { right: rightBody, wrong: wrongBody, unknown: unknownBody, wrongByEmail: wrongByEmailBody, unknownByEmail: unknownByEmailBody } = codeBodies(right, wrongTargets);
+const {
+  right: rightBody,
+  wrong: wrongBody,
+  unknown: unknownBody,
+  wrongByEmail: wrongByEmailBody,
+  unknownByEmail: unknownByEmailBody,
+} = codeBodies(right, wrongTargets);
 
 interface Row {
   scenario: string;
@@ -263,7 +323,17 @@ interface Row {
 
 const rows: Row[] = [];
 function row(name: string, r: Measured & { cpuUsPerRequest?: number }, floorRps: number, extra: Partial<Row> = {}) {
-  rows.push({ scenario: name, requestsPerSecond: r.requestsPerSecond, p50Ms: r.p50, p99Ms: r.p99, non2xx: r.non2xx, errors: r.errors, ratioToFloor: floorRps ? r.requestsPerSecond / floorRps : 1, cpuUsPerRequest: r.cpuUsPerRequest, ...extra });
+  rows.push({
+    scenario: name,
+    requestsPerSecond: r.requestsPerSecond,
+    p50Ms: r.p50,
+    p99Ms: r.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    ratioToFloor: floorRps ? r.requestsPerSecond / floorRps : 1,
+    cpuUsPerRequest: r.cpuUsPerRequest,
+    ...extra,
+  });
 }
 
 process.stderr.write('running (each scenario: 2 s warm-up, then measured)…\n');
@@ -278,9 +348,13 @@ floor.child.kill();
 const floorRps = floorResult?.requestsPerSecond ?? 0;
 // What this machine allows at best: the floor plus the one cost each scenario cannot skip.
 const ceilingsMeasured = await measured(async () => {
-  const signed = await scenario('ceiling: floor + one assertion signed', ceilings.port, '/signed', sendBody, {}, [ceilings.child.pid!]);
+  const signed = await scenario('ceiling: floor + one assertion signed', ceilings.port, '/signed', sendBody, {}, [
+    ceilings.child.pid!,
+  ]);
   row('ceiling: floor + one assertion signed', signed, floorRps);
-  const mailed = await scenario('ceiling: floor + one mail delivered', ceilings.port, '/mailed', sendBody, {}, [ceilings.child.pid!]);
+  const mailed = await scenario('ceiling: floor + one mail delivered', ceilings.port, '/mailed', sendBody, {}, [
+    ceilings.child.pid!,
+  ]);
   row('ceiling: floor + one mail delivered to the sink', mailed, floorRps);
   return { signed, mailed };
 });
@@ -296,7 +370,11 @@ const emptyDatabase = await measured(async () => {
   const drainSeconds = await secondsUntilOutboxEmpty();
   const sunk = (await sinkCount(sink)) - sunkBefore;
   const mailsPerSecond = sunk / ((performance.now() - sendStart) / 1000);
-  row('send-code, distinct addresses', send, floorRps, { mailsPerSecondToSink: Math.round(mailsPerSecond), outboxEmptyAfterSeconds: drainSeconds, peakRssMb: serversPeakRssMb(server) });
+  row('send-code, distinct addresses', send, floorRps, {
+    mailsPerSecondToSink: Math.round(mailsPerSecond),
+    outboxEmptyAfterSeconds: drainSeconds,
+    peakRssMb: serversPeakRssMb(server),
+  });
   const verifyRight = await scenario('verify right', serverPorts, '/verify-code', rightBody, { headers: auth });
   row('verify-code, right codes (each once)', verifyRight, floorRps, { peakRssMb: serversPeakRssMb(server) });
   const verifyWrong = await scenario('verify wrong', serverPorts, '/verify-code', wrongBody, { headers: auth });
@@ -311,9 +389,18 @@ const serverPeak = serversPeakRssMb(server);
 // an unknown verification, for each way of naming it — by id, and by address + purpose
 // (where a gap would tell whether the address has a code pending).
 process.stderr.write('timing check (one request at a time, the kinds in turn)…\n');
-const timingBodies = { right: rightBody, wrong: wrongBody, unknown: unknownBody, wrongByEmail: wrongByEmailBody, unknownByEmail: unknownByEmailBody };
+const timingBodies = {
+  right: rightBody,
+  wrong: wrongBody,
+  unknown: unknownBody,
+  wrongByEmail: wrongByEmailBody,
+  unknownByEmail: unknownByEmailBody,
+};
 type TimingKind = keyof typeof timingBodies;
-const rounds = Object.fromEntries(Object.keys(timingBodies).map((k) => [k, [] as number[]])) as Record<TimingKind, number[]>;
+const rounds = Object.fromEntries(Object.keys(timingBodies).map((k) => [k, [] as number[]])) as Record<
+  TimingKind,
+  number[]
+>;
 const timingTurns = Number(process.env.BENCH_TIMING_TURNS ?? 1_000);
 for (let turn = 0; turn < timingTurns + 100; turn++) {
   for (const kind of Object.keys(timingBodies) as TimingKind[]) {
@@ -322,12 +409,18 @@ for (let turn = 0; turn < timingTurns + 100; turn++) {
   }
 }
 const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const medians = Object.fromEntries(Object.entries(rounds).map(([k, xs]) => [k, medianOf(xs)])) as Record<TimingKind, number>;
+const medians = Object.fromEntries(Object.entries(rounds).map(([k, xs]) => [k, medianOf(xs)])) as Record<
+  TimingKind,
+  number
+>;
 const gap = (a: number, b: number) => Math.abs(a - b) / Math.min(a, b);
 const timing = {
   ...medians,
   /** right, wrong and unknown by id: the widest gap between them. */
-  spread: (Math.max(medians.right, medians.wrong, medians.unknown) - Math.min(medians.right, medians.wrong, medians.unknown)) / Math.min(medians.right, medians.wrong, medians.unknown),
+  spread:
+    (Math.max(medians.right, medians.wrong, medians.unknown) -
+      Math.min(medians.right, medians.wrong, medians.unknown)) /
+    Math.min(medians.right, medians.wrong, medians.unknown),
   unknownVsWrongById: gap(medians.unknown, medians.wrong),
   unknownVsWrongByEmail: gap(medians.unknownByEmail, medians.wrongByEmail),
 };
@@ -342,34 +435,75 @@ interface Results {
   timing: typeof timing;
   serverPeakRssMb: number;
   seedSeconds?: number;
-  purge?: { purgedRowsSeconds: number; p99BeforeMs: number; p99DuringPurgeMs: number; requestsDuringPurge: number; non2xxDuringPurge: number };
+  purge?: {
+    purgedRowsSeconds: number;
+    p99BeforeMs: number;
+    p99DuringPurgeMs: number;
+    requestsDuringPurge: number;
+    non2xxDuringPurge: number;
+  };
   mailpit?: { mails: number; mailsPerSecond: number } | { skipped: string };
   webhooks?: WebhookBenchResult;
 }
 
-const results: Results = { database: dbKind!, serverProcesses: database.processes, machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds, connections, rows, timing, serverPeakRssMb: serverPeak };
+const results: Results = {
+  database: dbKind!,
+  serverProcesses: database.processes,
+  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  seconds,
+  connections,
+  rows,
+  timing,
+  serverPeakRssMb: serverPeak,
+};
 
 if (!args.has('--quick') && !args.has('--purge-only')) {
   await stopServer(server);
   process.stderr.write('seeding 1,000,000 existing verifications…\n');
   const seedStart = performance.now();
-  await database.seed({ clientId, secret, count: 1_000_000, prefix: 'g', now, expiresAt: now + 2 * hour, withCodes: true });
+  await database.seed({
+    clientId,
+    secret,
+    count: 1_000_000,
+    prefix: 'g',
+    now,
+    expiresAt: now + 2 * hour,
+    withCodes: true,
+  });
   results.seedSeconds = (performance.now() - seedStart) / 1000;
   server = await startServer(smtpUrl);
   const grownSend = await scenario('send (1M rows)', serverPorts, '/send-code', sendBody, { headers: auth });
-  row('send-code with 1M rows', grownSend, floorRps, { vsEmpty: grownSend.requestsPerSecond / emptyDatabase!.send.requestsPerSecond });
+  row('send-code with 1M rows', grownSend, floorRps, {
+    vsEmpty: grownSend.requestsPerSecond / emptyDatabase!.send.requestsPerSecond,
+  });
   await secondsUntilOutboxEmpty();
-  const grownRight = await scenario('verify right (1M rows)', serverPorts, '/verify-code', rightBody, { headers: auth });
-  row('verify-code right, 1M rows', grownRight, floorRps, { vsEmpty: grownRight.requestsPerSecond / emptyDatabase!.verifyRight.requestsPerSecond });
-  const grownWrong = await scenario('verify wrong (1M rows)', serverPorts, '/verify-code', wrongBody, { headers: auth });
-  row('verify-code wrong, 1M rows', grownWrong, floorRps, { vsEmpty: grownWrong.requestsPerSecond / emptyDatabase!.verifyWrong.requestsPerSecond });
+  const grownRight = await scenario('verify right (1M rows)', serverPorts, '/verify-code', rightBody, {
+    headers: auth,
+  });
+  row('verify-code right, 1M rows', grownRight, floorRps, {
+    vsEmpty: grownRight.requestsPerSecond / emptyDatabase!.verifyRight.requestsPerSecond,
+  });
+  const grownWrong = await scenario('verify wrong (1M rows)', serverPorts, '/verify-code', wrongBody, {
+    headers: auth,
+  });
+  row('verify-code wrong, 1M rows', grownWrong, floorRps, {
+    vsEmpty: grownWrong.requestsPerSecond / emptyDatabase!.verifyWrong.requestsPerSecond,
+  });
 }
 
 if (!args.has('--quick')) {
   process.stderr.write('seeding 1,000,000 expired verifications for the purge…\n');
   await stopServer(server);
   const longAgo = now - 30 * 24 * hour;
-  await database.seed({ clientId, secret, count: 1_000_000, prefix: 'x', now: longAgo, expiresAt: longAgo + 600_000, withCodes: true });
+  await database.seed({
+    clientId,
+    secret,
+    count: 1_000_000,
+    prefix: 'x',
+    now: longAgo,
+    expiresAt: longAgo + 600_000,
+    withCodes: true,
+  });
   server = await startServer(smtpUrl);
   await secondsUntilOutboxEmpty();
   const baseline = await scenario('send before purge', serverPorts, '/send-code', sendBody, { headers: auth });
@@ -382,7 +516,9 @@ if (!args.has('--quick')) {
   });
   const during = await drive(serverPorts, '/send-code', sendBody, { headers: auth, duration: Math.max(seconds, 15) });
   while (purgeEnd === Infinity) await sleep(100);
-  const inPurge = Float64Array.from(during.latencies.filter((_, i) => during.stamps[i]! >= purgeStart && during.stamps[i]! <= purgeEnd)).sort();
+  const inPurge = Float64Array.from(
+    during.latencies.filter((_, i) => during.stamps[i]! >= purgeStart && during.stamps[i]! <= purgeEnd),
+  ).sort();
   results.purge = {
     purgedRowsSeconds: (purgeEnd - purgeStart) / 1000,
     p99BeforeMs: baseline.p99,
@@ -400,7 +536,10 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
   // build, or MAILPIT_BIN) — when it is there: mails/s from queued to stored.
   const binary = mailpitBinary();
   try {
-    if (!binary) throw new Error(`not built: run "bash scripts/install-mailpit.sh" (or set MAILPIT_BIN); looked at ${mailpitBuildPath}`);
+    if (!binary)
+      throw new Error(
+        `not built: run "bash scripts/install-mailpit.sh" (or set MAILPIT_BIN); looked at ${mailpitBuildPath}`,
+      );
     const mp = await startMailpit({ binary, dir, smtpPort: await freePort(), httpPort: await freePort() });
     children.push(mp.process);
     const { smtpPort, httpPort } = mp;
@@ -408,11 +547,23 @@ if (!args.has('--quick') && !args.has('--purge-only')) {
     const queued = 3_000;
     const started = performance.now();
     for (let i = 0; i < queued; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, () => fetch(`http://127.0.0.1:${serverPorts[0]}/send-code`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(sendBody()) })));
+      await Promise.all(
+        Array.from({ length: 100 }, () =>
+          fetch(`http://127.0.0.1:${serverPorts[0]}/send-code`, {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify(sendBody()),
+          }),
+        ),
+      );
     }
     let stored = 0;
     while (stored < queued && performance.now() - started < 120_000) {
-      stored = ((await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/messages?limit=1`)).json()) as { messages_count: number }).messages_count;
+      stored = (
+        (await (await fetch(`http://127.0.0.1:${httpPort}/api/v1/messages?limit=1`)).json()) as {
+          messages_count: number;
+        }
+      ).messages_count;
       await sleep(100);
     }
     results.mailpit = { mails: stored, mailsPerSecond: Math.round(stored / ((performance.now() - started) / 1000)) };
@@ -448,31 +599,49 @@ const table = rows.map((r) => ({
   // VmHWM: the serving process's peak so far (the floor's own for the floor).
   'peak RSS MB': fmt(r.peakRssMb),
   ...(r.vsEmpty ? { 'vs empty db': `${fmt(r.vsEmpty * 100)}%` } : {}),
-  ...(r.mailsPerSecondToSink ? { 'mails/s': r.mailsPerSecondToSink, 'outbox empty after': `${fmt(r.outboxEmptyAfterSeconds, 1)} s` } : {}),
+  ...(r.mailsPerSecondToSink
+    ? { 'mails/s': r.mailsPerSecondToSink, 'outbox empty after': `${fmt(r.outboxEmptyAfterSeconds, 1)} s` }
+    : {}),
 }));
-console.log(`\nmailcode bench — ${dbKind === 'postgres' ? 'PostgreSQL + Redis, 2 server processes' : 'SQLite, 1 server process'}, ${results.machine.cpus} cores, ${process.version}, ${connections} connections, ${seconds} s per scenario after a ${warmupSeconds} s warm-up`);
+console.log(
+  `\nmailcode bench — ${dbKind === 'postgres' ? 'PostgreSQL + Redis, 2 server processes' : 'SQLite, 1 server process'}, ${results.machine.cpus} cores, ${process.version}, ${connections} connections, ${seconds} s per scenario after a ${warmupSeconds} s warm-up`,
+);
 console.table(table);
 if (ceilingsMeasured) {
   console.log(
-    `ceilings on this machine: one signature per answer leaves verify at most ${fmt(ceilingsMeasured.signed.requestsPerSecond / floorRps * 100)}% of the floor (target 40%); one delivered mail per send leaves send at most ${fmt(ceilingsMeasured.mailed.requestsPerSecond / floorRps * 100)}% (target 30%) if delivery is to keep pace`,
+    `ceilings on this machine: one signature per answer leaves verify at most ${fmt((ceilingsMeasured.signed.requestsPerSecond / floorRps) * 100)}% of the floor (target 40%); one delivered mail per send leaves send at most ${fmt((ceilingsMeasured.mailed.requestsPerSecond / floorRps) * 100)}% (target 30%) if delivery is to keep pace`,
   );
 }
-console.log(`peak RSS: server ${fmt(results.serverPeakRssMb)} MB${database.processes > 1 ? ' (the larger of the processes)' : ''}, floor ${fmt(rows[0]?.peakRssMb)} MB`);
-const within = (g: number, limit: number) => `${fmt(g * 100, 1)}% apart (${g <= limit ? `within ${limit * 100}%` : `OVER ${limit * 100}%`})`;
+console.log(
+  `peak RSS: server ${fmt(results.serverPeakRssMb)} MB${database.processes > 1 ? ' (the larger of the processes)' : ''}, floor ${fmt(rows[0]?.peakRssMb)} MB`,
+);
+const within = (g: number, limit: number) =>
+  `${fmt(g * 100, 1)}% apart (${g <= limit ? `within ${limit * 100}%` : `OVER ${limit * 100}%`})`;
 const us = (ms: number) => `${fmt(ms * 1000)} µs`;
-console.log(`timing (one request at a time, median of ${timingTurns} each): right ${us(timing.right)}, wrong ${us(timing.wrong)}, unknown id ${us(timing.unknown)}: spread ${within(timing.spread, 0.1)}`);
-console.log(`  unknown vs wrong, by id: ${us(timing.unknown)} vs ${us(timing.wrong)}, ${within(timing.unknownVsWrongById, 0.05)}`);
-console.log(`  unknown vs wrong, by address + purpose: ${us(timing.unknownByEmail)} vs ${us(timing.wrongByEmail)}, ${within(timing.unknownVsWrongByEmail, 0.05)}`);
+console.log(
+  `timing (one request at a time, median of ${timingTurns} each): right ${us(timing.right)}, wrong ${us(timing.wrong)}, unknown id ${us(timing.unknown)}: spread ${within(timing.spread, 0.1)}`,
+);
+console.log(
+  `  unknown vs wrong, by id: ${us(timing.unknown)} vs ${us(timing.wrong)}, ${within(timing.unknownVsWrongById, 0.05)}`,
+);
+console.log(
+  `  unknown vs wrong, by address + purpose: ${us(timing.unknownByEmail)} vs ${us(timing.wrongByEmail)}, ${within(timing.unknownVsWrongByEmail, 0.05)}`,
+);
 if (results.purge) {
   console.log(
     `purge of 1,000,000 expired rows took ${fmt(results.purge.purgedRowsSeconds, 1)} s; send-code p99 ${fmt(results.purge.p99BeforeMs, 2)} ms before, ${fmt(results.purge.p99DuringPurgeMs, 2)} ms during (${results.purge.requestsDuringPurge} requests, ${results.purge.non2xxDuringPurge} non-2xx)`,
   );
 }
 if (results.seedSeconds) console.log(`seeding 1,000,000 verifications took ${fmt(results.seedSeconds, 1)} s`);
-if (results.mailpit) console.log(`mail to a real Mailpit: ${'skipped' in results.mailpit ? results.mailpit.skipped : `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)`}`);
+if (results.mailpit)
+  console.log(
+    `mail to a real Mailpit: ${'skipped' in results.mailpit ? results.mailpit.skipped : `${results.mailpit.mailsPerSecond} mails/s (${results.mailpit.mails} mails)`}`,
+  );
 if (results.webhooks) {
   const w = results.webhooks;
-  console.log(`webhooks: ${w.deliveriesPerSecond} deliveries/s to a loopback receiver (${w.events} events over ${w.subjects} subjects, signed, in order per subject, one process; goal 1,000)`);
+  console.log(
+    `webhooks: ${w.deliveriesPerSecond} deliveries/s to a loopback receiver (${w.events} events over ${w.subjects} subjects, signed, in order per subject, one process; goal 1,000)`,
+  );
 }
 console.log(`results written to bench/${resultsFile}`);
 // A graceful stop, so a server run with BENCH_NODE_FLAGS=--cpu-prof writes its profile.

@@ -36,7 +36,9 @@ export function seedVerifications(dbPath: string, o: SeedOptions): Seeded {
     `insert into verifications (id, client_id, email, purpose, locale, status, attempts, max_attempts, send_count, created_at, last_sent_at, expires_at)
      values (?, ?, ?, 'login', 'en', 'pending', 0, ?, 1, ?, ?, ?)`,
   );
-  const insertCode = db.prepare('insert into verification_codes (verification_id, code_hash, created_at) values (?, ?, ?)');
+  const insertCode = db.prepare(
+    'insert into verification_codes (verification_id, code_hash, created_at) values (?, ?, ?)',
+  );
   const ids: string[] = [];
   const codes: string[] = [];
   const batch = db.transaction((from: number, to: number) => {

@@ -25,7 +25,8 @@ export function benchServerEnv(databaseEnv: Record<string, string>): NodeJS.Proc
 }
 
 /** The heap settings the README recommends (npm start and the Dockerfile use them too), or BENCH_NODE_FLAGS. */
-export const serverNodeFlags = () => (process.env.BENCH_NODE_FLAGS ?? '--max-old-space-size=128 --max-semi-space-size=16').split(' ');
+export const serverNodeFlags = () =>
+  (process.env.BENCH_NODE_FLAGS ?? '--max-old-space-size=128 --max-semi-space-size=16').split(' ');
 
 export async function waitHealthy(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -65,6 +66,10 @@ export function codeBodies(right: Seeded, wrongTargets: Seeded) {
     },
     // Shaped like the seeded ones, so nothing but their absence tells them apart.
     unknown: () => ({ verificationId: `vf_u${(u++).toString(36).padStart(8, '0')}`, code: '123456' }),
-    unknownByEmail: () => ({ email: seededEmail(`vf_u${(u++).toString(36).padStart(8, '0')}`), purpose: 'login', code: '123456' }),
+    unknownByEmail: () => ({
+      email: seededEmail(`vf_u${(u++).toString(36).padStart(8, '0')}`),
+      purpose: 'login',
+      code: '123456',
+    }),
   };
 }

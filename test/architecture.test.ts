@@ -36,16 +36,22 @@ interface Import {
 }
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 const sources = files(src).map((f) => relative(src, f));
 const imports: Import[] = sources.flatMap((file) => {
   const text = readFileSync(join(src, file), 'utf8');
-  const found = [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm)];
+  const found = [
+    ...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'";]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm),
+  ];
   return found.map((m) => {
     const target = m[3] ?? m[4]!;
-    const to = target.startsWith('.') ? relative(src, resolve(join(src, dirname(file)), target)).replace(/\.js$/, '.ts') : target;
+    const to = target.startsWith('.')
+      ? relative(src, resolve(join(src, dirname(file)), target)).replace(/\.js$/, '.ts')
+      : target;
     return { from: file, to, typeOnly: m[2] !== undefined };
   });
 });
@@ -59,13 +65,25 @@ t.test('the import scan sees the code', async (t) => {
 });
 
 t.test('no import runs from a lower layer to a higher one', async (t) => {
-  const upward = local.filter((i) => folder(i.from) !== 'client' && folder(i.to) !== 'client' && rank[folder(i.from)]! < rank[folder(i.to)]!);
-  t.same(upward.map((i) => `${i.from} → ${i.to}`), []);
+  const upward = local.filter(
+    (i) => folder(i.from) !== 'client' && folder(i.to) !== 'client' && rank[folder(i.from)]! < rank[folder(i.to)]!,
+  );
+  t.same(
+    upward.map((i) => `${i.from} → ${i.to}`),
+    [],
+  );
 });
 
 t.test('the domain imports nothing of HTTP, SQL or mail rendering', async (t) => {
-  const leaks = imports.filter((i) => domain.includes(folder(i.from)) && (edgePackages.test(i.to) || (sources.includes(i.to) && rank[folder(i.to)]! > 1)));
-  t.same(leaks.map((i) => `${i.from} → ${i.to}`), []);
+  const leaks = imports.filter(
+    (i) =>
+      domain.includes(folder(i.from)) &&
+      (edgePackages.test(i.to) || (sources.includes(i.to) && rank[folder(i.to)]! > 1)),
+  );
+  t.same(
+    leaks.map((i) => `${i.from} → ${i.to}`),
+    [],
+  );
 });
 
 t.test('no import circle, between files or between folders', async (t) => {
@@ -100,34 +118,65 @@ t.test('no import circle, between files or between folders', async (t) => {
   t.same(cycle(graph(local.map((i) => [folder(i.from), folder(i.to)]))), undefined, 'between folders');
 });
 
-t.test('HTTP and the console are handed services, never the store: nothing under src/http/ or src/console/ imports src/store/', async (t) => {
-  const reaching = imports.filter((i) => ['http', 'console'].includes(folder(i.from)) && folder(i.to) === 'store');
-  t.ok(sources.some((f) => folder(f) === 'console'), 'the console is its own folder');
-  t.same(reaching.map((i) => `${i.from} → ${i.to}`), []);
-});
+t.test(
+  'HTTP and the console are handed services, never the store: nothing under src/http/ or src/console/ imports src/store/',
+  async (t) => {
+    const reaching = imports.filter((i) => ['http', 'console'].includes(folder(i.from)) && folder(i.to) === 'store');
+    t.ok(
+      sources.some((f) => folder(f) === 'console'),
+      'the console is its own folder',
+    );
+    t.same(
+      reaching.map((i) => `${i.from} → ${i.to}`),
+      [],
+    );
+  },
+);
 
 t.test('the CLI calls services, not stores: its files import nothing that opens or is a store', async (t) => {
   const cli = sources.filter((f) => /^main\/cli[^/]*\.ts$/.test(f));
   t.ok(cli.length >= 4, `${cli.length} CLI files`);
-  const reaching = imports.filter((i) => cli.includes(i.from) && (folder(i.to) === 'store' || i.to === 'main/open-store.ts'));
-  t.same(reaching.map((i) => `${i.from} → ${i.to}`), []);
-  for (const file of cli) t.notMatch(readFileSync(join(src, file), 'utf8'), /\bstore\.|\bStore\b/, `${file} names no store`);
+  const reaching = imports.filter(
+    (i) => cli.includes(i.from) && (folder(i.to) === 'store' || i.to === 'main/open-store.ts'),
+  );
+  t.same(
+    reaching.map((i) => `${i.from} → ${i.to}`),
+    [],
+  );
+  for (const file of cli)
+    t.notMatch(readFileSync(join(src, file), 'utf8'), /\bstore\.|\bStore\b/, `${file} names no store`);
 });
 
 t.test('mailcode/client loads no server code: outside its folder it imports types only', async (t) => {
   const runtime = local.filter((i) => folder(i.from) === 'client' && !i.typeOnly && folder(i.to) !== 'client');
-  t.same(runtime.map((i) => `${i.from} → ${i.to}`), []);
+  t.same(
+    runtime.map((i) => `${i.from} → ${i.to}`),
+    [],
+  );
 });
 
-t.test('one way to find Mailpit: only src/main/mailpit.ts (and the script that builds it) says where it is', async (t) => {
-  // The tests, `npm run qa` and the bench all start the Mailpit scripts/install-mailpit.sh
-  // built (or MAILPIT_BIN): a second way of looking (PATH, Go's bin folder) found none.
-  const owners = new Set(['src/main/mailpit.ts']);
-  const looking = /command -v mailpit|GOPATH[^\n]*mailpit|mailpit-\$\{|\.cache[^\n]*mailpit/;
-  const elsewhere = ['src', 'test', 'bench', 'scripts']
-    .flatMap((dir) => files(join(root, dir)).concat(dir === 'scripts' ? readdirSync(join(root, dir)).map((f) => join(root, dir, f)) : []))
-    .map((file) => relative(root, file))
-    .filter((file) => !owners.has(file) && !file.startsWith('scripts/install-mailpit') && file !== 'test/architecture.test.ts' && file !== 'test/fresh-machine.test.ts')
-    .filter((file) => looking.test(readFileSync(join(root, file), 'utf8')));
-  t.same(elsewhere, [], 'no file looks for Mailpit on its own');
-});
+t.test(
+  'one way to find Mailpit: only src/main/mailpit.ts (and the script that builds it) says where it is',
+  async (t) => {
+    // The tests, `npm run qa` and the bench all start the Mailpit scripts/install-mailpit.sh
+    // built (or MAILPIT_BIN): a second way of looking (PATH, Go's bin folder) found none.
+    const owners = new Set(['src/main/mailpit.ts']);
+    const looking = /command -v mailpit|GOPATH[^\n]*mailpit|mailpit-\$\{|\.cache[^\n]*mailpit/;
+    const elsewhere = ['src', 'test', 'bench', 'scripts']
+      .flatMap((dir) =>
+        files(join(root, dir)).concat(
+          dir === 'scripts' ? readdirSync(join(root, dir)).map((f) => join(root, dir, f)) : [],
+        ),
+      )
+      .map((file) => relative(root, file))
+      .filter(
+        (file) =>
+          !owners.has(file) &&
+          !file.startsWith('scripts/install-mailpit') &&
+          file !== 'test/architecture.test.ts' &&
+          file !== 'test/fresh-machine.test.ts',
+      )
+      .filter((file) => looking.test(readFileSync(join(root, file), 'utf8')));
+    t.same(elsewhere, [], 'no file looks for Mailpit on its own');
+  },
+);

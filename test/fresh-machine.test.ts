@@ -1,7 +1,18 @@
 // What a fresh machine meets: a maintained Node, exact dependencies, install scripts that
 // use what is there and say what is missing, a start that does not rebuild a current build.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
@@ -15,7 +26,9 @@ const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) 
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-const lock = JSON.parse(readFileSync(join(packageRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+const lock = JSON.parse(readFileSync(join(packageRoot, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { engines?: { node?: string } | string[] }>;
+};
 
 function tempDir(t: Test) {
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-fresh-'));
@@ -35,7 +48,10 @@ function shims(dir: string, scripts: Record<string, string>): string {
 }
 
 t.test('the project runs on the maintained LTS lines, and no dependency wants another Node', async (t) => {
-  t.ok(semver.satisfies(process.versions.node, pkg.engines.node), `this Node (${process.versions.node}) satisfies engines ${pkg.engines.node}`);
+  t.ok(
+    semver.satisfies(process.versions.node, pkg.engines.node),
+    `this Node (${process.versions.node}) satisfies engines ${pkg.engines.node}`,
+  );
   t.notOk(semver.satisfies('20.19.0', pkg.engines.node), 'Node 20 (end of life) is not allowed');
   for (const line of ['22.12.0', '24.0.0']) {
     t.ok(semver.satisfies(line, pkg.engines.node), `Node ${line} is allowed`);
@@ -47,7 +63,10 @@ t.test('the project runs on the maintained LTS lines, and no dependency wants an
   }
   const dockerfile = readFileSync(join(packageRoot, 'Dockerfile'), 'utf8');
   const images = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
-  t.ok(images.length >= 2 && images.every((major) => major >= 24), `the image builds and runs on node:24 or newer (${images.join(', ')})`);
+  t.ok(
+    images.length >= 2 && images.every((major) => major >= 24),
+    `the image builds and runs on node:24 or newer (${images.join(', ')})`,
+  );
 });
 
 t.test('every dependency is pinned to one exact version', async (t) => {
@@ -57,44 +76,53 @@ t.test('every dependency is pinned to one exact version', async (t) => {
 });
 
 t.test('scripts/node-env.sh puts a Node of 22 or newer first on PATH', async (t) => {
-  const result = spawnSync('bash', ['-c', 'source scripts/node-env.sh && node -p process.versions.node'], { cwd: packageRoot, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync('bash', ['-c', 'source scripts/node-env.sh && node -p process.versions.node'], {
+    cwd: packageRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   t.equal(result.status, 0, result.stderr);
   t.ok(semver.gte(result.stdout.trim(), '22.12.0'), `node ${result.stdout.trim()}`);
 });
 
-t.test('install-mailpit.sh uses the Mailpit it built (or MAILPIT_BIN), prints where it is, and says what to do without Go', async (t) => {
-  const dir = tempDir(t);
-  const script = join(packageRoot, 'scripts', 'install-mailpit.sh');
-  const run = (path: string, env: Record<string, string> = {}) =>
-    spawnSync('bash', [script], { encoding: 'utf8', env: { PATH: path, HOME: dir, ...env }, timeout: 30_000 });
-  const fakeMailpit = shims(join(dir, 'mailpit'), { mailpit: 'exit 0' });
-  const noGo = '/usr/bin:/bin';
+t.test(
+  'install-mailpit.sh uses the Mailpit it built (or MAILPIT_BIN), prints where it is, and says what to do without Go',
+  async (t) => {
+    const dir = tempDir(t);
+    const script = join(packageRoot, 'scripts', 'install-mailpit.sh');
+    const run = (path: string, env: Record<string, string> = {}) =>
+      spawnSync('bash', [script], { encoding: 'utf8', env: { PATH: path, HOME: dir, ...env }, timeout: 30_000 });
+    const fakeMailpit = shims(join(dir, 'mailpit'), { mailpit: 'exit 0' });
+    const noGo = '/usr/bin:/bin';
 
-  const given = run(noGo, { MAILPIT_BIN: join(fakeMailpit, 'mailpit') });
-  t.equal(given.status, 0, 'MAILPIT_BIN, no Go');
-  t.equal(given.stdout, `${join(fakeMailpit, 'mailpit')}\n`, 'its path on stdout');
-  // A mailpit on PATH may be a `go install` without the web UI: only its own build is reused.
-  const onPath = run(`${fakeMailpit}:${noGo}`);
-  t.equal(onPath.status, 1, 'a mailpit on PATH is not taken for one with the web UI');
-  const built = join(dir, '.cache', 'mailcode', `mailpit-${mailpitVersion}`);
-  mkdirSync(built, { recursive: true });
-  writeFileSync(join(built, 'mailpit'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-  const reused = run(noGo);
-  t.equal(reused.status, 0, 'the earlier build, no Go');
-  t.equal(reused.stdout, `${join(built, 'mailpit')}\n`);
-  rmSync(built, { recursive: true });
-  const missing = run(noGo);
-  t.equal(missing.status, 1, 'no Mailpit, no Go: exit 1');
-  t.match(missing.stderr, /Go \(needed to build it\) is not installed/);
-  t.match(missing.stderr, /MAILPIT_BIN/);
-  const badBin = run(noGo, { MAILPIT_BIN: join(dir, 'nothing-here') });
-  t.equal(badBin.status, 1);
-  t.match(badBin.stderr, /MAILPIT_BIN=.*nothing-here is not an executable/);
-  const oldGo = shims(join(dir, 'old-go'), { go: 'case "$2" in GOVERSION) echo go1.22.1;; GOPATH) echo "$HOME/gopath";; esac' });
-  const tooOld = run(`${oldGo}:${noGo}`);
-  t.equal(tooOld.status, 1, 'a Go older than Mailpit needs: exit 1');
-  t.match(tooOld.stderr, /needs Go 1\.24\.3 or newer to build; this Go is 1\.22\.1/);
-});
+    const given = run(noGo, { MAILPIT_BIN: join(fakeMailpit, 'mailpit') });
+    t.equal(given.status, 0, 'MAILPIT_BIN, no Go');
+    t.equal(given.stdout, `${join(fakeMailpit, 'mailpit')}\n`, 'its path on stdout');
+    // A mailpit on PATH may be a `go install` without the web UI: only its own build is reused.
+    const onPath = run(`${fakeMailpit}:${noGo}`);
+    t.equal(onPath.status, 1, 'a mailpit on PATH is not taken for one with the web UI');
+    const built = join(dir, '.cache', 'mailcode', `mailpit-${mailpitVersion}`);
+    mkdirSync(built, { recursive: true });
+    writeFileSync(join(built, 'mailpit'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const reused = run(noGo);
+    t.equal(reused.status, 0, 'the earlier build, no Go');
+    t.equal(reused.stdout, `${join(built, 'mailpit')}\n`);
+    rmSync(built, { recursive: true });
+    const missing = run(noGo);
+    t.equal(missing.status, 1, 'no Mailpit, no Go: exit 1');
+    t.match(missing.stderr, /Go \(needed to build it\) is not installed/);
+    t.match(missing.stderr, /MAILPIT_BIN/);
+    const badBin = run(noGo, { MAILPIT_BIN: join(dir, 'nothing-here') });
+    t.equal(badBin.status, 1);
+    t.match(badBin.stderr, /MAILPIT_BIN=.*nothing-here is not an executable/);
+    const oldGo = shims(join(dir, 'old-go'), {
+      go: 'case "$2" in GOVERSION) echo go1.22.1;; GOPATH) echo "$HOME/gopath";; esac',
+    });
+    const tooOld = run(`${oldGo}:${noGo}`);
+    t.equal(tooOld.status, 1, 'a Go older than Mailpit needs: exit 1');
+    t.match(tooOld.stderr, /needs Go 1\.24\.3 or newer to build; this Go is 1\.22\.1/);
+  },
+);
 
 t.test("building Mailpit leaves nothing in the caller's TMPDIR and sends no install-time analytics", async (t) => {
   // A fresh machine builds Mailpit inside `npm test`, whose TMPDIR is the tests' own folder
@@ -122,9 +150,17 @@ t.test("building Mailpit leaves nothing in the caller's TMPDIR and sends no inst
     timeout: 30_000,
   });
   t.equal(result.status, 0, result.stderr);
-  t.equal(result.stdout, `${join(dir, '.cache', 'mailcode', `mailpit-${mailpitVersion}`, 'mailpit')}\n`, 'the build is where the tests look for it');
+  t.equal(
+    result.stdout,
+    `${join(dir, '.cache', 'mailcode', `mailpit-${mailpitVersion}`, 'mailpit')}\n`,
+    'the build is where the tests look for it',
+  );
   t.same(readdirSync(callerTmp), [], "nothing left in the caller's TMPDIR");
-  t.equal(readFileSync(seen, 'utf8').trim(), 'SCARF_ANALYTICS=false DO_NOT_TRACK=1', 'install-time analytics turned off');
+  t.equal(
+    readFileSync(seen, 'utf8').trim(),
+    'SCARF_ANALYTICS=false DO_NOT_TRACK=1',
+    'install-time analytics turned off',
+  );
 });
 
 t.test('install-chromium.sh says what is absent when it may not install', async (t) => {
@@ -146,8 +182,15 @@ t.test('scripts/run.sh compiles only when a source is newer than the last build'
   mkdirSync(join(dir, 'db'));
   writeFileSync(join(dir, 'src', 'hello.ts'), "console.log('hello from ' + 'the build');\n");
   writeFileSync(join(dir, 'package-lock.json'), '{}\n');
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { outDir: 'dist', rootDir: '.', module: 'NodeNext', target: 'ES2022', types: [] }, include: ['src/**/*.ts'] }));
-  const run = () => spawnSync('bash', ['scripts/run.sh', 'dist/src/hello.js'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { outDir: 'dist', rootDir: '.', module: 'NodeNext', target: 'ES2022', types: [] },
+      include: ['src/**/*.ts'],
+    }),
+  );
+  const run = () =>
+    spawnSync('bash', ['scripts/run.sh', 'dist/src/hello.js'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
 
   const first = run();
   t.equal(first.status, 0, first.stderr);
@@ -161,7 +204,11 @@ t.test('scripts/run.sh compiles only when a source is newer than the last build'
   const later = new Date(Date.now() + 2_000);
   utimesSync(join(dir, 'src', 'hello.ts'), later, later);
   const third = run();
-  t.match(third.stderr, /compiling TypeScript \(sources changed since the last build\)/, 'a changed source: compiles again');
+  t.match(
+    third.stderr,
+    /compiling TypeScript \(sources changed since the last build\)/,
+    'a changed source: compiles again',
+  );
   t.match(third.stdout, /hello again/);
 });
 

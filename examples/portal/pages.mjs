@@ -1,6 +1,9 @@
 // The portal's pages: plain HTML forms that work on a phone and with a screen reader.
 const escape = (value) =>
-  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+  String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
+  );
 
 export function page(title, body) {
   return `<!DOCTYPE html>
@@ -96,8 +99,10 @@ export function codeForm({ action, resendAction, flowId, email, resendAfter, err
 export function deliveryMessage({ kind, reason }) {
   const why = reason ? ` (${reason})` : '';
   if (kind === 'refused') return `Your mail server refused the message${why}; check the address.`;
-  if (kind === 'delayed') return `Your mail server has not accepted the message yet${why}. We keep trying; it can take a few minutes.`;
-  if (kind === 'undelivered') return 'The message could not be delivered before the code expired. Check the address, then send a new code.';
+  if (kind === 'delayed')
+    return `Your mail server has not accepted the message yet${why}. We keep trying; it can take a few minutes.`;
+  if (kind === 'undelivered')
+    return 'The message could not be delivered before the code expired. Check the address, then send a new code.';
   return '';
 }
 
@@ -205,10 +210,22 @@ export function continueForm() {
 export function linkProblem(trouble) {
   const again = '<p><a href="/login">Log in</a> or <a href="/signup">sign up</a> to get a new code.</p>';
   if (trouble === 'elsewhere') {
-    return ['Use the browser where you started', '<p role="alert" class="error">This link works only in the browser where you asked for the code.</p><p>Open it there, or type the code from the same mail on the page where you started.</p>'];
+    return [
+      'Use the browser where you started',
+      '<p role="alert" class="error">This link works only in the browser where you asked for the code.</p><p>Open it there, or type the code from the same mail on the page where you started.</p>',
+    ];
   }
-  if (trouble === 'busy') return ['Try again shortly', '<p role="alert" class="error">Too many links were tried from here. Type the code from the mail instead, or try again later.</p>'];
-  if (trouble === 'canceled') return ['This sign-in was canceled', `<p role="alert" class="error">This link's sign-in was canceled.</p>${again}`];
-  if (trouble === 'expired') return ['This link has expired', `<p role="alert" class="error">This link and its code have expired.</p>${again}`];
-  return ['This link was already used', `<p role="alert" class="error">This link was already used, or a newer mail replaced it.</p>${again}`];
+  if (trouble === 'busy')
+    return [
+      'Try again shortly',
+      '<p role="alert" class="error">Too many links were tried from here. Type the code from the mail instead, or try again later.</p>',
+    ];
+  if (trouble === 'canceled')
+    return ['This sign-in was canceled', `<p role="alert" class="error">This link's sign-in was canceled.</p>${again}`];
+  if (trouble === 'expired')
+    return ['This link has expired', `<p role="alert" class="error">This link and its code have expired.</p>${again}`];
+  return [
+    'This link was already used',
+    `<p role="alert" class="error">This link was already used, or a newer mail replaced it.</p>${again}`,
+  ];
 }

@@ -44,7 +44,20 @@ import {
   verifyAssertion,
   verifySecondFactorAssertion,
 } from 'mailcode/client';
-import { codeForm, continueForm, deliveryMessage, emailForm, escapeHtml, linkProblem, page, passwordForm, recoveryCodesPage, securityPage, totpLoginForm, totpSetupForm } from './pages.mjs';
+import {
+  codeForm,
+  continueForm,
+  deliveryMessage,
+  emailForm,
+  escapeHtml,
+  linkProblem,
+  page,
+  passwordForm,
+  recoveryCodesPage,
+  securityPage,
+  totpLoginForm,
+  totpSetupForm,
+} from './pages.mjs';
 
 const mailcode = new MailcodeClient({ baseUrl: process.env.MAILCODE_URL, apiKey: process.env.MAILCODE_API_KEY });
 const assertionOptions = {
@@ -62,7 +75,9 @@ const sessions = new Map(); // session id → email
 const enrollments = new Map(); // email → the authenticator-app enrolment being set up
 const flowOfVerification = new Map(); // mailcode verification id → flow id
 const watchers = new Map(); // flow id → the code pages listening for delivery news (event streams)
-const webhooks = process.env.MAILCODE_WEBHOOK_SECRET ? new WebhookVerifier(process.env.MAILCODE_WEBHOOK_SECRET) : undefined;
+const webhooks = process.env.MAILCODE_WEBHOOK_SECRET
+  ? new WebhookVerifier(process.env.MAILCODE_WEBHOOK_SECRET)
+  : undefined;
 const webhooksHandled = new Set(); // webhook-ids: mailcode delivers at least once
 
 const hashPassword = (password, salt) => scryptSync(password, salt, 32);
@@ -95,16 +110,20 @@ function send(response, status, html, headers = {}) {
 
 /** The message a person should see for each thing mailcode can say no to. */
 function explain(error) {
-  if (error instanceof DomainNotAllowedError) return 'Please use your company email address. Personal and disposable addresses cannot be used here.';
+  if (error instanceof DomainNotAllowedError)
+    return 'Please use your company email address. Personal and disposable addresses cannot be used here.';
   if (error instanceof InvalidRequestError) return 'That does not look like an email address.';
-  if (error instanceof RateLimitedError) return `Too many codes were requested. Please try again in ${error.retryAfter} seconds.`;
+  if (error instanceof RateLimitedError)
+    return `Too many codes were requested. Please try again in ${error.retryAfter} seconds.`;
   if (error instanceof InvalidCodeError) {
     return error.attemptsRemaining > 0
       ? `That code is not right. ${error.attemptsRemaining} ${error.attemptsRemaining === 1 ? 'attempt' : 'attempts'} left.`
       : 'That code is not right, and that was the last attempt. Send a new code.';
   }
   if (error instanceof TooManyAttemptsError) {
-    return error.retryAfter ? `Too many wrong codes. Try again in ${Math.ceil(error.retryAfter / 60)} minutes.` : 'Too many wrong codes. Send a new code to try again.';
+    return error.retryAfter
+      ? `Too many wrong codes. Try again in ${Math.ceil(error.retryAfter / 60)} minutes.`
+      : 'Too many wrong codes. Send a new code to try again.';
   }
   if (error instanceof CodeExpiredError) return 'This code has expired. Send a new code.';
   if (error instanceof AddressUndeliverableError) {
@@ -130,59 +149,137 @@ function browserSecret(request, response) {
 const cookie = (request, name) => new RegExp(`(?:^|;\\s*)${name}=([^;]+)`).exec(request.headers.cookie ?? '')?.[1];
 
 async function startFlow(request, response, purpose, email, title) {
-  const sent = await mailcode.sendCode({ email, purpose, browserBinding: browserBinding(browserSecret(request, response)) });
+  const sent = await mailcode.sendCode({
+    email,
+    purpose,
+    browserBinding: browserBinding(browserSecret(request, response)),
+  });
   const flowId = randomBytes(16).toString('base64url');
   flows.set(flowId, { purpose, email: sent.email, verificationId: sent.verificationId, resendAfter: sent.resendAfter });
   flowOfVerification.set(sent.verificationId, flowId);
-  send(response, 200, page(title, codeForm({ action: `/${purpose}/verify`, resendAction: '/resend', flowId, email: sent.email, resendAfter: sent.resendAfter })));
+  send(
+    response,
+    200,
+    page(
+      title,
+      codeForm({
+        action: `/${purpose}/verify`,
+        resendAction: '/resend',
+        flowId,
+        email: sent.email,
+        resendAfter: sent.resendAfter,
+      }),
+    ),
+  );
 }
 
 const routes = {
   'GET /': (_q, response, user) =>
-    send(response, 200, page('Acme Portal', user ? `<p>Signed in as <strong>${escapeHtml(user)}</strong>.</p><p><a href="/security">Account → Security</a></p>` : '<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>')),
+    send(
+      response,
+      200,
+      page(
+        'Acme Portal',
+        user
+          ? `<p>Signed in as <strong>${escapeHtml(user)}</strong>.</p><p><a href="/security">Account → Security</a></p>`
+          : '<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>',
+      ),
+    ),
 
-  'GET /signup': (_q, response) => send(response, 200, page('Create your account', emailForm({ action: '/signup', button: 'Send verification code' }))),
+  'GET /signup': (_q, response) =>
+    send(
+      response,
+      200,
+      page('Create your account', emailForm({ action: '/signup', button: 'Send verification code' })),
+    ),
 
   'POST /signup': async (request, response) => {
     const { email = '' } = await readForm(request);
     try {
       await startFlow(request, response, 'signup', email, 'Check your email');
     } catch (error) {
-      send(response, 200, page('Create your account', emailForm({ action: '/signup', button: 'Send verification code', error: explain(error), email })));
+      send(
+        response,
+        200,
+        page(
+          'Create your account',
+          emailForm({ action: '/signup', button: 'Send verification code', error: explain(error), email }),
+        ),
+      );
     }
   },
 
-  'GET /login': (_q, response) => send(response, 200, page('Log in', emailForm({ action: '/login', button: 'Log in', withPassword: true }))),
+  'GET /login': (_q, response) =>
+    send(response, 200, page('Log in', emailForm({ action: '/login', button: 'Log in', withPassword: true }))),
 
   'POST /login': async (request, response) => {
     const { email = '', password = '' } = await readForm(request);
     const user = users.get(email.trim().toLowerCase());
     if (!user || !timingSafeEqual(user.hash, hashPassword(password, user.salt))) {
-      return send(response, 200, page('Log in', emailForm({ action: '/login', button: 'Log in', withPassword: true, email, error: 'Wrong email or password.' })));
+      return send(
+        response,
+        200,
+        page(
+          'Log in',
+          emailForm({
+            action: '/login',
+            button: 'Log in',
+            withPassword: true,
+            email,
+            error: 'Wrong email or password.',
+          }),
+        ),
+      );
     }
     try {
       // With an authenticator app the app's code is the second factor; otherwise a mailed code.
       if ((await mailcode.totpStatus(user.id)).enabled) return startTotpLogin(response, email, user.id);
       await startFlow(request, response, 'login', email, 'Enter your code');
     } catch (error) {
-      send(response, 200, page('Log in', emailForm({ action: '/login', button: 'Log in', withPassword: true, email, error: explain(error) })));
+      send(
+        response,
+        200,
+        page(
+          'Log in',
+          emailForm({ action: '/login', button: 'Log in', withPassword: true, email, error: explain(error) }),
+        ),
+      );
     }
   },
 
   'POST /resend': async (request, response) => {
     const { flow = '' } = await readForm(request);
     const state = flows.get(flow);
-    if (!state) return send(response, 400, page('Start again', '<p>This page has expired. <a href="/">Start again</a>.</p>'));
+    if (!state)
+      return send(response, 400, page('Start again', '<p>This page has expired. <a href="/">Start again</a>.</p>'));
     let error = '';
     try {
-      const sent = await mailcode.sendCode({ email: state.email, purpose: state.purpose, browserBinding: browserBinding(browserSecret(request, response)) });
+      const sent = await mailcode.sendCode({
+        email: state.email,
+        purpose: state.purpose,
+        browserBinding: browserBinding(browserSecret(request, response)),
+      });
       flowOfVerification.delete(state.verificationId);
       Object.assign(state, { verificationId: sent.verificationId, resendAfter: sent.resendAfter, delivery: undefined });
       flowOfVerification.set(sent.verificationId, flow);
     } catch (caught) {
       error = explain(caught);
     }
-    send(response, 200, page('Enter your code', codeForm({ action: `/${state.purpose}/verify`, resendAction: '/resend', flowId: flow, email: state.email, resendAfter: state.resendAfter, error })));
+    send(
+      response,
+      200,
+      page(
+        'Enter your code',
+        codeForm({
+          action: `/${state.purpose}/verify`,
+          resendAction: '/resend',
+          flowId: flow,
+          email: state.email,
+          resendAfter: state.resendAfter,
+          error,
+        }),
+      ),
+    );
   },
 
   // The code page listens here (EventSource) for what happened to its mail.
@@ -233,7 +330,11 @@ const routes = {
   // and click its buttons: so this page changes nothing and sends nothing when it loads —
   // its script only copies the token from the link's fragment into the form — and the
   // button's request is refused by mailcode unless it comes from the browser that asked.
-  'GET /verify-email': (_q, response) => send(response, 200, page('Continue', continueForm()), { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }),
+  'GET /verify-email': (_q, response) =>
+    send(response, 200, page('Continue', continueForm()), {
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    }),
 
   'POST /verify-email': async (request, response) => {
     const { token = '' } = await readForm(request);
@@ -241,11 +342,23 @@ const routes = {
     try {
       // The person's IP: unknown links are counted per IP, so one prober does not use up everyone's.
       const endUserIp = request.socket.remoteAddress;
-      const { assertion } = await mailcode.verifyLink({ token, endUserIp, ...(secret ? { browserBinding: browserBinding(secret) } : {}) });
+      const { assertion } = await mailcode.verifyLink({
+        token,
+        endUserIp,
+        ...(secret ? { browserBinding: browserBinding(secret) } : {}),
+      });
       const claims = await verifyAssertion(assertion, assertionOptions);
       const flowId = flowOfVerification.get(claims.jti);
       const state = flowId && flows.get(flowId);
-      if (!state) return send(response, 200, page('Start again', '<p>Your address is confirmed, but this sign-in has expired. <a href="/">Start again</a>.</p>'));
+      if (!state)
+        return send(
+          response,
+          200,
+          page(
+            'Start again',
+            '<p>Your address is confirmed, but this sign-in has expired. <a href="/">Start again</a>.</p>',
+          ),
+        );
       if (state.purpose === 'signup') {
         state.verified = true;
         return send(response, 200, page('Choose a password', passwordForm({ flowId })));
@@ -263,10 +376,20 @@ const routes = {
   'POST /signup/password': async (request, response) => {
     const { flow = '', password = '' } = await readForm(request);
     const state = flows.get(flow);
-    if (!state?.verified || state.purpose !== 'signup') return send(response, 400, page('Start again', '<p><a href="/signup">Start again</a>.</p>'));
-    if (password.length < 8) return send(response, 200, page('Choose a password', passwordForm({ flowId: flow, error: 'Use at least 8 characters.' })));
+    if (!state?.verified || state.purpose !== 'signup')
+      return send(response, 400, page('Start again', '<p><a href="/signup">Start again</a>.</p>'));
+    if (password.length < 8)
+      return send(
+        response,
+        200,
+        page('Choose a password', passwordForm({ flowId: flow, error: 'Use at least 8 characters.' })),
+      );
     const salt = randomBytes(16);
-    users.set(state.email, { id: `u_${randomBytes(9).toString('base64url')}`, salt, hash: hashPassword(password, salt) });
+    users.set(state.email, {
+      id: `u_${randomBytes(9).toString('base64url')}`,
+      salt,
+      hash: hashPassword(password, salt),
+    });
     endFlow(flow);
     await openAccount(response, state.email, 'Account created');
   },
@@ -274,7 +397,8 @@ const routes = {
   'POST /login/totp': async (request, response) => {
     const { flow = '', code = '', recoveryCode } = await readForm(request);
     const state = flows.get(flow);
-    if (state?.purpose !== 'totp') return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+    if (state?.purpose !== 'totp')
+      return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
     const recovery = recoveryCode !== undefined;
     try {
       const { assertion } = recovery
@@ -284,7 +408,11 @@ const routes = {
       endFlow(flow);
       signIn(response, state.email, 'Signed in');
     } catch (error) {
-      send(response, 200, page('Two-step verification', totpLoginForm({ flowId: flow, recovery, error: explain(error) })));
+      send(
+        response,
+        200,
+        page('Two-step verification', totpLoginForm({ flowId: flow, recovery, error: explain(error) })),
+      );
     }
   },
   'POST /login/totp/recovery': (request, response) => switchTotpForm(request, response, true),
@@ -312,7 +440,17 @@ const routes = {
       send(response, 200, page('Authenticator app activated', recoveryCodesPage(recoveryCodes)));
     } catch (error) {
       if (!(error instanceof InvalidCodeError) || pending?.enrollmentId !== enrollment) {
-        return send(response, 200, page('Security', securityPage({ status: await mailcode.totpStatus(users.get(user).id), notice: 'The setup expired. Please start again.' })));
+        return send(
+          response,
+          200,
+          page(
+            'Security',
+            securityPage({
+              status: await mailcode.totpStatus(users.get(user).id),
+              notice: 'The setup expired. Please start again.',
+            }),
+          ),
+        );
       }
       // The same QR code and key again: the enrolment stays valid for ten minutes.
       send(response, 200, page('Set up your authenticator app', totpSetupForm({ ...pending, error: explain(error) })));
@@ -324,21 +462,31 @@ const routes = {
   'POST /enrol/confirm': async (request, response) => {
     const { flow = '', code = '' } = await readForm(request);
     const state = flows.get(flow);
-    if (state?.purpose !== 'enrol') return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+    if (state?.purpose !== 'enrol')
+      return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
     try {
       const { recoveryCodes } = await mailcode.confirmTotp(state.enrollment.enrollmentId, code.trim());
       state.enrolled = true;
       send(response, 200, page('Authenticator app activated', recoveryCodesPage(recoveryCodes, { flowId: flow })));
     } catch (error) {
-      if (!(error instanceof InvalidCodeError)) return startRequiredEnrollment(response, state.email, state.userRef, 'The setup expired. Scan this new code.');
-      send(response, 200, page('Set up your authenticator app', totpSetupForm({ ...state.enrollment, flowId: flow, required: true, error: explain(error) })));
+      if (!(error instanceof InvalidCodeError))
+        return startRequiredEnrollment(response, state.email, state.userRef, 'The setup expired. Scan this new code.');
+      send(
+        response,
+        200,
+        page(
+          'Set up your authenticator app',
+          totpSetupForm({ ...state.enrollment, flowId: flow, required: true, error: explain(error) }),
+        ),
+      );
     }
   },
 
   'POST /enrol/done': async (request, response) => {
     const { flow = '' } = await readForm(request);
     const state = flows.get(flow);
-    if (state?.purpose !== 'enrol' || !state.enrolled) return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+    if (state?.purpose !== 'enrol' || !state.enrolled)
+      return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
     endFlow(flow);
     signIn(response, state.email, 'Signed in');
   },
@@ -376,7 +524,9 @@ function hearDelivery(message) {
 }
 
 function tellPage(stream, notice) {
-  stream.write(`event: delivery\ndata: ${JSON.stringify({ kind: notice?.kind ?? null, text: notice ? deliveryMessage(notice) : '' })}\n\n`);
+  stream.write(
+    `event: delivery\ndata: ${JSON.stringify({ kind: notice?.kind ?? null, text: notice ? deliveryMessage(notice) : '' })}\n\n`,
+  );
 }
 
 /**
@@ -395,7 +545,11 @@ async function startRequiredEnrollment(response, email, userRef, error = '') {
   const enrollment = await mailcode.enrollTotp({ userRef, accountName: email });
   const flowId = randomBytes(16).toString('base64url');
   flows.set(flowId, { purpose: 'enrol', email, userRef, enrollment });
-  send(response, 200, page('Set up your authenticator app', totpSetupForm({ ...enrollment, flowId, required: true, error })));
+  send(
+    response,
+    200,
+    page('Set up your authenticator app', totpSetupForm({ ...enrollment, flowId, required: true, error })),
+  );
 }
 
 function redirectToLogin(response) {
@@ -411,14 +565,16 @@ function startTotpLogin(response, email, userRef) {
 
 async function switchTotpForm(request, response, recovery) {
   const { flow = '' } = await readForm(request);
-  if (flows.get(flow)?.purpose !== 'totp') return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+  if (flows.get(flow)?.purpose !== 'totp')
+    return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
   send(response, 200, page('Two-step verification', totpLoginForm({ flowId: flow, recovery })));
 }
 
 async function verify(request, response, purpose) {
   const { flow = '', code = '' } = await readForm(request);
   const state = flows.get(flow);
-  if (!state || state.purpose !== purpose) return send(response, 400, page('Start again', '<p>This page has expired. <a href="/">Start again</a>.</p>'));
+  if (!state || state.purpose !== purpose)
+    return send(response, 400, page('Start again', '<p>This page has expired. <a href="/">Start again</a>.</p>'));
   try {
     const { assertion } = await mailcode.verifyCode({ verificationId: state.verificationId, code: code.trim() });
     // The portal trusts the signed assertion, checked with mailcode's public keys.
@@ -430,16 +586,38 @@ async function verify(request, response, purpose) {
     endFlow(flow);
     await openAccount(response, claims.email, 'Signed in');
   } catch (error) {
-    send(response, 200, page('Enter your code', codeForm({ action: `/${purpose}/verify`, resendAction: '/resend', flowId: flow, email: state.email, resendAfter: state.resendAfter, error: explain(error) })));
+    send(
+      response,
+      200,
+      page(
+        'Enter your code',
+        codeForm({
+          action: `/${purpose}/verify`,
+          resendAction: '/resend',
+          flowId: flow,
+          email: state.email,
+          resendAfter: state.resendAfter,
+          error: explain(error),
+        }),
+      ),
+    );
   }
 }
 
 function signIn(response, email, title) {
   const sid = randomBytes(24).toString('base64url');
   sessions.set(sid, email);
-  send(response, 200, page(title, `<p>Signed in as <strong>${escapeHtml(email)}</strong>.</p><p><a href="/security">Account → Security</a></p>`), {
-    'set-cookie': `sid=${sid}; HttpOnly; SameSite=Lax; Path=/`,
-  });
+  send(
+    response,
+    200,
+    page(
+      title,
+      `<p>Signed in as <strong>${escapeHtml(email)}</strong>.</p><p><a href="/security">Account → Security</a></p>`,
+    ),
+    {
+      'set-cookie': `sid=${sid}; HttpOnly; SameSite=Lax; Path=/`,
+    },
+  );
 }
 
 const server = createServer(async (request, response) => {
@@ -451,7 +629,10 @@ const server = createServer(async (request, response) => {
     if (!handler) return send(response, 404, page('Not found', '<p><a href="/">Home</a></p>'));
     await handler(request, response, sid ? sessions.get(sid) : undefined);
   } catch (error) {
-    if (error instanceof BodyTooLarge) return send(response, 413, page('Too much', '<p>That form was larger than any of ours.</p>'), { connection: 'close' });
+    if (error instanceof BodyTooLarge)
+      return send(response, 413, page('Too much', '<p>That form was larger than any of ours.</p>'), {
+        connection: 'close',
+      });
     console.error(error);
     send(response, 500, page('Something went wrong', '<p>Please try again.</p>'));
   }

@@ -16,7 +16,13 @@ interface Registered {
   jti: string;
 }
 
-async function sign(keys: KeyRing, claims: JWTPayload, registered: Registered, options: AssertionOptions, nowMs: number) {
+async function sign(
+  keys: KeyRing,
+  claims: JWTPayload,
+  registered: Registered,
+  options: AssertionOptions,
+  nowMs: number,
+) {
   const { kid, privateKey } = keys.signingKey();
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + options.ttlSeconds;
@@ -54,7 +60,13 @@ function method(verification: VerifiedEmail, sameBrowser: boolean | undefined) {
   return { amr: ['email_link'], verification_method: 'email_link', same_browser: sameBrowser ?? false };
 }
 
-export function signAssertion(keys: KeyRing, verification: VerifiedEmail, options: AssertionOptions, nowMs: number, sameBrowser?: boolean) {
+export function signAssertion(
+  keys: KeyRing,
+  verification: VerifiedEmail,
+  options: AssertionOptions,
+  nowMs: number,
+  sameBrowser?: boolean,
+) {
   const claims = {
     email: verification.email,
     email_verified: true,
@@ -62,7 +74,13 @@ export function signAssertion(keys: KeyRing, verification: VerifiedEmail, option
     ...method(verification, sameBrowser),
     auth_time: Math.floor((verification.verifiedAt ?? nowMs) / 1000),
   };
-  return sign(keys, claims, { audience: verification.clientId, subject: verification.email, jti: verification.id }, options, nowMs);
+  return sign(
+    keys,
+    claims,
+    { audience: verification.clientId, subject: verification.email, jti: verification.id },
+    options,
+    nowMs,
+  );
 }
 
 export type SecondFactorMethod = 'totp' | 'recovery_code';

@@ -57,7 +57,8 @@ export class KeyRing {
   /** Loads the keys, making the first one when the database has none. */
   async init(): Promise<void> {
     const rows = await this.signingKeys.list();
-    if (rows.length === 0) await this.signingKeys.addFirst(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
+    if (rows.length === 0)
+      await this.signingKeys.addFirst(await createSigningKey(this.keyEncryptionKeys[0]!, this.now()));
     // After a CODE_SECRET rotation, re-encrypt with the newest secret, so the old secret
     // can be dropped once its codes have expired without losing the signing keys.
     for (const row of rows) {
@@ -83,7 +84,10 @@ export class KeyRing {
     if (this.active?.kid !== current.kid) {
       // Imported once per key, never per request.
       const jwk = JSON.parse(unsealWithAny(this.keyEncryptionKeys, current.privateJwkEncrypted).plaintext) as JWK;
-      this.active = { kid: current.kid, privateKey: (await importJWK(jwk, 'EdDSA', { extractable: false })) as CryptoKey };
+      this.active = {
+        kid: current.kid,
+        privateKey: (await importJWK(jwk, 'EdDSA', { extractable: false })) as CryptoKey,
+      };
     }
     this.rows = rows;
   }

@@ -50,11 +50,21 @@ export interface DeliveryNotice {
  * The notice for a mail event (a webhook message or an event from GET /events), or for a
  * verification's delivery state (GET /verifications/:id); null for anything else.
  */
-export function deliveryNotice(event: { type: string; data?: Record<string, unknown> } | { delivery: string; enhancedStatus?: string | null }): DeliveryNotice | null {
+export function deliveryNotice(
+  event: { type: string; data?: Record<string, unknown> } | { delivery: string; enhancedStatus?: string | null },
+): DeliveryNotice | null {
   const [state, status] =
     'type' in event
       ? [event.type.startsWith('mail.') ? event.type.slice(5) : '', event.data?.enhancedStatus]
       : [event.delivery, event.enhancedStatus];
-  const kind = ({ bounced: 'refused', suppressed: 'refused', deferred: 'delayed', failed: 'undelivered', sent: 'delivered' } as const)[state as 'sent'];
+  const kind = (
+    {
+      bounced: 'refused',
+      suppressed: 'refused',
+      deferred: 'delayed',
+      failed: 'undelivered',
+      sent: 'delivered',
+    } as const
+  )[state as 'sent'];
   return kind ? { kind, reason: deliveryReason(typeof status === 'string' ? status : null) } : null;
 }

@@ -144,6 +144,7 @@ const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
 
 export function errorFor(problem: Problem): MailcodeError {
   // A newer server may answer with a code this client does not know yet.
-  const ErrorClass = (byCode as Partial<Record<string, new (problem: Problem) => MailcodeError>>)[problem.code] ?? MailcodeError;
+  const ErrorClass =
+    (byCode as Partial<Record<string, new (problem: Problem) => MailcodeError>>)[problem.code] ?? MailcodeError;
   return new ErrorClass(problem);
 }

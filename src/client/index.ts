@@ -3,7 +3,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { SecondFactorVerified, TotpEnrollment, TotpStatus } from '../http/schemas/totp.js';
-import type { SendCodeRequest, SendCodeResponse, Verification, VerifyCodeRequest, VerifyCodeResponse, VerifyLinkRequest } from '../http/schemas/verification.js';
+import type {
+  SendCodeRequest,
+  SendCodeResponse,
+  Verification,
+  VerifyCodeRequest,
+  VerifyCodeResponse,
+  VerifyLinkRequest,
+} from '../http/schemas/verification.js';
 import type { Event, EventList } from '../http/schemas/events.js';
 import type { Suppression } from '../http/schemas/suppressions.js';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
@@ -101,7 +108,9 @@ export class MailcodeClient {
   }
 
   /** The client's own audit trail, newest first; pass `nextCursor` back as `cursor` for older events. */
-  listEvents(query: { types?: EventType[]; subject?: string; cursor?: string; limit?: number } = {}): Promise<EventList> {
+  listEvents(
+    query: { types?: EventType[]; subject?: string; cursor?: string; limit?: number } = {},
+  ): Promise<EventList> {
     const params = new URLSearchParams();
     if (query.types?.length) params.set('type', query.types.join(','));
     if (query.subject !== undefined) params.set('subject', query.subject);
@@ -124,7 +133,10 @@ export class MailcodeClient {
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.options.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.options.apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
     });
@@ -238,11 +250,16 @@ async function verifySigned<T extends JWTPayload & { jti: string }>(
  */
 export function verifyAssertion(token: string, options: VerifyAssertionOptions): Promise<VerificationClaims> {
   return verifySigned<VerificationClaims>(token, options, ['email', 'purpose'], (payload) => {
-    if (payload.email_verified !== true || (payload.verification_method !== 'email' && payload.verification_method !== 'email_link')) {
+    if (
+      payload.email_verified !== true ||
+      (payload.verification_method !== 'email' && payload.verification_method !== 'email_link')
+    ) {
       throw new AssertionError('not an email verification assertion');
     }
-    if (options.purpose && payload.purpose !== options.purpose) throw new AssertionError(`assertion is for ${payload.purpose}, not ${options.purpose}`);
-    if (options.email && payload.email !== options.email.trim().toLowerCase()) throw new AssertionError('assertion is for another address');
+    if (options.purpose && payload.purpose !== options.purpose)
+      throw new AssertionError(`assertion is for ${payload.purpose}, not ${options.purpose}`);
+    if (options.email && payload.email !== options.email.trim().toLowerCase())
+      throw new AssertionError('assertion is for another address');
   });
 }
 
@@ -260,7 +277,8 @@ export function verifySecondFactorAssertion(
   options: Omit<VerifyAssertionOptions, 'purpose' | 'email'> & { userRef: string },
 ): Promise<SecondFactorClaims> {
   return verifySigned<SecondFactorClaims>(token, options, ['sub'], (payload) => {
-    if (payload.verification_method !== 'totp' && payload.verification_method !== 'recovery_code') throw new AssertionError('not a second-factor assertion');
+    if (payload.verification_method !== 'totp' && payload.verification_method !== 'recovery_code')
+      throw new AssertionError('not a second-factor assertion');
     if (payload.sub !== options.userRef) throw new AssertionError('assertion is for another user');
   });
 }

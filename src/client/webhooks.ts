@@ -10,7 +10,13 @@ export { WebhookVerificationError };
 export interface WebhookMessage {
   type: Event['type'] | 'webhook.test';
   timestamp: string;
-  data: { id: string; subject: string; email?: string | null; requestId?: string | null; actor?: Event['actor'] } & Record<string, unknown>;
+  data: {
+    id: string;
+    subject: string;
+    email?: string | null;
+    requestId?: string | null;
+    actor?: Event['actor'];
+  } & Record<string, unknown>;
 }
 
 export class WebhookVerifier {
@@ -32,7 +38,11 @@ export class WebhookVerifier {
       const value = headers[name] ?? headers[name.toLowerCase()];
       return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
     };
-    const required = { 'webhook-id': pick('webhook-id'), 'webhook-timestamp': pick('webhook-timestamp'), 'webhook-signature': pick('webhook-signature') };
+    const required = {
+      'webhook-id': pick('webhook-id'),
+      'webhook-timestamp': pick('webhook-timestamp'),
+      'webhook-signature': pick('webhook-signature'),
+    };
     return this.webhook.verify(rawBody, required) as WebhookMessage;
   }
 }

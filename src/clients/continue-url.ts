@@ -7,7 +7,6 @@ import { domainOf } from './dkim.js';
 
 export type ContinueUrlVerdict = { ok: true; url: string } | { ok: false; reason: string };
 
-
 /** The domains a continue link may be on: the allowed ones and the sender's. */
 export function clientDomains(client: { allowedDomains: string[]; mailFrom: string | null }): string[] {
   const sender = client.mailFrom ? domainOf(client.mailFrom) : undefined;
@@ -23,13 +22,17 @@ export function checkContinueUrl(input: string, domains: string[], production: b
     return { ok: false, reason: 'not a URL' };
   }
   if (url.username || url.password) return { ok: false, reason: 'a URL with credentials' };
-  if (url.hash || input.includes('#')) return { ok: false, reason: 'it has a fragment: mailcode adds #mc=<token> itself' };
+  if (url.hash || input.includes('#'))
+    return { ok: false, reason: 'it has a fragment: mailcode adds #mc=<token> itself' };
   if (url.protocol === 'http:' && loopbackHosts.has(url.hostname)) {
     return production ? { ok: false, reason: 'plain http is refused in production' } : { ok: true, url: url.href };
   }
-  if (url.protocol !== 'https:') return { ok: false, reason: 'https:// is required (http:// only to localhost outside production)' };
+  if (url.protocol !== 'https:')
+    return { ok: false, reason: 'https:// is required (http:// only to localhost outside production)' };
   const host = url.hostname.toLowerCase();
-  if (domains.length === 0) return { ok: false, reason: "the client has no domain to check it against: give it --domain or --from first" };
-  if (!domains.some((d) => onDomain(host, d))) return { ok: false, reason: `${host} is not on the client's domains (${domains.join(', ')})` };
+  if (domains.length === 0)
+    return { ok: false, reason: 'the client has no domain to check it against: give it --domain or --from first' };
+  if (!domains.some((d) => onDomain(host, d)))
+    return { ok: false, reason: `${host} is not on the client's domains (${domains.join(', ')})` };
   return { ok: true, url: url.href };
 }

@@ -68,9 +68,21 @@ export interface Signing {
   aligned: boolean;
 }
 
-export function signingOf(fromDomain: string, ownKeys: DkimKey[], server: { domain: string; selector: string } | undefined, now: number): Signing {
+export function signingOf(
+  fromDomain: string,
+  ownKeys: DkimKey[],
+  server: { domain: string; selector: string } | undefined,
+  now: number,
+): Signing {
   const own = signingKey(ownKeys, fromDomain, now);
   if (own) return { fromDomain, by: 'own-key', domain: own.domain, selector: own.selector, aligned: true };
-  if (server) return { fromDomain, by: 'server', domain: server.domain, selector: server.selector, aligned: aligned(fromDomain, server.domain) };
+  if (server)
+    return {
+      fromDomain,
+      by: 'server',
+      domain: server.domain,
+      selector: server.selector,
+      aligned: aligned(fromDomain, server.domain),
+    };
   return { fromDomain, by: 'none', domain: null, selector: null, aligned: false };
 }

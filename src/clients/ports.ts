@@ -35,7 +35,11 @@ export interface DkimKeysPort {
 /** A client's own SMTP relay: the sealed URL for the mail worker, the URL without credentials to show. */
 export interface ClientRelaysPort {
   /** Sets or replaces it, with its events. */
-  set(clientId: string, relay: { smtpUrlSealed: string; shown: string; updatedAt: number }, events: NewEvent[]): Promise<void>;
+  set(
+    clientId: string,
+    relay: { smtpUrlSealed: string; shown: string; updatedAt: number },
+    events: NewEvent[],
+  ): Promise<void>;
   /** False (nothing written) when the client had none. */
   clear(clientId: string, events: NewEvent[]): Promise<boolean>;
   get(clientId: string): Promise<{ smtpUrlSealed: string; shown: string } | undefined>;

@@ -15,9 +15,11 @@ export function checkRelayUrl(input: string): { ok: true; shown: string } | { ok
   } catch {
     return { ok: false, reason: 'not a URL (smtps://user:password@relay.example:465)' };
   }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') return { ok: false, reason: `${url.protocol} is not smtp: or smtps:` };
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    return { ok: false, reason: `${url.protocol} is not smtp: or smtps:` };
   if (!url.hostname) return { ok: false, reason: 'no host' };
-  if ((url.pathname && url.pathname !== '/') || url.hash) return { ok: false, reason: 'a relay URL has no path or fragment' };
+  if ((url.pathname && url.pathname !== '/') || url.hash)
+    return { ok: false, reason: 'a relay URL has no path or fragment' };
   if (/[\r\n]/.test(input)) return { ok: false, reason: 'control characters' };
   return { ok: true, shown: `${url.protocol}//${url.host}` };
 }
@@ -36,7 +38,11 @@ export class RelayService {
     await this.client(clientId);
     const at = this.options.now();
     const recorded = event('client.relay_set', at, { clientId, subject: clientId }, context, { relay: checked.shown });
-    await this.relays.set(clientId, { smtpUrlSealed: seal(this.options.sealKeys[0]!, smtpUrl), shown: checked.shown, updatedAt: at }, [recorded]);
+    await this.relays.set(
+      clientId,
+      { smtpUrlSealed: seal(this.options.sealKeys[0]!, smtpUrl), shown: checked.shown, updatedAt: at },
+      [recorded],
+    );
     return checked.shown;
   }
 
@@ -44,7 +50,8 @@ export class RelayService {
   async clear(clientId: string, context: RequestContext): Promise<void> {
     await this.client(clientId);
     const recorded = event('client.relay_removed', this.options.now(), { clientId, subject: clientId }, context);
-    if (!(await this.relays.clear(clientId, [recorded]))) throw refuse({ kind: 'invalid_input', detail: `${clientId} has no relay of its own` });
+    if (!(await this.relays.clear(clientId, [recorded])))
+      throw refuse({ kind: 'invalid_input', detail: `${clientId} has no relay of its own` });
   }
 
   /** The relay as it may be shown (no credentials), or undefined: the server's. */

@@ -31,13 +31,17 @@ export class ClientsService {
 
   /** The settings as they are kept, or the refusal that names what is wrong (settings.ts). */
   private checked<T extends Partial<ClientSettings>>(settings: T): T {
-    const verdict = checkSettings(settings, this.options.locales ?? [settings.defaultLocale ?? 'en'], { production: this.options.production ?? false });
+    const verdict = checkSettings(settings, this.options.locales ?? [settings.defaultLocale ?? 'en'], {
+      production: this.options.production ?? false,
+    });
     if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `${verdict.reason}` });
     return verdict.value as T;
   }
 
   /** The continue link must stay on the client's domains, whichever of the two changes. */
-  private checkedContinueUrl(settings: Pick<ClientSettings, 'allowedDomains' | 'mailFrom'> & { continueUrl?: string | null }): Partial<ClientSettings> {
+  private checkedContinueUrl(
+    settings: Pick<ClientSettings, 'allowedDomains' | 'mailFrom'> & { continueUrl?: string | null },
+  ): Partial<ClientSettings> {
     if (settings.continueUrl === undefined || settings.continueUrl === null) return {};
     const verdict = checkContinueUrl(settings.continueUrl, clientDomains(settings), this.options.production ?? false);
     if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `continue URL refused: ${verdict.reason}.` });
@@ -51,9 +55,16 @@ export class ClientsService {
     const id = newId('cl', 9);
     const at = this.now();
     const allowedDomains = settings.allowedDomains ?? [];
-    const continueUrl = this.checkedContinueUrl({ allowedDomains, mailFrom: settings.mailFrom ?? null, continueUrl: settings.continueUrl });
+    const continueUrl = this.checkedContinueUrl({
+      allowedDomains,
+      mailFrom: settings.mailFrom ?? null,
+      continueUrl: settings.continueUrl,
+    });
     const created = this.event('client.created', id, at, context, { name: settings.name, allowedDomains });
-    const client = await this.clients.create({ ...settings, ...continueUrl, allowedDomains, id, apiKeyHash: hashApiKey(apiKey), createdAt: at }, [created]);
+    const client = await this.clients.create(
+      { ...settings, ...continueUrl, allowedDomains, id, apiKeyHash: hashApiKey(apiKey), createdAt: at },
+      [created],
+    );
     return { client, apiKey };
   }
 
@@ -76,7 +87,8 @@ export class ClientsService {
   async revoke(id: string, context: RequestContext): Promise<void> {
     const at = this.now();
     if (reserved(id)) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
-    if (!(await this.clients.revoke(id, at, [this.event('client.revoked', id, at, context)]))) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
+    if (!(await this.clients.revoke(id, at, [this.event('client.revoked', id, at, context)])))
+      throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
   }
 
   /** A new API key for an active client; the old one stops working at once. */
@@ -84,7 +96,8 @@ export class ClientsService {
     if (reserved(id)) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
     const apiKey = newApiKey();
     const rotated = this.event('client.key_rotated', id, this.now(), context);
-    if (!(await this.clients.rotateKey(id, hashApiKey(apiKey), [rotated]))) throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
+    if (!(await this.clients.rotateKey(id, hashApiKey(apiKey), [rotated])))
+      throw refuse({ kind: 'client_not_found', detail: `no active client ${id}` });
     return apiKey;
   }
 
@@ -105,7 +118,17 @@ export class ClientsService {
     const at = this.now();
     const created = this.event('client.created', serviceClientId, at, byMailcode, { name: 'mailcode' });
     try {
-      return await this.clients.create({ id: serviceClientId, name: 'mailcode', apiKeyHash: noApiKey, allowedDomains: [], secondFactor: 'required', createdAt: at }, [created]);
+      return await this.clients.create(
+        {
+          id: serviceClientId,
+          name: 'mailcode',
+          apiKeyHash: noApiKey,
+          allowedDomains: [],
+          secondFactor: 'required',
+          createdAt: at,
+        },
+        [created],
+      );
     } catch (error) {
       // Another process made it first.
       const made = await this.clients.get(serviceClientId);
@@ -120,11 +143,18 @@ export class ClientsService {
    */
   async authenticate(apiKeyHash: string): Promise<Client | undefined> {
     const found = await this.clients.findByKeyHash(apiKeyHash);
-    if (!found || found.revokedAt !== null || !timingSafeEqual(Buffer.from(found.apiKeyHash), Buffer.from(apiKeyHash))) return undefined;
+    if (!found || found.revokedAt !== null || !timingSafeEqual(Buffer.from(found.apiKeyHash), Buffer.from(apiKeyHash)))
+      return undefined;
     return found;
   }
 
-  private event(type: EventType, clientId: string, at: number, context: RequestContext, data: Record<string, unknown> = {}) {
+  private event(
+    type: EventType,
+    clientId: string,
+    at: number,
+    context: RequestContext,
+    data: Record<string, unknown> = {},
+  ) {
     return event(type, at, { clientId, subject: clientId }, context, data);
   }
 }

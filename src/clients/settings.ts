@@ -27,7 +27,14 @@ export function checkHttpsUrl(input: string): Checked<string> {
 
 /** An https URL; outside production also http to a loopback address (a portal on a laptop, a test). */
 function checkLinkUrl(input: string, production: boolean): Checked<string> {
-  if (!production && /^http:\/\/[^\s"'<>]+$/.test(input) && input.length <= 2_000 && URL.canParse(input) && loopbackHosts.has(new URL(input).hostname)) return ok(input);
+  if (
+    !production &&
+    /^http:\/\/[^\s"'<>]+$/.test(input) &&
+    input.length <= 2_000 &&
+    URL.canParse(input) &&
+    loopbackHosts.has(new URL(input).hostname)
+  )
+    return ok(input);
   return checkHttpsUrl(input);
 }
 
@@ -36,7 +43,9 @@ const mailbox = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
 /** `no-reply@acme.example` or `Acme Portal <no-reply@acme.example>`, one line. */
 export function checkSender(input: string): Checked<string> {
   const address = /<([^<>]+)>\s*$/.exec(input)?.[1] ?? input;
-  return /[\r\n]/.test(input) || !mailbox.test(address.trim()) || input.length > 320 ? no('expected an address like "Acme <no-reply@acme.example>".') : ok(input.trim());
+  return /[\r\n]/.test(input) || !mailbox.test(address.trim()) || input.length > 320
+    ? no('expected an address like "Acme <no-reply@acme.example>".')
+    : ok(input.trim());
 }
 
 export function checkSupport(input: string, production = true): Checked<string> {
@@ -46,23 +55,35 @@ export function checkSupport(input: string, production = true): Checked<string> 
 
 /** A language the mail is written in (`de-AT` counts as `de`), kept as given. */
 export function checkLocale(input: string, locales: readonly string[]): Checked<string> {
-  return locales.includes(input.toLowerCase().split(/[-_]/)[0]!) ? ok(input) : no(`expected one of ${locales.join(', ')}.`);
+  return locales.includes(input.toLowerCase().split(/[-_]/)[0]!)
+    ? ok(input)
+    : no(`expected one of ${locales.join(', ')}.`);
 }
 
 /** A client's display name: it goes into the mail's subject and sender line. */
 export function checkName(input: string): Checked<string> {
   const name = input.trim();
-  return !name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name) ? no('expected a name of 1 to 100 characters on one line.') : ok(name);
+  return !name || name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)
+    ? no('expected a name of 1 to 100 characters on one line.')
+    : ok(name);
 }
 
 /**
  * The settings as they are kept, each given one checked (domains normalized); a refusal
  * names the setting. `locales` are the languages the mail is written in.
  */
-export function checkSettings(changes: Partial<ClientSettings>, locales: readonly string[], options: { production?: boolean } = {}): Checked<Partial<ClientSettings>> {
+export function checkSettings(
+  changes: Partial<ClientSettings>,
+  locales: readonly string[],
+  options: { production?: boolean } = {},
+): Checked<Partial<ClientSettings>> {
   const production = options.production ?? true;
   const kept: Partial<ClientSettings> = { ...changes };
-  const each = <K extends keyof ClientSettings>(key: K, label: string, check: (v: NonNullable<ClientSettings[K]>) => Checked<NonNullable<ClientSettings[K]>>): string | undefined => {
+  const each = <K extends keyof ClientSettings>(
+    key: K,
+    label: string,
+    check: (v: NonNullable<ClientSettings[K]>) => Checked<NonNullable<ClientSettings[K]>>,
+  ): string | undefined => {
     const value = changes[key];
     if (value === undefined || value === null) return undefined;
     const checked = check(value as NonNullable<ClientSettings[K]>);
@@ -78,7 +99,11 @@ export function checkSettings(changes: Partial<ClientSettings>, locales: readonl
     each('logoUrl', 'logo URL', (v) => checkLinkUrl(v, production)) ??
     each('accentColor', 'accent colour', (v) => checkAccent(v)) ??
     each('defaultLocale', 'language', (v) => checkLocale(v, locales)) ??
-    each('secondFactor', 'second factor', (v) => ((secondFactorPolicies as readonly string[]).includes(v) ? ok(v) : no(`expected one of ${secondFactorPolicies.join(', ')}.`)));
+    each('secondFactor', 'second factor', (v) =>
+      (secondFactorPolicies as readonly string[]).includes(v)
+        ? ok(v)
+        : no(`expected one of ${secondFactorPolicies.join(', ')}.`),
+    );
   if (refused) return no(refused);
   if (changes.allowedDomains) {
     const domains: string[] = [];

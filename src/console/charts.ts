@@ -9,7 +9,10 @@ export interface Bar {
 }
 
 /** Vertical bars, one per label (the hours of the day), scaled to the largest. */
-export function barChart(bars: Bar[], options: { title: string; colour: string; width?: number; height?: number }): string {
+export function barChart(
+  bars: Bar[],
+  options: { title: string; colour: string; width?: number; height?: number },
+): string {
   const width = options.width ?? 480;
   const height = options.height ?? 120;
   const top = Math.max(1, ...bars.map((b) => b.value));

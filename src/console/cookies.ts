@@ -25,7 +25,12 @@ export function secureCookies(publicUrl: string): boolean {
   return url.protocol === 'https:' || !loopbackHosts.has(url.hostname);
 }
 
-export const cookieFlags = (secure: boolean) => ({ path: cookiePath, httpOnly: true, sameSite: 'strict' as const, secure });
+export const cookieFlags = (secure: boolean) => ({
+  path: cookiePath,
+  httpOnly: true,
+  sameSite: 'strict' as const,
+  secure,
+});
 
 const flags = (request: FastifyRequest) => cookieFlags(request.server.consoleCookiesSecure);
 

@@ -50,7 +50,10 @@ export const eventWords: Record<EventType, string> = {
 };
 
 /** Who did it, in words: an operator by address, the portal, a command, or mailcode itself. */
-export function whoDid(event: Pick<AuditEvent, 'actor' | 'actorId'>, operatorEmail: ReadonlyMap<string, string>): string {
+export function whoDid(
+  event: Pick<AuditEvent, 'actor' | 'actorId'>,
+  operatorEmail: ReadonlyMap<string, string>,
+): string {
   switch (event.actor) {
     case 'operator':
       return `operator ${event.actorId ? (operatorEmail.get(event.actorId) ?? event.actorId) : ''}`.trim();
@@ -64,27 +67,42 @@ export function whoDid(event: Pick<AuditEvent, 'actor' | 'actorId'>, operatorEma
 }
 
 /** The trail an event belongs to: a client's name, or mailcode's own. */
-export const trailName = (clientId: string, clientName: ReadonlyMap<string, string>) => (clientId === serviceScope ? 'mailcode itself' : (clientName.get(clientId) ?? clientId));
+export const trailName = (clientId: string, clientName: ReadonlyMap<string, string>) =>
+  clientId === serviceScope ? 'mailcode itself' : (clientName.get(clientId) ?? clientId);
 
 /** "expiresAt" → "expires at", "sendCount" → "send count". */
-const words = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+const words = (key: string) =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
 /** Facts that are times, kept as epoch milliseconds in the trail. */
-const isTime = (key: string, value: unknown) => typeof value === 'number' && /(At|until|Until)$/.test(key) && value > 1e12;
+const isTime = (key: string, value: unknown) =>
+  typeof value === 'number' && /(At|until|Until)$/.test(key) && value > 1e12;
 
 function shown(key: string, value: unknown): string {
   if (isTime(key, value)) return helpers.when(value as number);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (Array.isArray(value)) return value.length ? value.map((v) => shown(key, v)).join(', ') : 'none';
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'object') return Object.entries(value).map(([k, v]) => `${words(k)} ${shown(k, v)}`).join('; ');
+  if (typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${words(k)} ${shown(k, v)}`)
+      .join('; ');
   return String(value);
 }
 
 /** An event's facts as name and value, the operator's reason first and apart. */
-export function factsOf(event: Pick<AuditEvent, 'data' | 'actor'>): { reason: string | null; facts: { name: string; value: string }[] } {
+export function factsOf(event: Pick<AuditEvent, 'data' | 'actor'>): {
+  reason: string | null;
+  facts: { name: string; value: string }[];
+} {
   const { reason, ...rest } = event.data;
   // An operator's reason is theirs; elsewhere `reason` is a fact of the event (why a mail failed).
   const own = event.actor === 'operator' && typeof reason === 'string' ? reason : null;
   const facts = own === null && reason !== undefined ? { reason, ...rest } : rest;
-  return { reason: own, facts: Object.entries(facts).map(([key, value]) => ({ name: words(key), value: shown(key, value) })) };
+  return {
+    reason: own,
+    facts: Object.entries(facts).map(([key, value]) => ({ name: words(key), value: shown(key, value) })),
+  };
 }

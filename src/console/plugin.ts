@@ -46,26 +46,63 @@ export default async function consolePlugin(app: FastifyInstance, services: Cons
   const outageLog = throttledOutageLog(10_000);
   app.setErrorHandler((error: Error & { statusCode?: number; validation?: unknown }, request, reply) => {
     if (isCsrfRefusal(error as { code?: string })) return csrfRefusedPage(request, reply);
-    if (error instanceof DomainError) return page(request, reply, 'message', { title: 'Not done', message: describeRefusal(error) }, 400);
+    if (error instanceof DomainError)
+      return page(request, reply, 'message', { title: 'Not done', message: describeRefusal(error) }, 400);
     const outage = outageOf(error);
     if (outage) {
       outageLog.refused(request.log, outage);
       reply.header('retry-after', String(outageRetryAfterSeconds));
       const what = outage.dependency === 'redis' ? 'Redis' : 'its database';
-      return page(request, reply, 'message', { title: 'Try again in a moment', message: `mailcode cannot reach ${what} right now (a restart, a failover or a full disk). Nothing was done; try again in a few seconds.` }, 503);
+      return page(
+        request,
+        reply,
+        'message',
+        {
+          title: 'Try again in a moment',
+          message: `mailcode cannot reach ${what} right now (a restart, a failover or a full disk). Nothing was done; try again in a few seconds.`,
+        },
+        503,
+      );
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'console request failed');
-      return page(request, reply, 'message', { title: 'Something went wrong', message: 'The console could not do this. It has been logged; try again.' }, 500);
+      return page(
+        request,
+        reply,
+        'message',
+        { title: 'Something went wrong', message: 'The console could not do this. It has been logged; try again.' },
+        500,
+      );
     }
-    if (status === 429) return page(request, reply, 'message', { title: 'Too many attempts', message: error.message }, 429);
-    return page(request, reply, 'message', { title: 'That did not work', message: status === 404 ? 'There is no such page.' : 'The request was not understood.' }, status);
+    if (status === 429)
+      return page(request, reply, 'message', { title: 'Too many attempts', message: error.message }, 429);
+    return page(
+      request,
+      reply,
+      'message',
+      {
+        title: 'That did not work',
+        message: status === 404 ? 'There is no such page.' : 'The request was not understood.',
+      },
+      status,
+    );
   });
-  app.setNotFoundHandler((request, reply) => page(request, reply, 'message', { title: 'Not found', message: 'There is no such page in the console.' }, 404));
+  app.setNotFoundHandler((request, reply) =>
+    page(request, reply, 'message', { title: 'Not found', message: 'There is no such page in the console.' }, 404),
+  );
 
-  app.get('/console.css', { config: { public: true } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet));
-  app.get('/', { config: { public: true } }, async (request, reply) => reply.redirect((await services.sessions.read(presentedCookie(request)))?.session.stage === 'signed_in' ? '/console/overview' : '/console/sign-in', 303));
+  app.get('/console.css', { config: { public: true } }, async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(stylesheet),
+  );
+  app.get('/', { config: { public: true } }, async (request, reply) =>
+    reply.redirect(
+      (await services.sessions.read(presentedCookie(request)))?.session.stage === 'signed_in'
+        ? '/console/overview'
+        : '/console/sign-in',
+      303,
+    ),
+  );
 
   await registerSignInRoutes(app, services);
   registerOverviewRoutes(app, services);

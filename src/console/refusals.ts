@@ -13,7 +13,10 @@ export function describeRefusal(error: DomainError): string {
  * Runs a form's change, then shows the page again: with what it did, or — refused — with
  * why not, as a 400. Anything but a refusal goes on to the console's error handler.
  */
-export async function afterChange(run: () => Promise<Record<string, unknown>>, show: (extra: Record<string, unknown>, status?: number) => Promise<unknown>): Promise<unknown> {
+export async function afterChange(
+  run: () => Promise<Record<string, unknown>>,
+  show: (extra: Record<string, unknown>, status?: number) => Promise<unknown>,
+): Promise<unknown> {
   let done: Record<string, unknown>;
   try {
     done = await run();

@@ -31,7 +31,13 @@ export function requireSession(sessions: ConsoleSessions) {
     const found = await sessions.read(cookie);
     if (!found || found.session.stage !== 'signed_in') {
       if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/console/sign-in', 303);
-      return page(request, reply, 'message', { title: 'Sign in first', message: 'This action needs a console session. Sign in, then try again.' }, 403);
+      return page(
+        request,
+        reply,
+        'message',
+        { title: 'Sign in first', message: 'This action needs a console session. Sign in, then try again.' },
+        403,
+      );
     }
     request.operatorSession = { ...found, cookie: cookie! };
   };
@@ -49,15 +55,35 @@ export function requireCsrf(app: FastifyInstance) {
 }
 
 /** The plugin's refusals, answered with a page that says what to do. */
-export const isCsrfRefusal = (error: { code?: string }) => error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET';
+export const isCsrfRefusal = (error: { code?: string }) =>
+  error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET';
 
 export const csrfRefusedPage = (request: FastifyRequest, reply: FastifyReply) =>
-  page(request, reply, 'message', { title: 'This form has expired', message: 'The form did not carry this session’s token (CSRF): it is from an older session, or it did not come from the console. Go back, reload the page and try again.' }, 403);
+  page(
+    request,
+    reply,
+    'message',
+    {
+      title: 'This form has expired',
+      message:
+        'The form did not carry this session’s token (CSRF): it is from an older session, or it did not come from the console. Go back, reload the page and try again.',
+    },
+    403,
+  );
 
 /** Support looks people up and helps them; what changes settings is an admin's. */
 export async function requireRole(request: FastifyRequest, reply: FastifyReply) {
   if (!request.routeOptions.config.admin) return;
   if (request.operatorSession?.operator.role !== 'admin') {
-    return page(request, reply, 'message', { title: 'Admins only', message: 'Support operators look people up and help them; changing settings is an admin’s.' }, 403);
+    return page(
+      request,
+      reply,
+      'message',
+      {
+        title: 'Admins only',
+        message: 'Support operators look people up and help them; changing settings is an admin’s.',
+      },
+      403,
+    );
   }
 }

@@ -18,7 +18,10 @@ export function verdictText(standing: SendStanding, email: string, now: number):
   if (!verdict) return { refused: false, text: `A code to ${email} can be sent now.` };
   switch (verdict.kind) {
     case 'domain_not_allowed':
-      return { refused: true, text: `This client mails no code to ${email}: ${verdict.reason}. The portal is answered 422 (domain_not_allowed); only an admin can change the client's domains.` };
+      return {
+        refused: true,
+        text: `This client mails no code to ${email}: ${verdict.reason}. The portal is answered 422 (domain_not_allowed); only an admin can change the client's domains.`,
+      };
     case 'suppressed':
       return {
         refused: true,

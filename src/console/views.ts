@@ -21,7 +21,8 @@ const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeSty
 
 /** What every template may use. */
 export const helpers = {
-  when: (ms: number | null | undefined) => (ms === null || ms === undefined ? '—' : `${dateTime.format(new Date(ms))} UTC`),
+  when: (ms: number | null | undefined) =>
+    ms === null || ms === undefined ? '—' : `${dateTime.format(new Date(ms))} UTC`,
   iso: (ms: number) => new Date(ms).toISOString(),
   duration(ms: number): string {
     const s = Math.ceil(ms / 1000);

@@ -43,7 +43,14 @@ export const eventTypes = [
 ] as const;
 
 /** What concerns mailcode itself (its operators): in the service-wide trail, never a client's (see operators/model.ts). */
-export const serviceEventTypes = ['operator.created', 'operator.disabled', 'operator.removed', 'operator.signed_in', 'operator.sign_in_failed', 'operator.signed_out'] as const;
+export const serviceEventTypes = [
+  'operator.created',
+  'operator.disabled',
+  'operator.removed',
+  'operator.signed_in',
+  'operator.sign_in_failed',
+  'operator.signed_out',
+] as const;
 
 /** What a client's trail, `GET /events` and its webhooks can carry. */
 export type ClientEventType = (typeof eventTypes)[number];
@@ -100,10 +107,26 @@ export interface AuditEvent extends NewEvent {
 }
 
 /** An event of `context`, about `subject`, at `at`. */
-export function event(type: EventType, at: number, subject: { clientId: string; subject: string; maskedEmail?: string | null }, context: RequestContext, data: Record<string, unknown> = {}): NewEvent {
+export function event(
+  type: EventType,
+  at: number,
+  subject: { clientId: string; subject: string; maskedEmail?: string | null },
+  context: RequestContext,
+  data: Record<string, unknown> = {},
+): NewEvent {
   const facts = context.reason === undefined ? data : { ...data, reason: context.reason };
   const operator = context.operatorId === undefined ? {} : { actorId: context.operatorId };
-  return { type, clientId: subject.clientId, subject: subject.subject, maskedEmail: subject.maskedEmail ?? null, requestId: context.requestId, actor: context.actor, ...operator, data: facts, at };
+  return {
+    type,
+    clientId: subject.clientId,
+    subject: subject.subject,
+    maskedEmail: subject.maskedEmail ?? null,
+    requestId: context.requestId,
+    actor: context.actor,
+    ...operator,
+    data: facts,
+    at,
+  };
 }
 
 /** What mailcode does on its own (deliveries, expiry) is recorded as its own. */

@@ -14,10 +14,19 @@ export interface EventPage {
 export class EventsService {
   constructor(private readonly events: EventsPort) {}
 
-  async list(client: { id: string }, query: { types?: EventType[]; subject?: string; cursor?: string; limit?: number }): Promise<EventPage> {
+  async list(
+    client: { id: string },
+    query: { types?: EventType[]; subject?: string; cursor?: string; limit?: number },
+  ): Promise<EventPage> {
     const limit = Math.min(Math.max(1, query.limit ?? defaultPageSize), maxPageSize);
     // One more than asked tells whether another page follows, without a second query.
-    const found = await this.events.list({ clientId: client.id, types: query.types, subject: query.subject, before: query.cursor, limit: limit + 1 });
+    const found = await this.events.list({
+      clientId: client.id,
+      types: query.types,
+      subject: query.subject,
+      before: query.cursor,
+      limit: limit + 1,
+    });
     const events = found.slice(0, limit);
     return { events, nextCursor: found.length > limit ? events[events.length - 1]!.id : null };
   }

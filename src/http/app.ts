@@ -88,7 +88,13 @@ export async function buildHttpApp(services: HttpServices): Promise<FastifyInsta
   await app.register(metricsPlugin, { metrics });
   await app.register(auth, { clients: services.clients });
   await app.register(docsRoutes);
-  await app.register(publicRoutes, { ping: services.ping, mailWarnings: services.mailWarnings, keys, transport, redis });
+  await app.register(publicRoutes, {
+    ping: services.ping,
+    mailWarnings: services.mailWarnings,
+    keys,
+    transport,
+    redis,
+  });
   await app.register(clientApi, {
     verification: services.verification,
     totp: services.totp,

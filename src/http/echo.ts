@@ -6,4 +6,3 @@ export const echoLimit = 120;
 export function echoed(text: string, max = echoLimit): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
-

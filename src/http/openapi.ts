@@ -82,7 +82,14 @@ function refs(value: unknown, top = true): unknown {
     const own = json.description !== undefined && json.description !== (plain(schemas[name]!) as Json).description;
     return { $ref: `#/components/schemas/${name}`, ...(own ? { description: json.description } : {}) };
   }
-  return Object.fromEntries(Object.entries(json).map(([key, v]) => [key, key === 'properties' ? Object.fromEntries(Object.entries(v as Json).map(([k, p]) => [k, refs(p, false)])) : refs(v, false)]));
+  return Object.fromEntries(
+    Object.entries(json).map(([key, v]) => [
+      key,
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(v as Json).map(([k, p]) => [k, refs(p, false)]))
+        : refs(v, false),
+    ]),
+  );
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -109,13 +116,19 @@ function problemResponse(names: ProblemName[]): Json {
   return {
     description: `${kinds.map((k) => `\`${k.code}\`: ${k.means}`).join('; or ')}.`,
     ...(bodies.includes('RateLimitedProblem') ? { headers: retryAfter } : {}),
-    content: { 'application/problem+json': { schema: bodies.length === 1 ? ref(bodies[0]!) : { anyOf: bodies.map(ref) } } },
+    content: {
+      'application/problem+json': { schema: bodies.length === 1 ? ref(bodies[0]!) : { anyOf: bodies.map(ref) } },
+    },
   };
 }
 
 /** The problems an operation answers: before its own code runs (bad input; behind an API key, a missing key and the request limit), then its own. */
 function problemsOf(op: Operation): ProblemName[] {
-  const input: ProblemName[] = op.schema.body ? ['invalidRequest', 'payloadTooLarge', 'unsupportedMediaType'] : op.schema.params || op.schema.querystring ? ['invalidRequest'] : [];
+  const input: ProblemName[] = op.schema.body
+    ? ['invalidRequest', 'payloadTooLarge', 'unsupportedMediaType']
+    : op.schema.params || op.schema.querystring
+      ? ['invalidRequest']
+      : [];
   // Behind a key, a URL the router cannot read (bad percent-encoding) is a 400 too.
   // The key itself is read from the database: any keyed operation may meet its outage.
   const key: ProblemName[] = op.open ? [] : ['invalidRequest', 'unauthorized', 'rateLimited', 'unavailable'];
@@ -126,13 +139,24 @@ function responsesOf(op: Operation): Json {
   const responses: Json = {};
   for (const [status, success] of Object.entries(op.responses)) {
     const schema = (op.schema.response as Record<string, object> | undefined)?.[status];
-    if (typeof success !== 'string') responses[status] = { description: success.description, content: Object.fromEntries(Object.entries(success.content).map(([type, s]) => [type, { schema: refs(plain(s), false) }])) };
-    else responses[status] = schema ? { description: success, content: { 'application/json': { schema: refs(plain(schema), false) } } } : { description: success };
+    if (typeof success !== 'string')
+      responses[status] = {
+        description: success.description,
+        content: Object.fromEntries(
+          Object.entries(success.content).map(([type, s]) => [type, { schema: refs(plain(s), false) }]),
+        ),
+      };
+    else
+      responses[status] = schema
+        ? { description: success, content: { 'application/json': { schema: refs(plain(schema), false) } } }
+        : { description: success };
   }
   const byStatus = new Map<number, ProblemName[]>();
-  for (const name of problemsOf(op)) byStatus.set(problemKinds[name].status, [...(byStatus.get(problemKinds[name].status) ?? []), name]);
+  for (const name of problemsOf(op))
+    byStatus.set(problemKinds[name].status, [...(byStatus.get(problemKinds[name].status) ?? []), name]);
   for (const [status, names] of [...byStatus].sort(([a], [b]) => a - b)) {
-    responses[status] = names.length === 1 ? { $ref: `#/components/responses/${responseName(names[0]!)}` } : problemResponse(names);
+    responses[status] =
+      names.length === 1 ? { $ref: `#/components/responses/${responseName(names[0]!)}` } : problemResponse(names);
   }
   return responses;
 }
@@ -162,8 +186,16 @@ function requestBodyOf(op: Operation): Json | undefined {
   if (!op.schema.body) return undefined;
   const examples = op.examples ?? {};
   const names = Object.keys(examples);
-  const shown = names.length === 1 && names[0] === 'example' ? { example: examples.example } : names.length ? { examples: Object.fromEntries(names.map((n) => [n, { value: examples[n] }])) } : {};
-  return { required: true, content: { 'application/json': { schema: refs(plain(op.schema.body as object), false), ...shown } } };
+  const shown =
+    names.length === 1 && names[0] === 'example'
+      ? { example: examples.example }
+      : names.length
+        ? { examples: Object.fromEntries(names.map((n) => [n, { value: examples[n] }])) }
+        : {};
+  return {
+    required: true,
+    content: { 'application/json': { schema: refs(plain(op.schema.body as object), false), ...shown } },
+  };
 }
 
 /** `/verifications/:id` → `/verifications/{id}` */
@@ -193,7 +225,11 @@ function pathsOf(list: Operation[]): Json {
 /** Every problem kind some operation answers, as a shared response the operations refer to. */
 function sharedResponses(list: Operation[]): Json {
   const used = new Set(list.flatMap(problemsOf));
-  return Object.fromEntries((Object.keys(problemKinds) as ProblemName[]).filter((name) => used.has(name)).map((name) => [responseName(name), problemResponse([name])]));
+  return Object.fromEntries(
+    (Object.keys(problemKinds) as ProblemName[])
+      .filter((name) => used.has(name))
+      .map((name) => [responseName(name), problemResponse([name])]),
+  );
 }
 
 export function openapiDocument(version: string): Json {
@@ -221,9 +257,16 @@ export function openapiDocument(version: string): Json {
     security: [{ apiKey: [] }],
     paths: pathsOf(operations),
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A client\'s API key, from `mailcode clients create`.' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: "A client's API key, from `mailcode clients create`." },
+      },
       responses: sharedResponses(operations),
-      schemas: Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, { ...(refs(plain(schema)) as Json), ...documentedOnly[name] }])),
+      schemas: Object.fromEntries(
+        Object.entries(schemas).map(([name, schema]) => [
+          name,
+          { ...(refs(plain(schema)) as Json), ...documentedOnly[name] },
+        ]),
+      ),
     },
   };
 }

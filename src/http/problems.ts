@@ -28,7 +28,14 @@ export class ProblemError extends Error {
   readonly extra: Record<string, unknown>;
   readonly headers: Record<string, string>;
 
-  constructor(status: number, code: ProblemCode, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  constructor(
+    status: number,
+    code: ProblemCode,
+    title: string,
+    detail: string,
+    extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
     // A problem is an answer, not a bug: no stack trace to capture (it is never shown or
     // logged), which keeps a wrong code as cheap to answer as a right one.
     const stackTraceLimit = Error.stackTraceLimit;
@@ -76,7 +83,13 @@ export interface ProblemKind {
   body: ProblemBodySchema;
 }
 
-const kind = (status: number, code: ProblemCode, title: string, means: string, body: ProblemBodySchema = 'Problem'): ProblemKind => ({ status, code, title, means, body });
+const kind = (
+  status: number,
+  code: ProblemCode,
+  title: string,
+  means: string,
+  body: ProblemBodySchema = 'Problem',
+): ProblemKind => ({ status, code, title, means, body });
 
 /**
  * Every problem the API answers with, declared once. The factories below make them; each
@@ -88,33 +101,114 @@ export const problemKinds = {
   payloadTooLarge: kind(413, 'invalid_request', 'Invalid request', 'the body is larger than 16 KiB'),
   unsupportedMediaType: kind(415, 'invalid_request', 'Invalid request', 'the body is not `application/json`'),
   unauthorized: kind(401, 'unauthorized', 'Unauthorized', 'missing, unknown or revoked API key'),
-  rateLimited: kind(429, 'rate_limited', 'Too many requests', 'a limit was reached, with a `Retry-After` header and `retryAfter` seconds', 'RateLimitedProblem'),
-  domainNotAllowed: kind(422, 'domain_not_allowed', 'Email domain not allowed', 'the address is not on a company domain this client accepts'),
-  addressUndeliverable: kind(422, 'address_undeliverable', 'Address undeliverable', 'mail to it bounced, and it is suppressed (with the `reason` and `suppressedUntil`)', 'UndeliverableProblem'),
-  invalidCode: kind(422, 'invalid_code', 'Invalid code', 'the code is wrong (for an authenticator, also a replayed or used one), with `attemptsRemaining`', 'InvalidCodeProblem'),
-  tooManyAttempts: kind(429, 'too_many_attempts', 'Too many attempts', 'the verification is locked after too many wrong codes'),
-  totpLocked: kind(429, 'too_many_attempts', 'Too many attempts', 'the factor is locked for a while, with `retryAfter` and Retry-After', 'RateLimitedProblem'),
+  rateLimited: kind(
+    429,
+    'rate_limited',
+    'Too many requests',
+    'a limit was reached, with a `Retry-After` header and `retryAfter` seconds',
+    'RateLimitedProblem',
+  ),
+  domainNotAllowed: kind(
+    422,
+    'domain_not_allowed',
+    'Email domain not allowed',
+    'the address is not on a company domain this client accepts',
+  ),
+  addressUndeliverable: kind(
+    422,
+    'address_undeliverable',
+    'Address undeliverable',
+    'mail to it bounced, and it is suppressed (with the `reason` and `suppressedUntil`)',
+    'UndeliverableProblem',
+  ),
+  invalidCode: kind(
+    422,
+    'invalid_code',
+    'Invalid code',
+    'the code is wrong (for an authenticator, also a replayed or used one), with `attemptsRemaining`',
+    'InvalidCodeProblem',
+  ),
+  tooManyAttempts: kind(
+    429,
+    'too_many_attempts',
+    'Too many attempts',
+    'the verification is locked after too many wrong codes',
+  ),
+  totpLocked: kind(
+    429,
+    'too_many_attempts',
+    'Too many attempts',
+    'the factor is locked for a while, with `retryAfter` and Retry-After',
+    'RateLimitedProblem',
+  ),
   codeExpired: kind(410, 'code_expired', 'Code expired', 'the verification expired or was canceled'),
   alreadyVerified: kind(409, 'already_verified', 'Already verified', 'a verification is verified at most once'),
-  verificationNotFound: kind(404, 'verification_not_found', 'Verification not found', 'no such verification for this client'),
-  linkNotFound: kind(404, 'link_not_found', 'Link not found', 'no continue link with this token for this client (or one replaced by newer mails)'),
-  differentBrowser: kind(409, 'different_browser', 'Different browser', 'the link was opened in another browser than the one that asked for the code: nothing was used up, the code still works'),
-  verificationCanceled: kind(410, 'verification_canceled', 'Verification canceled', "the link's verification was canceled"),
+  verificationNotFound: kind(
+    404,
+    'verification_not_found',
+    'Verification not found',
+    'no such verification for this client',
+  ),
+  linkNotFound: kind(
+    404,
+    'link_not_found',
+    'Link not found',
+    'no continue link with this token for this client (or one replaced by newer mails)',
+  ),
+  differentBrowser: kind(
+    409,
+    'different_browser',
+    'Different browser',
+    'the link was opened in another browser than the one that asked for the code: nothing was used up, the code still works',
+  ),
+  verificationCanceled: kind(
+    410,
+    'verification_canceled',
+    'Verification canceled',
+    "the link's verification was canceled",
+  ),
   totpNotEnabled: kind(404, 'totp_not_enabled', 'Authenticator app not enabled', 'the user has no authenticator app'),
-  totpAlreadyEnabled: kind(409, 'totp_already_enabled', 'Authenticator app already enabled', "reset the user's factor first"),
+  totpAlreadyEnabled: kind(
+    409,
+    'totp_already_enabled',
+    'Authenticator app already enabled',
+    "reset the user's factor first",
+  ),
   enrollmentNotFound: kind(404, 'enrollment_not_found', 'Enrollment not found', 'unknown or expired enrolment'),
-  suppressionNotFound: kind(404, 'suppression_not_found', 'Suppression not found', 'the address is not suppressed for this client'),
+  suppressionNotFound: kind(
+    404,
+    'suppression_not_found',
+    'Suppression not found',
+    'the address is not suppressed for this client',
+  ),
   notFound: kind(404, 'not_found', 'Not found', 'no such resource'),
-  methodNotAllowed: kind(405, 'method_not_allowed', 'Method not allowed', 'the path answers other methods (listed in Allow)'),
+  methodNotAllowed: kind(
+    405,
+    'method_not_allowed',
+    'Method not allowed',
+    'the path answers other methods (listed in Allow)',
+  ),
   notReady: kind(503, 'not_ready', 'Not ready', 'the database, Redis or the mail transport is not reachable'),
-  unavailable: kind(503, 'service_unavailable', 'Service unavailable', 'the database or Redis is away for a moment (a restart, a failover, a full disk): nothing was done; try again after `Retry-After` seconds', 'RateLimitedProblem'),
+  unavailable: kind(
+    503,
+    'service_unavailable',
+    'Service unavailable',
+    'the database or Redis is away for a moment (a restart, a failover, a full disk): nothing was done; try again after `Retry-After` seconds',
+    'RateLimitedProblem',
+  ),
   internal: kind(500, 'internal_error', 'Internal error', 'an unexpected error, logged'),
 } satisfies Record<string, ProblemKind>;
 
 export type ProblemName = keyof typeof problemKinds;
 
 /** A problem of a declared kind; a 429 says when to come back, in whole seconds (at least 1), in the body and the header. */
-function make(name: ProblemName, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}, status?: number): ProblemError {
+function make(
+  name: ProblemName,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  status?: number,
+): ProblemError {
   const { code, title, ...k } = problemKinds[name];
   return new ProblemError(status ?? k.status, code, title, echoed(detail, detailLimit), extra, headers);
 }
@@ -127,34 +221,58 @@ function comeBackIn(name: 'rateLimited' | 'totpLocked' | 'unavailable', detail: 
 export const problems = {
   /** Also the transport's refusals (408, 413, 414, 415, 431, 501): the same code, their own status. */
   invalidRequest: (detail: string, status = 400) => make('invalidRequest', detail, {}, {}, status),
-  unauthorized: () => make('unauthorized', 'A valid API key is required: Authorization: Bearer <apiKey>.', {}, { 'www-authenticate': 'Bearer' }),
+  unauthorized: () =>
+    make(
+      'unauthorized',
+      'A valid API key is required: Authorization: Bearer <apiKey>.',
+      {},
+      { 'www-authenticate': 'Bearer' },
+    ),
   domainNotAllowed: (detail: string) => make('domainNotAllowed', detail),
   rateLimited: (retryAfterSeconds: number, detail: string) => comeBackIn('rateLimited', detail, retryAfterSeconds),
   invalidCode: (attemptsRemaining: number) => make('invalidCode', 'The code is not correct.', { attemptsRemaining }),
-  tooManyAttempts: () => make('tooManyAttempts', 'This verification is locked after too many wrong codes; send a new code later.'),
+  tooManyAttempts: () =>
+    make('tooManyAttempts', 'This verification is locked after too many wrong codes; send a new code later.'),
   codeExpired: (detail = 'The code has expired; send a new code.') => make('codeExpired', detail),
   alreadyVerified: () => make('alreadyVerified', 'This verification has already been used.'),
   verificationNotFound: () => make('verificationNotFound', 'No such verification for this client.'),
-  linkNotFound: () => make('linkNotFound', 'No such link for this client; it may have been replaced by a newer mail. Send a new code.'),
-  differentBrowser: () => make('differentBrowser', 'This link works in the browser where the code was asked for; here, type the code from the same mail.'),
+  linkNotFound: () =>
+    make('linkNotFound', 'No such link for this client; it may have been replaced by a newer mail. Send a new code.'),
+  differentBrowser: () =>
+    make(
+      'differentBrowser',
+      'This link works in the browser where the code was asked for; here, type the code from the same mail.',
+    ),
   verificationCanceled: () => make('verificationCanceled', "This link's verification was canceled; send a new code."),
-  totpLocked: (retryAfterSeconds: number) => comeBackIn('totpLocked', 'Too many wrong codes for this factor; try again later.', retryAfterSeconds),
+  totpLocked: (retryAfterSeconds: number) =>
+    comeBackIn('totpLocked', 'Too many wrong codes for this factor; try again later.', retryAfterSeconds),
   totpNotEnabled: () => make('totpNotEnabled', 'This user has no authenticator app enabled.'),
-  totpAlreadyEnabled: () => make('totpAlreadyEnabled', 'This user already has an authenticator app; reset it first to enrol another.'),
-  enrollmentNotFound: () => make('enrollmentNotFound', 'No such pending enrollment for this client (they expire after 10 minutes).'),
+  totpAlreadyEnabled: () =>
+    make('totpAlreadyEnabled', 'This user already has an authenticator app; reset it first to enrol another.'),
+  enrollmentNotFound: () =>
+    make('enrollmentNotFound', 'No such pending enrollment for this client (they expire after 10 minutes).'),
   addressUndeliverable: (reason: string, enhancedStatus: string | null, until: number) =>
-    make('addressUndeliverable', `Mail to this address bounced (${reason}); no code is sent to it until ${new Date(until).toISOString()}.`, {
-      reason,
-      enhancedStatus,
-      suppressedUntil: new Date(until).toISOString(),
-    }),
+    make(
+      'addressUndeliverable',
+      `Mail to this address bounced (${reason}); no code is sent to it until ${new Date(until).toISOString()}.`,
+      {
+        reason,
+        enhancedStatus,
+        suppressedUntil: new Date(until).toISOString(),
+      },
+    ),
   suppressionNotFound: () => make('suppressionNotFound', 'This address is not suppressed for this client.'),
   notFound: (detail = 'No such resource.') => make('notFound', detail),
-  methodNotAllowed: (detail: string, allowed: string[]) => make('methodNotAllowed', detail, {}, { allow: allowed.join(', ') }),
+  methodNotAllowed: (detail: string, allowed: string[]) =>
+    make('methodNotAllowed', detail, {}, { allow: allowed.join(', ') }),
   notReady: (detail: string) => make('notReady', detail),
   /** A dependency's outage (shared/outage.ts): the request did nothing, and may be tried again. */
   unavailable: (dependency: Dependency) =>
-    comeBackIn('unavailable', `${dependency === 'redis' ? 'Redis' : 'The database'} is not reachable right now; nothing was done. Try again shortly.`, outageRetryAfterSeconds),
+    comeBackIn(
+      'unavailable',
+      `${dependency === 'redis' ? 'Redis' : 'The database'} is not reachable right now; nothing was done. Try again shortly.`,
+      outageRetryAfterSeconds,
+    ),
   internal: () => make('internal', 'An unexpected error occurred; it has been logged.'),
 };
 
@@ -202,7 +320,10 @@ export function problemFor(refusal: DomainRefusal): ProblemError {
     case 'link_canceled':
       return problems.verificationCanceled();
     case 'link_limited':
-      return problems.rateLimited(refusal.retryAfterMs / 1000, 'Too many unknown or used links from this IP; try again later, or type the code.');
+      return problems.rateLimited(
+        refusal.retryAfterMs / 1000,
+        'Too many unknown or used links from this IP; try again later, or type the code.',
+      );
     case 'totp_not_enabled':
       return problems.totpNotEnabled();
     case 'totp_already_enabled':

@@ -46,8 +46,10 @@ export function validationDetail(errors: AjvError[]): string {
   const explained = explain(errors);
   const error = { ...explained, instancePath: echoed(explained.instancePath) };
   const words = error.parentSchema?.[expectedWords];
-  if (error.keyword === 'enum' && Array.isArray(error.params?.allowedValues)) return `${error.instancePath} must be one of: ${error.params.allowedValues.join(', ')}`;
-  if (error.keyword === 'additionalProperties') return `${error.instancePath} has a member it does not take: "${echoed(String(error.params?.additionalProperty))}"`;
+  if (error.keyword === 'enum' && Array.isArray(error.params?.allowedValues))
+    return `${error.instancePath} must be one of: ${error.params.allowedValues.join(', ')}`;
+  if (error.keyword === 'additionalProperties')
+    return `${error.instancePath} has a member it does not take: "${echoed(String(error.params?.additionalProperty))}"`;
   // A wrong type is said as ajv says it ("must be string"): 123456 is six digits, but no string.
   return `${error.instancePath} ${typeof words === 'string' && error.keyword !== 'type' ? `must be ${words}` : (error.message ?? 'is not valid')}`;
 }

@@ -67,7 +67,9 @@ interface Connection {
 const smtpError = (responseCode: number, message: string) => Object.assign(new Error(message), { responseCode });
 const outboxIdsOf = (session: SMTPServerSession) => ((session as unknown as { outboxIds?: number[] }).outboxIds ??= []);
 
-export async function startBounceListener(options: BounceListenerOptions): Promise<{ port: number; close(): Promise<void> }> {
+export async function startBounceListener(
+  options: BounceListenerOptions,
+): Promise<{ port: number; close(): Promise<void> }> {
   const { logger } = options;
   const limits = { ...bounceListenerLimits, ...options.limits };
   const outcome = (o: ReportOutcome) => options.onReport?.(o);
@@ -111,7 +113,8 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
       });
       stream.on('end', () => {
         // Answered 552 by smtp-server (rejectOversized) when the sender did get to its end.
-        if (oversized || stream.sizeExceeded) return callback(smtpError(552, 'message exceeds fixed maximum message size'));
+        if (oversized || stream.sizeExceeded)
+          return callback(smtpError(552, 'message exceeds fixed maximum message size'));
         handle(Buffer.concat(chunks), outboxIdsOf(session)).then(
           () => callback(),
           (error: unknown) => callback(error instanceof Error ? error : smtpError(451, '4.3.0 Try again later')),
@@ -120,7 +123,8 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
     },
   });
 
-  const connectionOf = (session: SMTPServerSession) => [...(server.connections as Set<Connection>)].find((c) => c.id === session.id);
+  const connectionOf = (session: SMTPServerSession) =>
+    [...(server.connections as Set<Connection>)].find((c) => c.id === session.id);
 
   // However busy a session keeps itself, it ends: one that trickles a line now and then
   // would otherwise hold its slot (and its buffer) for good.
@@ -138,7 +142,10 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
     } catch (error) {
       // What cannot be parsed now never will be: a final answer, so it is not sent again.
       outcome('unreadable');
-      logger.warn({ outboxIds, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) }, 'a bounce report that cannot be read was refused for good');
+      logger.warn(
+        { outboxIds, reason: error instanceof Error ? error.message.slice(0, 200) : String(error) },
+        'a bounce report that cannot be read was refused for good',
+      );
       throw smtpError(554, '5.6.0 The report cannot be read');
     }
     if (!bounce) {
@@ -158,8 +165,17 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
   }
 
   async function readReport(raw: Buffer) {
-    const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, keepDeliveryStatus: true });
-    const report = parsed.attachments.find((a) => a.contentType.toLowerCase() === 'message/delivery-status' || a.contentType.toLowerCase() === 'message/global-delivery-status');
+    const parsed = await simpleParser(raw, {
+      skipHtmlToText: true,
+      skipTextToHtml: true,
+      skipImageLinks: true,
+      keepDeliveryStatus: true,
+    });
+    const report = parsed.attachments.find(
+      (a) =>
+        a.contentType.toLowerCase() === 'message/delivery-status' ||
+        a.contentType.toLowerCase() === 'message/global-delivery-status',
+    );
     return report ? hardBounceIn(parseDeliveryStatus(report.content.toString('utf8'))) : undefined;
   }
 
@@ -180,7 +196,10 @@ export async function startBounceListener(options: BounceListenerOptions): Promi
         },
       });
       if (recorded) options.onBounced?.(domain);
-      logger.warn({ outboxId, enhancedStatus: bounce.enhancedStatus, recorded }, recorded ? 'a later bounce recorded: the address is suppressed' : 'a bounce for a mail already bounced or gone');
+      logger.warn(
+        { outboxId, enhancedStatus: bounce.enhancedStatus, recorded },
+        recorded ? 'a later bounce recorded: the address is suppressed' : 'a bounce for a mail already bounced or gone',
+      );
     }
   }
 

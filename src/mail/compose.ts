@@ -23,7 +23,10 @@ export function qaTags(mail: Pick<CodeMail, 'purpose' | 'locale' | 'clientName'>
       .replace(/[^A-Za-z0-9 ._-]+/g, ' ')
       .replace(/\s+/g, ' ')
       .trim();
-  return [mail.purpose, mail.locale, mail.clientName].map(tag).filter((t) => t !== '').join(', ');
+  return [mail.purpose, mail.locale, mail.clientName]
+    .map(tag)
+    .filter((t) => t !== '')
+    .join(', ');
 }
 
 export function composeCodeMail(mail: CodeMail, outboxId: number): Mail.Options {

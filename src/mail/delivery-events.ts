@@ -3,26 +3,51 @@ import { byMailcode, event, type NewEvent } from '../events/model.js';
 import { maskEmail } from '../verification/email-address.js';
 import type { GivenUpMail } from './outbox.js';
 
-const about = (mail: { verificationId: string; clientId: string }, email: string) => ({ clientId: mail.clientId, subject: mail.verificationId, maskedEmail: maskEmail(email) });
+const about = (mail: { verificationId: string; clientId: string }, email: string) => ({
+  clientId: mail.clientId,
+  subject: mail.verificationId,
+  maskedEmail: maskEmail(email),
+});
 
 export const mailEvents = {
-  sent: (mail: { verificationId: string; clientId: string }, email: string, at: number, data: { attempt: number; reply: string | null; queueId: string | null }): NewEvent =>
-    event('mail.sent', at, about(mail, email), byMailcode, data),
-  deferred: (mail: { verificationId: string; clientId: string }, email: string, at: number, data: { attempt: number; reply: string; enhancedStatus: string | null; retryAt: number }): NewEvent =>
-    event('mail.deferred', at, about(mail, email), byMailcode, data),
+  sent: (
+    mail: { verificationId: string; clientId: string },
+    email: string,
+    at: number,
+    data: { attempt: number; reply: string | null; queueId: string | null },
+  ): NewEvent => event('mail.sent', at, about(mail, email), byMailcode, data),
+  deferred: (
+    mail: { verificationId: string; clientId: string },
+    email: string,
+    at: number,
+    data: { attempt: number; reply: string; enhancedStatus: string | null; retryAt: number },
+  ): NewEvent => event('mail.deferred', at, about(mail, email), byMailcode, data),
   failed: (mail: { verificationId: string; clientId: string }, email: string, at: number, reason: string): NewEvent =>
     event('mail.failed', at, about(mail, email), byMailcode, { reason }),
 
   /** A bounce: the mail bounced, the address is suppressed, and every other queued mail to it is dropped. */
-  bounced(bounced: GivenUpMail, until: number, others: GivenUpMail[], at: number, data: { reply: string; enhancedStatus: string | null; source: 'smtp' | 'dsn' }): NewEvent[] {
+  bounced(
+    bounced: GivenUpMail,
+    until: number,
+    others: GivenUpMail[],
+    at: number,
+    data: { reply: string; enhancedStatus: string | null; source: 'smtp' | 'dsn' },
+  ): NewEvent[] {
     return [
       event('mail.bounced', at, about(bounced, bounced.email), byMailcode, data),
       // About the verification whose mail bounced: it is part of that verification's story.
       event('address.suppressed', at, about(bounced, bounced.email), byMailcode, { until, reason: data.reply }),
-      ...others.map((o) => event('mail.suppressed', at, about(o, o.email), byMailcode, { reason: 'the address bounced and is suppressed', enhancedStatus: data.enhancedStatus })),
+      ...others.map((o) =>
+        event('mail.suppressed', at, about(o, o.email), byMailcode, {
+          reason: 'the address bounced and is suppressed',
+          enhancedStatus: data.enhancedStatus,
+        }),
+      ),
     ];
   },
 
   /** A code expired with its mail undelivered. */
-  expired: (mail: GivenUpMail, at: number): NewEvent[] => [event('mail.failed', at, about(mail, mail.email), byMailcode, { reason: 'code expired before delivery' })],
+  expired: (mail: GivenUpMail, at: number): NewEvent[] => [
+    event('mail.failed', at, about(mail, mail.email), byMailcode, { reason: 'code expired before delivery' }),
+  ],
 };

@@ -38,7 +38,14 @@ export function parseDeliveryStatus(text: string): RecipientStatus[] {
     const status = /^([245]\.\d{1,3}\.\d{1,3})/.exec(f.get('status') ?? '')?.[1];
     if (!action || !status) return [];
     const recipient = f.get('final-recipient') ?? f.get('original-recipient') ?? null;
-    return [{ finalRecipient: recipient ? recipient.replace(/^[^;]*;\s*/, '') : null, action, status, diagnosticCode: f.get('diagnostic-code') ?? null }];
+    return [
+      {
+        finalRecipient: recipient ? recipient.replace(/^[^;]*;\s*/, '') : null,
+        action,
+        status,
+        diagnosticCode: f.get('diagnostic-code') ?? null,
+      },
+    ];
   });
 }
 
@@ -48,9 +55,13 @@ export function parseDeliveryStatus(text: string): RecipientStatus[] {
  * content, 5.3.x the system) suppresses nobody (smtp-reply.ts, aboutRecipient).
  */
 export function hardBounceIn(recipients: RecipientStatus[]): { reply: string; enhancedStatus: string } | undefined {
-  const failed = recipients.find((r) => r.action === 'failed' && r.status.startsWith('5.') && aboutRecipient(r.status, null));
+  const failed = recipients.find(
+    (r) => r.action === 'failed' && r.status.startsWith('5.') && aboutRecipient(r.status, null),
+  );
   if (!failed) return undefined;
   // The remote words quote the recipient more often than not: clipped and masked as a reply is.
-  const reply = clipReply((failed.diagnosticCode?.replace(/^[^;]*;\s*/, '') ?? `${failed.status} (no diagnostic given)`).replace(/\s+/g, ' '));
+  const reply = clipReply(
+    (failed.diagnosticCode?.replace(/^[^;]*;\s*/, '') ?? `${failed.status} (no diagnostic given)`).replace(/\s+/g, ' '),
+  );
   return { reply, enhancedStatus: failed.status };
 }

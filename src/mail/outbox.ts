@@ -49,9 +49,19 @@ export interface OutboxPort {
    * short and renewed, so a dead replica's mail comes back within one lease anyway.
    */
   releaseAbandoned(): Promise<number>;
-  markSent(id: number, now: number, result: { reply: string | null; queueId: string | null }, events: NewEvent[]): Promise<void>;
+  markSent(
+    id: number,
+    now: number,
+    result: { reply: string | null; queueId: string | null },
+    events: NewEvent[],
+  ): Promise<void>;
   /** Refused for now (4xx, no connection): tried again at `nextAttemptAt`. */
-  markDeferred(id: number, nextAttemptAt: number, refusal: { reply: string; enhancedStatus: string | null }, events: NewEvent[]): Promise<void>;
+  markDeferred(
+    id: number,
+    nextAttemptAt: number,
+    refusal: { reply: string; enhancedStatus: string | null },
+    events: NewEvent[],
+  ): Promise<void>;
   /** Gives up on the mail and erases its payload. */
   markFailed(id: number, error: string, events: NewEvent[]): Promise<void>;
   /**

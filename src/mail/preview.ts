@@ -25,7 +25,11 @@ export function sampleMail(locale: string, purpose: CodeMail['purpose'], client?
   };
 }
 
-export function writePreviews(outDir: string, locales: readonly string[] = supportedLocales, client?: Client): string[] {
+export function writePreviews(
+  outDir: string,
+  locales: readonly string[] = supportedLocales,
+  client?: Client,
+): string[] {
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];

@@ -61,7 +61,9 @@ export class RelayHealth {
 
 /** One line of /readyz's warnings: what refused, at which step, since when, and what happens meanwhile. */
 export function describeRelayRefusal(refusal: RelayRefusal, clientName?: string): string {
-  const whose = refusal.clientId ? `the relay of client ${clientName ?? refusal.clientId} (${refusal.relay})` : `the server's relay (SMTP_URL, ${refusal.relay})`;
+  const whose = refusal.clientId
+    ? `the relay of client ${clientName ?? refusal.clientId} (${refusal.relay})`
+    : `the server's relay (SMTP_URL, ${refusal.relay})`;
   const stage = refusal.stage ? ` at ${refusal.stage}` : '';
   return `${whose} refuses mailcode${stage}: ${refusal.reply} — since ${new Date(refusal.since).toISOString()}; its mail is retried while the codes live, and nobody is suppressed`;
 }

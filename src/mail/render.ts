@@ -36,7 +36,10 @@ const text = new Eta({ views: templatesDir, autoEscape: false, autoTrim: false, 
 const locales: ReadonlyMap<string, LocaleStrings> = new Map(
   readdirSync(join(templatesDir, 'locales'))
     .filter((f) => f.endsWith('.json'))
-    .map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(join(templatesDir, 'locales', f), 'utf8')) as LocaleStrings]),
+    .map((f) => [
+      f.replace(/\.json$/, ''),
+      JSON.parse(readFileSync(join(templatesDir, 'locales', f), 'utf8')) as LocaleStrings,
+    ]),
 );
 
 export const supportedLocales: readonly string[] = [...locales.keys()].sort();
@@ -84,20 +87,27 @@ function luminance(hex: string): number {
 /** The button's text: white on a dark accent, near-black on a light one — whichever reads better (WCAG contrast). */
 export function textOn(accent: string): string {
   const l = luminance(accent);
-  return (1.05) / (l + 0.05) >= (l + 0.05) / (luminance('#1f2328') + 0.05) ? '#ffffff' : '#1f2328';
+  return 1.05 / (l + 0.05) >= (l + 0.05) / (luminance('#1f2328') + 0.05) ? '#ffffff' : '#1f2328';
 }
 
 export function renderCodeMail(mail: CodeMail): RenderedMail {
   const locale = resolveLocale(mail.locale);
   const strings = locales.get(locale)!;
-  const values = { client: mail.clientName, code: mail.code, minutes: mail.ttlMinutes, email: mail.to, support: mail.support ?? '' };
+  const values = {
+    client: mail.clientName,
+    code: mail.code,
+    minutes: mail.ttlMinutes,
+    email: mail.to,
+    support: mail.support ?? '',
+  };
   const half = Math.ceil(mail.code.length / 2);
   const subject = fill(mail.codeInSubject === false ? strings.subjectWithoutCode : strings.subject, values);
   const supportText = mail.support ? fill(strings.support, values) : '';
   const [supportBefore = '', supportAfter = ''] = mail.support ? supportText.split(mail.support) : [];
   // In plain text a URL is written <like this> (RFC 3986, appendix C), so the sentence's
   // closing period is not taken as part of the link.
-  const supportPlain = mail.support && /^https?:/.test(mail.support) ? `${supportBefore}<${mail.support}>${supportAfter}` : supportText;
+  const supportPlain =
+    mail.support && /^https?:/.test(mail.support) ? `${supportBefore}<${mail.support}>${supportAfter}` : supportText;
   const accent = mail.accentColor ?? '#1f6feb';
   const model = {
     lang: locale,
@@ -111,13 +121,26 @@ export function renderCodeMail(mail: CodeMail): RenderedMail {
     expires: fill(plural(strings.expires, locale, mail.ttlMinutes), values),
     neverShare: fill(strings.neverShare, values),
     ignore: fill(strings.ignore, values),
-    support: mail.support ? { text: supportPlain, before: supportBefore, after: supportAfter, label: mail.support, href: supportHref(mail.support) } : null,
+    support: mail.support
+      ? {
+          text: supportPlain,
+          before: supportBefore,
+          after: supportAfter,
+          label: mail.support,
+          href: supportHref(mail.support),
+        }
+      : null,
     footer: fill(strings.footer, values),
     accent,
     logoUrl: mail.logoUrl ?? null,
     // The code stays first and as large; the button is the second way, for the same browser.
     continueLink: mail.continueUrl
-      ? { url: mail.continueUrl, intro: fill(strings.continueIntro, values), button: fill(strings.continueButton, values), textColor: textOn(accent) }
+      ? {
+          url: mail.continueUrl,
+          intro: fill(strings.continueIntro, values),
+          button: fill(strings.continueButton, values),
+          textColor: textOn(accent),
+        }
       : null,
   };
   return { subject, text: text.render('code-text', model), html: html.render('code-html', model) };

@@ -33,7 +33,13 @@ const replyLimit = 300;
  * and the reply travels in events and webhooks), at most 300 characters. Masked before the
  * final cut, so a cut never leaves a whole address; bounded before, so the scan is short.
  */
-export const clipReply = (text: string) => maskAddressesIn(text.slice(0, 4 * replyLimit).replace(/[\r\n]+/g, ' ').trim()).slice(0, replyLimit);
+export const clipReply = (text: string) =>
+  maskAddressesIn(
+    text
+      .slice(0, 4 * replyLimit)
+      .replace(/[\r\n]+/g, ' ')
+      .trim(),
+  ).slice(0, replyLimit);
 
 /** The enhanced status code in a reply or a DSN field, when it has one. */
 export function enhancedStatusIn(text: string): string | null {
@@ -42,7 +48,12 @@ export function enhancedStatusIn(text: string): string | null {
 
 /** The queue id most servers name in their 250 reply ("queued as X", "id=X", "<X> Queued mail for delivery"). */
 export function queueIdIn(reply: string): string | null {
-  return /queued as\s+<?([\w.@-]+)>?/i.exec(reply)?.[1] ?? /\bid=([\w.@-]+)/i.exec(reply)?.[1] ?? /^250 .*?<([\w.@-]+)>/i.exec(reply)?.[1] ?? null;
+  return (
+    /queued as\s+<?([\w.@-]+)>?/i.exec(reply)?.[1] ??
+    /\bid=([\w.@-]+)/i.exec(reply)?.[1] ??
+    /^250 .*?<([\w.@-]+)>/i.exec(reply)?.[1] ??
+    null
+  );
 }
 
 export function delivered(reply: string | undefined): Delivered {
@@ -79,6 +90,10 @@ export function refusalOf(error: unknown): Refused {
   const enhancedStatus = enhancedStatusIn(reply);
   const stage = typeof e.command === 'string' && e.command !== 'API' ? e.command : null;
   const permanent = code !== undefined && code >= 500 && code < 600;
-  const cause: RefusalCause = !permanent ? 'temporary' : aboutRecipient(enhancedStatus, stage) ? 'recipient' : 'mailcode';
+  const cause: RefusalCause = !permanent
+    ? 'temporary'
+    : aboutRecipient(enhancedStatus, stage)
+      ? 'recipient'
+      : 'mailcode';
   return { cause, stage, reply, enhancedStatus };
 }

@@ -54,7 +54,12 @@ export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
       // were the worker's largest cost).
       const raw = await new MailComposer(message).compile().build();
       // A client's own DKIM key rides on the message (nodemailer signs with it instead of the transport's).
-      const info = await transporter.sendMail({ envelope: { from: returnPath ?? (message.from as string), to: message.to as string }, raw, messageId: message.messageId, ...(message.dkim ? { dkim: message.dkim } : {}) });
+      const info = await transporter.sendMail({
+        envelope: { from: returnPath ?? (message.from as string), to: message.to as string },
+        raw,
+        messageId: message.messageId,
+        ...(message.dkim ? { dkim: message.dkim } : {}),
+      });
       return { messageId: info.messageId, response: info.response };
     },
     async ready() {
@@ -70,7 +75,12 @@ export function smtpTransport(url: string, dkim?: DkimOptions): MailTransport {
 
 export function fileTransport(dir: string, dkim?: DkimOptions): MailTransport {
   const directory = resolve(dir);
-  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix', ...(dkim ? { dkim } : {}) });
+  const transporter = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+    ...(dkim ? { dkim } : {}),
+  });
   return {
     kind: 'file',
     async send(message, name) {
@@ -109,7 +119,11 @@ export function createMailTransport(config: {
 }
 
 /** The server-wide DKIM key, when all three settings are given (config checks that): signs what no client key does. */
-export function serverDkim(config: { DKIM_DOMAIN?: string; DKIM_SELECTOR?: string; DKIM_PRIVATE_KEY?: string }): DkimOptions | undefined {
+export function serverDkim(config: {
+  DKIM_DOMAIN?: string;
+  DKIM_SELECTOR?: string;
+  DKIM_PRIVATE_KEY?: string;
+}): DkimOptions | undefined {
   return config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
     ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
     : undefined;

@@ -3,7 +3,8 @@
 // a forged bounce cannot name a mail it has not seen the return path of.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-const tagOf = (key: Buffer, outboxId: number) => createHmac('sha256', key).update(`verp:${outboxId}`).digest('base64url').slice(0, 16).toLowerCase();
+const tagOf = (key: Buffer, outboxId: number) =>
+  createHmac('sha256', key).update(`verp:${outboxId}`).digest('base64url').slice(0, 16).toLowerCase();
 
 export function returnPath(key: Buffer, domain: string, outboxId: number): string {
   return `bounce+${outboxId}-${tagOf(key, outboxId)}@${domain}`;

@@ -94,9 +94,16 @@ export class MailWorker implements BackgroundJob {
     this.renewal = setInterval(() => this.renewLeases(), Math.max(100, Math.floor(this.leaseMs / 3))).unref();
     try {
       const released = await this.options.outbox.releaseAbandoned();
-      if (released > 0) this.options.logger.warn({ released }, 'mail claimed by a process that ended without delivering it is queued again');
+      if (released > 0)
+        this.options.logger.warn(
+          { released },
+          'mail claimed by a process that ended without delivering it is queued again',
+        );
     } catch (error) {
-      this.options.logger.error({ err: error }, 'abandoned mail could not be released; it is retried when its lease ends');
+      this.options.logger.error(
+        { err: error },
+        'abandoned mail could not be released; it is retried when its lease ends',
+      );
     }
   }
 
@@ -106,7 +113,11 @@ export class MailWorker implements BackgroundJob {
       () => (this.renewalFailing = false),
       (error: unknown) => {
         // Once per outage, not every few hundred milliseconds of it.
-        if (!this.renewalFailing) this.options.logger.error({ err: error }, 'mail leases could not be renewed; another process may deliver the same mail');
+        if (!this.renewalFailing)
+          this.options.logger.error(
+            { err: error },
+            'mail leases could not be renewed; another process may deliver the same mail',
+          );
         this.renewalFailing = true;
       },
     );
@@ -178,8 +189,16 @@ export class MailWorker implements BackgroundJob {
       await this.deliverOnce(mail);
     } catch (error) {
       const outage = outageOf(error);
-      if (outage) this.options.logger.warn({ verificationId: mail.verificationId, outage }, 'mail delivery paused: the database is away; the mail is tried again after its lease');
-      else this.options.logger.error({ err: error, verificationId: mail.verificationId }, 'mail delivery failed unexpectedly; the mail is tried again after its lease');
+      if (outage)
+        this.options.logger.warn(
+          { verificationId: mail.verificationId, outage },
+          'mail delivery paused: the database is away; the mail is tried again after its lease',
+        );
+      else
+        this.options.logger.error(
+          { err: error, verificationId: mail.verificationId },
+          'mail delivery failed unexpectedly; the mail is tried again after its lease',
+        );
     } finally {
       this.delivering.delete(mail.id);
     }
@@ -198,7 +217,11 @@ export class MailWorker implements BackgroundJob {
       } catch (error) {
         const outage = outageOf(error);
         if (!outage || this.stopping || this.options.now() > mail.expiresAt) throw error;
-        if (tries === 1) this.options.logger.warn({ verificationId: mail.verificationId, outage }, 'mail sent; recording it waits for the database');
+        if (tries === 1)
+          this.options.logger.warn(
+            { verificationId: mail.verificationId, outage },
+            'mail sent; recording it waits for the database',
+          );
         await new Promise((resolve) => setTimeout(resolve, failureBackoffMs(tries)));
       }
     }
@@ -224,11 +247,18 @@ export class MailWorker implements BackgroundJob {
     let relay: { clientId: string | null; label: string } | undefined;
     try {
       // A key that cannot be read now is a refusal for now: the mail waits and is tried again.
-      const [dkim, own] = await Promise.all([this.options.signerFor?.(mail.clientId, message.from), this.options.transportFor?.(mail.clientId)]);
+      const [dkim, own] = await Promise.all([
+        this.options.signerFor?.(mail.clientId, message.from),
+        this.options.transportFor?.(mail.clientId),
+      ]);
       const via = own ?? transport;
       relay = { clientId: own ? mail.clientId : null, label: via.label ?? via.kind };
       const composed = composeCodeMail(message, mail.id);
-      sent = await via.send(dkim ? { ...composed, dkim } : composed, `${mail.verificationId}-${mail.id}`, this.options.returnPathFor?.(mail.id));
+      sent = await via.send(
+        dkim ? { ...composed, dkim } : composed,
+        `${mail.verificationId}-${mail.id}`,
+        this.options.returnPathFor?.(mail.id),
+      );
     } catch (error) {
       await this.refused(mail, message, refusalOf(error), relay);
       return;
@@ -236,7 +266,9 @@ export class MailWorker implements BackgroundJob {
     if (relay) this.options.relayHealth?.accepted(relay.clientId, relay.label);
     const at = now();
     const result = delivered(sent.response);
-    await this.recordDelivered(mail, () => outbox.markSent(mail.id, at, result, [mailEvents.sent(mail, message.to, at, { attempt, ...result })]));
+    await this.recordDelivered(mail, () =>
+      outbox.markSent(mail.id, at, result, [mailEvents.sent(mail, message.to, at, { attempt, ...result })]),
+    );
     this.options.onDelivered?.(Math.max(0, at - mail.createdAt) / 1000);
     if (sent.file) logger.info({ ...fields, file: sent.file }, `mail written to ${sent.file}`);
     else logger.info({ ...fields, queueId: result.queueId }, 'mail sent');
@@ -246,13 +278,33 @@ export class MailWorker implements BackgroundJob {
    * A refusal: a bounce when it is the recipient's for good; else another try while the code
    * lives — and when the relay refused mailcode itself, the operator is told (relay-health.ts).
    */
-  private async refused(mail: OutboxMail, message: CodeMail, refusal: Refused, relay: { clientId: string | null; label: string } | undefined) {
+  private async refused(
+    mail: OutboxMail,
+    message: CodeMail,
+    refusal: Refused,
+    relay: { clientId: string | null; label: string } | undefined,
+  ) {
     const { outbox, logger, now } = this.options;
     const at = now();
-    const fields = { verificationId: mail.verificationId, to: maskEmail(message.to), attempts: mail.attempts + 1, reply: refusal.reply, stage: refusal.stage };
+    const fields = {
+      verificationId: mail.verificationId,
+      to: maskEmail(message.to),
+      attempts: mail.attempts + 1,
+      reply: refusal.reply,
+      stage: refusal.stage,
+    };
     if (refusal.cause === 'mailcode' && relay) {
-      this.options.relayHealth?.refused({ clientId: relay.clientId, relay: relay.label, stage: refusal.stage, reply: refusal.reply, at });
-      logger.error({ ...fields, relay: relay.label, client: relay.clientId }, 'the relay refuses mailcode itself (not the recipient): nobody is suppressed, the mail is retried; the relay needs mending');
+      this.options.relayHealth?.refused({
+        clientId: relay.clientId,
+        relay: relay.label,
+        stage: refusal.stage,
+        reply: refusal.reply,
+        at,
+      });
+      logger.error(
+        { ...fields, relay: relay.label, client: relay.clientId },
+        'the relay refuses mailcode itself (not the recipient): nobody is suppressed, the mail is retried; the relay needs mending',
+      );
     }
     if (refusal.cause === 'recipient') {
       await outbox.bounce({
@@ -262,7 +314,12 @@ export class MailWorker implements BackgroundJob {
         enhancedStatus: refusal.enhancedStatus,
         now: at,
         suppressUntil: (m) => at + m.suppressionHours * hourMs,
-        events: (bounced, until, others) => mailEvents.bounced(bounced, until, others, at, { reply: refusal.reply, enhancedStatus: refusal.enhancedStatus, source: 'smtp' }),
+        events: (bounced, until, others) =>
+          mailEvents.bounced(bounced, until, others, at, {
+            reply: refusal.reply,
+            enhancedStatus: refusal.enhancedStatus,
+            source: 'smtp',
+          }),
       });
       this.options.onBounced?.(addressDomain(message.to));
       logger.warn(fields, 'mail bounced: the address is suppressed');
@@ -275,7 +332,12 @@ export class MailWorker implements BackgroundJob {
       logger.warn(fields, 'mail delivery failed for good');
       return;
     }
-    const deferred = { attempt: mail.attempts + 1, reply: refusal.reply, enhancedStatus: refusal.enhancedStatus, retryAt: nextAttemptAt };
+    const deferred = {
+      attempt: mail.attempts + 1,
+      reply: refusal.reply,
+      enhancedStatus: refusal.enhancedStatus,
+      retryAt: nextAttemptAt,
+    };
     await outbox.markDeferred(mail.id, nextAttemptAt, refusal, [mailEvents.deferred(mail, message.to, at, deferred)]);
     this.options.onRetry?.();
     logger.warn({ ...fields, retryAt: new Date(nextAttemptAt).toISOString() }, 'mail delivery deferred; will retry');

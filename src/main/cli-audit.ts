@@ -6,14 +6,23 @@ import { byOperator, withServices } from './cli-services.js';
 
 /** One line per event: time, client, type, subject, masked address, facts. */
 function line(e: AuditEvent): string {
-  return [new Date(e.at).toISOString(), e.clientId, e.type, e.subject, e.maskedEmail ?? '-', e.actor, JSON.stringify(e.data)].join('\t');
+  return [
+    new Date(e.at).toISOString(),
+    e.clientId,
+    e.type,
+    e.subject,
+    e.maskedEmail ?? '-',
+    e.actor,
+    JSON.stringify(e.data),
+  ].join('\t');
 }
 
 /** Whole numbers within bounds, for --limit and --interval. */
 function count(min: number, max: number) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`expected a whole number from ${min} to ${max}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`expected a whole number from ${min} to ${max}, got "${value}"`);
     return n;
   };
 }
@@ -42,7 +51,9 @@ export function registerAuditCommands(program: Command, clients: Command): void 
       }),
     );
 
-  const suppressions = program.command('suppressions').description("addresses a client's mail bounced from (no code is sent to them until the suppression ends)");
+  const suppressions = program
+    .command('suppressions')
+    .description("addresses a client's mail bounced from (no code is sent to them until the suppression ends)");
   suppressions
     .command('list')
     .argument('<client>', 'client id')
@@ -51,7 +62,8 @@ export function registerAuditCommands(program: Command, clients: Command): void 
       withServices(async ({ suppressions }) => {
         const list = await suppressions.list({ id: clientId });
         if (options.json) return console.log(JSON.stringify(list));
-        for (const s of list) console.log([s.email, new Date(s.until).toISOString(), s.enhancedStatus ?? '-', s.reason].join('\t'));
+        for (const s of list)
+          console.log([s.email, new Date(s.until).toISOString(), s.enhancedStatus ?? '-', s.reason].join('\t'));
       }),
     );
   suppressions
@@ -67,13 +79,17 @@ export function registerAuditCommands(program: Command, clients: Command): void 
 
   clients
     .command('rotate-key')
-    .description("give a client a new API key; the old one stops working at once")
+    .description('give a client a new API key; the old one stops working at once')
     .argument('<id>', 'client id')
     .option('--json', 'print JSON')
     .action((id: string, options: { json?: boolean }) =>
       withServices(async ({ clients }) => {
         const apiKey = await clients.rotateKey(id, byOperator);
-        console.log(options.json ? JSON.stringify({ clientId: id, apiKey }) : `new API key for ${id} (shown once, store it now): ${apiKey}`);
+        console.log(
+          options.json
+            ? JSON.stringify({ clientId: id, apiKey })
+            : `new API key for ${id} (shown once, store it now): ${apiKey}`,
+        );
       }),
     );
 }

@@ -16,7 +16,8 @@ function waitOption(value: string): number {
 }
 
 function selectorOption(value: string): string {
-  if (!selectorPattern.test(value)) throw new InvalidArgumentError('expected a DNS label: a-z, 0-9 and inner hyphens, at most 63 characters.');
+  if (!selectorPattern.test(value))
+    throw new InvalidArgumentError('expected a DNS label: a-z, 0-9 and inner hyphens, at most 63 characters.');
   return value;
 }
 
@@ -25,41 +26,66 @@ const oneDomain = (value: string) => domainOption(value).at(-1)!;
 
 /** "signed for acme.example (its own key mc2026), aligned" — one line for list and show. */
 export function signingLine(signing: Signing): string {
-  const by = signing.by === 'own-key' ? `its own key ${signing.selector}` : signing.by === 'server' ? `the server-wide key ${signing.selector}` : null;
+  const by =
+    signing.by === 'own-key'
+      ? `its own key ${signing.selector}`
+      : signing.by === 'server'
+        ? `the server-wide key ${signing.selector}`
+        : null;
   if (!by) return `mail from ${signing.fromDomain} is not DKIM-signed: NOT ALIGNED (mailcode clients dkim create)`;
   return `mail from ${signing.fromDomain} is signed for ${signing.domain} (${by}), ${signing.aligned ? 'aligned with the From' : 'NOT ALIGNED with the From: DMARC fails where the domain enforces it (mailcode clients dkim create)'}`;
 }
 
-const recordLine = (r: DnsRecord) => `${r.name}\t${r.type}\t${r.type === 'TXT' ? JSON.stringify(r.value) : r.value}\t; ${r.why}`;
+const recordLine = (r: DnsRecord) =>
+  `${r.name}\t${r.type}\t${r.type === 'TXT' ? JSON.stringify(r.value) : r.value}\t; ${r.why}`;
 
 /** A lookup through the configured resolvers (DNS_SERVERS) or the system's. */
 export function registerDkimCommands(clients: Command): void {
-  const dkim = clients.command('dkim').description("a client's own DKIM keys, so its mail passes DMARC as its own (d=its domain)");
+  const dkim = clients
+    .command('dkim')
+    .description("a client's own DKIM keys, so its mail passes DMARC as its own (d=its domain)");
 
   dkim
     .command('create')
-    .description("make a key for the client's sending domain (its From's, or --domain); it signs at once; prints the TXT record to publish")
+    .description(
+      "make a key for the client's sending domain (its From's, or --domain); it signs at once; prints the TXT record to publish",
+    )
     .argument('<client>', 'client id')
-    .option('--domain <domain>', 'the sending domain (default: the domain of the client\'s --from)', oneDomain)
+    .option('--domain <domain>', "the sending domain (default: the domain of the client's --from)", oneDomain)
     .option('--selector <selector>', 'the DNS label under _domainkey (default: mc and the date)', selectorOption)
-    .addHelpText('after', '\nExample:\n  mailcode clients dkim create cl_abc123 --domain acme.example --selector mc2026')
+    .addHelpText(
+      'after',
+      '\nExample:\n  mailcode clients dkim create cl_abc123 --domain acme.example --selector mc2026',
+    )
     .action((clientId: string, options: { domain?: string; selector?: string }) =>
       withServices(async ({ dkim }) => {
         const { key, record } = await dkim.create(clientId, options, byOperator);
-        console.log(`key ${key.selector} for ${key.domain} signs ${clientId}'s mail from ${key.domain} now. Publish:\n${recordLine(record)}`);
+        console.log(
+          `key ${key.selector} for ${key.domain} signs ${clientId}'s mail from ${key.domain} now. Publish:\n${recordLine(record)}`,
+        );
       }),
     );
 
   dkim
     .command('rotate')
-    .description('make a new key beside the one that signs: publish both; the new one signs after --after hours; then retire the old one')
+    .description(
+      'make a new key beside the one that signs: publish both; the new one signs after --after hours; then retire the old one',
+    )
     .argument('<client>', 'client id')
-    .option('--domain <domain>', 'the sending domain (default: the domain of the client\'s --from)', oneDomain)
-    .option('--selector <selector>', 'the new key\'s selector (default: mc and the date it starts signing)', selectorOption)
+    .option('--domain <domain>', "the sending domain (default: the domain of the client's --from)", oneDomain)
+    .option(
+      '--selector <selector>',
+      "the new key's selector (default: mc and the date it starts signing)",
+      selectorOption,
+    )
     .option('--after <hours>', 'hours until the new key signs (time for its record to spread)', waitOption, 48)
     .action((clientId: string, options: { domain?: string; selector?: string; after: number }) =>
       withServices(async ({ dkim }) => {
-        const { key, record, replaces } = await dkim.rotate(clientId, { ...options, afterHours: options.after }, byOperator);
+        const { key, record, replaces } = await dkim.rotate(
+          clientId,
+          { ...options, afterHours: options.after },
+          byOperator,
+        );
         console.log(
           [
             `key ${key.selector} for ${key.domain} signs from ${new Date(key.signsFrom).toISOString()}; ${replaces.selector} signs until then. Publish now, beside ${replaces.selector}'s record:`,
@@ -72,7 +98,11 @@ export function registerDkimCommands(clients: Command): void {
 
   // Retire and remove take the same arguments: a key named by its selector (and domain).
   const endings = [
-    { name: 'retire', description: 'stop a key signing for good (its record may be removed after)', said: (k: DkimKey) => `retired; its record ${k.selector}._domainkey.${k.domain} may be removed` },
+    {
+      name: 'retire',
+      description: 'stop a key signing for good (its record may be removed after)',
+      said: (k: DkimKey) => `retired; its record ${k.selector}._domainkey.${k.domain} may be removed`,
+    },
     { name: 'remove', description: 'delete a key at once (one made for the wrong domain, say)', said: () => 'removed' },
   ] as const;
   for (const ending of endings) {
@@ -100,7 +130,12 @@ export function registerDkimCommands(clients: Command): void {
         const keys = await dkim.list(clientId);
         if (options.json) return console.log(JSON.stringify(keys));
         for (const k of keys) {
-          const state = k.retiredAt !== null ? `retired ${new Date(k.retiredAt).toISOString()}` : k.signsFrom > Date.now() ? `signs from ${new Date(k.signsFrom).toISOString()}` : 'signing';
+          const state =
+            k.retiredAt !== null
+              ? `retired ${new Date(k.retiredAt).toISOString()}`
+              : k.signsFrom > Date.now()
+                ? `signs from ${new Date(k.signsFrom).toISOString()}`
+                : 'signing';
           console.log(`${k.clientId}\t${k.domain}\t${k.selector}\t${state}`);
         }
       }),
@@ -108,7 +143,7 @@ export function registerDkimCommands(clients: Command): void {
 
   clients
     .command('dns')
-    .description('every DNS record the client\'s mail needs (DKIM, SPF, DMARC, bounce MX); --check resolves them')
+    .description("every DNS record the client's mail needs (DKIM, SPF, DMARC, bounce MX); --check resolves them")
     .argument('<client>', 'client id')
     .option('--check', 'resolve each record: published, missing or different (exit 1 unless all are published)')
     .action((clientId: string, options: { check?: boolean }) =>
@@ -116,14 +151,19 @@ export function registerDkimCommands(clients: Command): void {
         const client = await service.get(clientId);
         const records = await dkim.dnsRecords(client);
         console.log(signingLine(await dkim.signing(client)));
-        if (!config.MAIL_SPF) console.log('; SPF: set MAIL_SPF to the sending host\'s SPF mechanism (include:… or ip4:…) to have its record listed');
+        if (!config.MAIL_SPF)
+          console.log(
+            "; SPF: set MAIL_SPF to the sending host's SPF mechanism (include:… or ip4:…) to have its record listed",
+          );
         if (!options.check) {
           for (const r of records) console.log(recordLine(r));
           return;
         }
         const checked = await checkRecords(records, resolverLookup(config.DNS_SERVERS));
         for (const r of checked) {
-          console.log(`${r.verdict.padEnd(9)}\t${r.type}\t${r.name}\t${r.verdict === 'published' ? '' : `want ${JSON.stringify(r.value)}`}${r.found.length ? `, found ${JSON.stringify(r.found)}` : ''}`);
+          console.log(
+            `${r.verdict.padEnd(9)}\t${r.type}\t${r.name}\t${r.verdict === 'published' ? '' : `want ${JSON.stringify(r.value)}`}${r.found.length ? `, found ${JSON.stringify(r.found)}` : ''}`,
+          );
         }
         if (checked.some((r) => r.verdict !== 'published')) process.exitCode = 1;
       }),

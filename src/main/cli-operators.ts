@@ -6,23 +6,39 @@ import { operatorRoles, type Operator, type OperatorRole } from '../operators/mo
 import type { OperatorsService } from '../operators/service.js';
 import { byOperator, withServices } from './cli-services.js';
 
-const line = (o: Operator) => `${o.id}\t${o.email}\t${o.role}\t${o.disabledAt === null ? 'active' : `disabled ${new Date(o.disabledAt).toISOString()}`}`;
+const line = (o: Operator) =>
+  `${o.id}\t${o.email}\t${o.role}\t${o.disabledAt === null ? 'active' : `disabled ${new Date(o.disabledAt).toISOString()}`}`;
 
 export function registerOperatorCommands(program: Command): void {
-  const operators = program.command('operators').description('the people who run mailcode (admin, support) and sign in to its console');
-  const withService = <T>(fn: (service: OperatorsService) => Promise<T>) => withServices(({ operators }) => fn(operators));
+  const operators = program
+    .command('operators')
+    .description('the people who run mailcode (admin, support) and sign in to its console');
+  const withService = <T>(fn: (service: OperatorsService) => Promise<T>) =>
+    withServices(({ operators }) => fn(operators));
 
   operators
     .command('create')
     .description('add an operator: they sign in with a code mailed to this address, then an authenticator app')
     .requiredOption('--email <address>', 'their work address')
-    .addOption(new Option('--role <role>', 'admin: clients, keys, domains, DKIM, webhooks and operators; support: look people up and help them').choices(operatorRoles).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--role <role>',
+        'admin: clients, keys, domains, DKIM, webhooks and operators; support: look people up and help them',
+      )
+        .choices(operatorRoles)
+        .makeOptionMandatory(),
+    )
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  mailcode operators create --email ann@acme.example --role admin\n  mailcode operators create --email sam@acme.example --role support --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mailcode operators create --email ann@acme.example --role admin\n  mailcode operators create --email sam@acme.example --role support --json',
+    )
     .action((options: { email: string; role: OperatorRole; json?: boolean }) =>
       withService(async (service) => {
         const operator = await service.create({ email: options.email, role: options.role }, byOperator);
-        console.log(options.json ? JSON.stringify(operator) : `operator ${operator.id} (${operator.email}, ${operator.role})`);
+        console.log(
+          options.json ? JSON.stringify(operator) : `operator ${operator.id} (${operator.email}, ${operator.role})`,
+        );
       }),
     );
 

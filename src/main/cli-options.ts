@@ -2,7 +2,16 @@
 // settings' own checks (clients/settings.ts), which the clients service applies again.
 import { InvalidArgumentError } from 'commander';
 import { supportedLocales } from '../mail/render.js';
-import { checkAccent, checkDomainName, checkHttpsUrl, checkLocale, checkName, checkSender, checkSupport, type Checked } from '../clients/settings.js';
+import {
+  checkAccent,
+  checkDomainName,
+  checkHttpsUrl,
+  checkLocale,
+  checkName,
+  checkSender,
+  checkSupport,
+  type Checked,
+} from '../clients/settings.js';
 
 /** A refusal of the settings' own check (clients/settings.ts), as commander's usage error. */
 function orUsageError(checked: Checked<string>): string {
@@ -10,7 +19,10 @@ function orUsageError(checked: Checked<string>): string {
   return checked.value;
 }
 
-export const domainOption = (input: string, previous: string[] = []): string[] => [...previous, orUsageError(checkDomainName(input))];
+export const domainOption = (input: string, previous: string[] = []): string[] => [
+  ...previous,
+  orUsageError(checkDomainName(input)),
+];
 export const accentOption = (input: string): string => orUsageError(checkAccent(input));
 export const urlOption = (input: string): string => orUsageError(checkHttpsUrl(input));
 /** `no-reply@acme.example` or `Acme Portal <no-reply@acme.example>`, one line. */
@@ -25,13 +37,15 @@ export const nameOption = (input: string): string => orUsageError(checkName(inpu
 /** Whole hours from 1 to a year. */
 export function hoursOption(value: string): number {
   const hours = Number(value);
-  if (!/^[0-9]+$/.test(value) || hours < 1 || hours > 8_760) throw new InvalidArgumentError('expected whole hours from 1 to 8760.');
+  if (!/^[0-9]+$/.test(value) || hours < 1 || hours > 8_760)
+    throw new InvalidArgumentError('expected whole hours from 1 to 8760.');
   return hours;
 }
 
 /** A TCP port to listen on, 1-65535. */
 export function portOption(value: string): number {
   const port = Number(value);
-  if (!/^[0-9]+$/.test(value) || port < 1 || port > 65_535) throw new InvalidArgumentError('expected a port number from 1 to 65535.');
+  if (!/^[0-9]+$/.test(value) || port < 1 || port > 65_535)
+    throw new InvalidArgumentError('expected a port number from 1 to 65535.');
   return port;
 }

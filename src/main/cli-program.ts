@@ -10,7 +10,17 @@ import { registerAuditCommands } from './cli-audit.js';
 import { registerWebhookCommands } from './cli-webhooks.js';
 import { registerOperatorCommands } from './cli-operators.js';
 import { describeClient, registerDkimCommands, signingLine } from './cli-dkim.js';
-import { accentOption, domainOption, hoursOption, localeOption, nameOption, portOption, senderOption, supportOption, urlOption } from './cli-options.js';
+import {
+  accentOption,
+  domainOption,
+  hoursOption,
+  localeOption,
+  nameOption,
+  portOption,
+  senderOption,
+  supportOption,
+  urlOption,
+} from './cli-options.js';
 
 /** A usage error: one line naming what is wrong, exit code 2 (like a bad configuration). */
 export const usageExitCode = 2;
@@ -56,7 +66,9 @@ Examples:
 
   program
     .command('qa')
-    .description('start mailcode with Mailpit (web UI and SMTP, on loopback) and a demo client, for QA; npm run qa builds Mailpit first')
+    .description(
+      'start mailcode with Mailpit (web UI and SMTP, on loopback) and a demo client, for QA; npm run qa builds Mailpit first',
+    )
     .option('--port <port>', "mailcode's port", portOption, 3000)
     .option('--mailpit-port <port>', "Mailpit's web UI and API", portOption, 8025)
     .option('--smtp-port <port>', "Mailpit's SMTP port", portOption, 1025)
@@ -65,7 +77,9 @@ Examples:
       const { mailpitBinary, mailpitBuildPath } = await import('./mailpit.js');
       const binary = mailpitBinary();
       if (!binary) {
-        process.stderr.write(`mailcode: Mailpit is not built yet (${mailpitBuildPath}): run npm run qa, or bash scripts/install-mailpit.sh\n`);
+        process.stderr.write(
+          `mailcode: Mailpit is not built yet (${mailpitBuildPath}): run npm run qa, or bash scripts/install-mailpit.sh\n`,
+        );
         process.exit(1);
       }
       const { qaBanner, startQa } = await import('./qa.js');
@@ -76,10 +90,13 @@ Examples:
         if (stopping) return;
         stopping = true;
         process.stdout.write('\nstopping mailcode and Mailpit…\n');
-        qa.stop().then(() => process.exit(0), (error: unknown) => {
-          console.error(error);
-          process.exit(1);
-        });
+        qa.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(error);
+            process.exit(1);
+          },
+        );
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
@@ -95,15 +112,28 @@ Examples:
   /** Branding options shared by `clients create` and `clients update`. */
   function brandingOptions(command: Command): Command {
     return command
-      .option('--from <address>', 'sender of this client\'s mail, e.g. "Acme Portal <no-reply@acme.example>"', senderOption)
+      .option(
+        '--from <address>',
+        'sender of this client\'s mail, e.g. "Acme Portal <no-reply@acme.example>"',
+        senderOption,
+      )
       .option('--reply-to <address>', 'Reply-To of the mail', senderOption)
       .option('--support <contact>', 'support address or https:// URL shown in the mail', supportOption)
       .option('--logo-url <url>', 'https:// URL of a logo (about 120 px wide) shown at the top', urlOption)
       .option('--accent <colour>', 'accent colour, e.g. #1f6feb', accentOption)
       .option('--locale <tag>', 'default mail locale when a request names none', localeOption)
       .option('--no-code-in-subject', 'keep the code out of the subject line')
-      .option('--suppression-hours <n>', 'how long an address stays suppressed after a hard bounce (default 24)', hoursOption)
-      .addOption(new Option('--second-factor <policy>', 'required: the portal opens no account without an authenticator app (GET /totp/:userRef says required)').choices(secondFactorPolicies));
+      .option(
+        '--suppression-hours <n>',
+        'how long an address stays suppressed after a hard bounce (default 24)',
+        hoursOption,
+      )
+      .addOption(
+        new Option(
+          '--second-factor <policy>',
+          'required: the portal opens no account without an authenticator app (GET /totp/:userRef says required)',
+        ).choices(secondFactorPolicies),
+      );
   }
 
   interface BrandingFlags {
@@ -136,13 +166,26 @@ Examples:
       .command('create')
       .description('create a client and print its API key (shown once, stored only as a hash)')
       .requiredOption('--name <name>', 'display name, used in the mail ("Your code for <name>")', nameOption)
-      .option('--domain <domain>', 'allowed company email domain (repeat for more; subdomains included)', domainOption, []),
+      .option(
+        '--domain <domain>',
+        'allowed company email domain (repeat for more; subdomains included)',
+        domainOption,
+        [],
+      ),
   )
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  mailcode clients create --name "Acme Portal" --domain acme.example --json\n  mailcode clients create --name "Acme" --domain acme.example --from "Acme <no-reply@acme.example>" --support https://help.acme.example --locale de')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mailcode clients create --name "Acme Portal" --domain acme.example --json\n  mailcode clients create --name "Acme" --domain acme.example --from "Acme <no-reply@acme.example>" --support https://help.acme.example --locale de',
+    )
     .action((options: BrandingFlags & { name: string; domain: string[]; json?: boolean }) =>
       withServices(async ({ clients, dkim }) => {
-        const settings = { name: options.name, allowedDomains: options.domain, ...brandingSettings(options), codeInSubject: options.codeInSubject !== false };
+        const settings = {
+          name: options.name,
+          allowedDomains: options.domain,
+          ...brandingSettings(options),
+          codeInSubject: options.codeInSubject !== false,
+        };
         const { client, apiKey } = await clients.create(settings, byOperator);
         if (options.json) {
           console.log(JSON.stringify({ clientId: client.id, apiKey, ...client, id: undefined }));
@@ -156,51 +199,77 @@ Examples:
   brandingOptions(
     clients
       .command('update')
-      .description('change a client\'s name, domains or mail branding')
+      .description("change a client's name, domains or mail branding")
       .argument('<id>', 'client id')
       .option('--name <name>', 'display name used in the mail', nameOption)
       .option('--domain <domain>', 'replace the allowed domains (repeat for more)', domainOption),
   )
     .option('--code-in-subject', 'put the code in the subject line again')
-    .option('--smtp-url <url>', "this client's own relay, e.g. smtps://user:pass@smtp.office365.com:587 (sealed at rest, never printed back)")
+    .option(
+      '--smtp-url <url>',
+      "this client's own relay, e.g. smtps://user:pass@smtp.office365.com:587 (sealed at rest, never printed back)",
+    )
     .option('--no-smtp-url', "back to the server's SMTP_URL")
-    .option('--continue-url <url>', 'the portal page a "Continue" button in the code mail opens (https on the client\'s domains); the token follows in #mc=…')
+    .option(
+      '--continue-url <url>',
+      'the portal page a "Continue" button in the code mail opens (https on the client\'s domains); the token follows in #mc=…',
+    )
     .option('--no-continue-url', 'the code mail carries the code alone')
-    .option('--continue-any-browser', 'the link works in any browser, not only the one that asked (weaker: a mail scanner could use it)')
+    .option(
+      '--continue-any-browser',
+      'the link works in any browser, not only the one that asked (weaker: a mail scanner could use it)',
+    )
     .option('--no-continue-any-browser', 'the link works only in the browser that asked (the default)')
     .addHelpText(
       'after',
       '\nExamples:\n  mailcode clients update cl_abc123 --accent "#0a7d4f" --support support@acme.example --no-code-in-subject\n  mailcode clients update cl_abc123 --smtp-url smtps://user:pass@relay.acme.example:465\n  mailcode clients update cl_abc123 --continue-url https://portal.acme.example/verify-email',
     )
-    .action((id: string, options: BrandingFlags & { name?: string; domain?: string[]; smtpUrl?: string | false; continueUrl?: string | false; continueAnyBrowser?: boolean }, command: Command) => {
-      const given = (option: string) => command.getOptionValueSource(option) === 'cli';
-      const codeInSubjectGiven = given('codeInSubject');
-      const relayGiven = command.getOptionValueSource('smtpUrl') === 'cli';
-      const changes = {
-        ...(options.name !== undefined ? { name: options.name } : {}),
-        ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
-        ...brandingSettings(options),
-        ...(codeInSubjectGiven ? { codeInSubject: options.codeInSubject !== false } : {}),
-        ...(given('continueUrl') ? { continueUrl: options.continueUrl || null } : {}),
-        ...(given('continueAnyBrowser') ? { continueAnyBrowser: options.continueAnyBrowser === true } : {}),
-      };
-      if (Object.keys(changes).length === 0 && !relayGiven) {
-        command.error('nothing to change: give at least one option (see mailcode clients update --help)', { exitCode: usageExitCode });
-      }
-      if (relayGiven && typeof options.smtpUrl === 'string') {
-        const checked = checkRelayUrl(options.smtpUrl);
-        if (!checked.ok) command.error(`option '--smtp-url <url>' argument refused: ${checked.reason}`, { exitCode: usageExitCode });
-      }
-      return withServices(async ({ clients, dkim, relays }) => {
-        const client = Object.keys(changes).length ? await clients.update(id, changes, byOperator) : await clients.get(id);
-        if (relayGiven) {
-          if (typeof options.smtpUrl === 'string') await relays.set(id, options.smtpUrl, byOperator);
-          else await relays.clear(id, byOperator);
+    .action(
+      (
+        id: string,
+        options: BrandingFlags & {
+          name?: string;
+          domain?: string[];
+          smtpUrl?: string | false;
+          continueUrl?: string | false;
+          continueAnyBrowser?: boolean;
+        },
+        command: Command,
+      ) => {
+        const given = (option: string) => command.getOptionValueSource(option) === 'cli';
+        const codeInSubjectGiven = given('codeInSubject');
+        const relayGiven = command.getOptionValueSource('smtpUrl') === 'cli';
+        const changes = {
+          ...(options.name !== undefined ? { name: options.name } : {}),
+          ...(options.domain !== undefined ? { allowedDomains: options.domain } : {}),
+          ...brandingSettings(options),
+          ...(codeInSubjectGiven ? { codeInSubject: options.codeInSubject !== false } : {}),
+          ...(given('continueUrl') ? { continueUrl: options.continueUrl || null } : {}),
+          ...(given('continueAnyBrowser') ? { continueAnyBrowser: options.continueAnyBrowser === true } : {}),
+        };
+        if (Object.keys(changes).length === 0 && !relayGiven) {
+          command.error('nothing to change: give at least one option (see mailcode clients update --help)', {
+            exitCode: usageExitCode,
+          });
         }
-        console.log(describeClient(client, await relays.shown(id)));
-        if (changes.mailFrom !== undefined) await warnUnaligned(client, dkim);
-      });
-    });
+        if (relayGiven && typeof options.smtpUrl === 'string') {
+          const checked = checkRelayUrl(options.smtpUrl);
+          if (!checked.ok)
+            command.error(`option '--smtp-url <url>' argument refused: ${checked.reason}`, { exitCode: usageExitCode });
+        }
+        return withServices(async ({ clients, dkim, relays }) => {
+          const client = Object.keys(changes).length
+            ? await clients.update(id, changes, byOperator)
+            : await clients.get(id);
+          if (relayGiven) {
+            if (typeof options.smtpUrl === 'string') await relays.set(id, options.smtpUrl, byOperator);
+            else await relays.clear(id, byOperator);
+          }
+          console.log(describeClient(client, await relays.shown(id)));
+          if (changes.mailFrom !== undefined) await warnUnaligned(client, dkim);
+        });
+      },
+    );
 
   clients
     .command('list')
@@ -208,13 +277,17 @@ Examples:
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       withServices(async ({ clients, dkim }) => {
-        const all = await Promise.all((await clients.list()).map(async (c) => ({ ...c, signing: await dkim.signing(c) })));
+        const all = await Promise.all(
+          (await clients.list()).map(async (c) => ({ ...c, signing: await dkim.signing(c) })),
+        );
         if (options.json) return console.log(JSON.stringify(all));
         for (const c of all) {
           const state = c.revokedAt ? `revoked ${new Date(c.revokedAt).toISOString()}` : 'active';
           // No list: any company domain, which is not the same as any domain.
           const accepts = c.allowedDomains.join(',') || 'any company domain (consumer and disposable mail refused)';
-          const signed = c.signing.domain ? `signed d=${c.signing.domain}${c.signing.aligned ? '' : ' (NOT ALIGNED with the From)'}` : 'not signed (NOT ALIGNED)';
+          const signed = c.signing.domain
+            ? `signed d=${c.signing.domain}${c.signing.aligned ? '' : ' (NOT ALIGNED with the From)'}`
+            : 'not signed (NOT ALIGNED)';
           console.log(`${c.id}\t${c.name}\t${accepts}\t${state}\t${signed}`);
         }
       }),
@@ -230,7 +303,7 @@ Examples:
 
   clients
     .command('revoke')
-    .description('revoke a client\'s API key at once')
+    .description("revoke a client's API key at once")
     .argument('<id>', 'client id')
     .action((id: string) =>
       withServices(async ({ clients }) => {
@@ -244,30 +317,30 @@ Examples:
     .description('manage assertion signing keys')
     .command('rotate')
     .description('make a new signing key; the old one stays in the JWKS until its tokens expire')
-    .action(() =>
-      withServices(async ({ keys }) => console.log(`new signing key ${await keys.rotate()}`)),
-    );
+    .action(() => withServices(async ({ keys }) => console.log(`new signing key ${await keys.rotate()}`)));
 
   program
     .command('preview')
     .description('render the code mail to HTML and text files, for designers and translators')
     .option('--locale <tag>', 'one locale (default: every shipped locale)', localeOption)
-    .option('--client <id>', 'use this client\'s name and branding')
+    .option('--client <id>', "use this client's name and branding")
     .option('--out <dir>', 'where to write the files', 'preview')
-    .addHelpText('after', '\nExamples:\n  mailcode preview --locale de\n  mailcode preview --client cl_abc123 --out /tmp/mail')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mailcode preview --locale de\n  mailcode preview --client cl_abc123 --out /tmp/mail',
+    )
     .action(async (options: { locale?: string; client?: string; out: string }) => {
       const { writePreviews } = await import('../mail/preview.js');
       const client = options.client ? await withServices(({ clients }) => clients.get(options.client!)) : undefined;
       if (options.client && !client) return;
-      for (const file of writePreviews(options.out, options.locale ? [options.locale] : undefined, client)) console.log(file);
+      for (const file of writePreviews(options.out, options.locale ? [options.locale] : undefined, client))
+        console.log(file);
     });
 
   program
     .command('purge')
     .description('delete expired verifications past retention, old send events and unneeded keys')
-    .action(() =>
-      withServices(async ({ purge }) => console.log(JSON.stringify(await purge()))),
-    );
+    .action(() => withServices(async ({ purge }) => console.log(JSON.stringify(await purge()))));
 
   registerAuditCommands(program, clients);
   registerWebhookCommands(program);

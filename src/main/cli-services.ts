@@ -27,7 +27,9 @@ export const byOperator: RequestContext = { actor: 'cli', requestId: null };
  * Runs a command on the operator's services, from the one composition root (wiring.ts).
  * A refusal is one line on stderr and exit code 1.
  */
-export async function withServices<T>(fn: (services: OperatorServices, config: Config) => T | Promise<T>): Promise<T | undefined> {
+export async function withServices<T>(
+  fn: (services: OperatorServices, config: Config) => T | Promise<T>,
+): Promise<T | undefined> {
   const cfg = await config();
   const { openOperator } = await import('./wiring.js');
   const services = await openOperator(cfg);

@@ -11,7 +11,12 @@ import { packageJson } from '../shared/paths.js';
 export const mailpitVersion = packageJson.config.mailpit;
 
 /** Where scripts/install-mailpit.sh keeps its build. */
-export const mailpitBuildPath = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mailcode', `mailpit-${mailpitVersion}`, 'mailpit');
+export const mailpitBuildPath = join(
+  process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+  'mailcode',
+  `mailpit-${mailpitVersion}`,
+  'mailpit',
+);
 
 /** MAILPIT_BIN, else the build with the web UI; undefined when neither is there. */
 export function mailpitBinary(): string | undefined {
@@ -44,9 +49,12 @@ export async function startMailpit(options: MailpitOptions): Promise<RunningMail
   const child = spawn(
     options.binary,
     [
-      '--smtp', `127.0.0.1:${smtpPort}`,
-      '--listen', `127.0.0.1:${httpPort}`,
-      '--database', join(options.dir, 'mailpit.db'),
+      '--smtp',
+      `127.0.0.1:${smtpPort}`,
+      '--listen',
+      `127.0.0.1:${httpPort}`,
+      '--database',
+      join(options.dir, 'mailpit.db'),
       '--smtp-auth-allow-insecure',
       '--disable-version-check',
       '--quiet',
@@ -58,7 +66,11 @@ export async function startMailpit(options: MailpitOptions): Promise<RunningMail
   const url = `http://127.0.0.1:${httpPort}`;
   const stop = () => stopChild(child);
   try {
-    await waitUntil('Mailpit', async () => (await fetch(`${url}/api/v1/info`)).ok, () => child.exitCode !== null);
+    await waitUntil(
+      'Mailpit',
+      async () => (await fetch(`${url}/api/v1/info`)).ok,
+      () => child.exitCode !== null,
+    );
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}${said ? `: ${said.trim()}` : ''}`);
@@ -67,7 +79,12 @@ export async function startMailpit(options: MailpitOptions): Promise<RunningMail
 }
 
 /** Polls `check` every 50 ms for at most `timeoutMs`; gives up at once when `gone` says the process died. */
-export async function waitUntil(what: string, check: () => Promise<boolean>, gone: () => boolean = () => false, timeoutMs = 15_000): Promise<void> {
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  gone: () => boolean = () => false,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (gone()) throw new Error(`${what} exited before it answered`);

@@ -18,7 +18,11 @@ export async function openStore(config: Config, redis?: Redis): Promise<Store> {
     // Loaded only when used: the PostgreSQL client and drizzle's pg dialect cost the
     // embedded SQLite setup about 20 MB of memory for nothing.
     const { openPostgresStore } = await import('../store/postgres/index.js');
-    return openPostgresStore(config.DATABASE_URL, config.DATABASE_POOL_SIZE, redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined);
+    return openPostgresStore(
+      config.DATABASE_URL,
+      config.DATABASE_POOL_SIZE,
+      redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
+    );
   }
   const { openSqliteStore } = await import('../store/sqlite/index.js');
   return openSqliteStore(sqlitePath(config.DATABASE_URL));
@@ -68,5 +72,10 @@ export async function connectRedis(config: Config, logger: Pick<Logger, 'error' 
 
 /** The signing keys as the server and the CLI both see them (keys encrypted under CODE_SECRET). */
 export function keyRingFor(signingKeys: SigningKeysPort, config: Config, now: () => number = Date.now): KeyRing {
-  return new KeyRing(signingKeys, deriveKeys(codeSecrets(config), 'signing-keys'), config.ASSERTION_TTL_SECONDS * 1000, now);
+  return new KeyRing(
+    signingKeys,
+    deriveKeys(codeSecrets(config), 'signing-keys'),
+    config.ASSERTION_TTL_SECONDS * 1000,
+    now,
+  );
 }

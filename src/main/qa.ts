@@ -35,11 +35,15 @@ export interface RunningQa {
 export const demoClientName = 'Demo Portal';
 const demoDomain = 'demo-portal.example';
 
-
 export async function startQa(options: QaOptions): Promise<RunningQa> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
-  const mailpit = await startMailpit({ binary: options.mailpitBinary, dir, smtpPort: options.smtpPort, httpPort: options.mailpitPort });
+  const mailpit = await startMailpit({
+    binary: options.mailpitBinary,
+    dir,
+    smtpPort: options.smtpPort,
+    httpPort: options.mailpitPort,
+  });
   let app: FastifyInstance | undefined;
   try {
     const mailcodeUrl = `http://127.0.0.1:${options.port}`;
@@ -80,7 +84,14 @@ async function demoClient(app: FastifyInstance): Promise<{ client: Client; apiKe
   const { clients, dkim } = app.mailcode;
   const existing = (await clients.list()).find((c) => c.name === demoClientName && c.revokedAt === null);
   if (existing) return { client: existing, apiKey: await clients.rotateKey(existing.id, byOperator) };
-  const made = await clients.create({ name: demoClientName, mailFrom: `${demoClientName} <no-reply@${demoDomain}>`, support: `https://${demoDomain}/help` }, byOperator);
+  const made = await clients.create(
+    {
+      name: demoClientName,
+      mailFrom: `${demoClientName} <no-reply@${demoDomain}>`,
+      support: `https://${demoDomain}/help`,
+    },
+    byOperator,
+  );
   await dkim.create(made.client.id, { selector: 'qa' }, byOperator);
   return made;
 }

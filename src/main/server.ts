@@ -9,10 +9,10 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   await app.listen({ port: config.PORT, host: config.HOST });
   const { transport } = app.mailcode;
   app.log.info(
+    transport.kind === 'file' ? { mailDir: resolve(config.MAIL_DIR) } : { smtp: 'configured' },
     transport.kind === 'file'
-      ? { mailDir: resolve(config.MAIL_DIR) }
-      : { smtp: 'configured' },
-    transport.kind === 'file' ? `mail is written as .eml files to ${resolve(config.MAIL_DIR)} (set SMTP_URL to send)` : 'mail is sent over SMTP',
+      ? `mail is written as .eml files to ${resolve(config.MAIL_DIR)} (set SMTP_URL to send)`
+      : 'mail is sent over SMTP',
   );
 
   let closing = false;

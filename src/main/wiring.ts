@@ -96,11 +96,22 @@ export function backgroundReports(logger: Logger): JobReports {
   return {
     failed(job, error, failures) {
       const outage = outageOf(error);
-      if (!outage) logger.error({ err: error, job: job.name, failures }, `background job "${job.name}" failed a pass; it tries again in ${failureBackoffMs(failures) / 1000} s`);
-      else if (failures === 1) logger.warn({ job: job.name, outage }, `background job "${job.name}" waits: the ${outage.dependency} is away; it tries again every few seconds`);
+      if (!outage)
+        logger.error(
+          { err: error, job: job.name, failures },
+          `background job "${job.name}" failed a pass; it tries again in ${failureBackoffMs(failures) / 1000} s`,
+        );
+      else if (failures === 1)
+        logger.warn(
+          { job: job.name, outage },
+          `background job "${job.name}" waits: the ${outage.dependency} is away; it tries again every few seconds`,
+        );
     },
     recovered(job, failures) {
-      logger.info({ job: job.name, failures }, `background job "${job.name}" runs again after ${failures} failed passes`);
+      logger.info(
+        { job: job.name, failures },
+        `background job "${job.name}" runs again after ${failures} failed passes`,
+      );
     },
   };
 }
@@ -127,21 +138,39 @@ interface WebhookSetup {
   policy: TargetPolicy;
 }
 
-const webhookSetup = (config: Config): WebhookSetup => ({ secretKeys: deriveKeys(codeSecrets(config), 'webhook-secrets'), policy: webhookPolicy(config) });
+const webhookSetup = (config: Config): WebhookSetup => ({
+  secretKeys: deriveKeys(codeSecrets(config), 'webhook-secrets'),
+  policy: webhookPolicy(config),
+});
 
 /** The operator's services over `store`, with the signing keys already loaded. */
-export function operatorServices(config: Config, store: Store, keys: KeyRing, now: () => number = Date.now, webhooks: WebhookSetup = webhookSetup(config)): OperatorServices {
+export function operatorServices(
+  config: Config,
+  store: Store,
+  keys: KeyRing,
+  now: () => number = Date.now,
+  webhooks: WebhookSetup = webhookSetup(config),
+): OperatorServices {
   const consoleSessions = new ConsoleSessions(store.consoleSessions, store.operators, { now });
   return {
-    clients: new ClientsService(store.clients, now, { production: config.NODE_ENV === 'production', locales: supportedLocales }),
-    relays: new RelayService(store.clientRelays, store.clients, { sealKeys: deriveKeys(codeSecrets(config), 'smtp-relays'), now }),
+    clients: new ClientsService(store.clients, now, {
+      production: config.NODE_ENV === 'production',
+      locales: supportedLocales,
+    }),
+    relays: new RelayService(store.clientRelays, store.clients, {
+      sealKeys: deriveKeys(codeSecrets(config), 'smtp-relays'),
+      now,
+    }),
     events: new EventsService(store.events),
     suppressions: new SuppressionService(store.suppressions, now),
     webhooks: new WebhookService(store.webhooks, { ...webhooks, now }),
     dkim: new DkimService(store.dkimKeys, store.clients, {
       sealKeys: deriveKeys(codeSecrets(config), 'dkim-keys'),
       now,
-      server: config.DKIM_DOMAIN && config.DKIM_SELECTOR ? { domain: config.DKIM_DOMAIN.toLowerCase(), selector: config.DKIM_SELECTOR } : undefined,
+      server:
+        config.DKIM_DOMAIN && config.DKIM_SELECTOR
+          ? { domain: config.DKIM_DOMAIN.toLowerCase(), selector: config.DKIM_SELECTOR }
+          : undefined,
       defaultFrom: config.MAIL_FROM,
       spf: config.MAIL_SPF,
       bounceDomain: config.BOUNCE_DOMAIN?.toLowerCase(),
@@ -179,7 +208,8 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   const secrets = codeSecrets(config);
   const keys = keyRingFor(store.signingKeys, config, now);
   await keys.init();
-  keys.onRefreshError = (error) => logger.error({ err: error }, 'signing keys could not be reloaded; the ones loaded stay in use');
+  keys.onRefreshError = (error) =>
+    logger.error({ err: error }, 'signing keys could not be reloaded; the ones loaded stay in use');
   const outboxKeys = deriveKeys(secrets, 'outbox');
   const assertion = { issuer: config.PUBLIC_URL, ttlSeconds: config.ASSERTION_TTL_SECONDS };
   const metrics = new Metrics();
@@ -194,7 +224,12 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     ({ clientId, from }: { clientId: string; from: string }) => operator.dkim.signerFor(clientId, from),
     ({ clientId, from }) => `${clientId} ${from}`,
   );
-  const relayUrls = keptForEach(1_000, now, (clientId: string) => operator.relays.smtpUrl(clientId), (clientId) => clientId);
+  const relayUrls = keptForEach(
+    1_000,
+    now,
+    (clientId: string) => operator.relays.smtpUrl(clientId),
+    (clientId) => clientId,
+  );
   const clientTransports = new ClientTransports(relayUrls, (url) => smtpTransport(url, serverDkim(config)));
   const relayHealth = new RelayHealth((relay) => metrics.relayRefusals.inc({ relay }));
   const worker = new MailWorker({
@@ -303,9 +338,16 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       serviceClient: () => operator.clients.serviceClient(),
       events: store.events,
       now,
-      failedAfterAnswer: (error) => logger.error({ err: error }, "an operator's sign-in code could not be sent; they see no code and start again"),
+      failedAfterAnswer: (error) =>
+        logger.error({ err: error }, "an operator's sign-in code could not be sent; they see no code and start again"),
     }),
-    support: new SupportService({ clients: operator.clients, verification, suppressions: operator.suppressions, totp, events: operator.events }),
+    support: new SupportService({
+      clients: operator.clients,
+      verification,
+      suppressions: operator.suppressions,
+      totp,
+      events: operator.events,
+    }),
     operators: operator.operators,
     clients: operator.clients,
     webhooks: operator.webhooks,
@@ -316,7 +358,10 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     publicUrl: config.PUBLIC_URL,
     relayHealth,
     csrfKey: deriveKeys(secrets, 'console-csrf')[0]!,
-    signInLimiter: { perMinute: config.CONSOLE_SIGN_INS_PER_MINUTE, redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined },
+    signInLimiter: {
+      perMinute: config.CONSOLE_SIGN_INS_PER_MINUTE,
+      redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
+    },
   };
   return {
     ...operator,

@@ -27,4 +27,8 @@ export interface Operator {
 export const serviceScope = serviceClientId;
 
 /** What an operator's events are about: the operator, in the service-wide trail, the address masked. */
-export const aboutOperator = (operator: Pick<Operator, 'id' | 'email'>) => ({ clientId: serviceScope, subject: operator.id, maskedEmail: maskEmail(operator.email) });
+export const aboutOperator = (operator: Pick<Operator, 'id' | 'email'>) => ({
+  clientId: serviceScope,
+  subject: operator.id,
+  maskedEmail: maskEmail(operator.email),
+});

@@ -40,16 +40,29 @@ export interface Overview {
   delivery: { delivered: number; bounced: number; failed: number; rate: number | null };
   /** Bounces by recipient domain, most first. */
   bouncesByDomain: { domain: string; count: number }[];
-  webhooks: { total: number; active: number; disabled: number; disabledList: Pick<WebhookEndpoint, 'id' | 'clientId' | 'url' | 'disabledReason'>[] };
+  webhooks: {
+    total: number;
+    active: number;
+    disabled: number;
+    disabledList: Pick<WebhookEndpoint, 'id' | 'clientId' | 'url' | 'disabledReason'>[];
+  };
   /** True when more events happened than were read (the figures are at least these). */
   truncated: boolean;
 }
 
 const zero = (): Record<Series, number> => ({ sent: 0, verified: 0, failed: 0, locked: 0 });
 
-export function summarize(events: AuditEvent[], endpoints: WebhookEndpoint[], now: number, truncated = false): Overview {
+export function summarize(
+  events: AuditEvent[],
+  endpoints: WebhookEndpoint[],
+  now: number,
+  truncated = false,
+): Overview {
   const firstHour = Math.floor(now / hourMs) * hourMs - (overviewHours - 1) * hourMs;
-  const hours: HourCounts[] = Array.from({ length: overviewHours }, (_, i) => ({ start: firstHour + i * hourMs, counts: zero() }));
+  const hours: HourCounts[] = Array.from({ length: overviewHours }, (_, i) => ({
+    start: firstHour + i * hourMs,
+    counts: zero(),
+  }));
   const totals = zero();
   const delivery = { delivered: 0, bounced: 0, failed: 0 };
   const bounces = new Map<string, number>();
@@ -75,16 +88,31 @@ export function summarize(events: AuditEvent[], endpoints: WebhookEndpoint[], no
     hours,
     totals,
     delivery: { ...delivery, rate: ended === 0 ? null : delivery.delivered / ended },
-    bouncesByDomain: [...bounces].map(([domain, count]) => ({ domain, count })).sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain)),
-    webhooks: { total: endpoints.length, active: endpoints.length - disabled.length, disabled: disabled.length, disabledList: disabled.map(({ id, clientId, url, disabledReason }) => ({ id, clientId, url, disabledReason })) },
+    bouncesByDomain: [...bounces]
+      .map(([domain, count]) => ({ domain, count }))
+      .sort((a, b) => b.count - a.count || a.domain.localeCompare(b.domain)),
+    webhooks: {
+      total: endpoints.length,
+      active: endpoints.length - disabled.length,
+      disabled: disabled.length,
+      disabledList: disabled.map(({ id, clientId, url, disabledReason }) => ({ id, clientId, url, disabledReason })),
+    },
     truncated,
   };
 }
 
-const counted: EventType[] = [...new Set([...Object.values(series).flat(), 'mail.sent', 'mail.bounced', 'mail.failed'] as EventType[])];
+const counted: EventType[] = [
+  ...new Set([...Object.values(series).flat(), 'mail.sent', 'mail.bounced', 'mail.failed'] as EventType[]),
+];
 
-export async function overview(deps: { events: Pick<EventsService, 'since'>; webhooks: { list(): Promise<WebhookEndpoint[]> } }, now: number): Promise<Overview> {
+export async function overview(
+  deps: { events: Pick<EventsService, 'since'>; webhooks: { list(): Promise<WebhookEndpoint[]> } },
+  now: number,
+): Promise<Overview> {
   const since = Math.floor(now / hourMs) * hourMs - (overviewHours - 1) * hourMs;
-  const [events, endpoints] = await Promise.all([deps.events.since(since, counted, overviewEventLimit + 1), deps.webhooks.list()]);
+  const [events, endpoints] = await Promise.all([
+    deps.events.since(since, counted, overviewEventLimit + 1),
+    deps.webhooks.list(),
+  ]);
   return summarize(events.slice(0, overviewEventLimit), endpoints, now, events.length > overviewEventLimit);
 }

@@ -20,10 +20,20 @@ export class OperatorsService {
   async create(input: { email: string; role: OperatorRole }, context: RequestContext): Promise<Operator> {
     const address = normalizeEmail(input.email);
     if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
-    if (!operatorRoles.includes(input.role)) throw refuse({ kind: 'invalid_input', detail: `role must be one of ${operatorRoles.join(', ')}.` });
-    const operator: Operator = { id: newId('op', 9), email: address.email, role: input.role, createdAt: this.now(), disabledAt: null };
-    const created = await this.operators.create(operator, [this.event('operator.created', operator, operator.createdAt, context, { role: operator.role })]);
-    if (!created) throw refuse({ kind: 'operator_exists', detail: `an operator with the address ${address.email} exists already` });
+    if (!operatorRoles.includes(input.role))
+      throw refuse({ kind: 'invalid_input', detail: `role must be one of ${operatorRoles.join(', ')}.` });
+    const operator: Operator = {
+      id: newId('op', 9),
+      email: address.email,
+      role: input.role,
+      createdAt: this.now(),
+      disabledAt: null,
+    };
+    const created = await this.operators.create(operator, [
+      this.event('operator.created', operator, operator.createdAt, context, { role: operator.role }),
+    ]);
+    if (!created)
+      throw refuse({ kind: 'operator_exists', detail: `an operator with the address ${address.email} exists already` });
     return created;
   }
 
@@ -54,7 +64,13 @@ export class OperatorsService {
     }
   }
 
-  private event(type: EventType, operator: Operator, at: number, context: RequestContext, data: Record<string, unknown> = {}) {
+  private event(
+    type: EventType,
+    operator: Operator,
+    at: number,
+    context: RequestContext,
+    data: Record<string, unknown> = {},
+  ) {
     return event(type, at, aboutOperator(operator), context, data);
   }
 }

@@ -18,9 +18,13 @@ export interface SessionCutoffs {
   begunBy: number;
 }
 
-export const sessionCutoffs = (now: number): SessionCutoffs => ({ seenBy: now - sessionIdleMs, begunBy: now - sessionLifetimeMs });
+export const sessionCutoffs = (now: number): SessionCutoffs => ({
+  seenBy: now - sessionIdleMs,
+  begunBy: now - sessionLifetimeMs,
+});
 
-const ended = (s: Pick<ConsoleSession, 'lastSeenAt' | 'createdAt'>, c: SessionCutoffs) => s.lastSeenAt <= c.seenBy || s.createdAt <= c.begunBy;
+const ended = (s: Pick<ConsoleSession, 'lastSeenAt' | 'createdAt'>, c: SessionCutoffs) =>
+  s.lastSeenAt <= c.seenBy || s.createdAt <= c.begunBy;
 
 /** How far a sign-in has come. Only `signed_in` opens the console's pages. */
 export const sessionStages = ['code', 'second_factor', 'enrol', 'signed_in'] as const;
@@ -60,7 +64,11 @@ export class ConsoleSessions {
   ) {}
 
   /** A new session at its first stage; the cookie's value (new, or one already handed out) is returned once, never stored. */
-  async start(operatorId: string, stage: SessionStage = 'code', cookie: string = newSessionId()): Promise<{ cookie: string; session: ConsoleSession }> {
+  async start(
+    operatorId: string,
+    stage: SessionStage = 'code',
+    cookie: string = newSessionId(),
+  ): Promise<{ cookie: string; session: ConsoleSession }> {
     const at = this.options.now();
     const session: ConsoleSession = { idHash: hashOf(cookie), operatorId, stage, createdAt: at, lastSeenAt: at };
     await this.sessions.create(session);

@@ -35,7 +35,9 @@ export interface SignInDeps {
 /** Why a step did not go through, in words the page can say without telling more. */
 export type SignInProblem = 'wrong_code' | 'locked' | 'session_ended';
 
-export type StepResult = { ok: true; cookie: string; stage: SessionStage } | { ok: false; problem: SignInProblem; retryAfterMs?: number };
+export type StepResult =
+  | { ok: true; cookie: string; stage: SessionStage }
+  | { ok: false; problem: SignInProblem; retryAfterMs?: number };
 
 /** What the enrolment page shows: the QR code and the key to type in, once. */
 export interface Enrolment {
@@ -82,7 +84,11 @@ export class ConsoleSignIn {
     await this.deps.sessions.start(operator.id, 'code', cookie);
     const as = this.contextOf(operator, context);
     try {
-      await this.deps.verification.sendCode(await this.clientFor(operator), { email: operator.email, purpose: 'login', locale: 'en', endUserIp: context.endUserIp }, as);
+      await this.deps.verification.sendCode(
+        await this.clientFor(operator),
+        { email: operator.email, purpose: 'login', locale: 'en', endUserIp: context.endUserIp },
+        as,
+      );
     } catch (error) {
       // Limited, suppressed: no code goes out, and the page said what it says to anyone.
       if (!(error instanceof DomainError)) throw error;
@@ -107,7 +113,11 @@ export class ConsoleSignIn {
   }
 
   /** Step three: a code from the app, or one of the recovery codes. */
-  async checkSecondFactor(cookie: string, answer: { code: string } | { recoveryCode: string }, context: RequestContext): Promise<StepResult> {
+  async checkSecondFactor(
+    cookie: string,
+    answer: { code: string } | { recoveryCode: string },
+    context: RequestContext,
+  ): Promise<StepResult> {
     const found = await this.deps.sessions.read(cookie);
     if (!found || found.session.stage !== 'second_factor') return { ok: false, problem: 'session_ended' };
     const { operator } = found;
@@ -128,19 +138,33 @@ export class ConsoleSignIn {
     const found = await this.deps.sessions.read(cookie);
     if (!found || found.session.stage !== 'enrol') return undefined;
     const { operator } = found;
-    const { enrollmentId, secret, qrSvg, otpauthUri } = await this.deps.totp.enroll(await this.clientFor(operator), { userRef: operator.id, accountName: operator.email });
+    const { enrollmentId, secret, qrSvg, otpauthUri } = await this.deps.totp.enroll(await this.clientFor(operator), {
+      userRef: operator.id,
+      accountName: operator.email,
+    });
     return { enrollmentId, secret, qrSvg, otpauthUri };
   }
 
   /** The enrolment confirmed with a code from the app: signed in, with the recovery codes to show once. */
-  async confirmEnrolment(cookie: string, enrollmentId: string, code: string, context: RequestContext): Promise<(StepResult & { ok: true; recoveryCodes: string[] }) | (StepResult & { ok: false })> {
+  async confirmEnrolment(
+    cookie: string,
+    enrollmentId: string,
+    code: string,
+    context: RequestContext,
+  ): Promise<(StepResult & { ok: true; recoveryCodes: string[] }) | (StepResult & { ok: false })> {
     const found = await this.deps.sessions.read(cookie);
     if (!found || found.session.stage !== 'enrol') return { ok: false, problem: 'session_ended' };
     const { operator } = found;
     const as = this.contextOf(operator, context);
     let recoveryCodes: string[];
     try {
-      ({ recoveryCodes } = await this.deps.totp.confirm(await this.clientFor(operator), enrollmentId, code, as, operator.id));
+      ({ recoveryCodes } = await this.deps.totp.confirm(
+        await this.clientFor(operator),
+        enrollmentId,
+        code,
+        as,
+        operator.id,
+      ));
     } catch (error) {
       return this.failed(error, operator, as, 'enrolment');
     }
@@ -161,7 +185,13 @@ export class ConsoleSignIn {
   /** mailcode's own client, as it mails this operator: only to the operator's own domain. */
   private async clientFor(operator: Operator): Promise<Client> {
     const client = await this.deps.serviceClient();
-    return { ...client, name: 'mailcode console', allowedDomains: [addressDomain(operator.email)], continueUrl: null, secondFactor: 'required' };
+    return {
+      ...client,
+      name: 'mailcode console',
+      allowedDomains: [addressDomain(operator.email)],
+      continueUrl: null,
+      secondFactor: 'required',
+    };
   }
 
   private contextOf(operator: Operator, context: RequestContext): RequestContext {
@@ -173,7 +203,12 @@ export class ConsoleSignIn {
     return next ? { ok: true, cookie: next, stage } : { ok: false, problem: 'session_ended' };
   }
 
-  private async failed(error: unknown, operator: Operator, context: RequestContext, step: string): Promise<StepResult & { ok: false }> {
+  private async failed(
+    error: unknown,
+    operator: Operator,
+    context: RequestContext,
+    step: string,
+  ): Promise<StepResult & { ok: false }> {
     if (!(error instanceof DomainError)) throw error;
     const refusal = error.refusal;
     await this.record('operator.sign_in_failed', operator, context, { step, refusal: refusal.kind });
@@ -182,7 +217,12 @@ export class ConsoleSignIn {
     return { ok: false, problem: 'wrong_code' };
   }
 
-  private record(type: EventType, operator: Operator, context: RequestContext, data: Record<string, unknown>): Promise<void> {
+  private record(
+    type: EventType,
+    operator: Operator,
+    context: RequestContext,
+    data: Record<string, unknown>,
+  ): Promise<void> {
     return this.deps.events.append([event(type, this.deps.now(), aboutOperator(operator), context, data)]);
   }
 }

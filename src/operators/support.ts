@@ -18,7 +18,19 @@ import type { Operator } from './model.js';
 export const reasonMaxLength = 500;
 
 /** The events that tell a mail's story, oldest first. */
-const deliveryTypes: ClientEventType[] = ['verification.created', 'verification.code_resent', 'mail.sent', 'mail.deferred', 'mail.bounced', 'mail.failed', 'mail.suppressed', 'verification.verified', 'verification.locked', 'verification.expired', 'verification.canceled'];
+const deliveryTypes: ClientEventType[] = [
+  'verification.created',
+  'verification.code_resent',
+  'mail.sent',
+  'mail.deferred',
+  'mail.bounced',
+  'mail.failed',
+  'mail.suppressed',
+  'verification.verified',
+  'verification.locked',
+  'verification.expired',
+  'verification.canceled',
+];
 
 export interface SupportDeps {
   clients: Pick<ClientsService, 'list' | 'get'>;
@@ -49,13 +61,19 @@ export interface PersonReport {
 export function checkedReason(reason: unknown): string {
   const text = typeof reason === 'string' ? reason.trim() : '';
   if (text.length === 0) throw refuse({ kind: 'invalid_input', detail: 'a reason is needed: say why, for the trail.' });
-  if (text.length > reasonMaxLength) throw refuse({ kind: 'invalid_input', detail: `the reason is longer than ${reasonMaxLength} characters.` });
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw refuse({ kind: 'invalid_input', detail: 'the reason has control characters.' });
+  if (text.length > reasonMaxLength)
+    throw refuse({ kind: 'invalid_input', detail: `the reason is longer than ${reasonMaxLength} characters.` });
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text))
+    throw refuse({ kind: 'invalid_input', detail: 'the reason has control characters.' });
   return text;
 }
 
 /** The operator's action as the trail records it: by whom, and why. */
-export function actionContext(operator: Operator, reason: unknown, context: Omit<RequestContext, 'actor'>): RequestContext {
+export function actionContext(
+  operator: Operator,
+  reason: unknown,
+  context: Omit<RequestContext, 'actor'>,
+): RequestContext {
   return { ...context, actor: 'operator', operatorId: operator.id, reason: checkedReason(reason) };
 }
 
@@ -76,26 +94,41 @@ export class SupportService {
     ]);
     // Only clients an operator can see (not mailcode's own sign-ins).
     const verifications = await Promise.all(
-      found.filter((v) => clients.has(v.verification.clientId)).map(async (v) => {
-        const story = await this.deps.events.timeline(v.verification.clientId, v.verification.id);
-        return { ...v, client: named(v.verification.clientId), story: story.filter((e) => (deliveryTypes as string[]).includes(e.type)) };
-      }),
+      found
+        .filter((v) => clients.has(v.verification.clientId))
+        .map(async (v) => {
+          const story = await this.deps.events.timeline(v.verification.clientId, v.verification.id);
+          return {
+            ...v,
+            client: named(v.verification.clientId),
+            story: story.filter((e) => (deliveryTypes as string[]).includes(e.type)),
+          };
+        }),
     );
-    const limitClients = options.clientId ? [options.clientId] : [...new Set(verifications.map((v) => v.client.id))].slice(0, 5);
+    const limitClients = options.clientId
+      ? [options.clientId]
+      : [...new Set(verifications.map((v) => v.client.id))].slice(0, 5);
     const limits = email
       ? await Promise.all(
           limitClients
             .filter((id) => clients.has(id))
-            .map(async (id) => ({ client: named(id), standing: await this.deps.verification.standing(clients.get(id)!, email) })),
+            .map(async (id) => ({
+              client: named(id),
+              standing: await this.deps.verification.standing(clients.get(id)!, email),
+            })),
         )
       : [];
     return {
       query: q,
       email,
       verifications,
-      suppressions: suppressed.filter((s) => clients.has(s.clientId)).map((s) => ({ ...s, clientName: named(s.clientId).name })),
+      suppressions: suppressed
+        .filter((s) => clients.has(s.clientId))
+        .map((s) => ({ ...s, clientName: named(s.clientId).name })),
       limits,
-      authenticators: factors.filter((f) => clients.has(f.clientId)).map((f) => ({ ...f, clientName: named(f.clientId).name })),
+      authenticators: factors
+        .filter((f) => clients.has(f.clientId))
+        .map((f) => ({ ...f, clientName: named(f.clientId).name })),
     };
   }
 
@@ -103,27 +136,53 @@ export class SupportService {
   personFilter(query: string): { subjects: string[]; maskedEmail: string | null } {
     const q = query.trim();
     const address = q.includes('@') ? normalizeEmail(q) : undefined;
-    return address?.ok ? { subjects: [maskEmail(address.email)], maskedEmail: maskEmail(address.email) } : { subjects: [q], maskedEmail: null };
+    return address?.ok
+      ? { subjects: [maskEmail(address.email)], maskedEmail: maskEmail(address.email) }
+      : { subjects: [q], maskedEmail: null };
   }
 
-  async cancelVerification(operator: Operator, clientId: string, verificationId: string, reason: unknown, context: Omit<RequestContext, 'actor'>) {
+  async cancelVerification(
+    operator: Operator,
+    clientId: string,
+    verificationId: string,
+    reason: unknown,
+    context: Omit<RequestContext, 'actor'>,
+  ) {
     const as = actionContext(operator, reason, context);
     await this.deps.verification.cancelVerification(await this.deps.clients.get(clientId), verificationId, as);
   }
 
-  async liftSuppression(operator: Operator, clientId: string, email: string, reason: unknown, context: Omit<RequestContext, 'actor'>) {
+  async liftSuppression(
+    operator: Operator,
+    clientId: string,
+    email: string,
+    reason: unknown,
+    context: Omit<RequestContext, 'actor'>,
+  ) {
     const as = actionContext(operator, reason, context);
     await this.deps.suppressions.lift(await this.deps.clients.get(clientId), email, as);
   }
 
   /** The lost-phone case: the authenticator and its recovery codes are gone; the portal enrols the person again. */
-  async resetAuthenticator(operator: Operator, clientId: string, userRef: string, reason: unknown, context: Omit<RequestContext, 'actor'>) {
+  async resetAuthenticator(
+    operator: Operator,
+    clientId: string,
+    userRef: string,
+    reason: unknown,
+    context: Omit<RequestContext, 'actor'>,
+  ) {
     const as = actionContext(operator, reason, context);
     await this.deps.totp.reset(await this.deps.clients.get(clientId), userRef, as);
   }
 
   /** New recovery codes, to hand to the person; the old ones stop working. */
-  async regenerateRecoveryCodes(operator: Operator, clientId: string, userRef: string, reason: unknown, context: Omit<RequestContext, 'actor'>) {
+  async regenerateRecoveryCodes(
+    operator: Operator,
+    clientId: string,
+    userRef: string,
+    reason: unknown,
+    context: Omit<RequestContext, 'actor'>,
+  ) {
     const as = actionContext(operator, reason, context);
     return this.deps.totp.regenerateRecoveryCodes(await this.deps.clients.get(clientId), userRef, as);
   }

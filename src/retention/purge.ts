@@ -8,7 +8,13 @@ import type { MaintenancePort, PurgeResult } from './ports.js';
  * older than the day the limits look back, audit events past their retention, ended
  * suppressions, and keys no valid token was signed with.
  */
-export function purgeExpired(maintenance: MaintenancePort, keys: KeyRing, retentionDays: number, now: number, eventRetentionDays = 30): Promise<PurgeResult> {
+export function purgeExpired(
+  maintenance: MaintenancePort,
+  keys: KeyRing,
+  retentionDays: number,
+  now: number,
+  eventRetentionDays = 30,
+): Promise<PurgeResult> {
   return maintenance.purge({
     now,
     verificationsBefore: now - retentionDays * dayMs,

@@ -64,7 +64,9 @@ export class JobLoop {
     if (this.running) return;
     this.running = true;
     const prepared = this.job.prepare?.() ?? Promise.resolve();
-    void prepared.catch((error: unknown) => this.reports.failed(this.job, error, 1)).then(() => this.schedule(this.job.firstPassAfterMs ?? 0));
+    void prepared
+      .catch((error: unknown) => this.reports.failed(this.job, error, 1))
+      .then(() => this.schedule(this.job.firstPassAfterMs ?? 0));
   }
 
   async stop(): Promise<void> {

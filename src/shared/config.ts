@@ -5,8 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 
-const Int = (minimum: number, maximum: number, description: string) =>
-  Type.Integer({ minimum, maximum, description });
+const Int = (minimum: number, maximum: number, description: string) => Type.Integer({ minimum, maximum, description });
 
 /** Each property is one environment variable; its description is what the error says. */
 export const ConfigSchema = Type.Object({
@@ -15,24 +14,58 @@ export const ConfigSchema = Type.Object({
   }),
   PORT: Int(0, 65535, 'a TCP port number (0-65535)'),
   HOST: Type.String({ minLength: 1, description: 'an interface address to listen on, e.g. 127.0.0.1' }),
-  PUBLIC_URL: Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', description: 'an http(s) URL, the `iss` of assertions' }),
+  PUBLIC_URL: Type.String({
+    pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
+    description: 'an http(s) URL, the `iss` of assertions',
+  }),
   DATABASE_URL: Type.String({
     pattern: '^(file:.+|postgres(ql)?://.+)$',
     description: 'file:<path> of the SQLite database, or a postgres:// URL',
   }),
   DATABASE_POOL_SIZE: Int(1, 1000, 'PostgreSQL connections per process (1-1000)'),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'a redis:// URL' })),
-  REDIS_KEY_PREFIX: Type.String({ pattern: '^[^\\s]{1,64}$', description: 'a prefix of up to 64 characters for mailcode\'s Redis keys' }),
+  REDIS_KEY_PREFIX: Type.String({
+    pattern: '^[^\\s]{1,64}$',
+    description: "a prefix of up to 64 characters for mailcode's Redis keys",
+  }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://', description: 'an smtp:// or smtps:// URL' })),
   MAIL_DIR: Type.String({ minLength: 1, description: 'a directory for .eml files' }),
-  MAIL_FROM: Type.String({ pattern: '^[^\\r\\n]*<?[^@\\s<>]+@[^@\\s<>]+>?$', description: 'a sender address, e.g. "Acme <no-reply@acme.example>"' }),
-  DKIM_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', description: 'the signing domain (d=), e.g. acme.example' })),
+  MAIL_FROM: Type.String({
+    pattern: '^[^\\r\\n]*<?[^@\\s<>]+@[^@\\s<>]+>?$',
+    description: 'a sender address, e.g. "Acme <no-reply@acme.example>"',
+  }),
+  DKIM_DOMAIN: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$',
+      description: 'the signing domain (d=), e.g. acme.example',
+    }),
+  ),
   DKIM_SELECTOR: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]+$', description: 'the DKIM selector (s=)' })),
-  DKIM_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1, description: 'a PEM private key, or the path of a PEM file' })),
-  MAIL_SPF: Type.Optional(Type.String({ pattern: '^(include:[A-Za-z0-9._-]+|ip4:[0-9./]+|ip6:[0-9A-Fa-f:./]+|a(:[A-Za-z0-9._-]+)?|mx(:[A-Za-z0-9._-]+)?)$', description: 'the SPF mechanism of the sending host, e.g. include:_spf.relay.example or ip4:203.0.113.5' })),
-  DNS_SERVERS: Type.Optional(Type.String({ pattern: '^[0-9A-Fa-f.:\\[\\]]+(,[0-9A-Fa-f.:\\[\\]]+)*$', description: 'resolvers for `clients dns --check`, comma-separated IP[:port] (default: the system\'s)' })),
-  BOUNCE_DOMAIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$', description: 'the domain of per-mail return paths (bounce+…@BOUNCE_DOMAIN), e.g. bounces.acme.example' })),
-  BOUNCE_SMTP_PORT: Type.Optional(Int(0, 65535, 'the port of the inbound SMTP listener for bounce reports (0: any free port)')),
+  DKIM_PRIVATE_KEY: Type.Optional(
+    Type.String({ minLength: 1, description: 'a PEM private key, or the path of a PEM file' }),
+  ),
+  MAIL_SPF: Type.Optional(
+    Type.String({
+      pattern:
+        '^(include:[A-Za-z0-9._-]+|ip4:[0-9./]+|ip6:[0-9A-Fa-f:./]+|a(:[A-Za-z0-9._-]+)?|mx(:[A-Za-z0-9._-]+)?)$',
+      description: 'the SPF mechanism of the sending host, e.g. include:_spf.relay.example or ip4:203.0.113.5',
+    }),
+  ),
+  DNS_SERVERS: Type.Optional(
+    Type.String({
+      pattern: '^[0-9A-Fa-f.:\\[\\]]+(,[0-9A-Fa-f.:\\[\\]]+)*$',
+      description: "resolvers for `clients dns --check`, comma-separated IP[:port] (default: the system's)",
+    }),
+  ),
+  BOUNCE_DOMAIN: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$',
+      description: 'the domain of per-mail return paths (bounce+…@BOUNCE_DOMAIN), e.g. bounces.acme.example',
+    }),
+  ),
+  BOUNCE_SMTP_PORT: Type.Optional(
+    Int(0, 65535, 'the port of the inbound SMTP listener for bounce reports (0: any free port)'),
+  ),
   BOUNCE_SMTP_HOST: Type.String({ minLength: 1, description: 'the interface the bounce listener binds, e.g. 0.0.0.0' }),
   CODE_SECRET: Type.String({
     pattern: '^[^,\\s]{32,}(,[^,\\s]{32,})*$',
@@ -51,7 +84,11 @@ export const ConfigSchema = Type.Object({
   DOMAIN_MAILS_PER_HOUR: Int(1, 100000000, 'mails per recipient domain per hour'),
   GLOBAL_MAILS_PER_MINUTE: Int(1, 100000000, 'outgoing mails per minute, all clients together'),
   WRONG_CODES_PER_EMAIL_HOUR: Int(1, 100000, 'wrong codes per address per hour before sends to it pause'),
-  UNKNOWN_LINKS_PER_IP_HOUR: Int(1, 1000000, 'unknown or used continue links per client and IP per hour before such answers are refused'),
+  UNKNOWN_LINKS_PER_IP_HOUR: Int(
+    1,
+    1000000,
+    'unknown or used continue links per client and IP per hour before such answers are refused',
+  ),
   CLIENT_REQUESTS_PER_SECOND: Int(1, 1000000, 'requests per second per API client'),
   CONSOLE_SIGN_INS_PER_MINUTE: Int(1, 1000000, 'sign-in form posts per minute per IP in the console'),
   ASSERTION_TTL_SECONDS: Int(30, 86400, 'seconds an assertion lives (30-86400)'),
@@ -59,7 +96,8 @@ export const ConfigSchema = Type.Object({
   EVENT_RETENTION_DAYS: Int(1, 3650, 'days audit events are kept (1-3650)'),
   WEBHOOK_ALLOWED_TARGETS: Type.String({
     pattern: '^[^\\s,]*(,[^\\s,]+)*$',
-    description: 'comma-separated host names, IP addresses or CIDR ranges webhooks may reach although they are not public (production refuses private, loopback and link-local targets otherwise)',
+    description:
+      'comma-separated host names, IP addresses or CIDR ranges webhooks may reach although they are not public (production refuses private, loopback and link-local targets otherwise)',
   }),
   MAIL_LEASE_SECONDS: Int(1, 3600, 'seconds a process holds a claimed mail before another may deliver it (1-3600)'),
 });
@@ -165,19 +203,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   problems.sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
   const first = problems[0];
   if (first) {
-    const expected = (ConfigSchema.properties as Record<string, { description?: string }>)[first.key]?.description ?? first.message;
-    const shown = first.key === 'CODE_SECRET' ? '(hidden)' : raw[first.key] === undefined ? 'nothing' : JSON.stringify(raw[first.key]);
+    const expected =
+      (ConfigSchema.properties as Record<string, { description?: string }>)[first.key]?.description ?? first.message;
+    const shown =
+      first.key === 'CODE_SECRET'
+        ? '(hidden)'
+        : raw[first.key] === undefined
+          ? 'nothing'
+          : JSON.stringify(raw[first.key]);
     throw new ConfigError(`${first.key}: expected ${expected}, got ${shown}`);
   }
   const config = converted as Config;
   const dkim = [config.DKIM_DOMAIN, config.DKIM_SELECTOR, config.DKIM_PRIVATE_KEY].filter(Boolean).length;
-  if (dkim !== 0 && dkim !== 3) throw new ConfigError('DKIM_DOMAIN: expected DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together, or none of them');
+  if (dkim !== 0 && dkim !== 3)
+    throw new ConfigError(
+      'DKIM_DOMAIN: expected DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY together, or none of them',
+    );
   if (config.DKIM_PRIVATE_KEY && !config.DKIM_PRIVATE_KEY.includes('-----BEGIN')) {
-    if (!existsSync(config.DKIM_PRIVATE_KEY)) throw new ConfigError(`DKIM_PRIVATE_KEY: expected a PEM key or the path of a PEM file, got a path that does not exist`);
+    if (!existsSync(config.DKIM_PRIVATE_KEY))
+      throw new ConfigError(
+        `DKIM_PRIVATE_KEY: expected a PEM key or the path of a PEM file, got a path that does not exist`,
+      );
     config.DKIM_PRIVATE_KEY = readFileSync(config.DKIM_PRIVATE_KEY, 'utf8');
   }
   if (config.BOUNCE_SMTP_PORT !== undefined && !config.BOUNCE_DOMAIN) {
-    throw new ConfigError('BOUNCE_SMTP_PORT: expected BOUNCE_DOMAIN too (the listener takes mail only for its return paths)');
+    throw new ConfigError(
+      'BOUNCE_SMTP_PORT: expected BOUNCE_DOMAIN too (the listener takes mail only for its return paths)',
+    );
   }
   if (config.SENDS_PER_EMAIL_DAY < config.SENDS_PER_EMAIL_HOUR) {
     throw new ConfigError('SENDS_PER_EMAIL_DAY: expected a value at least SENDS_PER_EMAIL_HOUR');

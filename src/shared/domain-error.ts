@@ -56,4 +56,5 @@ export class DomainError extends Error {
 export const refuse = (refusal: DomainRefusal): DomainError => new DomainError(refusal);
 
 /** A refusal as one line for an operator (the CLI, the console): its detail, or its kind in words. */
-export const refusalText = (refusal: DomainRefusal): string => ('detail' in refusal ? refusal.detail : refusal.kind.replaceAll('_', ' '));
+export const refusalText = (refusal: DomainRefusal): string =>
+  'detail' in refusal ? refusal.detail : refusal.kind.replaceAll('_', ' ');

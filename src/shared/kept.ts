@@ -12,7 +12,13 @@ export function keptFor<T>(ms: number, now: () => number, read: () => Promise<T>
  * `read(question)`'s answer per question, read again once it is `ms` old; questions that
  * `keyOf` names alike share an answer; at most `most` answers kept.
  */
-export function keptForEach<Q, T>(ms: number, now: () => number, read: (question: Q) => Promise<T>, keyOf: (question: Q) => string, most = 10_000): (question: Q) => Promise<T> {
+export function keptForEach<Q, T>(
+  ms: number,
+  now: () => number,
+  read: (question: Q) => Promise<T>,
+  keyOf: (question: Q) => string,
+  most = 10_000,
+): (question: Q) => Promise<T> {
   const kept = new Map<string, { until: number; value: Promise<T> }>();
   return (question) => {
     const key = keyOf(question);

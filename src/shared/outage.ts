@@ -18,9 +18,19 @@ const postgresAway = /^(08|53|57P0[1-4]|58)/;
 /** SQLite result codes of a file that cannot be written or read now: a full disk, an I/O error, a lock held too long, a read-only mount. */
 const sqliteAway = /^SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|PROTOCOL)/;
 /** Node's socket errors: nobody listening, the connection dropped, no answer in time. */
-const socketAway = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTCONN']);
+const socketAway = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTCONN',
+]);
 /** pg's own words when its connection ends or never comes. */
-const pgConnectionWords = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Connection ended|server closed the connection/i;
+const pgConnectionWords =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Connection ended|server closed the connection/i;
 /** ioredis' words while Redis is away (maxRetriesPerRequest reached, no offline queue, the connection closed). */
 const redisWords = /max retries per request|Stream isn't writeable|Connection is closed|Command timed out/i;
 

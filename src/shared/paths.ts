@@ -17,10 +17,16 @@ function findPackageRoot(): string {
 }
 
 export const packageRoot = findPackageRoot();
-export const migrationsDirs = { sqlite: join(packageRoot, 'db', 'migrations', 'sqlite'), postgres: join(packageRoot, 'db', 'migrations', 'pg') };
+export const migrationsDirs = {
+  sqlite: join(packageRoot, 'db', 'migrations', 'sqlite'),
+  postgres: join(packageRoot, 'db', 'migrations', 'pg'),
+};
 export const templatesDir = join(packageRoot, 'templates');
 export const openapiPath = join(packageRoot, 'openapi.yaml');
 /** The version the package (and the contract's `info.version`) carries. */
 /** package.json, read once: its version, and the tools it pins (config). */
-export const packageJson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string; config: { mailpit: string } };
+export const packageJson = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+  version: string;
+  config: { mailpit: string };
+};
 export const packageVersion = packageJson.version;

@@ -15,7 +15,11 @@ interface EventColumns {
 }
 
 /** The WHERE of a search; `cursorSeq` is the dialect's sub-select of the `before` event's position. */
-export function searchConditions(events: EventColumns, q: EventSearch, cursorSeq: (id: string) => SQL): SQL | undefined {
+export function searchConditions(
+  events: EventColumns,
+  q: EventSearch,
+  cursorSeq: (id: string) => SQL,
+): SQL | undefined {
   const where: (SQL | undefined)[] = [];
   if (q.clientId !== undefined) where.push(eq(events.clientId, q.clientId));
   if (q.exceptClientId !== undefined) where.push(ne(events.clientId, q.exceptClientId));

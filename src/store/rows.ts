@@ -15,7 +15,9 @@ export function toClient(row: ClientRow): Client {
 }
 
 /** Client fields as columns: the allowed domains as JSON text. */
-export function clientColumns<T extends Partial<ClientSettings>>(client: T): Omit<T, 'allowedDomains'> & { allowedDomains?: string } {
+export function clientColumns<T extends Partial<ClientSettings>>(
+  client: T,
+): Omit<T, 'allowedDomains'> & { allowedDomains?: string } {
   const { allowedDomains, ...rest } = client;
   return { ...rest, ...(allowedDomains ? { allowedDomains: JSON.stringify(allowedDomains) } : {}) };
 }
@@ -51,19 +53,48 @@ export function eventRows(list: NewEvent[]): EventRow[] {
 }
 
 /** A webhook delivery as the console lists it (the type read from the signed body). */
-export function toRecentDelivery(row: { eventId: string; payload: string; status: string; attempts: number; lastStatus: number | null; lastError: string | null; createdAt: number; deliveredAt: number | null }): RecentDelivery {
+export function toRecentDelivery(row: {
+  eventId: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}): RecentDelivery {
   const { payload, ...rest } = row;
-  return { ...rest, type: String((JSON.parse(payload) as { type?: unknown }).type), status: rest.status as RecentDelivery['status'] };
+  return {
+    ...rest,
+    type: String((JSON.parse(payload) as { type?: unknown }).type),
+    status: rest.status as RecentDelivery['status'],
+  };
 }
 
 /** An event as read back. */
 export function toEvent(row: EventRow & { seq: number }): AuditEvent {
   const { createdAt, data, ...rest } = row;
-  return { ...rest, seq: Number(rest.seq), type: rest.type as EventType, actor: rest.actor as Actor, at: createdAt, data: JSON.parse(data) as Record<string, unknown> };
+  return {
+    ...rest,
+    seq: Number(rest.seq),
+    type: rest.type as EventType,
+    actor: rest.actor as Actor,
+    at: createdAt,
+    data: JSON.parse(data) as Record<string, unknown>,
+  };
 }
 
 /** A webhook_endpoints row as the domain reads it (the secret and the cursor stay in the store). */
-export function toEndpoint(row: { id: string; clientId: string; url: string; eventTypes: string; status: string; createdAt: number; disabledAt: number | null; disabledReason: string | null }): WebhookEndpoint {
+export function toEndpoint(row: {
+  id: string;
+  clientId: string;
+  url: string;
+  eventTypes: string;
+  status: string;
+  createdAt: number;
+  disabledAt: number | null;
+  disabledReason: string | null;
+}): WebhookEndpoint {
   return {
     id: row.id,
     clientId: row.clientId,

@@ -27,7 +27,13 @@ export class SuppressionService {
     const address = normalizeEmail(email);
     if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
     const masked = maskEmail(address.email);
-    const lifted = event('address.lifted', this.now(), { clientId: client.id, subject: masked, maskedEmail: masked }, context);
-    if (!(await this.suppressions.lift(client.id, address.email, [lifted]))) throw refuse({ kind: 'suppression_not_found', detail: `${address.email} is not suppressed for ${client.id}` });
+    const lifted = event(
+      'address.lifted',
+      this.now(),
+      { clientId: client.id, subject: masked, maskedEmail: masked },
+      context,
+    );
+    if (!(await this.suppressions.lift(client.id, address.email, [lifted])))
+      throw refuse({ kind: 'suppression_not_found', detail: `${address.email} is not suppressed for ${client.id}` });
   }
 }

@@ -17,4 +17,7 @@ export interface TotpFactor {
   lockedUntil: number | null;
 }
 
-export type NewTotpFactor = Pick<TotpFactor, 'id' | 'clientId' | 'userRef' | 'accountName' | 'secretEncrypted' | 'createdAt' | 'expiresAt'>;
+export type NewTotpFactor = Pick<
+  TotpFactor,
+  'id' | 'clientId' | 'userRef' | 'accountName' | 'secretEncrypted' | 'createdAt' | 'expiresAt'
+>;

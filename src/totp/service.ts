@@ -64,14 +64,23 @@ export class TotpService {
   constructor(private readonly deps: TotpServiceDeps) {}
 
   /** An event about the user's authenticator, subject the portal's user reference. */
-  private event(type: EventType, factor: Pick<TotpFactor, 'clientId' | 'userRef'>, context: RequestContext, data: Record<string, unknown> = {}): NewEvent {
+  private event(
+    type: EventType,
+    factor: Pick<TotpFactor, 'clientId' | 'userRef'>,
+    context: RequestContext,
+    data: Record<string, unknown> = {},
+  ): NewEvent {
     return event(type, this.deps.now(), { clientId: factor.clientId, subject: factor.userRef }, context, data);
   }
 
   /** The factor's TOTP, and whether its secret was sealed under an older CODE_SECRET. */
   private open(factor: Pick<TotpFactor, 'secretEncrypted'>) {
     const { plaintext: base32, keyIndex } = unsealWithAny(this.deps.secretKeys, factor.secretEncrypted);
-    return { totp: new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(base32), ...totpParameters }), base32, sealedUnderOldKey: keyIndex > 0 };
+    return {
+      totp: new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(base32), ...totpParameters }),
+      base32,
+      sealedUnderOldKey: keyIndex > 0,
+    };
   }
 
   async enroll(client: Client, input: { userRef: string; accountName: string }) {
@@ -101,25 +110,57 @@ export class TotpService {
   }
 
   /** `userRef`, when given, must be the enrolment's (the console confirms an operator's own enrolment only). */
-  async confirm(client: Client, enrollmentId: string, code: string, context: RequestContext = portal, userRef?: string) {
+  async confirm(
+    client: Client,
+    enrollmentId: string,
+    code: string,
+    context: RequestContext = portal,
+    userRef?: string,
+  ) {
     const { factors, now } = this.deps;
     const factor = await factors.get(enrollmentId, client.id);
-    if (!factor || factor.status !== 'pending' || factor.expiresAt <= now() || (userRef !== undefined && factor.userRef !== userRef)) throw refuse({ kind: 'enrollment_not_found' });
-    const attempts = await factors.countEnrollmentAttempt({ id: factor.id, now: now(), maxAttempts: this.deps.maxAttempts });
+    if (
+      !factor ||
+      factor.status !== 'pending' ||
+      factor.expiresAt <= now() ||
+      (userRef !== undefined && factor.userRef !== userRef)
+    )
+      throw refuse({ kind: 'enrollment_not_found' });
+    const attempts = await factors.countEnrollmentAttempt({
+      id: factor.id,
+      now: now(),
+      maxAttempts: this.deps.maxAttempts,
+    });
     await this.checkCode(factor, attempts, code, [], context);
     const recoveryCodes = this.newRecoveryCodes();
     const enabled = this.event('authenticator.enabled', factor, context, { recoveryCodes: recoveryCodes.length });
-    if (!(await factors.activate(factor.id, now(), recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)), [enabled]))) {
+    if (
+      !(await factors.activate(
+        factor.id,
+        now(),
+        recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)),
+        [enabled],
+      ))
+    ) {
       throw refuse({ kind: 'enrollment_not_found' });
     }
-    this.deps.logger.info({ client: client.id, userRef: maskRef(factor.userRef), outcome: 'totp_enabled' }, 'authenticator app enabled');
+    this.deps.logger.info(
+      { client: client.id, userRef: maskRef(factor.userRef), outcome: 'totp_enabled' },
+      'authenticator app enabled',
+    );
     return { enabled: true as const, recoveryCodes };
   }
 
   /** Two round trips: the attempt is counted as the factor is read, then the step is accepted. */
   async verify(client: Client, input: { userRef: string; code: string }, context: RequestContext = portal) {
     const { factor, attempts } = await this.countAttempt(client, input.userRef);
-    await this.checkCode(factor, attempts, input.code, [this.event('authenticator.used', factor, context, { method: 'totp' })], context);
+    await this.checkCode(
+      factor,
+      attempts,
+      input.code,
+      [this.event('authenticator.used', factor, context, { method: 'totp' })],
+      context,
+    );
     return this.assert(client, factor, 'totp');
   }
 
@@ -129,7 +170,10 @@ export class TotpService {
     // The hash under each key of the rotation list: a code issued before a CODE_SECRET rotation still works.
     const hashes = this.deps.recoveryKeys.map((key) => hashRecoveryCode(key, input.recoveryCode));
     if (await factors.useRecoveryCode(factor.id, hashes, now(), [this.event('recovery_codes.used', factor, context)])) {
-      this.deps.logger.info({ client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' }, 'recovery code used');
+      this.deps.logger.info(
+        { client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' },
+        'recovery code used',
+      );
       return this.assert(client, factor, 'recovery_code');
     }
     return this.wrong(factor, attempts, context);
@@ -165,17 +209,31 @@ export class TotpService {
 
   /** Support's reset when a phone is lost: the factor and its recovery codes are gone. */
   async reset(client: Client, userRef: string, context: RequestContext = portal) {
-    const removed = await this.deps.factors.removeAll(client.id, userRef, [this.event('authenticator.reset', { clientId: client.id, userRef }, context)]);
+    const removed = await this.deps.factors.removeAll(client.id, userRef, [
+      this.event('authenticator.reset', { clientId: client.id, userRef }, context),
+    ]);
     if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
-    (context.log ?? this.deps.logger).warn({ client: client.id, userRef: maskRef(userRef), ip: context.ip, outcome: 'totp_reset' }, `authenticator app reset by the ${context.actor}`);
+    (context.log ?? this.deps.logger).warn(
+      { client: client.id, userRef: maskRef(userRef), ip: context.ip, outcome: 'totp_reset' },
+      `authenticator app reset by the ${context.actor}`,
+    );
   }
 
   async regenerateRecoveryCodes(client: Client, userRef: string, context: RequestContext = portal) {
     const factor = await this.activeFactor(client, userRef);
     const recoveryCodes = this.newRecoveryCodes();
-    const regenerated = this.event('recovery_codes.regenerated', factor, context, { recoveryCodes: recoveryCodes.length });
-    await this.deps.factors.replaceRecoveryCodes(factor.id, recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)), [regenerated]);
-    this.deps.logger.info({ client: client.id, userRef: maskRef(userRef), outcome: 'recovery_codes_regenerated' }, 'recovery codes regenerated');
+    const regenerated = this.event('recovery_codes.regenerated', factor, context, {
+      recoveryCodes: recoveryCodes.length,
+    });
+    await this.deps.factors.replaceRecoveryCodes(
+      factor.id,
+      recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)),
+      [regenerated],
+    );
+    this.deps.logger.info(
+      { client: client.id, userRef: maskRef(userRef), outcome: 'recovery_codes_regenerated' },
+      'recovery codes regenerated',
+    );
     return { recoveryCodes };
   }
 
@@ -192,7 +250,12 @@ export class TotpService {
   /** Counted before the compare, so no guess is ever free; a locked factor is refused until its lock ends. */
   private async countAttempt(client: Client, userRef: string): Promise<{ factor: TotpFactor; attempts: number }> {
     const now = this.deps.now();
-    const { factor, attempts } = await this.deps.factors.countAttempt({ clientId: client.id, userRef, now, maxAttempts: this.deps.maxAttempts });
+    const { factor, attempts } = await this.deps.factors.countAttempt({
+      clientId: client.id,
+      userRef,
+      now,
+      maxAttempts: this.deps.maxAttempts,
+    });
     if (!factor) throw refuse({ kind: 'totp_not_enabled' });
     if (attempts === undefined) throw this.locked(factor, now);
     return { factor, attempts };
@@ -206,7 +269,13 @@ export class TotpService {
    * A code of the current step, the one before or the one after; a step at or before the
    * last accepted one is a replay and fails like a wrong code.
    */
-  private async checkCode(factor: TotpFactor, attempts: number | undefined, code: string, onAccepted: NewEvent[], context: RequestContext): Promise<void> {
+  private async checkCode(
+    factor: TotpFactor,
+    attempts: number | undefined,
+    code: string,
+    onAccepted: NewEvent[],
+    context: RequestContext,
+  ): Promise<void> {
     const now = this.deps.now();
     if (attempts === undefined) throw this.locked(factor, now);
     const { totp, base32, sealedUnderOldKey } = this.open(factor);
@@ -214,7 +283,11 @@ export class TotpService {
     // After a CODE_SECRET rotation each factor moves to the newest key on its next use (in
     // the same write), so the old secret can be dropped once every active user has logged in.
     const resealed = sealedUnderOldKey ? seal(this.deps.secretKeys[0]!, base32) : undefined;
-    if (delta !== null && (await this.deps.factors.acceptStep(factor.id, Math.floor(now / stepMs) + delta, onAccepted, resealed))) return;
+    if (
+      delta !== null &&
+      (await this.deps.factors.acceptStep(factor.id, Math.floor(now / stepMs) + delta, onAccepted, resealed))
+    )
+      return;
     await this.wrong(factor, attempts, context);
   }
 
@@ -222,13 +295,22 @@ export class TotpService {
     if (attempts >= this.deps.maxAttempts) {
       const until = this.deps.now() + totpLockMs;
       // A pending enrolment locks too, but only an enabled authenticator's lock is news to the portal.
-      await this.deps.factors.lock(factor.id, until, factor.status === 'active' ? [this.event('authenticator.locked', factor, context, { until })] : []);
+      await this.deps.factors.lock(
+        factor.id,
+        until,
+        factor.status === 'active' ? [this.event('authenticator.locked', factor, context, { until })] : [],
+      );
     }
     throw refuse({ kind: 'wrong_code', attemptsRemaining: Math.max(0, this.deps.maxAttempts - attempts) });
   }
 
   private async assert(client: Client, factor: TotpFactor, method: SecondFactorMethod) {
-    const { token, expiresAt } = await signSecondFactorAssertion(this.deps.keys, { clientId: client.id, userRef: factor.userRef, method }, this.deps.assertion, this.deps.now());
+    const { token, expiresAt } = await signSecondFactorAssertion(
+      this.deps.keys,
+      { clientId: client.id, userRef: factor.userRef, method },
+      this.deps.assertion,
+      this.deps.now(),
+    );
     return { verified: true as const, method, assertion: token, expiresAt };
   }
 }

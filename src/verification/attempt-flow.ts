@@ -28,20 +28,37 @@ const unknownIdCounter = 'unknown:';
 
 const op = operations<AttemptOps>();
 
-const increment = (key: string, now: number): CounterIncrement => ({ key, windowMs: wrongCodesWindowMs, bucket: bucketStart({ windowMs: wrongCodesWindowMs }, now) });
+const increment = (key: string, now: number): CounterIncrement => ({
+  key,
+  windowMs: wrongCodesWindowMs,
+  bucket: bucketStart({ windowMs: wrongCodesWindowMs }, now),
+});
 
 export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptOutcome> {
   const { now } = request;
   for (let round = 0; ; round++) {
-    const { verification, decoy, codeHashes } = yield* op('loadAttempt', { clientId: request.clientId, target: request.target });
+    const { verification, decoy, codeHashes } = yield* op('loadAttempt', {
+      clientId: request.clientId,
+      target: request.target,
+    });
     if (!verification) {
       // The same work as a wrong code: a compare and a write (with a counter event), on the
       // decoy, so an unknown target is not told apart from a known one by how long the
       // answer takes. Not found, whatever the write did: the decoy is never answered from.
       const id = decoy?.id ?? unmatchableVerificationId;
       request.matches(id, codeHashes);
-      const probe = { id, now, seenAttempts: decoy?.attempts ?? 0, outcome: 'wrong' as const, verifiedWith: 'code' as const };
-      yield* op('commitAttempt', { ...probe, count: [increment(`${unknownIdCounter}${request.clientId}`, now)], events: [] });
+      const probe = {
+        id,
+        now,
+        seenAttempts: decoy?.attempts ?? 0,
+        outcome: 'wrong' as const,
+        verifiedWith: 'code' as const,
+      };
+      yield* op('commitAttempt', {
+        ...probe,
+        count: [increment(`${unknownIdCounter}${request.clientId}`, now)],
+        events: [],
+      });
       return { kind: 'not_found' };
     }
     const closed = closedBecause(verification, now);
@@ -50,8 +67,22 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
     const matched = request.matches(verification.id, codeHashes);
     const attempts = verification.attempts + 1;
     // A wrong code that does not lock writes no event (and masks no address for one).
-    const type = matched ? 'verification.verified' : attempts >= verification.maxAttempts ? 'verification.locked' : undefined;
-    const events: NewEvent[] = type ? [auditEvent(type, now, aboutVerification(verification), request.context, matched ? { attempts, method: 'code' } : { attempts })] : [];
+    const type = matched
+      ? 'verification.verified'
+      : attempts >= verification.maxAttempts
+        ? 'verification.locked'
+        : undefined;
+    const events: NewEvent[] = type
+      ? [
+          auditEvent(
+            type,
+            now,
+            aboutVerification(verification),
+            request.context,
+            matched ? { attempts, method: 'code' } : { attempts },
+          ),
+        ]
+      : [];
     const written = yield* op('commitAttempt', {
       id: verification.id,
       now,
@@ -66,7 +97,11 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
     if (written) {
       return matched
         ? { kind: 'verified', verification: written }
-        : { kind: 'invalid', attemptsRemaining: Math.max(0, written.maxAttempts - written.attempts), verification: written };
+        : {
+            kind: 'invalid',
+            attemptsRemaining: Math.max(0, written.maxAttempts - written.attempts),
+            verification: written,
+          };
     }
     // Another attempt was counted between the read and the write: this one is not, and
     // nothing is answered from its compare. Read again. Every lost round is another counted

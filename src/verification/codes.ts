@@ -19,7 +19,12 @@ export function hashCode(key: Buffer, verificationId: string, code: string): str
  * Compares against every stored hash under every key (CODE_SECRET rotation), without
  * stopping at the first match, so the time taken does not say which code matched.
  */
-export function codeMatchesAny(keys: readonly Buffer[], verificationId: string, code: string, storedHashes: readonly string[]): boolean {
+export function codeMatchesAny(
+  keys: readonly Buffer[],
+  verificationId: string,
+  code: string,
+  storedHashes: readonly string[],
+): boolean {
   let matched = false;
   for (const key of keys) {
     const candidate = Buffer.from(hashCode(key, verificationId, code));

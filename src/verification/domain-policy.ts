@@ -19,11 +19,15 @@ function domainAndParents(domain: string): string[] {
 export function checkDomain(domain: string, allowedDomains: readonly string[]): DomainDecision {
   if (allowedDomains.length > 0) {
     const allowed = allowedDomains.some((d) => onDomain(domain, d));
-    return allowed ? { allowed: true } : { allowed: false, reason: `${domain} is not one of this client's company domains` };
+    return allowed
+      ? { allowed: true }
+      : { allowed: false, reason: `${domain} is not one of this client's company domains` };
   }
   for (const candidate of domainAndParents(domain)) {
-    if (disposableProviders.has(candidate)) return { allowed: false, reason: `${domain} is a disposable mail provider` };
-    if (consumerProviders.has(candidate)) return { allowed: false, reason: `${domain} is a consumer mail provider, not a company domain` };
+    if (disposableProviders.has(candidate))
+      return { allowed: false, reason: `${domain} is a disposable mail provider` };
+    if (consumerProviders.has(candidate))
+      return { allowed: false, reason: `${domain} is a consumer mail provider, not a company domain` };
   }
   return { allowed: true };
 }

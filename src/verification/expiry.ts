@@ -27,7 +27,11 @@ export interface ExpiryPort {
    * pending → expired for up to `limit` verifications whose code expired in `window`,
    * each with the events `eventsFor` gives, in one transaction; how many.
    */
-  expireDue(window: ExpiryWindow, limit: number, eventsFor: (v: Pick<Verification, 'id' | 'clientId' | 'email' | 'expiresAt'>) => NewEvent[]): Promise<number>;
+  expireDue(
+    window: ExpiryWindow,
+    limit: number,
+    eventsFor: (v: Pick<Verification, 'id' | 'clientId' | 'email' | 'expiresAt'>) => NewEvent[],
+  ): Promise<number>;
 }
 
 export const expiredEvents = (v: Pick<Verification, 'id' | 'clientId' | 'email' | 'expiresAt'>): NewEvent[] => [

@@ -18,7 +18,10 @@ export type AsyncOperations<O> = { [K in keyof O]: (params: Params<O, K>) => Pro
 
 /** The step function of a flow over O: `const state = yield* op('loadSendState', query)`. */
 export function operations<O extends Operations<O>>() {
-  return function* op<K extends keyof O & string>(name: K, params: Params<O, K>): Generator<Call<O>, Result<O, K>, unknown> {
+  return function* op<K extends keyof O & string>(
+    name: K,
+    params: Params<O, K>,
+  ): Generator<Call<O>, Result<O, K>, unknown> {
     return (yield { op: name, params } as Call<O>) as Result<O, K>;
   };
 }
@@ -31,6 +34,7 @@ export function runSync<O extends Operations<O>, T>(flow: Flow<O, T>, ops: O): T
 
 export async function runAsync<O extends Operations<O>, T>(flow: Flow<O, T>, ops: AsyncOperations<O>): Promise<T> {
   let step = flow.next();
-  while (!step.done) step = flow.next(await (ops[step.value.op] as (p: unknown) => Promise<unknown>)(step.value.params));
+  while (!step.done)
+    step = flow.next(await (ops[step.value.op] as (p: unknown) => Promise<unknown>)(step.value.params));
   return step.value;
 }

@@ -16,7 +16,10 @@ export interface GuessingBound {
  * are capped (by the daily limit, or 24 times the hourly one). Sends also pause after
  * WRONG_CODES_PER_EMAIL_HOUR wrong codes, which only lowers the bound further.
  */
-export function worstCaseGuessing(config: Pick<Config, 'MAX_ATTEMPTS' | 'SENDS_PER_EMAIL_DAY' | 'SENDS_PER_EMAIL_HOUR'>, codeLength = 6): GuessingBound {
+export function worstCaseGuessing(
+  config: Pick<Config, 'MAX_ATTEMPTS' | 'SENDS_PER_EMAIL_DAY' | 'SENDS_PER_EMAIL_HOUR'>,
+  codeLength = 6,
+): GuessingBound {
   const mailsPerDay = Math.min(config.SENDS_PER_EMAIL_DAY, 24 * config.SENDS_PER_EMAIL_HOUR);
   const guessesPerDay = mailsPerDay * config.MAX_ATTEMPTS;
   const perGuess = 1 / 10 ** codeLength;

@@ -47,7 +47,11 @@ export function windowStart(window: Pick<BucketedWindow, 'windowMs'>, now: numbe
  * 0 when it fits now. Old buckets leave the window one by one until the sum is below
  * the limit.
  */
-export function retryAfterInBuckets(buckets: readonly { bucket: number; count: number }[], window: BucketedWindow, now: number): number {
+export function retryAfterInBuckets(
+  buckets: readonly { bucket: number; count: number }[],
+  window: BucketedWindow,
+  now: number,
+): number {
   let total = buckets.reduce((sum, b) => sum + b.count, 0);
   if (total < window.limit) return 0;
   for (const b of [...buckets].sort((x, y) => x.bucket - y.bucket)) {

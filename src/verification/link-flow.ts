@@ -19,9 +19,17 @@ const refused = (v: Verification, reason: LinkRefusal, request: LinkRequest): Ne
 
 export function* linkFlow(request: LinkRequest): Flow<LinkOps, LinkOutcome> {
   const { now } = request;
-  const probes = { key: `link:${request.clientId}:${request.ipKey}`, windowMs: hourMs, limit: request.limits.unknownLinksPerIpHour };
+  const probes = {
+    key: `link:${request.clientId}:${request.ipKey}`,
+    windowMs: hourMs,
+    limit: request.limits.unknownLinksPerIpHour,
+  };
   const probe = { key: probes.key, windowMs: hourMs, bucket: bucketStart(probes, now) };
-  const query = { clientId: request.clientId, linkHashes: request.linkHashes, probes: { key: probes.key, windowMs: hourMs, since: windowStart(probes, now) } };
+  const query = {
+    clientId: request.clientId,
+    linkHashes: request.linkHashes,
+    probes: { key: probes.key, windowMs: hourMs, since: windowStart(probes, now) },
+  };
   for (let round = 0; ; round++) {
     const state = yield* op('loadLink', query);
     const v = state.verification;
@@ -52,7 +60,13 @@ export function* linkFlow(request: LinkRequest): Flow<LinkOps, LinkOutcome> {
       outcome: 'verified',
       verifiedWith: 'link',
       count: [],
-      events: [event('verification.verified', now, aboutVerification(v), request.context, { attempts, method: 'link', sameBrowser })],
+      events: [
+        event('verification.verified', now, aboutVerification(v), request.context, {
+          attempts,
+          method: 'link',
+          sameBrowser,
+        }),
+      ],
     });
     if (written) return { kind: 'verified', verification: written, sameBrowser };
     // An attempt was counted between the read and the write: read again (each lost round is

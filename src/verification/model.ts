@@ -64,7 +64,14 @@ export interface SendLimits {
 }
 
 /** The limits in the order a refusal names them (see send-flow.ts). */
-export type SendLimitName = 'cooldown' | 'guessing' | 'email_hour' | 'email_day' | 'ip_hour' | 'domain_hour' | 'global_minute';
+export type SendLimitName =
+  | 'cooldown'
+  | 'guessing'
+  | 'email_hour'
+  | 'email_day'
+  | 'ip_hour'
+  | 'domain_hour'
+  | 'global_minute';
 
 export interface LimitStanding {
   limit: SendLimitName;
@@ -117,7 +124,10 @@ export type CancelOutcome = 'canceled' | 'not_found' | 'already_verified' | 'unc
  * Why a verification takes no code and no link now, if it does not: in the order a person
  * is told (used, canceled, locked, expired). One rule for codes and links.
  */
-export function closedBecause(v: Pick<Verification, 'status' | 'attempts' | 'maxAttempts' | 'expiresAt'>, now: number): 'already_verified' | 'canceled' | 'locked' | 'expired' | undefined {
+export function closedBecause(
+  v: Pick<Verification, 'status' | 'attempts' | 'maxAttempts' | 'expiresAt'>,
+  now: number,
+): 'already_verified' | 'canceled' | 'locked' | 'expired' | undefined {
   if (v.status === 'verified') return 'already_verified';
   if (v.status === 'canceled') return 'canceled';
   if (v.status === 'locked' || v.attempts >= v.maxAttempts) return 'locked';

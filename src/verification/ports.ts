@@ -4,7 +4,19 @@
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
 import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
-import type { SendStanding, AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, Purpose, SendOutcome, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
+import type {
+  SendStanding,
+  AttemptOutcome,
+  CancelOutcome,
+  Delivery,
+  LinkOutcome,
+  Purpose,
+  SendOutcome,
+  SendLimits,
+  Verification,
+  VerificationTarget,
+  VerifiedWith,
+} from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
 export interface BucketRow {

@@ -6,7 +6,17 @@
 import { event } from '../events/model.js';
 import { aboutVerification } from './audit.js';
 import { operations, type Flow } from './flow.js';
-import { bucketStart, dayMs, hourMs, retryAfterCooldown, retryAfterInBuckets, retryAfterInWindow, windowStart, wrongCodesWindowMs, type BucketedWindow } from './limits.js';
+import {
+  bucketStart,
+  dayMs,
+  hourMs,
+  retryAfterCooldown,
+  retryAfterInBuckets,
+  retryAfterInWindow,
+  windowStart,
+  wrongCodesWindowMs,
+  type BucketedWindow,
+} from './limits.js';
 import type { SendLimits, SendLimitName, SendOutcome, SendRefusal, Verification } from './model.js';
 import type { BucketRow, CounterIncrement, CounterRead, SendOps, SendRequest, SendState } from './ports.js';
 
@@ -19,7 +29,10 @@ export const sendRounds = (limits: SendLimits) => limits.perEmailHour + limits.p
 const op = operations<SendOps>();
 
 /** The one read of a send (or of a look at the limits: standing.ts). */
-export function* load(request: Pick<SendRequest, 'clientId' | 'email' | 'purpose' | 'endUserIp' | 'now' | 'limits'>, counters: CounterRead[]): Flow<SendOps, SendState> {
+export function* load(
+  request: Pick<SendRequest, 'clientId' | 'email' | 'purpose' | 'endUserIp' | 'now' | 'limits'>,
+  counters: CounterRead[],
+): Flow<SendOps, SendState> {
   const { now, limits } = request;
   return yield* op('loadSendState', {
     clientId: request.clientId,
@@ -54,7 +67,11 @@ export function joinable(latest: Verification | undefined, now: number): Verific
 }
 
 /** The limits the database state decides (the address, then the end-user IP), first hit first. */
-function stateLimit(state: SendState, limits: SendLimits, now: number): { limit: SendLimitName; wait: number } | undefined {
+function stateLimit(
+  state: SendState,
+  limits: SendLimits,
+  now: number,
+): { limit: SendLimitName; wait: number } | undefined {
   // The day's newest sends include the hour's (config keeps the daily limit above the hourly one).
   const hourly = state.sendsToEmail.filter((t) => t > now - hourMs).slice(0, limits.perEmailHour);
   const hourWait = retryAfterInWindow(hourly, limits.perEmailHour, hourMs, now);
@@ -92,16 +109,29 @@ export function sendRefusal(
     const wait = buckets ? retryAfterInBuckets(buckets[w.key] ?? [], w, now) : 0;
     return wait > 0 ? { limit, wait } : undefined;
   };
-  const refusal = byCounter('guessing', windows.guessing) ?? stateLimit(state, limits, now) ?? byCounter('domain_hour', windows.domain) ?? byCounter('global_minute', windows.global);
+  const refusal =
+    byCounter('guessing', windows.guessing) ??
+    stateLimit(state, limits, now) ??
+    byCounter('domain_hour', windows.domain) ??
+    byCounter('global_minute', windows.global);
   return refusal && { kind: 'limited', retryAfterMs: refusal.wait, limit: refusal.limit };
 }
 
 export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
   const { limits, now } = request;
   const windows = bucketedWindows(request, limits);
-  const reads: CounterRead[] = Object.values(windows).map((w) => ({ key: w.key, windowMs: w.windowMs, since: windowStart(w, now), hot: w.hot }));
+  const reads: CounterRead[] = Object.values(windows).map((w) => ({
+    key: w.key,
+    windowMs: w.windowMs,
+    since: windowStart(w, now),
+    hot: w.hot,
+  }));
   // A send that goes out counts once per recipient domain and once globally.
-  const increments: CounterIncrement[] = [windows.domain, windows.global].map((w) => ({ key: w.key, windowMs: w.windowMs, bucket: bucketStart(w, now) }));
+  const increments: CounterIncrement[] = [windows.domain, windows.global].map((w) => ({
+    key: w.key,
+    windowMs: w.windowMs,
+    bucket: bucketStart(w, now),
+  }));
 
   for (let round = 0; ; round++) {
     const state = yield* load(request, reads);
@@ -137,12 +167,25 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
       count: counted ? [] : increments,
       events: [
         pending
-          ? event('verification.code_resent', now, subject, request.context, { sendCount: pending.sendCount + 1, expiresAt })
-          : event('verification.created', now, subject, request.context, { purpose: request.purpose, locale: request.locale, expiresAt }),
+          ? event('verification.code_resent', now, subject, request.context, {
+              sendCount: pending.sendCount + 1,
+              expiresAt,
+            })
+          : event('verification.created', now, subject, request.context, {
+              purpose: request.purpose,
+              locale: request.locale,
+              expiresAt,
+            }),
       ],
       verification: pending
         ? { kind: 'join', id: pending.id, keepCodes: limits.codesKept }
-        : { kind: 'new', id: request.newVerificationId, purpose: request.purpose, locale: request.locale, maxAttempts: limits.maxAttempts },
+        : {
+            kind: 'new',
+            id: request.newVerificationId,
+            purpose: request.purpose,
+            locale: request.locale,
+            maxAttempts: limits.maxAttempts,
+          },
     });
     if (verification) return { kind: 'queued', verification, joined: pending !== undefined };
     // Another send to this address (or from this IP) came between the read and the write:

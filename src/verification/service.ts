@@ -11,11 +11,26 @@ import { newTimeOrderedId } from '../shared/ids.js';
 import { seal } from '../shared/secrets.js';
 import type { CodeMail } from './code-mail.js';
 import { codeMatchesAny, generateCode, hashCode } from './codes.js';
-import { bindingMatches, browserBindingPattern, continueLink, hashBrowserBinding, hashLinkToken, linkTokenPattern, newLinkToken } from './links.js';
+import {
+  bindingMatches,
+  browserBindingPattern,
+  continueLink,
+  hashBrowserBinding,
+  hashLinkToken,
+  linkTokenPattern,
+  newLinkToken,
+} from './links.js';
 import { checkDomain } from './domain-policy.js';
 import { maskEmail, normalizeEmail } from './email-address.js';
 import { endUserIpKey } from './end-user-ip.js';
-import { publicStatus, type Delivery, type Purpose, type SendLimits, type Verification, type VerificationTarget } from './model.js';
+import {
+  publicStatus,
+  type Delivery,
+  type Purpose,
+  type SendLimits,
+  type Verification,
+  type VerificationTarget,
+} from './model.js';
 import type { SendStanding } from './standing.js';
 import type { VerificationsPort } from './ports.js';
 
@@ -94,17 +109,23 @@ export class VerificationService {
   }
 
   /** Queues a code mail; the verification, and when a resend is allowed. */
-  async sendCode(client: Client, input: SendCodeInput, context: RequestContext = portal): Promise<{ verification: Verification; resendAfter: number }> {
+  async sendCode(
+    client: Client,
+    input: SendCodeInput,
+    context: RequestContext = portal,
+  ): Promise<{ verification: Verification; resendAfter: number }> {
     const { limits } = this.deps;
     const logger = context.log ?? this.deps.logger;
     const address = normalizeEmail(input.email);
     if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
     const endUserIp = input.endUserIp === undefined ? null : endUserIpKey(input.endUserIp);
-    if (endUserIp === undefined) throw refuse({ kind: 'invalid_input', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
+    if (endUserIp === undefined)
+      throw refuse({ kind: 'invalid_input', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
     const domain = checkDomain(address.domain, client.allowedDomains);
     if (!domain.allowed) throw refuse({ kind: 'domain_not_allowed', detail: `${domain.reason}.` });
 
-    if (input.browserBinding !== undefined && !bindingShape.test(input.browserBinding)) throw refuse({ kind: 'invalid_input', detail: badBinding });
+    if (input.browserBinding !== undefined && !bindingShape.test(input.browserBinding))
+      throw refuse({ kind: 'invalid_input', detail: badBinding });
 
     const purpose = input.purpose ?? 'login';
     const code = generateCode(codeLength);
@@ -146,7 +167,12 @@ export class VerificationService {
     const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp ?? context.ip };
     if (outcome.kind === 'suppressed') {
       logger.info({ ...audit, outcome: 'suppressed' }, 'send refused: the address bounced and is suppressed');
-      throw refuse({ kind: 'address_undeliverable', reason: outcome.reason, enhancedStatus: outcome.enhancedStatus, until: outcome.until });
+      throw refuse({
+        kind: 'address_undeliverable',
+        reason: outcome.reason,
+        enhancedStatus: outcome.enhancedStatus,
+        until: outcome.until,
+      });
     }
     if (outcome.kind === 'limited') {
       this.deps.metrics?.limited?.(outcome.limit);
@@ -156,12 +182,20 @@ export class VerificationService {
     this.deps.onMailQueued?.();
     this.deps.metrics?.sent?.();
     const v = outcome.verification;
-    logger.info({ ...audit, verificationId: v.id, joined: outcome.joined, continueLink: link !== null, outcome: 'queued' }, 'code queued');
+    logger.info(
+      { ...audit, verificationId: v.id, joined: outcome.joined, continueLink: link !== null, outcome: 'queued' },
+      'code queued',
+    );
     return { verification: v, resendAfter: v.lastSentAt + limits.cooldownMs };
   }
 
   /** A right code's signed assertion; anything else is refused. */
-  async verifyCode(client: Client, target: VerificationTarget, code: string, context: RequestContext = portal): Promise<{ assertion: string; expiresAt: number }> {
+  async verifyCode(
+    client: Client,
+    target: VerificationTarget,
+    code: string,
+    context: RequestContext = portal,
+  ): Promise<{ assertion: string; expiresAt: number }> {
     const logger = context.log ?? this.deps.logger;
     const now = this.deps.now();
     const outcome = await this.deps.verifications.attempt({
@@ -188,14 +222,20 @@ export class VerificationService {
       case 'verified': {
         this.deps.metrics?.verified?.();
         logger.info(audit, 'code verified');
-        const { token, expiresAt } = await signAssertion(this.deps.keys, outcome.verification, this.deps.assertion, now);
+        const { token, expiresAt } = await signAssertion(
+          this.deps.keys,
+          outcome.verification,
+          this.deps.assertion,
+          now,
+        );
         return { assertion: token, expiresAt };
       }
       case 'invalid':
         this.deps.metrics?.failed?.();
         if (outcome.attemptsRemaining === 0) this.deps.metrics?.locked?.();
         logger.info({ ...audit, attemptsRemaining: outcome.attemptsRemaining }, 'wrong code');
-        if (outcome.attemptsRemaining === 0) logger.warn({ ...audit, outcome: 'locked' }, 'verification locked after too many wrong codes');
+        if (outcome.attemptsRemaining === 0)
+          logger.warn({ ...audit, outcome: 'locked' }, 'verification locked after too many wrong codes');
         throw refuse({ kind: 'wrong_code', attemptsRemaining: outcome.attemptsRemaining });
       case 'locked':
         logger.info(audit, 'attempt on a locked verification');
@@ -224,7 +264,10 @@ export class VerificationService {
     const key = this.deps.codeKeys[0]!;
     return {
       url: continueLink(client.continueUrl, token),
-      stored: { linkHash: hashLinkToken(key, token), bindingHash: browserBinding === undefined ? null : hashBrowserBinding(key, browserBinding) },
+      stored: {
+        linkHash: hashLinkToken(key, token),
+        bindingHash: browserBinding === undefined ? null : hashBrowserBinding(key, browserBinding),
+      },
     };
   }
 
@@ -234,13 +277,20 @@ export class VerificationService {
    * the one who holds the link, so no decoy work evens out the answers' timing: a token is
    * 192 random bits, and no answer helps guess one.
    */
-  async verifyLink(client: Client, input: VerifyLinkInput, context: RequestContext = portal): Promise<{ assertion: string; expiresAt: number }> {
+  async verifyLink(
+    client: Client,
+    input: VerifyLinkInput,
+    context: RequestContext = portal,
+  ): Promise<{ assertion: string; expiresAt: number }> {
     const logger = context.log ?? this.deps.logger;
-    if (!tokenShape.test(input.token)) throw refuse({ kind: 'invalid_input', detail: 'token must be the 32 characters after #mc= in the link.' });
+    if (!tokenShape.test(input.token))
+      throw refuse({ kind: 'invalid_input', detail: 'token must be the 32 characters after #mc= in the link.' });
     const binding = input.browserBinding;
-    if (binding !== undefined && !bindingShape.test(binding)) throw refuse({ kind: 'invalid_input', detail: badBinding });
+    if (binding !== undefined && !bindingShape.test(binding))
+      throw refuse({ kind: 'invalid_input', detail: badBinding });
     const ipKey = endUserIpKey(input.endUserIp ?? context.ip ?? '');
-    if (ipKey === undefined && input.endUserIp !== undefined) throw refuse({ kind: 'invalid_input', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
+    if (ipKey === undefined && input.endUserIp !== undefined)
+      throw refuse({ kind: 'invalid_input', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
     const now = this.deps.now();
     const outcome = await this.deps.verifications.useLink({
       clientId: client.id,
@@ -255,11 +305,26 @@ export class VerificationService {
     const v = 'verification' in outcome ? outcome.verification : undefined;
     const metric = outcome.kind === 'already_verified' ? 'used' : outcome.kind;
     this.deps.metrics?.link?.(metric);
-    logger.info({ client: client.id, verificationId: v?.id, to: v && maskEmail(v.email), ip: input.endUserIp ?? context.ip, outcome: `link_${metric}` }, 'continue link');
+    logger.info(
+      {
+        client: client.id,
+        verificationId: v?.id,
+        to: v && maskEmail(v.email),
+        ip: input.endUserIp ?? context.ip,
+        outcome: `link_${metric}`,
+      },
+      'continue link',
+    );
     switch (outcome.kind) {
       case 'verified': {
         this.deps.metrics?.verified?.();
-        const { token, expiresAt } = await signAssertion(this.deps.keys, outcome.verification, this.deps.assertion, now, outcome.sameBrowser);
+        const { token, expiresAt } = await signAssertion(
+          this.deps.keys,
+          outcome.verification,
+          this.deps.assertion,
+          now,
+          outcome.sameBrowser,
+        );
         return { assertion: token, expiresAt };
       }
       case 'different_browser':
@@ -307,7 +372,14 @@ export class VerificationService {
   async standing(client: Client, email: string): Promise<SendStanding> {
     const address = normalizeEmail(email);
     if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
-    const standing = await this.deps.verifications.standing({ clientId: client.id, email: address.email, domain: address.domain, purpose: 'login', now: this.deps.now(), limits: this.deps.limits });
+    const standing = await this.deps.verifications.standing({
+      clientId: client.id,
+      email: address.email,
+      domain: address.domain,
+      purpose: 'login',
+      now: this.deps.now(),
+      limits: this.deps.limits,
+    });
     const domain = checkDomain(address.domain, client.allowedDomains);
     return domain.allowed ? standing : { ...standing, verdict: { kind: 'domain_not_allowed', reason: domain.reason } };
   }

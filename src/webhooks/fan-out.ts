@@ -27,7 +27,12 @@ export function horizon(positions: { seq: number; at: number }[], from: number, 
  * and where its cursor moves — past the whole batch, or to the horizon when the batch
  * ended before it (the positions between are other clients' events).
  */
-export function handOn<E extends { seq: number; type: string }>(eventTypes: readonly string[], batch: E[], limit: number, until: number): { heard: E[]; cursor: number } {
+export function handOn<E extends { seq: number; type: string }>(
+  eventTypes: readonly string[],
+  batch: E[],
+  limit: number,
+  until: number,
+): { heard: E[]; cursor: number } {
   return {
     heard: batch.filter((e) => eventTypes.length === 0 || eventTypes.includes(e.type)),
     cursor: batch.length === limit ? batch[batch.length - 1]!.seq : until,

@@ -14,7 +14,8 @@ export interface WebhookEndpoint {
   disabledReason: string | null;
 }
 
-export interface NewWebhookEndpoint extends Pick<WebhookEndpoint, 'id' | 'clientId' | 'url' | 'eventTypes' | 'createdAt'> {
+export interface NewWebhookEndpoint
+  extends Pick<WebhookEndpoint, 'id' | 'clientId' | 'url' | 'eventTypes' | 'createdAt'> {
   /** The signing secret (whsec_…), sealed. */
   secretSealed: string;
 }
@@ -65,12 +66,30 @@ export function retryDelayMs(attempts: number, random = Math.random): number {
 export const disableAfterFailingMs = deliveryWindowMs;
 
 /** The body an endpoint receives: Standard Webhooks' {type, timestamp, data}. */
-export function webhookPayload(event: { id: string; type: string; at: number; subject: string; maskedEmail: string | null; requestId: string | null; actor: string; actorId?: string | null; data: Record<string, unknown> }): string {
+export function webhookPayload(event: {
+  id: string;
+  type: string;
+  at: number;
+  subject: string;
+  maskedEmail: string | null;
+  requestId: string | null;
+  actor: string;
+  actorId?: string | null;
+  data: Record<string, unknown>;
+}): string {
   // The operator's id only on what an operator did in the console.
   const operator = event.actorId ? { actorId: event.actorId } : {};
   return JSON.stringify({
     type: event.type,
     timestamp: new Date(event.at).toISOString(),
-    data: { id: event.id, subject: event.subject, email: event.maskedEmail, requestId: event.requestId, actor: event.actor, ...operator, ...event.data },
+    data: {
+      id: event.id,
+      subject: event.subject,
+      email: event.maskedEmail,
+      requestId: event.requestId,
+      actor: event.actor,
+      ...operator,
+      ...event.data,
+    },
   });
 }

@@ -30,7 +30,14 @@ export interface WebhooksPort {
   /** Hands the endpoint the client's events again from this one on (their webhook-ids unchanged). */
   replayFrom(endpointId: string, eventId: string): Promise<boolean>;
   /** Queues one delivery outside the trail (a test event). */
-  enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number, events?: NewEvent[]): Promise<void>;
+  enqueue(
+    endpointId: string,
+    eventId: string,
+    subject: string,
+    payload: string,
+    now: number,
+    events?: NewEvent[],
+  ): Promise<void>;
   /**
    * Leases due deliveries: each the oldest undelivered one of its endpoint and subject, so a
    * subject's events arrive in order.

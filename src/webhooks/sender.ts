@@ -47,7 +47,12 @@ export function webhookAgents(policy: TargetPolicy) {
   return { http: new http.Agent(options), https: new https.Agent(options) };
 }
 
-export function postWebhook(url: string, headers: Record<string, string>, body: string, options: SenderOptions & { agents?: ReturnType<typeof webhookAgents> }): Promise<PostResult> {
+export function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  options: SenderOptions & { agents?: ReturnType<typeof webhookAgents> },
+): Promise<PostResult> {
   const verdict = checkWebhookUrl(url, options.policy);
   if (!verdict.ok) return Promise.resolve({ ok: false, error: `refused target: ${verdict.reason}` });
   const target = new URL(url);
@@ -59,7 +64,12 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
       target,
       {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'mailcode-webhooks' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'mailcode-webhooks',
+        },
         // An agent's connections already go through its own guarded lookup.
         ...(agent ? { agent } : { agent: false, lookup: guardedLookup(options.policy) }),
         timeout: options.timeoutMs ?? 5_000,
@@ -71,7 +81,15 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
         const done = () => {
           const text = Buffer.concat(chunks).toString('utf8').slice(0, 200).replace(/\s+/g, ' ');
           const ok = status >= 200 && status < 300;
-          resolve({ ok, status, ...(ok ? {} : { error: `HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}${text ? `: ${text}` : ''}` }) });
+          resolve({
+            ok,
+            status,
+            ...(ok
+              ? {}
+              : {
+                  error: `HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}${text ? `: ${text}` : ''}`,
+                }),
+          });
         };
         response.on('data', (chunk: Buffer) => {
           if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
@@ -86,7 +104,12 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
       },
     );
     request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs ?? 5_000} ms`)));
-    request.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, error: error.code === 'EREFUSEDTARGET' ? `refused target: ${error.message}` : error.message.slice(0, 300) }));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({
+        ok: false,
+        error: error.code === 'EREFUSEDTARGET' ? `refused target: ${error.message}` : error.message.slice(0, 300),
+      }),
+    );
     request.end(body);
   });
 }

@@ -20,20 +20,44 @@ export class WebhookService {
   ) {}
 
   /** An event about the endpoint, in its client's trail: where it points, never its secret (nor the URL's query). */
-  private event(type: EventType, endpoint: Pick<WebhookEndpoint, 'id' | 'clientId' | 'url'>, context: RequestContext, data: Record<string, unknown> = {}): NewEvent {
+  private event(
+    type: EventType,
+    endpoint: Pick<WebhookEndpoint, 'id' | 'clientId' | 'url'>,
+    context: RequestContext,
+    data: Record<string, unknown> = {},
+  ): NewEvent {
     const url = new URL(endpoint.url);
-    return event(type, this.options.now(), { clientId: endpoint.clientId, subject: endpoint.id }, context, { url: `${url.origin}${url.pathname}`, ...data });
+    return event(type, this.options.now(), { clientId: endpoint.clientId, subject: endpoint.id }, context, {
+      url: `${url.origin}${url.pathname}`,
+      ...data,
+    });
   }
 
-  async add(clientId: string, url: string, types: string[], context: RequestContext): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
+  async add(
+    clientId: string,
+    url: string,
+    types: string[],
+    context: RequestContext,
+  ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const verdict = checkWebhookUrl(url, this.options.policy);
     if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `webhook URL refused: ${verdict.reason}` });
     const unknown = types.find((t) => !(eventTypes as readonly string[]).includes(t));
-    if (unknown !== undefined) throw refuse({ kind: 'invalid_input', detail: `"${unknown}" is not an event type (one of: ${eventTypes.join(', ')})` });
+    if (unknown !== undefined)
+      throw refuse({
+        kind: 'invalid_input',
+        detail: `"${unknown}" is not an event type (one of: ${eventTypes.join(', ')})`,
+      });
     const secret = newSecret();
     const id = newId('wh', 12);
     const endpoint = await this.webhooks.create(
-      { id, clientId, url, eventTypes: types as EventType[], createdAt: this.options.now(), secretSealed: seal(this.options.secretKeys[0]!, secret) },
+      {
+        id,
+        clientId,
+        url,
+        eventTypes: types as EventType[],
+        createdAt: this.options.now(),
+        secretSealed: seal(this.options.secretKeys[0]!, secret),
+      },
       [this.event('webhook.created', { id, clientId, url }, context, { eventTypes: types })],
     );
     return { endpoint, secret };
@@ -54,13 +78,18 @@ export class WebhookService {
 
   async remove(id: string, context: RequestContext): Promise<void> {
     const endpoint = await this.existing(id);
-    if (!(await this.webhooks.remove(id, [this.event('webhook.removed', endpoint, context)]))) throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}` });
+    if (!(await this.webhooks.remove(id, [this.event('webhook.removed', endpoint, context)])))
+      throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}` });
   }
 
   async rotateSecret(id: string, context: RequestContext): Promise<string> {
     const endpoint = await this.existing(id);
     const secret = newSecret();
-    if (!(await this.webhooks.rotateSecret(id, seal(this.options.secretKeys[0]!, secret), [this.event('webhook.secret_rotated', endpoint, context)]))) {
+    if (
+      !(await this.webhooks.rotateSecret(id, seal(this.options.secretKeys[0]!, secret), [
+        this.event('webhook.secret_rotated', endpoint, context),
+      ]))
+    ) {
       throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}` });
     }
     return secret;
@@ -74,8 +103,14 @@ export class WebhookService {
     const endpoint = await this.existing(id);
     const eventId = newId('ev');
     const now = this.options.now();
-    const payload = JSON.stringify({ type: 'webhook.test', timestamp: new Date(now).toISOString(), data: { id: eventId, subject: endpoint.id, endpoint: endpoint.id } });
-    await this.webhooks.enqueue(id, eventId, endpoint.id, payload, now, [this.event('webhook.test_sent', endpoint, context, { testEventId: eventId })]);
+    const payload = JSON.stringify({
+      type: 'webhook.test',
+      timestamp: new Date(now).toISOString(),
+      data: { id: eventId, subject: endpoint.id, endpoint: endpoint.id },
+    });
+    await this.webhooks.enqueue(id, eventId, endpoint.id, payload, now, [
+      this.event('webhook.test_sent', endpoint, context, { testEventId: eventId }),
+    ]);
     return eventId;
   }
 
@@ -86,6 +121,7 @@ export class WebhookService {
   }
 
   async replayFrom(id: string, eventId: string): Promise<void> {
-    if (!(await this.webhooks.replayFrom(id, eventId))) throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}, or no event ${eventId} of its client` });
+    if (!(await this.webhooks.replayFrom(id, eventId)))
+      throw refuse({ kind: 'webhook_not_found', detail: `no webhook ${id}, or no event ${eventId} of its client` });
   }
 }

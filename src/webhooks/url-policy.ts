@@ -13,7 +13,10 @@ export interface TargetPolicy {
 
 /** The policy the configuration sets. */
 export function webhookPolicy(config: { NODE_ENV: string; WEBHOOK_ALLOWED_TARGETS: string }): TargetPolicy {
-  return { production: config.NODE_ENV === 'production', allowed: config.WEBHOOK_ALLOWED_TARGETS.split(',').filter(Boolean) };
+  return {
+    production: config.NODE_ENV === 'production',
+    allowed: config.WEBHOOK_ALLOWED_TARGETS.split(',').filter(Boolean),
+  };
 }
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
@@ -24,7 +27,9 @@ function parsedAddress(host: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
   const bare = host.replace(/^\[|\]$/g, '');
   if (!ipaddr.isValid(bare)) return undefined;
   const address = ipaddr.parse(bare);
-  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
+  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (address as ipaddr.IPv6).toIPv4Address()
+    : address;
 }
 
 function listed(host: string, address: ipaddr.IPv4 | ipaddr.IPv6 | undefined, policy: TargetPolicy): boolean {
@@ -52,7 +57,9 @@ export function checkAddress(host: string, ip: string, policy: TargetPolicy): Ve
   if (listed(host, address, policy)) return { ok: true };
   if (address.range() === 'unicast') return { ok: true };
   if (!policy.production && isLoopback(address)) return { ok: true };
-  return refuse(`${host} resolves to ${address.toString()}, a ${address.range()} address; list it in WEBHOOK_ALLOWED_TARGETS to allow it`);
+  return refuse(
+    `${host} resolves to ${address.toString()}, a ${address.range()} address; list it in WEBHOOK_ALLOWED_TARGETS to allow it`,
+  );
 }
 
 /** The URL's own checks, before any name is resolved. */
@@ -64,12 +71,14 @@ export function checkWebhookUrl(text: string, policy: TargetPolicy): Verdict {
     return refuse('not a URL');
   }
   if (text.length > 2_000) return refuse('longer than 2,000 characters');
-  if (url.username || url.password) return refuse('credentials in the URL are not allowed (the signature authenticates mailcode)');
+  if (url.username || url.password)
+    return refuse('credentials in the URL are not allowed (the signature authenticates mailcode)');
   if (url.hash) return refuse('a fragment is never sent; leave it out');
   const address = parsedAddress(url.hostname);
   if (url.protocol === 'http:') {
     if (policy.production) return refuse('https is required in production');
-    if (!isLoopback(address) && url.hostname !== 'localhost') return refuse('plain http is allowed only to a loopback address (and never in production)');
+    if (!isLoopback(address) && url.hostname !== 'localhost')
+      return refuse('plain http is allowed only to a loopback address (and never in production)');
   } else if (url.protocol !== 'https:') {
     return refuse('https is required');
   }

@@ -7,7 +7,13 @@ import { Webhook } from 'standardwebhooks';
 import { event } from '../events/model.js';
 import { unsealWithAny } from '../shared/secrets.js';
 import { horizon } from './fan-out.js';
-import { deliveryWindowMs, disableAfterFailingMs, retryDelayMs, webhookPayload, type WebhookDelivery } from './model.js';
+import {
+  deliveryWindowMs,
+  disableAfterFailingMs,
+  retryDelayMs,
+  webhookPayload,
+  type WebhookDelivery,
+} from './model.js';
 import type { DeliveredWebhook, WebhooksPort } from './ports.js';
 import type { PostResult } from './sender.js';
 import type { BackgroundJob } from '../shared/background.js';
@@ -49,7 +55,11 @@ export class WebhookWorker implements BackgroundJob {
     const due = await webhooks.claimDue(now(), this.options.leaseMs ?? 30_000, this.options.concurrency ?? 128);
     // An endpoint's secret is unsealed once per pass, not once per delivery.
     const signers = new Map<string, Webhook>();
-    const signerOf = (d: WebhookDelivery) => signers.get(d.endpointId) ?? signers.set(d.endpointId, new Webhook(unsealWithAny(this.options.secretKeys, d.secretSealed).plaintext)).get(d.endpointId)!;
+    const signerOf = (d: WebhookDelivery) =>
+      signers.get(d.endpointId) ??
+      signers
+        .set(d.endpointId, new Webhook(unsealWithAny(this.options.secretKeys, d.secretSealed).plaintext))
+        .get(d.endpointId)!;
     const outcomes = await Promise.all(due.map((d) => this.deliver(d, signerOf(d))));
     // The pass's successes in one write: a write per delivery was what capped the rate. A
     // crash before it sends them again, with the same webhook-ids (at least once).
@@ -59,7 +69,10 @@ export class WebhookWorker implements BackgroundJob {
   }
 
   /** Posts one delivery; what to mark when it was accepted (failures are marked here). */
-  private async deliver(delivery: WebhookDelivery & { failingSince: number | null }, signer: Webhook): Promise<DeliveredWebhook | undefined> {
+  private async deliver(
+    delivery: WebhookDelivery & { failingSince: number | null },
+    signer: Webhook,
+  ): Promise<DeliveredWebhook | undefined> {
     const { webhooks, logger, now } = this.options;
     const sentAt = now();
     const headers = {
@@ -79,7 +92,10 @@ export class WebhookWorker implements BackgroundJob {
     if (nextAttemptAt - delivery.createdAt < deliveryWindowMs) {
       await webhooks.markRetry(delivery.id, at, nextAttemptAt, error);
       this.options.onRetry?.();
-      logger.warn({ ...fields, error, retryAt: new Date(nextAttemptAt).toISOString() }, 'webhook delivery failed; will retry');
+      logger.warn(
+        { ...fields, error, retryAt: new Date(nextAttemptAt).toISOString() },
+        'webhook delivery failed; will retry',
+      );
       return;
     }
     await webhooks.markFailed(delivery.id, at, error);
@@ -88,8 +104,15 @@ export class WebhookWorker implements BackgroundJob {
     const failingSince = delivery.failingSince ?? delivery.createdAt;
     if (at - failingSince >= disableAfterFailingMs) {
       const reason = `every delivery failed for ${Math.round((at - failingSince) / 3_600_000)} h; last: ${error}`;
-      const disabled = event('webhook.disabled', at, { clientId: delivery.clientId, subject: delivery.endpointId }, { actor: 'mailcode', requestId: null }, { url: delivery.url, reason });
-      if (await webhooks.disable(delivery.endpointId, at, reason, [disabled])) logger.warn({ endpointId: delivery.endpointId, reason }, 'webhook endpoint disabled');
+      const disabled = event(
+        'webhook.disabled',
+        at,
+        { clientId: delivery.clientId, subject: delivery.endpointId },
+        { actor: 'mailcode', requestId: null },
+        { url: delivery.url, reason },
+      );
+      if (await webhooks.disable(delivery.endpointId, at, reason, [disabled]))
+        logger.warn({ endpointId: delivery.endpointId, reason }, 'webhook endpoint disabled');
     }
   }
 }

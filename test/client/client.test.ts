@@ -36,7 +36,9 @@ await onEachDatabase(async (t) => {
     t.type(again, RateLimitedError);
     t.ok((again as RateLimitedError).retryAfter > 0);
 
-    const wrong = await client.verifyCode({ verificationId: sent.verificationId, code: code === '000000' ? '000001' : '000000' }).catch((e: unknown) => e);
+    const wrong = await client
+      .verifyCode({ verificationId: sent.verificationId, code: code === '000000' ? '000001' : '000000' })
+      .catch((e: unknown) => e);
     t.type(wrong, InvalidCodeError);
     t.equal((wrong as InvalidCodeError).attemptsRemaining, 4);
     t.equal((wrong as InvalidCodeError).code, 'invalid_code');
@@ -44,12 +46,30 @@ await onEachDatabase(async (t) => {
     const { assertion } = await client.verifyCode({ email: 'fay@acme.example', purpose: 'signup', code });
     t.match(await client.getVerification(sent.verificationId), { status: 'verified', delivery: 'sent' });
 
-    const options = { issuer: 'http://mailcode.test', audience: acme.id, jwksUrl: `${address}/.well-known/jwks.json`, currentDate: new Date(clock.now()) };
-    await t.rejects(verifyAssertion(assertion, { ...options, purpose: 'login' }), AssertionError, 'a sign-up token is not a login');
-    await t.rejects(verifyAssertion(assertion, { ...options, email: 'other@acme.example' }), AssertionError, 'another address');
+    const options = {
+      issuer: 'http://mailcode.test',
+      audience: acme.id,
+      jwksUrl: `${address}/.well-known/jwks.json`,
+      currentDate: new Date(clock.now()),
+    };
+    await t.rejects(
+      verifyAssertion(assertion, { ...options, purpose: 'login' }),
+      AssertionError,
+      'a sign-up token is not a login',
+    );
+    await t.rejects(
+      verifyAssertion(assertion, { ...options, email: 'other@acme.example' }),
+      AssertionError,
+      'another address',
+    );
     await t.rejects(verifyAssertion(assertion, { ...options, audience: 'cl_other' }), 'another client');
     const replayStore = new MemoryReplayStore(clock.now);
-    const claims = await verifyAssertion(assertion, { ...options, purpose: 'signup', email: 'FAY@acme.example', replayStore });
+    const claims = await verifyAssertion(assertion, {
+      ...options,
+      purpose: 'signup',
+      email: 'FAY@acme.example',
+      replayStore,
+    });
     t.equal(claims.email, 'fay@acme.example');
     await t.rejects(verifyAssertion(assertion, { ...options, replayStore }), { message: 'assertion already used' });
   });
@@ -59,19 +79,38 @@ await onEachDatabase(async (t) => {
     const acme = await createClient();
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
     const client = new MailcodeClient({ baseUrl: address, apiKey: acme.apiKey });
-    const options = { issuer: 'http://mailcode.test', audience: acme.id, jwksUrl: `${address}/.well-known/jwks.json`, currentDate: new Date(clock.now()) };
+    const options = {
+      issuer: 'http://mailcode.test',
+      audience: acme.id,
+      jwksUrl: `${address}/.well-known/jwks.json`,
+      currentDate: new Date(clock.now()),
+    };
 
     const enrollment = await client.enrollTotp({ userRef: 'user-7', accountName: 'gus@acme.example' });
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
-    const { recoveryCodes } = await client.confirmTotp(enrollment.enrollmentId, totp.generate({ timestamp: clock.now() }));
+    const { recoveryCodes } = await client.confirmTotp(
+      enrollment.enrollmentId,
+      totp.generate({ timestamp: clock.now() }),
+    );
     t.equal(recoveryCodes.length, 10);
-    t.type(await client.enrollTotp({ userRef: 'user-7', accountName: 'x' }).catch((e: unknown) => e), TotpAlreadyEnabledError);
+    t.type(
+      await client.enrollTotp({ userRef: 'user-7', accountName: 'x' }).catch((e: unknown) => e),
+      TotpAlreadyEnabledError,
+    );
 
     clock.advance(30_000);
     const login = await client.verifyTotp({ userRef: 'user-7', code: totp.generate({ timestamp: clock.now() }) });
-    const claims = await verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-7', replayStore: new MemoryReplayStore(clock.now) });
+    const claims = await verifySecondFactorAssertion(login.assertion, {
+      ...options,
+      userRef: 'user-7',
+      replayStore: new MemoryReplayStore(clock.now),
+    });
     t.equal(claims.verification_method, 'totp');
-    await t.rejects(verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-8' }), AssertionError, 'another user');
+    await t.rejects(
+      verifySecondFactorAssertion(login.assertion, { ...options, userRef: 'user-8' }),
+      AssertionError,
+      'another user',
+    );
     await t.rejects(verifyAssertion(login.assertion, options), 'an app code is not an email verification');
 
     const recovered = await client.recoverTotp({ userRef: 'user-7', recoveryCode: recoveryCodes[0]! });
@@ -79,22 +118,38 @@ await onEachDatabase(async (t) => {
     t.match(await client.totpStatus('user-7'), { enabled: true, recoveryCodesLeft: 9 });
     t.equal((await client.regenerateRecoveryCodes('user-7')).recoveryCodes.length, 10);
     await client.resetTotp('user-7');
-    t.type(await client.verifyTotp({ userRef: 'user-7', code: '123456' }).catch((e: unknown) => e), TotpNotEnabledError);
+    t.type(
+      await client.verifyTotp({ userRef: 'user-7', code: '123456' }).catch((e: unknown) => e),
+      TotpNotEnabledError,
+    );
     t.type(await client.confirmTotp('te_unknown', '123456').catch((e: unknown) => e), EnrollmentNotFoundError);
   });
 
   t.test('the typed client: a bounce, its events, the suppression and lifting it', async (t) => {
-    const port = await scriptedSmtpServer(t, { 'gone@acme.example': ['550 5.1.1 <gone@acme.example>: Recipient address rejected: User unknown'] });
+    const port = await scriptedSmtpServer(t, {
+      'gone@acme.example': ['550 5.1.1 <gone@acme.example>: Recipient address rejected: User unknown'],
+    });
     const { app, createClient, clock } = await build(t, { transport: smtpTransport(`smtp://127.0.0.1:${port}`) });
     const acme = await createClient();
-    const client = new MailcodeClient({ baseUrl: await app.listen({ port: 0, host: '127.0.0.1' }), apiKey: acme.apiKey });
+    const client = new MailcodeClient({
+      baseUrl: await app.listen({ port: 0, host: '127.0.0.1' }),
+      apiKey: acme.apiKey,
+    });
 
     const sent = await client.sendCode({ email: 'gone@acme.example', purpose: 'login' });
     await app.mailcode.worker.runOnce();
     const state = await client.getVerification(sent.verificationId);
-    t.same(deliveryNotice(state), { kind: 'refused', reason: 'mailbox unknown' }, 'the state a portal shows the person');
+    t.same(
+      deliveryNotice(state),
+      { kind: 'refused', reason: 'mailbox unknown' },
+      'the state a portal shows the person',
+    );
     const { events } = await client.listEvents({ subject: sent.verificationId, types: ['mail.bounced'] });
-    t.same(events.map((e) => deliveryNotice(e)), [{ kind: 'refused', reason: 'mailbox unknown' }], 'and the same from the event');
+    t.same(
+      events.map((e) => deliveryNotice(e)),
+      [{ kind: 'refused', reason: 'mailbox unknown' }],
+      'and the same from the event',
+    );
 
     const refused = await client.sendCode({ email: 'gone@acme.example', purpose: 'login' }).catch((e: unknown) => e);
     t.type(refused, AddressUndeliverableError);
@@ -102,12 +157,20 @@ await onEachDatabase(async (t) => {
     t.match(undeliverable.reason, /^550 5\.1\.1 .*User unknown/);
     t.equal(undeliverable.enhancedStatus, '5.1.1');
     t.equal(deliveryReason(undeliverable.enhancedStatus), 'mailbox unknown');
-    t.equal(undeliverable.suppressedUntil!.getTime(), clock.now() + 24 * 3_600_000, 'suppressed for a day (the default)');
+    t.equal(
+      undeliverable.suppressedUntil!.getTime(),
+      clock.now() + 24 * 3_600_000,
+      'suppressed for a day (the default)',
+    );
 
     t.match(await client.listSuppressions(), [{ email: 'gone@acme.example' }]);
     await client.liftSuppression('gone@acme.example');
     t.same(await client.listSuppressions(), []);
     t.type(await client.liftSuppression('gone@acme.example').catch((e: unknown) => e), SuppressionNotFoundError);
-    t.match(await client.sendCode({ email: 'gone@acme.example', purpose: 'signup' }), { email: 'gone@acme.example' }, 'codes go to it again');
+    t.match(
+      await client.sendCode({ email: 'gone@acme.example', purpose: 'signup' }),
+      { email: 'gone@acme.example' },
+      'codes go to it again',
+    );
   });
 });

@@ -14,19 +14,46 @@ t.test('the reason comes from the RFC 3463 enhanced status code', async (t) => {
 });
 
 t.test('a notice for each mail event, nothing for the others', async (t) => {
-  const message = (type: string, data: Record<string, unknown>) => ({ type, timestamp: '2026-11-26T00:00:00.000Z', data: { id: 'ev_1', subject: 'vf_1', ...data } });
-  t.same(deliveryNotice(message('mail.bounced', { reply: '550 5.1.1 unknown', enhancedStatus: '5.1.1', source: 'smtp' })), { kind: 'refused', reason: 'mailbox unknown' });
-  t.same(deliveryNotice(message('mail.suppressed', { reason: 'the address bounced and is suppressed', enhancedStatus: '5.2.1' })), { kind: 'refused', reason: 'mailbox disabled' });
-  t.same(deliveryNotice(message('mail.deferred', { reply: '451 4.7.1 Greylisted', enhancedStatus: '4.7.1' })), { kind: 'delayed', reason: 'refused by policy' });
-  t.same(deliveryNotice(message('mail.failed', { reason: 'code expired before delivery' })), { kind: 'undelivered', reason: null });
-  t.same(deliveryNotice(message('mail.sent', { reply: '250 2.0.0 Ok: queued as X', queueId: 'X' })), { kind: 'delivered', reason: null });
+  const message = (type: string, data: Record<string, unknown>) => ({
+    type,
+    timestamp: '2026-11-26T00:00:00.000Z',
+    data: { id: 'ev_1', subject: 'vf_1', ...data },
+  });
+  t.same(
+    deliveryNotice(message('mail.bounced', { reply: '550 5.1.1 unknown', enhancedStatus: '5.1.1', source: 'smtp' })),
+    { kind: 'refused', reason: 'mailbox unknown' },
+  );
+  t.same(
+    deliveryNotice(
+      message('mail.suppressed', { reason: 'the address bounced and is suppressed', enhancedStatus: '5.2.1' }),
+    ),
+    { kind: 'refused', reason: 'mailbox disabled' },
+  );
+  t.same(deliveryNotice(message('mail.deferred', { reply: '451 4.7.1 Greylisted', enhancedStatus: '4.7.1' })), {
+    kind: 'delayed',
+    reason: 'refused by policy',
+  });
+  t.same(deliveryNotice(message('mail.failed', { reason: 'code expired before delivery' })), {
+    kind: 'undelivered',
+    reason: null,
+  });
+  t.same(deliveryNotice(message('mail.sent', { reply: '250 2.0.0 Ok: queued as X', queueId: 'X' })), {
+    kind: 'delivered',
+    reason: null,
+  });
   t.equal(deliveryNotice(message('verification.verified', {})), null);
   t.equal(deliveryNotice(message('webhook.test', {})), null);
 });
 
 t.test("a notice from a verification's delivery state, for a page opened after the event", async (t) => {
-  t.same(deliveryNotice({ delivery: 'bounced', enhancedStatus: '5.1.1' }), { kind: 'refused', reason: 'mailbox unknown' });
-  t.same(deliveryNotice({ delivery: 'deferred', enhancedStatus: '4.3.2' }), { kind: 'delayed', reason: 'mail system problem' });
+  t.same(deliveryNotice({ delivery: 'bounced', enhancedStatus: '5.1.1' }), {
+    kind: 'refused',
+    reason: 'mailbox unknown',
+  });
+  t.same(deliveryNotice({ delivery: 'deferred', enhancedStatus: '4.3.2' }), {
+    kind: 'delayed',
+    reason: 'mail system problem',
+  });
   t.same(deliveryNotice({ delivery: 'deferred', enhancedStatus: null }), { kind: 'delayed', reason: null });
   t.equal(deliveryNotice({ delivery: 'queued', enhancedStatus: null }), null);
 });

@@ -28,10 +28,22 @@ t.test("the README's portal snippet, in a fresh folder, signs in with a verified
   writeFileSync(join(portalDir, 'portal.mjs'), readmeSnippet());
 
   const mailDir = join(dir, 'mail');
-  const env = { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, MAIL_DIR: mailDir, LOG_LEVEL: 'warn', PUBLIC_URL: 'http://mailcode.readme.test' };
-  const { clientId, apiKey } = JSON.parse(runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env).stdout);
+  const env = {
+    DATABASE_URL: `file:${join(dir, 'mailcode.db')}`,
+    MAIL_DIR: mailDir,
+    LOG_LEVEL: 'warn',
+    PUBLIC_URL: 'http://mailcode.readme.test',
+  };
+  const { clientId, apiKey } = JSON.parse(
+    runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env).stdout,
+  );
   const server = await startMailcode(t, env);
-  Object.assign(process.env, { MAILCODE_URL: server.url, MAILCODE_API_KEY: apiKey, MAILCODE_CLIENT_ID: clientId, MAILCODE_ISSUER: 'http://mailcode.readme.test' });
+  Object.assign(process.env, {
+    MAILCODE_URL: server.url,
+    MAILCODE_API_KEY: apiKey,
+    MAILCODE_CLIENT_ID: clientId,
+    MAILCODE_ISSUER: 'http://mailcode.readme.test',
+  });
 
   const portal = (await import(pathToFileURL(join(portalDir, 'portal.mjs')).href)) as {
     startLogin(email: string): Promise<{ verificationId?: string; error?: string }>;
@@ -48,5 +60,9 @@ t.test("the README's portal snippet, in a fresh folder, signs in with a verified
   const wrong = code === '000000' ? '000001' : '000000';
   t.same(await portal.finishLogin(verificationId!, wrong), { error: 'Wrong code, 4 attempts left.' });
   t.same(await portal.finishLogin(verificationId!, code), { signedIn: 'erin@acme.example' });
-  await t.rejects(portal.finishLogin(verificationId!, code), { name: 'AlreadyVerifiedError', code: 'already_verified' }, 'used once');
+  await t.rejects(
+    portal.finishLogin(verificationId!, code),
+    { name: 'AlreadyVerifiedError', code: 'already_verified' },
+    'used once',
+  );
 });

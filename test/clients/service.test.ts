@@ -15,7 +15,21 @@ function memoryClients() {
   const withoutHash = ({ apiKeyHash: _hash, ...client }: Client & { apiKeyHash: string }): Client => client;
   const port: ClientsPort = {
     async create(client: NewClient, written) {
-      const row = { mailFrom: null, defaultLocale: 'en', replyTo: null, support: null, logoUrl: null, accentColor: null, codeInSubject: true, suppressionHours: 24, continueUrl: null, continueAnyBrowser: false, secondFactor: 'optional' as const, revokedAt: null, ...client };
+      const row = {
+        mailFrom: null,
+        defaultLocale: 'en',
+        replyTo: null,
+        support: null,
+        logoUrl: null,
+        accentColor: null,
+        codeInSubject: true,
+        suppressionHours: 24,
+        continueUrl: null,
+        continueAnyBrowser: false,
+        secondFactor: 'optional' as const,
+        revokedAt: null,
+        ...client,
+      };
       rows.set(client.id, row);
       events.push(...written);
       return withoutHash(row);
@@ -66,7 +80,18 @@ t.test('create gives a key shown once, keeps only its hash, and records who made
   t.match(client, { name: 'Acme', allowedDomains: ['acme.example'], createdAt: 1_000, revokedAt: null });
   t.notOk('apiKeyHash' in client);
   t.match(await clients.authenticate(hashApiKey(apiKey)), { id: client.id }, 'the key authenticates');
-  t.same(events, [{ type: 'client.created', clientId: client.id, subject: client.id, maskedEmail: null, requestId: null, actor: 'cli', data: { name: 'Acme', allowedDomains: ['acme.example'] }, at: 1_000 }]);
+  t.same(events, [
+    {
+      type: 'client.created',
+      clientId: client.id,
+      subject: client.id,
+      maskedEmail: null,
+      requestId: null,
+      actor: 'cli',
+      data: { name: 'Acme', allowedDomains: ['acme.example'] },
+      at: 1_000,
+    },
+  ]);
   const open = await clients.create({ name: 'Open' }, operator);
   t.same(open.client.allowedDomains, [], 'no list: any company domain');
 });
@@ -75,7 +100,9 @@ t.test('update names what changed, never the values; nothing to change and no su
   const { port, events } = memoryClients();
   const clients = new ClientsService(port, () => 2_000);
   const { client } = await clients.create({ name: 'Acme' }, operator);
-  t.match(await clients.update(client.id, { support: 'help@acme.example', accentColor: '#112233' }, operator), { support: 'help@acme.example' });
+  t.match(await clients.update(client.id, { support: 'help@acme.example', accentColor: '#112233' }, operator), {
+    support: 'help@acme.example',
+  });
   t.same(events.at(-1)?.data, { changed: ['accentColor', 'support'] });
   await t.rejects(clients.update(client.id, {}, operator), refusal('invalid_input'));
   await t.rejects(clients.update('cl_nobody', { name: 'X' }, operator), refusal('client_not_found'));
@@ -89,8 +116,15 @@ t.test('revoke stops the key at once, is an event, and happens once', async (t) 
   await clients.revoke(client.id, operator);
   t.equal(await clients.authenticate(hashApiKey(apiKey)), undefined, 'a revoked key is refused');
   await t.rejects(clients.revoke(client.id, operator), refusal('client_not_found'), 'twice is refused');
-  await t.rejects(clients.rotateKey(client.id, operator), refusal('client_not_found'), 'a revoked client gets no new key');
-  t.same(events.map((e) => e.type), ['client.created', 'client.revoked']);
+  await t.rejects(
+    clients.rotateKey(client.id, operator),
+    refusal('client_not_found'),
+    'a revoked client gets no new key',
+  );
+  t.same(
+    events.map((e) => e.type),
+    ['client.created', 'client.revoked'],
+  );
 });
 
 t.test('rotate-key: the new key works, the old one no longer does', async (t) => {
@@ -102,41 +136,85 @@ t.test('rotate-key: the new key works, the old one no longer does', async (t) =>
   t.equal(await clients.authenticate(hashApiKey(apiKey)), undefined);
   t.match(await clients.authenticate(hashApiKey(rotated)), { id: client.id });
   t.equal(await clients.authenticate(hashApiKey('mc_unknown')), undefined);
-  t.same(events.map((e) => e.type), ['client.created', 'client.key_rotated']);
+  t.same(
+    events.map((e) => e.type),
+    ['client.created', 'client.key_rotated'],
+  );
   await t.rejects(clients.get('cl_nobody'), refusal('client_not_found'));
 });
 
-t.test("a continue URL: https on the client's domains (or its sender's), http to loopback outside production only, no fragment", async (t) => {
-  const { port, events } = memoryClients();
-  const clients = new ClientsService(port, () => 5_000);
-  const { client } = await clients.create({ name: 'Acme', allowedDomains: ['acme.example'], mailFrom: 'Acme <no-reply@acme-mail.example>' }, operator);
-  for (const url of ['https://portal.acme.example/verify-email', 'https://acme.example/v?from=mail', 'https://www.acme-mail.example/v', 'http://127.0.0.1:4000/verify-email', 'http://localhost/v', 'http://[::1]:8080/v']) {
-    t.match(await clients.update(client.id, { continueUrl: url }, operator), { continueUrl: url }, url);
-  }
-  t.same(events.at(-1)?.data, { changed: ['continueUrl'] }, 'the event names the setting, not the URL');
-  for (const [url, why] of [
-    ['https://evil.example/verify-email', /evil\.example is not on the client's domains \(acme\.example, acme-mail\.example\)/],
-    ['https://notacme.example/v', /not on the client's domains/],
-    ['https://portal.acme.example/v#x', /fragment/],
-    ['https://user:pw@portal.acme.example/v', /credentials/],
-    ['http://portal.acme.example/v', /https:\/\/ is required/],
-    ['ftp://acme.example/v', /https:\/\/ is required/],
-    ['javascript:alert(1)', /https:\/\/ is required/],
-    ['not a url', /not a URL/],
-    [`https://acme.example/${'x'.repeat(2_000)}`, /longer than 2000/],
-  ] as const) {
-    await t.rejects(clients.update(client.id, { continueUrl: url }, operator), { name: 'DomainError', refusal: { kind: 'invalid_input', detail: why } }, url.slice(0, 60));
-  }
-  const production = new ClientsService(port, () => 5_000, { production: true });
-  await t.rejects(production.update(client.id, { continueUrl: 'http://127.0.0.1:4000/v' }, operator), { name: 'DomainError', refusal: { detail: /plain http is refused in production/ } });
-  await t.rejects(
-    clients.update(client.id, { continueUrl: 'https://portal.acme.example/v', allowedDomains: ['globex.example'], mailFrom: null }, operator),
-    { name: 'DomainError', refusal: { detail: /not on the client's domains \(globex\.example\)/ } },
-    'checked against the domains it will have',
-  );
-  await clients.update(client.id, { continueUrl: 'https://portal.acme.example/v' }, operator);
-  await t.rejects(clients.update(client.id, { allowedDomains: ['globex.example'], mailFrom: null }, operator), refusal('invalid_input'), 'changing the domains away from the link is refused too');
-  const open = await clients.create({ name: 'Open' }, operator);
-  await t.rejects(clients.update(open.client.id, { continueUrl: 'https://portal.acme.example/v' }, operator), { name: 'DomainError', refusal: { detail: /no domain to check it against/ } });
-  await t.rejects(clients.create({ name: 'Off', allowedDomains: ['acme.example'], continueUrl: 'https://evil.example/v' }, operator), refusal('invalid_input'), 'and at creation');
-});
+t.test(
+  "a continue URL: https on the client's domains (or its sender's), http to loopback outside production only, no fragment",
+  async (t) => {
+    const { port, events } = memoryClients();
+    const clients = new ClientsService(port, () => 5_000);
+    const { client } = await clients.create(
+      { name: 'Acme', allowedDomains: ['acme.example'], mailFrom: 'Acme <no-reply@acme-mail.example>' },
+      operator,
+    );
+    for (const url of [
+      'https://portal.acme.example/verify-email',
+      'https://acme.example/v?from=mail',
+      'https://www.acme-mail.example/v',
+      'http://127.0.0.1:4000/verify-email',
+      'http://localhost/v',
+      'http://[::1]:8080/v',
+    ]) {
+      t.match(await clients.update(client.id, { continueUrl: url }, operator), { continueUrl: url }, url);
+    }
+    t.same(events.at(-1)?.data, { changed: ['continueUrl'] }, 'the event names the setting, not the URL');
+    for (const [url, why] of [
+      [
+        'https://evil.example/verify-email',
+        /evil\.example is not on the client's domains \(acme\.example, acme-mail\.example\)/,
+      ],
+      ['https://notacme.example/v', /not on the client's domains/],
+      ['https://portal.acme.example/v#x', /fragment/],
+      ['https://user:pw@portal.acme.example/v', /credentials/],
+      ['http://portal.acme.example/v', /https:\/\/ is required/],
+      ['ftp://acme.example/v', /https:\/\/ is required/],
+      ['javascript:alert(1)', /https:\/\/ is required/],
+      ['not a url', /not a URL/],
+      [`https://acme.example/${'x'.repeat(2_000)}`, /longer than 2000/],
+    ] as const) {
+      await t.rejects(
+        clients.update(client.id, { continueUrl: url }, operator),
+        { name: 'DomainError', refusal: { kind: 'invalid_input', detail: why } },
+        url.slice(0, 60),
+      );
+    }
+    const production = new ClientsService(port, () => 5_000, { production: true });
+    await t.rejects(production.update(client.id, { continueUrl: 'http://127.0.0.1:4000/v' }, operator), {
+      name: 'DomainError',
+      refusal: { detail: /plain http is refused in production/ },
+    });
+    await t.rejects(
+      clients.update(
+        client.id,
+        { continueUrl: 'https://portal.acme.example/v', allowedDomains: ['globex.example'], mailFrom: null },
+        operator,
+      ),
+      { name: 'DomainError', refusal: { detail: /not on the client's domains \(globex\.example\)/ } },
+      'checked against the domains it will have',
+    );
+    await clients.update(client.id, { continueUrl: 'https://portal.acme.example/v' }, operator);
+    await t.rejects(
+      clients.update(client.id, { allowedDomains: ['globex.example'], mailFrom: null }, operator),
+      refusal('invalid_input'),
+      'changing the domains away from the link is refused too',
+    );
+    const open = await clients.create({ name: 'Open' }, operator);
+    await t.rejects(clients.update(open.client.id, { continueUrl: 'https://portal.acme.example/v' }, operator), {
+      name: 'DomainError',
+      refusal: { detail: /no domain to check it against/ },
+    });
+    await t.rejects(
+      clients.create(
+        { name: 'Off', allowedDomains: ['acme.example'], continueUrl: 'https://evil.example/v' },
+        operator,
+      ),
+      refusal('invalid_input'),
+      'and at creation',
+    );
+  },
+);

@@ -28,16 +28,44 @@ t.test('each setting is checked; a refusal names it', async (t) => {
 });
 
 t.test('what is kept: normalized, and only what was given', async (t) => {
-  t.same(checkSettings({ accentColor: '#1F6FEB', allowedDomains: ['Bücher.Example', '@acme.example.', 'acme.example'], name: '  Acme  ' }, locales), {
-    ok: true,
-    value: { accentColor: '#1f6feb', allowedDomains: ['xn--bcher-kva.example', 'acme.example'], name: 'Acme' },
-  });
-  t.same(checkSettings({ logoUrl: null, support: 'https://help.acme.example', defaultLocale: 'de-AT' }, locales), { ok: true, value: { logoUrl: null, support: 'https://help.acme.example', defaultLocale: 'de-AT' } }, 'null clears');
+  t.same(
+    checkSettings(
+      {
+        accentColor: '#1F6FEB',
+        allowedDomains: ['Bücher.Example', '@acme.example.', 'acme.example'],
+        name: '  Acme  ',
+      },
+      locales,
+    ),
+    {
+      ok: true,
+      value: { accentColor: '#1f6feb', allowedDomains: ['xn--bcher-kva.example', 'acme.example'], name: 'Acme' },
+    },
+  );
+  t.same(
+    checkSettings({ logoUrl: null, support: 'https://help.acme.example', defaultLocale: 'de-AT' }, locales),
+    { ok: true, value: { logoUrl: null, support: 'https://help.acme.example', defaultLocale: 'de-AT' } },
+    'null clears',
+  );
 });
 
 t.test('a logo or support page over plain http only on a loopback address, and only outside production', async (t) => {
-  t.match(checkSettings({ logoUrl: 'http://127.0.0.1:8080/logo.png', support: 'http://localhost/help' }, locales, { production: false }), { ok: true });
-  t.match(checkSettings({ logoUrl: 'http://127.0.0.1:8080/logo.png' }, locales, { production: true }), { ok: false, reason: /^logo URL/ });
-  t.match(checkSettings({ logoUrl: 'http://acme.example/logo.png' }, locales, { production: false }), { ok: false, reason: /^logo URL/ });
-  t.match(checkSettings({ support: 'http://10.0.0.1/help' }, locales, { production: false }), { ok: false, reason: /^support/ });
+  t.match(
+    checkSettings({ logoUrl: 'http://127.0.0.1:8080/logo.png', support: 'http://localhost/help' }, locales, {
+      production: false,
+    }),
+    { ok: true },
+  );
+  t.match(checkSettings({ logoUrl: 'http://127.0.0.1:8080/logo.png' }, locales, { production: true }), {
+    ok: false,
+    reason: /^logo URL/,
+  });
+  t.match(checkSettings({ logoUrl: 'http://acme.example/logo.png' }, locales, { production: false }), {
+    ok: false,
+    reason: /^logo URL/,
+  });
+  t.match(checkSettings({ support: 'http://10.0.0.1/help' }, locales, { production: false }), {
+    ok: false,
+    reason: /^support/,
+  });
 });

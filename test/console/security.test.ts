@@ -18,12 +18,23 @@ await onEachDatabase(async (t) => {
 
   t.test('no page and no action without a signed-in session', async (t) => {
     const { app } = await setUp();
-    for (const url of ['/console/overview', '/console/people?q=a@acme.example', '/console/clients', '/console/audit', '/console/clients/cl_x']) {
+    for (const url of [
+      '/console/overview',
+      '/console/people?q=a@acme.example',
+      '/console/clients',
+      '/console/audit',
+      '/console/clients/cl_x',
+    ]) {
       const response = await app.inject({ url });
       t.equal(response.statusCode, 303, `GET ${url} → the sign-in`);
       t.equal(response.headers.location, '/console/sign-in');
     }
-    const post = await app.inject({ method: 'POST', url: '/console/people/lift', payload: 'client=cl_x&email=a%40acme.example&reason=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const post = await app.inject({
+      method: 'POST',
+      url: '/console/people/lift',
+      payload: 'client=cl_x&email=a%40acme.example&reason=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     t.equal(post.statusCode, 403);
     t.match(post.body, /Sign in first/);
   });
@@ -77,8 +88,13 @@ await onEachDatabase(async (t) => {
       const signIn = await browser.get('/console/sign-in');
       const posted = await browser.post('/console/sign-in', { email: 'ada@ops.example' });
       const codePage = await browser.get('/console/sign-in/code');
-      const all = [signIn.headers['set-cookie'], posted.headers['set-cookie'], codePage.headers['set-cookie']].flat().filter((c): c is string => typeof c === 'string');
-      return { session: all.find((c) => c.startsWith('mailcode_console=')), csrf: all.find((c) => c.startsWith('mailcode_console_csrf=')) };
+      const all = [signIn.headers['set-cookie'], posted.headers['set-cookie'], codePage.headers['set-cookie']]
+        .flat()
+        .filter((c): c is string => typeof c === 'string');
+      return {
+        session: all.find((c) => c.startsWith('mailcode_console=')),
+        csrf: all.find((c) => c.startsWith('mailcode_console_csrf=')),
+      };
     };
     // nginx's plain `proxy_pass http://127.0.0.1:3000` hands mailcode Host: 127.0.0.1.
     const proxied = await cookiesOf('https://console.acme.example', '127.0.0.1');
@@ -91,9 +107,12 @@ await onEachDatabase(async (t) => {
     t.notMatch(development.csrf, /Secure/);
   });
 
-  t.test('every form post needs the session\'s CSRF token', async (t) => {
+  t.test("every form post needs the session's CSRF token", async (t) => {
     const { app, mail, clock } = await setUp();
-    const { client } = await app.mailcode.clients.create({ name: 'Acme', allowedDomains: ['acme.example'] }, byOperator);
+    const { client } = await app.mailcode.clients.create(
+      { name: 'Acme', allowedDomains: ['acme.example'] },
+      byOperator,
+    );
     const browser = new ConsoleBrowser(app);
     await browser.signIn('ada@ops.example', mail, clock);
     await browser.get('/console/overview');
@@ -107,28 +126,48 @@ await onEachDatabase(async (t) => {
     clock.advance(31_000);
     await other.signIn('sam@ops.example', mail, clock);
     await other.get('/console/overview');
-    t.equal((await browser.post(`/console/clients/${client.id}/rotate-key`, {}, { csrf: other.csrf! })).statusCode, 403, "another session's token");
-    const saved = await browser.post(`/console/clients/${client.id}/settings`, { name: 'Acme Renamed', domains: 'acme.example' });
+    t.equal(
+      (await browser.post(`/console/clients/${client.id}/rotate-key`, {}, { csrf: other.csrf! })).statusCode,
+      403,
+      "another session's token",
+    );
+    const saved = await browser.post(`/console/clients/${client.id}/settings`, {
+      name: 'Acme Renamed',
+      domains: 'acme.example',
+    });
     t.equal(saved.statusCode, 200);
     t.equal((await app.mailcode.clients.get(client.id)).name, 'Acme Renamed', 'with the token it saves');
   });
 
   t.test('support cannot reach admin pages or actions', async (t) => {
     const { app, mail, clock } = await setUp();
-    const { client } = await app.mailcode.clients.create({ name: 'Acme', allowedDomains: ['acme.example'] }, byOperator);
+    const { client } = await app.mailcode.clients.create(
+      { name: 'Acme', allowedDomains: ['acme.example'] },
+      byOperator,
+    );
     const browser = new ConsoleBrowser(app);
     await browser.signIn('sam@ops.example', mail, clock);
     await browser.get('/console/people');
-    for (const url of ['/console/clients', '/console/clients/new', `/console/clients/${client.id}`, `/console/clients/${client.id}/preview`]) t.equal((await browser.get(url)).statusCode, 403, `GET ${url}`);
+    for (const url of [
+      '/console/clients',
+      '/console/clients/new',
+      `/console/clients/${client.id}`,
+      `/console/clients/${client.id}/preview`,
+    ])
+      t.equal((await browser.get(url)).statusCode, 403, `GET ${url}`);
     const rotate = await browser.post(`/console/clients/${client.id}/rotate-key`, {});
     t.equal(rotate.statusCode, 403);
     t.match(rotate.body, /Admins only/);
     t.equal((await browser.post('/console/clients', { name: 'Sneaky' })).statusCode, 403);
-    t.same((await app.mailcode.clients.list()).map((c) => c.name), ['Acme'], 'no client made');
+    t.same(
+      (await app.mailcode.clients.list()).map((c) => c.name),
+      ['Acme'],
+      'no client made',
+    );
     t.notMatch((await browser.get('/console/people')).body, /href="\/console\/clients"/, 'no Clients link for support');
   });
 
-  t.test('an action on a person needs a reason, recorded with the operator in the client\'s trail', async (t) => {
+  t.test("an action on a person needs a reason, recorded with the operator in the client's trail", async (t) => {
     const { app, mail, clock, createClient, sendCode, helper } = await setUp();
     const acme = await createClient();
     const sent = (await sendCode(acme.apiKey, { email: 'dana@acme.example' })).json();
@@ -136,23 +175,56 @@ await onEachDatabase(async (t) => {
     await browser.signIn('sam@ops.example', mail, clock);
     const lookup = await browser.get('/console/people?q=dana@acme.example');
     t.match(lookup.body, new RegExp(sent.verificationId));
-    t.match(lookup.body, /<strong title="mail\.sent">Mail handed to the receiving server<\/strong>/, 'the delivery story, in words');
+    t.match(
+      lookup.body,
+      /<strong title="mail\.sent">Mail handed to the receiving server<\/strong>/,
+      'the delivery story, in words',
+    );
     for (const reason of ['', '   ']) {
-      const refused = await browser.post('/console/people/cancel', { q: 'dana@acme.example', client: acme.id, verification: sent.verificationId, reason, form: `cancel:${sent.verificationId}` });
+      const refused = await browser.post('/console/people/cancel', {
+        q: 'dana@acme.example',
+        client: acme.id,
+        verification: sent.verificationId,
+        reason,
+        form: `cancel:${sent.verificationId}`,
+      });
       t.equal(refused.statusCode, 400);
       // Said at the form that was sent, tied to its reason box — not at the top of the page.
-      t.match(refused.body, /<form method="post" action="\/console\/people\/cancel" class="action">(?:(?!<\/form>)[\s\S])*<p class="error" role="alert" id="error-cancel-0">A reason is needed[^<]*<\/p>(?:(?!<\/form>)[\s\S])*aria-invalid="true" aria-describedby="error-cancel-0"/);
+      t.match(
+        refused.body,
+        /<form method="post" action="\/console\/people\/cancel" class="action">(?:(?!<\/form>)[\s\S])*<p class="error" role="alert" id="error-cancel-0">A reason is needed[^<]*<\/p>(?:(?!<\/form>)[\s\S])*aria-invalid="true" aria-describedby="error-cancel-0"/,
+      );
       t.notMatch(refused.body, /<h1>[^<]*<\/h1>\s*<p class="error"/, 'not at the top');
     }
-    t.equal((await app.inject({ url: `/verifications/${sent.verificationId}`, headers: acme.auth })).json().status, 'pending', 'not canceled');
-    const done = await browser.post('/console/people/cancel', { q: 'dana@acme.example', client: acme.id, verification: sent.verificationId, reason: 'Ticket 4711: the person asked' });
+    t.equal(
+      (await app.inject({ url: `/verifications/${sent.verificationId}`, headers: acme.auth })).json().status,
+      'pending',
+      'not canceled',
+    );
+    const done = await browser.post('/console/people/cancel', {
+      q: 'dana@acme.example',
+      client: acme.id,
+      verification: sent.verificationId,
+      reason: 'Ticket 4711: the person asked',
+    });
     t.equal(done.statusCode, 200);
     t.match(done.body, /canceled/);
-    t.equal((await app.inject({ url: `/verifications/${sent.verificationId}`, headers: acme.auth })).json().status, 'canceled');
+    t.equal(
+      (await app.inject({ url: `/verifications/${sent.verificationId}`, headers: acme.auth })).json().status,
+      'canceled',
+    );
     const events = (await app.inject({ url: '/events?type=verification.canceled', headers: acme.auth })).json().events;
-    t.match(events, [{ actor: 'operator', actorId: helper.id, data: { reason: 'Ticket 4711: the person asked' } }], "GET /events: who and why");
+    t.match(
+      events,
+      [{ actor: 'operator', actorId: helper.id, data: { reason: 'Ticket 4711: the person asked' } }],
+      'GET /events: who and why',
+    );
     const story = await browser.get('/console/people?q=dana@acme.example');
-    t.match(story.body, /<strong title="verification\.canceled">Canceled<\/strong> by operator sam@ops\.example — “Ticket 4711: the person asked”/, 'the history names who canceled, and why');
+    t.match(
+      story.body,
+      /<strong title="verification\.canceled">Canceled<\/strong> by operator sam@ops\.example — “Ticket 4711: the person asked”/,
+      'the history names who canceled, and why',
+    );
     const audit = await browser.get(`/console/audit?operator=${helper.id}&client=*`);
     t.match(audit.body, /Ticket 4711: the person asked/, 'the audit view');
     t.match(audit.body, /title="operator\.signed_in"/, 'the sign-in too');
@@ -214,7 +286,11 @@ await onEachDatabase(async (t) => {
     clock.advance(31_000);
     await forgotten.signIn('ada@ops.example', mail, clock);
     clock.advance(31 * 60_000);
-    t.match(await app.mailcode.purge(), { consoleSessions: 1 }, 'the hourly purge removes a session nobody came back to');
+    t.match(
+      await app.mailcode.purge(),
+      { consoleSessions: 1 },
+      'the hourly purge removes a session nobody came back to',
+    );
   });
 
   t.test('an unknown address gets the same answers as an operator; sign-in posts are limited per IP', async (t) => {
@@ -231,9 +307,15 @@ await onEachDatabase(async (t) => {
     await stranger.get('/console/sign-in/code');
     await operator.get('/console/sign-in/code');
     const wrongA = await stranger.post('/console/sign-in/code', { code: '000000' });
-    const wrongB = await operator.post('/console/sign-in/code', { code: mail.codeFor('ada@ops.example') === '000000' ? '111111' : '000000' });
+    const wrongB = await operator.post('/console/sign-in/code', {
+      code: mail.codeFor('ada@ops.example') === '000000' ? '111111' : '000000',
+    });
     t.equal(wrongA.statusCode, wrongB.statusCode);
-    t.equal(/<p class="error"[^>]*>([^<]*)/.exec(wrongA.body)![1], /<p class="error"[^>]*>([^<]*)/.exec(wrongB.body)![1], 'the same words');
+    t.equal(
+      /<p class="error"[^>]*>([^<]*)/.exec(wrongA.body)![1],
+      /<p class="error"[^>]*>([^<]*)/.exec(wrongB.body)![1],
+      'the same words',
+    );
     // 4 posts so far from this IP; the 6th in the minute is refused.
     await stranger.post('/console/sign-in', { email: 'x@ops.example' });
     const limited = await stranger.post('/console/sign-in', { email: 'y@ops.example' });

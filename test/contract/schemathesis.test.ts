@@ -15,7 +15,13 @@ import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const schemathesis =
-    process.env.SCHEMATHESIS_BIN ?? join(process.env.MAILCODE_SCHEMATHESIS_VENV ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mailcode', 'schemathesis'), 'bin', 'schemathesis');
+    process.env.SCHEMATHESIS_BIN ??
+    join(
+      process.env.MAILCODE_SCHEMATHESIS_VENV ??
+        join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mailcode', 'schemathesis'),
+      'bin',
+      'schemathesis',
+    );
 
   // The answers that say "understood, and here is the outcome": a wrong code (422), an expired
   // or canceled verification (410), a used one (409), an unknown id (404), a lock (429).
@@ -27,7 +33,12 @@ expected-statuses = ["2xx", "401", "404", "409", "410", "422", "429"]
 `;
 
   /** Runs in `cwd`: Schemathesis keeps its state (.schemathesis/) in the folder it runs in, which is the test's, not the checkout. */
-  function run(command: string, args: string[], cwd: string, env: Record<string, string>): Promise<{ status: number | null; output: string }> {
+  function run(
+    command: string,
+    args: string[],
+    cwd: string,
+    env: Record<string, string>,
+  ): Promise<{ status: number | null; output: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
@@ -69,26 +80,42 @@ expected-statuses = ["2xx", "401", "404", "409", "410", "422", "429"]
     const result = await run(
       schemathesis,
       [
-        '--config-file', join(dir, 'schemathesis.toml'),
-        'run', `${server.url}/openapi.yaml`,
-        '--url', server.url,
-        '--header', `Authorization: Bearer ${apiKey}`,
-        '--checks', 'all',
+        '--config-file',
+        join(dir, 'schemathesis.toml'),
+        'run',
+        `${server.url}/openapi.yaml`,
+        '--url',
+        server.url,
+        '--header',
+        `Authorization: Bearer ${apiKey}`,
+        '--checks',
+        'all',
         // DELETE /verifications/{id} cancels: the verification stays readable with status
         // "canceled" (openapi.yaml, Verification.status), which this check would read as a deleted resource still served.
-        '--exclude-checks', 'use_after_free',
-        '--mode', 'all',
-        '--max-examples', '30',
-        '--seed', '20261125',
-        '--workers', '1',
-        '--generation-database', 'none',
+        '--exclude-checks',
+        'use_after_free',
+        '--mode',
+        'all',
+        '--max-examples',
+        '30',
+        '--seed',
+        '20261125',
+        '--workers',
+        '1',
+        '--generation-database',
+        'none',
         '--no-color',
       ],
       dir,
       { HOME: dir, SCHEMATHESIS_HOOKS: '' },
     );
     const summary = result.output.slice(result.output.lastIndexOf('SUMMARY'));
-    t.comment(`${onPostgres ? 'PostgreSQL' : 'SQLite'}: ${summary.split('\n').filter((line) => /Test cases|passed|failed|generated/.test(line)).join(' | ')}`);
+    t.comment(
+      `${onPostgres ? 'PostgreSQL' : 'SQLite'}: ${summary
+        .split('\n')
+        .filter((line) => /Test cases|passed|failed|generated/.test(line))
+        .join(' | ')}`,
+    );
     t.equal(result.status, 0, result.status === 0 ? 'no disagreement found' : result.output.slice(-6_000));
     t.match(result.output, /Selected: (\d+)\/\1\s+Tested: \1\b/, 'every operation was tested');
   });

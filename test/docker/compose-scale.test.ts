@@ -16,7 +16,9 @@ interface Service {
   volumes?: string[];
 }
 
-const compose = parse(readFileSync(join(packageRoot, 'docker-compose.scale.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(join(packageRoot, 'docker-compose.scale.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const replicas = Object.entries(compose.services).filter(([, s]) => s.build === '.');
 
 t.test('two mailcode replicas with one configuration mailcode accepts', async (t) => {
@@ -27,7 +29,8 @@ t.test('two mailcode replicas with one configuration mailcode accepts', async (t
   t.match(config.DATABASE_URL, /^postgres:\/\/[^@]+@postgres:5432\//, 'PostgreSQL, the compose service');
   t.match(config.REDIS_URL, /^redis:\/\/redis:6379/, 'Redis, the compose service');
   t.match(config.SMTP_URL, /^smtp:\/\/mailpit:1025/, 'Mailpit');
-  for (const name of ['postgres', 'redis', 'mailpit', 'proxy']) t.ok(compose.services[name]?.image, `${name} is a service`);
+  for (const name of ['postgres', 'redis', 'mailpit', 'proxy'])
+    t.ok(compose.services[name]?.image, `${name} is a service`);
 });
 
 t.test('the proxy on :3000 sends to every replica', async (t) => {

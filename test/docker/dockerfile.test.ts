@@ -56,7 +56,8 @@ t.test("the Dockerfile's build and start steps produce a server that answers /re
         mkdirSync(inStage(stage!, '.'), { recursive: true });
         break;
       case 'ENV':
-        for (const [, key, value] of args.matchAll(/(\w+)=("[^"]*"|\S+)/g)) stage!.env[key!] = mapPaths(stage!, value!.replace(/^"|"$/g, ''));
+        for (const [, key, value] of args.matchAll(/(\w+)=("[^"]*"|\S+)/g))
+          stage!.env[key!] = mapPaths(stage!, value!.replace(/^"|"$/g, ''));
         break;
       case 'COPY': {
         const from = /--from=(\S+)/.exec(args)?.[1];
@@ -65,7 +66,10 @@ t.test("the Dockerfile's build and start steps produce a server that answers /re
         const source = from ? stages.find((s) => s.name === from)! : undefined;
         for (const part of parts) {
           const src = source ? inStage(source, part) : join(packageRoot, part);
-          const target = inStage(stage!, dest.endsWith('/') || parts.length > 1 || dest === './' ? posix.join(dest, posix.basename(part)) : dest);
+          const target = inStage(
+            stage!,
+            dest.endsWith('/') || parts.length > 1 || dest === './' ? posix.join(dest, posix.basename(part)) : dest,
+          );
           cpSync(src, target, { recursive: true });
         }
         break;
@@ -78,7 +82,12 @@ t.test("the Dockerfile's build and start steps produce a server that answers /re
           .filter((c) => !/^(apt-get|rm -rf \/var\/lib\/apt|chown)\b/.test(c))
           .join(' && ');
         if (!command) break;
-        const result = spawnSync('sh', ['-c', command], { cwd: inStage(stage!, '.'), env: stage!.env, encoding: 'utf8', timeout: 480_000 });
+        const result = spawnSync('sh', ['-c', command], {
+          cwd: inStage(stage!, '.'),
+          env: stage!.env,
+          encoding: 'utf8',
+          timeout: 480_000,
+        });
         t.equal(result.status, 0, `RUN ${args.slice(0, 60)}${result.status ? `\n${result.stderr.slice(-2000)}` : ''}`);
         if (result.status !== 0) return;
         break;
@@ -117,6 +126,10 @@ t.test("the Dockerfile's build and start steps produce a server that answers /re
   await waitFor('the container server', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 30_000);
   const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
   t.same(ready, { status: 'ready', database: 'ok', mail: 'smtp' });
-  const health = spawnSync('sh', ['-c', runtime.healthcheck!.replace(':3000', `:${port}`)], { cwd: inStage(runtime, '.'), encoding: 'utf8', timeout: 10_000 });
+  const health = spawnSync('sh', ['-c', runtime.healthcheck!.replace(':3000', `:${port}`)], {
+    cwd: inStage(runtime, '.'),
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   t.equal(health.status, 0, 'the HEALTHCHECK command passes');
 });

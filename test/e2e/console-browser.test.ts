@@ -30,7 +30,11 @@ const files = mkdtempSync(join(tmpdir(), 'mailcode-console-'));
 mkdirSync(shots, { recursive: true });
 // Closed once both databases have run (a teardown on the root test would end them before the PostgreSQL half).
 const closers: (() => unknown)[] = [];
-const fileScope = { teardown: (close: () => unknown) => closers.push(close), fail: (m: string) => tap.fail(m), plan: (_n: number, why: string) => tap.comment(`skipped: ${why}`) } as unknown as Test;
+const fileScope = {
+  teardown: (close: () => unknown) => closers.push(close),
+  fail: (m: string) => tap.fail(m),
+  plan: (_n: number, why: string) => tap.comment(`skipped: ${why}`),
+} as unknown as Test;
 const browser = requireBuild(tap) ? await launchChromium(fileScope) : undefined;
 const mailpit = browser ? await startMailpit(fileScope, files, ['--enable-chaos']) : undefined;
 
@@ -49,13 +53,26 @@ await onEachDatabase(async (t) => {
     RESEND_COOLDOWN_SECONDS: '0',
     SENDS_PER_EMAIL_HOUR: '3',
   };
-  for (const [email, role] of [['ada@ops.example', 'admin'], ['sam@ops.example', 'support']] as const) {
-    t.equal((await cli(['operators', 'create', '--email', email, '--role', role], env)).status, 0, `${role} created with the CLI`);
+  for (const [email, role] of [
+    ['ada@ops.example', 'admin'],
+    ['sam@ops.example', 'support'],
+  ] as const) {
+    t.equal(
+      (await cli(['operators', 'create', '--email', email, '--role', role], env)).status,
+      0,
+      `${role} created with the CLI`,
+    );
   }
-  const acme = JSON.parse((await cli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env)).stdout) as { clientId: string; apiKey: string };
+  const acme = JSON.parse(
+    (await cli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env)).stdout,
+  ) as { clientId: string; apiKey: string };
   const server = await startMailcode(t, env);
   const api = (path: string, body?: object) =>
-    fetch(`${server.url}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${acme.apiKey}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    fetch(`${server.url}${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${acme.apiKey}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   t.teardown(() => context.close());
@@ -66,7 +83,11 @@ await onEachDatabase(async (t) => {
     const axe = async (width: string) => {
       const { violations } = await new AxeBuilder({ page: p }).analyze();
       const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-      t.same(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), [], `${name}: no serious or critical axe violation at ${width} width`);
+      t.same(
+        bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+        [],
+        `${name}: no serious or critical axe violation at ${width} width`,
+      );
     };
     await axe('desktop');
     await p.setViewportSize({ width: 390, height: 844 });
@@ -78,7 +99,11 @@ await onEachDatabase(async (t) => {
   };
   const look = (name: string) => lookAt(page, name);
   const codeFor = async (email: string, after: number) => {
-    await waitFor(`a code mail to ${email}`, async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after, 10_000);
+    await waitFor(
+      `a code mail to ${email}`,
+      async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after,
+      10_000,
+    );
     const newest = (await mailbox.searchMessages({ query: `to:${email}` })).messages[0]!;
     return /^ {4}(\d{6})$/m.exec((await mailbox.getMessageSummary(newest.ID)).Text)![1]!;
   };
@@ -91,8 +116,16 @@ await onEachDatabase(async (t) => {
     if (shoot) await look('2-code');
     await p.getByLabel('Code from the mail').fill(await codeFor(email, 0));
     await p.getByRole('button', { name: 'Continue' }).click();
-    t.match(await p.locator('h1').innerText(), /Set up your authenticator app/, `${email} is made to set up an app first`);
-    t.equal((await p.goto(`${server.url}/console/overview`))!.url(), `${server.url}/console/sign-in`, 'no page before it');
+    t.match(
+      await p.locator('h1').innerText(),
+      /Set up your authenticator app/,
+      `${email} is made to set up an app first`,
+    );
+    t.equal(
+      (await p.goto(`${server.url}/console/overview`))!.url(),
+      `${server.url}/console/sign-in`,
+      'no page before it',
+    );
     await p.goto(`${server.url}/console/sign-in/enrol`);
     if (shoot) await look('3-enrol');
     const qr = PNG.sync.read(await p.locator('#totp-qr svg').screenshot());
@@ -125,35 +158,60 @@ await onEachDatabase(async (t) => {
   await page.getByLabel('Company domains', { exact: true }).fill('globex.example, globex-support.example');
   await page.getByRole('button', { name: 'Save' }).click();
   t.match(await page.getByRole('status').innerText(), /Saved/);
-  t.equal(await page.getByLabel('Company domains', { exact: true }).inputValue(), 'globex.example, globex-support.example', 'the domain added');
+  t.equal(
+    await page.getByLabel('Company domains', { exact: true }).inputValue(),
+    'globex.example, globex-support.example',
+    'the domain added',
+  );
   const receiver = await startWebhookReceiver(t);
   await page.getByLabel('New endpoint URL').fill(receiver.url);
   await page.getByRole('button', { name: 'Add the webhook' }).click();
   receiver.useSecret(await page.locator('#webhook-secret').innerText());
   await page.getByRole('button', { name: 'Send a test event' }).click();
   t.match(await page.getByRole('status').innerText(), /Test event ev_\S+ queued/);
-  await waitFor('the test event at the receiver', async () => receiver.received.some((r) => r.type === 'webhook.test'), 10_000);
+  await waitFor(
+    'the test event at the receiver',
+    async () => receiver.received.some((r) => r.type === 'webhook.test'),
+    10_000,
+  );
   t.ok(receiver.received.find((r) => r.type === 'webhook.test')!.verified, 'signed with the secret the page showed');
-  await waitFor('the delivery on the page', async () => {
-    await page.reload();
-    return /webhook\.test\s+delivered/.test(await bodyText());
-  }, 10_000);
+  await waitFor(
+    'the delivery on the page',
+    async () => {
+      await page.reload();
+      return /webhook\.test\s+delivered/.test(await bodyText());
+    },
+    10_000,
+  );
   await look('8-client');
   await page.getByRole('link', { name: 'Preview the code mail' }).click();
   await page.getByRole('link', { name: 'de', exact: true }).click();
-  t.match(await page.frameLocator('iframe').first().locator('body').innerText(), /Globex Licensing/, 'the mail in the frame');
+  t.match(
+    await page.frameLocator('iframe').first().locator('body').innerText(),
+    /Globex Licensing/,
+    'the mail in the frame',
+  );
   await look('9-mail-preview');
 
   // What support will be asked about: a bounce, a limit, a lost phone.
   await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 100 } });
   t.equal((await api('/send-code', { email: 'bea@acme.example' })).status, 202);
-  await waitFor('the bounce recorded', async () => (await (await api('/events?type=mail.bounced')).json()).events.length > 0, 15_000);
+  await waitFor(
+    'the bounce recorded',
+    async () => (await (await api('/events?type=mail.bounced')).json()).events.length > 0,
+    15_000,
+  );
   await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 0 } });
   for (let i = 0; i < 3; i++) t.equal((await api('/send-code', { email: 'max@acme.example' })).status, 202);
   t.equal((await api('/send-code', { email: 'max@acme.example' })).status, 429, 'max@ is limited');
-  const enrolled = await (await api('/totp/enrollments', { userRef: 'u-dana', accountName: 'dana@acme.example' })).json();
+  const enrolled = await (
+    await api('/totp/enrollments', { userRef: 'u-dana', accountName: 'dana@acme.example' })
+  ).json();
   const danaPhone = OTPAuth.URI.parse(enrolled.otpauthUri) as OTPAuth.TOTP;
-  t.equal((await api(`/totp/enrollments/${enrolled.enrollmentId}/confirm`, { code: danaPhone.generate() })).status, 200);
+  t.equal(
+    (await api(`/totp/enrollments/${enrolled.enrollmentId}/confirm`, { code: danaPhone.generate() })).status,
+    200,
+  );
 
   // Support, in a browser of their own.
   const supportContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -170,11 +228,25 @@ await onEachDatabase(async (t) => {
   const shotsOf = (name: string) => lookAt(supportPage, name);
   await lookUp('bea@acme.example');
   const bounced = await supportPage.locator('body').innerText();
-  t.match(bounced, /The person did not get this code: mail bounced \(the mail server said: “550 Chaos recipient error/, '"I never got the code", answered first');
-  t.ok(bounced.indexOf('Codes and their mails') < bounced.indexOf('Can a code be sent now?'), 'the mail story before the limits');
-  t.match(bounced, /Mail bounced — the mail server said: “550 Chaos recipient error/, 'in the delivery story, in words');
+  t.match(
+    bounced,
+    /The person did not get this code: mail bounced \(the mail server said: “550 Chaos recipient error/,
+    '"I never got the code", answered first',
+  );
+  t.ok(
+    bounced.indexOf('Codes and their mails') < bounced.indexOf('Can a code be sent now?'),
+    'the mail story before the limits',
+  );
+  t.match(
+    bounced,
+    /Mail bounced — the mail server said: “550 Chaos recipient error/,
+    'in the delivery story, in words',
+  );
   await shotsOf('09-person-bounced');
-  await supportPage.locator('form[action$="/lift"]').getByLabel('Reason (recorded)').fill('Ticket 812: mailbox fixed by their IT');
+  await supportPage
+    .locator('form[action$="/lift"]')
+    .getByLabel('Reason (recorded)')
+    .fill('Ticket 812: mailbox fixed by their IT');
   await supportPage.getByRole('button', { name: 'Lift the suppression' }).click();
   t.match(await supportPage.getByRole('status').innerText(), /suppression is lifted/);
   t.match(await supportPage.locator('body').innerText(), /The address is not suppressed/);
@@ -182,38 +254,75 @@ await onEachDatabase(async (t) => {
 
   await lookUp('max@acme.example');
   const limited = await supportPage.locator('body').innerText();
-  t.match(limited, /A code to max@acme\.example is refused now: Codes to this address, per hour\. Allowed again at .+ UTC \(in \d+ min\)/, 'why, and until when');
+  t.match(
+    limited,
+    /A code to max@acme\.example is refused now: Codes to this address, per hour\. Allowed again at .+ UTC \(in \d+ min\)/,
+    'why, and until when',
+  );
   await shotsOf('10-person-limited');
 
   // By user reference: the authenticator, and a way on to the person's codes (kept by address).
   await lookUp('u-dana');
-  t.match(await supportPage.locator('body').innerText(), /Codes and mails are kept by address\. Look this person up by dana@acme\.example\./);
+  t.match(
+    await supportPage.locator('body').innerText(),
+    /Codes and mails are kept by address\. Look this person up by dana@acme\.example\./,
+  );
   await supportPage.getByRole('link', { name: 'dana@acme.example' }).click();
-  t.match(await supportPage.locator('body').innerText(), /user u-dana \(dana@acme\.example\), on since .+, 10 recovery codes left/);
-  await supportPage.locator('form[action$="reset-authenticator"]').getByLabel('Reason (recorded)').fill('Lost phone; identity checked by video call');
+  t.match(
+    await supportPage.locator('body').innerText(),
+    /user u-dana \(dana@acme\.example\), on since .+, 10 recovery codes left/,
+  );
+  await supportPage
+    .locator('form[action$="reset-authenticator"]')
+    .getByLabel('Reason (recorded)')
+    .fill('Lost phone; identity checked by video call');
   await supportPage.getByRole('button', { name: /Reset the authenticator/ }).click();
   // One click does not do it: a page says what will happen, and asks again.
   t.match(await supportPage.locator('h1').innerText(), /Reset the authenticator app of u-dana at Acme Portal\?/);
-  t.match(await supportPage.locator('body').innerText(), /stops working for this person at once, and so do all their recovery codes/);
+  t.match(
+    await supportPage.locator('body').innerText(),
+    /stops working for this person at once, and so do all their recovery codes/,
+  );
   t.equal((await (await api('/totp/u-dana')).json()).enabled, true, 'not yet reset');
   await shotsOf('11-confirm-reset');
   await supportPage.getByRole('button', { name: 'Yes, reset the authenticator app' }).click();
   t.match(await supportPage.getByRole('status').innerText(), /authenticator app and its recovery codes are removed/);
-  t.same(await (await api('/totp/u-dana')).json(), { userRef: 'u-dana', enabled: false, required: false, enabledSince: null, recoveryCodesLeft: 0 });
+  t.same(await (await api('/totp/u-dana')).json(), {
+    userRef: 'u-dana',
+    enabled: false,
+    required: false,
+    enabledSince: null,
+    recoveryCodesLeft: 0,
+  });
   await shotsOf('11-person-reset');
 
   await supportPage.getByRole('link', { name: 'Audit' }).click();
-  t.notMatch(await supportPage.locator('table.audit').innerText(), /Operator signed in/, "the clients' events by default, not the operators' sign-ins");
+  t.notMatch(
+    await supportPage.locator('table.audit').innerText(),
+    /Operator signed in/,
+    "the clients' events by default, not the operators' sign-ins",
+  );
   await shotsOf('12-audit');
   await supportPage.getByLabel('What happened').selectOption('authenticator.reset');
   await supportPage.getByRole('button', { name: 'Filter' }).click();
-  t.match(await supportPage.locator('table.audit').innerText(), /Authenticator app reset.*Acme Portal.*operator sam@ops\.example.*Lost phone; identity checked by video call/s);
+  t.match(
+    await supportPage.locator('table.audit').innerText(),
+    /Authenticator app reset.*Acme Portal.*operator sam@ops\.example.*Lost phone; identity checked by video call/s,
+  );
   await shotsOf('12b-audit-filtered');
-  const trail = (await (await api('/events?type=address.lifted,authenticator.reset')).json()).events as { actor: string; actorId: string; data: { reason: string } }[];
-  t.same(trail.map((e) => [e.actor, e.actorId.startsWith('op_'), e.data.reason]), [
-    ['operator', true, 'Lost phone; identity checked by video call'],
-    ['operator', true, 'Ticket 812: mailbox fixed by their IT'],
-  ], "the client's GET /events carries who and why");
+  const trail = (await (await api('/events?type=address.lifted,authenticator.reset')).json()).events as {
+    actor: string;
+    actorId: string;
+    data: { reason: string };
+  }[];
+  t.same(
+    trail.map((e) => [e.actor, e.actorId.startsWith('op_'), e.data.reason]),
+    [
+      ['operator', true, 'Lost phone; identity checked by video call'],
+      ['operator', true, 'Ticket 812: mailbox fixed by their IT'],
+    ],
+    "the client's GET /events carries who and why",
+  );
 
   // The admin again: the operators page, then sign out and back in — the code, then the app.
   await page.goto(`${server.url}/console/operators`);

@@ -13,7 +13,11 @@ t.test('"Try it out" in /docs works from 127.0.0.1', async (t) => {
   if (!browser) return;
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-docs-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const mailcode = await startMailcode(t, { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, MAIL_DIR: join(dir, 'mail'), LOG_LEVEL: 'warn' });
+  const mailcode = await startMailcode(t, {
+    DATABASE_URL: `file:${join(dir, 'mailcode.db')}`,
+    MAIL_DIR: join(dir, 'mail'),
+    LOG_LEVEL: 'warn',
+  });
   t.match(mailcode.url, /^http:\/\/127\.0\.0\.1:/);
 
   const page = await browser.newPage();

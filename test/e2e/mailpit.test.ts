@@ -29,7 +29,11 @@ t.test('send-code → mail in Mailpit → verify-code → token verified against
   const ready = await fetch(`${server.url}/readyz`);
   t.equal(ready.status, 200, 'ready: database and SMTP');
 
-  const sent = await fetch(`${server.url}/send-code`, { method: 'POST', headers, body: JSON.stringify({ email: 'Dana@Acme.example', purpose: 'signup' }) });
+  const sent = await fetch(`${server.url}/send-code`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ email: 'Dana@Acme.example', purpose: 'signup' }),
+  });
   t.equal(sent.status, 202);
   const { verificationId } = (await sent.json()) as { verificationId: string };
 
@@ -44,20 +48,39 @@ t.test('send-code → mail in Mailpit → verify-code → token verified against
   const headersOfMail = await mailbox.getMessageHeaders(message.ID);
   t.same(headersOfMail['Auto-Submitted'], ['auto-generated']);
 
-  const verified = await fetch(`${server.url}/verify-code`, { method: 'POST', headers, body: JSON.stringify({ verificationId, code }) });
+  const verified = await fetch(`${server.url}/verify-code`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ verificationId, code }),
+  });
   t.equal(verified.status, 200);
   const { assertion } = (await verified.json()) as { assertion: string };
 
   const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
-  const { payload } = await jwtVerify(assertion, jwks, { issuer: 'http://mailcode.e2e.test', audience: clientId, typ: 'verification+jwt' });
-  t.match(payload, { sub: 'dana@acme.example', email_verified: true, purpose: 'signup', amr: ['otp'], verification_method: 'email', jti: verificationId });
+  const { payload } = await jwtVerify(assertion, jwks, {
+    issuer: 'http://mailcode.e2e.test',
+    audience: clientId,
+    typ: 'verification+jwt',
+  });
+  t.match(payload, {
+    sub: 'dana@acme.example',
+    email_verified: true,
+    purpose: 'signup',
+    amr: ['otp'],
+    verification_method: 'email',
+    jti: verificationId,
+  });
 
   const state = await fetch(`${server.url}/verifications/${verificationId}`, { headers });
   t.match(await state.json(), { status: 'verified', delivery: 'sent' });
 
   await server.stop('SIGTERM');
   t.equal(server.process.exitCode, 0, 'SIGTERM shuts down cleanly');
-  t.notMatch(server.output(), new RegExp(`(?<![A-Za-z0-9_-])${code}(?![A-Za-z0-9_-])`), 'the code is not in the server log');
+  t.notMatch(
+    server.output(),
+    new RegExp(`(?<![A-Za-z0-9_-])${code}(?![A-Za-z0-9_-])`),
+    'the code is not in the server log',
+  );
   t.notOk(server.output().includes(apiKey), 'the API key is not in the server log');
 });
 
@@ -67,18 +90,36 @@ t.test('a crash right after the 202 loses no mail: after restart exactly one cop
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const mailpit = await startMailpit(t, dir, ['--enable-chaos']);
   const mailbox = new MailpitClient(mailpit.apiUrl);
-  const env = { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`, LOG_LEVEL: 'warn' };
-  const { apiKey } = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--json'], env).stdout);
+  const env = {
+    DATABASE_URL: `file:${join(dir, 'mailcode.db')}`,
+    SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
+    LOG_LEVEL: 'warn',
+  };
+  const { apiKey } = JSON.parse(
+    runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--json'], env).stdout,
+  );
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
 
   // Mailpit refuses every mail, so the mail is still queued when the process dies.
   await mailbox.setChaosTriggers({ Sender: { ErrorCode: 451, Probability: 100 } });
   const first = await startMailcode(t, env);
-  const sent = await fetch(`${first.url}/send-code`, { method: 'POST', headers, body: JSON.stringify({ email: 'erin@acme.example' }) });
+  const sent = await fetch(`${first.url}/send-code`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ email: 'erin@acme.example' }),
+  });
   t.equal(sent.status, 202);
   // Wait for the first refusal, so the kill lands while the mail is mid-retry.
   const { verificationId } = (await sent.json()) as { verificationId: string };
-  await waitFor('a refused delivery', async () => ((await (await fetch(`${first.url}/verifications/${verificationId}`, { headers })).json()) as { deliveryAttempts: number }).deliveryAttempts > 0);
+  await waitFor(
+    'a refused delivery',
+    async () =>
+      (
+        (await (await fetch(`${first.url}/verifications/${verificationId}`, { headers })).json()) as {
+          deliveryAttempts: number;
+        }
+      ).deliveryAttempts > 0,
+  );
   await first.stop('SIGKILL');
   await mailbox.setChaosTriggers({ Sender: { ErrorCode: 451, Probability: 0 } });
 

@@ -21,33 +21,37 @@ if (absent && process.env.CI === 'true') throw new Error(absent);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-t.test('a connection checked out between two statements of a transaction when PostgreSQL stops: the transaction fails, as an outage, and nothing is thrown past it', { skip: absent ?? false }, async (t) => {
-  const postgres = await ownPostgres(t);
-  const db = openPostgres(postgres.url, 2);
-  t.teardown(() => db.$client.end().catch(() => {}));
-  let uncaught: unknown;
-  const onUncaught = (error: unknown) => (uncaught = error);
-  // tap fails a file on an uncaught exception; this listener sees it first, to say which.
-  process.on('uncaughtException', onUncaught);
-  t.teardown(() => void process.off('uncaughtException', onUncaught));
-  const failed = await db
-    .transaction(async (tx) => {
-      await tx.execute(sql`select 1`);
-      // The server ends every session (FATAL 57P01) while this one waits between statements.
-      await postgres.stop();
-      await sleep(200);
-      await tx.execute(sql`select 2`);
-    })
-    .then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-  t.ok(failed, 'the transaction failed');
-  t.ok(outageOf(failed), `read as an outage: ${JSON.stringify(outageOf(failed))}`);
-  t.equal(uncaught, undefined, 'no uncaught exception (the connection had a listener of its own)');
-  await postgres.start();
-  t.same((await db.execute(sql`select 3 as n`)).rows, [{ n: 3 }], 'the pool serves again once PostgreSQL is back');
-});
+t.test(
+  'a connection checked out between two statements of a transaction when PostgreSQL stops: the transaction fails, as an outage, and nothing is thrown past it',
+  { skip: absent ?? false },
+  async (t) => {
+    const postgres = await ownPostgres(t);
+    const db = openPostgres(postgres.url, 2);
+    t.teardown(() => db.$client.end().catch(() => {}));
+    let uncaught: unknown;
+    const onUncaught = (error: unknown) => (uncaught = error);
+    // tap fails a file on an uncaught exception; this listener sees it first, to say which.
+    process.on('uncaughtException', onUncaught);
+    t.teardown(() => void process.off('uncaughtException', onUncaught));
+    const failed = await db
+      .transaction(async (tx) => {
+        await tx.execute(sql`select 1`);
+        // The server ends every session (FATAL 57P01) while this one waits between statements.
+        await postgres.stop();
+        await sleep(200);
+        await tx.execute(sql`select 2`);
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    t.ok(failed, 'the transaction failed');
+    t.ok(outageOf(failed), `read as an outage: ${JSON.stringify(outageOf(failed))}`);
+    t.equal(uncaught, undefined, 'no uncaught exception (the connection had a listener of its own)');
+    await postgres.start();
+    t.same((await db.execute(sql`select 3 as n`)).rows, [{ n: 3 }], 'the pool serves again once PostgreSQL is back');
+  },
+);
 
 t.test('a PostgreSQL restart and a Redis restart under load', { skip: absent ?? false }, async (t) => {
   if (!requireBuild(t)) return;
@@ -84,7 +88,11 @@ t.test('a PostgreSQL restart and a Redis restart under load', { skip: absent ?? 
   t.teardown(() => load.stop());
   /** The first send answered 202 after `since`: how long service took to come back. */
   const backAfter = async (since: number) => {
-    await waitFor('a send accepted again', async () => load.answers.some((a) => a.route === 'send' && a.status === 202 && a.at > since), 30_000);
+    await waitFor(
+      'a send accepted again',
+      async () => load.answers.some((a) => a.route === 'send' && a.status === 202 && a.at > since),
+      30_000,
+    );
     return load.answers.find((a) => a.route === 'send' && a.status === 202 && a.at > since)!.at - since;
   };
   const during = (from: number, to: number) => load.answers.filter((a) => a.at >= from && a.at <= to);
@@ -105,7 +113,10 @@ t.test('a PostgreSQL restart and a Redis restart under load', { skip: absent ?? 
   t.ok(pgBack < 10_000, `sends accepted again ${pgBack} ms after PostgreSQL was back`);
   await waitFor('/readyz to say ready', async () => (await ready()) === 200, 10_000);
   const pgOutage = during(pgDown, pgUp);
-  t.ok(pgOutage.some((a) => a.status === 503), `answers during the outage: ${JSON.stringify(tally(pgOutage))}`);
+  t.ok(
+    pgOutage.some((a) => a.status === 503),
+    `answers during the outage: ${JSON.stringify(tally(pgOutage))}`,
+  );
 
   // Redis away for 5 seconds: sends need its counters (503), verifies do not.
   await sleep(1_000);
@@ -120,20 +131,38 @@ t.test('a PostgreSQL restart and a Redis restart under load', { skip: absent ?? 
   const redisBack = await backAfter(redisUp);
   t.ok(redisBack < 10_000, `sends accepted again ${redisBack} ms after Redis was back`);
   await waitFor('/readyz to say ready', async () => (await ready()) === 200, 10_000);
-  t.same(tally(redisOutage.filter((a) => a.route === 'send' && a.status !== 202 && a.status !== 503)), {}, `sends while Redis is away: 503 (${JSON.stringify(tally(redisOutage))})`);
-  t.ok(redisOutage.some((a) => a.route === 'verify' && (a.status === 422 || a.status === 429)), 'verifies go on without Redis');
+  t.same(
+    tally(redisOutage.filter((a) => a.route === 'send' && a.status !== 202 && a.status !== 503)),
+    {},
+    `sends while Redis is away: 503 (${JSON.stringify(tally(redisOutage))})`,
+  );
+  t.ok(
+    redisOutage.some((a) => a.route === 'verify' && (a.status === 422 || a.status === 429)),
+    'verifies go on without Redis',
+  );
 
   await sleep(1_000);
   await load.stop();
   const all: Answer[] = load.answers;
   t.ok(alive(), 'alive at the end');
-  t.same(all.filter((a) => a.status === 0 || a.status >= 500 && a.status !== 503).map((a) => `${a.route} ${a.status} ${a.code}`), [], `no 500 and no refused connection in ${all.length} answers: ${JSON.stringify(tally(all))}`);
+  t.same(
+    all
+      .filter((a) => a.status === 0 || (a.status >= 500 && a.status !== 503))
+      .map((a) => `${a.route} ${a.status} ${a.code}`),
+    [],
+    `no 500 and no refused connection in ${all.length} answers: ${JSON.stringify(tally(all))}`,
+  );
   const without = all.filter((a) => a.status === 503 && !(Number(a.retryAfter) >= 1));
   t.equal(without.length, 0, `every 503 has Retry-After (${all.filter((a) => a.status === 503).length} of them)`);
-  t.ok(all.filter((a) => a.status === 503).every((a) => a.code === 'service_unavailable'), 'each 503 is service_unavailable');
+  t.ok(
+    all.filter((a) => a.status === 503).every((a) => a.code === 'service_unavailable'),
+    'each 503 is service_unavailable',
+  );
 
   // Every mail answered 202 arrives, once.
-  await waitFor('every accepted mail', async () => load.accepted.every((email) => arrivals.has(email)), 60_000).catch(() => {});
+  await waitFor('every accepted mail', async () => load.accepted.every((email) => arrivals.has(email)), 60_000).catch(
+    () => {},
+  );
   const missing = load.accepted.filter((email) => !arrivals.has(email));
   const twice = [...arrivals].filter(([, n]) => n > 1).map(([email]) => email);
   t.same(missing, [], `all ${load.accepted.length} accepted mails arrived`);

@@ -13,7 +13,15 @@ import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { packageRoot } from '../../src/shared/paths.js';
 import { launchChromium } from '../helpers/browser.js';
-import { freePort, requireBuild, runCli, startMailcode, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
+import {
+  freePort,
+  requireBuild,
+  runCli,
+  startMailcode,
+  startMailpit,
+  stopProcess,
+  waitFor,
+} from '../helpers/processes.js';
 import { mailcode as cli } from '../helpers/cli-in-process.js';
 
 const jsQR = jsQRModule.default; // CommonJS, its function on exports.default
@@ -35,12 +43,21 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
     LOG_LEVEL: 'warn',
     RESEND_COOLDOWN_SECONDS: '30',
   };
-  const { clientId, apiKey } = JSON.parse(runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env).stdout);
+  const { clientId, apiKey } = JSON.parse(
+    runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env).stdout,
+  );
   const mailcode = await startMailcode(t, { ...env, PUBLIC_URL: 'http://mailcode.portal.test' });
 
   const portalPort = await freePort();
   const portal = spawn(process.execPath, [join(packageRoot, 'examples/portal/server.mjs')], {
-    env: { ...process.env, MAILCODE_URL: mailcode.url, MAILCODE_API_KEY: apiKey, MAILCODE_CLIENT_ID: clientId, MAILCODE_ISSUER: 'http://mailcode.portal.test', PORT: String(portalPort) },
+    env: {
+      ...process.env,
+      MAILCODE_URL: mailcode.url,
+      MAILCODE_API_KEY: apiKey,
+      MAILCODE_CLIENT_ID: clientId,
+      MAILCODE_ISSUER: 'http://mailcode.portal.test',
+      PORT: String(portalPort),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   t.teardown(() => stopProcess(portal));
@@ -50,7 +67,11 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   const page = await browser.newPage({ viewport: { width: 390, height: 780 } });
   const shot = (name: string) => page.screenshot({ path: join(shots, `portal-${name}.png`), fullPage: true });
   const latestCode = async (email: string, after: number) => {
-    await waitFor(`a new mail to ${email}`, async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after, 10_000);
+    await waitFor(
+      `a new mail to ${email}`,
+      async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after,
+      10_000,
+    );
     const newest = (await mailbox.searchMessages({ query: `to:${email}` })).messages[0]!;
     const message = await mailbox.getMessageSummary(newest.ID);
     return /^ {4}(\d{6})$/m.exec(message.Text)![1]!;
@@ -71,7 +92,11 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   const codeInput = page.getByLabel('Verification code');
   t.equal(await codeInput.getAttribute('autocomplete'), 'one-time-code');
   t.equal(await codeInput.getAttribute('inputmode'), 'numeric');
-  t.match(await page.locator('#resend').innerText(), /Send a new code in \d+ s/, 'a visible countdown before resending');
+  t.match(
+    await page.locator('#resend').innerText(),
+    /Send a new code in \d+ s/,
+    'a visible countdown before resending',
+  );
   await shot('2-code-sent');
   const signupCode = await latestCode('dana@acme.example', 0);
   await codeInput.fill(signupCode === '000000' ? '111111' : '000000');
@@ -112,7 +137,11 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   const phone = OTPAuth.URI.parse(scanned!.data) as OTPAuth.TOTP;
   t.equal(phone.issuer, 'Acme Portal');
   t.equal(phone.label, 'dana@acme.example');
-  t.equal((await page.locator('#totp-secret').innerText()).replace(/\s/g, ''), phone.secret.base32, 'the key for typing in is the same secret');
+  t.equal(
+    (await page.locator('#totp-secret').innerText()).replace(/\s/g, ''),
+    phone.secret.base32,
+    'the key for typing in is the same secret',
+  );
   await shot('8-totp-setup');
   const appCode = (offsetSteps = 0) => phone.generate({ timestamp: Date.now() + offsetSteps * 30_000 });
   await page.getByLabel('Code from the app').fill(appCode() === '000000' ? '111111' : '000000');
@@ -125,7 +154,10 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   t.equal(recoveryCodes.length, 10, 'ten recovery codes, shown once');
   await shot('9-recovery-codes');
   await page.getByRole('link', { name: 'Done' }).click();
-  t.match(await page.locator('#mfa-status').innerText(), /On since \d{4}-\d{2}-\d{2}: authenticator app\. 10 recovery codes left\./);
+  t.match(
+    await page.locator('#mfa-status').innerText(),
+    /On since \d{4}-\d{2}-\d{2}: authenticator app\. 10 recovery codes left\./,
+  );
 
   // From now on every login asks for the app's code (the next step's: the current one
   // confirmed the app and is never accepted twice).
@@ -142,7 +174,11 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   await shot('10-totp-login');
   await page.getByRole('button', { name: 'Verify' }).click();
   t.match(await bodyText(page), /Signed in as dana@acme\.example/);
-  t.equal((await mailbox.searchMessages({ query: 'to:dana@acme.example' })).messages_count, mailsBefore, 'no mail: the app is the second factor');
+  t.equal(
+    (await mailbox.searchMessages({ query: 'to:dana@acme.example' })).messages_count,
+    mailsBefore,
+    'no mail: the app is the second factor',
+  );
 
   // A lost phone: a recovery code works once.
   await logIn();
@@ -156,12 +192,22 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
 
   // A client that requires a second factor: a new person is enrolled right after their
   // first email code (and password), before the account opens.
-  const secure = await cli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--second-factor', 'required', '--json'], env);
+  const secure = await cli(
+    ['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--second-factor', 'required', '--json'],
+    env,
+  );
   t.equal(secure.status, 0, secure.stderr);
   const strict = JSON.parse(secure.stdout) as { clientId: string; apiKey: string };
   const strictPort = await freePort();
   const strictPortal = spawn(process.execPath, [join(packageRoot, 'examples/portal/server.mjs')], {
-    env: { ...process.env, MAILCODE_URL: mailcode.url, MAILCODE_API_KEY: strict.apiKey, MAILCODE_CLIENT_ID: strict.clientId, MAILCODE_ISSUER: 'http://mailcode.portal.test', PORT: String(strictPort) },
+    env: {
+      ...process.env,
+      MAILCODE_URL: mailcode.url,
+      MAILCODE_API_KEY: strict.apiKey,
+      MAILCODE_CLIENT_ID: strict.clientId,
+      MAILCODE_ISSUER: 'http://mailcode.portal.test',
+      PORT: String(strictPort),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   t.teardown(() => stopProcess(strictPortal));
@@ -175,11 +221,17 @@ t.test('sign up and log in through the example portal, in Chromium', async (t) =
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByLabel('New password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Create account' }).click();
-  t.match(await page.locator('#required-note').innerText(), /requires an authenticator app/, 'enrolment before the account opens');
+  t.match(
+    await page.locator('#required-note').innerText(),
+    /requires an authenticator app/,
+    'enrolment before the account opens',
+  );
   t.notMatch(await bodyText(page), /Signed in/);
   await shot('12-required-enrolment');
   const erinQr = PNG.sync.read(await page.locator('#totp-qr svg').screenshot());
-  const erinPhone = OTPAuth.URI.parse(jsQR(new Uint8ClampedArray(erinQr.data), erinQr.width, erinQr.height)!.data) as OTPAuth.TOTP;
+  const erinPhone = OTPAuth.URI.parse(
+    jsQR(new Uint8ClampedArray(erinQr.data), erinQr.width, erinQr.height)!.data,
+  ) as OTPAuth.TOTP;
   t.equal(erinPhone.label, 'erin@acme.example');
   await page.getByLabel('Code from the app').fill(erinPhone.generate());
   await page.getByRole('button', { name: 'Confirm' }).click();

@@ -22,18 +22,41 @@ t.test('the code page says at once that the mail server refused the mail', async
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(shots, { recursive: true });
   const smtpPort = await scriptedSmtpServer(t, {
-    'nobody@acme.example': ['550 5.1.1 <nobody@acme.example>: Recipient address rejected: User unknown in virtual mailbox table'],
+    'nobody@acme.example': [
+      '550 5.1.1 <nobody@acme.example>: Recipient address rejected: User unknown in virtual mailbox table',
+    ],
     'busy@acme.example': ['421 4.3.2 Service shutting down'],
   });
-  const env = { DATABASE_URL: `file:${join(dir, 'mailcode.db')}`, SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, MAIL_FROM: 'Acme Portal <no-reply@acme.example>', LOG_LEVEL: 'warn' };
-  const { clientId, apiKey } = JSON.parse(runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env).stdout);
+  const env = {
+    DATABASE_URL: `file:${join(dir, 'mailcode.db')}`,
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    MAIL_FROM: 'Acme Portal <no-reply@acme.example>',
+    LOG_LEVEL: 'warn',
+  };
+  const { clientId, apiKey } = JSON.parse(
+    runCli(['clients', 'create', '--name', 'Acme Portal', '--domain', 'acme.example', '--json'], env).stdout,
+  );
   const portalPort = await freePort();
-  const mailEvents = ['mail.sent', 'mail.deferred', 'mail.bounced', 'mail.suppressed', 'mail.failed'].flatMap((type) => ['--event', type]);
-  const { secret } = JSON.parse(runCli(['webhooks', 'add', clientId, `http://127.0.0.1:${portalPort}/mailcode/webhooks`, ...mailEvents, '--json'], env).stdout);
+  const mailEvents = ['mail.sent', 'mail.deferred', 'mail.bounced', 'mail.suppressed', 'mail.failed'].flatMap(
+    (type) => ['--event', type],
+  );
+  const { secret } = JSON.parse(
+    runCli(
+      ['webhooks', 'add', clientId, `http://127.0.0.1:${portalPort}/mailcode/webhooks`, ...mailEvents, '--json'],
+      env,
+    ).stdout,
+  );
   const mailcode = await startMailcode(t, env);
 
   const portal = spawn(process.execPath, [join(packageRoot, 'examples/portal/server.mjs')], {
-    env: { ...process.env, MAILCODE_URL: mailcode.url, MAILCODE_API_KEY: apiKey, MAILCODE_CLIENT_ID: clientId, MAILCODE_WEBHOOK_SECRET: secret, PORT: String(portalPort) },
+    env: {
+      ...process.env,
+      MAILCODE_URL: mailcode.url,
+      MAILCODE_API_KEY: apiKey,
+      MAILCODE_CLIENT_ID: clientId,
+      MAILCODE_WEBHOOK_SECRET: secret,
+      PORT: String(portalPort),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   t.teardown(() => stopProcess(portal));
@@ -56,19 +79,33 @@ t.test('the code page says at once that the mail server refused the mail', async
   await notice.waitFor({ state: 'visible', timeout: 15_000 });
   t.equal(await notice.innerText(), 'Your mail server refused the message (mailbox unknown); check the address.');
   t.equal(await notice.getAttribute('role'), 'alert', 'read out by screen readers');
-  t.equal(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage), true, 'without reloading the page');
+  t.equal(
+    await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage),
+    true,
+    'without reloading the page',
+  );
   await page.screenshot({ path: join(shots, 'portal-11-mail-refused.png'), fullPage: true });
 
   // The address is now suppressed: asking again is answered at once, with the reason.
   await page.goto(`${portalUrl}/signup`);
   await page.getByLabel('Work email').fill('nobody@acme.example');
   await page.getByRole('button', { name: 'Send verification code' }).click();
-  t.equal(await page.getByRole('alert').innerText(), 'Mail to this address was refused (mailbox unknown). Check the address, or use another one.');
+  t.equal(
+    await page.getByRole('alert').innerText(),
+    'Mail to this address was refused (mailbox unknown). Check the address, or use another one.',
+  );
 
   // A server that says "later": the page says mailcode keeps trying.
   await signUp('busy@acme.example');
-  await waitFor('the deferred notice', async () => /has not accepted the message yet/.test(await notice.innerText()), 15_000);
-  t.equal(await notice.innerText(), 'Your mail server has not accepted the message yet (mail system problem). We keep trying; it can take a few minutes.');
+  await waitFor(
+    'the deferred notice',
+    async () => /has not accepted the message yet/.test(await notice.innerText()),
+    15_000,
+  );
+  t.equal(
+    await notice.innerText(),
+    'Your mail server has not accepted the message yet (mail system problem). We keep trying; it can take a few minutes.',
+  );
 
   // An accepted mail says nothing: no notice, only the code form.
   await signUp('dana@acme.example');
@@ -78,21 +115,38 @@ t.test('the code page says at once that the mail server refused the mail', async
   // Only mailcode's signature is believed.
   const forged = await fetch(`${portalUrl}/mailcode/webhooks`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'webhook-id': 'msg_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
-    body: JSON.stringify({ type: 'mail.bounced', timestamp: new Date().toISOString(), data: { id: 'ev_x', subject: 'vf_x', enhancedStatus: '5.1.1' } }),
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_forged',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': 'v1,AAAA',
+    },
+    body: JSON.stringify({
+      type: 'mail.bounced',
+      timestamp: new Date().toISOString(),
+      data: { id: 'ev_x', subject: 'vf_x', enhancedStatus: '5.1.1' },
+    }),
   });
   t.equal(forged.status, 400, 'a forged webhook is refused');
 
   // Oversize bodies are refused as such (413), whether announced or streamed.
-  const oversize = await fetch(`${portalUrl}/mailcode/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(70_000) });
+  const oversize = await fetch(`${portalUrl}/mailcode/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: 'x'.repeat(70_000),
+  });
   t.equal(oversize.status, 413, 'an oversize webhook body');
   // Sent chunked, with no length announced; the portal may close before the last chunk, so
   // a write error after its answer is expected.
   const longForm = await new Promise<{ status: number }>((resolve, reject) => {
-    const request = httpRequest(`${portalUrl}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (response) => {
-      response.resume();
-      resolve({ status: response.statusCode! });
-    });
+    const request = httpRequest(
+      `${portalUrl}/login`,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (response) => {
+        response.resume();
+        resolve({ status: response.statusCode! });
+      },
+    );
     request.on('error', (error) => setTimeout(() => reject(error), 1_000));
     for (let i = 0; i < 4; i++) request.write(`email=${'a'.repeat(5_000)}`);
     request.end();

@@ -95,7 +95,10 @@ export { byOperator };
 
 /** A portal client as `mailcode clients create` makes it (through the clients service), with its API key and auth header. */
 export async function addClient(clients: ClientsService, settings: Partial<ClientSettings> = {}) {
-  const { client, apiKey } = await clients.create({ name: 'Acme Portal', allowedDomains: ['acme.example'], ...settings }, byOperator);
+  const { client, apiKey } = await clients.create(
+    { name: 'Acme Portal', allowedDomains: ['acme.example'], ...settings },
+    byOperator,
+  );
   return { ...client, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
 }
 
@@ -109,7 +112,12 @@ export async function build(t: Test, options: BuildOptions = {}) {
   const clock = new TestClock();
   const mail = new CapturingTransport();
   const logs = new LogCapture();
-  const app = await buildApp(config, { now: clock.now, transport: options.transport ?? mail, logStream: logs, startWorker: false });
+  const app = await buildApp(config, {
+    now: clock.now,
+    transport: options.transport ?? mail,
+    logStream: logs,
+    startWorker: false,
+  });
   await app.ready();
   t.teardown(async () => {
     await app.close();
@@ -120,13 +128,23 @@ export async function build(t: Test, options: BuildOptions = {}) {
     addClient(app.mailcode.clients, { name, allowedDomains: domains, defaultLocale });
 
   async function sendCode(apiKey: string, body: Record<string, unknown>) {
-    const response = await app.inject({ method: 'POST', url: '/send-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: body,
+    });
     await app.mailcode.worker.runOnce();
     return response;
   }
 
   async function verifyCode(apiKey: string, body: Record<string, unknown>) {
-    return app.inject({ method: 'POST', url: '/verify-code', headers: { authorization: `Bearer ${apiKey}` }, payload: body });
+    return app.inject({
+      method: 'POST',
+      url: '/verify-code',
+      headers: { authorization: `Bearer ${apiKey}` },
+      payload: body,
+    });
   }
 
   return { app, config, configWith, clock, mail, logs, dir, createClient, sendCode, verifyCode };

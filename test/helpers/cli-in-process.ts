@@ -12,18 +12,30 @@ class Exited extends Error {
 }
 
 /** Runs one command as `mailcode ...args` would, with `env` over this process's environment. */
-export async function mailcode(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+export async function mailcode(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   // stdout itself is left alone: it carries this test's TAP stream. The commands print with
   // console.log (only `qa` writes to stdout directly, and it is not run here).
-  const saved = { env: process.env, exitCode: process.exitCode, exit: process.exit, err: process.stderr.write, log: console.log, error: console.error };
+  const saved = {
+    env: process.env,
+    exitCode: process.exitCode,
+    exit: process.exit,
+    err: process.stderr.write,
+    log: console.log,
+    error: console.error,
+  };
   process.env = { ...process.env, ...env };
   process.exitCode = undefined;
   process.exit = ((code?: number) => {
     throw new Exited(code ?? 0);
   }) as typeof process.exit;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (
+    (stderr += String(chunk)), true
+  )) as typeof process.stderr.write;
   console.log = (...parts: unknown[]) => void (stdout += `${parts.map(String).join(' ')}\n`);
   console.error = (...parts: unknown[]) => void (stderr += `${parts.map(String).join(' ')}\n`);
   let status: number;

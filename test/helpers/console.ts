@@ -37,7 +37,9 @@ export class ConsoleBrowser {
   }
 
   async get(url: string) {
-    return this.remember(await this.app.inject({ method: 'GET', url, headers: { host: this.host, ...this.cookieHeader() } }));
+    return this.remember(
+      await this.app.inject({ method: 'GET', url, headers: { host: this.host, ...this.cookieHeader() } }),
+    );
   }
 
   /**
@@ -70,10 +72,17 @@ export class ConsoleBrowser {
       const secret = /id="totp-secret">([^<]+)</.exec(page.body)![1]!.replace(/\s/g, '');
       const enrollmentId = /name="enrollmentId" value="([^"]+)"/.exec(page.body)![1]!;
       this.totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), ...totpParameters });
-      return this.signedIn(await this.post('/console/sign-in/enrol', { enrollmentId, code: this.totp.generate({ timestamp: clock.now() }) }));
+      return this.signedIn(
+        await this.post('/console/sign-in/enrol', {
+          enrollmentId,
+          code: this.totp.generate({ timestamp: clock.now() }),
+        }),
+      );
     }
     await this.get('/console/sign-in/authenticator');
-    return this.signedIn(await this.post('/console/sign-in/authenticator', { code: this.totp!.generate({ timestamp: clock.now() }) }));
+    return this.signedIn(
+      await this.post('/console/sign-in/authenticator', { code: this.totp!.generate({ timestamp: clock.now() }) }),
+    );
   }
 
   /** The last step's answer; the signed-in session's CSRF token read off a page of it. */

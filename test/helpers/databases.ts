@@ -16,7 +16,8 @@ import { migratePostgres, openPostgres } from '../../src/store/postgres/open.js'
 export let onPostgres = false;
 
 /** A role allowed to create databases (README: "Running on PostgreSQL and Redis"). */
-export const postgresAdminUrl = process.env.MAILCODE_TEST_POSTGRES_URL ?? 'postgres://mailcode:mailcode@127.0.0.1:5432/postgres';
+export const postgresAdminUrl =
+  process.env.MAILCODE_TEST_POSTGRES_URL ?? 'postgres://mailcode:mailcode@127.0.0.1:5432/postgres';
 export const redisTestUrl = process.env.MAILCODE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function databaseUrl(name: string): string {
@@ -28,7 +29,9 @@ export function databaseUrl(name: string): string {
 /** The template's name changes with the migrations, so a stale template is never used. */
 function templateName(): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(migrationsDirs.postgres).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(migrationsDirs.postgres)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     hash.update(readFileSync(join(migrationsDirs.postgres, file)));
   }
   return `mailcode_template_${hash.digest('hex').slice(0, 12)}`;
@@ -91,7 +94,9 @@ export async function databaseText(databaseUrl: string, dir: string): Promise<st
       .join('\n');
   }
   return queryRows(databaseUrl, async (client) => {
-    const tables = await client.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public'");
+    const tables = await client.query<{ name: string }>(
+      "select table_name as name from information_schema.tables where table_schema = 'public'",
+    );
     // One query at a time: a pg connection runs queries in turn anyway, and queueing them
     // (Promise.all) is deprecated in pg 8 and an error in pg 9.
     const rows: string[] = [];

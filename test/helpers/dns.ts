@@ -46,11 +46,25 @@ export class Zone {
             // dns2's types want its Resource class; the encoder takes plain records (its README's way).
             response.answers.push(
               (type === 'MX'
-                ? { name: question.name, type: Packet.TYPE.MX, class: Packet.CLASS.IN, ttl: 60, exchange: r.value, priority: 10 }
-                : { name: question.name, type: Packet.TYPE.TXT, class: Packet.CLASS.IN, ttl: 60, data: chunks(r.value) }) as unknown as (typeof response.answers)[number],
+                ? {
+                    name: question.name,
+                    type: Packet.TYPE.MX,
+                    class: Packet.CLASS.IN,
+                    ttl: 60,
+                    exchange: r.value,
+                    priority: 10,
+                  }
+                : {
+                    name: question.name,
+                    type: Packet.TYPE.TXT,
+                    class: Packet.CLASS.IN,
+                    ttl: 60,
+                    data: chunks(r.value),
+                  }) as unknown as (typeof response.answers)[number],
             );
           }
-          if (response.answers.length === 0) response.header.rcode = this.records.has(question.name.toLowerCase()) ? 0 : 3;
+          if (response.answers.length === 0)
+            response.header.rcode = this.records.has(question.name.toLowerCase()) ? 0 : 3;
         }
         send(response);
       },

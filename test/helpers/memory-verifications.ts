@@ -3,7 +3,15 @@
 import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
 import type { SendLimits, Verification } from '../../src/verification/model.js';
 import type { NewEvent } from '../../src/events/model.js';
-import type { AttemptOps, BucketRow, CounterIncrement, LinkOps, SendLink, SendOps, Suppressed } from '../../src/verification/ports.js';
+import type {
+  AttemptOps,
+  BucketRow,
+  CounterIncrement,
+  LinkOps,
+  SendLink,
+  SendOps,
+  Suppressed,
+} from '../../src/verification/ports.js';
 
 /** The limits the flows' unit tests send under (ASVS-like defaults, small enough to reach). */
 export const testSendLimits: SendLimits = {
@@ -27,8 +35,21 @@ export const testSendLimits: SendLimits = {
 export function withPendingVerification(now: number, changes: Partial<Verification> = {}): MemoryVerifications {
   const store = new MemoryVerifications();
   store.verifications.set('vf_1', {
-    id: 'vf_1', clientId: 'cl_acme', email: 'a@acme.example', purpose: 'login', locale: 'en', status: 'pending', attempts: 0,
-    maxAttempts: 5, sendCount: 1, createdAt: now - 1_000, lastSentAt: now - 1_000, expiresAt: now + 600_000, verifiedAt: null, verifiedWith: null, ...changes,
+    id: 'vf_1',
+    clientId: 'cl_acme',
+    email: 'a@acme.example',
+    purpose: 'login',
+    locale: 'en',
+    status: 'pending',
+    attempts: 0,
+    maxAttempts: 5,
+    sendCount: 1,
+    createdAt: now - 1_000,
+    lastSentAt: now - 1_000,
+    expiresAt: now + 600_000,
+    verifiedAt: null,
+    verifiedWith: null,
+    ...changes,
   });
   store.codes.set('vf_1', ['right']);
   return store;
@@ -41,14 +62,25 @@ export class MemoryVerifications {
     const made = this.verifications.get(id);
     if (made) return made;
     const decoy: Verification = {
-      id, clientId, email: '~', purpose: 'login', locale: 'en', status: 'pending', attempts: 0, maxAttempts: 2_147_483_647,
-      sendCount: 0, createdAt: 0, lastSentAt: 0, expiresAt: 8_640_000_000_000_000, verifiedAt: null, verifiedWith: null,
+      id,
+      clientId,
+      email: '~',
+      purpose: 'login',
+      locale: 'en',
+      status: 'pending',
+      attempts: 0,
+      maxAttempts: 2_147_483_647,
+      sendCount: 0,
+      createdAt: 0,
+      lastSentAt: 0,
+      expiresAt: 8_640_000_000_000_000,
+      verifiedAt: null,
+      verifiedWith: null,
     };
     this.verifications.set(id, decoy);
     this.codes.set(id, ['decoy-hash-nothing-matches']);
     return decoy;
   }
-
 
   readonly verifications = new Map<string, Verification>();
   readonly codes = new Map<string, string[]>();
@@ -68,7 +100,8 @@ export class MemoryVerifications {
   interleavedSends = 0;
 
   private count(increments: CounterIncrement[]) {
-    for (const e of increments) this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) + 1);
+    for (const e of increments)
+      this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) + 1);
   }
 
   private buckets(key: string, since: number): BucketRow[] {
@@ -87,11 +120,25 @@ export class MemoryVerifications {
       const newest = (list: number[], limit: number) => list.sort((a, b) => b - a).slice(0, limit);
       const state = {
         latest: latest && { ...latest },
-        sendsToEmail: newest(this.sends.filter((s) => s.email === q.email && s.at > q.emailSince).map((s) => s.at), q.emailLimit),
-        sendsFromIp: q.ip === null ? [] : newest(this.sends.filter((s) => s.ip === q.ip && s.at > q.ipSince).map((s) => s.at), q.ipLimit),
-        guard: { email: this.guards.get(`email:${q.email}`) ?? null, ip: q.ip === null ? null : (this.guards.get(`ip:${q.ip}`) ?? null) },
+        sendsToEmail: newest(
+          this.sends.filter((s) => s.email === q.email && s.at > q.emailSince).map((s) => s.at),
+          q.emailLimit,
+        ),
+        sendsFromIp:
+          q.ip === null
+            ? []
+            : newest(
+                this.sends.filter((s) => s.ip === q.ip && s.at > q.ipSince).map((s) => s.at),
+                q.ipLimit,
+              ),
+        guard: {
+          email: this.guards.get(`email:${q.email}`) ?? null,
+          ip: q.ip === null ? null : (this.guards.get(`ip:${q.ip}`) ?? null),
+        },
         buckets: Object.fromEntries(q.counters.map((c) => [c.key, this.buckets(c.key, c.since)])),
-        suppression: [this.suppressions.get(`${q.clientId}|${q.email}`)].find((s) => s !== undefined && s.until > q.now),
+        suppression: [this.suppressions.get(`${q.clientId}|${q.email}`)].find(
+          (s) => s !== undefined && s.until > q.now,
+        ),
       };
       if (this.interleavedSends > 0) {
         this.interleavedSends--;
@@ -105,7 +152,8 @@ export class MemoryVerifications {
     },
     uncount: (increments) => {
       this.calls.push('uncount');
-      for (const e of increments) this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) - 1);
+      for (const e of increments)
+        this.counters.set(`${e.key}|${e.bucket}`, (this.counters.get(`${e.key}|${e.bucket}`) ?? 0) - 1);
     },
     commitSend: (w) => {
       this.calls.push('commitSend');
@@ -122,8 +170,20 @@ export class MemoryVerifications {
         this.links.set(v.id, [...(this.links.get(v.id) ?? []), ...(w.link ? [w.link] : [])].slice(-v.keepCodes));
       } else {
         verification = {
-          id: v.id, clientId: w.clientId, email: w.email, purpose: v.purpose, locale: v.locale, status: 'pending', attempts: 0,
-          maxAttempts: v.maxAttempts, sendCount: 1, createdAt: w.now, lastSentAt: w.now, expiresAt: w.expiresAt, verifiedAt: null, verifiedWith: null,
+          id: v.id,
+          clientId: w.clientId,
+          email: w.email,
+          purpose: v.purpose,
+          locale: v.locale,
+          status: 'pending',
+          attempts: 0,
+          maxAttempts: v.maxAttempts,
+          sendCount: 1,
+          createdAt: w.now,
+          lastSentAt: w.now,
+          expiresAt: w.expiresAt,
+          verifiedAt: null,
+          verifiedWith: null,
         };
         this.codes.set(v.id, [w.codeHash]);
         this.links.set(v.id, w.link ? [w.link] : []);
@@ -147,7 +207,9 @@ export class MemoryVerifications {
       const found =
         'verificationId' in target
           ? this.verifications.get(target.verificationId)
-          : [...this.verifications.values()].filter((v) => v.clientId === clientId && v.email === target.email && v.purpose === target.purpose).sort((a, b) => b.createdAt - a.createdAt)[0];
+          : [...this.verifications.values()]
+              .filter((v) => v.clientId === clientId && v.email === target.email && v.purpose === target.purpose)
+              .sort((a, b) => b.createdAt - a.createdAt)[0];
       const row = found?.clientId === clientId ? found : undefined;
       const snapshot = row && { ...row };
       if (row && this.interleavedAttempts > 0) {
@@ -157,7 +219,11 @@ export class MemoryVerifications {
       if (!row) {
         // As the databases do: the client's decoy, read in place of what is not there.
         const decoy = this.decoyOf(clientId);
-        return { verification: undefined, decoy: { id: decoy.id, attempts: decoy.attempts }, codeHashes: [...(this.codes.get(decoy.id) ?? [])] };
+        return {
+          verification: undefined,
+          decoy: { id: decoy.id, attempts: decoy.attempts },
+          codeHashes: [...(this.codes.get(decoy.id) ?? [])],
+        };
       }
       return { verification: snapshot, codeHashes: [...(this.codes.get(row.id) ?? [])] };
     },
@@ -165,7 +231,8 @@ export class MemoryVerifications {
       this.calls.push(`commitAttempt:${w.outcome}`);
       this.count(w.count);
       const row = this.verifications.get(w.id);
-      if (!row || row.status !== 'pending' || row.attempts !== w.seenAttempts || row.expiresAt <= w.now) return undefined;
+      if (!row || row.status !== 'pending' || row.attempts !== w.seenAttempts || row.expiresAt <= w.now)
+        return undefined;
       row.attempts++;
       if (w.outcome === 'wrong') {
         if (row.attempts >= row.maxAttempts) row.status = 'locked';
@@ -183,16 +250,26 @@ export class MemoryVerifications {
   readonly linkOps: LinkOps = {
     loadLink: ({ clientId, linkHashes, probes }) => {
       this.calls.push('loadLink');
-      const found = [...this.links].flatMap(([id, list]) => list.filter((l) => linkHashes.includes(l.linkHash)).map((l) => ({ id, ...l })))[0];
+      const found = [...this.links].flatMap(([id, list]) =>
+        list.filter((l) => linkHashes.includes(l.linkHash)).map((l) => ({ id, ...l })),
+      )[0];
       const row = found && this.verifications.get(found.id);
       const mine = row?.clientId === clientId ? row : undefined;
       if (mine && this.interleavedAttempts > 0) {
         this.interleavedAttempts--;
         const snapshot = { ...mine };
         mine.attempts++;
-        return { verification: snapshot, bindingHash: found!.bindingHash, probes: this.buckets(probes.key, probes.since) };
+        return {
+          verification: snapshot,
+          bindingHash: found!.bindingHash,
+          probes: this.buckets(probes.key, probes.since),
+        };
       }
-      return { verification: mine && { ...mine }, bindingHash: mine ? found!.bindingHash : null, probes: this.buckets(probes.key, probes.since) };
+      return {
+        verification: mine && { ...mine },
+        bindingHash: mine ? found!.bindingHash : null,
+        probes: this.buckets(probes.key, probes.since),
+      };
     },
     commitAttempt: (w) => this.attemptOps.commitAttempt(w),
     recordLinkRefusal: (w) => {

@@ -7,10 +7,18 @@ import { parse } from 'yaml';
 import type { LightMyRequestResponse } from 'fastify';
 import { openapiPath } from '../../src/shared/paths.js';
 
-type Operation = { responses: Record<string, { $ref?: string; content?: Record<string, { schema: object }>; headers?: Record<string, unknown> }> };
+type Operation = {
+  responses: Record<
+    string,
+    { $ref?: string; content?: Record<string, { schema: object }>; headers?: Record<string, unknown> }
+  >;
+};
 export const openapi = parse(readFileSync(openapiPath, 'utf8')) as {
   paths: Record<string, Record<string, Operation>>;
-  components: { responses: Record<string, { content?: Record<string, { schema: object }> }>; schemas: Record<string, object> };
+  components: {
+    responses: Record<string, { content?: Record<string, { schema: object }> }>;
+    schemas: Record<string, object>;
+  };
 };
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -20,7 +28,9 @@ ajv.addSchema({ ...openapi, $id: 'openapi' } as object);
 /** `/verifications/vf_x` → `/verifications/{id}` */
 export function templateFor(path: string): string | undefined {
   const clean = path.split('?')[0]!;
-  return Object.keys(openapi.paths).find((template) => new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(clean));
+  return Object.keys(openapi.paths).find((template) =>
+    new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(clean),
+  );
 }
 
 export function openapiMismatch(method: string, path: string, response: LightMyRequestResponse): string | undefined {
@@ -37,11 +47,13 @@ export function openapiMismatch(method: string, path: string, response: LightMyR
   if (!content) return `${method} ${template} ${response.statusCode} is not described as ${mediaType}`;
   if (!mediaType.endsWith('json')) return undefined;
   const pointer = `openapi#/paths/${template.replace(/~/g, '~0').replace(/\//g, '~1')}/${method.toLowerCase()}/responses/${response.statusCode}`;
-  const schemaRef = described === operation.responses[String(response.statusCode)]
-    ? `${pointer}/content/${mediaType.replace(/\//g, '~1')}/schema`
-    : `openapi#/components/responses/${operation.responses[String(response.statusCode)]!.$ref!.split('/').pop()}/content/${mediaType.replace(/\//g, '~1')}/schema`;
+  const schemaRef =
+    described === operation.responses[String(response.statusCode)]
+      ? `${pointer}/content/${mediaType.replace(/\//g, '~1')}/schema`
+      : `openapi#/components/responses/${operation.responses[String(response.statusCode)]!.$ref!.split('/').pop()}/content/${mediaType.replace(/\//g, '~1')}/schema`;
   const validate = ajv.getSchema(schemaRef);
   if (!validate) return `cannot compile ${schemaRef}`;
-  if (!validate(response.json())) return `${method} ${template} ${response.statusCode}: ${ajv.errorsText(validate.errors)}`;
+  if (!validate(response.json()))
+    return `${method} ${template} ${response.statusCode}: ${ajv.errorsText(validate.errors)}`;
   return undefined;
 }

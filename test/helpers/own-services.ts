@@ -25,9 +25,12 @@ export function postgresBinaries(): string | undefined {
 
 /** Why the test cannot have its own servers here, or undefined when it can. */
 export function ownServicesAbsent(): string | undefined {
-  if (!postgresBinaries()) return 'PostgreSQL server binaries are not installed (scripts/start-postgres-redis.sh installs them)';
-  if (spawnSync('redis-server', ['--version']).status !== 0) return 'redis-server is not installed (scripts/start-postgres-redis.sh installs it)';
-  if (process.getuid?.() === 0 && spawnSync('id', ['postgres']).status !== 0) return 'running as root, and there is no postgres user to run a PostgreSQL as';
+  if (!postgresBinaries())
+    return 'PostgreSQL server binaries are not installed (scripts/start-postgres-redis.sh installs them)';
+  if (spawnSync('redis-server', ['--version']).status !== 0)
+    return 'redis-server is not installed (scripts/start-postgres-redis.sh installs it)';
+  if (process.getuid?.() === 0 && spawnSync('id', ['postgres']).status !== 0)
+    return 'running as root, and there is no postgres user to run a PostgreSQL as';
   return undefined;
 }
 
@@ -42,7 +45,9 @@ export async function ownPostgres(t: Test): Promise<Restartable> {
   const base = mkdtempSync(join(asRoot ? '/var/tmp' : tmpdir(), 'mailcode-own-pg-'));
   const data = join(base, 'data');
   const run = (tool: string, args: string[]) => {
-    const command = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] as const : [join(bin, tool), args] as const;
+    const command = asRoot
+      ? (['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] as const)
+      : ([join(bin, tool), args] as const);
     const result = spawnSync(command[0], [...command[1]], { encoding: 'utf8', timeout: 60_000 });
     if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr || result.stdout}`);
   };
@@ -52,7 +57,8 @@ export async function ownPostgres(t: Test): Promise<Restartable> {
   run('initdb', ['-D', data, '-U', 'mailcode', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
   const options = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off`;
-  const start = async () => run('pg_ctl', ['-D', data, '-l', join(base, 'postgres.log'), '-o', options, '-w', '-t', '30', 'start']);
+  const start = async () =>
+    run('pg_ctl', ['-D', data, '-l', join(base, 'postgres.log'), '-o', options, '-w', '-t', '30', 'start']);
   // -m fast, as `pg_ctlcluster … stop -m fast` (and a managed database's restart): sessions are ended at once.
   const stop = async () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']);
   t.teardown(async () => {
@@ -67,9 +73,13 @@ export async function ownPostgres(t: Test): Promise<Restartable> {
 export async function ownRedis(t: Test): Promise<Restartable> {
   const port = await freePort();
   let child: ChildProcess | undefined;
-  const ping = () => spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG';
+  const ping = () =>
+    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() ===
+    'PONG';
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     await waitFor('redis', async () => ping(), 10_000);
   };
   const stop = async () => {

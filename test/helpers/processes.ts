@@ -6,7 +6,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { packageRoot } from '../../src/shared/paths.js';
-import { mailpitBinary, mailpitVersion, startMailpit as runMailpit, stopChild, waitUntil, type RunningMailpit } from '../../src/main/mailpit.js';
+import {
+  mailpitBinary,
+  mailpitVersion,
+  startMailpit as runMailpit,
+  stopChild,
+  waitUntil,
+  type RunningMailpit,
+} from '../../src/main/mailpit.js';
 
 export const cliPath = join(packageRoot, 'dist', 'src', 'main', 'cli.js');
 
@@ -29,17 +36,29 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `check` every 50 ms until it holds, for at most `timeoutMs`. */
-export const waitFor = (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) => waitUntil(what, check, undefined, timeoutMs);
+export const waitFor = (what: string, check: () => Promise<boolean>, timeoutMs = 15_000) =>
+  waitUntil(what, check, undefined, timeoutMs);
 
 export function runCli(args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, [cliPath, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** runCli without blocking this process: for a command that calls back a server the test itself runs (a DNS server, say). */
-export function runCliAsync(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function runCliAsync(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -55,7 +74,10 @@ export interface Mailpit extends RunningMailpit {
 /** The Mailpit that `npm run qa` uses (with its web UI), on free loopback ports, stopped in teardown. */
 export async function startMailpit(t: Test, dir: string, extraArgs: string[] = []): Promise<Mailpit> {
   const binary = mailpitBinary();
-  if (!binary) throw new Error(`Mailpit is not installed: run scripts/install-mailpit.sh (it builds Mailpit ${mailpitVersion} with its web UI)`);
+  if (!binary)
+    throw new Error(
+      `Mailpit is not installed: run scripts/install-mailpit.sh (it builds Mailpit ${mailpitVersion} with its web UI)`,
+    );
   const mailpit = await runMailpit({ binary, dir, smtpPort: await freePort(), httpPort: await freePort(), extraArgs });
   t.teardown(mailpit.stop);
   return { ...mailpit, apiUrl: mailpit.url };

@@ -5,8 +5,16 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { Test } from 'tap';
 
 /** An SMTP server on 127.0.0.1 (no TLS, no auth) with these handlers, closed at the test's end; its port. */
-export async function loopbackSmtpServer(t: Test, handlers: Pick<SMTPServerOptions, 'onRcptTo' | 'onData'>): Promise<number> {
-  const server = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false, ...handlers });
+export async function loopbackSmtpServer(
+  t: Test,
+  handlers: Pick<SMTPServerOptions, 'onRcptTo' | 'onData'>,
+): Promise<number> {
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    ...handlers,
+  });
   server.on('error', () => {}); // a client killed mid-session resets its socket
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -43,14 +51,16 @@ export type RefusalStage = 'connect' | 'auth' | 'mail' | 'rcpt' | 'data';
 export async function refusingRelay(t: Test, stage: RefusalStage, reply: string) {
   let refusing = true;
   const received: string[] = [];
-  const refuse = (callback: (error?: Error | null) => void) => callback(Object.assign(new Error(reply.slice(4)), { responseCode: Number(reply.slice(0, 3)) }));
+  const refuse = (callback: (error?: Error | null) => void) =>
+    callback(Object.assign(new Error(reply.slice(4)), { responseCode: Number(reply.slice(0, 3)) }));
   const server = new SMTPServer({
     authOptional: false,
     allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onConnect: (_session, callback) => (refusing && stage === 'connect' ? refuse(callback) : callback()),
-    onAuth: (auth, _session, callback) => (refusing && stage === 'auth' ? refuse(callback) : callback(null, { user: auth.username })),
+    onAuth: (auth, _session, callback) =>
+      refusing && stage === 'auth' ? refuse(callback) : callback(null, { user: auth.username }),
     onMailFrom: (_address, _session, callback) => (refusing && stage === 'mail' ? refuse(callback) : callback()),
     onRcptTo: (_address, _session, callback) => (refusing && stage === 'rcpt' ? refuse(callback) : callback()),
     onData(stream, session, callback) {

@@ -18,7 +18,11 @@ export interface SteadyLoad {
   stop(): Promise<void>;
 }
 
-export function steadyLoad(url: string, apiKey: string, options: { workers?: number; pauseMs?: number; maxMs?: number; prefix?: string } = {}): SteadyLoad {
+export function steadyLoad(
+  url: string,
+  apiKey: string,
+  options: { workers?: number; pauseMs?: number; maxMs?: number; prefix?: string } = {},
+): SteadyLoad {
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   const answers: Answer[] = [];
   const accepted: string[] = [];
@@ -28,9 +32,21 @@ export function steadyLoad(url: string, apiKey: string, options: { workers?: num
   let n = 0;
   const post = async (route: Answer['route'], path: string, body: unknown, email?: string) => {
     try {
-      const response = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
       const json = (await response.json().catch(() => ({}))) as { code?: string; verificationId?: string };
-      answers.push({ at: Date.now(), route, status: response.status, retryAfter: response.headers.get('retry-after'), code: json.code, email });
+      answers.push({
+        at: Date.now(),
+        route,
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        code: json.code,
+        email,
+      });
       return { status: response.status, json };
     } catch {
       answers.push({ at: Date.now(), route, status: 0, retryAfter: null, code: undefined, email });

@@ -32,7 +32,13 @@ export async function startWebhookReceiver(t: Test, answer: (n: number) => numbe
         verified = false;
       }
       const message = JSON.parse(body) as { type: string; data: Received['data'] };
-      received.push({ id: String(request.headers['webhook-id']), type: message.type, data: message.data, verified, headers: request.headers });
+      received.push({
+        id: String(request.headers['webhook-id']),
+        type: message.type,
+        data: message.data,
+        verified,
+        headers: request.headers,
+      });
       const status = answer(++requests);
       if (status !== 'hang') response.writeHead(status).end();
     });

@@ -28,7 +28,11 @@ await onEachDatabase(async (t) => {
     // …and every operation the document describes is a route the app answers.
     const registered = new Set(routes.map(({ method, url }) => `${method} ${url.replace(/:([A-Za-z]+)/g, '{$1}')}`));
     for (const [path, operations] of Object.entries(openapi.paths)) {
-      for (const method of Object.keys(operations)) t.ok(registered.has(`${method.toUpperCase()} ${path}`), `${method.toUpperCase()} ${path} is a registered route`);
+      for (const method of Object.keys(operations))
+        t.ok(
+          registered.has(`${method.toUpperCase()} ${path}`),
+          `${method.toUpperCase()} ${path} is a registered route`,
+        );
     }
   });
 
@@ -46,7 +50,12 @@ await onEachDatabase(async (t) => {
     const { app, createClient, mail, clock } = await build(t);
     const acme = await createClient();
     const calls: [string, string, object?, Record<string, string>?][] = [];
-    const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers: Record<string, string> = acme.auth) => {
+    const call = async (
+      method: 'GET' | 'POST' | 'DELETE',
+      url: string,
+      payload?: object,
+      headers: Record<string, string> = acme.auth,
+    ) => {
       const response = await app.inject({ method, url, payload, headers });
       t.equal(openapiMismatch(method, url, response), undefined, `${method} ${url} → ${response.statusCode}`);
       if (url === '/send-code') await app.mailcode.worker.runOnce();
@@ -59,9 +68,18 @@ await onEachDatabase(async (t) => {
     await call('POST', '/send-code', { email: 'bad' }); // 400
     await call('POST', '/send-code', { email: 'alice@acme.example' }, {}); // 401
     await call('GET', `/verifications/${sent.verificationId}`);
-    await call('POST', '/verify-code', { verificationId: sent.verificationId, code: mail.codeFor('alice@acme.example') === '111111' ? '222222' : '111111' }); // 422
-    await call('POST', '/verify-code', { verificationId: sent.verificationId, code: mail.codeFor('alice@acme.example') });
-    await call('POST', '/verify-code', { verificationId: sent.verificationId, code: mail.codeFor('alice@acme.example') }); // 409
+    await call('POST', '/verify-code', {
+      verificationId: sent.verificationId,
+      code: mail.codeFor('alice@acme.example') === '111111' ? '222222' : '111111',
+    }); // 422
+    await call('POST', '/verify-code', {
+      verificationId: sent.verificationId,
+      code: mail.codeFor('alice@acme.example'),
+    });
+    await call('POST', '/verify-code', {
+      verificationId: sent.verificationId,
+      code: mail.codeFor('alice@acme.example'),
+    }); // 409
     await call('POST', '/verify-code', { verificationId: 'vf_nope', code: '123456' }); // 404
     await call('DELETE', `/verifications/${sent.verificationId}`); // 409
     clock.advance(60_000);
@@ -84,17 +102,24 @@ await onEachDatabase(async (t) => {
       t.equal(openapiMismatch(method, url, response), undefined, `${method} ${url} → ${response.statusCode}`);
       return response;
     };
-    const enrollment = (await call('POST', '/totp/enrollments', { userRef: 'user-1', accountName: 'a@acme.example' })).json();
+    const enrollment = (
+      await call('POST', '/totp/enrollments', { userRef: 'user-1', accountName: 'a@acme.example' })
+    ).json();
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
     const code = (offset = 0) => totp.generate({ timestamp: clock.now() + offset * 30_000 });
-    await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, { code: code() === '000000' ? '000001' : '000000' }); // 422
-    const { recoveryCodes } = (await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, { code: code() })).json();
+    await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, {
+      code: code() === '000000' ? '000001' : '000000',
+    }); // 422
+    const { recoveryCodes } = (
+      await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, { code: code() })
+    ).json();
     await call('POST', '/totp/enrollments/te_nope/confirm', { code: '123456' }); // 404
     await call('POST', '/totp/enrollments', { userRef: 'user-1', accountName: 'a' }); // 409
     await call('POST', '/totp/verify', { userRef: 'user-1', code: code(1) });
     await call('POST', '/totp/verify', { userRef: 'nobody', code: '123456' }); // 404
     await call('POST', '/totp/recover', { userRef: 'user-1', recoveryCode: recoveryCodes[0] });
-    for (let i = 0; i < 5; i++) await call('POST', '/totp/recover', { userRef: 'user-1', recoveryCode: recoveryCodes[0] }); // 422 …
+    for (let i = 0; i < 5; i++)
+      await call('POST', '/totp/recover', { userRef: 'user-1', recoveryCode: recoveryCodes[0] }); // 422 …
     await call('POST', '/totp/verify', { userRef: 'user-1', code: code(1) }); // 429 locked
     await call('GET', '/totp/user-1');
     await call('POST', '/totp/user-1/recovery-codes');

@@ -21,11 +21,26 @@ async function listener(t: Test, limits: Partial<BounceListenerLimits> = {}) {
   const outcomes: ReportOutcome[] = [];
   const logs = new LogCapture();
   const outbox = { bounce: async () => t.fail('nothing here is a hard bounce to record') } as unknown as OutboxPort;
-  const started = await startBounceListener({ host: '127.0.0.1', port: 0, domain, keys: [key], outbox, logger: pino(logs), now: Date.now, onReport: (o) => outcomes.push(o), limits });
+  const started = await startBounceListener({
+    host: '127.0.0.1',
+    port: 0,
+    domain,
+    keys: [key],
+    outbox,
+    logger: pino(logs),
+    now: Date.now,
+    onReport: (o) => outcomes.push(o),
+    limits,
+  });
   t.teardown(() => started.close());
   const relay = nodemailer.createTransport({ host: '127.0.0.1', port: started.port, secure: false, ignoreTLS: true });
   t.teardown(() => relay.close());
-  const send = (raw: string | Buffer) => relay.sendMail({ envelope: { from: '', to }, raw }).then((info) => info.response, (error: { responseCode?: number; response?: string; message: string }) => error.response ?? `${error.responseCode ?? '-'} ${error.message}`);
+  const send = (raw: string | Buffer) =>
+    relay.sendMail({ envelope: { from: '', to }, raw }).then(
+      (info) => info.response,
+      (error: { responseCode?: number; response?: string; message: string }) =>
+        error.response ?? `${error.responseCode ?? '-'} ${error.message}`,
+    );
   return { port: started.port, outcomes, logs, send };
 }
 
@@ -65,7 +80,26 @@ async function session(port: number) {
 }
 
 const report = (diagnostic: string) =>
-  ['From: MAILER-DAEMON@mx.acme.example', `To: <${to}>`, 'Subject: Undelivered Mail', 'MIME-Version: 1.0', 'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '', '--b', 'Content-Type: message/delivery-status', '', 'Reporting-MTA: dns; mx.acme.example', '', 'Final-Recipient: rfc822; ann@acme.example', 'Action: delayed', 'Status: 4.4.7', `Diagnostic-Code: ${diagnostic}`, '', '--b--', ''].join('\r\n');
+  [
+    'From: MAILER-DAEMON@mx.acme.example',
+    `To: <${to}>`,
+    'Subject: Undelivered Mail',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+    '',
+    '--b',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.acme.example',
+    '',
+    'Final-Recipient: rfc822; ann@acme.example',
+    'Action: delayed',
+    'Status: 4.4.7',
+    `Diagnostic-Code: ${diagnostic}`,
+    '',
+    '--b--',
+    '',
+  ].join('\r\n');
 
 t.test('a report sent whole but over the size limit is refused with 552', async (t) => {
   const { send, outcomes } = await listener(t);
@@ -93,10 +127,17 @@ t.test('a 50 MB stream is cut off at the limit: 552, connection closed, memory b
   const answer = smtp.reply();
   while (written < 50 * mb && !smtp.isClosed() && !smtp.socket.destroyed) {
     written += chunk.length;
-    if (!smtp.socket.write(chunk)) await new Promise<void>((resolve) => (smtp.isClosed() ? resolve() : smtp.socket.once('drain', resolve).once('close', resolve)));
+    if (!smtp.socket.write(chunk))
+      await new Promise<void>((resolve) =>
+        smtp.isClosed() ? resolve() : smtp.socket.once('drain', resolve).once('close', resolve),
+      );
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   }
-  t.match(await answer, /^552 5\.3\.4 Message exceeds fixed maximum message size 262144/, 'told why, as soon as it went past the limit');
+  t.match(
+    await answer,
+    /^552 5\.3\.4 Message exceeds fixed maximum message size 262144/,
+    'told why, as soon as it went past the limit',
+  );
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.ok(smtp.isClosed(), 'and the connection closed');
   t.ok(written < 16 * mb, `the sender got ${(written / mb).toFixed(1)} MB out of 50 before the close`);

@@ -31,9 +31,14 @@ await onEachDatabase(async (t) => {
     const globex = await createClient('Globex', ['globex.example']);
     const other = await createClient('Initech', ['initech.example']);
     const [acmeRelay, globexRelay] = [await relay(t), await relay(t)];
-    t.equal(await relays.set(acme.id, `smtp://acme-user:s3cret-pass@127.0.0.1:${acmeRelay.port}`, byOperator), `smtp://127.0.0.1:${acmeRelay.port}`, 'shown without credentials');
+    t.equal(
+      await relays.set(acme.id, `smtp://acme-user:s3cret-pass@127.0.0.1:${acmeRelay.port}`, byOperator),
+      `smtp://127.0.0.1:${acmeRelay.port}`,
+      'shown without credentials',
+    );
     await relays.set(globex.id, `smtp://127.0.0.1:${globexRelay.port}`, byOperator);
-    const send = (client: { auth: Record<string, string> }, email: string) => app.inject({ method: 'POST', url: '/send-code', headers: client.auth, payload: { email } });
+    const send = (client: { auth: Record<string, string> }, email: string) =>
+      app.inject({ method: 'POST', url: '/send-code', headers: client.auth, payload: { email } });
 
     await send(acme, 'ann@acme.example');
     await send(globex, 'bob@globex.example');
@@ -41,8 +46,13 @@ await onEachDatabase(async (t) => {
     await worker.runOnce();
     t.same(acmeRelay.received, ['ann@acme.example'], "Acme's mail at Acme's relay only");
     t.same(globexRelay.received, ['bob@globex.example'], "Globex's at Globex's only");
-    t.same(mail.sent.map((m) => m.to), ['cy@initech.example'], "a client without a relay uses the server's");
-    const state = async (client: { auth: Record<string, string> }, id: string) => (await app.inject({ method: 'GET', url: `/verifications/${id}`, headers: client.auth })).json();
+    t.same(
+      mail.sent.map((m) => m.to),
+      ['cy@initech.example'],
+      "a client without a relay uses the server's",
+    );
+    const state = async (client: { auth: Record<string, string> }, id: string) =>
+      (await app.inject({ method: 'GET', url: `/verifications/${id}`, headers: client.auth })).json();
 
     // Acme's relay goes away (nothing listens on its new address): its mail is deferred and
     // retried; Globex's mail leaves meanwhile.
@@ -52,7 +62,11 @@ await onEachDatabase(async (t) => {
     const waiting = (await send(acme, 'dee@acme.example')).json().verificationId;
     const flowing = (await send(globex, 'eve@globex.example')).json().verificationId;
     await worker.runOnce();
-    t.match(await state(acme, waiting), { delivery: 'deferred', deliveryAttempts: 1 }, "Acme's mail waits for its relay");
+    t.match(
+      await state(acme, waiting),
+      { delivery: 'deferred', deliveryAttempts: 1 },
+      "Acme's mail waits for its relay",
+    );
     t.match(await state(globex, flowing), { delivery: 'sent' }, "Globex's is delivered meanwhile");
     t.same(globexRelay.received, ['bob@globex.example', 'eve@globex.example']);
 
@@ -68,10 +82,19 @@ await onEachDatabase(async (t) => {
     clock.advance(60_000);
     await send(acme, 'fay@acme.example');
     await worker.runOnce();
-    t.same(mail.sent.map((m) => m.to), ['cy@initech.example', 'fay@acme.example']);
+    t.same(
+      mail.sent.map((m) => m.to),
+      ['cy@initech.example', 'fay@acme.example'],
+    );
 
-    const trail = (await app.mailcode.events.list(acme, { types: ['client.relay_set', 'client.relay_removed'] })).events;
-    t.same(trail.map((e) => e.type).reverse(), ['client.relay_set', 'client.relay_set', 'client.relay_set', 'client.relay_removed']);
+    const trail = (await app.mailcode.events.list(acme, { types: ['client.relay_set', 'client.relay_removed'] }))
+      .events;
+    t.same(trail.map((e) => e.type).reverse(), [
+      'client.relay_set',
+      'client.relay_set',
+      'client.relay_set',
+      'client.relay_removed',
+    ]);
     t.notMatch(JSON.stringify(trail) + logs.text, /s3cret-pass|acme-user/, 'no credentials in events or logs');
     // The relays' pools close with the app; closed now, the relays' own teardown does not
     // wait for their idle connections to time out.
@@ -82,9 +105,20 @@ await onEachDatabase(async (t) => {
     const { app, createClient } = await build(t);
     const acme = await createClient();
     for (const url of ['http://relay.example', 'smtp://', 'smtps://relay.example/path', 'not a url']) {
-      await t.rejects(app.mailcode.relays.set(acme.id, url, byOperator), { name: 'DomainError', refusal: { kind: 'invalid_input' } }, url);
+      await t.rejects(
+        app.mailcode.relays.set(acme.id, url, byOperator),
+        { name: 'DomainError', refusal: { kind: 'invalid_input' } },
+        url,
+      );
     }
-    await t.rejects(app.mailcode.relays.set('cl_nobody', 'smtps://relay.example', byOperator), { name: 'DomainError', refusal: { kind: 'client_not_found' } });
-    await t.rejects(app.mailcode.relays.clear(acme.id, byOperator), { name: 'DomainError', refusal: { kind: 'invalid_input' } }, 'nothing to remove');
+    await t.rejects(app.mailcode.relays.set('cl_nobody', 'smtps://relay.example', byOperator), {
+      name: 'DomainError',
+      refusal: { kind: 'client_not_found' },
+    });
+    await t.rejects(
+      app.mailcode.relays.clear(acme.id, byOperator),
+      { name: 'DomainError', refusal: { kind: 'invalid_input' } },
+      'nothing to remove',
+    );
   });
 });

@@ -49,7 +49,11 @@ await onEachDatabase(async (t) => {
     const first = await startMailcode(t, env);
     const accepted: string[] = [];
     const sends = Array.from({ length: 40 }, (_, i) => `person${i}@acme.example`).map(async (email) => {
-      const response = await fetch(`${first.url}/send-code`, { method: 'POST', headers, body: JSON.stringify({ email }) });
+      const response = await fetch(`${first.url}/send-code`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ email }),
+      });
       if (response.status === 202) accepted.push(email);
     });
     // Killed once a few mails have arrived: the rest are queued or mid-delivery.
@@ -57,17 +61,25 @@ await onEachDatabase(async (t) => {
     await first.stop('SIGKILL');
     await Promise.allSettled(sends);
     const arrivedBeforeRestart = smtp.arrivals.size;
-    t.ok(arrivedBeforeRestart < accepted.length, `killed mid-burst: ${arrivedBeforeRestart} of ${accepted.length} accepted mails had arrived`);
+    t.ok(
+      arrivedBeforeRestart < accepted.length,
+      `killed mid-burst: ${arrivedBeforeRestart} of ${accepted.length} accepted mails had arrived`,
+    );
 
     await startMailcode(t, env);
     const restartedAt = Date.now();
     await waitFor('every accepted mail', async () => accepted.every((email) => smtp.arrivals.has(email)), 30_000);
     const delayMs = Date.now() - restartedAt;
     const duplicates = [...smtp.arrivals.values()].reduce((sum, n) => sum + n - 1, 0);
-    t.comment(`${onPostgres ? 'PostgreSQL' : 'SQLite'}: the last mail arrived ${delayMs} ms after the restart; ${duplicates} duplicate(s) of ${accepted.length} mails`);
+    t.comment(
+      `${onPostgres ? 'PostgreSQL' : 'SQLite'}: the last mail arrived ${delayMs} ms after the restart; ${duplicates} duplicate(s) of ${accepted.length} mails`,
+    );
     // SQLite takes a dead process's mail back at start; PostgreSQL waits out one short lease
     // (10 s by default, renewed while a delivery runs).
-    t.ok(delayMs < (onPostgres ? 16_000 : 5_000), `every accepted mail arrived ${delayMs} ms after the restart was ready`);
+    t.ok(
+      delayMs < (onPostgres ? 16_000 : 5_000),
+      `every accepted mail arrived ${delayMs} ms after the restart was ready`,
+    );
     t.ok(duplicates <= 8, 'at most the deliveries in flight at the kill are repeated');
   });
 });

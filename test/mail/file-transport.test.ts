@@ -24,12 +24,19 @@ t.test('a watcher that reads each .eml as soon as it appears always reads a whol
   // Big enough that writing one takes several write calls.
   const html = `<p>${'The code is 123456. '.repeat(20_000)}</p>`;
   for (let i = 0; i < 30; i++) {
-    await transport.send({ from: 'a@acme.example', to: `p${i}@acme.example`, subject: `mail ${i}`, text: 'The code is 123456.', html }, `vf_${i}`);
+    await transport.send(
+      { from: 'a@acme.example', to: `p${i}@acme.example`, subject: `mail ${i}`, text: 'The code is 123456.', html },
+      `vf_${i}`,
+    );
   }
   await new Promise((resolve) => setTimeout(resolve, 200));
   const files = readdirSync(dir);
   t.equal(files.filter((f) => f.endsWith('.eml')).length, 30, 'thirty mails');
-  t.same(files.filter((f) => !f.endsWith('.eml')), [], 'no temporary files left behind');
+  t.same(
+    files.filter((f) => !f.endsWith('.eml')),
+    [],
+    'no temporary files left behind',
+  );
   t.ok(seen.size > 0, `the watcher read ${seen.size} files as they appeared`);
   for (const [name, content] of seen) {
     t.equal(content, readFileSync(join(dir, name), 'utf8'), `${name} was whole when it appeared`);

@@ -58,8 +58,14 @@ t.test('the accent colour and logo are used when set', async (t) => {
 t.test('a continue link: after the code, a button in HTML and the same link in text; none without', async (t) => {
   const continueUrl = 'https://portal.acme.example/verify-email#mc=q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf';
   const { text, html } = renderCodeMail({ ...mail, continueUrl });
-  t.match(text, /^ {4}042917\n\nOr continue with one click, in the browser where you asked for the code:\n<https:\/\/portal\.acme\.example\/verify-email#mc=q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf>$/m);
-  t.match(html, /<a href="https:\/\/portal\.acme\.example\/verify-email#mc=q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf"[^>]*color:#ffffff[^>]*><strong>Continue to Acme &lt;Portal&gt; &amp; Co<\/strong><\/a>/);
+  t.match(
+    text,
+    /^ {4}042917\n\nOr continue with one click, in the browser where you asked for the code:\n<https:\/\/portal\.acme\.example\/verify-email#mc=q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf>$/m,
+  );
+  t.match(
+    html,
+    /<a href="https:\/\/portal\.acme\.example\/verify-email#mc=q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf"[^>]*color:#ffffff[^>]*><strong>Continue to Acme &lt;Portal&gt; &amp; Co<\/strong><\/a>/,
+  );
   t.ok(html.indexOf('917</span>') < html.indexOf('verify-email'), 'the code comes first');
   const plain = renderCodeMail(mail);
   t.notMatch(plain.html, /Continue to/);
@@ -67,7 +73,10 @@ t.test('a continue link: after the code, a button in HTML and the same link in t
 });
 
 t.test("the button's text is white on a dark accent and near-black on a light one", async (t) => {
-  const on = (accentColor: string) => /<a href="https:\/\/p\.example\/v#mc=x"[^>]*color:(#[0-9a-f]{6});/.exec(renderCodeMail({ ...mail, accentColor, continueUrl: 'https://p.example/v#mc=x' }).html)?.[1];
+  const on = (accentColor: string) =>
+    /<a href="https:\/\/p\.example\/v#mc=x"[^>]*color:(#[0-9a-f]{6});/.exec(
+      renderCodeMail({ ...mail, accentColor, continueUrl: 'https://p.example/v#mc=x' }).html,
+    )?.[1];
   t.equal(on('#0a7d4f'), '#ffffff');
   t.equal(on('#1f6feb'), '#ffffff');
   t.equal(on('#ffd33d'), '#1f2328');

@@ -39,30 +39,63 @@ function memoryOperators() {
 
 const refusal = (kind: string) => ({ name: 'DomainError', refusal: { kind } });
 
-t.test('create: a normalized address and a role, one operator per address, recorded without the whole address', async (t) => {
-  const { port, events } = memoryOperators();
-  const operators = new OperatorsService(port, () => 1_000);
-  const ann = await operators.create({ email: ' Ann@ACME.example ', role: 'admin' }, cli);
-  t.match(ann, { id: /^op_[A-Za-z0-9_-]{12}$/, email: 'ann@acme.example', role: 'admin', createdAt: 1_000, disabledAt: null });
-  t.same(events, [{ type: 'operator.created', clientId: serviceScope, subject: ann.id, maskedEmail: 'a***@acme.example', requestId: null, actor: 'cli', data: { role: 'admin' }, at: 1_000 }]);
-  await t.rejects(operators.create({ email: 'ann@acme.example', role: 'support' }, cli), refusal('operator_exists'));
-  await t.rejects(operators.create({ email: 'not an address', role: 'support' }, cli), refusal('invalid_input'));
-  await t.rejects(operators.create({ email: 'sam@acme.example', role: 'root' as 'admin' }, cli), refusal('invalid_input'));
-  t.equal(events.length, 1, 'no event for a refusal');
-  t.ok(!serviceScope.match(/^cl_/), 'the service-wide scope is no client id');
-});
+t.test(
+  'create: a normalized address and a role, one operator per address, recorded without the whole address',
+  async (t) => {
+    const { port, events } = memoryOperators();
+    const operators = new OperatorsService(port, () => 1_000);
+    const ann = await operators.create({ email: ' Ann@ACME.example ', role: 'admin' }, cli);
+    t.match(ann, {
+      id: /^op_[A-Za-z0-9_-]{12}$/,
+      email: 'ann@acme.example',
+      role: 'admin',
+      createdAt: 1_000,
+      disabledAt: null,
+    });
+    t.same(events, [
+      {
+        type: 'operator.created',
+        clientId: serviceScope,
+        subject: ann.id,
+        maskedEmail: 'a***@acme.example',
+        requestId: null,
+        actor: 'cli',
+        data: { role: 'admin' },
+        at: 1_000,
+      },
+    ]);
+    await t.rejects(operators.create({ email: 'ann@acme.example', role: 'support' }, cli), refusal('operator_exists'));
+    await t.rejects(operators.create({ email: 'not an address', role: 'support' }, cli), refusal('invalid_input'));
+    await t.rejects(
+      operators.create({ email: 'sam@acme.example', role: 'root' as 'admin' }, cli),
+      refusal('invalid_input'),
+    );
+    t.equal(events.length, 1, 'no event for a refusal');
+    t.ok(!serviceScope.match(/^cl_/), 'the service-wide scope is no client id');
+  },
+);
 
-t.test('disable once (ending their sessions), remove once; each is an event; unknown operators are refused', async (t) => {
-  const { port, events } = memoryOperators();
-  const ended: string[] = [];
-  const operators = new OperatorsService(port, () => 2_000, { endAllOf: async (id) => (ended.push(id), 1) });
-  const sam = await operators.create({ email: 'sam@acme.example', role: 'support' }, cli);
-  await operators.disable(sam.id, cli);
-  t.same(ended, [sam.id], 'their console sessions end with it');
-  t.match(await operators.get(sam.id), { disabledAt: 2_000 });
-  await t.rejects(operators.disable(sam.id, cli), refusal('operator_not_found'), 'disabled already');
-  await operators.remove(sam.id, cli);
-  await t.rejects(operators.get(sam.id), refusal('operator_not_found'));
-  await t.rejects(operators.remove(sam.id, cli), refusal('operator_not_found'));
-  t.same(events.map((e) => [e.type, e.subject]), [['operator.created', sam.id], ['operator.disabled', sam.id], ['operator.removed', sam.id]]);
-});
+t.test(
+  'disable once (ending their sessions), remove once; each is an event; unknown operators are refused',
+  async (t) => {
+    const { port, events } = memoryOperators();
+    const ended: string[] = [];
+    const operators = new OperatorsService(port, () => 2_000, { endAllOf: async (id) => (ended.push(id), 1) });
+    const sam = await operators.create({ email: 'sam@acme.example', role: 'support' }, cli);
+    await operators.disable(sam.id, cli);
+    t.same(ended, [sam.id], 'their console sessions end with it');
+    t.match(await operators.get(sam.id), { disabledAt: 2_000 });
+    await t.rejects(operators.disable(sam.id, cli), refusal('operator_not_found'), 'disabled already');
+    await operators.remove(sam.id, cli);
+    await t.rejects(operators.get(sam.id), refusal('operator_not_found'));
+    await t.rejects(operators.remove(sam.id, cli), refusal('operator_not_found'));
+    t.same(
+      events.map((e) => [e.type, e.subject]),
+      [
+        ['operator.created', sam.id],
+        ['operator.disabled', sam.id],
+        ['operator.removed', sam.id],
+      ],
+    );
+  },
+);

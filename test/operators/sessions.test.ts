@@ -21,7 +21,10 @@ t.test('a cookie is 256 random bits; the store keeps only its hash', async (t) =
   t.match(cookie, /^[A-Za-z0-9_-]{43}$/);
   t.not(session.idHash, cookie);
   t.notOk(JSON.stringify([...rows.values()]).includes(cookie), 'the cookie is nowhere in the store');
-  t.match(await sessions.read(cookie), { session: { stage: 'code', operatorId: 'op_ann' }, operator: { id: 'op_ann' } });
+  t.match(await sessions.read(cookie), {
+    session: { stage: 'code', operatorId: 'op_ann' },
+    operator: { id: 'op_ann' },
+  });
   t.equal(await sessions.read('not-a-session'), undefined);
   t.equal(await sessions.read(undefined), undefined);
   t.equal(await sessions.read('x'.repeat(200)), undefined);

@@ -39,7 +39,13 @@ function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}
       },
     },
     totp: {
-      status: async () => ({ userRef: ann.id, enabled: enrolled, required: true, enabledSince: null, recoveryCodesLeft: 10 }),
+      status: async () => ({
+        userRef: ann.id,
+        enabled: enrolled,
+        required: true,
+        enabledSince: null,
+        recoveryCodesLeft: 10,
+      }),
       async verify(_client, input) {
         if (input.code === '222222') return { assertion: 'jwt', expiresAt: start } as never;
         if (input.code === '999999') throw refuse({ kind: 'factor_locked', retryAfterMs: 900_000 });
@@ -49,7 +55,13 @@ function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}
         if (input.recoveryCode === 'abcde-fghjk') return { assertion: 'jwt', expiresAt: start } as never;
         throw refuse({ kind: 'wrong_code', attemptsRemaining: 4 });
       },
-      enroll: async () => ({ enrollmentId: 'te_1', secret: 'JBSWY3DPEHPK3PXP', otpauthUri: 'otpauth://totp/x', qrSvg: '<svg/>', expiresAt: start }),
+      enroll: async () => ({
+        enrollmentId: 'te_1',
+        secret: 'JBSWY3DPEHPK3PXP',
+        otpauthUri: 'otpauth://totp/x',
+        qrSvg: '<svg/>',
+        expiresAt: start,
+      }),
       async confirm(_client, enrollmentId, code, _context, userRef) {
         confirmedFor.push(userRef);
         if (enrollmentId !== 'te_1' || code !== '333333') throw refuse({ kind: 'wrong_code', attemptsRemaining: 4 });
@@ -65,14 +77,21 @@ function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}
   return { signIn, sessions, rows, sent, events, ann, operators, stageOf, confirmedFor };
 }
 
-t.test("an operator's address gets a code mailed by mailcode's own client, only to the operator's domain", async (t) => {
-  const { signIn, sent, stageOf } = setUp();
-  const { cookie } = await signIn.begin(' Ann@OPS.example ', request);
-  await signIn.settled();
-  t.equal(await stageOf(cookie), 'code');
-  t.equal(sent.length, 1);
-  t.match(sent[0], { email: 'ann@ops.example', client: { id: serviceScope, name: 'mailcode console', allowedDomains: ['ops.example'], continueUrl: null }, context: { actor: 'operator', operatorId: 'op_ann', endUserIp: '198.51.100.7' } });
-});
+t.test(
+  "an operator's address gets a code mailed by mailcode's own client, only to the operator's domain",
+  async (t) => {
+    const { signIn, sent, stageOf } = setUp();
+    const { cookie } = await signIn.begin(' Ann@OPS.example ', request);
+    await signIn.settled();
+    t.equal(await stageOf(cookie), 'code');
+    t.equal(sent.length, 1);
+    t.match(sent[0], {
+      email: 'ann@ops.example',
+      client: { id: serviceScope, name: 'mailcode console', allowedDomains: ['ops.example'], continueUrl: null },
+      context: { actor: 'operator', operatorId: 'op_ann', endUserIp: '198.51.100.7' },
+    });
+  },
+);
 
 t.test('any other address gets a cookie of the same shape with nothing behind it, and no mail', async (t) => {
   const { signIn, sent, rows, ann, operators } = setUp();
@@ -86,49 +105,92 @@ t.test('any other address gets a cookie of the same shape with nothing behind it
   t.equal(sent.length, 0);
   t.equal(rows.size, 0, 'no session');
   for (const { cookie } of [stranger, malformed, disabled]) t.match(cookie, /^[A-Za-z0-9_-]{43}$/);
-  t.same(await signIn.checkCode(stranger.cookie, '111111', request), { ok: false, problem: 'wrong_code' }, 'even the code that would be right reads as wrong');
+  t.same(
+    await signIn.checkCode(stranger.cookie, '111111', request),
+    { ok: false, problem: 'wrong_code' },
+    'even the code that would be right reads as wrong',
+  );
 });
 
 t.test('a refused send is recorded, and the answer is the same', async (t) => {
-  const { signIn, events, stageOf } = setUp({ sendRefusal: { kind: 'send_limited', limit: 'email_hour', retryAfterMs: 60_000 } });
+  const { signIn, events, stageOf } = setUp({
+    sendRefusal: { kind: 'send_limited', limit: 'email_hour', retryAfterMs: 60_000 },
+  });
   const { cookie } = await signIn.begin('ann@ops.example', request);
   await signIn.settled();
   t.equal(await stageOf(cookie), 'code');
-  t.match(events, [{ type: 'operator.sign_in_failed', clientId: serviceScope, subject: 'op_ann', maskedEmail: 'a***@ops.example', actor: 'operator', actorId: 'op_ann', data: { step: 'send', refusal: 'send_limited' } }]);
+  t.match(events, [
+    {
+      type: 'operator.sign_in_failed',
+      clientId: serviceScope,
+      subject: 'op_ann',
+      maskedEmail: 'a***@ops.example',
+      actor: 'operator',
+      actorId: 'op_ann',
+      data: { step: 'send', refusal: 'send_limited' },
+    },
+  ]);
 });
 
-t.test('the right code moves to enrolment the first time, under a new id; a wrong or locked one reads the same', async (t) => {
-  const { signIn, events, stageOf } = setUp();
-  const { cookie } = await signIn.begin('ann@ops.example', request);
-  await signIn.settled();
-  t.same(await signIn.checkCode(cookie, '000000', request), { ok: false, problem: 'wrong_code' });
-  t.same(await signIn.checkCode(cookie, '999999', request), { ok: false, problem: 'wrong_code' }, 'a locked code is not told apart');
-  t.same(events.map((e) => e.data), [{ step: 'code', refusal: 'wrong_code' }, { step: 'code', refusal: 'verification_locked' }]);
-  const next = await signIn.checkCode(cookie, '111111', request);
-  if (!next.ok) return t.fail('refused');
-  t.equal(next.stage, 'enrol');
-  t.not(next.cookie, cookie);
-  t.equal(await stageOf(cookie), undefined, 'the old id is gone');
-  t.same(await signIn.checkCode(next.cookie, '111111', request), { ok: false, problem: 'wrong_code' }, 'the code step is over');
-  t.equal(await signIn.checkSecondFactor(next.cookie, { code: '222222' }, request).then((r) => r.ok), false, 'no authenticator step before enrolment');
-});
+t.test(
+  'the right code moves to enrolment the first time, under a new id; a wrong or locked one reads the same',
+  async (t) => {
+    const { signIn, events, stageOf } = setUp();
+    const { cookie } = await signIn.begin('ann@ops.example', request);
+    await signIn.settled();
+    t.same(await signIn.checkCode(cookie, '000000', request), { ok: false, problem: 'wrong_code' });
+    t.same(
+      await signIn.checkCode(cookie, '999999', request),
+      { ok: false, problem: 'wrong_code' },
+      'a locked code is not told apart',
+    );
+    t.same(
+      events.map((e) => e.data),
+      [
+        { step: 'code', refusal: 'wrong_code' },
+        { step: 'code', refusal: 'verification_locked' },
+      ],
+    );
+    const next = await signIn.checkCode(cookie, '111111', request);
+    if (!next.ok) return t.fail('refused');
+    t.equal(next.stage, 'enrol');
+    t.not(next.cookie, cookie);
+    t.equal(await stageOf(cookie), undefined, 'the old id is gone');
+    t.same(
+      await signIn.checkCode(next.cookie, '111111', request),
+      { ok: false, problem: 'wrong_code' },
+      'the code step is over',
+    );
+    t.equal(
+      await signIn.checkSecondFactor(next.cookie, { code: '222222' }, request).then((r) => r.ok),
+      false,
+      'no authenticator step before enrolment',
+    );
+  },
+);
 
-t.test('enrolment: the QR code for the operator, confirmed for the operator only, then signed in with the recovery codes', async (t) => {
-  const { signIn, events, stageOf, confirmedFor } = setUp();
-  const { cookie } = await signIn.begin('ann@ops.example', request);
-  await signIn.settled();
-  const atEnrol = await signIn.checkCode(cookie, '111111', request);
-  if (!atEnrol.ok) return t.fail('refused');
-  t.match(await signIn.enrol(atEnrol.cookie), { enrollmentId: 'te_1', qrSvg: '<svg/>' });
-  t.equal(await signIn.enrol(cookie), undefined, 'not for an old id');
-  t.same(await signIn.confirmEnrolment(atEnrol.cookie, 'te_1', '000000', request), { ok: false, problem: 'wrong_code' });
-  const done = await signIn.confirmEnrolment(atEnrol.cookie, 'te_1', '333333', request);
-  if (!done.ok) return t.fail('refused');
-  t.same(done.recoveryCodes, ['aaaaa-bbbbb']);
-  t.equal(await stageOf(done.cookie), 'signed_in');
-  t.same(confirmedFor, ['op_ann', 'op_ann'], "the operator's own enrolment only");
-  t.match(events.at(-1), { type: 'operator.signed_in', actorId: 'op_ann', data: { method: 'enrolment' } });
-});
+t.test(
+  'enrolment: the QR code for the operator, confirmed for the operator only, then signed in with the recovery codes',
+  async (t) => {
+    const { signIn, events, stageOf, confirmedFor } = setUp();
+    const { cookie } = await signIn.begin('ann@ops.example', request);
+    await signIn.settled();
+    const atEnrol = await signIn.checkCode(cookie, '111111', request);
+    if (!atEnrol.ok) return t.fail('refused');
+    t.match(await signIn.enrol(atEnrol.cookie), { enrollmentId: 'te_1', qrSvg: '<svg/>' });
+    t.equal(await signIn.enrol(cookie), undefined, 'not for an old id');
+    t.same(await signIn.confirmEnrolment(atEnrol.cookie, 'te_1', '000000', request), {
+      ok: false,
+      problem: 'wrong_code',
+    });
+    const done = await signIn.confirmEnrolment(atEnrol.cookie, 'te_1', '333333', request);
+    if (!done.ok) return t.fail('refused');
+    t.same(done.recoveryCodes, ['aaaaa-bbbbb']);
+    t.equal(await stageOf(done.cookie), 'signed_in');
+    t.same(confirmedFor, ['op_ann', 'op_ann'], "the operator's own enrolment only");
+    t.match(events.at(-1), { type: 'operator.signed_in', actorId: 'op_ann', data: { method: 'enrolment' } });
+  },
+);
 
 t.test('with an authenticator: its code or a recovery code signs in; a locked one says for how long', async (t) => {
   const { signIn, events, stageOf } = setUp({ enrolled: true });
@@ -141,13 +203,23 @@ t.test('with an authenticator: its code or a recovery code signs in; a locked on
   };
   const cookie = await atApp();
   t.same(await signIn.checkSecondFactor(cookie, { code: '000000' }, request), { ok: false, problem: 'wrong_code' });
-  t.same(await signIn.checkSecondFactor(cookie, { code: '999999' }, request), { ok: false, problem: 'locked', retryAfterMs: 900_000 });
+  t.same(await signIn.checkSecondFactor(cookie, { code: '999999' }, request), {
+    ok: false,
+    problem: 'locked',
+    retryAfterMs: 900_000,
+  });
   const done = await signIn.checkSecondFactor(cookie, { code: '222222' }, request);
   t.equal(done.ok && (await stageOf(done.cookie)), 'signed_in');
   const viaRecovery = await signIn.checkSecondFactor(await atApp(), { recoveryCode: 'abcde-fghjk' }, request);
   t.equal(viaRecovery.ok, true);
-  t.same(events.filter((e) => e.type === 'operator.signed_in').map((e) => e.data.method), ['totp', 'recovery_code']);
-  t.same(events.filter((e) => e.type === 'operator.sign_in_failed').map((e) => e.data.step), ['authenticator', 'authenticator']);
+  t.same(
+    events.filter((e) => e.type === 'operator.signed_in').map((e) => e.data.method),
+    ['totp', 'recovery_code'],
+  );
+  t.same(
+    events.filter((e) => e.type === 'operator.sign_in_failed').map((e) => e.data.step),
+    ['authenticator', 'authenticator'],
+  );
 });
 
 t.test('sign out ends this session; everywhere ends them all; both recorded', async (t) => {
@@ -166,31 +238,37 @@ t.test('sign out ends this session; everywhere ends them all; both recorded', as
   t.equal(await stageOf(two), 'signed_in');
   await signIn.signOut(two, request, true);
   t.equal(await stageOf(three), undefined, 'everywhere');
-  t.same(events.filter((e) => e.type === 'operator.signed_out').map((e) => e.data), [{ everywhere: false }, { everywhere: true }]);
+  t.same(
+    events.filter((e) => e.type === 'operator.signed_out').map((e) => e.data),
+    [{ everywhere: false }, { everywhere: true }],
+  );
   await signIn.signOut('unknown', request);
   t.equal(events.filter((e) => e.type === 'operator.signed_out').length, 2, 'nothing for a cookie without a session');
 });
 
-t.test("an operator's address and a stranger's are answered after the same work: one lookup; the session and the code come after the answer", async (t) => {
-  // What each answer did before it was given, from the calls the sign-in made of its ports.
-  const workBeforeAnswer = async (email: string) => {
-    const { signIn, sessions, sent } = setUp();
-    const calls: string[] = [];
-    const start = sessions.start.bind(sessions);
-    sessions.start = async (...args) => (calls.push('session'), start(...args));
-    const answer = signIn.begin(email, request).then((result) => (calls.push('answered'), result));
-    const { cookie } = await answer;
-    const before = calls.slice(0, calls.indexOf('answered'));
-    await signIn.settled();
-    return { before, after: calls.slice(calls.indexOf('answered') + 1), sent: sent.length, cookie, sessions };
-  };
-  const operator = await workBeforeAnswer('ann@ops.example');
-  const stranger = await workBeforeAnswer('eve@ops.example');
-  t.same(operator.before, stranger.before, 'the same work before either answer');
-  t.same(operator.before, [], 'no session and no mail before the answer');
-  t.same(operator.after, ['session'], "the operator's session after it");
-  t.equal(operator.sent, 1, 'and the code');
-  t.equal((await operator.sessions.read(operator.cookie))?.session.stage, 'code', 'under the cookie the answer gave');
-  t.same(stranger.after, [], 'nothing for the stranger');
-  t.equal(stranger.sent, 0);
-});
+t.test(
+  "an operator's address and a stranger's are answered after the same work: one lookup; the session and the code come after the answer",
+  async (t) => {
+    // What each answer did before it was given, from the calls the sign-in made of its ports.
+    const workBeforeAnswer = async (email: string) => {
+      const { signIn, sessions, sent } = setUp();
+      const calls: string[] = [];
+      const start = sessions.start.bind(sessions);
+      sessions.start = async (...args) => (calls.push('session'), start(...args));
+      const answer = signIn.begin(email, request).then((result) => (calls.push('answered'), result));
+      const { cookie } = await answer;
+      const before = calls.slice(0, calls.indexOf('answered'));
+      await signIn.settled();
+      return { before, after: calls.slice(calls.indexOf('answered') + 1), sent: sent.length, cookie, sessions };
+    };
+    const operator = await workBeforeAnswer('ann@ops.example');
+    const stranger = await workBeforeAnswer('eve@ops.example');
+    t.same(operator.before, stranger.before, 'the same work before either answer');
+    t.same(operator.before, [], 'no session and no mail before the answer');
+    t.same(operator.after, ['session'], "the operator's session after it");
+    t.equal(operator.sent, 1, 'and the code');
+    t.equal((await operator.sessions.read(operator.cookie))?.session.stage, 'code', 'under the cookie the answer gave');
+    t.same(stranger.after, [], 'nothing for the stranger');
+    t.equal(stranger.sent, 0);
+  },
+);

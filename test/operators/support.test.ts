@@ -14,7 +14,12 @@ const acme = { id: 'cl_acme', name: 'Acme Portal', allowedDomains: ['acme.exampl
 
 function setUp() {
   const calls: { what: string; client?: string; context?: RequestContext; args: unknown[] }[] = [];
-  const vf = (id: string, clientId: string) => ({ verification: { id, clientId, email: 'p@acme.example' }, status: 'pending', delivery: null, attemptsRemaining: 5 });
+  const vf = (id: string, clientId: string) => ({
+    verification: { id, clientId, email: 'p@acme.example' },
+    status: 'pending',
+    delivery: null,
+    attemptsRemaining: 5,
+  });
   const support = new SupportService({
     clients: {
       list: async () => [acme],
@@ -27,41 +32,98 @@ function setUp() {
       findByEmail: async () => [vf('vf_1', 'cl_acme'), vf('vf_own', '~mailcode')] as never,
       standing: async (client, email) => (
         calls.push({ what: 'standing', client: client.id, args: [email] }),
-        { verdict: { kind: 'limited', limit: 'email_hour', retryAfterMs: 60_000 }, limits: [{ limit: 'email_hour', used: 5, max: 5, windowMs: 3_600_000, retryAfterMs: 60_000 }] }
+        {
+          verdict: { kind: 'limited', limit: 'email_hour', retryAfterMs: 60_000 },
+          limits: [{ limit: 'email_hour', used: 5, max: 5, windowMs: 3_600_000, retryAfterMs: 60_000 }],
+        }
       ),
-      cancelVerification: async (client, id, context) => void calls.push({ what: 'cancel', client: client.id, context, args: [id] }),
+      cancelVerification: async (client, id, context) =>
+        void calls.push({ what: 'cancel', client: client.id, context, args: [id] }),
     },
     suppressions: {
-      findByEmail: async () => [{ clientId: 'cl_acme', email: 'p@acme.example', reason: '550 5.1.1 unknown', enhancedStatus: '5.1.1', verificationId: 'vf_1', createdAt: 1, until: 2 }],
-      lift: async (client, email, context) => void calls.push({ what: 'lift', client: client.id, context, args: [email] }),
+      findByEmail: async () => [
+        {
+          clientId: 'cl_acme',
+          email: 'p@acme.example',
+          reason: '550 5.1.1 unknown',
+          enhancedStatus: '5.1.1',
+          verificationId: 'vf_1',
+          createdAt: 1,
+          until: 2,
+        },
+      ],
+      lift: async (client, email, context) =>
+        void calls.push({ what: 'lift', client: client.id, context, args: [email] }),
     },
     totp: {
-      factorsOf: async (person) => [{ clientId: 'cl_acme', userRef: 'u-1', accountName: person, enabledSince: 1, lockedUntil: null, recoveryCodesLeft: 9 }],
-      reset: async (client, userRef, context) => void calls.push({ what: 'reset', client: client.id, context, args: [userRef] }),
-      regenerateRecoveryCodes: async (client, userRef, context) => (calls.push({ what: 'codes', client: client.id, context, args: [userRef] }), { recoveryCodes: ['x'] }),
+      factorsOf: async (person) => [
+        {
+          clientId: 'cl_acme',
+          userRef: 'u-1',
+          accountName: person,
+          enabledSince: 1,
+          lockedUntil: null,
+          recoveryCodesLeft: 9,
+        },
+      ],
+      reset: async (client, userRef, context) =>
+        void calls.push({ what: 'reset', client: client.id, context, args: [userRef] }),
+      regenerateRecoveryCodes: async (client, userRef, context) => (
+        calls.push({ what: 'codes', client: client.id, context, args: [userRef] }), { recoveryCodes: ['x'] }
+      ),
     },
-    events: { timeline: async (_clientId, subject) => [{ type: 'mail.sent', subject } as never, { type: 'client.updated', subject } as never] },
+    events: {
+      timeline: async (_clientId, subject) => [
+        { type: 'mail.sent', subject } as never,
+        { type: 'client.updated', subject } as never,
+      ],
+    },
   });
   return { support, calls };
 }
 
-t.test('a person by address: verifications with their delivery story, suppressions, limits per client, authenticators', async (t) => {
-  const { support, calls } = setUp();
-  const report = await support.lookUp(' P@Acme.Example ');
-  t.equal(report.email, 'p@acme.example');
-  t.same(report.verifications.map((v) => v.verification.id), ['vf_1'], "mailcode's own sign-ins are not a client's person");
-  t.same(report.verifications[0]!.story.map((e) => e.type), ['mail.sent'], 'the story is the delivery events');
-  t.match(report.suppressions, [{ clientName: 'Acme Portal', reason: '550 5.1.1 unknown' }]);
-  t.match(report.limits, [{ client: { id: 'cl_acme', name: 'Acme Portal' }, standing: { verdict: { kind: 'limited', limit: 'email_hour' }, limits: [{ limit: 'email_hour', retryAfterMs: 60_000 }] } }]);
-  t.same(calls.filter((c) => c.what === 'standing').map((c) => c.args[0]), ['p@acme.example']);
-  t.match(report.authenticators, [{ clientName: 'Acme Portal', userRef: 'u-1', accountName: 'p@acme.example' }]);
-});
+t.test(
+  'a person by address: verifications with their delivery story, suppressions, limits per client, authenticators',
+  async (t) => {
+    const { support, calls } = setUp();
+    const report = await support.lookUp(' P@Acme.Example ');
+    t.equal(report.email, 'p@acme.example');
+    t.same(
+      report.verifications.map((v) => v.verification.id),
+      ['vf_1'],
+      "mailcode's own sign-ins are not a client's person",
+    );
+    t.same(
+      report.verifications[0]!.story.map((e) => e.type),
+      ['mail.sent'],
+      'the story is the delivery events',
+    );
+    t.match(report.suppressions, [{ clientName: 'Acme Portal', reason: '550 5.1.1 unknown' }]);
+    t.match(report.limits, [
+      {
+        client: { id: 'cl_acme', name: 'Acme Portal' },
+        standing: {
+          verdict: { kind: 'limited', limit: 'email_hour' },
+          limits: [{ limit: 'email_hour', retryAfterMs: 60_000 }],
+        },
+      },
+    ]);
+    t.same(
+      calls.filter((c) => c.what === 'standing').map((c) => c.args[0]),
+      ['p@acme.example'],
+    );
+    t.match(report.authenticators, [{ clientName: 'Acme Portal', userRef: 'u-1', accountName: 'p@acme.example' }]);
+  },
+);
 
 t.test('the client chosen in the form is asked, even one that has never mailed the address', async (t) => {
   const { support, calls } = setUp();
   const report = await support.lookUp('dana@gmail.com', { clientId: 'cl_acme' });
   t.match(report.limits, [{ client: { id: 'cl_acme' } }]);
-  t.same(calls.filter((c) => c.what === 'standing').map((c) => [c.client, c.args[0]]), [['cl_acme', 'dana@gmail.com']]);
+  t.same(
+    calls.filter((c) => c.what === 'standing').map((c) => [c.client, c.args[0]]),
+    [['cl_acme', 'dana@gmail.com']],
+  );
 });
 
 t.test('a person by user reference: their authenticators; limits and verifications need an address', async (t) => {
@@ -72,25 +134,39 @@ t.test('a person by user reference: their authenticators; limits and verificatio
   t.same(report.limits, []);
   t.equal(report.authenticators.length, 1);
   t.same(support.personFilter('u-1'), { subjects: ['u-1'], maskedEmail: null });
-  t.same(support.personFilter('pat@acme.example'), { subjects: ['p***@acme.example'], maskedEmail: 'p***@acme.example' });
+  t.same(support.personFilter('pat@acme.example'), {
+    subjects: ['p***@acme.example'],
+    maskedEmail: 'p***@acme.example',
+  });
 });
 
 t.test('every action needs a reason; it goes with the operator into the change', async (t) => {
   const { support, calls } = setUp();
   for (const reason of [undefined, '', '   ', 42, 'x'.repeat(501), 'line\u0000break']) {
-    await t.rejects(support.liftSuppression(sam, 'cl_acme', 'p@acme.example', reason, request), { name: 'DomainError', refusal: { kind: 'invalid_input' } }, JSON.stringify(reason));
+    await t.rejects(
+      support.liftSuppression(sam, 'cl_acme', 'p@acme.example', reason, request),
+      { name: 'DomainError', refusal: { kind: 'invalid_input' } },
+      JSON.stringify(reason),
+    );
   }
   t.same(calls, [], 'nothing done without one');
   await support.cancelVerification(sam, 'cl_acme', 'vf_1', ' Ticket 1 ', request);
   await support.liftSuppression(sam, 'cl_acme', 'p@acme.example', 'Ticket 2', request);
   await support.resetAuthenticator(sam, 'cl_acme', 'u-1', 'Ticket 3', request);
   t.same(await support.regenerateRecoveryCodes(sam, 'cl_acme', 'u-1', 'Ticket 4', request), { recoveryCodes: ['x'] });
-  t.same(calls.map((c) => [c.what, c.client, c.context]), [
-    ['cancel', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 1' }],
-    ['lift', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 2' }],
-    ['reset', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 3' }],
-    ['codes', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 4' }],
-  ]);
-  await t.rejects(support.cancelVerification(sam, '~mailcode', 'vf_own', 'Because', request), { name: 'DomainError', refusal: { kind: 'client_not_found' } }, "not on mailcode's own client");
+  t.same(
+    calls.map((c) => [c.what, c.client, c.context]),
+    [
+      ['cancel', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 1' }],
+      ['lift', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 2' }],
+      ['reset', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 3' }],
+      ['codes', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 4' }],
+    ],
+  );
+  await t.rejects(
+    support.cancelVerification(sam, '~mailcode', 'vf_own', 'Because', request),
+    { name: 'DomainError', refusal: { kind: 'client_not_found' } },
+    "not on mailcode's own client",
+  );
   t.same(actionContext(sam, 'a'.repeat(500), request).reason!.length, 500, '500 characters are allowed');
 });

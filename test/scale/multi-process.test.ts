@@ -11,14 +11,16 @@ import { requireBuild, runCli, startMailcode, startMailpit, waitFor, type Mailco
 import { onPostgresOnly } from '../helpers/databases.js';
 
 await onPostgresOnly(async (t) => {
-    t.test('three processes, one PostgreSQL, one Redis, one Mailpit', async (t) => {
-      if (!requireBuild(t)) return;
-      const cluster = await startCluster(t);
-      await t.test('a code sent through A is verified through B, with a token C publishes the key of', (t) => sentThroughAVerifiedThroughB(t, cluster));
-      await t.test('the per-address limit holds across all three', (t) => perAddressLimitAcrossProcesses(t, cluster));
-      await t.test('500 codes sent across the three make exactly 500 mails', (t) => fiveHundredCodes(t, cluster));
-      await t.test('a process killed with SIGKILL mid-delivery loses no mail', (t) => killedMidDelivery(t, cluster));
-    });
+  t.test('three processes, one PostgreSQL, one Redis, one Mailpit', async (t) => {
+    if (!requireBuild(t)) return;
+    const cluster = await startCluster(t);
+    await t.test('a code sent through A is verified through B, with a token C publishes the key of', (t) =>
+      sentThroughAVerifiedThroughB(t, cluster),
+    );
+    await t.test('the per-address limit holds across all three', (t) => perAddressLimitAcrossProcesses(t, cluster));
+    await t.test('500 codes sent across the three make exactly 500 mails', (t) => fiveHundredCodes(t, cluster));
+    await t.test('a process killed with SIGKILL mid-delivery loses no mail', (t) => killedMidDelivery(t, cluster));
+  });
 
   interface Cluster {
     processes: Mailcode[];
@@ -51,11 +53,19 @@ await onPostgresOnly(async (t) => {
     t.equal(created.status, 0, created.stderr);
     const { apiKey } = JSON.parse(created.stdout) as { apiKey: string };
     const processes = await Promise.all([0, 1, 2].map(() => startMailcode(t, env)));
-    return { processes, mailbox: new MailpitClient(mailpit.apiUrl), headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' } };
+    return {
+      processes,
+      mailbox: new MailpitClient(mailpit.apiUrl),
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    };
   }
 
   async function post(cluster: Cluster, process: Mailcode, path: string, body: unknown) {
-    const response = await fetch(`${process.url}${path}`, { method: 'POST', headers: cluster.headers, body: JSON.stringify(body) });
+    const response = await fetch(`${process.url}${path}`, {
+      method: 'POST',
+      headers: cluster.headers,
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
@@ -85,13 +95,17 @@ await onPostgresOnly(async (t) => {
     const again = await post(cluster, c, '/verify-code', { verificationId: sent.body.verificationId, code });
     t.equal(again.status, 409, 'and the code is used up for C too');
     const jwks = createRemoteJWKSet(new URL(`${c.url}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(String(verified.body.assertion), jwks, { issuer: 'http://mailcode.scale.test' });
+    const { payload } = await jwtVerify(String(verified.body.assertion), jwks, {
+      issuer: 'http://mailcode.scale.test',
+    });
     t.equal(payload.email, 'dana@acme.example', "B's token checks out against C's JWKS: the keys live in the database");
   }
 
   async function perAddressLimitAcrossProcesses(t: Test, cluster: Cluster) {
     // The default (docs/LIMITS.md): 5 mails per address per hour. Twelve sends at once, four through each process.
-    const attempts = Array.from({ length: 12 }, (_, i) => post(cluster, cluster.processes[i % 3]!, '/send-code', { email: 'erin@acme.example' }));
+    const attempts = Array.from({ length: 12 }, (_, i) =>
+      post(cluster, cluster.processes[i % 3]!, '/send-code', { email: 'erin@acme.example' }),
+    );
     const responses = await Promise.all(attempts);
     t.equal(responses.filter((r) => r.status === 202).length, 5, 'exactly five accepted');
     const refused = responses.filter((r) => r.status === 429);
@@ -103,15 +117,21 @@ await onPostgresOnly(async (t) => {
       refused.every((r) => perAddress.test(String(r.body.detail))),
       'by the per-address limits',
     );
-    t.ok(refused.some((r) => /in the last hour/.test(String(r.body.detail))), 'the hourly limit among them');
-    const later = await Promise.all(cluster.processes.map((p) => post(cluster, p, '/send-code', { email: 'erin@acme.example' })));
+    t.ok(
+      refused.some((r) => /in the last hour/.test(String(r.body.detail))),
+      'the hourly limit among them',
+    );
+    const later = await Promise.all(
+      cluster.processes.map((p) => post(cluster, p, '/send-code', { email: 'erin@acme.example' })),
+    );
     t.same(
       later.map((r) => r.status),
       [429, 429, 429],
       'every process refuses more',
     );
     // Each accepted send is a mail (a resend joins the verification with a code of its own).
-    const toErin = async () => (await allMessages(cluster.mailbox)).filter((m) => m.To[0]?.Address === 'erin@acme.example').length;
+    const toErin = async () =>
+      (await allMessages(cluster.mailbox)).filter((m) => m.To[0]?.Address === 'erin@acme.example').length;
     await waitFor('a mail for each accepted send', async () => (await toErin()) >= 5, 30_000);
     t.equal(await toErin(), 5, 'five mails to the address, one per accepted send');
   }
@@ -120,7 +140,9 @@ await onPostgresOnly(async (t) => {
     const statuses: number[] = [];
     // A bounded number of requests at a time: a portal's burst, not an unbounded flood.
     for (let i = 0; i < emails.length; i += atOnce) {
-      const batch = emails.slice(i, i + atOnce).map((email, j) => post(cluster, through(i + j), '/send-code', { email }));
+      const batch = emails
+        .slice(i, i + atOnce)
+        .map((email, j) => post(cluster, through(i + j), '/send-code', { email }));
       statuses.push(...(await Promise.all(batch)).map((r) => r.status));
     }
     return statuses;
@@ -153,7 +175,11 @@ await onPostgresOnly(async (t) => {
     const deliveredBeforeKill = new Set((await allMessages(cluster.mailbox)).map((m) => m.MessageID)).size;
 
     // A and B take over the victim's claimed mail once its lease (4 s) has run out.
-    await waitFor('every code delivered', async () => new Set((await allMessages(cluster.mailbox)).map((m) => m.MessageID)).size >= 300, 60_000);
+    await waitFor(
+      'every code delivered',
+      async () => new Set((await allMessages(cluster.mailbox)).map((m) => m.MessageID)).size >= 300,
+      60_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const messages = await allMessages(cluster.mailbox);
     const byId = new Map<string, number>();

@@ -9,7 +9,7 @@ import { requireBuild, runCli, startMailcode, waitFor } from '../helpers/process
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
 await onPostgresOnly(async (t) => {
-  t.test('three processes deliver 300 verifications\' events once each, in order per subject', async (t) => {
+  t.test("three processes deliver 300 verifications' events once each, in order per subject", async (t) => {
     if (!requireBuild(t)) return;
     const dir = mkdtempSync(join(tmpdir(), 'mailcode-webhooks-scale-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +23,9 @@ await onPostgresOnly(async (t) => {
       CLIENT_REQUESTS_PER_SECOND: '100000',
       DOMAIN_MAILS_PER_HOUR: '100000',
     };
-    const client = JSON.parse(runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--json'], env).stdout) as { clientId: string; apiKey: string };
+    const client = JSON.parse(
+      runCli(['clients', 'create', '--name', 'Acme', '--domain', 'acme.example', '--json'], env).stdout,
+    ) as { clientId: string; apiKey: string };
     const receiver = await startWebhookReceiver(t);
     const added = runCli(['webhooks', 'add', client.clientId, receiver.url, '--json'], env);
     t.equal(added.status, 0, added.stderr);
@@ -33,7 +35,11 @@ await onPostgresOnly(async (t) => {
 
     const ids = await Promise.all(
       Array.from({ length: 300 }, async (_, i) => {
-        const response = await fetch(`${processes[i % 3]!.url}/send-code`, { method: 'POST', headers, body: JSON.stringify({ email: `p${i}@acme.example` }) });
+        const response = await fetch(`${processes[i % 3]!.url}/send-code`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ email: `p${i}@acme.example` }),
+        });
         return ((await response.json()) as { verificationId: string }).verificationId;
       }),
     );
@@ -41,7 +47,10 @@ await onPostgresOnly(async (t) => {
     await waitFor('every event', async () => new Set(receiver.received.map((r) => r.id)).size >= 600, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     t.equal(receiver.received.length, 600, `no delivery doubled: ${receiver.received.length} requests for 600 events`);
-    t.ok(receiver.received.every((r) => r.verified), 'all signed');
+    t.ok(
+      receiver.received.every((r) => r.verified),
+      'all signed',
+    );
     const outOfOrder = ids.filter((id) => receiver.story(id).join() !== 'verification.created,mail.sent');
     t.same(outOfOrder, [], 'each subject in order');
   });

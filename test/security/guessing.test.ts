@@ -22,6 +22,10 @@ await onEachDatabase(async (t) => {
   });
 
   t.test('the bound follows the configuration', async (t) => {
-    t.equal(worstCaseGuessing({ MAX_ATTEMPTS: 3, SENDS_PER_EMAIL_DAY: 100, SENDS_PER_EMAIL_HOUR: 2 }).guessesPerDay, 3 * 48, 'the hourly limit binds');
+    t.equal(
+      worstCaseGuessing({ MAX_ATTEMPTS: 3, SENDS_PER_EMAIL_DAY: 100, SENDS_PER_EMAIL_HOUR: 2 }).guessesPerDay,
+      3 * 48,
+      'the hourly limit binds',
+    );
   });
 });

@@ -16,27 +16,61 @@ await onEachDatabase(async (t) => {
     // A code mailed under the old secret, and a second one still queued when the secret rotates.
     const sent = (await first.sendCode(acme.apiKey, { email: 'a@acme.example' })).json();
     const oldCode = first.mail.codeFor('a@acme.example');
-    await first.app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'queued@acme.example' } });
+    await first.app.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: acme.auth,
+      payload: { email: 'queued@acme.example' },
+    });
     const kid = (await first.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys[0].kid;
     await first.app.close();
 
     const rotatedConfig = first.configWith({ CODE_SECRET: `${newSecret},${oldSecret}` });
-    const rotated = await buildApp(rotatedConfig, { now: first.clock.now, transport: mail, startWorker: false, logStream: new LogCapture() });
+    const rotated = await buildApp(rotatedConfig, {
+      now: first.clock.now,
+      transport: mail,
+      startWorker: false,
+      logStream: new LogCapture(),
+    });
     t.teardown(() => rotated.close());
     await rotated.mailcode.worker.runOnce();
     t.equal(mail.sent.length, 1, 'the mail queued under the old secret is still delivered');
-    const verified = await rotated.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId: sent.verificationId, code: oldCode } });
+    const verified = await rotated.inject({
+      method: 'POST',
+      url: '/verify-code',
+      headers: acme.auth,
+      payload: { verificationId: sent.verificationId, code: oldCode },
+    });
     t.equal(verified.statusCode, 200, 'a code hashed with the old secret still verifies');
-    t.equal((await rotated.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys[0].kid, kid, 'same signing key');
+    t.equal(
+      (await rotated.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys[0].kid,
+      kid,
+      'same signing key',
+    );
     await rotated.close();
 
     // The old secret is dropped: the signing key was re-encrypted at the rotated start.
-    const onlyNew = await buildApp(first.configWith({ CODE_SECRET: newSecret }), { now: first.clock.now, transport: mail, startWorker: false, logStream: new LogCapture() });
+    const onlyNew = await buildApp(first.configWith({ CODE_SECRET: newSecret }), {
+      now: first.clock.now,
+      transport: mail,
+      startWorker: false,
+      logStream: new LogCapture(),
+    });
     t.teardown(() => onlyNew.close());
     first.clock.advance(60_000);
-    const again = await onlyNew.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'b@acme.example' } });
+    const again = await onlyNew.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: acme.auth,
+      payload: { email: 'b@acme.example' },
+    });
     await onlyNew.mailcode.worker.runOnce();
-    const ok = await onlyNew.inject({ method: 'POST', url: '/verify-code', headers: acme.auth, payload: { verificationId: again.json().verificationId, code: mail.codeFor('b@acme.example') } });
+    const ok = await onlyNew.inject({
+      method: 'POST',
+      url: '/verify-code',
+      headers: acme.auth,
+      payload: { verificationId: again.json().verificationId, code: mail.codeFor('b@acme.example') },
+    });
     t.equal(ok.statusCode, 200, 'signs with the same key under the new secret alone');
   });
 
@@ -59,7 +93,12 @@ await onEachDatabase(async (t) => {
     app.mailcode.store.verifications.send = () => {
       throw new Error('SQLITE_CORRUPT: database disk image is malformed at /secret/path.db');
     };
-    const response = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: acme.auth,
+      payload: { email: 'a@acme.example' },
+    });
     t.equal(response.statusCode, 500);
     t.same(response.json(), {
       type: 'urn:mailcode:problem:internal_error',

@@ -20,7 +20,10 @@ t.test('a job whose passes throw keeps running, and is reported failing once and
   };
   const failed: number[] = [];
   const recovered: number[] = [];
-  const loop = new JobLoop(job, { failed: (_job, _error, failures) => void failed.push(failures), recovered: (_job, failures) => void recovered.push(failures) });
+  const loop = new JobLoop(job, {
+    failed: (_job, _error, failures) => void failed.push(failures),
+    recovered: (_job, failures) => void recovered.push(failures),
+  });
   loop.start();
   // Two failures (1 s, then 2 s of backoff), then passes every 10 ms.
   const deadline = Date.now() + 6_000;
@@ -36,7 +39,10 @@ t.test('a rejected promise of a pass never reaches the process', async (t) => {
   const onUnhandled = () => (unhandled = true);
   process.on('unhandledRejection', onUnhandled);
   t.teardown(() => void process.off('unhandledRejection', onUnhandled));
-  const loop = new JobLoop({ name: 'broken', idleMs: 10, pass: async () => Promise.reject(new Error('bug')) }, { failed: () => {}, recovered: () => {} });
+  const loop = new JobLoop(
+    { name: 'broken', idleMs: 10, pass: async () => Promise.reject(new Error('bug')) },
+    { failed: () => {}, recovered: () => {} },
+  );
   loop.start();
   await new Promise((resolve) => setTimeout(resolve, 200));
   await loop.stop();

@@ -35,9 +35,14 @@ t.test('outside production a CODE_SECRET is generated once and kept beside the d
 });
 
 t.test('on PostgreSQL a missing CODE_SECRET is named as missing, with why it must be given', async (t) => {
-  const error = t.throws(() => loadConfig({ ...base, DATABASE_URL: 'postgres://mailcode@127.0.0.1/mailcode', CODE_SECRET: undefined })) as Error;
+  const error = t.throws(() =>
+    loadConfig({ ...base, DATABASE_URL: 'postgres://mailcode@127.0.0.1/mailcode', CODE_SECRET: undefined }),
+  ) as Error;
   t.type(error, ConfigError);
-  t.match(error.message, /^CODE_SECRET: missing\. With a PostgreSQL DATABASE_URL it must be given .*every mailcode process on the database shares it/);
+  t.match(
+    error.message,
+    /^CODE_SECRET: missing\. With a PostgreSQL DATABASE_URL it must be given .*every mailcode process on the database shares it/,
+  );
   t.notMatch(error.message, /hidden|\n/);
 });
 
@@ -64,7 +69,13 @@ t.test('a bad value stops with one line naming the variable and what it expects'
 t.test('NODE_ENV=production refuses to start without SMTP_URL, CODE_SECRET and PUBLIC_URL', async (t) => {
   t.throws(() => loadConfig({ ...base, NODE_ENV: 'production' }), /SMTP_URL: must be set when NODE_ENV=production/);
   t.throws(
-    () => loadConfig({ ...base, NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:25', PUBLIC_URL: 'https://mailcode.acme.example' }),
+    () =>
+      loadConfig({
+        ...base,
+        NODE_ENV: 'production',
+        SMTP_URL: 'smtp://127.0.0.1:25',
+        PUBLIC_URL: 'https://mailcode.acme.example',
+      }),
     /CODE_SECRET: must be set/,
   );
   const ok = loadConfig({

@@ -20,7 +20,10 @@ t.test('ids of the same millisecond are all different: 96 random bits each', asy
   t.equal(ids.size, 5_000, 'no repeat across several refills of the random pool');
   const tails = [...ids].map((id) => Buffer.from(id.slice(12), 'base64url'));
   t.ok(tails.every((b) => b.length === 12));
-  const ones = tails.reduce((n, b) => n + [...b].reduce((m, byte) => m + byte.toString(2).replaceAll('0', '').length, 0), 0);
+  const ones = tails.reduce(
+    (n, b) => n + [...b].reduce((m, byte) => m + byte.toString(2).replaceAll('0', '').length, 0),
+    0,
+  );
   const share = ones / (tails.length * 96);
   t.ok(share > 0.49 && share < 0.51, `about half the random bits are set (${share.toFixed(4)})`);
 });

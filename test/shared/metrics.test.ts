@@ -4,7 +4,13 @@ import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const require = createRequire(import.meta.url);
-  const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[] }[];
+  const parsePrometheus = require('parse-prometheus-text-format') as (
+    text: string,
+  ) => {
+    name: string;
+    type: string;
+    metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[];
+  }[];
 
   t.test('/metrics parses as Prometheus text and the counters move as codes are sent and verified', async (t) => {
     const { app, createClient, sendCode, verifyCode, mail } = await build(t);
@@ -14,7 +20,11 @@ await onEachDatabase(async (t) => {
       t.match(response.headers['content-type'], /^text\/plain/);
       const families = parsePrometheus(response.body);
       const value = (name: string, labels: Record<string, string> = {}) =>
-        Number(families.find((f) => f.name === name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? 0);
+        Number(
+          families
+            .find((f) => f.name === name)
+            ?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? 0,
+        );
       return { families, value, text: response.body };
     };
     const before = await scrape();
@@ -35,8 +45,13 @@ await onEachDatabase(async (t) => {
     const latency = after.families.find((f) => f.name === 'mailcode_http_request_duration_seconds');
     t.equal(latency?.type, 'HISTOGRAM');
     // (the parser keeps no labels on histogram series, so the _count lines are read directly)
-    const sendCodeRequests = [...after.text.matchAll(/^mailcode_http_request_duration_seconds_count\{[^}]*route="\/send-code"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    const sendCodeRequests = [
+      ...after.text.matchAll(/^mailcode_http_request_duration_seconds_count\{[^}]*route="\/send-code"[^}]*\} (\d+)$/gm),
+    ].reduce((n, m) => n + Number(m[1]), 0);
     t.equal(sendCodeRequests, 2, 'the HTTP histogram counts by route pattern (a 202 and a 429)');
-    t.ok(after.families.some((f) => f.name === 'mailcode_mail_delivery_seconds'), 'mail delivery latency');
+    t.ok(
+      after.families.some((f) => f.name === 'mailcode_mail_delivery_seconds'),
+      'mail delivery latency',
+    );
   });
 });

@@ -21,24 +21,40 @@ t.test('PostgreSQL restarting, shut down, unreachable or out of space is an outa
 });
 
 t.test("drizzle's wrapping is looked through", async (t) => {
-  const wrapped = Object.assign(new Error('Failed query: select 1'), { cause: withCode('the database system is shutting down', '57P03') });
+  const wrapped = Object.assign(new Error('Failed query: select 1'), {
+    cause: withCode('the database system is shutting down', '57P03'),
+  });
   t.equal(outageOf(wrapped)?.dependency, 'database');
   t.match(outageOf(wrapped)?.reason, /57P03: the database system is shutting down/);
 });
 
 t.test('SQLite on a full disk, an I/O error or a lock held too long is an outage of the database', async (t) => {
-  for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_BUSY', 'SQLITE_READONLY']) t.equal(outageOf(withCode('database or disk is full', code))?.dependency, 'database', code);
+  for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_BUSY', 'SQLITE_READONLY'])
+    t.equal(outageOf(withCode('database or disk is full', code))?.dependency, 'database', code);
 });
 
 t.test('Redis away is an outage of Redis', async (t) => {
-  const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' });
+  const maxRetries = Object.assign(
+    new Error(
+      'Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.',
+    ),
+    { name: 'MaxRetriesPerRequestError' },
+  );
   t.equal(outageOf(maxRetries)?.dependency, 'redis');
   t.equal(outageOf(new Error("Stream isn't writeable and enableOfflineQueue options is false"))?.dependency, 'redis');
   t.equal(outageOf(new Error('Connection is closed.'))?.dependency, 'redis');
 });
 
 t.test("mailcode's own errors are not outages", async (t) => {
-  for (const error of [new TypeError("Cannot read properties of undefined (reading 'id')"), withCode('duplicate key value violates unique constraint', '23505'), withCode('syntax error', '42601'), withCode('constraint failed', 'SQLITE_CONSTRAINT_UNIQUE'), 'a string', undefined, null]) {
+  for (const error of [
+    new TypeError("Cannot read properties of undefined (reading 'id')"),
+    withCode('duplicate key value violates unique constraint', '23505'),
+    withCode('syntax error', '42601'),
+    withCode('constraint failed', 'SQLITE_CONSTRAINT_UNIQUE'),
+    'a string',
+    undefined,
+    null,
+  ]) {
     t.equal(outageOf(error), undefined, String(error instanceof Error ? error.message : error));
   }
   // A cycle of causes ends.

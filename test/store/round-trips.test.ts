@@ -50,35 +50,59 @@ await onPostgresOnly(async (t) => {
     // Warm: each pooled connection prepares its statements once.
     for (let i = 0; i < 3; i++) await verification.sendCode(acme, { email: `warm${i}@acme.example` });
 
-    const send = await roundTrips(socket, () => verification.sendCode(acme, { email: 'a@acme.example', endUserIp: '203.0.113.7' }));
+    const send = await roundTrips(socket, () =>
+      verification.sendCode(acme, { email: 'a@acme.example', endUserIp: '203.0.113.7' }),
+    );
     t.ok(send.database <= 2, `a first send: ${send.database} database round trips`);
     t.ok(send.redis <= 1, `a first send: ${send.redis} Redis round trip`);
 
     await advance(61_000);
-    const resend = await roundTrips(socket, () => verification.sendCode(acme, { email: 'a@acme.example', endUserIp: '203.0.113.7' }));
-    t.ok(resend.database <= 2 && resend.redis <= 1, `a resend joining the pending verification: ${resend.database} and ${resend.redis}`);
+    const resend = await roundTrips(socket, () =>
+      verification.sendCode(acme, { email: 'a@acme.example', endUserIp: '203.0.113.7' }),
+    );
+    t.ok(
+      resend.database <= 2 && resend.redis <= 1,
+      `a resend joining the pending verification: ${resend.database} and ${resend.redis}`,
+    );
 
     const sent = await verification.sendCode(acme, { email: 'b@acme.example' });
     await app.mailcode.worker.runOnce();
     const code = mail.codeFor('b@acme.example');
     const wrongCode = code === '000000' ? '000001' : '000000';
-    const wrong = await roundTrips(socket, () => verification.verifyCode(acme, { verificationId: sent.verification.id }, wrongCode).catch(() => {}));
+    const wrong = await roundTrips(socket, () =>
+      verification.verifyCode(acme, { verificationId: sent.verification.id }, wrongCode).catch(() => {}),
+    );
     t.ok(wrong.database <= 2 && wrong.redis <= 1, `a wrong code: ${wrong.database} and ${wrong.redis}`);
-    const right = await roundTrips(socket, () => verification.verifyCode(acme, { verificationId: sent.verification.id }, code));
+    const right = await roundTrips(socket, () =>
+      verification.verifyCode(acme, { verificationId: sent.verification.id }, code),
+    );
     t.ok(right.database <= 2 && right.redis <= 1, `a right code: ${right.database} and ${right.redis}`);
-    const unknown = await roundTrips(socket, () => verification.verifyCode(acme, { verificationId: 'vf_unknown' }, code).catch(() => {}));
+    const unknown = await roundTrips(socket, () =>
+      verification.verifyCode(acme, { verificationId: 'vf_unknown' }, code).catch(() => {}),
+    );
     t.ok(unknown.database <= 2 && unknown.redis <= 1, `an unknown id: ${unknown.database} and ${unknown.redis}`);
 
     const enrollment = await totp.enroll(acme, { userRef: 'user-1', accountName: 'a@acme.example' });
-    const authenticator = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret), digits: 6, period: 30 });
+    const authenticator = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(enrollment.secret),
+      digits: 6,
+      period: 30,
+    });
     await totp.confirm(acme, enrollment.enrollmentId, authenticator.generate({ timestamp: clock.now() }));
     await advance(30_000);
-    const totpVerify = await roundTrips(socket, () => totp.verify(acme, { userRef: 'user-1', code: authenticator.generate({ timestamp: clock.now() }) }));
-    t.ok(totpVerify.database <= 2 && totpVerify.redis <= 1, `a TOTP code: ${totpVerify.database} and ${totpVerify.redis}`);
+    const totpVerify = await roundTrips(socket, () =>
+      totp.verify(acme, { userRef: 'user-1', code: authenticator.generate({ timestamp: clock.now() }) }),
+    );
+    t.ok(
+      totpVerify.database <= 2 && totpVerify.redis <= 1,
+      `a TOTP code: ${totpVerify.database} and ${totpVerify.redis}`,
+    );
 
     // Through HTTP, every API request also checks its key (one database read) and, with Redis,
     // counts against the per-client request limit (one Redis round trip).
-    const http = await roundTrips(socket, () => app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'c@acme.example' } }));
+    const http = await roundTrips(socket, () =>
+      app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'c@acme.example' } }),
+    );
     t.comment(`POST /send-code as a whole: ${http.database} database and ${http.redis} Redis round trips`);
   });
 });

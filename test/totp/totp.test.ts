@@ -35,9 +35,13 @@ await onEachDatabase(async (t) => {
       ctx.app.inject({ method, url, headers: acme.auth, ...(payload ? { payload } : {}) });
     /** Enrols and confirms a factor for the user; returns its secret and recovery codes. */
     async function enable(userRef: string) {
-      const enrollment = (await call('POST', '/totp/enrollments', { userRef, accountName: `${userRef}@acme.example` })).json();
+      const enrollment = (
+        await call('POST', '/totp/enrollments', { userRef, accountName: `${userRef}@acme.example` })
+      ).json();
       const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
-      const confirmed = await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, { code: totp.generate({ timestamp: ctx.clock.now() }) });
+      const confirmed = await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, {
+        code: totp.generate({ timestamp: ctx.clock.now() }),
+      });
       return { enrollment, totp, recoveryCodes: confirmed.json().recoveryCodes as string[], confirmed };
     }
     return { ...ctx, acme, call, enable };
@@ -59,8 +63,12 @@ await onEachDatabase(async (t) => {
 
   t.test('the QR code decodes back to exactly the otpauthUri', async (t) => {
     const { call } = await setup(t);
-    const body = (await call('POST', '/totp/enrollments', { userRef: 'user-qr', accountName: 'Ærøskøbing dana+2fa@acme.example' })).json();
-    const png = PNG.sync.read(new Resvg(body.qrSvg, { fitTo: { mode: 'width', value: 400 }, background: 'white' }).render().asPng());
+    const body = (
+      await call('POST', '/totp/enrollments', { userRef: 'user-qr', accountName: 'Ærøskøbing dana+2fa@acme.example' })
+    ).json();
+    const png = PNG.sync.read(
+      new Resvg(body.qrSvg, { fitTo: { mode: 'width', value: 400 }, background: 'white' }).render().asPng(),
+    );
     const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
     t.equal(decoded?.data, body.otpauthUri);
   });
@@ -110,10 +118,16 @@ await onEachDatabase(async (t) => {
     const { app, call, clock, enable, acme } = await setup(t);
     const { totp } = await enable('user-a');
     clock.advance(step);
-    const body = (await call('POST', '/totp/verify', { userRef: 'user-a', code: totp.generate({ timestamp: clock.now() }) })).json();
+    const body = (
+      await call('POST', '/totp/verify', { userRef: 'user-a', code: totp.generate({ timestamp: clock.now() }) })
+    ).json();
     t.equal(body.method, 'totp');
     const jwks = createLocalJWKSet((await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json());
-    const { payload, protectedHeader } = await jwtVerify(body.assertion, jwks, { issuer: 'http://mailcode.test', audience: acme.id, currentDate: new Date(clock.now()) });
+    const { payload, protectedHeader } = await jwtVerify(body.assertion, jwks, {
+      issuer: 'http://mailcode.test',
+      audience: acme.id,
+      currentDate: new Date(clock.now()),
+    });
     t.equal(protectedHeader.alg, 'EdDSA');
     t.equal(payload.sub, 'user-a');
     t.same(payload.amr, ['otp']);
@@ -123,7 +137,9 @@ await onEachDatabase(async (t) => {
 
   t.test('confirmation: a wrong code is refused, an unconfirmed enrolment expires after 10 minutes', async (t) => {
     const { call, clock } = await setup(t);
-    const enrollment = (await call('POST', '/totp/enrollments', { userRef: 'user-e', accountName: 'e@acme.example' })).json();
+    const enrollment = (
+      await call('POST', '/totp/enrollments', { userRef: 'user-e', accountName: 'e@acme.example' })
+    ).json();
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
     const wrong = totp.generate({ timestamp: clock.now() }) === '000000' ? '000001' : '000000';
     const refused = await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, { code: wrong });
@@ -131,7 +147,9 @@ await onEachDatabase(async (t) => {
     t.equal(refused.json().attemptsRemaining, 4);
     t.equal((await call('GET', '/totp/user-e')).json().enabled, false, 'not enabled before confirmation');
     clock.advance(10 * 60_000);
-    const late = await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, { code: totp.generate({ timestamp: clock.now() }) });
+    const late = await call('POST', `/totp/enrollments/${enrollment.enrollmentId}/confirm`, {
+      code: totp.generate({ timestamp: clock.now() }),
+    });
     t.equal(late.statusCode, 404);
     t.equal(late.json().code, 'enrollment_not_found');
   });
@@ -160,43 +178,86 @@ await onEachDatabase(async (t) => {
     clock.advance(step);
     const right = () => totp.generate({ timestamp: clock.now() });
     const wrong = () => (right() === '000000' ? '000001' : '000000');
-    for (let i = 4; i >= 0; i--) t.equal((await call('POST', '/totp/verify', { userRef: 'user-l', code: wrong() })).json().attemptsRemaining, i);
+    for (let i = 4; i >= 0; i--)
+      t.equal((await call('POST', '/totp/verify', { userRef: 'user-l', code: wrong() })).json().attemptsRemaining, i);
     const locked = await call('POST', '/totp/verify', { userRef: 'user-l', code: right() });
     t.equal(locked.statusCode, 429, 'even the right code is refused while locked');
     t.equal(locked.headers['retry-after'], '900');
-    t.equal((await call('POST', '/totp/recover', { userRef: 'user-l', recoveryCode: 'aaaaa-bbbbb' })).statusCode, 429, 'recovery codes too');
+    t.equal(
+      (await call('POST', '/totp/recover', { userRef: 'user-l', recoveryCode: 'aaaaa-bbbbb' })).statusCode,
+      429,
+      'recovery codes too',
+    );
     clock.advance(15 * 60_000);
-    t.equal((await call('POST', '/totp/verify', { userRef: 'user-l', code: right() })).statusCode, 200, 'after the lock');
+    t.equal(
+      (await call('POST', '/totp/verify', { userRef: 'user-l', code: right() })).statusCode,
+      200,
+      'after the lock',
+    );
   });
 
   t.test('support reset: the factor is disabled, the reset audited, a new enrolment possible', async (t) => {
     const { call, enable, logs, clock } = await setup(t);
     const { totp } = await enable('user-reset');
-    t.equal((await call('POST', '/totp/enrollments', { userRef: 'user-reset', accountName: 'x' })).statusCode, 409, 'one factor at a time');
+    t.equal(
+      (await call('POST', '/totp/enrollments', { userRef: 'user-reset', accountName: 'x' })).statusCode,
+      409,
+      'one factor at a time',
+    );
     const status = (await call('GET', '/totp/user-reset')).json();
-    t.same(status, { userRef: 'user-reset', enabled: true, required: false, enabledSince: new Date(clock.now()).toISOString(), recoveryCodesLeft: 10 });
+    t.same(status, {
+      userRef: 'user-reset',
+      enabled: true,
+      required: false,
+      enabledSince: new Date(clock.now()).toISOString(),
+      recoveryCodesLeft: 10,
+    });
     t.equal((await call('DELETE', '/totp/user-reset')).statusCode, 204);
     t.match(logs.text, /"outcome":"totp_reset"/, 'audited');
     t.match(logs.text, /"userRef":"us\*\*\*et"/, 'with the user reference masked');
-    t.same((await call('GET', '/totp/user-reset')).json(), { userRef: 'user-reset', enabled: false, required: false, enabledSince: null, recoveryCodesLeft: 0 });
+    t.same((await call('GET', '/totp/user-reset')).json(), {
+      userRef: 'user-reset',
+      enabled: false,
+      required: false,
+      enabledSince: null,
+      recoveryCodesLeft: 0,
+    });
     clock.advance(step);
-    const afterReset = await call('POST', '/totp/verify', { userRef: 'user-reset', code: totp.generate({ timestamp: clock.now() }) });
+    const afterReset = await call('POST', '/totp/verify', {
+      userRef: 'user-reset',
+      code: totp.generate({ timestamp: clock.now() }),
+    });
     t.equal(afterReset.statusCode, 404);
     t.equal(afterReset.json().code, 'totp_not_enabled');
     t.equal((await call('DELETE', '/totp/user-reset')).statusCode, 404, 'nothing left to reset');
-    t.equal((await call('POST', '/totp/enrollments', { userRef: 'user-reset', accountName: 'x' })).statusCode, 201, 'enrol again');
+    t.equal(
+      (await call('POST', '/totp/enrollments', { userRef: 'user-reset', accountName: 'x' })).statusCode,
+      201,
+      'enrol again',
+    );
   });
 
-  t.test("a client's second-factor policy: GET /totp/:userRef says required, for every user of that client only", async (t) => {
-    const { call, enable, app, acme, createClient } = await setup(t);
-    t.match((await call('GET', '/totp/new-user')).json(), { enabled: false, required: false }, 'optional by default');
-    await app.mailcode.clients.update(acme.id, { secondFactor: 'required' }, { actor: 'cli', requestId: null });
-    t.match((await call('GET', '/totp/new-user')).json(), { userRef: 'new-user', enabled: false, required: true }, 'a person without an app: enrol before the account opens');
-    await enable('new-user');
-    t.match((await call('GET', '/totp/new-user')).json(), { enabled: true, required: true });
-    const other = await createClient('Globex', ['globex.example']);
-    t.match((await app.inject({ method: 'GET', url: '/totp/new-user', headers: other.auth })).json(), { enabled: false, required: false }, "another client's policy is its own");
-  });
+  t.test(
+    "a client's second-factor policy: GET /totp/:userRef says required, for every user of that client only",
+    async (t) => {
+      const { call, enable, app, acme, createClient } = await setup(t);
+      t.match((await call('GET', '/totp/new-user')).json(), { enabled: false, required: false }, 'optional by default');
+      await app.mailcode.clients.update(acme.id, { secondFactor: 'required' }, { actor: 'cli', requestId: null });
+      t.match(
+        (await call('GET', '/totp/new-user')).json(),
+        { userRef: 'new-user', enabled: false, required: true },
+        'a person without an app: enrol before the account opens',
+      );
+      await enable('new-user');
+      t.match((await call('GET', '/totp/new-user')).json(), { enabled: true, required: true });
+      const other = await createClient('Globex', ['globex.example']);
+      t.match(
+        (await app.inject({ method: 'GET', url: '/totp/new-user', headers: other.auth })).json(),
+        { enabled: false, required: false },
+        "another client's policy is its own",
+      );
+    },
+  );
 
   t.test('secrets are encrypted at rest and recovery codes stored as hashes', async (t) => {
     const { enable, config, dir } = await setup(t);
@@ -204,7 +265,8 @@ await onEachDatabase(async (t) => {
     const stored = await databaseText(config.DATABASE_URL, dir);
     t.match(stored, /user-s/, 'the dump holds the factor');
     t.notOk(stored.includes(enrollment.secret), 'no secret in the database');
-    for (const code of recoveryCodes) t.notOk(stored.includes(code.replace('-', '')) || stored.includes(code), 'no recovery code in the database');
+    for (const code of recoveryCodes)
+      t.notOk(stored.includes(code.replace('-', '')) || stored.includes(code), 'no recovery code in the database');
   });
 
   t.test('input is validated strictly', async (t) => {
@@ -222,35 +284,72 @@ await onEachDatabase(async (t) => {
     t.equal((await call('POST', '/totp/verify', { userRef: 'nobody', code: '123456' })).statusCode, 404);
   });
 
-  t.test('CODE_SECRET rotation: factors and recovery codes made under the old secret keep working, and move to the new one', async (t) => {
-    const oldSecret = 'old-secret-0123456789abcdef0123456789abcdef';
-    const first = await build(t, { env: { CODE_SECRET: oldSecret } });
-    const acme = await first.createClient();
-    const headers = acme.auth;
-    const enrollment = (await first.app.inject({ method: 'POST', url: '/totp/enrollments', headers, payload: { userRef: 'user-rot', accountName: 'r@acme.example' } })).json();
-    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
-    const confirm = { code: totp.generate({ timestamp: first.clock.now() }) };
-    const { recoveryCodes } = (await first.app.inject({ method: 'POST', url: `/totp/enrollments/${enrollment.enrollmentId}/confirm`, headers, payload: confirm })).json();
-    await first.app.close();
-    /** The same database, restarted with other secrets. */
-    const restartWith = async (codeSecret: string) => {
-      const app = await buildApp(first.configWith({ CODE_SECRET: codeSecret }), { now: first.clock.now, transport: first.mail, logStream: new LogCapture(), startWorker: false });
-      t.teardown(() => app.close());
-      return app;
-    };
+  t.test(
+    'CODE_SECRET rotation: factors and recovery codes made under the old secret keep working, and move to the new one',
+    async (t) => {
+      const oldSecret = 'old-secret-0123456789abcdef0123456789abcdef';
+      const first = await build(t, { env: { CODE_SECRET: oldSecret } });
+      const acme = await first.createClient();
+      const headers = acme.auth;
+      const enrollment = (
+        await first.app.inject({
+          method: 'POST',
+          url: '/totp/enrollments',
+          headers,
+          payload: { userRef: 'user-rot', accountName: 'r@acme.example' },
+        })
+      ).json();
+      const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrollment.secret) });
+      const confirm = { code: totp.generate({ timestamp: first.clock.now() }) };
+      const { recoveryCodes } = (
+        await first.app.inject({
+          method: 'POST',
+          url: `/totp/enrollments/${enrollment.enrollmentId}/confirm`,
+          headers,
+          payload: confirm,
+        })
+      ).json();
+      await first.app.close();
+      /** The same database, restarted with other secrets. */
+      const restartWith = async (codeSecret: string) => {
+        const app = await buildApp(first.configWith({ CODE_SECRET: codeSecret }), {
+          now: first.clock.now,
+          transport: first.mail,
+          logStream: new LogCapture(),
+          startWorker: false,
+        });
+        t.teardown(() => app.close());
+        return app;
+      };
 
-    const rotated = await restartWith(`new-secret-fedcba9876543210fedcba9876543210,${oldSecret}`);
-    first.clock.advance(step);
-    const verified = await rotated.inject({ method: 'POST', url: '/totp/verify', headers, payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) } });
-    t.equal(verified.statusCode, 200, 'the secret sealed under the old secret still opens');
-    const recovered = await rotated.inject({ method: 'POST', url: '/totp/recover', headers, payload: { userRef: 'user-rot', recoveryCode: recoveryCodes[0] } });
-    t.equal(recovered.statusCode, 200, 'a recovery code hashed under the old secret still matches');
-    await rotated.close();
+      const rotated = await restartWith(`new-secret-fedcba9876543210fedcba9876543210,${oldSecret}`);
+      first.clock.advance(step);
+      const verified = await rotated.inject({
+        method: 'POST',
+        url: '/totp/verify',
+        headers,
+        payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) },
+      });
+      t.equal(verified.statusCode, 200, 'the secret sealed under the old secret still opens');
+      const recovered = await rotated.inject({
+        method: 'POST',
+        url: '/totp/recover',
+        headers,
+        payload: { userRef: 'user-rot', recoveryCode: recoveryCodes[0] },
+      });
+      t.equal(recovered.statusCode, 200, 'a recovery code hashed under the old secret still matches');
+      await rotated.close();
 
-    // The verify above re-sealed the secret: the old CODE_SECRET can go.
-    const onlyNew = await restartWith('new-secret-fedcba9876543210fedcba9876543210');
-    first.clock.advance(step);
-    const later = await onlyNew.inject({ method: 'POST', url: '/totp/verify', headers, payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) } });
-    t.equal(later.statusCode, 200, 'the factor works with the new secret alone');
-  });
+      // The verify above re-sealed the secret: the old CODE_SECRET can go.
+      const onlyNew = await restartWith('new-secret-fedcba9876543210fedcba9876543210');
+      first.clock.advance(step);
+      const later = await onlyNew.inject({
+        method: 'POST',
+        url: '/totp/verify',
+        headers,
+        payload: { userRef: 'user-rot', code: totp.generate({ timestamp: first.clock.now() }) },
+      });
+      t.equal(later.statusCode, 200, 'the factor works with the new secret alone');
+    },
+  );
 });

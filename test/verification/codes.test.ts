@@ -22,5 +22,8 @@ t.test('the hash is keyed and bound to its verification', async (t) => {
   t.ok(codeMatchesAny([key], 'vf_a', '123456', [hashCode(key, 'vf_a', '000000'), hashCode(key, 'vf_a', '123456')]));
   t.notOk(codeMatchesAny([key], 'vf_b', '123456', [hashCode(key, 'vf_a', '123456')]));
   t.notOk(codeMatchesAny([key], 'vf_a', '123456', []));
-  t.ok(codeMatchesAny([Buffer.alloc(32, 8), key], 'vf_a', '123456', [hashCode(key, 'vf_a', '123456')]), 'an older secret still verifies');
+  t.ok(
+    codeMatchesAny([Buffer.alloc(32, 8), key], 'vf_a', '123456', [hashCode(key, 'vf_a', '123456')]),
+    'an older secret still verifies',
+  );
 });

@@ -26,7 +26,9 @@ function memoryPort(rows: Row[], lookbackMs = 0) {
     async expireDue(window, limit, eventsFor) {
       windows.push(window);
       const due = rows
-        .filter((r) => r.status === 'pending' && r.expiresAt > window.after && r.expiresAt <= window.upTo && !held.has(r.id))
+        .filter(
+          (r) => r.status === 'pending' && r.expiresAt > window.after && r.expiresAt <= window.upTo && !held.has(r.id),
+        )
         .sort((a, b) => a.expiresAt - b.expiresAt)
         .slice(0, limit);
       for (const r of due) {
@@ -39,44 +41,61 @@ function memoryPort(rows: Row[], lookbackMs = 0) {
   return { port, held, windows, events };
 }
 
-const row = (id: string, expiresAt: number, status: Row['status'] = 'pending'): Row => ({ id, clientId: 'cl_a', email: `${id}@acme.example`, expiresAt, status });
+const row = (id: string, expiresAt: number, status: Row['status'] = 'pending'): Row => ({
+  id,
+  clientId: 'cl_a',
+  email: `${id}@acme.example`,
+  expiresAt,
+  status,
+});
 
 function sweepAt(port: ExpiryPort, clock: { now: number }, catchUpMs = 30 * day) {
   return new ExpirySweep(port, () => clock.now, catchUpMs);
 }
 
-t.test('the first pass marks what expired pending within the catch-up time, once, with its event at the expiry', async (t) => {
-  const rows = [row('vf_old', start - 31 * day), row('vf_missed', start - 2 * day), row('vf_used', start - 60_000, 'verified'), row('vf_live', start + 60_000)];
-  const { port, events } = memoryPort(rows);
-  const clock = { now: start };
-  const sweep = sweepAt(port, clock);
-  t.equal(await sweep.runOnce(), 1);
-  t.same(
-    rows.map((r) => r.status),
-    ['pending', 'expired', 'verified', 'pending'],
-    'older than the catch-up is left (its event would be purged at once); a used code is not expired; a live one waits',
-  );
-  t.match(events, [{ type: 'verification.expired', subject: 'vf_missed', at: start - 2 * day, actor: 'mailcode' }]);
-  t.equal(await sweep.runOnce(), 0, 'once');
-  clock.now = start + 60_000;
-  t.equal(await sweep.runOnce(), 1, 'the live one, when its time comes');
-  t.equal(rows[3]!.status, 'expired');
-});
+t.test(
+  'the first pass marks what expired pending within the catch-up time, once, with its event at the expiry',
+  async (t) => {
+    const rows = [
+      row('vf_old', start - 31 * day),
+      row('vf_missed', start - 2 * day),
+      row('vf_used', start - 60_000, 'verified'),
+      row('vf_live', start + 60_000),
+    ];
+    const { port, events } = memoryPort(rows);
+    const clock = { now: start };
+    const sweep = sweepAt(port, clock);
+    t.equal(await sweep.runOnce(), 1);
+    t.same(
+      rows.map((r) => r.status),
+      ['pending', 'expired', 'verified', 'pending'],
+      'older than the catch-up is left (its event would be purged at once); a used code is not expired; a live one waits',
+    );
+    t.match(events, [{ type: 'verification.expired', subject: 'vf_missed', at: start - 2 * day, actor: 'mailcode' }]);
+    t.equal(await sweep.runOnce(), 0, 'once');
+    clock.now = start + 60_000;
+    t.equal(await sweep.runOnce(), 1, 'the live one, when its time comes');
+    t.equal(rows[3]!.status, 'expired');
+  },
+);
 
-t.test('a first pass goes through the catch-up an hour at a time; a later pass looks only at what expired since', async (t) => {
-  const { port, windows } = memoryPort([]);
-  const clock = { now: start };
-  const sweep = sweepAt(port, clock, 3 * 3_600_000);
-  await sweep.runOnce();
-  clock.now = start + 1_000;
-  await sweep.runOnce();
-  t.same(windows, [
-    { after: start - 3 * 3_600_000, upTo: start - 2 * 3_600_000 },
-    { after: start - 2 * 3_600_000, upTo: start - 3_600_000 },
-    { after: start - 3_600_000, upTo: start },
-    { after: start, upTo: start + 1_000 },
-  ]);
-});
+t.test(
+  'a first pass goes through the catch-up an hour at a time; a later pass looks only at what expired since',
+  async (t) => {
+    const { port, windows } = memoryPort([]);
+    const clock = { now: start };
+    const sweep = sweepAt(port, clock, 3 * 3_600_000);
+    await sweep.runOnce();
+    clock.now = start + 1_000;
+    await sweep.runOnce();
+    t.same(windows, [
+      { after: start - 3 * 3_600_000, upTo: start - 2 * 3_600_000 },
+      { after: start - 2 * 3_600_000, upTo: start - 3_600_000 },
+      { after: start - 3_600_000, upTo: start },
+      { after: start, upTo: start + 1_000 },
+    ]);
+  },
+);
 
 t.test('where a pass may skip a row in use, later passes look back and mark it', async (t) => {
   const rows = [row('vf_busy', start - 500)];

@@ -22,14 +22,43 @@ t.test('a webhook URL: https; http only to loopback outside production; no crede
 });
 
 t.test('in production, a private, loopback, link-local or reserved target is refused unless listed', async (t) => {
-  for (const ip of ['10.1.2.3', '172.16.0.1', '192.168.1.1', '127.0.0.1', '169.254.169.254', '0.0.0.0', '100.64.0.1', '::1', 'fe80::1', 'fd00::1', '::ffff:10.0.0.1', '::ffff:127.0.0.1']) {
+  for (const ip of [
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '127.0.0.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '100.64.0.1',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:10.0.0.1',
+    '::ffff:127.0.0.1',
+  ]) {
     t.match(checkAddress('hooks.acme.example', ip, production), { ok: false }, ip);
-    t.match(checkWebhookUrl(`https://${ip.includes(':') ? `[${ip}]` : ip}/hooks`, production), { ok: false }, `${ip} as the URL's host`);
+    t.match(
+      checkWebhookUrl(`https://${ip.includes(':') ? `[${ip}]` : ip}/hooks`, production),
+      { ok: false },
+      `${ip} as the URL's host`,
+    );
   }
   t.same(checkAddress('hooks.acme.example', '93.184.216.34', production), { ok: true }, 'a public address');
-  t.same(checkAddress('hooks.internal', '10.1.2.3', { production: true, allowed: ['10.1.0.0/16'] }), { ok: true }, 'a listed range');
-  t.same(checkAddress('hooks.internal', '10.1.2.3', { production: true, allowed: ['hooks.internal'] }), { ok: true }, 'a listed name');
-  t.match(checkAddress('hooks.internal', '10.2.0.1', { production: true, allowed: ['10.1.0.0/16'] }), { ok: false }, 'outside the listed range');
+  t.same(
+    checkAddress('hooks.internal', '10.1.2.3', { production: true, allowed: ['10.1.0.0/16'] }),
+    { ok: true },
+    'a listed range',
+  );
+  t.same(
+    checkAddress('hooks.internal', '10.1.2.3', { production: true, allowed: ['hooks.internal'] }),
+    { ok: true },
+    'a listed name',
+  );
+  t.match(
+    checkAddress('hooks.internal', '10.2.0.1', { production: true, allowed: ['10.1.0.0/16'] }),
+    { ok: false },
+    'outside the listed range',
+  );
 });
 
 t.test('property: no private or loopback IPv4 address is ever a production target', async () => {
@@ -44,7 +73,10 @@ t.test('property: no private or loopback IPv4 address is ever a production targe
   fc.assert(
     fc.property(privateV4, fc.boolean(), (ip, mapped) => {
       const address = mapped ? `::ffff:${ip}` : ip;
-      return !checkAddress('x.example', address, production).ok && !checkWebhookUrl(`https://${mapped ? `[${address}]` : address}/`, production).ok;
+      return (
+        !checkAddress('x.example', address, production).ok &&
+        !checkWebhookUrl(`https://${mapped ? `[${address}]` : address}/`, production).ok
+      );
     }),
     { numRuns: 500 },
   );
@@ -72,12 +104,30 @@ t.test('retries back off from 5 s, doubling, capped at an hour, within a day', a
 });
 
 t.test('a webhook body is Standard Webhooks JSON: type, timestamp, data with the event id', async (t) => {
-  const body = JSON.parse(webhookPayload({ id: 'ev_1', type: 'mail.bounced', at: Date.parse('2026-11-25T10:00:00Z'), subject: 'vf_1', maskedEmail: 'a***@acme.example', requestId: null, actor: 'mailcode', data: { reply: '550' } }));
-  t.same(body, { type: 'mail.bounced', timestamp: '2026-11-25T10:00:00.000Z', data: { id: 'ev_1', subject: 'vf_1', email: 'a***@acme.example', requestId: null, actor: 'mailcode', reply: '550' } });
+  const body = JSON.parse(
+    webhookPayload({
+      id: 'ev_1',
+      type: 'mail.bounced',
+      at: Date.parse('2026-11-25T10:00:00Z'),
+      subject: 'vf_1',
+      maskedEmail: 'a***@acme.example',
+      requestId: null,
+      actor: 'mailcode',
+      data: { reply: '550' },
+    }),
+  );
+  t.same(body, {
+    type: 'mail.bounced',
+    timestamp: '2026-11-25T10:00:00.000Z',
+    data: { id: 'ev_1', subject: 'vf_1', email: 'a***@acme.example', requestId: null, actor: 'mailcode', reply: '550' },
+  });
 });
 
 t.test('an endpoint takes the types it hears, and its cursor moves past the batch or to the horizon', async (t) => {
-  const batch = [{ seq: 3, type: 'mail.sent' }, { seq: 7, type: 'mail.bounced' }];
+  const batch = [
+    { seq: 3, type: 'mail.sent' },
+    { seq: 7, type: 'mail.bounced' },
+  ];
   t.same(handOn([], batch, 10, 20), { heard: batch, cursor: 20 }, 'every type; a short batch ends at the horizon');
   t.same(handOn(['mail.bounced'], batch, 10, 20), { heard: [batch[1]], cursor: 20 });
   t.same(handOn(['mail.bounced'], batch, 2, 20), { heard: [batch[1]], cursor: 7 }, 'a full batch: more may follow it');

@@ -16,9 +16,19 @@ export const everyTrail = '*';
 
 export function registerAuditRoutes(app: FastifyInstance, services: ConsoleServices) {
   app.get('/audit', async (request, reply) => {
-    const filters = { operator: param(request, 'operator', 64), person: param(request, 'person'), client: param(request, 'client', 64), type: param(request, 'type', 64) };
+    const filters = {
+      operator: param(request, 'operator', 64),
+      person: param(request, 'person'),
+      client: param(request, 'client', 64),
+      type: param(request, 'type', 64),
+    };
     const cursor = param(request, 'cursor', 64);
-    const client = filters.client === everyTrail ? {} : filters.client ? { clientId: filters.client } : { exceptClientId: serviceScope };
+    const client =
+      filters.client === everyTrail
+        ? {}
+        : filters.client
+          ? { clientId: filters.client }
+          : { exceptClientId: serviceScope };
     const result = await services.events.search({
       actorId: filters.operator || undefined,
       ...client,
@@ -30,9 +40,27 @@ export function registerAuditRoutes(app: FastifyInstance, services: ConsoleServi
     const [operators, clients] = await Promise.all([services.operators.list(), services.clients.list()]);
     const operatorEmail = new Map(operators.map((o) => [o.id, o.email]));
     const clientName = new Map(clients.map((c) => [c.id, c.name]));
-    const rows = result.events.map((e) => ({ event: e, what: eventWords[e.type] ?? e.type, trail: trailName(e.clientId, clientName), who: whoDid(e, operatorEmail), ...factsOf(e) }));
-    const next = result.nextCursor ? `?${new URLSearchParams({ ...filters, cursor: result.nextCursor }).toString()}` : null;
+    const rows = result.events.map((e) => ({
+      event: e,
+      what: eventWords[e.type] ?? e.type,
+      trail: trailName(e.clientId, clientName),
+      who: whoDid(e, operatorEmail),
+      ...factsOf(e),
+    }));
+    const next = result.nextCursor
+      ? `?${new URLSearchParams({ ...filters, cursor: result.nextCursor }).toString()}`
+      : null;
     const types = allTypes.map((type) => ({ type, words: eventWords[type] }));
-    return page(request, reply, 'audit', { title: 'Audit trail', filters, rows, next, operators, clients, types, everyTrail, serviceScope });
+    return page(request, reply, 'audit', {
+      title: 'Audit trail',
+      filters,
+      rows,
+      next,
+      operators,
+      clients,
+      types,
+      everyTrail,
+      serviceScope,
+    });
   });
 }

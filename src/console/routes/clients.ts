@@ -3,7 +3,12 @@
 // desktop width, the continue link, DKIM keys with the DNS records to publish (and whether
 // they are), webhooks with their recent deliveries and a test event.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { secondFactorPolicies, type Client, type ClientSettings, type SecondFactorPolicy } from '../../clients/model.js';
+import {
+  secondFactorPolicies,
+  type Client,
+  type ClientSettings,
+  type SecondFactorPolicy,
+} from '../../clients/model.js';
 import { checkRecords } from '../../clients/dns.js';
 import { checkSettings } from '../../clients/settings.js';
 import { sampleMail } from '../../mail/preview.js';
@@ -18,7 +23,14 @@ import { page } from '../views.js';
 const admin = { config: { admin: true } };
 
 /** Domains as typed: separated by commas, spaces or lines. */
-const domainsOf = (text: string) => [...new Set(text.split(/[\s,]+/).map((d) => d.trim().toLowerCase()).filter(Boolean))];
+const domainsOf = (text: string) => [
+  ...new Set(
+    text
+      .split(/[\s,]+/)
+      .map((d) => d.trim().toLowerCase())
+      .filter(Boolean),
+  ),
+];
 const orNull = (text: string) => (text === '' ? null : text);
 
 /** The settings form's fields, as the clients service takes them. */
@@ -42,24 +54,68 @@ function settingsOf(request: FastifyRequest): Partial<ClientSettings> {
 
 /** The branding fields a preview may try before they are saved, each checked as saving would. */
 const brandingKeys = ['name', 'mailFrom', 'support', 'logoUrl', 'accentColor'] as const;
-function brandingOf(given: Record<string, unknown>): { branding: Partial<Record<(typeof brandingKeys)[number], string>>; refused?: string } {
-  const tried = Object.fromEntries(brandingKeys.filter((k) => typeof given[k] === 'string' && (given[k] as string).trim() !== '').map((k) => [k, (given[k] as string).trim().slice(0, 2_000)]));
+function brandingOf(given: Record<string, unknown>): {
+  branding: Partial<Record<(typeof brandingKeys)[number], string>>;
+  refused?: string;
+} {
+  const tried = Object.fromEntries(
+    brandingKeys
+      .filter((k) => typeof given[k] === 'string' && (given[k] as string).trim() !== '')
+      .map((k) => [k, (given[k] as string).trim().slice(0, 2_000)]),
+  );
   const verdict = checkSettings(tried, supportedLocales);
-  return verdict.ok ? { branding: verdict.value as Record<string, string> } : { branding: {}, refused: `Not previewed: ${verdict.reason}` };
+  return verdict.ok
+    ? { branding: verdict.value as Record<string, string> }
+    : { branding: {}, refused: `Not previewed: ${verdict.reason}` };
 }
 
 export function registerClientRoutes(app: FastifyInstance, services: ConsoleServices) {
   const { clients, webhooks, dkim } = services;
 
-  const clientPage = async (request: FastifyRequest, reply: FastifyReply, client: Client, extra: Record<string, unknown> = {}, status = 200) => {
-    const [endpoints, keys, records] = await Promise.all([webhooks.list(client.id), dkim.list(client.id), dkim.dnsRecords(client)]);
-    const deliveries = new Map(await Promise.all(endpoints.map(async (e) => [e.id, await webhooks.recentDeliveries(e.id, 5)] as const)));
-    const checked = param(request, 'check') === 'dns' ? await checkRecords(records, services.dnsLookup).catch(() => null) : null;
+  const clientPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    client: Client,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const [endpoints, keys, records] = await Promise.all([
+      webhooks.list(client.id),
+      dkim.list(client.id),
+      dkim.dnsRecords(client),
+    ]);
+    const deliveries = new Map(
+      await Promise.all(endpoints.map(async (e) => [e.id, await webhooks.recentDeliveries(e.id, 5)] as const)),
+    );
+    const checked =
+      param(request, 'check') === 'dns' ? await checkRecords(records, services.dnsLookup).catch(() => null) : null;
     const relayRefusals = services.relayHealth.forClient(client.id);
-    return page(request, reply, 'client', { title: client.name, client, relayRefusals, endpoints, deliveries, keys, records: checked ?? records, dnsChecked: checked !== null, locales: supportedLocales, policies: secondFactorPolicies, ...extra }, status);
+    return page(
+      request,
+      reply,
+      'client',
+      {
+        title: client.name,
+        client,
+        relayRefusals,
+        endpoints,
+        deliveries,
+        keys,
+        records: checked ?? records,
+        dnsChecked: checked !== null,
+        locales: supportedLocales,
+        policies: secondFactorPolicies,
+        ...extra,
+      },
+      status,
+    );
   };
   /** Runs a change and shows the client again, with what was done or why not; with `ask`, only once the admin has said yes to what it does. */
-  const change = (path: string, run: (request: FastifyRequest, id: string) => Promise<Record<string, unknown>>, ask?: (client: Client) => Omit<Confirmation, 'back' | 'fields'>) =>
+  const change = (
+    path: string,
+    run: (request: FastifyRequest, id: string) => Promise<Record<string, unknown>>,
+    ask?: (client: Client) => Omit<Confirmation, 'back' | 'fields'>,
+  ) =>
     app.post<{ Params: { id: string } }>(path, admin, async (request, reply) => {
       if (ask && !confirmed(request)) {
         const client = await clients.get(request.params.id);
@@ -71,27 +127,41 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
       );
     });
 
-  app.get('/clients', admin, async (request, reply) => page(request, reply, 'clients', { title: 'Clients', clients: await clients.list() }));
+  app.get('/clients', admin, async (request, reply) =>
+    page(request, reply, 'clients', { title: 'Clients', clients: await clients.list() }),
+  );
   app.get('/clients/new', admin, async (request, reply) => page(request, reply, 'client-new', { title: 'New client' }));
 
   app.post('/clients', admin, async (request, reply) => {
     const name = field(request, 'name', 1_000);
     try {
       if (!name) throw new DomainError({ kind: 'invalid_input', detail: 'a client needs a name.' });
-      const { client, apiKey } = await clients.create({ name, allowedDomains: domainsOf(field(request, 'domains', 4_000)) }, consoleContext(request));
-      return clientPage(request, reply, client, { notice: 'Client created. Copy its API key now: it is shown only once.', apiKey });
+      const { client, apiKey } = await clients.create(
+        { name, allowedDomains: domainsOf(field(request, 'domains', 4_000)) },
+        consoleContext(request),
+      );
+      return clientPage(request, reply, client, {
+        notice: 'Client created. Copy its API key now: it is shown only once.',
+        apiKey,
+      });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       return page(request, reply, 'client-new', { title: 'New client', error: describeRefusal(error) }, 400);
     }
   });
 
-  app.get<{ Params: { id: string } }>('/clients/:id', admin, async (request, reply) => clientPage(request, reply, await clients.get(request.params.id)));
+  app.get<{ Params: { id: string } }>('/clients/:id', admin, async (request, reply) =>
+    clientPage(request, reply, await clients.get(request.params.id)),
+  );
 
   change('/clients/:id/settings', async (request, id) => {
     const current = await clients.get(id);
     // Only what differs, so the trail's client.updated names what really changed.
-    const changes = Object.fromEntries(Object.entries(settingsOf(request)).filter(([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof Client])));
+    const changes = Object.fromEntries(
+      Object.entries(settingsOf(request)).filter(
+        ([key, value]) => JSON.stringify(value) !== JSON.stringify(current[key as keyof Client]),
+      ),
+    );
     if (Object.keys(changes).length === 0) return { notice: 'Nothing changed.' };
     await clients.update(id, changes, consoleContext(request));
     return { notice: 'Saved.' };
@@ -130,40 +200,83 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
   );
   change('/clients/:id/webhooks', async (request, id) => {
     const { endpoint, secret } = await webhooks.add(id, field(request, 'url', 2_000), [], consoleContext(request));
-    return { notice: `Webhook ${endpoint.id} added. Copy its signing secret now: it is shown only once.`, webhookSecret: secret };
+    return {
+      notice: `Webhook ${endpoint.id} added. Copy its signing secret now: it is shown only once.`,
+      webhookSecret: secret,
+    };
   });
   change('/clients/:id/webhooks/test', async (request, id) => {
     const endpoint = await webhooks.get(field(request, 'endpoint', 64));
     // Another client's endpoint is as unknown here as one that does not exist.
-    if (!endpoint || endpoint.clientId !== id) throw new DomainError({ kind: 'webhook_not_found', detail: 'no such webhook for this client' });
-    return { notice: `Test event ${await webhooks.sendTest(endpoint.id, consoleContext(request))} queued for ${endpoint.url}; its delivery shows below.` };
+    if (!endpoint || endpoint.clientId !== id)
+      throw new DomainError({ kind: 'webhook_not_found', detail: 'no such webhook for this client' });
+    return {
+      notice: `Test event ${await webhooks.sendTest(endpoint.id, consoleContext(request))} queued for ${endpoint.url}; its delivery shows below.`,
+    };
   });
   change('/clients/:id/dkim', async (request, id) => {
-    const { key } = await dkim.create(id, { domain: field(request, 'domain', 253) || undefined, selector: field(request, 'selector', 63) || undefined }, consoleContext(request));
-    return { notice: `DKIM key ${key.selector}._domainkey.${key.domain} created: publish its record below; mail is signed with it from now on.` };
+    const { key } = await dkim.create(
+      id,
+      { domain: field(request, 'domain', 253) || undefined, selector: field(request, 'selector', 63) || undefined },
+      consoleContext(request),
+    );
+    return {
+      notice: `DKIM key ${key.selector}._domainkey.${key.domain} created: publish its record below; mail is signed with it from now on.`,
+    };
   });
 
   // The code mail as the client's people get it, one locale at a time, framed by the
   // preview page; with the settings form's unsaved branding when it sent them (Preview).
-  const previewPage = async (request: FastifyRequest, reply: FastifyReply, id: string, given: Record<string, string>) => {
+  const previewPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    given: Record<string, string>,
+  ) => {
     const client = await clients.get(id);
     const { branding, refused } = brandingOf(given);
     const locale = supportedLocales.includes(given.locale ?? '') ? given.locale! : client.defaultLocale;
-    const frame = (l: string) => `/console/clients/${client.id}/mail?${new URLSearchParams({ ...branding, locale: l }).toString()}`;
-    const link = (l: string) => `/console/clients/${client.id}/preview?${new URLSearchParams({ ...branding, locale: l }).toString()}`;
-    return page(request, reply, 'client-preview', { title: `${client.name}: the code mail`, client, locale, locales: supportedLocales, frame, link, error: refused, unsaved: Object.keys(branding).length > 0 });
+    const frame = (l: string) =>
+      `/console/clients/${client.id}/mail?${new URLSearchParams({ ...branding, locale: l }).toString()}`;
+    const link = (l: string) =>
+      `/console/clients/${client.id}/preview?${new URLSearchParams({ ...branding, locale: l }).toString()}`;
+    return page(request, reply, 'client-preview', {
+      title: `${client.name}: the code mail`,
+      client,
+      locale,
+      locales: supportedLocales,
+      frame,
+      link,
+      error: refused,
+      unsaved: Object.keys(branding).length > 0,
+    });
   };
-  app.get<{ Params: { id: string } }>('/clients/:id/preview', admin, async (request, reply) => previewPage(request, reply, request.params.id, request.query as Record<string, string>));
-  app.post<{ Params: { id: string } }>('/clients/:id/preview', admin, async (request, reply) => previewPage(request, reply, request.params.id, request.body as Record<string, string>));
+  app.get<{ Params: { id: string } }>('/clients/:id/preview', admin, async (request, reply) =>
+    previewPage(request, reply, request.params.id, request.query as Record<string, string>),
+  );
+  app.post<{ Params: { id: string } }>('/clients/:id/preview', admin, async (request, reply) =>
+    previewPage(request, reply, request.params.id, request.body as Record<string, string>),
+  );
   app.get<{ Params: { id: string } }>('/clients/:id/mail', admin, async (request, reply) => {
     const saved = await clients.get(request.params.id);
     const query = request.query as Record<string, string>;
-    const client = { ...saved, ...brandingOf(query).branding, ...(query.codeInSubject ? { codeInSubject: query.codeInSubject === 'yes' } : {}) };
-    const locale = supportedLocales.includes(param(request, 'locale', 8)) ? param(request, 'locale', 8) : client.defaultLocale;
-    const mail = renderCodeMail(sampleMail(locale, param(request, 'purpose', 8) === 'signup' ? 'signup' : 'login', client));
+    const client = {
+      ...saved,
+      ...brandingOf(query).branding,
+      ...(query.codeInSubject ? { codeInSubject: query.codeInSubject === 'yes' } : {}),
+    };
+    const locale = supportedLocales.includes(param(request, 'locale', 8))
+      ? param(request, 'locale', 8)
+      : client.defaultLocale;
+    const mail = renderCodeMail(
+      sampleMail(locale, param(request, 'purpose', 8) === 'signup' ? 'signup' : 'login', client),
+    );
     // The mail's own inline styles, inside a frame of the console only; nothing else loads but its logo.
     return reply
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'; sandbox")
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'; sandbox",
+      )
       .header('x-frame-options', 'SAMEORIGIN')
       .header('cache-control', 'no-store')
       .type('text/html; charset=utf-8')

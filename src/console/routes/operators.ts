@@ -12,8 +12,19 @@ const admin = { config: { admin: true } };
 
 export function registerOperatorRoutes(app: FastifyInstance, services: ConsoleServices) {
   const { operators } = services;
-  const show = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) =>
-    page(request, reply, 'operators', { title: 'Operators', operators: await operators.list(), roles: operatorRoles, ...extra }, status);
+  const show = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) =>
+    page(
+      request,
+      reply,
+      'operators',
+      { title: 'Operators', operators: await operators.list(), roles: operatorRoles, ...extra },
+      status,
+    );
   const change = (path: string, run: (request: FastifyRequest) => Promise<string>) =>
     app.post(path, admin, async (request, reply) =>
       afterChange(
@@ -24,12 +35,16 @@ export function registerOperatorRoutes(app: FastifyInstance, services: ConsoleSe
 
   app.get('/operators', admin, async (request, reply) => show(request, reply));
   change('/operators', async (request) => {
-    const created = await operators.create({ email: field(request, 'email'), role: field(request, 'role', 16) as OperatorRole }, consoleContext(request));
+    const created = await operators.create(
+      { email: field(request, 'email'), role: field(request, 'role', 16) as OperatorRole },
+      consoleContext(request),
+    );
     return `${created.email} can sign in now, as ${created.role}; they set up their authenticator app at the first sign-in.`;
   });
   change('/operators/disable', async (request) => {
     const id = field(request, 'operator', 64);
-    if (id === request.operatorSession!.operator.id) throw new DomainError({ kind: 'invalid_input', detail: 'you cannot disable yourself: ask another admin.' });
+    if (id === request.operatorSession!.operator.id)
+      throw new DomainError({ kind: 'invalid_input', detail: 'you cannot disable yourself: ask another admin.' });
     await operators.disable(id, consoleContext(request));
     return 'Disabled: their sessions have ended and they cannot sign in.';
   });

@@ -21,7 +21,10 @@ export function registerOverviewRoutes(app: FastifyInstance, services: ConsoleSe
         { title: `Codes ${name}, per hour, last 24 hours`, colour: colours[name] },
       ),
     }));
-    const bounces = rowChart(summary.bouncesByDomain.slice(0, 10).map((b) => ({ label: b.domain, value: b.count })), { title: 'Bounces by recipient domain', colour: colours.failed });
+    const bounces = rowChart(
+      summary.bouncesByDomain.slice(0, 10).map((b) => ({ label: b.domain, value: b.count })),
+      { title: 'Bounces by recipient domain', colour: colours.failed },
+    );
     return page(request, reply, 'overview', { title: 'Overview', summary, charts, bounces, hourLabel });
   });
 }

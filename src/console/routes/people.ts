@@ -33,29 +33,79 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
   const { support } = services;
 
   const showPerson = async (request: FastifyRequest, query: string, extra: Record<string, unknown> = {}) => {
-    const report = query ? await support.lookUp(query, { clientId: param(request, 'client', 64) || field(request, 'client', 64) || undefined }) : null;
+    const report = query
+      ? await support.lookUp(query, {
+          clientId: param(request, 'client', 64) || field(request, 'client', 64) || undefined,
+        })
+      : null;
     const [clients, operators] = await Promise.all([services.clients.list(), services.operators.list()]);
     const operatorEmail = new Map(operators.map((o) => [o.id, o.email]));
     const people = report && {
       ...report,
       verifications: report.verifications.map((v) => {
         const mail = v.delivery ? deliveryStatus(v.delivery) : null;
-        return { ...v, mail, mailWords: mail ? mailWords[mail] : null, notDelivered: v.status === 'pending' && (mail === 'bounced' || mail === 'failed' || mail === 'suppressed') };
+        return {
+          ...v,
+          mail,
+          mailWords: mail ? mailWords[mail] : null,
+          notDelivered: v.status === 'pending' && (mail === 'bounced' || mail === 'failed' || mail === 'suppressed'),
+        };
       }),
       elsewhere: report.email ? [] : addressesIn(report.authenticators.map((a) => a.accountName)),
     };
-    const story = (e: AuditEvent) => ({ what: eventWords[e.type] ?? e.type, who: e.actor === 'operator' || e.actor === 'cli' ? whoDid(e, operatorEmail) : null });
-    return { title: query ? `Person: ${query}` : 'Look a person up', query, report: people, story, limitNames, verdictText, now: services.now(), clients, client: param(request, 'client', 64), ...extra };
+    const story = (e: AuditEvent) => ({
+      what: eventWords[e.type] ?? e.type,
+      who: e.actor === 'operator' || e.actor === 'cli' ? whoDid(e, operatorEmail) : null,
+    });
+    return {
+      title: query ? `Person: ${query}` : 'Look a person up',
+      query,
+      report: people,
+      story,
+      limitNames,
+      verdictText,
+      now: services.now(),
+      clients,
+      client: param(request, 'client', 64),
+      ...extra,
+    };
   };
 
-  app.get('/people', async (request, reply) => page(request, reply, 'people', await showPerson(request, param(request, 'q'))));
+  app.get('/people', async (request, reply) =>
+    page(request, reply, 'people', await showPerson(request, param(request, 'q'))),
+  );
 
   /** The person's page again, saying what was done — or, refused, why not, at the form that was sent. */
-  const again = (request: FastifyRequest, reply: FastifyReply) => async (extra: Record<string, unknown>, status?: number) =>
-    page(request, reply, 'people', await showPerson(request, field(request, 'q'), extra.error ? { ...extra, error: undefined, formError: { form: field(request, 'form', 400), text: extra.error, reason: field(request, 'reason', 600) } } : extra), status);
+  const again =
+    (request: FastifyRequest, reply: FastifyReply) => async (extra: Record<string, unknown>, status?: number) =>
+      page(
+        request,
+        reply,
+        'people',
+        await showPerson(
+          request,
+          field(request, 'q'),
+          extra.error
+            ? {
+                ...extra,
+                error: undefined,
+                formError: {
+                  form: field(request, 'form', 400),
+                  text: extra.error,
+                  reason: field(request, 'reason', 600),
+                },
+              }
+            : extra,
+        ),
+        status,
+      );
 
   /** Runs an action; with `ask`, only after the operator has said yes to what it will do. */
-  const action = (path: string, run: (request: FastifyRequest) => Promise<{ notice: string; recoveryCodes?: string[] }>, ask?: (request: FastifyRequest) => Promise<Parameters<typeof askAgain>[2]>) =>
+  const action = (
+    path: string,
+    run: (request: FastifyRequest) => Promise<{ notice: string; recoveryCodes?: string[] }>,
+    ask?: (request: FastifyRequest) => Promise<Parameters<typeof askAgain>[2]>,
+  ) =>
     app.post(path, async (request, reply) => {
       if (ask && !confirmed(request)) {
         try {
@@ -74,18 +124,39 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
   const personPage = (request: FastifyRequest) => `/console/people?${new URLSearchParams({ q: field(request, 'q') })}`;
 
   action('/people/cancel', async (request) => {
-    await support.cancelVerification(operator(request), field(request, 'client', 64), field(request, 'verification', 64), reason(request), consoleContext(request));
+    await support.cancelVerification(
+      operator(request),
+      field(request, 'client', 64),
+      field(request, 'verification', 64),
+      reason(request),
+      consoleContext(request),
+    );
     return { notice: 'The verification is canceled: its codes and its link no longer work.' };
   });
   action('/people/lift', async (request) => {
-    await support.liftSuppression(operator(request), field(request, 'client', 64), field(request, 'email'), reason(request), consoleContext(request));
+    await support.liftSuppression(
+      operator(request),
+      field(request, 'client', 64),
+      field(request, 'email'),
+      reason(request),
+      consoleContext(request),
+    );
     return { notice: 'The suppression is lifted: codes can be mailed to the address again.' };
   });
   action(
     '/people/reset-authenticator',
     async (request) => {
-      await support.resetAuthenticator(operator(request), field(request, 'client', 64), field(request, 'userRef', 200), reason(request), consoleContext(request));
-      return { notice: 'The authenticator app and its recovery codes are removed. The portal will ask the person to set one up again.' };
+      await support.resetAuthenticator(
+        operator(request),
+        field(request, 'client', 64),
+        field(request, 'userRef', 200),
+        reason(request),
+        consoleContext(request),
+      );
+      return {
+        notice:
+          'The authenticator app and its recovery codes are removed. The portal will ask the person to set one up again.',
+      };
     },
     async (request) => {
       const client = await services.clients.get(field(request, 'client', 64));
@@ -100,12 +171,28 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
         ],
         yes: 'Yes, reset the authenticator app',
         back: personPage(request),
-        fields: { q: field(request, 'q'), client: client.id, userRef, reason: reason(request), form: field(request, 'form', 400) },
+        fields: {
+          q: field(request, 'q'),
+          client: client.id,
+          userRef,
+          reason: reason(request),
+          form: field(request, 'form', 400),
+        },
       };
     },
   );
   action('/people/recovery-codes', async (request) => {
-    const { recoveryCodes } = await support.regenerateRecoveryCodes(operator(request), field(request, 'client', 64), field(request, 'userRef', 200), reason(request), consoleContext(request));
-    return { notice: 'New recovery codes: give them to the person over a channel you trust. They are shown only now; the old ones no longer work.', recoveryCodes };
+    const { recoveryCodes } = await support.regenerateRecoveryCodes(
+      operator(request),
+      field(request, 'client', 64),
+      field(request, 'userRef', 200),
+      reason(request),
+      consoleContext(request),
+    );
+    return {
+      notice:
+        'New recovery codes: give them to the person over a channel you trust. They are shown only now; the old ones no longer work.',
+      recoveryCodes,
+    };
   });
 }

@@ -14,7 +14,12 @@ export interface SharedLimiterStore {
   prefix: string;
 }
 
-export async function registerClientRateLimit(app: FastifyInstance, requestsPerSecond: number, onLimited?: () => void, shared?: SharedLimiterStore) {
+export async function registerClientRateLimit(
+  app: FastifyInstance,
+  requestsPerSecond: number,
+  onLimited?: () => void,
+  shared?: SharedLimiterStore,
+) {
   await app.register(rateLimit, {
     global: true,
     ...(shared ? { redis: shared.client, nameSpace: `${shared.prefix}rate:` } : {}),
@@ -31,6 +36,9 @@ export async function registerClientRateLimit(app: FastifyInstance, requestsPerS
     },
     onExceeded: () => onLimited?.(),
     errorResponseBuilder: (_request, context) =>
-      problems.rateLimited(context.ttl / 1000, `More than ${requestsPerSecond} requests per second from this API client.`),
+      problems.rateLimited(
+        context.ttl / 1000,
+        `More than ${requestsPerSecond} requests per second from this API client.`,
+      ),
   });
 }

@@ -19,7 +19,9 @@ function parserProblem(code: string | undefined): ProblemError {
     case 'HPE_INVALID_METHOD':
       return problems.invalidRequest('The request method is not one this server knows.', 501);
     default:
-      return problems.invalidRequest('The request could not be parsed as HTTP/1.1 (malformed request line, header or body framing).');
+      return problems.invalidRequest(
+        'The request could not be parsed as HTTP/1.1 (malformed request line, header or body framing).',
+      );
   }
 }
 

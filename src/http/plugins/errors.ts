@@ -13,7 +13,10 @@ function toProblem(error: FastifyError | ProblemError | DomainError): ProblemErr
   if (error instanceof DomainError) return problemFor(error.refusal);
   const outage = outageOf(error);
   if (outage) return problems.unavailable(outage.dependency);
-  if (error.validation) return problems.invalidRequest(`${error.validationContext ?? 'request'}${validationDetail(error.validation as AjvError[])}`);
+  if (error.validation)
+    return problems.invalidRequest(
+      `${error.validationContext ?? 'request'}${validationDetail(error.validation as AjvError[])}`,
+    );
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return problems.invalidRequest(echoed(error.message, 300), status);
   return problems.internal();
@@ -42,7 +45,10 @@ export default fp(
       known ??= methodsByPath(options.routes);
       const allowed = known.find((route) => route.path.test(path))?.methods;
       return allowed
-        ? problems.methodNotAllowed(`${shown} answers ${allowed.join(', ')}, not ${echoed(request.method, 20)}.`, allowed)
+        ? problems.methodNotAllowed(
+            `${shown} answers ${allowed.join(', ')}, not ${echoed(request.method, 20)}.`,
+            allowed,
+          )
         : problems.notFound(`No route for ${echoed(request.method, 20)} ${shown}.`);
     };
     const outageLog = throttledOutageLog(10_000);

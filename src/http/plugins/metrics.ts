@@ -10,7 +10,9 @@ export const metricsOperation = operation({
   schema: {},
   operationId: 'metrics',
   summary: 'Prometheus metrics (codes sent, verified, failed, locked; mail delivery; rate limits; HTTP latency)',
-  responses: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { type: 'string' } } } },
+  responses: {
+    200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { type: 'string' } } },
+  },
   open: true,
 });
 
@@ -24,7 +26,11 @@ export default fp(
         reply.elapsedTime / 1000,
       );
     });
-    app.route({ ...routeOf(metricsOperation), handler: async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()) });
+    app.route({
+      ...routeOf(metricsOperation),
+      handler: async (_request, reply) =>
+        reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    });
   },
   { name: 'metrics' },
 );

@@ -17,7 +17,10 @@ interface Place {
 const pathTo = (place: Place | undefined): string => {
   const keys: string[] = [];
   for (let p = place; p?.parent; p = p.parent) keys.push(p.key);
-  return keys.reverse().map((k) => `/${k}`).join('');
+  return keys
+    .reverse()
+    .map((k) => `/${k}`)
+    .join('');
 };
 
 /**
@@ -35,7 +38,8 @@ function malformedAt(value: unknown): string | undefined {
     const object = place.value as Record<string, unknown>;
     for (const key of Object.keys(object)) {
       const item = object[key];
-      if (!key.isWellFormed() || (typeof item === 'string' && !item.isWellFormed())) return pathTo({ value: item, key, parent: place });
+      if (!key.isWellFormed() || (typeof item === 'string' && !item.isWellFormed()))
+        return pathTo({ value: item, key, parent: place });
       if (item !== null && typeof item === 'object') pending.push({ value: item, key, parent: place });
     }
   }
@@ -54,7 +58,11 @@ export default fp(
   async function wellFormedText(app: FastifyInstance) {
     app.addHook('preValidation', (request, _reply, done) => {
       const at = malformedPart(request);
-      done(at ? problems.invalidRequest(`${echoed(at)} holds a lone UTF-16 surrogate, which is not text (RFC 7493).`) : undefined);
+      done(
+        at
+          ? problems.invalidRequest(`${echoed(at)} holds a lone UTF-16 surrogate, which is not text (RFC 7493).`)
+          : undefined,
+      );
     });
   },
   { name: 'well-formed-text' },

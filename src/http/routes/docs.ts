@@ -32,7 +32,10 @@ export const docsOperations = [getOpenapi, getDocs];
 
 export default async function docsRoutes(app: FastifyInstance) {
   const openapi = readFileSync(openapiPath, 'utf8');
-  app.route({ ...routeOf(getOpenapi), handler: async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(openapi) });
+  app.route({
+    ...routeOf(getOpenapi),
+    handler: async (_request, reply) => reply.type('application/yaml; charset=utf-8').send(openapi),
+  });
   await app.register(swagger, { mode: 'static', specification: { path: openapiPath, baseDir: '' } });
   await app.register(swaggerUi, { routePrefix: getDocs.url, staticCSP: true });
 }

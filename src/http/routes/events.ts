@@ -43,7 +43,12 @@ export function registerEventRoutes(scope: FastifyInstance, events: EventsServic
     ...routeOf(listEvents),
     handler: async (request) => {
       const q = request.query;
-      const page = await events.list(request.client!, { types: typesOf(q.type), subject: q.subject, cursor: q.cursor, limit: q.limit === undefined ? undefined : Number(q.limit) });
+      const page = await events.list(request.client!, {
+        types: typesOf(q.type),
+        subject: q.subject,
+        cursor: q.cursor,
+        limit: q.limit === undefined ? undefined : Number(q.limit),
+      });
       return { events: page.events.map(eventOnTheWire), nextCursor: page.nextCursor };
     },
   });

@@ -68,7 +68,13 @@ export const publicOperations = [serviceIndex, getJwks, healthz, readyz];
 
 export default async function publicRoutes(app: FastifyInstance, options: PublicRoutesOptions) {
   // A person who opens the service's address in a browser is shown where to go.
-  const index = { service: 'mailcode', docs: '/docs', openapi: '/openapi.yaml', health: '/healthz', jwks: '/.well-known/jwks.json' } as const;
+  const index = {
+    service: 'mailcode',
+    docs: '/docs',
+    openapi: '/openapi.yaml',
+    health: '/healthz',
+    jwks: '/.well-known/jwks.json',
+  } as const;
   const indexPage = [
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mailcode</title></head><body>',
     '<h1>mailcode</h1><p>Email one-time codes for company addresses, answered with a signed verification assertion.</p><ul>',
@@ -80,7 +86,10 @@ export default async function publicRoutes(app: FastifyInstance, options: Public
   ].join('\n');
   app.route({
     ...routeOf(serviceIndex),
-    handler: async (request, reply) => (request.headers.accept?.includes('text/html') ? reply.type('text/html; charset=utf-8').send(indexPage) : reply.send(index)),
+    handler: async (request, reply) =>
+      request.headers.accept?.includes('text/html')
+        ? reply.type('text/html; charset=utf-8').send(indexPage)
+        : reply.send(index),
   });
 
   app.route({ ...routeOf(healthz), handler: async () => ({ status: 'ok' as const }) });
@@ -95,15 +104,34 @@ export default async function publicRoutes(app: FastifyInstance, options: Public
         database = false;
       }
       if (!database) throw problems.notReady('The database is not reachable, or the disk it writes to is full.');
-      if (options.redis && !(await options.redis.ping().then((pong) => pong === 'PONG', () => false))) {
+      if (
+        options.redis &&
+        !(await options.redis.ping().then(
+          (pong) => pong === 'PONG',
+          () => false,
+        ))
+      ) {
         throw problems.notReady('Redis is not reachable.');
       }
       const warnings = await options.mailWarnings().catch(() => []);
       // A relay that refuses mailcode (its password, say) is named in the answer either way.
-      if (!(await options.transport.ready())) throw problems.notReady(`The mail transport (${options.transport.kind}) is not ready.${warnings.length ? ` ${warnings.join('; ')}.` : ''}`);
-      return reply.send({ status: 'ready', database: 'ok', ...(options.redis ? { redis: 'ok' } : {}), mail: options.transport.kind, ...(warnings.length ? { warnings } : {}) });
+      if (!(await options.transport.ready()))
+        throw problems.notReady(
+          `The mail transport (${options.transport.kind}) is not ready.${warnings.length ? ` ${warnings.join('; ')}.` : ''}`,
+        );
+      return reply.send({
+        status: 'ready',
+        database: 'ok',
+        ...(options.redis ? { redis: 'ok' } : {}),
+        mail: options.transport.kind,
+        ...(warnings.length ? { warnings } : {}),
+      });
     },
   });
 
-  app.route({ ...routeOf(getJwks), handler: async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send({ keys: options.keys.publicKeys() }) });
+  app.route({
+    ...routeOf(getJwks),
+    handler: async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send({ keys: options.keys.publicKeys() }),
+  });
 }

@@ -36,7 +36,14 @@ export function registerSuppressionRoutes(scope: FastifyInstance, suppressions: 
     handler: async (request) => {
       const list = await suppressions.list(request.client!);
       return {
-        suppressions: list.map((s) => ({ email: s.email, reason: s.reason, enhancedStatus: s.enhancedStatus, verificationId: s.verificationId, suppressedAt: iso(s.createdAt), until: iso(s.until) })),
+        suppressions: list.map((s) => ({
+          email: s.email,
+          reason: s.reason,
+          enhancedStatus: s.enhancedStatus,
+          verificationId: s.verificationId,
+          suppressedAt: iso(s.createdAt),
+          until: iso(s.until),
+        })),
       };
     },
   });

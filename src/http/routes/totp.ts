@@ -95,7 +95,15 @@ export const regenerateRecoveryCodes = operation({
   problems: ['totpNotEnabled'],
 });
 
-export const totpOperations = [enrollTotp, confirmTotp, verifyTotp, recoverTotp, getTotpStatus, resetTotp, regenerateRecoveryCodes];
+export const totpOperations = [
+  enrollTotp,
+  confirmTotp,
+  verifyTotp,
+  recoverTotp,
+  getTotpStatus,
+  resetTotp,
+  regenerateRecoveryCodes,
+];
 
 /** Registered inside the API-key scope (routes/client-api.ts). */
 export function registerTotpRoutes(scope: FastifyInstance, totp: TotpService) {
@@ -109,7 +117,10 @@ export function registerTotpRoutes(scope: FastifyInstance, totp: TotpService) {
     },
   });
 
-  app.route({ ...routeOf(confirmTotp), handler: async (request) => totp.confirm(request.client!, request.params.id, request.body.code, byPortal(request)) });
+  app.route({
+    ...routeOf(confirmTotp),
+    handler: async (request) => totp.confirm(request.client!, request.params.id, request.body.code, byPortal(request)),
+  });
 
   app.route({
     ...routeOf(verifyTotp),
@@ -143,5 +154,9 @@ export function registerTotpRoutes(scope: FastifyInstance, totp: TotpService) {
     },
   });
 
-  app.route({ ...routeOf(regenerateRecoveryCodes), handler: async (request) => totp.regenerateRecoveryCodes(request.client!, request.params.userRef, byPortal(request)) });
+  app.route({
+    ...routeOf(regenerateRecoveryCodes),
+    handler: async (request) =>
+      totp.regenerateRecoveryCodes(request.client!, request.params.userRef, byPortal(request)),
+  });
 }

@@ -7,7 +7,15 @@ import type { EventsService } from '../../events/service.js';
 import type { VerificationService } from '../../verification/service.js';
 import { deliveryStatus } from '../../verification/model.js';
 import { operation, routeOf } from '../operation.js';
-import { SendCodeRequest, SendCodeResponse, VerificationParams, Verification, VerifyCodeRequest, VerifyCodeResponse, VerifyLinkRequest } from '../schemas/verification.js';
+import {
+  SendCodeRequest,
+  SendCodeResponse,
+  VerificationParams,
+  Verification,
+  VerifyCodeRequest,
+  VerifyCodeResponse,
+  VerifyLinkRequest,
+} from '../schemas/verification.js';
 import { byPortal, iso } from '../wire.js';
 
 export const sendCode = operation({
@@ -40,10 +48,22 @@ export const verifyLink = operation({
   url: '/verify-link',
   schema: { body: VerifyLinkRequest, response: { 200: VerifyCodeResponse } },
   operationId: 'verifyLink',
-  summary: "Use a continue link (in the browser that asked) and receive the signed assertion",
+  summary: 'Use a continue link (in the browser that asked) and receive the signed assertion',
   responses: { 200: 'The link is right and the browser the one that asked; the verification is now used.' },
-  problems: ['linkNotFound', 'differentBrowser', 'alreadyVerified', 'codeExpired', 'verificationCanceled', 'tooManyAttempts'],
-  examples: { example: { token: 'q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf', browserBinding: 'pD5n6nC1u0WmRk3sZ2yVqLx8tHfGa9eJb4oIcM7wQeU' } },
+  problems: [
+    'linkNotFound',
+    'differentBrowser',
+    'alreadyVerified',
+    'codeExpired',
+    'verificationCanceled',
+    'tooManyAttempts',
+  ],
+  examples: {
+    example: {
+      token: 'q9Vv3m1Zr4Hc0bX8TnY2kLw7Ae5Jd6Pf',
+      browserBinding: 'pD5n6nC1u0WmRk3sZ2yVqLx8tHfGa9eJb4oIcM7wQeU',
+    },
+  },
 });
 
 export const getVerification = operation({
@@ -69,13 +89,21 @@ export const cancelVerification = operation({
 export const verificationOperations = [sendCode, verifyCode, verifyLink, getVerification, cancelVerification];
 
 /** Registered inside the API-key scope (routes/client-api.ts). */
-export function registerVerificationRoutes(scope: FastifyInstance, verification: VerificationService, events: EventsService) {
+export function registerVerificationRoutes(
+  scope: FastifyInstance,
+  verification: VerificationService,
+  events: EventsService,
+) {
   const app = scope.withTypeProvider<TypeBoxTypeProvider>();
 
   app.route({
     ...routeOf(sendCode),
     handler: async (request, reply) => {
-      const { verification: v, resendAfter } = await verification.sendCode(request.client!, request.body, byPortal(request, request.body.endUserIp));
+      const { verification: v, resendAfter } = await verification.sendCode(
+        request.client!,
+        request.body,
+        byPortal(request, request.body.endUserIp),
+      );
       return reply.code(202).send({
         verificationId: v.id,
         email: v.email,
@@ -91,8 +119,16 @@ export function registerVerificationRoutes(scope: FastifyInstance, verification:
     ...routeOf(verifyCode),
     handler: async (request) => {
       const body = request.body;
-      const target = 'verificationId' in body ? { verificationId: body.verificationId } : { email: body.email, purpose: body.purpose ?? 'login' };
-      const { assertion, expiresAt } = await verification.verifyCode(request.client!, target, body.code, byPortal(request, body.endUserIp));
+      const target =
+        'verificationId' in body
+          ? { verificationId: body.verificationId }
+          : { email: body.email, purpose: body.purpose ?? 'login' };
+      const { assertion, expiresAt } = await verification.verifyCode(
+        request.client!,
+        target,
+        body.code,
+        byPortal(request, body.endUserIp),
+      );
       return { verified: true as const, assertion, expiresAt: iso(expiresAt) };
     },
   });
@@ -100,7 +136,11 @@ export function registerVerificationRoutes(scope: FastifyInstance, verification:
   app.route({
     ...routeOf(verifyLink),
     handler: async (request) => {
-      const { assertion, expiresAt } = await verification.verifyLink(request.client!, request.body, byPortal(request, request.body.endUserIp));
+      const { assertion, expiresAt } = await verification.verifyLink(
+        request.client!,
+        request.body,
+        byPortal(request, request.body.endUserIp),
+      );
       return { verified: true as const, assertion, expiresAt: iso(expiresAt) };
     },
   });
@@ -108,7 +148,12 @@ export function registerVerificationRoutes(scope: FastifyInstance, verification:
   app.route({
     ...routeOf(getVerification),
     handler: async (request) => {
-      const { verification: v, status, delivery, attemptsRemaining } = await verification.getVerification(request.client!, request.params.id);
+      const {
+        verification: v,
+        status,
+        delivery,
+        attemptsRemaining,
+      } = await verification.getVerification(request.client!, request.params.id);
       const timeline = await events.timeline(request.client!.id, v.id);
       return {
         id: v.id,

@@ -34,11 +34,15 @@ export const Email = Type.String({
   minLength: 3,
   maxLength: 254,
   description:
-    'One plain mailbox (dot-atom local part, an internet domain; an IDN domain is turned into punycode); no display name, quotes, comments or control characters. Trimmed and lower-cased; the domain\'s trailing dot is dropped. A string that is not such a mailbox is a 400 `invalid_request` saying what is wrong.\n',
+    "One plain mailbox (dot-atom local part, an internet domain; an IDN domain is turned into punycode); no display name, quotes, comments or control characters. Trimmed and lower-cased; the domain's trailing dot is dropped. A string that is not such a mailbox is a 400 `invalid_request` saying what is wrong.\n",
 });
 
 export const VerificationId = Type.String({ pattern: '^[A-Za-z0-9_-]+$', minLength: 1, maxLength: 64 });
-export const Code = Type.String({ pattern: '^[0-9]{6}$', description: 'The six digits from the mail.', [expectedWords]: 'six digits (0-9, no spaces), like 042917' });
+export const Code = Type.String({
+  pattern: '^[0-9]{6}$',
+  description: 'The six digits from the mail.',
+  [expectedWords]: 'six digits (0-9, no spaces), like 042917',
+});
 
 export const LinkToken = Type.String({
   pattern: linkTokenPattern,
@@ -47,13 +51,14 @@ export const LinkToken = Type.String({
 });
 export const BrowserBinding = Type.String({
   pattern: browserBindingPattern,
-  description: 'The hash (hex or base64url, at least 128 bits) of a random value the portal keeps in an HttpOnly cookie of the browser that asked for the code.',
+  description:
+    'The hash (hex or base64url, at least 128 bits) of a random value the portal keeps in an HttpOnly cookie of the browser that asked for the code.',
   [expectedWords]: 'a hash of the browser cookie: 22-128 characters of A-Z, a-z, 0-9, - and _',
 });
 
 /** The person's address as the portal saw it: a dotted quad or an IPv6 address. */
 export const EndUserIp = Type.Union([Type.String({ format: 'ipv4' }), Type.String({ format: 'ipv6' })], {
-  description: 'The person\'s IP address (a dotted quad or an IPv6 address).',
+  description: "The person's IP address (a dotted quad or an IPv6 address).",
   [expectedWords]: 'an IP address: a dotted quad (192.0.2.7) or an IPv6 address (2001:db8::7)',
 });
 
@@ -61,7 +66,7 @@ export const Locale = Type.String({
   minLength: 2,
   maxLength: 35,
   pattern: '^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$',
-  description: 'Mail language (BCP 47); falls back to the client\'s default, then `en`.',
+  description: "Mail language (BCP 47); falls back to the client's default, then `en`.",
 });
 
 export const DateTime = Type.String({ format: 'date-time' });
@@ -104,7 +109,10 @@ export const Problem = Type.Object({
   code: ProblemCode,
 });
 
-export const InvalidCodeProblem = Type.Object({ ...Problem.properties, attemptsRemaining: Type.Integer({ minimum: 0 }) });
+export const InvalidCodeProblem = Type.Object({
+  ...Problem.properties,
+  attemptsRemaining: Type.Integer({ minimum: 0 }),
+});
 export const UndeliverableProblem = Type.Object({
   ...Problem.properties,
   reason: Type.String({ description: "The receiving mail server's refusal that suppressed the address." }),

@@ -30,6 +30,9 @@ export const Readiness = Type.Object({
   redis: Type.Optional(Type.Literal('ok', { description: 'Present when REDIS_URL is set.' })),
   mail: Type.Enum(['smtp', 'file'], { type: 'string' }),
   warnings: Type.Optional(
-    Type.Array(Type.String(), { description: "What does not stop mailcode serving but needs an operator: clients whose mail is not DKIM-signed for a domain aligned with its From (`mailcode clients dns`)." }),
+    Type.Array(Type.String(), {
+      description:
+        'What does not stop mailcode serving but needs an operator: clients whose mail is not DKIM-signed for a domain aligned with its From (`mailcode clients dns`).',
+    }),
   ),
 });

@@ -37,10 +37,15 @@ export const TotpEnrollment = Type.Object({
   expiresAt: DateTime,
 });
 
-export const EnrollmentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
+export const EnrollmentParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+});
 export const TotpConfirmRequest = Type.Object({ code: Code }, { additionalProperties: false });
 
-export const RecoveryCodes = Type.Array(Type.String({ pattern: '^[a-z2-9]{5}-[a-z2-9]{5}$' }), { minItems: 10, maxItems: 10 });
+export const RecoveryCodes = Type.Array(Type.String({ pattern: '^[a-z2-9]{5}-[a-z2-9]{5}$' }), {
+  minItems: 10,
+  maxItems: 10,
+});
 export const RecoveryCodesResponse = Type.Object({ recoveryCodes: RecoveryCodes });
 export const TotpConfirmation = Type.Object({ enabled: Type.Literal(true), recoveryCodes: RecoveryCodes });
 
@@ -53,7 +58,9 @@ export const TotpRecoverRequest = Type.Object(
 export const SecondFactorVerified = Type.Object({
   verified: Type.Literal(true),
   method: Type.Enum(['totp', 'recovery_code'], { type: 'string' }),
-  assertion: Type.String({ description: 'EdDSA JWT: sub = userRef, aud = client id, amr ["otp"], verification_method totp | recovery_code' }),
+  assertion: Type.String({
+    description: 'EdDSA JWT: sub = userRef, aud = client id, amr ["otp"], verification_method totp | recovery_code',
+  }),
   expiresAt: DateTime,
 });
 
@@ -63,7 +70,8 @@ export const TotpStatus = Type.Object({
   userRef: Type.String(),
   enabled: Type.Boolean(),
   required: Type.Boolean({
-    description: "The client's policy (`mailcode clients update --second-factor required`): send a person without an authenticator app to enrolment right after their email code, before the account opens.",
+    description:
+      "The client's policy (`mailcode clients update --second-factor required`): send a person without an authenticator app to enrolment right after their email code, before the account opens.",
   }),
   enabledSince: Type.Union([DateTime, Type.Null()]),
   recoveryCodesLeft: Type.Integer({ minimum: 0 }),

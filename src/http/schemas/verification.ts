@@ -3,7 +3,17 @@
 import { TimelineEntry } from './events.js';
 import { Type, type Static } from 'typebox';
 import { expectedWords } from '../validation-detail.js';
-import { BrowserBinding, Code, DateTime, Email, EndUserIp, LinkToken, Locale, Purpose, VerificationId } from './common.js';
+import {
+  BrowserBinding,
+  Code,
+  DateTime,
+  Email,
+  EndUserIp,
+  LinkToken,
+  Locale,
+  Purpose,
+  VerificationId,
+} from './common.js';
 
 export const SendCodeRequest = Type.Object(
   {
@@ -37,22 +47,30 @@ const auditIp = { ...EndUserIp, description: 'For the audit log.' };
 /** Either the verification's id, or the address and purpose of the latest pending one. */
 export const VerifyCodeRequest = Type.Union(
   [
-    Type.Object({ verificationId: VerificationId, code: Code, endUserIp: Type.Optional(auditIp) }, { additionalProperties: false, title: 'By verification id' }),
+    Type.Object(
+      { verificationId: VerificationId, code: Code, endUserIp: Type.Optional(auditIp) },
+      { additionalProperties: false, title: 'By verification id' },
+    ),
     Type.Object(
       { email: Email, purpose: Type.Optional(Purpose), code: Code, endUserIp: Type.Optional(auditIp) },
       { additionalProperties: false, title: 'By address and purpose' },
     ),
   ],
   {
-    description: 'Either `verificationId`, or `email` (with `purpose`, default `login`) for the latest pending verification; not both.',
-    [expectedWords]: 'either {verificationId, code} or {email, code} with an optional purpose, not both (and endUserIp, optionally)',
+    description:
+      'Either `verificationId`, or `email` (with `purpose`, default `login`) for the latest pending verification; not both.',
+    [expectedWords]:
+      'either {verificationId, code} or {email, code} with an optional purpose, not both (and endUserIp, optionally)',
   },
 );
 
 export const VerifyLinkRequest = Type.Object(
   {
     token: LinkToken,
-    browserBinding: Type.Optional({ ...BrowserBinding, description: 'The same hash of the cookie of the browser that clicked, if it has the cookie.' }),
+    browserBinding: Type.Optional({
+      ...BrowserBinding,
+      description: 'The same hash of the cookie of the browser that clicked, if it has the cookie.',
+    }),
     endUserIp: Type.Optional({ ...EndUserIp, description: 'For the count of unknown links, and the audit log.' }),
   },
   { additionalProperties: false },
@@ -85,12 +103,22 @@ export const Verification = Type.Object(
     }),
     deliveryAttempts: Type.Integer(),
     lastDeliveryError: Type.Union([Type.String(), Type.Null()]),
-    lastReply: Type.Union([Type.String(), Type.Null()], { description: "The receiving server's last reply: its 250 on delivery, its refusal otherwise." }),
-    enhancedStatus: Type.Union([Type.String(), Type.Null()], { description: 'The RFC 3463 status of the last refusal, e.g. 5.1.1 (mailbox unknown).' }),
-    queueId: Type.Union([Type.String(), Type.Null()], { description: "The receiving server's queue id from its 250 reply (for its postmaster)." }),
-    timeline: Type.Array(TimelineEntry, { description: 'What happened to this verification, oldest first (up to 50 events).' }),
+    lastReply: Type.Union([Type.String(), Type.Null()], {
+      description: "The receiving server's last reply: its 250 on delivery, its refusal otherwise.",
+    }),
+    enhancedStatus: Type.Union([Type.String(), Type.Null()], {
+      description: 'The RFC 3463 status of the last refusal, e.g. 5.1.1 (mailbox unknown).',
+    }),
+    queueId: Type.Union([Type.String(), Type.Null()], {
+      description: "The receiving server's queue id from its 250 reply (for its postmaster).",
+    }),
+    timeline: Type.Array(TimelineEntry, {
+      description: 'What happened to this verification, oldest first (up to 50 events).',
+    }),
     attemptsRemaining: Type.Integer(),
-    verifiedWith: Type.Union([Type.Enum(['code', 'link'], { type: 'string' }), Type.Null()], { description: 'What verified it: the code typed or the continue link clicked (null until verified).' }),
+    verifiedWith: Type.Union([Type.Enum(['code', 'link'], { type: 'string' }), Type.Null()], {
+      description: 'What verified it: the code typed or the continue link clicked (null until verified).',
+    }),
     expiresAt: DateTime,
   },
   { additionalProperties: false },

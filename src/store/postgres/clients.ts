@@ -13,7 +13,11 @@ export class PostgresClients implements ClientsPort {
   private readonly byKeyHash;
 
   constructor(private readonly db: PgDb) {
-    this.byKeyHash = db.select().from(clients).where(eq(clients.apiKeyHash, sql.placeholder('hash'))).prepare('mc_client_by_key');
+    this.byKeyHash = db
+      .select()
+      .from(clients)
+      .where(eq(clients.apiKeyHash, sql.placeholder('hash')))
+      .prepare('mc_client_by_key');
   }
 
   create(client: NewClient, events: NewEvent[]): Promise<Client> {
@@ -48,7 +52,11 @@ export class PostgresClients implements ClientsPort {
 
   revoke(id: string, now: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const revoked = await tx.update(clients).set({ revokedAt: now }).where(and(eq(clients.id, id), isNull(clients.revokedAt))).returning({ id: clients.id });
+      const revoked = await tx
+        .update(clients)
+        .set({ revokedAt: now })
+        .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
+        .returning({ id: clients.id });
       if (revoked.length > 0) await writeEvents(tx, events);
       return revoked.length > 0;
     });
@@ -56,7 +64,11 @@ export class PostgresClients implements ClientsPort {
 
   rotateKey(id: string, apiKeyHash: string, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const rotated = await tx.update(clients).set({ apiKeyHash }).where(and(eq(clients.id, id), isNull(clients.revokedAt))).returning({ id: clients.id });
+      const rotated = await tx
+        .update(clients)
+        .set({ apiKeyHash })
+        .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
+        .returning({ id: clients.id });
       if (rotated.length > 0) await writeEvents(tx, events);
       return rotated.length > 0;
     });

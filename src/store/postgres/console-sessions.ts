@@ -17,7 +17,11 @@ export class PostgresConsoleSessions implements ConsoleSessionsPort {
   }
 
   async advance(idHash: string, next: { idHash: string; stage: SessionStage; at: number }): Promise<boolean> {
-    const moved = await this.db.update(consoleSessions).set({ idHash: next.idHash, stage: next.stage, lastSeenAt: next.at }).where(eq(consoleSessions.idHash, idHash)).returning({ idHash: consoleSessions.idHash });
+    const moved = await this.db
+      .update(consoleSessions)
+      .set({ idHash: next.idHash, stage: next.stage, lastSeenAt: next.at })
+      .where(eq(consoleSessions.idHash, idHash))
+      .returning({ idHash: consoleSessions.idHash });
     return moved.length > 0;
   }
 
@@ -30,7 +34,12 @@ export class PostgresConsoleSessions implements ConsoleSessionsPort {
   }
 
   async removeAllOf(operatorId: string): Promise<number> {
-    return (await this.db.delete(consoleSessions).where(eq(consoleSessions.operatorId, operatorId)).returning({ idHash: consoleSessions.idHash })).length;
+    return (
+      await this.db
+        .delete(consoleSessions)
+        .where(eq(consoleSessions.operatorId, operatorId))
+        .returning({ idHash: consoleSessions.idHash })
+    ).length;
   }
 
   async removeEnded(cutoffs: SessionCutoffs): Promise<number> {

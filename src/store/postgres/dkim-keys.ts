@@ -22,16 +22,25 @@ export class PostgresDkimKeys implements DkimKeysPort {
 
   async list(clientId?: string): Promise<DkimKey[]> {
     const query = this.db.select().from(dkimKeys).orderBy(asc(dkimKeys.createdAt), asc(dkimKeys.id));
-    return (clientId === undefined ? await query : await query.where(eq(dkimKeys.clientId, clientId))).map(withoutSecret);
+    return (clientId === undefined ? await query : await query.where(eq(dkimKeys.clientId, clientId))).map(
+      withoutSecret,
+    );
   }
 
   signingKeys(clientId: string) {
-    return this.db.select().from(dkimKeys).where(and(eq(dkimKeys.clientId, clientId), isNull(dkimKeys.retiredAt)));
+    return this.db
+      .select()
+      .from(dkimKeys)
+      .where(and(eq(dkimKeys.clientId, clientId), isNull(dkimKeys.retiredAt)));
   }
 
   retire(clientId: string, id: string, now: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const retired = await tx.update(dkimKeys).set({ retiredAt: now }).where(and(eq(dkimKeys.id, id), eq(dkimKeys.clientId, clientId), isNull(dkimKeys.retiredAt))).returning({ id: dkimKeys.id });
+      const retired = await tx
+        .update(dkimKeys)
+        .set({ retiredAt: now })
+        .where(and(eq(dkimKeys.id, id), eq(dkimKeys.clientId, clientId), isNull(dkimKeys.retiredAt)))
+        .returning({ id: dkimKeys.id });
       if (retired.length > 0) await writeEvents(tx, events);
       return retired.length > 0;
     });
@@ -39,7 +48,10 @@ export class PostgresDkimKeys implements DkimKeysPort {
 
   remove(clientId: string, id: string, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const removed = await tx.delete(dkimKeys).where(and(eq(dkimKeys.id, id), eq(dkimKeys.clientId, clientId))).returning({ id: dkimKeys.id });
+      const removed = await tx
+        .delete(dkimKeys)
+        .where(and(eq(dkimKeys.id, id), eq(dkimKeys.clientId, clientId)))
+        .returning({ id: dkimKeys.id });
       if (removed.length > 0) await writeEvents(tx, events);
       return removed.length > 0;
     });

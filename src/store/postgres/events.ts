@@ -38,19 +38,35 @@ export class PostgresEvents implements EventsPort {
     if (q.types?.length) where.push(inArray(events.type, q.types));
     if (q.subject !== undefined) where.push(eq(events.subject, q.subject));
     if (q.before !== undefined) {
-      const cursor = this.db.select({ seq: events.seq }).from(events).where(and(eq(events.id, q.before), eq(events.clientId, q.clientId)));
+      const cursor = this.db
+        .select({ seq: events.seq })
+        .from(events)
+        .where(and(eq(events.id, q.before), eq(events.clientId, q.clientId)));
       where.push(lt(events.seq, sql`coalesce((${cursor}), -1)`));
     }
-    return (await this.db.select().from(events).where(and(...where)).orderBy(desc(events.seq)).limit(q.limit)).map(toEvent);
+    return (
+      await this.db
+        .select()
+        .from(events)
+        .where(and(...where))
+        .orderBy(desc(events.seq))
+        .limit(q.limit)
+    ).map(toEvent);
   }
 
   async search(q: EventSearch) {
-    const where = searchConditions(events, q, (id) => sql`${this.db.select({ seq: events.seq }).from(events).where(eq(events.id, id))}`);
+    const where = searchConditions(
+      events,
+      q,
+      (id) => sql`${this.db.select({ seq: events.seq }).from(events).where(eq(events.id, id))}`,
+    );
     return (await this.db.select().from(events).where(where).orderBy(desc(events.seq)).limit(q.limit)).map(toEvent);
   }
 
   async after(afterSeq: number, limit: number) {
-    return (await this.db.select().from(events).where(gt(events.seq, afterSeq)).orderBy(asc(events.seq)).limit(limit)).map(toEvent);
+    return (
+      await this.db.select().from(events).where(gt(events.seq, afterSeq)).orderBy(asc(events.seq)).limit(limit)
+    ).map(toEvent);
   }
 
   async lastSeq() {

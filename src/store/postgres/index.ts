@@ -21,7 +21,11 @@ import { PostgresTotpFactors } from './totp-factors.js';
 import { PostgresVerifications } from './verifications.js';
 
 /** Opens a pool, migrates (once, under a lock, however many replicas start together). */
-export async function openPostgresStore(url: string, poolSize: number, redis?: { client: Redis; prefix: string }): Promise<Store> {
+export async function openPostgresStore(
+  url: string,
+  poolSize: number,
+  redis?: { client: Redis; prefix: string },
+): Promise<Store> {
   const db = openPostgres(url, poolSize);
   await migratePostgres(db, url);
   return {

@@ -20,20 +20,32 @@ export class PostgresMaintenance implements MaintenancePort {
     };
     // Codes and outbox rows go with their verification (ON DELETE CASCADE).
     const old = await deleteBatches(() =>
-      this.db.execute(sql`delete from verifications where id in (select id from verifications where expires_at < ${cutoffs.verificationsBefore} limit ${batch})`),
+      this.db.execute(
+        sql`delete from verifications where id in (select id from verifications where expires_at < ${cutoffs.verificationsBefore} limit ${batch})`,
+      ),
     );
     const events = await deleteBatches(() =>
-      this.db.execute(sql`delete from send_events where id in (select id from send_events where created_at < ${cutoffs.sendEventsBefore} limit ${batch})`),
+      this.db.execute(
+        sql`delete from send_events where id in (select id from send_events where created_at < ${cutoffs.sendEventsBefore} limit ${batch})`,
+      ),
     );
     await deleteBatches(() =>
-      this.db.execute(sql`delete from send_guards where key in (select key from send_guards where updated_at < ${cutoffs.sendEventsBefore} limit ${batch})`),
+      this.db.execute(
+        sql`delete from send_guards where key in (select key from send_guards where updated_at < ${cutoffs.sendEventsBefore} limit ${batch})`,
+      ),
     );
     await deleteBatches(() =>
-      this.db.execute(sql`delete from limit_counters where ctid in (select ctid from limit_counters where bucket < ${cutoffs.sendEventsBefore} limit ${batch})`),
+      this.db.execute(
+        sql`delete from limit_counters where ctid in (select ctid from limit_counters where bucket < ${cutoffs.sendEventsBefore} limit ${batch})`,
+      ),
     );
-    const audit = await deleteBatches(() => this.db.$client.query(deleteOldEvents('$1', '$2'), [cutoffs.eventsBefore, batch]));
+    const audit = await deleteBatches(() =>
+      this.db.$client.query(deleteOldEvents('$1', '$2'), [cutoffs.eventsBefore, batch]),
+    );
     const lifted = await deleteBatches(() =>
-      this.db.execute(sql`delete from suppressions where ctid in (select ctid from suppressions where until < ${cutoffs.now} limit ${batch})`),
+      this.db.execute(
+        sql`delete from suppressions where ctid in (select ctid from suppressions where until < ${cutoffs.now} limit ${batch})`,
+      ),
     );
     const keys = await this.db
       .delete(signingKeys)

@@ -17,7 +17,12 @@ const migrationLock = 0x6d61696c636f6465n;
 
 export function openPostgres(url: string, poolSize: number): PgDb {
   // A connection that does not come within 5 s fails (an outage is a 503, not a request left hanging).
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+  });
   // A connection the server drops (a restart, a failover: `terminating connection due to
   // administrator command`) must not take the process down. The pool listens on its idle
   // connections only; one checked out — between two statements of a transaction, say —

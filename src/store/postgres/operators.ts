@@ -13,7 +13,11 @@ export class PostgresOperators implements OperatorsPort {
   create(operator: Operator, events: NewEvent[]): Promise<Operator | undefined> {
     return this.db.transaction(async (tx) => {
       // One operator per address: a second is not written (the unique index decides).
-      const [row] = await tx.insert(operators).values(operator).onConflictDoNothing({ target: operators.email }).returning();
+      const [row] = await tx
+        .insert(operators)
+        .values(operator)
+        .onConflictDoNothing({ target: operators.email })
+        .returning();
       if (row) await writeEvents(tx, events);
       return row;
     });
@@ -35,7 +39,11 @@ export class PostgresOperators implements OperatorsPort {
 
   disable(id: string, at: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const disabled = await tx.update(operators).set({ disabledAt: at }).where(and(eq(operators.id, id), isNull(operators.disabledAt))).returning({ id: operators.id });
+      const disabled = await tx
+        .update(operators)
+        .set({ disabledAt: at })
+        .where(and(eq(operators.id, id), isNull(operators.disabledAt)))
+        .returning({ id: operators.id });
       if (disabled.length > 0) await writeEvents(tx, events);
       return disabled.length > 0;
     });

@@ -15,16 +15,20 @@ audit as (${insertEventsFrom('o', eventsAt)})
 select count(*) from o`;
 
 const statements = {
-  sent: change('status = \'sent\', payload = null, sent_at = $2, last_error = null, last_reply = $3, queue_id = $4', 5),
+  sent: change("status = 'sent', payload = null, sent_at = $2, last_error = null, last_reply = $3, queue_id = $4", 5),
   deferred: change('next_attempt_at = $2, last_error = $3, last_reply = $3, enhanced_status = $4', 5),
-  failed: change('status = \'failed\', payload = null, last_error = $2', 3),
+  failed: change("status = 'failed', payload = null, last_error = $2", 3),
 };
 
 export class PostgresOutbox implements OutboxPort {
   constructor(private readonly db: PgDb) {}
 
   private async run(name: keyof typeof statements, values: unknown[], events: NewEvent[]): Promise<void> {
-    await this.db.$client.query({ name: `mc_outbox_${name}`, text: statements[name], values: [...values, eventsParameter(events)] });
+    await this.db.$client.query({
+      name: `mc_outbox_${name}`,
+      text: statements[name],
+      values: [...values, eventsParameter(events)],
+    });
   }
 
   /**
@@ -35,7 +39,14 @@ export class PostgresOutbox implements OutboxPort {
     const due = this.db
       .select({ id: outbox.id })
       .from(outbox)
-      .where(and(eq(outbox.status, 'queued'), lte(outbox.nextAttemptAt, now), lte(outbox.leaseUntil, now), gt(outbox.expiresAt, now)))
+      .where(
+        and(
+          eq(outbox.status, 'queued'),
+          lte(outbox.nextAttemptAt, now),
+          lte(outbox.leaseUntil, now),
+          gt(outbox.expiresAt, now),
+        ),
+      )
       .orderBy(asc(outbox.nextAttemptAt))
       .limit(limit)
       .for('update', { skipLocked: true });
@@ -57,7 +68,10 @@ export class PostgresOutbox implements OutboxPort {
   }
 
   async renewLeases(ids: number[], leaseUntil: number): Promise<void> {
-    await this.db.update(outbox).set({ leaseUntil }).where(and(inArray(outbox.id, ids), eq(outbox.status, 'queued')));
+    await this.db
+      .update(outbox)
+      .set({ leaseUntil })
+      .where(and(inArray(outbox.id, ids), eq(outbox.status, 'queued')));
   }
 
   /** Other replicas may be alive and delivering: their leases are left to run out. */
@@ -65,11 +79,21 @@ export class PostgresOutbox implements OutboxPort {
     return 0;
   }
 
-  markSent(id: number, now: number, result: { reply: string | null; queueId: string | null }, events: NewEvent[]): Promise<void> {
+  markSent(
+    id: number,
+    now: number,
+    result: { reply: string | null; queueId: string | null },
+    events: NewEvent[],
+  ): Promise<void> {
     return this.run('sent', [id, now, result.reply, result.queueId], events);
   }
 
-  markDeferred(id: number, nextAttemptAt: number, refusal: { reply: string; enhancedStatus: string | null }, events: NewEvent[]): Promise<void> {
+  markDeferred(
+    id: number,
+    nextAttemptAt: number,
+    refusal: { reply: string; enhancedStatus: string | null },
+    events: NewEvent[],
+  ): Promise<void> {
     return this.run('deferred', [id, nextAttemptAt, refusal.reply, refusal.enhancedStatus], events);
   }
 
@@ -79,19 +103,52 @@ export class PostgresOutbox implements OutboxPort {
 
   bounce(b: Bounce): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const columns = { id: outbox.id, status: outbox.status, verificationId: outbox.verificationId, clientId: verifications.clientId, email: verifications.email, suppressionHours: clients.suppressionHours };
-      const base = tx.select(columns).from(outbox).innerJoin(verifications, eq(verifications.id, outbox.verificationId)).innerJoin(clients, eq(clients.id, verifications.clientId));
+      const columns = {
+        id: outbox.id,
+        status: outbox.status,
+        verificationId: outbox.verificationId,
+        clientId: verifications.clientId,
+        email: verifications.email,
+        suppressionHours: clients.suppressionHours,
+      };
+      const base = tx
+        .select(columns)
+        .from(outbox)
+        .innerJoin(verifications, eq(verifications.id, outbox.verificationId))
+        .innerJoin(clients, eq(clients.id, verifications.clientId));
       // FOR UPDATE OF outbox: two reports of one bounce (the SMTP refusal and a DSN) are recorded once.
       const [mail] =
         'outboxId' in b.mail
           ? await base.where(eq(outbox.id, b.mail.outboxId)).for('update', { of: outbox })
-          : await base.where(eq(outbox.verificationId, b.mail.verificationId)).orderBy(desc(outbox.id)).limit(1).for('update', { of: outbox });
+          : await base
+              .where(eq(outbox.verificationId, b.mail.verificationId))
+              .orderBy(desc(outbox.id))
+              .limit(1)
+              .for('update', { of: outbox });
       if (!mail || mail.status === 'bounced') return false;
       const until = b.suppressUntil(mail);
-      const refusal = { lastError: b.reply, lastReply: b.reply, enhancedStatus: b.enhancedStatus, leaseUntil: 0, ...(b.handOver ? { attempts: sql`${outbox.attempts} + 1` } : {}) };
-      await tx.update(outbox).set({ ...refusal, status: 'bounced', payload: null }).where(eq(outbox.id, mail.id));
-      const suppression = { reason: b.reply, enhancedStatus: b.enhancedStatus, verificationId: mail.verificationId, createdAt: b.now, until };
-      await tx.insert(suppressions).values({ clientId: mail.clientId, email: mail.email, ...suppression }).onConflictDoUpdate({ target: [suppressions.clientId, suppressions.email], set: suppression });
+      const refusal = {
+        lastError: b.reply,
+        lastReply: b.reply,
+        enhancedStatus: b.enhancedStatus,
+        leaseUntil: 0,
+        ...(b.handOver ? { attempts: sql`${outbox.attempts} + 1` } : {}),
+      };
+      await tx
+        .update(outbox)
+        .set({ ...refusal, status: 'bounced', payload: null })
+        .where(eq(outbox.id, mail.id));
+      const suppression = {
+        reason: b.reply,
+        enhancedStatus: b.enhancedStatus,
+        verificationId: mail.verificationId,
+        createdAt: b.now,
+        until,
+      };
+      await tx
+        .insert(suppressions)
+        .values({ clientId: mail.clientId, email: mail.email, ...suppression })
+        .onConflictDoUpdate({ target: [suppressions.clientId, suppressions.email], set: suppression });
       const others = (
         await tx
           .update(outbox)
@@ -99,7 +156,13 @@ export class PostgresOutbox implements OutboxPort {
           .where(
             and(
               eq(outbox.status, 'queued'),
-              inArray(outbox.verificationId, tx.select({ id: verifications.id }).from(verifications).where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email)))),
+              inArray(
+                outbox.verificationId,
+                tx
+                  .select({ id: verifications.id })
+                  .from(verifications)
+                  .where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email))),
+              ),
             ),
           )
           .returning({ id: outbox.id, verificationId: outbox.verificationId })
@@ -113,7 +176,11 @@ export class PostgresOutbox implements OutboxPort {
     return this.db.transaction(async (tx) => {
       const failed = await tx
         .update(outbox)
-        .set({ status: 'failed', payload: null, lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')` })
+        .set({
+          status: 'failed',
+          payload: null,
+          lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')`,
+        })
         .where(and(eq(outbox.status, 'queued'), lte(outbox.expiresAt, now)))
         .returning({
           id: outbox.id,
@@ -127,7 +194,10 @@ export class PostgresOutbox implements OutboxPort {
   }
 
   async countQueued(): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(eq(outbox.status, 'queued'));
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(outbox)
+      .where(eq(outbox.status, 'queued'));
     return row?.n ?? 0;
   }
 }

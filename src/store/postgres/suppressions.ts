@@ -10,16 +10,27 @@ export class PostgresSuppressions implements SuppressionsPort {
   constructor(private readonly db: PgDb) {}
 
   async list(clientId: string, now = 0) {
-    return this.db.select().from(suppressions).where(and(eq(suppressions.clientId, clientId), gt(suppressions.until, now))).orderBy(desc(suppressions.createdAt));
+    return this.db
+      .select()
+      .from(suppressions)
+      .where(and(eq(suppressions.clientId, clientId), gt(suppressions.until, now)))
+      .orderBy(desc(suppressions.createdAt));
   }
 
   async findByEmail(email: string, now: number) {
-    return this.db.select().from(suppressions).where(and(eq(suppressions.email, email), gt(suppressions.until, now))).orderBy(desc(suppressions.createdAt));
+    return this.db
+      .select()
+      .from(suppressions)
+      .where(and(eq(suppressions.email, email), gt(suppressions.until, now)))
+      .orderBy(desc(suppressions.createdAt));
   }
 
   lift(clientId: string, email: string, events: NewEvent[]) {
     return this.db.transaction(async (tx) => {
-      const lifted = await tx.delete(suppressions).where(and(eq(suppressions.clientId, clientId), eq(suppressions.email, email))).returning({ email: suppressions.email });
+      const lifted = await tx
+        .delete(suppressions)
+        .where(and(eq(suppressions.clientId, clientId), eq(suppressions.email, email)))
+        .returning({ email: suppressions.email });
       if (lifted.length > 0) await writeEvents(tx, events);
       return lifted.length > 0;
     });

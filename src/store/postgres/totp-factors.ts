@@ -48,34 +48,65 @@ export class PostgresTotpFactors implements TotpFactorsPort {
   }
 
   async get(id: string, clientId: string) {
-    return asFactor((await this.db.select().from(totpFactors).where(and(eq(totpFactors.id, id), eq(totpFactors.clientId, clientId))))[0]);
+    return asFactor(
+      (
+        await this.db
+          .select()
+          .from(totpFactors)
+          .where(and(eq(totpFactors.id, id), eq(totpFactors.clientId, clientId)))
+      )[0],
+    );
   }
 
   async active(clientId: string, userRef: string) {
-    const active = and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef), eq(totpFactors.status, 'active'));
+    const active = and(
+      eq(totpFactors.clientId, clientId),
+      eq(totpFactors.userRef, userRef),
+      eq(totpFactors.status, 'active'),
+    );
     return asFactor((await this.db.select().from(totpFactors).where(active))[0]);
   }
 
   async activeFor(person: string) {
-    const found = and(or(eq(totpFactors.userRef, person), eq(totpFactors.accountName, person)), eq(totpFactors.status, 'active'));
+    const found = and(
+      or(eq(totpFactors.userRef, person), eq(totpFactors.accountName, person)),
+      eq(totpFactors.status, 'active'),
+    );
     return (await this.db.select().from(totpFactors).where(found).limit(50)).map((row) => asFactor(row)!);
   }
 
   async activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       // FOR UPDATE: two confirmations of one enrolment, the second waits and finds it active.
-      const [pending] = await tx.select().from(totpFactors).where(and(eq(totpFactors.id, id), eq(totpFactors.status, 'pending'))).for('update');
+      const [pending] = await tx
+        .select()
+        .from(totpFactors)
+        .where(and(eq(totpFactors.id, id), eq(totpFactors.status, 'pending')))
+        .for('update');
       if (!pending || pending.expiresAt <= now) return false;
-      const sameUser = and(eq(totpFactors.clientId, pending.clientId), eq(totpFactors.userRef, pending.userRef), ne(totpFactors.id, id));
+      const sameUser = and(
+        eq(totpFactors.clientId, pending.clientId),
+        eq(totpFactors.userRef, pending.userRef),
+        ne(totpFactors.id, id),
+      );
       await tx.delete(totpFactors).where(sameUser);
-      await tx.update(totpFactors).set({ status: 'active', confirmedAt: now, failedAttempts: 0, lockedUntil: null }).where(eq(totpFactors.id, id));
-      if (recoveryCodeHashes.length > 0) await tx.insert(totpRecoveryCodes).values(recoveryCodeHashes.map((codeHash) => ({ factorId: id, codeHash })));
+      await tx
+        .update(totpFactors)
+        .set({ status: 'active', confirmedAt: now, failedAttempts: 0, lockedUntil: null })
+        .where(eq(totpFactors.id, id));
+      if (recoveryCodeHashes.length > 0)
+        await tx.insert(totpRecoveryCodes).values(recoveryCodeHashes.map((codeHash) => ({ factorId: id, codeHash })));
       await writeEvents(tx, events);
       return true;
     });
   }
 
-  async countAttempt(q: { clientId: string; userRef: string; now: number; maxAttempts: number }): Promise<CountedAttempt> {
+  async countAttempt(q: {
+    clientId: string;
+    userRef: string;
+    now: number;
+    maxAttempts: number;
+  }): Promise<CountedAttempt> {
     const { rows } = await this.db.$client.query<TotpFactor & { counted: number | null }>({
       name: 'mc_totp_count_attempt',
       text: countAttemptOnActive,
@@ -95,7 +126,12 @@ export class PostgresTotpFactors implements TotpFactorsPort {
         failedAttempts: sql`CASE WHEN ${lockOver} THEN 1 ELSE ${totpFactors.failedAttempts} + 1 END`,
         lockedUntil: sql`CASE WHEN ${lockOver} THEN NULL ELSE ${totpFactors.lockedUntil} END`,
       })
-      .where(and(eq(totpFactors.id, q.id), or(and(isNull(totpFactors.lockedUntil), lt(totpFactors.failedAttempts, q.maxAttempts)), lockOver)))
+      .where(
+        and(
+          eq(totpFactors.id, q.id),
+          or(and(isNull(totpFactors.lockedUntil), lt(totpFactors.failedAttempts, q.maxAttempts)), lockOver),
+        ),
+      )
       .returning({ attempts: totpFactors.failedAttempts });
     return row?.attempts;
   }
@@ -118,9 +154,17 @@ export class PostgresTotpFactors implements TotpFactorsPort {
 
   async useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const unused = and(eq(totpRecoveryCodes.factorId, factorId), inArray(totpRecoveryCodes.codeHash, codeHashes), isNull(totpRecoveryCodes.usedAt));
+      const unused = and(
+        eq(totpRecoveryCodes.factorId, factorId),
+        inArray(totpRecoveryCodes.codeHash, codeHashes),
+        isNull(totpRecoveryCodes.usedAt),
+      );
       const one = tx.select({ id: totpRecoveryCodes.id }).from(totpRecoveryCodes).where(unused).limit(1).for('update');
-      const used = await tx.update(totpRecoveryCodes).set({ usedAt: now }).where(and(inArray(totpRecoveryCodes.id, one), isNull(totpRecoveryCodes.usedAt))).returning({ id: totpRecoveryCodes.id });
+      const used = await tx
+        .update(totpRecoveryCodes)
+        .set({ usedAt: now })
+        .where(and(inArray(totpRecoveryCodes.id, one), isNull(totpRecoveryCodes.usedAt)))
+        .returning({ id: totpRecoveryCodes.id });
       if (used.length === 0) return false;
       await tx.update(totpFactors).set({ failedAttempts: 0 }).where(eq(totpFactors.id, factorId));
       await writeEvents(tx, events);
@@ -144,7 +188,10 @@ export class PostgresTotpFactors implements TotpFactorsPort {
 
   async removeAll(clientId: string, userRef: string, events: NewEvent[]): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const removed = await tx.delete(totpFactors).where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef))).returning({ id: totpFactors.id });
+      const removed = await tx
+        .delete(totpFactors)
+        .where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef)))
+        .returning({ id: totpFactors.id });
       if (removed.length > 0) await writeEvents(tx, events);
       return removed.length;
     });

@@ -111,7 +111,9 @@ select t.*, array(select code_hash from verification_codes where verification_id
 from (select 1) as one left join (select ${columns} from target) as t on true`;
 
 export const loadAttemptById = loadAttempt('select * from verifications where id = $3 and client_id = $1');
-export const loadAttemptByAddress = loadAttempt('select * from verifications where client_id = $1 and email = $3 and purpose = $4 order by created_at desc limit 1');
+export const loadAttemptByAddress = loadAttempt(
+  'select * from verifications where client_id = $1 and email = $3 and purpose = $4 order by created_at desc limit 1',
+);
 
 /**
  * An attempt's one write: counted and decided together, only if no other attempt was
@@ -140,7 +142,9 @@ export const commitVerified = attemptWrite(
 );
 
 /** A wrong code: locked if it was the last attempt. */
-export const commitWrong = attemptWrite("status = case when attempts + 1 >= max_attempts then 'locked' else 'pending' end");
+export const commitWrong = attemptWrite(
+  "status = case when attempts + 1 >= max_attempts then 'locked' else 'pending' end",
+);
 
 /**
  * A continue link's verification (if it is this client's: $1) and the binding stored with

@@ -15,9 +15,28 @@ import { canceledEvent } from '../../verification/audit.js';
 import type { ExpiryWindow } from '../../verification/expiry.js';
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runAsync, type AsyncOperations } from '../../verification/flow.js';
-import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome, Verification } from '../../verification/model.js';
+import type {
+  AttemptOutcome,
+  CancelOutcome,
+  Delivery,
+  LinkOutcome,
+  SendOutcome,
+  Verification,
+} from '../../verification/model.js';
 import { linkFlow } from '../../verification/link-flow.js';
-import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, CounterRead, LinkOps, LinkRequest, SendOps, SendRequest, Suppressed, VerificationsPort } from '../../verification/ports.js';
+import type {
+  AttemptOps,
+  AttemptRequest,
+  BucketRow,
+  CounterIncrement,
+  CounterRead,
+  LinkOps,
+  LinkRequest,
+  SendOps,
+  SendRequest,
+  Suppressed,
+  VerificationsPort,
+} from '../../verification/ports.js';
 import { sendFlow } from '../../verification/send-flow.js';
 import { standingFlow, type SendStanding, type StandingRequest } from '../../verification/standing.js';
 import { sendGuardKeys } from '../send-guards.js';
@@ -61,12 +80,28 @@ export class PostgresVerifications implements VerificationsPort {
     return {
       loadSendState: async (q) => {
         const guards = sendGuardKeys(q.email, q.ip);
-        const [row] = await this.query<{ suppression: Suppressed | null; latest: Verification | null; email_sends: string[]; ip_sends: string[]; email_version: number | null; ip_version: number | null; buckets: [string, number, number][] }>(
-          'mc_load_send',
-          statements.loadSendState,
-          [q.clientId, q.email, q.purpose, q.emailSince, q.emailLimit, q.ip, q.ipSince, q.ipLimit, guards.email, guards.ip,
-            ...inTable(q.counters), q.now],
-        );
+        const [row] = await this.query<{
+          suppression: Suppressed | null;
+          latest: Verification | null;
+          email_sends: string[];
+          ip_sends: string[];
+          email_version: number | null;
+          ip_version: number | null;
+          buckets: [string, number, number][];
+        }>('mc_load_send', statements.loadSendState, [
+          q.clientId,
+          q.email,
+          q.purpose,
+          q.emailSince,
+          q.emailLimit,
+          q.ip,
+          q.ipSince,
+          q.ipLimit,
+          guards.email,
+          guards.ip,
+          ...inTable(q.counters),
+          q.now,
+        ]);
         const buckets: Record<string, BucketRow[]> = {};
         for (const [key, bucket, count] of row!.buckets) (buckets[key] ??= []).push({ bucket, count });
         return {
@@ -80,7 +115,10 @@ export class PostgresVerifications implements VerificationsPort {
       },
       countAndRead: async (q) => {
         if (!shared) return { buckets: q.state.buckets, counted: false };
-        const hot = await shared.countAndRead(q.count, q.read.filter((r) => r.hot));
+        const hot = await shared.countAndRead(
+          q.count,
+          q.read.filter((r) => r.hot),
+        );
         return { buckets: { ...q.state.buckets, ...hot }, counted: true };
       },
       uncount: async (list) => shared?.uncount(list),
@@ -88,13 +126,37 @@ export class PostgresVerifications implements VerificationsPort {
         const guards = sendGuardKeys(w.email, w.ip);
         const keys = [guards.email, ...(guards.ip === null ? [] : [guards.ip])];
         const versions = [w.guard.email, ...(guards.ip === null ? [] : [w.guard.ip])];
-        const common = [keys, versions, w.now, w.clientId, w.email, w.ip, w.codeHash, w.payload, w.expiresAt, ...increments(w.count), eventsParameter(w.events)];
+        const common = [
+          keys,
+          versions,
+          w.now,
+          w.clientId,
+          w.email,
+          w.ip,
+          w.codeHash,
+          w.payload,
+          w.expiresAt,
+          ...increments(w.count),
+          eventsParameter(w.events),
+        ];
         const link = [w.link?.linkHash ?? null, w.link?.bindingHash ?? null];
         const v = w.verification;
         const [row] =
           v.kind === 'new'
-            ? await this.query<Verification>('mc_commit_new_send', statements.commitNewSend, [...common, v.id, v.purpose, v.locale, v.maxAttempts, ...link])
-            : await this.query<Verification>('mc_commit_join_send', statements.commitJoinSend, [...common, v.id, v.keepCodes, ...link]);
+            ? await this.query<Verification>('mc_commit_new_send', statements.commitNewSend, [
+                ...common,
+                v.id,
+                v.purpose,
+                v.locale,
+                v.maxAttempts,
+                ...link,
+              ])
+            : await this.query<Verification>('mc_commit_join_send', statements.commitJoinSend, [
+                ...common,
+                v.id,
+                v.keepCodes,
+                ...link,
+              ]);
         return row;
       },
     };
@@ -103,15 +165,24 @@ export class PostgresVerifications implements VerificationsPort {
   private makeLinkOps(): AsyncOperations<LinkOps> {
     return {
       loadLink: async ({ clientId, linkHashes, probes }) => {
-        const [row] = await this.query<{ verification: Verification | null; bindingHash: string | null; probes: [number, number][] }>(
-          'mc_load_link', statements.loadLink, [clientId, linkHashes, probes.key, probes.since],
-        );
+        const [row] = await this.query<{
+          verification: Verification | null;
+          bindingHash: string | null;
+          probes: [number, number][];
+        }>('mc_load_link', statements.loadLink, [clientId, linkHashes, probes.key, probes.since]);
         const verification = row!.verification ?? undefined;
-        return { verification, bindingHash: verification ? row!.bindingHash : null, probes: row!.probes.map(([bucket, count]) => ({ bucket, count })) };
+        return {
+          verification,
+          bindingHash: verification ? row!.bindingHash : null,
+          probes: row!.probes.map(([bucket, count]) => ({ bucket, count })),
+        };
       },
       commitAttempt: this.attemptOps.commitAttempt,
       recordLinkRefusal: async (w) => {
-        await this.query('mc_link_refused', statements.recordLinkRefusal, [...increments(w.count), eventsParameter(w.events)]);
+        await this.query('mc_link_refused', statements.recordLinkRefusal, [
+          ...increments(w.count),
+          eventsParameter(w.events),
+        ]);
       },
     };
   }
@@ -123,11 +194,21 @@ export class PostgresVerifications implements VerificationsPort {
         const decoyId = decoyVerificationId(clientId);
         const [row] =
           'verificationId' in target
-            ? await this.query<Row>('mc_load_attempt_id', statements.loadAttemptById, [clientId, decoyId, target.verificationId])
-            : await this.query<Row>('mc_load_attempt_address', statements.loadAttemptByAddress, [clientId, decoyId, target.email, target.purpose]);
+            ? await this.query<Row>('mc_load_attempt_id', statements.loadAttemptById, [
+                clientId,
+                decoyId,
+                target.verificationId,
+              ])
+            : await this.query<Row>('mc_load_attempt_address', statements.loadAttemptByAddress, [
+                clientId,
+                decoyId,
+                target.email,
+                target.purpose,
+              ]);
         const { hashes, ...found } = row!;
         if (found.id === null) return { verification: undefined, codeHashes: hashes };
-        if (found.id === decoyId) return { verification: undefined, decoy: { id: found.id, attempts: found.attempts }, codeHashes: hashes };
+        if (found.id === decoyId)
+          return { verification: undefined, decoy: { id: found.id, attempts: found.attempts }, codeHashes: hashes };
         return { verification: found as Verification, codeHashes: hashes };
       },
       // Wrong codes and probes of unknown ids count per address and per client, in the
@@ -137,7 +218,10 @@ export class PostgresVerifications implements VerificationsPort {
         const values = [w.id, w.now, w.seenAttempts, ...increments(w.count), eventsParameter(w.events)];
         const [row] =
           w.outcome === 'verified'
-            ? await this.query<Verification>('mc_commit_verified', statements.commitVerified, [...values, w.verifiedWith])
+            ? await this.query<Verification>('mc_commit_verified', statements.commitVerified, [
+                ...values,
+                w.verifiedWith,
+              ])
             : await this.query<Verification>('mc_commit_wrong', statements.commitWrong, values);
         return row;
       },
@@ -170,11 +254,21 @@ export class PostgresVerifications implements VerificationsPort {
       const due = tx
         .select({ id: verifications.id })
         .from(verifications)
-        .where(and(gt(verifications.expiresAt, window.after), lte(verifications.expiresAt, window.upTo), eq(verifications.status, 'pending')))
+        .where(
+          and(
+            gt(verifications.expiresAt, window.after),
+            lte(verifications.expiresAt, window.upTo),
+            eq(verifications.status, 'pending'),
+          ),
+        )
         .orderBy(asc(verifications.expiresAt))
         .limit(limit)
         .for('update', { skipLocked: true });
-      const expired = (await tx.update(verifications).set({ status: 'expired' }).where(inArray(verifications.id, due)).returning()) as Verification[];
+      const expired = (await tx
+        .update(verifications)
+        .set({ status: 'expired' })
+        .where(inArray(verifications.id, due))
+        .returning()) as Verification[];
       await writeEvents(tx, expired.flatMap(eventsFor));
       return expired.length;
     });
@@ -195,12 +289,20 @@ export class PostgresVerifications implements VerificationsPort {
   }
 
   async get(id: string, clientId: string) {
-    const [row] = await this.db.select().from(verifications).where(and(eq(verifications.id, id), eq(verifications.clientId, clientId)));
+    const [row] = await this.db
+      .select()
+      .from(verifications)
+      .where(and(eq(verifications.id, id), eq(verifications.clientId, clientId)));
     if (!row) return undefined;
     const [mail] = await this.db
       .select({
-        status: outbox.status, attempts: outbox.attempts, lastError: outbox.lastError, lastReply: outbox.lastReply,
-        enhancedStatus: outbox.enhancedStatus, queueId: outbox.queueId, sentAt: outbox.sentAt,
+        status: outbox.status,
+        attempts: outbox.attempts,
+        lastError: outbox.lastError,
+        lastReply: outbox.lastReply,
+        enhancedStatus: outbox.enhancedStatus,
+        queueId: outbox.queueId,
+        sentAt: outbox.sentAt,
       })
       .from(outbox)
       .where(eq(outbox.verificationId, id))

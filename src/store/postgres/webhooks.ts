@@ -31,7 +31,11 @@ export class PostgresWebhooks implements WebhooksPort {
   }
 
   async list(clientId?: string) {
-    const rows = await this.db.select().from(webhookEndpoints).where(clientId === undefined ? undefined : eq(webhookEndpoints.clientId, clientId)).orderBy(asc(webhookEndpoints.createdAt));
+    const rows = await this.db
+      .select()
+      .from(webhookEndpoints)
+      .where(clientId === undefined ? undefined : eq(webhookEndpoints.clientId, clientId))
+      .orderBy(asc(webhookEndpoints.createdAt));
     return rows.map(toEndpoint);
   }
 
@@ -41,13 +45,31 @@ export class PostgresWebhooks implements WebhooksPort {
   }
 
   async recentDeliveries(endpointId: string, limit: number) {
-    const columns = { eventId: webhookDeliveries.eventId, payload: webhookDeliveries.payload, status: webhookDeliveries.status, attempts: webhookDeliveries.attempts, lastStatus: webhookDeliveries.lastStatus, lastError: webhookDeliveries.lastError, createdAt: webhookDeliveries.createdAt, deliveredAt: webhookDeliveries.deliveredAt };
-    return (await this.db.select(columns).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(desc(webhookDeliveries.id)).limit(limit)).map(toRecentDelivery);
+    const columns = {
+      eventId: webhookDeliveries.eventId,
+      payload: webhookDeliveries.payload,
+      status: webhookDeliveries.status,
+      attempts: webhookDeliveries.attempts,
+      lastStatus: webhookDeliveries.lastStatus,
+      lastError: webhookDeliveries.lastError,
+      createdAt: webhookDeliveries.createdAt,
+      deliveredAt: webhookDeliveries.deliveredAt,
+    };
+    return (
+      await this.db
+        .select(columns)
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.endpointId, endpointId))
+        .orderBy(desc(webhookDeliveries.id))
+        .limit(limit)
+    ).map(toRecentDelivery);
   }
 
   remove(id: string, written: NewEvent[] = []) {
     return this.db.transaction(async (tx) => {
-      const removed = (await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id })).length > 0;
+      const removed =
+        (await tx.delete(webhookEndpoints).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id }))
+          .length > 0;
       if (removed) await writeEvents(tx, written);
       return removed;
     });
@@ -55,7 +77,14 @@ export class PostgresWebhooks implements WebhooksPort {
 
   rotateSecret(id: string, secretSealed: string, written: NewEvent[] = []) {
     return this.db.transaction(async (tx) => {
-      const rotated = (await tx.update(webhookEndpoints).set({ secretSealed }).where(eq(webhookEndpoints.id, id)).returning({ id: webhookEndpoints.id })).length > 0;
+      const rotated =
+        (
+          await tx
+            .update(webhookEndpoints)
+            .set({ secretSealed })
+            .where(eq(webhookEndpoints.id, id))
+            .returning({ id: webhookEndpoints.id })
+        ).length > 0;
       if (rotated) await writeEvents(tx, written);
       return rotated;
     });
@@ -63,10 +92,19 @@ export class PostgresWebhooks implements WebhooksPort {
 
   fanOut(r: FanOutRequest): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const active = await tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.status, 'active')).for('update', { skipLocked: true });
+      const active = await tx
+        .select()
+        .from(webhookEndpoints)
+        .where(eq(webhookEndpoints.status, 'active'))
+        .for('update', { skipLocked: true });
       if (active.length === 0) return 0;
       const from = Math.min(...active.map((e) => e.cursorSeq));
-      const positions = await tx.select({ seq: events.seq, at: events.createdAt }).from(events).where(gt(events.seq, from)).orderBy(asc(events.seq)).limit(5_000);
+      const positions = await tx
+        .select({ seq: events.seq, at: events.createdAt })
+        .from(events)
+        .where(gt(events.seq, from))
+        .orderBy(asc(events.seq))
+        .limit(5_000);
       const until = r.horizon(positions, from, r.now);
       let queued = 0;
       for (const endpoint of active) {
@@ -75,13 +113,27 @@ export class PostgresWebhooks implements WebhooksPort {
           await tx
             .select()
             .from(events)
-            .where(and(eq(events.clientId, endpoint.clientId), gt(events.seq, endpoint.cursorSeq), lte(events.seq, until)))
+            .where(
+              and(eq(events.clientId, endpoint.clientId), gt(events.seq, endpoint.cursorSeq), lte(events.seq, until)),
+            )
             .orderBy(asc(events.seq))
             .limit(r.limit)
         ).map(toEvent);
         const { heard, cursor: cursorSeq } = handOn(JSON.parse(endpoint.eventTypes) as string[], batch, r.limit, until);
         if (heard.length > 0) {
-          await tx.insert(d).values(heard.map((e) => ({ endpointId: endpoint.id, eventId: e.id, subject: e.subject, payload: r.payload(e), status: 'pending', nextAttemptAt: r.now, createdAt: r.now })));
+          await tx
+            .insert(d)
+            .values(
+              heard.map((e) => ({
+                endpointId: endpoint.id,
+                eventId: e.id,
+                subject: e.subject,
+                payload: r.payload(e),
+                status: 'pending',
+                nextAttemptAt: r.now,
+                createdAt: r.now,
+              })),
+            );
         }
         await tx.update(webhookEndpoints).set({ cursorSeq }).where(eq(webhookEndpoints.id, endpoint.id));
         queued += heard.length;
@@ -93,15 +145,30 @@ export class PostgresWebhooks implements WebhooksPort {
   async replayFrom(endpointId: string, eventId: string) {
     const [endpoint] = await this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
     if (!endpoint) return false;
-    const [from] = await this.db.select({ seq: events.seq }).from(events).where(and(eq(events.id, eventId), eq(events.clientId, endpoint.clientId)));
+    const [from] = await this.db
+      .select({ seq: events.seq })
+      .from(events)
+      .where(and(eq(events.id, eventId), eq(events.clientId, endpoint.clientId)));
     if (!from) return false;
-    await this.db.update(webhookEndpoints).set({ cursorSeq: from.seq - 1 }).where(eq(webhookEndpoints.id, endpointId));
+    await this.db
+      .update(webhookEndpoints)
+      .set({ cursorSeq: from.seq - 1 })
+      .where(eq(webhookEndpoints.id, endpointId));
     return true;
   }
 
-  enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number, written: NewEvent[] = []) {
+  enqueue(
+    endpointId: string,
+    eventId: string,
+    subject: string,
+    payload: string,
+    now: number,
+    written: NewEvent[] = [],
+  ) {
     return this.db.transaction(async (tx) => {
-      await tx.insert(d).values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now });
+      await tx
+        .insert(d)
+        .values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now });
       await writeEvents(tx, written);
     });
   }
@@ -115,16 +182,34 @@ export class PostgresWebhooks implements WebhooksPort {
       .orderBy(asc(d.id))
       .limit(limit)
       .for('update', { skipLocked: true });
-    const claimed = await this.db.update(d).set({ leaseUntil: now + leaseMs }).where(inArray(d.id, due)).returning({ id: d.id });
+    const claimed = await this.db
+      .update(d)
+      .set({ leaseUntil: now + leaseMs })
+      .where(inArray(d.id, due))
+      .returning({ id: d.id });
     if (claimed.length === 0) return [];
     return this.db
       .select({
-        id: d.id, endpointId: d.endpointId, eventId: d.eventId, subject: d.subject, payload: d.payload, attempts: d.attempts, createdAt: d.createdAt,
-        clientId: webhookEndpoints.clientId, url: webhookEndpoints.url, secretSealed: webhookEndpoints.secretSealed, failingSince: webhookEndpoints.failingSince,
+        id: d.id,
+        endpointId: d.endpointId,
+        eventId: d.eventId,
+        subject: d.subject,
+        payload: d.payload,
+        attempts: d.attempts,
+        createdAt: d.createdAt,
+        clientId: webhookEndpoints.clientId,
+        url: webhookEndpoints.url,
+        secretSealed: webhookEndpoints.secretSealed,
+        failingSince: webhookEndpoints.failingSince,
       })
       .from(d)
       .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, d.endpointId))
-      .where(inArray(d.id, claimed.map((c) => c.id)))
+      .where(
+        inArray(
+          d.id,
+          claimed.map((c) => c.id),
+        ),
+      )
       .orderBy(asc(d.id));
   }
 
@@ -167,7 +252,11 @@ export class PostgresWebhooks implements WebhooksPort {
 
   disable(id: string, now: number, reason: string, list: NewEvent[]) {
     return this.db.transaction(async (tx) => {
-      const changed = await tx.update(webhookEndpoints).set({ status: 'disabled', disabledAt: now, disabledReason: reason }).where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.status, 'active'))).returning({ id: webhookEndpoints.id });
+      const changed = await tx
+        .update(webhookEndpoints)
+        .set({ status: 'disabled', disabledAt: now, disabledReason: reason })
+        .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.status, 'active')))
+        .returning({ id: webhookEndpoints.id });
       if (changed.length > 0) await writeEvents(tx, list);
       return changed.length > 0;
     });

@@ -13,9 +13,16 @@ export class SqliteClientRelays implements ClientRelaysPort {
     private readonly statements: Statements,
   ) {}
 
-  async set(clientId: string, relay: { smtpUrlSealed: string; shown: string; updatedAt: number }, events: NewEvent[]): Promise<void> {
+  async set(
+    clientId: string,
+    relay: { smtpUrlSealed: string; shown: string; updatedAt: number },
+    events: NewEvent[],
+  ): Promise<void> {
     this.db.transaction((tx) => {
-      tx.insert(clientRelays).values({ clientId, ...relay }).onConflictDoUpdate({ target: clientRelays.clientId, set: relay }).run();
+      tx.insert(clientRelays)
+        .values({ clientId, ...relay })
+        .onConflictDoUpdate({ target: clientRelays.clientId, set: relay })
+        .run();
       writeEvents(this.statements, events);
     });
   }
@@ -29,6 +36,10 @@ export class SqliteClientRelays implements ClientRelaysPort {
   }
 
   async get(clientId: string) {
-    return this.db.select({ smtpUrlSealed: clientRelays.smtpUrlSealed, shown: clientRelays.shown }).from(clientRelays).where(eq(clientRelays.clientId, clientId)).get();
+    return this.db
+      .select({ smtpUrlSealed: clientRelays.smtpUrlSealed, shown: clientRelays.shown })
+      .from(clientRelays)
+      .where(eq(clientRelays.clientId, clientId))
+      .get();
   }
 }

@@ -69,7 +69,12 @@ export class SqliteClients implements ClientsPort {
   async revoke(id: string, now: number, events: NewEvent[]): Promise<boolean> {
     this.cache.clear();
     return this.db.transaction((tx) => {
-      const revoked = tx.update(clients).set({ revokedAt: now }).where(and(eq(clients.id, id), isNull(clients.revokedAt))).run().changes > 0;
+      const revoked =
+        tx
+          .update(clients)
+          .set({ revokedAt: now })
+          .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
+          .run().changes > 0;
       if (revoked) writeEvents(this.statements, events);
       return revoked;
     });
@@ -78,7 +83,12 @@ export class SqliteClients implements ClientsPort {
   async rotateKey(id: string, apiKeyHash: string, events: NewEvent[]): Promise<boolean> {
     this.cache.clear();
     return this.db.transaction((tx) => {
-      const rotated = tx.update(clients).set({ apiKeyHash }).where(and(eq(clients.id, id), isNull(clients.revokedAt))).run().changes > 0;
+      const rotated =
+        tx
+          .update(clients)
+          .set({ apiKeyHash })
+          .where(and(eq(clients.id, id), isNull(clients.revokedAt)))
+          .run().changes > 0;
       if (rotated) writeEvents(this.statements, events);
       return rotated;
     });

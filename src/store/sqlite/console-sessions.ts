@@ -16,7 +16,13 @@ export class SqliteConsoleSessions implements ConsoleSessionsPort {
   }
 
   async advance(idHash: string, next: { idHash: string; stage: SessionStage; at: number }): Promise<boolean> {
-    return this.db.update(consoleSessions).set({ idHash: next.idHash, stage: next.stage, lastSeenAt: next.at }).where(eq(consoleSessions.idHash, idHash)).run().changes > 0;
+    return (
+      this.db
+        .update(consoleSessions)
+        .set({ idHash: next.idHash, stage: next.stage, lastSeenAt: next.at })
+        .where(eq(consoleSessions.idHash, idHash))
+        .run().changes > 0
+    );
   }
 
   async touch(idHash: string, at: number): Promise<void> {

@@ -26,16 +26,27 @@ export class SqliteDkimKeys implements DkimKeysPort {
 
   async list(clientId?: string): Promise<DkimKey[]> {
     const query = this.db.select().from(dkimKeys).orderBy(asc(dkimKeys.createdAt), asc(dkimKeys.id));
-    return (clientId === undefined ? query.all() : query.where(eq(dkimKeys.clientId, clientId)).all()).map(withoutSecret);
+    return (clientId === undefined ? query.all() : query.where(eq(dkimKeys.clientId, clientId)).all()).map(
+      withoutSecret,
+    );
   }
 
   async signingKeys(clientId: string) {
-    return this.db.select().from(dkimKeys).where(and(eq(dkimKeys.clientId, clientId), isNull(dkimKeys.retiredAt))).all();
+    return this.db
+      .select()
+      .from(dkimKeys)
+      .where(and(eq(dkimKeys.clientId, clientId), isNull(dkimKeys.retiredAt)))
+      .all();
   }
 
   async retire(clientId: string, id: string, now: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction((tx) => {
-      const retired = tx.update(dkimKeys).set({ retiredAt: now }).where(and(eq(dkimKeys.id, id), eq(dkimKeys.clientId, clientId), isNull(dkimKeys.retiredAt))).run().changes > 0;
+      const retired =
+        tx
+          .update(dkimKeys)
+          .set({ retiredAt: now })
+          .where(and(eq(dkimKeys.id, id), eq(dkimKeys.clientId, clientId), isNull(dkimKeys.retiredAt)))
+          .run().changes > 0;
       if (retired) writeEvents(this.statements, events);
       return retired;
     });
@@ -43,7 +54,11 @@ export class SqliteDkimKeys implements DkimKeysPort {
 
   async remove(clientId: string, id: string, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction((tx) => {
-      const removed = tx.delete(dkimKeys).where(and(eq(dkimKeys.id, id), eq(dkimKeys.clientId, clientId))).run().changes > 0;
+      const removed =
+        tx
+          .delete(dkimKeys)
+          .where(and(eq(dkimKeys.id, id), eq(dkimKeys.clientId, clientId)))
+          .run().changes > 0;
       if (removed) writeEvents(this.statements, events);
       return removed;
     });

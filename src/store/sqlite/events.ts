@@ -25,23 +25,49 @@ export class SqliteEvents implements EventsPort {
     if (q.types?.length) where.push(inArray(events.type, q.types));
     if (q.subject !== undefined) where.push(eq(events.subject, q.subject));
     if (q.before !== undefined) {
-      const cursor = this.db.select({ seq: events.seq }).from(events).where(and(eq(events.id, q.before), eq(events.clientId, q.clientId)));
+      const cursor = this.db
+        .select({ seq: events.seq })
+        .from(events)
+        .where(and(eq(events.id, q.before), eq(events.clientId, q.clientId)));
       where.push(lt(events.seq, sql`coalesce((${cursor}), -1)`));
     }
-    return this.db.select().from(events).where(and(...where)).orderBy(desc(events.seq)).limit(q.limit).all().map(toEvent);
+    return this.db
+      .select()
+      .from(events)
+      .where(and(...where))
+      .orderBy(desc(events.seq))
+      .limit(q.limit)
+      .all()
+      .map(toEvent);
   }
 
   async search(q: EventSearch) {
-    const where = searchConditions(events, q, (id) => sql`${this.db.select({ seq: events.seq }).from(events).where(eq(events.id, id))}`);
+    const where = searchConditions(
+      events,
+      q,
+      (id) => sql`${this.db.select({ seq: events.seq }).from(events).where(eq(events.id, id))}`,
+    );
     return this.db.select().from(events).where(where).orderBy(desc(events.seq)).limit(q.limit).all().map(toEvent);
   }
 
   async after(afterSeq: number, limit: number) {
-    return this.db.select().from(events).where(gt(events.seq, afterSeq)).orderBy(asc(events.seq)).limit(limit).all().map(toEvent);
+    return this.db
+      .select()
+      .from(events)
+      .where(gt(events.seq, afterSeq))
+      .orderBy(asc(events.seq))
+      .limit(limit)
+      .all()
+      .map(toEvent);
   }
 
   async lastSeq() {
-    return this.db.select({ seq: max(events.seq) }).from(events).get()?.seq ?? 0;
+    return (
+      this.db
+        .select({ seq: max(events.seq) })
+        .from(events)
+        .get()?.seq ?? 0
+    );
   }
 
   async append(list: NewEvent[]) {

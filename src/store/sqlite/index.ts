@@ -51,7 +51,9 @@ export function openSqliteStore(path: string): Store {
     maintenance: new SqliteMaintenance(db),
     // Ready when the file answers and its disk can take a send: reads go on on a full disk,
     // but every send (a write) answers 503 until space is freed.
-    ping: async () => db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1 && (path === ':memory:' || freeBytes(dirname(path)) >= minimumFreeBytes),
+    ping: async () =>
+      db.get<{ ok: number }>(sql`select 1 as ok`)?.ok === 1 &&
+      (path === ':memory:' || freeBytes(dirname(path)) >= minimumFreeBytes),
     close: async () => void db.$client.close(),
   };
 }

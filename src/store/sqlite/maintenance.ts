@@ -27,12 +27,27 @@ export class SqliteMaintenance implements MaintenancePort {
       }
     };
     // Codes and outbox rows go with their verification (ON DELETE CASCADE).
-    const old = await deleteBatches('delete from verifications where id in (select id from verifications where expires_at < ? limit ?)', cutoffs.verificationsBefore);
-    const events = await deleteBatches('delete from send_events where id in (select id from send_events where created_at < ? limit ?)', cutoffs.sendEventsBefore);
-    await deleteBatches('delete from send_guards where key in (select key from send_guards where updated_at < ? limit ?)', cutoffs.sendEventsBefore);
-    await deleteBatches('delete from limit_counters where rowid in (select rowid from limit_counters where bucket < ? limit ?)', cutoffs.sendEventsBefore);
+    const old = await deleteBatches(
+      'delete from verifications where id in (select id from verifications where expires_at < ? limit ?)',
+      cutoffs.verificationsBefore,
+    );
+    const events = await deleteBatches(
+      'delete from send_events where id in (select id from send_events where created_at < ? limit ?)',
+      cutoffs.sendEventsBefore,
+    );
+    await deleteBatches(
+      'delete from send_guards where key in (select key from send_guards where updated_at < ? limit ?)',
+      cutoffs.sendEventsBefore,
+    );
+    await deleteBatches(
+      'delete from limit_counters where rowid in (select rowid from limit_counters where bucket < ? limit ?)',
+      cutoffs.sendEventsBefore,
+    );
     const audit = await deleteBatches(deleteOldEvents('?', '?'), cutoffs.eventsBefore);
-    const lifted = await deleteBatches('delete from suppressions where rowid in (select rowid from suppressions where until < ? limit ?)', cutoffs.now);
+    const lifted = await deleteBatches(
+      'delete from suppressions where rowid in (select rowid from suppressions where until < ? limit ?)',
+      cutoffs.now,
+    );
     const keys = this.db
       .delete(signingKeys)
       .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, cutoffs.keysRetiredBefore)))

@@ -17,7 +17,12 @@ export class SqliteOperators implements OperatorsPort {
   async create(operator: Operator, events: NewEvent[]): Promise<Operator | undefined> {
     return this.db.transaction((tx) => {
       // One operator per address: a second is not written (the unique index decides).
-      const row = tx.insert(operators).values(operator).onConflictDoNothing({ target: operators.email }).returning().get();
+      const row = tx
+        .insert(operators)
+        .values(operator)
+        .onConflictDoNothing({ target: operators.email })
+        .returning()
+        .get();
       if (row) writeEvents(this.statements, events);
       return row;
     });
@@ -37,7 +42,12 @@ export class SqliteOperators implements OperatorsPort {
 
   async disable(id: string, at: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction((tx) => {
-      const disabled = tx.update(operators).set({ disabledAt: at }).where(and(eq(operators.id, id), isNull(operators.disabledAt))).run().changes > 0;
+      const disabled =
+        tx
+          .update(operators)
+          .set({ disabledAt: at })
+          .where(and(eq(operators.id, id), isNull(operators.disabledAt)))
+          .run().changes > 0;
       if (disabled) writeEvents(this.statements, events);
       return disabled;
     });

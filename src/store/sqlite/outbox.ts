@@ -17,15 +17,28 @@ export class SqliteOutbox implements OutboxPort {
   ) {}
 
   async claimDue(now: number, leaseMs: number, limit: number): Promise<OutboxMail[]> {
-    return this.statements.claimDue.all({ now, until: now + leaseMs, limit }).filter((m): m is OutboxMail => m.payload !== null);
+    return this.statements.claimDue
+      .all({ now, until: now + leaseMs, limit })
+      .filter((m): m is OutboxMail => m.payload !== null);
   }
 
   renewLeases(ids: number[], leaseUntil: number): Promise<void> {
-    return this.group.run(() => void this.db.update(outbox).set({ leaseUntil }).where(and(inArray(outbox.id, ids), eq(outbox.status, 'queued'))).run());
+    return this.group.run(
+      () =>
+        void this.db
+          .update(outbox)
+          .set({ leaseUntil })
+          .where(and(inArray(outbox.id, ids), eq(outbox.status, 'queued')))
+          .run(),
+    );
   }
 
   async releaseAbandoned(): Promise<number> {
-    return this.db.update(outbox).set({ leaseUntil: 0 }).where(and(eq(outbox.status, 'queued'), gt(outbox.leaseUntil, 0))).run().changes;
+    return this.db
+      .update(outbox)
+      .set({ leaseUntil: 0 })
+      .where(and(eq(outbox.status, 'queued'), gt(outbox.leaseUntil, 0)))
+      .run().changes;
   }
 
   /** Runs a change and writes its events, atomically. */
@@ -36,11 +49,21 @@ export class SqliteOutbox implements OutboxPort {
     });
   }
 
-  markSent(id: number, now: number, result: { reply: string | null; queueId: string | null }, events: NewEvent[]): Promise<void> {
+  markSent(
+    id: number,
+    now: number,
+    result: { reply: string | null; queueId: string | null },
+    events: NewEvent[],
+  ): Promise<void> {
     return this.change(() => this.statements.markSent.run({ id, now, ...result }), events);
   }
 
-  markDeferred(id: number, nextAttemptAt: number, refusal: { reply: string; enhancedStatus: string | null }, events: NewEvent[]): Promise<void> {
+  markDeferred(
+    id: number,
+    nextAttemptAt: number,
+    refusal: { reply: string; enhancedStatus: string | null },
+    events: NewEvent[],
+  ): Promise<void> {
     return this.change(() => this.statements.markDeferred.run({ id, next: nextAttemptAt, ...refusal }), events);
   }
 
@@ -50,18 +73,49 @@ export class SqliteOutbox implements OutboxPort {
 
   bounce(b: Bounce): Promise<boolean> {
     return this.group.run(() => {
-      const columns = { id: outbox.id, status: outbox.status, verificationId: outbox.verificationId, clientId: verifications.clientId, email: verifications.email, suppressionHours: clients.suppressionHours };
-      const base = this.db.select(columns).from(outbox).innerJoin(verifications, eq(verifications.id, outbox.verificationId)).innerJoin(clients, eq(clients.id, verifications.clientId));
+      const columns = {
+        id: outbox.id,
+        status: outbox.status,
+        verificationId: outbox.verificationId,
+        clientId: verifications.clientId,
+        email: verifications.email,
+        suppressionHours: clients.suppressionHours,
+      };
+      const base = this.db
+        .select(columns)
+        .from(outbox)
+        .innerJoin(verifications, eq(verifications.id, outbox.verificationId))
+        .innerJoin(clients, eq(clients.id, verifications.clientId));
       const mail =
         'outboxId' in b.mail
           ? base.where(eq(outbox.id, b.mail.outboxId)).get()
           : base.where(eq(outbox.verificationId, b.mail.verificationId)).orderBy(sql`${outbox.id} desc`).limit(1).get();
       if (!mail || mail.status === 'bounced') return false;
       const until = b.suppressUntil(mail);
-      const refusal = { lastError: b.reply, lastReply: b.reply, enhancedStatus: b.enhancedStatus, leaseUntil: 0, ...(b.handOver ? { attempts: sql`${outbox.attempts} + 1` } : {}) };
-      this.db.update(outbox).set({ ...refusal, status: 'bounced', payload: null }).where(eq(outbox.id, mail.id)).run();
-      const suppression = { reason: b.reply, enhancedStatus: b.enhancedStatus, verificationId: mail.verificationId, createdAt: b.now, until };
-      this.db.insert(suppressions).values({ clientId: mail.clientId, email: mail.email, ...suppression }).onConflictDoUpdate({ target: [suppressions.clientId, suppressions.email], set: suppression }).run();
+      const refusal = {
+        lastError: b.reply,
+        lastReply: b.reply,
+        enhancedStatus: b.enhancedStatus,
+        leaseUntil: 0,
+        ...(b.handOver ? { attempts: sql`${outbox.attempts} + 1` } : {}),
+      };
+      this.db
+        .update(outbox)
+        .set({ ...refusal, status: 'bounced', payload: null })
+        .where(eq(outbox.id, mail.id))
+        .run();
+      const suppression = {
+        reason: b.reply,
+        enhancedStatus: b.enhancedStatus,
+        verificationId: mail.verificationId,
+        createdAt: b.now,
+        until,
+      };
+      this.db
+        .insert(suppressions)
+        .values({ clientId: mail.clientId, email: mail.email, ...suppression })
+        .onConflictDoUpdate({ target: [suppressions.clientId, suppressions.email], set: suppression })
+        .run();
       // The client's other mail to the address, still queued, would bounce the same way.
       const others = this.db
         .update(outbox)
@@ -69,7 +123,13 @@ export class SqliteOutbox implements OutboxPort {
         .where(
           and(
             eq(outbox.status, 'queued'),
-            inArray(outbox.verificationId, this.db.select({ id: verifications.id }).from(verifications).where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email)))),
+            inArray(
+              outbox.verificationId,
+              this.db
+                .select({ id: verifications.id })
+                .from(verifications)
+                .where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email))),
+            ),
           ),
         )
         .returning({ id: outbox.id, verificationId: outbox.verificationId })

@@ -1,7 +1,17 @@
 // Every statement of the hot paths, built by drizzle once and prepared once: a request
 // only binds values, it never builds SQL or asks SQLite to compile it again.
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
-import { clients, limitCounters, outbox, sendEvents, sendGuards, suppressions, verificationCodes, verificationLinks, verifications } from '../../../db/schema.js';
+import {
+  clients,
+  limitCounters,
+  outbox,
+  sendEvents,
+  sendGuards,
+  suppressions,
+  verificationCodes,
+  verificationLinks,
+  verifications,
+} from '../../../db/schema.js';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDb } from './open.js';
 import type { EventRow } from '../rows.js';
@@ -56,14 +66,28 @@ function keepNewest(db: SqliteDb, table: typeof verificationCodes | typeof verif
 
 export function prepareStatements(db: SqliteDb) {
   return {
-    clientByKeyHash: db.select().from(clients).where(eq(clients.apiKeyHash, p('hash'))).prepare(),
+    clientByKeyHash: db
+      .select()
+      .from(clients)
+      .where(eq(clients.apiKeyHash, p('hash')))
+      .prepare(),
     /** Changes when another connection commits (see findClientByKeyHash). */
     dataVersion: db.$client.prepare<[], number>('pragma data_version').pluck() as Statement<[], number>,
-    verificationById: db.select().from(verifications).where(eq(verifications.id, p('id'))).prepare(),
+    verificationById: db
+      .select()
+      .from(verifications)
+      .where(eq(verifications.id, p('id')))
+      .prepare(),
     latestForAddress: db
       .select()
       .from(verifications)
-      .where(and(eq(verifications.clientId, p('clientId')), eq(verifications.email, p('email')), eq(verifications.purpose, p('purpose'))))
+      .where(
+        and(
+          eq(verifications.clientId, p('clientId')),
+          eq(verifications.email, p('email')),
+          eq(verifications.purpose, p('purpose')),
+        ),
+      )
       .orderBy(desc(verifications.createdAt))
       .limit(1)
       .prepare(),
@@ -88,16 +112,26 @@ export function prepareStatements(db: SqliteDb) {
       .from(limitCounters)
       .where(and(eq(limitCounters.key, p('key')), gte(limitCounters.bucket, p('since'))))
       .prepare(),
-    guardVersion: db.select({ version: sendGuards.version }).from(sendGuards).where(eq(sendGuards.key, p('key'))).prepare(),
+    guardVersion: db
+      .select({ version: sendGuards.version })
+      .from(sendGuards)
+      .where(eq(sendGuards.key, p('key')))
+      .prepare(),
     bumpGuard: db
       .insert(sendGuards)
       .values({ key: p('key'), version: 1, updatedAt: p('now') })
-      .onConflictDoUpdate({ target: sendGuards.key, set: { version: sql`${sendGuards.version} + 1`, updatedAt: sql`excluded.updated_at` } })
+      .onConflictDoUpdate({
+        target: sendGuards.key,
+        set: { version: sql`${sendGuards.version} + 1`, updatedAt: sql`excluded.updated_at` },
+      })
       .prepare(),
     countInBucket: db
       .insert(limitCounters)
       .values({ key: p('key'), bucket: p('bucket'), count: 1 })
-      .onConflictDoUpdate({ target: [limitCounters.key, limitCounters.bucket], set: { count: sql`${limitCounters.count} + 1` } })
+      .onConflictDoUpdate({
+        target: [limitCounters.key, limitCounters.bucket],
+        set: { count: sql`${limitCounters.count} + 1` },
+      })
       .prepare(),
     insertVerification: db
       .insert(verifications)
@@ -120,14 +154,24 @@ export function prepareStatements(db: SqliteDb) {
     joinVerification: db
       .update(verifications)
       .set({ lastSentAt: v('now'), expiresAt: v('expiresAt'), sendCount: sql`${verifications.sendCount} + 1` })
-      .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), gt(verifications.expiresAt, p('now'))))
+      .where(
+        and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), gt(verifications.expiresAt, p('now'))),
+      )
       .returning()
       .prepare(),
-    insertCode: db.insert(verificationCodes).values({ verificationId: p('verificationId'), codeHash: p('codeHash'), createdAt: p('now') }).prepare(),
+    insertCode: db
+      .insert(verificationCodes)
+      .values({ verificationId: p('verificationId'), codeHash: p('codeHash'), createdAt: p('now') })
+      .prepare(),
     keepNewestCodes: keepNewest(db, verificationCodes),
     insertLink: db
       .insert(verificationLinks)
-      .values({ verificationId: p('verificationId'), linkHash: p('linkHash'), bindingHash: p('bindingHash'), createdAt: p('now') })
+      .values({
+        verificationId: p('verificationId'),
+        linkHash: p('linkHash'),
+        bindingHash: p('bindingHash'),
+        createdAt: p('now'),
+      })
       .prepare(),
     keepNewestLinks: keepNewest(db, verificationLinks),
     linkByHash: db
@@ -135,11 +179,20 @@ export function prepareStatements(db: SqliteDb) {
       .from(verificationLinks)
       .where(eq(verificationLinks.linkHash, p('hash')))
       .prepare(),
-    insertSendEvent: db.insert(sendEvents).values({ clientId: p('clientId'), email: p('email'), endUserIp: p('ip'), createdAt: p('now') }).prepare(),
+    insertSendEvent: db
+      .insert(sendEvents)
+      .values({ clientId: p('clientId'), email: p('email'), endUserIp: p('ip'), createdAt: p('now') })
+      .prepare(),
     suppressionOf: db
       .select({ reason: suppressions.reason, enhancedStatus: suppressions.enhancedStatus, until: suppressions.until })
       .from(suppressions)
-      .where(and(eq(suppressions.clientId, p('clientId')), eq(suppressions.email, p('email')), gt(suppressions.until, p('now'))))
+      .where(
+        and(
+          eq(suppressions.clientId, p('clientId')),
+          eq(suppressions.email, p('email')),
+          gt(suppressions.until, p('now')),
+        ),
+      )
       .prepare(),
     // Every change writes its events: this insert is bound by better-sqlite3 straight from
     // the row (named parameters), past drizzle's per-call placeholder mapping, which was a
@@ -149,7 +202,14 @@ export function prepareStatements(db: SqliteDb) {
     ) as Statement<[EventRow], void>,
     insertOutbox: db
       .insert(outbox)
-      .values({ verificationId: p('verificationId'), status: 'queued', payload: p('payload'), nextAttemptAt: p('now'), createdAt: p('now'), expiresAt: p('expiresAt') })
+      .values({
+        verificationId: p('verificationId'),
+        status: 'queued',
+        payload: p('payload'),
+        nextAttemptAt: p('now'),
+        createdAt: p('now'),
+        expiresAt: p('expiresAt'),
+      })
       .prepare(),
 
     // Verify
@@ -157,8 +217,20 @@ export function prepareStatements(db: SqliteDb) {
     // counted since the read (attempts unchanged), still pending and unexpired.
     attemptVerified: db
       .update(verifications)
-      .set({ attempts: sql`${verifications.attempts} + 1`, status: 'verified', verifiedAt: v('now'), verifiedWith: v('with') })
-      .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), eq(verifications.attempts, p('seen')), gt(verifications.expiresAt, p('now'))))
+      .set({
+        attempts: sql`${verifications.attempts} + 1`,
+        status: 'verified',
+        verifiedAt: v('now'),
+        verifiedWith: v('with'),
+      })
+      .where(
+        and(
+          eq(verifications.id, p('id')),
+          eq(verifications.status, 'pending'),
+          eq(verifications.attempts, p('seen')),
+          gt(verifications.expiresAt, p('now')),
+        ),
+      )
       .returning()
       .prepare(),
     attemptWrong: db
@@ -167,11 +239,25 @@ export function prepareStatements(db: SqliteDb) {
         attempts: sql`${verifications.attempts} + 1`,
         status: sql`CASE WHEN ${verifications.attempts} + 1 >= ${verifications.maxAttempts} THEN 'locked' ELSE 'pending' END`,
       })
-      .where(and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), eq(verifications.attempts, p('seen')), gt(verifications.expiresAt, p('now'))))
+      .where(
+        and(
+          eq(verifications.id, p('id')),
+          eq(verifications.status, 'pending'),
+          eq(verifications.attempts, p('seen')),
+          gt(verifications.expiresAt, p('now')),
+        ),
+      )
       .returning()
       .prepare(),
-    codeHashes: db.select({ codeHash: verificationCodes.codeHash }).from(verificationCodes).where(eq(verificationCodes.verificationId, p('id'))).prepare(),
-    deleteCodes: db.delete(verificationCodes).where(eq(verificationCodes.verificationId, p('id'))).prepare(),
+    codeHashes: db
+      .select({ codeHash: verificationCodes.codeHash })
+      .from(verificationCodes)
+      .where(eq(verificationCodes.verificationId, p('id')))
+      .prepare(),
+    deleteCodes: db
+      .delete(verificationCodes)
+      .where(eq(verificationCodes.verificationId, p('id')))
+      .prepare(),
 
     // Outbox
     latestDelivery: db
@@ -191,7 +277,14 @@ export function prepareStatements(db: SqliteDb) {
           db
             .select({ id: outbox.id })
             .from(outbox)
-            .where(and(eq(outbox.status, 'queued'), lte(outbox.nextAttemptAt, p('now')), lte(outbox.leaseUntil, p('now')), gt(outbox.expiresAt, p('now'))))
+            .where(
+              and(
+                eq(outbox.status, 'queued'),
+                lte(outbox.nextAttemptAt, p('now')),
+                lte(outbox.leaseUntil, p('now')),
+                gt(outbox.expiresAt, p('now')),
+              ),
+            )
             .orderBy(asc(outbox.nextAttemptAt))
             .limit(p('limit')),
         ),
@@ -200,22 +293,48 @@ export function prepareStatements(db: SqliteDb) {
       .prepare(),
     markSent: db
       .update(outbox)
-      .set({ status: 'sent', payload: null, sentAt: v('now'), leaseUntil: 0, lastError: null, lastReply: v('reply'), queueId: v('queueId'), attempts: sql`${outbox.attempts} + 1` })
+      .set({
+        status: 'sent',
+        payload: null,
+        sentAt: v('now'),
+        leaseUntil: 0,
+        lastError: null,
+        lastReply: v('reply'),
+        queueId: v('queueId'),
+        attempts: sql`${outbox.attempts} + 1`,
+      })
       .where(eq(outbox.id, p('id')))
       .prepare(),
     markDeferred: db
       .update(outbox)
-      .set({ nextAttemptAt: v('next'), leaseUntil: 0, lastError: v('reply'), lastReply: v('reply'), enhancedStatus: v('enhancedStatus'), attempts: sql`${outbox.attempts} + 1` })
+      .set({
+        nextAttemptAt: v('next'),
+        leaseUntil: 0,
+        lastError: v('reply'),
+        lastReply: v('reply'),
+        enhancedStatus: v('enhancedStatus'),
+        attempts: sql`${outbox.attempts} + 1`,
+      })
       .where(eq(outbox.id, p('id')))
       .prepare(),
     markFailed: db
       .update(outbox)
-      .set({ status: 'failed', payload: null, leaseUntil: 0, lastError: v('error'), attempts: sql`${outbox.attempts} + 1` })
+      .set({
+        status: 'failed',
+        payload: null,
+        leaseUntil: 0,
+        lastError: v('error'),
+        attempts: sql`${outbox.attempts} + 1`,
+      })
       .where(eq(outbox.id, p('id')))
       .prepare(),
     failExpired: db
       .update(outbox)
-      .set({ status: 'failed', payload: null, lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')` })
+      .set({
+        status: 'failed',
+        payload: null,
+        lastError: sql`coalesce(${outbox.lastError}, 'code expired before delivery')`,
+      })
       .where(and(eq(outbox.status, 'queued'), lte(outbox.expiresAt, p('now'))))
       .returning(givenUpColumns)
       .prepare(),

@@ -16,16 +16,30 @@ export class SqliteSuppressions implements SuppressionsPort {
   ) {}
 
   async list(clientId: string, now = 0) {
-    return this.db.select().from(suppressions).where(and(eq(suppressions.clientId, clientId), gt(suppressions.until, now))).orderBy(desc(suppressions.createdAt)).all();
+    return this.db
+      .select()
+      .from(suppressions)
+      .where(and(eq(suppressions.clientId, clientId), gt(suppressions.until, now)))
+      .orderBy(desc(suppressions.createdAt))
+      .all();
   }
 
   async findByEmail(email: string, now: number) {
-    return this.db.select().from(suppressions).where(and(eq(suppressions.email, email), gt(suppressions.until, now))).orderBy(desc(suppressions.createdAt)).all();
+    return this.db
+      .select()
+      .from(suppressions)
+      .where(and(eq(suppressions.email, email), gt(suppressions.until, now)))
+      .orderBy(desc(suppressions.createdAt))
+      .all();
   }
 
   lift(clientId: string, email: string, events: NewEvent[]) {
     return this.group.run(() => {
-      const lifted = this.db.delete(suppressions).where(and(eq(suppressions.clientId, clientId), eq(suppressions.email, email))).run().changes > 0;
+      const lifted =
+        this.db
+          .delete(suppressions)
+          .where(and(eq(suppressions.clientId, clientId), eq(suppressions.email, email)))
+          .run().changes > 0;
       if (lifted) writeEvents(this.statements, events);
       return lifted;
     });

@@ -41,32 +41,68 @@ export class SqliteTotpFactors implements TotpFactorsPort {
   }
 
   async create(factor: NewTotpFactor): Promise<void> {
-    this.db.insert(totpFactors).values({ ...factor, status: 'pending' }).run();
+    this.db
+      .insert(totpFactors)
+      .values({ ...factor, status: 'pending' })
+      .run();
   }
 
   async get(id: string, clientId: string) {
-    return asFactor(this.db.select().from(totpFactors).where(and(eq(totpFactors.id, id), eq(totpFactors.clientId, clientId))).get());
+    return asFactor(
+      this.db
+        .select()
+        .from(totpFactors)
+        .where(and(eq(totpFactors.id, id), eq(totpFactors.clientId, clientId)))
+        .get(),
+    );
   }
 
   async active(clientId: string, userRef: string) {
-    const active = and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef), eq(totpFactors.status, 'active'));
+    const active = and(
+      eq(totpFactors.clientId, clientId),
+      eq(totpFactors.userRef, userRef),
+      eq(totpFactors.status, 'active'),
+    );
     return asFactor(this.db.select().from(totpFactors).where(active).get());
   }
 
   async activeFor(person: string) {
-    const found = and(or(eq(totpFactors.userRef, person), eq(totpFactors.accountName, person)), eq(totpFactors.status, 'active'));
-    return this.db.select().from(totpFactors).where(found).limit(50).all().map((row) => asFactor(row)!);
+    const found = and(
+      or(eq(totpFactors.userRef, person), eq(totpFactors.accountName, person)),
+      eq(totpFactors.status, 'active'),
+    );
+    return this.db
+      .select()
+      .from(totpFactors)
+      .where(found)
+      .limit(50)
+      .all()
+      .map((row) => asFactor(row)!);
   }
 
   async activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean> {
     return this.db.transaction(
       (tx) => {
-        const pending = tx.select().from(totpFactors).where(and(eq(totpFactors.id, id), eq(totpFactors.status, 'pending'))).get();
+        const pending = tx
+          .select()
+          .from(totpFactors)
+          .where(and(eq(totpFactors.id, id), eq(totpFactors.status, 'pending')))
+          .get();
         if (!pending || pending.expiresAt <= now) return false;
-        const sameUser = and(eq(totpFactors.clientId, pending.clientId), eq(totpFactors.userRef, pending.userRef), ne(totpFactors.id, id));
+        const sameUser = and(
+          eq(totpFactors.clientId, pending.clientId),
+          eq(totpFactors.userRef, pending.userRef),
+          ne(totpFactors.id, id),
+        );
         tx.delete(totpFactors).where(sameUser).run();
-        tx.update(totpFactors).set({ status: 'active', confirmedAt: now, failedAttempts: 0, lockedUntil: null }).where(eq(totpFactors.id, id)).run();
-        if (recoveryCodeHashes.length > 0) tx.insert(totpRecoveryCodes).values(recoveryCodeHashes.map((codeHash) => ({ factorId: id, codeHash }))).run();
+        tx.update(totpFactors)
+          .set({ status: 'active', confirmedAt: now, failedAttempts: 0, lockedUntil: null })
+          .where(eq(totpFactors.id, id))
+          .run();
+        if (recoveryCodeHashes.length > 0)
+          tx.insert(totpRecoveryCodes)
+            .values(recoveryCodeHashes.map((codeHash) => ({ factorId: id, codeHash })))
+            .run();
         writeEvents(this.statements, events);
         return true;
       },
@@ -74,40 +110,75 @@ export class SqliteTotpFactors implements TotpFactorsPort {
     );
   }
 
-  async countAttempt(q: { clientId: string; userRef: string; now: number; maxAttempts: number }): Promise<CountedAttempt> {
+  async countAttempt(q: {
+    clientId: string;
+    userRef: string;
+    now: number;
+    maxAttempts: number;
+  }): Promise<CountedAttempt> {
     return this.db.transaction((tx) => {
-      const active = and(eq(totpFactors.clientId, q.clientId), eq(totpFactors.userRef, q.userRef), eq(totpFactors.status, 'active'));
+      const active = and(
+        eq(totpFactors.clientId, q.clientId),
+        eq(totpFactors.userRef, q.userRef),
+        eq(totpFactors.status, 'active'),
+      );
       const factor = asFactor(tx.select().from(totpFactors).where(active).get());
       if (!factor) return { factor, attempts: undefined };
       const count = attemptCount(q.now, q.maxAttempts);
-      const row = tx.update(totpFactors).set(count.set).where(and(eq(totpFactors.id, factor.id), count.allowed)).returning({ attempts: totpFactors.failedAttempts }).get();
+      const row = tx
+        .update(totpFactors)
+        .set(count.set)
+        .where(and(eq(totpFactors.id, factor.id), count.allowed))
+        .returning({ attempts: totpFactors.failedAttempts })
+        .get();
       return { factor, attempts: row?.attempts };
     });
   }
 
   async countEnrollmentAttempt(q: { id: string; now: number; maxAttempts: number }): Promise<number | undefined> {
     const count = attemptCount(q.now, q.maxAttempts);
-    return this.db.update(totpFactors).set(count.set).where(and(eq(totpFactors.id, q.id), count.allowed)).returning({ attempts: totpFactors.failedAttempts }).get()?.attempts;
+    return this.db
+      .update(totpFactors)
+      .set(count.set)
+      .where(and(eq(totpFactors.id, q.id), count.allowed))
+      .returning({ attempts: totpFactors.failedAttempts })
+      .get()?.attempts;
   }
 
   async lock(id: string, until: number, events: NewEvent[]): Promise<void> {
-    this.change(() => this.db.update(totpFactors).set({ lockedUntil: until }).where(eq(totpFactors.id, id)).run(), () => events);
+    this.change(
+      () => this.db.update(totpFactors).set({ lockedUntil: until }).where(eq(totpFactors.id, id)).run(),
+      () => events,
+    );
   }
 
   async acceptStep(id: string, step: number, events: NewEvent[], resealed?: string): Promise<boolean> {
     const newer = or(isNull(totpFactors.lastUsedStep), lt(totpFactors.lastUsedStep, step));
     const set = { lastUsedStep: step, failedAttempts: 0, ...(resealed ? { secretEncrypted: resealed } : {}) };
     return this.change(
-      () => this.db.update(totpFactors).set(set).where(and(eq(totpFactors.id, id), newer)).run().changes > 0,
+      () =>
+        this.db
+          .update(totpFactors)
+          .set(set)
+          .where(and(eq(totpFactors.id, id), newer))
+          .run().changes > 0,
       (accepted) => (accepted ? events : []),
     );
   }
 
   async useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean> {
     return this.db.transaction((tx) => {
-      const unused = and(eq(totpRecoveryCodes.factorId, factorId), inArray(totpRecoveryCodes.codeHash, codeHashes), isNull(totpRecoveryCodes.usedAt));
+      const unused = and(
+        eq(totpRecoveryCodes.factorId, factorId),
+        inArray(totpRecoveryCodes.codeHash, codeHashes),
+        isNull(totpRecoveryCodes.usedAt),
+      );
       const one = tx.select({ id: totpRecoveryCodes.id }).from(totpRecoveryCodes).where(unused).limit(1).get();
-      if (!one || tx.update(totpRecoveryCodes).set({ usedAt: now }).where(eq(totpRecoveryCodes.id, one.id)).run().changes === 0) return false;
+      if (
+        !one ||
+        tx.update(totpRecoveryCodes).set({ usedAt: now }).where(eq(totpRecoveryCodes.id, one.id)).run().changes === 0
+      )
+        return false;
       tx.update(totpFactors).set({ failedAttempts: 0 }).where(eq(totpFactors.id, factorId)).run();
       writeEvents(this.statements, events);
       return true;
@@ -117,7 +188,9 @@ export class SqliteTotpFactors implements TotpFactorsPort {
   async replaceRecoveryCodes(factorId: string, codeHashes: string[], events: NewEvent[]): Promise<void> {
     this.db.transaction((tx) => {
       tx.delete(totpRecoveryCodes).where(eq(totpRecoveryCodes.factorId, factorId)).run();
-      tx.insert(totpRecoveryCodes).values(codeHashes.map((codeHash) => ({ factorId, codeHash }))).run();
+      tx.insert(totpRecoveryCodes)
+        .values(codeHashes.map((codeHash) => ({ factorId, codeHash })))
+        .run();
       writeEvents(this.statements, events);
     });
   }
@@ -129,7 +202,11 @@ export class SqliteTotpFactors implements TotpFactorsPort {
 
   async removeAll(clientId: string, userRef: string, events: NewEvent[]): Promise<number> {
     return this.change(
-      () => this.db.delete(totpFactors).where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef))).run().changes,
+      () =>
+        this.db
+          .delete(totpFactors)
+          .where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef)))
+          .run().changes,
       (removed) => (removed > 0 ? events : []),
     );
   }

@@ -5,8 +5,25 @@ import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { clients, outbox, verificationCodes, verifications } from '../../../db/schema.js';
 import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
 import { runSync } from '../../verification/flow.js';
-import type { AttemptOutcome, CancelOutcome, Delivery, LinkOutcome, SendOutcome, Verification } from '../../verification/model.js';
-import type { AttemptOps, AttemptRequest, BucketRow, CounterIncrement, LinkOps, LinkRequest, SendOps, SendRequest, VerificationsPort } from '../../verification/ports.js';
+import type {
+  AttemptOutcome,
+  CancelOutcome,
+  Delivery,
+  LinkOutcome,
+  SendOutcome,
+  Verification,
+} from '../../verification/model.js';
+import type {
+  AttemptOps,
+  AttemptRequest,
+  BucketRow,
+  CounterIncrement,
+  LinkOps,
+  LinkRequest,
+  SendOps,
+  SendRequest,
+  VerificationsPort,
+} from '../../verification/ports.js';
 import { linkFlow } from '../../verification/link-flow.js';
 import { sendFlow } from '../../verification/send-flow.js';
 import { standingFlow, type SendStanding, type StandingRequest } from '../../verification/standing.js';
@@ -35,8 +52,13 @@ function sendOps(st: Statements): SendOps {
       for (const c of q.counters) buckets[c.key] = st.bucketsSince.all({ key: c.key, since: c.since });
       return {
         latest: asVerification(st.latestForAddress.get({ clientId: q.clientId, email: q.email, purpose: q.purpose })),
-        sendsToEmail: st.sendsToEmailSince.all({ email: q.email, since: q.emailSince, limit: q.emailLimit }).map((r) => r.createdAt),
-        sendsFromIp: q.ip === null ? [] : st.sendsFromIpSince.all({ ip: q.ip, since: q.ipSince, limit: q.ipLimit }).map((r) => r.createdAt),
+        sendsToEmail: st.sendsToEmailSince
+          .all({ email: q.email, since: q.emailSince, limit: q.emailLimit })
+          .map((r) => r.createdAt),
+        sendsFromIp:
+          q.ip === null
+            ? []
+            : st.sendsFromIpSince.all({ ip: q.ip, since: q.ipSince, limit: q.ipLimit }).map((r) => r.createdAt),
         guard: { email: version(keys.email), ip: version(keys.ip) },
         buckets,
         suppression: st.suppressionOf.get({ clientId: q.clientId, email: q.email, now: q.now }),
@@ -52,7 +74,13 @@ function sendOps(st: Statements): SendOps {
       const verification = asVerification(
         v.kind === 'join'
           ? st.joinVerification.get({ id: v.id, now: w.now, expiresAt: w.expiresAt })
-          : st.insertVerification.get({ ...v, clientId: w.clientId, email: w.email, now: w.now, expiresAt: w.expiresAt }),
+          : st.insertVerification.get({
+              ...v,
+              clientId: w.clientId,
+              email: w.email,
+              now: w.now,
+              expiresAt: w.expiresAt,
+            }),
       );
       if (!verification) return undefined;
       st.insertCode.run({ verificationId: verification.id, codeHash: w.codeHash, now: w.now });
@@ -76,7 +104,11 @@ function commitAttempt(st: Statements): AttemptOps['commitAttempt'] {
   return (w) => {
     countIncrements(st, w.count);
     const guard = { id: w.id, seen: w.seenAttempts, now: w.now };
-    const written = asVerification(w.outcome === 'verified' ? st.attemptVerified.get({ ...guard, with: w.verifiedWith }) : st.attemptWrong.get(guard));
+    const written = asVerification(
+      w.outcome === 'verified'
+        ? st.attemptVerified.get({ ...guard, with: w.verifiedWith })
+        : st.attemptWrong.get(guard),
+    );
     if (written && w.outcome === 'verified') st.deleteCodes.run({ id: w.id });
     if (written) writeEvents(st, w.events);
     return written;
@@ -113,7 +145,9 @@ function attemptOps(st: Statements): AttemptOps {
       // Another client's verification is not found, and nothing about it is read further:
       // the client's decoy is read in its place (attempt-flow.ts).
       const verification = row?.clientId === clientId ? row : undefined;
-      const decoy = verification ? undefined : asVerification(st.verificationById.get({ id: decoyVerificationId(clientId) }));
+      const decoy = verification
+        ? undefined
+        : asVerification(st.verificationById.get({ id: decoyVerificationId(clientId) }));
       const hashes = st.codeHashes.all({ id: (verification ?? decoy)?.id ?? '' }).map((r) => r.codeHash);
       return { verification, decoy: decoy && { id: decoy.id, attempts: decoy.attempts }, codeHashes: hashes };
     },
@@ -160,10 +194,21 @@ export class SqliteVerifications implements VerificationsPort {
       const due = this.db
         .select({ id: verifications.id })
         .from(verifications)
-        .where(and(gt(verifications.expiresAt, window.after), lte(verifications.expiresAt, window.upTo), eq(verifications.status, 'pending')))
+        .where(
+          and(
+            gt(verifications.expiresAt, window.after),
+            lte(verifications.expiresAt, window.upTo),
+            eq(verifications.status, 'pending'),
+          ),
+        )
         .orderBy(asc(verifications.expiresAt))
         .limit(limit);
-      const expired = this.db.update(verifications).set({ status: 'expired' }).where(inArray(verifications.id, due)).returning().all() as Verification[];
+      const expired = this.db
+        .update(verifications)
+        .set({ status: 'expired' })
+        .where(inArray(verifications.id, due))
+        .returning()
+        .all() as Verification[];
       writeEvents(this.statements, expired.flatMap(eventsFor));
       return expired.length;
     });
@@ -178,7 +223,8 @@ export class SqliteVerifications implements VerificationsPort {
       .from(verifications)
       .where(and(inArray(verifications.clientId, everyClient), eq(verifications.email, email)))
       .orderBy(desc(verifications.createdAt))
-      .limit(limit).all();
+      .limit(limit)
+      .all();
     const found = await Promise.all(rows.map((r) => this.get(r.id, r.clientId)));
     return found.filter((f) => f !== undefined);
   }

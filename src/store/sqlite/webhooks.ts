@@ -24,7 +24,11 @@ export class SqliteWebhooks implements WebhooksPort {
     return this.group.run(() => {
       writeEvents(this.statements, written);
       // A new endpoint hears what happens from now on (replayFrom hands it older events).
-      const cursorSeq = this.db.select({ seq: max(events.seq) }).from(events).get()?.seq ?? 0;
+      const cursorSeq =
+        this.db
+          .select({ seq: max(events.seq) })
+          .from(events)
+          .get()?.seq ?? 0;
       const row = this.db
         .insert(webhookEndpoints)
         .values({ ...e, eventTypes: JSON.stringify(e.eventTypes), status: 'active', cursorSeq })
@@ -35,7 +39,12 @@ export class SqliteWebhooks implements WebhooksPort {
   }
 
   async list(clientId?: string) {
-    const rows = this.db.select().from(webhookEndpoints).where(clientId === undefined ? undefined : eq(webhookEndpoints.clientId, clientId)).orderBy(asc(webhookEndpoints.createdAt)).all();
+    const rows = this.db
+      .select()
+      .from(webhookEndpoints)
+      .where(clientId === undefined ? undefined : eq(webhookEndpoints.clientId, clientId))
+      .orderBy(asc(webhookEndpoints.createdAt))
+      .all();
     return rows.map(toEndpoint);
   }
 
@@ -45,8 +54,24 @@ export class SqliteWebhooks implements WebhooksPort {
   }
 
   async recentDeliveries(endpointId: string, limit: number) {
-    const columns = { eventId: webhookDeliveries.eventId, payload: webhookDeliveries.payload, status: webhookDeliveries.status, attempts: webhookDeliveries.attempts, lastStatus: webhookDeliveries.lastStatus, lastError: webhookDeliveries.lastError, createdAt: webhookDeliveries.createdAt, deliveredAt: webhookDeliveries.deliveredAt };
-    return this.db.select(columns).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(desc(webhookDeliveries.id)).limit(limit).all().map(toRecentDelivery);
+    const columns = {
+      eventId: webhookDeliveries.eventId,
+      payload: webhookDeliveries.payload,
+      status: webhookDeliveries.status,
+      attempts: webhookDeliveries.attempts,
+      lastStatus: webhookDeliveries.lastStatus,
+      lastError: webhookDeliveries.lastError,
+      createdAt: webhookDeliveries.createdAt,
+      deliveredAt: webhookDeliveries.deliveredAt,
+    };
+    return this.db
+      .select(columns)
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, endpointId))
+      .orderBy(desc(webhookDeliveries.id))
+      .limit(limit)
+      .all()
+      .map(toRecentDelivery);
   }
 
   remove(id: string, written: NewEvent[] = []) {
@@ -59,7 +84,8 @@ export class SqliteWebhooks implements WebhooksPort {
 
   rotateSecret(id: string, secretSealed: string, written: NewEvent[] = []) {
     return this.group.run(() => {
-      const rotated = this.db.update(webhookEndpoints).set({ secretSealed }).where(eq(webhookEndpoints.id, id)).run().changes > 0;
+      const rotated =
+        this.db.update(webhookEndpoints).set({ secretSealed }).where(eq(webhookEndpoints.id, id)).run().changes > 0;
       if (rotated) writeEvents(this.statements, written);
       return rotated;
     });
@@ -70,7 +96,13 @@ export class SqliteWebhooks implements WebhooksPort {
       const active = this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.status, 'active')).all();
       if (active.length === 0) return 0;
       const from = Math.min(...active.map((e) => e.cursorSeq));
-      const positions = this.db.select({ seq: events.seq, at: events.createdAt }).from(events).where(gt(events.seq, from)).orderBy(asc(events.seq)).limit(5_000).all();
+      const positions = this.db
+        .select({ seq: events.seq, at: events.createdAt })
+        .from(events)
+        .where(gt(events.seq, from))
+        .orderBy(asc(events.seq))
+        .limit(5_000)
+        .all();
       const until = r.horizon(positions, from, r.now);
       let queued = 0;
       for (const endpoint of active) {
@@ -78,7 +110,9 @@ export class SqliteWebhooks implements WebhooksPort {
         const batch = this.db
           .select()
           .from(events)
-          .where(and(eq(events.clientId, endpoint.clientId), gt(events.seq, endpoint.cursorSeq), lte(events.seq, until)))
+          .where(
+            and(eq(events.clientId, endpoint.clientId), gt(events.seq, endpoint.cursorSeq), lte(events.seq, until)),
+          )
           .orderBy(asc(events.seq))
           .limit(r.limit)
           .all()
@@ -87,7 +121,17 @@ export class SqliteWebhooks implements WebhooksPort {
         if (heard.length > 0) {
           this.db
             .insert(d)
-            .values(heard.map((e) => ({ endpointId: endpoint.id, eventId: e.id, subject: e.subject, payload: r.payload(e), status: 'pending', nextAttemptAt: r.now, createdAt: r.now })))
+            .values(
+              heard.map((e) => ({
+                endpointId: endpoint.id,
+                eventId: e.id,
+                subject: e.subject,
+                payload: r.payload(e),
+                status: 'pending',
+                nextAttemptAt: r.now,
+                createdAt: r.now,
+              })),
+            )
             .run();
         }
         this.db.update(webhookEndpoints).set({ cursorSeq }).where(eq(webhookEndpoints.id, endpoint.id)).run();
@@ -99,15 +143,35 @@ export class SqliteWebhooks implements WebhooksPort {
 
   async replayFrom(endpointId: string, eventId: string) {
     const endpoint = this.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId)).get();
-    const from = endpoint && this.db.select({ seq: events.seq }).from(events).where(and(eq(events.id, eventId), eq(events.clientId, endpoint.clientId))).get();
+    const from =
+      endpoint &&
+      this.db
+        .select({ seq: events.seq })
+        .from(events)
+        .where(and(eq(events.id, eventId), eq(events.clientId, endpoint.clientId)))
+        .get();
     if (!from) return false;
-    this.db.update(webhookEndpoints).set({ cursorSeq: from.seq - 1 }).where(eq(webhookEndpoints.id, endpointId)).run();
+    this.db
+      .update(webhookEndpoints)
+      .set({ cursorSeq: from.seq - 1 })
+      .where(eq(webhookEndpoints.id, endpointId))
+      .run();
     return true;
   }
 
-  enqueue(endpointId: string, eventId: string, subject: string, payload: string, now: number, written: NewEvent[] = []) {
+  enqueue(
+    endpointId: string,
+    eventId: string,
+    subject: string,
+    payload: string,
+    now: number,
+    written: NewEvent[] = [],
+  ) {
     return this.group.run(() => {
-      this.db.insert(d).values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now }).run();
+      this.db
+        .insert(d)
+        .values({ endpointId, eventId, subject, payload, status: 'pending', nextAttemptAt: now, createdAt: now })
+        .run();
       writeEvents(this.statements, written);
     });
   }
@@ -121,16 +185,35 @@ export class SqliteWebhooks implements WebhooksPort {
       .where(and(eq(d.status, 'pending'), lte(d.nextAttemptAt, now), lte(d.leaseUntil, now), first))
       .orderBy(asc(d.id))
       .limit(limit);
-    const claimed = this.db.update(d).set({ leaseUntil: now + leaseMs }).where(inArray(d.id, due)).returning({ id: d.id }).all();
+    const claimed = this.db
+      .update(d)
+      .set({ leaseUntil: now + leaseMs })
+      .where(inArray(d.id, due))
+      .returning({ id: d.id })
+      .all();
     if (claimed.length === 0) return [];
     return this.db
       .select({
-        id: d.id, endpointId: d.endpointId, eventId: d.eventId, subject: d.subject, payload: d.payload, attempts: d.attempts, createdAt: d.createdAt,
-        clientId: webhookEndpoints.clientId, url: webhookEndpoints.url, secretSealed: webhookEndpoints.secretSealed, failingSince: webhookEndpoints.failingSince,
+        id: d.id,
+        endpointId: d.endpointId,
+        eventId: d.eventId,
+        subject: d.subject,
+        payload: d.payload,
+        attempts: d.attempts,
+        createdAt: d.createdAt,
+        clientId: webhookEndpoints.clientId,
+        url: webhookEndpoints.url,
+        secretSealed: webhookEndpoints.secretSealed,
+        failingSince: webhookEndpoints.failingSince,
       })
       .from(d)
       .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, d.endpointId))
-      .where(inArray(d.id, claimed.map((c) => c.id)))
+      .where(
+        inArray(
+          d.id,
+          claimed.map((c) => c.id),
+        ),
+      )
       .orderBy(asc(d.id))
       .all();
   }
@@ -139,10 +222,27 @@ export class SqliteWebhooks implements WebhooksPort {
     return this.group.run(() => {
       const endpoints = new Set<string>();
       for (const { id, status } of delivered) {
-        const row = this.db.update(d).set({ status: 'delivered', deliveredAt: now, lastStatus: status, lastError: null, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId }).get();
+        const row = this.db
+          .update(d)
+          .set({
+            status: 'delivered',
+            deliveredAt: now,
+            lastStatus: status,
+            lastError: null,
+            leaseUntil: 0,
+            attempts: sql`${d.attempts} + 1`,
+          })
+          .where(eq(d.id, id))
+          .returning({ endpointId: d.endpointId })
+          .get();
         if (row) endpoints.add(row.endpointId);
       }
-      if (endpoints.size > 0) this.db.update(webhookEndpoints).set({ failingSince: null }).where(and(inArray(webhookEndpoints.id, [...endpoints]), isNotNull(webhookEndpoints.failingSince))).run();
+      if (endpoints.size > 0)
+        this.db
+          .update(webhookEndpoints)
+          .set({ failingSince: null })
+          .where(and(inArray(webhookEndpoints.id, [...endpoints]), isNotNull(webhookEndpoints.failingSince)))
+          .run();
     });
   }
 
@@ -155,13 +255,28 @@ export class SqliteWebhooks implements WebhooksPort {
   }
 
   private failed(id: number, now: number, set: { nextAttemptAt?: number; status?: string; lastError: string }) {
-    const row = this.db.update(d).set({ ...set, leaseUntil: 0, attempts: sql`${d.attempts} + 1` }).where(eq(d.id, id)).returning({ endpointId: d.endpointId }).get();
-    if (row) this.db.update(webhookEndpoints).set({ failingSince: now }).where(and(eq(webhookEndpoints.id, row.endpointId), isNull(webhookEndpoints.failingSince))).run();
+    const row = this.db
+      .update(d)
+      .set({ ...set, leaseUntil: 0, attempts: sql`${d.attempts} + 1` })
+      .where(eq(d.id, id))
+      .returning({ endpointId: d.endpointId })
+      .get();
+    if (row)
+      this.db
+        .update(webhookEndpoints)
+        .set({ failingSince: now })
+        .where(and(eq(webhookEndpoints.id, row.endpointId), isNull(webhookEndpoints.failingSince)))
+        .run();
   }
 
   disable(id: string, now: number, reason: string, list: NewEvent[]) {
     return this.group.run(() => {
-      const changed = this.db.update(webhookEndpoints).set({ status: 'disabled', disabledAt: now, disabledReason: reason }).where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.status, 'active'))).run().changes > 0;
+      const changed =
+        this.db
+          .update(webhookEndpoints)
+          .set({ status: 'disabled', disabledAt: now, disabledReason: reason })
+          .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.status, 'active')))
+          .run().changes > 0;
       if (changed) writeEvents(this.statements, list);
       return changed;
     });

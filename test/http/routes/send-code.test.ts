@@ -46,7 +46,12 @@ await onEachDatabase(async (t) => {
   t.test('without an allowlist, consumer and disposable providers are refused', async (t) => {
     const { createClient, sendCode } = await build(t);
     const open = await createClient('Open Portal', []);
-    for (const email of ['someone@gmail.com', 'someone@outlook.com', 'someone@mailinator.com', 'x@sub.mailinator.com']) {
+    for (const email of [
+      'someone@gmail.com',
+      'someone@outlook.com',
+      'someone@mailinator.com',
+      'x@sub.mailinator.com',
+    ]) {
       const response = await sendCode(open.apiKey, { email });
       t.equal(response.statusCode, 422, email);
       t.equal(response.json().code, 'domain_not_allowed', email);
@@ -79,7 +84,10 @@ await onEachDatabase(async (t) => {
       ['two addresses', { email: 'a@acme.example,b@acme.example' }],
       ['no domain', { email: 'alice@' }],
       ['no at sign', { email: 'alice.acme.example' }],
-      ['over-long address', { email: `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.acme.example` }],
+      [
+        'over-long address',
+        { email: `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.acme.example` },
+      ],
       ['over-long local part', { email: `${'a'.repeat(65)}@acme.example` }],
       ['oversize field', { email: `${'a'.repeat(5000)}@acme.example` }],
       ['email is a number', { email: 12345 }],
@@ -92,20 +100,49 @@ await onEachDatabase(async (t) => {
       ['body is an array', [{ email: 'a@acme.example' }]],
     ];
     for (const [name, payload] of cases) {
-      const response = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: payload as object });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/send-code',
+        headers: acme.auth,
+        payload: payload as object,
+      });
       t.equal(response.statusCode, 400, name);
       t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8', name);
-      t.match(response.json(), { type: String, title: String, status: 400, detail: String, code: 'invalid_request' }, name);
+      t.match(
+        response.json(),
+        { type: String, title: String, status: 400, detail: String, code: 'invalid_request' },
+        name,
+      );
     }
-    const jsonString = await app.inject({ method: 'POST', url: '/send-code', headers: { ...acme.auth, 'content-type': 'application/json' }, payload: '"a@acme.example"' });
+    const jsonString = await app.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: { ...acme.auth, 'content-type': 'application/json' },
+      payload: '"a@acme.example"',
+    });
     t.equal(jsonString.statusCode, 400, 'body is a JSON string');
-    const malformed = await app.inject({ method: 'POST', url: '/send-code', headers: { ...acme.auth, 'content-type': 'application/json' }, payload: '{"email":' });
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: { ...acme.auth, 'content-type': 'application/json' },
+      payload: '{"email":',
+    });
     t.equal(malformed.statusCode, 400, 'malformed JSON');
     t.equal(malformed.json().code, 'invalid_request');
-    const huge = await app.inject({ method: 'POST', url: '/send-code', headers: { ...acme.auth, 'content-type': 'application/json' }, payload: JSON.stringify({ email: 'a@acme.example', pad: 'x'.repeat(20_000) }) });
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: { ...acme.auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'a@acme.example', pad: 'x'.repeat(20_000) }),
+    });
     t.equal(huge.statusCode, 413, 'a body over 16 KiB');
     t.equal(huge.json().code, 'invalid_request');
-    const form = await app.inject({ method: 'POST', url: '/send-code', headers: { ...acme.auth, 'content-type': 'text/plain' }, payload: 'email=a@acme.example' });
+    const form = await app.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: { ...acme.auth, 'content-type': 'text/plain' },
+      payload: 'email=a@acme.example',
+    });
     t.equal(form.statusCode, 415, 'not JSON');
     t.equal(form.json().code, 'invalid_request');
   });
@@ -114,12 +151,27 @@ await onEachDatabase(async (t) => {
     const { createClient, app, clock } = await build(t);
     const acme = await createClient();
     const payload = { email: 'a@acme.example' };
-    for (const authorization of [undefined, 'Basic abc', 'Bearer ', `Bearer ${acme.apiKey}x`, 'Bearer mc_unknownkeyunknownkeyunknownkey']) {
-      const response = await app.inject({ method: 'POST', url: '/send-code', headers: authorization ? { authorization } : {}, payload });
+    for (const authorization of [
+      undefined,
+      'Basic abc',
+      'Bearer ',
+      `Bearer ${acme.apiKey}x`,
+      'Bearer mc_unknownkeyunknownkeyunknownkey',
+    ]) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/send-code',
+        headers: authorization ? { authorization } : {},
+        payload,
+      });
       t.equal(response.statusCode, 401, String(authorization));
       t.equal(response.json().code, 'unauthorized');
     }
-    t.equal((await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload })).statusCode, 202, 'the key works before');
+    t.equal(
+      (await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload })).statusCode,
+      202,
+      'the key works before',
+    );
     await app.mailcode.clients.revoke(acme.id, byOperator);
     const revoked = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload });
     t.equal(revoked.statusCode, 401, 'revocation takes effect at once');
@@ -128,7 +180,8 @@ await onEachDatabase(async (t) => {
   t.test('a revocation or a new domain list made by another process holds from the next request', async (t) => {
     const { createClient, app, clock, config } = await build(t);
     const acme = await createClient();
-    const send = (email: string) => app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email } });
+    const send = (email: string) =>
+      app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email } });
     t.equal((await send('a@acme.example')).statusCode, 202, 'the client has been looked up (and may be remembered)');
     // A second connection to the same database, as the CLI opens it.
     const cli = await openOperator(config);

@@ -45,7 +45,11 @@ await onEachDatabase(async (t) => {
     clock.time = first + hour - 1;
     t.equal((await sendCode(acme.apiKey, { email: 'a@acme.example' })).statusCode, 429, 'still inside the hour');
     clock.time = first + hour;
-    t.equal((await sendCode(acme.apiKey, { email: 'a@acme.example' })).statusCode, 202, 'the first send has left the window');
+    t.equal(
+      (await sendCode(acme.apiKey, { email: 'a@acme.example' })).statusCode,
+      202,
+      'the first send has left the window',
+    );
   });
 
   t.test('twenty mails per address per day', async (t) => {
@@ -82,12 +86,19 @@ await onEachDatabase(async (t) => {
     const { createClient, sendCode, clock } = await build(t);
     const acme = await createClient();
     for (let i = 0; i < 20; i++) {
-      t.equal((await sendCode(acme.apiKey, { email: `user${i}@acme.example`, endUserIp: '203.0.113.7' })).statusCode, 202);
+      t.equal(
+        (await sendCode(acme.apiKey, { email: `user${i}@acme.example`, endUserIp: '203.0.113.7' })).statusCode,
+        202,
+      );
     }
     const over = await sendCode(acme.apiKey, { email: 'user20@acme.example', endUserIp: '203.0.113.7' });
     t.equal(over.statusCode, 429);
     t.match(over.json().detail, /IP/);
-    t.equal((await sendCode(acme.apiKey, { email: 'user20@acme.example', endUserIp: '203.0.113.8' })).statusCode, 202, 'another IP is not limited');
+    t.equal(
+      (await sendCode(acme.apiKey, { email: 'user20@acme.example', endUserIp: '203.0.113.8' })).statusCode,
+      202,
+      'another IP is not limited',
+    );
     clock.advance(hour);
     t.equal((await sendCode(acme.apiKey, { email: 'user21@acme.example', endUserIp: '203.0.113.7' })).statusCode, 202);
   });
@@ -102,9 +113,19 @@ await onEachDatabase(async (t) => {
     // A second app on the same database file, as after a restart.
     const { buildApp } = await import('../../../src/main/app.js');
     await first.app.close();
-    const restarted = await buildApp(first.config, { now: first.clock.now, transport: first.mail, startWorker: false, logStream: first.logs });
+    const restarted = await buildApp(first.config, {
+      now: first.clock.now,
+      transport: first.mail,
+      startWorker: false,
+      logStream: first.logs,
+    });
     t.teardown(() => restarted.close());
-    const response = await restarted.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email: 'a@acme.example' } });
+    const response = await restarted.inject({
+      method: 'POST',
+      url: '/send-code',
+      headers: acme.auth,
+      payload: { email: 'a@acme.example' },
+    });
     t.equal(response.statusCode, 429);
   });
 
@@ -113,7 +134,9 @@ await onEachDatabase(async (t) => {
     const acme = await createClient();
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      statuses.push((await app.inject({ method: 'GET', url: '/verifications/vf_none', headers: acme.auth })).statusCode);
+      statuses.push(
+        (await app.inject({ method: 'GET', url: '/verifications/vf_none', headers: acme.auth })).statusCode,
+      );
     }
     t.same(statuses.slice(0, 10), Array(10).fill(404), 'a burst of twice the rate passes');
     const limited = await app.inject({ method: 'GET', url: '/verifications/vf_none', headers: acme.auth });
@@ -121,6 +144,10 @@ await onEachDatabase(async (t) => {
     t.equal(limited.json().code, 'rate_limited');
     t.ok(Number(limited.headers['retry-after']) >= 1);
     const other = await createClient('Other', ['acme.example']);
-    t.equal((await app.inject({ method: 'GET', url: '/verifications/vf_none', headers: other.auth })).statusCode, 404, 'another client is not limited');
+    t.equal(
+      (await app.inject({ method: 'GET', url: '/verifications/vf_none', headers: other.auth })).statusCode,
+      404,
+      'another client is not limited',
+    );
   });
 });

@@ -86,28 +86,50 @@ await onEachDatabase(async (t) => {
     const state = await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth });
     t.equal(state.json().attemptsRemaining, 5);
     t.equal((await verifyCode(acme.apiKey, { code: '123456' })).statusCode, 400, 'no verification named');
-    t.equal((await verifyCode(acme.apiKey, { verificationId, email: 'alice@acme.example', code: '123456' })).statusCode, 400, 'both named');
+    t.equal(
+      (await verifyCode(acme.apiKey, { verificationId, email: 'alice@acme.example', code: '123456' })).statusCode,
+      400,
+      'both named',
+    );
   });
 
-  t.test('a refused body is told what it got wrong in its own shape, not in the other shape of the either/or', async (t) => {
-    const { acme, verificationId, verifyCode } = await setup(t);
-    const detail = async (body: Record<string, unknown>) => {
-      const response = await verifyCode(acme.apiKey, body);
-      t.equal(response.statusCode, 400);
-      return response.json().detail as string;
-    };
-    const sixDigits = 'must be six digits (0-9, no spaces), like 042917';
-    t.equal(await detail({ verificationId, code: '12345' }), `body/code ${sixDigits}`, 'by id, five digits');
-    t.equal(await detail({ verificationId, code: '123 456' }), `body/code ${sixDigits}`, 'by id, a space');
-    t.equal(await detail({ email: 'alice@acme.example', purpose: 'signup', code: '12345' }), `body/code ${sixDigits}`, 'by address');
-    t.equal(await detail({ email: 'alice@acme.example', purpose: 'later', code: '123456' }), 'body/purpose must be one of: signup, login');
-    t.equal(await detail({ verificationId, code: 123456 }), 'body/code must be string');
-    t.equal(await detail({ verificationId, code: '123456', endUserIp: '300.1.2.3' }), 'body/endUserIp must be an IP address: a dotted quad (192.0.2.7) or an IPv6 address (2001:db8::7)');
-    const either = 'body must be either {verificationId, code} or {email, code} with an optional purpose, not both (and endUserIp, optionally)';
-    t.equal(await detail({ code: '123456' }), either, 'neither named');
-    t.equal(await detail({ verificationId, email: 'alice@acme.example', code: '123456' }), either, 'both named');
-    t.equal(await detail({ verificationId, code: '123456', extra: 1 }), 'body has a member it does not take: "extra"', 'an unknown member');
-  });
+  t.test(
+    'a refused body is told what it got wrong in its own shape, not in the other shape of the either/or',
+    async (t) => {
+      const { acme, verificationId, verifyCode } = await setup(t);
+      const detail = async (body: Record<string, unknown>) => {
+        const response = await verifyCode(acme.apiKey, body);
+        t.equal(response.statusCode, 400);
+        return response.json().detail as string;
+      };
+      const sixDigits = 'must be six digits (0-9, no spaces), like 042917';
+      t.equal(await detail({ verificationId, code: '12345' }), `body/code ${sixDigits}`, 'by id, five digits');
+      t.equal(await detail({ verificationId, code: '123 456' }), `body/code ${sixDigits}`, 'by id, a space');
+      t.equal(
+        await detail({ email: 'alice@acme.example', purpose: 'signup', code: '12345' }),
+        `body/code ${sixDigits}`,
+        'by address',
+      );
+      t.equal(
+        await detail({ email: 'alice@acme.example', purpose: 'later', code: '123456' }),
+        'body/purpose must be one of: signup, login',
+      );
+      t.equal(await detail({ verificationId, code: 123456 }), 'body/code must be string');
+      t.equal(
+        await detail({ verificationId, code: '123456', endUserIp: '300.1.2.3' }),
+        'body/endUserIp must be an IP address: a dotted quad (192.0.2.7) or an IPv6 address (2001:db8::7)',
+      );
+      const either =
+        'body must be either {verificationId, code} or {email, code} with an optional purpose, not both (and endUserIp, optionally)';
+      t.equal(await detail({ code: '123456' }), either, 'neither named');
+      t.equal(await detail({ verificationId, email: 'alice@acme.example', code: '123456' }), either, 'both named');
+      t.equal(
+        await detail({ verificationId, code: '123456', extra: 1 }),
+        'body has a member it does not take: "extra"',
+        'an unknown member',
+      );
+    },
+  );
 
   t.test('the code expires exactly at its lifetime', async (t) => {
     const { acme, verificationId, code, verifyCode, clock } = await setup(t);
@@ -130,9 +152,18 @@ await onEachDatabase(async (t) => {
     const { app, createClient, verificationId, code, verifyCode } = await setup(t);
     const other = await createClient('Other Portal', ['acme.example']);
     t.equal((await verifyCode(other.apiKey, { verificationId, code })).statusCode, 404);
-    t.equal((await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode, 404);
-    t.equal((await app.inject({ method: 'DELETE', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode, 404);
-    t.equal((await verifyCode(other.apiKey, { verificationId: 'vf_doesnotexist', code })).json().code, 'verification_not_found');
+    t.equal(
+      (await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode,
+      404,
+    );
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode,
+      404,
+    );
+    t.equal(
+      (await verifyCode(other.apiKey, { verificationId: 'vf_doesnotexist', code })).json().code,
+      'verification_not_found',
+    );
   });
 
   t.test("another client's attempts leave a verification untouched: no attempt counted, nothing locked", async (t) => {
@@ -142,10 +173,17 @@ await onEachDatabase(async (t) => {
       const probe = await verifyCode(other.apiKey, { verificationId, code: wrong(code) });
       t.equal(probe.statusCode, 404, `probe ${i + 1} is a 404`);
     }
-    t.equal((await app.inject({ method: 'DELETE', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode, 404);
+    t.equal(
+      (await app.inject({ method: 'DELETE', url: `/verifications/${verificationId}`, headers: other.auth })).statusCode,
+      404,
+    );
     const view = await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth });
     t.match(view.json(), { status: 'pending', attemptsRemaining: 5 }, "the owner's verification is as it was");
-    t.equal((await verifyCode(acme.apiKey, { verificationId, code })).statusCode, 200, 'and the right code still verifies');
+    t.equal(
+      (await verifyCode(acme.apiKey, { verificationId, code })).statusCode,
+      200,
+      'and the right code still verifies',
+    );
   });
 
   t.test('resend joins the pending verification and earlier codes stay valid (the newest three)', async (t) => {
@@ -161,14 +199,16 @@ await onEachDatabase(async (t) => {
     t.equal(mail.sent.length, 4, 'four mails');
     // codes[0] has been pushed out by three newer codes; one wrong attempt is spent on it.
     const oldest = await verifyCode(acme.apiKey, { verificationId, code: codes[0]! });
-    if (new Set(codes).size === codes.length) t.equal(oldest.statusCode, 422, 'the fourth-newest code is no longer valid');
+    if (new Set(codes).size === codes.length)
+      t.equal(oldest.statusCode, 422, 'the fourth-newest code is no longer valid');
     const fromSecondMail = await verifyCode(acme.apiKey, { verificationId, code: codes[1]! });
     t.equal(fromSecondMail.statusCode, 200, 'a code from an earlier mail still verifies');
   });
 
   t.test('wrong attempts count across the whole verification, not per code', async (t) => {
     const { acme, sendCode, verifyCode, mail, clock, verificationId, code } = await setup(t);
-    for (let i = 0; i < 3; i++) await verifyCode(acme.apiKey, { verificationId, code: '000000' === code ? '000001' : '000000' });
+    for (let i = 0; i < 3; i++)
+      await verifyCode(acme.apiKey, { verificationId, code: '000000' === code ? '000001' : '000000' });
     clock.advance(30_000);
     const resent = await sendCode(acme.apiKey, { email: 'alice@acme.example', purpose: 'signup' });
     t.equal(resent.json().maxAttempts, 5);
@@ -188,7 +228,11 @@ await onEachDatabase(async (t) => {
 
   t.test('a canceled verification no longer accepts its code', async (t) => {
     const { app, acme, verificationId, code, verifyCode } = await setup(t);
-    const canceled = await app.inject({ method: 'DELETE', url: `/verifications/${verificationId}`, headers: acme.auth });
+    const canceled = await app.inject({
+      method: 'DELETE',
+      url: `/verifications/${verificationId}`,
+      headers: acme.auth,
+    });
     t.equal(canceled.statusCode, 204);
     const state = await app.inject({ method: 'GET', url: `/verifications/${verificationId}`, headers: acme.auth });
     t.equal(state.json().status, 'canceled');
