@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: on a maintained Node (see node-env.sh), installs what the tests need when it is
+# `npm test`: on a maintained Node (see node-env.sh), lints (Biome), installs what the tests need when it is
 # missing (node_modules, Mailpit, Chromium, SpamAssassin, Schemathesis, PostgreSQL + Redis on loopback), builds (the
 # end-to-end tests run the real `mailcode` process) when the build is missing or stale, then
 # runs tap: every file that touches a database runs on SQLite and again on PostgreSQL +
@@ -14,6 +14,8 @@ source scripts/node-env.sh
 export NODE_COMPILE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/mailcode/node-compile-cache"
 export V8_COMPILE_CACHE_CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/mailcode/v8-compile-cache"
 [ -d node_modules ] || npm ci
+# Formatting and lint findings fail the run before anything is installed or started.
+npm run lint --silent
 absent() {
   if [ "${CI:-}" = true ]; then echo "mailcode: $1 is required in CI." >&2; exit 1; fi
   echo "mailcode: $1 is ABSENT: $2" >&2

@@ -1,5 +1,5 @@
 // The portal's pages: plain HTML forms that work on a phone and with a screen reader.
-const escape = (value) =>
+export const escapeHtml = (value) =>
   String(value).replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c],
@@ -11,7 +11,7 @@ export function page(title, body) {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)} · Acme Portal</title>
+<title>${escapeHtml(title)} · Acme Portal</title>
 <style>
   body { font-family: system-ui, sans-serif; margin: 0; background: #f3f4f6; color: #1f2328; }
   main { max-width: 420px; margin: 0 auto; padding: 32px 20px; }
@@ -32,7 +32,7 @@ export function page(title, body) {
 <main>
 <nav><a href="/">Acme Portal</a><a href="/signup">Sign up</a><a href="/login">Log in</a></nav>
 <div class="card">
-<h1>${escape(title)}</h1>
+<h1>${escapeHtml(title)}</h1>
 ${body}
 </div>
 </main>
@@ -40,15 +40,15 @@ ${body}
 </html>`;
 }
 
-export const errorBox = (message) => (message ? `<p class="error" role="alert">${escape(message)}</p>` : '');
+export const errorBox = (message) => (message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : '');
 
 export function emailForm({ action, button, error = '', email = '', withPassword = false }) {
   return `${errorBox(error)}
 <form method="post" action="${action}">
 <label for="email">Work email</label>
-<input id="email" name="email" type="email" autocomplete="email" required value="${escape(email)}">
+<input id="email" name="email" type="email" autocomplete="email" required value="${escapeHtml(email)}">
 ${withPassword ? '<label for="password">Password</label>\n<input id="password" name="password" type="password" autocomplete="current-password" required>' : ''}
-<button type="submit">${escape(button)}</button>
+<button type="submit">${escapeHtml(button)}</button>
 </form>`;
 }
 
@@ -61,16 +61,16 @@ export function maskAddress(email) {
 export function codeForm({ action, resendAction, flowId, email, resendAfter, error = '' }) {
   const wait = Math.max(0, Math.ceil((Date.parse(resendAfter) - Date.now()) / 1000));
   return `${errorBox(error)}
-<p id="delivery" class="error" role="alert" data-flow="${escape(flowId)}" hidden></p>
-<p>We sent a code to <strong style="white-space:nowrap">${escape(maskAddress(email))}</strong>. It expires in 10 minutes.</p>
+<p id="delivery" class="error" role="alert" data-flow="${escapeHtml(flowId)}" hidden></p>
+<p>We sent a code to <strong style="white-space:nowrap">${escapeHtml(maskAddress(email))}</strong>. It expires in 10 minutes.</p>
 <form method="post" action="${action}">
-<input type="hidden" name="flow" value="${escape(flowId)}">
+<input type="hidden" name="flow" value="${escapeHtml(flowId)}">
 <label for="code">Verification code</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
 <button type="submit">Verify</button>
 </form>
 <form method="post" action="${resendAction}">
-<input type="hidden" name="flow" value="${escape(flowId)}">
+<input type="hidden" name="flow" value="${escapeHtml(flowId)}">
 <button class="secondary" type="submit" id="resend" data-wait="${wait}"${wait > 0 ? ' disabled' : ''}>Send a new code${wait > 0 ? ` in ${wait} s` : ''}</button>
 </form>
 <p class="note">Didn't get it? Check your spam folder, or send a new code.</p>
@@ -110,28 +110,26 @@ export function passwordForm({ flowId, error = '' }) {
   return `${errorBox(error)}
 <p>Your address is confirmed. Choose a password to finish.</p>
 <form method="post" action="/signup/password">
-<input type="hidden" name="flow" value="${escape(flowId)}">
+<input type="hidden" name="flow" value="${escapeHtml(flowId)}">
 <label for="password">New password</label>
 <input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
 <button type="submit">Create account</button>
 </form>`;
 }
 
-export const escapeHtml = escape;
-
 /** Account → Security: the multi-factor status and what can be done about it. */
 export function securityPage({ status, notice = '' }) {
   if (!status.enabled) {
-    return `${notice ? `<p class="note" role="status">${escape(notice)}</p>` : ''}
+    return `${notice ? `<p class="note" role="status">${escapeHtml(notice)}</p>` : ''}
 <h2>Multi-factor authentication</h2>
 <p>Off. With an authenticator app (Google Authenticator, Microsoft Authenticator, Authy, Duo…)
 you give a code from your phone at every login.</p>
 <form method="post" action="/security/totp/start"><button type="submit">Activate</button></form>`;
   }
   const since = new Date(status.enabledSince).toISOString().slice(0, 10);
-  return `${notice ? `<p class="note" role="status">${escape(notice)}</p>` : ''}
+  return `${notice ? `<p class="note" role="status">${escapeHtml(notice)}</p>` : ''}
 <h2>Multi-factor authentication</h2>
-<p id="mfa-status">On since ${escape(since)}: authenticator app. ${status.recoveryCodesLeft} recovery codes left.</p>
+<p id="mfa-status">On since ${escapeHtml(since)}: authenticator app. ${status.recoveryCodesLeft} recovery codes left.</p>
 <form method="post" action="/security/recovery-codes"><button class="secondary" type="submit">Make new recovery codes</button></form>
 <p class="note">Lost your phone? Use a recovery code, or ask support to reset your authenticator app.</p>`;
 }
@@ -149,10 +147,10 @@ ${required ? '<p id="required-note">Acme Portal requires an authenticator app. S
 </ol>
 <figure id="totp-qr" style="margin:0 auto;width:240px" aria-label="QR code for your authenticator app"><style>#totp-qr svg { display: block; width: 240px; height: 240px; }</style>${qrSvg}</figure>
 <p>Can't scan it? Enter this key instead:</p>
-<p><code id="totp-secret" style="font-size:1.05rem;word-spacing:0.3em">${escape(grouped)}</code></p>
+<p><code id="totp-secret" style="font-size:1.05rem;word-spacing:0.3em">${escapeHtml(grouped)}</code></p>
 <form method="post" action="${action}">
-<input type="hidden" name="enrollment" value="${escape(enrollmentId)}">
-${flowId ? `<input type="hidden" name="flow" value="${escape(flowId)}">` : ''}
+<input type="hidden" name="enrollment" value="${escapeHtml(enrollmentId)}">
+${flowId ? `<input type="hidden" name="flow" value="${escapeHtml(flowId)}">` : ''}
 <label for="code">Code from the app</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required>
 <button type="submit">Confirm</button>
@@ -162,11 +160,11 @@ ${flowId ? `<input type="hidden" name="flow" value="${escape(flowId)}">` : ''}
 export function recoveryCodesPage(codes, { flowId = '' } = {}) {
   // After a required enrolment the account opens with the next click.
   const next = flowId
-    ? `<form method="post" action="/enrol/done"><input type="hidden" name="flow" value="${escape(flowId)}"><button type="submit">I have saved them: open my account</button></form>`
+    ? `<form method="post" action="/enrol/done"><input type="hidden" name="flow" value="${escapeHtml(flowId)}"><button type="submit">I have saved them: open my account</button></form>`
     : '<p><a href="/security">Done</a></p>';
   return `<p>Keep these recovery codes somewhere safe. Each one logs you in once if you lose your phone. They are shown only now.</p>
 <ul id="recovery-codes" style="font-family:ui-monospace,monospace;font-size:1.1rem;columns:2">
-${codes.map((c) => `<li>${escape(c)}</li>`).join('\n')}
+${codes.map((c) => `<li>${escapeHtml(c)}</li>`).join('\n')}
 </ul>
 ${next}`;
 }
@@ -180,12 +178,12 @@ export function totpLoginForm({ flowId, error = '', recovery = false }) {
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>`;
   return `${errorBox(error)}
 <form method="post" action="/login/totp">
-<input type="hidden" name="flow" value="${escape(flowId)}">
+<input type="hidden" name="flow" value="${escapeHtml(flowId)}">
 ${field}
 <button type="submit">Verify</button>
 </form>
 <form method="post" action="/login/totp/${recovery ? 'app' : 'recovery'}">
-<input type="hidden" name="flow" value="${escape(flowId)}">
+<input type="hidden" name="flow" value="${escapeHtml(flowId)}">
 <button class="secondary" type="submit">${recovery ? 'Use the authenticator app instead' : 'Use a recovery code'}</button>
 </form>`;
 }

@@ -227,7 +227,10 @@ async function verifySigned<T extends JWTPayload & { jti: string }>(
 ): Promise<T> {
   const url = options.jwksUrl ?? `${options.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
   let jwks = jwksCache.get(url);
-  if (!jwks) jwksCache.set(url, (jwks = createRemoteJWKSet(new URL(url))));
+  if (!jwks) {
+    jwks = createRemoteJWKSet(new URL(url));
+    jwksCache.set(url, jwks);
+  }
   const { payload } = await jwtVerify<T>(token, jwks, {
     issuer: options.issuer,
     audience: options.audience,

@@ -14,7 +14,7 @@ const no = (reason: string): Checked<never> => ({ ok: false, reason });
 
 export function checkDomainName(input: string): Checked<string> {
   const domain = domainToASCII(input.trim().replace(/^@/, '').replace(/\.$/, '')).toLowerCase();
-  return domain && domain.includes('.') && domain.length <= 253 ? ok(domain) : no(`"${input}" is not a domain name.`);
+  return domain?.includes('.') && domain.length <= 253 ? ok(domain) : no(`"${input}" is not a domain name.`);
 }
 
 export function checkAccent(input: string): Checked<string> {

@@ -29,7 +29,7 @@ export function requireSession(sessions: ConsoleSessions) {
     if (request.routeOptions.config.public) return;
     const cookie = presentedCookie(request);
     const found = await sessions.read(cookie);
-    if (!found || found.session.stage !== 'signed_in') {
+    if (found?.session.stage !== 'signed_in') {
       if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/console/sign-in', 303);
       return page(
         request,

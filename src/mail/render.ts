@@ -64,7 +64,10 @@ const pluralRules = new Map<string, Intl.PluralRules>();
 
 function plural(forms: Plural, locale: string, n: number): string {
   let rules = pluralRules.get(locale);
-  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  if (!rules) {
+    rules = new Intl.PluralRules(locale);
+    pluralRules.set(locale, rules);
+  }
   return forms[rules.select(n)] ?? forms.other;
 }
 

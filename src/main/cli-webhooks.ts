@@ -49,7 +49,10 @@ export function registerWebhookCommands(program: Command): void {
     .command('remove')
     .argument('<id>', 'webhook id')
     .action((id: string) =>
-      withService(async (service) => (await service.remove(id, byOperator), console.log(`webhook ${id} removed`))),
+      withService(async (service) => {
+        await service.remove(id, byOperator);
+        console.log(`webhook ${id} removed`);
+      }),
     );
   webhooks
     .command('rotate-secret')
@@ -73,10 +76,9 @@ export function registerWebhookCommands(program: Command): void {
     .argument('<id>', 'webhook id')
     .argument('<event>', 'event id (ev_…)')
     .action((id: string, eventId: string) =>
-      withService(
-        async (service) => (
-          await service.replayFrom(id, eventId), console.log(`webhook ${id} replays from ${eventId}`)
-        ),
-      ),
+      withService(async (service) => {
+        await service.replayFrom(id, eventId);
+        console.log(`webhook ${id} replays from ${eventId}`);
+      }),
     );
 }

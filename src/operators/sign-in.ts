@@ -99,7 +99,7 @@ export class ConsoleSignIn {
   /** Step two: the mailed code. Next comes the authenticator app, or its enrolment. */
   async checkCode(cookie: string, code: string, context: RequestContext): Promise<StepResult> {
     const found = await this.deps.sessions.read(cookie);
-    if (!found || found.session.stage !== 'code') return { ok: false, problem: 'wrong_code' };
+    if (found?.session.stage !== 'code') return { ok: false, problem: 'wrong_code' };
     const { operator } = found;
     const client = await this.clientFor(operator);
     const as = this.contextOf(operator, context);
@@ -119,7 +119,7 @@ export class ConsoleSignIn {
     context: RequestContext,
   ): Promise<StepResult> {
     const found = await this.deps.sessions.read(cookie);
-    if (!found || found.session.stage !== 'second_factor') return { ok: false, problem: 'session_ended' };
+    if (found?.session.stage !== 'second_factor') return { ok: false, problem: 'session_ended' };
     const { operator } = found;
     const client = await this.clientFor(operator);
     const as = this.contextOf(operator, context);
@@ -136,7 +136,7 @@ export class ConsoleSignIn {
   /** At the first sign-in: a new authenticator for the operator, to scan. */
   async enrol(cookie: string): Promise<Enrolment | undefined> {
     const found = await this.deps.sessions.read(cookie);
-    if (!found || found.session.stage !== 'enrol') return undefined;
+    if (found?.session.stage !== 'enrol') return undefined;
     const { operator } = found;
     const { enrollmentId, secret, qrSvg, otpauthUri } = await this.deps.totp.enroll(await this.clientFor(operator), {
       userRef: operator.id,
@@ -153,7 +153,7 @@ export class ConsoleSignIn {
     context: RequestContext,
   ): Promise<(StepResult & { ok: true; recoveryCodes: string[] }) | (StepResult & { ok: false })> {
     const found = await this.deps.sessions.read(cookie);
-    if (!found || found.session.stage !== 'enrol') return { ok: false, problem: 'session_ended' };
+    if (found?.session.stage !== 'enrol') return { ok: false, problem: 'session_ended' };
     const { operator } = found;
     const as = this.contextOf(operator, context);
     let recoveryCodes: string[];

@@ -120,8 +120,7 @@ export class TotpService {
     const { factors, now } = this.deps;
     const factor = await factors.get(enrollmentId, client.id);
     if (
-      !factor ||
-      factor.status !== 'pending' ||
+      factor?.status !== 'pending' ||
       factor.expiresAt <= now() ||
       (userRef !== undefined && factor.userRef !== userRef)
     )

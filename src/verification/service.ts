@@ -142,7 +142,7 @@ export class VerificationService {
       limits,
       newVerificationId: newTimeOrderedId('vf', now),
       codeHashFor: (verificationId) => hashCode(this.deps.codeKeys[0]!, verificationId, code),
-      link: link && link.stored,
+      link: link?.stored ?? null,
       payloadFor: (verification) => {
         const mail: CodeMail = {
           to: address.email,

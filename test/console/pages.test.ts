@@ -1,7 +1,3 @@
-// The console's pages over HTTP, on both databases: what admins change and how it is
-// refused, the mail preview (with unsaved branding, in a frame of its own), operators,
-// the overview's figures and the audit view's filters.
-import t from 'tap';
 import { build, byOperator, unthrottled } from '../helpers/build.js';
 import { ConsoleBrowser } from '../helpers/console.js';
 import { onEachDatabase } from '../helpers/databases.js';
@@ -165,7 +161,7 @@ await onEachDatabase(async (t) => {
   );
 
   t.test('the overview counts the last 24 hours from the trail; the audit view filters', async (t) => {
-    const { app, browser, createClient, sendCode, verifyCode, mail } = await signedIn();
+    const { browser, createClient, sendCode, verifyCode, mail } = await signedIn();
     const acme = await createClient();
     await sendCode(acme.apiKey, { email: 'pat@acme.example' });
     t.equal(

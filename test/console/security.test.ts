@@ -1,8 +1,3 @@
-// The console's doors: no page or action without a session, CSRF on every form, support
-// kept out of admin pages, a reason for every action on a person, a new session id at
-// each sign-in step, the cookie's flags, a disabled operator's sessions ending at once,
-// sign-in posts limited per IP — and the answers never telling who is an operator.
-import t from 'tap';
 import { build, byOperator, unthrottled } from '../helpers/build.js';
 import { ConsoleBrowser } from '../helpers/console.js';
 import { onEachDatabase } from '../helpers/databases.js';

@@ -164,7 +164,7 @@ export class MemoryVerifications {
       let verification: Verification;
       if (v.kind === 'join') {
         const pending = this.verifications.get(v.id);
-        if (!pending || pending.status !== 'pending' || pending.expiresAt <= w.now) return undefined;
+        if (pending?.status !== 'pending' || pending.expiresAt <= w.now) return undefined;
         verification = { ...pending, lastSentAt: w.now, expiresAt: w.expiresAt, sendCount: pending.sendCount + 1 };
         this.codes.set(v.id, [...(this.codes.get(v.id) ?? []), w.codeHash].slice(-v.keepCodes));
         this.links.set(v.id, [...(this.links.get(v.id) ?? []), ...(w.link ? [w.link] : [])].slice(-v.keepCodes));
@@ -231,8 +231,7 @@ export class MemoryVerifications {
       this.calls.push(`commitAttempt:${w.outcome}`);
       this.count(w.count);
       const row = this.verifications.get(w.id);
-      if (!row || row.status !== 'pending' || row.attempts !== w.seenAttempts || row.expiresAt <= w.now)
-        return undefined;
+      if (row?.status !== 'pending' || row.attempts !== w.seenAttempts || row.expiresAt <= w.now) return undefined;
       row.attempts++;
       if (w.outcome === 'wrong') {
         if (row.attempts >= row.maxAttempts) row.status = 'locked';

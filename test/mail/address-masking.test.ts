@@ -49,7 +49,7 @@ function holdsNoAddress(text: string, addresses: { local: string; whole: string 
   return addresses.every((a) => !lower.includes(a.whole.toLowerCase()) && !lower.includes(`${a.local.toLowerCase()}@`));
 }
 
-t.test('an SMTP refusal keeps its status codes and words, never a whole address', async (t) => {
+t.test('an SMTP refusal keeps its status codes and words, never a whole address', async (_t) => {
   await fc.assert(
     fc.property(
       address,
@@ -77,7 +77,7 @@ t.test('an SMTP refusal keeps its status codes and words, never a whole address'
   );
 });
 
-t.test("a bounce report's Diagnostic-Code is kept masked, with its status", async (t) => {
+t.test("a bounce report's Diagnostic-Code is kept masked, with its status", async (_t) => {
   await fc.assert(
     // Reports of failures about the recipient (a 5.7.1 policy refusal suppresses nobody: relay-refusals.test.ts).
     fc.property(

@@ -300,7 +300,7 @@ await onEachDatabase(async (t) => {
       t.equal((await mailcode(['operators', 'disable', admin.id], env)).status, 0);
       const listed = (await mailcode(['operators', 'list'], env)).stdout.trim().split('\n');
       t.match(listed, [
-        new RegExp(`^${admin.id}\tann@acme\.example\tadmin\tdisabled \\d{4}-`),
+        new RegExp(`^${admin.id}\tann@acme.example\tadmin\tdisabled \\d{4}-`),
         /\tsam@acme\.example\tsupport\tactive$/,
       ]);
       t.equal((await mailcode(['operators', 'disable', admin.id], env)).status, 1, 'disabled once');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { MailpitClient } from 'mailpit-api';
-import { freshPostgresDatabase, onPostgres, redisTestUrl } from '../helpers/databases.js';
+import { freshPostgresDatabase, redisTestUrl } from '../helpers/databases.js';
 import { requireBuild, runCli, startMailcode, startMailpit, waitFor, type Mailcode } from '../helpers/processes.js';
 import { onPostgresOnly } from '../helpers/databases.js';
 

@@ -1,7 +1,6 @@
 // With REDIS_URL the shared limit counters live in Redis, so readiness includes it.
 
 import { build } from '../helpers/build.js';
-import { onPostgres } from '../helpers/databases.js';
 import { freePort } from '../helpers/processes.js';
 import { onPostgresOnly } from '../helpers/databases.js';
 

@@ -4,9 +4,7 @@ import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const require = createRequire(import.meta.url);
-  const parsePrometheus = require('parse-prometheus-text-format') as (
-    text: string,
-  ) => {
+  const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => {
     name: string;
     type: string;
     metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[];

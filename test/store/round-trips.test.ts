@@ -5,7 +5,6 @@
 import pg from 'pg';
 
 import * as OTPAuth from 'otpauth';
-import { onPostgres } from '../helpers/databases.js';
 import { build } from '../helpers/build.js';
 import { onPostgresOnly } from '../helpers/databases.js';
 

@@ -4,7 +4,7 @@ import { attemptFlow, decoyVerificationId, unmatchableVerificationId } from '../
 import { runSync } from '../../src/verification/flow.js';
 import type { Verification } from '../../src/verification/model.js';
 import type { AttemptRequest } from '../../src/verification/ports.js';
-import { MemoryVerifications, withPendingVerification } from '../helpers/memory-verifications.js';
+import { type MemoryVerifications, withPendingVerification } from '../helpers/memory-verifications.js';
 
 const now = Date.parse('2026-03-02T09:00:00Z');
 

@@ -6,7 +6,7 @@ import { attemptFlow } from '../../src/verification/attempt-flow.js';
 import type { Verification } from '../../src/verification/model.js';
 import type { SendLimits } from '../../src/verification/model.js';
 import type { LinkRequest } from '../../src/verification/ports.js';
-import { MemoryVerifications, withPendingVerification } from '../helpers/memory-verifications.js';
+import { type MemoryVerifications, withPendingVerification } from '../helpers/memory-verifications.js';
 
 const now = Date.parse('2026-03-02T09:00:00Z');
 const limits = { unknownLinksPerIpHour: 3 } as SendLimits;

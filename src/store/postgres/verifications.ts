@@ -103,7 +103,10 @@ export class PostgresVerifications implements VerificationsPort {
           q.now,
         ]);
         const buckets: Record<string, BucketRow[]> = {};
-        for (const [key, bucket, count] of row!.buckets) (buckets[key] ??= []).push({ bucket, count });
+        for (const [key, bucket, count] of row!.buckets) {
+          buckets[key] ??= [];
+          buckets[key].push({ bucket, count });
+        }
         return {
           latest: row!.latest ?? undefined,
           sendsToEmail: numbers(row!.email_sends),

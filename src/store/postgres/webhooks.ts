@@ -121,19 +121,17 @@ export class PostgresWebhooks implements WebhooksPort {
         ).map(toEvent);
         const { heard, cursor: cursorSeq } = handOn(JSON.parse(endpoint.eventTypes) as string[], batch, r.limit, until);
         if (heard.length > 0) {
-          await tx
-            .insert(d)
-            .values(
-              heard.map((e) => ({
-                endpointId: endpoint.id,
-                eventId: e.id,
-                subject: e.subject,
-                payload: r.payload(e),
-                status: 'pending',
-                nextAttemptAt: r.now,
-                createdAt: r.now,
-              })),
-            );
+          await tx.insert(d).values(
+            heard.map((e) => ({
+              endpointId: endpoint.id,
+              eventId: e.id,
+              subject: e.subject,
+              payload: r.payload(e),
+              status: 'pending',
+              nextAttemptAt: r.now,
+              createdAt: r.now,
+            })),
+          );
         }
         await tx.update(webhookEndpoints).set({ cursorSeq }).where(eq(webhookEndpoints.id, endpoint.id));
         queued += heard.length;

@@ -148,7 +148,7 @@ await onEachDatabase(async (t) => {
   });
 
   t.test('missing, malformed, unknown and revoked API keys get 401', async (t) => {
-    const { createClient, app, clock } = await build(t);
+    const { createClient, app } = await build(t);
     const acme = await createClient();
     const payload = { email: 'a@acme.example' };
     for (const authorization of [
@@ -178,7 +178,7 @@ await onEachDatabase(async (t) => {
   });
 
   t.test('a revocation or a new domain list made by another process holds from the next request', async (t) => {
-    const { createClient, app, clock, config } = await build(t);
+    const { createClient, app, config } = await build(t);
     const acme = await createClient();
     const send = (email: string) =>
       app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email } });
