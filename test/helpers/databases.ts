@@ -82,6 +82,17 @@ export async function freshPostgresDatabase(t: Test): Promise<string> {
   return databaseUrl(name);
 }
 
+/** A new database with nothing in it, not even the migrations (what an upgrade test loads a dump into). */
+export async function emptyPostgresDatabase(t: Test): Promise<string> {
+  const name = `mailcode_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin((admin) => admin.query(`create database "${name}"`));
+  t.teardown(() => dropDatabase(name));
+  return databaseUrl(name);
+}
+
+/** Runs SQL text (a dump) on one PostgreSQL database. */
+export const runPostgresSql = (url: string, sql: string) => queryRows(url, (client) => client.query(sql));
+
 /**
  * Everything the test's database holds, as text: the SQLite files' bytes, or on PostgreSQL
  * every row of every table (what a stolen backup would show).
