@@ -26,4 +26,4 @@ EXPOSE 3000
 VOLUME ["/app/data"]
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # A capped heap: V8 otherwise lets garbage pile up to several hundred MB under load.
-CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=16", "dist/src/main/cli.js", "serve"]
+CMD ["node", "--max-old-space-size=128", "--max-semi-space-size=16", "dist/src/cli/main.js", "serve"]

@@ -7,7 +7,7 @@
 // serving process's CPU time per request over all turns. Each server runs pinned to CPU 0
 // and the load from CPU 1 when `taskset` is there.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -17,14 +17,23 @@ import { postgresBenchDatabase, type BenchDatabase } from './databases.js';
 import type { SeedOptions } from './seed.js';
 import { benchSecret, benchServerEnv, codeBodies, serverNodeFlags, waitHealthy } from './serving.js';
 
+/** A checkout's `mailcode` command, wherever that release keeps it (package.json's bin). */
+function cliOf(root: string): string {
+  const manifest = join(root, 'package.json');
+  const bin = existsSync(manifest)
+    ? (JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: { mailcode?: string } }).bin
+    : undefined;
+  return join(root, bin?.mailcode ?? 'dist/src/cli/main.js');
+}
+
 const argv = process.argv.slice(2);
 const onPostgres = argv.includes('--db') && argv[argv.indexOf('--db') + 1] === 'postgres';
 const [other, roundsArg] = argv.filter((a, i) => a !== '--db' && argv[i - 1] !== '--db');
 const rounds = Number(roundsArg ?? 20);
 const refusal = !other
   ? 'usage: npm run bench:compare -- <other checkout, built> [turns, default 20] [--db postgres]'
-  : !existsSync(join(other, 'dist/src/main/cli.js'))
-    ? `${other} is not a built checkout (no dist/src/main/cli.js: run npm run build there)`
+  : !existsSync(cliOf(other))
+    ? `${other} is not a built checkout (no ${cliOf(other)}: run npm run build there)`
     : !Number.isInteger(rounds) || rounds < 1 || rounds > 1_000
       ? `turns: a whole number from 1 to 1000, not ${roundsArg}`
       : argv.includes('--db') && !onPostgres
@@ -69,7 +78,7 @@ async function start(
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-compare-'));
   const database = await databaseFor(root, dir, first);
   const env = benchServerEnv(database.env);
-  const cli = join(root, 'dist/src/main/cli.js');
+  const cli = cliOf(root);
   const created = spawnSync(process.execPath, [cli, 'clients', 'create', '--name', 'Bench Portal', '--json'], {
     env,
     encoding: 'utf8',

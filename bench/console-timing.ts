@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/shared/paths.js';
 import { benchServerEnv, serverNodeFlags, waitHealthy } from './serving.js';
 
-const cli = join(packageRoot, 'dist/src/main/cli.js');
+const cli = join(packageRoot, 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-console-timing-'));
 const port = await new Promise<number>((resolve) => {
   const probe = createServer().listen(0, '127.0.0.1', () => {

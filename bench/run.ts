@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { packageRoot } from '../src/shared/paths.js';
-import { mailpitBinary, mailpitBuildPath, startMailpit } from '../src/main/mailpit.js';
+import { mailpitBinary, mailpitBuildPath, startMailpit } from '../src/qa/mailpit.js';
 import { postgresBenchDatabase, sqliteBenchDatabase } from './databases.js';
 import { cpuMicros } from './cpu.js';
 import { benchSecret, benchServerEnv, codeBodies, serverNodeFlags, waitHealthy } from './serving.js';
@@ -35,7 +35,7 @@ const warmupSeconds = 2;
 const connections = 50;
 // This file runs compiled, from dist/bench/: the helpers beside it, the CLI in dist/src/.
 const here = new URL('.', import.meta.url).pathname;
-const cli = join(packageRoot, 'dist/src/main/cli.js');
+const cli = join(packageRoot, 'dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'mailcode-bench-'));
 const database = dbKind === 'postgres' ? await postgresBenchDatabase() : sqliteBenchDatabase(dir);
 const secret = benchSecret;

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 source scripts/node-env.sh
 MAILPIT_BIN=$(bash scripts/install-mailpit.sh)
 export MAILPIT_BIN
-exec bash scripts/run.sh dist/src/main/cli.js qa "$@"
+exec bash scripts/run.sh dist/src/cli/main.js qa "$@"

@@ -24,6 +24,8 @@ const rank: Record<string, number> = {
   http: 4,
   console: 4,
   main: 5,
+  cli: 6,
+  qa: 5,
 };
 const domain = ['clients', 'verification', 'totp', 'assertions', 'retention', 'events', 'suppression', 'operators'];
 /** Packages that are HTTP, SQL or mail rendering: the edges' business, never the domain's. */
@@ -61,12 +63,12 @@ const local = imports.filter((i) => sources.includes(i.to));
 t.test('the import scan sees the code', async (t) => {
   t.ok(sources.length > 50, `${sources.length} source files`);
   t.ok(local.length > 150, `${local.length} imports between them`);
-  for (const file of sources) t.ok(folder(file) in rank || folder(file) === 'client', `${file} is in a known layer`);
+  for (const file of sources) t.ok(folder(file) in rank || folder(file) === 'sdk', `${file} is in a known layer`);
 });
 
 t.test('no import runs from a lower layer to a higher one', async (t) => {
   const upward = local.filter(
-    (i) => folder(i.from) !== 'client' && folder(i.to) !== 'client' && rank[folder(i.from)]! < rank[folder(i.to)]!,
+    (i) => folder(i.from) !== 'sdk' && folder(i.to) !== 'sdk' && rank[folder(i.from)]! < rank[folder(i.to)]!,
   );
   t.same(
     upward.map((i) => `${i.from} → ${i.to}`),
@@ -134,7 +136,7 @@ t.test(
 );
 
 t.test('the CLI calls services, not stores: its files import nothing that opens or is a store', async (t) => {
-  const cli = sources.filter((f) => /^main\/cli[^/]*\.ts$/.test(f));
+  const cli = sources.filter((f) => folder(f) === 'cli');
   t.ok(cli.length >= 4, `${cli.length} CLI files`);
   const reaching = imports.filter(
     (i) => cli.includes(i.from) && (folder(i.to) === 'store' || i.to === 'main/open-store.ts'),
@@ -147,8 +149,8 @@ t.test('the CLI calls services, not stores: its files import nothing that opens 
     t.notMatch(readFileSync(join(src, file), 'utf8'), /\bstore\.|\bStore\b/, `${file} names no store`);
 });
 
-t.test('mailcode/client loads no server code: outside its folder it imports types only', async (t) => {
-  const runtime = local.filter((i) => folder(i.from) === 'client' && !i.typeOnly && folder(i.to) !== 'client');
+t.test('mailcode/client (src/sdk/) loads no server code: outside its folder it imports types only', async (t) => {
+  const runtime = local.filter((i) => folder(i.from) === 'sdk' && !i.typeOnly && folder(i.to) !== 'sdk');
   t.same(
     runtime.map((i) => `${i.from} → ${i.to}`),
     [],
@@ -156,11 +158,11 @@ t.test('mailcode/client loads no server code: outside its folder it imports type
 });
 
 t.test(
-  'one way to find Mailpit: only src/main/mailpit.ts (and the script that builds it) says where it is',
+  'one way to find Mailpit: only src/qa/mailpit.ts (and the script that builds it) says where it is',
   async (t) => {
     // The tests, `npm run qa` and the bench all start the Mailpit scripts/install-mailpit.sh
     // built (or MAILPIT_BIN): a second way of looking (PATH, Go's bin folder) found none.
-    const owners = new Set(['src/main/mailpit.ts']);
+    const owners = new Set(['src/qa/mailpit.ts']);
     const looking = /command -v mailpit|GOPATH[^\n]*mailpit|mailpit-\$\{|\.cache[^\n]*mailpit/;
     const elsewhere = ['src', 'test', 'bench', 'scripts']
       .flatMap((dir) =>

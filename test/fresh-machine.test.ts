@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import semver from 'semver';
-import { mailpitVersion } from '../src/main/mailpit.js';
+import { mailpitVersion } from '../src/qa/mailpit.js';
 import { packageRoot } from '../src/shared/paths.js';
 import { walkThroughShell } from './helpers/readme.js';
 

@@ -129,5 +129,8 @@ export function event(
   };
 }
 
+/** What an operator changes with a `mailcode …` command is recorded as the command line's doing. */
+export const byCommandLine: RequestContext = { actor: 'cli', requestId: null };
+
 /** What mailcode does on its own (deliveries, expiry) is recorded as its own. */
 export const byMailcode: RequestContext = { actor: 'mailcode', requestId: null };

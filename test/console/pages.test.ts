@@ -1,11 +1,11 @@
-import { build, byOperator, unthrottled } from '../helpers/build.js';
+import { build, byCommandLine, unthrottled } from '../helpers/build.js';
 import { ConsoleBrowser } from '../helpers/console.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const signedIn = async (email = 'ada@ops.example', role: 'admin' | 'support' = 'admin') => {
     const built = await build(t, { env: unthrottled });
-    await built.app.mailcode.operators.create({ email, role }, byOperator);
+    await built.app.mailcode.operators.create({ email, role }, byCommandLine);
     const browser = new ConsoleBrowser(built.app);
     await browser.signIn(email, built.mail, built.clock);
     return { ...built, browser };
@@ -95,7 +95,7 @@ await onEachDatabase(async (t) => {
       const { app, browser } = await signedIn();
       const { client } = await app.mailcode.clients.create(
         { name: 'Globex', allowedDomains: ['globex.example'] },
-        byOperator,
+        byCommandLine,
       );
       const preview = await browser.get(`/console/clients/${client.id}/preview?locale=de`);
       t.equal(preview.statusCode, 200);
@@ -211,7 +211,7 @@ await onEachDatabase(async (t) => {
   t.test('a person by user reference: their authenticators across clients', async (t) => {
     const { app, browser } = await signedIn('sam@ops.example', 'support');
     const acme = await app.mailcode.clients.get(
-      (await app.mailcode.clients.create({ name: 'Acme', allowedDomains: ['acme.example'] }, byOperator)).client.id,
+      (await app.mailcode.clients.create({ name: 'Acme', allowedDomains: ['acme.example'] }, byCommandLine)).client.id,
     );
     const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-42', accountName: 'pat@acme.example' });
     const OTPAuth = await import('otpauth');
@@ -246,7 +246,7 @@ await onEachDatabase(async (t) => {
     const { app, browser, mail } = await signedIn('sam@ops.example', 'support');
     const { client, apiKey } = await app.mailcode.clients.create(
       { name: 'Acme', allowedDomains: ['acme.example'] },
-      byOperator,
+      byCommandLine,
     );
     const auth = { authorization: `Bearer ${apiKey}` };
     mail.failWith = Object.assign(new Error('Recipient refused'), {
@@ -283,7 +283,7 @@ await onEachDatabase(async (t) => {
       const { app, browser, clock } = await signedIn();
       const { client, apiKey } = await app.mailcode.clients.create(
         { name: 'Acme', allowedDomains: ['acme.example'] },
-        byOperator,
+        byCommandLine,
       );
       const keyWorks = async (key: string) =>
         (await app.inject({ method: 'GET', url: '/events', headers: { authorization: `Bearer ${key}` } }))
@@ -312,8 +312,8 @@ await onEachDatabase(async (t) => {
       t.notOk(await keyWorks(newKey), 'revoked');
 
       const acme = await app.mailcode.clients.get(
-        (await app.mailcode.clients.create({ name: 'Acme Two', allowedDomains: ['acme.example'] }, byOperator)).client
-          .id,
+        (await app.mailcode.clients.create({ name: 'Acme Two', allowedDomains: ['acme.example'] }, byCommandLine))
+          .client.id,
       );
       const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-7', accountName: 'pat@acme.example' });
       const OTPAuth = await import('otpauth');

@@ -1,4 +1,4 @@
-import { build, byOperator, unthrottled } from '../helpers/build.js';
+import { build, byCommandLine, unthrottled } from '../helpers/build.js';
 import { ConsoleBrowser } from '../helpers/console.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
@@ -6,8 +6,8 @@ await onEachDatabase(async (t) => {
   const setUp = async (env: Record<string, string> = unthrottled) => {
     const built = await build(t, { env });
     const { app } = built;
-    const admin = await app.mailcode.operators.create({ email: 'ada@ops.example', role: 'admin' }, byOperator);
-    const helper = await app.mailcode.operators.create({ email: 'sam@ops.example', role: 'support' }, byOperator);
+    const admin = await app.mailcode.operators.create({ email: 'ada@ops.example', role: 'admin' }, byCommandLine);
+    const helper = await app.mailcode.operators.create({ email: 'sam@ops.example', role: 'support' }, byCommandLine);
     return { ...built, admin, helper };
   };
 
@@ -106,7 +106,7 @@ await onEachDatabase(async (t) => {
     const { app, mail, clock } = await setUp();
     const { client } = await app.mailcode.clients.create(
       { name: 'Acme', allowedDomains: ['acme.example'] },
-      byOperator,
+      byCommandLine,
     );
     const browser = new ConsoleBrowser(app);
     await browser.signIn('ada@ops.example', mail, clock);
@@ -138,7 +138,7 @@ await onEachDatabase(async (t) => {
     const { app, mail, clock } = await setUp();
     const { client } = await app.mailcode.clients.create(
       { name: 'Acme', allowedDomains: ['acme.example'] },
-      byOperator,
+      byCommandLine,
     );
     const browser = new ConsoleBrowser(app);
     await browser.signIn('sam@ops.example', mail, clock);
@@ -230,7 +230,7 @@ await onEachDatabase(async (t) => {
     const browser = new ConsoleBrowser(app);
     await browser.signIn('sam@ops.example', mail, clock);
     t.equal((await browser.get('/console/people')).statusCode, 200);
-    await app.mailcode.operators.disable(helper.id, byOperator);
+    await app.mailcode.operators.disable(helper.id, byCommandLine);
     t.equal((await browser.get('/console/people')).statusCode, 303, 'signed out');
     const again = new ConsoleBrowser(app);
     await again.post('/console/sign-in', { email: 'sam@ops.example' });

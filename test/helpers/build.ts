@@ -13,7 +13,7 @@ import { loadConfig, type Config } from '../../src/shared/config.js';
 import type { MailTransport } from '../../src/mail/transport.js';
 import type { ClientSettings } from '../../src/clients/model.js';
 import type { ClientsService } from '../../src/clients/service.js';
-import { byOperator } from '../../src/main/cli-services.js';
+import { byCommandLine } from '../../src/events/model.js';
 import { onPostgres, postgresTestEnv } from './databases.js';
 
 export const startOfTest = Date.parse('2026-03-02T09:00:00.000Z');
@@ -91,13 +91,13 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
 }
 
 /** What a test does as the operator is recorded as `mailcode …` commands record it. */
-export { byOperator };
+export { byCommandLine };
 
 /** A portal client as `mailcode clients create` makes it (through the clients service), with its API key and auth header. */
 export async function addClient(clients: ClientsService, settings: Partial<ClientSettings> = {}) {
   const { client, apiKey } = await clients.create(
     { name: 'Acme Portal', allowedDomains: ['acme.example'], ...settings },
-    byOperator,
+    byCommandLine,
   );
   return { ...client, apiKey, auth: { authorization: `Bearer ${apiKey}` } };
 }

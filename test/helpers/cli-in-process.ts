@@ -1,9 +1,9 @@
 // The `mailcode` command run inside the test's process: the same program the binary runs
-// (src/main/cli-program.ts), with its environment, its output and its exit code — without
+// (src/cli/program.ts), with its environment, its output and its exit code — without
 // a Node process per command (each cost ~1.5 s of loading under coverage). What only a real
 // process shows (the shebang, process.exit, signals) stays with runCli.
 import { CommanderError } from 'commander';
-import { mailcodeProgram, usageExitCode } from '../../src/main/cli-program.js';
+import { mailcodeProgram, usageExitCode } from '../../src/cli/program.js';
 
 class Exited extends Error {
   constructor(readonly code: number) {

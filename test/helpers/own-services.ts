@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { stopChild } from '../../src/main/mailpit.js';
+import { stopChild } from '../../src/qa/mailpit.js';
 import { freePort, waitFor } from './processes.js';
 
 export interface Restartable {

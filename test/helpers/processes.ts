@@ -13,9 +13,9 @@ import {
   stopChild,
   waitUntil,
   type RunningMailpit,
-} from '../../src/main/mailpit.js';
+} from '../../src/qa/mailpit.js';
 
-export const cliPath = join(packageRoot, 'dist', 'src', 'main', 'cli.js');
+export const cliPath = join(packageRoot, 'dist', 'src', 'cli', 'main.js');
 
 export function requireBuild(t: Test): boolean {
   if (existsSync(cliPath)) return true;

@@ -2,7 +2,7 @@
 // connection pool, with the same delivery states and retries; one client's dead relay delays
 // no other client's mail, and the relay's URL (credentials and all) is never shown again.
 import type { Test } from 'tap';
-import { build, byOperator } from '../helpers/build.js';
+import { build, byCommandLine } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 import { freePort } from '../helpers/processes.js';
 import { loopbackSmtpServer } from '../helpers/scripted-smtp.js';
@@ -32,11 +32,11 @@ await onEachDatabase(async (t) => {
     const other = await createClient('Initech', ['initech.example']);
     const [acmeRelay, globexRelay] = [await relay(t), await relay(t)];
     t.equal(
-      await relays.set(acme.id, `smtp://acme-user:s3cret-pass@127.0.0.1:${acmeRelay.port}`, byOperator),
+      await relays.set(acme.id, `smtp://acme-user:s3cret-pass@127.0.0.1:${acmeRelay.port}`, byCommandLine),
       `smtp://127.0.0.1:${acmeRelay.port}`,
       'shown without credentials',
     );
-    await relays.set(globex.id, `smtp://127.0.0.1:${globexRelay.port}`, byOperator);
+    await relays.set(globex.id, `smtp://127.0.0.1:${globexRelay.port}`, byCommandLine);
     const send = (client: { auth: Record<string, string> }, email: string) =>
       app.inject({ method: 'POST', url: '/send-code', headers: client.auth, payload: { email } });
 
@@ -57,7 +57,7 @@ await onEachDatabase(async (t) => {
     // Acme's relay goes away (nothing listens on its new address): its mail is deferred and
     // retried; Globex's mail leaves meanwhile.
     const dead = await freePort();
-    await relays.set(acme.id, `smtp://127.0.0.1:${dead}`, byOperator);
+    await relays.set(acme.id, `smtp://127.0.0.1:${dead}`, byCommandLine);
     clock.advance(60_000);
     const waiting = (await send(acme, 'dee@acme.example')).json().verificationId;
     const flowing = (await send(globex, 'eve@globex.example')).json().verificationId;
@@ -71,14 +71,14 @@ await onEachDatabase(async (t) => {
     t.same(globexRelay.received, ['bob@globex.example', 'eve@globex.example']);
 
     // Back: the retry delivers through the relay as it is now.
-    await relays.set(acme.id, `smtp://127.0.0.1:${acmeRelay.port}`, byOperator);
+    await relays.set(acme.id, `smtp://127.0.0.1:${acmeRelay.port}`, byCommandLine);
     clock.advance(120_000);
     await worker.runOnce();
     t.match(await state(acme, waiting), { delivery: 'sent', deliveryAttempts: 2 });
     t.same(acmeRelay.received, ['ann@acme.example', 'dee@acme.example']);
 
     // Back to the server's.
-    await relays.clear(acme.id, byOperator);
+    await relays.clear(acme.id, byCommandLine);
     clock.advance(60_000);
     await send(acme, 'fay@acme.example');
     await worker.runOnce();
@@ -106,17 +106,17 @@ await onEachDatabase(async (t) => {
     const acme = await createClient();
     for (const url of ['http://relay.example', 'smtp://', 'smtps://relay.example/path', 'not a url']) {
       await t.rejects(
-        app.mailcode.relays.set(acme.id, url, byOperator),
+        app.mailcode.relays.set(acme.id, url, byCommandLine),
         { name: 'DomainError', refusal: { kind: 'invalid_input' } },
         url,
       );
     }
-    await t.rejects(app.mailcode.relays.set('cl_nobody', 'smtps://relay.example', byOperator), {
+    await t.rejects(app.mailcode.relays.set('cl_nobody', 'smtps://relay.example', byCommandLine), {
       name: 'DomainError',
       refusal: { kind: 'client_not_found' },
     });
     await t.rejects(
-      app.mailcode.relays.clear(acme.id, byOperator),
+      app.mailcode.relays.clear(acme.id, byCommandLine),
       { name: 'DomainError', refusal: { kind: 'invalid_input' } },
       'nothing to remove',
     );

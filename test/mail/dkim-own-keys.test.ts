@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildWithMailpit } from '../helpers/mailpit-app.js';
 import { onEachDatabase } from '../helpers/databases.js';
-import { byOperator } from '../helpers/build.js';
+import { byCommandLine } from '../helpers/build.js';
 import { Zone } from '../helpers/dns.js';
 
 type Authenticated = {
@@ -54,7 +54,7 @@ await onEachDatabase(async (t) => {
       for (const r of await dkim.dnsRecords(await app.mailcode.clients.get(clientId)))
         if (r.kind === 'dkim') zone.set('TXT', r.name, r.value);
     };
-    const acmeKey = await dkim.create(acme.id, { selector: 'mc2026' }, byOperator);
+    const acmeKey = await dkim.create(acme.id, { selector: 'mc2026' }, byCommandLine);
     t.same(acmeKey.record, {
       kind: 'dkim',
       type: 'TXT',
@@ -62,7 +62,7 @@ await onEachDatabase(async (t) => {
       value: `v=DKIM1; k=rsa; p=${acmeKey.key.publicKey}`,
       why: 'DKIM: key mc2026',
     });
-    await dkim.create(globex.id, {}, byOperator);
+    await dkim.create(globex.id, {}, byCommandLine);
     await publish(acme.id);
     await publish(globex.id);
 
@@ -113,7 +113,7 @@ await onEachDatabase(async (t) => {
 
     // Rotation: the new key beside the old (both published), signing after the wait (none
     // here); then the old one retired and its record removed.
-    const rotated = await dkim.rotate(acme.id, { selector: 'mc2027', afterHours: 0 }, byOperator);
+    const rotated = await dkim.rotate(acme.id, { selector: 'mc2027', afterHours: 0 }, byCommandLine);
     t.equal(rotated.replaces.selector, 'mc2026');
     await publish(acme.id);
     await sleep(1_100); // the worker reads a client's keys at most once a second
@@ -123,7 +123,7 @@ await onEachDatabase(async (t) => {
       [{ status: { result: 'pass' }, selector: 'mc2027' }],
       'the new key signs once its wait is over',
     );
-    await dkim.retire(acme.id, 'mc2026', undefined, byOperator);
+    await dkim.retire(acme.id, 'mc2026', undefined, byCommandLine);
     zone.remove('TXT', 'mc2026._domainkey.acme.example');
     await sleep(1_100);
     const afterRetirement = await delivered('eve@acme.example', acme.apiKey);

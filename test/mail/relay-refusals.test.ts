@@ -6,7 +6,7 @@
 // client's page in the console) until the relay takes a mail again. Only a refusal about the
 // recipient — at RCPT TO, or a 5.1.x / 5.2.x reply at the end of DATA — bounces.
 import { smtpTransport } from '../../src/mail/transport.js';
-import { build, byOperator } from '../helpers/build.js';
+import { build, byCommandLine } from '../helpers/build.js';
 import { ConsoleBrowser } from '../helpers/console.js';
 import { onEachDatabase } from '../helpers/databases.js';
 import { refusingRelay, type RefusalStage } from '../helpers/scripted-smtp.js';
@@ -132,7 +132,7 @@ await onEachDatabase(async (t) => {
       const relay = await refusingRelay(t, 'auth', '535 5.7.8 Authentication credentials invalid');
       const { app, createClient, mail, clock } = await build(t);
       const acme = await createClient();
-      await app.mailcode.relays.set(acme.id, `smtp://acme-user:expired-pass@127.0.0.1:${relay.port}`, byOperator);
+      await app.mailcode.relays.set(acme.id, `smtp://acme-user:expired-pass@127.0.0.1:${relay.port}`, byCommandLine);
       await app.inject({
         method: 'POST',
         url: '/send-code',
@@ -150,7 +150,7 @@ await onEachDatabase(async (t) => {
       );
       t.notMatch(warnings, /acme-user|expired-pass/);
 
-      await app.mailcode.operators.create({ email: 'ada@ops.example', role: 'admin' }, byOperator);
+      await app.mailcode.operators.create({ email: 'ada@ops.example', role: 'admin' }, byCommandLine);
       const browser = new ConsoleBrowser(app);
       clock.advance(1_000);
       await browser.signIn('ada@ops.example', mail, clock);

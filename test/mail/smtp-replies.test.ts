@@ -2,7 +2,7 @@
 // chosen recipients — for now (4xx) or for good (5xx) — drives a verification through
 // queued, deferred, sent, bounced, suppressed and failed, each with its event, in order.
 import { smtpTransport } from '../../src/mail/transport.js';
-import { build, byOperator } from '../helpers/build.js';
+import { build, byCommandLine } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 import { scriptedSmtpServer } from '../helpers/scripted-smtp.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -95,7 +95,7 @@ await onEachDatabase(async (t) => {
       const { app, clock, createClient } = await build(t, { transport: smtpTransport(`smtp://127.0.0.1:${port}`) });
       const acme = await createClient();
       const receiver = await startWebhookReceiver(t);
-      receiver.useSecret((await app.mailcode.webhooks.add(acme.id, receiver.url, [], byOperator)).secret);
+      receiver.useSecret((await app.mailcode.webhooks.add(acme.id, receiver.url, [], byCommandLine)).secret);
       for (const email of ['grey@acme.example', 'nobody@acme.example', 'late@acme.example']) {
         t.equal(
           (await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload: { email } })).statusCode,

@@ -49,7 +49,11 @@ async function releasedDatabase(t: Test, release: string, dir: string) {
   if (onPostgres) {
     const url = await emptyPostgresDatabase(t);
     await runPostgresSql(url, readFileSync(join(here, release, 'postgres.sql'), 'utf8'));
-    Object.assign(env, { DATABASE_URL: url, REDIS_URL: redisTestUrl, REDIS_KEY_PREFIX: `mailcode-upgrade:${release}:` });
+    Object.assign(env, {
+      DATABASE_URL: url,
+      REDIS_URL: redisTestUrl,
+      REDIS_KEY_PREFIX: `mailcode-upgrade:${release}:`,
+    });
   } else {
     const db = new Database(join(dir, 'mailcode.db'));
     db.exec(readFileSync(join(here, release, 'sqlite.sql'), 'utf8'));

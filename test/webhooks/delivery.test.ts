@@ -1,8 +1,8 @@
 // Webhooks end to end: a real Mailpit refusing mail on purpose, a real HTTP receiver
 // checking every signature with the standardwebhooks library, on both databases.
-import { WebhookVerifier } from '../../src/client/webhooks.js';
+import { WebhookVerifier } from '../../src/sdk/webhooks.js';
 import { onEachDatabase } from '../helpers/databases.js';
-import { byOperator } from '../helpers/build.js';
+import { byCommandLine } from '../helpers/build.js';
 import { buildWithMailpit } from '../helpers/mailpit-app.js';
 import { waitFor } from '../helpers/processes.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -14,7 +14,7 @@ await onEachDatabase(async (t) => {
       const { app, createClient, send, mailbox } = await buildWithMailpit(t, {}, ['--enable-chaos']);
       const acme = await createClient();
       const receiver = await startWebhookReceiver(t);
-      const { endpoint, secret } = await app.mailcode.webhooks.add(acme.id, receiver.url, [], byOperator);
+      const { endpoint, secret } = await app.mailcode.webhooks.add(acme.id, receiver.url, [], byCommandLine);
       receiver.useSecret(secret);
       t.match(endpoint, { clientId: acme.id, status: 'active', eventTypes: [] });
 
@@ -103,7 +103,7 @@ await onEachDatabase(async (t) => {
         acme.id,
         receiver.url,
         ['verification.created', 'mail.sent'],
-        byOperator,
+        byCommandLine,
       );
       receiver.useSecret(secret);
       const { verificationId } = await send(acme.apiKey, { email: 'ann@acme.example' });

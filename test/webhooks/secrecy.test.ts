@@ -2,7 +2,7 @@
 // an API key or a whole address — events leave mailcode through webhooks and GET /events.
 import fc from 'fast-check';
 import * as OTPAuth from 'otpauth';
-import { build, byOperator } from '../helpers/build.js';
+import { build, byCommandLine } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
@@ -13,7 +13,7 @@ await onEachDatabase(async (t) => {
       acme.id,
       'http://127.0.0.1:9/hooks',
       [],
-      byOperator,
+      byCommandLine,
     );
     const secrets = new Set<string>([acme.apiKey, webhookSecret, ...config.CODE_SECRET.split(',')]);
     const addresses = new Set<string>();

@@ -1,4 +1,4 @@
-import { build, byOperator } from '../../helpers/build.js';
+import { build, byCommandLine } from '../../helpers/build.js';
 import { openOperator } from '../../../src/main/wiring.js';
 import { onEachDatabase } from '../../helpers/databases.js';
 
@@ -172,7 +172,7 @@ await onEachDatabase(async (t) => {
       202,
       'the key works before',
     );
-    await app.mailcode.clients.revoke(acme.id, byOperator);
+    await app.mailcode.clients.revoke(acme.id, byCommandLine);
     const revoked = await app.inject({ method: 'POST', url: '/send-code', headers: acme.auth, payload });
     t.equal(revoked.statusCode, 401, 'revocation takes effect at once');
   });
@@ -186,10 +186,10 @@ await onEachDatabase(async (t) => {
     // A second connection to the same database, as the CLI opens it.
     const cli = await openOperator(config);
     t.teardown(() => cli.close());
-    await cli.clients.update(acme.id, { allowedDomains: ['acme-group.example'] }, byOperator);
+    await cli.clients.update(acme.id, { allowedDomains: ['acme-group.example'] }, byCommandLine);
     t.equal((await send('b@acme.example')).statusCode, 422, 'the old domain is refused at once');
     t.equal((await send('b@acme-group.example')).statusCode, 202, 'the new one is allowed');
-    await cli.clients.revoke(acme.id, byOperator);
+    await cli.clients.revoke(acme.id, byCommandLine);
     t.equal((await send('c@acme-group.example')).statusCode, 401, 'the revoked key is refused at once');
   });
 });

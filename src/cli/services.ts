@@ -1,9 +1,8 @@
 // How a CLI command reaches mailcode: the configuration, then the operator's services from
 // the one composition root (wiring.ts) — never a store — and one line for a refusal.
 import type { Config } from '../shared/config.js';
-import type { RequestContext } from '../events/model.js';
 import { DomainError, refusalText } from '../shared/domain-error.js';
-import type { OperatorServices } from './wiring.js';
+import type { OperatorServices } from '../main/wiring.js';
 
 // The configuration, the database and the key ring are loaded when a command runs, not at
 // start: a usage error or --help answers at once, without them.
@@ -20,9 +19,6 @@ export async function config(): Promise<Config> {
   }
 }
 
-/** What the CLI changes is recorded as the operator's doing. */
-export const byOperator: RequestContext = { actor: 'cli', requestId: null };
-
 /**
  * Runs a command on the operator's services, from the one composition root (wiring.ts).
  * A refusal is one line on stderr and exit code 1.
@@ -31,7 +27,7 @@ export async function withServices<T>(
   fn: (services: OperatorServices, config: Config) => T | Promise<T>,
 ): Promise<T | undefined> {
   const cfg = await config();
-  const { openOperator } = await import('./wiring.js');
+  const { openOperator } = await import('../main/wiring.js');
   const services = await openOperator(cfg);
   try {
     return await fn(services, cfg);

@@ -2,7 +2,8 @@
 // `mailcode suppressions list|lift`, `mailcode clients rotate-key`.
 import type { Command } from 'commander';
 import type { AuditEvent } from '../events/model.js';
-import { byOperator, withServices } from './cli-services.js';
+import { byCommandLine } from '../events/model.js';
+import { withServices } from './services.js';
 
 /** One line per event: time, client, type, subject, masked address, facts. */
 function line(e: AuditEvent): string {
@@ -72,7 +73,7 @@ export function registerAuditCommands(program: Command, clients: Command): void 
     .argument('<email>', 'the suppressed address')
     .action((clientId: string, email: string) =>
       withServices(async ({ suppressions }) => {
-        await suppressions.lift({ id: clientId }, email, byOperator);
+        await suppressions.lift({ id: clientId }, email, byCommandLine);
         console.log(`suppression of ${email} lifted`);
       }),
     );
@@ -84,7 +85,7 @@ export function registerAuditCommands(program: Command, clients: Command): void 
     .option('--json', 'print JSON')
     .action((id: string, options: { json?: boolean }) =>
       withServices(async ({ clients }) => {
-        const apiKey = await clients.rotateKey(id, byOperator);
+        const apiKey = await clients.rotateKey(id, byCommandLine);
         console.log(
           options.json
             ? JSON.stringify({ clientId: id, apiKey })

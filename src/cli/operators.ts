@@ -4,7 +4,8 @@
 import { Option, type Command } from 'commander';
 import { operatorRoles, type Operator, type OperatorRole } from '../operators/model.js';
 import type { OperatorsService } from '../operators/service.js';
-import { byOperator, withServices } from './cli-services.js';
+import { byCommandLine } from '../events/model.js';
+import { withServices } from './services.js';
 
 const line = (o: Operator) =>
   `${o.id}\t${o.email}\t${o.role}\t${o.disabledAt === null ? 'active' : `disabled ${new Date(o.disabledAt).toISOString()}`}`;
@@ -35,7 +36,7 @@ export function registerOperatorCommands(program: Command): void {
     )
     .action((options: { email: string; role: OperatorRole; json?: boolean }) =>
       withService(async (service) => {
-        const operator = await service.create({ email: options.email, role: options.role }, byOperator);
+        const operator = await service.create({ email: options.email, role: options.role }, byCommandLine);
         console.log(
           options.json ? JSON.stringify(operator) : `operator ${operator.id} (${operator.email}, ${operator.role})`,
         );
@@ -60,7 +61,7 @@ export function registerOperatorCommands(program: Command): void {
     .argument('<id>', 'operator id')
     .action((id: string) =>
       withService(async (service) => {
-        await service.disable(id, byOperator);
+        await service.disable(id, byCommandLine);
         console.log(`operator ${id} disabled`);
       }),
     );
@@ -71,7 +72,7 @@ export function registerOperatorCommands(program: Command): void {
     .argument('<id>', 'operator id')
     .action((id: string) =>
       withService(async (service) => {
-        await service.remove(id, byOperator);
+        await service.remove(id, byCommandLine);
         console.log(`operator ${id} removed`);
       }),
     );

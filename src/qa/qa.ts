@@ -8,8 +8,8 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Client } from '../clients/model.js';
 import { loadConfig } from '../shared/config.js';
-import { buildApp } from './app.js';
-import { byOperator } from './cli-services.js';
+import { buildApp } from '../main/app.js';
+import { byCommandLine } from '../events/model.js';
 import { startMailpit, type RunningMailpit } from './mailpit.js';
 
 export interface QaOptions {
@@ -83,16 +83,16 @@ export async function startQa(options: QaOptions): Promise<RunningQa> {
 async function demoClient(app: FastifyInstance): Promise<{ client: Client; apiKey: string }> {
   const { clients, dkim } = app.mailcode;
   const existing = (await clients.list()).find((c) => c.name === demoClientName && c.revokedAt === null);
-  if (existing) return { client: existing, apiKey: await clients.rotateKey(existing.id, byOperator) };
+  if (existing) return { client: existing, apiKey: await clients.rotateKey(existing.id, byCommandLine) };
   const made = await clients.create(
     {
       name: demoClientName,
       mailFrom: `${demoClientName} <no-reply@${demoDomain}>`,
       support: `https://${demoDomain}/help`,
     },
-    byOperator,
+    byCommandLine,
   );
-  await dkim.create(made.client.id, { selector: 'qa' }, byOperator);
+  await dkim.create(made.client.id, { selector: 'qa' }, byCommandLine);
   return made;
 }
 

@@ -4,9 +4,10 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { Client } from '../clients/model.js';
 import { selectorPattern, type DkimKey, type Signing } from '../clients/dkim.js';
 import { checkRecords, type DnsRecord } from '../clients/dns.js';
-import { resolverLookup } from './dns-lookup.js';
-import { byOperator, withServices } from './cli-services.js';
-import { domainOption } from './cli-options.js';
+import { resolverLookup } from '../main/dns-lookup.js';
+import { byCommandLine } from '../events/model.js';
+import { withServices } from './services.js';
+import { domainOption } from './options.js';
 
 /** Hours to wait before a rotated key signs: 0 (at once) to 30 days. */
 function waitOption(value: string): number {
@@ -59,7 +60,7 @@ export function registerDkimCommands(clients: Command): void {
     )
     .action((clientId: string, options: { domain?: string; selector?: string }) =>
       withServices(async ({ dkim }) => {
-        const { key, record } = await dkim.create(clientId, options, byOperator);
+        const { key, record } = await dkim.create(clientId, options, byCommandLine);
         console.log(
           `key ${key.selector} for ${key.domain} signs ${clientId}'s mail from ${key.domain} now. Publish:\n${recordLine(record)}`,
         );
@@ -84,7 +85,7 @@ export function registerDkimCommands(clients: Command): void {
         const { key, record, replaces } = await dkim.rotate(
           clientId,
           { ...options, afterHours: options.after },
-          byOperator,
+          byCommandLine,
         );
         console.log(
           [
@@ -114,7 +115,7 @@ export function registerDkimCommands(clients: Command): void {
       .option('--domain <domain>', 'when the selector is used for several domains', oneDomain)
       .action((clientId: string, selector: string, options: { domain?: string }) =>
         withServices(async ({ dkim: service }) => {
-          const key = await service[ending.name](clientId, selector, options.domain, byOperator);
+          const key = await service[ending.name](clientId, selector, options.domain, byCommandLine);
           console.log(`key ${key.selector} for ${key.domain} ${ending.said(key)}`);
         }),
       );

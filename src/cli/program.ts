@@ -5,11 +5,12 @@ import { Command, Option } from 'commander';
 import { secondFactorPolicies, type Client, type SecondFactorPolicy } from '../clients/model.js';
 import type { DkimService } from '../clients/dkim-service.js';
 import { checkRelayUrl } from '../clients/relay-service.js';
-import { byOperator, config, withServices } from './cli-services.js';
-import { registerAuditCommands } from './cli-audit.js';
-import { registerWebhookCommands } from './cli-webhooks.js';
-import { registerOperatorCommands } from './cli-operators.js';
-import { describeClient, registerDkimCommands, signingLine } from './cli-dkim.js';
+import { byCommandLine } from '../events/model.js';
+import { config, withServices } from './services.js';
+import { registerAuditCommands } from './audit.js';
+import { registerWebhookCommands } from './webhooks.js';
+import { registerOperatorCommands } from './operators.js';
+import { describeClient, registerDkimCommands, signingLine } from './dkim.js';
 import {
   accentOption,
   domainOption,
@@ -20,7 +21,7 @@ import {
   senderOption,
   supportOption,
   urlOption,
-} from './cli-options.js';
+} from './options.js';
 
 /** A usage error: one line naming what is wrong, exit code 2 (like a bad configuration). */
 export const usageExitCode = 2;
@@ -60,7 +61,7 @@ Examples:
     .command('serve')
     .description('start the HTTP service (configured by environment variables; see README)')
     .action(async () => {
-      const { serve } = await import('./server.js');
+      const { serve } = await import('../main/server.js');
       await serve(await config());
     });
 
@@ -74,7 +75,7 @@ Examples:
     .option('--smtp-port <port>', "Mailpit's SMTP port", portOption, 1025)
     .option('--dir <dir>', 'the data folder of both', 'data/qa')
     .action(async (options: { port: number; mailpitPort: number; smtpPort: number; dir: string }) => {
-      const { mailpitBinary, mailpitBuildPath } = await import('./mailpit.js');
+      const { mailpitBinary, mailpitBuildPath } = await import('../qa/mailpit.js');
       const binary = mailpitBinary();
       if (!binary) {
         process.stderr.write(
@@ -82,7 +83,7 @@ Examples:
         );
         process.exit(1);
       }
-      const { qaBanner, startQa } = await import('./qa.js');
+      const { qaBanner, startQa } = await import('../qa/qa.js');
       const qa = await startQa({ mailpitBinary: binary, ...options });
       process.stdout.write(qaBanner(qa));
       let stopping = false;
@@ -186,7 +187,7 @@ Examples:
           ...brandingSettings(options),
           codeInSubject: options.codeInSubject !== false,
         };
-        const { client, apiKey } = await clients.create(settings, byOperator);
+        const { client, apiKey } = await clients.create(settings, byCommandLine);
         if (options.json) {
           console.log(JSON.stringify({ clientId: client.id, apiKey, ...client, id: undefined }));
         } else {
@@ -259,11 +260,11 @@ Examples:
         }
         return withServices(async ({ clients, dkim, relays }) => {
           const client = Object.keys(changes).length
-            ? await clients.update(id, changes, byOperator)
+            ? await clients.update(id, changes, byCommandLine)
             : await clients.get(id);
           if (relayGiven) {
-            if (typeof options.smtpUrl === 'string') await relays.set(id, options.smtpUrl, byOperator);
-            else await relays.clear(id, byOperator);
+            if (typeof options.smtpUrl === 'string') await relays.set(id, options.smtpUrl, byCommandLine);
+            else await relays.clear(id, byCommandLine);
           }
           console.log(describeClient(client, await relays.shown(id)));
           if (changes.mailFrom !== undefined) await warnUnaligned(client, dkim);
@@ -307,7 +308,7 @@ Examples:
     .argument('<id>', 'client id')
     .action((id: string) =>
       withServices(async ({ clients }) => {
-        await clients.revoke(id, byOperator);
+        await clients.revoke(id, byCommandLine);
         console.log(`client ${id} revoked`);
       }),
     );

@@ -1,7 +1,8 @@
 // `mailcode webhooks add|list|remove|rotate-secret|test|replay`: a client's endpoints.
 import type { Command } from 'commander';
 import type { WebhookService } from '../webhooks/service.js';
-import { byOperator, withServices } from './cli-services.js';
+import { byCommandLine } from '../events/model.js';
+import { withServices } from './services.js';
 
 export function registerWebhookCommands(program: Command): void {
   const webhooks = program
@@ -23,7 +24,7 @@ export function registerWebhookCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((clientId: string, url: string, options: { event: string[]; json?: boolean }) =>
       withService(async (service) => {
-        const { endpoint, secret } = await service.add(clientId, url, options.event, byOperator);
+        const { endpoint, secret } = await service.add(clientId, url, options.event, byCommandLine);
         console.log(
           options.json
             ? JSON.stringify({ ...endpoint, secret })
@@ -50,7 +51,7 @@ export function registerWebhookCommands(program: Command): void {
     .argument('<id>', 'webhook id')
     .action((id: string) =>
       withService(async (service) => {
-        await service.remove(id, byOperator);
+        await service.remove(id, byCommandLine);
         console.log(`webhook ${id} removed`);
       }),
     );
@@ -60,7 +61,7 @@ export function registerWebhookCommands(program: Command): void {
     .argument('<id>', 'webhook id')
     .action((id: string) =>
       withService(async (service) =>
-        console.log(`new signing secret for ${id} (shown once): ${await service.rotateSecret(id, byOperator)}`),
+        console.log(`new signing secret for ${id} (shown once): ${await service.rotateSecret(id, byCommandLine)}`),
       ),
     );
   webhooks
@@ -68,7 +69,7 @@ export function registerWebhookCommands(program: Command): void {
     .description('queue a webhook.test delivery to the endpoint')
     .argument('<id>', 'webhook id')
     .action((id: string) =>
-      withService(async (service) => console.log(`test event ${await service.sendTest(id, byOperator)} queued`)),
+      withService(async (service) => console.log(`test event ${await service.sendTest(id, byCommandLine)} queued`)),
     );
   webhooks
     .command('replay')

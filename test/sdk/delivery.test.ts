@@ -1,6 +1,6 @@
 // A portal turns what the mail server said into words for the person waiting for the code.
 import t from 'tap';
-import { deliveryNotice, deliveryReason } from '../../src/client/index.js';
+import { deliveryNotice, deliveryReason } from '../../src/sdk/index.js';
 
 t.test('the reason comes from the RFC 3463 enhanced status code', async (t) => {
   t.equal(deliveryReason('5.1.1'), 'mailbox unknown');

@@ -14,7 +14,7 @@ import {
   deliveryReason,
   verifyAssertion,
   verifySecondFactorAssertion,
-} from '../../src/client/index.js';
+} from '../../src/sdk/index.js';
 import { build } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 import { scriptedSmtpServer } from '../helpers/scripted-smtp.js';

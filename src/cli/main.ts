@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `mailcode` command (see cli-program.ts for every command it has).
 import { CommanderError } from 'commander';
-import { mailcodeProgram, usageExitCode } from './cli-program.js';
+import { mailcodeProgram, usageExitCode } from './program.js';
 
 try {
   await mailcodeProgram().parseAsync(process.argv);
