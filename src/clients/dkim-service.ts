@@ -4,7 +4,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import { event, type RequestContext, type EventType } from '../events/model.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import { newId } from '../shared/ids.js';
 import { seal, unsealWithAny } from '../shared/secrets.js';
 import {
@@ -111,7 +111,7 @@ export class DkimService {
     );
     if (waiting && signingKey(keys, key.domain, now)?.id === key.id) {
       throw refuse({
-        kind: 'invalid_input',
+        kind: 'invalid_request',
         detail: `${key.selector} still signs for ${key.domain}: ${waiting.selector} signs from ${new Date(waiting.signsFrom).toISOString()}; retire ${key.selector} after that`,
       });
     }
@@ -232,7 +232,7 @@ export class DkimService {
     const chosen = selector ?? defaultSelector(signsFrom);
     if (!selectorPattern.test(chosen))
       throw refuse({
-        kind: 'invalid_input',
+        kind: 'invalid_request',
         detail: `selector "${chosen}" is not a DNS label (a-z, 0-9 and inner hyphens, at most 63)`,
       });
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -253,7 +253,7 @@ export class DkimService {
     );
     if (!(await this.keys.create({ ...key, privateKeySealed }, [written]))) {
       throw refuse({
-        kind: 'invalid_input',
+        kind: 'invalid_request',
         detail: `${client.id} already has the selector ${chosen} for ${domain}; name another with --selector`,
       });
     }
@@ -271,13 +271,13 @@ export class DkimService {
     if (named === undefined) {
       if (!client.mailFrom)
         throw refuse({
-          kind: 'invalid_input',
+          kind: 'invalid_request',
           detail: `${client.id} has no sender of its own: set one (clients update --from) or name the domain (--domain)`,
         });
       return domainOf(client.mailFrom);
     }
     const domain = domainToASCII(named.trim().replace(/\.$/, '')).toLowerCase();
-    if (!dnsName.test(domain)) throw refuse({ kind: 'invalid_input', detail: `"${named}" is not a domain name` });
+    if (!dnsName.test(domain)) throw refuse({ kind: 'invalid_request', detail: `"${named}" is not a domain name` });
     return domain;
   }
 
@@ -314,7 +314,7 @@ function keyOf(
     });
   if (found.length > 1)
     throw refuse({
-      kind: 'invalid_input',
+      kind: 'invalid_request',
       detail: `${clientId} has the selector ${selector} for ${found.map((k) => k.domain).join(' and ')}: name the domain (--domain)`,
     });
   return found[0]!;

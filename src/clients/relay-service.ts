@@ -2,7 +2,7 @@
 // the mail worker. The URL is sealed at rest, credentials and all, and never shown again:
 // what is shown (and recorded in the events) is the URL without its user and password.
 import { event, type RequestContext } from '../events/model.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import { seal, unsealWithAny } from '../shared/secrets.js';
 import type { Client } from './model.js';
 import type { ClientRelaysPort } from './ports.js';
@@ -34,7 +34,7 @@ export class RelayService {
   /** The client's mail leaves through this relay from the next mail on; returns what may be shown of it. */
   async set(clientId: string, smtpUrl: string, context: RequestContext): Promise<string> {
     const checked = checkRelayUrl(smtpUrl);
-    if (!checked.ok) throw refuse({ kind: 'invalid_input', detail: `SMTP URL refused: ${checked.reason}` });
+    if (!checked.ok) throw refuse({ kind: 'invalid_request', detail: `SMTP URL refused: ${checked.reason}` });
     await this.client(clientId);
     const at = this.options.now();
     const recorded = event('client.relay_set', at, { clientId, subject: clientId }, context, { relay: checked.shown });
@@ -51,7 +51,7 @@ export class RelayService {
     await this.client(clientId);
     const recorded = event('client.relay_removed', this.options.now(), { clientId, subject: clientId }, context);
     if (!(await this.relays.clear(clientId, [recorded])))
-      throw refuse({ kind: 'invalid_input', detail: `${clientId} has no relay of its own` });
+      throw refuse({ kind: 'invalid_request', detail: `${clientId} has no relay of its own` });
   }
 
   /** The relay as it may be shown (no credentials), or undefined: the server's. */

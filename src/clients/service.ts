@@ -3,7 +3,7 @@
 // transaction; the CLI, the tests and the console all come through here.
 import { timingSafeEqual } from 'node:crypto';
 import { byMailcode, event, type RequestContext, type EventType } from '../events/model.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import { newId } from '../shared/ids.js';
 import { hashApiKey, newApiKey } from '../shared/secrets.js';
 import { serviceClientId, type Client, type ClientSettings } from './model.js';
@@ -34,7 +34,7 @@ export class ClientsService {
     const verdict = checkSettings(settings, this.options.locales ?? [settings.defaultLocale ?? 'en'], {
       production: this.options.production ?? false,
     });
-    if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `${verdict.reason}` });
+    if (!verdict.ok) throw refuse({ kind: 'invalid_request', detail: `${verdict.reason}` });
     return verdict.value as T;
   }
 
@@ -44,7 +44,7 @@ export class ClientsService {
   ): Partial<ClientSettings> {
     if (settings.continueUrl === undefined || settings.continueUrl === null) return {};
     const verdict = checkContinueUrl(settings.continueUrl, clientDomains(settings), this.options.production ?? false);
-    if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `continue URL refused: ${verdict.reason}.` });
+    if (!verdict.ok) throw refuse({ kind: 'invalid_request', detail: `continue URL refused: ${verdict.reason}.` });
     return { continueUrl: verdict.url };
   }
 
@@ -71,7 +71,7 @@ export class ClientsService {
   /** Changes what is given; the event names the settings that changed, not their values. */
   async update(id: string, given: Partial<ClientSettings>, context: RequestContext): Promise<Client> {
     if (reserved(id)) throw refuse({ kind: 'client_not_found', detail: `no client ${id}` });
-    if (Object.keys(given).length === 0) throw refuse({ kind: 'invalid_input', detail: 'nothing to change.' });
+    if (Object.keys(given).length === 0) throw refuse({ kind: 'invalid_request', detail: 'nothing to change.' });
     const changes = this.checked(given);
     if (changes.continueUrl || changes.allowedDomains || changes.mailFrom) {
       const current = await this.get(id);

@@ -1,10 +1,12 @@
-// The one place HTTP words are chosen: every kind of problem (status, code, title, what it
-// means), one factory per kind, and problemFor, which turns a domain refusal into its
-// status, headers and text. Bodies follow RFC 9457.
+// Where HTTP answers are made: every kind of problem the API answers (HTTP's own, and the
+// domain's refusals as their feature folders declare them), factories for HTTP's own, and
+// problemFor, which renders a domain refusal with the words it came with. Bodies follow RFC 9457.
 import type { Static } from 'typebox';
-import type { DomainRefusal } from '../shared/domain-error.js';
+import type { DomainError, ProblemBodyShape, Refusal, RefusalTable, RefusalWords } from '../shared/domain-error.js';
+import { suppressionRefusals } from '../suppression/refusals.js';
+import { totpRefusals } from '../totp/refusals.js';
+import { verificationRefusals } from '../verification/refusals.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
-import type { SendLimitName } from '../verification/model.js';
 import { echoed } from './echo.js';
 import { outageRetryAfterSeconds, type Dependency } from '../shared/outage.js';
 
@@ -71,16 +73,13 @@ export class ProblemError extends Error {
 /** The longest detail any problem carries, whatever it was made from. */
 const detailLimit = 600;
 
-/** The body shapes beyond the plain Problem (named schemas of schemas/common.ts). */
-type ProblemBodySchema = 'Problem' | 'InvalidCodeProblem' | 'RateLimitedProblem' | 'UndeliverableProblem';
-
 /** One kind of problem: its status, code and title, the shape of its body, and what it means (a line of openapi.yaml). */
 export interface ProblemKind {
   status: number;
   code: ProblemCode;
   title: string;
   means: string;
-  body: ProblemBodySchema;
+  body: ProblemBodyShape;
 }
 
 const kind = (
@@ -88,99 +87,42 @@ const kind = (
   code: ProblemCode,
   title: string,
   means: string,
-  body: ProblemBodySchema = 'Problem',
+  body: ProblemBodyShape = 'Problem',
 ): ProblemKind => ({ status, code, title, means, body });
 
+/** A domain refusal's kind of problem, as its feature declares it (the kind is the code). */
+const declared = <R extends Refusal>(table: RefusalTable<R>, code: R['kind'] & ProblemCode): ProblemKind => {
+  const words = table[code] as RefusalWords;
+  return kind(words.status, code, words.title, words.means, words.body);
+};
+
 /**
- * Every problem the API answers with, declared once. The factories below make them; each
- * route names the ones it answers (http/operation.ts), and openapi.yaml is written from both.
- * A RateLimitedProblem also comes with a Retry-After header.
+ * Every problem the API answers with, named once: HTTP's own, and the domain's refusals as
+ * their features declare them (refusals.ts in each folder). Each route names the ones it
+ * answers (http/operation.ts), and openapi.yaml is written from both. A RateLimitedProblem
+ * also comes with a Retry-After header.
  */
 export const problemKinds = {
   invalidRequest: kind(400, 'invalid_request', 'Invalid request', 'the body or parameters do not match the schema'),
   payloadTooLarge: kind(413, 'invalid_request', 'Invalid request', 'the body is larger than 16 KiB'),
   unsupportedMediaType: kind(415, 'invalid_request', 'Invalid request', 'the body is not `application/json`'),
   unauthorized: kind(401, 'unauthorized', 'Unauthorized', 'missing, unknown or revoked API key'),
-  rateLimited: kind(
-    429,
-    'rate_limited',
-    'Too many requests',
-    'a limit was reached, with a `Retry-After` header and `retryAfter` seconds',
-    'RateLimitedProblem',
-  ),
-  domainNotAllowed: kind(
-    422,
-    'domain_not_allowed',
-    'Email domain not allowed',
-    'the address is not on a company domain this client accepts',
-  ),
-  addressUndeliverable: kind(
-    422,
-    'address_undeliverable',
-    'Address undeliverable',
-    'mail to it bounced, and it is suppressed (with the `reason` and `suppressedUntil`)',
-    'UndeliverableProblem',
-  ),
-  invalidCode: kind(
-    422,
-    'invalid_code',
-    'Invalid code',
-    'the code is wrong (for an authenticator, also a replayed or used one), with `attemptsRemaining`',
-    'InvalidCodeProblem',
-  ),
-  tooManyAttempts: kind(
-    429,
-    'too_many_attempts',
-    'Too many attempts',
-    'the verification is locked after too many wrong codes',
-  ),
-  totpLocked: kind(
-    429,
-    'too_many_attempts',
-    'Too many attempts',
-    'the factor is locked for a while, with `retryAfter` and Retry-After',
-    'RateLimitedProblem',
-  ),
-  codeExpired: kind(410, 'code_expired', 'Code expired', 'the verification expired or was canceled'),
-  alreadyVerified: kind(409, 'already_verified', 'Already verified', 'a verification is verified at most once'),
-  verificationNotFound: kind(
-    404,
-    'verification_not_found',
-    'Verification not found',
-    'no such verification for this client',
-  ),
-  linkNotFound: kind(
-    404,
-    'link_not_found',
-    'Link not found',
-    'no continue link with this token for this client (or one replaced by newer mails)',
-  ),
-  differentBrowser: kind(
-    409,
-    'different_browser',
-    'Different browser',
-    'the link was opened in another browser than the one that asked for the code: nothing was used up, the code still works',
-  ),
-  verificationCanceled: kind(
-    410,
-    'verification_canceled',
-    'Verification canceled',
-    "the link's verification was canceled",
-  ),
-  totpNotEnabled: kind(404, 'totp_not_enabled', 'Authenticator app not enabled', 'the user has no authenticator app'),
-  totpAlreadyEnabled: kind(
-    409,
-    'totp_already_enabled',
-    'Authenticator app already enabled',
-    "reset the user's factor first",
-  ),
-  enrollmentNotFound: kind(404, 'enrollment_not_found', 'Enrollment not found', 'unknown or expired enrolment'),
-  suppressionNotFound: kind(
-    404,
-    'suppression_not_found',
-    'Suppression not found',
-    'the address is not suppressed for this client',
-  ),
+  rateLimited: declared(verificationRefusals, 'rate_limited'),
+  domainNotAllowed: declared(verificationRefusals, 'domain_not_allowed'),
+  addressUndeliverable: declared(verificationRefusals, 'address_undeliverable'),
+  invalidCode: declared(verificationRefusals, 'invalid_code'),
+  tooManyAttempts: declared(verificationRefusals, 'too_many_attempts'),
+  totpLocked: declared(totpRefusals, 'too_many_attempts'),
+  codeExpired: declared(verificationRefusals, 'code_expired'),
+  alreadyVerified: declared(verificationRefusals, 'already_verified'),
+  verificationNotFound: declared(verificationRefusals, 'verification_not_found'),
+  linkNotFound: declared(verificationRefusals, 'link_not_found'),
+  differentBrowser: declared(verificationRefusals, 'different_browser'),
+  verificationCanceled: declared(verificationRefusals, 'verification_canceled'),
+  totpNotEnabled: declared(totpRefusals, 'totp_not_enabled'),
+  totpAlreadyEnabled: declared(totpRefusals, 'totp_already_enabled'),
+  enrollmentNotFound: declared(totpRefusals, 'enrollment_not_found'),
+  suppressionNotFound: declared(suppressionRefusals, 'suppression_not_found'),
   notFound: kind(404, 'not_found', 'Not found', 'no such resource'),
   methodNotAllowed: kind(
     405,
@@ -213,7 +155,7 @@ function make(
   return new ProblemError(status ?? k.status, code, title, echoed(detail, detailLimit), extra, headers);
 }
 
-function comeBackIn(name: 'rateLimited' | 'totpLocked' | 'unavailable', detail: string, retryAfterSeconds: number) {
+function comeBackIn(name: 'rateLimited' | 'unavailable', detail: string, retryAfterSeconds: number) {
   const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
   return make(name, detail, { retryAfter }, { 'retry-after': String(retryAfter) });
 }
@@ -228,40 +170,7 @@ export const problems = {
       {},
       { 'www-authenticate': 'Bearer' },
     ),
-  domainNotAllowed: (detail: string) => make('domainNotAllowed', detail),
   rateLimited: (retryAfterSeconds: number, detail: string) => comeBackIn('rateLimited', detail, retryAfterSeconds),
-  invalidCode: (attemptsRemaining: number) => make('invalidCode', 'The code is not correct.', { attemptsRemaining }),
-  tooManyAttempts: () =>
-    make('tooManyAttempts', 'This verification is locked after too many wrong codes; send a new code later.'),
-  codeExpired: (detail = 'The code has expired; send a new code.') => make('codeExpired', detail),
-  alreadyVerified: () => make('alreadyVerified', 'This verification has already been used.'),
-  verificationNotFound: () => make('verificationNotFound', 'No such verification for this client.'),
-  linkNotFound: () =>
-    make('linkNotFound', 'No such link for this client; it may have been replaced by a newer mail. Send a new code.'),
-  differentBrowser: () =>
-    make(
-      'differentBrowser',
-      'This link works in the browser where the code was asked for; here, type the code from the same mail.',
-    ),
-  verificationCanceled: () => make('verificationCanceled', "This link's verification was canceled; send a new code."),
-  totpLocked: (retryAfterSeconds: number) =>
-    comeBackIn('totpLocked', 'Too many wrong codes for this factor; try again later.', retryAfterSeconds),
-  totpNotEnabled: () => make('totpNotEnabled', 'This user has no authenticator app enabled.'),
-  totpAlreadyEnabled: () =>
-    make('totpAlreadyEnabled', 'This user already has an authenticator app; reset it first to enrol another.'),
-  enrollmentNotFound: () =>
-    make('enrollmentNotFound', 'No such pending enrollment for this client (they expire after 10 minutes).'),
-  addressUndeliverable: (reason: string, enhancedStatus: string | null, until: number) =>
-    make(
-      'addressUndeliverable',
-      `Mail to this address bounced (${reason}); no code is sent to it until ${new Date(until).toISOString()}.`,
-      {
-        reason,
-        enhancedStatus,
-        suppressedUntil: new Date(until).toISOString(),
-      },
-    ),
-  suppressionNotFound: () => make('suppressionNotFound', 'This address is not suppressed for this client.'),
   notFound: (detail = 'No such resource.') => make('notFound', detail),
   methodNotAllowed: (detail: string, allowed: string[]) =>
     make('methodNotAllowed', detail, {}, { allow: allowed.join(', ') }),
@@ -276,67 +185,17 @@ export const problems = {
   internal: () => make('internal', 'An unexpected error occurred; it has been logged.'),
 };
 
-const limitDetail: Record<SendLimitName, string> = {
-  cooldown: 'A code was sent to this address moments ago; wait before asking for another.',
-  email_hour: 'Too many codes were sent to this address in the last hour.',
-  email_day: 'Too many codes were sent to this address today.',
-  ip_hour: 'Too many codes were requested from this end-user IP in the last hour.',
-  domain_hour: 'Too many codes were sent to this mail domain in the last hour.',
-  global_minute: 'The service is sending as many mails as it may right now; try again shortly.',
-  guessing: 'Too many wrong codes were entered for this address in the last hour; sends to it are paused.',
-};
-
-/** A domain refusal as the portal reads it. */
-export function problemFor(refusal: DomainRefusal): ProblemError {
-  switch (refusal.kind) {
-    case 'invalid_input':
-      return problems.invalidRequest(refusal.detail);
-    case 'domain_not_allowed':
-      return problems.domainNotAllowed(refusal.detail);
-    case 'send_limited':
-      return problems.rateLimited(refusal.retryAfterMs / 1000, limitDetail[refusal.limit as SendLimitName]);
-    case 'address_undeliverable':
-      return problems.addressUndeliverable(refusal.reason, refusal.enhancedStatus, refusal.until);
-    case 'suppression_not_found':
-      return problems.suppressionNotFound();
-    case 'wrong_code':
-      return problems.invalidCode(refusal.attemptsRemaining);
-    case 'verification_locked':
-      return problems.tooManyAttempts();
-    case 'factor_locked':
-      return problems.totpLocked(refusal.retryAfterMs / 1000);
-    case 'code_expired':
-      return problems.codeExpired();
-    case 'verification_canceled':
-      return problems.codeExpired('This verification was canceled; send a new code.');
-    case 'already_verified':
-      return problems.alreadyVerified();
-    case 'verification_not_found':
-      return problems.verificationNotFound();
-    case 'link_not_found':
-      return problems.linkNotFound();
-    case 'different_browser':
-      return problems.differentBrowser();
-    case 'link_canceled':
-      return problems.verificationCanceled();
-    case 'link_limited':
-      return problems.rateLimited(
-        refusal.retryAfterMs / 1000,
-        'Too many unknown or used links from this IP; try again later, or type the code.',
-      );
-    case 'totp_not_enabled':
-      return problems.totpNotEnabled();
-    case 'totp_already_enabled':
-      return problems.totpAlreadyEnabled();
-    case 'enrollment_not_found':
-      return problems.enrollmentNotFound();
-    // Operator actions (the CLI today): no route answers these yet.
-    case 'client_not_found':
-    case 'dkim_key_not_found':
-    case 'webhook_not_found':
-    case 'operator_not_found':
-      return problems.notFound(refusal.detail);
-    case 'operator_exists':
-      return problems.invalidRequest(refusal.detail, 409);
-  }
+/** A domain refusal as the portal reads it: the code is its kind, the rest is what its feature declared. */
+export function problemFor(error: DomainError): ProblemError {
+  const { refusal, words } = error;
+  const retryAfterMs = words.retryAfterMs?.(refusal);
+  const retryAfter = retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new ProblemError(
+    words.status,
+    refusal.kind as ProblemCode,
+    words.title,
+    echoed(words.detail?.(refusal) ?? refusal.detail ?? words.title, detailLimit),
+    { ...words.extra?.(refusal), ...(retryAfter === undefined ? {} : { retryAfter }) },
+    retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+  );
 }

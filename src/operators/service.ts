@@ -2,7 +2,7 @@
 // event in the same transaction, in the service-wide trail (never a client's). The CLI
 // comes through here today, the console's admin pages next.
 import { event, type EventType, type RequestContext } from '../events/model.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import { newId } from '../shared/ids.js';
 import { normalizeEmail } from '../verification/email-address.js';
 import { aboutOperator, operatorRoles, type Operator, type OperatorRole } from './model.js';
@@ -19,9 +19,9 @@ export class OperatorsService {
 
   async create(input: { email: string; role: OperatorRole }, context: RequestContext): Promise<Operator> {
     const address = normalizeEmail(input.email);
-    if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
+    if (!address.ok) throw refuse({ kind: 'invalid_request', detail: `email ${address.reason}.` });
     if (!operatorRoles.includes(input.role))
-      throw refuse({ kind: 'invalid_input', detail: `role must be one of ${operatorRoles.join(', ')}.` });
+      throw refuse({ kind: 'invalid_request', detail: `role must be one of ${operatorRoles.join(', ')}.` });
     const operator: Operator = {
       id: newId('op', 9),
       email: address.email,

@@ -212,8 +212,12 @@ export class ConsoleSignIn {
     if (!(error instanceof DomainError)) throw error;
     const refusal = error.refusal;
     await this.record('operator.sign_in_failed', operator, context, { step, refusal: refusal.kind });
-    if (refusal.kind === 'factor_locked') return { ok: false, problem: 'locked', retryAfterMs: refusal.retryAfterMs };
-    // A mailed code's lock reads as a wrong code: an address that is no operator's never locks.
+    // An authenticator's lock says when it ends; a mailed code's lock does not, and reads as a
+    // wrong code: an address that is no operator's never locks.
+    const retryAfterMs = error.words.retryAfterMs?.(refusal);
+    if (refusal.kind === 'too_many_attempts' && retryAfterMs !== undefined) {
+      return { ok: false, problem: 'locked', retryAfterMs };
+    }
     return { ok: false, problem: 'wrong_code' };
   }
 

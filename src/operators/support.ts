@@ -7,7 +7,7 @@ import type { Client } from '../clients/model.js';
 import type { ClientsService } from '../clients/service.js';
 import type { AuditEvent, ClientEventType, RequestContext } from '../events/model.js';
 import type { EventsService } from '../events/service.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
 import { maskEmail, normalizeEmail } from '../verification/email-address.js';
@@ -60,11 +60,12 @@ export interface PersonReport {
 /** An action's reason as the trail keeps it; refused when there is none, or it is too long or holds control characters. */
 export function checkedReason(reason: unknown): string {
   const text = typeof reason === 'string' ? reason.trim() : '';
-  if (text.length === 0) throw refuse({ kind: 'invalid_input', detail: 'a reason is needed: say why, for the trail.' });
+  if (text.length === 0)
+    throw refuse({ kind: 'invalid_request', detail: 'a reason is needed: say why, for the trail.' });
   if (text.length > reasonMaxLength)
-    throw refuse({ kind: 'invalid_input', detail: `the reason is longer than ${reasonMaxLength} characters.` });
+    throw refuse({ kind: 'invalid_request', detail: `the reason is longer than ${reasonMaxLength} characters.` });
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text))
-    throw refuse({ kind: 'invalid_input', detail: 'the reason has control characters.' });
+    throw refuse({ kind: 'invalid_request', detail: 'the reason has control characters.' });
   return text;
 }
 

@@ -110,7 +110,7 @@ export class LinkNotFoundError extends MailcodeError {
 export class DifferentBrowserError extends MailcodeError {
   override name = 'DifferentBrowserError';
 }
-/** The link's verification was canceled: offer a new code. */
+/** The verification was canceled (by the portal, or by support): its code and its link are spent; offer a new code. */
 export class VerificationCanceledError extends MailcodeError {
   override name = 'VerificationCanceledError';
 }

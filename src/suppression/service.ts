@@ -1,7 +1,7 @@
 // Suppressions as the portal and the operator see them: list what still lasts, lift one.
 import type { Client } from '../clients/model.js';
 import { event, type RequestContext } from '../events/model.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import { maskEmail, normalizeEmail } from '../verification/email-address.js';
 import type { Suppression } from './model.js';
 import type { SuppressionsPort } from './ports.js';
@@ -25,7 +25,7 @@ export class SuppressionService {
   /** Lets mail go to the address again (the person fixed their mailbox, or it was a mistake). */
   async lift(client: Pick<Client, 'id'>, email: string, context: RequestContext): Promise<void> {
     const address = normalizeEmail(email);
-    if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
+    if (!address.ok) throw refuse({ kind: 'invalid_request', detail: `email ${address.reason}.` });
     const masked = maskEmail(address.email);
     const lifted = event(
       'address.lifted',

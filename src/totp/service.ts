@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { signSecondFactorAssertion, type AssertionOptions, type SecondFactorMethod } from '../assertions/assertion.js';
 import type { KeyRing } from '../assertions/keyring.js';
 import type { Client } from '../clients/model.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import { newId } from '../shared/ids.js';
 import { seal, unsealWithAny } from '../shared/secrets.js';
 import { event, type RequestContext, type EventType, type NewEvent } from '../events/model.js';
@@ -261,7 +261,7 @@ export class TotpService {
   }
 
   private locked(factor: TotpFactor, now: number) {
-    return refuse({ kind: 'factor_locked', retryAfterMs: (factor.lockedUntil ?? now + totpLockMs) - now });
+    return refuse({ kind: 'too_many_attempts', retryAfterMs: (factor.lockedUntil ?? now + totpLockMs) - now });
   }
 
   /**
@@ -300,7 +300,7 @@ export class TotpService {
         factor.status === 'active' ? [this.event('authenticator.locked', factor, context, { until })] : [],
       );
     }
-    throw refuse({ kind: 'wrong_code', attemptsRemaining: Math.max(0, this.deps.maxAttempts - attempts) });
+    throw refuse({ kind: 'invalid_code', attemptsRemaining: Math.max(0, this.deps.maxAttempts - attempts) });
   }
 
   private async assert(client: Client, factor: TotpFactor, method: SecondFactorMethod) {

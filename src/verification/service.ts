@@ -6,7 +6,7 @@ import { signAssertion, type AssertionOptions } from '../assertions/assertion.js
 import type { KeyRing } from '../assertions/keyring.js';
 import type { Client } from '../clients/model.js';
 import type { RequestContext } from '../events/model.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import { newTimeOrderedId } from '../shared/ids.js';
 import { seal } from '../shared/secrets.js';
 import type { CodeMail } from './code-mail.js';
@@ -117,15 +117,15 @@ export class VerificationService {
     const { limits } = this.deps;
     const logger = context.log ?? this.deps.logger;
     const address = normalizeEmail(input.email);
-    if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
+    if (!address.ok) throw refuse({ kind: 'invalid_request', detail: `email ${address.reason}.` });
     const endUserIp = input.endUserIp === undefined ? null : endUserIpKey(input.endUserIp);
     if (endUserIp === undefined)
-      throw refuse({ kind: 'invalid_input', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
+      throw refuse({ kind: 'invalid_request', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
     const domain = checkDomain(address.domain, client.allowedDomains);
     if (!domain.allowed) throw refuse({ kind: 'domain_not_allowed', detail: `${domain.reason}.` });
 
     if (input.browserBinding !== undefined && !bindingShape.test(input.browserBinding))
-      throw refuse({ kind: 'invalid_input', detail: badBinding });
+      throw refuse({ kind: 'invalid_request', detail: badBinding });
 
     const purpose = input.purpose ?? 'login';
     const code = generateCode(codeLength);
@@ -177,7 +177,7 @@ export class VerificationService {
     if (outcome.kind === 'limited') {
       this.deps.metrics?.limited?.(outcome.limit);
       logger.info({ ...audit, limit: outcome.limit, outcome: 'rate_limited' }, 'send refused by limit');
-      throw refuse({ kind: 'send_limited', limit: outcome.limit, retryAfterMs: outcome.retryAfterMs });
+      throw refuse({ kind: 'rate_limited', limit: outcome.limit, retryAfterMs: outcome.retryAfterMs });
     }
     this.deps.onMailQueued?.();
     this.deps.metrics?.sent?.();
@@ -236,10 +236,10 @@ export class VerificationService {
         logger.info({ ...audit, attemptsRemaining: outcome.attemptsRemaining }, 'wrong code');
         if (outcome.attemptsRemaining === 0)
           logger.warn({ ...audit, outcome: 'locked' }, 'verification locked after too many wrong codes');
-        throw refuse({ kind: 'wrong_code', attemptsRemaining: outcome.attemptsRemaining });
+        throw refuse({ kind: 'invalid_code', attemptsRemaining: outcome.attemptsRemaining });
       case 'locked':
         logger.info(audit, 'attempt on a locked verification');
-        throw refuse({ kind: 'verification_locked' });
+        throw refuse({ kind: 'too_many_attempts' });
       case 'expired':
         logger.info(audit, 'attempt on an expired verification');
         throw refuse({ kind: 'code_expired' });
@@ -284,13 +284,13 @@ export class VerificationService {
   ): Promise<{ assertion: string; expiresAt: number }> {
     const logger = context.log ?? this.deps.logger;
     if (!tokenShape.test(input.token))
-      throw refuse({ kind: 'invalid_input', detail: 'token must be the 32 characters after #mc= in the link.' });
+      throw refuse({ kind: 'invalid_request', detail: 'token must be the 32 characters after #mc= in the link.' });
     const binding = input.browserBinding;
     if (binding !== undefined && !bindingShape.test(binding))
-      throw refuse({ kind: 'invalid_input', detail: badBinding });
+      throw refuse({ kind: 'invalid_request', detail: badBinding });
     const ipKey = endUserIpKey(input.endUserIp ?? context.ip ?? '');
     if (ipKey === undefined && input.endUserIp !== undefined)
-      throw refuse({ kind: 'invalid_input', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
+      throw refuse({ kind: 'invalid_request', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
     const now = this.deps.now();
     const outcome = await this.deps.verifications.useLink({
       clientId: client.id,
@@ -333,21 +333,21 @@ export class VerificationService {
         throw refuse({ kind: 'link_not_found' });
       case 'limited':
         this.deps.metrics?.limited?.('unknown_links');
-        throw refuse({ kind: 'link_limited', retryAfterMs: outcome.retryAfterMs });
+        throw refuse({ kind: 'rate_limited', limit: 'unknown_links', retryAfterMs: outcome.retryAfterMs });
       case 'already_verified':
         throw refuse({ kind: 'already_verified' });
       case 'expired':
         throw refuse({ kind: 'code_expired' });
       case 'canceled':
-        throw refuse({ kind: 'link_canceled' });
+        throw refuse({ kind: 'verification_canceled' });
       case 'locked':
-        throw refuse({ kind: 'verification_locked' });
+        throw refuse({ kind: 'too_many_attempts' });
     }
   }
 
   private normalizedTarget(target: { email: string; purpose: Purpose }): VerificationTarget {
     const address = normalizeEmail(target.email);
-    if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
+    if (!address.ok) throw refuse({ kind: 'invalid_request', detail: `email ${address.reason}.` });
     return { email: address.email, purpose: target.purpose };
   }
 
@@ -360,7 +360,7 @@ export class VerificationService {
   /** The newest verifications of an address across every client (support's lookup), with their deliveries. */
   async findByEmail(email: string, limit = 20) {
     const address = normalizeEmail(email);
-    if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
+    if (!address.ok) throw refuse({ kind: 'invalid_request', detail: `email ${address.reason}.` });
     return (await this.deps.verifications.findByEmail(address.email, limit)).map((found) => this.described(found));
   }
 
@@ -371,7 +371,7 @@ export class VerificationService {
    */
   async standing(client: Client, email: string): Promise<SendStanding> {
     const address = normalizeEmail(email);
-    if (!address.ok) throw refuse({ kind: 'invalid_input', detail: `email ${address.reason}.` });
+    if (!address.ok) throw refuse({ kind: 'invalid_request', detail: `email ${address.reason}.` });
     const standing = await this.deps.verifications.standing({
       clientId: client.id,
       email: address.email,

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { event, eventTypes, type EventType, type NewEvent, type RequestContext } from '../events/model.js';
 import { newId } from '../shared/ids.js';
-import { refuse } from '../shared/domain-error.js';
+import { refuse } from './refusals.js';
 import { seal } from '../shared/secrets.js';
 import type { RecentDelivery, WebhookEndpoint } from './model.js';
 import type { WebhooksPort } from './ports.js';
@@ -40,11 +40,11 @@ export class WebhookService {
     context: RequestContext,
   ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
     const verdict = checkWebhookUrl(url, this.options.policy);
-    if (!verdict.ok) throw refuse({ kind: 'invalid_input', detail: `webhook URL refused: ${verdict.reason}` });
+    if (!verdict.ok) throw refuse({ kind: 'invalid_request', detail: `webhook URL refused: ${verdict.reason}` });
     const unknown = types.find((t) => !(eventTypes as readonly string[]).includes(t));
     if (unknown !== undefined)
       throw refuse({
-        kind: 'invalid_input',
+        kind: 'invalid_request',
         detail: `"${unknown}" is not an event type (one of: ${eventTypes.join(', ')})`,
       });
     const secret = newSecret();

@@ -130,11 +130,11 @@ t.test(
   'refusals: no From and no domain, a name that is not a domain, a bad or taken selector, an unknown client',
   async (t) => {
     const { dkim } = setUp();
-    await t.rejects(dkim.create('cl_bare', {}, operator), refusal('invalid_input'));
-    await t.rejects(dkim.create('cl_acme', { domain: 'not a domain' }, operator), refusal('invalid_input'));
-    await t.rejects(dkim.create('cl_acme', { selector: 'Bad_Selector' }, operator), refusal('invalid_input'));
+    await t.rejects(dkim.create('cl_bare', {}, operator), refusal('invalid_request'));
+    await t.rejects(dkim.create('cl_acme', { domain: 'not a domain' }, operator), refusal('invalid_request'));
+    await t.rejects(dkim.create('cl_acme', { selector: 'Bad_Selector' }, operator), refusal('invalid_request'));
     await dkim.create('cl_acme', { selector: 's1' }, operator);
-    await t.rejects(dkim.create('cl_acme', { selector: 's1' }, operator), refusal('invalid_input'));
+    await t.rejects(dkim.create('cl_acme', { selector: 's1' }, operator), refusal('invalid_request'));
     await t.rejects(dkim.create('cl_nobody', { domain: 'acme.example' }, operator), refusal('client_not_found'));
     t.match(
       (await dkim.create('cl_bare', { domain: 'MÜNCHEN.example.' }, operator)).key,
@@ -160,7 +160,7 @@ t.test(
     t.match(await dkim.signerFor('cl_acme', 'a@acme.example'), { keySelector: 'old' }, 'during the wait');
     await t.rejects(
       dkim.retire('cl_acme', 'old', undefined, operator),
-      refusal('invalid_input'),
+      refusal('invalid_request'),
       'not while the new key waits',
     );
     clock.now = start + 48 * hour;

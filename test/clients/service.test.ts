@@ -104,7 +104,7 @@ t.test('update names what changed, never the values; nothing to change and no su
     support: 'help@acme.example',
   });
   t.same(events.at(-1)?.data, { changed: ['accentColor', 'support'] });
-  await t.rejects(clients.update(client.id, {}, operator), refusal('invalid_input'));
+  await t.rejects(clients.update(client.id, {}, operator), refusal('invalid_request'));
   await t.rejects(clients.update('cl_nobody', { name: 'X' }, operator), refusal('client_not_found'));
   t.equal(events.length, 2, 'no event for a refusal');
 });
@@ -179,7 +179,7 @@ t.test(
     ] as const) {
       await t.rejects(
         clients.update(client.id, { continueUrl: url }, operator),
-        { name: 'DomainError', refusal: { kind: 'invalid_input', detail: why } },
+        { name: 'DomainError', refusal: { kind: 'invalid_request', detail: why } },
         url.slice(0, 60),
       );
     }
@@ -200,7 +200,7 @@ t.test(
     await clients.update(client.id, { continueUrl: 'https://portal.acme.example/v' }, operator);
     await t.rejects(
       clients.update(client.id, { allowedDomains: ['globex.example'], mailFrom: null }, operator),
-      refusal('invalid_input'),
+      refusal('invalid_request'),
       'changing the domains away from the link is refused too',
     );
     const open = await clients.create({ name: 'Open' }, operator);
@@ -213,7 +213,7 @@ t.test(
         { name: 'Off', allowedDomains: ['acme.example'], continueUrl: 'https://evil.example/v' },
         operator,
       ),
-      refusal('invalid_input'),
+      refusal('invalid_request'),
       'and at creation',
     );
   },

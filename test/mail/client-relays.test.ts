@@ -107,7 +107,7 @@ await onEachDatabase(async (t) => {
     for (const url of ['http://relay.example', 'smtp://', 'smtps://relay.example/path', 'not a url']) {
       await t.rejects(
         app.mailcode.relays.set(acme.id, url, byCommandLine),
-        { name: 'DomainError', refusal: { kind: 'invalid_input' } },
+        { name: 'DomainError', refusal: { kind: 'invalid_request' } },
         url,
       );
     }
@@ -117,7 +117,7 @@ await onEachDatabase(async (t) => {
     });
     await t.rejects(
       app.mailcode.relays.clear(acme.id, byCommandLine),
-      { name: 'DomainError', refusal: { kind: 'invalid_input' } },
+      { name: 'DomainError', refusal: { kind: 'invalid_request' } },
       'nothing to remove',
     );
   });

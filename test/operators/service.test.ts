@@ -65,10 +65,10 @@ t.test(
       },
     ]);
     await t.rejects(operators.create({ email: 'ann@acme.example', role: 'support' }, cli), refusal('operator_exists'));
-    await t.rejects(operators.create({ email: 'not an address', role: 'support' }, cli), refusal('invalid_input'));
+    await t.rejects(operators.create({ email: 'not an address', role: 'support' }, cli), refusal('invalid_request'));
     await t.rejects(
       operators.create({ email: 'sam@acme.example', role: 'root' as 'admin' }, cli),
-      refusal('invalid_input'),
+      refusal('invalid_request'),
     );
     t.equal(events.length, 1, 'no event for a refusal');
     t.ok(!serviceScope.match(/^cl_/), 'the service-wide scope is no client id');

@@ -7,14 +7,15 @@ import type { NewEvent, RequestContext } from '../../src/events/model.js';
 import { serviceScope, type Operator } from '../../src/operators/model.js';
 import { ConsoleSessions } from '../../src/operators/sessions.js';
 import { ConsoleSignIn } from '../../src/operators/sign-in.js';
-import { refuse, type DomainRefusal } from '../../src/shared/domain-error.js';
+import { refuse as refuseTotp } from '../../src/totp/refusals.js';
+import { refuse, type VerificationRefusal } from '../../src/verification/refusals.js';
 import { memorySessions } from '../helpers/memory-sessions.js';
 
 const start = Date.parse('2026-12-03T09:00:00Z');
 const request: RequestContext = { actor: 'operator', requestId: 'req-1', endUserIp: '198.51.100.7' };
 const own = { id: serviceScope, name: 'mailcode', allowedDomains: [], secondFactor: 'required' } as unknown as Client;
 
-function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}) {
+function setUp(options: { enrolled?: boolean; sendRefusal?: VerificationRefusal } = {}) {
   const ann: Operator = { id: 'op_ann', email: 'ann@ops.example', role: 'support', createdAt: start, disabledAt: null };
   const operators = new Map([[ann.id, ann]]);
   const { rows, port } = memorySessions();
@@ -34,8 +35,8 @@ function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}
       },
       async verifyCode(_client, _target, code) {
         if (code === '111111') return { assertion: 'jwt', expiresAt: start };
-        if (code === '999999') throw refuse({ kind: 'verification_locked' });
-        throw refuse({ kind: 'wrong_code', attemptsRemaining: 4 });
+        if (code === '999999') throw refuse({ kind: 'too_many_attempts' });
+        throw refuse({ kind: 'invalid_code', attemptsRemaining: 4 });
       },
     },
     totp: {
@@ -48,12 +49,12 @@ function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}
       }),
       async verify(_client, input) {
         if (input.code === '222222') return { assertion: 'jwt', expiresAt: start } as never;
-        if (input.code === '999999') throw refuse({ kind: 'factor_locked', retryAfterMs: 900_000 });
-        throw refuse({ kind: 'wrong_code', attemptsRemaining: 4 });
+        if (input.code === '999999') throw refuseTotp({ kind: 'too_many_attempts', retryAfterMs: 900_000 });
+        throw refuseTotp({ kind: 'invalid_code', attemptsRemaining: 4 });
       },
       async recover(_client, input) {
         if (input.recoveryCode === 'abcde-fghjk') return { assertion: 'jwt', expiresAt: start } as never;
-        throw refuse({ kind: 'wrong_code', attemptsRemaining: 4 });
+        throw refuseTotp({ kind: 'invalid_code', attemptsRemaining: 4 });
       },
       enroll: async () => ({
         enrollmentId: 'te_1',
@@ -64,7 +65,8 @@ function setUp(options: { enrolled?: boolean; sendRefusal?: DomainRefusal } = {}
       }),
       async confirm(_client, enrollmentId, code, _context, userRef) {
         confirmedFor.push(userRef);
-        if (enrollmentId !== 'te_1' || code !== '333333') throw refuse({ kind: 'wrong_code', attemptsRemaining: 4 });
+        if (enrollmentId !== 'te_1' || code !== '333333')
+          throw refuseTotp({ kind: 'invalid_code', attemptsRemaining: 4 });
         enrolled = true;
         return { enabled: true as const, recoveryCodes: ['aaaaa-bbbbb'] };
       },
@@ -114,7 +116,7 @@ t.test('any other address gets a cookie of the same shape with nothing behind it
 
 t.test('a refused send is recorded, and the answer is the same', async (t) => {
   const { signIn, events, stageOf } = setUp({
-    sendRefusal: { kind: 'send_limited', limit: 'email_hour', retryAfterMs: 60_000 },
+    sendRefusal: { kind: 'rate_limited', limit: 'email_hour', retryAfterMs: 60_000 },
   });
   const { cookie } = await signIn.begin('ann@ops.example', request);
   await signIn.settled();
@@ -127,7 +129,7 @@ t.test('a refused send is recorded, and the answer is the same', async (t) => {
       maskedEmail: 'a***@ops.example',
       actor: 'operator',
       actorId: 'op_ann',
-      data: { step: 'send', refusal: 'send_limited' },
+      data: { step: 'send', refusal: 'rate_limited' },
     },
   ]);
 });
@@ -147,8 +149,8 @@ t.test(
     t.same(
       events.map((e) => e.data),
       [
-        { step: 'code', refusal: 'wrong_code' },
-        { step: 'code', refusal: 'verification_locked' },
+        { step: 'code', refusal: 'invalid_code' },
+        { step: 'code', refusal: 'too_many_attempts' },
       ],
     );
     const next = await signIn.checkCode(cookie, '111111', request);

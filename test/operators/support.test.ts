@@ -6,7 +6,7 @@ import type { Client } from '../../src/clients/model.js';
 import type { RequestContext } from '../../src/events/model.js';
 import type { Operator } from '../../src/operators/model.js';
 import { actionContext, SupportService } from '../../src/operators/support.js';
-import { refuse } from '../../src/shared/domain-error.js';
+import { refuse } from '../../src/clients/refusals.js';
 
 const sam: Operator = { id: 'op_sam', email: 'sam@ops.example', role: 'support', createdAt: 0, disabledAt: null };
 const request = { requestId: 'req-9', ip: '127.0.0.1' };
@@ -145,7 +145,7 @@ t.test('every action needs a reason; it goes with the operator into the change',
   for (const reason of [undefined, '', '   ', 42, 'x'.repeat(501), 'line\u0000break']) {
     await t.rejects(
       support.liftSuppression(sam, 'cl_acme', 'p@acme.example', reason, request),
-      { name: 'DomainError', refusal: { kind: 'invalid_input' } },
+      { name: 'DomainError', refusal: { kind: 'invalid_request' } },
       JSON.stringify(reason),
     );
   }

@@ -10,6 +10,7 @@ import {
   SuppressionNotFoundError,
   TotpAlreadyEnabledError,
   TotpNotEnabledError,
+  VerificationCanceledError,
   deliveryNotice,
   deliveryReason,
   verifyAssertion,
@@ -72,6 +73,17 @@ await onEachDatabase(async (t) => {
     });
     t.equal(claims.email, 'fay@acme.example');
     await t.rejects(verifyAssertion(assertion, { ...options, replayStore }), { message: 'assertion already used' });
+
+    clock.advance(60_000);
+    const next = await client.sendCode({ email: 'fay@acme.example', purpose: 'login' });
+    await app.mailcode.worker.runOnce();
+    const nextCode = mail.codeFor('fay@acme.example');
+    await client.cancelVerification(next.verificationId);
+    const canceled = await client
+      .verifyCode({ verificationId: next.verificationId, code: nextCode })
+      .catch((e: unknown) => e);
+    t.type(canceled, VerificationCanceledError, 'a canceled verification is told apart from an expired one');
+    t.equal((canceled as VerificationCanceledError).code, 'verification_canceled');
   });
 
   t.test('the typed client: enrol an authenticator app, log in with it, recover, reset', async (t) => {

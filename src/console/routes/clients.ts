@@ -13,7 +13,9 @@ import { checkRecords } from '../../clients/dns.js';
 import { checkSettings } from '../../clients/settings.js';
 import { sampleMail } from '../../mail/preview.js';
 import { renderCodeMail, supportedLocales } from '../../mail/render.js';
+import { refuse as refuseClient } from '../../clients/refusals.js';
 import { DomainError } from '../../shared/domain-error.js';
+import { refuse as refuseWebhook } from '../../webhooks/refusals.js';
 import { askAgain, confirmed, type Confirmation } from '../confirm.js';
 import { afterChange, describeRefusal } from '../refusals.js';
 import type { ConsoleServices } from '../services.js';
@@ -135,7 +137,7 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
   app.post('/clients', admin, async (request, reply) => {
     const name = field(request, 'name', 1_000);
     try {
-      if (!name) throw new DomainError({ kind: 'invalid_input', detail: 'a client needs a name.' });
+      if (!name) throw refuseClient({ kind: 'invalid_request', detail: 'a client needs a name.' });
       const { client, apiKey } = await clients.create(
         { name, allowedDomains: domainsOf(field(request, 'domains', 4_000)) },
         consoleContext(request),
@@ -209,7 +211,7 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
     const endpoint = await webhooks.get(field(request, 'endpoint', 64));
     // Another client's endpoint is as unknown here as one that does not exist.
     if (!endpoint || endpoint.clientId !== id)
-      throw new DomainError({ kind: 'webhook_not_found', detail: 'no such webhook for this client' });
+      throw refuseWebhook({ kind: 'webhook_not_found', detail: 'no such webhook for this client' });
     return {
       notice: `Test event ${await webhooks.sendTest(endpoint.id, consoleContext(request))} queued for ${endpoint.url}; its delivery shows below.`,
     };

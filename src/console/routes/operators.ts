@@ -2,7 +2,7 @@
 // (their sessions end at once). The CLI does the same through the same service.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { operatorRoles, type OperatorRole } from '../../operators/model.js';
-import { DomainError } from '../../shared/domain-error.js';
+import { refuse } from '../../operators/refusals.js';
 import { consoleContext, field } from '../forms.js';
 import { afterChange } from '../refusals.js';
 import type { ConsoleServices } from '../services.js';
@@ -44,7 +44,7 @@ export function registerOperatorRoutes(app: FastifyInstance, services: ConsoleSe
   change('/operators/disable', async (request) => {
     const id = field(request, 'operator', 64);
     if (id === request.operatorSession!.operator.id)
-      throw new DomainError({ kind: 'invalid_input', detail: 'you cannot disable yourself: ask another admin.' });
+      throw refuse({ kind: 'invalid_request', detail: 'you cannot disable yourself: ask another admin.' });
     await operators.disable(id, consoleContext(request));
     return 'Disabled: their sessions have ended and they cannot sign in.';
   });

@@ -10,7 +10,7 @@ import { validationDetail, type AjvError } from '../validation-detail.js';
 
 function toProblem(error: FastifyError | ProblemError | DomainError): ProblemError {
   if (error instanceof ProblemError) return error;
-  if (error instanceof DomainError) return problemFor(error.refusal);
+  if (error instanceof DomainError) return problemFor(error);
   const outage = outageOf(error);
   if (outage) return problems.unavailable(outage.dependency);
   if (error.validation)

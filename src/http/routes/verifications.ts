@@ -36,7 +36,14 @@ export const verifyCode = operation({
   operationId: 'verifyCode',
   summary: 'Check a code and receive a signed verification assertion',
   responses: { 200: 'The code is right; the verification is now used.' },
-  problems: ['verificationNotFound', 'alreadyVerified', 'codeExpired', 'invalidCode', 'tooManyAttempts'],
+  problems: [
+    'verificationNotFound',
+    'alreadyVerified',
+    'codeExpired',
+    'verificationCanceled',
+    'invalidCode',
+    'tooManyAttempts',
+  ],
   examples: {
     byId: { verificationId: 'vf_3Jm0n0Wq8c6Qm0z5Yx1h2A', code: '123456' },
     byAddress: { email: 'alice@acme.example', purpose: 'login', code: '123456' },

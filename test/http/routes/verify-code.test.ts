@@ -226,7 +226,7 @@ await onEachDatabase(async (t) => {
     t.not(fresh.json().verificationId, verificationId);
   });
 
-  t.test('a canceled verification no longer accepts its code', async (t) => {
+  t.test('a canceled verification no longer accepts its code, and says it was canceled (not expired)', async (t) => {
     const { app, acme, verificationId, code, verifyCode } = await setup(t);
     const canceled = await app.inject({
       method: 'DELETE',
@@ -238,7 +238,10 @@ await onEachDatabase(async (t) => {
     t.equal(state.json().status, 'canceled');
     const response = await verifyCode(acme.apiKey, { verificationId, code });
     t.equal(response.statusCode, 410);
-    t.equal(response.json().code, 'code_expired');
+    t.equal(response.json().code, 'verification_canceled');
+    t.equal(response.json().title, 'Verification canceled');
+    const byAddress = await verifyCode(acme.apiKey, { email: 'alice@acme.example', purpose: 'signup', code });
+    t.equal(byAddress.json().code, 'verification_canceled', 'by address too');
   });
 
   t.test('the signing key is an Ed25519 key with a kid', async (t) => {

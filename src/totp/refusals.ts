@@ -1,0 +1,51 @@
+// What an authenticator app's enrolment, sign-in and recovery refuse.
+import { type InvalidRequest, invalidRequest, type RefusalTable, refuser } from '../shared/domain-error.js';
+
+export type TotpRefusal =
+  | InvalidRequest
+  | { kind: 'invalid_code'; attemptsRemaining: number }
+  /** The factor refuses codes until `retryAfterMs` has passed. */
+  | { kind: 'too_many_attempts'; retryAfterMs: number }
+  | { kind: 'totp_not_enabled' }
+  | { kind: 'totp_already_enabled' }
+  | { kind: 'enrollment_not_found' };
+
+export const totpRefusals: RefusalTable<TotpRefusal> = {
+  invalid_request: invalidRequest,
+  invalid_code: {
+    status: 422,
+    title: 'Invalid code',
+    means: 'the code is wrong (for an authenticator, also a replayed or used one), with `attemptsRemaining`',
+    body: 'InvalidCodeProblem',
+    detail: () => 'The code is not correct.',
+    extra: (r) => ({ attemptsRemaining: r.attemptsRemaining }),
+  },
+  too_many_attempts: {
+    status: 429,
+    title: 'Too many attempts',
+    means: 'the factor is locked for a while, with `retryAfter` and Retry-After',
+    body: 'RateLimitedProblem',
+    detail: () => 'Too many wrong codes for this factor; try again later.',
+    retryAfterMs: (r) => r.retryAfterMs,
+  },
+  totp_not_enabled: {
+    status: 404,
+    title: 'Authenticator app not enabled',
+    means: 'the user has no authenticator app',
+    detail: () => 'This user has no authenticator app enabled.',
+  },
+  totp_already_enabled: {
+    status: 409,
+    title: 'Authenticator app already enabled',
+    means: "reset the user's factor first",
+    detail: () => 'This user already has an authenticator app; reset it first to enrol another.',
+  },
+  enrollment_not_found: {
+    status: 404,
+    title: 'Enrollment not found',
+    means: 'unknown or expired enrolment',
+    detail: () => 'No such pending enrollment for this client (they expire after 10 minutes).',
+  },
+};
+
+export const refuse = refuser(totpRefusals);
