@@ -27,7 +27,6 @@ export const recoveryCodeCount = 10;
 const recoveryAlphabet = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i: read aloud and typed by people
 
 /** Changes asked for through the API are the portal's. */
-const portal: RequestContext = { actor: 'portal', requestId: null };
 
 export interface TotpServiceDeps {
   factors: TotpFactorsPort;
@@ -110,13 +109,7 @@ export class TotpService {
   }
 
   /** `userRef`, when given, must be the enrolment's (the console confirms an operator's own enrolment only). */
-  async confirm(
-    client: Client,
-    enrollmentId: string,
-    code: string,
-    context: RequestContext = portal,
-    userRef?: string,
-  ) {
+  async confirm(client: Client, enrollmentId: string, code: string, context: RequestContext, userRef?: string) {
     const { factors, now } = this.deps;
     const factor = await factors.get(enrollmentId, client.id);
     if (
@@ -151,7 +144,7 @@ export class TotpService {
   }
 
   /** Two round trips: the attempt is counted as the factor is read, then the step is accepted. */
-  async verify(client: Client, input: { userRef: string; code: string }, context: RequestContext = portal) {
+  async verify(client: Client, input: { userRef: string; code: string }, context: RequestContext) {
     const { factor, attempts } = await this.countAttempt(client, input.userRef);
     await this.checkCode(
       factor,
@@ -163,7 +156,7 @@ export class TotpService {
     return this.assert(client, factor, 'totp');
   }
 
-  async recover(client: Client, input: { userRef: string; recoveryCode: string }, context: RequestContext = portal) {
+  async recover(client: Client, input: { userRef: string; recoveryCode: string }, context: RequestContext) {
     const { factors, now } = this.deps;
     const { factor, attempts } = await this.countAttempt(client, input.userRef);
     // The hash under each key of the rotation list: a code issued before a CODE_SECRET rotation still works.
@@ -207,7 +200,7 @@ export class TotpService {
   }
 
   /** Support's reset when a phone is lost: the factor and its recovery codes are gone. */
-  async reset(client: Client, userRef: string, context: RequestContext = portal) {
+  async reset(client: Client, userRef: string, context: RequestContext) {
     const removed = await this.deps.factors.removeAll(client.id, userRef, [
       this.event('authenticator.reset', { clientId: client.id, userRef }, context),
     ]);
@@ -218,7 +211,7 @@ export class TotpService {
     );
   }
 
-  async regenerateRecoveryCodes(client: Client, userRef: string, context: RequestContext = portal) {
+  async regenerateRecoveryCodes(client: Client, userRef: string, context: RequestContext) {
     const factor = await this.activeFactor(client, userRef);
     const recoveryCodes = this.newRecoveryCodes();
     const regenerated = this.event('recovery_codes.regenerated', factor, context, {

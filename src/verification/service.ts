@@ -84,7 +84,6 @@ const bindingShape = new RegExp(browserBindingPattern);
 const badBinding = 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.';
 
 /** Changes asked for through the API are the portal's. */
-const portal: RequestContext = { actor: 'portal', requestId: null };
 
 export class VerificationService {
   private readonly decoy: Verification;
@@ -112,7 +111,7 @@ export class VerificationService {
   async sendCode(
     client: Client,
     input: SendCodeInput,
-    context: RequestContext = portal,
+    context: RequestContext,
   ): Promise<{ verification: Verification; resendAfter: number }> {
     const { limits } = this.deps;
     const logger = context.log ?? this.deps.logger;
@@ -194,7 +193,7 @@ export class VerificationService {
     client: Client,
     target: VerificationTarget,
     code: string,
-    context: RequestContext = portal,
+    context: RequestContext,
   ): Promise<{ assertion: string; expiresAt: number }> {
     const logger = context.log ?? this.deps.logger;
     const now = this.deps.now();
@@ -280,7 +279,7 @@ export class VerificationService {
   async verifyLink(
     client: Client,
     input: VerifyLinkInput,
-    context: RequestContext = portal,
+    context: RequestContext,
   ): Promise<{ assertion: string; expiresAt: number }> {
     const logger = context.log ?? this.deps.logger;
     if (!tokenShape.test(input.token))
@@ -394,7 +393,7 @@ export class VerificationService {
     };
   }
 
-  async cancelVerification(client: Client, id: string, context: RequestContext = portal): Promise<void> {
+  async cancelVerification(client: Client, id: string, context: RequestContext): Promise<void> {
     const result = await this.deps.verifications.cancel(id, client.id, this.deps.now(), context);
     if (result === 'not_found') throw refuse({ kind: 'verification_not_found' });
     if (result === 'already_verified') throw refuse({ kind: 'already_verified' });

@@ -1,4 +1,4 @@
-import { build, byCommandLine, unthrottled } from '../helpers/build.js';
+import { build, byCommandLine, byPortal, unthrottled } from '../helpers/build.js';
 import { ConsoleBrowser } from '../helpers/console.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
@@ -220,6 +220,7 @@ await onEachDatabase(async (t) => {
       acme,
       enrolment.enrollmentId,
       phone.generate({ timestamp: app.mailcode.config ? Date.parse('2026-03-02T09:00:00.000Z') : 0 }),
+      byPortal,
     );
     const refused = await browser.get(`/console/people?q=dana@gmail.com&client=${acme.id}`);
     t.match(
@@ -318,7 +319,12 @@ await onEachDatabase(async (t) => {
       const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-7', accountName: 'pat@acme.example' });
       const OTPAuth = await import('otpauth');
       const phone = OTPAuth.URI.parse(enrolment.otpauthUri) as InstanceType<typeof OTPAuth.TOTP>;
-      await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: clock.now() }));
+      await app.mailcode.totp.confirm(
+        acme,
+        enrolment.enrollmentId,
+        phone.generate({ timestamp: clock.now() }),
+        byPortal,
+      );
       const found = await browser.get('/console/people?q=u-7');
       t.match(
         found.body,

@@ -90,6 +90,9 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
   });
 }
 
+/** What a test does as a portal is recorded as the API records a portal's request. */
+export const byPortal = { actor: 'portal', requestId: null } as const;
+
 /** What a test does as the operator is recorded as `mailcode …` commands record it. */
 export { byCommandLine };
 

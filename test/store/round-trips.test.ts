@@ -5,7 +5,7 @@
 import pg from 'pg';
 
 import * as OTPAuth from 'otpauth';
-import { build } from '../helpers/build.js';
+import { build, byPortal } from '../helpers/build.js';
 import { onPostgresOnly } from '../helpers/databases.js';
 
 await onPostgresOnly(async (t) => {
@@ -47,37 +47,37 @@ await onPostgresOnly(async (t) => {
     };
 
     // Warm: each pooled connection prepares its statements once.
-    for (let i = 0; i < 3; i++) await verification.sendCode(acme, { email: `warm${i}@acme.example` });
+    for (let i = 0; i < 3; i++) await verification.sendCode(acme, { email: `warm${i}@acme.example` }, byPortal);
 
     const send = await roundTrips(socket, () =>
-      verification.sendCode(acme, { email: 'a@acme.example', endUserIp: '203.0.113.7' }),
+      verification.sendCode(acme, { email: 'a@acme.example', endUserIp: '203.0.113.7' }, byPortal),
     );
     t.ok(send.database <= 2, `a first send: ${send.database} database round trips`);
     t.ok(send.redis <= 1, `a first send: ${send.redis} Redis round trip`);
 
     await advance(61_000);
     const resend = await roundTrips(socket, () =>
-      verification.sendCode(acme, { email: 'a@acme.example', endUserIp: '203.0.113.7' }),
+      verification.sendCode(acme, { email: 'a@acme.example', endUserIp: '203.0.113.7' }, byPortal),
     );
     t.ok(
       resend.database <= 2 && resend.redis <= 1,
       `a resend joining the pending verification: ${resend.database} and ${resend.redis}`,
     );
 
-    const sent = await verification.sendCode(acme, { email: 'b@acme.example' });
+    const sent = await verification.sendCode(acme, { email: 'b@acme.example' }, byPortal);
     await app.mailcode.worker.runOnce();
     const code = mail.codeFor('b@acme.example');
     const wrongCode = code === '000000' ? '000001' : '000000';
     const wrong = await roundTrips(socket, () =>
-      verification.verifyCode(acme, { verificationId: sent.verification.id }, wrongCode).catch(() => {}),
+      verification.verifyCode(acme, { verificationId: sent.verification.id }, wrongCode, byPortal).catch(() => {}),
     );
     t.ok(wrong.database <= 2 && wrong.redis <= 1, `a wrong code: ${wrong.database} and ${wrong.redis}`);
     const right = await roundTrips(socket, () =>
-      verification.verifyCode(acme, { verificationId: sent.verification.id }, code),
+      verification.verifyCode(acme, { verificationId: sent.verification.id }, code, byPortal),
     );
     t.ok(right.database <= 2 && right.redis <= 1, `a right code: ${right.database} and ${right.redis}`);
     const unknown = await roundTrips(socket, () =>
-      verification.verifyCode(acme, { verificationId: 'vf_unknown' }, code).catch(() => {}),
+      verification.verifyCode(acme, { verificationId: 'vf_unknown' }, code, byPortal).catch(() => {}),
     );
     t.ok(unknown.database <= 2 && unknown.redis <= 1, `an unknown id: ${unknown.database} and ${unknown.redis}`);
 
@@ -87,10 +87,10 @@ await onPostgresOnly(async (t) => {
       digits: 6,
       period: 30,
     });
-    await totp.confirm(acme, enrollment.enrollmentId, authenticator.generate({ timestamp: clock.now() }));
+    await totp.confirm(acme, enrollment.enrollmentId, authenticator.generate({ timestamp: clock.now() }), byPortal);
     await advance(30_000);
     const totpVerify = await roundTrips(socket, () =>
-      totp.verify(acme, { userRef: 'user-1', code: authenticator.generate({ timestamp: clock.now() }) }),
+      totp.verify(acme, { userRef: 'user-1', code: authenticator.generate({ timestamp: clock.now() }) }, byPortal),
     );
     t.ok(
       totpVerify.database <= 2 && totpVerify.redis <= 1,
