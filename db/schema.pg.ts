@@ -55,6 +55,8 @@ export const verifications = pgTable(
     expiresAt: millis('expires_at').notNull(),
     verifiedAt: millis('verified_at'),
     verifiedWith: text('verified_with'),
+    /** The portal's reference of the person the address is proven for, when the send named one. */
+    userRef: text('user_ref'),
   },
   (t) => [
     index('verifications_lookup').on(t.clientId, t.email, t.purpose, t.createdAt),
@@ -99,9 +101,15 @@ export const outbox = pgTable(
   'outbox',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    verificationId: text('verification_id')
-      .notNull()
-      .references(() => verifications.id, { onDelete: 'cascade' }),
+    /** The code's verification; none for a mail of another kind (a notice). */
+    verificationId: text('verification_id').references(() => verifications.id, { onDelete: 'cascade' }),
+    /** What kind of mail (mail/kinds/): code, authenticator_removed. */
+    kind: text('kind').notNull().default('code'),
+    /** A notice's client and recipient (a code's are its verification's). */
+    clientId: text('client_id').references(() => clients.id),
+    email: text('email'),
+    /** The person a notice is about (the portal's user reference): its events' subject. */
+    userRef: text('user_ref'),
     status: text('status').notNull(),
     payload: text('payload'),
     attempts: integer('attempts').notNull().default(0),
@@ -358,4 +366,22 @@ export const consoleSessions = pgTable(
     lastSeenAt: millis('last_seen_at').notNull(),
   },
   (t) => [index('console_sessions_operator').on(t.operatorId), index('console_sessions_seen').on(t.lastSeenAt)],
+);
+
+/** The company addresses a person of a client (the portal's user reference) has proven, with a code or a link. */
+export const personAddresses = pgTable(
+  'person_addresses',
+  {
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    userRef: text('user_ref').notNull(),
+    email: text('email').notNull(),
+    /** What the last proof was for: signup | login. */
+    purpose: text('purpose').notNull(),
+    provenAt: millis('proven_at').notNull(),
+    /** The verification that proved it last. */
+    verificationId: text('verification_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.userRef, t.email] }), index('person_addresses_email').on(t.email)],
 );

@@ -18,6 +18,7 @@ const rank: Record<string, number> = {
   events: 1,
   suppression: 1,
   operators: 1,
+  people: 1,
   mail: 2,
   webhooks: 2,
   store: 3,
@@ -27,7 +28,17 @@ const rank: Record<string, number> = {
   cli: 6,
   qa: 5,
 };
-const domain = ['clients', 'verification', 'totp', 'assertions', 'retention', 'events', 'suppression', 'operators'];
+const domain = [
+  'clients',
+  'verification',
+  'totp',
+  'assertions',
+  'retention',
+  'events',
+  'suppression',
+  'operators',
+  'people',
+];
 /** Packages that are HTTP, SQL or mail rendering: the edges' business, never the domain's. */
 const edgePackages = /^(fastify|@fastify\/|fastify-plugin|drizzle-orm|better-sqlite3|pg|ioredis|eta|nodemailer)(\/|$)/;
 

@@ -47,6 +47,8 @@ export interface VerifiedEmail {
   verifiedAt: number | null;
   /** The code typed (the default), or the continue link clicked. */
   verifiedWith?: 'code' | 'link' | null;
+  /** The person the code was sent for (people/): the `user_ref` claim. */
+  userRef?: string | null;
 }
 
 /**
@@ -73,6 +75,8 @@ export function signAssertion(
     purpose: verification.purpose,
     ...method(verification, sameBrowser),
     auth_time: Math.floor((verification.verifiedAt ?? nowMs) / 1000),
+    // The same claim as an authenticator's assertion: one person, whatever proved them.
+    ...(verification.userRef ? { user_ref: verification.userRef } : {}),
   };
   return sign(
     keys,
@@ -87,7 +91,7 @@ export type SecondFactorMethod = 'totp' | 'recovery_code';
 
 /**
  * The assertion of an authenticator-app code (or a recovery code): the subject is the
- * portal's own user reference, and `verification_method` says which of the two was shown.
+ * portal's own user reference (and `user_ref` says it too, as an email assertion of the person does), and `verification_method` says which of the two was shown.
  * `amr: ["otp"]` (RFC 8176) for both: each is a one-time password.
  */
 export function signSecondFactorAssertion(
@@ -96,6 +100,11 @@ export function signSecondFactorAssertion(
   options: AssertionOptions,
   nowMs: number,
 ) {
-  const claims = { amr: ['otp'], verification_method: subject.method, auth_time: Math.floor(nowMs / 1000) };
+  const claims = {
+    amr: ['otp'],
+    verification_method: subject.method,
+    auth_time: Math.floor(nowMs / 1000),
+    user_ref: subject.userRef,
+  };
   return sign(keys, claims, { audience: subject.clientId, subject: subject.userRef, jti: newId('as') }, options, nowMs);
 }

@@ -1,6 +1,7 @@
 // The HTTP face of a wired mailcode (main/wiring.ts): a Fastify instance that never
 // listens, so tests and the server run the very same app. Read top to bottom, it is the
 // table of contents of the API: bounds, errors, headers, auth, docs, then the routes.
+import type { PeopleService } from '../people/service.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -36,6 +37,7 @@ export interface HttpServices {
   clients: ClientsService;
   verification: VerificationService;
   totp: TotpService;
+  people: PeopleService;
   events: EventsService;
   suppressions: SuppressionService;
   /** Readiness: whether the database answers, and whether mail can leave. */
@@ -100,6 +102,7 @@ export async function buildHttpApp(services: HttpServices): Promise<FastifyInsta
     totp: services.totp,
     events: services.events,
     suppressions: services.suppressions,
+    people: services.people,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
     redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),

@@ -5,6 +5,7 @@
 import { stringify } from 'yaml';
 import * as common from './schemas/common.js';
 import * as events from './schemas/events.js';
+import * as people from './schemas/people.js';
 import * as suppressions from './schemas/suppressions.js';
 import * as pub from './schemas/public.js';
 import * as totp from './schemas/totp.js';
@@ -14,6 +15,7 @@ import { problemKinds, type ProblemName } from './problems.js';
 import { metricsOperation } from './plugins/metrics.js';
 import { docsOperations } from './routes/docs.js';
 import { eventOperations } from './routes/events.js';
+import { peopleOperations } from './routes/people.js';
 import { publicOperations } from './routes/public.js';
 import { suppressionOperations } from './routes/suppressions.js';
 import { totpOperations } from './routes/totp.js';
@@ -23,7 +25,7 @@ type Json = Record<string, unknown>;
 
 /** The named schemas of the contract, in the order the document lists them. */
 const schemas: Record<string, object> = {
-  UserRef: totp.UserRef,
+  UserRef: common.UserRef,
   TotpEnrollmentRequest: totp.TotpEnrollmentRequest,
   TotpEnrollment: totp.TotpEnrollment,
   TotpConfirmRequest: totp.TotpConfirmRequest,
@@ -34,6 +36,8 @@ const schemas: Record<string, object> = {
   TotpStatus: totp.TotpStatus,
   RecoveryCodes: totp.RecoveryCodes,
   RecoveryCodesResponse: totp.RecoveryCodesResponse,
+  ProvenAddress: people.ProvenAddress,
+  Person: people.Person,
   Purpose: common.Purpose,
   VerificationId: common.VerificationId,
   Email: common.Email,
@@ -99,6 +103,7 @@ const retryAfter = { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } 
 const operations: Operation[] = [
   ...verificationOperations,
   ...totpOperations,
+  ...peopleOperations,
   ...publicOperations.slice(0, 2),
   ...eventOperations,
   ...suppressionOperations,

@@ -1,28 +1,31 @@
-// The audit events of a code mail's delivery, as the worker records them.
+// The audit events of a mail's delivery (a code's, or a notice's), as the worker records them.
 import { byMailcode, event, type NewEvent } from '../events/model.js';
 import { maskEmail } from '../verification/email-address.js';
 import type { GivenUpMail } from './outbox.js';
 
-const about = (mail: { verificationId: string; clientId: string }, email: string) => ({
+/** Whose mail it is: a code's verification, or the person a notice is about. */
+type MailSubject = { verificationId: string | null; userRef: string | null; clientId: string };
+
+const about = (mail: MailSubject, email: string) => ({
   clientId: mail.clientId,
-  subject: mail.verificationId,
+  subject: mail.verificationId ?? mail.userRef ?? 'mail',
   maskedEmail: maskEmail(email),
 });
 
 export const mailEvents = {
   sent: (
-    mail: { verificationId: string; clientId: string },
+    mail: MailSubject,
     email: string,
     at: number,
     data: { attempt: number; reply: string | null; queueId: string | null },
   ): NewEvent => event('mail.sent', at, about(mail, email), byMailcode, data),
   deferred: (
-    mail: { verificationId: string; clientId: string },
+    mail: MailSubject,
     email: string,
     at: number,
     data: { attempt: number; reply: string; enhancedStatus: string | null; retryAt: number },
   ): NewEvent => event('mail.deferred', at, about(mail, email), byMailcode, data),
-  failed: (mail: { verificationId: string; clientId: string }, email: string, at: number, reason: string): NewEvent =>
+  failed: (mail: MailSubject, email: string, at: number, reason: string): NewEvent =>
     event('mail.failed', at, about(mail, email), byMailcode, { reason }),
 
   /** A bounce: the mail bounced, the address is suppressed, and every other queued mail to it is dropped. */

@@ -5,7 +5,11 @@ import type { NewEvent } from '../events/model.js';
 
 export interface OutboxMail {
   id: number;
-  verificationId: string;
+  /** What kind of mail (mail/kinds/); a code's has its verification, another kind has none. */
+  kind: string;
+  verificationId: string | null;
+  /** The person a notice is about (its events' subject); a code's subject is its verification. */
+  userRef: string | null;
   clientId: string;
   payload: string;
   attempts: number;
@@ -18,7 +22,8 @@ export interface OutboxMail {
 /** A mail given up on, for the events that record it. */
 export interface GivenUpMail {
   id: number;
-  verificationId: string;
+  verificationId: string | null;
+  userRef: string | null;
   clientId: string;
   email: string;
 }

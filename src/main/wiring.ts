@@ -24,6 +24,7 @@ import { Metrics } from '../shared/metrics.js';
 import { deriveKeys } from '../shared/secrets.js';
 import type { Store } from '../store/store.js';
 import { TotpService } from '../totp/service.js';
+import { PeopleService } from '../people/service.js';
 import type { SendLimits } from '../verification/model.js';
 import { dayMs } from '../verification/limits.js';
 import { VerificationService } from '../verification/service.js';
@@ -327,6 +328,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     now,
     logger: logger.child({ component: 'totp' }),
   });
+  const people = new PeopleService(store.people, totp);
   const { consoleSessions } = operator;
   const consoleServices: ConsoleServices = {
     sessions: consoleSessions,
@@ -372,6 +374,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     redis,
     verification,
     totp,
+    people,
     ping: () => store.ping(),
     mailWarnings: async () => [...(await unaligned()), ...(await relayWarnings())],
     webhookWorker,

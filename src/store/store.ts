@@ -7,6 +7,7 @@ import type { EventsPort } from '../events/ports.js';
 import type { OutboxPort } from '../mail/outbox.js';
 import type { MaintenancePort } from '../retention/ports.js';
 import type { OperatorsPort } from '../operators/ports.js';
+import type { PeoplePort } from '../people/ports.js';
 import type { ConsoleSessionsPort } from '../operators/sessions.js';
 import type { SuppressionsPort } from '../suppression/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
@@ -24,6 +25,7 @@ export interface Store {
   readonly events: EventsPort;
   readonly suppressions: SuppressionsPort;
   readonly webhooks: WebhooksPort;
+  readonly people: PeoplePort;
   readonly maintenance: MaintenancePort;
   readonly operators: OperatorsPort;
   readonly consoleSessions: ConsoleSessionsPort;

@@ -9,6 +9,7 @@ import { operations, type Flow } from './flow.js';
 import { bucketStart, wrongCodesWindowMs } from './limits.js';
 import { closedBecause, type AttemptOutcome } from './model.js';
 import type { AttemptOps, AttemptRequest, CounterIncrement } from './ports.js';
+import { provenBy } from './proven.js';
 
 /**
  * Every client's decoy verification (made with the client, db/migrations/*_decoy_verifications):
@@ -58,6 +59,7 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
         ...probe,
         count: [increment(`${unknownIdCounter}${request.clientId}`, now)],
         events: [],
+        proven: null,
       });
       return { kind: 'not_found' };
     }
@@ -93,6 +95,8 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
       // verification after verification still runs out (sends pause; see send-flow.ts).
       count: matched ? [] : [increment(`wrong:${verification.email}`, now)],
       events,
+      // A right code proves the address for the person the code was sent for, if any.
+      proven: matched ? provenBy(verification, now) : null,
     });
     if (written) {
       return matched

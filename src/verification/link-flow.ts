@@ -9,6 +9,7 @@ import { operations, type Flow } from './flow.js';
 import { bucketStart, hourMs, retryAfterInBuckets, windowStart } from './limits.js';
 import { closedBecause, type LinkOutcome, type Verification } from './model.js';
 import type { LinkOps, LinkRequest } from './ports.js';
+import { provenBy } from './proven.js';
 
 const op = operations<LinkOps>();
 
@@ -67,6 +68,7 @@ export function* linkFlow(request: LinkRequest): Flow<LinkOps, LinkOutcome> {
           sameBrowser,
         }),
       ],
+      proven: provenBy(v, now),
     });
     if (written) return { kind: 'verified', verification: written, sameBrowser };
     // An attempt was counted between the read and the write: read again (each lost round is

@@ -23,6 +23,8 @@ export interface Verification {
   verifiedAt: number | null;
   /** What verified it: the code typed, or the continue link clicked. */
   verifiedWith: VerifiedWith | null;
+  /** The portal's reference of the person this address is being proven for, when the send named one. */
+  userRef: string | null;
 }
 
 export type VerifiedWith = 'code' | 'link';

@@ -2,6 +2,7 @@
 // steps against the database: read everything the decision needs (load*), then write the
 // whole outcome at once (commit*), guarded by what the decision assumed. The rules between
 // the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
+import type { ProvenAddress } from './proven.js';
 import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
 import type {
@@ -106,6 +107,8 @@ export interface Counted {
 export interface SendWrite {
   clientId: string;
   email: string;
+  /** The person the address is being proven for: a first send records it, a resend that names one replaces it. */
+  userRef: string | null;
   ip: string | null;
   now: number;
   expiresAt: number;
@@ -181,6 +184,8 @@ export interface AttemptWrite {
   count: CounterIncrement[];
   /** The audit events of the outcome (verified, locked), written only with it. */
   events: NewEvent[];
+  /** The address a right code proved for a person (people/), written only with the outcome. */
+  proven: ProvenAddress | null;
 }
 
 export interface AttemptOps {
@@ -215,6 +220,8 @@ export interface LinkOps {
 export interface SendRequest {
   clientId: string;
   email: string;
+  /** The person the portal sends this code for (people/), when it names one. */
+  userRef: string | null;
   /** The address's domain (punycode), for the per-domain limit. */
   domain: string;
   purpose: Purpose;

@@ -161,6 +161,7 @@ export function* sendFlow(request: SendRequest): Flow<SendOps, SendOutcome> {
       now,
       expiresAt,
       codeHash: request.codeHashFor(target.id),
+      userRef: request.userRef,
       link: request.link,
       payload: request.payloadFor(target),
       guard: state.guard,

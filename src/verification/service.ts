@@ -70,6 +70,8 @@ export interface SendCodeInput {
   endUserIp?: string;
   /** The hash of a random value the portal keeps in an HttpOnly cookie of the browser that asked: its continue link works there. */
   browserBinding?: string;
+  /** The portal's reference of the person this address is proven for: a right code records it (people/) and the assertion says it. */
+  userRef?: string;
 }
 
 export interface VerifyLinkInput {
@@ -104,6 +106,7 @@ export class VerificationService {
       expiresAt: 0,
       verifiedAt: 0,
       verifiedWith: null,
+      userRef: null,
     };
   }
 
@@ -133,6 +136,7 @@ export class VerificationService {
     const outcome = await this.deps.verifications.send({
       clientId: client.id,
       email: address.email,
+      userRef: input.userRef ?? null,
       domain: address.domain,
       purpose,
       locale: this.deps.resolveLocale(input.locale, client.defaultLocale),

@@ -1,5 +1,6 @@
 // The verification ports in memory, for the flows' unit tests: the rules run exactly as
 // they do on a database, without one. Writes can be made to lose a race on purpose.
+import type { ProvenAddress } from '../../src/verification/proven.js';
 import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
 import type { SendLimits, Verification } from '../../src/verification/model.js';
 import type { NewEvent } from '../../src/events/model.js';
@@ -49,13 +50,16 @@ export function withPendingVerification(now: number, changes: Partial<Verificati
     expiresAt: now + 600_000,
     verifiedAt: null,
     verifiedWith: null,
+    userRef: null,
     ...changes,
-  });
+  } as Verification);
   store.codes.set('vf_1', ['right']);
   return store;
 }
 
 export class MemoryVerifications {
+  /** The addresses right codes proved for people, as the stores record them with the verification. */
+  readonly proven: ProvenAddress[] = [];
   /** The client's decoy verification, made on first use here (the databases make it with the client). */
   decoyOf(clientId: string): Verification {
     const id = decoyVerificationId(clientId);
@@ -76,6 +80,7 @@ export class MemoryVerifications {
       expiresAt: 8_640_000_000_000_000,
       verifiedAt: null,
       verifiedWith: null,
+      userRef: null,
     };
     this.verifications.set(id, decoy);
     this.codes.set(id, ['decoy-hash-nothing-matches']);
@@ -165,7 +170,13 @@ export class MemoryVerifications {
       if (v.kind === 'join') {
         const pending = this.verifications.get(v.id);
         if (pending?.status !== 'pending' || pending.expiresAt <= w.now) return undefined;
-        verification = { ...pending, lastSentAt: w.now, expiresAt: w.expiresAt, sendCount: pending.sendCount + 1 };
+        verification = {
+          ...pending,
+          lastSentAt: w.now,
+          expiresAt: w.expiresAt,
+          sendCount: pending.sendCount + 1,
+          userRef: w.userRef ?? pending.userRef,
+        };
         this.codes.set(v.id, [...(this.codes.get(v.id) ?? []), w.codeHash].slice(-v.keepCodes));
         this.links.set(v.id, [...(this.links.get(v.id) ?? []), ...(w.link ? [w.link] : [])].slice(-v.keepCodes));
       } else {
@@ -184,6 +195,7 @@ export class MemoryVerifications {
           expiresAt: w.expiresAt,
           verifiedAt: null,
           verifiedWith: null,
+          userRef: w.userRef,
         };
         this.codes.set(v.id, [w.codeHash]);
         this.links.set(v.id, w.link ? [w.link] : []);
@@ -240,6 +252,7 @@ export class MemoryVerifications {
         row.verifiedAt = w.now;
         row.verifiedWith = w.verifiedWith;
         this.codes.delete(w.id);
+        if (w.proven) this.proven.push(w.proven);
       }
       this.events.push(...w.events);
       return { ...row };

@@ -62,6 +62,7 @@ await onEachDatabase(async (t) => {
     store.verifications.send({
       clientId: 'cl_a',
       email: 'a@acme.example',
+      userRef: null,
       domain: 'acme.example',
       purpose: 'login',
       locale: 'en',
@@ -679,7 +680,7 @@ await onEachDatabase(async (t) => {
     const sentEvent = {
       type: 'mail.sent' as const,
       clientId: 'cl_a',
-      subject: claimed[0]!.verificationId,
+      subject: claimed[0]!.verificationId!,
       maskedEmail: 'o***@acme.example',
       requestId: null,
       actor: 'mailcode' as const,
@@ -689,7 +690,7 @@ await onEachDatabase(async (t) => {
     await outbox.markSent(claimed[0]!.id, now + 21_000, { reply: '250 2.0.0 Ok: queued as Q1', queueId: 'Q1' }, [
       sentEvent,
     ]);
-    t.match(await store.verifications.get(claimed[0]!.verificationId, 'cl_a'), {
+    t.match(await store.verifications.get(claimed[0]!.verificationId!, 'cl_a'), {
       delivery: {
         status: 'sent',
         attempts: 1,
@@ -702,7 +703,7 @@ await onEachDatabase(async (t) => {
     t.match(
       await store.events.list({
         clientId: 'cl_a',
-        subject: claimed[0]!.verificationId,
+        subject: claimed[0]!.verificationId!,
         types: ['mail.sent'],
         limit: 10,
       }),
@@ -715,7 +716,7 @@ await onEachDatabase(async (t) => {
       { reply: '451 4.3.0 try later', enhancedStatus: '4.3.0' },
       [],
     );
-    t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), {
+    t.match(await store.verifications.get(claimed[1]!.verificationId!, 'cl_a'), {
       delivery: {
         status: 'queued',
         attempts: 1,
@@ -736,7 +737,7 @@ await onEachDatabase(async (t) => {
       'a claimed mail names its client and how long that client suppresses',
     );
     await outbox.markFailed(claimed[1]!.id, 'no such key opens it', []);
-    t.match(await store.verifications.get(claimed[1]!.verificationId, 'cl_a'), {
+    t.match(await store.verifications.get(claimed[1]!.verificationId!, 'cl_a'), {
       delivery: { status: 'failed', attempts: 2, lastError: 'no such key opens it' },
     });
     t.equal(await outbox.countQueued(), 1);
@@ -748,7 +749,7 @@ await onEachDatabase(async (t) => {
         now + 600_000,
         (m) => (
           given.push(`${m.clientId}:${m.email}`),
-          [{ ...sentEvent, type: 'mail.failed', subject: m.verificationId, at: now + 600_000 }]
+          [{ ...sentEvent, type: 'mail.failed', subject: m.verificationId!, at: now + 600_000 }]
         ),
       ),
       1,
@@ -787,7 +788,7 @@ await onEachDatabase(async (t) => {
               {
                 type: 'mail.bounced',
                 clientId: bounced.clientId,
-                subject: bounced.verificationId,
+                subject: bounced.verificationId!,
                 maskedEmail: null,
                 requestId: null,
                 actor: 'mailcode',

@@ -14,6 +14,7 @@ function request(now: number, overrides: Partial<SendRequest> = {}): SendRequest
   return {
     clientId: 'cl_acme',
     email: 'a@acme.example',
+    userRef: null,
     domain: 'acme.example',
     purpose: 'login',
     locale: 'en',

@@ -24,6 +24,7 @@ const send = (store: MemoryVerifications, now: number) =>
     sendFlow({
       ...base,
       locale: 'en',
+      userRef: null,
       endUserIp: null,
       now,
       newVerificationId: `vf_${++ids}`,

@@ -2,11 +2,13 @@
 // counts first, then the key is checked, then the routes of each resource run.
 import type { FastifyInstance } from 'fastify';
 import type { EventsService } from '../../events/service.js';
+import type { PeopleService } from '../../people/service.js';
 import type { SuppressionService } from '../../suppression/service.js';
 import type { TotpService } from '../../totp/service.js';
 import type { VerificationService } from '../../verification/service.js';
 import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/client-rate-limit.js';
 import { registerEventRoutes } from './events.js';
+import { registerPeopleRoutes } from './people.js';
 import { registerSuppressionRoutes } from './suppressions.js';
 import { registerTotpRoutes } from './totp.js';
 import { registerVerificationRoutes } from './verifications.js';
@@ -14,6 +16,7 @@ import { registerVerificationRoutes } from './verifications.js';
 export interface ClientApiOptions {
   verification: VerificationService;
   totp: TotpService;
+  people: PeopleService;
   events: EventsService;
   suppressions: SuppressionService;
   requestsPerSecond: number;
@@ -27,6 +30,7 @@ export default async function clientApi(scope: FastifyInstance, options: ClientA
   scope.addHook('onRequest', scope.authenticate);
   registerVerificationRoutes(scope, options.verification, options.events);
   registerTotpRoutes(scope, options.totp);
+  registerPeopleRoutes(scope, options.people);
   registerEventRoutes(scope, options.events);
   registerSuppressionRoutes(scope, options.suppressions);
 }

@@ -122,3 +122,11 @@ export const UndeliverableProblem = Type.Object({
   suppressedUntil: Type.String({ format: 'date-time' }),
 });
 export const RateLimitedProblem = Type.Object({ ...Problem.properties, retryAfter: Type.Integer({ minimum: 1 }) });
+
+/** The portal's own id for the user. */
+export const UserRef = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+  description: "The portal's own identifier of the user (no control characters).",
+});

@@ -1,20 +1,14 @@
 // Request and response schemas of the authenticator-app routes (TypeBox).
 import { Type, type Static } from 'typebox';
-import { Code, DateTime } from './common.js';
+import { Code, DateTime, UserRef } from './common.js';
+
+export { UserRef };
 
 /**
  * Text a portal chooses: no control characters (they end up in logs). Lone UTF-16
  * surrogates are refused for every string of every request (plugins/well-formed-text.ts).
  */
 const printable = (extra = '') => `^[^\\u0000-\\u001f\\u007f${extra}]+$`;
-
-/** The portal's own id for the user. */
-export const UserRef = Type.String({
-  minLength: 1,
-  maxLength: 200,
-  pattern: printable(),
-  description: "The portal's own identifier of the user (no control characters).",
-});
 
 export const TotpEnrollmentRequest = Type.Object(
   {

@@ -13,6 +13,7 @@ import {
   Locale,
   Purpose,
   VerificationId,
+  UserRef,
 } from './common.js';
 
 export const SendCodeRequest = Type.Object(
@@ -25,6 +26,11 @@ export const SendCodeRequest = Type.Object(
       ...BrowserBinding,
       description:
         "Bind the mail's continue link to the browser that asked: the hash of a random value the portal keeps in an HttpOnly cookie of that browser. Without it, the mail carries the code alone (unless the client allows its links in any browser).",
+    }),
+    userRef: Type.Optional({
+      ...UserRef,
+      description:
+        "The portal's own identifier of the person this address is being proven for. A right code (or continue link) records the address as proven for them (`GET /people/{userRef}`), and the assertion carries `user_ref`.",
     }),
   },
   { additionalProperties: false },

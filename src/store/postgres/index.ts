@@ -1,6 +1,7 @@
 // The PostgreSQL store, for several mailcode processes on one database. Isolation is READ
 // COMMITTED (PostgreSQL's default) throughout, made safe by the statements themselves (see
 // verifications.ts and outbox.ts). With Redis, the bucketed limit counters live there.
+import { PostgresPeople } from './people.js';
 import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { Store } from '../store.js';
@@ -41,6 +42,7 @@ export async function openPostgresStore(
     events: new PostgresEvents(db),
     suppressions: new PostgresSuppressions(db),
     webhooks: new PostgresWebhooks(db),
+    people: new PostgresPeople(db),
     maintenance: new PostgresMaintenance(db),
     ping: async () => (await db.execute<{ ok: number }>(sql`select 1 as ok`)).rows[0]?.ok === 1,
     close: () => db.$client.end(),

@@ -1,7 +1,7 @@
 // The outbox on PostgreSQL: claimed with FOR UPDATE SKIP LOCKED plus a lease, so replicas
 // never take the same mail and a dead replica's mail comes back when its lease runs out.
 // Each state change is one statement with its events (a CTE), or one transaction.
-import { and, asc, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm';
 import { clients, outbox, suppressions, verifications } from '../../../db/schema.pg.js';
 import type { NewEvent } from '../../events/model.js';
 import type { Bounce, GivenUpMail, OutboxMail, OutboxPort } from '../../mail/outbox.js';
@@ -61,8 +61,10 @@ export class PostgresOutbox implements OutboxPort {
         attempts: outbox.attempts,
         createdAt: outbox.createdAt,
         expiresAt: outbox.expiresAt,
-        clientId: sql<string>`(select client_id from verifications where id = ${outbox.verificationId})`,
-        suppressionHours: sql<number>`(select c.suppression_hours from verifications v join clients c on c.id = v.client_id where v.id = ${outbox.verificationId})`,
+        kind: outbox.kind,
+        userRef: outbox.userRef,
+        clientId: sql<string>`coalesce(${outbox.clientId}, (select client_id from verifications where id = ${outbox.verificationId}))`,
+        suppressionHours: sql<number>`(select suppression_hours from clients where id = coalesce(${outbox.clientId}, (select client_id from verifications where id = ${outbox.verificationId})))`,
       });
     return rows.filter((m): m is OutboxMail => m.payload !== null);
   }
@@ -107,15 +109,17 @@ export class PostgresOutbox implements OutboxPort {
         id: outbox.id,
         status: outbox.status,
         verificationId: outbox.verificationId,
-        clientId: verifications.clientId,
-        email: verifications.email,
+        userRef: outbox.userRef,
+        clientId: clients.id,
+        email: sql<string>`coalesce(${outbox.email}, ${verifications.email})`,
         suppressionHours: clients.suppressionHours,
       };
       const base = tx
         .select(columns)
         .from(outbox)
-        .innerJoin(verifications, eq(verifications.id, outbox.verificationId))
-        .innerJoin(clients, eq(clients.id, verifications.clientId));
+        // A notice names its client and address itself; a code's are its verification's.
+        .leftJoin(verifications, eq(verifications.id, outbox.verificationId))
+        .innerJoin(clients, eq(clients.id, sql`coalesce(${outbox.clientId}, ${verifications.clientId})`));
       // FOR UPDATE OF outbox: two reports of one bounce (the SMTP refusal and a DSN) are recorded once.
       const [mail] =
         'outboxId' in b.mail
@@ -156,16 +160,19 @@ export class PostgresOutbox implements OutboxPort {
           .where(
             and(
               eq(outbox.status, 'queued'),
-              inArray(
-                outbox.verificationId,
-                tx
-                  .select({ id: verifications.id })
-                  .from(verifications)
-                  .where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email))),
+              or(
+                inArray(
+                  outbox.verificationId,
+                  tx
+                    .select({ id: verifications.id })
+                    .from(verifications)
+                    .where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email))),
+                ),
+                and(eq(outbox.clientId, mail.clientId), eq(outbox.email, mail.email)),
               ),
             ),
           )
-          .returning({ id: outbox.id, verificationId: outbox.verificationId })
+          .returning({ id: outbox.id, verificationId: outbox.verificationId, userRef: outbox.userRef })
       ).map((o) => ({ ...o, clientId: mail.clientId, email: mail.email }));
       await writeEvents(tx, b.events(mail, until, others));
       return true;
@@ -185,8 +192,9 @@ export class PostgresOutbox implements OutboxPort {
         .returning({
           id: outbox.id,
           verificationId: outbox.verificationId,
-          clientId: sql<string>`(select client_id from verifications where id = ${outbox.verificationId})`,
-          email: sql<string>`(select email from verifications where id = ${outbox.verificationId})`,
+          userRef: outbox.userRef,
+          clientId: sql<string>`coalesce(${outbox.clientId}, (select client_id from verifications where id = ${outbox.verificationId}))`,
+          email: sql<string>`coalesce(${outbox.email}, (select email from verifications where id = ${outbox.verificationId}))`,
         });
       await writeEvents(tx, failed.flatMap(eventsFor));
       return failed.length;

@@ -7,7 +7,7 @@ import { insertEventsFrom } from './events.js';
 /** A verifications row as the domain names its fields. */
 const columns = `id, client_id as "clientId", email, purpose, locale, status, attempts, max_attempts as "maxAttempts",
   send_count as "sendCount", created_at as "createdAt", last_sent_at as "lastSentAt", expires_at as "expiresAt", verified_at as "verifiedAt",
-  verified_with as "verifiedWith"`;
+  verified_with as "verifiedWith", user_ref as "userRef"`;
 
 /**
  * Everything a send decides on. $1 client, $2 email, $3 purpose, $4/$5 the address's sends
@@ -63,12 +63,12 @@ counted as (
 ),
 audit as (${insertEventsFrom('v', 12)})`;
 
-/** A first send: $13 id, $14 purpose, $15 locale, $16 max attempts, $17/$18 the link. */
+/** A first send: $13 id, $14 purpose, $15 locale, $16 max attempts, $17/$18 the link, $19 the person's user reference. */
 export const commitNewSend = `
 with ${guard},
 v as (
-  insert into verifications (id, client_id, email, purpose, locale, status, attempts, max_attempts, send_count, created_at, last_sent_at, expires_at)
-  select $13::text, $4::text, $5::text, $14::text, $15::text, 'pending', 0, $16::int, 1, $3::bigint, $3::bigint, $9::bigint from ok where ok.ok
+  insert into verifications (id, client_id, email, purpose, locale, status, attempts, max_attempts, send_count, created_at, last_sent_at, expires_at, user_ref)
+  select $13::text, $4::text, $5::text, $14::text, $15::text, 'pending', 0, $16::int, 1, $3::bigint, $3::bigint, $9::bigint, $19::text from ok where ok.ok
   returning *
 ),
 ${afterVerification(17)}
@@ -84,13 +84,14 @@ pruned_${table} as (
 
 /**
  * A resend joining a pending verification: $13 its id, $14 how many codes (and links) stay
- * valid, $15/$16 the link. The deletes see the rows as they were before this statement, so
- * they keep one fewer.
+ * valid, $15/$16 the link, $17 the person's user reference (none: the one before stays). The
+ * deletes see the rows as they were before this statement, so they keep one fewer.
  */
 export const commitJoinSend = `
 with ${guard},
 v as (
-  update verifications set last_sent_at = $3::bigint, expires_at = $9::bigint, send_count = send_count + 1
+  update verifications set last_sent_at = $3::bigint, expires_at = $9::bigint, send_count = send_count + 1,
+    user_ref = coalesce($17::text, user_ref)
   where id = $13::text and status = 'pending' and expires_at > $3::bigint and (select ok from ok)
   returning *
 ),
@@ -135,10 +136,20 @@ counted as (
 audit as (${insertEventsFrom('v', 6)})
 select ${columns} from v`;
 
-/** A right code (or link, $7 says which): pending → verified, and the codes erased. */
+/**
+ * A right code (or link, $7 says which): pending → verified, and the codes erased; with $8,
+ * the person it proves the address for (people/), recorded with it.
+ */
 export const commitVerified = attemptWrite(
   "status = 'verified', verified_at = $2, verified_with = $7",
-  '\nerased as (delete from verification_codes where verification_id in (select id from v)),',
+  `
+erased as (delete from verification_codes where verification_id in (select id from v)),
+proven as (
+  insert into person_addresses (client_id, user_ref, email, purpose, proven_at, verification_id)
+  select client_id, $8::text, email, purpose, $2, id from v where $8::text is not null
+  on conflict (client_id, user_ref, email)
+  do update set purpose = excluded.purpose, proven_at = excluded.proven_at, verification_id = excluded.verification_id
+),`,
 );
 
 /** A wrong code: locked if it was the last attempt. */

@@ -153,12 +153,14 @@ export class PostgresVerifications implements VerificationsPort {
                 v.locale,
                 v.maxAttempts,
                 ...link,
+                w.userRef,
               ])
             : await this.query<Verification>('mc_commit_join_send', statements.commitJoinSend, [
                 ...common,
                 v.id,
                 v.keepCodes,
                 ...link,
+                w.userRef,
               ]);
         return row;
       },
@@ -224,6 +226,7 @@ export class PostgresVerifications implements VerificationsPort {
             ? await this.query<Verification>('mc_commit_verified', statements.commitVerified, [
                 ...values,
                 w.verifiedWith,
+                w.proven?.userRef ?? null,
               ])
             : await this.query<Verification>('mc_commit_wrong', statements.commitWrong, values);
         return row;

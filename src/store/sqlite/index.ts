@@ -1,5 +1,6 @@
 // The SQLite store: one file, one connection, every port over it. Sends, attempts and
 // delivery updates share one group commit (see group-commit.ts).
+import { SqlitePeople } from './people.js';
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -48,6 +49,7 @@ export function openSqliteStore(path: string): Store {
     events: new SqliteEvents(db, statements),
     suppressions: new SqliteSuppressions(db, statements, group),
     webhooks: new SqliteWebhooks(db, statements, group),
+    people: new SqlitePeople(db),
     maintenance: new SqliteMaintenance(db),
     // Ready when the file answers and its disk can take a send: reads go on on a full disk,
     // but every send (a write) answers 503 until space is freed.

@@ -1,6 +1,6 @@
 // The outbox on SQLite: claims are one UPDATE … RETURNING, state changes (with their events)
 // go through group commit, each one atomic.
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import { clients, outbox, suppressions, verifications } from '../../../db/schema.js';
 import type { NewEvent } from '../../events/model.js';
 import type { Bounce, GivenUpMail, OutboxMail, OutboxPort } from '../../mail/outbox.js';
@@ -77,15 +77,17 @@ export class SqliteOutbox implements OutboxPort {
         id: outbox.id,
         status: outbox.status,
         verificationId: outbox.verificationId,
-        clientId: verifications.clientId,
-        email: verifications.email,
+        userRef: outbox.userRef,
+        clientId: clients.id,
+        email: sql<string>`coalesce(${outbox.email}, ${verifications.email})`,
         suppressionHours: clients.suppressionHours,
       };
       const base = this.db
         .select(columns)
         .from(outbox)
-        .innerJoin(verifications, eq(verifications.id, outbox.verificationId))
-        .innerJoin(clients, eq(clients.id, verifications.clientId));
+        // A notice names its client and address itself; a code's are its verification's.
+        .leftJoin(verifications, eq(verifications.id, outbox.verificationId))
+        .innerJoin(clients, eq(clients.id, sql`coalesce(${outbox.clientId}, ${verifications.clientId})`));
       const mail =
         'outboxId' in b.mail
           ? base.where(eq(outbox.id, b.mail.outboxId)).get()
@@ -123,16 +125,19 @@ export class SqliteOutbox implements OutboxPort {
         .where(
           and(
             eq(outbox.status, 'queued'),
-            inArray(
-              outbox.verificationId,
-              this.db
-                .select({ id: verifications.id })
-                .from(verifications)
-                .where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email))),
+            or(
+              inArray(
+                outbox.verificationId,
+                this.db
+                  .select({ id: verifications.id })
+                  .from(verifications)
+                  .where(and(eq(verifications.clientId, mail.clientId), eq(verifications.email, mail.email))),
+              ),
+              and(eq(outbox.clientId, mail.clientId), eq(outbox.email, mail.email)),
             ),
           ),
         )
-        .returning({ id: outbox.id, verificationId: outbox.verificationId })
+        .returning({ id: outbox.id, verificationId: outbox.verificationId, userRef: outbox.userRef })
         .all()
         .map((o) => ({ ...o, clientId: mail.clientId, email: mail.email }));
       writeEvents(this.statements, b.events(mail, until, others));

@@ -2,6 +2,7 @@
 // only binds values, it never builds SQL or asks SQLite to compile it again.
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql } from 'drizzle-orm';
 import {
+  personAddresses,
   clients,
   limitCounters,
   outbox,
@@ -28,8 +29,10 @@ const claimedColumns = {
   attempts: outbox.attempts,
   createdAt: outbox.createdAt,
   expiresAt: outbox.expiresAt,
-  clientId: sql<string>`(select client_id from verifications where id = ${outbox.verificationId})`,
-  suppressionHours: sql<number>`(select c.suppression_hours from verifications v join clients c on c.id = v.client_id where v.id = ${outbox.verificationId})`,
+  kind: outbox.kind,
+  userRef: outbox.userRef,
+  clientId: sql<string>`coalesce(${outbox.clientId}, (select client_id from verifications where id = ${outbox.verificationId}))`,
+  suppressionHours: sql<number>`(select suppression_hours from clients where id = coalesce(${outbox.clientId}, (select client_id from verifications where id = ${outbox.verificationId})))`,
 };
 
 /** A verification's newest mail, as the domain's Delivery reads it. */
@@ -47,8 +50,9 @@ const deliveryColumns = {
 const givenUpColumns = {
   id: outbox.id,
   verificationId: outbox.verificationId,
-  clientId: sql<string>`(select client_id from verifications where id = ${outbox.verificationId})`,
-  email: sql<string>`(select email from verifications where id = ${outbox.verificationId})`,
+  userRef: outbox.userRef,
+  clientId: sql<string>`coalesce(${outbox.clientId}, (select client_id from verifications where id = ${outbox.verificationId}))`,
+  email: sql<string>`coalesce(${outbox.email}, (select email from verifications where id = ${outbox.verificationId}))`,
 };
 
 /** Deletes all but the `keep` newest rows of a verification's codes (or links): a resend keeps the newest few valid. */
@@ -148,12 +152,19 @@ export function prepareStatements(db: SqliteDb) {
         createdAt: p('now'),
         lastSentAt: p('now'),
         expiresAt: p('expiresAt'),
+        userRef: p('userRef'),
       })
       .returning()
       .prepare(),
     joinVerification: db
       .update(verifications)
-      .set({ lastSentAt: v('now'), expiresAt: v('expiresAt'), sendCount: sql`${verifications.sendCount} + 1` })
+      .set({
+        lastSentAt: v('now'),
+        expiresAt: v('expiresAt'),
+        sendCount: sql`${verifications.sendCount} + 1`,
+        // A resend that names the person replaces the one before; one that does not keeps it.
+        userRef: sql`coalesce(${p('userRef')}, ${verifications.userRef})`,
+      })
       .where(
         and(eq(verifications.id, p('id')), eq(verifications.status, 'pending'), gt(verifications.expiresAt, p('now'))),
       )
@@ -215,6 +226,22 @@ export function prepareStatements(db: SqliteDb) {
     // Verify
     // An attempt's one write: counted and decided together, only if no other attempt was
     // counted since the read (attempts unchanged), still pending and unexpired.
+    /** An address proven for a person (people/): the newest proof of it is kept. */
+    recordProven: db
+      .insert(personAddresses)
+      .values({
+        clientId: p('clientId'),
+        userRef: p('userRef'),
+        email: p('email'),
+        purpose: p('purpose'),
+        provenAt: p('provenAt'),
+        verificationId: p('verificationId'),
+      })
+      .onConflictDoUpdate({
+        target: [personAddresses.clientId, personAddresses.userRef, personAddresses.email],
+        set: { purpose: v('purpose'), provenAt: v('provenAt'), verificationId: v('verificationId') },
+      })
+      .prepare(),
     attemptVerified: db
       .update(verifications)
       .set({

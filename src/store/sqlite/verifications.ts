@@ -73,11 +73,12 @@ function sendOps(st: Statements): SendOps {
       const v = w.verification;
       const verification = asVerification(
         v.kind === 'join'
-          ? st.joinVerification.get({ id: v.id, now: w.now, expiresAt: w.expiresAt })
+          ? st.joinVerification.get({ id: v.id, now: w.now, expiresAt: w.expiresAt, userRef: w.userRef })
           : st.insertVerification.get({
               ...v,
               clientId: w.clientId,
               email: w.email,
+              userRef: w.userRef,
               now: w.now,
               expiresAt: w.expiresAt,
             }),
@@ -110,6 +111,7 @@ function commitAttempt(st: Statements): AttemptOps['commitAttempt'] {
         : st.attemptWrong.get(guard),
     );
     if (written && w.outcome === 'verified') st.deleteCodes.run({ id: w.id });
+    if (written && w.proven) st.recordProven.run({ ...w.proven });
     if (written) writeEvents(st, w.events);
     return written;
   };

@@ -1,0 +1,31 @@
+import { Type, type Static } from 'typebox';
+import { DateTime, Purpose, UserRef } from './common.js';
+
+export const PersonParams = Type.Object({ userRef: UserRef });
+
+export const ProvenAddress = Type.Object(
+  {
+    email: Type.String({ description: 'The company address, as proven.' }),
+    purpose: Purpose,
+    provenAt: DateTime,
+    verificationId: Type.String({ description: 'The verification whose right code (or link) proved it last.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const Person = Type.Object(
+  {
+    userRef: UserRef,
+    addresses: Type.Array(ProvenAddress, {
+      description:
+        'The addresses proven for this person with a code or link sent with their `userRef`, newest proof first.',
+    }),
+    authenticator: Type.Union(
+      [Type.Object({ enabledAt: Type.Union([DateTime, Type.Null()]) }, { additionalProperties: false }), Type.Null()],
+      { description: 'Their authenticator app, when one is enabled.' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Person = Static<typeof Person>;

@@ -1,0 +1,21 @@
+// A person of a client: the portal's user reference, and what proves them — the company
+// addresses they proved with a code or a link, their authenticator app, and (as they come)
+// other factors. mailcode keeps no profile: the portal owns the person, mailcode the proofs.
+import type { Purpose } from '../verification/model.js';
+
+export type { ProvenAddress } from '../verification/proven.js';
+
+/** A person as the portal and support see them: every proof, one answer. */
+export interface Person {
+  userRef: string;
+  /** Newest proof first. */
+  addresses: { email: string; purpose: Purpose; provenAt: number; verificationId: string }[];
+  /** The authenticator app, when one is enabled. */
+  authenticator: { enabledAt: number | null } | null;
+}
+
+/** The address a notice about the person goes to: the one proven last, with the language it was proven in. */
+export interface NoticeAddress {
+  email: string;
+  locale: string | null;
+}

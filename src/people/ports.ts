@@ -1,0 +1,21 @@
+// What the people feature reads: the addresses proven for a person (written by a right code
+// in the verification's own transaction, verification/proven.ts).
+import type { Purpose } from '../verification/model.js';
+
+export interface ProvenRow {
+  clientId: string;
+  userRef: string;
+  email: string;
+  purpose: Purpose;
+  provenAt: number;
+  verificationId: string;
+  /** The language the proving code was mailed in, while its verification is kept. */
+  locale: string | null;
+}
+
+export interface PeoplePort {
+  /** A person's proven addresses, newest proof first. */
+  addresses(clientId: string, userRef: string): Promise<ProvenRow[]>;
+  /** The people an address was proven for: of one client, or (support) of every client. */
+  byAddress(email: string, clientId?: string): Promise<ProvenRow[]>;
+}

@@ -1,0 +1,29 @@
+// What a right code or link proves for a person (src/people/): written in the same
+// transaction as the verification it comes from.
+import type { Purpose } from './model.js';
+
+/** An address proven for a person by a right code or link, in the same write as the verification. */
+export interface ProvenAddress {
+  clientId: string;
+  userRef: string;
+  email: string;
+  purpose: Purpose;
+  provenAt: number;
+  verificationId: string;
+}
+
+/** What a right code proved, when the verification was sent for a person. */
+export const provenBy = (
+  verification: { id: string; clientId: string; email: string; purpose: Purpose; userRef: string | null },
+  now: number,
+): ProvenAddress | null =>
+  verification.userRef === null
+    ? null
+    : {
+        clientId: verification.clientId,
+        userRef: verification.userRef,
+        email: verification.email,
+        purpose: verification.purpose,
+        provenAt: now,
+        verificationId: verification.id,
+      };
