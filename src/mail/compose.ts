@@ -2,7 +2,7 @@
 // transactional mail carries.
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { CodeMail } from '../verification/code-mail.js';
-import { renderCodeMail } from './render.js';
+import { type RenderedMail, renderCodeMail } from './render.js';
 
 /** The domain of the sender address, for a Message-ID on the sending domain. */
 export function senderDomain(from: string): string {
@@ -15,7 +15,7 @@ export function senderDomain(from: string): string {
  * secret. A tag keeps what Mailpit keeps (letters, digits, space, dot, dash, underscore):
  * accents are dropped, anything else (a comma, which separates tags) becomes a space.
  */
-export function qaTags(mail: Pick<CodeMail, 'purpose' | 'locale' | 'clientName'>): string {
+export function qaTags(mail: { purpose: string; locale: string; clientName: string }): string {
   const tag = (s: string) =>
     s
       .normalize('NFKD')
@@ -50,6 +50,31 @@ export function composeCodeMail(mail: CodeMail, outboxId: number): Mail.Options 
       // A distinct reference per mail keeps clients (Gmail) from threading codes together.
       'X-Entity-Ref-ID': `${mail.verificationId}.${outboxId}`,
       'X-Tags': qaTags(mail),
+    },
+  };
+}
+
+/** A notice (people/notices.ts) as nodemailer sends it: the code mail's headers, tagged with its kind. */
+export function composeNotice(
+  mail: { kind: string; to: string; from: string; replyTo?: string | null; locale: string; clientName: string },
+  rendered: RenderedMail,
+  outboxId: number,
+): Mail.Options {
+  const ref = `${mail.kind}.${outboxId}`;
+  return {
+    from: mail.from,
+    to: mail.to,
+    ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    messageId: `<${ref}@${senderDomain(mail.from)}>`,
+    date: new Date(),
+    headers: {
+      'Auto-Submitted': 'auto-generated',
+      'X-Auto-Response-Suppress': 'All',
+      'X-Entity-Ref-ID': ref,
+      'X-Tags': qaTags({ purpose: mail.kind.replaceAll('_', ' '), locale: mail.locale, clientName: mail.clientName }),
     },
   };
 }

@@ -22,6 +22,14 @@ interface LocaleStrings {
   ignore: string;
   support: string;
   footer: string;
+  authenticatorRemoved: {
+    subject: string;
+    heading: string;
+    bySupport: string;
+    byPortal: string;
+    next: string;
+    notYou: string;
+  };
 }
 
 export interface RenderedMail {
@@ -91,6 +99,36 @@ function luminance(hex: string): number {
 export function textOn(accent: string): string {
   const l = luminance(accent);
   return 1.05 / (l + 0.05) >= (l + 0.05) / (luminance('#1f2328') + 0.05) ? '#ffffff' : '#1f2328';
+}
+
+/** A notice's wording and look, shared with the code mail: the locale's strings, the support line, the brand. */
+export function noticeParts(mail: {
+  locale: string;
+  clientName: string;
+  to: string;
+  support?: string | null;
+  accentColor?: string | null;
+}) {
+  const locale = resolveLocale(mail.locale);
+  const strings = locales.get(locale)!;
+  const values = { client: mail.clientName, email: mail.to, support: mail.support ?? '' };
+  const supportText = mail.support ? fill(strings.support, values) : '';
+  const [before = '', after = ''] = mail.support ? supportText.split(mail.support) : [];
+  return {
+    locale,
+    strings,
+    fill: (template: string, more: Record<string, string> = {}) => fill(template, { ...values, ...more }),
+    support: mail.support
+      ? { text: supportText, before, after, label: mail.support, href: supportHref(mail.support) }
+      : null,
+    footer: fill(strings.footer, values),
+    accent: mail.accentColor ?? '#1f6feb',
+  };
+}
+
+/** Renders one of templates/ (`<name>-text`, `<name>-html`) with its model. */
+export function renderTemplates(name: string, subject: string, model: object): RenderedMail {
+  return { subject, text: text.render(`${name}-text`, model), html: html.render(`${name}-html`, model) };
 }
 
 export function renderCodeMail(mail: CodeMail): RenderedMail {

@@ -5,10 +5,9 @@
 import type { Logger } from 'pino';
 import { unsealWithAny } from '../shared/secrets.js';
 import { addressDomain, maskEmail } from '../verification/email-address.js';
-import type { CodeMail } from '../verification/code-mail.js';
+import { mailKinds, type QueuedMail } from './kinds/index.js';
 import type { OutboxMail, OutboxPort } from './outbox.js';
 import { retryDelayMs } from './backoff.js';
-import { composeCodeMail } from './compose.js';
 import type { MailTransport, SentMail } from './transport.js';
 import { mailEvents } from './delivery-events.js';
 import { delivered, refusalOf, type Refused } from './smtp-reply.js';
@@ -229,9 +228,11 @@ export class MailWorker implements BackgroundJob {
 
   private async deliverOnce(mail: OutboxMail) {
     const { outbox, transport, logger, now } = this.options;
-    let message: CodeMail;
+    let message: QueuedMail;
+    const compose = mailKinds[mail.kind];
     try {
-      message = JSON.parse(unsealWithAny(this.options.outboxKeys, mail.payload).plaintext) as CodeMail;
+      if (!compose) throw new Error(`no mail of kind "${mail.kind}" is known to this release`);
+      message = JSON.parse(unsealWithAny(this.options.outboxKeys, mail.payload).plaintext) as QueuedMail;
     } catch (error) {
       // A payload no key opens (CODE_SECRET replaced without keeping the old one) never will.
       const reason = `the queued mail cannot be opened: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`;
@@ -253,10 +254,10 @@ export class MailWorker implements BackgroundJob {
       ]);
       const via = own ?? transport;
       relay = { clientId: own ? mail.clientId : null, label: via.label ?? via.kind };
-      const composed = composeCodeMail(message, mail.id);
+      const composed = compose(message, mail.id);
       sent = await via.send(
         dkim ? { ...composed, dkim } : composed,
-        `${mail.verificationId}-${mail.id}`,
+        `${mail.verificationId ?? mail.kind}-${mail.id}`,
         this.options.returnPathFor?.(mail.id),
       );
     } catch (error) {
@@ -280,7 +281,7 @@ export class MailWorker implements BackgroundJob {
    */
   private async refused(
     mail: OutboxMail,
-    message: CodeMail,
+    message: QueuedMail,
     refusal: Refused,
     relay: { clientId: string | null; label: string } | undefined,
   ) {

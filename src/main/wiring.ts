@@ -318,7 +318,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       link: (outcome) => metrics.links.inc({ outcome }),
     },
   });
-  const totp = new TotpService({
+  const totp: TotpService = new TotpService({
     factors: store.totpFactors,
     keys,
     secretKeys: deriveKeys(secrets, 'totp-secrets'),
@@ -327,8 +327,15 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     assertion,
     now,
     logger: logger.child({ component: 'totp' }),
+    notices: {
+      // The people service is made below, from this one: asked only when a reset runs.
+      addressOf: (clientId, userRef) => people.noticeAddress(clientId, userRef),
+      outboxKeys,
+      mailFrom: config.MAIL_FROM,
+      resolveLocale,
+    },
   });
-  const people = new PeopleService(store.people, totp);
+  const people: PeopleService = new PeopleService(store.people, totp);
   const { consoleSessions } = operator;
   const consoleServices: ConsoleServices = {
     sessions: consoleSessions,

@@ -2,6 +2,7 @@
 // the rules (windows, replay, lockout) live in service.ts. A change takes the audit events
 // that record it and writes them in the same statement or transaction. A code check is two round trips:
 // count the attempt (reading the factor with it), then accept the time step.
+import type { QueuedNotice } from '../people/notices.js';
 import type { NewEvent } from '../events/model.js';
 import type { NewTotpFactor, TotpFactor } from './model.js';
 
@@ -40,6 +41,9 @@ export interface TotpFactorsPort {
   useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean>;
   replaceRecoveryCodes(factorId: string, codeHashes: string[], events: NewEvent[]): Promise<void>;
   recoveryCodesLeft(factorId: string): Promise<number>;
-  /** Every factor of the user (active or pending), for a support reset. */
-  removeAll(clientId: string, userRef: string, events: NewEvent[]): Promise<number>;
+  /**
+   * Every factor of the user (active or pending), for a reset; with `notice`, the mail that
+   * tells the person, queued in the same transaction (only when something was removed).
+   */
+  removeAll(clientId: string, userRef: string, events: NewEvent[], notice?: QueuedNotice): Promise<number>;
 }

@@ -1,6 +1,8 @@
 // Authenticator apps (TOTP, RFC 6238) and recovery codes: enrolment with a QR code,
 // confirmation, verification with replay protection and lockout, support reset.
 // HOTP/TOTP come from `otpauth`, the QR code from `qrcode`; nothing here computes either.
+import type { NoticeAddress } from '../people/model.js';
+import { type AuthenticatorRemovedMail, brandingOf, noticeLifetimeMs } from '../people/notices.js';
 import { createHmac, randomInt } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
@@ -39,6 +41,16 @@ export interface TotpServiceDeps {
   assertion: AssertionOptions;
   now: () => number;
   logger: Logger;
+  /** Telling the person their authenticator was removed (people/notices.ts). */
+  notices: {
+    /** Where a notice about the person goes: the address they proved last (people/). */
+    addressOf(clientId: string, userRef: string): Promise<NoticeAddress | undefined>;
+    /** Newest first: seals the notice in the outbox. */
+    outboxKeys: Buffer[];
+    /** MAIL_FROM, for a client without a From of its own. */
+    mailFrom: string;
+    resolveLocale(...candidates: (string | null | undefined)[]): string;
+  };
 }
 
 /** A recovery code as people see it: ten letters and digits in two groups, e.g. "k7mp2-xq9vd". */
@@ -201,14 +213,49 @@ export class TotpService {
 
   /** Support's reset when a phone is lost: the factor and its recovery codes are gone. */
   async reset(client: Client, userRef: string, context: RequestContext) {
-    const removed = await this.deps.factors.removeAll(client.id, userRef, [
-      this.event('authenticator.reset', { clientId: client.id, userRef }, context),
-    ]);
+    const notice = await this.removalNotice(client, userRef, context);
+    const removed = await this.deps.factors.removeAll(
+      client.id,
+      userRef,
+      [this.event('authenticator.reset', { clientId: client.id, userRef }, context)],
+      notice,
+    );
     if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
     (context.log ?? this.deps.logger).warn(
       { client: client.id, userRef: maskRef(userRef), ip: context.ip, outcome: 'totp_reset' },
       `authenticator app reset by the ${context.actor}`,
     );
+  }
+
+  /**
+   * "Your authenticator app was removed", to the address the person proved last — when they
+   * have an app to remove and an address proven: support's reset (a lost phone) or the portal's.
+   */
+  private async removalNotice(client: Client, userRef: string, context: RequestContext) {
+    const { notices, factors, now } = this.deps;
+    const [active, address] = await Promise.all([
+      factors.active(client.id, userRef),
+      notices.addressOf(client.id, userRef),
+    ]);
+    if (!active || !address) return undefined;
+    const at = now();
+    const mail: AuthenticatorRemovedMail = {
+      ...brandingOf(client, notices.mailFrom),
+      kind: 'authenticator_removed',
+      to: address.email,
+      locale: notices.resolveLocale(address.locale, client.defaultLocale),
+      removedBy: context.actor === 'portal' ? 'portal' : 'support',
+      at,
+    };
+    return {
+      kind: mail.kind,
+      clientId: client.id,
+      userRef,
+      email: address.email,
+      payload: seal(notices.outboxKeys[0]!, JSON.stringify(mail)),
+      queuedAt: at,
+      expiresAt: at + noticeLifetimeMs,
+    };
   }
 
   async regenerateRecoveryCodes(client: Client, userRef: string, context: RequestContext) {

@@ -2,7 +2,9 @@
 // (READ COMMITTED re-checks their WHERE on the newest row): two attempts never share a
 // count, a time step is accepted once, a recovery code is used once.
 import { and, eq, inArray, isNull, ne, or, lt, lte, sql } from 'drizzle-orm';
-import { totpFactors, totpRecoveryCodes } from '../../../db/schema.pg.js';
+import { outbox, totpFactors, totpRecoveryCodes } from '../../../db/schema.pg.js';
+import type { QueuedNotice } from '../../people/notices.js';
+import { noticeRow } from '../notice-row.js';
 import type { NewTotpFactor, TotpFactor } from '../../totp/model.js';
 import type { CountedAttempt, TotpFactorsPort } from '../../totp/ports.js';
 import type { PgDb } from './open.js';
@@ -186,12 +188,13 @@ export class PostgresTotpFactors implements TotpFactorsPort {
     return row?.n ?? 0;
   }
 
-  async removeAll(clientId: string, userRef: string, events: NewEvent[]): Promise<number> {
+  async removeAll(clientId: string, userRef: string, events: NewEvent[], notice?: QueuedNotice): Promise<number> {
     return this.db.transaction(async (tx) => {
       const removed = await tx
         .delete(totpFactors)
         .where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef)))
         .returning({ id: totpFactors.id });
+      if (removed.length > 0 && notice) await tx.insert(outbox).values(noticeRow(notice));
       if (removed.length > 0) await writeEvents(tx, events);
       return removed.length;
     });

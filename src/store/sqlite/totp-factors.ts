@@ -1,7 +1,9 @@
 // Authenticator factors on SQLite: one statement per method (activation and code
 // replacement are one IMMEDIATE transaction each).
 import { and, eq, inArray, isNull, ne, or, lt, lte, sql } from 'drizzle-orm';
-import { totpFactors, totpRecoveryCodes } from '../../../db/schema.js';
+import { outbox, totpFactors, totpRecoveryCodes } from '../../../db/schema.js';
+import type { QueuedNotice } from '../../people/notices.js';
+import { noticeRow } from '../notice-row.js';
 import type { NewTotpFactor, TotpFactor } from '../../totp/model.js';
 import type { CountedAttempt, TotpFactorsPort } from '../../totp/ports.js';
 import type { SqliteDb } from './open.js';
@@ -200,13 +202,16 @@ export class SqliteTotpFactors implements TotpFactorsPort {
     return this.db.select({ n: sql<number>`count(*)` }).from(totpRecoveryCodes).where(unused).get()?.n ?? 0;
   }
 
-  async removeAll(clientId: string, userRef: string, events: NewEvent[]): Promise<number> {
+  async removeAll(clientId: string, userRef: string, events: NewEvent[], notice?: QueuedNotice): Promise<number> {
     return this.change(
-      () =>
-        this.db
+      () => {
+        const removed = this.db
           .delete(totpFactors)
           .where(and(eq(totpFactors.clientId, clientId), eq(totpFactors.userRef, userRef)))
-          .run().changes,
+          .run().changes;
+        if (removed > 0 && notice) this.db.insert(outbox).values(noticeRow(notice)).run();
+        return removed;
+      },
       (removed) => (removed > 0 ? events : []),
     );
   }

@@ -1,0 +1,84 @@
+// Mail beyond the code: when a person's authenticator app is removed — by the portal, or by
+// support for a lost phone — the address they proved last is told, in their language, by
+// whom and when, with no code and no link that does anything. Queued with the removal.
+import * as OTPAuth from 'otpauth';
+import { build, byPortal } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+
+await onEachDatabase(async (t) => {
+  const setUp = async (t: Parameters<Parameters<typeof onEachDatabase>[0]>[0], locale = 'de') => {
+    const ctx = await build(t);
+    const { app, createClient, sendCode, verifyCode, mail, clock } = ctx;
+    const acme = await createClient('Acme Portal', ['acme.example'], locale);
+    await sendCode(acme.apiKey, { email: 'pat@acme.example', userRef: 'u-42' });
+    await verifyCode(acme.apiKey, {
+      email: 'pat@acme.example',
+      purpose: 'login',
+      code: mail.codeFor('pat@acme.example'),
+    });
+    const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-42', accountName: 'pat@acme.example' });
+    const phone = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrolment.secret) });
+    await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: clock.now() }), byPortal);
+    mail.sent.length = 0;
+    return { ...ctx, acme };
+  };
+
+  t.test("the portal's DELETE /totp/{userRef} mails the person their app was removed", async (t) => {
+    const { app, acme, mail } = await setUp(t);
+    const removed = await app.inject({ method: 'DELETE', url: '/totp/u-42', headers: acme.auth });
+    t.equal(removed.statusCode, 204);
+    await app.mailcode.worker.runOnce();
+    t.equal(mail.sent.length, 1, 'one notice');
+    const notice = mail.sent[0]!;
+    t.equal(notice.to, 'pat@acme.example', 'to the address the person proved');
+    t.equal(
+      notice.subject,
+      'Ihre Authenticator-App wurde aus Ihrem Konto bei Acme Portal entfernt',
+      "in the person's language",
+    );
+    const text = String(notice.text);
+    t.match(
+      text,
+      /Am 2\. März 2026 um 09:00 UTC wurde die Authenticator-App aus Ihrem Konto bei Acme Portal entfernt\./,
+    );
+    t.match(text, /Falls Sie das nicht waren/, 'what to do if it was not them');
+    t.notMatch(text, /\b\d{6}\b/, 'no code');
+    t.notMatch(String(notice.html), /href=/, 'no link that does anything (the client has no support contact)');
+    t.match(notice.headers, { 'X-Tags': 'authenticator removed, de, Acme Portal' }, 'tagged for QA in Mailpit');
+
+    const events = await app.inject({ method: 'GET', url: '/events?subject=u-42', headers: acme.auth });
+    t.match(
+      events.json().events.map((e: { type: string }) => e.type),
+      ['mail.sent', 'authenticator.reset', 'authenticator.enabled'],
+      "the notice's delivery is part of the person's story",
+    );
+    t.notMatch(JSON.stringify(events.json()), /pat@acme\.example/, 'and never names the whole address');
+  });
+
+  t.test("support's reset for a lost phone says it was support", async (t) => {
+    const { app, acme, mail } = await setUp(t, 'en');
+    const support = app.mailcode.console!.support;
+    const operator = { id: 'op_1', email: 'ann@ops.example', role: 'support' } as never;
+    await support.resetAuthenticator(operator, acme.id, 'u-42', 'lost phone, ticket 4711', { requestId: null });
+    await app.mailcode.worker.runOnce();
+    t.equal(mail.sent.length, 1);
+    t.equal(mail.sent[0]!.subject, 'Your authenticator app was removed from your Acme Portal account');
+    t.match(
+      String(mail.sent[0]!.text),
+      /Acme Portal support removed the authenticator app from your account on March 2, 2026/,
+    );
+  });
+
+  t.test('nobody is mailed when there is no app to remove, or no address proven for the person', async (t) => {
+    const { app, createClient, mail, clock } = await build(t);
+    const acme = await createClient();
+    const none = await app.inject({ method: 'DELETE', url: '/totp/u-1', headers: acme.auth });
+    t.equal(none.statusCode, 404);
+    const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-2', accountName: 'x' });
+    const phone = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrolment.secret) });
+    await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: clock.now() }), byPortal);
+    t.equal((await app.inject({ method: 'DELETE', url: '/totp/u-2', headers: acme.auth })).statusCode, 204);
+    await app.mailcode.worker.runOnce();
+    t.equal(mail.sent.length, 0, 'no address proven for u-2: nothing to tell it to');
+  });
+});
