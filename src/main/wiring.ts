@@ -356,6 +356,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       suppressions: operator.suppressions,
       totp,
       events: operator.events,
+      people,
     }),
     operators: operator.operators,
     clients: operator.clients,

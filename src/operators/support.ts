@@ -7,6 +7,7 @@ import type { Client } from '../clients/model.js';
 import type { ClientsService } from '../clients/service.js';
 import type { AuditEvent, ClientEventType, RequestContext } from '../events/model.js';
 import type { EventsService } from '../events/service.js';
+import type { PeopleService } from '../people/service.js';
 import { refuse } from './refusals.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
@@ -38,14 +39,21 @@ export interface SupportDeps {
   suppressions: Pick<SuppressionService, 'findByEmail' | 'lift'>;
   totp: Pick<TotpService, 'factorsOf' | 'reset' | 'regenerateRecoveryCodes'>;
   events: Pick<EventsService, 'timeline'>;
+  people: Pick<PeopleService, 'linkedTo'>;
 }
 
 export type Verifications = Awaited<ReturnType<VerificationService['findByEmail']>>;
 
 export interface PersonReport {
   query: string;
-  /** The address, when the query is one. */
+  /** The address asked about, or — asked by user reference — the one the person proved last. */
   email: string | null;
+  /** Who this is: each client's person (user reference) linked to the query, and the addresses they proved. */
+  people: {
+    client: Pick<Client, 'id' | 'name'>;
+    userRef: string;
+    addresses: { email: string; purpose: string; provenAt: number }[];
+  }[];
   verifications: (Verifications[number] & { client: Pick<Client, 'id' | 'name'>; story: AuditEvent[] })[];
   suppressions: (Awaited<ReturnType<SuppressionService['findByEmail']>>[number] & { clientName: string })[];
   /**
@@ -81,18 +89,43 @@ export function actionContext(
 export class SupportService {
   constructor(private readonly deps: SupportDeps) {}
 
-  /** A person by address or user reference. `clientId` narrows the limits to one client. */
+  /**
+   * A person by address or user reference, and the same person either way: an address
+   * leads to the people it was proven for (people/), a user reference to the addresses it
+   * proved, and the page shows all of them. `clientId` narrows the limits to one client.
+   */
   async lookUp(query: string, options: { clientId?: string } = {}): Promise<PersonReport> {
     const q = query.trim();
     const address = q.includes('@') ? normalizeEmail(q) : undefined;
-    const email = address?.ok ? address.email : null;
+    const asked = address?.ok ? address.email : null;
     const clients = new Map((await this.deps.clients.list()).map((c) => [c.id, c]));
     const named = (id: string) => ({ id, name: clients.get(id)?.name ?? id });
-    const [found, suppressed, factors] = await Promise.all([
-      email ? this.deps.verification.findByEmail(email) : Promise.resolve([]),
-      email ? this.deps.suppressions.findByEmail(email) : Promise.resolve([]),
-      this.deps.totp.factorsOf(email ?? q),
+    const linked = (await this.deps.people.linkedTo(asked ? { email: asked } : { userRef: q })).filter((row) =>
+      clients.has(row.clientId),
+    );
+    const unique = <T>(values: T[]) => [...new Set(values)];
+    // The address asked about, or the one the person proved last, first.
+    const emails = unique([...(asked ? [asked] : []), ...linked.map((row) => row.email)]).slice(0, 5);
+    const email = emails[0] ?? null;
+    const refs = unique([...(asked ? [] : [q]), ...linked.map((row) => row.userRef)]).slice(0, 5);
+    const [found, suppressed, factorLists] = await Promise.all([
+      Promise.all(emails.map((e) => this.deps.verification.findByEmail(e))).then((lists) => [
+        ...new Map(lists.flat().map((v) => [v.verification.id, v])).values(),
+      ]),
+      Promise.all(emails.map((e) => this.deps.suppressions.findByEmail(e))).then((lists) => lists.flat()),
+      Promise.all(unique([...emails, ...refs]).map((p) => this.deps.totp.factorsOf(p))),
     ]);
+    const factors = factorLists
+      .flat()
+      .filter((f, i, all) => all.findIndex((g) => g.clientId === f.clientId && g.userRef === f.userRef) === i);
+    const people = [...new Set(linked.map((row) => `${row.clientId} ${row.userRef}`))].map((key) => {
+      const rows = linked.filter((row) => `${row.clientId} ${row.userRef}` === key);
+      return {
+        client: named(rows[0]!.clientId),
+        userRef: rows[0]!.userRef,
+        addresses: rows.map(({ email, purpose, provenAt }) => ({ email, purpose, provenAt })),
+      };
+    });
     // Only clients an operator can see (not mailcode's own sign-ins).
     const verifications = await Promise.all(
       found
@@ -122,6 +155,7 @@ export class SupportService {
     return {
       query: q,
       email,
+      people,
       verifications,
       suppressions: suppressed
         .filter((s) => clients.has(s.clientId))

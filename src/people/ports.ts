@@ -18,4 +18,6 @@ export interface PeoplePort {
   addresses(clientId: string, userRef: string): Promise<ProvenRow[]>;
   /** The people an address was proven for: of one client, or (support) of every client. */
   byAddress(email: string, clientId?: string): Promise<ProvenRow[]>;
+  /** Support's lookup by user reference, across clients: every address proven for it. */
+  byUserRef(userRef: string): Promise<ProvenRow[]>;
 }

@@ -3,7 +3,7 @@
 // the reference or by an address and sees the same person.
 import type { Client } from '../clients/model.js';
 import type { NoticeAddress, Person } from './model.js';
-import type { PeoplePort } from './ports.js';
+import type { PeoplePort, ProvenRow } from './ports.js';
 
 /** What the people feature needs to know of a person's authenticator app. */
 export interface AuthenticatorLookup {
@@ -39,12 +39,18 @@ export class PeopleService {
     return latest && { email: latest.email, locale: latest.locale };
   }
 
-  /** The people an address was proven for, across clients (support's lookup by address). */
-  async provenFor(email: string): Promise<{ clientId: string; userRef: string; provenAt: number }[]> {
-    return (await this.people.byAddress(email)).map(({ clientId, userRef, provenAt }) => ({
-      clientId,
-      userRef,
-      provenAt,
-    }));
+  /**
+   * Support's lookup, across clients: what links to an address (the people it was proven
+   * for, and their other addresses) or to a user reference (the addresses proven for it).
+   */
+  async linkedTo(query: { email: string } | { userRef: string }): Promise<ProvenRow[]> {
+    const direct =
+      'email' in query ? await this.people.byAddress(query.email) : await this.people.byUserRef(query.userRef);
+    if (!('email' in query)) return direct;
+    const people = new Map(direct.map((row) => [`${row.clientId} ${row.userRef}`, row]));
+    const theirs = await Promise.all(
+      [...people.values()].slice(0, 10).map((row) => this.people.addresses(row.clientId, row.userRef)),
+    );
+    return theirs.flat();
   }
 }

@@ -208,6 +208,31 @@ await onEachDatabase(async (t) => {
     t.equal(bad.statusCode, 200, 'unknown filters are ignored, not an error');
   });
 
+  t.test('support finds a person by address or by user reference and sees the same person, linked', async (t) => {
+    const { browser, createClient, sendCode, verifyCode, mail } = await signedIn();
+    const acme = await createClient();
+    await sendCode(acme.apiKey, { email: 'pat@acme.example', userRef: 'u-9' });
+    await verifyCode(acme.apiKey, {
+      email: 'pat@acme.example',
+      purpose: 'login',
+      code: mail.codeFor('pat@acme.example'),
+    });
+    const byAddress = await browser.get('/console/people?q=pat@acme.example');
+    const byRef = await browser.get('/console/people?q=u-9');
+    for (const page of [byAddress, byRef]) {
+      t.match(
+        page.body,
+        /Acme Portal<\/strong>: user <a href="\/console\/people\?q=u-9"><code>u-9<\/code><\/a> proved/,
+      );
+      t.match(page.body, /<a href="\/console\/people\?q=pat%40acme\.example">pat@acme\.example<\/a> \(login,/);
+      t.match(
+        page.body,
+        /Acme Portal · login · <span class="status status-verified">/,
+        "and the person's verification",
+      );
+    }
+  });
+
   t.test('a person by user reference: their authenticators across clients', async (t) => {
     const { app, browser } = await signedIn('sam@ops.example', 'support');
     const acme = await app.mailcode.clients.get(

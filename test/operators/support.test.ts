@@ -72,6 +72,23 @@ function setUp() {
         calls.push({ what: 'codes', client: client.id, context, args: [userRef] }), { recoveryCodes: ['x'] }
       ),
     },
+    // u-7 proved p@acme.example at Acme, and pat.old@acme.example before.
+    people: {
+      linkedTo: async (query) => {
+        const rows = [
+          { clientId: 'cl_acme', userRef: 'u-7', email: 'p@acme.example', purpose: 'login' as const, provenAt: 2 },
+          {
+            clientId: 'cl_acme',
+            userRef: 'u-7',
+            email: 'pat.old@acme.example',
+            purpose: 'signup' as const,
+            provenAt: 1,
+          },
+        ].map((r) => ({ ...r, verificationId: 'vf_1', locale: 'en' }));
+        const linked = 'email' in query ? rows.some((r) => r.email === query.email) : query.userRef === 'u-7';
+        return linked ? rows : [];
+      },
+    },
     events: {
       timeline: async (_clientId, subject) => [
         { type: 'mail.sent', subject } as never,
@@ -115,6 +132,35 @@ t.test(
     t.match(report.authenticators, [{ clientName: 'Acme Portal', userRef: 'u-1', accountName: 'p@acme.example' }]);
   },
 );
+
+t.test('a person by address or by user reference is the same person: linked both ways', async (t) => {
+  const { support } = setUp();
+  const byAddress = await support.lookUp('p@acme.example');
+  const byRef = await support.lookUp('u-7');
+  const who = [
+    {
+      client: { id: 'cl_acme', name: 'Acme Portal' },
+      userRef: 'u-7',
+      addresses: [
+        { email: 'p@acme.example', purpose: 'login', provenAt: 2 },
+        { email: 'pat.old@acme.example', purpose: 'signup', provenAt: 1 },
+      ],
+    },
+  ];
+  t.same(byAddress.people, who, 'the address leads to the person it was proven for');
+  t.same(byRef.people, who, 'the user reference to the addresses it proved');
+  t.equal(byRef.email, 'p@acme.example', 'by reference, the page is about the address proven last');
+  t.same(
+    byRef.verifications.map((v) => v.verification.id),
+    byAddress.verifications.map((v) => v.verification.id),
+    'the same verifications',
+  );
+  t.same(
+    byRef.authenticators.map((a) => a.userRef),
+    byAddress.authenticators.map((a) => a.userRef),
+    'the same authenticators',
+  );
+});
 
 t.test('the client chosen in the form is asked, even one that has never mailed the address', async (t) => {
   const { support, calls } = setUp();

@@ -36,4 +36,8 @@ export class PostgresPeople implements PeoplePort {
       .orderBy(desc(personAddresses.provenAt))
       .limit(100);
   }
+
+  async byUserRef(userRef: string): Promise<ProvenRow[]> {
+    return this.select().where(eq(personAddresses.userRef, userRef)).orderBy(desc(personAddresses.provenAt)).limit(100);
+  }
 }

@@ -38,4 +38,12 @@ export class SqlitePeople implements PeoplePort {
       .limit(100)
       .all();
   }
+
+  async byUserRef(userRef: string): Promise<ProvenRow[]> {
+    return this.select()
+      .where(eq(personAddresses.userRef, userRef))
+      .orderBy(desc(personAddresses.provenAt))
+      .limit(100)
+      .all();
+  }
 }
