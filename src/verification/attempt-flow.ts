@@ -41,6 +41,7 @@ export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptO
     const { verification, decoy, codeHashes } = yield* op('loadAttempt', {
       clientId: request.clientId,
       target: request.target,
+      decoyId: decoyVerificationId(request.clientId),
     });
     if (!verification) {
       // The same work as a wrong code: a compare and a write (with a counter event), on the

@@ -1,23 +1,13 @@
 // What email verification needs of storage, in the words of its flows. A request is two
 // steps against the database: read everything the decision needs (load*), then write the
 // whole outcome at once (commit*), guarded by what the decision assumed. The rules between
-// the two steps are in send-flow.ts and attempt-flow.ts, written once for every adapter.
+// the two steps are in the flows (send-flow.ts, attempt-flow.ts, link-flow.ts,
+// cancel-flow.ts), written once for every adapter; an adapter only runs them.
 import type { ProvenAddress } from './proven.js';
 import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
-import type {
-  SendStanding,
-  AttemptOutcome,
-  CancelOutcome,
-  Delivery,
-  LinkOutcome,
-  Purpose,
-  SendOutcome,
-  SendLimits,
-  Verification,
-  VerificationTarget,
-  VerifiedWith,
-} from './model.js';
+import type { Flow } from './flow.js';
+import type { Delivery, Purpose, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
 export interface BucketRow {
@@ -150,6 +140,8 @@ export interface SendOps {
 export interface AttemptQuery {
   clientId: string;
   target: VerificationTarget;
+  /** The client's decoy (attempt-flow.ts), read in place of a target that is not found. */
+  decoyId: string;
 }
 
 export interface AttemptState {
@@ -264,18 +256,33 @@ export interface LinkRequest {
   context: RequestContext;
 }
 
-/** The port the verification service uses (and the expiry sweep: see expiry.ts). */
+/** The operations of a cancel (cancel-flow.ts). */
+export interface CancelOps {
+  /** The client's own verification (another client's is not found). */
+  loadCancel(query: { id: string; clientId: string }): Verification | undefined;
+  /**
+   * pending → canceled, its codes erased and its queued mail dropped, with its events, in one
+   * transaction — only while it is still pending and unexpired at `now` (else nothing is
+   * written, and false).
+   */
+  commitCancel(write: { id: string; now: number; events: NewEvent[] }): boolean;
+}
+
+/**
+ * The port the verification service uses (and the expiry sweep: see expiry.ts). The rules
+ * are the flows' (send-flow.ts, attempt-flow.ts, link-flow.ts, cancel-flow.ts): a store
+ * only runs a flow over its operations, in its own way — one SQLite transaction, or one
+ * awaited statement after another on PostgreSQL.
+ */
 export interface VerificationsPort extends ExpiryPort {
-  send(request: SendRequest): Promise<SendOutcome>;
-  attempt(request: AttemptRequest): Promise<AttemptOutcome>;
-  /** Where an address stands against each send limit (nothing counted or written). */
-  standing(request: StandingRequest): Promise<SendStanding>;
+  /** A send's flow, or a standing's (where an address stands: nothing written). */
+  runSend<T>(flow: Flow<SendOps, T>): Promise<T>;
+  runAttempt<T>(flow: Flow<AttemptOps, T>): Promise<T>;
   /** A continue link clicked. */
-  useLink(request: LinkRequest): Promise<LinkOutcome>;
-  /** Every client's newest verifications of the address, each with its newest mail's delivery (the console's lookup). */
-  findByEmail(email: string, limit: number): Promise<{ verification: Verification; delivery: Delivery | null }[]>;
+  runLink<T>(flow: Flow<LinkOps, T>): Promise<T>;
+  runCancel<T>(flow: Flow<CancelOps, T>): Promise<T>;
+  /** Every client's newest verifications of the address, newest first (the console's lookup). */
+  newestByEmail(email: string, limit: number): Promise<{ id: string; clientId: string }[]>;
   /** The client's own verification and its newest mail's delivery. */
   get(id: string, clientId: string): Promise<{ verification: Verification; delivery: Delivery | null } | undefined>;
-  /** pending → canceled, its codes erased and its queued mail dropped, in one transaction (with its event). */
-  cancel(id: string, clientId: string, now: number, context: RequestContext): Promise<CancelOutcome>;
 }

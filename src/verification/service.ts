@@ -1,6 +1,11 @@
 // Email verification as the portal asks for it: send a code, check a code, look at or
 // cancel a verification. Inputs are checked and normalized here, the flows decide, and
 // refusals are thrown as DomainErrors for the edge to word.
+import { attemptFlow } from './attempt-flow.js';
+import { cancelFlow } from './cancel-flow.js';
+import { linkFlow } from './link-flow.js';
+import { sendFlow } from './send-flow.js';
+import { standingFlow } from './standing.js';
 import type { Logger } from 'pino';
 import { signAssertion, type AssertionOptions } from '../assertions/assertion.js';
 import type { KeyRing } from '../assertions/keyring.js';
@@ -133,40 +138,42 @@ export class VerificationService {
     const code = generateCode(codeLength);
     const link = this.continueLinkFor(client, input.browserBinding);
     const now = this.deps.now();
-    const outcome = await this.deps.verifications.send({
-      clientId: client.id,
-      email: address.email,
-      userRef: input.userRef ?? null,
-      domain: address.domain,
-      purpose,
-      locale: this.deps.resolveLocale(input.locale, client.defaultLocale),
-      endUserIp,
-      now,
-      limits,
-      newVerificationId: newTimeOrderedId('vf', now),
-      codeHashFor: (verificationId) => hashCode(this.deps.codeKeys[0]!, verificationId, code),
-      link: link?.stored ?? null,
-      payloadFor: (verification) => {
-        const mail: CodeMail = {
-          to: address.email,
-          from: client.mailFrom ?? this.deps.mailFrom,
-          clientName: client.name,
-          replyTo: client.replyTo,
-          support: client.support,
-          logoUrl: client.logoUrl,
-          accentColor: client.accentColor,
-          codeInSubject: client.codeInSubject,
-          code,
-          purpose,
-          locale: verification.locale,
-          ttlMinutes: Math.round(limits.codeTtlMs / 60_000),
-          verificationId: verification.id,
-          ...(link ? { continueUrl: link.url } : {}),
-        };
-        return seal(this.deps.outboxKeys[0]!, JSON.stringify(mail));
-      },
-      context: context,
-    });
+    const outcome = await this.deps.verifications.runSend(
+      sendFlow({
+        clientId: client.id,
+        email: address.email,
+        userRef: input.userRef ?? null,
+        domain: address.domain,
+        purpose,
+        locale: this.deps.resolveLocale(input.locale, client.defaultLocale),
+        endUserIp,
+        now,
+        limits,
+        newVerificationId: newTimeOrderedId('vf', now),
+        codeHashFor: (verificationId) => hashCode(this.deps.codeKeys[0]!, verificationId, code),
+        link: link?.stored ?? null,
+        payloadFor: (verification) => {
+          const mail: CodeMail = {
+            to: address.email,
+            from: client.mailFrom ?? this.deps.mailFrom,
+            clientName: client.name,
+            replyTo: client.replyTo,
+            support: client.support,
+            logoUrl: client.logoUrl,
+            accentColor: client.accentColor,
+            codeInSubject: client.codeInSubject,
+            code,
+            purpose,
+            locale: verification.locale,
+            ttlMinutes: Math.round(limits.codeTtlMs / 60_000),
+            verificationId: verification.id,
+            ...(link ? { continueUrl: link.url } : {}),
+          };
+          return seal(this.deps.outboxKeys[0]!, JSON.stringify(mail));
+        },
+        context: context,
+      }),
+    );
     const audit = { client: client.id, to: maskEmail(address.email), purpose, ip: input.endUserIp ?? context.ip };
     if (outcome.kind === 'suppressed') {
       logger.info({ ...audit, outcome: 'suppressed' }, 'send refused: the address bounced and is suppressed');
@@ -201,13 +208,15 @@ export class VerificationService {
   ): Promise<{ assertion: string; expiresAt: number }> {
     const logger = context.log ?? this.deps.logger;
     const now = this.deps.now();
-    const outcome = await this.deps.verifications.attempt({
-      clientId: client.id,
-      target: 'email' in target ? this.normalizedTarget(target) : target,
-      now,
-      matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKeys, verificationId, code, hashes),
-      context: context,
-    });
+    const outcome = await this.deps.verifications.runAttempt(
+      attemptFlow({
+        clientId: client.id,
+        target: 'email' in target ? this.normalizedTarget(target) : target,
+        now,
+        matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKeys, verificationId, code, hashes),
+        context: context,
+      }),
+    );
     if (outcome.kind !== 'verified') {
       // A right code costs a signature; every other answer signs a decoy of the same shape
       // (and throws it away), so the time to answer does not tell right from wrong from an
@@ -295,16 +304,18 @@ export class VerificationService {
     if (ipKey === undefined && input.endUserIp !== undefined)
       throw refuse({ kind: 'invalid_request', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
     const now = this.deps.now();
-    const outcome = await this.deps.verifications.useLink({
-      clientId: client.id,
-      linkHashes: this.deps.codeKeys.map((key) => hashLinkToken(key, input.token)),
-      sameBrowser: (stored) => bindingMatches(this.deps.codeKeys, binding, stored),
-      anyBrowser: client.continueAnyBrowser,
-      ipKey: ipKey ?? 'unknown',
-      now,
-      limits: this.deps.limits,
-      context,
-    });
+    const outcome = await this.deps.verifications.runLink(
+      linkFlow({
+        clientId: client.id,
+        linkHashes: this.deps.codeKeys.map((key) => hashLinkToken(key, input.token)),
+        sameBrowser: (stored) => bindingMatches(this.deps.codeKeys, binding, stored),
+        anyBrowser: client.continueAnyBrowser,
+        ipKey: ipKey ?? 'unknown',
+        now,
+        limits: this.deps.limits,
+        context,
+      }),
+    );
     const v = 'verification' in outcome ? outcome.verification : undefined;
     const metric = outcome.kind === 'already_verified' ? 'used' : outcome.kind;
     this.deps.metrics?.link?.(metric);
@@ -364,7 +375,9 @@ export class VerificationService {
   async findByEmail(email: string, limit = 20) {
     const address = normalizeEmail(email);
     if (!address.ok) throw refuse({ kind: 'invalid_request', detail: `email ${address.reason}.` });
-    return (await this.deps.verifications.findByEmail(address.email, limit)).map((found) => this.described(found));
+    const newest = await this.deps.verifications.newestByEmail(address.email, limit);
+    const found = await Promise.all(newest.map(({ id, clientId }) => this.deps.verifications.get(id, clientId)));
+    return found.filter((f) => f !== undefined).map((f) => this.described(f));
   }
 
   /**
@@ -375,14 +388,16 @@ export class VerificationService {
   async standing(client: Client, email: string): Promise<SendStanding> {
     const address = normalizeEmail(email);
     if (!address.ok) throw refuse({ kind: 'invalid_request', detail: `email ${address.reason}.` });
-    const standing = await this.deps.verifications.standing({
-      clientId: client.id,
-      email: address.email,
-      domain: address.domain,
-      purpose: 'login',
-      now: this.deps.now(),
-      limits: this.deps.limits,
-    });
+    const standing = await this.deps.verifications.runSend(
+      standingFlow({
+        clientId: client.id,
+        email: address.email,
+        domain: address.domain,
+        purpose: 'login',
+        now: this.deps.now(),
+        limits: this.deps.limits,
+      }),
+    );
     const domain = checkDomain(address.domain, client.allowedDomains);
     return domain.allowed ? standing : { ...standing, verdict: { kind: 'domain_not_allowed', reason: domain.reason } };
   }
@@ -398,7 +413,9 @@ export class VerificationService {
   }
 
   async cancelVerification(client: Client, id: string, context: RequestContext): Promise<void> {
-    const result = await this.deps.verifications.cancel(id, client.id, this.deps.now(), context);
+    const result = await this.deps.verifications.runCancel(
+      cancelFlow({ id, clientId: client.id, now: this.deps.now(), context }),
+    );
     if (result === 'not_found') throw refuse({ kind: 'verification_not_found' });
     if (result === 'already_verified') throw refuse({ kind: 'already_verified' });
     this.deps.logger.info({ client: client.id, verificationId: id, outcome: result }, 'verification cancel');

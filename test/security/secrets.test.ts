@@ -90,7 +90,7 @@ await onEachDatabase(async (t) => {
   t.test('an unexpected failure is a bare 500 problem: no message, no stack', async (t) => {
     const { app, createClient, logs } = await build(t);
     const acme = await createClient();
-    app.mailcode.store.verifications.send = () => {
+    app.mailcode.store.verifications.runSend = () => {
       throw new Error('SQLITE_CORRUPT: database disk image is malformed at /secret/path.db');
     };
     const response = await app.inject({

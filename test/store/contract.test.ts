@@ -14,7 +14,28 @@ import type { Store } from '../../src/store/store.js';
 import { serviceScope } from '../../src/operators/model.js';
 import { sessionCutoffs } from '../../src/operators/sessions.js';
 import type { SendLimits } from '../../src/verification/model.js';
-import type { SendRequest } from '../../src/verification/ports.js';
+import type { AttemptRequest, LinkRequest, SendRequest } from '../../src/verification/ports.js';
+import type { RequestContext } from '../../src/events/model.js';
+import { attemptFlow } from '../../src/verification/attempt-flow.js';
+import { cancelFlow } from '../../src/verification/cancel-flow.js';
+import { linkFlow } from '../../src/verification/link-flow.js';
+import { sendFlow } from '../../src/verification/send-flow.js';
+import { standingFlow, type StandingRequest } from '../../src/verification/standing.js';
+
+/** The flows, run on a store's operations as the verification service runs them. */
+const flows = (store: Store) => ({
+  send: (request: SendRequest) => store.verifications.runSend(sendFlow(request)),
+  standing: (request: StandingRequest) => store.verifications.runSend(standingFlow(request)),
+  attempt: (request: AttemptRequest) => store.verifications.runAttempt(attemptFlow(request)),
+  useLink: (request: LinkRequest) => store.verifications.runLink(linkFlow(request)),
+  cancel: (id: string, clientId: string, now: number, context: RequestContext) =>
+    store.verifications.runCancel(cancelFlow({ id, clientId, now, context })),
+  async findByEmail(email: string, limit: number) {
+    const newest = await store.verifications.newestByEmail(email, limit);
+    const found = await Promise.all(newest.map(({ id, clientId }) => store.verifications.get(id, clientId)));
+    return found.filter((f) => f !== undefined);
+  },
+});
 import { postgresTestEnv, onPostgres } from '../helpers/databases.js';
 import { testConfig } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
@@ -59,7 +80,7 @@ await onEachDatabase(async (t) => {
   let ids = 0;
   const portal = { actor: 'portal' as const, requestId: 'req-contract' };
   const send = (store: Store, at: number, overrides: Partial<SendRequest> = {}) =>
-    store.verifications.send({
+    flows(store).send({
       clientId: 'cl_a',
       email: 'a@acme.example',
       userRef: null,
@@ -83,7 +104,7 @@ await onEachDatabase(async (t) => {
     at = now + 1_000,
     clientId = 'cl_a',
   ) =>
-    store.verifications.attempt({
+    flows(store).attempt({
       clientId,
       target,
       now: at,
@@ -329,9 +350,9 @@ await onEachDatabase(async (t) => {
       newVerificationId: 'vf_tocancel',
     });
     t.equal(other.kind, 'queued');
-    t.equal(await store.verifications.cancel('vf_tocancel', 'cl_b', now + 1, portal), 'not_found');
-    t.equal(await store.verifications.cancel('vf_tocancel', 'cl_a', now + 1, portal), 'canceled');
-    t.equal(await store.verifications.cancel('vf_tocancel', 'cl_a', now + 2, portal), 'unchanged');
+    t.equal(await flows(store).cancel('vf_tocancel', 'cl_b', now + 1, portal), 'not_found');
+    t.equal(await flows(store).cancel('vf_tocancel', 'cl_a', now + 1, portal), 'canceled');
+    t.equal(await flows(store).cancel('vf_tocancel', 'cl_a', now + 2, portal), 'unchanged');
     t.equal(await store.outbox.countQueued(), 2, "the canceled verification's mail is dropped");
     t.match(await attempt(store, { verificationId: 'vf_tocancel' }, `code:vf_tocancel:${now}`), { kind: 'canceled' });
 
@@ -495,7 +516,7 @@ await onEachDatabase(async (t) => {
         clientId = 'cl_a',
         ipKey = '203.0.113.9',
       ) =>
-        store.verifications.useLink({
+        flows(store).useLink({
           clientId,
           linkHashes: ['other-key-hash', hash],
           sameBrowser: (stored) => stored === browser,
@@ -561,7 +582,7 @@ await onEachDatabase(async (t) => {
 
       const canceled = await send(store, now, { email: 'x@acme.example', link: link(6) });
       if (canceled.kind !== 'queued') return t.fail('refused');
-      await store.verifications.cancel(canceled.verification.id, 'cl_a', now + 500, portal);
+      await flows(store).cancel(canceled.verification.id, 'cl_a', now + 500, portal);
       t.match(
         await use('link-6', 'browser-6'),
         { kind: 'canceled' },
@@ -603,7 +624,7 @@ await onEachDatabase(async (t) => {
       t.match(await state(), { clientId: 'cl_a', status: 'pending', attempts: 0 }, 'made with the client');
       const compared: string[][] = [];
       const probe = (target: Parameters<typeof attempt>[1], clientId = 'cl_a') =>
-        store.verifications.attempt({
+        flows(store).attempt({
           clientId,
           target,
           now: now + 1_000,
@@ -1296,7 +1317,7 @@ await onEachDatabase(async (t) => {
       const b = await send(store, now + 10, { email: 'p@acme.example', clientId: 'cl_b' });
       await send(store, now + 20, { email: 'other@acme.example' });
       if (a.kind !== 'queued' || b.kind !== 'queued') return t.fail('sent');
-      const found = await store.verifications.findByEmail('p@acme.example', 10);
+      const found = await flows(store).findByEmail('p@acme.example', 10);
       t.same(
         found.map((f) => f.verification.id),
         [b.verification.id, a.verification.id],
@@ -1306,11 +1327,11 @@ await onEachDatabase(async (t) => {
         verification: { clientId: 'cl_a', email: 'p@acme.example' },
         delivery: { status: 'queued' },
       });
-      t.equal((await store.verifications.findByEmail('p@acme.example', 1)).length, 1, 'at most the limit');
-      t.same(await store.verifications.findByEmail('nobody@acme.example', 10), []);
+      t.equal((await flows(store).findByEmail('p@acme.example', 1)).length, 1, 'at most the limit');
+      t.same(await flows(store).findByEmail('nobody@acme.example', 10), []);
 
       const standingAt = (at: number, limitsNow = limits) =>
-        store.verifications.standing({
+        flows(store).standing({
           clientId: 'cl_a',
           email: 'p@acme.example',
           domain: 'acme.example',

@@ -10,35 +10,21 @@
 //   new row (READ COMMITTED), so no two attempts share a count and a code is used once.
 import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { clients, outbox, verificationCodes, verifications } from '../../../db/schema.pg.js';
-import type { RequestContext, NewEvent } from '../../events/model.js';
-import { canceledEvent } from '../../verification/audit.js';
+import type { NewEvent } from '../../events/model.js';
 import type { ExpiryWindow } from '../../verification/expiry.js';
-import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
-import { runAsync, type AsyncOperations } from '../../verification/flow.js';
-import type {
-  AttemptOutcome,
-  CancelOutcome,
-  Delivery,
-  LinkOutcome,
-  SendOutcome,
-  Verification,
-} from '../../verification/model.js';
-import { linkFlow } from '../../verification/link-flow.js';
+import { type AsyncOperations, type Flow, runAsync } from '../../verification/flow.js';
+import type { Delivery, Verification } from '../../verification/model.js';
 import type {
   AttemptOps,
-  AttemptRequest,
   BucketRow,
+  CancelOps,
   CounterIncrement,
   CounterRead,
   LinkOps,
-  LinkRequest,
   SendOps,
-  SendRequest,
   Suppressed,
   VerificationsPort,
 } from '../../verification/ports.js';
-import { sendFlow } from '../../verification/send-flow.js';
-import { standingFlow, type SendStanding, type StandingRequest } from '../../verification/standing.js';
 import { sendGuardKeys } from '../send-guards.js';
 import { eventsParameter, writeEvents } from './events.js';
 import type { PgDb } from './open.js';
@@ -194,9 +180,8 @@ export class PostgresVerifications implements VerificationsPort {
 
   private makeAttemptOps(): AsyncOperations<AttemptOps> {
     return {
-      loadAttempt: async ({ clientId, target }) => {
+      loadAttempt: async ({ clientId, target, decoyId }) => {
         type Row = Verification & { id: string | null; hashes: string[] };
-        const decoyId = decoyVerificationId(clientId);
         const [row] =
           'verificationId' in target
             ? await this.query<Row>('mc_load_attempt_id', statements.loadAttemptById, [
@@ -234,21 +219,49 @@ export class PostgresVerifications implements VerificationsPort {
     };
   }
 
-  standing(request: StandingRequest): Promise<SendStanding> {
-    return runAsync(standingFlow(request), this.sendOps);
+  runSend<T>(flow: Flow<SendOps, T>): Promise<T> {
+    return runAsync(flow, this.sendOps);
   }
 
-  send(request: SendRequest): Promise<SendOutcome> {
-    return runAsync(sendFlow(request), this.sendOps);
+  runAttempt<T>(flow: Flow<AttemptOps, T>): Promise<T> {
+    return runAsync(flow, this.attemptOps);
   }
 
-  attempt(request: AttemptRequest): Promise<AttemptOutcome> {
-    return runAsync(attemptFlow(request), this.attemptOps);
+  runLink<T>(flow: Flow<LinkOps, T>): Promise<T> {
+    return runAsync(flow, this.linkOps);
   }
 
-  useLink(request: LinkRequest): Promise<LinkOutcome> {
-    return runAsync(linkFlow(request), this.linkOps);
+  runCancel<T>(flow: Flow<CancelOps, T>): Promise<T> {
+    return runAsync(flow, this.cancelOps);
   }
+
+  private readonly cancelOps: AsyncOperations<CancelOps> = {
+    loadCancel: async ({ id, clientId }) => {
+      const [row] = await this.db
+        .select()
+        .from(verifications)
+        .where(and(eq(verifications.id, id), eq(verifications.clientId, clientId)));
+      return row as Verification | undefined;
+    },
+    // The guarded update waits for a concurrent right code's write (READ COMMITTED) and
+    // checks again on its row: exactly one of the two wins.
+    commitCancel: ({ id, now, events }) =>
+      this.db.transaction(async (tx) => {
+        const canceled = await tx
+          .update(verifications)
+          .set({ status: 'canceled' })
+          .where(and(eq(verifications.id, id), eq(verifications.status, 'pending'), gt(verifications.expiresAt, now)))
+          .returning({ id: verifications.id });
+        if (canceled.length === 0) return false;
+        await tx.delete(verificationCodes).where(eq(verificationCodes.verificationId, id));
+        await tx
+          .update(outbox)
+          .set({ status: 'failed', payload: null, lastError: 'verification canceled' })
+          .where(and(eq(outbox.verificationId, id), eq(outbox.status, 'queued')));
+        await writeEvents(tx, events);
+        return true;
+      }),
+  };
 
   /** A pass skips what an attempt holds locked (below); the passes of the next 10 s look again. */
   readonly expiryLookbackMs = 10_000;
@@ -280,18 +293,16 @@ export class PostgresVerifications implements VerificationsPort {
     });
   }
 
-  async findByEmail(email: string, limit: number) {
+  async newestByEmail(email: string, limit: number) {
     // Through the (client, address) index, client by client: an index on the address alone
     // would cost every send a write for a lookup support makes now and then.
     const everyClient = this.db.select({ id: clients.id }).from(clients);
-    const rows = await this.db
+    return this.db
       .select({ id: verifications.id, clientId: verifications.clientId })
       .from(verifications)
       .where(and(inArray(verifications.clientId, everyClient), eq(verifications.email, email)))
       .orderBy(desc(verifications.createdAt))
       .limit(limit);
-    const found = await Promise.all(rows.map((r) => this.get(r.id, r.clientId)));
-    return found.filter((f) => f !== undefined);
   }
 
   async get(id: string, clientId: string) {
@@ -315,24 +326,5 @@ export class PostgresVerifications implements VerificationsPort {
       .orderBy(desc(outbox.id))
       .limit(1);
     return { verification: row as Verification, delivery: (mail as Delivery | undefined) ?? null };
-  }
-
-  cancel(id: string, clientId: string, now: number, context: RequestContext): Promise<CancelOutcome> {
-    return this.db.transaction(async (tx) => {
-      // FOR UPDATE: a concurrent right code either commits first (and we answer
-      // already_verified) or waits for the cancel and then finds nothing pending.
-      const [row] = await tx.select().from(verifications).where(eq(verifications.id, id)).for('update');
-      if (!row || row.clientId !== clientId) return 'not_found' as const;
-      if (row.status === 'verified') return 'already_verified' as const;
-      if (row.status !== 'pending' || now >= row.expiresAt) return 'unchanged' as const;
-      await tx.update(verifications).set({ status: 'canceled' }).where(eq(verifications.id, id));
-      await tx.delete(verificationCodes).where(eq(verificationCodes.verificationId, id));
-      await tx
-        .update(outbox)
-        .set({ status: 'failed', payload: null, lastError: 'verification canceled' })
-        .where(and(eq(outbox.verificationId, id), eq(outbox.status, 'queued')));
-      await writeEvents(tx, [canceledEvent(row, now, context)]);
-      return 'canceled' as const;
-    });
   }
 }

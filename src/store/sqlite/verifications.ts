@@ -1,39 +1,25 @@
-// Verifications on SQLite. A send or an attempt runs its flow whole, synchronously, inside
-// one BEGIN IMMEDIATE transaction (through group commit): every send and attempt is
+// Verifications on SQLite: the operations the flows (verification/*-flow.ts) run on. A
+// flow runs whole, synchronously, inside one BEGIN IMMEDIATE transaction (through group commit): every send and attempt is
 // serialized, across processes too, so the guards it still checks always hold here.
 import { and, asc, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { clients, outbox, verificationCodes, verifications } from '../../../db/schema.js';
-import { attemptFlow, decoyVerificationId } from '../../verification/attempt-flow.js';
-import { runSync } from '../../verification/flow.js';
-import type {
-  AttemptOutcome,
-  CancelOutcome,
-  Delivery,
-  LinkOutcome,
-  SendOutcome,
-  Verification,
-} from '../../verification/model.js';
+import { type Flow, runSync } from '../../verification/flow.js';
+import type { Delivery, Verification } from '../../verification/model.js';
 import type {
   AttemptOps,
-  AttemptRequest,
   BucketRow,
+  CancelOps,
   CounterIncrement,
   LinkOps,
-  LinkRequest,
   SendOps,
-  SendRequest,
   VerificationsPort,
 } from '../../verification/ports.js';
-import { linkFlow } from '../../verification/link-flow.js';
-import { sendFlow } from '../../verification/send-flow.js';
-import { standingFlow, type SendStanding, type StandingRequest } from '../../verification/standing.js';
 import { sendGuardKeys } from '../send-guards.js';
 import type { GroupCommit } from './group-commit.js';
 import type { SqliteDb } from './open.js';
 import type { Statements } from './statements.js';
 import { writeEvents } from './events.js';
-import type { RequestContext, NewEvent } from '../../events/model.js';
-import { canceledEvent } from '../../verification/audit.js';
+import type { NewEvent } from '../../events/model.js';
 import type { ExpiryWindow } from '../../verification/expiry.js';
 
 const asVerification = (row: unknown) => row as Verification | undefined;
@@ -139,7 +125,7 @@ function linkOps(st: Statements): LinkOps {
 
 function attemptOps(st: Statements): AttemptOps {
   return {
-    loadAttempt: ({ clientId, target }) => {
+    loadAttempt: ({ clientId, target, decoyId }) => {
       const row =
         'verificationId' in target
           ? asVerification(st.verificationById.get({ id: target.verificationId }))
@@ -147,9 +133,7 @@ function attemptOps(st: Statements): AttemptOps {
       // Another client's verification is not found, and nothing about it is read further:
       // the client's decoy is read in its place (attempt-flow.ts).
       const verification = row?.clientId === clientId ? row : undefined;
-      const decoy = verification
-        ? undefined
-        : asVerification(st.verificationById.get({ id: decoyVerificationId(clientId) }));
+      const decoy = verification ? undefined : asVerification(st.verificationById.get({ id: decoyId }));
       const hashes = st.codeHashes.all({ id: (verification ?? decoy)?.id ?? '' }).map((r) => r.codeHash);
       return { verification, decoy: decoy && { id: decoy.id, attempts: decoy.attempts }, codeHashes: hashes };
     },
@@ -161,6 +145,7 @@ export class SqliteVerifications implements VerificationsPort {
   private readonly sendOps: SendOps;
   private readonly attemptOps: AttemptOps;
   private readonly linkOps: LinkOps;
+  private readonly cancelOps: CancelOps;
 
   constructor(
     private readonly db: SqliteDb,
@@ -170,22 +155,23 @@ export class SqliteVerifications implements VerificationsPort {
     this.sendOps = sendOps(statements);
     this.attemptOps = attemptOps(statements);
     this.linkOps = linkOps(statements);
+    this.cancelOps = cancelOps(db, statements);
   }
 
-  standing(request: StandingRequest): Promise<SendStanding> {
-    return this.group.run(() => runSync(standingFlow(request), this.sendOps));
+  runSend<T>(flow: Flow<SendOps, T>): Promise<T> {
+    return this.group.run(() => runSync(flow, this.sendOps));
   }
 
-  send(request: SendRequest): Promise<SendOutcome> {
-    return this.group.run(() => runSync(sendFlow(request), this.sendOps));
+  runAttempt<T>(flow: Flow<AttemptOps, T>): Promise<T> {
+    return this.group.run(() => runSync(flow, this.attemptOps));
   }
 
-  attempt(request: AttemptRequest): Promise<AttemptOutcome> {
-    return this.group.run(() => runSync(attemptFlow(request), this.attemptOps));
+  runLink<T>(flow: Flow<LinkOps, T>): Promise<T> {
+    return this.group.run(() => runSync(flow, this.linkOps));
   }
 
-  useLink(request: LinkRequest): Promise<LinkOutcome> {
-    return this.group.run(() => runSync(linkFlow(request), this.linkOps));
+  runCancel<T>(flow: Flow<CancelOps, T>): Promise<T> {
+    return this.group.run(() => runSync(flow, this.cancelOps));
   }
 
   /** Every write runs in one transaction after another: a sweep never passes a row in use. */
@@ -216,19 +202,17 @@ export class SqliteVerifications implements VerificationsPort {
     });
   }
 
-  async findByEmail(email: string, limit: number) {
+  async newestByEmail(email: string, limit: number) {
     // Through the (client, address) index, client by client: an index on the address alone
     // would cost every send a write for a lookup support makes now and then.
     const everyClient = this.db.select({ id: clients.id }).from(clients);
-    const rows = this.db
+    return this.db
       .select({ id: verifications.id, clientId: verifications.clientId })
       .from(verifications)
       .where(and(inArray(verifications.clientId, everyClient), eq(verifications.email, email)))
       .orderBy(desc(verifications.createdAt))
       .limit(limit)
       .all();
-    const found = await Promise.all(rows.map((r) => this.get(r.id, r.clientId)));
-    return found.filter((f) => f !== undefined);
   }
 
   async get(id: string, clientId: string) {
@@ -237,24 +221,28 @@ export class SqliteVerifications implements VerificationsPort {
     const mail = this.statements.latestDelivery.get({ id });
     return { verification: row, delivery: (mail as Delivery | undefined) ?? null };
   }
+}
 
-  async cancel(id: string, clientId: string, now: number, context: RequestContext): Promise<CancelOutcome> {
-    return this.db.transaction(
-      (tx) => {
-        const row = asVerification(this.statements.verificationById.get({ id }));
-        if (!row || row.clientId !== clientId) return 'not_found';
-        if (row.status === 'verified') return 'already_verified';
-        if (row.status !== 'pending' || now >= row.expiresAt) return 'unchanged';
-        tx.update(verifications).set({ status: 'canceled' }).where(eq(verifications.id, id)).run();
-        tx.delete(verificationCodes).where(eq(verificationCodes.verificationId, id)).run();
-        tx.update(outbox)
-          .set({ status: 'failed', payload: null, lastError: 'verification canceled' })
-          .where(and(eq(outbox.verificationId, id), eq(outbox.status, 'queued')))
-          .run();
-        writeEvents(this.statements, [canceledEvent(row, now, context)]);
-        return 'canceled';
-      },
-      { behavior: 'immediate' },
-    );
-  }
+function cancelOps(db: SqliteDb, st: Statements): CancelOps {
+  return {
+    loadCancel: ({ id, clientId }) => {
+      const row = asVerification(st.verificationById.get({ id }));
+      return row?.clientId === clientId ? row : undefined;
+    },
+    commitCancel: ({ id, now, events }) => {
+      const canceled = db
+        .update(verifications)
+        .set({ status: 'canceled' })
+        .where(and(eq(verifications.id, id), eq(verifications.status, 'pending'), gt(verifications.expiresAt, now)))
+        .run().changes;
+      if (canceled === 0) return false;
+      db.delete(verificationCodes).where(eq(verificationCodes.verificationId, id)).run();
+      db.update(outbox)
+        .set({ status: 'failed', payload: null, lastError: 'verification canceled' })
+        .where(and(eq(outbox.verificationId, id), eq(outbox.status, 'queued')))
+        .run();
+      writeEvents(st, events);
+      return true;
+    },
+  };
 }
