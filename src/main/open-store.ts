@@ -1,11 +1,11 @@
 // What the server and the CLI both open from the configuration: the database (and Redis),
 // and the signing keys. Nothing else loads here, so a CLI command starts fast.
+import { deriveKeySet } from '../shared/key-set.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { SigningKeysPort } from '../assertions/ports.js';
 import { KeyRing } from '../assertions/keyring.js';
 import { codeSecrets, isPostgres, sqlitePath, type Config } from '../shared/config.js';
-import { deriveKeys } from '../shared/secrets.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -74,7 +74,7 @@ export async function connectRedis(config: Config, logger: Pick<Logger, 'error' 
 export function keyRingFor(signingKeys: SigningKeysPort, config: Config, now: () => number = Date.now): KeyRing {
   return new KeyRing(
     signingKeys,
-    deriveKeys(codeSecrets(config), 'signing-keys'),
+    deriveKeySet(codeSecrets(config)).signingKeys,
     config.ASSERTION_TTL_SECONDS * 1000,
     now,
   );

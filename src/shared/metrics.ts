@@ -136,4 +136,41 @@ export class Metrics {
       read.unalignedClients,
     );
   }
+
+  /** What the verification service reports (its `metrics` option). */
+  verificationReports() {
+    return {
+      sent: () => this.codesSent.inc(),
+      verified: () => this.codesVerified.inc(),
+      failed: () => this.codesFailed.inc(),
+      locked: () => this.verificationsLocked.inc(),
+      limited: (limit: string) => this.rateLimited.inc({ limit }),
+      link: (outcome: string) => this.links.inc({ outcome }),
+    };
+  }
+
+  /** What the mail worker reports: deliveries and their latency, failures, retries, bounces. */
+  mailReports() {
+    return {
+      onDelivered: (seconds: number) => {
+        this.mailDelivered.inc();
+        this.mailDeliverySeconds.observe(seconds);
+      },
+      onFailed: () => this.mailFailed.inc(),
+      onRetry: () => this.mailRetries.inc(),
+      onBounced: (domain: string) => this.mailBounced.inc({ domain }),
+    };
+  }
+
+  /** What the webhook worker reports: deliveries by outcome, and their latency. */
+  webhookReports() {
+    return {
+      onDelivered: (seconds: number) => {
+        this.webhookDeliveries.inc({ outcome: 'delivered' });
+        this.webhookLatencySeconds.observe(seconds);
+      },
+      onRetry: () => this.webhookDeliveries.inc({ outcome: 'retried' }),
+      onFailed: () => this.webhookDeliveries.inc({ outcome: 'failed' }),
+    };
+  }
 }

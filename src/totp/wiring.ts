@@ -1,0 +1,40 @@
+// The authenticator-app feature as the composition root builds it.
+import type { Logger } from 'pino';
+import type { AssertionOptions } from '../assertions/assertion.js';
+import type { KeyRing } from '../assertions/keyring.js';
+import type { NoticeAddress } from '../people/model.js';
+import type { Config } from '../shared/config.js';
+import type { KeySet } from '../shared/key-set.js';
+import type { TotpFactorsPort } from './ports.js';
+import { TotpService } from './service.js';
+
+export interface TotpWiring {
+  config: Config;
+  factors: TotpFactorsPort;
+  keys: KeyRing;
+  keySet: KeySet;
+  assertion: AssertionOptions;
+  now: () => number;
+  logger: Logger;
+  /** Where a notice about a person goes (people/): asked only when a reset runs. */
+  noticeAddress(clientId: string, userRef: string): Promise<NoticeAddress | undefined>;
+  resolveLocale(...candidates: (string | null | undefined)[]): string;
+}
+
+export const wireTotp = (w: TotpWiring): TotpService =>
+  new TotpService({
+    factors: w.factors,
+    keys: w.keys,
+    secretKeys: w.keySet.totpSecrets,
+    recoveryKeys: w.keySet.recoveryCodes,
+    maxAttempts: w.config.MAX_ATTEMPTS,
+    assertion: w.assertion,
+    now: w.now,
+    logger: w.logger.child({ component: 'totp' }),
+    notices: {
+      addressOf: w.noticeAddress,
+      outboxKeys: w.keySet.outbox,
+      mailFrom: w.config.MAIL_FROM,
+      resolveLocale: w.resolveLocale,
+    },
+  });
