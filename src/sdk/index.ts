@@ -13,6 +13,7 @@ import type {
 } from '../http/schemas/verification.js';
 import type { Event, EventList } from '../http/schemas/events.js';
 import type { Suppression } from '../http/schemas/suppressions.js';
+import type { Person } from '../http/schemas/people.js';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
 
 export * from './errors.js';
@@ -28,7 +29,7 @@ export type VerifyCodeResult = VerifyCodeResponse;
 export type VerificationState = Verification;
 export type { TotpEnrollment, TotpStatus };
 export type SecondFactorResult = SecondFactorVerified;
-export type { Event as MailcodeEvent, EventList, Suppression };
+export type { Event as MailcodeEvent, EventList, Person, Suppression };
 export type EventType = Event['type'];
 
 export interface MailcodeClientOptions {
@@ -92,6 +93,11 @@ export class MailcodeClient {
 
   recoverTotp(input: { userRef: string; recoveryCode: string }): Promise<SecondFactorResult> {
     return this.request('POST', '/totp/recover', input);
+  }
+
+  /** A person of the portal: the addresses proven for their user reference, and their authenticator app. */
+  getPerson(userRef: string): Promise<Person> {
+    return this.request('GET', `/people/${encodeURIComponent(userRef)}`);
   }
 
   totpStatus(userRef: string): Promise<TotpStatus> {
@@ -187,6 +193,8 @@ export interface VerificationClaims extends JWTPayload {
   same_browser?: boolean;
   auth_time: number;
   jti: string;
+  /** The person the code was sent for (`userRef` of sendCode), when the portal named one. */
+  user_ref?: string;
 }
 
 export interface VerifyAssertionOptions {
@@ -196,6 +204,8 @@ export interface VerifyAssertionOptions {
   audience: string;
   purpose?: Purpose;
   email?: string;
+  /** The person the code must have been sent for (its `user_ref`): refused for anyone else, or no one. */
+  userRef?: string;
   /** Defaults to `${issuer}/.well-known/jwks.json`. */
   jwksUrl?: string;
   replayStore?: ReplayStore;
@@ -263,11 +273,15 @@ export function verifyAssertion(token: string, options: VerifyAssertionOptions):
       throw new AssertionError(`assertion is for ${payload.purpose}, not ${options.purpose}`);
     if (options.email && payload.email !== options.email.trim().toLowerCase())
       throw new AssertionError('assertion is for another address');
+    if (options.userRef !== undefined && payload.user_ref !== options.userRef)
+      throw new AssertionError('assertion is for another person');
   });
 }
 
 export interface SecondFactorClaims extends JWTPayload {
   sub: string;
+  /** The same person as `sub`: the claim an email assertion of the person carries too. */
+  user_ref: string;
   amr: string[];
   verification_method: 'totp' | 'recovery_code';
   auth_time: number;

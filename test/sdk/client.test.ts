@@ -86,6 +86,33 @@ await onEachDatabase(async (t) => {
     t.equal((canceled as VerificationCanceledError).code, 'verification_canceled');
   });
 
+  t.test('the typed client: a person, their proven address, and an assertion held to them', async (t) => {
+    const { app, createClient, mail, clock } = await build(t);
+    const acme = await createClient();
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const client = new MailcodeClient({ baseUrl: address, apiKey: acme.apiKey });
+    await client.sendCode({ email: 'uma@acme.example', userRef: 'u-5' });
+    await app.mailcode.worker.runOnce();
+    const { assertion } = await client.verifyCode({
+      email: 'uma@acme.example',
+      purpose: 'login',
+      code: mail.codeFor('uma@acme.example'),
+    });
+    t.match(await client.getPerson('u-5'), { userRef: 'u-5', addresses: [{ email: 'uma@acme.example' }] });
+    const options = {
+      issuer: 'http://mailcode.test',
+      audience: acme.id,
+      jwksUrl: `${address}/.well-known/jwks.json`,
+      currentDate: new Date(clock.now()),
+    };
+    t.equal((await verifyAssertion(assertion, { ...options, userRef: 'u-5' })).user_ref, 'u-5');
+    await t.rejects(
+      verifyAssertion(assertion, { ...options, userRef: 'u-6' }),
+      { message: 'assertion is for another person' },
+      "another person's login is refused",
+    );
+  });
+
   t.test('the typed client: enrol an authenticator app, log in with it, recover, reset', async (t) => {
     const { app, createClient, clock } = await build(t);
     const acme = await createClient();
