@@ -2,11 +2,12 @@
 // [rounds] [--db postgres]` starts one server from this checkout and one from the other
 // (built: its dist/), each on its own database (SQLite, or PostgreSQL + a Redis prefix)
 // with its own pools of codes, and drives them in short turns,
-// one after the other, for right codes and then wrong ones. Turns alternate, so what else
+// one after the other, for right codes, wrong ones, then sends to new addresses (their mail
+// delivered to one SMTP sink both share, by the worker in the same process). Turns alternate, so what else
 // the machine does (stolen time on a shared host) falls on both alike; the figure is the
 // serving process's CPU time per request over all turns. Each server runs pinned to CPU 0
 // and the load from CPU 1 when `taskset` is there.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,7 +45,8 @@ if (refusal || other === undefined) {
   process.exit(1);
 }
 const pinned = spawnSync('taskset', ['-p', '-c', '1', String(process.pid)]).status === 0;
-type Kind = 'right' | 'wrong';
+type Kind = 'right' | 'wrong' | 'send';
+const kinds = ['right', 'wrong', 'send'] as const;
 
 interface Server {
   label: string;
@@ -55,6 +57,10 @@ interface Server {
   cpu: Record<Kind, number>;
   requests: Record<Kind, number>;
 }
+
+/** One SMTP sink for both servers' mail (bench/smtp-sink.ts), so a send row pays for its delivery. */
+const sink = fork(join(packageRoot, 'dist/bench/smtp-sink.js'), [], { stdio: 'ignore' });
+const sinkPort = await new Promise<number>((done) => sink.once('message', (m) => done((m as { port: number }).port)));
 
 /**
  * The server's database. On SQLite each checkout's own bench makes and seeds it (codes
@@ -77,7 +83,7 @@ async function start(
 ): Promise<Server & { dir: string; database: BenchDatabase }> {
   const dir = mkdtempSync(join(tmpdir(), 'mailcode-compare-'));
   const database = await databaseFor(root, dir, first);
-  const env = benchServerEnv(database.env);
+  const env = { ...benchServerEnv(database.env), SMTP_URL: `smtp://127.0.0.1:${sinkPort}` };
   const cli = cliOf(root);
   const created = spawnSync(process.execPath, [cli, 'clients', 'create', '--name', 'Bench Portal', '--json'], {
     env,
@@ -104,10 +110,17 @@ async function start(
     child,
     port,
     apiKey,
-    body: codeBodies(right, wrong),
-    cpu: { right: 0, wrong: 0 },
-    requests: { right: 0, wrong: 0 },
+    body: { ...codeBodies(right, wrong), send: newAddress(label) },
+    cpu: { right: 0, wrong: 0, send: 0 },
+    requests: { right: 0, wrong: 0, send: 0 },
   };
+}
+
+/** A send to an address never mailed before (no cooldown, no per-address limit in the way). */
+function newAddress(label: string) {
+  const tag = label === 'this checkout' ? 'a' : 'b';
+  let n = 0;
+  return () => ({ email: `compare-${tag}${++n}@bench-portal.example` });
 }
 
 function drive(s: Server, kind: Kind, seconds: number) {
@@ -118,7 +131,7 @@ function drive(s: Server, kind: Kind, seconds: number) {
     requests: [
       {
         method: 'POST',
-        path: '/verify-code',
+        path: kind === 'send' ? '/send-code' : '/verify-code',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${s.apiKey}` },
         setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(s.body[kind]()) }),
       },
@@ -128,8 +141,8 @@ function drive(s: Server, kind: Kind, seconds: number) {
 
 const servers = [await start('this checkout', packageRoot, true), await start(resolve(other), resolve(other), false)];
 try {
-  for (const s of servers) for (const kind of ['right', 'wrong', 'right', 'wrong'] as const) await drive(s, kind, 2);
-  for (const kind of ['right', 'wrong'] as const) {
+  for (const s of servers) for (const kind of [...kinds, ...kinds]) await drive(s, kind, 2);
+  for (const kind of kinds) {
     for (let round = 0; round < rounds; round++) {
       for (const s of round % 2 ? [...servers].reverse() : servers) {
         const before = cpuMicros([s.child.pid!]);
@@ -139,21 +152,22 @@ try {
       }
     }
   }
-  const [mine, theirs] = servers.map((s) => ({
-    right: s.cpu.right / s.requests.right,
-    wrong: s.cpu.wrong / s.requests.wrong,
-  }));
-  const [myRate, theirRate] = servers.map((s) => ({
-    right: s.requests.right / rounds,
-    wrong: s.requests.wrong / rounds,
-  }));
+  const perKind = (f: (s: Server, k: Kind) => number) =>
+    servers.map((s) => Object.fromEntries(kinds.map((k) => [k, f(s, k)])) as Record<Kind, number>);
+  const [mine, theirs] = perKind((s, k) => s.cpu[k] / s.requests[k]);
+  const [myRate, theirRate] = perKind((s, k) => s.requests[k] / rounds);
   console.log(
     `${onPostgres ? 'PostgreSQL + Redis' : 'SQLite'}: CPU µs per request of the server process over ${rounds} alternating one-second turns (50 connections each)${pinned ? ', server on CPU 0' : ''}:`,
   );
-  for (const kind of ['right', 'wrong'] as const) {
+  const rowName = {
+    right: 'verify-code, right codes',
+    wrong: 'verify-code, wrong codes',
+    send: 'send-code, new addresses',
+  };
+  for (const kind of kinds) {
     const change = (a: number, b: number) => `${a > b ? '+' : ''}${(100 * (a / b - 1)).toFixed(1)}%`;
     console.log(
-      `  verify-code, ${kind} codes: this checkout ${mine![kind].toFixed(0)} µs (${myRate![kind].toFixed(0)} req/s), other ${theirs![kind].toFixed(0)} µs (${theirRate![kind].toFixed(0)} req/s): CPU ${change(mine![kind], theirs![kind])}, req/s ${change(myRate![kind], theirRate![kind])}`,
+      `  ${rowName[kind]}: this checkout ${mine![kind].toFixed(0)} µs (${myRate![kind].toFixed(0)} req/s), other ${theirs![kind].toFixed(0)} µs (${theirRate![kind].toFixed(0)} req/s): CPU ${change(mine![kind], theirs![kind])}, req/s ${change(myRate![kind], theirRate![kind])}`,
     );
   }
 } finally {
@@ -164,4 +178,5 @@ try {
     await s.database.drop();
     rmSync(s.dir, { recursive: true, force: true });
   }
+  sink.kill();
 }

@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import * as OTPAuth from 'otpauth';
-import type { Test } from 'tap';
+import t, { type Test } from 'tap';
+import { migrationsDirs } from '../../src/shared/paths.js';
 import { buildApp } from '../../src/main/app.js';
 import { CapturingTransport, LogCapture, TestClock, testConfig } from '../helpers/build.js';
 import {
@@ -61,6 +62,28 @@ async function releasedDatabase(t: Test, release: string, dir: string) {
   }
   return { fixture, made: onPostgres ? fixture.postgres : fixture.sqlite, env };
 }
+
+const migrationsIn = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.sql')).length;
+
+// Every schema change comes with the data of the release before it: the newest fixture is
+// one migration behind the code (a release that changes no schema keeps the last fixture).
+t.test('the newest fixture was made by the release just before the newest migration', async (t) => {
+  const newest = releases.at(-1)!;
+  const applied = (file: string, pattern: RegExp) =>
+    readFileSync(join(here, newest, file), 'utf8')
+      .split('\n')
+      .filter((line) => pattern.test(line)).length;
+  t.equal(
+    applied('sqlite.sql', /^INSERT INTO "__drizzle_migrations"/),
+    migrationsIn(migrationsDirs.sqlite) - 1,
+    `SQLite: make test/upgrade/<release>/ from the release before the newest migration (docs/DEVELOPING.md)`,
+  );
+  t.equal(
+    applied('postgres.sql', /^INSERT INTO drizzle\.__drizzle_migrations/),
+    migrationsIn(migrationsDirs.postgres) - 1,
+    'PostgreSQL: the same',
+  );
+});
 
 void onEachDatabase(async (t) => {
   for (const release of releases) {
