@@ -59,5 +59,16 @@ export const invalidRequest: RefusalWords<InvalidRequest> = {
   means: 'the body or parameters do not match the schema',
 };
 
+/** A wrong code — of a mail or of an authenticator app — and how many attempts are left. */
+export type InvalidCode = { kind: 'invalid_code'; attemptsRemaining: number };
+export const invalidCode: RefusalWords<InvalidCode> = {
+  status: 422,
+  title: 'Invalid code',
+  means: 'the code is wrong (for an authenticator, also a replayed or used one), with `attemptsRemaining`',
+  body: 'InvalidCodeProblem',
+  detail: () => 'The code is not correct.',
+  extra: (r) => ({ attemptsRemaining: r.attemptsRemaining }),
+};
+
 /** A refusal as one line for an operator (the CLI, the console): its detail, or its kind in words. */
 export const refusalText = (refusal: Refusal): string => refusal.detail ?? refusal.kind.replaceAll('_', ' ');

@@ -1,9 +1,16 @@
 // What an authenticator app's enrolment, sign-in and recovery refuse.
-import { type InvalidRequest, invalidRequest, type RefusalTable, refuser } from '../shared/domain-error.js';
+import {
+  type InvalidCode,
+  type InvalidRequest,
+  invalidCode,
+  invalidRequest,
+  type RefusalTable,
+  refuser,
+} from '../shared/domain-error.js';
 
 export type TotpRefusal =
   | InvalidRequest
-  | { kind: 'invalid_code'; attemptsRemaining: number }
+  | InvalidCode
   /** The factor refuses codes until `retryAfterMs` has passed. */
   | { kind: 'too_many_attempts'; retryAfterMs: number }
   | { kind: 'totp_not_enabled' }
@@ -12,14 +19,7 @@ export type TotpRefusal =
 
 export const totpRefusals: RefusalTable<TotpRefusal> = {
   invalid_request: invalidRequest,
-  invalid_code: {
-    status: 422,
-    title: 'Invalid code',
-    means: 'the code is wrong (for an authenticator, also a replayed or used one), with `attemptsRemaining`',
-    body: 'InvalidCodeProblem',
-    detail: () => 'The code is not correct.',
-    extra: (r) => ({ attemptsRemaining: r.attemptsRemaining }),
-  },
+  invalid_code: invalidCode,
   too_many_attempts: {
     status: 429,
     title: 'Too many attempts',

@@ -1,5 +1,12 @@
 // What sending and verifying a code or a link refuse, each kind the code the portal reads.
-import { type InvalidRequest, invalidRequest, type RefusalTable, refuser } from '../shared/domain-error.js';
+import {
+  type InvalidCode,
+  type InvalidRequest,
+  invalidCode,
+  invalidRequest,
+  type RefusalTable,
+  refuser,
+} from '../shared/domain-error.js';
 import type { SendLimitName } from './model.js';
 
 export type VerificationRefusal =
@@ -9,7 +16,7 @@ export type VerificationRefusal =
   | { kind: 'rate_limited'; limit: SendLimitName | 'unknown_links'; retryAfterMs: number }
   /** The address bounced hard and is suppressed until `until` (ms). */
   | { kind: 'address_undeliverable'; reason: string; enhancedStatus: string | null; until: number }
-  | { kind: 'invalid_code'; attemptsRemaining: number }
+  | InvalidCode
   /** Locked after too many wrong codes. */
   | { kind: 'too_many_attempts' }
   | { kind: 'code_expired' }
@@ -61,14 +68,7 @@ export const verificationRefusals: RefusalTable<VerificationRefusal> = {
       suppressedUntil: new Date(r.until).toISOString(),
     }),
   },
-  invalid_code: {
-    status: 422,
-    title: 'Invalid code',
-    means: 'the code is wrong (for an authenticator, also a replayed or used one), with `attemptsRemaining`',
-    body: 'InvalidCodeProblem',
-    detail: () => 'The code is not correct.',
-    extra: (r) => ({ attemptsRemaining: r.attemptsRemaining }),
-  },
+  invalid_code: invalidCode,
   too_many_attempts: {
     status: 429,
     title: 'Too many attempts',
