@@ -1,8 +1,11 @@
-// Renders sample code mails to files: one HTML and one text file per locale and purpose.
+// Renders sample mails to files: one HTML and one text file per locale and kind — the code
+// mail for each purpose, and each notice (mail/kinds/).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Client } from '../clients/model.js';
+import type { AuthenticatorRemovedMail } from '../people/notices.js';
 import type { CodeMail } from '../verification/code-mail.js';
+import { renderAuthenticatorRemoved } from './kinds/authenticator-removed.js';
 import { renderCodeMail, resolveLocale, supportedLocales } from './render.js';
 
 export function sampleMail(locale: string, purpose: CodeMail['purpose'], client?: Client): CodeMail {
@@ -25,6 +28,24 @@ export function sampleMail(locale: string, purpose: CodeMail['purpose'], client?
   };
 }
 
+/** "Your authenticator app was removed", by support, at a fixed time (previews do not change from run to run). */
+export function sampleNotice(locale: string, client?: Client): AuthenticatorRemovedMail {
+  const { clientName, from, replyTo, support, logoUrl, accentColor } = sampleMail(locale, 'login', client);
+  return {
+    kind: 'authenticator_removed',
+    to: 'alex.morgan@acme.example',
+    locale,
+    clientName,
+    from,
+    replyTo,
+    support,
+    logoUrl,
+    accentColor,
+    removedBy: 'support',
+    at: Date.parse('2026-03-02T09:00:00Z'),
+  };
+}
+
 export function writePreviews(
   outDir: string,
   locales: readonly string[] = supportedLocales,
@@ -42,6 +63,11 @@ export function writePreviews(
       writeFileSync(`${base}.txt`, `Subject: ${mail.subject}\n\n${mail.text}`);
       files.push(`${base}.html`, `${base}.txt`);
     }
+    const notice = renderAuthenticatorRemoved(sampleNotice(locale, client));
+    const base = join(dir, `${locale}-authenticator-removed`);
+    writeFileSync(`${base}.html`, notice.html);
+    writeFileSync(`${base}.txt`, `Subject: ${notice.subject}\n\n${notice.text}`);
+    files.push(`${base}.html`, `${base}.txt`);
   }
   return files;
 }

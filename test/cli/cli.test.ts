@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tap from 'tap';
@@ -263,10 +263,22 @@ await onEachDatabase(async (t) => {
         .trim()
         .split('\n')
         .map((f) => f.slice(out.length + 1)),
-      ['de-signup.html', 'de-signup.txt', 'de-login.html', 'de-login.txt'],
+      [
+        'de-signup.html',
+        'de-signup.txt',
+        'de-login.html',
+        'de-login.txt',
+        'de-authenticator-removed.html',
+        'de-authenticator-removed.txt',
+      ],
+    );
+    t.match(
+      readFileSync(join(out, 'de-authenticator-removed.txt'), 'utf8'),
+      /^Subject: Ihre Authenticator-App wurde aus Ihrem Konto bei .+ entfernt\n/,
+      'the notice, in German',
     );
     const all = await mailcode(['preview', '--out', join(dir, 'all')], env);
-    t.equal(all.stdout.trim().split('\n').length, 40, 'ten locales × two purposes × HTML and text');
+    t.equal(all.stdout.trim().split('\n').length, 60, 'ten locales × (two purposes and a notice) × HTML and text');
   });
 
   t.test(
