@@ -49,8 +49,10 @@ export const mailEvents = {
     ];
   },
 
-  /** A code expired with its mail undelivered. */
+  /** A code expired with its mail undelivered (or a notice outlived its worth). */
   expired: (mail: GivenUpMail, at: number): NewEvent[] => [
-    event('mail.failed', at, about(mail, mail.email), byMailcode, { reason: 'code expired before delivery' }),
+    event('mail.failed', at, about(mail, mail.email), byMailcode, {
+      reason: mail.verificationId ? 'code expired before delivery' : 'notice expired before delivery',
+    }),
   ],
 };

@@ -2,7 +2,7 @@
 
 export interface PurgeCutoffs {
   now: number;
-  /** Verifications that expired before this go, with their codes and outbox rows. */
+  /** Verifications that expired before this go, with their codes and outbox rows; so do notices (mail of no verification) that expired before it. */
   verificationsBefore: number;
   /** Send events, send guards and counter buckets older than this go (the limits look back a day). */
   sendEventsBefore: number;
@@ -14,6 +14,8 @@ export interface PurgeCutoffs {
 
 export interface PurgeResult {
   verifications: number;
+  /** Notices (mail beyond the code) past their lifetime and the retention. */
+  notices: number;
   sendEvents: number;
   signingKeys: number;
   events: number;

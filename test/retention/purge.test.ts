@@ -1,5 +1,5 @@
 import { purgeExpired } from '../../src/retention/purge.js';
-import { build } from '../helpers/build.js';
+import { build, byPortal } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
@@ -38,8 +38,30 @@ await onEachDatabase(async (t) => {
     t.equal(state.json().status, 'pending', 'the fresh verification stays');
     t.same(
       await purgeExpired(app.mailcode.store.maintenance, app.mailcode.keys, config.RETENTION_DAYS, clock.now()),
-      { verifications: 0, sendEvents: 0, signingKeys: 0, events: 0, suppressions: 0 },
+      { verifications: 0, notices: 0, sendEvents: 0, signingKeys: 0, events: 0, suppressions: 0 },
       'nothing left to purge',
     );
+  });
+
+  t.test('a notice goes once past its lifetime and the retention, delivered or not', async (t) => {
+    const { app, config, createClient, sendCode, verifyCode, mail, clock } = await build(t);
+    const acme = await createClient();
+    await sendCode(acme.apiKey, { email: 'pat@acme.example', userRef: 'u-1' });
+    await verifyCode(acme.apiKey, {
+      email: 'pat@acme.example',
+      purpose: 'login',
+      code: mail.codeFor('pat@acme.example'),
+    });
+    const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-1', accountName: 'pat@acme.example' });
+    const OTPAuth = await import('otpauth');
+    const phone = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrolment.secret) });
+    await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: clock.now() }), byPortal);
+    await app.mailcode.totp.reset(acme, 'u-1', byPortal);
+    const purge = () =>
+      purgeExpired(app.mailcode.store.maintenance, app.mailcode.keys, config.RETENTION_DAYS, clock.now());
+    clock.advance(3 * day + config.RETENTION_DAYS * day - 60_000);
+    t.equal((await purge()).notices, 0, 'kept through its lifetime and the retention after it');
+    clock.advance(120_000);
+    t.equal((await purge()).notices, 1, 'then gone');
   });
 });

@@ -24,6 +24,11 @@ export class PostgresMaintenance implements MaintenancePort {
         sql`delete from verifications where id in (select id from verifications where expires_at < ${cutoffs.verificationsBefore} limit ${batch})`,
       ),
     );
+    const notices = await deleteBatches(() =>
+      this.db.execute(
+        sql`delete from outbox where id in (select id from outbox where verification_id is null and expires_at < ${cutoffs.verificationsBefore} limit ${batch})`,
+      ),
+    );
     const events = await deleteBatches(() =>
       this.db.execute(
         sql`delete from send_events where id in (select id from send_events where created_at < ${cutoffs.sendEventsBefore} limit ${batch})`,
@@ -51,6 +56,13 @@ export class PostgresMaintenance implements MaintenancePort {
       .delete(signingKeys)
       .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, cutoffs.keysRetiredBefore)))
       .returning({ kid: signingKeys.kid });
-    return { verifications: old, sendEvents: events, signingKeys: keys.length, events: audit, suppressions: lifted };
+    return {
+      verifications: old,
+      notices,
+      sendEvents: events,
+      signingKeys: keys.length,
+      events: audit,
+      suppressions: lifted,
+    };
   }
 }

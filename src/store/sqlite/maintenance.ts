@@ -31,6 +31,10 @@ export class SqliteMaintenance implements MaintenancePort {
       'delete from verifications where id in (select id from verifications where expires_at < ? limit ?)',
       cutoffs.verificationsBefore,
     );
+    const notices = await deleteBatches(
+      'delete from outbox where id in (select id from outbox where verification_id is null and expires_at < ? limit ?)',
+      cutoffs.verificationsBefore,
+    );
     const events = await deleteBatches(
       'delete from send_events where id in (select id from send_events where created_at < ? limit ?)',
       cutoffs.sendEventsBefore,
@@ -52,6 +56,6 @@ export class SqliteMaintenance implements MaintenancePort {
       .delete(signingKeys)
       .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, cutoffs.keysRetiredBefore)))
       .run().changes;
-    return { verifications: old, sendEvents: events, signingKeys: keys, events: audit, suppressions: lifted };
+    return { verifications: old, notices, sendEvents: events, signingKeys: keys, events: audit, suppressions: lifted };
   }
 }
