@@ -212,6 +212,19 @@ await onEachDatabase(async (t) => {
     (await api(`/totp/enrollments/${enrolled.enrollmentId}/confirm`, { code: danaPhone.generate() })).status,
     200,
   );
+  // Dana proves her address for her user reference: support will find her by either.
+  t.equal((await api('/send-code', { email: 'dana@acme.example', userRef: 'u-dana' })).status, 202);
+  const danaCode = await mailbox.waitForMessage({ query: 'to:dana@acme.example' }, { timeout: 10_000, interval: 100 });
+  t.equal(
+    (
+      await api('/verify-code', {
+        email: 'dana@acme.example',
+        purpose: 'login',
+        code: /\b(\d{6})\b/.exec(danaCode.Subject)![1],
+      })
+    ).status,
+    200,
+  );
 
   // Support, in a browser of their own.
   const supportContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -261,13 +274,17 @@ await onEachDatabase(async (t) => {
   );
   await shotsOf('10-person-limited');
 
-  // By user reference: the authenticator, and a way on to the person's codes (kept by address).
+  // By user reference: who this is (the address the reference proved), their codes and app.
   await lookUp('u-dana');
+  const byReference = await supportPage.locator('body').innerText();
+  t.match(byReference, /Acme Portal: user u-dana proved dana@acme\.example \(login, .+ UTC\)\./);
+  t.match(byReference, /Acme Portal · login · verified/, "the reference's verifications, found through its address");
+  await supportPage.getByRole('link', { name: 'dana@acme.example' }).click();
   t.match(
     await supportPage.locator('body').innerText(),
-    /Codes and mails are kept by address\. Look this person up by dana@acme\.example\./,
+    /Acme Portal: user u-dana proved dana@acme\.example/,
+    'by address, the same person',
   );
-  await supportPage.getByRole('link', { name: 'dana@acme.example' }).click();
   t.match(
     await supportPage.locator('body').innerText(),
     /user u-dana \(dana@acme\.example\), on since .+, 10 recovery codes left/,
@@ -295,6 +312,15 @@ await onEachDatabase(async (t) => {
     recoveryCodesLeft: 0,
   });
   await shotsOf('11-person-reset');
+  const notice = await mailbox.waitForMessage(
+    { query: 'to:dana@acme.example subject:"authenticator app was removed"' },
+    { timeout: 10_000, interval: 100 },
+  );
+  t.match(
+    (await mailbox.getMessageSummary(notice.ID)).Text,
+    /Acme Portal support removed the authenticator app from your account on/,
+    'and Dana is told, by mail, that support removed it',
+  );
 
   await supportPage.getByRole('link', { name: 'Audit' }).click();
   t.notMatch(
