@@ -3,9 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Client } from '../clients/model.js';
-import type { AuthenticatorRemovedMail } from '../people/notices.js';
+import type { NoticeMail } from '../people/notices.js';
 import type { CodeMail } from '../verification/code-mail.js';
-import { renderAuthenticatorRemoved } from './kinds/authenticator-removed.js';
+import { renderNotice } from './kinds/notices.js';
 import { renderCodeMail, resolveLocale, supportedLocales } from './render.js';
 
 export function sampleMail(locale: string, purpose: CodeMail['purpose'], client?: Client): CodeMail {
@@ -28,22 +28,17 @@ export function sampleMail(locale: string, purpose: CodeMail['purpose'], client?
   };
 }
 
-/** "Your authenticator app was removed", by support, at a fixed time (previews do not change from run to run). */
-export function sampleNotice(locale: string, client?: Client): AuthenticatorRemovedMail {
+/** Each notice as support's doing where it can be, at a fixed time (previews do not change from run to run). */
+export function sampleNotices(locale: string, client?: Client): NoticeMail[] {
   const { clientName, from, replyTo, support, logoUrl, accentColor } = sampleMail(locale, 'login', client);
-  return {
-    kind: 'authenticator_removed',
-    to: 'alex.morgan@acme.example',
-    locale,
-    clientName,
-    from,
-    replyTo,
-    support,
-    logoUrl,
-    accentColor,
-    removedBy: 'support',
-    at: Date.parse('2026-03-02T09:00:00Z'),
-  };
+  const base = { to: 'alex.morgan@acme.example', locale, clientName, from, replyTo, support, logoUrl, accentColor };
+  const at = Date.parse('2026-03-02T09:00:00Z');
+  return [
+    { ...base, at, kind: 'authenticator_added' },
+    { ...base, at, kind: 'authenticator_removed', removedBy: 'support' },
+    { ...base, at, kind: 'recovery_code_used', left: 9 },
+    { ...base, at, kind: 'recovery_codes_renewed', by: 'support' },
+  ];
 }
 
 export function writePreviews(
@@ -63,11 +58,13 @@ export function writePreviews(
       writeFileSync(`${base}.txt`, `Subject: ${mail.subject}\n\n${mail.text}`);
       files.push(`${base}.html`, `${base}.txt`);
     }
-    const notice = renderAuthenticatorRemoved(sampleNotice(locale, client));
-    const base = join(dir, `${locale}-authenticator-removed`);
-    writeFileSync(`${base}.html`, notice.html);
-    writeFileSync(`${base}.txt`, `Subject: ${notice.subject}\n\n${notice.text}`);
-    files.push(`${base}.html`, `${base}.txt`);
+    for (const sample of sampleNotices(locale, client)) {
+      const notice = renderNotice(sample);
+      const base = join(dir, `${locale}-${sample.kind.replaceAll('_', '-')}`);
+      writeFileSync(`${base}.html`, notice.html);
+      writeFileSync(`${base}.txt`, `Subject: ${notice.subject}\n\n${notice.text}`);
+      files.push(`${base}.html`, `${base}.txt`);
+    }
   }
   return files;
 }

@@ -28,8 +28,12 @@ interface LocaleStrings {
     bySupport: string;
     byPortal: string;
     next: string;
+    /** Said in every notice: what to do if it was not them. */
     notYou: string;
   };
+  authenticatorAdded: { subject: string; heading: string; what: string; next: string };
+  recoveryCodeUsed: { subject: string; heading: string; what: string; left: Plural; next: string };
+  recoveryCodesRenewed: { subject: string; heading: string; bySupport: string; byPortal: string; next: string };
 }
 
 export interface RenderedMail {
@@ -70,7 +74,7 @@ function fill(template: string, values: Record<string, string | number>): string
 
 const pluralRules = new Map<string, Intl.PluralRules>();
 
-function plural(forms: Plural, locale: string, n: number): string {
+export function plural(forms: Plural, locale: string, n: number): string {
   let rules = pluralRules.get(locale);
   if (!rules) {
     rules = new Intl.PluralRules(locale);

@@ -150,6 +150,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     logger,
     noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
     resolveLocale,
+    onNoticeQueued: () => mail.worker.nudge(),
   });
   const people: PeopleService = new PeopleService(store.people, totp);
   const consoleServices = wireConsole({

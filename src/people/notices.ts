@@ -3,23 +3,54 @@
 // transaction as the change it tells of, and written by its own composer (mail/kinds/).
 // A notice carries no code and no link that does anything.
 import type { Client } from '../clients/model.js';
+import { seal } from '../shared/secrets.js';
+import type { NoticeAddress } from './model.js';
 import type { MailBranding } from '../verification/code-mail.js';
 
-/** Who removed the authenticator app, as the person reads it. */
+/** Who did it, as the person reads it: the portal's support, or the portal (the person, or its backend). */
 export type RemovedBy = 'support' | 'portal';
+export type DoneBy = RemovedBy;
 
-/** "Your authenticator app was removed": by whom, when, and what to do if it was not them. */
-export interface AuthenticatorRemovedMail extends MailBranding {
-  kind: 'authenticator_removed';
+/** What every notice says: to whom, in which language, when it happened, in the client's look. */
+interface NoticeBase extends MailBranding {
   to: string;
   locale: string;
-  removedBy: RemovedBy;
-  /** When it was removed (ms). */
+  /** When it happened (ms). */
   at: number;
 }
 
+/** "Your authenticator app was removed": by whom, when, and what to do if it was not them. */
+export interface AuthenticatorRemovedMail extends NoticeBase {
+  kind: 'authenticator_removed';
+  removedBy: RemovedBy;
+}
+
+/** "An authenticator app was added to your account": signing in asks for its code from now on. */
+export interface AuthenticatorAddedMail extends NoticeBase {
+  kind: 'authenticator_added';
+}
+
+/** "A recovery code was used", and how many are left. */
+export interface RecoveryCodeUsedMail extends NoticeBase {
+  kind: 'recovery_code_used';
+  left: number;
+}
+
+/** "Your recovery codes were renewed": the earlier ones no longer work. */
+export interface RecoveryCodesRenewedMail extends NoticeBase {
+  kind: 'recovery_codes_renewed';
+  by: DoneBy;
+}
+
 /** Every kind of notice mailcode sends. */
-export type NoticeMail = AuthenticatorRemovedMail;
+export type NoticeMail =
+  | AuthenticatorRemovedMail
+  | AuthenticatorAddedMail
+  | RecoveryCodeUsedMail
+  | RecoveryCodesRenewedMail;
+
+/** Who did it, from the request's actor: a portal's request, or a person of the portal's support (console, CLI). */
+export const doneBy = (actor: string): DoneBy => (actor === 'portal' ? 'portal' : 'support');
 
 /** A notice ready for the outbox: whose, to where, sealed, and how long it is worth sending. */
 export interface QueuedNotice {
@@ -45,3 +76,59 @@ export const brandingOf = (client: Client, defaultFrom: string): MailBranding =>
   logoUrl: client.logoUrl,
   accentColor: client.accentColor,
 });
+
+/** Every notice kind, as the outbox names them (mail/kinds/ composes each). */
+export const noticeKinds = [
+  'authenticator_removed',
+  'authenticator_added',
+  'recovery_code_used',
+  'recovery_codes_renewed',
+] as const satisfies readonly NoticeMail['kind'][];
+
+/** What a notice says beyond who it is to and when: its kind and the kind's own facts. */
+export type NoticeFacts = NoticeMail extends infer M
+  ? M extends NoticeMail
+    ? Omit<M, keyof NoticeBase>
+    : never
+  : never;
+
+/** What making a notice needs: where the person is reached, how it is sealed, the sender by default. */
+export interface NoticeDeps {
+  /** The address the person proved last (people/), and its language. */
+  addressOf(clientId: string, userRef: string): Promise<NoticeAddress | undefined>;
+  /** Newest first: seals the notice in the outbox. */
+  outboxKeys: Buffer[];
+  /** MAIL_FROM, for a client without a From of its own. */
+  mailFrom: string;
+  resolveLocale(...candidates: (string | null | undefined)[]): string;
+  /** A notice was queued: the mail worker need not wait for its next pass. */
+  onQueued?(): void;
+}
+
+/** A notice to the person, ready for the outbox — or none, when no address was proven for them. */
+export async function queuedNotice(
+  deps: NoticeDeps,
+  client: Client,
+  userRef: string,
+  facts: NoticeFacts,
+  at: number,
+): Promise<QueuedNotice | undefined> {
+  const address = await deps.addressOf(client.id, userRef);
+  if (!address) return undefined;
+  const mail = {
+    ...brandingOf(client, deps.mailFrom),
+    ...facts,
+    to: address.email,
+    locale: deps.resolveLocale(address.locale, client.defaultLocale),
+    at,
+  } as NoticeMail;
+  return {
+    kind: mail.kind,
+    clientId: client.id,
+    userRef,
+    email: address.email,
+    payload: seal(deps.outboxKeys[0]!, JSON.stringify(mail)),
+    queuedAt: at,
+    expiresAt: at + noticeLifetimeMs,
+  };
+}

@@ -34,12 +34,31 @@ export interface TotpFactorsPort {
   lock(id: string, until: number, events: NewEvent[]): Promise<void>;
   /**
    * pending → active unless the enrolment has expired; the user's other factors go and the
-   * recovery codes are stored, in one transaction. False when nothing was activated.
+   * recovery codes are stored, in one transaction. False when nothing was activated. With
+   * `notice`, the mail that tells the person, queued in the same transaction when it is.
    */
-  activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean>;
-  /** Marks an unused recovery code with one of these hashes used, and clears the wrong-code count. */
-  useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean>;
-  replaceRecoveryCodes(factorId: string, codeHashes: string[], events: NewEvent[]): Promise<void>;
+  activate(
+    id: string,
+    now: number,
+    recoveryCodeHashes: string[],
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<boolean>;
+  /** Marks an unused recovery code with one of these hashes used, and clears the wrong-code count (with `notice`, queued with it). */
+  useRecoveryCode(
+    factorId: string,
+    codeHashes: string[],
+    now: number,
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<boolean>;
+  /** New recovery codes in place of the old ones (with `notice`, queued with them). */
+  replaceRecoveryCodes(
+    factorId: string,
+    codeHashes: string[],
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<void>;
   recoveryCodesLeft(factorId: string): Promise<number>;
   /**
    * Every factor of the user (active or pending), for a reset; with `notice`, the mail that

@@ -1,8 +1,7 @@
 // Authenticator apps (TOTP, RFC 6238) and recovery codes: enrolment with a QR code,
 // confirmation, verification with replay protection and lockout, support reset.
 // HOTP/TOTP come from `otpauth`, the QR code from `qrcode`; nothing here computes either.
-import type { NoticeAddress } from '../people/model.js';
-import { type AuthenticatorRemovedMail, brandingOf, noticeLifetimeMs } from '../people/notices.js';
+import { doneBy, type NoticeDeps, type NoticeFacts, queuedNotice } from '../people/notices.js';
 import { createHmac, randomInt } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
@@ -41,16 +40,8 @@ export interface TotpServiceDeps {
   assertion: AssertionOptions;
   now: () => number;
   logger: Logger;
-  /** Telling the person their authenticator was removed (people/notices.ts). */
-  notices: {
-    /** Where a notice about the person goes: the address they proved last (people/). */
-    addressOf(clientId: string, userRef: string): Promise<NoticeAddress | undefined>;
-    /** Newest first: seals the notice in the outbox. */
-    outboxKeys: Buffer[];
-    /** MAIL_FROM, for a client without a From of its own. */
-    mailFrom: string;
-    resolveLocale(...candidates: (string | null | undefined)[]): string;
-  };
+  /** Telling the person when their authenticator or recovery codes change (people/notices.ts). */
+  notices: NoticeDeps;
 }
 
 /** A recovery code as people see it: ten letters and digits in two groups, e.g. "k7mp2-xq9vd". */
@@ -144,10 +135,12 @@ export class TotpService {
         now(),
         recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)),
         [enabled],
+        await this.notice(client, factor.userRef, { kind: 'authenticator_added' }),
       ))
     ) {
       throw refuse({ kind: 'enrollment_not_found' });
     }
+    this.deps.notices.onQueued?.();
     this.deps.logger.info(
       { client: client.id, userRef: maskRef(factor.userRef), outcome: 'totp_enabled' },
       'authenticator app enabled',
@@ -173,7 +166,19 @@ export class TotpService {
     const { factor, attempts } = await this.countAttempt(client, input.userRef);
     // The hash under each key of the rotation list: a code issued before a CODE_SECRET rotation still works.
     const hashes = this.deps.recoveryKeys.map((key) => hashRecoveryCode(key, input.recoveryCode));
-    if (await factors.useRecoveryCode(factor.id, hashes, now(), [this.event('recovery_codes.used', factor, context)])) {
+    // How many are left once this one is used, for the notice (read before: a lost race only misstates it by one).
+    const left = Math.max(0, (await factors.recoveryCodesLeft(factor.id)) - 1);
+    const notice = await this.notice(client, factor.userRef, { kind: 'recovery_code_used', left });
+    if (
+      await factors.useRecoveryCode(
+        factor.id,
+        hashes,
+        now(),
+        [this.event('recovery_codes.used', factor, context)],
+        notice,
+      )
+    ) {
+      if (notice) this.deps.notices.onQueued?.();
       this.deps.logger.info(
         { client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' },
         'recovery code used',
@@ -221,6 +226,7 @@ export class TotpService {
       notice,
     );
     if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
+    if (notice) this.deps.notices.onQueued?.();
     (context.log ?? this.deps.logger).warn(
       { client: client.id, userRef: maskRef(userRef), ip: context.ip, outcome: 'totp_reset' },
       `authenticator app reset by the ${context.actor}`,
@@ -232,30 +238,12 @@ export class TotpService {
    * have an app to remove and an address proven: support's reset (a lost phone) or the portal's.
    */
   private async removalNotice(client: Client, userRef: string, context: RequestContext) {
-    const { notices, factors, now } = this.deps;
-    const [active, address] = await Promise.all([
-      factors.active(client.id, userRef),
-      notices.addressOf(client.id, userRef),
-    ]);
-    if (!active || !address) return undefined;
-    const at = now();
-    const mail: AuthenticatorRemovedMail = {
-      ...brandingOf(client, notices.mailFrom),
-      kind: 'authenticator_removed',
-      to: address.email,
-      locale: notices.resolveLocale(address.locale, client.defaultLocale),
-      removedBy: context.actor === 'portal' ? 'portal' : 'support',
-      at,
-    };
-    return {
-      kind: mail.kind,
-      clientId: client.id,
-      userRef,
-      email: address.email,
-      payload: seal(notices.outboxKeys[0]!, JSON.stringify(mail)),
-      queuedAt: at,
-      expiresAt: at + noticeLifetimeMs,
-    };
+    if (!(await this.deps.factors.active(client.id, userRef))) return undefined;
+    return this.notice(client, userRef, { kind: 'authenticator_removed', removedBy: doneBy(context.actor) });
+  }
+
+  private notice(client: Client, userRef: string, facts: NoticeFacts) {
+    return queuedNotice(this.deps.notices, client, userRef, facts, this.deps.now());
   }
 
   async regenerateRecoveryCodes(client: Client, userRef: string, context: RequestContext) {
@@ -268,7 +256,9 @@ export class TotpService {
       factor.id,
       recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)),
       [regenerated],
+      await this.notice(client, userRef, { kind: 'recovery_codes_renewed', by: doneBy(context.actor) }),
     );
+    this.deps.notices.onQueued?.();
     this.deps.logger.info(
       { client: client.id, userRef: maskRef(userRef), outcome: 'recovery_codes_regenerated' },
       'recovery codes regenerated',

@@ -19,6 +19,8 @@ export interface TotpWiring {
   /** Where a notice about a person goes (people/): asked only when a reset runs. */
   noticeAddress(clientId: string, userRef: string): Promise<NoticeAddress | undefined>;
   resolveLocale(...candidates: (string | null | undefined)[]): string;
+  /** A notice was queued (the mail worker's nudge). */
+  onNoticeQueued(): void;
 }
 
 export const wireTotp = (w: TotpWiring): TotpService =>
@@ -36,5 +38,6 @@ export const wireTotp = (w: TotpWiring): TotpService =>
       outboxKeys: w.keySet.outbox,
       mailFrom: w.config.MAIL_FROM,
       resolveLocale: w.resolveLocale,
+      onQueued: w.onNoticeQueued,
     },
   });

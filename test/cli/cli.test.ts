@@ -268,8 +268,14 @@ await onEachDatabase(async (t) => {
         'de-signup.txt',
         'de-login.html',
         'de-login.txt',
+        'de-authenticator-added.html',
+        'de-authenticator-added.txt',
         'de-authenticator-removed.html',
         'de-authenticator-removed.txt',
+        'de-recovery-code-used.html',
+        'de-recovery-code-used.txt',
+        'de-recovery-codes-renewed.html',
+        'de-recovery-codes-renewed.txt',
       ],
     );
     t.match(
@@ -278,7 +284,7 @@ await onEachDatabase(async (t) => {
       'the notice, in German',
     );
     const all = await mailcode(['preview', '--out', join(dir, 'all')], env);
-    t.equal(all.stdout.trim().split('\n').length, 60, 'ten locales × (two purposes and a notice) × HTML and text');
+    t.equal(all.stdout.trim().split('\n').length, 120, 'ten locales × (two purposes and four notices) × HTML and text');
   });
 
   t.test(

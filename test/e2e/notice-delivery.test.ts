@@ -83,6 +83,15 @@ await onEachDatabase(async (t) => {
       code: phone.generate(),
     });
     t.equal(confirmed.status, 200);
+    const added = await mailbox.waitForMessage(
+      { query: 'to:pat@acme.example subject:hinzugefügt' },
+      { timeout: 10_000, interval: 100 },
+    );
+    t.equal(
+      added.Subject,
+      'Eine Authenticator-App wurde zu Ihrem Konto bei Acme Portal hinzugefügt',
+      'the app added is told',
+    );
     await first.stop();
 
     // The portal removes the app while the relay is away; the process dies with the notice queued.
@@ -96,11 +105,11 @@ await onEachDatabase(async (t) => {
     });
     await second.stop('SIGKILL');
     const before = await mailbox.searchMessages({ query: 'to:pat@acme.example' });
-    t.equal(before.messages_count, 1, 'only the code mail has arrived so far');
+    t.equal(before.messages_count, 2, 'only the code mail and "an app was added" have arrived so far');
 
     await startMailcode(t, withRelay);
     const notice = await mailbox.waitForMessage(
-      { query: 'to:pat@acme.example subject:Authenticator' },
+      { query: 'to:pat@acme.example subject:entfernt' },
       { timeout: 20_000, interval: 200 },
     );
     t.equal(notice.Subject, 'Ihre Authenticator-App wurde aus Ihrem Konto bei Acme Portal entfernt');

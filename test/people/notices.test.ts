@@ -18,10 +18,51 @@ await onEachDatabase(async (t) => {
     });
     const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-42', accountName: 'pat@acme.example' });
     const phone = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(enrolment.secret) });
-    await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: clock.now() }), byPortal);
+    const { recoveryCodes } = await app.mailcode.totp.confirm(
+      acme,
+      enrolment.enrollmentId,
+      phone.generate({ timestamp: clock.now() }),
+      byPortal,
+    );
+    await app.mailcode.worker.runOnce();
+    const added = mail.sent.at(-1)!;
     mail.sent.length = 0;
-    return { ...ctx, acme };
+    return { ...ctx, acme, added, recoveryCodes };
   };
+
+  t.test('an app added, a recovery code used, the codes renewed: each is told, with what it means now', async (t) => {
+    const { app, acme, mail, added, recoveryCodes } = await setUp(t, 'en');
+    t.equal(added.subject, 'An authenticator app was added to your Acme Portal account', 'the app added');
+    t.match(String(added.text), /From now on, signing in asks for its code\./);
+
+    const used = await app.inject({
+      method: 'POST',
+      url: '/totp/recover',
+      headers: acme.auth,
+      payload: { userRef: 'u-42', recoveryCode: recoveryCodes[0] },
+    });
+    t.equal(used.statusCode, 200);
+    await app.mailcode.worker.runOnce();
+    t.equal(mail.sent.at(-1)!.subject, 'A recovery code was used for your Acme Portal account');
+    t.match(String(mail.sent.at(-1)!.text), /You have 9 recovery codes left\./, 'and how many are left');
+
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/totp/recover',
+      headers: acme.auth,
+      payload: { userRef: 'u-42', recoveryCode: 'zzzzz-zzzzz' },
+    });
+    t.equal(wrong.statusCode, 422);
+    await app.mailcode.worker.runOnce();
+    t.equal(mail.sent.length, 1, 'a wrong recovery code tells nobody anything');
+
+    const renewed = await app.inject({ method: 'POST', url: '/totp/u-42/recovery-codes', headers: acme.auth });
+    t.equal(renewed.statusCode, 200);
+    await app.mailcode.worker.runOnce();
+    t.equal(mail.sent.at(-1)!.subject, 'New recovery codes were made for your Acme Portal account');
+    t.match(String(mail.sent.at(-1)!.text), /The earlier recovery codes no longer work\./);
+    for (const notice of [added, ...mail.sent]) t.notMatch(String(notice.text), /\b\d{6}\b/, 'no code in any of them');
+  });
 
   t.test("the portal's DELETE /totp/{userRef} mails the person their app was removed", async (t) => {
     const { app, acme, mail } = await setUp(t);
@@ -49,8 +90,8 @@ await onEachDatabase(async (t) => {
     const events = await app.inject({ method: 'GET', url: '/events?subject=u-42', headers: acme.auth });
     t.match(
       events.json().events.map((e: { type: string }) => e.type),
-      ['mail.sent', 'authenticator.reset', 'authenticator.enabled'],
-      "the notice's delivery is part of the person's story",
+      ['mail.sent', 'authenticator.reset', 'mail.sent', 'authenticator.enabled'],
+      "each notice's delivery is part of the person's story (the app added, then removed)",
     );
     t.notMatch(JSON.stringify(events.json()), /pat@acme\.example/, 'and never names the whole address');
   });

@@ -62,6 +62,6 @@ await onEachDatabase(async (t) => {
     clock.advance(3 * day + config.RETENTION_DAYS * day - 60_000);
     t.equal((await purge()).notices, 0, 'kept through its lifetime and the retention after it');
     clock.advance(120_000);
-    t.equal((await purge()).notices, 1, 'then gone');
+    t.equal((await purge()).notices, 2, 'then gone (the app added, the app removed)');
   });
 });

@@ -1,10 +1,10 @@
 // Every kind of mail the outbox carries, each with its composer: the row's kind says which.
 // A new kind is a model (people/notices.ts), a renderer here, templates and locale strings.
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import type { NoticeMail } from '../../people/notices.js';
+import { type NoticeMail, noticeKinds } from '../../people/notices.js';
 import type { CodeMail } from '../../verification/code-mail.js';
 import { composeCodeMail, composeNotice } from '../compose.js';
-import { renderAuthenticatorRemoved } from './authenticator-removed.js';
+import { renderNotice } from './notices.js';
 
 /** What every queued mail names, whatever its kind. */
 export interface QueuedMail {
@@ -16,6 +16,10 @@ type Composer = (mail: QueuedMail, outboxId: number) => Mail.Options;
 
 export const mailKinds: Record<string, Composer> = {
   code: (mail, outboxId) => composeCodeMail(mail as CodeMail, outboxId),
-  authenticator_removed: (mail, outboxId) =>
-    composeNotice(mail as NoticeMail, renderAuthenticatorRemoved(mail as NoticeMail), outboxId),
+  ...Object.fromEntries(
+    noticeKinds.map((kind): [string, Composer] => [
+      kind,
+      (mail, outboxId) => composeNotice(mail as NoticeMail, renderNotice(mail as NoticeMail), outboxId),
+    ]),
+  ),
 };

@@ -77,7 +77,13 @@ export class PostgresTotpFactors implements TotpFactorsPort {
     return (await this.db.select().from(totpFactors).where(found).limit(50)).map((row) => asFactor(row)!);
   }
 
-  async activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean> {
+  async activate(
+    id: string,
+    now: number,
+    recoveryCodeHashes: string[],
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       // FOR UPDATE: two confirmations of one enrolment, the second waits and finds it active.
       const [pending] = await tx
@@ -98,6 +104,7 @@ export class PostgresTotpFactors implements TotpFactorsPort {
         .where(eq(totpFactors.id, id));
       if (recoveryCodeHashes.length > 0)
         await tx.insert(totpRecoveryCodes).values(recoveryCodeHashes.map((codeHash) => ({ factorId: id, codeHash })));
+      if (notice) await tx.insert(outbox).values(noticeRow(notice));
       await writeEvents(tx, events);
       return true;
     });
@@ -154,7 +161,13 @@ export class PostgresTotpFactors implements TotpFactorsPort {
     return rows[0]!.accepted > 0;
   }
 
-  async useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean> {
+  async useRecoveryCode(
+    factorId: string,
+    codeHashes: string[],
+    now: number,
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const unused = and(
         eq(totpRecoveryCodes.factorId, factorId),
@@ -169,15 +182,22 @@ export class PostgresTotpFactors implements TotpFactorsPort {
         .returning({ id: totpRecoveryCodes.id });
       if (used.length === 0) return false;
       await tx.update(totpFactors).set({ failedAttempts: 0 }).where(eq(totpFactors.id, factorId));
+      if (notice) await tx.insert(outbox).values(noticeRow(notice));
       await writeEvents(tx, events);
       return true;
     });
   }
 
-  async replaceRecoveryCodes(factorId: string, codeHashes: string[], events: NewEvent[]): Promise<void> {
+  async replaceRecoveryCodes(
+    factorId: string,
+    codeHashes: string[],
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.delete(totpRecoveryCodes).where(eq(totpRecoveryCodes.factorId, factorId));
       await tx.insert(totpRecoveryCodes).values(codeHashes.map((codeHash) => ({ factorId, codeHash })));
+      if (notice) await tx.insert(outbox).values(noticeRow(notice));
       await writeEvents(tx, events);
     });
   }

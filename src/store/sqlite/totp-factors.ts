@@ -82,7 +82,13 @@ export class SqliteTotpFactors implements TotpFactorsPort {
       .map((row) => asFactor(row)!);
   }
 
-  async activate(id: string, now: number, recoveryCodeHashes: string[], events: NewEvent[]): Promise<boolean> {
+  async activate(
+    id: string,
+    now: number,
+    recoveryCodeHashes: string[],
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<boolean> {
     return this.db.transaction(
       (tx) => {
         const pending = tx
@@ -105,6 +111,7 @@ export class SqliteTotpFactors implements TotpFactorsPort {
           tx.insert(totpRecoveryCodes)
             .values(recoveryCodeHashes.map((codeHash) => ({ factorId: id, codeHash })))
             .run();
+        if (notice) tx.insert(outbox).values(noticeRow(notice)).run();
         writeEvents(this.statements, events);
         return true;
       },
@@ -168,7 +175,13 @@ export class SqliteTotpFactors implements TotpFactorsPort {
     );
   }
 
-  async useRecoveryCode(factorId: string, codeHashes: string[], now: number, events: NewEvent[]): Promise<boolean> {
+  async useRecoveryCode(
+    factorId: string,
+    codeHashes: string[],
+    now: number,
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<boolean> {
     return this.db.transaction((tx) => {
       const unused = and(
         eq(totpRecoveryCodes.factorId, factorId),
@@ -182,17 +195,24 @@ export class SqliteTotpFactors implements TotpFactorsPort {
       )
         return false;
       tx.update(totpFactors).set({ failedAttempts: 0 }).where(eq(totpFactors.id, factorId)).run();
+      if (notice) tx.insert(outbox).values(noticeRow(notice)).run();
       writeEvents(this.statements, events);
       return true;
     });
   }
 
-  async replaceRecoveryCodes(factorId: string, codeHashes: string[], events: NewEvent[]): Promise<void> {
+  async replaceRecoveryCodes(
+    factorId: string,
+    codeHashes: string[],
+    events: NewEvent[],
+    notice?: QueuedNotice,
+  ): Promise<void> {
     this.db.transaction((tx) => {
       tx.delete(totpRecoveryCodes).where(eq(totpRecoveryCodes.factorId, factorId)).run();
       tx.insert(totpRecoveryCodes)
         .values(codeHashes.map((codeHash) => ({ factorId, codeHash })))
         .run();
+      if (notice) tx.insert(outbox).values(noticeRow(notice)).run();
       writeEvents(this.statements, events);
     });
   }

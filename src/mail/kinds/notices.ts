@@ -1,0 +1,49 @@
+// The notices to a person (people/notices.ts): what happened, when (in their language, in
+// UTC), what it means for signing in, and what to do if it was not them. One template for
+// every kind; each kind has its words in every locale. No code, no link that does anything:
+// the only link is the client's support contact, when it has one.
+import type { NoticeMail } from '../../people/notices.js';
+import { noticeParts, plural, type RenderedMail, renderTemplates } from '../render.js';
+
+export function renderNotice(mail: NoticeMail): RenderedMail {
+  const parts = noticeParts(mail);
+  const { strings, fill } = parts;
+  const when = `${new Intl.DateTimeFormat(parts.locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(mail.at))} UTC`;
+  const words = wordsOf(mail, strings, parts.locale);
+  const subject = fill(words.subject);
+  return renderTemplates('notice', subject, {
+    lang: parts.locale,
+    subject,
+    client: mail.clientName,
+    heading: fill(words.heading),
+    what: fill(words.what, { when, left: String('left' in mail ? mail.left : '') }),
+    next: fill(words.next, { left: String('left' in mail ? mail.left : '') }),
+    notYou: fill(strings.authenticatorRemoved.notYou),
+    support: parts.support,
+    footer: parts.footer,
+    accent: parts.accent,
+    logoUrl: mail.logoUrl ?? null,
+  });
+}
+
+type Strings = ReturnType<typeof noticeParts>['strings'];
+
+/** A kind's subject, heading, what happened, and what it means now. */
+function wordsOf(mail: NoticeMail, strings: Strings, locale: string) {
+  switch (mail.kind) {
+    case 'authenticator_removed': {
+      const w = strings.authenticatorRemoved;
+      return { ...w, what: mail.removedBy === 'support' ? w.bySupport : w.byPortal };
+    }
+    case 'authenticator_added':
+      return strings.authenticatorAdded;
+    case 'recovery_code_used': {
+      const w = strings.recoveryCodeUsed;
+      return { ...w, next: `${plural(w.left, locale, mail.left)} ${w.next}` };
+    }
+    case 'recovery_codes_renewed': {
+      const w = strings.recoveryCodesRenewed;
+      return { ...w, what: mail.by === 'support' ? w.bySupport : w.byPortal };
+    }
+  }
+}
