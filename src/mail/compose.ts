@@ -29,38 +29,20 @@ export function qaTags(mail: { purpose: string; locale: string; clientName: stri
     .join(', ');
 }
 
-export function composeCodeMail(mail: CodeMail, outboxId: number): Mail.Options {
-  const rendered = renderCodeMail(mail);
-  return {
-    from: mail.from,
-    to: mail.to,
-    ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
-    subject: rendered.subject,
-    text: rendered.text,
-    html: rendered.html,
-    // The same outbox row always gets the same Message-ID: should a process die between the
-    // SMTP server's acceptance and the database's record of it, the mail sent again by
-    // another process is recognisably the same message, which mail systems show once.
-    messageId: `<${mail.verificationId}.${outboxId}@${senderDomain(mail.from)}>`,
-    date: new Date(),
-    headers: {
-      // RFC 3834: no out-of-office replies or auto-forward loops to a code mail.
-      'Auto-Submitted': 'auto-generated',
-      'X-Auto-Response-Suppress': 'All',
-      // A distinct reference per mail keeps clients (Gmail) from threading codes together.
-      'X-Entity-Ref-ID': `${mail.verificationId}.${outboxId}`,
-      'X-Tags': qaTags(mail),
-    },
-  };
+/** Who a mail is from and to, as a queued mail of any kind names them. */
+interface Addressed {
+  to: string;
+  from: string;
+  replyTo?: string | null;
 }
 
-/** A notice (people/notices.ts) as nodemailer sends it: the code mail's headers, tagged with its kind. */
-export function composeNotice(
-  mail: { kind: string; to: string; from: string; replyTo?: string | null; locale: string; clientName: string },
-  rendered: RenderedMail,
-  outboxId: number,
-): Mail.Options {
-  const ref = `${mail.kind}.${outboxId}`;
+/**
+ * A rendered mail with the headers a good transactional mail carries. `ref` names the one
+ * outbox row: the same row always gets the same Message-ID, so should a process die between
+ * the SMTP server's acceptance and the database's record of it, the mail sent again by
+ * another process is recognisably the same message, which mail systems show once.
+ */
+function composed(mail: Addressed, rendered: RenderedMail, ref: string, tags: string): Mail.Options {
   return {
     from: mail.from,
     to: mail.to,
@@ -71,10 +53,26 @@ export function composeNotice(
     messageId: `<${ref}@${senderDomain(mail.from)}>`,
     date: new Date(),
     headers: {
+      // RFC 3834: no out-of-office replies or auto-forward loops to an automatic mail.
       'Auto-Submitted': 'auto-generated',
       'X-Auto-Response-Suppress': 'All',
+      // A distinct reference per mail keeps clients (Gmail) from threading them together.
       'X-Entity-Ref-ID': ref,
-      'X-Tags': qaTags({ purpose: mail.kind.replaceAll('_', ' '), locale: mail.locale, clientName: mail.clientName }),
+      'X-Tags': tags,
     },
   };
+}
+
+export function composeCodeMail(mail: CodeMail, outboxId: number): Mail.Options {
+  return composed(mail, renderCodeMail(mail), `${mail.verificationId}.${outboxId}`, qaTags(mail));
+}
+
+/** A notice (people/notices.ts) as nodemailer sends it, tagged with its kind. */
+export function composeNotice(
+  mail: Addressed & { kind: string; locale: string; clientName: string },
+  rendered: RenderedMail,
+  outboxId: number,
+): Mail.Options {
+  const tags = qaTags({ purpose: mail.kind.replaceAll('_', ' '), locale: mail.locale, clientName: mail.clientName });
+  return composed(mail, rendered, `${mail.kind}.${outboxId}`, tags);
 }

@@ -105,29 +105,35 @@ export function textOn(accent: string): string {
   return 1.05 / (l + 0.05) >= (l + 0.05) / (luminance('#1f2328') + 0.05) ? '#ffffff' : '#1f2328';
 }
 
-/** A notice's wording and look, shared with the code mail: the locale's strings, the support line, the brand. */
-export function noticeParts(mail: {
-  locale: string;
-  clientName: string;
-  to: string;
-  support?: string | null;
-  accentColor?: string | null;
-}) {
+/**
+ * What every mail of a client says and looks like, whatever its kind: the locale's strings,
+ * its placeholders filled (the client, the address, the support contact and the kind's own),
+ * the support line, the footer, the accent colour.
+ */
+export function mailParts(
+  mail: { locale: string; clientName: string; to: string; support?: string | null; accentColor?: string | null },
+  own: Record<string, string | number> = {},
+) {
   const locale = resolveLocale(mail.locale);
   const strings = locales.get(locale)!;
-  const values = { client: mail.clientName, email: mail.to, support: mail.support ?? '' };
-  const supportText = mail.support ? fill(strings.support, values) : '';
-  const [before = '', after = ''] = mail.support ? supportText.split(mail.support) : [];
+  const values = { client: mail.clientName, email: mail.to, support: mail.support ?? '', ...own };
+  const filled = (template: string) => fill(template, values);
   return {
     locale,
     strings,
-    fill: (template: string, more: Record<string, string> = {}) => fill(template, { ...values, ...more }),
-    support: mail.support
-      ? { text: supportText, before, after, label: mail.support, href: supportHref(mail.support) }
-      : null,
-    footer: fill(strings.footer, values),
+    fill: filled,
+    support: mail.support ? supportLine(filled(strings.support), mail.support) : null,
+    footer: filled(strings.footer),
     accent: mail.accentColor ?? '#1f6feb',
   };
+}
+
+/** The support sentence around its contact: a link in HTML, and in plain text a URL written <like this>. */
+function supportLine(sentence: string, support: string) {
+  const [before = '', after = ''] = sentence.split(support);
+  // RFC 3986, appendix C: the sentence's closing period is not taken as part of the link.
+  const text = /^https?:/.test(support) ? `${before}<${support}>${after}` : sentence;
+  return { text, before, after, label: support, href: supportHref(support) };
 }
 
 /** Renders one of templates/ (`<name>-text`, `<name>-html`) with its model. */
@@ -136,54 +142,34 @@ export function renderTemplates(name: string, subject: string, model: object): R
 }
 
 export function renderCodeMail(mail: CodeMail): RenderedMail {
-  const locale = resolveLocale(mail.locale);
-  const strings = locales.get(locale)!;
-  const values = {
-    client: mail.clientName,
+  const { locale, strings, fill, support, footer, accent } = mailParts(mail, {
     code: mail.code,
     minutes: mail.ttlMinutes,
-    email: mail.to,
-    support: mail.support ?? '',
-  };
+  });
   const half = Math.ceil(mail.code.length / 2);
-  const subject = fill(mail.codeInSubject === false ? strings.subjectWithoutCode : strings.subject, values);
-  const supportText = mail.support ? fill(strings.support, values) : '';
-  const [supportBefore = '', supportAfter = ''] = mail.support ? supportText.split(mail.support) : [];
-  // In plain text a URL is written <like this> (RFC 3986, appendix C), so the sentence's
-  // closing period is not taken as part of the link.
-  const supportPlain =
-    mail.support && /^https?:/.test(mail.support) ? `${supportBefore}<${mail.support}>${supportAfter}` : supportText;
-  const accent = mail.accentColor ?? '#1f6feb';
+  const subject = fill(mail.codeInSubject === false ? strings.subjectWithoutCode : strings.subject);
   const model = {
     lang: locale,
     subject,
     client: mail.clientName,
-    heading: fill(strings.heading[mail.purpose], values),
-    intro: fill(strings.intro[mail.purpose], values),
+    heading: fill(strings.heading[mail.purpose]),
+    intro: fill(strings.intro[mail.purpose]),
     code: mail.code,
     codeGroups: [mail.code.slice(0, half), mail.code.slice(half)],
     codeLabel: strings.codeLabel,
-    expires: fill(plural(strings.expires, locale, mail.ttlMinutes), values),
-    neverShare: fill(strings.neverShare, values),
-    ignore: fill(strings.ignore, values),
-    support: mail.support
-      ? {
-          text: supportPlain,
-          before: supportBefore,
-          after: supportAfter,
-          label: mail.support,
-          href: supportHref(mail.support),
-        }
-      : null,
-    footer: fill(strings.footer, values),
+    expires: fill(plural(strings.expires, locale, mail.ttlMinutes)),
+    neverShare: fill(strings.neverShare),
+    ignore: fill(strings.ignore),
+    support,
+    footer,
     accent,
     logoUrl: mail.logoUrl ?? null,
     // The code stays first and as large; the button is the second way, for the same browser.
     continueLink: mail.continueUrl
       ? {
           url: mail.continueUrl,
-          intro: fill(strings.continueIntro, values),
-          button: fill(strings.continueButton, values),
+          intro: fill(strings.continueIntro),
+          button: fill(strings.continueButton),
           textColor: textOn(accent),
         }
       : null,

@@ -2,7 +2,7 @@
 // support for a lost phone — the address they proved last is told, in their language, by
 // whom and when, with no code and no link that does anything. Queued with the removal.
 import * as OTPAuth from 'otpauth';
-import { build, byPortal } from '../helpers/build.js';
+import { build, byCommandLine, byPortal } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
@@ -98,6 +98,7 @@ await onEachDatabase(async (t) => {
 
   t.test("support's reset for a lost phone says it was support", async (t) => {
     const { app, acme, mail } = await setUp(t, 'en');
+    await app.mailcode.clients.update(acme.id, { support: 'https://help.acme.example' }, byCommandLine);
     const support = app.mailcode.console!.support;
     const operator = { id: 'op_1', email: 'ann@ops.example', role: 'support' } as never;
     await support.resetAuthenticator(operator, acme.id, 'u-42', 'lost phone, ticket 4711', { requestId: null });
@@ -108,6 +109,12 @@ await onEachDatabase(async (t) => {
       String(mail.sent[0]!.text),
       /Acme Portal support removed the authenticator app from your account on March 2, 2026/,
     );
+    t.match(
+      String(mail.sent[0]!.text),
+      /Questions\? .*<https:\/\/help\.acme\.example>/,
+      "the client's support contact, a URL written <like this> in plain text, as in the code mail",
+    );
+    t.match(String(mail.sent[0]!.html), /<a href="https:\/\/help\.acme\.example"/, 'and a link in HTML');
   });
 
   t.test('nobody is mailed when there is no app to remove, or no address proven for the person', async (t) => {

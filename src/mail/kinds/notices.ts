@@ -3,12 +3,12 @@
 // every kind; each kind has its words in every locale. No code, no link that does anything:
 // the only link is the client's support contact, when it has one.
 import type { NoticeMail } from '../../people/notices.js';
-import { noticeParts, plural, type RenderedMail, renderTemplates } from '../render.js';
+import { mailParts, plural, resolveLocale, type RenderedMail, renderTemplates } from '../render.js';
 
 export function renderNotice(mail: NoticeMail): RenderedMail {
-  const parts = noticeParts(mail);
+  const when = `${new Intl.DateTimeFormat(resolveLocale(mail.locale), { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(mail.at))} UTC`;
+  const parts = mailParts(mail, { when, left: 'left' in mail ? mail.left : '' });
   const { strings, fill } = parts;
-  const when = `${new Intl.DateTimeFormat(parts.locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(mail.at))} UTC`;
   const words = wordsOf(mail, strings, parts.locale);
   const subject = fill(words.subject);
   return renderTemplates('notice', subject, {
@@ -16,8 +16,8 @@ export function renderNotice(mail: NoticeMail): RenderedMail {
     subject,
     client: mail.clientName,
     heading: fill(words.heading),
-    what: fill(words.what, { when, left: String('left' in mail ? mail.left : '') }),
-    next: fill(words.next, { left: String('left' in mail ? mail.left : '') }),
+    what: fill(words.what),
+    next: fill(words.next),
     notYou: fill(strings.authenticatorRemoved.notYou),
     support: parts.support,
     footer: parts.footer,
@@ -26,7 +26,7 @@ export function renderNotice(mail: NoticeMail): RenderedMail {
   });
 }
 
-type Strings = ReturnType<typeof noticeParts>['strings'];
+type Strings = ReturnType<typeof mailParts>['strings'];
 
 /** A kind's subject, heading, what happened, and what it means now. */
 function wordsOf(mail: NoticeMail, strings: Strings, locale: string) {
