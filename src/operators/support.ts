@@ -118,14 +118,14 @@ export class SupportService {
     const factors = factorLists
       .flat()
       .filter((f, i, all) => all.findIndex((g) => g.clientId === f.clientId && g.userRef === f.userRef) === i);
-    const people = [...new Set(linked.map((row) => `${row.clientId} ${row.userRef}`))].map((key) => {
-      const rows = linked.filter((row) => `${row.clientId} ${row.userRef}` === key);
-      return {
-        client: named(rows[0]!.clientId),
-        userRef: rows[0]!.userRef,
-        addresses: rows.map(({ email, purpose, provenAt }) => ({ email, purpose, provenAt })),
-      };
-    });
+    // Each client's person once, with the addresses they proved (newest first, as read).
+    const byPerson = new Map<string, PersonReport['people'][number]>();
+    for (const { clientId, userRef, email: proven, purpose, provenAt } of linked) {
+      const key = `${clientId} ${userRef}`;
+      if (!byPerson.has(key)) byPerson.set(key, { client: named(clientId), userRef, addresses: [] });
+      byPerson.get(key)!.addresses.push({ email: proven, purpose, provenAt });
+    }
+    const people = [...byPerson.values()];
     // Only clients an operator can see (not mailcode's own sign-ins).
     const verifications = await Promise.all(
       found

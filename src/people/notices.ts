@@ -5,11 +5,10 @@
 import type { Client } from '../clients/model.js';
 import { seal } from '../shared/secrets.js';
 import type { NoticeAddress } from './model.js';
-import type { MailBranding } from '../verification/code-mail.js';
+import { brandingOf, type MailBranding } from '../verification/code-mail.js';
 
 /** Who did it, as the person reads it: the portal's support, or the portal (the person, or its backend). */
-export type RemovedBy = 'support' | 'portal';
-export type DoneBy = RemovedBy;
+export type DoneBy = 'support' | 'portal';
 
 /** What every notice says: to whom, in which language, when it happened, in the client's look. */
 interface NoticeBase extends MailBranding {
@@ -22,7 +21,7 @@ interface NoticeBase extends MailBranding {
 /** "Your authenticator app was removed": by whom, when, and what to do if it was not them. */
 export interface AuthenticatorRemovedMail extends NoticeBase {
   kind: 'authenticator_removed';
-  removedBy: RemovedBy;
+  removedBy: DoneBy;
 }
 
 /** "An authenticator app was added to your account": signing in asks for its code from now on. */
@@ -66,16 +65,6 @@ export interface QueuedNotice {
 
 /** How long a notice is worth delivering: past this, it is news no more. */
 export const noticeLifetimeMs = 3 * 24 * 3_600_000;
-
-/** How the client's mail looks, for a notice as for its codes. */
-export const brandingOf = (client: Client, defaultFrom: string): MailBranding => ({
-  clientName: client.name,
-  from: client.mailFrom ?? defaultFrom,
-  replyTo: client.replyTo,
-  support: client.support,
-  logoUrl: client.logoUrl,
-  accentColor: client.accentColor,
-});
 
 /** Every notice kind, as the outbox names them (mail/kinds/ composes each). */
 export const noticeKinds = [

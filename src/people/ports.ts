@@ -16,8 +16,8 @@ export interface ProvenRow {
 export interface PeoplePort {
   /** A person's proven addresses, newest proof first. */
   addresses(clientId: string, userRef: string): Promise<ProvenRow[]>;
-  /** The people an address was proven for: of one client, or (support) of every client. */
-  byAddress(email: string, clientId?: string): Promise<ProvenRow[]>;
+  /** Support's lookup by address, across clients: the people it was proven for. */
+  byAddress(email: string): Promise<ProvenRow[]>;
   /** Support's lookup by user reference, across clients: every address proven for it. */
   byUserRef(userRef: string): Promise<ProvenRow[]>;
 }

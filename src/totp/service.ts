@@ -1,7 +1,7 @@
 // Authenticator apps (TOTP, RFC 6238) and recovery codes: enrolment with a QR code,
 // confirmation, verification with replay protection and lockout, support reset.
 // HOTP/TOTP come from `otpauth`, the QR code from `qrcode`; nothing here computes either.
-import { doneBy, type NoticeDeps, type NoticeFacts, queuedNotice } from '../people/notices.js';
+import { doneBy, type NoticeDeps, type NoticeFacts, type QueuedNotice, queuedNotice } from '../people/notices.js';
 import { createHmac, randomInt } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
@@ -26,8 +26,6 @@ export const enrollmentTtlMs = 10 * 60_000;
 export const totpLockMs = 15 * 60_000;
 export const recoveryCodeCount = 10;
 const recoveryAlphabet = 'abcdefghjkmnpqrstuvwxyz23456789'; // no 0/o, 1/l/i: read aloud and typed by people
-
-/** Changes asked for through the API are the portal's. */
 
 export interface TotpServiceDeps {
   factors: TotpFactorsPort;
@@ -129,18 +127,19 @@ export class TotpService {
     await this.checkCode(factor, attempts, code, [], context);
     const recoveryCodes = this.newRecoveryCodes();
     const enabled = this.event('authenticator.enabled', factor, context, { recoveryCodes: recoveryCodes.length });
+    const notice = await this.notice(client, factor.userRef, { kind: 'authenticator_added' });
     if (
       !(await factors.activate(
         factor.id,
         now(),
         recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)),
         [enabled],
-        await this.notice(client, factor.userRef, { kind: 'authenticator_added' }),
+        notice,
       ))
     ) {
       throw refuse({ kind: 'enrollment_not_found' });
     }
-    this.deps.notices.onQueued?.();
+    this.queued(notice);
     this.deps.logger.info(
       { client: client.id, userRef: maskRef(factor.userRef), outcome: 'totp_enabled' },
       'authenticator app enabled',
@@ -178,7 +177,7 @@ export class TotpService {
         notice,
       )
     ) {
-      if (notice) this.deps.notices.onQueued?.();
+      this.queued(notice);
       this.deps.logger.info(
         { client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' },
         'recovery code used',
@@ -226,7 +225,7 @@ export class TotpService {
       notice,
     );
     if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
-    if (notice) this.deps.notices.onQueued?.();
+    this.queued(notice);
     (context.log ?? this.deps.logger).warn(
       { client: client.id, userRef: maskRef(userRef), ip: context.ip, outcome: 'totp_reset' },
       `authenticator app reset by the ${context.actor}`,
@@ -246,19 +245,25 @@ export class TotpService {
     return queuedNotice(this.deps.notices, client, userRef, facts, this.deps.now());
   }
 
+  /** A notice was written with the change: the mail worker need not wait for its next pass. */
+  private queued(notice: QueuedNotice | undefined) {
+    if (notice) this.deps.notices.onQueued?.();
+  }
+
   async regenerateRecoveryCodes(client: Client, userRef: string, context: RequestContext) {
     const factor = await this.activeFactor(client, userRef);
     const recoveryCodes = this.newRecoveryCodes();
     const regenerated = this.event('recovery_codes.regenerated', factor, context, {
       recoveryCodes: recoveryCodes.length,
     });
+    const notice = await this.notice(client, userRef, { kind: 'recovery_codes_renewed', by: doneBy(context.actor) });
     await this.deps.factors.replaceRecoveryCodes(
       factor.id,
       recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)),
       [regenerated],
-      await this.notice(client, userRef, { kind: 'recovery_codes_renewed', by: doneBy(context.actor) }),
+      notice,
     );
-    this.deps.notices.onQueued?.();
+    this.queued(notice);
     this.deps.logger.info(
       { client: client.id, userRef: maskRef(userRef), outcome: 'recovery_codes_regenerated' },
       'recovery codes regenerated',

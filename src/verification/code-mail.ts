@@ -1,4 +1,5 @@
 // The code mail a send queues: what the mail worker needs to write it, sealed in the outbox.
+import type { Client } from '../clients/model.js';
 import type { Purpose } from './model.js';
 
 /** How a client's mail looks and who it comes from; set with `mailcode clients`. */
@@ -15,6 +16,17 @@ export interface MailBranding {
   /** Put the code in the subject (default), so it can be read from the notification. */
   codeInSubject?: boolean;
 }
+
+/** How the client's mail looks, for its codes as for its notices (people/notices.ts). */
+export const brandingOf = (client: Client, defaultFrom: string): MailBranding => ({
+  clientName: client.name,
+  from: client.mailFrom ?? defaultFrom,
+  replyTo: client.replyTo,
+  support: client.support,
+  logoUrl: client.logoUrl,
+  accentColor: client.accentColor,
+  codeInSubject: client.codeInSubject,
+});
 
 /** What the worker needs to write one code mail; stored encrypted in the outbox. */
 export interface CodeMail extends MailBranding {

@@ -14,7 +14,7 @@ import type { RequestContext } from '../events/model.js';
 import { refuse } from './refusals.js';
 import { newTimeOrderedId } from '../shared/ids.js';
 import { seal } from '../shared/secrets.js';
-import type { CodeMail } from './code-mail.js';
+import { brandingOf, type CodeMail } from './code-mail.js';
 import { codeMatchesAny, generateCode, hashCode } from './codes.js';
 import {
   bindingMatches,
@@ -90,8 +90,6 @@ const tokenShape = new RegExp(linkTokenPattern);
 const bindingShape = new RegExp(browserBindingPattern);
 const badBinding = 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.';
 
-/** Changes asked for through the API are the portal's. */
-
 export class VerificationService {
   private readonly decoy: Verification;
 
@@ -154,14 +152,8 @@ export class VerificationService {
         link: link?.stored ?? null,
         payloadFor: (verification) => {
           const mail: CodeMail = {
+            ...brandingOf(client, this.deps.mailFrom),
             to: address.email,
-            from: client.mailFrom ?? this.deps.mailFrom,
-            clientName: client.name,
-            replyTo: client.replyTo,
-            support: client.support,
-            logoUrl: client.logoUrl,
-            accentColor: client.accentColor,
-            codeInSubject: client.codeInSubject,
             code,
             purpose,
             locale: verification.locale,

@@ -29,12 +29,8 @@ export class PostgresPeople implements PeoplePort {
       .limit(100);
   }
 
-  async byAddress(email: string, clientId?: string): Promise<ProvenRow[]> {
-    const address = eq(personAddresses.email, email);
-    return this.select()
-      .where(clientId ? and(address, eq(personAddresses.clientId, clientId)) : address)
-      .orderBy(desc(personAddresses.provenAt))
-      .limit(100);
+  async byAddress(email: string): Promise<ProvenRow[]> {
+    return this.select().where(eq(personAddresses.email, email)).orderBy(desc(personAddresses.provenAt)).limit(100);
   }
 
   async byUserRef(userRef: string): Promise<ProvenRow[]> {

@@ -30,10 +30,9 @@ export class SqlitePeople implements PeoplePort {
       .all();
   }
 
-  async byAddress(email: string, clientId?: string): Promise<ProvenRow[]> {
-    const address = eq(personAddresses.email, email);
+  async byAddress(email: string): Promise<ProvenRow[]> {
     return this.select()
-      .where(clientId ? and(address, eq(personAddresses.clientId, clientId)) : address)
+      .where(eq(personAddresses.email, email))
       .orderBy(desc(personAddresses.provenAt))
       .limit(100)
       .all();
