@@ -155,9 +155,15 @@ function make(
   return new ProblemError(status ?? k.status, code, title, echoed(detail, detailLimit), extra, headers);
 }
 
-function comeBackIn(name: 'rateLimited' | 'unavailable', detail: string, retryAfterSeconds: number) {
+/** When to come back, in whole seconds (at least 1): the body's `retryAfter` and the Retry-After header. */
+function comeBack(retryAfterSeconds: number) {
   const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
-  return make(name, detail, { retryAfter }, { 'retry-after': String(retryAfter) });
+  return { extra: { retryAfter }, headers: { 'retry-after': String(retryAfter) } };
+}
+
+function comeBackIn(name: 'rateLimited' | 'unavailable', detail: string, retryAfterSeconds: number) {
+  const { extra, headers } = comeBack(retryAfterSeconds);
+  return make(name, detail, extra, headers);
 }
 
 export const problems = {
@@ -189,13 +195,13 @@ export const problems = {
 export function problemFor(error: DomainError): ProblemError {
   const { refusal, words } = error;
   const retryAfterMs = words.retryAfterMs?.(refusal);
-  const retryAfter = retryAfterMs === undefined ? undefined : Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const later = retryAfterMs === undefined ? { extra: {}, headers: {} } : comeBack(retryAfterMs / 1000);
   return new ProblemError(
     words.status,
     refusal.kind as ProblemCode,
     words.title,
     echoed(words.detail?.(refusal) ?? refusal.detail ?? words.title, detailLimit),
-    { ...words.extra?.(refusal), ...(retryAfter === undefined ? {} : { retryAfter }) },
-    retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+    { ...words.extra?.(refusal), ...later.extra },
+    later.headers,
   );
 }
