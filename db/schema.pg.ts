@@ -30,6 +30,10 @@ export const clients = pgTable(
     secondFactor: text('second_factor').$type<'optional' | 'required'>().notNull().default('optional'),
     /** How long an address stays suppressed after a hard bounce (hours). */
     suppressionHours: integer('suppression_hours').notNull().default(24),
+    /** JSON array of notice kinds this client does not mail (people/notices.ts); empty: every notice goes out. */
+    noticesOff: text('notices_off').notNull().default('[]'),
+    /** How long a recovery by email waits before it removes the authenticator (hours; 0 is weaker: see SECURITY.md). */
+    recoveryWaitHours: integer('recovery_wait_hours').notNull().default(24),
     createdAt: millis('created_at').notNull(),
     revokedAt: millis('revoked_at'),
   },
@@ -384,4 +388,42 @@ export const personAddresses = pgTable(
     verificationId: text('verification_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.clientId, t.userRef, t.email] }), index('person_addresses_email').on(t.email)],
+);
+
+/**
+ * A person's recovery of a lost authenticator by email (recovery/): a code mailed to the
+ * address they proved, then a waiting period during which a sign-in with the authenticator,
+ * the portal or support cancels it; at its end the authenticator is removed. At most one
+ * is open (code_sent or waiting) per person. A recovery for nobody (no authenticator or no
+ * proven address) is kept too, without a verification, so it reads like any other.
+ */
+export const recoveries = pgTable(
+  'recoveries',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    userRef: text('user_ref').notNull(),
+    /** The verification whose code was mailed; null when nothing was (nobody to recover). */
+    verificationId: text('verification_id'),
+    /** code_sent | waiting | completed | canceled | expired */
+    status: text('status').notNull(),
+    /** Wrong codes typed for a recovery that mailed nothing (a real one counts on its verification). */
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: millis('created_at').notNull(),
+    codeExpiresAt: millis('code_expires_at').notNull(),
+    startedAt: millis('started_at'),
+    completesAt: millis('completes_at'),
+    endedAt: millis('ended_at'),
+    /** wait | support | sign_in | portal */
+    endedBy: text('ended_by'),
+    /** Support's words when support approved or canceled it. */
+    reason: text('reason'),
+  },
+  (t) => [
+    index('recoveries_person').on(t.clientId, t.userRef),
+    index('recoveries_due').on(t.status, t.completesAt),
+    uniqueIndex('recoveries_one_open').on(t.clientId, t.userRef).where(sql`status in ('code_sent', 'waiting')`),
+  ],
 );

@@ -19,6 +19,7 @@ const rank: Record<string, number> = {
   suppression: 1,
   operators: 1,
   people: 1,
+  recovery: 1,
   mail: 2,
   webhooks: 2,
   store: 3,
@@ -38,6 +39,7 @@ const domain = [
   'suppression',
   'operators',
   'people',
+  'recovery',
 ];
 /** Packages that are HTTP, SQL or mail rendering: the edges' business, never the domain's. */
 const edgePackages = /^(fastify|@fastify\/|fastify-plugin|drizzle-orm|better-sqlite3|pg|ioredis|eta|nodemailer)(\/|$)/;

@@ -11,7 +11,9 @@ import {
   checkSender,
   checkSupport,
   type Checked,
+  maxRecoveryWaitHours,
 } from '../clients/settings.js';
+import { type NoticeKind, noticeKinds } from '../people/notices.js';
 
 /** A refusal of the settings' own check (clients/settings.ts), as commander's usage error. */
 function orUsageError(checked: Checked<string>): string {
@@ -40,6 +42,23 @@ export function hoursOption(value: string): number {
   if (!/^[0-9]+$/.test(value) || hours < 1 || hours > 8_760)
     throw new InvalidArgumentError('expected whole hours from 1 to 8760.');
   return hours;
+}
+
+/** How long a recovery by email waits: whole hours from 0 (weaker: see SECURITY.md) to a month. */
+export function recoveryWaitOption(value: string): number {
+  const hours = Number(value);
+  if (!/^[0-9]+$/.test(value) || hours > maxRecoveryWaitHours)
+    throw new InvalidArgumentError(`expected whole hours from 0 to ${maxRecoveryWaitHours}.`);
+  return hours;
+}
+
+/** Notice kinds, comma-separated ("none" for none): the ones a client does not mail. */
+export function noticesOffOption(value: string): NoticeKind[] {
+  const kinds = value === 'none' ? [] : value.split(',').map((kind) => kind.trim());
+  const unknown = kinds.find((kind) => !(noticeKinds as readonly string[]).includes(kind));
+  if (unknown !== undefined)
+    throw new InvalidArgumentError(`"${unknown}" is no notice; expected none or some of ${noticeKinds.join(', ')}.`);
+  return kinds as NoticeKind[];
 }
 
 /** A TCP port to listen on, 1-65535. */

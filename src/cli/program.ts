@@ -6,6 +6,7 @@ import { secondFactorPolicies, type Client, type SecondFactorPolicy } from '../c
 import type { DkimService } from '../clients/dkim-service.js';
 import { checkRelayUrl } from '../clients/relay-service.js';
 import { byCommandLine } from '../events/model.js';
+import { type NoticeKind, noticeKinds } from '../people/notices.js';
 import { config, withServices } from './services.js';
 import { registerAuditCommands } from './audit.js';
 import { registerWebhookCommands } from './webhooks.js';
@@ -17,7 +18,9 @@ import {
   hoursOption,
   localeOption,
   nameOption,
+  noticesOffOption,
   portOption,
+  recoveryWaitOption,
   senderOption,
   supportOption,
   urlOption,
@@ -134,6 +137,16 @@ Examples:
           '--second-factor <policy>',
           'required: the portal opens no account without an authenticator app (GET /totp/:userRef says required)',
         ).choices(secondFactorPolicies),
+      )
+      .option(
+        '--recovery-wait-hours <n>',
+        'how long a recovery of a lost authenticator by email waits before it removes the app (default 24; 0 is weaker)',
+        recoveryWaitOption,
+      )
+      .option(
+        '--notices-off <kinds>',
+        `notices this client does not mail, comma-separated, or "none" (${noticeKinds.join(', ')})`,
+        noticesOffOption,
       );
   }
 
@@ -147,6 +160,8 @@ Examples:
     codeInSubject?: boolean;
     suppressionHours?: number;
     secondFactor?: SecondFactorPolicy;
+    recoveryWaitHours?: number;
+    noticesOff?: NoticeKind[];
   }
 
   function brandingSettings(options: BrandingFlags) {
@@ -159,6 +174,8 @@ Examples:
       ...(options.locale !== undefined ? { defaultLocale: options.locale } : {}),
       ...(options.suppressionHours !== undefined ? { suppressionHours: options.suppressionHours } : {}),
       ...(options.secondFactor !== undefined ? { secondFactor: options.secondFactor } : {}),
+      ...(options.recoveryWaitHours !== undefined ? { recoveryWaitHours: options.recoveryWaitHours } : {}),
+      ...(options.noticesOff !== undefined ? { noticesOff: options.noticesOff } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 // A client is one portal backend: its API key, the domains it may mail, how its mail looks.
+import type { NoticeKind } from '../shared/notice-kinds.js';
 
 /** What a client may change about itself: its name and how its mail looks. */
 export interface ClientSettings {
@@ -25,6 +26,13 @@ export interface ClientSettings {
   secondFactor: SecondFactorPolicy;
   /** How long an address stays suppressed after one of this client's mails bounced hard (hours). */
   suppressionHours: number;
+  /** Notice kinds this client does not mail (people/notices.ts); empty, the default: every notice goes out. */
+  noticesOff: NoticeKind[];
+  /**
+   * How long a recovery by email waits before it removes the person's authenticator (hours,
+   * default 24): their time to cancel it by signing in, or support's. 0 is weaker (SECURITY.md).
+   */
+  recoveryWaitHours: number;
 }
 
 /**

@@ -6,6 +6,10 @@ import { domainToASCII } from 'node:url';
 import type { ClientSettings } from './model.js';
 import { secondFactorPolicies } from './model.js';
 import { loopbackHosts } from '../shared/domains.js';
+import { noticeKinds } from '../shared/notice-kinds.js';
+
+/** The longest a recovery by email may wait: a month. */
+export const maxRecoveryWaitHours = 720;
 
 /** A reason a value is refused, or the value as it is kept. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -105,6 +109,16 @@ export function checkSettings(
         : no(`expected one of ${secondFactorPolicies.join(', ')}.`),
     );
   if (refused) return no(refused);
+  if (changes.recoveryWaitHours !== undefined) {
+    const hours = changes.recoveryWaitHours;
+    if (!Number.isInteger(hours) || hours < 0 || hours > maxRecoveryWaitHours)
+      return no(`recovery wait: expected whole hours from 0 to ${maxRecoveryWaitHours}.`);
+  }
+  if (changes.noticesOff) {
+    const unknown = changes.noticesOff.find((kind) => !(noticeKinds as readonly string[]).includes(kind));
+    if (unknown !== undefined) return no(`notices off: "${unknown}" is not one of ${noticeKinds.join(', ')}.`);
+    kept.noticesOff = [...new Set(changes.noticesOff)];
+  }
   if (changes.allowedDomains) {
     const domains: string[] = [];
     for (const d of changes.allowedDomains) {

@@ -2,6 +2,7 @@
 // listens, so tests and the server run the very same app. Read top to bottom, it is the
 // table of contents of the API: bounds, errors, headers, auth, docs, then the routes.
 import type { PeopleService } from '../people/service.js';
+import type { RecoveryService } from '../recovery/service.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -38,6 +39,7 @@ export interface HttpServices {
   verification: VerificationService;
   totp: TotpService;
   people: PeopleService;
+  recovery: RecoveryService;
   events: EventsService;
   suppressions: SuppressionService;
   /** Readiness: whether the database answers, and whether mail can leave. */
@@ -103,6 +105,7 @@ export async function buildHttpApp(services: HttpServices): Promise<FastifyInsta
     events: services.events,
     suppressions: services.suppressions,
     people: services.people,
+    recovery: services.recovery,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
     redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),

@@ -16,6 +16,7 @@ import { metricsOperation } from './plugins/metrics.js';
 import { docsOperations } from './routes/docs.js';
 import { eventOperations } from './routes/events.js';
 import { peopleOperations } from './routes/people.js';
+import { recoveryOperations } from './routes/recoveries.js';
 import { publicOperations } from './routes/public.js';
 import { suppressionOperations } from './routes/suppressions.js';
 import { totpOperations } from './routes/totp.js';
@@ -104,6 +105,7 @@ const operations: Operation[] = [
   ...verificationOperations,
   ...totpOperations,
   ...peopleOperations,
+  ...recoveryOperations,
   ...publicOperations.slice(0, 2),
   ...eventOperations,
   ...suppressionOperations,

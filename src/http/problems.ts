@@ -4,6 +4,7 @@
 import type { Static } from 'typebox';
 import type { DomainError, ProblemBodyShape, Refusal, RefusalTable, RefusalWords } from '../shared/domain-error.js';
 import { suppressionRefusals } from '../suppression/refusals.js';
+import { recoveryRefusals } from '../recovery/refusals.js';
 import { totpRefusals } from '../totp/refusals.js';
 import { verificationRefusals } from '../verification/refusals.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
@@ -123,6 +124,11 @@ export const problemKinds = {
   totpAlreadyEnabled: declared(totpRefusals, 'totp_already_enabled'),
   enrollmentNotFound: declared(totpRefusals, 'enrollment_not_found'),
   suppressionNotFound: declared(suppressionRefusals, 'suppression_not_found'),
+  recoveryNotFound: declared(recoveryRefusals, 'recovery_not_found'),
+  recoveryPending: declared(recoveryRefusals, 'recovery_pending'),
+  recoveryClosed: declared(recoveryRefusals, 'recovery_closed'),
+  recoveryLocked: declared(recoveryRefusals, 'too_many_attempts'),
+  recoveryCodeExpired: declared(recoveryRefusals, 'code_expired'),
   notFound: kind(404, 'not_found', 'Not found', 'no such resource'),
   methodNotAllowed: kind(
     405,

@@ -12,6 +12,8 @@ import { createMailTransport, type MailTransport } from '../mail/transport.js';
 import type { MailWorker } from '../mail/worker.js';
 import { wireMail } from '../mail/wiring.js';
 import { PeopleService } from '../people/service.js';
+import type { RecoveryService } from '../recovery/service.js';
+import { recoveryJob, wireRecovery } from '../recovery/wiring.js';
 import { purgeJob } from '../retention/purge-job.js';
 import { Background, failureBackoffMs, type JobReports } from '../shared/background.js';
 import { codeSecrets, type Config } from '../shared/config.js';
@@ -151,8 +153,21 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
     resolveLocale,
     onNoticeQueued: () => mail.worker.nudge(),
+    signedIn: (client, userRef, context) => recovery.signedIn(client, userRef, context),
   });
   const people: PeopleService = new PeopleService(store.people, totp);
+  const recovery: RecoveryService = wireRecovery({
+    config,
+    recoveries: store.recoveries,
+    keySet,
+    verification,
+    hasAuthenticator: async (clientId, userRef) => (await store.totpFactors.active(clientId, userRef)) !== undefined,
+    noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
+    resolveLocale,
+    onNoticeQueued: () => mail.worker.nudge(),
+    now,
+    logger,
+  });
   const consoleServices = wireConsole({
     config,
     redis,
@@ -170,7 +185,13 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
 
   const expiry = new ExpirySweep(store.verifications, now, config.EVENT_RETENTION_DAYS * dayMs);
   const background = new Background(
-    [mail.worker, webhooks.worker, expiry, purgeJob(operator.purge, logger)],
+    [
+      mail.worker,
+      webhooks.worker,
+      expiry,
+      purgeJob(operator.purge, logger),
+      recoveryJob(recovery, (id) => store.clients.get(id)),
+    ],
     backgroundReports(logger),
   );
   // Which clients' mail is not aligned, read at most once a minute (readiness is polled often).
@@ -192,6 +213,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     verification,
     totp,
     people,
+    recovery,
     ping: () => store.ping(),
     mailWarnings: async () => [...(await unaligned()), ...(await mail.relayWarnings())],
     webhookWorker: webhooks.worker,

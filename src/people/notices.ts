@@ -3,7 +3,10 @@
 // transaction as the change it tells of, and written by its own composer (mail/kinds/).
 // A notice carries no code and no link that does anything.
 import type { Client } from '../clients/model.js';
+import { event, type NewEvent, type RequestContext } from '../events/model.js';
+import { type NoticeKind, noticeKinds } from '../shared/notice-kinds.js';
 import { seal } from '../shared/secrets.js';
+import { maskEmail } from '../verification/email-address.js';
 import type { NoticeAddress } from './model.js';
 import { brandingOf, type MailBranding } from '../verification/code-mail.js';
 
@@ -41,19 +44,43 @@ export interface RecoveryCodesRenewedMail extends NoticeBase {
   by: DoneBy;
 }
 
+/** "Someone asked to recover your account by email": the app is removed at `completesAt` unless it is canceled. */
+export interface RecoveryStartedMail extends NoticeBase {
+  kind: 'recovery_started';
+  /** When the authenticator will be removed (ms). */
+  completesAt: number;
+}
+
+/** "Your authenticator app was removed by the recovery you asked for": after the wait, or approved early by support. */
+export interface RecoveryCompletedMail extends NoticeBase {
+  kind: 'recovery_completed';
+  by: 'wait' | 'support';
+}
+
+/** "The recovery was canceled": by a sign-in with the app (or a recovery code), the portal, or support. */
+export interface RecoveryCanceledMail extends NoticeBase {
+  kind: 'recovery_canceled';
+  by: 'sign_in' | DoneBy;
+}
+
 /** Every kind of notice mailcode sends. */
 export type NoticeMail =
   | AuthenticatorRemovedMail
   | AuthenticatorAddedMail
   | RecoveryCodeUsedMail
-  | RecoveryCodesRenewedMail;
+  | RecoveryCodesRenewedMail
+  | RecoveryStartedMail
+  | RecoveryCompletedMail
+  | RecoveryCanceledMail;
+
+export type { NoticeKind };
 
 /** Who did it, from the request's actor: a portal's request, or a person of the portal's support (console, CLI). */
 export const doneBy = (actor: string): DoneBy => (actor === 'portal' ? 'portal' : 'support');
 
 /** A notice ready for the outbox: whose, to where, sealed, and how long it is worth sending. */
 export interface QueuedNotice {
-  kind: NoticeMail['kind'];
+  kind: NoticeKind;
   clientId: string;
   userRef: string;
   email: string;
@@ -66,13 +93,12 @@ export interface QueuedNotice {
 /** How long a notice is worth delivering: past this, it is news no more. */
 export const noticeLifetimeMs = 3 * 24 * 3_600_000;
 
-/** Every notice kind, as the outbox names them (mail/kinds/ composes each). */
-export const noticeKinds = [
-  'authenticator_removed',
-  'authenticator_added',
-  'recovery_code_used',
-  'recovery_codes_renewed',
-] as const satisfies readonly NoticeMail['kind'][];
+/**
+ * Every notice kind, as the outbox names them (mail/kinds/ composes each). Each named kind
+ * has its model (`satisfies`), and each model's kind is named (a QueuedNotice's kind is one).
+ */
+export const modelledKinds = noticeKinds satisfies readonly NoticeMail['kind'][];
+export { noticeKinds };
 
 /** What a notice says beyond who it is to and when: its kind and the kind's own facts. */
 export type NoticeFacts = NoticeMail extends infer M
@@ -94,7 +120,10 @@ export interface NoticeDeps {
   onQueued?(): void;
 }
 
-/** A notice to the person, ready for the outbox — or none, when no address was proven for them. */
+/**
+ * A notice to the person, ready for the outbox — or none, when no address was proven for
+ * them or the client turned this kind off.
+ */
 export async function queuedNotice(
   deps: NoticeDeps,
   client: Client,
@@ -102,6 +131,7 @@ export async function queuedNotice(
   facts: NoticeFacts,
   at: number,
 ): Promise<QueuedNotice | undefined> {
+  if (client.noticesOff.includes(facts.kind)) return undefined;
   const address = await deps.addressOf(client.id, userRef);
   if (!address) return undefined;
   const mail = {
@@ -120,4 +150,21 @@ export async function queuedNotice(
     queuedAt: at,
     expiresAt: at + noticeLifetimeMs,
   };
+}
+
+/**
+ * The event that says a notice was queued — its kind and the masked address, never the
+ * whole one — written with it, so the client's trail and webhooks carry every notice.
+ */
+export function noticeEvents(notice: QueuedNotice | undefined, context: RequestContext): NewEvent[] {
+  if (!notice) return [];
+  return [
+    event(
+      'notice.queued',
+      notice.queuedAt,
+      { clientId: notice.clientId, subject: notice.userRef, maskedEmail: maskEmail(notice.email) },
+      context,
+      { kind: notice.kind },
+    ),
+  ];
 }

@@ -115,6 +115,25 @@ export class VerificationCanceledError extends MailcodeError {
   override name = 'VerificationCanceledError';
 }
 
+/** No such recovery for this person. */
+export class RecoveryNotFoundError extends MailcodeError {
+  override name = 'RecoveryNotFoundError';
+}
+/** The person has an open recovery already (`recoveryId`): one at a time. */
+export class RecoveryPendingError extends MailcodeError {
+  override name = 'RecoveryPendingError';
+  get recoveryId(): string {
+    return typeof this.problem.recoveryId === 'string' ? this.problem.recoveryId : '';
+  }
+}
+/** The recovery is past this step (`state`: waiting, completed, canceled or expired). */
+export class RecoveryClosedError extends MailcodeError {
+  override name = 'RecoveryClosedError';
+  get state(): string {
+    return typeof this.problem.state === 'string' ? this.problem.state : '';
+  }
+}
+
 const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
@@ -134,6 +153,9 @@ const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   link_not_found: LinkNotFoundError,
   different_browser: DifferentBrowserError,
   verification_canceled: VerificationCanceledError,
+  recovery_not_found: RecoveryNotFoundError,
+  recovery_pending: RecoveryPendingError,
+  recovery_closed: RecoveryClosedError,
   // Answers a portal has nothing to branch on: a path or method that does not exist, a
   // server not ready yet, a failure on mailcode's side.
   not_found: MailcodeError,

@@ -14,6 +14,7 @@ import type {
 import type { Event, EventList } from '../http/schemas/events.js';
 import type { Suppression } from '../http/schemas/suppressions.js';
 import type { Person } from '../http/schemas/people.js';
+import type { Recovery } from '../http/schemas/recoveries.js';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
 
 export * from './errors.js';
@@ -29,7 +30,7 @@ export type VerifyCodeResult = VerifyCodeResponse;
 export type VerificationState = Verification;
 export type { TotpEnrollment, TotpStatus };
 export type SecondFactorResult = SecondFactorVerified;
-export type { Event as MailcodeEvent, EventList, Person, Suppression };
+export type { Event as MailcodeEvent, EventList, Person, Recovery, Suppression };
 export type EventType = Event['type'];
 
 export interface MailcodeClientOptions {
@@ -98,6 +99,41 @@ export class MailcodeClient {
   /** A person of the portal: the addresses proven for their user reference, and their authenticator app. */
   getPerson(userRef: string): Promise<Person> {
     return this.request('GET', `/people/${encodeURIComponent(userRef)}`);
+  }
+
+  /**
+   * The person lost their authenticator: mails a code to the address they proved, to start
+   * a recovery. The same answer (and no mail) for a person without an authenticator or a
+   * proven address. Rejects with RecoveryPendingError while another is open.
+   */
+  startRecovery(userRef: string, input: { locale?: string; endUserIp?: string } = {}): Promise<Recovery> {
+    return this.request('POST', `${this.recoveries(userRef)}`, input);
+  }
+
+  /** The code from the recovery mail: a right one starts the waiting period (`completesAt`). */
+  confirmRecovery(userRef: string, recoveryId: string, code: string, endUserIp?: string): Promise<Recovery> {
+    return this.request(
+      'POST',
+      `${this.recoveries(userRef)}/${encodeURIComponent(recoveryId)}/confirm`,
+      endUserIp === undefined ? { code } : { code, endUserIp },
+    );
+  }
+
+  getRecovery(userRef: string, recoveryId: string): Promise<Recovery> {
+    return this.request('GET', `${this.recoveries(userRef)}/${encodeURIComponent(recoveryId)}`);
+  }
+
+  /** The person's recoveries, newest first: an open one (code_sent or waiting) comes first. */
+  async listRecoveries(userRef: string): Promise<Recovery[]> {
+    return (await this.request<{ recoveries: Recovery[] }>('GET', this.recoveries(userRef))).recoveries;
+  }
+
+  cancelRecovery(userRef: string, recoveryId: string): Promise<Recovery> {
+    return this.request('POST', `${this.recoveries(userRef)}/${encodeURIComponent(recoveryId)}/cancel`);
+  }
+
+  private recoveries(userRef: string) {
+    return `/people/${encodeURIComponent(userRef)}/recoveries`;
   }
 
   totpStatus(userRef: string): Promise<TotpStatus> {

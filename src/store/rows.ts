@@ -6,20 +6,32 @@ import { newTimeOrderedId } from '../shared/ids.js';
 import type { RecentDelivery, WebhookEndpoint } from '../webhooks/model.js';
 
 /** A `clients` row as either database returns it: allowed domains as a JSON array. */
-type ClientRow = Omit<Client, 'allowedDomains'> & { apiKeyHash: string; allowedDomains: string };
+type ClientRow = Omit<Client, 'allowedDomains' | 'noticesOff'> & {
+  apiKeyHash: string;
+  allowedDomains: string;
+  noticesOff: string;
+};
 
 /** A client without its key hash. */
 export function toClient(row: ClientRow): Client {
-  const { apiKeyHash: _hash, allowedDomains, ...rest } = row;
-  return { ...rest, allowedDomains: JSON.parse(allowedDomains) as string[] };
+  const { apiKeyHash: _hash, allowedDomains, noticesOff, ...rest } = row;
+  return {
+    ...rest,
+    allowedDomains: JSON.parse(allowedDomains) as string[],
+    noticesOff: JSON.parse(noticesOff) as Client['noticesOff'],
+  };
 }
 
-/** Client fields as columns: the allowed domains as JSON text. */
+/** Client fields as columns: the allowed domains and the notices turned off as JSON text. */
 export function clientColumns<T extends Partial<ClientSettings>>(
   client: T,
-): Omit<T, 'allowedDomains'> & { allowedDomains?: string } {
-  const { allowedDomains, ...rest } = client;
-  return { ...rest, ...(allowedDomains ? { allowedDomains: JSON.stringify(allowedDomains) } : {}) };
+): Omit<T, 'allowedDomains' | 'noticesOff'> & { allowedDomains?: string; noticesOff?: string } {
+  const { allowedDomains, noticesOff, ...rest } = client;
+  return {
+    ...rest,
+    ...(allowedDomains ? { allowedDomains: JSON.stringify(allowedDomains) } : {}),
+    ...(noticesOff ? { noticesOff: JSON.stringify(noticesOff) } : {}),
+  };
 }
 
 /** An `events` row to insert, as both databases take it (and as PostgreSQL's json_to_recordset reads it). */

@@ -8,6 +8,7 @@ import type { OutboxPort } from '../mail/outbox.js';
 import type { MaintenancePort } from '../retention/ports.js';
 import type { OperatorsPort } from '../operators/ports.js';
 import type { PeoplePort } from '../people/ports.js';
+import type { RecoveriesPort } from '../recovery/ports.js';
 import type { ConsoleSessionsPort } from '../operators/sessions.js';
 import type { SuppressionsPort } from '../suppression/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
@@ -26,6 +27,7 @@ export interface Store {
   readonly suppressions: SuppressionsPort;
   readonly webhooks: WebhooksPort;
   readonly people: PeoplePort;
+  readonly recoveries: RecoveriesPort;
   readonly maintenance: MaintenancePort;
   readonly operators: OperatorsPort;
   readonly consoleSessions: ConsoleSessionsPort;

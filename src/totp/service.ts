@@ -1,7 +1,14 @@
 // Authenticator apps (TOTP, RFC 6238) and recovery codes: enrolment with a QR code,
 // confirmation, verification with replay protection and lockout, support reset.
 // HOTP/TOTP come from `otpauth`, the QR code from `qrcode`; nothing here computes either.
-import { doneBy, type NoticeDeps, type NoticeFacts, type QueuedNotice, queuedNotice } from '../people/notices.js';
+import {
+  doneBy,
+  type NoticeDeps,
+  type NoticeFacts,
+  noticeEvents,
+  type QueuedNotice,
+  queuedNotice,
+} from '../people/notices.js';
 import { createHmac, randomInt } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
@@ -40,6 +47,11 @@ export interface TotpServiceDeps {
   logger: Logger;
   /** Telling the person when their authenticator or recovery codes change (people/notices.ts). */
   notices: NoticeDeps;
+  /**
+   * A sign-in with the app or a recovery code succeeded: the person still has it, so an open
+   * recovery by email ends (recovery/). Awaited: a sign-in that could not cancel one fails.
+   */
+  signedIn?(client: Client, userRef: string, context: RequestContext): Promise<void>;
 }
 
 /** A recovery code as people see it: ten letters and digits in two groups, e.g. "k7mp2-xq9vd". */
@@ -133,7 +145,7 @@ export class TotpService {
         factor.id,
         now(),
         recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)),
-        [enabled],
+        [enabled, ...noticeEvents(notice, context)],
         notice,
       ))
     ) {
@@ -157,6 +169,7 @@ export class TotpService {
       [this.event('authenticator.used', factor, context, { method: 'totp' })],
       context,
     );
+    await this.deps.signedIn?.(client, factor.userRef, context);
     return this.assert(client, factor, 'totp');
   }
 
@@ -173,7 +186,7 @@ export class TotpService {
         factor.id,
         hashes,
         now(),
-        [this.event('recovery_codes.used', factor, context)],
+        [this.event('recovery_codes.used', factor, context), ...noticeEvents(notice, context)],
         notice,
       )
     ) {
@@ -182,6 +195,7 @@ export class TotpService {
         { client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' },
         'recovery code used',
       );
+      await this.deps.signedIn?.(client, factor.userRef, context);
       return this.assert(client, factor, 'recovery_code');
     }
     return this.wrong(factor, attempts, context);
@@ -221,7 +235,7 @@ export class TotpService {
     const removed = await this.deps.factors.removeAll(
       client.id,
       userRef,
-      [this.event('authenticator.reset', { clientId: client.id, userRef }, context)],
+      [this.event('authenticator.reset', { clientId: client.id, userRef }, context), ...noticeEvents(notice, context)],
       notice,
     );
     if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
@@ -260,7 +274,7 @@ export class TotpService {
     await this.deps.factors.replaceRecoveryCodes(
       factor.id,
       recoveryCodes.map((c) => hashRecoveryCode(this.deps.recoveryKeys[0]!, c)),
-      [regenerated],
+      [regenerated, ...noticeEvents(notice, context)],
       notice,
     );
     this.queued(notice);

@@ -6,7 +6,7 @@ import type { NoticeAddress } from '../people/model.js';
 import type { Config } from '../shared/config.js';
 import type { KeySet } from '../shared/key-set.js';
 import type { TotpFactorsPort } from './ports.js';
-import { TotpService } from './service.js';
+import { TotpService, type TotpServiceDeps } from './service.js';
 
 export interface TotpWiring {
   config: Config;
@@ -21,6 +21,8 @@ export interface TotpWiring {
   resolveLocale(...candidates: (string | null | undefined)[]): string;
   /** A notice was queued (the mail worker's nudge). */
   onNoticeQueued(): void;
+  /** A sign-in with the app or a recovery code succeeded (an open recovery by email ends). */
+  signedIn?: TotpServiceDeps['signedIn'];
 }
 
 export const wireTotp = (w: TotpWiring): TotpService =>
@@ -40,4 +42,5 @@ export const wireTotp = (w: TotpWiring): TotpService =>
       resolveLocale: w.resolveLocale,
       onQueued: w.onNoticeQueued,
     },
+    signedIn: w.signedIn,
   });

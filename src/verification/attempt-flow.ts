@@ -38,11 +38,18 @@ const increment = (key: string, now: number): CounterIncrement => ({
 export function* attemptFlow(request: AttemptRequest): Flow<AttemptOps, AttemptOutcome> {
   const { now } = request;
   for (let round = 0; ; round++) {
-    const { verification, decoy, codeHashes } = yield* op('loadAttempt', {
+    const loaded = yield* op('loadAttempt', {
       clientId: request.clientId,
       target: request.target,
       decoyId: decoyVerificationId(request.clientId),
     });
+    const { decoy, codeHashes } = loaded;
+    // A recovery's code is checked by the recovery only, a portal's code never by one: the
+    // other kind is answered like an unknown id, untouched.
+    const verification =
+      loaded.verification && (loaded.verification.purpose === 'recovery') === (request.recovery === true)
+        ? loaded.verification
+        : undefined;
     if (!verification) {
       // The same work as a wrong code: a compare and a write (with a counter event), on the
       // decoy, so an unknown target is not told apart from a known one by how long the

@@ -1,6 +1,6 @@
 // The code mail a send queues: what the mail worker needs to write it, sealed in the outbox.
 import type { Client } from '../clients/model.js';
-import type { Purpose } from './model.js';
+import type { CodePurpose } from './model.js';
 
 /** How a client's mail looks and who it comes from; set with `mailcode clients`. */
 export interface MailBranding {
@@ -32,7 +32,7 @@ export const brandingOf = (client: Client, defaultFrom: string): MailBranding =>
 export interface CodeMail extends MailBranding {
   to: string;
   code: string;
-  purpose: Purpose;
+  purpose: CodePurpose;
   locale: string;
   ttlMinutes: number;
   verificationId: string;

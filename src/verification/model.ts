@@ -1,7 +1,10 @@
 // The words of email verification: a verification, its limits, the outcomes of a send and
 // of an attempt. Times are milliseconds since the epoch; the HTTP edge turns them into ISO.
 
+/** What a portal's code is for. */
 export type Purpose = 'signup' | 'login';
+/** What any code is for: the portal's purposes, or mailcode's own recovery of a lost authenticator (recovery/). */
+export type CodePurpose = Purpose | 'recovery';
 /** As stored; `expired` is written by the expiry sweep (before it, a pending one past its expiry is expired too). */
 export type VerificationStatus = 'pending' | 'verified' | 'locked' | 'canceled' | 'expired';
 /** queued (not tried yet), deferred (refused for now, retrying), sent, bounced (refused for good), failed (undelivered when the code expired), suppressed (the address bounced before). */
@@ -11,7 +14,8 @@ export interface Verification {
   id: string;
   clientId: string;
   email: string;
-  purpose: Purpose;
+  /** A recovery's verification is mailcode's own: the portal's verify-code and GET /verifications never find it. */
+  purpose: CodePurpose;
   locale: string;
   status: VerificationStatus;
   attempts: number;
@@ -143,3 +147,7 @@ export type VerificationState = 'pending' | 'verified' | 'expired' | 'locked' | 
 export function publicStatus(v: Pick<Verification, 'status' | 'expiresAt'>, now: number): VerificationState {
   return v.status === 'pending' && now >= v.expiresAt ? 'expired' : v.status;
 }
+
+/** A verification the portal asked for (not a recovery's code), as the portal's routes show it. */
+export const isPortalVerification = (v: Verification): v is Verification & { purpose: Purpose } =>
+  v.purpose !== 'recovery';

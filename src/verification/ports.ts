@@ -7,7 +7,7 @@ import type { ProvenAddress } from './proven.js';
 import type { RequestContext, NewEvent } from '../events/model.js';
 import type { ExpiryPort } from './expiry.js';
 import type { Flow } from './flow.js';
-import type { Delivery, Purpose, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
+import type { Delivery, CodePurpose, SendLimits, Verification, VerificationTarget, VerifiedWith } from './model.js';
 
 /** One bucket of a bucketed counter (see limits.ts). */
 export interface BucketRow {
@@ -47,7 +47,7 @@ export interface SendGuard {
 export interface SendQuery {
   clientId: string;
   email: string;
-  purpose: Purpose;
+  purpose: CodePurpose;
   ip: string | null;
   /** Sends to the address after `emailSince`, newest first, at most `emailLimit`. */
   emailSince: number;
@@ -113,7 +113,7 @@ export interface SendWrite {
   /** The audit events of this send, written with it (or not at all). */
   events: NewEvent[];
   verification:
-    | { kind: 'new'; id: string; purpose: Purpose; locale: string; maxAttempts: number }
+    | { kind: 'new'; id: string; purpose: CodePurpose; locale: string; maxAttempts: number }
     /** A resend: a fresh lifetime, one more send; only while it is still pending. */
     | { kind: 'join'; id: string; keepCodes: number };
 }
@@ -216,7 +216,7 @@ export interface SendRequest {
   userRef: string | null;
   /** The address's domain (punycode), for the per-domain limit. */
   domain: string;
-  purpose: Purpose;
+  purpose: CodePurpose;
   locale: string;
   /** The end-user IP key (an IPv4 address or an IPv6 /64), when the portal gave one. */
   endUserIp: string | null;
@@ -240,6 +240,8 @@ export interface AttemptRequest {
   /** Compares the submitted code with the stored hashes (constant time). */
   matches(verificationId: string, storedHashes: readonly string[]): boolean;
   context: RequestContext;
+  /** A recovery's code (recovery/): only a recovery's verification is found, and a portal's attempt never finds one. */
+  recovery?: boolean;
 }
 
 export interface LinkRequest {

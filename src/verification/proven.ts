@@ -1,6 +1,6 @@
 // What a right code or link proves for a person (src/people/): written in the same
 // transaction as the verification it comes from.
-import type { Purpose } from './model.js';
+import type { Verification, Purpose } from './model.js';
 
 /** An address proven for a person by a right code or link, in the same write as the verification. */
 export interface ProvenAddress {
@@ -12,12 +12,12 @@ export interface ProvenAddress {
   verificationId: string;
 }
 
-/** What a right code proved, when the verification was sent for a person. */
+/** What a right code proved, when the portal's verification was sent for a person (a recovery's proves nothing new). */
 export const provenBy = (
-  verification: { id: string; clientId: string; email: string; purpose: Purpose; userRef: string | null },
+  verification: Pick<Verification, 'id' | 'clientId' | 'email' | 'purpose' | 'userRef'>,
   now: number,
 ): ProvenAddress | null =>
-  verification.userRef === null
+  verification.userRef === null || verification.purpose === 'recovery'
     ? null
     : {
         clientId: verification.clientId,

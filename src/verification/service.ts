@@ -29,7 +29,9 @@ import { checkDomain } from './domain-policy.js';
 import { maskEmail, normalizeEmail } from './email-address.js';
 import { endUserIpKey } from './end-user-ip.js';
 import {
+  isPortalVerification,
   publicStatus,
+  type CodePurpose,
   type Delivery,
   type Purpose,
   type SendLimits,
@@ -114,9 +116,26 @@ export class VerificationService {
   }
 
   /** Queues a code mail; the verification, and when a resend is allowed. */
-  async sendCode(
+  sendCode(client: Client, input: SendCodeInput, context: RequestContext) {
+    return this.send(client, { ...input, purpose: input.purpose ?? 'login' }, context);
+  }
+
+  /**
+   * A recovery's code (recovery/), to the address the person proved: every send limit
+   * applies, as to any code; no continue link (the code is typed where recovery was asked
+   * for), and a right code proves nothing new about the person.
+   */
+  sendRecoveryCode(
     client: Client,
-    input: SendCodeInput,
+    input: { email: string; locale?: string; endUserIp?: string },
+    context: RequestContext,
+  ) {
+    return this.send(client, { ...input, purpose: 'recovery' }, context);
+  }
+
+  private async send(
+    client: Client,
+    input: Omit<SendCodeInput, 'purpose'> & { purpose: CodePurpose },
     context: RequestContext,
   ): Promise<{ verification: Verification; resendAfter: number }> {
     const { limits } = this.deps;
@@ -132,15 +151,15 @@ export class VerificationService {
     if (input.browserBinding !== undefined && !bindingShape.test(input.browserBinding))
       throw refuse({ kind: 'invalid_request', detail: badBinding });
 
-    const purpose = input.purpose ?? 'login';
+    const { purpose } = input;
     const code = generateCode(codeLength);
-    const link = this.continueLinkFor(client, input.browserBinding);
+    const link = purpose === 'recovery' ? null : this.continueLinkFor(client, input.browserBinding);
     const now = this.deps.now();
     const outcome = await this.deps.verifications.runSend(
       sendFlow({
         clientId: client.id,
         email: address.email,
-        userRef: input.userRef ?? null,
+        userRef: purpose === 'recovery' ? null : (input.userRef ?? null),
         domain: address.domain,
         purpose,
         locale: this.deps.resolveLocale(input.locale, client.defaultLocale),
@@ -191,12 +210,13 @@ export class VerificationService {
     return { verification: v, resendAfter: v.lastSentAt + limits.cooldownMs };
   }
 
-  /** A right code's signed assertion; anything else is refused. */
+  /** A right code's signed assertion; anything else is refused. `recovery`: a recovery's code (recovery/), by its id. */
   async verifyCode(
     client: Client,
     target: VerificationTarget,
     code: string,
     context: RequestContext,
+    options: { recovery?: boolean } = {},
   ): Promise<{ assertion: string; expiresAt: number }> {
     const logger = context.log ?? this.deps.logger;
     const now = this.deps.now();
@@ -207,6 +227,7 @@ export class VerificationService {
         now,
         matches: (verificationId, hashes) => codeMatchesAny(this.deps.codeKeys, verificationId, code, hashes),
         context: context,
+        recovery: options.recovery === true,
       }),
     );
     if (outcome.kind !== 'verified') {
@@ -357,10 +378,16 @@ export class VerificationService {
     return { email: address.email, purpose: target.purpose };
   }
 
+  /** A verification the portal asked for (a recovery's code is mailcode's own, and not found here). */
   async getVerification(client: Client, id: string) {
     const found = await this.deps.verifications.get(id, client.id);
-    if (!found) throw refuse({ kind: 'verification_not_found' });
-    return this.described(found);
+    if (!found || !isPortalVerification(found.verification)) throw refuse({ kind: 'verification_not_found' });
+    return this.described({ ...found, verification: found.verification });
+  }
+
+  /** What became of a recovery's code mail (recovery/): its delivery, for the portal's "did it arrive?". */
+  async recoveryDelivery(client: Client, verificationId: string): Promise<Delivery | null> {
+    return (await this.deps.verifications.get(verificationId, client.id))?.delivery ?? null;
   }
 
   /** The newest verifications of an address across every client (support's lookup), with their deliveries. */
@@ -394,7 +421,13 @@ export class VerificationService {
     return domain.allowed ? standing : { ...standing, verdict: { kind: 'domain_not_allowed', reason: domain.reason } };
   }
 
-  private described({ verification, delivery }: { verification: Verification; delivery: Delivery | null }) {
+  private described<V extends Verification>({
+    verification,
+    delivery,
+  }: {
+    verification: V;
+    delivery: Delivery | null;
+  }) {
     const status = publicStatus(verification, this.deps.now());
     return {
       verification,

@@ -62,6 +62,8 @@ const client = (id: string, mailFrom: string | null): Client => ({
   accentColor: null,
   codeInSubject: true,
   suppressionHours: 24,
+  noticesOff: [],
+  recoveryWaitHours: 24,
   continueUrl: null,
   continueAnyBrowser: false,
   secondFactor: 'optional',

@@ -24,6 +24,8 @@ function memoryClients() {
         accentColor: null,
         codeInSubject: true,
         suppressionHours: 24,
+        noticesOff: [],
+        recoveryWaitHours: 24,
         continueUrl: null,
         continueAnyBrowser: false,
         secondFactor: 'optional' as const,

@@ -90,8 +90,19 @@ await onEachDatabase(async (t) => {
     const events = await app.inject({ method: 'GET', url: '/events?subject=u-42', headers: acme.auth });
     t.match(
       events.json().events.map((e: { type: string }) => e.type),
-      ['mail.sent', 'authenticator.reset', 'mail.sent', 'authenticator.enabled'],
-      "each notice's delivery is part of the person's story (the app added, then removed)",
+      ['mail.sent', 'notice.queued', 'authenticator.reset', 'mail.sent', 'notice.queued', 'authenticator.enabled'],
+      "each notice is an event, and its delivery part of the person's story (the app added, then removed)",
+    );
+    t.same(
+      events
+        .json()
+        .events.filter((e: { type: string }) => e.type === 'notice.queued')
+        .map((e: { data: { kind: string }; email: string }) => [e.data.kind, e.email]),
+      [
+        ['authenticator_removed', 'p***@acme.example'],
+        ['authenticator_added', 'p***@acme.example'],
+      ],
+      'which notice, to a masked address',
     );
     t.notMatch(JSON.stringify(events.json()), /pat@acme\.example/, 'and never names the whole address');
   });

@@ -3,12 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { EventsService } from '../../events/service.js';
 import type { PeopleService } from '../../people/service.js';
+import type { RecoveryService } from '../../recovery/service.js';
 import type { SuppressionService } from '../../suppression/service.js';
 import type { TotpService } from '../../totp/service.js';
 import type { VerificationService } from '../../verification/service.js';
 import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/client-rate-limit.js';
 import { registerEventRoutes } from './events.js';
 import { registerPeopleRoutes } from './people.js';
+import { registerRecoveryRoutes } from './recoveries.js';
 import { registerSuppressionRoutes } from './suppressions.js';
 import { registerTotpRoutes } from './totp.js';
 import { registerVerificationRoutes } from './verifications.js';
@@ -17,6 +19,7 @@ export interface ClientApiOptions {
   verification: VerificationService;
   totp: TotpService;
   people: PeopleService;
+  recovery: RecoveryService;
   events: EventsService;
   suppressions: SuppressionService;
   requestsPerSecond: number;
@@ -31,6 +34,7 @@ export default async function clientApi(scope: FastifyInstance, options: ClientA
   registerVerificationRoutes(scope, options.verification, options.events);
   registerTotpRoutes(scope, options.totp);
   registerPeopleRoutes(scope, options.people);
+  registerRecoveryRoutes(scope, options.recovery);
   registerEventRoutes(scope, options.events);
   registerSuppressionRoutes(scope, options.suppressions);
 }

@@ -114,7 +114,7 @@ export function registerVerificationRoutes(
       return reply.code(202).send({
         verificationId: v.id,
         email: v.email,
-        purpose: v.purpose,
+        purpose: request.body.purpose ?? 'login',
         expiresAt: iso(v.expiresAt),
         resendAfter: iso(resendAfter),
         maxAttempts: v.maxAttempts,

@@ -96,6 +96,9 @@ export const ProblemCode = Type.Enum(
     'link_not_found',
     'different_browser',
     'verification_canceled',
+    'recovery_not_found',
+    'recovery_pending',
+    'recovery_closed',
   ],
   { type: 'string' },
 );

@@ -6,8 +6,17 @@ import type { NoticeMail } from '../../people/notices.js';
 import { mailParts, plural, resolveLocale, type RenderedMail, renderTemplates } from '../render.js';
 
 export function renderNotice(mail: NoticeMail): RenderedMail {
-  const when = `${new Intl.DateTimeFormat(resolveLocale(mail.locale), { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(mail.at))} UTC`;
-  const parts = mailParts(mail, { when, left: 'left' in mail ? mail.left : '' });
+  const date = new Intl.DateTimeFormat(resolveLocale(mail.locale), {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  });
+  const utc = (at: number) => `${date.format(new Date(at))} UTC`;
+  const parts = mailParts(mail, {
+    when: utc(mail.at),
+    left: 'left' in mail ? mail.left : '',
+    completes: 'completesAt' in mail ? utc(mail.completesAt) : '',
+  });
   const { strings, fill } = parts;
   const words = wordsOf(mail, strings, parts.locale);
   const subject = fill(words.subject);
@@ -18,7 +27,7 @@ export function renderNotice(mail: NoticeMail): RenderedMail {
     heading: fill(words.heading),
     what: fill(words.what),
     next: fill(words.next),
-    notYou: fill(strings.authenticatorRemoved.notYou),
+    notYou: fill(words.notYou ?? strings.authenticatorRemoved.notYou),
     support: parts.support,
     footer: parts.footer,
     accent: parts.accent,
@@ -28,8 +37,17 @@ export function renderNotice(mail: NoticeMail): RenderedMail {
 
 type Strings = ReturnType<typeof mailParts>['strings'];
 
+interface NoticeWords {
+  subject: string;
+  heading: string;
+  what: string;
+  next: string;
+  /** What to do if it was not them, when the kind says more than every notice does. */
+  notYou?: string;
+}
+
 /** A kind's subject, heading, what happened, and what it means now. */
-function wordsOf(mail: NoticeMail, strings: Strings, locale: string) {
+function wordsOf(mail: NoticeMail, strings: Strings, locale: string): NoticeWords {
   switch (mail.kind) {
     case 'authenticator_removed': {
       const w = strings.authenticatorRemoved;
@@ -44,6 +62,17 @@ function wordsOf(mail: NoticeMail, strings: Strings, locale: string) {
     case 'recovery_codes_renewed': {
       const w = strings.recoveryCodesRenewed;
       return { ...w, what: mail.by === 'support' ? w.bySupport : w.byPortal };
+    }
+    case 'recovery_started':
+      return strings.recoveryStarted;
+    case 'recovery_completed': {
+      const w = strings.recoveryCompleted;
+      return { ...w, what: mail.by === 'support' ? w.bySupport : w.byWait };
+    }
+    case 'recovery_canceled': {
+      const w = strings.recoveryCanceled;
+      const what = { sign_in: w.bySignIn, portal: w.byPortal, support: w.bySupport }[mail.by];
+      return { ...w, what };
     }
   }
 }

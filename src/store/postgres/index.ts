@@ -19,6 +19,7 @@ import { PostgresOutbox } from './outbox.js';
 import { redisCounters } from './redis-counters.js';
 import { PostgresSigningKeys } from './signing-keys.js';
 import { PostgresTotpFactors } from './totp-factors.js';
+import { PostgresRecoveries } from './recoveries.js';
 import { PostgresVerifications } from './verifications.js';
 
 /** Opens a pool, migrates (once, under a lock, however many replicas start together). */
@@ -43,6 +44,7 @@ export async function openPostgresStore(
     suppressions: new PostgresSuppressions(db),
     webhooks: new PostgresWebhooks(db),
     people: new PostgresPeople(db),
+    recoveries: new PostgresRecoveries(db),
     maintenance: new PostgresMaintenance(db),
     ping: async () => (await db.execute<{ ok: number }>(sql`select 1 as ok`)).rows[0]?.ok === 1,
     close: () => db.$client.end(),

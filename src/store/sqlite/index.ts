@@ -20,6 +20,7 @@ import { SqliteOutbox } from './outbox.js';
 import { SqliteSigningKeys } from './signing-keys.js';
 import { prepareStatements } from './statements.js';
 import { SqliteTotpFactors } from './totp-factors.js';
+import { SqliteRecoveries } from './recoveries.js';
 import { SqliteVerifications } from './verifications.js';
 
 /** Below this, a send's write (its rows, the WAL's growth) may not fit: not ready. */
@@ -50,6 +51,7 @@ export function openSqliteStore(path: string): Store {
     suppressions: new SqliteSuppressions(db, statements, group),
     webhooks: new SqliteWebhooks(db, statements, group),
     people: new SqlitePeople(db),
+    recoveries: new SqliteRecoveries(db, statements),
     maintenance: new SqliteMaintenance(db),
     // Ready when the file answers and its disk can take a send: reads go on on a full disk,
     // but every send (a write) answers 503 until space is freed.
