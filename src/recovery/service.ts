@@ -84,7 +84,7 @@ export class RecoveryService {
     context: RequestContext,
   ): Promise<Recovery> {
     const now = this.deps.now();
-    const open = (await this.deps.recoveries.list(client.id, userRef, 1)).find((r) => isOpen(r, now));
+    const open = await this.openOne(client, userRef, now);
     if (open) throw refuse({ kind: 'recovery_pending', recoveryId: open.id });
     const [address, hasApp] = await Promise.all([
       this.deps.noticeAddress(client.id, userRef),
@@ -117,7 +117,7 @@ export class RecoveryService {
     };
     const requested = this.event('recovery.requested', recovery, context, { mailed: sent !== undefined });
     if (!(await this.deps.recoveries.create(recovery, now, [requested]))) {
-      const other = (await this.deps.recoveries.list(client.id, userRef, 1))[0];
+      const other = await this.openOne(client, userRef, now);
       throw refuse({ kind: 'recovery_pending', recoveryId: other?.id ?? recovery.id });
     }
     (context.log ?? this.deps.logger).info(
@@ -241,8 +241,13 @@ export class RecoveryService {
    */
   async signedIn(client: Client, userRef: string, context: RequestContext): Promise<void> {
     const now = this.deps.now();
-    const [latest] = await this.deps.recoveries.list(client.id, userRef, 1);
-    if (latest && isOpen(latest, now) && !isDue(latest, now)) await this.end(client, latest, 'sign_in', context);
+    const open = await this.openOne(client, userRef, now);
+    if (open && !isDue(open, now)) await this.end(client, open, 'sign_in', context);
+  }
+
+  /** The person's open recovery, if any (there is at most one; among the newest, whatever their order within a millisecond). */
+  private async openOne(client: Client, userRef: string, now: number): Promise<Recovery | undefined> {
+    return (await this.deps.recoveries.list(client.id, userRef, historyLength)).find((r) => isOpen(r, now));
   }
 
   private async end(client: Client, recovery: Recovery, by: Exclude<RecoveryEndedBy, 'wait'>, context: RequestContext) {
