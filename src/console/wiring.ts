@@ -17,6 +17,7 @@ import type { PeopleService } from '../people/service.js';
 import type { Config } from '../shared/config.js';
 import type { KeySet } from '../shared/key-set.js';
 import type { SuppressionService } from '../suppression/service.js';
+import type { RecoveryService } from '../recovery/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
 import type { WebhookService } from '../webhooks/service.js';
@@ -42,6 +43,7 @@ export interface ConsoleWiring {
   verification: VerificationService;
   totp: TotpService;
   people: PeopleService;
+  recovery: RecoveryService;
   relayHealth: RelayHealth;
   dnsLookup: Lookup;
 }
@@ -71,6 +73,7 @@ export function wireConsole(w: ConsoleWiring): ConsoleServices {
       totp: w.totp,
       events: operator.events,
       people: w.people,
+      recovery: w.recovery,
     }),
     operators: operator.operators,
     clients: operator.clients,

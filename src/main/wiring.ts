@@ -179,6 +179,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     verification,
     totp,
     people,
+    recovery,
     relayHealth: mail.relayHealth,
     dnsLookup: resolverLookup(config.DNS_SERVERS),
   });

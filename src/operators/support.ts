@@ -8,6 +8,8 @@ import type { ClientsService } from '../clients/service.js';
 import type { AuditEvent, ClientEventType, RequestContext } from '../events/model.js';
 import type { EventsService } from '../events/service.js';
 import type { PeopleService } from '../people/service.js';
+import type { Recovery, RecoveryStatus } from '../recovery/model.js';
+import type { RecoveryService } from '../recovery/service.js';
 import { refuse } from './refusals.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
@@ -33,6 +35,20 @@ const deliveryTypes: ClientEventType[] = [
   'verification.canceled',
 ];
 
+/** The events that tell what mailcode told a person and how the mail went, and the recoveries' steps, oldest first. */
+const personStoryTypes: ClientEventType[] = [
+  'notice.queued',
+  'mail.sent',
+  'mail.deferred',
+  'mail.bounced',
+  'mail.failed',
+  'mail.suppressed',
+  'recovery.requested',
+  'recovery.started',
+  'recovery.canceled',
+  'recovery.completed',
+];
+
 export interface SupportDeps {
   clients: Pick<ClientsService, 'list' | 'get'>;
   verification: Pick<VerificationService, 'findByEmail' | 'standing' | 'cancelVerification'>;
@@ -40,6 +56,7 @@ export interface SupportDeps {
   totp: Pick<TotpService, 'factorsOf' | 'reset' | 'regenerateRecoveryCodes'>;
   events: Pick<EventsService, 'timeline'>;
   people: Pick<PeopleService, 'linkedTo'>;
+  recovery: Pick<RecoveryService, 'list' | 'stateOf' | 'approve' | 'cancel'>;
 }
 
 export type Verifications = Awaited<ReturnType<VerificationService['findByEmail']>>;
@@ -63,6 +80,10 @@ export interface PersonReport {
    */
   limits: { client: Pick<Client, 'id' | 'name'>; standing: SendStanding }[];
   authenticators: (Awaited<ReturnType<TotpService['factorsOf']>>[number] & { clientName: string })[];
+  /** Each person's recoveries by email, newest first, with where each stands now. */
+  recoveries: { client: Pick<Client, 'id' | 'name'>; userRef: string; recovery: Recovery; state: RecoveryStatus }[];
+  /** Each person's notices and recoveries as their trail tells them, with each notice's mail (oldest first). */
+  stories: { client: Pick<Client, 'id' | 'name'>; userRef: string; story: AuditEvent[] }[];
 }
 
 /** An action's reason as the trail keeps it; refused when there is none, or it is too long or holds control characters. */
@@ -152,10 +173,37 @@ export class SupportService {
             })),
         )
       : [];
+    // Each client's person once: those the addresses lead to, and those with an authenticator.
+    const persons = [
+      ...new Map(
+        [...people, ...factors.map((f) => ({ client: named(f.clientId), userRef: f.userRef }))]
+          .filter((p) => clients.has(p.client.id))
+          .map((p) => [`${p.client.id} ${p.userRef}`, { client: p.client, userRef: p.userRef }]),
+      ).values(),
+    ].slice(0, 5);
+    const [recoveries, stories] = await Promise.all([
+      Promise.all(
+        persons.map(async (p) =>
+          (await this.deps.recovery.list(clients.get(p.client.id)!, p.userRef))
+            .slice(0, 3)
+            .map((recovery) => ({ ...p, recovery, state: this.deps.recovery.stateOf(recovery) })),
+        ),
+      ).then((lists) => lists.flat()),
+      Promise.all(
+        persons.map(async (p) => ({
+          ...p,
+          story: (await this.deps.events.timeline(p.client.id, p.userRef)).filter((e) =>
+            personStoryTypes.includes(e.type as ClientEventType),
+          ),
+        })),
+      ).then((list) => list.filter((p) => p.story.length > 0)),
+    ]);
     return {
       query: q,
       email,
       people,
+      recoveries,
+      stories,
       verifications,
       suppressions: suppressed
         .filter((s) => clients.has(s.clientId))
@@ -208,6 +256,32 @@ export class SupportService {
   ) {
     const as = actionContext(operator, reason, context);
     await this.deps.totp.reset(await this.deps.clients.get(clientId), userRef, as);
+  }
+
+  /** A recovery by email approved early (support knows it is the person): the app goes now. */
+  async approveRecovery(
+    operator: Operator,
+    clientId: string,
+    userRef: string,
+    recoveryId: string,
+    reason: unknown,
+    context: Omit<RequestContext, 'actor'>,
+  ) {
+    const as = actionContext(operator, reason, context);
+    return this.deps.recovery.approve(await this.deps.clients.get(clientId), userRef, recoveryId, as);
+  }
+
+  /** A recovery by email stopped (the person did not ask for it, or found the phone). */
+  async cancelRecovery(
+    operator: Operator,
+    clientId: string,
+    userRef: string,
+    recoveryId: string,
+    reason: unknown,
+    context: Omit<RequestContext, 'actor'>,
+  ) {
+    const as = actionContext(operator, reason, context);
+    return this.deps.recovery.cancel(await this.deps.clients.get(clientId), userRef, recoveryId, as);
   }
 
   /** New recovery codes, to hand to the person; the old ones stop working. */

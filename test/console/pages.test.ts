@@ -380,4 +380,89 @@ await onEachDatabase(async (t) => {
       t.equal((await app.mailcode.totp.status(acme, 'u-7')).enabled, false, 'reset');
     },
   );
+  t.test('support sees a recovery by email and what the person was told; approves one, cancels another', async (t) => {
+    const { app, browser, clock, mail, sendCode, verifyCode } = await signedIn();
+    const { client, apiKey } = await app.mailcode.clients.create(
+      { name: 'Acme', allowedDomains: ['acme.example'] },
+      byCommandLine,
+    );
+    const auth = { authorization: `Bearer ${apiKey}` };
+    await sendCode(apiKey, { email: 'pat@acme.example', userRef: 'u-9' });
+    await verifyCode(apiKey, { email: 'pat@acme.example', code: mail.codeFor('pat@acme.example') });
+    const acme = await app.mailcode.clients.get(client.id);
+    const enrolment = await app.mailcode.totp.enroll(acme, { userRef: 'u-9', accountName: 'pat@acme.example' });
+    const OTPAuth = await import('otpauth');
+    const phone = OTPAuth.URI.parse(enrolment.otpauthUri) as InstanceType<typeof OTPAuth.TOTP>;
+    await app.mailcode.totp.confirm(acme, enrolment.enrollmentId, phone.generate({ timestamp: clock.now() }), byPortal);
+    const recover = async () => {
+      const started = await app.inject({ method: 'POST', url: '/people/u-9/recoveries', headers: auth, payload: {} });
+      await app.mailcode.worker.runOnce();
+      // The newest code mail (notices go out beside it, in either order).
+      const withCode = mail.sent.filter((m) => m.to === 'pat@acme.example' && /^\s+\d{6}$/m.test(String(m.text)));
+      const code = /^\s+(\d{6})$/m.exec(String(withCode.at(-1)!.text))![1];
+      await app.inject({
+        method: 'POST',
+        url: `/people/u-9/recoveries/${started.json().id}/confirm`,
+        headers: auth,
+        payload: { code },
+      });
+      await app.mailcode.worker.runOnce();
+      return started.json().id as string;
+    };
+
+    const first = await recover();
+    const page = await browser.get('/console/people?q=pat@acme.example');
+    t.match(page.body, /<h2 id="recoveries-h">Recovery by email<\/h2>/);
+    t.match(page.body, /waiting: the app will be removed/);
+    t.match(page.body, /<h2 id="notices-h">What the person was told<\/h2>/);
+    t.match(page.body, /Notice mailed to the person<\/strong>: a recovery by email started/);
+    t.match(page.body, /Mail handed to the receiving server/, "with each notice's mail");
+    const form = {
+      q: 'pat@acme.example',
+      client: client.id,
+      userRef: 'u-9',
+      recovery: first,
+      form: `approve:${first}`,
+    };
+    const ask = await browser.post('/console/people/recovery-approve', {
+      ...form,
+      reason: 'Ticket 12: called, ID checked',
+    });
+    t.match(ask.body, /<h1>Approve the recovery of u-9 at Acme now\?<\/h1>/);
+    t.equal((await app.mailcode.totp.status(acme, 'u-9')).enabled, true, 'one click: not approved');
+    const done = await browser.post('/console/people/recovery-approve', {
+      ...form,
+      reason: 'Ticket 12: called, ID checked',
+      confirm: 'yes',
+    });
+    t.match(done.body, /The recovery is approved/);
+    t.equal((await app.mailcode.totp.status(acme, 'u-9')).enabled, false, 'the app is gone');
+    t.match(done.body, /completed: the app was removed/);
+    t.match(done.body, /“Ticket 12: called, ID checked”/, 'with the reason');
+
+    const again = await app.mailcode.totp.enroll(acme, { userRef: 'u-9', accountName: 'pat@acme.example' });
+    const phone2 = OTPAuth.URI.parse(again.otpauthUri) as InstanceType<typeof OTPAuth.TOTP>;
+    clock.advance(120_000);
+    await app.mailcode.totp.confirm(acme, again.enrollmentId, phone2.generate({ timestamp: clock.now() }), byPortal);
+    const second = await recover();
+    const noReason = await browser.post('/console/people/recovery-cancel', {
+      q: 'u-9',
+      client: client.id,
+      userRef: 'u-9',
+      recovery: second,
+      form: `cancel-recovery:${second}`,
+      reason: '',
+    });
+    t.equal(noReason.statusCode, 400, 'a cancel needs a reason');
+    const canceled = await browser.post('/console/people/recovery-cancel', {
+      q: 'u-9',
+      client: client.id,
+      userRef: 'u-9',
+      recovery: second,
+      form: `cancel-recovery:${second}`,
+      reason: 'Ticket 13: the person did not ask for it',
+    });
+    t.match(canceled.body, /The recovery is canceled/);
+    t.equal((await app.mailcode.totp.status(acme, 'u-9')).enabled, true, 'the app stays');
+  });
 });

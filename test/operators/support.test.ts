@@ -93,7 +93,20 @@ function setUp() {
       timeline: async (_clientId, subject) => [
         { type: 'mail.sent', subject } as never,
         { type: 'client.updated', subject } as never,
+        ...(subject === 'u-1' ? [{ type: 'notice.queued', subject } as never] : []),
       ],
+    },
+    // u-1 asked for a recovery by email; it waits.
+    recovery: {
+      list: async (_client, userRef) =>
+        userRef === 'u-1' ? [{ id: 'rc_1', userRef, status: 'waiting', completesAt: 9 } as never] : [],
+      stateOf: (r) => r.status,
+      approve: async (client, userRef, id, context) => (
+        calls.push({ what: 'approve', client: client.id, context, args: [userRef, id] }), {} as never
+      ),
+      cancel: async (client, userRef, id, context) => (
+        calls.push({ what: 'cancel recovery', client: client.id, context, args: [userRef, id] }), {} as never
+      ),
     },
   });
   return { support, calls };
@@ -179,6 +192,14 @@ t.test('a person by user reference: their authenticators; limits and verificatio
   t.same(report.verifications, []);
   t.same(report.limits, []);
   t.equal(report.authenticators.length, 1);
+  t.match(report.recoveries, [
+    { client: { id: 'cl_acme' }, userRef: 'u-1', recovery: { id: 'rc_1' }, state: 'waiting' },
+  ]);
+  t.same(
+    report.stories.map((s) => [s.userRef, s.story.map((e) => e.type)]),
+    [['u-1', ['mail.sent', 'notice.queued']]],
+    "the person's notices and their mail, not other events",
+  );
   t.same(support.personFilter('u-1'), { subjects: ['u-1'], maskedEmail: null });
   t.same(support.personFilter('pat@acme.example'), {
     subjects: ['p***@acme.example'],
@@ -200,6 +221,8 @@ t.test('every action needs a reason; it goes with the operator into the change',
   await support.liftSuppression(sam, 'cl_acme', 'p@acme.example', 'Ticket 2', request);
   await support.resetAuthenticator(sam, 'cl_acme', 'u-1', 'Ticket 3', request);
   t.same(await support.regenerateRecoveryCodes(sam, 'cl_acme', 'u-1', 'Ticket 4', request), { recoveryCodes: ['x'] });
+  await support.approveRecovery(sam, 'cl_acme', 'u-1', 'rc_1', 'Ticket 5', request);
+  await support.cancelRecovery(sam, 'cl_acme', 'u-1', 'rc_2', 'Ticket 6', request);
   t.same(
     calls.map((c) => [c.what, c.client, c.context]),
     [
@@ -207,6 +230,8 @@ t.test('every action needs a reason; it goes with the operator into the change',
       ['lift', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 2' }],
       ['reset', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 3' }],
       ['codes', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 4' }],
+      ['approve', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 5' }],
+      ['cancel recovery', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 6' }],
     ],
   );
   await t.rejects(

@@ -5,6 +5,8 @@
 // authenticator asks again first (confirm.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEvent } from '../../events/model.js';
+import type { RecoveryEndedBy, RecoveryStatus } from '../../recovery/model.js';
+import type { NoticeKind } from '../../shared/notice-kinds.js';
 import { checkedReason } from '../../operators/support.js';
 import { DomainError } from '../../shared/domain-error.js';
 import { deliveryStatus } from '../../verification/model.js';
@@ -24,6 +26,33 @@ const mailWords: Record<string, string> = {
   bounced: 'mail bounced',
   failed: 'mail not delivered',
   suppressed: 'mail not sent: address suppressed',
+};
+
+/** A recovery's state, as support reads it. */
+const recoveryWords: Record<RecoveryStatus, string> = {
+  code_sent: 'code mailed, not typed yet',
+  waiting: 'waiting: the app will be removed',
+  completed: 'completed: the app was removed',
+  canceled: 'canceled',
+  expired: 'expired: the code was never typed',
+};
+
+const recoveryEndedBy: Record<RecoveryEndedBy, string> = {
+  wait: 'the waiting period ran out',
+  support: 'by support',
+  sign_in: 'the person signed in with the app',
+  portal: 'by the portal',
+};
+
+/** Each notice, as its subject says it. */
+const noticeWords: Record<NoticeKind, string> = {
+  authenticator_removed: 'the authenticator app was removed',
+  authenticator_added: 'an authenticator app was added',
+  recovery_code_used: 'a recovery code was used',
+  recovery_codes_renewed: 'the recovery codes were renewed',
+  recovery_started: 'a recovery by email started (when the app goes, and how to stop it)',
+  recovery_completed: 'the recovery removed the app',
+  recovery_canceled: 'the recovery was canceled',
 };
 
 /** Addresses among what a user-reference lookup found, to look the person up by (their verifications are kept by address). */
@@ -64,6 +93,9 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
       story,
       limitNames,
       verdictText,
+      recoveryWords,
+      recoveryEndedBy,
+      noticeWords,
       now: services.now(),
       clients,
       client: param(request, 'client', 64),
@@ -181,6 +213,57 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
       };
     },
   );
+  action(
+    '/people/recovery-approve',
+    async (request) => {
+      await support.approveRecovery(
+        operator(request),
+        field(request, 'client', 64),
+        field(request, 'userRef', 200),
+        field(request, 'recovery', 64),
+        reason(request),
+        consoleContext(request),
+      );
+      return {
+        notice:
+          'The recovery is approved: the authenticator app and its recovery codes are removed, and the person is told.',
+      };
+    },
+    async (request) => {
+      const client = await services.clients.get(field(request, 'client', 64));
+      const userRef = field(request, 'userRef', 200);
+      return {
+        title: `Approve the recovery of ${userRef} at ${client.name} now?`,
+        consequences: [
+          'The waiting period ends now: the authenticator app and all its recovery codes stop working at once.',
+          'Whoever can read the mailbox that typed the recovery code can then sign in with an email code alone — approve only once you are sure it is the person.',
+          `The person is mailed that support approved it. At the next sign-in, ${client.name} asks them to set up an app again.`,
+          `Recorded in ${client.name}'s trail with your name and your reason: “${reason(request)}”.`,
+        ],
+        yes: 'Yes, approve the recovery now',
+        back: personPage(request),
+        fields: {
+          q: field(request, 'q'),
+          client: client.id,
+          userRef,
+          recovery: field(request, 'recovery', 64),
+          reason: reason(request),
+          form: field(request, 'form', 400),
+        },
+      };
+    },
+  );
+  action('/people/recovery-cancel', async (request) => {
+    await support.cancelRecovery(
+      operator(request),
+      field(request, 'client', 64),
+      field(request, 'userRef', 200),
+      field(request, 'recovery', 64),
+      reason(request),
+      consoleContext(request),
+    );
+    return { notice: 'The recovery is canceled: the authenticator app stays, and the person is told.' };
+  });
   action('/people/recovery-codes', async (request) => {
     const { recoveryCodes } = await support.regenerateRecoveryCodes(
       operator(request),
