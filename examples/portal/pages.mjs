@@ -118,7 +118,19 @@ export function passwordForm({ flowId, error = '' }) {
 }
 
 /** Account → Security: the multi-factor status and what can be done about it. */
-export function securityPage({ status, notice = '' }) {
+/** A recovery by email under way, on Account → Security: when the app goes, and a way to stop it. */
+function pendingRecovery(recovery) {
+  if (!recovery) return '';
+  const what =
+    recovery.status === 'waiting'
+      ? `your authenticator app will be removed on <strong>${escapeHtml(when(recovery.completesAt))}</strong>`
+      : 'a recovery code was mailed to you and not entered yet';
+  return `<div class="error" role="alert" id="pending-recovery"><p>A recovery of your account by email is under way: ${what}.</p>
+<p>If you did not ask for it, cancel it now and change your mail password.</p>
+<form method="post" action="/security/recovery/cancel"><input type="hidden" name="recovery" value="${escapeHtml(recovery.id)}"><button type="submit">Cancel the recovery</button></form></div>`;
+}
+
+export function securityPage({ status, notice = '', recovery }) {
   if (!status.enabled) {
     return `${notice ? `<p class="note" role="status">${escapeHtml(notice)}</p>` : ''}
 <h2>Multi-factor authentication</h2>
@@ -129,9 +141,10 @@ you give a code from your phone at every login.</p>
   const since = new Date(status.enabledSince).toISOString().slice(0, 10);
   return `${notice ? `<p class="note" role="status">${escapeHtml(notice)}</p>` : ''}
 <h2>Multi-factor authentication</h2>
+${pendingRecovery(recovery)}
 <p id="mfa-status">On since ${escapeHtml(since)}: authenticator app. ${status.recoveryCodesLeft} recovery codes left.</p>
 <form method="post" action="/security/recovery-codes"><button class="secondary" type="submit">Make new recovery codes</button></form>
-<p class="note">Lost your phone? Use a recovery code, or ask support to reset your authenticator app.</p>`;
+<p class="note">Lost your phone? Use a recovery code, or recover by email at the next log in (the app is removed after a waiting period).</p>`;
 }
 
 /** The QR code (an SVG made by mailcode), the secret for typing in, and the confirmation code. */
@@ -185,7 +198,34 @@ ${field}
 <form method="post" action="/login/totp/${recovery ? 'app' : 'recovery'}">
 <input type="hidden" name="flow" value="${escapeHtml(flowId)}">
 <button class="secondary" type="submit">${recovery ? 'Use the authenticator app instead' : 'Use a recovery code'}</button>
+</form>
+<form method="post" action="/login/totp/lost">
+<input type="hidden" name="flow" value="${escapeHtml(flowId)}">
+<button class="secondary" type="submit" id="lost-phone">Lost your phone? Recover by email</button>
 </form>`;
+}
+
+/** The mailed code that starts a recovery, and what will happen once it is right. */
+export function recoveryCodeForm({ flowId, error = '' }) {
+  return `${errorBox(error)}
+<p>If your account has an authenticator app and a confirmed address, we mailed a code to that address.</p>
+<p>Once you enter it, your authenticator app will be removed after a waiting period. Until then, signing in with the app cancels the recovery — so nobody who only reads your mail can take your account at once.</p>
+<form method="post" action="/login/totp/lost/confirm">
+<input type="hidden" name="flow" value="${escapeHtml(flowId)}">
+<label for="code">Code from the recovery mail</label>
+<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
+<button type="submit">Recover my account</button>
+</form>`;
+}
+
+const when = (iso) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** A recovery waiting for its end: when the app goes, and what happens until then. */
+export function recoveryWaitingPage(recovery) {
+  return `<p id="recovery-status" role="status">Your authenticator app will be removed on <strong>${escapeHtml(when(recovery.completesAt))}</strong>.</p>
+<p>We mailed you a notice. If you find your phone before then, just sign in with the app: that cancels the recovery.</p>
+<p>After that time, log in with your email and password: you will get a code by email and set up a new authenticator app.</p>
+<p><a href="/login">Back to log in</a></p>`;
 }
 
 /**

@@ -34,6 +34,8 @@ import {
   MailcodeClient,
   MemoryReplayStore,
   RateLimitedError,
+  RecoveryClosedError,
+  RecoveryPendingError,
   TooManyAttemptsError,
   WebhookVerificationError,
   WebhookVerifier,
@@ -53,7 +55,9 @@ import {
   linkProblem,
   page,
   passwordForm,
+  recoveryCodeForm,
   recoveryCodesPage,
+  recoveryWaitingPage,
   securityPage,
   totpLoginForm,
   totpSetupForm,
@@ -146,16 +150,34 @@ function browserSecret(request, response) {
   return secret;
 }
 
+/** The browser's first language (Accept-Language), for the mail: mailcode falls back to the client's default. */
+const localeOf = (request) => {
+  const first = (request.headers['accept-language'] ?? '').split(',')[0].split(';')[0].trim();
+  return /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : undefined;
+};
+
 const cookie = (request, name) => new RegExp(`(?:^|;\\s*)${name}=([^;]+)`).exec(request.headers.cookie ?? '')?.[1];
 
 async function startFlow(request, response, purpose, email, title) {
+  // The person's reference: a new one for a sign-up (the account takes it), theirs for a
+  // log in. mailcode records the address as proven for it: where a recovery's code and the
+  // security notices go.
+  const userRef = users.get(email.trim().toLowerCase())?.id ?? `u_${randomBytes(9).toString('base64url')}`;
   const sent = await mailcode.sendCode({
     email,
     purpose,
+    userRef,
+    locale: localeOf(request),
     browserBinding: browserBinding(browserSecret(request, response)),
   });
   const flowId = randomBytes(16).toString('base64url');
-  flows.set(flowId, { purpose, email: sent.email, verificationId: sent.verificationId, resendAfter: sent.resendAfter });
+  flows.set(flowId, {
+    purpose,
+    email: sent.email,
+    userRef,
+    verificationId: sent.verificationId,
+    resendAfter: sent.resendAfter,
+  });
   flowOfVerification.set(sent.verificationId, flowId);
   send(
     response,
@@ -257,6 +279,8 @@ const routes = {
       const sent = await mailcode.sendCode({
         email: state.email,
         purpose: state.purpose,
+        userRef: state.userRef,
+        locale: localeOf(request),
         browserBinding: browserBinding(browserSecret(request, response)),
       });
       flowOfVerification.delete(state.verificationId);
@@ -386,7 +410,7 @@ const routes = {
       );
     const salt = randomBytes(16);
     users.set(state.email, {
-      id: `u_${randomBytes(9).toString('base64url')}`,
+      id: state.userRef,
       salt,
       hash: hashPassword(password, salt),
     });
@@ -415,12 +439,82 @@ const routes = {
       );
     }
   },
+  // "Lost your phone?": a code to the address the person proved; a right one starts
+  // mailcode's waiting period, at whose end the app is removed (the next log in enrols anew).
+  'POST /login/totp/lost': async (request, response) => {
+    const { flow = '' } = await readForm(request);
+    const state = flows.get(flow);
+    if (state?.purpose !== 'totp')
+      return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+    try {
+      const recovery = await mailcode.startRecovery(state.userRef, {
+        locale: localeOf(request),
+        endUserIp: request.socket.remoteAddress,
+      });
+      state.recoveryId = recovery.id;
+    } catch (error) {
+      if (!(error instanceof RecoveryPendingError))
+        return send(
+          response,
+          200,
+          page('Two-step verification', totpLoginForm({ flowId: flow, error: explain(error) })),
+        );
+      // One is under way already: carry on with it.
+      const pending = await mailcode.getRecovery(state.userRef, error.recoveryId);
+      state.recoveryId = pending.id;
+      if (pending.status === 'waiting')
+        return send(response, 200, page('Recovery under way', recoveryWaitingPage(pending)));
+    }
+    send(response, 200, page('Recover your account', recoveryCodeForm({ flowId: flow })));
+  },
+
+  'POST /login/totp/lost/confirm': async (request, response) => {
+    const { flow = '', code = '' } = await readForm(request);
+    const state = flows.get(flow);
+    if (state?.purpose !== 'totp' || !state.recoveryId)
+      return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
+    try {
+      const recovery = await mailcode.confirmRecovery(state.userRef, state.recoveryId, code.trim());
+      endFlow(flow);
+      if (recovery.status === 'completed')
+        return send(
+          response,
+          200,
+          page(
+            'Authenticator app removed',
+            '<p>Your authenticator app was removed. <a href="/login">Log in</a> to set up a new one.</p>',
+          ),
+        );
+      send(response, 200, page('Recovery under way', recoveryWaitingPage(recovery)));
+    } catch (error) {
+      const message =
+        error instanceof RecoveryClosedError || error instanceof CodeExpiredError
+          ? 'This recovery can no longer be confirmed. Go back to log in and start again.'
+          : explain(error);
+      send(response, 200, page('Recover your account', recoveryCodeForm({ flowId: flow, error: message })));
+    }
+  },
+
+  'POST /security/recovery/cancel': async (request, response, user) => {
+    if (!user) return redirectToLogin(response);
+    const { recovery = '' } = await readForm(request);
+    const userRef = users.get(user).id;
+    let notice = 'The recovery is canceled: your authenticator app stays.';
+    try {
+      await mailcode.cancelRecovery(userRef, recovery);
+    } catch (error) {
+      if (!(error instanceof RecoveryClosedError)) throw error;
+      notice = 'That recovery had already ended.';
+    }
+    send(response, 200, await securityPageFor(userRef, notice));
+  },
+
   'POST /login/totp/recovery': (request, response) => switchTotpForm(request, response, true),
   'POST /login/totp/app': (request, response) => switchTotpForm(request, response, false),
 
   'GET /security': async (_q, response, user) => {
     if (!user) return redirectToLogin(response);
-    send(response, 200, page('Security', securityPage({ status: await mailcode.totpStatus(users.get(user).id) })));
+    send(response, 200, await securityPageFor(users.get(user).id));
   },
 
   'POST /security/totp/start': async (_q, response, user) => {
@@ -550,6 +644,13 @@ async function startRequiredEnrollment(response, email, userRef, error = '') {
     200,
     page('Set up your authenticator app', totpSetupForm({ ...enrollment, flowId, required: true, error })),
   );
+}
+
+/** Account → Security: the authenticator app, and a recovery by email under way, if any. */
+async function securityPageFor(userRef, notice = '') {
+  const [status, recoveries] = await Promise.all([mailcode.totpStatus(userRef), mailcode.listRecoveries(userRef)]);
+  const recovery = recoveries.find((r) => r.status === 'waiting' || r.status === 'code_sent');
+  return page('Security', securityPage({ status, notice, recovery }));
 }
 
 function redirectToLogin(response) {
