@@ -12,6 +12,8 @@ interface LocaleStrings {
   language: string;
   subject: string;
   subjectWithoutCode: string;
+  /** A recovery's code says what it is for from the subject on. */
+  recoverySubject: { withCode: string; withoutCode: string };
   heading: Record<CodeMail['purpose'], string>;
   intro: Record<CodeMail['purpose'], string>;
   codeLabel: string;
@@ -158,7 +160,11 @@ export function renderCodeMail(mail: CodeMail): RenderedMail {
     minutes: mail.ttlMinutes,
   });
   const half = Math.ceil(mail.code.length / 2);
-  const subject = fill(mail.codeInSubject === false ? strings.subjectWithoutCode : strings.subject);
+  const subjects =
+    mail.purpose === 'recovery'
+      ? { withCode: strings.recoverySubject.withCode, withoutCode: strings.recoverySubject.withoutCode }
+      : { withCode: strings.subject, withoutCode: strings.subjectWithoutCode };
+  const subject = fill(mail.codeInSubject === false ? subjects.withoutCode : subjects.withCode);
   const model = {
     lang: locale,
     subject,

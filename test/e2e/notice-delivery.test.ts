@@ -2,7 +2,8 @@
 // (a code sent with their userRef, in German) and enrols an authenticator app; the portal
 // removes the app while the relay is away, and the process is killed (SIGKILL) with the
 // notice queued; restarted with its relay back, mailcode delivers the notice to a real
-// Mailpit — in the person's language, DKIM-signed with the client's own key.
+// Mailpit — in the person's language, DKIM-signed with the client's own key. So does the
+// notice that a recovery by email has started its wait.
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,10 +93,23 @@ await onEachDatabase(async (t) => {
       'Eine Authenticator-App wurde zu Ihrem Konto bei Acme Portal hinzugefügt',
       'the app added is told',
     );
+    // Pat lost the phone: a recovery by email, its code mailed while the relay is there.
+    const recovery = (await (await call(first.url, 'POST', '/people/u-42/recoveries', {})).json()) as { id: string };
+    const recoveryMail = await mailbox.waitForMessage(
+      { query: 'to:pat@acme.example subject:Wiederherstellung' },
+      { timeout: 10_000, interval: 100 },
+    );
+    const recoveryCode = /^ {4}(\d{6})$/m.exec((await mailbox.getMessageSummary(recoveryMail.ID)).Text)![1];
     await first.stop();
 
-    // The portal removes the app while the relay is away; the process dies with the notice queued.
+    // The right recovery code starts the wait, and the portal removes the app, while the
+    // relay is away; the process dies with both notices queued.
     const second = await startMailcode(t, relayAway);
+    const confirmedRecovery = await call(second.url, 'POST', `/people/u-42/recoveries/${recovery.id}/confirm`, {
+      code: recoveryCode,
+    });
+    t.equal(confirmedRecovery.status, 200);
+    t.equal(((await confirmedRecovery.json()) as { status: string }).status, 'waiting');
     t.equal((await call(second.url, 'DELETE', '/totp/u-42')).status, 204);
     await waitFor('a delivery attempt that failed', async () => {
       const events = (await (await call(second.url, 'GET', '/events?subject=u-42&type=mail.deferred')).json()) as {
@@ -105,7 +119,11 @@ await onEachDatabase(async (t) => {
     });
     await second.stop('SIGKILL');
     const before = await mailbox.searchMessages({ query: 'to:pat@acme.example' });
-    t.equal(before.messages_count, 2, 'only the code mail and "an app was added" have arrived so far');
+    t.equal(
+      before.messages_count,
+      3,
+      'only the code mail, "an app was added" and the recovery code have arrived so far',
+    );
 
     await startMailcode(t, withRelay);
     const notice = await mailbox.waitForMessage(
@@ -113,6 +131,16 @@ await onEachDatabase(async (t) => {
       { timeout: 20_000, interval: 200 },
     );
     t.equal(notice.Subject, 'Ihre Authenticator-App wurde aus Ihrem Konto bei Acme Portal entfernt');
+    const waiting = await mailbox.waitForMessage(
+      { query: 'to:pat@acme.example subject:entfernen' },
+      { timeout: 20_000, interval: 200 },
+    );
+    t.equal(
+      waiting.Subject,
+      'Jemand möchte die Authenticator-App aus Ihrem Konto bei Acme Portal entfernen',
+      "the recovery's notice survived the kill too",
+    );
+    t.match((await mailbox.getMessageSummary(waiting.ID)).Text, /Die App wird am .+ UTC entfernt\./);
     t.same(notice.Tags, ['Acme Portal', 'authenticator removed', 'de']);
     const source = Buffer.from(await mailbox.getMessageSource(notice.ID));
     const text = (await mailbox.getMessageSummary(notice.ID)).Text;

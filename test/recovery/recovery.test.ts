@@ -52,6 +52,7 @@ await onEachDatabase(async (t) => {
       const code = await mailedCode();
       const codeMail = mail.sent.at(-1)!;
       t.equal(codeMail.to, 'pat@acme.example', 'the code goes to the address the person proved');
+      t.equal(codeMail.subject, `${code} ist Ihr Code zur Wiederherstellung Ihres Kontos bei Acme Portal`);
       t.match(String(codeMail.text), /Ihr Konto wiederherstellen/, 'in their language, saying what it is for');
       t.notMatch(String(codeMail.text), /#mc=/, 'with no continue link');
 
