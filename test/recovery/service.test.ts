@@ -7,7 +7,7 @@ import type { NewEvent } from '../../src/events/model.js';
 import type { QueuedNotice } from '../../src/people/notices.js';
 import type { Recovery } from '../../src/recovery/model.js';
 import type { RecoveriesPort, RecoveryEnd } from '../../src/recovery/ports.js';
-import { RecoveryService } from '../../src/recovery/service.js';
+import { RecoveryService, type RecoveryServiceDeps } from '../../src/recovery/service.js';
 import { DomainError } from '../../src/shared/domain-error.js';
 import { refuse as refuseCode } from '../../src/verification/refusals.js';
 
@@ -96,21 +96,22 @@ function setUp(options: { wrongCodes?: boolean } = {}) {
   };
   const apps = new Set(['u-42']);
   let verified = false;
+  const verification: RecoveryServiceDeps['verification'] = {
+    async sendRecoveryCode(_client, input) {
+      mailed.push(`${input.email} ${input.locale}`);
+      return { verification: { id: `vf_${mailed.length}`, expiresAt: now + 600_000 } as never, resendAfter: now };
+    },
+    async verifyCode(_client, target) {
+      checked.push((target as { verificationId: string }).verificationId);
+      if (options.wrongCodes) throw refuseCode({ kind: 'invalid_code', attemptsRemaining: 4 });
+      if (verified) throw refuseCode({ kind: 'already_verified' });
+      verified = true;
+      return { assertion: 'jwt', expiresAt: now };
+    },
+  };
   const service = new RecoveryService({
     recoveries: store.port,
-    verification: {
-      async sendRecoveryCode(_client, input) {
-        mailed.push(`${input.email} ${input.locale}`);
-        return { verification: { id: `vf_${mailed.length}`, expiresAt: now + 600_000 } as never, resendAfter: now };
-      },
-      async verifyCode(_client, target) {
-        checked.push((target as { verificationId: string }).verificationId);
-        if (options.wrongCodes) throw refuseCode({ kind: 'invalid_code', attemptsRemaining: 4 });
-        if (verified) throw refuseCode({ kind: 'already_verified' });
-        verified = true;
-        return { assertion: 'jwt', expiresAt: now };
-      },
-    },
+    verification,
     hasAuthenticator: async (_clientId, userRef) => apps.has(userRef),
     noticeAddress: async (_clientId, userRef) => people[userRef],
     notices: {
@@ -135,6 +136,7 @@ function setUp(options: { wrongCodes?: boolean } = {}) {
   };
   return {
     service,
+    verification,
     store,
     mailed,
     checked,
@@ -202,10 +204,10 @@ t.test("a right code starts the client's wait and tells the person when the app 
 });
 
 t.test('a code verified before a crash still starts the wait when typed again', async (t) => {
-  const { service, store } = setUp();
+  const { service, store, verification } = setUp();
   const r = await service.start(client, 'u-42', {}, portal);
   // The verification took the code, then the process died before the wait was written.
-  await service['deps'].verification.verifyCode(client, { verificationId: r.verificationId! }, '123456', portal);
+  await verification.verifyCode(client, { verificationId: r.verificationId! }, '123456', portal);
   const waiting = await service.confirm(client, 'u-42', r.id, '123456', portal);
   t.equal(waiting.status, 'waiting');
   t.equal(store.notices.length, 1);
