@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Client } from '../clients/model.js';
-import type { NoticeMail } from '../people/notices.js';
+import type { NoticeFacts, NoticeKind, NoticeMail } from '../people/notices.js';
 import type { CodeMail } from '../verification/code-mail.js';
 import { renderNotice } from './kinds/notices.js';
 import { renderCodeMail, resolveLocale, supportedLocales } from './render.js';
@@ -33,12 +33,17 @@ export function sampleNotices(locale: string, client?: Client): NoticeMail[] {
   const { clientName, from, replyTo, support, logoUrl, accentColor } = sampleMail(locale, 'login', client);
   const base = { to: 'alex.morgan@acme.example', locale, clientName, from, replyTo, support, logoUrl, accentColor };
   const at = Date.parse('2026-03-02T09:00:00Z');
-  return [
-    { ...base, at, kind: 'authenticator_added' },
-    { ...base, at, kind: 'authenticator_removed', removedBy: 'support' },
-    { ...base, at, kind: 'recovery_code_used', left: 9 },
-    { ...base, at, kind: 'recovery_codes_renewed', by: 'support' },
-  ];
+  // One of every kind: a kind added without its sample does not compile.
+  const facts: { [K in NoticeKind]: Extract<NoticeFacts, { kind: K }> } = {
+    authenticator_added: { kind: 'authenticator_added' },
+    authenticator_removed: { kind: 'authenticator_removed', removedBy: 'support' },
+    recovery_code_used: { kind: 'recovery_code_used', left: 9 },
+    recovery_codes_renewed: { kind: 'recovery_codes_renewed', by: 'support' },
+    recovery_started: { kind: 'recovery_started', completesAt: at + 24 * 3_600_000 },
+    recovery_completed: { kind: 'recovery_completed', by: 'wait' },
+    recovery_canceled: { kind: 'recovery_canceled', by: 'sign_in' },
+  };
+  return Object.values(facts).map((f) => ({ ...base, at, ...f }) as NoticeMail);
 }
 
 export function writePreviews(
@@ -51,7 +56,7 @@ export function writePreviews(
   const files: string[] = [];
   for (const tag of locales) {
     const locale = resolveLocale(tag);
-    for (const purpose of ['signup', 'login'] as const) {
+    for (const purpose of ['signup', 'login', 'recovery'] as const) {
       const mail = renderCodeMail(sampleMail(locale, purpose, client));
       const base = join(dir, `${locale}-${purpose}`);
       writeFileSync(`${base}.html`, mail.html);

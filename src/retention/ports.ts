@@ -8,7 +8,10 @@ export interface PurgeCutoffs {
   sendEventsBefore: number;
   /** Signing keys retired before this go (no token they signed is still valid). */
   keysRetiredBefore: number;
-  /** Audit events older than this go (EVENT_RETENTION_DAYS); ended suppressions go at `now`. */
+  /**
+   * Audit events older than this go (EVENT_RETENTION_DAYS), and recoveries by email that
+   * ended (or whose code expired untyped) before it; ended suppressions go at `now`.
+   */
   eventsBefore: number;
 }
 
@@ -20,6 +23,8 @@ export interface PurgeResult {
   signingKeys: number;
   events: number;
   suppressions: number;
+  /** Recoveries by email over (completed, canceled, expired) before the trail's retention; a waiting one stays. */
+  recoveries: number;
 }
 
 export interface MaintenancePort {

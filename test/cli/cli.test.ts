@@ -268,6 +268,8 @@ await onEachDatabase(async (t) => {
         'de-signup.txt',
         'de-login.html',
         'de-login.txt',
+        'de-recovery.html',
+        'de-recovery.txt',
         'de-authenticator-added.html',
         'de-authenticator-added.txt',
         'de-authenticator-removed.html',
@@ -276,7 +278,18 @@ await onEachDatabase(async (t) => {
         'de-recovery-code-used.txt',
         'de-recovery-codes-renewed.html',
         'de-recovery-codes-renewed.txt',
+        'de-recovery-started.html',
+        'de-recovery-started.txt',
+        'de-recovery-completed.html',
+        'de-recovery-completed.txt',
+        'de-recovery-canceled.html',
+        'de-recovery-canceled.txt',
       ],
+    );
+    t.match(
+      readFileSync(join(out, 'de-recovery-started.txt'), 'utf8'),
+      /^Subject: Jemand möchte die Authenticator-App aus Ihrem Konto bei .+ entfernen\n[\s\S]*Die App wird am 3\. März 2026 um 09:00 UTC entfernt\./,
+      "the recovery's start, in German, with when the app goes",
     );
     t.match(
       readFileSync(join(out, 'de-authenticator-removed.txt'), 'utf8'),
@@ -284,7 +297,11 @@ await onEachDatabase(async (t) => {
       'the notice, in German',
     );
     const all = await mailcode(['preview', '--out', join(dir, 'all')], env);
-    t.equal(all.stdout.trim().split('\n').length, 120, 'ten locales × (two purposes and four notices) × HTML and text');
+    t.equal(
+      all.stdout.trim().split('\n').length,
+      200,
+      'ten locales × (three purposes and seven notices) × HTML and text',
+    );
   });
 
   t.test(

@@ -38,7 +38,7 @@ await onEachDatabase(async (t) => {
     t.equal(state.json().status, 'pending', 'the fresh verification stays');
     t.same(
       await purgeExpired(app.mailcode.store.maintenance, app.mailcode.keys, config.RETENTION_DAYS, clock.now()),
-      { verifications: 0, notices: 0, sendEvents: 0, signingKeys: 0, events: 0, suppressions: 0 },
+      { verifications: 0, notices: 0, sendEvents: 0, signingKeys: 0, events: 0, suppressions: 0, recoveries: 0 },
       'nothing left to purge',
     );
   });

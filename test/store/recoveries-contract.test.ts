@@ -171,4 +171,26 @@ await onEachDatabase(async (t) => {
     t.equal(await store.recoveries.countDecoyAttempt(r.id, 2), undefined, 'at the limit, no more');
     t.match(await store.recoveries.get('cl_a', 'u1', r.id), { attempts: 2, verificationId: null });
   });
+
+  t.test('the purge takes recoveries over before the cutoff, and never a waiting one', async (t) => {
+    const store = await openTestStore(t);
+    const canceled = recovery({ userRef: 'u1' });
+    const untyped = recovery({ userRef: 'u2' });
+    const waiting = recovery({ userRef: 'u3' });
+    for (const r of [canceled, untyped, waiting]) await store.recoveries.create(r, now, []);
+    await store.recoveries.cancel(canceled.id, { at: now, by: 'portal', reason: null }, []);
+    await store.recoveries.start(waiting.id, now, now + 1_000, []);
+    const later = now + 90 * 86_400_000;
+    const purged = await store.maintenance.purge({
+      now: later,
+      verificationsBefore: later,
+      sendEventsBefore: later,
+      keysRetiredBefore: 0,
+      eventsBefore: later,
+    });
+    t.equal(purged.recoveries, 2);
+    t.equal(await store.recoveries.get('cl_a', 'u1', canceled.id), undefined);
+    t.equal(await store.recoveries.get('cl_a', 'u2', untyped.id), undefined, 'a code never typed, long expired');
+    t.match(await store.recoveries.get('cl_a', 'u3', waiting.id), { status: 'waiting' }, 'the waiting one stays');
+  });
 });

@@ -52,6 +52,11 @@ export class PostgresMaintenance implements MaintenancePort {
         sql`delete from suppressions where ctid in (select ctid from suppressions where until < ${cutoffs.now} limit ${batch})`,
       ),
     );
+    const recoveries = await deleteBatches(() =>
+      this.db.execute(
+        sql`delete from recoveries where id in (select id from recoveries where status <> 'waiting' and coalesce(ended_at, code_expires_at) < ${cutoffs.eventsBefore} limit ${batch})`,
+      ),
+    );
     const keys = await this.db
       .delete(signingKeys)
       .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, cutoffs.keysRetiredBefore)))
@@ -63,6 +68,7 @@ export class PostgresMaintenance implements MaintenancePort {
       signingKeys: keys.length,
       events: audit,
       suppressions: lifted,
+      recoveries,
     };
   }
 }

@@ -52,10 +52,23 @@ export class SqliteMaintenance implements MaintenancePort {
       'delete from suppressions where rowid in (select rowid from suppressions where until < ? limit ?)',
       cutoffs.now,
     );
+    const recoveries = await deleteBatches(
+      `delete from recoveries where id in (select id from recoveries where status <> 'waiting'
+        and coalesce(ended_at, code_expires_at) < ? limit ?)`,
+      cutoffs.eventsBefore,
+    );
     const keys = this.db
       .delete(signingKeys)
       .where(and(sql`${signingKeys.retiredAt} IS NOT NULL`, lt(signingKeys.retiredAt, cutoffs.keysRetiredBefore)))
       .run().changes;
-    return { verifications: old, notices, sendEvents: events, signingKeys: keys, events: audit, suppressions: lifted };
+    return {
+      verifications: old,
+      notices,
+      sendEvents: events,
+      signingKeys: keys,
+      events: audit,
+      suppressions: lifted,
+      recoveries,
+    };
   }
 }
