@@ -2,6 +2,7 @@
 // its facts as "name: value" with times as dates — not `mail.deferred`, an actor code and a
 // JSON object with epoch milliseconds.
 import type { AuditEvent, EventType } from '../events/model.js';
+import type { NoticeKind } from '../shared/notice-kinds.js';
 import { serviceScope } from '../operators/model.js';
 import { helpers } from './views.js';
 
@@ -52,6 +53,17 @@ export const eventWords: Record<EventType, string> = {
   'operator.signed_in': 'Operator signed in',
   'operator.sign_in_failed': 'Operator sign-in failed',
   'operator.signed_out': 'Operator signed out',
+};
+
+/** Each notice, as its subject says it. */
+export const noticeWords: Record<NoticeKind, string> = {
+  authenticator_removed: 'the authenticator app was removed',
+  authenticator_added: 'an authenticator app was added',
+  recovery_code_used: 'a recovery code was used',
+  recovery_codes_renewed: 'the recovery codes were renewed',
+  recovery_started: 'a recovery by email started (when the app goes, and how to stop it)',
+  recovery_completed: 'the recovery removed the app',
+  recovery_canceled: 'the recovery was canceled',
 };
 
 /** Who did it, in words: an operator by address, the portal, a command, or mailcode itself. */

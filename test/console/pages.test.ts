@@ -60,6 +60,30 @@ await onEachDatabase(async (t) => {
         ).body,
         /Nothing changed/,
       );
+      const page = (await browser.get(`/console/clients/${id}`)).body;
+      t.match(
+        page,
+        /id="recoveryWaitHours" name="recoveryWaitHours" type="number" min="0" max="720" step="1" value="24"/,
+      );
+      t.match(page, /name="notice_recovery_started" value="yes" checked/, 'every notice on by default');
+      const quieter = await browser.post(`/console/clients/${id}/settings`, {
+        ...form,
+        accentColor: '#0a7d4f',
+        domains: 'globex.example, globex-support.example',
+        recoveryWaitHours: '48',
+        notices: 'shown',
+        notice_authenticator_added: 'yes',
+        notice_authenticator_removed: 'yes',
+        notice_recovery_codes_renewed: 'yes',
+        notice_recovery_started: 'yes',
+        notice_recovery_completed: 'yes',
+        notice_recovery_canceled: 'yes',
+      });
+      t.match(quieter.body, /Saved/);
+      t.match(await app.mailcode.clients.get(id), { recoveryWaitHours: 48, noticesOff: ['recovery_code_used'] });
+      const tooLong = await browser.post(`/console/clients/${id}/settings`, { ...form, recoveryWaitHours: '721' });
+      t.equal(tooLong.statusCode, 400);
+      t.match(tooLong.body, /Recovery wait: expected whole hours from 0 to 720\./);
     },
   );
 

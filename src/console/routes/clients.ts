@@ -21,6 +21,8 @@ import { afterChange, describeRefusal } from '../refusals.js';
 import type { ConsoleServices } from '../services.js';
 import { consoleContext, field, param } from '../forms.js';
 import { page } from '../views.js';
+import { noticeWords } from '../event-words.js';
+import { noticeKinds } from '../../shared/notice-kinds.js';
 
 const admin = { config: { admin: true } };
 
@@ -51,6 +53,15 @@ function settingsOf(request: FastifyRequest): Partial<ClientSettings> {
     continueUrl: orNull(field(request, 'continueUrl', 2_000)),
     continueAnyBrowser: field(request, 'continueAnyBrowser', 8) === 'yes',
     secondFactor: (secondFactor || 'optional') as SecondFactorPolicy,
+    // A number the clients service checks (whole hours, 0 to a month); left out, unchanged.
+    ...(field(request, 'recoveryWaitHours', 8)
+      ? { recoveryWaitHours: Number(field(request, 'recoveryWaitHours', 8)) }
+      : {}),
+    // One box per notice kind, ticked when it goes out: the unticked ones are off. A form
+    // without the boxes (`notices` marks the ones that have them) changes none.
+    ...(field(request, 'notices', 8) === 'shown'
+      ? { noticesOff: noticeKinds.filter((kind) => field(request, `notice_${kind}`, 8) !== 'yes') }
+      : {}),
   };
 }
 
@@ -107,6 +118,8 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
         dnsChecked: checked !== null,
         locales: supportedLocales,
         policies: secondFactorPolicies,
+        noticeKinds,
+        noticeWords,
         ...extra,
       },
       status,

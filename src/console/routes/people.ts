@@ -6,12 +6,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditEvent } from '../../events/model.js';
 import type { RecoveryEndedBy, RecoveryStatus } from '../../recovery/model.js';
-import type { NoticeKind } from '../../shared/notice-kinds.js';
 import { checkedReason } from '../../operators/support.js';
 import { DomainError } from '../../shared/domain-error.js';
 import { deliveryStatus } from '../../verification/model.js';
 import { askAgain, confirmed } from '../confirm.js';
-import { eventWords, whoDid } from '../event-words.js';
+import { eventWords, noticeWords, whoDid } from '../event-words.js';
 import { afterChange, describeRefusal } from '../refusals.js';
 import type { ConsoleServices } from '../services.js';
 import { consoleContext, field, param } from '../forms.js';
@@ -42,17 +41,6 @@ const recoveryEndedBy: Record<RecoveryEndedBy, string> = {
   support: 'by support',
   sign_in: 'the person signed in with the app',
   portal: 'by the portal',
-};
-
-/** Each notice, as its subject says it. */
-const noticeWords: Record<NoticeKind, string> = {
-  authenticator_removed: 'the authenticator app was removed',
-  authenticator_added: 'an authenticator app was added',
-  recovery_code_used: 'a recovery code was used',
-  recovery_codes_renewed: 'the recovery codes were renewed',
-  recovery_started: 'a recovery by email started (when the app goes, and how to stop it)',
-  recovery_completed: 'the recovery removed the app',
-  recovery_canceled: 'the recovery was canceled',
 };
 
 /** Addresses among what a user-reference lookup found, to look the person up by (their verifications are kept by address). */
