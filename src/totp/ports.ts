@@ -10,6 +10,11 @@ export interface CountedAttempt {
   factor: TotpFactor | undefined;
   /** The wrong-code count after this attempt, or undefined when the factor is locked. */
   attempts: number | undefined;
+  /**
+   * Whether the person has a recovery by email open (recovery/), read in the same round
+   * trip: a sign-in then ends it — and one without costs no further read.
+   */
+  recoveryOpen: boolean;
 }
 
 export interface TotpFactorsPort {

@@ -161,7 +161,7 @@ export class TotpService {
 
   /** Two round trips: the attempt is counted as the factor is read, then the step is accepted. */
   async verify(client: Client, input: { userRef: string; code: string }, context: RequestContext) {
-    const { factor, attempts } = await this.countAttempt(client, input.userRef);
+    const { factor, attempts, recoveryOpen } = await this.countAttempt(client, input.userRef);
     await this.checkCode(
       factor,
       attempts,
@@ -169,13 +169,13 @@ export class TotpService {
       [this.event('authenticator.used', factor, context, { method: 'totp' })],
       context,
     );
-    await this.deps.signedIn?.(client, factor.userRef, context);
+    if (recoveryOpen) await this.deps.signedIn?.(client, factor.userRef, context);
     return this.assert(client, factor, 'totp');
   }
 
   async recover(client: Client, input: { userRef: string; recoveryCode: string }, context: RequestContext) {
     const { factors, now } = this.deps;
-    const { factor, attempts } = await this.countAttempt(client, input.userRef);
+    const { factor, attempts, recoveryOpen } = await this.countAttempt(client, input.userRef);
     // The hash under each key of the rotation list: a code issued before a CODE_SECRET rotation still works.
     const hashes = this.deps.recoveryKeys.map((key) => hashRecoveryCode(key, input.recoveryCode));
     // How many are left once this one is used, for the notice (read before: a lost race only misstates it by one).
@@ -195,7 +195,7 @@ export class TotpService {
         { client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' },
         'recovery code used',
       );
-      await this.deps.signedIn?.(client, factor.userRef, context);
+      if (recoveryOpen) await this.deps.signedIn?.(client, factor.userRef, context);
       return this.assert(client, factor, 'recovery_code');
     }
     return this.wrong(factor, attempts, context);
@@ -296,9 +296,12 @@ export class TotpService {
   }
 
   /** Counted before the compare, so no guess is ever free; a locked factor is refused until its lock ends. */
-  private async countAttempt(client: Client, userRef: string): Promise<{ factor: TotpFactor; attempts: number }> {
+  private async countAttempt(
+    client: Client,
+    userRef: string,
+  ): Promise<{ factor: TotpFactor; attempts: number; recoveryOpen: boolean }> {
     const now = this.deps.now();
-    const { factor, attempts } = await this.deps.factors.countAttempt({
+    const { factor, attempts, recoveryOpen } = await this.deps.factors.countAttempt({
       clientId: client.id,
       userRef,
       now,
@@ -306,7 +309,7 @@ export class TotpService {
     });
     if (!factor) throw refuse({ kind: 'totp_not_enabled' });
     if (attempts === undefined) throw this.locked(factor, now);
-    return { factor, attempts };
+    return { factor, attempts, recoveryOpen };
   }
 
   private locked(factor: TotpFactor, now: number) {

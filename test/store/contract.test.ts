@@ -1263,6 +1263,7 @@ await onEachDatabase(async (t) => {
     t.same(await factors.countAttempt({ clientId: 'cl_a', userRef: 'nobody', now, maxAttempts: 2 }), {
       factor: undefined,
       attempts: undefined,
+      recoveryOpen: false,
     });
 
     t.equal(await factors.acceptStep('te_1', 100, [used('authenticator.used')]), true);

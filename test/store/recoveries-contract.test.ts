@@ -100,8 +100,11 @@ await onEachDatabase(async (t) => {
       expiresAt: now + 600_000,
     });
     await store.totpFactors.activate('te_1', now, ['r1', 'r2'], []);
+    const attempt = () => store.totpFactors.countAttempt({ clientId: 'cl_a', userRef: 'u1', now, maxAttempts: 99 });
+    t.equal((await attempt()).recoveryOpen, false, 'a sign-in reads, in the same round trip, that no recovery is open');
     const r = recovery();
     await store.recoveries.create(r, now, []);
+    t.equal((await attempt()).recoveryOpen, true, '…and that one is');
     const completesAt = now + 86_400_000;
     t.equal(
       await store.recoveries.start(r.id, now, completesAt, [about('recovery.started')], notice('recovery_started')),
@@ -121,6 +124,7 @@ await onEachDatabase(async (t) => {
       true,
       'a waiting one can be canceled…',
     );
+    t.equal((await attempt()).recoveryOpen, false, 'a canceled one is not open');
     t.equal(
       await store.recoveries.complete(
         r.id,

@@ -39,7 +39,7 @@ export const startRecovery = operation({
   description:
     "Every send limit of send-code applies. A person without an authenticator or without a proven address gets the same answer and no mail (the answer does not tell who has an account); their recovery never takes a code. One open recovery per person (409 `recovery_pending` with its `recoveryId`). A right code (POST …/confirm) starts the client's waiting period (24 hours by default); a sign-in with the authenticator or a recovery code during it cancels the recovery, and so can the portal or support. At its end the authenticator and its recovery codes are removed.\n",
   responses: { 202: 'The recovery, waiting for the mailed code.' },
-  problems: ['recoveryPending', 'rateLimited', 'addressUndeliverable'],
+  problems: ['recoveryPending', 'rateLimited', 'addressUndeliverable', 'domainNotAllowed'],
   examples: { example: { locale: 'en', endUserIp: '203.0.113.9' } },
 });
 

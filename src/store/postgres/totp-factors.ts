@@ -19,7 +19,8 @@ const factorColumns = `id, client_id as "clientId", user_ref as "userRef", accou
 
 /**
  * The user's active factor, with this attempt counted unless it is locked (a lock that has
- * run out starts a fresh count), in one statement. $1 client, $2 user, $3 now, $4 max.
+ * run out starts a fresh count), and whether a recovery by email of the person is open, in
+ * one statement. $1 client, $2 user, $3 now, $4 max.
  */
 const countAttemptOnActive = `
 with f as (select * from totp_factors where client_id = $1 and user_ref = $2 and status = 'active'),
@@ -30,7 +31,9 @@ counted as (
   where id = (select id from f) and ((locked_until is null and failed_attempts < $4) or (locked_until is not null and locked_until <= $3))
   returning failed_attempts
 )
-select ${factorColumns}, (select failed_attempts from counted) as counted from f`;
+select ${factorColumns}, (select failed_attempts from counted) as counted,
+  exists(select 1 from recoveries where client_id = $1 and user_ref = $2 and status in ('code_sent', 'waiting')) as "recoveryOpen"
+from f`;
 
 /** A right code's time step, accepted once and recorded in the same statement: $1 id, $2 step, $3 resealed secret or null, $4 events. */
 const acceptStepStatement = `
@@ -116,15 +119,15 @@ export class PostgresTotpFactors implements TotpFactorsPort {
     now: number;
     maxAttempts: number;
   }): Promise<CountedAttempt> {
-    const { rows } = await this.db.$client.query<TotpFactor & { counted: number | null }>({
+    const { rows } = await this.db.$client.query<TotpFactor & { counted: number | null; recoveryOpen: boolean }>({
       name: 'mc_totp_count_attempt',
       text: countAttemptOnActive,
       values: [q.clientId, q.userRef, q.now, q.maxAttempts],
     });
     const [row] = rows;
-    if (!row) return { factor: undefined, attempts: undefined };
-    const { counted, ...factor } = row;
-    return { factor, attempts: counted ?? undefined };
+    if (!row) return { factor: undefined, attempts: undefined, recoveryOpen: false };
+    const { counted, recoveryOpen, ...factor } = row;
+    return { factor, attempts: counted ?? undefined, recoveryOpen };
   }
 
   async countEnrollmentAttempt(q: { id: string; now: number; maxAttempts: number }): Promise<number | undefined> {

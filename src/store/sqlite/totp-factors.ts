@@ -1,7 +1,7 @@
 // Authenticator factors on SQLite: one statement per method (activation and code
 // replacement are one IMMEDIATE transaction each).
 import { and, eq, inArray, isNull, ne, or, lt, lte, sql } from 'drizzle-orm';
-import { outbox, totpFactors, totpRecoveryCodes } from '../../../db/schema.js';
+import { outbox, recoveries, totpFactors, totpRecoveryCodes } from '../../../db/schema.js';
 import type { QueuedNotice } from '../../people/notices.js';
 import { noticeRow } from '../notice-row.js';
 import type { NewTotpFactor, TotpFactor } from '../../totp/model.js';
@@ -132,7 +132,7 @@ export class SqliteTotpFactors implements TotpFactorsPort {
         eq(totpFactors.status, 'active'),
       );
       const factor = asFactor(tx.select().from(totpFactors).where(active).get());
-      if (!factor) return { factor, attempts: undefined };
+      if (!factor) return { factor, attempts: undefined, recoveryOpen: false };
       const count = attemptCount(q.now, q.maxAttempts);
       const row = tx
         .update(totpFactors)
@@ -140,7 +140,19 @@ export class SqliteTotpFactors implements TotpFactorsPort {
         .where(and(eq(totpFactors.id, factor.id), count.allowed))
         .returning({ attempts: totpFactors.failedAttempts })
         .get();
-      return { factor, attempts: row?.attempts };
+      const open = tx
+        .select({ id: recoveries.id })
+        .from(recoveries)
+        .where(
+          and(
+            eq(recoveries.clientId, q.clientId),
+            eq(recoveries.userRef, q.userRef),
+            inArray(recoveries.status, ['code_sent', 'waiting']),
+          ),
+        )
+        .limit(1)
+        .get();
+      return { factor, attempts: row?.attempts, recoveryOpen: open !== undefined };
     });
   }
 
