@@ -155,7 +155,9 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     onNoticeQueued: () => mail.worker.nudge(),
     signedIn: (client, userRef, context) => recovery.signedIn(client, userRef, context),
   });
-  const people: PeopleService = new PeopleService(store.people, totp);
+  const people: PeopleService = new PeopleService(store.people, totp, {
+    pending: (client, userRef) => recovery.pending(client, userRef),
+  });
   const recovery: RecoveryService = wireRecovery({
     config,
     recoveries: store.recoveries,

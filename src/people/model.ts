@@ -12,6 +12,16 @@ export interface Person {
   addresses: { email: string; purpose: Purpose; provenAt: number; verificationId: string }[];
   /** The authenticator app, when one is enabled. */
   authenticator: { enabledAt: number | null } | null;
+  /** A recovery by email under way (recovery/): waiting for its code, or for its end. */
+  recovery: PendingRecovery | null;
+}
+
+/** What a person's answer says of a recovery under way. */
+export interface PendingRecovery {
+  id: string;
+  status: 'code_sent' | 'waiting';
+  /** When the app goes (a waiting one). */
+  completesAt: number | null;
 }
 
 /** The address a notice about the person goes to: the one proven last, with the language it was proven in. */

@@ -2,7 +2,7 @@
 // The portal asks by its user reference (GET /people/{userRef}); support finds a person by
 // the reference or by an address and sees the same person.
 import type { Client } from '../clients/model.js';
-import type { NoticeAddress, Person } from './model.js';
+import type { NoticeAddress, PendingRecovery, Person } from './model.js';
 import type { PeoplePort, ProvenRow } from './ports.js';
 
 /** What the people feature needs to know of a person's authenticator app. */
@@ -10,16 +10,23 @@ export interface AuthenticatorLookup {
   status(client: Client, userRef: string): Promise<{ enabled: boolean; enabledSince: number | null }>;
 }
 
+/** What the people feature needs to know of a recovery by email under way. */
+export interface RecoveryLookup {
+  pending(client: Client, userRef: string): Promise<PendingRecovery | undefined>;
+}
+
 export class PeopleService {
   constructor(
     private readonly people: PeoplePort,
     private readonly authenticators: AuthenticatorLookup,
+    private readonly recoveries: RecoveryLookup,
   ) {}
 
   async person(client: Client, userRef: string): Promise<Person> {
-    const [addresses, authenticator] = await Promise.all([
+    const [addresses, authenticator, recovery] = await Promise.all([
       this.people.addresses(client.id, userRef),
       this.authenticators.status(client, userRef),
+      this.recoveries.pending(client, userRef),
     ]);
     return {
       userRef,
@@ -30,6 +37,7 @@ export class PeopleService {
         verificationId,
       })),
       authenticator: authenticator.enabled ? { enabledAt: authenticator.enabledSince } : null,
+      recovery: recovery ?? null,
     };
   }
 

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Client } from '../clients/model.js';
 import { byMailcode, event, type NewEvent, type RequestContext } from '../events/model.js';
-import type { NoticeAddress } from '../people/model.js';
+import type { NoticeAddress, PendingRecovery } from '../people/model.js';
 import { type NoticeDeps, type NoticeFacts, noticeEvents, type QueuedNotice, queuedNotice } from '../people/notices.js';
 import { DomainError } from '../shared/domain-error.js';
 import { newTimeOrderedId } from '../shared/ids.js';
@@ -217,6 +217,14 @@ export class RecoveryService {
 
   private async settled(client: Client, recovery: Recovery): Promise<Recovery> {
     return isDue(recovery, this.deps.now()) ? this.complete(client, recovery, 'wait', byMailcode) : recovery;
+  }
+
+  /** The person's recovery under way, if any (settled first: one whose wait ended is completed, not pending). */
+  async pending(client: Client, userRef: string): Promise<PendingRecovery | undefined> {
+    const open = await this.openOne(client, userRef, this.deps.now());
+    const settled = open && (await this.settled(client, open));
+    if (!settled || !isOpen(settled, this.deps.now())) return undefined;
+    return { id: settled.id, status: settled.status as PendingRecovery['status'], completesAt: settled.completesAt };
   }
 
   /** The portal's or support's cancel (support's with its reason, in `context`). */

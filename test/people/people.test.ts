@@ -13,7 +13,11 @@ await onEachDatabase(async (t) => {
     const person = async (userRef: string) =>
       app.inject({ method: 'GET', url: `/people/${encodeURIComponent(userRef)}`, headers: acme.auth });
 
-    t.same((await person('user-7')).json(), { userRef: 'user-7', addresses: [], authenticator: null }, 'nobody yet');
+    t.same(
+      (await person('user-7')).json(),
+      { userRef: 'user-7', addresses: [], authenticator: null, recovery: null },
+      'nobody yet',
+    );
 
     const sent = await sendCode(acme.apiKey, { email: 'pat@acme.example', purpose: 'signup', userRef: 'user-7' });
     t.equal(sent.statusCode, 202);

@@ -78,6 +78,11 @@ await onEachDatabase(async (t) => {
       t.match(String(notice.text), /melden Sie sich jetzt mit Ihrer Authenticator-App/, 'and how to stop it');
       t.notMatch(String(notice.text), /\b\d{6}\b/, 'with no code');
       t.ok((await totpStatus()).enabled, 'during the wait the app still works');
+      t.same(
+        (await call('GET', '/people/u-42')).body.recovery,
+        { id: started.body.id, status: 'waiting', completesAt: waiting.body.completesAt },
+        "the person's answer says a recovery is under way",
+      );
       t.equal((await confirm(started.body.id, code)).body.code, 'recovery_closed', 'the code works once');
 
       clock.advance(24 * hour);
@@ -174,6 +179,11 @@ await onEachDatabase(async (t) => {
       );
       const read = await call('GET', `/people/${userRef}/recoveries/${unknown.body.id}`);
       t.equal(read.body.status, 'code_sent', `${userRef}: reads as waiting for its code`);
+      t.match(
+        (await call('GET', `/people/${userRef}`)).body.recovery,
+        { status: 'code_sent' },
+        `${userRef}: and so does the person`,
+      );
       for (let i = 4; i >= 0; i--) {
         const wrong = await confirm(unknown.body.id, '123456', userRef);
         t.match(wrong.body, { code: 'invalid_code', attemptsRemaining: i }, `${userRef}: no code is right`);

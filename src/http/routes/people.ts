@@ -32,6 +32,10 @@ export function registerPeopleRoutes(scope: FastifyInstance, people: PeopleServi
         authenticator: person.authenticator && {
           enabledAt: person.authenticator.enabledAt === null ? null : iso(person.authenticator.enabledAt),
         },
+        recovery: person.recovery && {
+          ...person.recovery,
+          completesAt: person.recovery.completesAt === null ? null : iso(person.recovery.completesAt),
+        },
       };
     },
   });

@@ -24,6 +24,23 @@ export const Person = Type.Object(
       [Type.Object({ enabledAt: Type.Union([DateTime, Type.Null()]) }, { additionalProperties: false }), Type.Null()],
       { description: 'Their authenticator app, when one is enabled.' },
     ),
+    recovery: Type.Union(
+      [
+        Type.Object(
+          {
+            id: Type.String(),
+            status: Type.Enum(['code_sent', 'waiting'], { type: 'string' }),
+            completesAt: Type.Union([DateTime, Type.Null()]),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      {
+        description:
+          'A recovery by email under way (`GET /people/{userRef}/recoveries/{id}` for the whole of it): waiting for its mailed code, or for `completesAt`, when the authenticator goes.',
+      },
+    ),
   },
   { additionalProperties: false },
 );
