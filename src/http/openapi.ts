@@ -200,7 +200,7 @@ function requestBodyOf(op: Operation): Json | undefined {
         ? { examples: Object.fromEntries(names.map((n) => [n, { value: examples[n] }])) }
         : {};
   return {
-    required: true,
+    required: op.optionalBody !== true,
     content: { 'application/json': { schema: refs(plain(op.schema.body as object), false), ...shown } },
   };
 }

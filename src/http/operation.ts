@@ -1,7 +1,7 @@
 // An operation of the API, declared once, at its route: Fastify validates with its `schema`
 // and serializes with its success responses, and openapi.ts describes it from the same
 // object — what it is for, what each success means, and which problems it answers.
-import type { FastifySchema } from 'fastify';
+import type { FastifyRequest, FastifySchema } from 'fastify';
 import type { ProblemName } from './problems.js';
 
 /** A success's meaning; its JSON schema is the route's `schema.response` for that status, or `content` says what else it is. */
@@ -26,10 +26,23 @@ export interface Operation<S extends FastifySchema = FastifySchema> {
   examples?: Record<string, unknown>;
   /** Open to anyone: no API key, no per-client limit. */
   open?: true;
+  /** Every member of the body is optional, so the body itself may be left out (taken as `{}`). */
+  optionalBody?: true;
 }
 
 /** Keeps the schema's own type, so the route's handler is typed from it. */
 export const operation = <S extends FastifySchema>(declared: Operation<S>): Operation<S> => declared;
 
-/** What `app.route` takes of an operation. */
-export const routeOf = <S extends FastifySchema>({ method, url, schema }: Operation<S>) => ({ method, url, schema });
+/** What `app.route` takes of an operation; a body that may be left out is validated as `{}`. */
+export const routeOf = <S extends FastifySchema>({ method, url, schema, optionalBody }: Operation<S>) => ({
+  method,
+  url,
+  schema,
+  ...(optionalBody
+    ? {
+        preValidation: async (request: FastifyRequest) => {
+          request.body ??= {};
+        },
+      }
+    : {}),
+});

@@ -199,6 +199,21 @@ await onEachDatabase(async (t) => {
     );
   });
 
+  t.test('a start needs no body (every member is optional); a body of the wrong shape is refused', async (t) => {
+    const { app, acme } = await setUp(t, 'en');
+    const bare = await app.inject({ method: 'POST', url: '/people/u-42/recoveries', headers: acme.auth });
+    t.equal(bare.statusCode, 202, 'no body at all');
+    const text = await app.inject({ method: 'POST', url: '/people/u-43/recoveries', headers: acme.auth, payload: 'x' });
+    t.equal(text.statusCode, 415, 'a body that is not JSON');
+    for (const payload of [{ locale: 'en', extra: 1 }, { endUserIp: 'not-an-ip' }, []]) {
+      const refused = await app.inject({ method: 'POST', url: '/people/u-43/recoveries', headers: acme.auth, payload });
+      t.equal(refused.statusCode, 400, JSON.stringify(payload));
+      t.equal(refused.json().code, 'invalid_request');
+    }
+    const badId = await app.inject({ method: 'GET', url: '/people/u-42/recoveries/vf_nope', headers: acme.auth });
+    t.equal(badId.statusCode, 400, 'an id of the wrong shape');
+  });
+
   t.test('another client cannot see or touch the recovery', async (t) => {
     const { createClient, start, app } = await setUp(t, 'en');
     const started = await start();

@@ -41,6 +41,7 @@ export const startRecovery = operation({
   responses: { 202: 'The recovery, waiting for the mailed code.' },
   problems: ['recoveryPending', 'rateLimited', 'addressUndeliverable', 'domainNotAllowed'],
   examples: { example: { locale: 'en', endUserIp: '203.0.113.9' } },
+  optionalBody: true,
 });
 
 export const confirmRecovery = operation({
