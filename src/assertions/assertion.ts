@@ -1,6 +1,7 @@
 // The verification assertion: a JWT that says exactly what was checked, and nothing more.
 import { SignJWT, type JWTPayload } from 'jose';
 import { newId } from '../shared/ids.js';
+import { claimsOf } from './assurance.js';
 import type { KeyRing } from './keyring.js';
 
 export const assertionType = 'verification+jwt';
@@ -52,14 +53,14 @@ export interface VerifiedEmail {
 }
 
 /**
- * What proved the address, honestly: a typed code is a one-time password (`amr: ["otp"]`,
- * `verification_method: "email"`); a clicked continue link is not typed, and says so
- * (`"email_link"` for both), with `same_browser`: whether the browser that clicked was the
- * one that asked (false only where the client allows its links in any browser).
+ * What proved the address, honestly: one factor (assurance.ts), and the finer word — a typed
+ * code is `verification_method: "email"`; a clicked continue link is `"email_link"`, with
+ * `same_browser`: whether the browser that clicked was the one that asked (false only where
+ * the client allows its links in any browser).
  */
 function method(verification: VerifiedEmail, sameBrowser: boolean | undefined) {
-  if (verification.verifiedWith !== 'link') return { amr: ['otp'], verification_method: 'email' };
-  return { amr: ['email_link'], verification_method: 'email_link', same_browser: sameBrowser ?? false };
+  if (verification.verifiedWith !== 'link') return { ...claimsOf(1), verification_method: 'email' };
+  return { ...claimsOf(1), verification_method: 'email_link', same_browser: sameBrowser ?? false };
 }
 
 export function signAssertion(
@@ -91,17 +92,19 @@ export type SecondFactorMethod = 'totp' | 'recovery_code';
 
 /**
  * The assertion of an authenticator-app code (or a recovery code): the subject is the
- * portal's own user reference (and `user_ref` says it too, as an email assertion of the person does), and `verification_method` says which of the two was shown.
- * `amr: ["otp"]` (RFC 8176) for both: each is a one-time password.
+ * portal's own user reference (and `user_ref` says it too, as an email assertion of the
+ * person does), and `verification_method` says which of the two was shown. Two factors
+ * (`acr` 2fa, `amr` with `mfa`) when mailcode also checked the person's email assertion in
+ * this sign-in (first-factor.ts); one otherwise.
  */
 export function signSecondFactorAssertion(
   keys: KeyRing,
-  subject: { clientId: string; userRef: string; method: SecondFactorMethod },
+  subject: { clientId: string; userRef: string; method: SecondFactorMethod; factors: 1 | 2 },
   options: AssertionOptions,
   nowMs: number,
 ) {
   const claims = {
-    amr: ['otp'],
+    ...claimsOf(subject.factors),
     verification_method: subject.method,
     auth_time: Math.floor(nowMs / 1000),
     user_ref: subject.userRef,

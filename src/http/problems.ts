@@ -123,6 +123,7 @@ export const problemKinds = {
   totpNotEnabled: declared(totpRefusals, 'totp_not_enabled'),
   totpAlreadyEnabled: declared(totpRefusals, 'totp_already_enabled'),
   enrollmentNotFound: declared(totpRefusals, 'enrollment_not_found'),
+  firstFactorRefused: declared(totpRefusals, 'first_factor_refused'),
   suppressionNotFound: declared(suppressionRefusals, 'suppression_not_found'),
   recoveryNotFound: declared(recoveryRefusals, 'recovery_not_found'),
   recoveryPending: declared(recoveryRefusals, 'recovery_pending'),

@@ -134,6 +134,11 @@ export class RecoveryClosedError extends MailcodeError {
   }
 }
 
+/** The `firstFactor` passed is no unexpired email assertion of this client for this person; nothing was counted. */
+export class FirstFactorRefusedError extends MailcodeError {
+  override name = 'FirstFactorRefusedError';
+}
+
 const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
@@ -156,6 +161,7 @@ const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   recovery_not_found: RecoveryNotFoundError,
   recovery_pending: RecoveryPendingError,
   recovery_closed: RecoveryClosedError,
+  first_factor_refused: FirstFactorRefusedError,
   // Answers a portal has nothing to branch on: a path or method that does not exist, a
   // server not ready yet, a failure on mailcode's side.
   not_found: MailcodeError,

@@ -88,11 +88,12 @@ export class MailcodeClient {
     return this.request('POST', `/totp/enrollments/${encodeURIComponent(enrollmentId)}/confirm`, { code });
   }
 
-  verifyTotp(input: { userRef: string; code: string }): Promise<SecondFactorResult> {
+  /** `firstFactor`: the person's email assertion of this sign-in — the answer then says two factors. */
+  verifyTotp(input: { userRef: string; code: string; firstFactor?: string }): Promise<SecondFactorResult> {
     return this.request('POST', '/totp/verify', input);
   }
 
-  recoverTotp(input: { userRef: string; recoveryCode: string }): Promise<SecondFactorResult> {
+  recoverTotp(input: { userRef: string; recoveryCode: string; firstFactor?: string }): Promise<SecondFactorResult> {
     return this.request('POST', '/totp/recover', input);
   }
 
@@ -218,11 +219,24 @@ export class MemoryReplayStore implements ReplayStore {
   }
 }
 
+/**
+ * What an assertion says of how strongly the person was authenticated (`acr`), for what
+ * mailcode itself checked: one factor, or two in one sign-in (an email assertion passed as
+ * `firstFactor` to verifyTotp or recoverTotp). docs/AUTHENTICATOR-APPS.md has the table.
+ */
+export const assuranceLevels = {
+  oneFactor: 'urn:mailcode:acr:1fa',
+  twoFactors: 'urn:mailcode:acr:2fa',
+} as const;
+export type AssuranceLevel = (typeof assuranceLevels)[keyof typeof assuranceLevels];
+
 export interface VerificationClaims extends JWTPayload {
   email: string;
   email_verified: true;
   purpose: Purpose;
+  /** RFC 8176 values only: ["otp"]. */
   amr: string[];
+  acr: AssuranceLevel;
   /** email: the code was typed; email_link: the continue link was clicked. */
   verification_method: 'email' | 'email_link';
   /** For a link: whether the browser that clicked was the one that asked. */
@@ -247,6 +261,8 @@ export interface VerifyAssertionOptions {
   replayStore?: ReplayStore;
   /** Seconds of clock skew to tolerate between mailcode and the portal (default 5). */
   clockToleranceSeconds?: number;
+  /** The levels accepted (`acr`): an assertion of any other is refused, e.g. `[assuranceLevels.twoFactors]`. */
+  acr?: AssuranceLevel[];
   /** The time to check `exp` against (tests); default now. */
   currentDate?: Date;
 }
@@ -287,6 +303,8 @@ async function verifySigned<T extends JWTPayload & { jti: string }>(
     ...(options.currentDate ? { currentDate: options.currentDate } : {}),
   });
   check(payload);
+  if (options.acr && !options.acr.includes(payload.acr as AssuranceLevel))
+    throw new AssertionError(`assertion is of level ${String(payload.acr)}, not ${options.acr.join(' or ')}`);
   if (options.replayStore && !(await options.replayStore.remember(payload.jti, new Date((payload.exp ?? 0) * 1000)))) {
     throw new AssertionError('assertion already used');
   }
@@ -318,7 +336,9 @@ export interface SecondFactorClaims extends JWTPayload {
   sub: string;
   /** The same person as `sub`: the claim an email assertion of the person carries too. */
   user_ref: string;
+  /** RFC 8176: ["otp"], or ["otp", "mfa"] with two factors. */
   amr: string[];
+  acr: AssuranceLevel;
   verification_method: 'totp' | 'recovery_code';
   auth_time: number;
   jti: string;

@@ -15,7 +15,9 @@ export type TotpRefusal =
   | { kind: 'too_many_attempts'; retryAfterMs: number }
   | { kind: 'totp_not_enabled' }
   | { kind: 'totp_already_enabled' }
-  | { kind: 'enrollment_not_found' };
+  | { kind: 'enrollment_not_found' }
+  /** The `firstFactor` given is no unexpired email assertion of this client for this person. */
+  | { kind: 'first_factor_refused' };
 
 export const totpRefusals: RefusalTable<TotpRefusal> = {
   invalid_request: invalidRequest,
@@ -45,6 +47,13 @@ export const totpRefusals: RefusalTable<TotpRefusal> = {
     title: 'Enrollment not found',
     means: 'unknown or expired enrolment',
     detail: () => 'No such pending enrollment for this client (they expire after 10 minutes).',
+  },
+  first_factor_refused: {
+    status: 422,
+    title: 'First factor refused',
+    means: '`firstFactor` is not an unexpired email assertion of this client for this `userRef`: nothing was counted',
+    detail: () =>
+      "firstFactor must be the email assertion mailcode gave for this person's code (sent with their userRef), before it expires.",
   },
 };
 

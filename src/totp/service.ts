@@ -14,6 +14,7 @@ import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
 import type { Logger } from 'pino';
 import { signSecondFactorAssertion, type AssertionOptions, type SecondFactorMethod } from '../assertions/assertion.js';
+import { provesFirstFactor } from '../assertions/first-factor.js';
 import type { KeyRing } from '../assertions/keyring.js';
 import type { Client } from '../clients/model.js';
 import { refuse } from './refusals.js';
@@ -159,8 +160,17 @@ export class TotpService {
     return { enabled: true as const, recoveryCodes };
   }
 
-  /** Two round trips: the attempt is counted as the factor is read, then the step is accepted. */
-  async verify(client: Client, input: { userRef: string; code: string }, context: RequestContext) {
+  /**
+   * Two round trips: the attempt is counted as the factor is read, then the step is accepted.
+   * `firstFactor`: the person's email assertion of this sign-in, checked before any attempt
+   * counts — the assertion then says two factors.
+   */
+  async verify(
+    client: Client,
+    input: { userRef: string; code: string; firstFactor?: string },
+    context: RequestContext,
+  ) {
+    const factors = await this.factorsShown(client, input);
     const { factor, attempts, recoveryOpen } = await this.countAttempt(client, input.userRef);
     await this.checkCode(
       factor,
@@ -170,10 +180,28 @@ export class TotpService {
       context,
     );
     if (recoveryOpen) await this.deps.signedIn?.(client, factor.userRef, context);
-    return this.assert(client, factor, 'totp');
+    return this.assert(client, factor, 'totp', factors);
   }
 
-  async recover(client: Client, input: { userRef: string; recoveryCode: string }, context: RequestContext) {
+  /** 2 when the request carries the person's email assertion and it holds; refused when it does not. */
+  private async factorsShown(client: Client, input: { userRef: string; firstFactor?: string }): Promise<1 | 2> {
+    if (input.firstFactor === undefined) return 1;
+    const proves = await provesFirstFactor(this.deps.keys, input.firstFactor, {
+      issuer: this.deps.assertion.issuer,
+      clientId: client.id,
+      userRef: input.userRef,
+      nowMs: this.deps.now(),
+    });
+    if (!proves) throw refuse({ kind: 'first_factor_refused' });
+    return 2;
+  }
+
+  async recover(
+    client: Client,
+    input: { userRef: string; recoveryCode: string; firstFactor?: string },
+    context: RequestContext,
+  ) {
+    const shown = await this.factorsShown(client, input);
     const { factors, now } = this.deps;
     const { factor, attempts, recoveryOpen } = await this.countAttempt(client, input.userRef);
     // The hash under each key of the rotation list: a code issued before a CODE_SECRET rotation still works.
@@ -196,7 +224,7 @@ export class TotpService {
         'recovery code used',
       );
       if (recoveryOpen) await this.deps.signedIn?.(client, factor.userRef, context);
-      return this.assert(client, factor, 'recovery_code');
+      return this.assert(client, factor, 'recovery_code', shown);
     }
     return this.wrong(factor, attempts, context);
   }
@@ -355,10 +383,10 @@ export class TotpService {
     throw refuse({ kind: 'invalid_code', attemptsRemaining: Math.max(0, this.deps.maxAttempts - attempts) });
   }
 
-  private async assert(client: Client, factor: TotpFactor, method: SecondFactorMethod) {
+  private async assert(client: Client, factor: TotpFactor, method: SecondFactorMethod, factors: 1 | 2) {
     const { token, expiresAt } = await signSecondFactorAssertion(
       this.deps.keys,
-      { clientId: client.id, userRef: factor.userRef, method },
+      { clientId: client.id, userRef: factor.userRef, method, factors },
       this.deps.assertion,
       this.deps.now(),
     );

@@ -53,7 +53,7 @@ export const verifyTotp = operation({
   description:
     'The current 30-second step, the one before and the one after are accepted; a step at or before the last accepted one is refused (replay). MAX_ATTEMPTS wrong codes in a row lock the factor for 15 minutes.\n',
   responses: { 200: secondFactorVerified },
-  problems: ['totpNotEnabled', 'invalidCode', 'totpLocked'],
+  problems: ['totpNotEnabled', 'invalidCode', 'totpLocked', 'firstFactorRefused'],
 });
 
 export const recoverTotp = operation({
@@ -63,7 +63,7 @@ export const recoverTotp = operation({
   operationId: 'recoverTotp',
   summary: 'Use one recovery code instead of an app code (each works once)',
   responses: { 200: secondFactorVerified },
-  problems: ['totpNotEnabled', 'invalidCode', 'totpLocked'],
+  problems: ['totpNotEnabled', 'invalidCode', 'totpLocked', 'firstFactorRefused'],
 });
 
 export const getTotpStatus = operation({

@@ -99,6 +99,7 @@ export const ProblemCode = Type.Enum(
     'recovery_not_found',
     'recovery_pending',
     'recovery_closed',
+    'first_factor_refused',
   ],
   { type: 'string' },
 );

@@ -43,9 +43,24 @@ export const RecoveryCodes = Type.Array(Type.String({ pattern: '^[a-z2-9]{5}-[a-
 export const RecoveryCodesResponse = Type.Object({ recoveryCodes: RecoveryCodes });
 export const TotpConfirmation = Type.Object({ enabled: Type.Literal(true), recoveryCodes: RecoveryCodes });
 
-export const TotpVerifyRequest = Type.Object({ userRef: UserRef, code: Code }, { additionalProperties: false });
+/** The person's email assertion of this sign-in: with it, the app's assertion says two factors. */
+const FirstFactor = Type.String({
+  minLength: 20,
+  maxLength: 4096,
+  pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+  description:
+    'The email assertion mailcode gave for this person\'s code or link in this sign-in (sent with their `userRef`, not expired). mailcode checks it and the answer\'s assertion says two factors: `acr` urn:mailcode:acr:2fa, `amr` ["otp", "mfa"]. Without it: one factor.',
+});
+export const TotpVerifyRequest = Type.Object(
+  { userRef: UserRef, code: Code, firstFactor: Type.Optional(FirstFactor) },
+  { additionalProperties: false },
+);
 export const TotpRecoverRequest = Type.Object(
-  { userRef: UserRef, recoveryCode: Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9 -]+$' }) },
+  {
+    userRef: UserRef,
+    recoveryCode: Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9 -]+$' }),
+    firstFactor: Type.Optional(FirstFactor),
+  },
   { additionalProperties: false },
 );
 
@@ -53,7 +68,8 @@ export const SecondFactorVerified = Type.Object({
   verified: Type.Literal(true),
   method: Type.Enum(['totp', 'recovery_code'], { type: 'string' }),
   assertion: Type.String({
-    description: 'EdDSA JWT: sub = userRef, aud = client id, amr ["otp"], verification_method totp | recovery_code',
+    description:
+      'EdDSA JWT: sub and user_ref = userRef, aud = client id, verification_method totp | recovery_code, acr urn:mailcode:acr:1fa with amr ["otp"] — or, given a valid `firstFactor`, acr urn:mailcode:acr:2fa with amr ["otp", "mfa"]',
   }),
   expiresAt: DateTime,
 });

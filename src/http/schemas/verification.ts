@@ -87,7 +87,7 @@ export const VerifyCodeResponse = Type.Object(
     verified: Type.Literal(true),
     assertion: Type.String({
       description:
-        'A JWS compact JWT (`alg` EdDSA, `typ` verification+jwt) with `iss`, `aud` (client id),\n`sub` and `email`, `email_verified`, `purpose`, `amr: ["otp"]`,\n`verification_method: "email"`, `auth_time`, `iat`, `exp`, `jti` (the verification id).\nFrom a continue link: `amr: ["email_link"]`, `verification_method: "email_link"` and\n`same_browser` (false only where the client allows its links in any browser).\n',
+        'A JWS compact JWT (`alg` EdDSA, `typ` verification+jwt) with `iss`, `aud` (client id),\n`sub` and `email`, `email_verified`, `purpose`, `amr: ["otp"]`, `acr: "urn:mailcode:acr:1fa"`,\n`verification_method: "email"`, `auth_time`, `iat`, `exp`, `jti` (the verification id).\nFrom a continue link: `verification_method: "email_link"` and\n`same_browser` (false only where the client allows its links in any browser).\n',
     }),
     expiresAt: Type.String({ format: 'date-time', description: 'When the assertion expires.' }),
   },
