@@ -32,6 +32,7 @@ export const eventWords: Record<EventType, string> = {
   'recovery.canceled': 'Recovery by email canceled',
   'recovery.completed': 'Recovery by email completed: authenticator app removed',
   'notice.queued': 'Notice mailed to the person',
+  'person.address_gone': "Address gone: the company's mail server refuses it for good (the person may have left)",
   'client.created': 'Client created',
   'client.updated': 'Client settings changed',
   'client.key_rotated': 'API key rotated',

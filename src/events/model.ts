@@ -30,6 +30,7 @@ export const eventTypes = [
   'recovery.canceled',
   'recovery.completed',
   'notice.queued',
+  'person.address_gone',
   'client.created',
   'client.updated',
   'client.key_rotated',

@@ -190,9 +190,9 @@ export async function startBounceListener(
         enhancedStatus: bounce.enhancedStatus,
         now: at,
         suppressUntil: (m) => at + m.suppressionHours * hourMs,
-        events: (bounced, until, others) => {
+        events: (bounced, until, others, provenFor) => {
           domain = addressDomain(bounced.email);
-          return mailEvents.bounced(bounced, until, others, at, { ...bounce, source: 'dsn' });
+          return mailEvents.bounced(bounced, until, others, provenFor, at, { ...bounce, source: 'dsn' });
         },
       });
       if (recorded) options.onBounced?.(domain);

@@ -39,8 +39,11 @@ export interface Bounce {
   now: number;
   /** The end of the suppression, from the bounced mail's client and address. */
   suppressUntil(mail: { clientId: string; suppressionHours: number }): number;
-  /** The events of the bounce (mail.bounced, address.suppressed, mail.suppressed per other mail). */
-  events(bounced: GivenUpMail, suppressedUntil: number, others: GivenUpMail[]): NewEvent[];
+  /**
+   * The events of the bounce (mail.bounced, address.suppressed, mail.suppressed per other
+   * mail; person.address_gone per person of the client who proved the address, `provenFor`).
+   */
+  events(bounced: GivenUpMail, suppressedUntil: number, others: GivenUpMail[], provenFor: string[]): NewEvent[];
 }
 
 export interface OutboxPort {

@@ -315,8 +315,8 @@ export class MailWorker implements BackgroundJob {
         enhancedStatus: refusal.enhancedStatus,
         now: at,
         suppressUntil: (m) => at + m.suppressionHours * hourMs,
-        events: (bounced, until, others) =>
-          mailEvents.bounced(bounced, until, others, at, {
+        events: (bounced, until, others, provenFor) =>
+          mailEvents.bounced(bounced, until, others, provenFor, at, {
             reply: refusal.reply,
             enhancedStatus: refusal.enhancedStatus,
             source: 'smtp',

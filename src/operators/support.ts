@@ -47,6 +47,7 @@ const personStoryTypes: ClientEventType[] = [
   'recovery.started',
   'recovery.canceled',
   'recovery.completed',
+  'person.address_gone',
 ];
 
 export interface SupportDeps {

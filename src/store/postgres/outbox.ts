@@ -2,7 +2,7 @@
 // never take the same mail and a dead replica's mail comes back when its lease runs out.
 // Each state change is one statement with its events (a CTE), or one transaction.
 import { and, asc, desc, eq, gt, inArray, lte, or, sql } from 'drizzle-orm';
-import { clients, outbox, suppressions, verifications } from '../../../db/schema.pg.js';
+import { clients, outbox, personAddresses, suppressions, verifications } from '../../../db/schema.pg.js';
 import type { NewEvent } from '../../events/model.js';
 import type { Bounce, GivenUpMail, OutboxMail, OutboxPort } from '../../mail/outbox.js';
 import { eventsParameter, insertEventsFrom, writeEvents } from './events.js';
@@ -174,7 +174,14 @@ export class PostgresOutbox implements OutboxPort {
           )
           .returning({ id: outbox.id, verificationId: outbox.verificationId, userRef: outbox.userRef })
       ).map((o) => ({ ...o, clientId: mail.clientId, email: mail.email }));
-      await writeEvents(tx, b.events(mail, until, others));
+      // Who proved the address at this client: told of it when the mailbox is gone.
+      const provenFor = (
+        await tx
+          .select({ userRef: personAddresses.userRef })
+          .from(personAddresses)
+          .where(and(eq(personAddresses.clientId, mail.clientId), eq(personAddresses.email, mail.email)))
+      ).map((row) => row.userRef);
+      await writeEvents(tx, b.events(mail, until, others, provenFor));
       return true;
     });
   }

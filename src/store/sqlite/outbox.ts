@@ -1,7 +1,7 @@
 // The outbox on SQLite: claims are one UPDATE … RETURNING, state changes (with their events)
 // go through group commit, each one atomic.
 import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
-import { clients, outbox, suppressions, verifications } from '../../../db/schema.js';
+import { clients, outbox, personAddresses, suppressions, verifications } from '../../../db/schema.js';
 import type { NewEvent } from '../../events/model.js';
 import type { Bounce, GivenUpMail, OutboxMail, OutboxPort } from '../../mail/outbox.js';
 import { writeEvents } from './events.js';
@@ -140,7 +140,14 @@ export class SqliteOutbox implements OutboxPort {
         .returning({ id: outbox.id, verificationId: outbox.verificationId, userRef: outbox.userRef })
         .all()
         .map((o) => ({ ...o, clientId: mail.clientId, email: mail.email }));
-      writeEvents(this.statements, b.events(mail, until, others));
+      // Who proved the address at this client: told of it when the mailbox is gone.
+      const provenFor = this.db
+        .select({ userRef: personAddresses.userRef })
+        .from(personAddresses)
+        .where(and(eq(personAddresses.clientId, mail.clientId), eq(personAddresses.email, mail.email)))
+        .all()
+        .map((row) => row.userRef);
+      writeEvents(this.statements, b.events(mail, until, others, provenFor));
       return true;
     });
   }
