@@ -12,7 +12,11 @@
 // Register the portal's webhook and give it the signing secret:
 //
 //   mailcode webhooks add cl_… http://127.0.0.1:4000/mailcode/webhooks \
-//     --event mail.sent --event mail.deferred --event mail.bounced --event mail.suppressed --event mail.failed
+//     --event mail.sent --event mail.deferred --event mail.bounced --event mail.suppressed --event mail.failed \
+//     --event person.address_gone
+//
+// person.address_gone: the company's mail server refuses a person's address for good (they
+// left): the portal disables the account.
 //   MAILCODE_WEBHOOK_SECRET=whsec_… (with the variables above)
 //
 // One click from the mail: give mailcode this portal's landing page, and each code mail
@@ -197,16 +201,18 @@ async function startFlow(request, response, purpose, email, title) {
 
 const routes = {
   'GET /': (_q, response, user) =>
-    send(
-      response,
-      200,
-      page(
-        'Acme Portal',
-        user
-          ? `<p>Signed in as <strong>${escapeHtml(user)}</strong>.</p><p><a href="/security">Account → Security</a></p>`
-          : '<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>',
-      ),
-    ),
+    user && users.get(user)?.disabled
+      ? send(response, 403, disabledPage())
+      : send(
+          response,
+          200,
+          page(
+            'Acme Portal',
+            user
+              ? `<p>Signed in as <strong>${escapeHtml(user)}</strong>.</p><p><a href="/security">Account → Security</a></p>`
+              : '<p><a href="/signup">Create an account</a> or <a href="/login">log in</a>.</p>',
+          ),
+        ),
 
   'GET /signup': (_q, response) =>
     send(
@@ -237,6 +243,8 @@ const routes = {
   'POST /login': async (request, response) => {
     const { email = '', password = '' } = await readForm(request);
     const user = users.get(email.trim().toLowerCase());
+    if (user?.disabled && timingSafeEqual(user.hash, hashPassword(password, user.salt)))
+      return send(response, 403, disabledPage());
     if (!user || !timingSafeEqual(user.hash, hashPassword(password, user.salt))) {
       return send(
         response,
@@ -345,7 +353,8 @@ const routes = {
       webhooksHandled.add(id);
       // A repeat comes within minutes: the newest ten thousand ids are enough to recognise it.
       if (webhooksHandled.size > 10_000) webhooksHandled.delete(webhooksHandled.values().next().value);
-      hearDelivery(message);
+      if (message.type === 'person.address_gone') disableAccount(message.data.subject);
+      else hearDelivery(message);
     }
     response.writeHead(204).end();
   },
@@ -514,6 +523,7 @@ const routes = {
 
   'GET /security': async (_q, response, user) => {
     if (!user) return redirectToLogin(response);
+    if (users.get(user).disabled) return send(response, 403, disabledPage());
     send(response, 200, await securityPageFor(users.get(user).id));
   },
 
@@ -608,6 +618,20 @@ function endFlow(flowId) {
 }
 
 /** A mail event from mailcode: the page of the flow it is about learns of it at once. */
+/**
+ * The company's mail server refuses the person's address for good: they are no longer a
+ * member, so their account is closed to sign-ins (and their signed-in pages say so).
+ */
+function disableAccount(userRef) {
+  for (const user of users.values()) if (user.id === userRef) user.disabled = true;
+}
+
+const disabledPage = () =>
+  page(
+    'Account disabled',
+    '<p role="alert" class="error" id="account-disabled">This account is disabled: mail to its company address is refused for good, so it no longer belongs to a member of the company.</p><p>If you are still with the company, contact support.</p>',
+  );
+
 function hearDelivery(message) {
   const notice = deliveryNotice(message);
   const flowId = flowOfVerification.get(message.data.subject);
