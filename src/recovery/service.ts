@@ -11,6 +11,7 @@ import type { NoticeAddress, PendingRecovery } from '../people/model.js';
 import { type NoticeDeps, type NoticeFacts, noticeEvents, type QueuedNotice, queuedNotice } from '../people/notices.js';
 import { DomainError } from '../shared/domain-error.js';
 import { newTimeOrderedId } from '../shared/ids.js';
+import { unmatchableVerificationId } from '../verification/attempt-flow.js';
 import type { VerificationService } from '../verification/service.js';
 import {
   hourMs,
@@ -38,6 +39,9 @@ export interface RecoveryServiceDeps {
   now: () => number;
   logger: Logger;
 }
+
+/** The id a recovery for nobody checks its codes against: no verification has it (the decoy answers). */
+const nobodysVerification = unmatchableVerificationId;
 
 /** How many recoveries of a person the portal and support see. */
 const historyLength = 10;
@@ -133,14 +137,28 @@ export class RecoveryService {
     const state = recoveryState(recovery, this.deps.now());
     if (state === 'expired') throw refuse({ kind: 'code_expired' });
     if (state !== 'code_sent') throw refuse({ kind: 'recovery_closed', state });
-    if (recovery.verificationId === null) return this.wrongForNobody(recovery);
+    if (recovery.verificationId === null) return this.wrongForNobody(client, recovery, code, context);
     await this.checkCode(client, recovery.verificationId, code, context);
     return this.startWaiting(client, recovery, context);
   }
 
-  /** A recovery that mailed nothing takes no code: each is wrong, and they run out as a real one's do. */
-  private async wrongForNobody(recovery: Recovery): Promise<never> {
+  /**
+   * A recovery that mailed nothing takes no code: each is wrong, and they run out as a real
+   * one's do. The code is still checked as a code of no verification is — on the client's
+   * decoy, with a decoy signature — so the answer costs what a real wrong code costs.
+   */
+  private async wrongForNobody(
+    client: Client,
+    recovery: Recovery,
+    code: string,
+    context: RequestContext,
+  ): Promise<never> {
     const { maxAttempts } = this.deps;
+    await this.deps.verification
+      .verifyCode(client, { verificationId: nobodysVerification }, code, context, { recovery: true })
+      .catch((error: unknown) => {
+        if (!(error instanceof DomainError)) throw error;
+      });
     const counted = await this.deps.recoveries.countDecoyAttempt(recovery.id, maxAttempts);
     if (counted === undefined) throw refuse({ kind: 'too_many_attempts' });
     throw refuse({ kind: 'invalid_code', attemptsRemaining: Math.max(0, maxAttempts - counted) });
