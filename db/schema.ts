@@ -33,6 +33,10 @@ export const clients = sqliteTable(
     noticesOff: text('notices_off').notNull().default('[]'),
     /** How long a recovery by email waits before it removes the authenticator (hours; 0 is weaker: see SECURITY.md). */
     recoveryWaitHours: integer('recovery_wait_hours').notNull().default(24),
+    /** How long a browser the person trusted skips the second factor (days, at most 90). */
+    trustedBrowserDays: integer('trusted_browser_days').notNull().default(30),
+    /** A trusted browser never stands in for a person whose last email proof is older than this (days). */
+    membershipDays: integer('membership_days').notNull().default(30),
     createdAt: integer('created_at').notNull(),
     revokedAt: integer('revoked_at'),
   },
@@ -466,5 +470,37 @@ export const recoveries = sqliteTable(
     index('recoveries_person').on(t.clientId, t.userRef),
     index('recoveries_due').on(t.status, t.completesAt),
     uniqueIndex('recoveries_one_open').on(t.clientId, t.userRef).where(sql`status in ('code_sent', 'waiting')`),
+  ],
+);
+
+/**
+ * Browsers a person trusted after a full sign-in (trusted-browsers/): a token only the
+ * browser holds (kept as a keyed hash, bound to the browser's cookie binding), rotated at
+ * every use; the one before is kept to recognise its replay, which ends the trust.
+ */
+export const trustedBrowsers = sqliteTable(
+  'trusted_browsers',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    userRef: text('user_ref').notNull(),
+    label: text('label').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    /** The token before the last rotation: presented again, it ends the trust. */
+    previousTokenHash: text('previous_token_hash'),
+    bindingHash: text('binding_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    endedAt: integer('ended_at'),
+    /** revoked | replayed | factors_changed | address_gone */
+    endedReason: text('ended_reason'),
+  },
+  (t) => [
+    uniqueIndex('trusted_browsers_token').on(t.tokenHash),
+    index('trusted_browsers_previous').on(t.previousTokenHash),
+    index('trusted_browsers_person').on(t.clientId, t.userRef),
   ],
 );

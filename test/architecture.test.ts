@@ -20,6 +20,7 @@ const rank: Record<string, number> = {
   operators: 1,
   people: 1,
   recovery: 1,
+  'trusted-browsers': 1,
   mail: 2,
   webhooks: 2,
   store: 3,
@@ -40,6 +41,7 @@ const domain = [
   'operators',
   'people',
   'recovery',
+  'trusted-browsers',
 ];
 /** Packages that are HTTP, SQL or mail rendering: the edges' business, never the domain's. */
 const edgePackages = /^(fastify|@fastify\/|fastify-plugin|drizzle-orm|better-sqlite3|pg|ioredis|eta|nodemailer)(\/|$)/;

@@ -1,7 +1,7 @@
 // The verification assertion: a JWT that says exactly what was checked, and nothing more.
 import { SignJWT, type JWTPayload } from 'jose';
 import { newId } from '../shared/ids.js';
-import { claimsOf } from './assurance.js';
+import { assuranceLevels, claimsOf } from './assurance.js';
 import type { KeyRing } from './keyring.js';
 
 export const assertionType = 'verification+jwt';
@@ -106,6 +106,28 @@ export function signSecondFactorAssertion(
   const claims = {
     ...claimsOf(subject.factors),
     verification_method: subject.method,
+    auth_time: Math.floor(nowMs / 1000),
+    user_ref: subject.userRef,
+  };
+  return sign(keys, claims, { audience: subject.clientId, subject: subject.userRef, jti: newId('as') }, options, nowMs);
+}
+
+/**
+ * A trusted browser stood in for the second factor (trusted-browsers/): `acr` says so, `amr`
+ * is empty — no method was performed now, and RFC 8176 has no word for "remembered" — and
+ * `trusted_browser` names the browser. The subject is the person's user reference.
+ */
+export function signTrustedBrowserAssertion(
+  keys: KeyRing,
+  subject: { clientId: string; userRef: string; trustedBrowserId: string },
+  options: AssertionOptions,
+  nowMs: number,
+) {
+  const claims = {
+    amr: [],
+    acr: assuranceLevels.trustedBrowser,
+    verification_method: 'trusted_browser',
+    trusted_browser: subject.trustedBrowserId,
     auth_time: Math.floor(nowMs / 1000),
     user_ref: subject.userRef,
   };

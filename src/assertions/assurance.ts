@@ -8,6 +8,8 @@ export const assuranceLevels = {
   oneFactor: 'urn:mailcode:acr:1fa',
   /** Two factors checked by mailcode in one sign-in: the mailbox, then the app or a recovery code. */
   twoFactors: 'urn:mailcode:acr:2fa',
+  /** A browser the person trusted stood in for the second factor: no factor was checked now. */
+  trustedBrowser: 'urn:mailcode:acr:trusted-browser',
 } as const;
 
 export type AssuranceLevel = (typeof assuranceLevels)[keyof typeof assuranceLevels];

@@ -196,6 +196,7 @@ export function describeClient(client: Client, relay?: string): string {
     `support: ${client.support ?? '-'}, logo: ${client.logoUrl ?? '-'}, accent: ${client.accentColor ?? 'default'}`,
     `locale: ${client.defaultLocale}, code in subject: ${client.codeInSubject ? 'yes' : 'no'}, suppression after a bounce: ${client.suppressionHours} h`,
     `second factor: ${client.secondFactor === 'required' ? 'required (an authenticator app before the account opens)' : 'optional'}`,
+    `trusted browsers: ${client.trustedBrowserDays} days (membership window ${client.membershipDays} days)`,
     `recovery by email waits: ${client.recoveryWaitHours} h${client.recoveryWaitHours === 0 ? ' (no wait: weaker)' : ''}, notices off: ${client.noticesOff.join(', ') || 'none'}`,
     `continue link: ${client.continueUrl ? `${client.continueUrl} (${client.continueAnyBrowser ? 'any browser: weaker, a mail scanner could use it' : 'only in the browser that asked'})` : 'none (the code alone)'}`,
   ].join('\n');

@@ -52,6 +52,16 @@ export function recoveryWaitOption(value: string): number {
   return hours;
 }
 
+/** Whole days from `min` to `max`. */
+export const daysOption =
+  (min: number, max: number) =>
+  (value: string): number => {
+    const days = Number(value);
+    if (!/^[0-9]+$/.test(value) || days < min || days > max)
+      throw new InvalidArgumentError(`expected whole days from ${min} to ${max}.`);
+    return days;
+  };
+
 /** Notice kinds, comma-separated ("none" for none): the ones a client does not mail. */
 export function noticesOffOption(value: string): NoticeKind[] {
   const kinds = value === 'none' ? [] : value.split(',').map((kind) => kind.trim());

@@ -3,6 +3,7 @@
 // on it), so the tests can run commands in their own process as the binary does.
 import { Command, Option } from 'commander';
 import { secondFactorPolicies, type Client, type SecondFactorPolicy } from '../clients/model.js';
+import { maxTrustedBrowserDays } from '../clients/settings.js';
 import type { DkimService } from '../clients/dkim-service.js';
 import { checkRelayUrl } from '../clients/relay-service.js';
 import { byCommandLine } from '../events/model.js';
@@ -17,6 +18,7 @@ import {
   domainOption,
   hoursOption,
   localeOption,
+  daysOption,
   nameOption,
   noticesOffOption,
   portOption,
@@ -144,6 +146,16 @@ Examples:
         recoveryWaitOption,
       )
       .option(
+        '--trusted-browser-days <n>',
+        'how long a browser the person trusted skips the second factor (default 30, at most 90)',
+        daysOption(1, maxTrustedBrowserDays),
+      )
+      .option(
+        '--membership-days <n>',
+        "a trusted browser never stands in once the person's last email proof is older (default 30)",
+        daysOption(1, 365),
+      )
+      .option(
         '--notices-off <kinds>',
         `notices this client does not mail, comma-separated, or "none" (${noticeKinds.join(', ')})`,
         noticesOffOption,
@@ -162,6 +174,8 @@ Examples:
     secondFactor?: SecondFactorPolicy;
     recoveryWaitHours?: number;
     noticesOff?: NoticeKind[];
+    trustedBrowserDays?: number;
+    membershipDays?: number;
   }
 
   function brandingSettings(options: BrandingFlags) {
@@ -176,6 +190,8 @@ Examples:
       ...(options.secondFactor !== undefined ? { secondFactor: options.secondFactor } : {}),
       ...(options.recoveryWaitHours !== undefined ? { recoveryWaitHours: options.recoveryWaitHours } : {}),
       ...(options.noticesOff !== undefined ? { noticesOff: options.noticesOff } : {}),
+      ...(options.trustedBrowserDays !== undefined ? { trustedBrowserDays: options.trustedBrowserDays } : {}),
+      ...(options.membershipDays !== undefined ? { membershipDays: options.membershipDays } : {}),
     };
   }
 

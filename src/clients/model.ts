@@ -33,6 +33,13 @@ export interface ClientSettings {
    * default 24): their time to cancel it by signing in, or support's. 0 is weaker (SECURITY.md).
    */
   recoveryWaitHours: number;
+  /** How long a browser the person trusted skips the second factor (days, default 30, at most 90). */
+  trustedBrowserDays: number;
+  /**
+   * The mailbox as proof of membership: a trusted browser never stands in for a person whose
+   * last email proof is older than this (days, default 30); the portal asks for a code.
+   */
+  membershipDays: number;
 }
 
 /**

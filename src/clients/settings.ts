@@ -8,6 +8,9 @@ import { secondFactorPolicies } from './model.js';
 import { loopbackHosts } from '../shared/domains.js';
 import { noticeKinds } from '../shared/notice-kinds.js';
 
+/** The longest a browser may be trusted: three months. */
+export const maxTrustedBrowserDays = 90;
+
 /** The longest a recovery by email may wait: a month. */
 export const maxRecoveryWaitHours = 720;
 
@@ -113,6 +116,16 @@ export function checkSettings(
     const hours = changes.recoveryWaitHours;
     if (!Number.isInteger(hours) || hours < 0 || hours > maxRecoveryWaitHours)
       return no(`recovery wait: expected whole hours from 0 to ${maxRecoveryWaitHours}.`);
+  }
+  if (changes.trustedBrowserDays !== undefined) {
+    const days = changes.trustedBrowserDays;
+    if (!Number.isInteger(days) || days < 1 || days > maxTrustedBrowserDays)
+      return no(`trusted browsers: expected whole days from 1 to ${maxTrustedBrowserDays}.`);
+  }
+  if (changes.membershipDays !== undefined) {
+    const days = changes.membershipDays;
+    if (!Number.isInteger(days) || days < 1 || days > 365)
+      return no('membership window: expected whole days from 1 to 365.');
   }
   if (changes.noticesOff) {
     const unknown = changes.noticesOff.find((kind) => !(noticeKinds as readonly string[]).includes(kind));

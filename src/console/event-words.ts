@@ -32,6 +32,9 @@ export const eventWords: Record<EventType, string> = {
   'recovery.canceled': 'Recovery by email canceled',
   'recovery.completed': 'Recovery by email completed: authenticator app removed',
   'notice.queued': 'Notice mailed to the person',
+  'trusted_browser.added': 'Browser trusted (it skips the second factor for a while)',
+  'trusted_browser.used': 'Signed in on a trusted browser',
+  'trusted_browser.ended': 'Browser trusted no more',
   'person.address_gone': "Address gone: the company's mail server refuses it for good (the person may have left)",
   'client.created': 'Client created',
   'client.updated': 'Client settings changed',
@@ -65,6 +68,7 @@ export const noticeWords: Record<NoticeKind, string> = {
   recovery_started: 'a recovery by email started (when the app goes, and how to stop it)',
   recovery_completed: 'the recovery removed the app',
   recovery_canceled: 'the recovery was canceled',
+  browser_trusted: 'a browser was trusted (it skips the second step)',
 };
 
 /** Who did it, in words: an operator by address, the portal, a command, or mailcode itself. */

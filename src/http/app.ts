@@ -3,6 +3,7 @@
 // table of contents of the API: bounds, errors, headers, auth, docs, then the routes.
 import type { PeopleService } from '../people/service.js';
 import type { RecoveryService } from '../recovery/service.js';
+import type { TrustedBrowserService } from '../trusted-browsers/service.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -40,6 +41,7 @@ export interface HttpServices {
   totp: TotpService;
   people: PeopleService;
   recovery: RecoveryService;
+  trustedBrowsers: TrustedBrowserService;
   events: EventsService;
   suppressions: SuppressionService;
   /** Readiness: whether the database answers, and whether mail can leave. */
@@ -106,6 +108,7 @@ export async function buildHttpApp(services: HttpServices): Promise<FastifyInsta
     suppressions: services.suppressions,
     people: services.people,
     recovery: services.recovery,
+    trustedBrowsers: services.trustedBrowsers,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
     redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),

@@ -17,6 +17,7 @@ import { docsOperations } from './routes/docs.js';
 import { eventOperations } from './routes/events.js';
 import { peopleOperations } from './routes/people.js';
 import { recoveryOperations } from './routes/recoveries.js';
+import { trustedBrowserOperations } from './routes/trusted-browsers.js';
 import { publicOperations } from './routes/public.js';
 import { suppressionOperations } from './routes/suppressions.js';
 import { totpOperations } from './routes/totp.js';
@@ -106,6 +107,7 @@ const operations: Operation[] = [
   ...totpOperations,
   ...peopleOperations,
   ...recoveryOperations,
+  ...trustedBrowserOperations,
   ...publicOperations.slice(0, 2),
   ...eventOperations,
   ...suppressionOperations,

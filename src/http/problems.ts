@@ -5,6 +5,7 @@ import type { Static } from 'typebox';
 import type { DomainError, ProblemBodyShape, Refusal, RefusalTable, RefusalWords } from '../shared/domain-error.js';
 import { suppressionRefusals } from '../suppression/refusals.js';
 import { recoveryRefusals } from '../recovery/refusals.js';
+import { trustedBrowserRefusals } from '../trusted-browsers/refusals.js';
 import { totpRefusals } from '../totp/refusals.js';
 import { verificationRefusals } from '../verification/refusals.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
@@ -130,6 +131,9 @@ export const problemKinds = {
   recoveryClosed: declared(recoveryRefusals, 'recovery_closed'),
   recoveryLocked: declared(recoveryRefusals, 'too_many_attempts'),
   recoveryCodeExpired: declared(recoveryRefusals, 'code_expired'),
+  trustedBrowserRefused: declared(trustedBrowserRefusals, 'trusted_browser_refused'),
+  emailProofNeeded: declared(trustedBrowserRefusals, 'email_proof_needed'),
+  trustedBrowserNotFound: declared(trustedBrowserRefusals, 'trusted_browser_not_found'),
   notFound: kind(404, 'not_found', 'Not found', 'no such resource'),
   methodNotAllowed: kind(
     405,

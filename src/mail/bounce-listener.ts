@@ -14,6 +14,7 @@ import { simpleParser } from 'mailparser';
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import { hourMs } from '../verification/limits.js';
+import { addressGone } from '../people/address-gone.js';
 import { mailEvents } from './delivery-events.js';
 import { hardBounceIn, parseDeliveryStatus } from './dsn.js';
 import type { OutboxPort } from './outbox.js';
@@ -53,6 +54,8 @@ export interface BounceListenerOptions {
   logger: Logger;
   now: () => number;
   onBounced?: (domain: string) => void;
+  /** A report said the mailbox is gone: these people of the client proved it. */
+  onAddressGone?: (clientId: string, userRefs: string[]) => Promise<void>;
   onReport?: (outcome: ReportOutcome) => void;
   limits?: Partial<BounceListenerLimits>;
 }
@@ -183,6 +186,7 @@ export async function startBounceListener(
     for (const outboxId of outboxIds) {
       const at = options.now();
       let domain = '';
+      let gone: { clientId: string; userRefs: string[] } | undefined;
       const recorded = await options.outbox.bounce({
         mail: { outboxId },
         handOver: false,
@@ -192,10 +196,13 @@ export async function startBounceListener(
         suppressUntil: (m) => at + m.suppressionHours * hourMs,
         events: (bounced, until, others, provenFor) => {
           domain = addressDomain(bounced.email);
+          if (addressGone(bounce.reply, bounce.enhancedStatus))
+            gone = { clientId: bounced.clientId, userRefs: provenFor };
           return mailEvents.bounced(bounced, until, others, provenFor, at, { ...bounce, source: 'dsn' });
         },
       });
       if (recorded) options.onBounced?.(domain);
+      if (recorded && gone && gone.userRefs.length > 0) await options.onAddressGone?.(gone.clientId, gone.userRefs);
       logger.warn(
         { outboxId, enhancedStatus: bounce.enhancedStatus, recorded },
         recorded ? 'a later bounce recorded: the address is suppressed' : 'a bounce for a mail already bounced or gone',

@@ -42,6 +42,7 @@ export function sampleNotices(locale: string, client?: Client): NoticeMail[] {
     recovery_started: { kind: 'recovery_started', completesAt: at + 24 * 3_600_000 },
     recovery_completed: { kind: 'recovery_completed', by: 'wait' },
     recovery_canceled: { kind: 'recovery_canceled', by: 'sign_in' },
+    browser_trusted: { kind: 'browser_trusted', label: 'Firefox on Windows', until: at + 30 * 24 * 3_600_000 },
   };
   return Object.values(facts).map((f) => ({ ...base, at, ...f }) as NoticeMail);
 }

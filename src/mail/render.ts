@@ -36,6 +36,7 @@ interface LocaleStrings {
   authenticatorAdded: { subject: string; heading: string; what: string; next: string };
   recoveryCodeUsed: { subject: string; heading: string; what: string; left: Plural; next: string };
   recoveryCodesRenewed: { subject: string; heading: string; bySupport: string; byPortal: string; next: string };
+  browserTrusted: { subject: string; heading: string; what: string; next: string };
   /** Its own "not you": signing in with the app cancels the recovery. */
   recoveryStarted: { subject: string; heading: string; what: string; next: string; notYou: string };
   recoveryCompleted: { subject: string; heading: string; byWait: string; bySupport: string; next: string };

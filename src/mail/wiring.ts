@@ -28,6 +28,8 @@ export interface MailWiring {
   smtpUrlOf(clientId: string): Promise<string | undefined>;
   /** The clients' names, for the operator's words about a refusing relay. */
   clientNames(): Promise<Map<string, string>>;
+  /** A bounce said a mailbox is gone: what else ends for the people who proved it (their trusted browsers). */
+  onAddressGone?(clientId: string, userRefs: string[]): Promise<void>;
 }
 
 export function wireMail(w: MailWiring) {
@@ -57,6 +59,7 @@ export function wireMail(w: MailWiring) {
     now,
     leaseMs: config.MAIL_LEASE_SECONDS * 1000,
     ...metrics.mailReports(),
+    onAddressGone: w.onAddressGone,
   });
   let bounceListener: { port: number; close(): Promise<void> } | undefined;
   return {
@@ -85,6 +88,7 @@ export function wireMail(w: MailWiring) {
         now,
         onBounced: (domain) => metrics.mailBounced.inc({ domain }),
         onReport: (outcome) => metrics.bounceReports.inc({ outcome }),
+        onAddressGone: w.onAddressGone,
       });
     },
     async stopBounceListener() {

@@ -9,6 +9,7 @@ import { mailKinds, type QueuedMail } from './kinds/index.js';
 import type { OutboxMail, OutboxPort } from './outbox.js';
 import { retryDelayMs } from './backoff.js';
 import type { MailTransport, SentMail } from './transport.js';
+import { addressGone } from '../people/address-gone.js';
 import { mailEvents } from './delivery-events.js';
 import { delivered, refusalOf, type Refused } from './smtp-reply.js';
 import { hourMs } from '../verification/limits.js';
@@ -43,6 +44,8 @@ export interface MailWorkerOptions {
   returnPathFor?: (outboxId: number) => string;
   /** A hard bounce, by recipient domain. */
   onBounced?: (domain: string) => void;
+  /** A bounce said the mailbox is gone: these people of the client proved it (people/address-gone.ts). */
+  onAddressGone?: (clientId: string, userRefs: string[]) => Promise<void>;
   /** The client's own DKIM key for this From domain; without one, the transport's server-wide key signs (if any). */
   signerFor?: (clientId: string, from: string) => Promise<DkimSigner | undefined>;
   /** The client's own relay; without one, `transport`. */
@@ -308,6 +311,7 @@ export class MailWorker implements BackgroundJob {
       );
     }
     if (refusal.cause === 'recipient') {
+      let gone: { clientId: string; userRefs: string[] } | undefined;
       await outbox.bounce({
         mail: { outboxId: mail.id },
         handOver: true,
@@ -315,14 +319,18 @@ export class MailWorker implements BackgroundJob {
         enhancedStatus: refusal.enhancedStatus,
         now: at,
         suppressUntil: (m) => at + m.suppressionHours * hourMs,
-        events: (bounced, until, others, provenFor) =>
-          mailEvents.bounced(bounced, until, others, provenFor, at, {
+        events: (bounced, until, others, provenFor) => {
+          if (addressGone(refusal.reply, refusal.enhancedStatus))
+            gone = { clientId: bounced.clientId, userRefs: provenFor };
+          return mailEvents.bounced(bounced, until, others, provenFor, at, {
             reply: refusal.reply,
             enhancedStatus: refusal.enhancedStatus,
             source: 'smtp',
-          }),
+          });
+        },
       });
       this.options.onBounced?.(addressDomain(message.to));
+      if (gone && gone.userRefs.length > 0) await this.options.onAddressGone?.(gone.clientId, gone.userRefs);
       logger.warn(fields, 'mail bounced: the address is suppressed');
       return;
     }

@@ -14,6 +14,9 @@ import { wireMail } from '../mail/wiring.js';
 import { PeopleService } from '../people/service.js';
 import type { RecoveryService } from '../recovery/service.js';
 import { recoveryJob, wireRecovery } from '../recovery/wiring.js';
+import type { TrustedBrowserService } from '../trusted-browsers/service.js';
+import { wireTrustedBrowsers } from '../trusted-browsers/wiring.js';
+import { byMailcode } from '../events/model.js';
 import { purgeJob } from '../retention/purge-job.js';
 import { Background, failureBackoffMs, type JobReports } from '../shared/background.js';
 import { codeSecrets, type Config } from '../shared/config.js';
@@ -119,6 +122,12 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     signerFor: (clientId, from) => operator.dkim.signerFor(clientId, from),
     smtpUrlOf: (clientId) => operator.relays.smtpUrl(clientId),
     clientNames,
+    // The company's server says the mailbox is gone: no browser stands in for those who proved it.
+    onAddressGone: async (clientId, userRefs) => {
+      const client = await store.clients.get(clientId);
+      if (!client) return;
+      for (const userRef of userRefs) await trustedBrowsers.endAll(client, userRef, 'address_gone', byMailcode);
+    },
   });
   const webhooks = wireWebhookWorker({
     config,
@@ -154,6 +163,9 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     resolveLocale,
     onNoticeQueued: () => mail.worker.nudge(),
     signedIn: (client, userRef, context) => recovery.signedIn(client, userRef, context),
+    factorsChanged: async (client, userRef, context) => {
+      await trustedBrowsers.endAll(client, userRef, 'factors_changed', context);
+    },
   });
   const people: PeopleService = new PeopleService(store.people, totp, {
     pending: (client, userRef) => recovery.pending(client, userRef),
@@ -164,6 +176,22 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     keySet,
     verification,
     hasAuthenticator: async (clientId, userRef) => (await store.totpFactors.active(clientId, userRef)) !== undefined,
+    noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
+    resolveLocale,
+    onNoticeQueued: () => mail.worker.nudge(),
+    now,
+    logger,
+    factorsChanged: async (client, userRef, context) => {
+      await trustedBrowsers.endAll(client, userRef, 'factors_changed', context);
+    },
+  });
+  const trustedBrowsers: TrustedBrowserService = wireTrustedBrowsers({
+    config,
+    browsers: store.trustedBrowsers,
+    keys,
+    keySet,
+    assertion,
+    lastEmailProof: async (clientId, userRef) => (await store.people.addresses(clientId, userRef))[0]?.provenAt,
     noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
     resolveLocale,
     onNoticeQueued: () => mail.worker.nudge(),
@@ -217,6 +245,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     totp,
     people,
     recovery,
+    trustedBrowsers,
     ping: () => store.ping(),
     mailWarnings: async () => [...(await unaligned()), ...(await mail.relayWarnings())],
     webhookWorker: webhooks.worker,

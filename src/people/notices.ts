@@ -63,8 +63,17 @@ export interface RecoveryCanceledMail extends NoticeBase {
   by: 'sign_in' | DoneBy;
 }
 
+/** "A browser was trusted for your account": signing in on it skips the second step until `until`. */
+export interface BrowserTrustedMail extends NoticeBase {
+  kind: 'browser_trusted';
+  /** The portal's words for the browser ("Firefox on Windows"). */
+  label: string;
+  until: number;
+}
+
 /** Every kind of notice mailcode sends. */
 export type NoticeMail =
+  | BrowserTrustedMail
   | AuthenticatorRemovedMail
   | AuthenticatorAddedMail
   | RecoveryCodeUsedMail

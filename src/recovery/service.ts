@@ -38,6 +38,8 @@ export interface RecoveryServiceDeps {
   maxAttempts: number;
   now: () => number;
   logger: Logger;
+  /** The recovery removed the person's authenticator: what stood in for it ends (trusted browsers). */
+  factorsChanged?(client: Client, userRef: string, context: RequestContext): Promise<void>;
 }
 
 /** The id a recovery for nobody checks its codes against: no verification has it (the decoy answers). */
@@ -307,6 +309,7 @@ export class RecoveryService {
     if (!(await this.deps.recoveries.complete(recovery.id, end, events, notice)))
       return this.found(client, recovery.userRef, recovery.id);
     this.queued(notice);
+    await this.deps.factorsChanged?.(client, recovery.userRef, context);
     (context.log ?? this.deps.logger).warn(
       { client: client.id, userRef: maskRef(recovery.userRef), recoveryId: recovery.id, by },
       'recovery completed: authenticator removed',

@@ -9,7 +9,7 @@ import type { BackgroundJob } from '../shared/background.js';
 import type { KeySet } from '../shared/key-set.js';
 import type { VerificationService } from '../verification/service.js';
 import type { RecoveriesPort } from './ports.js';
-import { RecoveryService } from './service.js';
+import { RecoveryService, type RecoveryServiceDeps } from './service.js';
 
 export interface RecoveryWiring {
   config: Config;
@@ -22,6 +22,7 @@ export interface RecoveryWiring {
   onNoticeQueued(): void;
   now: () => number;
   logger: Logger;
+  factorsChanged?: RecoveryServiceDeps['factorsChanged'];
 }
 
 export const wireRecovery = (w: RecoveryWiring): RecoveryService =>
@@ -41,6 +42,7 @@ export const wireRecovery = (w: RecoveryWiring): RecoveryService =>
     maxAttempts: w.config.MAX_ATTEMPTS,
     now: w.now,
     logger: w.logger.child({ component: 'recovery' }),
+    factorsChanged: w.factorsChanged,
   });
 
 /** How often the background pass looks for recoveries whose wait has ended. */

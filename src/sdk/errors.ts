@@ -139,6 +139,18 @@ export class FirstFactorRefusedError extends MailcodeError {
   override name = 'FirstFactorRefusedError';
 }
 
+/** The browser is not trusted for this person now (or the request is not from it): ask for the second factor. */
+export class TrustedBrowserRefusedError extends MailcodeError {
+  override name = 'TrustedBrowserRefusedError';
+}
+/** The person's address was last proven too long ago (the client's membership window): send a code first. */
+export class EmailProofNeededError extends MailcodeError {
+  override name = 'EmailProofNeededError';
+}
+export class TrustedBrowserNotFoundError extends MailcodeError {
+  override name = 'TrustedBrowserNotFoundError';
+}
+
 const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
@@ -162,6 +174,9 @@ const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   recovery_pending: RecoveryPendingError,
   recovery_closed: RecoveryClosedError,
   first_factor_refused: FirstFactorRefusedError,
+  trusted_browser_refused: TrustedBrowserRefusedError,
+  email_proof_needed: EmailProofNeededError,
+  trusted_browser_not_found: TrustedBrowserNotFoundError,
   // Answers a portal has nothing to branch on: a path or method that does not exist, a
   // server not ready yet, a failure on mailcode's side.
   not_found: MailcodeError,

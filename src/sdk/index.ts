@@ -15,6 +15,12 @@ import type { Event, EventList } from '../http/schemas/events.js';
 import type { Suppression } from '../http/schemas/suppressions.js';
 import type { Person } from '../http/schemas/people.js';
 import type { Recovery } from '../http/schemas/recoveries.js';
+import type {
+  TrustedBrowser as TrustedBrowserSchema,
+  TrustedBrowserCreated as TrustedBrowserCreatedSchema,
+  TrustedSignIn as TrustedSignInSchema,
+} from '../http/schemas/trusted-browsers.js';
+import type { Static } from 'typebox';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
 
 export * from './errors.js';
@@ -31,6 +37,9 @@ export type VerificationState = Verification;
 export type { TotpEnrollment, TotpStatus };
 export type SecondFactorResult = SecondFactorVerified;
 export type { Event as MailcodeEvent, EventList, Person, Recovery, Suppression };
+export type TrustedBrowser = Static<typeof TrustedBrowserSchema>;
+export type TrustedBrowserCreated = Static<typeof TrustedBrowserCreatedSchema>;
+export type TrustedSignIn = Static<typeof TrustedSignInSchema>;
 export type EventType = Event['type'];
 
 export interface MailcodeClientOptions {
@@ -133,6 +142,38 @@ export class MailcodeClient {
     return this.request('POST', `${this.recoveries(userRef)}/${encodeURIComponent(recoveryId)}/cancel`);
   }
 
+  /**
+   * After a full sign-in: trust this browser (`browserBinding` of its cookie, as for continue
+   * links). Keep the token in the browser; it is shown once.
+   */
+  trustBrowser(userRef: string, input: { browserBinding: string; label: string }): Promise<TrustedBrowserCreated> {
+    return this.request('POST', `/people/${encodeURIComponent(userRef)}/trusted-browsers`, input);
+  }
+
+  /**
+   * At a sign-in: the browser's token stands in for the second factor. Keep the answer's
+   * `token` in place of the old one. TrustedBrowserRefusedError: ask for the second factor;
+   * EmailProofNeededError: send a code first.
+   */
+  signInTrustedBrowser(userRef: string, input: { token: string; browserBinding: string }): Promise<TrustedSignIn> {
+    return this.request('POST', `/people/${encodeURIComponent(userRef)}/trusted-browsers/sign-in`, input);
+  }
+
+  async listTrustedBrowsers(userRef: string): Promise<TrustedBrowser[]> {
+    return (
+      await this.request<{ trustedBrowsers: TrustedBrowser[] }>(
+        'GET',
+        `/people/${encodeURIComponent(userRef)}/trusted-browsers`,
+      )
+    ).trustedBrowsers;
+  }
+
+  /** One browser, or — without `id` — every one of the person's. */
+  async revokeTrustedBrowsers(userRef: string, id?: string): Promise<void> {
+    const path = `/people/${encodeURIComponent(userRef)}/trusted-browsers`;
+    await this.request('DELETE', id === undefined ? path : `${path}/${encodeURIComponent(id)}`);
+  }
+
   private recoveries(userRef: string) {
     return `/people/${encodeURIComponent(userRef)}/recoveries`;
   }
@@ -227,6 +268,8 @@ export class MemoryReplayStore implements ReplayStore {
 export const assuranceLevels = {
   oneFactor: 'urn:mailcode:acr:1fa',
   twoFactors: 'urn:mailcode:acr:2fa',
+  /** A browser the person trusted stood in for the second factor (no factor checked now). */
+  trustedBrowser: 'urn:mailcode:acr:trusted-browser',
 } as const;
 export type AssuranceLevel = (typeof assuranceLevels)[keyof typeof assuranceLevels];
 
@@ -339,7 +382,9 @@ export interface SecondFactorClaims extends JWTPayload {
   /** RFC 8176: ["otp"], or ["otp", "mfa"] with two factors. */
   amr: string[];
   acr: AssuranceLevel;
-  verification_method: 'totp' | 'recovery_code';
+  verification_method: 'totp' | 'recovery_code' | 'trusted_browser';
+  /** The trusted browser that stood in, when one did. */
+  trusted_browser?: string;
   auth_time: number;
   jti: string;
 }
@@ -350,7 +395,7 @@ export function verifySecondFactorAssertion(
   options: Omit<VerifyAssertionOptions, 'purpose' | 'email'> & { userRef: string },
 ): Promise<SecondFactorClaims> {
   return verifySigned<SecondFactorClaims>(token, options, ['sub'], (payload) => {
-    if (payload.verification_method !== 'totp' && payload.verification_method !== 'recovery_code')
+    if (!['totp', 'recovery_code', 'trusted_browser'].includes(payload.verification_method))
       throw new AssertionError('not a second-factor assertion');
     if (payload.sub !== options.userRef) throw new AssertionError('assertion is for another user');
   });

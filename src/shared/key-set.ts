@@ -17,6 +17,8 @@ const purposes = {
   recoveryCodes: 'recovery-codes',
   consoleCsrf: 'console-csrf',
   signingKeys: 'signing-keys',
+  /** HMAC of trusted browsers' tokens and cookie bindings. */
+  trustedBrowsers: 'trusted-browsers',
 } as const;
 
 /** One list per purpose, newest secret first: the first seals and hashes, any of them opens. */

@@ -8,6 +8,7 @@ export const noticeKinds = [
   'recovery_started',
   'recovery_completed',
   'recovery_canceled',
+  'browser_trusted',
 ] as const;
 
 export type NoticeKind = (typeof noticeKinds)[number];

@@ -9,6 +9,7 @@ import type { MaintenancePort } from '../retention/ports.js';
 import type { OperatorsPort } from '../operators/ports.js';
 import type { PeoplePort } from '../people/ports.js';
 import type { RecoveriesPort } from '../recovery/ports.js';
+import type { TrustedBrowsersPort } from '../trusted-browsers/ports.js';
 import type { ConsoleSessionsPort } from '../operators/sessions.js';
 import type { SuppressionsPort } from '../suppression/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
@@ -28,6 +29,7 @@ export interface Store {
   readonly webhooks: WebhooksPort;
   readonly people: PeoplePort;
   readonly recoveries: RecoveriesPort;
+  readonly trustedBrowsers: TrustedBrowsersPort;
   readonly maintenance: MaintenancePort;
   readonly operators: OperatorsPort;
   readonly consoleSessions: ConsoleSessionsPort;

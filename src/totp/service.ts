@@ -53,6 +53,8 @@ export interface TotpServiceDeps {
    * recovery by email ends (recovery/). Awaited: a sign-in that could not cancel one fails.
    */
   signedIn?(client: Client, userRef: string, context: RequestContext): Promise<void>;
+  /** The person's authenticator was removed (a reset): what stood in for it ends (trusted browsers). */
+  factorsChanged?(client: Client, userRef: string, context: RequestContext): Promise<void>;
 }
 
 /** A recovery code as people see it: ten letters and digits in two groups, e.g. "k7mp2-xq9vd". */
@@ -268,6 +270,7 @@ export class TotpService {
     );
     if (removed === 0) throw refuse({ kind: 'totp_not_enabled' });
     this.queued(notice);
+    await this.deps.factorsChanged?.(client, userRef, context);
     (context.log ?? this.deps.logger).warn(
       { client: client.id, userRef: maskRef(userRef), ip: context.ip, outcome: 'totp_reset' },
       `authenticator app reset by the ${context.actor}`,

@@ -23,6 +23,7 @@ export interface TotpWiring {
   onNoticeQueued(): void;
   /** A sign-in with the app or a recovery code succeeded (an open recovery by email ends). */
   signedIn?: TotpServiceDeps['signedIn'];
+  factorsChanged?: TotpServiceDeps['factorsChanged'];
 }
 
 export const wireTotp = (w: TotpWiring): TotpService =>
@@ -43,4 +44,5 @@ export const wireTotp = (w: TotpWiring): TotpService =>
       onQueued: w.onNoticeQueued,
     },
     signedIn: w.signedIn,
+    factorsChanged: w.factorsChanged,
   });

@@ -284,6 +284,8 @@ await onEachDatabase(async (t) => {
         'de-recovery-completed.txt',
         'de-recovery-canceled.html',
         'de-recovery-canceled.txt',
+        'de-browser-trusted.html',
+        'de-browser-trusted.txt',
       ],
     );
     t.match(
@@ -299,8 +301,8 @@ await onEachDatabase(async (t) => {
     const all = await mailcode(['preview', '--out', join(dir, 'all')], env);
     t.equal(
       all.stdout.trim().split('\n').length,
-      200,
-      'ten locales × (three purposes and seven notices) × HTML and text',
+      220,
+      'ten locales × (three purposes and eight notices) × HTML and text',
     );
   });
 

@@ -64,6 +64,8 @@ const client = (id: string, mailFrom: string | null): Client => ({
   suppressionHours: 24,
   noticesOff: [],
   recoveryWaitHours: 24,
+  trustedBrowserDays: 30,
+  membershipDays: 30,
   continueUrl: null,
   continueAnyBrowser: false,
   secondFactor: 'optional',

@@ -26,6 +26,8 @@ function memoryClients() {
         suppressionHours: 24,
         noticesOff: [],
         recoveryWaitHours: 24,
+        trustedBrowserDays: 30,
+        membershipDays: 30,
         continueUrl: null,
         continueAnyBrowser: false,
         secondFactor: 'optional' as const,

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventsService } from '../../events/service.js';
 import type { PeopleService } from '../../people/service.js';
 import type { RecoveryService } from '../../recovery/service.js';
+import type { TrustedBrowserService } from '../../trusted-browsers/service.js';
 import type { SuppressionService } from '../../suppression/service.js';
 import type { TotpService } from '../../totp/service.js';
 import type { VerificationService } from '../../verification/service.js';
@@ -11,6 +12,7 @@ import { registerClientRateLimit, type SharedLimiterStore } from '../plugins/cli
 import { registerEventRoutes } from './events.js';
 import { registerPeopleRoutes } from './people.js';
 import { registerRecoveryRoutes } from './recoveries.js';
+import { registerTrustedBrowserRoutes } from './trusted-browsers.js';
 import { registerSuppressionRoutes } from './suppressions.js';
 import { registerTotpRoutes } from './totp.js';
 import { registerVerificationRoutes } from './verifications.js';
@@ -20,6 +22,7 @@ export interface ClientApiOptions {
   totp: TotpService;
   people: PeopleService;
   recovery: RecoveryService;
+  trustedBrowsers: TrustedBrowserService;
   events: EventsService;
   suppressions: SuppressionService;
   requestsPerSecond: number;
@@ -35,6 +38,7 @@ export default async function clientApi(scope: FastifyInstance, options: ClientA
   registerTotpRoutes(scope, options.totp);
   registerPeopleRoutes(scope, options.people);
   registerRecoveryRoutes(scope, options.recovery);
+  registerTrustedBrowserRoutes(scope, options.trustedBrowsers);
   registerEventRoutes(scope, options.events);
   registerSuppressionRoutes(scope, options.suppressions);
 }

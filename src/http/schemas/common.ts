@@ -100,6 +100,9 @@ export const ProblemCode = Type.Enum(
     'recovery_pending',
     'recovery_closed',
     'first_factor_refused',
+    'trusted_browser_refused',
+    'email_proof_needed',
+    'trusted_browser_not_found',
   ],
   { type: 'string' },
 );

@@ -16,6 +16,8 @@ export function renderNotice(mail: NoticeMail): RenderedMail {
     when: utc(mail.at),
     left: 'left' in mail ? mail.left : '',
     completes: 'completesAt' in mail ? utc(mail.completesAt) : '',
+    until: 'until' in mail ? utc(mail.until) : '',
+    label: 'label' in mail ? mail.label : '',
   });
   const { strings, fill } = parts;
   const words = wordsOf(mail, strings, parts.locale);
@@ -69,6 +71,8 @@ function wordsOf(mail: NoticeMail, strings: Strings, locale: string): NoticeWord
       const w = strings.recoveryCompleted;
       return { ...w, what: mail.by === 'support' ? w.bySupport : w.byWait };
     }
+    case 'browser_trusted':
+      return strings.browserTrusted;
     case 'recovery_canceled': {
       const w = strings.recoveryCanceled;
       const what = { sign_in: w.bySignIn, portal: w.byPortal, support: w.bySupport }[mail.by];

@@ -20,6 +20,7 @@ import { redisCounters } from './redis-counters.js';
 import { PostgresSigningKeys } from './signing-keys.js';
 import { PostgresTotpFactors } from './totp-factors.js';
 import { PostgresRecoveries } from './recoveries.js';
+import { PostgresTrustedBrowsers } from './trusted-browsers.js';
 import { PostgresVerifications } from './verifications.js';
 
 /** Opens a pool, migrates (once, under a lock, however many replicas start together). */
@@ -45,6 +46,7 @@ export async function openPostgresStore(
     webhooks: new PostgresWebhooks(db),
     people: new PostgresPeople(db),
     recoveries: new PostgresRecoveries(db),
+    trustedBrowsers: new PostgresTrustedBrowsers(db),
     maintenance: new PostgresMaintenance(db),
     ping: async () => (await db.execute<{ ok: number }>(sql`select 1 as ok`)).rows[0]?.ok === 1,
     close: () => db.$client.end(),
