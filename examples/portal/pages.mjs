@@ -130,7 +130,22 @@ function pendingRecovery(recovery) {
 <form method="post" action="/security/recovery/cancel"><input type="hidden" name="recovery" value="${escapeHtml(recovery.id)}"><button type="submit">Cancel the recovery</button></form></div>`;
 }
 
-export function securityPage({ status, notice = '', recovery }) {
+/** The browsers that skip the app, each with a way to stop that. */
+function trustedBrowserList(browsers = []) {
+  if (browsers.length === 0) return '';
+  const day = (iso) => new Date(iso).toISOString().slice(0, 10);
+  const items = browsers
+    .map(
+      (b) =>
+        `<li>${escapeHtml(b.label)}: trusted until ${escapeHtml(day(b.expiresAt))} <form method="post" action="/security/browsers/revoke" class="inline"><input type="hidden" name="browser" value="${escapeHtml(b.id)}"><button class="secondary" type="submit">Stop trusting</button></form></li>`,
+    )
+    .join('');
+  return `<h2>Browsers that skip the app</h2>
+<ul id="trusted-browsers">${items}</ul>
+<form method="post" action="/security/browsers/revoke"><button class="secondary" type="submit">Stop trusting all of them</button></form>`;
+}
+
+export function securityPage({ status, notice = '', recovery, browsers }) {
   if (!status.enabled) {
     return `${notice ? `<p class="note" role="status">${escapeHtml(notice)}</p>` : ''}
 <h2>Multi-factor authentication</h2>
@@ -144,7 +159,8 @@ you give a code from your phone at every login.</p>
 ${pendingRecovery(recovery)}
 <p id="mfa-status">On since ${escapeHtml(since)}: authenticator app. ${status.recoveryCodesLeft} recovery codes left.</p>
 <form method="post" action="/security/recovery-codes"><button class="secondary" type="submit">Make new recovery codes</button></form>
-<p class="note">Lost your phone? Use a recovery code, or recover by email at the next log in (the app is removed after a waiting period).</p>`;
+<p class="note">Lost your phone? Use a recovery code, or recover by email at the next log in (the app is removed after a waiting period).</p>
+${trustedBrowserList(browsers)}`;
 }
 
 /** The QR code (an SVG made by mailcode), the secret for typing in, and the confirmation code. */
@@ -193,6 +209,7 @@ export function totpLoginForm({ flowId, error = '', recovery = false }) {
 <form method="post" action="/login/totp">
 <input type="hidden" name="flow" value="${escapeHtml(flowId)}">
 ${field}
+<label class="check"><input type="checkbox" name="remember" value="yes" id="remember"> Remember this browser for 30 days</label>
 <button type="submit">Verify</button>
 </form>
 <form method="post" action="/login/totp/${recovery ? 'app' : 'recovery'}">

@@ -38,8 +38,10 @@ import {
   MailcodeClient,
   MemoryReplayStore,
   RateLimitedError,
+  EmailProofNeededError,
   RecoveryClosedError,
   RecoveryPendingError,
+  TrustedBrowserRefusedError,
   TooManyAttemptsError,
   WebhookVerificationError,
   WebhookVerifier,
@@ -150,7 +152,7 @@ function browserSecret(request, response) {
   const existing = cookie(request, 'mc_browser');
   if (existing) return existing;
   const secret = newBrowserSecret();
-  response.setHeader('set-cookie', `mc_browser=${secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age=86400`);
+  addCookie(response, `mc_browser=${secret}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${90 * 86400}`);
   return secret;
 }
 
@@ -159,6 +161,42 @@ const localeOf = (request) => {
   const first = (request.headers['accept-language'] ?? '').split(',')[0].split(';')[0].trim();
   return /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(first) ? first : undefined;
 };
+
+/** Another Set-Cookie beside those already set on the answer. */
+function addCookie(response, value) {
+  const set = response.getHeader('set-cookie');
+  response.setHeader('set-cookie', [...(Array.isArray(set) ? set : set ? [String(set)] : []), value]);
+}
+
+/** The trusted browser's token, kept where only the server reads it; cleared with Max-Age=0. */
+const trustCookie = (token, maxAgeSeconds) =>
+  `mc_trust=${token}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${maxAgeSeconds}`;
+
+/** A browser's name for the person's list, from its User-Agent: "Firefox on Windows". */
+function browserLabel(request) {
+  const ua = request.headers['user-agent'] ?? '';
+  const browserName = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : 'A browser';
+  const system = /Windows/.test(ua)
+    ? 'Windows'
+    : /Android/.test(ua)
+      ? 'Android'
+      : /iPhone|iPad/.test(ua)
+        ? 'iOS'
+        : /Mac OS/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : 'an unknown system';
+  return `${browserName} on ${system}`;
+}
 
 const cookie = (request, name) => new RegExp(`(?:^|;\\s*)${name}=([^;]+)`).exec(request.headers.cookie ?? '')?.[1];
 
@@ -262,8 +300,14 @@ const routes = {
       );
     }
     try {
-      // With an authenticator app the app's code is the second factor; otherwise a mailed code.
-      if ((await mailcode.totpStatus(user.id)).enabled) return startTotpLogin(response, email, user.id);
+      // With an authenticator app the app's code is the second factor — unless this browser
+      // is trusted (its token stands in, once, and is replaced); otherwise a mailed code.
+      if ((await mailcode.totpStatus(user.id)).enabled) {
+        const trusted = await trustedSignIn(request, response, user.id);
+        if (trusted === 'signed-in') return signIn(response, email.trim().toLowerCase(), 'Signed in');
+        if (trusted === 'prove-email') return startFlow(request, response, 'login', email, 'Enter your code');
+        return startTotpLogin(response, email, user.id);
+      }
       await startFlow(request, response, 'login', email, 'Enter your code');
     } catch (error) {
       send(
@@ -428,7 +472,7 @@ const routes = {
   },
 
   'POST /login/totp': async (request, response) => {
-    const { flow = '', code = '', recoveryCode } = await readForm(request);
+    const { flow = '', code = '', recoveryCode, remember } = await readForm(request);
     const state = flows.get(flow);
     if (state?.purpose !== 'totp')
       return send(response, 400, page('Start again', '<p><a href="/login">Start again</a>.</p>'));
@@ -439,6 +483,14 @@ const routes = {
         : await mailcode.verifyTotp({ userRef: state.userRef, code: code.trim() });
       await verifySecondFactorAssertion(assertion, { ...assertionOptions, userRef: state.userRef });
       endFlow(flow);
+      if (remember === 'yes') {
+        // A full sign-in: this browser may skip the app for a while (mailcode mails the person).
+        const trusted = await mailcode.trustBrowser(state.userRef, {
+          browserBinding: browserBinding(browserSecret(request, response)),
+          label: browserLabel(request),
+        });
+        addCookie(response, trustCookie(trusted.token, 90 * 86400));
+      }
       signIn(response, state.email, 'Signed in');
     } catch (error) {
       send(
@@ -502,6 +554,14 @@ const routes = {
           : explain(error);
       send(response, 200, page('Recover your account', recoveryCodeForm({ flowId: flow, error: message })));
     }
+  },
+
+  'POST /security/browsers/revoke': async (request, response, user) => {
+    if (!user) return redirectToLogin(response);
+    const { browser = '' } = await readForm(request);
+    const userRef = users.get(user).id;
+    await mailcode.revokeTrustedBrowsers(userRef, browser || undefined);
+    send(response, 200, await securityPageFor(userRef, 'Done: the next log in there asks for your authenticator app.'));
   },
 
   'POST /security/recovery/cancel': async (request, response, user) => {
@@ -670,11 +730,36 @@ async function startRequiredEnrollment(response, email, userRef, error = '') {
   );
 }
 
-/** Account → Security: the authenticator app, and a recovery by email under way, if any. */
+/** Account → Security: the authenticator app, the browsers trusted, a recovery by email under way. */
 async function securityPageFor(userRef, notice = '') {
-  const [status, recoveries] = await Promise.all([mailcode.totpStatus(userRef), mailcode.listRecoveries(userRef)]);
+  const [status, recoveries, browsers] = await Promise.all([
+    mailcode.totpStatus(userRef),
+    mailcode.listRecoveries(userRef),
+    mailcode.listTrustedBrowsers(userRef),
+  ]);
   const recovery = recoveries.find((r) => r.status === 'waiting' || r.status === 'code_sent');
-  return page('Security', securityPage({ status, notice, recovery }));
+  return page('Security', securityPage({ status, notice, recovery, browsers }));
+}
+
+/**
+ * A trusted browser's sign-in: 'signed-in' (the token stood in; the new one is set),
+ * 'prove-email' (the membership window passed: a mailed code first), or 'no' (ask the app).
+ */
+async function trustedSignIn(request, response, userRef) {
+  const token = cookie(request, 'mc_trust');
+  const secret = cookie(request, 'mc_browser');
+  if (!token || !secret) return 'no';
+  try {
+    const signedIn = await mailcode.signInTrustedBrowser(userRef, { token, browserBinding: browserBinding(secret) });
+    await verifySecondFactorAssertion(signedIn.assertion, { ...assertionOptions, userRef });
+    addCookie(response, trustCookie(signedIn.token, 90 * 86400));
+    return 'signed-in';
+  } catch (error) {
+    if (error instanceof EmailProofNeededError) return 'prove-email';
+    if (!(error instanceof TrustedBrowserRefusedError)) throw error;
+    addCookie(response, trustCookie('', 0));
+    return 'no';
+  }
 }
 
 function redirectToLogin(response) {
@@ -739,10 +824,13 @@ function signIn(response, email, title) {
       title,
       `<p>Signed in as <strong>${escapeHtml(email)}</strong>.</p><p><a href="/security">Account → Security</a></p>`,
     ),
-    {
-      'set-cookie': `sid=${sid}; HttpOnly; SameSite=Lax; Path=/`,
-    },
+    { 'set-cookie': [...cookiesSetOn(response), `sid=${sid}; HttpOnly; SameSite=Lax; Path=/`] },
   );
+}
+
+function cookiesSetOn(response) {
+  const set = response.getHeader('set-cookie');
+  return Array.isArray(set) ? set : set ? [String(set)] : [];
 }
 
 const server = createServer(async (request, response) => {

@@ -18,6 +18,7 @@ import type { Config } from '../shared/config.js';
 import type { KeySet } from '../shared/key-set.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { RecoveryService } from '../recovery/service.js';
+import type { TrustedBrowserService } from '../trusted-browsers/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
 import type { WebhookService } from '../webhooks/service.js';
@@ -44,6 +45,7 @@ export interface ConsoleWiring {
   totp: TotpService;
   people: PeopleService;
   recovery: RecoveryService;
+  trustedBrowsers: TrustedBrowserService;
   relayHealth: RelayHealth;
   dnsLookup: Lookup;
 }
@@ -74,6 +76,7 @@ export function wireConsole(w: ConsoleWiring): ConsoleServices {
       events: operator.events,
       people: w.people,
       recovery: w.recovery,
+      trustedBrowsers: w.trustedBrowsers,
     }),
     operators: operator.operators,
     clients: operator.clients,

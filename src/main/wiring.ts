@@ -210,6 +210,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     totp,
     people,
     recovery,
+    trustedBrowsers,
     relayHealth: mail.relayHealth,
     dnsLookup: resolverLookup(config.DNS_SERVERS),
   });

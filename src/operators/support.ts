@@ -10,6 +10,7 @@ import type { EventsService } from '../events/service.js';
 import type { PeopleService } from '../people/service.js';
 import type { Recovery, RecoveryStatus } from '../recovery/model.js';
 import type { RecoveryService } from '../recovery/service.js';
+import type { TrustedBrowserService } from '../trusted-browsers/service.js';
 import { refuse } from './refusals.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
@@ -58,6 +59,7 @@ export interface SupportDeps {
   events: Pick<EventsService, 'timeline'>;
   people: Pick<PeopleService, 'linkedTo'>;
   recovery: Pick<RecoveryService, 'list' | 'stateOf' | 'approve' | 'cancel'>;
+  trustedBrowsers: Pick<TrustedBrowserService, 'list' | 'revoke'>;
 }
 
 export type Verifications = Awaited<ReturnType<VerificationService['findByEmail']>>;
@@ -83,6 +85,12 @@ export interface PersonReport {
   authenticators: (Awaited<ReturnType<TotpService['factorsOf']>>[number] & { clientName: string })[];
   /** Each person's recoveries by email, newest first, with where each stands now. */
   recoveries: { client: Pick<Client, 'id' | 'name'>; userRef: string; recovery: Recovery; state: RecoveryStatus }[];
+  /** Each person's browsers trusted now (they skip the second factor). */
+  trustedBrowsers: {
+    client: Pick<Client, 'id' | 'name'>;
+    userRef: string;
+    browsers: Awaited<ReturnType<TrustedBrowserService['list']>>;
+  }[];
   /** Each person's notices and recoveries as their trail tells them, with each notice's mail (oldest first). */
   stories: { client: Pick<Client, 'id' | 'name'>; userRef: string; story: AuditEvent[] }[];
 }
@@ -182,7 +190,7 @@ export class SupportService {
           .map((p) => [`${p.client.id} ${p.userRef}`, { client: p.client, userRef: p.userRef }]),
       ).values(),
     ].slice(0, 5);
-    const [recoveries, stories] = await Promise.all([
+    const [recoveries, stories, trustedBrowsers] = await Promise.all([
       Promise.all(
         persons.map(async (p) =>
           (await this.deps.recovery.list(clients.get(p.client.id)!, p.userRef))
@@ -198,6 +206,12 @@ export class SupportService {
           ),
         })),
       ).then((list) => list.filter((p) => p.story.length > 0)),
+      Promise.all(
+        persons.map(async (p) => ({
+          ...p,
+          browsers: await this.deps.trustedBrowsers.list(clients.get(p.client.id)!, p.userRef),
+        })),
+      ).then((list) => list.filter((p) => p.browsers.length > 0)),
     ]);
     return {
       query: q,
@@ -205,6 +219,7 @@ export class SupportService {
       people,
       recoveries,
       stories,
+      trustedBrowsers,
       verifications,
       suppressions: suppressed
         .filter((s) => clients.has(s.clientId))
@@ -283,6 +298,19 @@ export class SupportService {
   ) {
     const as = actionContext(operator, reason, context);
     return this.deps.recovery.cancel(await this.deps.clients.get(clientId), userRef, recoveryId, as);
+  }
+
+  /** A trusted browser trusted no more — or, without `browserId`, every one of the person's. */
+  async revokeTrustedBrowsers(
+    operator: Operator,
+    clientId: string,
+    userRef: string,
+    browserId: string | undefined,
+    reason: unknown,
+    context: Omit<RequestContext, 'actor'>,
+  ) {
+    const as = actionContext(operator, reason, context);
+    return this.deps.trustedBrowsers.revoke(await this.deps.clients.get(clientId), userRef, browserId, as);
   }
 
   /** New recovery codes, to hand to the person; the old ones stop working. */

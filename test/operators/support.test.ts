@@ -108,6 +108,13 @@ function setUp() {
         calls.push({ what: 'cancel recovery', client: client.id, context, args: [userRef, id] }), {} as never
       ),
     },
+    trustedBrowsers: {
+      list: async (_client, userRef) =>
+        userRef === 'u-1' ? [{ id: 'tb_1', label: 'Laptop', createdAt: 1, lastUsedAt: 2, expiresAt: 3 }] : [],
+      revoke: async (client, userRef, id, context) => (
+        calls.push({ what: 'revoke browsers', client: client.id, context, args: [userRef, id] }), 1
+      ),
+    },
   });
   return { support, calls };
 }
@@ -192,6 +199,7 @@ t.test('a person by user reference: their authenticators; limits and verificatio
   t.same(report.verifications, []);
   t.same(report.limits, []);
   t.equal(report.authenticators.length, 1);
+  t.match(report.trustedBrowsers, [{ userRef: 'u-1', browsers: [{ label: 'Laptop' }] }], 'their trusted browsers');
   t.match(report.recoveries, [
     { client: { id: 'cl_acme' }, userRef: 'u-1', recovery: { id: 'rc_1' }, state: 'waiting' },
   ]);
@@ -223,6 +231,7 @@ t.test('every action needs a reason; it goes with the operator into the change',
   t.same(await support.regenerateRecoveryCodes(sam, 'cl_acme', 'u-1', 'Ticket 4', request), { recoveryCodes: ['x'] });
   await support.approveRecovery(sam, 'cl_acme', 'u-1', 'rc_1', 'Ticket 5', request);
   await support.cancelRecovery(sam, 'cl_acme', 'u-1', 'rc_2', 'Ticket 6', request);
+  await support.revokeTrustedBrowsers(sam, 'cl_acme', 'u-1', undefined, 'Ticket 7', request);
   t.same(
     calls.map((c) => [c.what, c.client, c.context]),
     [
@@ -232,6 +241,7 @@ t.test('every action needs a reason; it goes with the operator into the change',
       ['codes', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 4' }],
       ['approve', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 5' }],
       ['cancel recovery', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 6' }],
+      ['revoke browsers', 'cl_acme', { ...request, actor: 'operator', operatorId: 'op_sam', reason: 'Ticket 7' }],
     ],
   );
   await t.rejects(

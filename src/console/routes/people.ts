@@ -252,6 +252,20 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
     );
     return { notice: 'The recovery is canceled: the authenticator app stays, and the person is told.' };
   });
+  action('/people/revoke-browsers', async (request) => {
+    const browser = field(request, 'browser', 64);
+    const ended = await support.revokeTrustedBrowsers(
+      operator(request),
+      field(request, 'client', 64),
+      field(request, 'userRef', 200),
+      browser || undefined,
+      reason(request),
+      consoleContext(request),
+    );
+    return {
+      notice: `${ended === 1 ? 'The browser is' : `${ended} browsers are`} trusted no more: the next sign-in there asks for the second factor.`,
+    };
+  });
   action('/people/recovery-codes', async (request) => {
     const { recoveryCodes } = await support.regenerateRecoveryCodes(
       operator(request),
