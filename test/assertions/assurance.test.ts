@@ -83,6 +83,9 @@ await onEachDatabase(async (t) => {
         firstFactor: email.assertion,
       });
       const recoveryAlone = await client.recoverTotp({ userRef: 'u-1', recoveryCode: recoveryCodes[1]! });
+      const binding = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+      const trusted = await client.trustBrowser('u-1', { browserBinding: binding, label: 'Laptop' });
+      const standIn = await client.signInTrustedBrowser('u-1', { token: trusted.token, browserBinding: binding });
 
       const table: [string, string, string[], string][] = [
         ['an email code', email.assertion, ['otp'], assuranceLevels.oneFactor],
@@ -95,6 +98,7 @@ await onEachDatabase(async (t) => {
           assuranceLevels.twoFactors,
         ],
         ['a recovery code alone', recoveryAlone.assertion, ['otp'], assuranceLevels.oneFactor],
+        ['a trusted browser standing in', standIn.assertion, [], assuranceLevels.trustedBrowser],
       ];
       const documented = readFileSync(join(packageRoot, 'docs/AUTHENTICATOR-APPS.md'), 'utf8');
       for (const [kind, token, amr, acr] of table) {

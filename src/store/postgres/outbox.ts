@@ -131,6 +131,18 @@ export class PostgresOutbox implements OutboxPort {
               .for('update', { of: outbox });
       if (!mail || mail.status === 'bounced') return false;
       const until = b.suppressUntil(mail);
+      // Already refused and suppressed (another mail in flight bounced first): the people
+      // who proved the address have been told of it once.
+      const [known] = await tx
+        .select({ until: suppressions.until })
+        .from(suppressions)
+        .where(
+          and(
+            eq(suppressions.clientId, mail.clientId),
+            eq(suppressions.email, mail.email),
+            gt(suppressions.until, b.now),
+          ),
+        );
       const refusal = {
         lastError: b.reply,
         lastReply: b.reply,
@@ -175,12 +187,14 @@ export class PostgresOutbox implements OutboxPort {
           .returning({ id: outbox.id, verificationId: outbox.verificationId, userRef: outbox.userRef })
       ).map((o) => ({ ...o, clientId: mail.clientId, email: mail.email }));
       // Who proved the address at this client: told of it when the mailbox is gone.
-      const provenFor = (
-        await tx
-          .select({ userRef: personAddresses.userRef })
-          .from(personAddresses)
-          .where(and(eq(personAddresses.clientId, mail.clientId), eq(personAddresses.email, mail.email)))
-      ).map((row) => row.userRef);
+      const provenFor = known
+        ? []
+        : (
+            await tx
+              .select({ userRef: personAddresses.userRef })
+              .from(personAddresses)
+              .where(and(eq(personAddresses.clientId, mail.clientId), eq(personAddresses.email, mail.email)))
+          ).map((row) => row.userRef);
       await writeEvents(tx, b.events(mail, until, others, provenFor));
       return true;
     });

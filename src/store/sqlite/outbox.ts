@@ -94,6 +94,20 @@ export class SqliteOutbox implements OutboxPort {
           : base.where(eq(outbox.verificationId, b.mail.verificationId)).orderBy(sql`${outbox.id} desc`).limit(1).get();
       if (!mail || mail.status === 'bounced') return false;
       const until = b.suppressUntil(mail);
+      // Already refused and suppressed (another mail in flight bounced first): the people
+      // who proved the address have been told of it once.
+      const knownGone =
+        this.db
+          .select({ until: suppressions.until })
+          .from(suppressions)
+          .where(
+            and(
+              eq(suppressions.clientId, mail.clientId),
+              eq(suppressions.email, mail.email),
+              gt(suppressions.until, b.now),
+            ),
+          )
+          .get() !== undefined;
       const refusal = {
         lastError: b.reply,
         lastReply: b.reply,
@@ -141,12 +155,14 @@ export class SqliteOutbox implements OutboxPort {
         .all()
         .map((o) => ({ ...o, clientId: mail.clientId, email: mail.email }));
       // Who proved the address at this client: told of it when the mailbox is gone.
-      const provenFor = this.db
-        .select({ userRef: personAddresses.userRef })
-        .from(personAddresses)
-        .where(and(eq(personAddresses.clientId, mail.clientId), eq(personAddresses.email, mail.email)))
-        .all()
-        .map((row) => row.userRef);
+      const provenFor = knownGone
+        ? []
+        : this.db
+            .select({ userRef: personAddresses.userRef })
+            .from(personAddresses)
+            .where(and(eq(personAddresses.clientId, mail.clientId), eq(personAddresses.email, mail.email)))
+            .all()
+            .map((row) => row.userRef);
       writeEvents(this.statements, b.events(mail, until, others, provenFor));
       return true;
     });
