@@ -129,6 +129,23 @@ export interface NoticeDeps {
   onQueued?(): void;
 }
 
+/** What a feature's wiring hands over for notices, the same for each feature that sends them. */
+export interface NoticeWiring {
+  config: { MAIL_FROM: string };
+  keySet: { outbox: Buffer[] };
+  noticeAddress: NoticeDeps['addressOf'];
+  resolveLocale: NoticeDeps['resolveLocale'];
+  onNoticeQueued(): void;
+}
+
+export const noticeDepsOf = (w: NoticeWiring): NoticeDeps => ({
+  addressOf: w.noticeAddress,
+  outboxKeys: w.keySet.outbox,
+  mailFrom: w.config.MAIL_FROM,
+  resolveLocale: w.resolveLocale,
+  onQueued: w.onNoticeQueued,
+});
+
 /**
  * A notice to the person, ready for the outbox — or none, when no address was proven for
  * them or the client turned this kind off.

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { Client } from '../clients/model.js';
 import type { NoticeAddress } from '../people/model.js';
+import { noticeDepsOf } from '../people/notices.js';
 import type { Config } from '../shared/config.js';
 import type { BackgroundJob } from '../shared/background.js';
 import type { KeySet } from '../shared/key-set.js';
@@ -31,13 +32,7 @@ export const wireRecovery = (w: RecoveryWiring): RecoveryService =>
     verification: w.verification,
     hasAuthenticator: w.hasAuthenticator,
     noticeAddress: w.noticeAddress,
-    notices: {
-      addressOf: w.noticeAddress,
-      outboxKeys: w.keySet.outbox,
-      mailFrom: w.config.MAIL_FROM,
-      resolveLocale: w.resolveLocale,
-      onQueued: w.onNoticeQueued,
-    },
+    notices: noticeDepsOf(w),
     codeTtlMs: w.config.CODE_TTL_SECONDS * 1000,
     maxAttempts: w.config.MAX_ATTEMPTS,
     now: w.now,

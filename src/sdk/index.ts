@@ -156,7 +156,7 @@ export class MailcodeClient {
    * EmailProofNeededError: send a code first.
    */
   signInTrustedBrowser(userRef: string, input: { token: string; browserBinding: string }): Promise<TrustedSignIn> {
-    return this.request('POST', `/people/${encodeURIComponent(userRef)}/trusted-browsers/sign-in`, input);
+    return this.request('POST', `/people/${encodeURIComponent(userRef)}/trusted-browser-sign-ins`, input);
   }
 
   async listTrustedBrowsers(userRef: string): Promise<TrustedBrowser[]> {

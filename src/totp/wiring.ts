@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AssertionOptions } from '../assertions/assertion.js';
 import type { KeyRing } from '../assertions/keyring.js';
 import type { NoticeAddress } from '../people/model.js';
+import { noticeDepsOf } from '../people/notices.js';
 import type { Config } from '../shared/config.js';
 import type { KeySet } from '../shared/key-set.js';
 import type { TotpFactorsPort } from './ports.js';
@@ -36,13 +37,7 @@ export const wireTotp = (w: TotpWiring): TotpService =>
     assertion: w.assertion,
     now: w.now,
     logger: w.logger.child({ component: 'totp' }),
-    notices: {
-      addressOf: w.noticeAddress,
-      outboxKeys: w.keySet.outbox,
-      mailFrom: w.config.MAIL_FROM,
-      resolveLocale: w.resolveLocale,
-      onQueued: w.onNoticeQueued,
-    },
+    notices: noticeDepsOf(w),
     signedIn: w.signedIn,
     factorsChanged: w.factorsChanged,
   });

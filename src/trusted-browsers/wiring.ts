@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AssertionOptions } from '../assertions/assertion.js';
 import type { KeyRing } from '../assertions/keyring.js';
 import type { NoticeAddress } from '../people/model.js';
+import { noticeDepsOf } from '../people/notices.js';
 import type { Config } from '../shared/config.js';
 import type { KeySet } from '../shared/key-set.js';
 import type { TrustedBrowsersPort } from './ports.js';
@@ -29,13 +30,7 @@ export const wireTrustedBrowsers = (w: TrustedBrowserWiring): TrustedBrowserServ
     assertion: w.assertion,
     hashKeys: w.keySet.trustedBrowsers,
     lastEmailProof: w.lastEmailProof,
-    notices: {
-      addressOf: w.noticeAddress,
-      outboxKeys: w.keySet.outbox,
-      mailFrom: w.config.MAIL_FROM,
-      resolveLocale: w.resolveLocale,
-      onQueued: w.onNoticeQueued,
-    },
+    notices: noticeDepsOf(w),
     now: w.now,
     logger: w.logger.child({ component: 'trusted-browsers' }),
   });

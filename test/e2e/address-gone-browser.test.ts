@@ -3,98 +3,54 @@
 // 550; mailcode's `person.address_gone` webhook reaches the portal (and a receiver that checks
 // it with the standardwebhooks library), and the portal shows the account disabled — to the
 // signed-in page and to the next log in. On SQLite, then PostgreSQL + Redis.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MailpitClient } from 'mailpit-api';
 import type { Page } from 'playwright-core';
-import tap, { type Test } from 'tap';
-import { buildApp } from '../../src/main/app.js';
-import { packageRoot } from '../../src/shared/paths.js';
-import { launchChromium } from '../helpers/browser.js';
-import { byCommandLine, testConfig } from '../helpers/build.js';
-import { onEachDatabase, onPostgres, postgresTestEnv } from '../helpers/databases.js';
-import { freePort, requireBuild, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
+import { byCommandLine } from '../helpers/build.js';
+import { onEachDatabase } from '../helpers/databases.js';
+import { examplePortal, fileBrowserAndMailpit, mailcodeOnLoopback, newestCode } from '../helpers/portal-app.js';
+import { freePort, waitFor } from '../helpers/processes.js';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
 
-const files = mkdtempSync(join(tmpdir(), 'mailcode-gone-'));
-const closers: (() => unknown)[] = [];
-const fileScope = {
-  teardown: (close: () => unknown) => closers.push(close),
-  fail: (m: string) => tap.fail(m),
-  plan: (_n: number, why: string) => tap.comment(`skipped: ${why}`),
-} as unknown as Test;
-const browser = requireBuild(tap) ? await launchChromium(fileScope) : undefined;
-const mailpit = browser ? await startMailpit(fileScope, files, ['--enable-chaos']) : undefined;
+const { browser, mailpit, files, close } = await fileBrowserAndMailpit('mailcode-gone-', ['--enable-chaos']);
 
 await onEachDatabase(async (t) => {
   if (!browser || !mailpit) return;
-  const dir = mkdtempSync(join(files, 'db-'));
   const mailbox = new MailpitClient(mailpit.apiUrl);
   await mailbox.deleteMessages();
   await mailbox.setChaosTriggers({ Recipient: { ErrorCode: 550, Probability: 0 } });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const config = testConfig(dir, {
-    ...(onPostgres ? await postgresTestEnv(t) : {}),
-    SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
-    MAIL_FROM: 'Acme Portal <no-reply@acme.example>',
-    PUBLIC_URL: url,
-    LOG_LEVEL: 'warn',
-    RESEND_COOLDOWN_SECONDS: '0',
-  });
-  const app = await buildApp(config);
-  await app.listen({ port, host: '127.0.0.1' });
-  t.teardown(() => app.close());
+  const { app, url } = await mailcodeOnLoopback(t, { files, smtpPort: mailpit.smtpPort });
   const { client, apiKey } = await app.mailcode.clients.create(
     { name: 'Acme Portal', allowedDomains: ['acme.example'] },
     byCommandLine,
   );
 
+  // The portal's address first: its webhook's secret goes to the portal as it starts.
   const portalPort = await freePort();
-  const portalUrl = `http://127.0.0.1:${portalPort}`;
   const portalHook = await app.mailcode.webhooks.add(
     client.id,
-    `${portalUrl}/mailcode/webhooks`,
+    `http://127.0.0.1:${portalPort}/mailcode/webhooks`,
     ['person.address_gone'],
     byCommandLine,
   );
   const receiver = await startWebhookReceiver(t);
   receiver.useSecret((await app.mailcode.webhooks.add(client.id, receiver.url, [], byCommandLine)).secret);
-  const portal = spawn(process.execPath, [join(packageRoot, 'examples/portal/server.mjs')], {
-    env: {
-      ...process.env,
-      MAILCODE_URL: url,
-      MAILCODE_API_KEY: apiKey,
-      MAILCODE_CLIENT_ID: client.id,
-      MAILCODE_ISSUER: url,
-      MAILCODE_WEBHOOK_SECRET: portalHook.secret,
-      PORT: String(portalPort),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const portalUrl = await examplePortal(t, {
+    url,
+    clientId: client.id,
+    apiKey,
+    webhookSecret: portalHook.secret,
+    port: portalPort,
   });
-  t.teardown(() => stopProcess(portal));
-  await waitFor('the example portal', async () => (await fetch(portalUrl)).ok);
 
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   t.teardown(() => context.close());
   const page = await context.newPage();
   const bodyText = (p: Page) => p.locator('body').innerText();
-  const newestCode = async (email: string, after: number) => {
-    await waitFor(
-      `mail ${after + 1} to ${email}`,
-      async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after,
-      10_000,
-    );
-    const [newest] = (await mailbox.searchMessages({ query: `to:${email}` })).messages;
-    return /^ {4}(\d{6})$/m.exec((await mailbox.getMessageSummary(newest!.ID)).Text)![1]!;
-  };
 
   await page.goto(`${portalUrl}/signup`);
   await page.getByLabel('Work email').fill('lee@acme.example');
   await page.getByRole('button', { name: 'Send verification code' }).click();
-  await page.getByLabel('Verification code').fill(await newestCode('lee@acme.example', 0));
+  await page.getByLabel('Verification code').fill(await newestCode(mailbox, 'lee@acme.example', 0));
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByLabel('New password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Create account' }).click();
@@ -136,5 +92,4 @@ await onEachDatabase(async (t) => {
   await elsewhere.context().close();
 });
 
-for (const close of closers.reverse()) await close();
-rmSync(files, { recursive: true, force: true });
+await close();

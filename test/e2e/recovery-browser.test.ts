@@ -5,62 +5,38 @@
 // a sign-in with the app during the wait cancels it (and the person is told); support
 // approves one early in the console. mailcode runs in-process here, on a clock the test can
 // move, listening on loopback for the portal and the browser. On SQLite, then PostgreSQL.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import jsQRModule from 'jsqr';
 import { MailpitClient } from 'mailpit-api';
-import * as OTPAuth from 'otpauth';
 import type { BrowserContext, Page } from 'playwright-core';
-import { PNG } from 'pngjs';
-import tap, { type Test } from 'tap';
-import { buildApp } from '../../src/main/app.js';
 import { packageRoot } from '../../src/shared/paths.js';
-import { launchChromium } from '../helpers/browser.js';
-import { byCommandLine, testConfig } from '../helpers/build.js';
-import { onEachDatabase, onPostgres, postgresTestEnv } from '../helpers/databases.js';
-import { freePort, requireBuild, startMailpit, stopProcess, waitFor } from '../helpers/processes.js';
+import { byCommandLine } from '../helpers/build.js';
+import { onEachDatabase, onPostgres } from '../helpers/databases.js';
+import {
+  examplePortal,
+  fileBrowserAndMailpit,
+  mailcodeOnLoopback,
+  mailsTo,
+  newestCode,
+  scanQr,
+} from '../helpers/portal-app.js';
+import { waitFor } from '../helpers/processes.js';
 
-const jsQR = jsQRModule.default;
 const shots = join(packageRoot, 'screenshots');
+mkdirSync(shots, { recursive: true });
 const hour = 3_600_000;
 
-const files = mkdtempSync(join(tmpdir(), 'mailcode-recovery-'));
-mkdirSync(shots, { recursive: true });
-const closers: (() => unknown)[] = [];
-const fileScope = {
-  teardown: (close: () => unknown) => closers.push(close),
-  fail: (m: string) => tap.fail(m),
-  plan: (_n: number, why: string) => tap.comment(`skipped: ${why}`),
-} as unknown as Test;
-const browser = requireBuild(tap) ? await launchChromium(fileScope) : undefined;
-const mailpit = browser ? await startMailpit(fileScope, files) : undefined;
+const { browser, mailpit, files, close } = await fileBrowserAndMailpit('mailcode-recovery-');
 
 await onEachDatabase(async (t) => {
   if (!browser || !mailpit) return;
   const shooting = !onPostgres;
-  const dir = mkdtempSync(join(files, 'db-'));
   const mailbox = new MailpitClient(mailpit.apiUrl);
   await mailbox.deleteMessages();
-
-  // mailcode on a clock the test moves.
   let offset = 0;
   const now = () => Date.now() + offset;
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const config = testConfig(dir, {
-    ...(onPostgres ? await postgresTestEnv(t) : {}),
-    SMTP_URL: `smtp://127.0.0.1:${mailpit.smtpPort}`,
-    MAIL_FROM: 'Acme Portal <no-reply@acme.example>',
-    PUBLIC_URL: url,
-    LOG_LEVEL: 'warn',
-    RESEND_COOLDOWN_SECONDS: '0',
-  });
-  const app = await buildApp(config, { now });
-  await app.listen({ port, host: '127.0.0.1' });
-  t.teardown(() => app.close());
+  const { app, url } = await mailcodeOnLoopback(t, { files, smtpPort: mailpit.smtpPort, now });
   const { client, apiKey } = await app.mailcode.clients.create(
     {
       name: 'Acme Portal',
@@ -72,21 +48,7 @@ await onEachDatabase(async (t) => {
   );
   await app.mailcode.operators.create({ email: 'sam@ops.example', role: 'support' }, byCommandLine);
 
-  const portalPort = await freePort();
-  const portal = spawn(process.execPath, [join(packageRoot, 'examples/portal/server.mjs')], {
-    env: {
-      ...process.env,
-      MAILCODE_URL: url,
-      MAILCODE_API_KEY: apiKey,
-      MAILCODE_CLIENT_ID: client.id,
-      MAILCODE_ISSUER: url,
-      PORT: String(portalPort),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  t.teardown(() => stopProcess(portal));
-  const portalUrl = `http://127.0.0.1:${portalPort}`;
-  await waitFor('the example portal', async () => (await fetch(portalUrl)).ok);
+  const portalUrl = await examplePortal(t, { url, clientId: client.id, apiKey });
 
   const contexts: BrowserContext[] = [];
   t.teardown(() => Promise.all(contexts.map((c) => c.close())));
@@ -110,7 +72,7 @@ await onEachDatabase(async (t) => {
   };
 
   /** The mails to an address, newest first (waiting until there are more than `after`). */
-  const mailsTo = async (email: string, after: number) => {
+  const mailsAfter = async (email: string, after: number) => {
     await waitFor(
       `mail number ${after + 1} to ${email}`,
       async () => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count > after,
@@ -118,11 +80,7 @@ await onEachDatabase(async (t) => {
     );
     return (await mailbox.searchMessages({ query: `to:${email}` })).messages;
   };
-  const count = async (email: string) => (await mailbox.searchMessages({ query: `to:${email}` })).messages_count;
-  const newestCode = async (email: string, after: number) => {
-    const [newest] = await mailsTo(email, after);
-    return /^ {4}(\d{6})$/m.exec((await mailbox.getMessageSummary(newest!.ID)).Text)![1]!;
-  };
+  const count = (email: string) => mailsTo(mailbox, email);
   const subjectArrives = async (email: string, subject: RegExp) => {
     await waitFor(
       `"${subject.source}" to ${email}`,
@@ -135,21 +93,17 @@ await onEachDatabase(async (t) => {
     )!;
     return mailbox.getMessageSummary(found.ID);
   };
-  const scan = async (p: Page) => {
-    const qr = PNG.sync.read(await p.locator('#totp-qr svg').screenshot());
-    return OTPAuth.URI.parse(jsQR(new Uint8ClampedArray(qr.data), qr.width, qr.height)!.data) as OTPAuth.TOTP;
-  };
 
   /** Sign-up with the mailed code and a password, then the app the client requires: the phone that scanned it. */
   const signUp = async (p: Page, email: string) => {
     await p.goto(`${portalUrl}/signup`);
     await p.getByLabel('Work email').fill(email);
     await p.getByRole('button', { name: 'Send verification code' }).click();
-    await p.getByLabel('Verification code').fill(await newestCode(email, 0));
+    await p.getByLabel('Verification code').fill(await newestCode(mailbox, email, 0));
     await p.getByRole('button', { name: 'Verify' }).click();
     await p.getByLabel('New password').fill('correct horse battery');
     await p.getByRole('button', { name: 'Create account' }).click();
-    const phone = await scan(p);
+    const phone = await scanQr(p);
     await p.getByLabel('Code from the app').fill(phone.generate({ timestamp: now() }));
     await p.getByRole('button', { name: 'Confirm' }).click();
     await p.getByRole('button', { name: 'I have saved them: open my account' }).click();
@@ -171,7 +125,7 @@ await onEachDatabase(async (t) => {
     await p.getByRole('button', { name: 'Lost your phone? Recover by email' }).click();
     t.match(await bodyText(p), /we mailed a code to that address/);
     if (shoot) await look(p, 'portal-14-recovery-code');
-    await p.getByLabel('Code from the recovery mail').fill(await newestCode(email, before));
+    await p.getByLabel('Code from the recovery mail').fill(await newestCode(mailbox, email, before));
     await p.getByRole('button', { name: 'Recover my account' }).click();
     const status = await p.locator('#recovery-status').innerText();
     t.match(status, /Your authenticator app will be removed on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\./, 'the wait');
@@ -194,7 +148,7 @@ await onEachDatabase(async (t) => {
     await signUp(page, 'dana@acme.example');
     const codeMailsBefore = await count('dana@acme.example');
     const status = await recoverByEmail(page, 'dana@acme.example', true);
-    const codeMail = (await mailsTo('dana@acme.example', codeMailsBefore - 1))
+    const codeMail = (await mailsAfter('dana@acme.example', codeMailsBefore - 1))
       .map((m) => m.Subject)
       .find((s) => /Acme Portal/.test(s));
     t.ok(codeMail, 'the recovery code came by mail');
@@ -218,10 +172,10 @@ await onEachDatabase(async (t) => {
 
     const before = await count('dana@acme.example');
     await logIn(page, 'dana@acme.example');
-    await page.getByLabel('Verification code').fill(await newestCode('dana@acme.example', before));
+    await page.getByLabel('Verification code').fill(await newestCode(mailbox, 'dana@acme.example', before));
     await page.getByRole('button', { name: 'Verify' }).click();
     t.match(await page.locator('#required-note').innerText(), /requires an authenticator app/, 'enrolment again');
-    const newPhone = await scan(page);
+    const newPhone = await scanQr(page);
     t.equal(newPhone.label, 'dana@acme.example', 'a new QR code, read off the page');
     await page.getByLabel('Code from the app').fill(newPhone.generate({ timestamp: now() }));
     await page.getByRole('button', { name: 'Confirm' }).click();
@@ -263,9 +217,9 @@ await onEachDatabase(async (t) => {
     await sam.goto(`${url}/console`);
     await sam.getByLabel('Work email').fill('sam@ops.example');
     await sam.getByRole('button', { name: 'Send me a code' }).click();
-    await sam.getByLabel('Code from the mail').fill(await newestCode('sam@ops.example', 0));
+    await sam.getByLabel('Code from the mail').fill(await newestCode(mailbox, 'sam@ops.example', 0));
     await sam.getByRole('button', { name: 'Continue' }).click();
-    const samPhone = await scan(sam);
+    const samPhone = await scanQr(sam);
     await sam.getByLabel('Code from the app').fill(samPhone.generate({ timestamp: now() }));
     await sam.getByRole('button', { name: 'Confirm' }).click();
     await sam.getByRole('link', { name: /open the console/ }).click();
@@ -293,5 +247,4 @@ await onEachDatabase(async (t) => {
   });
 });
 
-for (const close of closers.reverse()) await close();
-rmSync(files, { recursive: true, force: true });
+await close();

@@ -25,7 +25,7 @@ await onEachDatabase(async (t) => {
     const trust = (label = 'Firefox on Windows', browserBinding = bindingA) =>
       call('POST', '/people/u-1/trusted-browsers', { browserBinding, label });
     const signIn = (token: string, browserBinding = bindingA) =>
-      call('POST', '/people/u-1/trusted-browsers/sign-in', { token, browserBinding });
+      call('POST', '/people/u-1/trusted-browser-sign-ins', { token, browserBinding });
     await app.mailcode.worker.runOnce();
     mail.sent.length = 0;
     return { ...ctx, acme, call, trust, signIn, clock };
@@ -132,7 +132,7 @@ await onEachDatabase(async (t) => {
     const other = await createClient('Other', ['acme.example']);
     const stolen = await call(
       'POST',
-      '/people/u-1/trusted-browsers/sign-in',
+      '/people/u-1/trusted-browser-sign-ins',
       { token: trusted.body.token, browserBinding: bindingA },
       other.auth,
     );

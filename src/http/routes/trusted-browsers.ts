@@ -37,7 +37,7 @@ export const trustBrowser = operation({
 
 export const signInTrustedBrowser = operation({
   method: 'POST',
-  url: '/people/:userRef/trusted-browsers/sign-in',
+  url: '/people/:userRef/trusted-browser-sign-ins',
   schema: { params: PersonBrowsersParams, body: TrustedSignInRequest, response: { 200: TrustedSignIn } },
   operationId: 'signInTrustedBrowser',
   summary: "At a sign-in: the trusted browser's token stands in for the second factor, once",
