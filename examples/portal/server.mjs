@@ -164,8 +164,7 @@ const localeOf = (request) => {
 
 /** Another Set-Cookie beside those already set on the answer. */
 function addCookie(response, value) {
-  const set = response.getHeader('set-cookie');
-  response.setHeader('set-cookie', [...(Array.isArray(set) ? set : set ? [String(set)] : []), value]);
+  response.setHeader('set-cookie', [...cookiesSetOn(response), value]);
 }
 
 /** The trusted browser's token, kept where only the server reads it; cleared with Max-Age=0. */

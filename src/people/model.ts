@@ -24,6 +24,10 @@ export interface PendingRecovery {
   completesAt: number | null;
 }
 
+/** A portal's user reference as logs show it: never the whole of it. */
+export const maskUserRef = (userRef: string) =>
+  userRef.length <= 4 ? '***' : `${userRef.slice(0, 2)}***${userRef.slice(-2)}`;
+
 /** The address a notice about the person goes to: the one proven last, with the language it was proven in. */
 export interface NoticeAddress {
   email: string;

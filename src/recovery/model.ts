@@ -45,5 +45,3 @@ export const isOpen = (r: Pick<Recovery, 'status' | 'codeExpiresAt'>, now: numbe
 /** A waiting recovery whose time has come: the app goes now. */
 export const isDue = (r: Pick<Recovery, 'status' | 'completesAt'>, now: number): boolean =>
   r.status === 'waiting' && r.completesAt !== null && r.completesAt <= now;
-
-export const hourMs = 3_600_000;

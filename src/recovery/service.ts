@@ -5,6 +5,7 @@
 // to the person. A recovery for nobody (no authenticator, no proven address) mails nothing
 // and reads like any other, so the answer does not tell who has an account.
 import type { Logger } from 'pino';
+import { maskUserRef } from '../people/model.js';
 import type { Client } from '../clients/model.js';
 import { byMailcode, event, type NewEvent, type RequestContext } from '../events/model.js';
 import type { NoticeAddress, PendingRecovery } from '../people/model.js';
@@ -12,16 +13,9 @@ import { type NoticeDeps, type NoticeFacts, noticeEvents, type QueuedNotice, que
 import { DomainError } from '../shared/domain-error.js';
 import { newTimeOrderedId } from '../shared/ids.js';
 import { unmatchableVerificationId } from '../verification/attempt-flow.js';
+import { hourMs } from '../verification/limits.js';
 import type { VerificationService } from '../verification/service.js';
-import {
-  hourMs,
-  isDue,
-  isOpen,
-  type Recovery,
-  type RecoveryEndedBy,
-  type RecoveryStatus,
-  recoveryState,
-} from './model.js';
+import { isDue, isOpen, type Recovery, type RecoveryEndedBy, type RecoveryStatus, recoveryState } from './model.js';
 import type { RecoveriesPort } from './ports.js';
 import { refuse } from './refusals.js';
 
@@ -47,9 +41,6 @@ const nobodysVerification = unmatchableVerificationId;
 
 /** How many recoveries of a person the portal and support see. */
 const historyLength = 10;
-
-/** A portal's user reference shown in logs without the whole of it. */
-const maskRef = (userRef: string) => (userRef.length <= 4 ? '***' : `${userRef.slice(0, 2)}***${userRef.slice(-2)}`);
 
 export class RecoveryService {
   constructor(private readonly deps: RecoveryServiceDeps) {}
@@ -127,7 +118,7 @@ export class RecoveryService {
       throw refuse({ kind: 'recovery_pending', recoveryId: other?.id ?? recovery.id });
     }
     (context.log ?? this.deps.logger).info(
-      { client: client.id, userRef: maskRef(userRef), recoveryId: recovery.id, mailed: sent !== undefined },
+      { client: client.id, userRef: maskUserRef(userRef), recoveryId: recovery.id, mailed: sent !== undefined },
       'recovery asked for',
     );
     return recovery;
@@ -208,7 +199,7 @@ export class RecoveryService {
     (context.log ?? this.deps.logger).warn(
       {
         client: client.id,
-        userRef: maskRef(recovery.userRef),
+        userRef: maskUserRef(recovery.userRef),
         recoveryId: recovery.id,
         completesAt: new Date(completesAt).toISOString(),
       },
@@ -291,7 +282,7 @@ export class RecoveryService {
       return this.found(client, recovery.userRef, recovery.id);
     this.queued(notice);
     (context.log ?? this.deps.logger).info(
-      { client: client.id, userRef: maskRef(recovery.userRef), recoveryId: recovery.id, by },
+      { client: client.id, userRef: maskUserRef(recovery.userRef), recoveryId: recovery.id, by },
       'recovery canceled',
     );
     return { ...recovery, status: 'canceled' as const, endedAt: now, endedBy: by, reason: end.reason };
@@ -311,7 +302,7 @@ export class RecoveryService {
     this.queued(notice);
     await this.deps.factorsChanged?.(client, recovery.userRef, context);
     (context.log ?? this.deps.logger).warn(
-      { client: client.id, userRef: maskRef(recovery.userRef), recoveryId: recovery.id, by },
+      { client: client.id, userRef: maskUserRef(recovery.userRef), recoveryId: recovery.id, by },
       'recovery completed: authenticator removed',
     );
     return { ...recovery, status: 'completed' as const, endedAt: now, endedBy: by, reason: end.reason };

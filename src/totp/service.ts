@@ -13,6 +13,7 @@ import { createHmac, randomInt } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import QRCode from 'qrcode';
 import type { Logger } from 'pino';
+import { maskUserRef } from '../people/model.js';
 import { signSecondFactorAssertion, type AssertionOptions, type SecondFactorMethod } from '../assertions/assertion.js';
 import { provesFirstFactor } from '../assertions/first-factor.js';
 import type { KeyRing } from '../assertions/keyring.js';
@@ -71,9 +72,6 @@ function normalizeRecoveryCode(input: string): string {
 function hashRecoveryCode(key: Buffer, code: string): string {
   return createHmac('sha256', key).update(normalizeRecoveryCode(code)).digest('base64url');
 }
-
-/** A portal's user reference shown in logs without the whole of it. */
-const maskRef = (userRef: string) => (userRef.length <= 4 ? '***' : `${userRef.slice(0, 2)}***${userRef.slice(-2)}`);
 
 export class TotpService {
   constructor(private readonly deps: TotpServiceDeps) {}
@@ -156,7 +154,7 @@ export class TotpService {
     }
     this.queued(notice);
     this.deps.logger.info(
-      { client: client.id, userRef: maskRef(factor.userRef), outcome: 'totp_enabled' },
+      { client: client.id, userRef: maskUserRef(factor.userRef), outcome: 'totp_enabled' },
       'authenticator app enabled',
     );
     return { enabled: true as const, recoveryCodes };
@@ -222,7 +220,7 @@ export class TotpService {
     ) {
       this.queued(notice);
       this.deps.logger.info(
-        { client: client.id, userRef: maskRef(factor.userRef), outcome: 'recovery_code_used' },
+        { client: client.id, userRef: maskUserRef(factor.userRef), outcome: 'recovery_code_used' },
         'recovery code used',
       );
       if (recoveryOpen) await this.deps.signedIn?.(client, factor.userRef, context);
@@ -272,7 +270,7 @@ export class TotpService {
     this.queued(notice);
     await this.deps.factorsChanged?.(client, userRef, context);
     (context.log ?? this.deps.logger).warn(
-      { client: client.id, userRef: maskRef(userRef), ip: context.ip, outcome: 'totp_reset' },
+      { client: client.id, userRef: maskUserRef(userRef), ip: context.ip, outcome: 'totp_reset' },
       `authenticator app reset by the ${context.actor}`,
     );
   }
@@ -310,7 +308,7 @@ export class TotpService {
     );
     this.queued(notice);
     this.deps.logger.info(
-      { client: client.id, userRef: maskRef(userRef), outcome: 'recovery_codes_regenerated' },
+      { client: client.id, userRef: maskUserRef(userRef), outcome: 'recovery_codes_regenerated' },
       'recovery codes regenerated',
     );
     return { recoveryCodes };

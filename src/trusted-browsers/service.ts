@@ -13,8 +13,9 @@ import type { Client } from '../clients/model.js';
 import { event, type RequestContext } from '../events/model.js';
 import { type NoticeDeps, noticeEvents, queuedNotice } from '../people/notices.js';
 import { newId } from '../shared/ids.js';
-import { bindingMatches, browserBindingPattern, hashBrowserBinding } from '../verification/links.js';
-import { dayMs, isTrusted, type TrustedBrowser, type TrustEnd } from './model.js';
+import { badBrowserBinding, bindingMatches, hashBrowserBinding, isBrowserBinding } from '../verification/links.js';
+import { dayMs } from '../verification/limits.js';
+import { isTrusted, type TrustedBrowser, type TrustEnd } from './model.js';
 import type { TrustedBrowsersPort } from './ports.js';
 import { refuse } from './refusals.js';
 
@@ -30,8 +31,6 @@ export interface TrustedBrowserServiceDeps {
   now: () => number;
   logger: Logger;
 }
-
-const bindingShape = new RegExp(browserBindingPattern);
 
 const hashToken = (key: Buffer, token: string) =>
   createHmac('sha256', key).update('trusted\0').update(token).digest('base64url');
@@ -62,11 +61,7 @@ export class TrustedBrowserService {
   }
 
   private checkBinding(browserBinding: string) {
-    if (!bindingShape.test(browserBinding))
-      throw refuse({
-        kind: 'invalid_request',
-        detail: 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.',
-      });
+    if (!isBrowserBinding(browserBinding)) throw refuse({ kind: 'invalid_request', detail: badBrowserBinding });
   }
 
   /** Trusts this browser for the person (after a full sign-in, the portal's call); its token, shown once. */

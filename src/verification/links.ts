@@ -11,6 +11,13 @@ export const linkTokenPattern = '^[A-Za-z0-9_-]{32}$';
 
 /** What a portal passes: a hash (hex or base64url) of at least 128 bits of its cookie's value. */
 export const browserBindingPattern = '^[A-Za-z0-9_-]{22,128}$';
+const bindingShape = new RegExp(browserBindingPattern);
+
+/** Whether a binding has the shape of one (the schema says so too; the services check again). */
+export const isBrowserBinding = (value: string): boolean => bindingShape.test(value);
+
+/** What a refusal of a malformed binding says. */
+export const badBrowserBinding = 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.';
 
 export function newLinkToken(): string {
   return randomBytes(24).toString('base64url');

@@ -18,10 +18,11 @@ import { brandingOf, type CodeMail } from './code-mail.js';
 import { codeMatchesAny, generateCode, hashCode } from './codes.js';
 import {
   bindingMatches,
-  browserBindingPattern,
+  badBrowserBinding,
   continueLink,
   hashBrowserBinding,
   hashLinkToken,
+  isBrowserBinding,
   linkTokenPattern,
   newLinkToken,
 } from './links.js';
@@ -89,8 +90,6 @@ export interface VerifyLinkInput {
 }
 
 const tokenShape = new RegExp(linkTokenPattern);
-const bindingShape = new RegExp(browserBindingPattern);
-const badBinding = 'browserBinding must be 22-128 characters of A-Z, a-z, 0-9, - and _.';
 
 export class VerificationService {
   private readonly decoy: Verification;
@@ -148,8 +147,8 @@ export class VerificationService {
     const domain = checkDomain(address.domain, client.allowedDomains);
     if (!domain.allowed) throw refuse({ kind: 'domain_not_allowed', detail: `${domain.reason}.` });
 
-    if (input.browserBinding !== undefined && !bindingShape.test(input.browserBinding))
-      throw refuse({ kind: 'invalid_request', detail: badBinding });
+    if (input.browserBinding !== undefined && !isBrowserBinding(input.browserBinding))
+      throw refuse({ kind: 'invalid_request', detail: badBrowserBinding });
 
     const { purpose } = input;
     const code = generateCode(codeLength);
@@ -311,8 +310,8 @@ export class VerificationService {
     if (!tokenShape.test(input.token))
       throw refuse({ kind: 'invalid_request', detail: 'token must be the 32 characters after #mc= in the link.' });
     const binding = input.browserBinding;
-    if (binding !== undefined && !bindingShape.test(binding))
-      throw refuse({ kind: 'invalid_request', detail: badBinding });
+    if (binding !== undefined && !isBrowserBinding(binding))
+      throw refuse({ kind: 'invalid_request', detail: badBrowserBinding });
     const ipKey = endUserIpKey(input.endUserIp ?? context.ip ?? '');
     if (ipKey === undefined && input.endUserIp !== undefined)
       throw refuse({ kind: 'invalid_request', detail: 'endUserIp must be an IPv4 or IPv6 address.' });
