@@ -463,3 +463,64 @@ export const trustedBrowsers = pgTable(
     index('trusted_browsers_person').on(t.clientId, t.userRef),
   ],
 );
+
+/** A client's relying party for passkeys (passkeys/): none, and passkeys are off for it. */
+export const passkeySettings = pgTable('passkey_settings', {
+  clientId: text('client_id')
+    .primaryKey()
+    .references(() => clients.id),
+  rpId: text('rp_id').notNull(),
+  /** JSON array of origins (https, or http://localhost outside production). */
+  origins: text('origins').notNull(),
+  alone: boolean('alone').notNull().default(false),
+  required: boolean('required').notNull().default(false),
+  counterStrict: boolean('counter_strict').notNull().default(false),
+});
+
+/** A ceremony's challenge: single use (taken by a DELETE … RETURNING), 5 minutes. Only its SHA-256 is kept. */
+export const passkeyChallenges = pgTable(
+  'passkey_challenges',
+  {
+    hash: text('hash').primaryKey(),
+    clientId: text('client_id').notNull(),
+    /** registration | authentication */
+    kind: text('kind').notNull(),
+    userRef: text('user_ref'),
+    userHandle: text('user_handle'),
+    createdAt: millis('created_at').notNull(),
+    expiresAt: millis('expires_at').notNull(),
+  },
+  (t) => [index('passkey_challenges_expiry').on(t.expiresAt)],
+);
+
+/** A person's passkey: the public key and what the authenticator said of itself. */
+export const passkeys = pgTable(
+  'passkeys',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    userRef: text('user_ref').notNull(),
+    credentialId: text('credential_id').notNull(),
+    userHandle: text('user_handle').notNull(),
+    /** The COSE public key, base64url. */
+    publicKey: text('public_key').notNull(),
+    /** WebAuthn's counter is 32 bits unsigned: past a Postgres integer. */
+    counter: bigint('counter', { mode: 'number' }).notNull(),
+    /** JSON array of the transports the browser named (internal, hybrid, usb, nfc, ble). */
+    transports: text('transports').notNull().default('[]'),
+    aaguid: text('aaguid').notNull(),
+    /** singleDevice | multiDevice */
+    deviceType: text('device_type').notNull(),
+    backedUp: boolean('backed_up').notNull(),
+    name: text('name').notNull(),
+    createdAt: millis('created_at').notNull(),
+    lastUsedAt: millis('last_used_at'),
+    counterWentBackAt: millis('counter_went_back_at'),
+  },
+  (t) => [
+    uniqueIndex('passkeys_credential').on(t.clientId, t.credentialId),
+    index('passkeys_person').on(t.clientId, t.userRef),
+  ],
+);

@@ -504,3 +504,63 @@ export const trustedBrowsers = sqliteTable(
     index('trusted_browsers_person').on(t.clientId, t.userRef),
   ],
 );
+
+/** A client's relying party for passkeys (passkeys/): none, and passkeys are off for it. */
+export const passkeySettings = sqliteTable('passkey_settings', {
+  clientId: text('client_id')
+    .primaryKey()
+    .references(() => clients.id),
+  rpId: text('rp_id').notNull(),
+  /** JSON array of origins (https, or http://localhost outside production). */
+  origins: text('origins').notNull(),
+  alone: integer('alone', { mode: 'boolean' }).notNull().default(false),
+  required: integer('required', { mode: 'boolean' }).notNull().default(false),
+  counterStrict: integer('counter_strict', { mode: 'boolean' }).notNull().default(false),
+});
+
+/** A ceremony's challenge: single use (taken by a DELETE … RETURNING), 5 minutes. Only its SHA-256 is kept. */
+export const passkeyChallenges = sqliteTable(
+  'passkey_challenges',
+  {
+    hash: text('hash').primaryKey(),
+    clientId: text('client_id').notNull(),
+    /** registration | authentication */
+    kind: text('kind').notNull(),
+    userRef: text('user_ref'),
+    userHandle: text('user_handle'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('passkey_challenges_expiry').on(t.expiresAt)],
+);
+
+/** A person's passkey: the public key and what the authenticator said of itself. */
+export const passkeys = sqliteTable(
+  'passkeys',
+  {
+    id: text('id').primaryKey(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.id),
+    userRef: text('user_ref').notNull(),
+    credentialId: text('credential_id').notNull(),
+    userHandle: text('user_handle').notNull(),
+    /** The COSE public key, base64url. */
+    publicKey: text('public_key').notNull(),
+    counter: integer('counter').notNull(),
+    /** JSON array of the transports the browser named (internal, hybrid, usb, nfc, ble). */
+    transports: text('transports').notNull().default('[]'),
+    aaguid: text('aaguid').notNull(),
+    /** singleDevice | multiDevice */
+    deviceType: text('device_type').notNull(),
+    backedUp: integer('backed_up', { mode: 'boolean' }).notNull(),
+    name: text('name').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    counterWentBackAt: integer('counter_went_back_at'),
+  },
+  (t) => [
+    uniqueIndex('passkeys_credential').on(t.clientId, t.credentialId),
+    index('passkeys_person').on(t.clientId, t.userRef),
+  ],
+);

@@ -1,7 +1,7 @@
 // The verification assertion: a JWT that says exactly what was checked, and nothing more.
 import { SignJWT, type JWTPayload } from 'jose';
 import { newId } from '../shared/ids.js';
-import { assuranceLevels, claimsOf } from './assurance.js';
+import { type AssuranceLevel, assuranceLevels, claimsOf } from './assurance.js';
 import type { KeyRing } from './keyring.js';
 
 export const assertionType = 'verification+jwt';
@@ -128,6 +128,27 @@ export function signTrustedBrowserAssertion(
     acr: assuranceLevels.trustedBrowser,
     verification_method: 'trusted_browser',
     trusted_browser: subject.trustedBrowserId,
+    auth_time: Math.floor(nowMs / 1000),
+    user_ref: subject.userRef,
+  };
+  return sign(keys, claims, { audience: subject.clientId, subject: subject.userRef, jti: newId('as') }, options, nowMs);
+}
+
+/**
+ * A passkey signed the person in (passkeys/): `verification_method` passkey, `passkey` names
+ * it, `amr` and `acr` as passkeys/claims.ts reads what the authenticator and mailcode checked.
+ */
+export function signPasskeyAssertion(
+  keys: KeyRing,
+  subject: { clientId: string; userRef: string; passkeyId: string; amr: string[]; acr: AssuranceLevel },
+  options: AssertionOptions,
+  nowMs: number,
+) {
+  const claims = {
+    amr: subject.amr,
+    acr: subject.acr,
+    verification_method: 'passkey',
+    passkey: subject.passkeyId,
     auth_time: Math.floor(nowMs / 1000),
     user_ref: subject.userRef,
   };

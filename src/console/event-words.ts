@@ -35,6 +35,11 @@ export const eventWords: Record<EventType, string> = {
   'trusted_browser.added': 'Browser trusted (it skips the second factor for a while)',
   'trusted_browser.used': 'Signed in on a trusted browser',
   'trusted_browser.ended': 'Browser trusted no more',
+  'passkey.added': 'Passkey added',
+  'passkey.used': 'Signed in with a passkey',
+  'passkey.counter_went_back': 'Passkey counter went backwards (a copied key, or a synced one that counts oddly)',
+  'passkey.renamed': 'Passkey renamed',
+  'passkey.removed': 'Passkey removed',
   'person.address_gone': "Address gone: the company's mail server refuses it for good (the person may have left)",
   'client.created': 'Client created',
   'client.updated': 'Client settings changed',
@@ -69,6 +74,8 @@ export const noticeWords: Record<NoticeKind, string> = {
   recovery_completed: 'the recovery removed the app',
   recovery_canceled: 'the recovery was canceled',
   browser_trusted: 'a browser was trusted (it skips the second step)',
+  passkey_added: 'a passkey was added',
+  passkey_removed: 'a passkey was removed',
 };
 
 /** Who did it, in words: an operator by address, the portal, a command, or mailcode itself. */

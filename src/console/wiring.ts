@@ -18,6 +18,7 @@ import type { Config } from '../shared/config.js';
 import type { KeySet } from '../shared/key-set.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { RecoveryService } from '../recovery/service.js';
+import type { PasskeyService } from '../passkeys/service.js';
 import type { TrustedBrowserService } from '../trusted-browsers/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
@@ -46,6 +47,7 @@ export interface ConsoleWiring {
   people: PeopleService;
   recovery: RecoveryService;
   trustedBrowsers: TrustedBrowserService;
+  passkeys: PasskeyService;
   relayHealth: RelayHealth;
   dnsLookup: Lookup;
 }
@@ -77,6 +79,7 @@ export function wireConsole(w: ConsoleWiring): ConsoleServices {
       people: w.people,
       recovery: w.recovery,
       trustedBrowsers: w.trustedBrowsers,
+      passkeys: w.passkeys,
     }),
     operators: operator.operators,
     clients: operator.clients,

@@ -4,6 +4,7 @@
 import type { PeopleService } from '../people/service.js';
 import type { RecoveryService } from '../recovery/service.js';
 import type { TrustedBrowserService } from '../trusted-browsers/service.js';
+import type { PasskeyService } from '../passkeys/service.js';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -42,6 +43,7 @@ export interface HttpServices {
   people: PeopleService;
   recovery: RecoveryService;
   trustedBrowsers: TrustedBrowserService;
+  passkeys: PasskeyService;
   events: EventsService;
   suppressions: SuppressionService;
   /** Readiness: whether the database answers, and whether mail can leave. */
@@ -109,6 +111,7 @@ export async function buildHttpApp(services: HttpServices): Promise<FastifyInsta
     people: services.people,
     recovery: services.recovery,
     trustedBrowsers: services.trustedBrowsers,
+    passkeys: services.passkeys,
     requestsPerSecond: config.CLIENT_REQUESTS_PER_SECOND,
     redis: redis ? { client: redis, prefix: config.REDIS_KEY_PREFIX } : undefined,
     onRateLimited: () => metrics.rateLimited.inc({ limit: 'client_requests' }),

@@ -18,6 +18,7 @@ import { eventOperations } from './routes/events.js';
 import { peopleOperations } from './routes/people.js';
 import { recoveryOperations } from './routes/recoveries.js';
 import { trustedBrowserOperations } from './routes/trusted-browsers.js';
+import { passkeyOperations } from './routes/passkeys.js';
 import { publicOperations } from './routes/public.js';
 import { suppressionOperations } from './routes/suppressions.js';
 import { totpOperations } from './routes/totp.js';
@@ -108,6 +109,7 @@ const operations: Operation[] = [
   ...peopleOperations,
   ...recoveryOperations,
   ...trustedBrowserOperations,
+  ...passkeyOperations,
   ...publicOperations.slice(0, 2),
   ...eventOperations,
   ...suppressionOperations,

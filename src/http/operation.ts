@@ -8,7 +8,7 @@ import type { ProblemName } from './problems.js';
 export type Success = string | { description: string; content: Record<string, object> };
 
 export interface Operation<S extends FastifySchema = FastifySchema> {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Fastify's form: `/verifications/:id`. */
   url: string;
   schema: S;

@@ -6,6 +6,7 @@ import type { DomainError, ProblemBodyShape, Refusal, RefusalTable, RefusalWords
 import { suppressionRefusals } from '../suppression/refusals.js';
 import { recoveryRefusals } from '../recovery/refusals.js';
 import { trustedBrowserRefusals } from '../trusted-browsers/refusals.js';
+import { passkeyRefusals } from '../passkeys/refusals.js';
 import { totpRefusals } from '../totp/refusals.js';
 import { verificationRefusals } from '../verification/refusals.js';
 import type { ProblemCode as ProblemCodeSchema } from './schemas/common.js';
@@ -134,6 +135,14 @@ export const problemKinds = {
   trustedBrowserRefused: declared(trustedBrowserRefusals, 'trusted_browser_refused'),
   emailProofNeeded: declared(trustedBrowserRefusals, 'email_proof_needed'),
   trustedBrowserNotFound: declared(trustedBrowserRefusals, 'trusted_browser_not_found'),
+  passkeyRequired: declared(trustedBrowserRefusals, 'passkey_required'),
+  passkeysNotSetUp: declared(passkeyRefusals, 'passkeys_not_set_up'),
+  passkeyChallengeRefused: declared(passkeyRefusals, 'passkey_challenge_refused'),
+  passkeyChallengeExpired: declared(passkeyRefusals, 'passkey_challenge_expired'),
+  passkeyRefused: declared(passkeyRefusals, 'passkey_refused'),
+  firstFactorNeeded: declared(passkeyRefusals, 'first_factor_needed'),
+  passkeyNotFound: declared(passkeyRefusals, 'passkey_not_found'),
+  tooManyPasskeys: declared(passkeyRefusals, 'too_many_passkeys'),
   notFound: kind(404, 'not_found', 'Not found', 'no such resource'),
   methodNotAllowed: kind(
     405,

@@ -43,6 +43,8 @@ export function sampleNotices(locale: string, client?: Client): NoticeMail[] {
     recovery_completed: { kind: 'recovery_completed', by: 'wait' },
     recovery_canceled: { kind: 'recovery_canceled', by: 'sign_in' },
     browser_trusted: { kind: 'browser_trusted', label: 'Firefox on Windows', until: at + 30 * 24 * 3_600_000 },
+    passkey_added: { kind: 'passkey_added', name: 'iCloud Keychain' },
+    passkey_removed: { kind: 'passkey_removed', names: ['iCloud Keychain'], by: 'support' },
   };
   return Object.values(facts).map((f) => ({ ...base, at, ...f }) as NoticeMail);
 }

@@ -37,6 +37,8 @@ interface LocaleStrings {
   recoveryCodeUsed: { subject: string; heading: string; what: string; left: Plural; next: string };
   recoveryCodesRenewed: { subject: string; heading: string; bySupport: string; byPortal: string; next: string };
   browserTrusted: { subject: string; heading: string; what: string; next: string };
+  passkeyAdded: { subject: string; heading: string; what: string; next: string };
+  passkeyRemoved: { subject: string; heading: string; bySupport: string; byPortal: string; next: string };
   /** Its own "not you": signing in with the app cancels the recovery. */
   recoveryStarted: { subject: string; heading: string; what: string; next: string; notYou: string };
   recoveryCompleted: { subject: string; heading: string; byWait: string; bySupport: string; next: string };

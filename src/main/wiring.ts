@@ -16,6 +16,8 @@ import type { RecoveryService } from '../recovery/service.js';
 import { recoveryJob, wireRecovery } from '../recovery/wiring.js';
 import type { TrustedBrowserService } from '../trusted-browsers/service.js';
 import { wireTrustedBrowsers } from '../trusted-browsers/wiring.js';
+import type { PasskeyService } from '../passkeys/service.js';
+import { passkeyChallengeJob, wirePasskeys } from '../passkeys/wiring.js';
 import { byMailcode } from '../events/model.js';
 import { purgeJob } from '../retention/purge-job.js';
 import { Background, failureBackoffMs, type JobReports } from '../shared/background.js';
@@ -167,15 +169,25 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       await trustedBrowsers.endAll(client, userRef, 'factors_changed', context);
     },
   });
-  const people: PeopleService = new PeopleService(store.people, totp, {
-    pending: (client, userRef) => recovery.pending(client, userRef),
-  });
+  const people: PeopleService = new PeopleService(
+    store.people,
+    totp,
+    {
+      pending: (client, userRef) => recovery.pending(client, userRef),
+    },
+    {
+      list: (client, userRef) => passkeys.list(client, userRef),
+    },
+  );
   const recovery: RecoveryService = wireRecovery({
     config,
     recoveries: store.recoveries,
     keySet,
     verification,
-    hasAuthenticator: async (clientId, userRef) => (await store.totpFactors.active(clientId, userRef)) !== undefined,
+    // A second factor to recover from: the app, or a passkey (both go when the recovery completes).
+    hasAuthenticator: async (clientId, userRef) =>
+      (await store.totpFactors.active(clientId, userRef)) !== undefined ||
+      (await store.passkeys.list(clientId, userRef)).length > 0,
     noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
     resolveLocale,
     onNoticeQueued: () => mail.worker.nudge(),
@@ -192,9 +204,26 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     keySet,
     assertion,
     lastEmailProof: async (clientId, userRef) => (await store.people.addresses(clientId, userRef))[0]?.provenAt,
+    passkeyRequired: async (clientId) => (await store.passkeys.settings(clientId))?.required === true,
     noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
     resolveLocale,
     onNoticeQueued: () => mail.worker.nudge(),
+    now,
+    logger,
+  });
+  const passkeys: PasskeyService = wirePasskeys({
+    config,
+    passkeys: store.passkeys,
+    keys,
+    keySet,
+    assertion,
+    noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
+    resolveLocale,
+    onNoticeQueued: () => mail.worker.nudge(),
+    signedIn: (client, userRef, context) => recovery.signedIn(client, userRef, context),
+    factorsChanged: async (client, userRef, context) => {
+      await trustedBrowsers.endAll(client, userRef, 'factors_changed', context);
+    },
     now,
     logger,
   });
@@ -211,6 +240,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     people,
     recovery,
     trustedBrowsers,
+    passkeys,
     relayHealth: mail.relayHealth,
     dnsLookup: resolverLookup(config.DNS_SERVERS),
   });
@@ -223,6 +253,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
       expiry,
       purgeJob(operator.purge, logger),
       recoveryJob(recovery, (id) => store.clients.get(id)),
+      passkeyChallengeJob(store.passkeys, now),
     ],
     backgroundReports(logger),
   );
@@ -247,6 +278,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     people,
     recovery,
     trustedBrowsers,
+    passkeys,
     ping: () => store.ping(),
     mailWarnings: async () => [...(await unaligned()), ...(await mail.relayWarnings())],
     webhookWorker: webhooks.worker,

@@ -10,8 +10,10 @@ import type { EventsService } from '../events/service.js';
 import type { PeopleService } from '../people/service.js';
 import type { Recovery, RecoveryStatus } from '../recovery/model.js';
 import type { RecoveryService } from '../recovery/service.js';
+import type { PasskeyService, ShownPasskey } from '../passkeys/service.js';
 import type { TrustedBrowserService } from '../trusted-browsers/service.js';
 import { refuse } from './refusals.js';
+import { DomainError } from '../shared/domain-error.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { TotpService } from '../totp/service.js';
 import { maskEmail, normalizeEmail } from '../verification/email-address.js';
@@ -49,6 +51,9 @@ const personStoryTypes: ClientEventType[] = [
   'recovery.canceled',
   'recovery.completed',
   'person.address_gone',
+  'passkey.added',
+  'passkey.removed',
+  'passkey.counter_went_back',
 ];
 
 export interface SupportDeps {
@@ -60,6 +65,7 @@ export interface SupportDeps {
   people: Pick<PeopleService, 'linkedTo'>;
   recovery: Pick<RecoveryService, 'list' | 'stateOf' | 'approve' | 'cancel'>;
   trustedBrowsers: Pick<TrustedBrowserService, 'list' | 'revoke'>;
+  passkeys: Pick<PasskeyService, 'list' | 'remove' | 'removeAll'>;
 }
 
 export type Verifications = Awaited<ReturnType<VerificationService['findByEmail']>>;
@@ -91,6 +97,8 @@ export interface PersonReport {
     userRef: string;
     browsers: Awaited<ReturnType<TrustedBrowserService['list']>>;
   }[];
+  /** Each person's passkeys (what support may remove, and whether a counter went backwards). */
+  passkeys: { client: Pick<Client, 'id' | 'name'>; userRef: string; passkeys: ShownPasskey[] }[];
   /** Each person's notices and recoveries as their trail tells them, with each notice's mail (oldest first). */
   stories: { client: Pick<Client, 'id' | 'name'>; userRef: string; story: AuditEvent[] }[];
 }
@@ -190,7 +198,7 @@ export class SupportService {
           .map((p) => [`${p.client.id} ${p.userRef}`, { client: p.client, userRef: p.userRef }]),
       ).values(),
     ].slice(0, 5);
-    const [recoveries, stories, trustedBrowsers] = await Promise.all([
+    const [recoveries, stories, trustedBrowsers, passkeys] = await Promise.all([
       Promise.all(
         persons.map(async (p) =>
           (await this.deps.recovery.list(clients.get(p.client.id)!, p.userRef))
@@ -212,6 +220,12 @@ export class SupportService {
           browsers: await this.deps.trustedBrowsers.list(clients.get(p.client.id)!, p.userRef),
         })),
       ).then((list) => list.filter((p) => p.browsers.length > 0)),
+      Promise.all(
+        persons.map(async (p) => ({
+          ...p,
+          passkeys: await this.deps.passkeys.list(clients.get(p.client.id)!, p.userRef),
+        })),
+      ).then((list) => list.filter((p) => p.passkeys.length > 0)),
     ]);
     return {
       query: q,
@@ -220,6 +234,7 @@ export class SupportService {
       recoveries,
       stories,
       trustedBrowsers,
+      passkeys,
       verifications,
       suppressions: suppressed
         .filter((s) => clients.has(s.clientId))
@@ -262,7 +277,10 @@ export class SupportService {
     await this.deps.suppressions.lift(await this.deps.clients.get(clientId), email, as);
   }
 
-  /** The lost-phone case: the authenticator and its recovery codes are gone; the portal enrols the person again. */
+  /**
+   * The lost-phone case: the second factors are gone — the authenticator app with its
+   * recovery codes, and every passkey; the portal enrols the person again.
+   */
   async resetAuthenticator(
     operator: Operator,
     clientId: string,
@@ -271,7 +289,27 @@ export class SupportService {
     context: Omit<RequestContext, 'actor'>,
   ) {
     const as = actionContext(operator, reason, context);
-    await this.deps.totp.reset(await this.deps.clients.get(clientId), userRef, as);
+    const client = await this.deps.clients.get(clientId);
+    const passkeys = await this.deps.passkeys.removeAll(client, userRef, as);
+    try {
+      await this.deps.totp.reset(client, userRef, as);
+    } catch (error) {
+      // No app, but passkeys went: the reset did what there was to do.
+      if (!(passkeys > 0 && error instanceof DomainError && error.refusal.kind === 'totp_not_enabled')) throw error;
+    }
+  }
+
+  /** One passkey removed (lost, or one the person does not know); the person is told. */
+  async removePasskey(
+    operator: Operator,
+    clientId: string,
+    userRef: string,
+    passkeyId: string,
+    reason: unknown,
+    context: Omit<RequestContext, 'actor'>,
+  ) {
+    const as = actionContext(operator, reason, context);
+    await this.deps.passkeys.remove(await this.deps.clients.get(clientId), userRef, passkeyId, as);
   }
 
   /** A recovery by email approved early (support knows it is the person): the app goes now. */

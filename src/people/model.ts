@@ -1,6 +1,7 @@
 // A person of a client: the portal's user reference, and what proves them — the company
 // addresses they proved with a code or a link, their authenticator app, and (as they come)
 // other factors. mailcode keeps no profile: the portal owns the person, mailcode the proofs.
+import type { ShownPasskey } from '../passkeys/service.js';
 import type { Purpose } from '../verification/model.js';
 
 export type { ProvenAddress } from '../verification/proven.js';
@@ -14,6 +15,8 @@ export interface Person {
   authenticator: { enabledAt: number | null } | null;
   /** A recovery by email under way (recovery/): waiting for its code, or for its end. */
   recovery: PendingRecovery | null;
+  /** Their passkeys (passkeys/), newest first. */
+  passkeys: ShownPasskey[];
 }
 
 /** What a person's answer says of a recovery under way. */

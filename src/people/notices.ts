@@ -71,8 +71,24 @@ export interface BrowserTrustedMail extends NoticeBase {
   until: number;
 }
 
+/** "A passkey was added to your account": it signs the person in from now on. */
+export interface PasskeyAddedMail extends NoticeBase {
+  kind: 'passkey_added';
+  /** Its name: the provider's ("iCloud Keychain") or the person's. */
+  name: string;
+}
+
+/** "A passkey was removed": by the person (the portal) or support; support's reset removes them all. */
+export interface PasskeyRemovedMail extends NoticeBase {
+  kind: 'passkey_removed';
+  names: string[];
+  by: DoneBy;
+}
+
 /** Every kind of notice mailcode sends. */
 export type NoticeMail =
+  | PasskeyAddedMail
+  | PasskeyRemovedMail
   | BrowserTrustedMail
   | AuthenticatorRemovedMail
   | AuthenticatorAddedMail

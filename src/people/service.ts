@@ -4,10 +4,16 @@
 import type { Client } from '../clients/model.js';
 import type { NoticeAddress, PendingRecovery, Person } from './model.js';
 import type { PeoplePort, ProvenRow } from './ports.js';
+import type { ShownPasskey } from '../passkeys/service.js';
 
 /** What the people feature needs to know of a person's authenticator app. */
 export interface AuthenticatorLookup {
   status(client: Client, userRef: string): Promise<{ enabled: boolean; enabledSince: number | null }>;
+}
+
+/** What the people feature needs to know of a person's passkeys. */
+export interface PasskeyLookup {
+  list(client: Client, userRef: string): Promise<ShownPasskey[]>;
 }
 
 /** What the people feature needs to know of a recovery by email under way. */
@@ -20,13 +26,15 @@ export class PeopleService {
     private readonly people: PeoplePort,
     private readonly authenticators: AuthenticatorLookup,
     private readonly recoveries: RecoveryLookup,
+    private readonly passkeys: PasskeyLookup,
   ) {}
 
   async person(client: Client, userRef: string): Promise<Person> {
-    const [addresses, authenticator, recovery] = await Promise.all([
+    const [addresses, authenticator, recovery, passkeys] = await Promise.all([
       this.people.addresses(client.id, userRef),
       this.authenticators.status(client, userRef),
       this.recoveries.pending(client, userRef),
+      this.passkeys.list(client, userRef),
     ]);
     return {
       userRef,
@@ -38,6 +46,7 @@ export class PeopleService {
       })),
       authenticator: authenticator.enabled ? { enabledAt: authenticator.enabledSince } : null,
       recovery: recovery ?? null,
+      passkeys,
     };
   }
 

@@ -151,6 +151,34 @@ export class TrustedBrowserNotFoundError extends MailcodeError {
   override name = 'TrustedBrowserNotFoundError';
 }
 
+/** The client requires a passkey sign-in: no trusted browser stands in for it. */
+export class PasskeyRequiredError extends MailcodeError {
+  override name = 'PasskeyRequiredError';
+}
+/** The client has no relying party yet (`mailcode clients passkeys`, or the console). */
+export class PasskeysNotSetUpError extends MailcodeError {
+  override name = 'PasskeysNotSetUpError';
+}
+/** The answer's challenge is unknown, used already, another client's, or expired: start the ceremony again. */
+export class PasskeyChallengeError extends MailcodeError {
+  override name = 'PasskeyChallengeError';
+}
+/** The browser's answer does not verify (origin, relying party, signature, counter) or names no passkey of this person. */
+export class PasskeyRefusedError extends MailcodeError {
+  override name = 'PasskeyRefusedError';
+}
+/** The client takes a passkey as the second factor only: pass the person's email assertion as `firstFactor`. */
+export class FirstFactorNeededError extends MailcodeError {
+  override name = 'FirstFactorNeededError';
+}
+export class PasskeyNotFoundError extends MailcodeError {
+  override name = 'PasskeyNotFoundError';
+}
+/** The person has as many passkeys as one may keep (`limit`). */
+export class TooManyPasskeysError extends MailcodeError {
+  override name = 'TooManyPasskeysError';
+}
+
 const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   invalid_request: InvalidRequestError,
   unauthorized: UnauthorizedError,
@@ -177,6 +205,14 @@ const byCode: Record<ProblemCode, new (problem: Problem) => MailcodeError> = {
   trusted_browser_refused: TrustedBrowserRefusedError,
   email_proof_needed: EmailProofNeededError,
   trusted_browser_not_found: TrustedBrowserNotFoundError,
+  passkey_required: PasskeyRequiredError,
+  passkeys_not_set_up: PasskeysNotSetUpError,
+  passkey_challenge_refused: PasskeyChallengeError,
+  passkey_challenge_expired: PasskeyChallengeError,
+  passkey_refused: PasskeyRefusedError,
+  first_factor_needed: FirstFactorNeededError,
+  passkey_not_found: PasskeyNotFoundError,
+  too_many_passkeys: TooManyPasskeysError,
   // Answers a portal has nothing to branch on: a path or method that does not exist, a
   // server not ready yet, a failure on mailcode's side.
   not_found: MailcodeError,

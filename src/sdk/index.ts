@@ -20,6 +20,13 @@ import type {
   TrustedBrowserCreated as TrustedBrowserCreatedSchema,
   TrustedSignIn as TrustedSignInSchema,
 } from '../http/schemas/trusted-browsers.js';
+import type {
+  CeremonyOptions,
+  Passkey as PasskeySchema,
+  PasskeySignIn as PasskeySignInSchema,
+  RegistrationResponse,
+  AuthenticationResponse,
+} from '../http/schemas/passkeys.js';
 import type { Static } from 'typebox';
 import { errorFor, MailcodeError, type Problem } from './errors.js';
 
@@ -41,6 +48,14 @@ export type TrustedBrowser = Static<typeof TrustedBrowserSchema>;
 export type TrustedBrowserCreated = Static<typeof TrustedBrowserCreatedSchema>;
 export type TrustedSignIn = Static<typeof TrustedSignInSchema>;
 export type EventType = Event['type'];
+export type Passkey = Static<typeof PasskeySchema>;
+export type PasskeySignIn = Static<typeof PasskeySignInSchema>;
+/** WebAuthn's options JSON: hand it to `startRegistration({ optionsJSON })` / `startAuthentication({ optionsJSON })`. */
+export type PasskeyOptions = Static<typeof CeremonyOptions>['options'];
+/** What `startRegistration()` of @simplewebauthn/browser resolves to. */
+export type PasskeyRegistrationResponse = Static<typeof RegistrationResponse>;
+/** What `startAuthentication()` of @simplewebauthn/browser resolves to. */
+export type PasskeyAuthenticationResponse = Static<typeof AuthenticationResponse>;
 
 export interface MailcodeClientOptions {
   /** Where mailcode listens, e.g. https://mailcode.internal.example */
@@ -172,6 +187,64 @@ export class MailcodeClient {
   async revokeTrustedBrowsers(userRef: string, id?: string): Promise<void> {
     const path = `/people/${encodeURIComponent(userRef)}/trusted-browsers`;
     await this.request('DELETE', id === undefined ? path : `${path}/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * The options for a new passkey of the person: fetch them before the click and start the
+   * browser's ceremony straight from it (Safari drops one started after a fetch).
+   */
+  async startPasskeyRegistration(
+    userRef: string,
+    input: { userName?: string; displayName?: string } = {},
+  ): Promise<PasskeyOptions> {
+    return (await this.request<{ options: PasskeyOptions }>('POST', `${this.passkeys(userRef)}/registrations`, input))
+      .options;
+  }
+
+  /** The browser's answer: the passkey, kept (PasskeyRefusedError, PasskeyChallengeError otherwise). */
+  finishPasskeyRegistration(
+    userRef: string,
+    response: PasskeyRegistrationResponse,
+    options: { name?: string } = {},
+  ): Promise<Passkey> {
+    return this.request('POST', `${this.passkeys(userRef)}/registrations/finish`, { response, ...options });
+  }
+
+  async listPasskeys(userRef: string): Promise<Passkey[]> {
+    return (await this.request<{ passkeys: Passkey[] }>('GET', this.passkeys(userRef))).passkeys;
+  }
+
+  renamePasskey(userRef: string, id: string, name: string): Promise<Passkey> {
+    return this.request('PATCH', `${this.passkeys(userRef)}/${encodeURIComponent(id)}`, { name });
+  }
+
+  async removePasskey(userRef: string, id: string): Promise<void> {
+    await this.request('DELETE', `${this.passkeys(userRef)}/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * The options for a passkey sign-in: the person's passkeys with `userRef`, or — without it,
+   * where the client lets a passkey sign in alone — any (usernameless, the browser's autofill).
+   */
+  async startPasskeySignIn(input: { userRef?: string } = {}): Promise<PasskeyOptions> {
+    return (await this.request<{ options: PasskeyOptions }>('POST', '/passkeys/authentications', input)).options;
+  }
+
+  /** The browser's answer: the assertion of the passkey's person (`userRef`); `firstFactor` makes it two factors. */
+  finishPasskeySignIn(
+    response: PasskeyAuthenticationResponse,
+    options: { firstFactor?: string } = {},
+  ): Promise<PasskeySignIn> {
+    return this.request('POST', '/passkeys/authentications/finish', { response, ...options });
+  }
+
+  /** What to serve at `https://{rpId}/.well-known/webauthn` when the portal runs on several domains. */
+  passkeyRelatedOrigins(): Promise<{ origins: string[] }> {
+    return this.request('GET', '/passkeys/related-origins');
+  }
+
+  private passkeys(userRef: string) {
+    return `/people/${encodeURIComponent(userRef)}/passkeys`;
   }
 
   private recoveries(userRef: string) {
@@ -382,23 +455,42 @@ export interface SecondFactorClaims extends JWTPayload {
   /** RFC 8176: ["otp"], or ["otp", "mfa"] with two factors. */
   amr: string[];
   acr: AssuranceLevel;
-  verification_method: 'totp' | 'recovery_code' | 'trusted_browser';
+  verification_method: 'totp' | 'recovery_code' | 'trusted_browser' | 'passkey';
   /** The trusted browser that stood in, when one did. */
   trusted_browser?: string;
+  /** The passkey that signed, when one did. */
+  passkey?: string;
   auth_time: number;
   jti: string;
 }
 
-/** Checks an authenticator-app (or recovery-code) assertion for the given user. */
+/** Checks an authenticator-app, recovery-code, trusted-browser or passkey assertion for the given user. */
 export function verifySecondFactorAssertion(
   token: string,
   options: Omit<VerifyAssertionOptions, 'purpose' | 'email'> & { userRef: string },
 ): Promise<SecondFactorClaims> {
   return verifySigned<SecondFactorClaims>(token, options, ['sub'], (payload) => {
-    if (!['totp', 'recovery_code', 'trusted_browser'].includes(payload.verification_method))
+    if (!['totp', 'recovery_code', 'trusted_browser', 'passkey'].includes(payload.verification_method))
       throw new AssertionError('not a second-factor assertion');
     if (payload.sub !== options.userRef) throw new AssertionError('assertion is for another user');
   });
+}
+
+/**
+ * Checks a passkey assertion. After a usernameless sign-in the portal learns who it is from
+ * the answer: `sub` (and `user_ref`) is the passkey's person; pass `userRef` when it knows.
+ * `amr` says `hwk` or `swk`, and `user` when the authenticator verified the person.
+ */
+export function verifyPasskeyAssertion(
+  token: string,
+  options: Omit<VerifyAssertionOptions, 'purpose' | 'email'>,
+): Promise<SecondFactorClaims & { verification_method: 'passkey'; passkey: string }> {
+  return verifySigned(token, options, ['sub'], (payload: SecondFactorClaims) => {
+    if (payload.verification_method !== 'passkey' || typeof payload.passkey !== 'string')
+      throw new AssertionError('not a passkey assertion');
+    if (options.userRef !== undefined && payload.sub !== options.userRef)
+      throw new AssertionError('assertion is for another user');
+  }) as Promise<SecondFactorClaims & { verification_method: 'passkey'; passkey: string }>;
 }
 
 export { MailcodeError };

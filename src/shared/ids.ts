@@ -1,7 +1,7 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
 
 /** Random, URL-safe identifiers with a prefix that says what they name. */
-export function newId(prefix: 'vf' | 'cl' | 'te' | 'as' | 'ev' | 'wh' | 'dk' | 'op' | 'tb', bytes = 16): string {
+export function newId(prefix: 'vf' | 'cl' | 'te' | 'as' | 'ev' | 'wh' | 'dk' | 'op' | 'tb' | 'pk', bytes = 16): string {
   return `${prefix}_${randomBytes(bytes).toString('base64url')}`;
 }
 

@@ -9,6 +9,8 @@ export const noticeKinds = [
   'recovery_completed',
   'recovery_canceled',
   'browser_trusted',
+  'passkey_added',
+  'passkey_removed',
 ] as const;
 
 export type NoticeKind = (typeof noticeKinds)[number];

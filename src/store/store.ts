@@ -10,6 +10,7 @@ import type { OperatorsPort } from '../operators/ports.js';
 import type { PeoplePort } from '../people/ports.js';
 import type { RecoveriesPort } from '../recovery/ports.js';
 import type { TrustedBrowsersPort } from '../trusted-browsers/ports.js';
+import type { PasskeysPort } from '../passkeys/ports.js';
 import type { ConsoleSessionsPort } from '../operators/sessions.js';
 import type { SuppressionsPort } from '../suppression/ports.js';
 import type { TotpFactorsPort } from '../totp/ports.js';
@@ -30,6 +31,7 @@ export interface Store {
   readonly people: PeoplePort;
   readonly recoveries: RecoveriesPort;
   readonly trustedBrowsers: TrustedBrowsersPort;
+  readonly passkeys: PasskeysPort;
   readonly maintenance: MaintenancePort;
   readonly operators: OperatorsPort;
   readonly consoleSessions: ConsoleSessionsPort;

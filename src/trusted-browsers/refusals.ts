@@ -7,7 +7,9 @@ export type TrustedBrowserRefusal =
   | { kind: 'trusted_browser_refused' }
   /** The person's last email proof is older than the client's membership window: ask for a code first. */
   | { kind: 'email_proof_needed'; provenAt: number | null }
-  | { kind: 'trusted_browser_not_found' };
+  | { kind: 'trusted_browser_not_found' }
+  /** The client signs its people in with a passkey: no browser stands in for it. */
+  | { kind: 'passkey_required' };
 
 export const trustedBrowserRefusals: RefusalTable<TrustedBrowserRefusal> = {
   invalid_request: invalidRequest,
@@ -25,6 +27,12 @@ export const trustedBrowserRefusals: RefusalTable<TrustedBrowserRefusal> = {
     detail: () =>
       "The person's address was last proven too long ago: prove it with a code, then the browser stands in again.",
     extra: (r) => ({ provenAt: r.provenAt === null ? null : new Date(r.provenAt).toISOString() }),
+  },
+  passkey_required: {
+    status: 409,
+    title: 'Passkey required',
+    means: 'the client requires a passkey sign-in (`--passkey-required`): no trusted browser stands in for it',
+    detail: () => 'This client requires a passkey sign-in; a trusted browser does not stand in for it.',
   },
   trusted_browser_not_found: {
     status: 404,

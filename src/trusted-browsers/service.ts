@@ -28,6 +28,8 @@ export interface TrustedBrowserServiceDeps {
   /** When the person last proved an address with a code or link (people/). */
   lastEmailProof(clientId: string, userRef: string): Promise<number | undefined>;
   notices: NoticeDeps;
+  /** Whether the client requires a passkey sign-in (passkeys/): then no browser stands in. */
+  passkeyRequired?(clientId: string): Promise<boolean>;
   now: () => number;
   logger: Logger;
 }
@@ -60,6 +62,10 @@ export class TrustedBrowserService {
     });
   }
 
+  private async checkNoPasskeyRequired(client: Client) {
+    if (await this.deps.passkeyRequired?.(client.id)) throw refuse({ kind: 'passkey_required' });
+  }
+
   private checkBinding(browserBinding: string) {
     if (!isBrowserBinding(browserBinding)) throw refuse({ kind: 'invalid_request', detail: badBrowserBinding });
   }
@@ -72,6 +78,7 @@ export class TrustedBrowserService {
     context: RequestContext,
   ): Promise<{ browser: TrustedBrowser; token: string }> {
     this.checkBinding(input.browserBinding);
+    await this.checkNoPasskeyRequired(client);
     const now = this.deps.now();
     const key = this.deps.hashKeys[0]!;
     const token = randomBytes(32).toString('base64url');
@@ -120,6 +127,7 @@ export class TrustedBrowserService {
     context: RequestContext,
   ) {
     this.checkBinding(input.browserBinding);
+    await this.checkNoPasskeyRequired(client);
     const now = this.deps.now();
     const hashes = this.deps.hashKeys.map((key) => hashToken(key, input.token));
     const browser = await this.deps.browsers.byToken(client.id, userRef, hashes);

@@ -19,6 +19,7 @@ export interface TrustedBrowserWiring {
   noticeAddress(clientId: string, userRef: string): Promise<NoticeAddress | undefined>;
   resolveLocale(...candidates: (string | null | undefined)[]): string;
   onNoticeQueued(): void;
+  passkeyRequired?(clientId: string): Promise<boolean>;
   now: () => number;
   logger: Logger;
 }
@@ -31,6 +32,7 @@ export const wireTrustedBrowsers = (w: TrustedBrowserWiring): TrustedBrowserServ
     hashKeys: w.keySet.trustedBrowsers,
     lastEmailProof: w.lastEmailProof,
     notices: noticeDepsOf(w),
+    passkeyRequired: w.passkeyRequired,
     now: w.now,
     logger: w.logger.child({ component: 'trusted-browsers' }),
   });

@@ -115,6 +115,13 @@ function setUp() {
         calls.push({ what: 'revoke browsers', client: client.id, context, args: [userRef, id] }), 1
       ),
     },
+    passkeys: {
+      list: async () => [],
+      remove: async (client, userRef, id, context) => {
+        calls.push({ what: 'remove passkey', client: client.id, context, args: [userRef, id] });
+      },
+      removeAll: async () => 0,
+    },
   });
   return { support, calls };
 }

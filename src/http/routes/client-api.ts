@@ -13,6 +13,8 @@ import { registerEventRoutes } from './events.js';
 import { registerPeopleRoutes } from './people.js';
 import { registerRecoveryRoutes } from './recoveries.js';
 import { registerTrustedBrowserRoutes } from './trusted-browsers.js';
+import { registerPasskeyRoutes } from './passkeys.js';
+import type { PasskeyService } from '../../passkeys/service.js';
 import { registerSuppressionRoutes } from './suppressions.js';
 import { registerTotpRoutes } from './totp.js';
 import { registerVerificationRoutes } from './verifications.js';
@@ -23,6 +25,7 @@ export interface ClientApiOptions {
   people: PeopleService;
   recovery: RecoveryService;
   trustedBrowsers: TrustedBrowserService;
+  passkeys: PasskeyService;
   events: EventsService;
   suppressions: SuppressionService;
   requestsPerSecond: number;
@@ -39,6 +42,7 @@ export default async function clientApi(scope: FastifyInstance, options: ClientA
   registerPeopleRoutes(scope, options.people);
   registerRecoveryRoutes(scope, options.recovery);
   registerTrustedBrowserRoutes(scope, options.trustedBrowsers);
+  registerPasskeyRoutes(scope, options.passkeys);
   registerEventRoutes(scope, options.events);
   registerSuppressionRoutes(scope, options.suppressions);
 }

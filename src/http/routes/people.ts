@@ -6,6 +6,7 @@ import type { PeopleService } from '../../people/service.js';
 import { operation, routeOf } from '../operation.js';
 import { Person, PersonParams } from '../schemas/people.js';
 import { iso } from '../wire.js';
+import { describedPasskey } from './passkeys.js';
 
 export const getPerson = operation({
   method: 'GET',
@@ -32,6 +33,7 @@ export function registerPeopleRoutes(scope: FastifyInstance, people: PeopleServi
         authenticator: person.authenticator && {
           enabledAt: person.authenticator.enabledAt === null ? null : iso(person.authenticator.enabledAt),
         },
+        passkeys: person.passkeys.map(describedPasskey),
         recovery: person.recovery && {
           ...person.recovery,
           completesAt: person.recovery.completesAt === null ? null : iso(person.recovery.completesAt),

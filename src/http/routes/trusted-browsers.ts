@@ -44,7 +44,7 @@ export const signInTrustedBrowser = operation({
   description:
     "The answer's `token` replaces the one sent. A token of no browser the person trusts now, or sent with another browser's binding, is 422 `trusted_browser_refused`: ask for the second factor. A token shown again after it was replaced ends the trust. A person whose last email proof is older than the client's membership window (30 days by default) gets 409 `email_proof_needed`: send them a code first.\n",
   responses: { 200: 'The assertion, and the next token.' },
-  problems: ['trustedBrowserRefused', 'emailProofNeeded'],
+  problems: ['trustedBrowserRefused', 'emailProofNeeded', 'passkeyRequired'],
 });
 
 export const listTrustedBrowsers = operation({

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DateTime, Purpose, UserRef } from './common.js';
+import { Passkey } from './passkeys.js';
 
 export const PersonParams = Type.Object({ userRef: UserRef });
 
@@ -24,6 +25,7 @@ export const Person = Type.Object(
       [Type.Object({ enabledAt: Type.Union([DateTime, Type.Null()]) }, { additionalProperties: false }), Type.Null()],
       { description: 'Their authenticator app, when one is enabled.' },
     ),
+    passkeys: Type.Array(Passkey, { description: 'Their passkeys, newest first.' }),
     recovery: Type.Union(
       [
         Type.Object(

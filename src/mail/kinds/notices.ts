@@ -18,6 +18,7 @@ export function renderNotice(mail: NoticeMail): RenderedMail {
     completes: 'completesAt' in mail ? utc(mail.completesAt) : '',
     until: 'until' in mail ? utc(mail.until) : '',
     label: 'label' in mail ? mail.label : '',
+    passkeys: 'name' in mail ? `“${mail.name}”` : 'names' in mail ? mail.names.map((n) => `“${n}”`).join(', ') : '',
   });
   const { strings, fill } = parts;
   const words = wordsOf(mail, strings, parts.locale);
@@ -73,6 +74,12 @@ function wordsOf(mail: NoticeMail, strings: Strings, locale: string): NoticeWord
     }
     case 'browser_trusted':
       return strings.browserTrusted;
+    case 'passkey_added':
+      return strings.passkeyAdded;
+    case 'passkey_removed': {
+      const w = strings.passkeyRemoved;
+      return { ...w, what: mail.by === 'support' ? w.bySupport : w.byPortal };
+    }
     case 'recovery_canceled': {
       const w = strings.recoveryCanceled;
       const what = { sign_in: w.bySignIn, portal: w.byPortal, support: w.bySupport }[mail.by];

@@ -21,6 +21,7 @@ import { PostgresSigningKeys } from './signing-keys.js';
 import { PostgresTotpFactors } from './totp-factors.js';
 import { PostgresRecoveries } from './recoveries.js';
 import { PostgresTrustedBrowsers } from './trusted-browsers.js';
+import { PostgresPasskeys } from './passkeys.js';
 import { PostgresVerifications } from './verifications.js';
 
 /** Opens a pool, migrates (once, under a lock, however many replicas start together). */
@@ -47,6 +48,7 @@ export async function openPostgresStore(
     people: new PostgresPeople(db),
     recoveries: new PostgresRecoveries(db),
     trustedBrowsers: new PostgresTrustedBrowsers(db),
+    passkeys: new PostgresPasskeys(db),
     maintenance: new PostgresMaintenance(db),
     ping: async () => (await db.execute<{ ok: number }>(sql`select 1 as ok`)).rows[0]?.ok === 1,
     close: () => db.$client.end(),

@@ -2,7 +2,7 @@
 // the conditional UPDATEs keep two requests from moving one recovery twice, and the partial
 // unique index keeps a person to one open recovery.
 import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
-import { outbox, recoveries, totpFactors } from '../../../db/schema.pg.js';
+import { outbox, passkeys, recoveries, totpFactors } from '../../../db/schema.pg.js';
 import type { NewEvent } from '../../events/model.js';
 import type { QueuedNotice } from '../../people/notices.js';
 import type { Recovery } from '../../recovery/model.js';
@@ -119,6 +119,8 @@ export class PostgresRecoveries implements RecoveriesPort {
         await tx
           .delete(totpFactors)
           .where(and(eq(totpFactors.clientId, done.clientId), eq(totpFactors.userRef, done.userRef)));
+        // And every passkey: the recovery resets the person's second factors.
+        await tx.delete(passkeys).where(and(eq(passkeys.clientId, done.clientId), eq(passkeys.userRef, done.userRef)));
         return true;
       },
       events,

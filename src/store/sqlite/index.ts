@@ -22,6 +22,7 @@ import { prepareStatements } from './statements.js';
 import { SqliteTotpFactors } from './totp-factors.js';
 import { SqliteRecoveries } from './recoveries.js';
 import { SqliteTrustedBrowsers } from './trusted-browsers.js';
+import { SqlitePasskeys } from './passkeys.js';
 import { SqliteVerifications } from './verifications.js';
 
 /** Below this, a send's write (its rows, the WAL's growth) may not fit: not ready. */
@@ -54,6 +55,7 @@ export function openSqliteStore(path: string): Store {
     people: new SqlitePeople(db),
     recoveries: new SqliteRecoveries(db, statements),
     trustedBrowsers: new SqliteTrustedBrowsers(db, statements),
+    passkeys: new SqlitePasskeys(db, statements),
     maintenance: new SqliteMaintenance(db),
     // Ready when the file answers and its disk can take a send: reads go on on a full disk,
     // but every send (a write) answers 503 until space is freed.

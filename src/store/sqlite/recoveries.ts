@@ -1,7 +1,7 @@
 // Recoveries by email on SQLite: each change one IMMEDIATE transaction with its events and
 // notice; completing one removes the person's authenticators in the same transaction.
 import { and, asc, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
-import { outbox, recoveries, totpFactors } from '../../../db/schema.js';
+import { outbox, passkeys, recoveries, totpFactors } from '../../../db/schema.js';
 import type { NewEvent } from '../../events/model.js';
 import type { QueuedNotice } from '../../people/notices.js';
 import type { Recovery } from '../../recovery/model.js';
@@ -118,6 +118,11 @@ export class SqliteRecoveries implements RecoveriesPort {
         this.db
           .delete(totpFactors)
           .where(and(eq(totpFactors.clientId, done.clientId), eq(totpFactors.userRef, done.userRef)))
+          .run();
+        // And every passkey: the recovery resets the person's second factors.
+        this.db
+          .delete(passkeys)
+          .where(and(eq(passkeys.clientId, done.clientId), eq(passkeys.userRef, done.userRef)))
           .run();
         return true;
       },
