@@ -8,6 +8,7 @@ import type { DkimService } from '../clients/dkim-service.js';
 import { checkRelayUrl } from '../clients/relay-service.js';
 import { byCommandLine } from '../events/model.js';
 import { type NoticeKind, noticeKinds } from '../people/notices.js';
+import { registerPasskeyCommands } from './passkeys.js';
 import { config, withServices } from './services.js';
 import { registerAuditCommands } from './audit.js';
 import { registerWebhookCommands } from './webhooks.js';
@@ -334,6 +335,7 @@ Examples:
   }
 
   registerDkimCommands(clients);
+  registerPasskeyCommands(clients);
 
   clients
     .command('revoke')

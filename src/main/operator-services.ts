@@ -16,6 +16,7 @@ import { SuppressionService } from '../suppression/service.js';
 import { WebhookService } from '../webhooks/service.js';
 import { webhookSetup } from '../webhooks/wiring.js';
 import { keyRingFor, openStore } from './open-store.js';
+import { PasskeySettingsService } from '../passkeys/settings-service.js';
 
 export interface OperatorServices {
   clients: ClientsService;
@@ -28,6 +29,8 @@ export interface OperatorServices {
   dkim: DkimService;
   /** The people who run mailcode (`mailcode operators`; the console signs them in). */
   operators: OperatorsService;
+  /** Clients' relying parties for passkeys (`mailcode clients passkeys`). */
+  passkeySettings: PasskeySettingsService;
   /** The assertion signing keys (`mailcode keys rotate`). */
   keys: KeyRing;
   /** The console's server-side sessions (the console signs operators in with them). */
@@ -67,6 +70,7 @@ export function operatorServices(
       bounceHost: new URL(config.PUBLIC_URL).hostname,
     }),
     operators: new OperatorsService(store.operators, now, consoleSessions),
+    passkeySettings: new PasskeySettingsService(store.passkeys, { production: config.NODE_ENV === 'production', now }),
     consoleSessions,
     keys,
     purge: async () => ({

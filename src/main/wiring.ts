@@ -204,7 +204,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     keySet,
     assertion,
     lastEmailProof: async (clientId, userRef) => (await store.people.addresses(clientId, userRef))[0]?.provenAt,
-    passkeyRequired: async (clientId) => (await store.passkeys.settings(clientId))?.required === true,
+    passkeyRequired: async (clientId) => (await operator.passkeySettings.get(clientId))?.required === true,
     noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
     resolveLocale,
     onNoticeQueued: () => mail.worker.nudge(),
@@ -214,6 +214,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
   const passkeys: PasskeyService = wirePasskeys({
     config,
     passkeys: store.passkeys,
+    settings: operator.passkeySettings,
     keys,
     keySet,
     assertion,

@@ -37,10 +37,12 @@ import {
 import type { PasskeysPort } from './ports.js';
 import { defaultName, providerOf } from './providers.js';
 import { refuse } from './refusals.js';
-import { checkPasskeySettings } from './settings.js';
+import type { PasskeySettingsService } from './settings-service.js';
 
 export interface PasskeyServiceDeps {
   passkeys: PasskeysPort;
+  /** The client's relying party (settings-service.ts). */
+  settings: Pick<PasskeySettingsService, 'of'>;
   keys: KeyRing;
   assertion: AssertionOptions;
   notices: NoticeDeps;
@@ -50,8 +52,6 @@ export interface PasskeyServiceDeps {
   signedIn?(client: Client, userRef: string, context: RequestContext): Promise<void>;
   /** A passkey was removed: what stood in for the person's factors ends (trusted browsers). */
   factorsChanged?(client: Client, userRef: string, context: RequestContext): Promise<void>;
-  /** Outside production a relying party may be `http://localhost`. */
-  production: boolean;
   now: () => number;
   logger: Logger;
 }
@@ -91,29 +91,8 @@ export class PasskeyService {
     return event(type, this.deps.now(), { clientId, subject: userRef }, context, data);
   }
 
-  /** The client's relying party, or the refusal that says to set one up. */
-  async settingsOf(client: Client): Promise<PasskeySettings> {
-    const settings = await this.deps.passkeys.settings(client.id);
-    if (!settings) throw refuse({ kind: 'passkeys_not_set_up' });
-    return settings;
-  }
-
-  /** The client's relying party as set, if it is (the console and the CLI show it). */
-  settings(clientId: string): Promise<PasskeySettings | undefined> {
-    return this.deps.passkeys.settings(clientId);
-  }
-
-  /** Sets (or changes) the client's relying party; a value that cannot work is refused, naming it. */
-  async setUp(client: Client, input: Omit<PasskeySettings, 'clientId'>, context: RequestContext) {
-    const checked = checkPasskeySettings(input, this.deps.production);
-    if (!checked.ok) throw refuse({ kind: 'invalid_request', detail: checked.reason });
-    const settings = { ...checked.value, clientId: client.id };
-    const updated = event('client.updated', this.deps.now(), { clientId: client.id, subject: client.id }, context, {
-      changed: ['passkeys'],
-      passkeys: { rpId: settings.rpId, origins: settings.origins, alone: settings.alone, required: settings.required },
-    });
-    await this.deps.passkeys.saveSettings(settings, [updated]);
-    return settings;
+  private settingsOf(client: Client): Promise<PasskeySettings> {
+    return this.deps.settings.of(client);
   }
 
   /** What the portal serves at `https://{rpId}/.well-known/webauthn`, so its other domains share the passkeys. */

@@ -9,10 +9,12 @@ import type { Config } from '../shared/config.js';
 import type { KeySet } from '../shared/key-set.js';
 import type { PasskeysPort } from './ports.js';
 import { PasskeyService, type PasskeyServiceDeps } from './service.js';
+import type { PasskeySettingsService } from './settings-service.js';
 
 export interface PasskeyWiring {
   config: Config;
   passkeys: PasskeysPort;
+  settings: PasskeySettingsService;
   keys: KeyRing;
   keySet: KeySet;
   assertion: AssertionOptions;
@@ -28,13 +30,13 @@ export interface PasskeyWiring {
 export const wirePasskeys = (w: PasskeyWiring): PasskeyService =>
   new PasskeyService({
     passkeys: w.passkeys,
+    settings: w.settings,
     keys: w.keys,
     assertion: w.assertion,
     notices: noticeDepsOf(w),
     userNameOf: async (clientId, userRef) => (await w.noticeAddress(clientId, userRef))?.email,
     signedIn: w.signedIn,
     factorsChanged: w.factorsChanged,
-    production: w.config.NODE_ENV === 'production',
     now: w.now,
     logger: w.logger.child({ component: 'passkeys' }),
   });

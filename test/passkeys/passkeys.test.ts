@@ -17,7 +17,7 @@ await onEachDatabase(async (t) => {
     const ctx = await build(t);
     const { app, createClient, sendCode, verifyCode, mail } = ctx;
     const acme = await createClient();
-    await app.mailcode.passkeys.setUp(await app.mailcode.clients.get(acme.id), passkeys, byPortal);
+    await app.mailcode.passkeySettings.setUp(await app.mailcode.clients.get(acme.id), passkeys, byPortal);
     await sendCode(acme.apiKey, { email: 'pat@acme.example', userRef: 'u-1' });
     const proof = await verifyCode(acme.apiKey, { email: 'pat@acme.example', code: mail.codeFor('pat@acme.example') });
     const call = async (
@@ -160,7 +160,7 @@ await onEachDatabase(async (t) => {
     const other = await createClient('Other Portal', ['other.example']);
     const theirs = (await call('POST', '/passkeys/authentications', {}, other.auth)).body;
     t.equal(theirs.code, 'passkeys_not_set_up', 'a client without a relying party');
-    await app.mailcode.passkeys.setUp(await app.mailcode.clients.get(other.id), settings, byPortal);
+    await app.mailcode.passkeySettings.setUp(await app.mailcode.clients.get(other.id), settings, byPortal);
     const otherClients = await call('POST', '/passkeys/authentications/finish', {
       response: device.authenticate(await startSignIn({}, other.auth), origin),
     });
@@ -239,7 +239,7 @@ await onEachDatabase(async (t) => {
     const device = new SoftAuthenticator();
     const { body } = await register(device);
     const other = await createClient('Other Portal', ['other.example']);
-    await app.mailcode.passkeys.setUp(await app.mailcode.clients.get(other.id), settings, byPortal);
+    await app.mailcode.passkeySettings.setUp(await app.mailcode.clients.get(other.id), settings, byPortal);
     t.same((await call('GET', '/people/u-1/passkeys', undefined, other.auth)).body.passkeys, []);
     t.equal((await call('DELETE', `/people/u-1/passkeys/${body.id}`, undefined, other.auth)).status, 404);
     const theirs = await call('POST', '/passkeys/authentications', {}, other.auth);
