@@ -8,6 +8,7 @@ import type { ConsoleSessions } from '../operators/sessions.js';
 import type { ConsoleSignIn } from '../operators/sign-in.js';
 import type { SupportService } from '../operators/support.js';
 import type { WebhookService } from '../webhooks/service.js';
+import type { PasskeySettingsService } from '../passkeys/settings-service.js';
 import type { Redis } from 'ioredis';
 import type { RelayHealth } from '../mail/relay-health.js';
 
@@ -25,6 +26,8 @@ export interface ConsoleServices {
   clients: ClientsService;
   webhooks: WebhookService;
   dkim: DkimService;
+  /** Clients' relying parties for passkeys. */
+  passkeySettings: PasskeySettingsService;
   events: EventsService;
   /** Relays refusing mailcode itself, as this process met them: said on the client's page. */
   relayHealth: Pick<RelayHealth, 'forClient'>;

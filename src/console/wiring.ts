@@ -19,6 +19,7 @@ import type { KeySet } from '../shared/key-set.js';
 import type { SuppressionService } from '../suppression/service.js';
 import type { RecoveryService } from '../recovery/service.js';
 import type { PasskeyService } from '../passkeys/service.js';
+import type { PasskeySettingsService } from '../passkeys/settings-service.js';
 import type { TrustedBrowserService } from '../trusted-browsers/service.js';
 import type { TotpService } from '../totp/service.js';
 import type { VerificationService } from '../verification/service.js';
@@ -39,6 +40,7 @@ export interface ConsoleWiring {
     dkim: DkimService;
     operators: OperatorsService;
     consoleSessions: ConsoleSessions;
+    passkeySettings: PasskeySettingsService;
   };
   /** The sign-in reads operators by address and writes its events itself. */
   ports: { operators: OperatorsPort; events: EventsPort };
@@ -85,6 +87,7 @@ export function wireConsole(w: ConsoleWiring): ConsoleServices {
     clients: operator.clients,
     webhooks: operator.webhooks,
     dkim: operator.dkim,
+    passkeySettings: operator.passkeySettings,
     events: operator.events,
     dnsLookup: w.dnsLookup,
     now,

@@ -14,7 +14,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
-import { decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
+import { COSEALG, decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { Logger } from 'pino';
 import { type AssertionOptions, signPasskeyAssertion } from '../assertions/assertion.js';
 import { provesFirstFactor } from '../assertions/first-factor.js';
@@ -70,6 +70,13 @@ export const shown = (p: Passkey) => ({
   counterWentBackAt: p.counterWentBackAt,
 });
 export type ShownPasskey = ReturnType<typeof shown>;
+
+/**
+ * The key algorithms a passkey may use: EdDSA, ES256, RS256 (the library's own default, named
+ * so that it does not probe the runtime for post-quantum ones, which Node 24 answers with an
+ * experimental-feature warning on stderr).
+ */
+const algorithms = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
 
 const hashChallenge = (challenge: string) => createHash('sha256').update(challenge).digest('base64url');
 
@@ -142,6 +149,7 @@ export class PasskeyService {
       challenge: randomBytes(32),
       timeout: challengeLifetimeMs,
       attestationType: 'none',
+      supportedAlgorithmIDs: algorithms,
       excludeCredentials: existing.map((p) => ({ id: p.credentialId, transports: p.transports })),
       // Discoverable where a passkey may sign in alone (usernameless); else a security key's slots are spared.
       authenticatorSelection: { residentKey: settings.alone ? 'required' : 'preferred', userVerification: 'preferred' },
@@ -174,6 +182,7 @@ export class PasskeyService {
         expectedOrigin: settings.origins,
         expectedRPID: settings.rpId,
         requireUserVerification: false,
+        supportedAlgorithmIDs: algorithms,
       }),
     );
     const registered = info.registrationInfo;

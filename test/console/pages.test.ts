@@ -388,7 +388,7 @@ await onEachDatabase(async (t) => {
         ...form,
         reason: 'Ticket 77: lost phone',
       });
-      t.match(ask.body, /<h1>Reset the authenticator app of u-7 at Acme Two\?<\/h1>/);
+      t.match(ask.body, /<h1>Reset the second factors of u-7 at Acme Two\?<\/h1>/);
       t.match(
         ask.body,
         /<input type="hidden" name="reason" value="Ticket 77: lost phone">/,

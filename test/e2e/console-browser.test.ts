@@ -293,16 +293,16 @@ await onEachDatabase(async (t) => {
     .locator('form[action$="reset-authenticator"]')
     .getByLabel('Reason (recorded)')
     .fill('Lost phone; identity checked by video call');
-  await supportPage.getByRole('button', { name: /Reset the authenticator/ }).click();
+  await supportPage.getByRole('button', { name: /Reset the second factors/ }).click();
   // One click does not do it: a page says what will happen, and asks again.
-  t.match(await supportPage.locator('h1').innerText(), /Reset the authenticator app of u-dana at Acme Portal\?/);
+  t.match(await supportPage.locator('h1').innerText(), /Reset the second factors of u-dana at Acme Portal\?/);
   t.match(
     await supportPage.locator('body').innerText(),
     /stops working for this person at once, and so do all their recovery codes/,
   );
   t.equal((await (await api('/totp/u-dana')).json()).enabled, true, 'not yet reset');
   await shotsOf('11-confirm-reset');
-  await supportPage.getByRole('button', { name: 'Yes, reset the authenticator app' }).click();
+  await supportPage.getByRole('button', { name: 'Yes, reset the second factors' }).click();
   t.match(await supportPage.getByRole('status').innerText(), /authenticator app and its recovery codes are removed/);
   t.same(await (await api('/totp/u-dana')).json(), {
     userRef: 'u-dana',

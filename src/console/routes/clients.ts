@@ -92,10 +92,11 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
     extra: Record<string, unknown> = {},
     status = 200,
   ) => {
-    const [endpoints, keys, records] = await Promise.all([
+    const [endpoints, keys, records, passkeys] = await Promise.all([
       webhooks.list(client.id),
       dkim.list(client.id),
       dkim.dnsRecords(client),
+      services.passkeySettings.get(client.id),
     ]);
     const deliveries = new Map(
       await Promise.all(endpoints.map(async (e) => [e.id, await webhooks.recentDeliveries(e.id, 5)] as const)),
@@ -120,6 +121,7 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
         policies: secondFactorPolicies,
         noticeKinds,
         noticeWords,
+        passkeys,
         ...extra,
       },
       status,
@@ -180,6 +182,22 @@ export function registerClientRoutes(app: FastifyInstance, services: ConsoleServ
     if (Object.keys(changes).length === 0) return { notice: 'Nothing changed.' };
     await clients.update(id, changes, consoleContext(request));
     return { notice: 'Saved.' };
+  });
+  change('/clients/:id/passkeys', async (request, id) => {
+    await services.passkeySettings.setUp(
+      await clients.get(id),
+      {
+        rpId: field(request, 'rpId', 300),
+        origins: field(request, 'origins', 4_000)
+          .split(/[\s,]+/)
+          .filter(Boolean),
+        alone: field(request, 'alone', 8) === 'yes',
+        required: field(request, 'required', 8) === 'yes',
+        counterStrict: field(request, 'counterStrict', 8) === 'yes',
+      },
+      consoleContext(request),
+    );
+    return { notice: 'Passkeys saved.' };
   });
   change(
     '/clients/:id/rotate-key',

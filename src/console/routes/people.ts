@@ -175,21 +175,21 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
       );
       return {
         notice:
-          'The authenticator app and its recovery codes are removed. The portal will ask the person to set one up again.',
+          'The second factors are removed: the authenticator app with its recovery codes, and every passkey. The portal will ask the person to set one up again.',
       };
     },
     async (request) => {
       const client = await services.clients.get(field(request, 'client', 64));
       const userRef = field(request, 'userRef', 200);
       return {
-        title: `Reset the authenticator app of ${userRef} at ${client.name}?`,
+        title: `Reset the second factors of ${userRef} at ${client.name}?`,
         consequences: [
-          'The app stops working for this person at once, and so do all their recovery codes.',
+          'The authenticator app stops working for this person at once, and so do all their recovery codes and every passkey.',
           `At the next sign-in, ${client.name} asks them to set up an app again${client.secondFactor === 'required' ? ' before the account opens' : ''}.`,
           'It cannot be undone. Do it only once you are sure it is the person asking (the lost-phone case).',
           `Recorded in ${client.name}'s trail with your name and your reason: “${reason(request)}”.`,
         ],
-        yes: 'Yes, reset the authenticator app',
+        yes: 'Yes, reset the second factors',
         back: personPage(request),
         fields: {
           q: field(request, 'q'),
@@ -265,6 +265,17 @@ export function registerPeopleRoutes(app: FastifyInstance, services: ConsoleServ
     return {
       notice: `${ended === 1 ? 'The browser is' : `${ended} browsers are`} trusted no more: the next sign-in there asks for the second factor.`,
     };
+  });
+  action('/people/remove-passkey', async (request) => {
+    await support.removePasskey(
+      operator(request),
+      field(request, 'client', 64),
+      field(request, 'userRef', 200),
+      field(request, 'passkey', 64),
+      reason(request),
+      consoleContext(request),
+    );
+    return { notice: 'The passkey is removed: it signs no one in any more, and the person is told.' };
   });
   action('/people/recovery-codes', async (request) => {
     const { recoveryCodes } = await support.regenerateRecoveryCodes(
