@@ -42,14 +42,71 @@ ${body}
 
 export const errorBox = (message) => (message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : '');
 
-export function emailForm({ action, button, error = '', email = '', withPassword = false }) {
+export function emailForm({
+  action,
+  button,
+  error = '',
+  email = '',
+  withPassword = false,
+  passkeyOptions,
+  autofill = true,
+}) {
+  // With passkey options the address field offers the person's passkeys as they type
+  // (the browser's autofill: `webauthn` in autocomplete), and a button asks for one.
+  const autocomplete = passkeyOptions ? 'username webauthn' : 'email';
   return `${errorBox(error)}
 <form method="post" action="${action}">
 <label for="email">Work email</label>
-<input id="email" name="email" type="email" autocomplete="email" required value="${escapeHtml(email)}">
+<input id="email" name="email" type="email" autocomplete="${autocomplete}" required value="${escapeHtml(email)}">
 ${withPassword ? '<label for="password">Password</label>\n<input id="password" name="password" type="password" autocomplete="current-password" required>' : ''}
 <button type="submit">${escapeHtml(button)}</button>
-</form>`;
+</form>${passkeyOptions ? passkeySignIn(passkeyOptions, autofill) : ''}`;
+}
+
+/**
+ * WebAuthn options rendered with the page, and the browser's answer posted back in a form.
+ * The ceremony starts straight from the click — the options are here already — because
+ * Safari drops a ceremony started after a fetch.
+ */
+const ceremony = (id, options, action, fields = '') => `
+<script type="application/json" id="${id}-options">${JSON.stringify(options).replace(/</g, '\\u003c')}</script>
+<form method="post" action="${action}" id="${id}-form" hidden>${fields}<input type="hidden" name="response"></form>`;
+
+const passkeyScripts = '<script src="/assets/webauthn.js"></script>\n<script src="/assets/passkeys.js"></script>';
+
+/** After a passkey was refused the autofill does not start again on its own: the person picks the button or the password. */
+function passkeySignIn(options, autofill) {
+  return `
+<p class="note" id="passkey-error" role="alert" hidden></p>
+<button class="secondary" type="button" id="passkey-sign-in" data-autofill="${autofill ? 'yes' : 'no'}">Sign in with a passkey</button>
+${ceremony('passkey-sign-in', options, '/login/passkey')}
+${passkeyScripts}`;
+}
+
+/** Account → Security: the person's passkeys (renamed, removed here) and "Add a passkey". */
+function passkeyList(passkeys = [], registration) {
+  const day = (iso) => (iso ? new Date(iso).toISOString().slice(0, 10) : 'never');
+  const items = passkeys
+    .map(
+      (
+        p,
+        i,
+      ) => `<li><strong>${escapeHtml(p.name)}</strong>${p.provider && p.provider !== p.name ? ` (${escapeHtml(p.provider)})` : ''}: added ${escapeHtml(day(p.createdAt))}, last used ${escapeHtml(day(p.lastUsedAt))}
+<form method="post" action="/security/passkeys/rename"><input type="hidden" name="passkey" value="${escapeHtml(p.id)}"><label for="passkey-name-${i}">New name for ${escapeHtml(p.name)}</label><input id="passkey-name-${i}" name="name" maxlength="100" required value="${escapeHtml(p.name)}"><button class="secondary" type="submit">Rename</button></form>
+<form method="post" action="/security/passkeys/remove"><input type="hidden" name="passkey" value="${escapeHtml(p.id)}"><button class="secondary" type="submit" aria-label="Remove ${escapeHtml(p.name)}">Remove</button></form></li>`,
+    )
+    .join('');
+  return `<h2>Passkeys</h2>
+<p class="note">A passkey signs you in with your fingerprint, face or device PIN, and cannot be used on a look-alike site.</p>
+${items ? `<ul id="passkeys">${items}</ul>` : '<p id="passkeys-none">No passkeys yet.</p>'}
+${
+  registration
+    ? `<p class="note" id="passkey-error" role="alert" hidden></p>
+<button type="button" id="passkey-add">Add a passkey</button>
+${ceremony('passkey-add', registration, '/security/passkeys/add')}
+${passkeyScripts}`
+    : ''
+}`;
 }
 
 /** a…@acme.example: enough for a person to recognise, not enough to read off a screen. */
@@ -145,13 +202,14 @@ function trustedBrowserList(browsers = []) {
 <form method="post" action="/security/browsers/revoke"><button class="secondary" type="submit">Stop trusting all of them</button></form>`;
 }
 
-export function securityPage({ status, notice = '', recovery, browsers }) {
+export function securityPage({ status, notice = '', recovery, browsers, passkeys, registration }) {
   if (!status.enabled) {
     return `${notice ? `<p class="note" role="status">${escapeHtml(notice)}</p>` : ''}
 <h2>Multi-factor authentication</h2>
 <p>Off. With an authenticator app (Google Authenticator, Microsoft Authenticator, Authy, Duo…)
 you give a code from your phone at every login.</p>
-<form method="post" action="/security/totp/start"><button type="submit">Activate</button></form>`;
+<form method="post" action="/security/totp/start"><button type="submit">Activate</button></form>
+${passkeyList(passkeys, registration)}`;
   }
   const since = new Date(status.enabledSince).toISOString().slice(0, 10);
   return `${notice ? `<p class="note" role="status">${escapeHtml(notice)}</p>` : ''}
@@ -160,6 +218,7 @@ ${pendingRecovery(recovery)}
 <p id="mfa-status">On since ${escapeHtml(since)}: authenticator app. ${status.recoveryCodesLeft} recovery codes left.</p>
 <form method="post" action="/security/recovery-codes"><button class="secondary" type="submit">Make new recovery codes</button></form>
 <p class="note">Lost your phone? Use a recovery code, or recover by email at the next log in (the app is removed after a waiting period).</p>
+${passkeyList(passkeys, registration)}
 ${trustedBrowserList(browsers)}`;
 }
 

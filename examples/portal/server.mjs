@@ -23,8 +23,17 @@
 // carries a "Continue to Acme Portal" button that works only in the browser that asked:
 //
 //   mailcode clients update cl_… --continue-url http://127.0.0.1:4000/verify-email
+//
+// Passkeys: name the portal's relying party (a passkey here signs a person in alone, from
+// the address field's autofill or the "Sign in with a passkey" button; Account → Security
+// adds them). WebAuthn needs https, or http on localhost:
+//
+//   mailcode clients passkeys cl_… --rp-id localhost --origin http://localhost:4000 --alone
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
 import {
   AddressUndeliverableError,
   AlreadyVerifiedError,
@@ -51,6 +60,11 @@ import {
   deliveryReason,
   verifyAssertion,
   verifySecondFactorAssertion,
+  verifyPasskeyAssertion,
+  assuranceLevels,
+  MailcodeError,
+  PasskeysNotSetUpError,
+  PasskeyNotFoundError,
 } from 'mailcode/client';
 import {
   codeForm,
@@ -92,6 +106,45 @@ const webhooksHandled = new Set(); // webhook-ids: mailcode delivers at least on
 
 const hashPassword = (password, salt) => scryptSync(password, salt, 32);
 
+// The browser's half of the passkey ceremonies: @simplewebauthn/browser's bundle, and this
+// portal's few lines around it.
+const assets = {
+  '/assets/webauthn.js': readFileSync(
+    join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js'),
+  ),
+  '/assets/passkeys.js': readFileSync(new URL('./passkeys.js', import.meta.url)),
+};
+const sendAsset = (response, name) => {
+  response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600' });
+  response.end(assets[name]);
+};
+
+/** Options for a sign-in with any of the portal's passkeys (rendered with the log-in page); none when passkeys are off. */
+async function passkeySignInOptions() {
+  try {
+    return await mailcode.startPasskeySignIn();
+  } catch (error) {
+    if (
+      error instanceof PasskeysNotSetUpError ||
+      (error instanceof MailcodeError && error.code === 'first_factor_needed')
+    )
+      return undefined;
+    throw error;
+  }
+}
+
+const loginForm = async (extra = {}) =>
+  emailForm({
+    action: '/login',
+    button: 'Log in',
+    withPassword: true,
+    passkeyOptions: await passkeySignInOptions(),
+    ...extra,
+  });
+
+/** The person a user reference names (mailcode's assertion says only that). */
+const emailOf = (userRef) => [...users].find(([, u]) => u.id === userRef)?.[0];
+
 /** A body over the limit: answered 413, and the connection closed instead of read on. */
 class BodyTooLarge extends Error {}
 
@@ -111,7 +164,8 @@ function readBody(request, limit = 64_000) {
   });
 }
 
-const readForm = async (request) => Object.fromEntries(new URLSearchParams(await readBody(request, 10_000)));
+const readForm = async (request, limit = 10_000) =>
+  Object.fromEntries(new URLSearchParams(await readBody(request, limit)));
 
 function send(response, status, html, headers = {}) {
   response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
@@ -274,8 +328,93 @@ const routes = {
     }
   },
 
-  'GET /login': (_q, response) =>
-    send(response, 200, page('Log in', emailForm({ action: '/login', button: 'Log in', withPassword: true }))),
+  'GET /login': async (_q, response) => send(response, 200, page('Log in', await loginForm())),
+
+  'GET /assets/webauthn.js': (_q, response) => sendAsset(response, '/assets/webauthn.js'),
+  'GET /assets/passkeys.js': (_q, response) => sendAsset(response, '/assets/passkeys.js'),
+
+  // Related Origin Requests: this portal's other domains may use its passkeys.
+  'GET /.well-known/webauthn': async (_q, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(await mailcode.passkeyRelatedOrigins()));
+  },
+
+  // A passkey alone signs the person in — when the authenticator verified them (PIN,
+  // fingerprint: mailcode says two factors, acr …:2fa); a passkey that only saw them
+  // present is not enough here, and the password log in stays.
+  'POST /login/passkey': async (request, response) => {
+    const { response: answer = '' } = await readForm(request, 20_000);
+    const refused = async () =>
+      send(
+        response,
+        200,
+        page(
+          'Log in',
+          await loginForm({
+            error: 'That passkey did not sign you in. Try again, or log in with your password.',
+            autofill: false,
+          }),
+        ),
+      );
+    let email;
+    try {
+      const signedIn = await mailcode.finishPasskeySignIn(JSON.parse(answer));
+      const claims = await verifyPasskeyAssertion(signedIn.assertion, {
+        ...assertionOptions,
+        acr: [assuranceLevels.twoFactors],
+      });
+      email = emailOf(claims.sub);
+    } catch (error) {
+      if (!(error instanceof MailcodeError) && !(error instanceof SyntaxError) && error.name !== 'AssertionError')
+        throw error;
+      return refused();
+    }
+    if (!email) return refused();
+    if (users.get(email).disabled) return send(response, 403, disabledPage());
+    signIn(response, email, 'Signed in');
+  },
+
+  'POST /security/passkeys/add': async (request, response, user) => {
+    if (!user) return redirectToLogin(response);
+    const { response: answer = '' } = await readForm(request, 40_000);
+    const userRef = users.get(user).id;
+    let notice = 'Passkey added: it signs you in from now on.';
+    try {
+      await mailcode.finishPasskeyRegistration(userRef, JSON.parse(answer));
+    } catch (error) {
+      if (!(error instanceof MailcodeError) && !(error instanceof SyntaxError)) throw error;
+      notice = 'That passkey could not be added. Try again.';
+    }
+    send(response, 200, await securityPageFor(userRef, notice, user));
+  },
+
+  'POST /security/passkeys/rename': async (request, response, user) => {
+    if (!user) return redirectToLogin(response);
+    const { passkey = '', name = '' } = await readForm(request);
+    const userRef = users.get(user).id;
+    let notice = 'Passkey renamed.';
+    try {
+      await mailcode.renamePasskey(userRef, passkey, name.trim());
+    } catch (error) {
+      if (!(error instanceof MailcodeError)) throw error;
+      notice = 'That name cannot be used.';
+    }
+    send(response, 200, await securityPageFor(userRef, notice, user));
+  },
+
+  'POST /security/passkeys/remove': async (request, response, user) => {
+    if (!user) return redirectToLogin(response);
+    const { passkey = '' } = await readForm(request);
+    const userRef = users.get(user).id;
+    let notice = 'Passkey removed: it no longer signs you in.';
+    try {
+      await mailcode.removePasskey(userRef, passkey);
+    } catch (error) {
+      if (!(error instanceof PasskeyNotFoundError)) throw error;
+      notice = 'That passkey was removed already.';
+    }
+    send(response, 200, await securityPageFor(userRef, notice, user));
+  },
 
   'POST /login': async (request, response) => {
     const { email = '', password = '' } = await readForm(request);
@@ -283,20 +422,7 @@ const routes = {
     if (user?.disabled && timingSafeEqual(user.hash, hashPassword(password, user.salt)))
       return send(response, 403, disabledPage());
     if (!user || !timingSafeEqual(user.hash, hashPassword(password, user.salt))) {
-      return send(
-        response,
-        200,
-        page(
-          'Log in',
-          emailForm({
-            action: '/login',
-            button: 'Log in',
-            withPassword: true,
-            email,
-            error: 'Wrong email or password.',
-          }),
-        ),
-      );
+      return send(response, 200, page('Log in', await loginForm({ email, error: 'Wrong email or password.' })));
     }
     try {
       // With an authenticator app the app's code is the second factor — unless this browser
@@ -729,15 +855,23 @@ async function startRequiredEnrollment(response, email, userRef, error = '') {
   );
 }
 
-/** Account → Security: the authenticator app, the browsers trusted, a recovery by email under way. */
-async function securityPageFor(userRef, notice = '') {
-  const [status, recoveries, browsers] = await Promise.all([
+/**
+ * Account → Security: the authenticator app, the passkeys (with the options for another,
+ * when passkeys are on), the browsers trusted, a recovery by email under way.
+ */
+async function securityPageFor(userRef, notice = '', email = emailOf(userRef)) {
+  const [status, recoveries, browsers, passkeys, registration] = await Promise.all([
     mailcode.totpStatus(userRef),
     mailcode.listRecoveries(userRef),
     mailcode.listTrustedBrowsers(userRef),
+    mailcode.listPasskeys(userRef),
+    mailcode.startPasskeyRegistration(userRef, { userName: email }).catch((error) => {
+      if (error instanceof PasskeysNotSetUpError) return undefined;
+      throw error;
+    }),
   ]);
   const recovery = recoveries.find((r) => r.status === 'waiting' || r.status === 'code_sent');
-  return page('Security', securityPage({ status, notice, recovery, browsers }));
+  return page('Security', securityPage({ status, notice, recovery, browsers, passkeys, registration }));
 }
 
 /**
