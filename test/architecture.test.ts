@@ -21,6 +21,7 @@ const rank: Record<string, number> = {
   people: 1,
   recovery: 1,
   'trusted-browsers': 1,
+  passkeys: 1,
   mail: 2,
   webhooks: 2,
   store: 3,
@@ -42,6 +43,7 @@ const domain = [
   'people',
   'recovery',
   'trusted-browsers',
+  'passkeys',
 ];
 /** Packages that are HTTP, SQL or mail rendering: the edges' business, never the domain's. */
 const edgePackages = /^(fastify|@fastify\/|fastify-plugin|drizzle-orm|better-sqlite3|pg|ioredis|eta|nodemailer)(\/|$)/;

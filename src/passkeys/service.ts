@@ -21,7 +21,7 @@ import { provesFirstFactor } from '../assertions/first-factor.js';
 import type { KeyRing } from '../assertions/keyring.js';
 import type { Client } from '../clients/model.js';
 import { event, type EventType, type RequestContext } from '../events/model.js';
-import { maskUserRef } from '../people/model.js';
+import { maskUserRef, type PersonPasskey } from '../people/model.js';
 import { doneBy, type NoticeDeps, type NoticeFacts, noticeEvents, queuedNotice } from '../people/notices.js';
 import { newId } from '../shared/ids.js';
 import { passkeyClaims } from './claims.js';
@@ -57,7 +57,7 @@ export interface PasskeyServiceDeps {
 }
 
 /** A passkey as the portal, the person and support see it: never its key or credential id. */
-export const shown = (p: Passkey) => ({
+export const shown = (p: Passkey): PersonPasskey => ({
   id: p.id,
   name: p.name,
   provider: providerOf(p.aaguid),
@@ -69,7 +69,7 @@ export const shown = (p: Passkey) => ({
   lastUsedAt: p.lastUsedAt,
   counterWentBackAt: p.counterWentBackAt,
 });
-export type ShownPasskey = ReturnType<typeof shown>;
+export type ShownPasskey = PersonPasskey;
 
 /**
  * The key algorithms a passkey may use: EdDSA, ES256, RS256 (the library's own default, named

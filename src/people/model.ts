@@ -1,7 +1,6 @@
 // A person of a client: the portal's user reference, and what proves them — the company
 // addresses they proved with a code or a link, their authenticator app, and (as they come)
 // other factors. mailcode keeps no profile: the portal owns the person, mailcode the proofs.
-import type { ShownPasskey } from '../passkeys/service.js';
 import type { Purpose } from '../verification/model.js';
 
 export type { ProvenAddress } from '../verification/proven.js';
@@ -16,7 +15,21 @@ export interface Person {
   /** A recovery by email under way (recovery/): waiting for its code, or for its end. */
   recovery: PendingRecovery | null;
   /** Their passkeys (passkeys/), newest first. */
-  passkeys: ShownPasskey[];
+  passkeys: PersonPasskey[];
+}
+
+/** A passkey as the person's answer shows it (passkeys/ fills it): never its key or credential id. */
+export interface PersonPasskey {
+  id: string;
+  name: string;
+  provider: string | null;
+  aaguid: string;
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
+  transports: string[];
+  createdAt: number;
+  lastUsedAt: number | null;
+  counterWentBackAt: number | null;
 }
 
 /** What a person's answer says of a recovery under way. */

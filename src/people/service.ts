@@ -2,9 +2,8 @@
 // The portal asks by its user reference (GET /people/{userRef}); support finds a person by
 // the reference or by an address and sees the same person.
 import type { Client } from '../clients/model.js';
-import type { NoticeAddress, PendingRecovery, Person } from './model.js';
+import type { NoticeAddress, PendingRecovery, Person, PersonPasskey } from './model.js';
 import type { PeoplePort, ProvenRow } from './ports.js';
-import type { ShownPasskey } from '../passkeys/service.js';
 
 /** What the people feature needs to know of a person's authenticator app. */
 export interface AuthenticatorLookup {
@@ -13,7 +12,7 @@ export interface AuthenticatorLookup {
 
 /** What the people feature needs to know of a person's passkeys. */
 export interface PasskeyLookup {
-  list(client: Client, userRef: string): Promise<ShownPasskey[]>;
+  list(client: Client, userRef: string): Promise<PersonPasskey[]>;
 }
 
 /** What the people feature needs to know of a recovery by email under way. */

@@ -286,12 +286,21 @@ await onEachDatabase(async (t) => {
         'de-recovery-canceled.txt',
         'de-browser-trusted.html',
         'de-browser-trusted.txt',
+        'de-passkey-added.html',
+        'de-passkey-added.txt',
+        'de-passkey-removed.html',
+        'de-passkey-removed.txt',
       ],
     );
     t.match(
       readFileSync(join(out, 'de-recovery-started.txt'), 'utf8'),
       /^Subject: Jemand möchte die Authenticator-App aus Ihrem Konto bei .+ entfernen\n[\s\S]*Die App wird am 3\. März 2026 um 09:00 UTC entfernt\./,
       "the recovery's start, in German, with when the app goes",
+    );
+    t.match(
+      readFileSync(join(out, 'de-passkey-removed.txt'), 'utf8'),
+      /^Subject: Ein Passkey wurde aus Ihrem .+-Konto entfernt\n[\s\S]*Der Support von .+ hat am 2\. März 2026 um 09:00 UTC den Passkey “iCloud Keychain” aus Ihrem Konto entfernt\./,
+      "a passkey's removal, in German",
     );
     t.match(
       readFileSync(join(out, 'de-authenticator-removed.txt'), 'utf8'),
@@ -301,8 +310,8 @@ await onEachDatabase(async (t) => {
     const all = await mailcode(['preview', '--out', join(dir, 'all')], env);
     t.equal(
       all.stdout.trim().split('\n').length,
-      220,
-      'ten locales × (three purposes and eight notices) × HTML and text',
+      260,
+      'ten locales × (three purposes and ten notices) × HTML and text',
     );
   });
 

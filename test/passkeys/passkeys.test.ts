@@ -291,7 +291,7 @@ await onEachDatabase(async (t) => {
   });
 
   t.test('bad input is a 400, never a 500', async (t) => {
-    const { call } = await setUp(t);
+    const { app, acme, call } = await setUp(t);
     for (const response of [
       'nope',
       {},
@@ -317,6 +317,17 @@ await onEachDatabase(async (t) => {
       },
     });
     t.equal(noChallenge.status, 422, 'client data without a challenge');
+    const wrongMethod = await call('PATCH', '/people/u-1/passkeys/registrations', { name: 'x' });
+    t.equal(wrongMethod.status, 405, "the registrations' path is not a passkey's");
+    t.equal(wrongMethod.body.code, 'method_not_allowed');
+    t.equal((await call('POST', '/passkeys/authentications')).status, 200, 'the body may be left out');
+    const nullBody = await app.inject({
+      method: 'POST',
+      url: '/passkeys/authentications',
+      headers: { ...acme.auth, 'content-type': 'application/json' },
+      payload: 'null',
+    });
+    t.equal(nullBody.statusCode, 400, 'but a JSON null is no body of options');
     t.equal(noChallenge.body.code, 'passkey_challenge_refused');
   });
 });

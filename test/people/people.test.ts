@@ -15,7 +15,7 @@ await onEachDatabase(async (t) => {
 
     t.same(
       (await person('user-7')).json(),
-      { userRef: 'user-7', addresses: [], authenticator: null, recovery: null },
+      { userRef: 'user-7', addresses: [], authenticator: null, recovery: null, passkeys: [] },
       'nobody yet',
     );
 

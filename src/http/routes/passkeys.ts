@@ -40,6 +40,7 @@ export const startPasskeyRegistration = operation({
   description:
     "Fetch them before the person's click, and start the browser's ceremony straight from the click (Safari drops a ceremony started after a `fetch`). The person's passkeys are excluded, so an authenticator does not make a second one.\n",
   responses: { 200: 'The options, for `startRegistration({ optionsJSON })`.' },
+  optionalBody: true,
   problems: [notSetUp, 'tooManyPasskeys'],
 });
 
@@ -97,6 +98,7 @@ export const startPasskeySignIn = operation({
   description:
     'With `userRef`, that person\'s passkeys are offered (an unknown person gets options all the same). Without it — where the client lets a passkey sign in alone — any discoverable passkey: render them with the page and pass them to `startAuthentication({ optionsJSON, useBrowserAutofill: true })` for the autofill on the address field (`autocomplete="username webauthn"`).\n',
   responses: { 200: 'The options, for `startAuthentication({ optionsJSON })`.' },
+  optionalBody: true,
   problems: [notSetUp, 'firstFactorNeeded'],
 });
 
@@ -147,7 +149,7 @@ export function registerPasskeyRoutes(scope: FastifyInstance, passkeys: PasskeyS
   app.route({
     ...routeOf(startPasskeyRegistration),
     handler: async (request) => ({
-      options: await passkeys.startRegistration(request.client!, request.params.userRef, request.body ?? {}),
+      options: await passkeys.startRegistration(request.client!, request.params.userRef, request.body),
     }),
   });
   app.route({
@@ -190,7 +192,7 @@ export function registerPasskeyRoutes(scope: FastifyInstance, passkeys: PasskeyS
   });
   app.route({
     ...routeOf(startPasskeySignIn),
-    handler: async (request) => ({ options: await passkeys.startAuthentication(request.client!, request.body ?? {}) }),
+    handler: async (request) => ({ options: await passkeys.startAuthentication(request.client!, request.body) }),
   });
   app.route({
     ...routeOf(finishPasskeySignIn),
