@@ -16,6 +16,7 @@ import {
 import { packageRoot } from '../../src/shared/paths.js';
 import { build, byPortal } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
+import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
 
 /** The values RFC 8176 registers (section 2). */
 const rfc8176 = new Set([
@@ -86,6 +87,20 @@ await onEachDatabase(async (t) => {
       const binding = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
       const trusted = await client.trustBrowser('u-1', { browserBinding: binding, label: 'Laptop' });
       const standIn = await client.signInTrustedBrowser('u-1', { token: trusted.token, browserBinding: binding });
+      // Passkeys: a key on this device that verified the person; a synced one that saw them present.
+      const origin = 'http://localhost:4100';
+      await app.mailcode.passkeySettings.setUp(acme, { rpId: 'localhost', origins: [origin], alone: true }, byPortal);
+      const passkeySignIn = async (device: SoftAuthenticator, firstFactor?: string) => {
+        const registration = await client.startPasskeyRegistration('u-1');
+        if (!device.userHandle)
+          await client.finishPasskeyRegistration('u-1', device.register(registration as never, origin) as never);
+        const options = await client.startPasskeySignIn({ userRef: 'u-1' });
+        return client.finishPasskeySignIn(device.authenticate(options as never, origin) as never, { firstFactor });
+      };
+      const laptop = new SoftAuthenticator();
+      const passkeyAlone = await passkeySignIn(laptop);
+      const passkeyAfterEmail = await passkeySignIn(laptop, email.assertion);
+      const syncedPresent = await passkeySignIn(new SoftAuthenticator({ synced: true, userVerified: false }));
 
       const table: [string, string, string[], string][] = [
         ['an email code', email.assertion, ['otp'], assuranceLevels.oneFactor],
@@ -99,6 +114,19 @@ await onEachDatabase(async (t) => {
         ],
         ['a recovery code alone', recoveryAlone.assertion, ['otp'], assuranceLevels.oneFactor],
         ['a trusted browser standing in', standIn.assertion, [], assuranceLevels.trustedBrowser],
+        [
+          'a passkey that verified the person',
+          passkeyAlone.assertion,
+          ['hwk', 'user', 'mfa'],
+          assuranceLevels.twoFactors,
+        ],
+        [
+          'a passkey after the email code',
+          passkeyAfterEmail.assertion,
+          ['otp', 'hwk', 'user', 'mfa'],
+          assuranceLevels.twoFactors,
+        ],
+        ['a synced passkey, the person only present', syncedPresent.assertion, ['swk'], assuranceLevels.oneFactor],
       ];
       const documented = readFileSync(join(packageRoot, 'docs/AUTHENTICATOR-APPS.md'), 'utf8');
       for (const [kind, token, amr, acr] of table) {
