@@ -156,7 +156,7 @@ await onEachDatabase(async (t) => {
   t.match(apiKey, /^[A-Za-z0-9_-]{16,}$/, 'the API key, shown once');
   await look('7-client-created');
   await page.getByLabel('Company domains', { exact: true }).fill('globex.example, globex-support.example');
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
   t.match(await page.getByRole('status').innerText(), /Saved/);
   t.equal(
     await page.getByLabel('Company domains', { exact: true }).inputValue(),
@@ -303,7 +303,7 @@ await onEachDatabase(async (t) => {
   t.equal((await (await api('/totp/u-dana')).json()).enabled, true, 'not yet reset');
   await shotsOf('11-confirm-reset');
   await supportPage.getByRole('button', { name: 'Yes, reset the second factors' }).click();
-  t.match(await supportPage.getByRole('status').innerText(), /authenticator app and its recovery codes are removed/);
+  t.match(await supportPage.getByRole('status').innerText(), /second factors are removed: the authenticator app with its recovery codes, and every passkey/);
   t.same(await (await api('/totp/u-dana')).json(), {
     userRef: 'u-dana',
     enabled: false,
