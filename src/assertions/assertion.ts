@@ -91,11 +91,29 @@ export function signAssertion(
 export type SecondFactorMethod = 'totp' | 'recovery_code';
 
 /**
- * The assertion of an authenticator-app code (or a recovery code): the subject is the
- * portal's own user reference (and `user_ref` says it too, as an email assertion of the
- * person does), and `verification_method` says which of the two was shown. Two factors
- * (`acr` 2fa, `amr` with `mfa`) when mailcode also checked the person's email assertion in
- * this sign-in (first-factor.ts); one otherwise.
+ * An assertion about a person of the portal (no address): the subject and `user_ref` are the
+ * portal's user reference — the claim an email assertion of the person carries too — signed now.
+ */
+function signForPerson(
+  keys: KeyRing,
+  person: { clientId: string; userRef: string },
+  claims: JWTPayload,
+  options: AssertionOptions,
+  nowMs: number,
+) {
+  return sign(
+    keys,
+    { ...claims, auth_time: Math.floor(nowMs / 1000), user_ref: person.userRef },
+    { audience: person.clientId, subject: person.userRef, jti: newId('as') },
+    options,
+    nowMs,
+  );
+}
+
+/**
+ * The assertion of an authenticator-app code (or a recovery code): `verification_method`
+ * says which of the two was shown. Two factors (`acr` 2fa, `amr` with `mfa`) when mailcode
+ * also checked the person's email assertion in this sign-in (first-factor.ts); one otherwise.
  */
 export function signSecondFactorAssertion(
   keys: KeyRing,
@@ -103,19 +121,19 @@ export function signSecondFactorAssertion(
   options: AssertionOptions,
   nowMs: number,
 ) {
-  const claims = {
-    ...claimsOf(subject.factors),
-    verification_method: subject.method,
-    auth_time: Math.floor(nowMs / 1000),
-    user_ref: subject.userRef,
-  };
-  return sign(keys, claims, { audience: subject.clientId, subject: subject.userRef, jti: newId('as') }, options, nowMs);
+  return signForPerson(
+    keys,
+    subject,
+    { ...claimsOf(subject.factors), verification_method: subject.method },
+    options,
+    nowMs,
+  );
 }
 
 /**
  * A trusted browser stood in for the second factor (trusted-browsers/): `acr` says so, `amr`
  * is empty — no method was performed now, and RFC 8176 has no word for "remembered" — and
- * `trusted_browser` names the browser. The subject is the person's user reference.
+ * `trusted_browser` names the browser.
  */
 export function signTrustedBrowserAssertion(
   keys: KeyRing,
@@ -128,10 +146,8 @@ export function signTrustedBrowserAssertion(
     acr: assuranceLevels.trustedBrowser,
     verification_method: 'trusted_browser',
     trusted_browser: subject.trustedBrowserId,
-    auth_time: Math.floor(nowMs / 1000),
-    user_ref: subject.userRef,
   };
-  return sign(keys, claims, { audience: subject.clientId, subject: subject.userRef, jti: newId('as') }, options, nowMs);
+  return signForPerson(keys, subject, claims, options, nowMs);
 }
 
 /**
@@ -144,13 +160,6 @@ export function signPasskeyAssertion(
   options: AssertionOptions,
   nowMs: number,
 ) {
-  const claims = {
-    amr: subject.amr,
-    acr: subject.acr,
-    verification_method: 'passkey',
-    passkey: subject.passkeyId,
-    auth_time: Math.floor(nowMs / 1000),
-    user_ref: subject.userRef,
-  };
-  return sign(keys, claims, { audience: subject.clientId, subject: subject.userRef, jti: newId('as') }, options, nowMs);
+  const claims = { amr: subject.amr, acr: subject.acr, verification_method: 'passkey', passkey: subject.passkeyId };
+  return signForPerson(keys, subject, claims, options, nowMs);
 }

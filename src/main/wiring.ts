@@ -18,7 +18,8 @@ import type { TrustedBrowserService } from '../trusted-browsers/service.js';
 import { wireTrustedBrowsers } from '../trusted-browsers/wiring.js';
 import type { PasskeyService } from '../passkeys/service.js';
 import { passkeyChallengeJob, wirePasskeys } from '../passkeys/wiring.js';
-import { byMailcode } from '../events/model.js';
+import { byMailcode, type RequestContext } from '../events/model.js';
+import type { Client } from '../clients/model.js';
 import { purgeJob } from '../retention/purge-job.js';
 import { Background, failureBackoffMs, type JobReports } from '../shared/background.js';
 import { codeSecrets, type Config } from '../shared/config.js';
@@ -151,6 +152,19 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     resolveLocale,
     onMailQueued: () => mail.worker.nudge(),
   });
+  // Where each feature's notices go (the address people/ knows) and who is nudged, the same for all.
+  const notices = {
+    noticeAddress: (clientId: string, userRef: string) => people.noticeAddress(clientId, userRef),
+    resolveLocale,
+    onNoticeQueued: () => mail.worker.nudge(),
+  };
+  // A person's factors changed (a reset, a recovery, a passkey removed): no browser stands in any more.
+  const endTrustedBrowsers = async (client: Client, userRef: string, context: RequestContext) => {
+    await trustedBrowsers.endAll(client, userRef, 'factors_changed', context);
+  };
+  // A sign-in with a second factor shows the person still has it: a recovery by email under way ends.
+  const cancelOpenRecovery = (client: Client, userRef: string, context: RequestContext) =>
+    recovery.signedIn(client, userRef, context);
   // The authenticator tells the person of a reset at the address people/ knows; people/
   // reads the authenticator's status: each is handed the other, asked only when used.
   const totp: TotpService = wireTotp({
@@ -161,13 +175,9 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     assertion,
     now,
     logger,
-    noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
-    resolveLocale,
-    onNoticeQueued: () => mail.worker.nudge(),
-    signedIn: (client, userRef, context) => recovery.signedIn(client, userRef, context),
-    factorsChanged: async (client, userRef, context) => {
-      await trustedBrowsers.endAll(client, userRef, 'factors_changed', context);
-    },
+    ...notices,
+    signedIn: cancelOpenRecovery,
+    factorsChanged: endTrustedBrowsers,
   });
   const people: PeopleService = new PeopleService(
     store.people,
@@ -188,14 +198,10 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     hasAuthenticator: async (clientId, userRef) =>
       (await store.totpFactors.active(clientId, userRef)) !== undefined ||
       (await store.passkeys.list(clientId, userRef)).length > 0,
-    noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
-    resolveLocale,
-    onNoticeQueued: () => mail.worker.nudge(),
+    ...notices,
     now,
     logger,
-    factorsChanged: async (client, userRef, context) => {
-      await trustedBrowsers.endAll(client, userRef, 'factors_changed', context);
-    },
+    factorsChanged: endTrustedBrowsers,
   });
   const trustedBrowsers: TrustedBrowserService = wireTrustedBrowsers({
     config,
@@ -205,9 +211,7 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     assertion,
     lastEmailProof: async (clientId, userRef) => (await store.people.addresses(clientId, userRef))[0]?.provenAt,
     passkeyRequired: async (clientId) => (await operator.passkeySettings.get(clientId))?.required === true,
-    noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
-    resolveLocale,
-    onNoticeQueued: () => mail.worker.nudge(),
+    ...notices,
     now,
     logger,
   });
@@ -218,13 +222,9 @@ export async function wire(config: Config, deps: WiringDeps = {}): Promise<Mailc
     keys,
     keySet,
     assertion,
-    noticeAddress: (clientId, userRef) => people.noticeAddress(clientId, userRef),
-    resolveLocale,
-    onNoticeQueued: () => mail.worker.nudge(),
-    signedIn: (client, userRef, context) => recovery.signedIn(client, userRef, context),
-    factorsChanged: async (client, userRef, context) => {
-      await trustedBrowsers.endAll(client, userRef, 'factors_changed', context);
-    },
+    ...notices,
+    signedIn: cancelOpenRecovery,
+    factorsChanged: endTrustedBrowsers,
     now,
     logger,
   });

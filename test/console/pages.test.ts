@@ -400,7 +400,10 @@ await onEachDatabase(async (t) => {
         reason: 'Ticket 77: lost phone',
         confirm: 'yes',
       });
-      t.match(done.body, /second factors are removed: the authenticator app with its recovery codes, and every passkey/);
+      t.match(
+        done.body,
+        /second factors are removed: the authenticator app with its recovery codes, and every passkey/,
+      );
       t.equal((await app.mailcode.totp.status(acme, 'u-7')).enabled, false, 'reset');
     },
   );

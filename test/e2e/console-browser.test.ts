@@ -303,7 +303,10 @@ await onEachDatabase(async (t) => {
   t.equal((await (await api('/totp/u-dana')).json()).enabled, true, 'not yet reset');
   await shotsOf('11-confirm-reset');
   await supportPage.getByRole('button', { name: 'Yes, reset the second factors' }).click();
-  t.match(await supportPage.getByRole('status').innerText(), /second factors are removed: the authenticator app with its recovery codes, and every passkey/);
+  t.match(
+    await supportPage.getByRole('status').innerText(),
+    /second factors are removed: the authenticator app with its recovery codes, and every passkey/,
+  );
   t.same(await (await api('/totp/u-dana')).json(), {
     userRef: 'u-dana',
     enabled: false,

@@ -3,37 +3,19 @@
 // a passkey found by its client's credential id, listed newest first, its counter (a 32-bit
 // one) and use kept, renamed and removed with its events and notice — never another
 // person's or client's.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import type { Test } from 'tap';
 import { event } from '../../src/events/model.js';
-import { connectRedis, openStore } from '../../src/main/open-store.js';
 import type { Challenge, Passkey } from '../../src/passkeys/model.js';
 import type { QueuedNotice } from '../../src/people/notices.js';
 import type { Store } from '../../src/store/store.js';
-import { testConfig } from '../helpers/build.js';
-import { onEachDatabase, onPostgres, postgresTestEnv } from '../helpers/databases.js';
+import { openContractStore } from '../helpers/contract-store.js';
+import { onEachDatabase } from '../helpers/databases.js';
 
 await onEachDatabase(async (t) => {
   const now = Date.parse('2026-03-02T09:00:00Z');
   const portal = { actor: 'portal' as const, requestId: null };
 
-  async function openTestStore(t: Test): Promise<Store> {
-    const dir = mkdtempSync(join(tmpdir(), 'mailcode-passkeys-'));
-    const config = testConfig(dir, onPostgres ? await postgresTestEnv(t) : {});
-    const redis = await connectRedis(config, pino({ level: 'silent' }));
-    const store = await openStore(config, redis);
-    t.teardown(async () => {
-      await store.close();
-      await redis?.quit();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    for (const id of ['cl_a', 'cl_b'])
-      await store.clients.create({ id, name: id, apiKeyHash: `hash-${id}`, allowedDomains: [], createdAt: now }, []);
-    return store;
-  }
+  const openTestStore = (t: Test) => openContractStore(t, { clients: ['cl_a', 'cl_b'], createdAt: now });
 
   let n = 0;
   const passkey = (overrides: Partial<Passkey> = {}): Passkey => ({
