@@ -1,13 +1,7 @@
 // One contract for every store port, run on SQLite and on PostgreSQL + Redis: both
 // adapters must answer every method the same.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Test } from 'tap';
-import { openStore } from '../../src/main/open-store.js';
-import pino from 'pino';
 import { decoyVerificationId } from '../../src/verification/attempt-flow.js';
-import { connectRedis } from '../../src/main/open-store.js';
 import type { SigningKeyRow } from '../../src/assertions/ports.js';
 import { event, type EventType } from '../../src/events/model.js';
 import type { Store } from '../../src/store/store.js';
@@ -36,9 +30,8 @@ const flows = (store: Store) => ({
     return found.filter((f) => f !== undefined);
   },
 });
-import { postgresTestEnv, onPostgres } from '../helpers/databases.js';
-import { testConfig } from '../helpers/build.js';
 import { onEachDatabase } from '../helpers/databases.js';
+import { openContractStore } from '../helpers/contract-store.js';
 
 await onEachDatabase(async (t) => {
   const now = Date.parse('2026-03-02T09:00:00Z');
@@ -56,18 +49,7 @@ await onEachDatabase(async (t) => {
     unknownLinksPerIpHour: 3,
   };
 
-  async function openTestStore(t: Test): Promise<Store> {
-    const dir = mkdtempSync(join(tmpdir(), 'mailcode-contract-'));
-    const config = testConfig(dir, onPostgres ? await postgresTestEnv(t) : {});
-    const redis = await connectRedis(config, pino({ level: 'silent' }));
-    const store = await openStore(config, redis);
-    t.teardown(async () => {
-      await store.close();
-      await redis?.quit();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    return store;
-  }
+  const openTestStore = (t: Test) => openContractStore(t);
 
   const newClient = (id: string, hash = `hash-${id}`) => ({
     id,

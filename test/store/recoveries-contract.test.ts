@@ -1,39 +1,19 @@
 // The recoveries port's contract, run on SQLite and on PostgreSQL + Redis: one open recovery
 // per person, each step moved once, its events and notice written with it or not at all,
 // and completing one removes the person's authenticators in the same transaction.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import type { Test } from 'tap';
 import { event, type EventType } from '../../src/events/model.js';
-import { connectRedis, openStore } from '../../src/main/open-store.js';
 import type { QueuedNotice } from '../../src/people/notices.js';
 import type { Recovery } from '../../src/recovery/model.js';
 import type { Store } from '../../src/store/store.js';
-import { testConfig } from '../helpers/build.js';
-import { onEachDatabase, onPostgres, postgresTestEnv } from '../helpers/databases.js';
+import { onEachDatabase } from '../helpers/databases.js';
+import { openContractStore } from '../helpers/contract-store.js';
 
 await onEachDatabase(async (t) => {
   const now = Date.parse('2026-03-02T09:00:00Z');
   const portal = { actor: 'portal' as const, requestId: null };
 
-  async function openTestStore(t: Test): Promise<Store> {
-    const dir = mkdtempSync(join(tmpdir(), 'mailcode-recoveries-'));
-    const config = testConfig(dir, onPostgres ? await postgresTestEnv(t) : {});
-    const redis = await connectRedis(config, pino({ level: 'silent' }));
-    const store = await openStore(config, redis);
-    t.teardown(async () => {
-      await store.close();
-      await redis?.quit();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await store.clients.create(
-      { id: 'cl_a', name: 'A', apiKeyHash: 'hash-a', allowedDomains: ['acme.example'], createdAt: now },
-      [],
-    );
-    return store;
-  }
+  const openTestStore = (t: Test) => openContractStore(t, { clients: ['cl_a'], createdAt: now });
 
   let ids = 0;
   const recovery = (overrides: Partial<Recovery> = {}): Recovery => ({
