@@ -6,15 +6,7 @@
 // the client allows; a counter that goes back is recorded and shown, refused only where the
 // client says so (synced passkeys stay at 0).
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server';
-import { COSEALG, decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Logger } from 'pino';
 import { type AssertionOptions, signPasskeyAssertion } from '../assertions/assertion.js';
 import { provesFirstFactor } from '../assertions/first-factor.js';
@@ -72,16 +64,32 @@ export const shown = (p: Passkey): PersonPasskey => ({
 export type ShownPasskey = PersonPasskey;
 
 /**
- * The key algorithms a passkey may use: EdDSA, ES256, RS256 (the library's own default, named
- * so that it does not probe the runtime for post-quantum ones, which Node 24 answers with an
- * experimental-feature warning on stderr).
+ * @simplewebauthn/server, loaded at the first ceremony: its 0.1 s of loading is not paid by
+ * every start of the service and every CLI command, most of which never see a passkey.
  */
-const algorithms = [COSEALG.EdDSA, COSEALG.ES256, COSEALG.RS256];
+let library:
+  | Promise<[typeof import('@simplewebauthn/server'), typeof import('@simplewebauthn/server/helpers')]>
+  | undefined;
+const webauthn = async () => {
+  library ??= Promise.all([import('@simplewebauthn/server'), import('@simplewebauthn/server/helpers')]);
+  const [server, helpers] = await library;
+  return {
+    ...server,
+    ...helpers,
+    /**
+     * The key algorithms a passkey may use: EdDSA, ES256, RS256 (the library's own default,
+     * named so that it does not probe the runtime for post-quantum ones, which Node 24 answers
+     * with an experimental-feature warning on stderr).
+     */
+    algorithms: [helpers.COSEALG.EdDSA, helpers.COSEALG.ES256, helpers.COSEALG.RS256],
+  };
+};
 
 const hashChallenge = (challenge: string) => createHash('sha256').update(challenge).digest('base64url');
 
 /** The challenge a browser's answer names in its client data; undefined when it names none legibly. */
-function answeredChallenge(clientDataJSON: string): string | undefined {
+async function answeredChallenge(clientDataJSON: string): Promise<string | undefined> {
+  const { decodeClientDataJSON } = await webauthn();
   try {
     const challenge = decodeClientDataJSON(clientDataJSON).challenge;
     return typeof challenge === 'string' ? challenge : undefined;
@@ -121,7 +129,7 @@ export class PasskeyService {
 
   /** The challenge the answer names, taken (single use): this client's, of this kind, unexpired. */
   private async takeChallenge(client: Client, clientDataJSON: string, kind: CeremonyKind) {
-    const value = answeredChallenge(clientDataJSON);
+    const value = await answeredChallenge(clientDataJSON);
     const refused = (detail: string) => refuse({ kind: 'passkey_challenge_refused', detail });
     if (value === undefined) throw refused('The answer names no challenge: start the ceremony again.');
     const challenge = await this.deps.passkeys.takeChallenge(client.id, hashChallenge(value));
@@ -134,6 +142,7 @@ export class PasskeyService {
   /** The options for `navigator.credentials.create`: a new passkey for this person. */
   async startRegistration(client: Client, userRef: string, input: { userName?: string; displayName?: string }) {
     const settings = await this.settingsOf(client);
+    const { generateRegistrationOptions, isoBase64URL, algorithms } = await webauthn();
     const existing = await this.deps.passkeys.list(client.id, userRef);
     if (existing.length >= maxPasskeysPerPerson)
       throw refuse({ kind: 'too_many_passkeys', limit: maxPasskeysPerPerson });
@@ -172,6 +181,7 @@ export class PasskeyService {
     context: RequestContext,
   ) {
     const settings = await this.settingsOf(client);
+    const { verifyRegistrationResponse, isoBase64URL, algorithms } = await webauthn();
     const challenge = await this.takeChallenge(client, input.response.response.clientDataJSON, 'registration');
     if (challenge.userRef !== userRef || !challenge.userHandle)
       throw refuse({ kind: 'passkey_challenge_refused', detail: 'This challenge was made for another person.' });
@@ -247,6 +257,7 @@ export class PasskeyService {
           "This client takes a passkey as the second factor only: start with the person's userRef, after their email code.",
       });
     const theirs = input.userRef === undefined ? [] : await this.deps.passkeys.list(client.id, input.userRef);
+    const { generateAuthenticationOptions } = await webauthn();
     const options = await generateAuthenticationOptions({
       rpID: settings.rpId,
       challenge: randomBytes(32),
@@ -271,6 +282,7 @@ export class PasskeyService {
     context: RequestContext,
   ) {
     const settings = await this.settingsOf(client);
+    const { verifyAuthenticationResponse, isoBase64URL } = await webauthn();
     const challenge = await this.takeChallenge(client, input.response.response.clientDataJSON, 'authentication');
     const passkey = await this.deps.passkeys.byCredential(client.id, input.response.id);
     const handle = input.response.response.userHandle;
