@@ -28,5 +28,5 @@ const known: Record<string, string> = {
 /** The provider's name where known, else null. */
 export const providerOf = (aaguid: string): string | null => known[aaguid.toLowerCase()] ?? null;
 
-/** What a new passkey is called until the person renames it. */
-export const defaultName = (aaguid: string): string => providerOf(aaguid) ?? 'Passkey';
+/** What a new passkey of an unknown provider is called until the person renames it. */
+export const unnamedPasskey = 'Passkey';

@@ -27,7 +27,7 @@ import {
   type PasskeySettings,
 } from './model.js';
 import type { PasskeysPort } from './ports.js';
-import { defaultName, providerOf } from './providers.js';
+import { providerOf, unnamedPasskey } from './providers.js';
 import { refuse } from './refusals.js';
 import type { PasskeySettingsService } from './settings-service.js';
 
@@ -215,7 +215,7 @@ export class PasskeyService {
       aaguid: registered.aaguid,
       deviceType: registered.credentialDeviceType,
       backedUp: registered.credentialBackedUp,
-      name: input.name?.trim() || (provider ?? defaultName(registered.aaguid)),
+      name: input.name?.trim() || (provider ?? unnamedPasskey),
       createdAt: now,
       lastUsedAt: null,
       counterWentBackAt: null,
@@ -227,7 +227,7 @@ export class PasskeyService {
         this.event('passkey.added', client.id, userRef, context, {
           passkeyId: passkey.id,
           name: passkey.name,
-          provider: providerOf(passkey.aaguid),
+          provider,
           deviceType: passkey.deviceType,
           userVerified: registered.userVerified,
         }),

@@ -1,6 +1,6 @@
 // Passkeys on SQLite: each change one IMMEDIATE transaction with its events; a challenge is
 // taken by one DELETE … RETURNING, so it is never used twice.
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
 import { outbox, passkeyChallenges, passkeySettings, passkeys } from '../../../db/schema.js';
 import type { NewEvent } from '../../events/model.js';
 import type { Challenge, Passkey, PasskeySettings } from '../../passkeys/model.js';
@@ -57,10 +57,8 @@ export class SqlitePasskeys implements PasskeysPort {
       .select({ hash: passkeyChallenges.hash })
       .from(passkeyChallenges)
       .where(lt(passkeyChallenges.expiresAt, now))
-      .limit(limit)
-      .all();
-    for (const { hash } of expired) this.db.delete(passkeyChallenges).where(eq(passkeyChallenges.hash, hash)).run();
-    return expired.length;
+      .limit(limit);
+    return this.db.delete(passkeyChallenges).where(inArray(passkeyChallenges.hash, expired)).run().changes;
   }
 
   async add(passkey: Passkey, events: NewEvent[], notice?: QueuedNotice) {
